@@ -1,0 +1,15 @@
+"""wirelens: intelligent network traffic analysis."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "analyze", "iter_flows"]
+
+
+def __getattr__(name: str):  # lazy: importing wirelens must stay cheap
+    if name in ("analyze", "iter_flows"):
+        from wirelens.pipeline import api
+
+        return getattr(api, name)
+    raise AttributeError(name)

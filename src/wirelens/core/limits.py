@@ -1,0 +1,37 @@
+"""Named limits and defaults. Every bound in the engine lives here, with its reason."""
+
+BATCH_BYTES = 16 * 1024 * 1024
+"""Size of one read window of a capture: big enough to amortise Python overhead per batch,
+small enough to stay in L2/L3-friendly territory and to keep memory flat."""
+
+MAX_PACKETS_PER_BATCH = 262_144
+"""Upper bound of packets in one batch (column arrays are allocated at this size once)."""
+
+MAX_RECORD_BYTES = 256 * 1024
+"""A pcap/pcapng record claiming more captured bytes than this is corrupt (real snaplens are
+at most 262144); the reader reports it and stops the file instead of allocating."""
+
+IDLE_TIMEOUT_S = 120.0
+"""Default flow idle timeout (NFStream and many meters use 120 s)."""
+
+ACTIVE_TIMEOUT_S = 1800.0
+"""Default flow active timeout: a flow longer than this is emitted and a new one started."""
+
+MAX_FLOWS = 1_048_576
+"""Default hard bound of the flow table (open flows). When full, the flows idle longest are
+emitted early (counted as ``evicted``)."""
+
+FIRST_PACKETS = 10
+"""How many first packets of a flow keep their size, direction and inter-arrival time."""
+
+DPI_MAX_PACKETS = 8
+"""Payload-carrying packets per flow handed to dissectors while the flow is being identified."""
+
+FRAG_MAX_DATAGRAMS = 4096
+"""IP datagrams being reassembled at once; beyond that the oldest is dropped (weird)."""
+
+FRAG_TIMEOUT_S = 30.0
+"""An incomplete fragmented datagram is dropped after this long (weird ``fragment_timeout``)."""
+
+FRAG_MAX_BYTES = 65_535 + 64
+"""A reassembled datagram larger than an IP datagram can be is absurd (weird)."""
