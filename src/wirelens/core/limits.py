@@ -35,3 +35,12 @@ FRAG_TIMEOUT_S = 30.0
 
 FRAG_MAX_BYTES = 65_535 + 64
 """A reassembled datagram larger than an IP datagram can be is absurd (weird)."""
+
+MAX_TUNNEL_DEPTH = 4
+"""Nested encapsulations (GRE, VXLAN, Geneve, GTP-U, IP-in-IP, Teredo, PPPoE, ERSPAN) the
+decoder follows in one packet; deeper nesting is an attack on the decoder, not traffic
+(weird ``tunnel_depth_exceeded``)."""
+
+FRAG_MAX_FRAGMENTS = 256
+"""Fragments kept for one datagram being reassembled (an IP datagram of 64 KiB needs at most
+~45 fragments of a 1500-byte MTU); beyond that the datagram is dropped (weird)."""

@@ -39,6 +39,10 @@ class Weird(IntEnum):
     syn_after_close = 51
     # dissectors (the dissector name is kept in the weird table's ``source`` column)
     dissector_error = 60
+    # decode (L2-L4)
+    truncated_arp = 70
+    encrypted_wifi_frame = 71
+    fragment_evicted = 72
 
 
 def weird_name(code: int) -> str:
