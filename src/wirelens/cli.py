@@ -1,0 +1,184 @@
+"""The ``wirelens`` command line: a thin front end over the pipeline and the service layer.
+
+Exit status: 0 success; 1 error (bad arguments, unreadable input, failed query); 3 the run
+finished but some input was damaged (truncated or corrupt capture: every packet before the
+damage was analysed, and each problem is printed on one line and kept in the ``run`` table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_ERROR, EXIT_DAMAGED = 0, 1, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="wirelens", description="Network traffic analysis.")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="cmd")
+
+    a = sub.add_parser("analyze", help="analyse captures into Parquet tables")
+    a.add_argument("inputs", nargs="+", help="pcap/pcapng files (also .gz/.zst/.xz/.bz2), folders, or - for stdin")
+    a.add_argument("-o", "--out", required=True, help="output folder (the Parquet lake)")
+    a.add_argument("--overwrite", action="store_true", help="replace tables already in OUT")
+    a.add_argument("--append", action="store_true", help="add to tables already in OUT")
+    a.add_argument("--export", default="", help="also write tables as jsonl and/or csv (comma list)")
+    a.add_argument("--no-dpi", action="store_true", help="flows only: skip protocol dissectors")
+    a.add_argument("--idle-timeout", type=float, default=None, help="flow idle timeout, s (120)")
+    a.add_argument("--active-timeout", type=float, default=None, help="flow active timeout, s (1800)")
+    a.add_argument("--max-flows", type=int, default=None, help="bound of open flows (1048576)")
+    a.add_argument("--json", action="store_true", help="print the summary as JSON")
+    a.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    q = sub.add_parser("query", help="run SQL (DuckDB) over an output folder")
+    q.add_argument("sql")
+    q.add_argument("-d", "--dir", required=True, help="output folder of wirelens analyze")
+    q.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    q.add_argument("--limit", type=int, default=50, help="rows shown in table format (50)")
+
+    s = sub.add_parser("schema", help="print the declared schema of a table")
+    s.add_argument("table", nargs="?", help="conn, dns, http, tls, weird or run (none: list tables)")
+    s.add_argument("--json", action="store_true")
+
+    d = sub.add_parser("demo", help="simulate a realistic capture, analyse it, show findings")
+    d.add_argument("-o", "--out", default="demo-out", help="folder for the capture and tables")
+    d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--scale", type=float, default=1.0)
+
+    m = sub.add_parser("simulate", help="write a simulated capture with ground-truth labels")
+    m.add_argument("pcap")
+    m.add_argument("--seed", type=int, default=7)
+    m.add_argument("--scale", type=float, default=1.0)
+    m.add_argument("--duration", type=float, default=600.0)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.version:
+        from wirelens import __version__
+
+        print(__version__)
+        return EXIT_OK
+    handlers = {"analyze": _analyze, "query": _query, "schema": _schema, "demo": _demo,
+                "simulate": _simulate}
+    if args.cmd not in handlers:
+        _parser().print_help()
+        return EXIT_ERROR
+    try:
+        return handlers[args.cmd](args)
+    except KeyboardInterrupt:
+        print("interrupted: files completed so far are kept", file=sys.stderr)
+        return 130
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        print(f"wirelens: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from wirelens.cli_view import analyze_with_progress, print_summary
+    from wirelens.store.lake import clear_tables, has_data
+
+    out = Path(args.out)
+    if has_data(out):
+        if args.overwrite:
+            clear_tables(out)
+        elif not args.append:
+            print(f"wirelens: {out} already holds tables; use --overwrite or --append",
+                  file=sys.stderr)
+            return EXIT_ERROR
+    opts: dict[str, Any] = {"dpi": not args.no_dpi}
+    for key, val in (("idle_timeout_s", args.idle_timeout), ("active_timeout_s", args.active_timeout),
+                     ("max_flows", args.max_flows)):
+        if val is not None:
+            opts[key] = val
+    formats = [x.strip() for x in args.export.split(",") if x.strip()]
+    bad = [x for x in formats if x not in ("jsonl", "json", "csv")]
+    if bad:
+        raise ValueError(f"--export takes jsonl and/or csv, not {', '.join(bad)}")
+    summary = analyze_with_progress(args.inputs, out, opts, quiet=args.quiet or args.json)
+    if formats:
+        from wirelens.service.lake_query import export
+
+        export(out, formats)
+    if args.json:
+        print(json.dumps(summary.to_dict(), indent=2, default=str))
+    else:
+        print_summary(summary)
+    for line in summary.problems:
+        print(line, file=sys.stderr)
+    if summary.packets == 0 and summary.problems and not summary.flows:
+        return EXIT_ERROR if all("not a capture" in p or "cannot" in p for p in summary.problems) else EXIT_DAMAGED
+    return EXIT_DAMAGED if summary.problems else EXIT_OK
+
+
+def _query(args: argparse.Namespace) -> int:
+    from wirelens.cli_view import print_table
+    from wirelens.service.lake_query import query
+
+    try:
+        result = query(args.dir, args.sql)
+    except Exception as exc:  # duckdb errors: one clear line
+        if exc.__class__.__module__.startswith("duckdb") or isinstance(exc, FileNotFoundError):
+            print(f"wirelens: query failed: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        raise
+    if args.format == "json":
+        for row in result.to_pylist():
+            print(json.dumps(row, default=str))
+    elif args.format == "csv":
+        import pyarrow.csv as pacsv
+
+        pacsv.write_csv(_stringify_lists(result), sys.stdout.buffer)
+    else:
+        print_table(result, args.limit)
+    return EXIT_OK
+
+
+def _stringify_lists(table: Any) -> Any:
+    import pyarrow as pa
+
+    cols = []
+    for col in table.columns:
+        if pa.types.is_list(col.type) or pa.types.is_struct(col.type):
+            col = pa.array([json.dumps(v, default=str) for v in col.to_pylist()], pa.string())
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from wirelens.cli_view import print_schema
+    from wirelens.service.schema_doc import describe, tables
+
+    if not args.table:
+        for name, doc in tables().items():
+            print(f"{name:6} {doc}")
+        return EXIT_OK
+    rows = describe(args.table)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print_schema(args.table, rows)
+    return EXIT_OK
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from wirelens.sim import SimConfig, simulate
+
+    res = simulate(args.pcap, SimConfig(seed=args.seed, scale=args.scale, duration_s=args.duration))
+    print(f"wrote {res.pcap} ({res.packets} packets, {res.flows} flows) and labels {res.labels}")
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from wirelens.cli_view import demo
+
+    return demo(Path(args.out), seed=args.seed, scale=args.scale)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

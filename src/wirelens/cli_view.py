@@ -1,0 +1,142 @@
+"""Terminal rendering for the CLI (rich): progress, the run summary, result tables, the demo.
+
+Presentation only; the work is done by the pipeline and the service layer.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from wirelens.pipeline.summary import RunSummary
+
+err = Console(stderr=True)
+out = Console()
+
+
+def analyze_with_progress(inputs: list[str], dest: Path, opts: dict[str, Any],
+                          quiet: bool = False) -> RunSummary:
+    from wirelens.core.jit import cache_is_warm
+    from wirelens.pipeline.api import analyze
+
+    if not cache_is_warm():
+        err.print("[yellow]First run: compiling the packet kernels (once, about 30 s)...[/]")
+    if quiet or not err.is_terminal:
+        return analyze(inputs, dest, keep_tables=False, **opts).summary
+    started = time.perf_counter()
+    with Progress(TextColumn("[bold]analyzing"), BarColumn(), DownloadColumn(),
+                  TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("analyze", total=None, rate="")
+
+        def progress(done: int, total: int, packets: int) -> None:
+            secs = max(time.perf_counter() - started, 1e-9)
+            bar.update(task, completed=done, total=total or None,
+                       rate=f"{packets:,} pkts  {packets / secs / 1e3:,.0f} kpkt/s")
+
+        return analyze(inputs, dest, keep_tables=False, progress=progress, **opts).summary
+
+
+def print_summary(s: RunSummary, console: Console = out) -> None:
+    console.print(f"[bold]{s.packets:,}[/] packets, {s.bytes / 1e6:,.1f} MB, "
+                  f"[bold]{s.flows:,}[/] flows in {s.elapsed_s:.2f} s "
+                  f"({s.packets_per_s / 1e3:,.0f} k packets/s)")
+    detail = [f"{s.ip_packets:,} IP", f"{s.non_ip_packets:,} non-IP", f"{s.arp_packets:,} ARP",
+              f"{s.malformed_packets:,} malformed", f"{s.fragments:,} fragments"]
+    if s.unknown_link_packets:
+        detail.append(f"{s.unknown_link_packets:,} of undecoded link types")
+    if s.flows_evicted:
+        detail.append(f"{s.flows_evicted:,} flows evicted (table full)")
+    console.print("  " + ", ".join(detail))
+    grid = Table.grid(padding=(0, 3))
+    grid.add_column()
+    grid.add_column()
+    grid.add_column()
+    grid.add_row(_counter("protocols (flows)", s.protocols), _counter("services (flows)", s.services),
+                 _talkers(s))
+    console.print(grid)
+    if s.weirds:
+        console.print(_counter("weirds", s.weirds))
+    if s.out:
+        tables = ", ".join(f"{t} {n:,}" for t, n in s.rows.most_common())
+        console.print(f"tables in [bold]{s.out}[/]: {tables}")
+
+
+def _counter(title: str, counter: Any, n: int = 8) -> Table:
+    t = Table(title=title, show_header=False, box=None, title_justify="left")
+    for k, v in counter.most_common(n):
+        t.add_row(str(k), f"{v:,}")
+    return t
+
+
+def _talkers(s: RunSummary) -> Table:
+    t = Table(title="top talkers (IP bytes)", show_header=False, box=None, title_justify="left")
+    for row in s.top_talkers(8):
+        t.add_row(row["host"], f"{row['ip_bytes']:,}", f"{row['flows']:,} flows")
+    return t
+
+
+def print_table(table: pa.Table, limit: int = 50, console: Console = out) -> None:
+    t = Table(show_lines=False)
+    for name in table.column_names:
+        t.add_column(name, overflow="fold")
+    for row in table.slice(0, limit).to_pylist():
+        t.add_row(*["" if v is None else str(v) for v in row.values()])
+    console.print(t)
+    if table.num_rows > limit:
+        console.print(f"({table.num_rows:,} rows, {limit} shown; --limit N or --format csv)")
+
+
+def print_schema(name: str, rows: list[dict[str, str]], console: Console = out) -> None:
+    t = Table(title=f"table {name}", title_justify="left")
+    for col in ("name", "type", "nullable", "doc"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r["name"], r["type"], r["nullable"], r["doc"])
+    console.print(t)
+
+
+def demo(dest: Path, seed: int = 7, scale: float = 1.0) -> int:
+    """Simulate a realistic capture, analyse it, print what was found and where."""
+    from wirelens.service.lake_query import query
+    from wirelens.sim import SimConfig, simulate
+
+    dest.mkdir(parents=True, exist_ok=True)
+    lake = dest / "lake"
+    shutil.rmtree(lake, ignore_errors=True)
+    pcap = dest / "demo.pcap"
+    res = simulate(pcap, SimConfig(seed=seed, scale=scale))
+    out.print(f"[bold]1. simulated[/] {res.packets:,} packets, {res.flows:,} flows -> {res.pcap}"
+              f" (ground truth: {res.labels})")
+    out.print("[bold]2. analysed[/] with wirelens analyze:")
+    summary = analyze_with_progress([str(pcap)], lake, {"dpi": True})
+    print_summary(summary)
+    out.print("[bold]3. a few answers[/] (wirelens query -d "
+              f"{lake} \"SQL\"):")
+    questions = [
+        ("Busiest services", "SELECT service, count(*) AS flows, sum(orig_ip_bytes+resp_ip_bytes) "
+         "AS bytes FROM conn GROUP BY 1 ORDER BY 3 DESC LIMIT 6"),
+        ("Most queried names", "SELECT query, count(*) AS n FROM dns GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
+        ("TLS server names", "SELECT server_name, count(*) AS n FROM tls GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
+        ("Hosts contacting most ports (scan?)", "SELECT orig_h, count(DISTINCT resp_p) AS ports, "
+         "count(*) AS flows FROM conn GROUP BY 1 ORDER BY 2 DESC LIMIT 3"),
+        ("Most rejected/unanswered connections", "SELECT orig_h, conn_state, count(*) AS n FROM conn "
+         "WHERE conn_state IN ('S0','REJ','RSTO','RSTR') GROUP BY 1,2 ORDER BY 3 DESC LIMIT 4"),
+        ("Largest uploads", "SELECT orig_h, resp_h, resp_p, orig_bytes, resp_bytes FROM conn "
+         "ORDER BY orig_bytes DESC LIMIT 3"),
+    ]
+    for title, sql in questions:
+        out.print(f"[bold cyan]{title}[/]  [dim]{sql}[/]")
+        print_table(query(lake, sql))
+    out.print(f"Results: Parquet tables under [bold]{lake}[/]; try "
+              f"`wirelens query -d {lake} \"SELECT * FROM conn LIMIT 5\"`.")
+    sys.stdout.flush()
+    return 0

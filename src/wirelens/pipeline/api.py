@@ -1,0 +1,83 @@
+"""The Python API: ``wirelens.analyze`` and ``wirelens.iter_flows``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from wirelens.pipeline.runner import Analysis, AnalyzeOptions, MemorySink, Progress, iter_conn_batches
+from wirelens.pipeline.sinks import LakeSink
+from wirelens.pipeline.summary import RunSummary
+from wirelens.schema import SCHEMAS
+
+
+@dataclass
+class AnalysisResult:
+    """Every table of a run as Arrow (``result.conn.to_pandas()`` works), and its summary."""
+
+    summary: RunSummary
+    tables: dict[str, pa.Table]
+    out: Path | None = None
+
+    def __getattr__(self, name: str) -> pa.Table:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def table(self, name: str) -> pa.Table:
+        return self.tables[name]
+
+
+def _inputs(path: str | Path | list[str | Path]) -> list[str]:
+    if isinstance(path, (list, tuple)):
+        return [str(p) for p in path]
+    return [str(path)]
+
+
+def analyze(
+    path: str | Path | list[str | Path],
+    out: str | Path | None = None,
+    *,
+    keep_tables: bool = True,
+    progress: Progress | None = None,
+    **options: Any,
+) -> AnalysisResult:
+    """Analyse captures; returns the tables as Arrow and, with ``out``, writes the Parquet lake.
+
+    ``options`` are :class:`AnalyzeOptions` fields (``idle_timeout_s``, ``active_timeout_s``,
+    ``max_flows``, ``dpi``, ``batch_bytes``). With ``keep_tables=False`` nothing is kept in
+    memory (use it with ``out`` on large inputs).
+    """
+    opts = AnalyzeOptions(**options)
+    run_id = uuid.uuid4().hex[:12]
+    sinks: list[Any] = []
+    memory = MemorySink() if keep_tables else None
+    if memory is not None:
+        sinks.append(memory)
+    lake = LakeSink(out, run_id) if out is not None else None
+    if lake is not None:
+        sinks.append(lake)
+    analysis = Analysis(opts, sinks, run_id=run_id)
+    try:
+        summary = analysis.run(_inputs(path), progress=progress)
+    except BaseException:
+        if lake is not None:
+            lake.close()  # keep what was complete: every file is renamed only once whole
+        raise
+    if lake is not None:
+        lake.close()
+        summary.out = str(out)
+    tables = {t: memory.table(t) for t in SCHEMAS} if memory is not None else {}
+    return AnalysisResult(summary, tables, Path(out) if out is not None else None)
+
+
+def iter_flows(path: str | Path | list[str | Path], **options: Any) -> Iterator[dict[str, Any]]:
+    """Stream flows (``conn`` rows as dicts) as they end, while the input is read."""
+    for batch in iter_conn_batches(_inputs(path), AnalyzeOptions(**options)):
+        yield from batch.to_pylist()

@@ -1,0 +1,33 @@
+"""Dissector events and weird rows (Python dicts, few) -> declared tables (Arrow)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from wirelens.pipeline.records import PROTO_NAMES
+from wirelens.schema import SCHEMAS
+
+
+def _value(row: dict[str, Any], name: str) -> Any:
+    if name in row:
+        return row[name]
+    return row.get(name.lower())
+
+
+def rows_batch(table: str, rows: list[dict[str, Any]]) -> pa.RecordBatch:
+    """Rows keyed by column name (case-insensitive fallback) as a batch of ``table``."""
+    schema = SCHEMAS[table]
+    cols = []
+    for fld in schema:
+        if fld.name == "proto" and table == "dns":
+            values = [PROTO_NAMES.get(r.get("_proto", 0)) for r in rows]
+        else:
+            values = [_value(r, fld.name) for r in rows]
+        if fld.type == pa.timestamp("ns", tz="UTC"):
+            values = [None if v is None else int(v) for v in values]
+            cols.append(pa.array(values, pa.int64()).cast(fld.type))
+        else:
+            cols.append(pa.array(values, fld.type))
+    return pa.RecordBatch.from_arrays(cols, schema=schema)

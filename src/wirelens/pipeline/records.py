@@ -1,0 +1,89 @@
+"""Flow columns from the flow table -> rows of the declared ``conn`` table (Arrow)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from wirelens.core.batch import Tunnel
+from wirelens.flow import CONN_STATES, END_REASONS
+from wirelens.pipeline.columns import fixed_ascii, format_addrs, format_macs, ragged, ts_array, uids
+from wirelens.schema.tables import CONN
+
+PROTO_NAMES = {1: "icmp", 2: "igmp", 6: "tcp", 17: "udp", 41: "ipv6", 47: "gre", 50: "esp",
+               51: "ah", 58: "icmpv6", 89: "ospf", 103: "pim", 112: "vrrp", 132: "sctp"}
+TUNNEL_NAMES = {int(t): t.name.lower() for t in Tunnel if t != Tunnel.NONE}
+
+_DIRECT = [fld.name for fld in CONN if fld.name.endswith(("_pkts", "_ps", "_piat_ms"))
+           and not fld.name.startswith("first_")]
+
+
+def _lookup(codes: np.ndarray, names: dict[int, str] | tuple[str, ...]) -> pa.Array:
+    if isinstance(names, tuple):
+        names = dict(enumerate(names))
+    uniq, inv = np.unique(codes, return_inverse=True)
+    labels = pa.array([names.get(int(u)) for u in uniq], pa.string())
+    return labels.take(pa.array(inv.astype(np.int32)))
+
+
+def conn_batch(
+    cols: dict[str, np.ndarray],
+    salt: int,
+    service: list[str | None] | None = None,
+    service_source: list[str | None] | None = None,
+    server_name: list[str | None] | None = None,
+) -> pa.RecordBatch:
+    """Build a ``conn`` record batch from ended-flow columns (see flow.FlowTable)."""
+    n = len(cols["flow_id"])
+    proto = cols["proto"]
+    is_icmp = (proto == 1) | (proto == 58)
+    null_str = pa.nulls(n, pa.string())
+    out: dict[str, pa.Array] = {
+        "ts": ts_array(cols["ts_ns"]),
+        "uid": uids(cols["flow_id"], salt),
+        "orig_h": format_addrs(cols["orig_hi"], cols["orig_lo"]),
+        "orig_p": pa.array(cols["orig_p"], pa.uint16()),
+        "resp_h": format_addrs(cols["resp_hi"], cols["resp_lo"]),
+        "resp_p": pa.array(cols["resp_p"], pa.uint16()),
+        "last_ts": ts_array(cols["last_ts_ns"]),
+        "duration": pa.array((cols["last_ts_ns"] - cols["ts_ns"]) / 1e9, pa.float64()),
+        "proto": pa.array(proto, pa.uint8()),
+        "proto_name": _lookup(proto, PROTO_NAMES),
+        "ip_version": pa.array(cols["ip_ver"], pa.uint8()),
+        "orig_mac": format_macs(cols["orig_mac"]),
+        "resp_mac": format_macs(cols["resp_mac"]),
+        "vlan": pa.array(cols["vlan"], pa.uint16()),
+        "vlan_inner": pa.array(cols["vlan_inner"], pa.uint16()),
+        "tunnel": _lookup(cols["tunnel"], TUNNEL_NAMES),
+        "tunnel_id": pa.array(cols["tunnel_id"], pa.uint32()),
+        "service": pa.array(service, pa.string()) if service is not None else null_str,
+        "service_source": (pa.array(service_source, pa.string()) if service_source is not None
+                           else null_str),
+        "server_name": pa.array(server_name, pa.string()) if server_name is not None else null_str,
+        "conn_state": _lookup(cols["conn_state"], CONN_STATES),
+        "history": fixed_ascii(cols["history"]),
+        "end_reason": _lookup(cols["end_reason"], END_REASONS),
+        "orig_pkts": pa.array(cols["orig_pkts"], pa.uint64()),
+        "resp_pkts": pa.array(cols["resp_pkts"], pa.uint64()),
+        "orig_ip_bytes": pa.array(cols["orig_ip_bytes"], pa.uint64()),
+        "resp_ip_bytes": pa.array(cols["resp_ip_bytes"], pa.uint64()),
+        "orig_bytes": pa.array(cols["orig_payload_bytes"], pa.uint64()),
+        "resp_bytes": pa.array(cols["resp_payload_bytes"], pa.uint64()),
+        "orig_wire_bytes": pa.array(cols["orig_wire_bytes"], pa.uint64()),
+        "resp_wire_bytes": pa.array(cols["resp_wire_bytes"], pa.uint64()),
+        "icmp_type": pa.array(cols["icmp_type"], pa.uint8(), mask=~is_icmp),
+        "icmp_code": pa.array(cols["icmp_code"], pa.uint8(), mask=~is_icmp),
+        "first_ps": ragged(cols["first_ps"], cols["first_n"], pa.uint16()),
+        "first_dir": ragged(cols["first_dir"], cols["first_n"], pa.uint8()),
+        "first_piat_ms": ragged(cols["first_piat_ms"], cols["first_n"], pa.float32()),
+    }
+    for name in _DIRECT:
+        out[name] = pa.array(cols[name], CONN.field(name).type)
+    return pa.RecordBatch.from_arrays([out[fld.name] for fld in CONN], schema=CONN)
+
+
+def concat(batches: list[pa.RecordBatch], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+__all__ = ["conn_batch", "concat", "PROTO_NAMES", "TUNNEL_NAMES"]

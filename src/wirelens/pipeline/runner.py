@@ -1,0 +1,308 @@
+"""The batch runner: capture -> decode -> (fragments) -> flows -> DPI -> tables -> sinks.
+
+One pass, batch by batch; flows and protocol events are handed to the sinks as they end, so
+output streams while the input is read and memory stays flat.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+
+from wirelens import __version__
+from wirelens.capture import expand_inputs, open_capture
+from wirelens.core import limits
+from wirelens.core.batch import PacketBatch, PacketStatus, RawBatch
+from wirelens.core.errors import CaptureError
+from wirelens.core.weirds import weird_name
+from wirelens.decode import Decoder, FragmentReassembler
+from wirelens.flow import FlowTable
+from wirelens.pipeline.columns import format_addrs, mix64, ts_array
+from wirelens.pipeline.dpi import DpiStage
+from wirelens.pipeline.events import rows_batch
+from wirelens.pipeline.records import conn_batch
+from wirelens.pipeline.summary import RunSummary
+from wirelens.schema import SCHEMAS
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """Settings of one analysis run."""
+
+    idle_timeout_s: float = limits.IDLE_TIMEOUT_S
+    """Flow idle timeout in seconds."""
+    active_timeout_s: float = limits.ACTIVE_TIMEOUT_S
+    """Flow active timeout in seconds."""
+    max_flows: int = limits.MAX_FLOWS
+    """Hard bound of open flows."""
+    dpi: bool = True
+    """Run the dissectors (service identification and protocol tables)."""
+    batch_bytes: int = limits.BATCH_BYTES
+    """Read window size."""
+
+
+class Sink(Protocol):
+    def write(self, table: str, batch: pa.RecordBatch) -> None: ...
+
+
+class MemorySink:
+    """Keeps every batch in memory (the Python API's ``analyze`` result)."""
+
+    def __init__(self) -> None:
+        self.batches: dict[str, list[pa.RecordBatch]] = {t: [] for t in SCHEMAS}
+
+    def write(self, table: str, batch: pa.RecordBatch) -> None:
+        self.batches[table].append(batch)
+
+    def table(self, name: str) -> pa.Table:
+        return pa.Table.from_batches(self.batches[name], schema=SCHEMAS[name])
+
+
+Progress = Callable[[int, int, int], None]
+"""progress(bytes_done_of_all_inputs, total_bytes_or_0, packets)"""
+
+
+class Analysis:
+    """One run over one or more inputs. Call :meth:`run` once."""
+
+    def __init__(self, options: AnalyzeOptions = AnalyzeOptions(),
+                 sinks: Iterable[Sink] = (), run_id: str | None = None) -> None:
+        self.options = options
+        self.sinks = list(sinks)
+        self.run_id = run_id or uuid.uuid4().hex[:12]
+        self.decoder = Decoder()
+        self.fragments = FragmentReassembler()
+        self.flows = FlowTable(idle_timeout_s=options.idle_timeout_s,
+                               active_timeout_s=options.active_timeout_s,
+                               max_flows=options.max_flows,
+                               dpi_packets=limits.DPI_MAX_PACKETS if options.dpi else 0)
+        self.dpi = DpiStage()
+        self.salt: int | None = None
+        self.summary: RunSummary | None = None
+
+    # -- the pass -------------------------------------------------------------------------
+    def run(self, inputs: list[str], progress: Progress | None = None) -> RunSummary:
+        started = time.time()
+        t0 = time.perf_counter()
+        files, skipped = expand_inputs(inputs)
+        s = self.summary = RunSummary(run_id=self.run_id, inputs=list(inputs))
+        s.skipped_inputs = [str(x) for x in skipped]
+        total = sum(_size(f) for f in files)
+        done_before = 0
+        for path in files:
+            try:
+                src = open_capture(path, batch_bytes=self.options.batch_bytes)
+            except CaptureError as exc:
+                s.problems.append(str(exc))
+                continue
+            with src:
+                for raw in src:
+                    self._batch(raw)
+                    if progress is not None:
+                        progress(done_before + raw.bytes_done, total, s.packets)
+                s.problems.extend(str(p) for p in src.problems)
+                for p in src.problems:
+                    s.weirds[p.kind] += 1
+                done_before += src.size or 0
+        self._emit_flows(self.flows.flush())
+        self._emit_events()
+        s.flows_evicted = int(self.flows.stats.get("evicted", 0))
+        for name, count in self.decoder.counters.items():
+            if name.startswith("linktype_"):
+                s.link_types[name[len("linktype_"):]] += count
+        s.elapsed_s = time.perf_counter() - t0
+        self._emit("run", self._run_row(started))
+        return s
+
+    def _batch(self, raw: RawBatch) -> None:
+        s = self.summary
+        assert s is not None
+        n = len(raw)
+        if n == 0:
+            return
+        if self.salt is None:
+            self.salt = int(mix64(np.array([raw.ts_ns[0]], np.uint64))[0]) & ((1 << 62) - 1)
+            self.dpi.salt = self.salt
+        s.packets += n
+        s.bytes += int(raw.caplen.sum(dtype=np.uint64))
+        lo, hi = int(raw.ts_ns.min()), int(raw.ts_ns.max())
+        s.first_packet_ns = lo if s.first_packet_ns is None else min(lo, s.first_packet_ns)
+        s.last_packet_ns = hi if s.last_packet_ns is None else max(hi, s.last_packet_ns)
+        pkts = self.decoder.decode(raw)
+        self._count(raw, pkts)
+        self._flows(raw, pkts)
+        if np.any(pkts.status == PacketStatus.FRAGMENT):
+            done = self.fragments.add(raw, pkts)
+            if done is not None:
+                raw2, pkts2 = done
+                self._count(raw2, pkts2, reassembled=True)
+                self._flows(raw2, pkts2)
+            self._fragment_weirds()
+
+    def _flows(self, raw: RawBatch, pkts: PacketBatch) -> None:
+        step = self.flows.process(raw, pkts)
+        if self.options.dpi:
+            slots, ids = self.dpi.process(raw, pkts, step.pkt_flow_id, step.pkt_slot,
+                                          step.pkt_dir, step.pkt_dpi)
+            if len(slots):
+                self.flows.stop_dpi(slots, ids)
+            self.summary.dpi_packets = self.dpi.payload_packets  # type: ignore[union-attr]
+        self._emit_flows(step.ended)
+        self._emit_events()
+
+    def _count(self, raw: RawBatch, pkts: PacketBatch, reassembled: bool = False) -> None:
+        s = self.summary
+        assert s is not None
+        counts = np.bincount(pkts.status, minlength=8)
+        if not reassembled:
+            s.non_ip_packets += int(counts[PacketStatus.NOT_IP])
+            s.arp_packets += int(counts[PacketStatus.ARP])
+            s.unknown_link_packets += int(counts[PacketStatus.UNKNOWN_LINK])
+            s.fragments += int(counts[PacketStatus.FRAGMENT])
+        s.malformed_packets += int(counts[PacketStatus.MALFORMED])
+        s.ip_packets += int(counts[PacketStatus.OK])
+        if counts[PacketStatus.ARP]:
+            self._arp(pkts)
+        bad = np.flatnonzero(pkts.weird != 0)
+        if bad.size:
+            self._decode_weirds(raw, pkts, bad)
+
+    def _arp(self, pkts: PacketBatch) -> None:
+        idx = np.flatnonzero(pkts.status == PacketStatus.ARP)
+        pairs = np.stack([pkts.src_lo[idx], pkts.dst_lo[idx]], axis=1)
+        uniq, counts = np.unique(pairs, axis=0, return_counts=True)
+        zeros = np.zeros(len(uniq), np.uint64)
+        a = format_addrs(zeros, uniq[:, 0]).to_pylist()
+        b = format_addrs(zeros, uniq[:, 1]).to_pylist()
+        for x, y, c in zip(a, b, counts.tolist()):
+            self.summary.arp_pairs[f"{x} -> {y}"] += c  # type: ignore[union-attr]
+
+    def _decode_weirds(self, raw: RawBatch, pkts: PacketBatch, idx: np.ndarray) -> None:
+        """One weird row per (name, source, destination) per batch, with a count."""
+        keys = np.stack([pkts.weird[idx].astype(np.uint64), pkts.src_hi[idx], pkts.src_lo[idx],
+                         pkts.dst_hi[idx], pkts.dst_lo[idx]], axis=1)
+        uniq, first, counts = np.unique(keys, axis=0, return_index=True, return_counts=True)
+        rows = idx[first]
+        has_ip = pkts.ip_ver[rows] != 0
+        src = format_addrs(uniq[:, 1], uniq[:, 2]).to_pylist()
+        dst = format_addrs(uniq[:, 3], uniq[:, 4]).to_pylist()
+        out = []
+        for k in range(len(uniq)):
+            name = weird_name(int(uniq[k, 0]))
+            self.summary.weirds[name] += int(counts[k])  # type: ignore[union-attr]
+            out.append({"ts": int(raw.ts_ns[rows[k]]), "uid": None,
+                        "orig_h": src[k] if has_ip[k] else None,
+                        "resp_h": dst[k] if has_ip[k] else None, "name": name,
+                        "source": "decode", "count": int(counts[k]),
+                        "detail": f"{raw.source} packet {raw.first_index + int(rows[k]) + 1}"})
+        self._emit("weird", rows_batch("weird", out))
+
+    def _fragment_weirds(self) -> None:
+        take = getattr(self.fragments, "take_weirds", None)
+        if take is None:
+            return
+        rows = []
+        for ts_ns, code, count in take():
+            name = weird_name(code)
+            self.summary.weirds[name] += count  # type: ignore[union-attr]
+            rows.append({"ts": ts_ns, "name": name, "source": "fragments", "count": count})
+        if rows:
+            self._emit("weird", rows_batch("weird", rows))
+
+    # -- output ---------------------------------------------------------------------------
+    def _emit_flows(self, cols: dict[str, np.ndarray]) -> None:
+        if len(cols["flow_id"]) == 0:
+            return
+        service, source, names = self.dpi.finish(cols["flow_id"])
+        batch = conn_batch(cols, self.salt or 0, service, source, names)
+        self.summary.add_conn(batch)  # type: ignore[union-attr]
+        self._emit("conn", batch)
+
+    def _emit_events(self) -> None:
+        for table, rows in self.dpi.take_events().items():
+            self._emit(table, rows_batch(table, rows))
+        weirds = self.dpi.take_weirds()
+        for w in weirds:
+            self.summary.weirds[w["name"]] += 1  # type: ignore[union-attr]
+        if weirds:
+            self._emit("weird", rows_batch("weird", weirds))
+
+    def _emit(self, table: str, batch: pa.RecordBatch) -> None:
+        if batch.num_rows == 0:
+            return
+        self.summary.rows[table] += batch.num_rows  # type: ignore[union-attr]
+        for sink in self.sinks:
+            sink.write(table, batch)
+
+    def _run_row(self, started: float) -> pa.RecordBatch:
+        s = self.summary
+        assert s is not None
+
+        def ts(v: int | None) -> pa.Array:
+            return ts_array(np.array([v or 0], np.int64)) if v is not None else pa.nulls(
+                1, SCHEMAS["run"].field("first_packet_ts").type)
+
+        cfg = json.dumps(asdict(self.options), sort_keys=True)
+        values: dict[str, Any] = {
+            "ts": ts_array(np.array([int(started * 1e9)], np.int64)),
+            "run_id": pa.array([self.run_id]), "version": pa.array([__version__]),
+            "inputs": pa.array([s.inputs], pa.list_(pa.string())),
+            "first_packet_ts": ts(s.first_packet_ns), "last_packet_ts": ts(s.last_packet_ns),
+            "problems": pa.array([s.problems], pa.list_(pa.string())),
+            "elapsed_s": pa.array([s.elapsed_s]), "config": pa.array([cfg]),
+            "flows": pa.array([s.flows], pa.uint64()),
+        }
+        for name in ("packets", "bytes", "ip_packets", "non_ip_packets", "arp_packets",
+                     "malformed_packets", "unknown_link_packets", "fragments", "flows_evicted"):
+            values[name] = pa.array([getattr(s, name)], pa.uint64())
+        schema = SCHEMAS["run"]
+        return pa.RecordBatch.from_arrays([values[f.name] for f in schema], schema=schema)
+
+
+def _size(path: str) -> int:
+    if path == "-":
+        return 0
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def iter_conn_batches(inputs: list[str], options: AnalyzeOptions = AnalyzeOptions()
+                      ) -> Iterator[pa.RecordBatch]:
+    """Stream ``conn`` batches as flows end (used by ``iter_flows``)."""
+    queue: list[pa.RecordBatch] = []
+
+    class _Q:
+        def write(self, table: str, batch: pa.RecordBatch) -> None:
+            if table == "conn":
+                queue.append(batch)
+
+    analysis = Analysis(options, [_Q()])
+    # A generator over the run: drain the queue after every batch.
+    files, _ = expand_inputs(inputs)
+    analysis.summary = RunSummary(run_id=analysis.run_id, inputs=list(inputs))
+    for path in files:
+        try:
+            src = open_capture(path, batch_bytes=options.batch_bytes)
+        except CaptureError:
+            continue
+        with src:
+            for raw in src:
+                analysis._batch(raw)
+                while queue:
+                    yield queue.pop(0)
+    analysis._emit_flows(analysis.flows.flush())
+    while queue:
+        yield queue.pop(0)
+
+
+__all__ = ["Analysis", "AnalyzeOptions", "MemorySink", "iter_conn_batches"]

@@ -1,0 +1,25 @@
+"""Sinks that write the tables somewhere: the Parquet lake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from wirelens.store.lake import LakeWriter
+
+
+class LakeSink:
+    """Writes every table into the Parquet lake at ``root`` (atomic files, row groups)."""
+
+    def __init__(self, root: str | Path, run_id: str) -> None:
+        self.writer = LakeWriter(root, run_id)
+
+    def write(self, table: str, batch: pa.RecordBatch) -> None:
+        self.writer.write(table, batch)
+
+    def close(self) -> list[Path]:
+        return self.writer.close()
+
+    def abort(self) -> None:
+        self.writer.abort()

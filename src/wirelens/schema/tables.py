@@ -1,0 +1,189 @@
+"""One declared, documented Arrow schema per table. ``wirelens schema TABLE`` prints them.
+
+Naming follows Zeek logs for connection-style columns (``orig_``/``resp_``) and NFStream for
+statistical features (``src2dst_mean_piat_ms``: direction, statistic, quantity, unit).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from wirelens.schema.fields import TS, f, key_fields
+
+
+def _dir_stats() -> list[pa.Field]:
+    out: list[pa.Field] = []
+    names = {"src2dst": "originator to responder", "dst2src": "responder to originator",
+             "bidirectional": "both directions"}
+    for d, words in names.items():
+        out += [
+            f(f"{d}_min_ps", pa.uint32(), f"Smallest IP packet size, {words} (bytes)."),
+            f(f"{d}_mean_ps", pa.float64(), f"Mean IP packet size, {words} (bytes)."),
+            f(f"{d}_stddev_ps", pa.float64(), f"Population std. dev. of IP packet size, {words} (bytes)."),
+            f(f"{d}_max_ps", pa.uint32(), f"Largest IP packet size, {words} (bytes)."),
+            f(f"{d}_min_piat_ms", pa.float64(), f"Smallest packet inter-arrival time, {words} (ms)."),
+            f(f"{d}_mean_piat_ms", pa.float64(), f"Mean packet inter-arrival time, {words} (ms)."),
+            f(f"{d}_stddev_piat_ms", pa.float64(), f"Population std. dev. of inter-arrival time, {words} (ms)."),
+            f(f"{d}_max_piat_ms", pa.float64(), f"Largest packet inter-arrival time, {words} (ms)."),
+        ]
+    return out
+
+
+def _flag_counts() -> list[pa.Field]:
+    out: list[pa.Field] = []
+    for side, words in (("orig", "originator"), ("resp", "responder")):
+        for flag in ("syn", "ack", "fin", "rst", "psh", "urg", "ece", "cwr"):
+            out.append(f(f"{side}_{flag}_pkts", pa.uint32(),
+                         f"TCP packets from the {words} with {flag.upper()} set."))
+    return out
+
+
+CONN = pa.schema(
+    key_fields("Time of the connection's first packet (UTC).")
+    + [
+        f("last_ts", TS, "Time of the connection's last packet (UTC)."),
+        f("duration", pa.float64(), "last_ts - ts, in seconds."),
+        f("proto", pa.uint8(), "IP protocol number of the innermost transport."),
+        f("proto_name", pa.string(), "Readable twin of proto (tcp, udp, icmp, ...)."),
+        f("ip_version", pa.uint8(), "4 or 6 (innermost IP header)."),
+        f("orig_mac", pa.string(), "Originator's link-layer address as seen on its packets (null if none)."),
+        f("resp_mac", pa.string(), "Responder's link-layer address."),
+        f("vlan", pa.uint16(), "Outermost 802.1Q VLAN id (0 when untagged)."),
+        f("vlan_inner", pa.uint16(), "Inner VLAN id of QinQ (0 when none)."),
+        f("tunnel", pa.string(), "Outermost encapsulation (gre, erspan, vxlan, geneve, gtpu, ipip, teredo, pppoe) or null."),
+        f("tunnel_id", pa.uint32(), "VXLAN/Geneve VNI, GTP TEID, GRE key or ERSPAN session (0 when none)."),
+        f("service", pa.string(), "Protocol identified by content (dns, http, tls, ...), null if unknown."),
+        f("service_source", pa.string(), "How service was decided: content (a dissector recognised it), or null."),
+        f("server_name", pa.string(), "Name the client asked for: TLS SNI, HTTP Host or DNS query name."),
+        f("conn_state", pa.string(), "Zeek-style connection state (S0, S1, SF, REJ, RSTO, RSTR, SH, OTH, ...)."),
+        f("history", pa.string(), "Zeek-style history letters; upper case = originator (S syn, h syn-ack, A ack, D data, F fin, R rst)."),
+        f("end_reason", pa.string(), "Why the flow ended: idle, active, fin, rst, evicted (table full) or eof."),
+        f("orig_pkts", pa.uint64(), "Packets from the originator."),
+        f("resp_pkts", pa.uint64(), "Packets from the responder."),
+        f("orig_ip_bytes", pa.uint64(), "IP bytes (IP total length) from the originator."),
+        f("resp_ip_bytes", pa.uint64(), "IP bytes from the responder."),
+        f("orig_bytes", pa.uint64(), "Transport payload bytes from the originator (as captured)."),
+        f("resp_bytes", pa.uint64(), "Transport payload bytes from the responder."),
+        f("orig_wire_bytes", pa.uint64(), "Link-layer frame bytes (original length) from the originator."),
+        f("resp_wire_bytes", pa.uint64(), "Link-layer frame bytes from the responder."),
+    ]
+    + _flag_counts()
+    + _dir_stats()
+    + [
+        f("icmp_type", pa.uint8(), "ICMP/ICMPv6 type of the first ICMP packet (null for other protocols)."),
+        f("icmp_code", pa.uint8(), "ICMP/ICMPv6 code of the first ICMP packet."),
+        f("first_ps", pa.list_(pa.uint16()), "IP sizes of the first 10 packets (bytes)."),
+        f("first_dir", pa.list_(pa.uint8()), "Directions of the first 10 packets (0 = from originator, 1 = from responder)."),
+        f("first_piat_ms", pa.list_(pa.float32()), "Inter-arrival times of the first 10 packets (ms; first is 0)."),
+    ]
+)
+
+DNS = pa.schema(
+    key_fields("Time of the query (or of the response when no query was seen).")
+    + [
+        f("proto", pa.string(), "Transport: udp or tcp."),
+        f("trans_id", pa.uint16(), "DNS transaction id."),
+        f("query", pa.string(), "Queried name."),
+        f("qclass", pa.uint16(), "Query class."),
+        f("qclass_name", pa.string(), "Readable twin of qclass."),
+        f("qtype", pa.uint16(), "Query type."),
+        f("qtype_name", pa.string(), "Readable twin of qtype (A, AAAA, TXT, ...)."),
+        f("rcode", pa.uint8(), "Response code (null without a response)."),
+        f("rcode_name", pa.string(), "Readable twin of rcode (NOERROR, NXDOMAIN, ...)."),
+        f("AA", pa.bool_(), "Authoritative answer flag."),
+        f("TC", pa.bool_(), "Truncation flag."),
+        f("RD", pa.bool_(), "Recursion desired flag."),
+        f("RA", pa.bool_(), "Recursion available flag."),
+        f("answers", pa.list_(pa.string()), "Answer record data, in order."),
+        f("TTLs", pa.list_(pa.float64()), "Answer TTLs in seconds, matching answers."),
+        f("rtt", pa.float64(), "Seconds from query to response (null when unpaired)."),
+    ]
+)
+
+HTTP = pa.schema(
+    key_fields("Time of the request (or of the response when no request was seen).")
+    + [
+        f("trans_depth", pa.uint32(), "Position of this request/response pair in the connection (1-based)."),
+        f("method", pa.string(), "Request method."),
+        f("host", pa.string(), "Host header."),
+        f("uri", pa.string(), "Request target."),
+        f("version", pa.string(), "HTTP version of the request (or response)."),
+        f("user_agent", pa.string(), "User-Agent header."),
+        f("referrer", pa.string(), "Referer header."),
+        f("status_code", pa.uint16(), "Response status code."),
+        f("status_msg", pa.string(), "Response reason phrase."),
+        f("request_content_type", pa.string(), "Content-Type of the request."),
+        f("response_content_type", pa.string(), "Content-Type of the response."),
+        f("request_body_len", pa.uint64(), "Request body bytes seen."),
+        f("response_body_len", pa.uint64(), "Response body bytes seen."),
+        f("server", pa.string(), "Server header of the response."),
+    ]
+)
+
+TLS = pa.schema(
+    key_fields("Time of the ClientHello (or of the first handshake message seen).")
+    + [
+        f("version", pa.string(), "Negotiated version (ServerHello, supported_versions aware), e.g. TLSv1.3."),
+        f("client_version", pa.string(), "Highest version the client offered."),
+        f("cipher", pa.string(), "Cipher suite chosen by the server (IANA name, or hex code)."),
+        f("server_name", pa.string(), "SNI from the ClientHello (RFC 6066 section 3)."),
+        f("alpn", pa.list_(pa.string()), "ALPN protocols offered by the client."),
+        f("alpn_selected", pa.string(), "ALPN protocol selected by the server."),
+        f("established", pa.bool_(), "A ServerHello was seen."),
+    ]
+)
+
+WEIRD = pa.schema(
+    [
+        f("ts", TS, "Time of the first occurrence.", nullable=False),
+        f("uid", pa.string(), "Connection id when the weird belongs to a connection."),
+        f("orig_h", pa.string(), "Source/originator address, when known."),
+        f("resp_h", pa.string(), "Destination/responder address, when known."),
+        f("name", pa.string(), "Stable snake_case name of the anomaly (see wirelens.core.weirds)."),
+        f("source", pa.string(), "What noticed it: capture, decode, fragments, flow, or a dissector name."),
+        f("count", pa.uint64(), "Occurrences folded into this row (same name and endpoints in one batch)."),
+        f("detail", pa.string(), "Extra detail, e.g. a parser message."),
+    ]
+)
+
+RUN = pa.schema(
+    [
+        f("ts", TS, "When the run started (wall clock, UTC).", nullable=False),
+        f("run_id", pa.string(), "Identifier of the run; part of every Parquet file name it wrote."),
+        f("version", pa.string(), "wirelens version."),
+        f("inputs", pa.list_(pa.string()), "Capture sources read."),
+        f("first_packet_ts", TS, "Earliest packet time seen."),
+        f("last_packet_ts", TS, "Latest packet time seen."),
+        f("packets", pa.uint64(), "Records read from the inputs."),
+        f("bytes", pa.uint64(), "Captured bytes of those records."),
+        f("ip_packets", pa.uint64(), "Packets that reached the flow table."),
+        f("non_ip_packets", pa.uint64(), "Frames with no IP inside (counted, not decoded further)."),
+        f("arp_packets", pa.uint64(), "ARP packets."),
+        f("malformed_packets", pa.uint64(), "Packets that could not be decoded (see weird)."),
+        f("unknown_link_packets", pa.uint64(), "Records of link types wirelens does not decode."),
+        f("fragments", pa.uint64(), "IP fragments handed to reassembly."),
+        f("flows", pa.uint64(), "Flows emitted."),
+        f("flows_evicted", pa.uint64(), "Flows emitted early because the flow table was full."),
+        f("problems", pa.list_(pa.string()), "Damage found in the inputs, one line each."),
+        f("elapsed_s", pa.float64(), "Wall time of the run in seconds."),
+        f("config", pa.string(), "The run's settings as JSON."),
+    ]
+)
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "conn": CONN,
+    "dns": DNS,
+    "http": HTTP,
+    "tls": TLS,
+    "weird": WEIRD,
+    "run": RUN,
+}
+
+TABLE_DOCS: dict[str, str] = {
+    "conn": "One row per bidirectional flow (connection), emitted when it ends.",
+    "dns": "One row per DNS transaction (query paired with its response within the flow).",
+    "http": "One row per HTTP/1.x request/response pair.",
+    "tls": "One row per TLS handshake (ClientHello and ServerHello).",
+    "weird": "Anomalies: malformed packets, protocol violations, resource limits hit.",
+    "run": "One row per analysis run: inputs, counts, damage found, settings.",
+}

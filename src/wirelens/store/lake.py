@@ -1,0 +1,140 @@
+"""The Parquet lake: one folder per table, Hive partitions by date and hour, atomic files.
+
+Layout: ``OUT/<table>/date=YYYY-MM-DD/hour=HH/part-<run_id>-<n>.parquet``. Every file is
+written under a temporary name (``….parquet.tmp``, which readers ignore) and renamed into place
+when complete, so a crash never leaves a half-written ``.parquet`` visible. Rows are buffered
+per partition up to ``row_group_rows`` and written as row groups, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from wirelens.schema import SCHEMAS
+
+ROW_GROUP_ROWS = 131_072
+PARQUET_OPTIONS = dict(compression="zstd", compression_level=1, use_dictionary=False,
+                       write_statistics=True)
+
+_HOUR_NS = 3_600_000_000_000
+
+
+class _PartitionFile:
+    """One Parquet file being written for one (table, date, hour)."""
+
+    def __init__(self, final: Path, schema: pa.Schema) -> None:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        self.final = final
+        self.tmp = final.with_name(final.name + ".tmp")
+        self.writer = pq.ParquetWriter(self.tmp, schema, **PARQUET_OPTIONS)
+        self.pending: list[pa.RecordBatch] = []
+        self.pending_rows = 0
+        self.rows = 0
+
+    def add(self, batch: pa.RecordBatch, row_group_rows: int) -> None:
+        self.pending.append(batch)
+        self.pending_rows += batch.num_rows
+        if self.pending_rows >= row_group_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending_rows:
+            self.writer.write_table(pa.Table.from_batches(self.pending), row_group_size=1 << 30)
+            self.rows += self.pending_rows
+        self.pending, self.pending_rows = [], 0
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+        os.replace(self.tmp, self.final)
+
+    def abort(self) -> None:
+        try:
+            self.writer.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+class LakeWriter:
+    """Streams record batches of the declared tables into the lake under ``root``."""
+
+    def __init__(self, root: str | Path, run_id: str, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+        self.root = Path(root)
+        self.run_id = run_id
+        self.row_group_rows = row_group_rows
+        self._open: dict[tuple[str, str, str], _PartitionFile] = {}
+        self.rows: dict[str, int] = {t: 0 for t in SCHEMAS}
+        self.files: list[Path] = []
+
+    def write(self, table: str, batch: pa.RecordBatch | pa.Table) -> None:
+        """Append rows of ``table`` (must match its declared schema), split by date and hour."""
+        if batch.num_rows == 0:
+            return
+        schema = SCHEMAS[table]
+        if isinstance(batch, pa.Table):
+            batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else batch
+        ts = batch.column(batch.schema.get_field_index("ts")).cast(pa.int64()).to_numpy(
+            zero_copy_only=False)
+        hours = ts // _HOUR_NS
+        if hours.size and hours[0] == hours[-1] and (hours == hours[0]).all():
+            self._part(table, int(hours[0]), schema).add(batch, self.row_group_rows)
+        else:
+            order = np.argsort(hours, kind="stable")
+            sorted_hours = hours[order]
+            starts = np.flatnonzero(np.r_[True, sorted_hours[1:] != sorted_hours[:-1]])
+            ends = np.r_[starts[1:], len(order)]
+            taken = batch.take(pa.array(order))
+            for s, e in zip(starts, ends):
+                self._part(table, int(sorted_hours[s]), schema).add(
+                    taken.slice(int(s), int(e - s)), self.row_group_rows)
+        self.rows[table] += batch.num_rows
+
+    def _part(self, table: str, hour: int, schema: pa.Schema) -> _PartitionFile:
+        day = np.datetime64(hour * 3600, "s").astype("datetime64[D]")
+        date, hh = str(day), f"{hour % 24:02d}"
+        key = (table, date, hh)
+        part = self._open.get(key)
+        if part is None:
+            n = sum(1 for k in self._open if k[0] == table)
+            final = (self.root / table / f"date={date}" / f"hour={hh}"
+                     / f"part-{self.run_id}-{n:04d}.parquet")
+            part = self._open[key] = _PartitionFile(final, schema)
+        return part
+
+    def close(self) -> list[Path]:
+        """Finish every file (rename into place); returns the files written."""
+        for part in self._open.values():
+            part.close()
+            self.files.append(part.final)
+        self._open.clear()
+        return self.files
+
+    def abort(self) -> None:
+        """Drop files not yet complete (their temporary names only)."""
+        for part in self._open.values():
+            part.abort()
+        self._open.clear()
+
+
+def table_glob(root: str | Path, table: str) -> str:
+    return str(Path(root) / table / "**" / "*.parquet")
+
+
+def has_data(root: str | Path) -> bool:
+    root = Path(root)
+    return any((root / t).is_dir() and any((root / t).rglob("*.parquet")) for t in SCHEMAS)
+
+
+def clear_tables(root: str | Path) -> None:
+    """Remove every table folder (used by ``--overwrite``); other files are left alone."""
+    for t in SCHEMAS:
+        shutil.rmtree(Path(root) / t, ignore_errors=True)
+
+
+__all__ = ["LakeWriter", "table_glob", "has_data", "clear_tables"]
