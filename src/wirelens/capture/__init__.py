@@ -1,0 +1,22 @@
+"""Capture input: pcap, pcapng, compressed files, stdin, directories; and pcap writing.
+
+Public API::
+
+    open_capture(path, batch_bytes=limits.BATCH_BYTES) -> CaptureSource
+    expand_inputs(paths) -> ExpandedInputs (a list[str] with .skipped)
+    count_packets(path) -> (packets, problems)
+"""
+
+from wirelens.capture.inputs import ExpandedInputs, expand_inputs, is_capture_file
+from wirelens.capture.source import CaptureSource, count_packets, open_capture
+from wirelens.capture.writer import PcapWriter
+
+__all__ = [
+    "CaptureSource",
+    "ExpandedInputs",
+    "PcapWriter",
+    "count_packets",
+    "expand_inputs",
+    "is_capture_file",
+    "open_capture",
+]

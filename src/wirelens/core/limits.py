@@ -44,3 +44,7 @@ decoder follows in one packet; deeper nesting is an attack on the decoder, not t
 FRAG_MAX_FRAGMENTS = 256
 """Fragments kept for one datagram being reassembled (an IP datagram of 64 KiB needs at most
 ~45 fragments of a 1500-byte MTU); beyond that the datagram is dropped (weird)."""
+
+MAX_PCAPNG_BLOCK_BYTES = 16 * 1024 * 1024
+"""A pcapng block claiming a total length beyond this is corrupt (Wireshark's reader applies the
+same 16 MiB bound); the reader reports ``bad_block_length`` and stops the file."""

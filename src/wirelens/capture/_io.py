@@ -1,0 +1,197 @@
+"""Byte plumbing under the capture readers: counting reader, decompression by magic, and the
+reusable read window.
+
+Formats are recognised from magic bytes only (never from the file name):
+
+* gzip ``1f 8b`` (RFC 1952 section 2.3.1), zstd ``28 b5 2f fd`` (RFC 8878 section 3.1.1),
+  xz ``fd 37 7a 58 5a 00`` (xz file format 1.0.4 section 2.1.1.1), bzip2 ``42 5a 68`` ("BZh").
+* classic pcap ``a1b2c3d4`` (us) / ``a1b23c4d`` (ns) in either byte order, Kuznetzov
+  "modified" pcap ``a1b2cd34``; pcapng Section Header Block type ``0a0d0d0a``.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import zlib
+from enum import Enum
+from typing import BinaryIO
+
+import numpy as np
+import zstandard
+
+COMPRESSED_MAGICS: dict[bytes, str] = {
+    b"\x1f\x8b": "gzip",
+    b"\x28\xb5\x2f\xfd": "zstd",
+    b"\xfd7zXZ\x00": "xz",
+    b"BZh": "bzip2",
+}
+
+DECOMPRESS_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    ValueError,
+    zlib.error,
+    lzma.LZMAError,
+    zstandard.ZstdError,
+)
+"""What the stream readers raise on corrupt or cut compressed input (gzip raises
+``BadGzipFile``/``EOFError``, bz2 ``OSError``, lzma ``LZMAError``, zstandard ``ZstdError``)."""
+
+
+class Format(Enum):
+    """Capture container formats recognised by their first four bytes."""
+
+    PCAP = "pcap"
+    PCAP_NS = "pcap-ns"
+    PCAP_MODIFIED = "pcap-modified"
+    PCAPNG = "pcapng"
+
+
+def compression_of(head: bytes) -> str | None:
+    """Name of the compression whose magic starts ``head`` (``None`` if none)."""
+    for magic, name in COMPRESSED_MAGICS.items():
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def format_of(head: bytes) -> tuple[Format, bool] | None:
+    """``(format, big_endian)`` of an uncompressed capture starting with ``head`` (4+ bytes).
+
+    For pcapng the byte order is that of the first section, decided later from its
+    byte-order magic; ``False`` is returned here.
+    """
+    if len(head) < 4:
+        return None
+    if head[:4] == b"\x0a\x0d\x0d\x0a":
+        return Format.PCAPNG, False
+    le = int.from_bytes(head[:4], "little")
+    be = int.from_bytes(head[:4], "big")
+    for value, fmt in (
+        (0xA1B2C3D4, Format.PCAP),
+        (0xA1B23C4D, Format.PCAP_NS),
+        (0xA1B2CD34, Format.PCAP_MODIFIED),
+    ):
+        if le == value:
+            return fmt, False
+        if be == value:
+            return fmt, True
+    return None
+
+
+class CountingReader(io.RawIOBase):
+    """Raw binary reader that first serves ``prefix`` (bytes already sniffed), then ``inner``,
+    counting the bytes taken from ``inner`` (progress of the on-disk source)."""
+
+    def __init__(self, inner: BinaryIO, prefix: bytes = b"") -> None:
+        super().__init__()
+        self._inner = inner
+        self._prefix = prefix
+        self.count = len(prefix)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: memoryview | bytearray) -> int:  # type: ignore[override]
+        mv = memoryview(b).cast("B")
+        if self._prefix:
+            k = min(len(mv), len(self._prefix))
+            mv[:k] = self._prefix[:k]
+            self._prefix = self._prefix[k:]
+            return k
+        got = self._inner.readinto(mv)  # type: ignore[attr-defined]
+        got = got or 0
+        self.count += got
+        return got
+
+
+def read_head(f: BinaryIO, n: int) -> bytes:
+    """Up to ``n`` first bytes of ``f`` (loops over short reads of pipes)."""
+    out = bytearray()
+    while len(out) < n:
+        chunk = f.read(n - len(out))
+        if not chunk:
+            break
+        out += chunk
+    return bytes(out)
+
+
+def decompressor(kind: str | None, raw: io.RawIOBase) -> BinaryIO:
+    """A binary stream of the decompressed content of ``raw`` (``raw`` itself if ``kind`` is
+    ``None``)."""
+    if kind is None:
+        return raw  # type: ignore[return-value]
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[arg-type]
+    if kind == "bzip2":
+        return bz2.BZ2File(raw, "rb")  # type: ignore[arg-type]
+    if kind == "xz":
+        return lzma.LZMAFile(raw, "rb")  # type: ignore[arg-type]
+    if kind == "zstd":
+        dctx = zstandard.ZstdDecompressor()
+        return dctx.stream_reader(raw, read_across_frames=True)  # type: ignore[return-value]
+    raise ValueError(kind)
+
+
+class Window:
+    """A reusable read buffer over a (decompressed) stream.
+
+    Valid bytes are ``buf[pos:end]``; ``base`` is the stream offset of ``buf[0]``. ``ensure``
+    compacts the unconsumed tail to the front, grows the buffer when one record needs more
+    than it holds, and refills with ``readinto``. A read error ends the stream and is kept in
+    ``error`` for the reader to report once.
+    """
+
+    def __init__(self, stream: BinaryIO, size: int, greedy: bool) -> None:
+        self.stream = stream
+        self.buf = np.empty(max(int(size), 64), dtype=np.uint8)
+        self.pos = 0
+        self.end = 0
+        self.base = 0
+        self.eof = False
+        self.greedy = greedy
+        self.error: str | None = None
+
+    @property
+    def avail(self) -> int:
+        """Bytes available from ``pos``."""
+        return self.end - self.pos
+
+    def ensure(self, need: int) -> bool:
+        """Make at least ``need`` bytes available from ``pos``; ``False`` if the stream ended
+        (or failed) first. Reads further to fill the window when ``greedy``."""
+        if self.avail >= need:
+            return True
+        if self.pos:
+            k = self.end - self.pos
+            if k:
+                self.buf[:k] = self.buf[self.pos : self.end]
+            self.base += self.pos
+            self.pos = 0
+            self.end = k
+        if need > self.buf.shape[0]:
+            bigger = np.empty(need, dtype=np.uint8)
+            bigger[: self.end] = self.buf[: self.end]
+            self.buf = bigger
+        self._fill(need)
+        return self.avail >= need
+
+    def _fill(self, need: int) -> None:
+        mv = memoryview(self.buf)  # type: ignore[arg-type]
+        cap = self.buf.shape[0]
+        while not self.eof and self.end < cap:
+            if not self.greedy and self.end - self.pos >= need:
+                break
+            try:
+                got = self.stream.readinto(mv[self.end : cap])  # type: ignore[attr-defined]
+            except DECOMPRESS_ERRORS as exc:
+                self.eof = True
+                self.error = f"{type(exc).__name__}: {exc}"
+                break
+            if not got:
+                self.eof = True
+                break
+            self.end += got

@@ -1,0 +1,76 @@
+"""Expanding command-line inputs: directories become every capture file below them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from wirelens.capture._io import (
+    DECOMPRESS_ERRORS,
+    CountingReader,
+    compression_of,
+    decompressor,
+    format_of,
+    read_head,
+)
+
+
+class ExpandedInputs(list[str]):
+    """The inputs to read (a plain ``list[str]``) plus ``skipped``: the files found under
+    directories that are not captures by their magic bytes (for the caller to mention)."""
+
+    skipped: list[str]
+
+    def __init__(self, items: Iterable[str] = (), skipped: Iterable[str] = ()) -> None:
+        super().__init__(items)
+        self.skipped = list(skipped)
+
+
+def is_capture_file(path: str | Path) -> bool:
+    """Whether ``path`` starts with pcap/pcapng magic, directly or inside gzip, zstd, xz or
+    bzip2 compression (only the first bytes are read)."""
+    try:
+        with open(path, "rb") as f:
+            head = read_head(f, 6)
+            comp = compression_of(head)
+            if comp is None:
+                return format_of(head) is not None
+            stream = decompressor(comp, CountingReader(f, head))
+            try:
+                inner = read_head(stream, 4)
+            finally:
+                try:
+                    stream.close()
+                except DECOMPRESS_ERRORS:
+                    pass
+            return format_of(inner) is not None
+    except DECOMPRESS_ERRORS:
+        return False
+
+
+def expand_inputs(
+    paths: Iterable[str | Path], skipped: list[str] | None = None
+) -> ExpandedInputs:
+    """Expand ``paths`` in order: a directory becomes every capture file below it (recursive,
+    sorted by path; files that are not captures by magic are left out and listed in the
+    result's ``skipped`` and, if given, appended to ``skipped``); a file or ``-`` (stdin) is
+    kept as given, even if it does not exist (opening it will say why)."""
+    out = ExpandedInputs()
+    for p in paths:
+        name = str(p)
+        if name != "-" and os.path.isdir(name):
+            found: list[str] = []
+            for root, dirs, files in os.walk(name):
+                dirs.sort()
+                found.extend(os.path.join(root, f) for f in files)
+            for f in sorted(found):
+                if os.path.isfile(f) and is_capture_file(f):
+                    out.append(f)
+                else:
+                    out.skipped.append(f)
+                    if skipped is not None:
+                        skipped.append(f)
+        else:
+            out.append(name)
+    return out
