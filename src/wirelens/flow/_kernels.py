@@ -1,0 +1,633 @@
+"""Numba kernels of the flow table: hashing, open addressing, intrusive lists, the per-packet
+loop. No Python object is created per packet; the wrapper in :mod:`wirelens.flow.table`
+validates inputs, allocates and grows the arrays.
+
+Hash index: linear probing over ``idx`` (int32 slot numbers, -1 empty, size a power of two,
+load <= 1/2) with backward-shift deletion, so there are no tombstones. Flow records live in a
+pool of slots that never move while the flow is open (``pkt_slot`` stays valid).
+
+Expiry: every open flow sits on two intrusive doubly linked lists: the *activity* list (idle
+list for open flows, linger list for closed TCP flows; ordered by last packet since time is
+monotone) and the *age* list (creation order, for the active timeout). A packet moves its flow
+to the tail of its activity list in O(1); expiry only pops expired heads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wirelens.core.jit import kernel
+from wirelens.flow._layout import (
+    CS_OTH,
+    CS_REJ,
+    CS_RSTO,
+    CS_RSTOS0,
+    CS_RSTR,
+    CS_RSTRH,
+    CS_S0,
+    CS_S1,
+    CS_S2,
+    CS_S3,
+    CS_SF,
+    CS_SH,
+    CS_SHR,
+    END_ACTIVE,
+    END_EVICTED,
+    END_FIN,
+    END_IDLE,
+    END_RST,
+    EP_CLOSED,
+    EP_ESTABLISHED,
+    EP_INACTIVE,
+    EP_PARTIAL,
+    EP_RESET,
+    EP_SYN_ACK_SENT,
+    EP_SYN_SENT,
+    F_IATM2,
+    F_IATMAX,
+    F_IATMEAN,
+    F_IATMIN,
+    F_PSM2,
+    F_PSMEAN,
+    FIRST_N,
+    H_A,
+    H_D,
+    H_F,
+    H_H,
+    H_R,
+    H_S,
+    HIST_LEN,
+    I_ANEXT,
+    I_APREV,
+    I_CLOSED,
+    I_DPIN,
+    I_DPIOFF,
+    I_FIRSTN,
+    I_FLAGS,
+    I_HBITS,
+    I_HLEN,
+    I_ICMPC,
+    I_ICMPT,
+    I_IPB,
+    I_IPVER,
+    I_LAST,
+    I_LAST0,
+    I_LIST,
+    I_MAXPS,
+    I_MINPS,
+    I_NEXT,
+    I_OP,
+    I_OST,
+    I_PB,
+    I_PKTS,
+    I_PREV,
+    I_PROTO,
+    I_RP,
+    I_RST,
+    I_TOUCH,
+    I_TS,
+    I_TUN,
+    I_TUNID,
+    I_VLAN,
+    I_VLAN2,
+    I_WB,
+    P_ACTIVE,
+    P_DPI,
+    P_IDLE,
+    P_LINGER,
+    P_MAXF,
+    S_CAP,
+    S_CREATED,
+    S_ENDED,
+    S_EVICTED,
+    S_HEAD_AGE,
+    S_HEAD_IDLE,
+    S_HEAD_LING,
+    S_MAX_OPEN,
+    S_NENDED,
+    S_NEXT_FID,
+    S_NFREE,
+    S_NOW,
+    S_OPEN,
+    S_TOUCH,
+    U_FID,
+    U_HASH,
+    U_OHI,
+    U_OLO,
+    U_OMAC,
+    U_RHI,
+    U_RLO,
+    U_RMAC,
+)
+
+RC_DONE = 0
+RC_GROW = 1  # pool full but below max_flows: grow and call again from ``next_i``
+RC_FULL = 2  # ended buffer full: drain it and call again from ``next_i``
+
+_HIST_ASCII = np.array([ord(c) for c in "SHADFRshadfr"], dtype=np.uint8)
+
+
+@kernel
+def _mix(x):  # type: ignore[no-untyped-def]
+    """splitmix64 finaliser (a bijective 64-bit mixer)."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@kernel
+def _hash(a_hi, a_lo, a_p, b_hi, b_lo, b_p, misc1, misc2):  # type: ignore[no-untyped-def]
+    """Direction-free hash: the two endpoint mixes are added (commutative)."""
+    ea = _mix(a_hi ^ _mix(a_lo ^ (a_p << np.uint64(48))))
+    eb = _mix(b_hi ^ _mix(b_lo ^ (b_p << np.uint64(48))))
+    return _mix((ea + eb) ^ _mix(misc1 ^ _mix(misc2)))
+
+
+# ---------------------------------------------------------------------------------------
+# intrusive lists
+
+
+@kernel
+def _unlink(I, st, s, cp, cn, hh):  # type: ignore[no-untyped-def]
+    p = I[s, cp]
+    nx = I[s, cn]
+    if p >= 0:
+        I[p, cn] = nx
+    else:
+        st[hh] = nx
+    if nx >= 0:
+        I[nx, cp] = p
+    else:
+        st[hh + 1] = p
+
+
+@kernel
+def _append(I, st, s, cp, cn, hh):  # type: ignore[no-untyped-def]
+    t = st[hh + 1]
+    I[s, cp] = t
+    I[s, cn] = -1
+    if t >= 0:
+        I[t, cn] = s
+    else:
+        st[hh] = s
+    st[hh + 1] = s
+
+
+# ---------------------------------------------------------------------------------------
+# hash index
+
+
+@kernel
+def _idx_insert(idx, U, s):  # type: ignore[no-untyped-def]
+    mask = np.uint64(idx.shape[0] - 1)
+    i = np.int64(U[s, U_HASH] & mask)
+    while idx[i] >= 0:
+        i = (i + 1) & (idx.shape[0] - 1)
+    idx[i] = s
+
+
+@kernel
+def _idx_delete(idx, U, s):  # type: ignore[no-untyped-def]
+    """Remove slot ``s`` with backward-shift deletion (no tombstones)."""
+    m = idx.shape[0] - 1
+    umask = np.uint64(m)
+    i = np.int64(U[s, U_HASH] & umask)
+    while idx[i] != s:
+        i = (i + 1) & m
+    j = i
+    while True:
+        idx[i] = -1
+        while True:
+            j = (j + 1) & m
+            t = idx[j]
+            if t < 0:
+                return
+            k = np.int64(U[t, U_HASH] & umask)
+            # the entry at j stays if its home k lies cyclically in (i, j]
+            if i <= j:
+                if i < k <= j:
+                    continue
+            elif k > i or k <= j:
+                continue
+            idx[i] = t
+            i = j
+            break
+
+
+@kernel
+def _rebuild_index(idx, U, I, st):  # type: ignore[no-untyped-def]
+    """Insert every open flow (walking the age list) into a fresh index."""
+    idx[:] = -1
+    s = st[S_HEAD_AGE]
+    while s >= 0:
+        _idx_insert(idx, U, s)
+        s = I[s, I_ANEXT]
+
+
+# ---------------------------------------------------------------------------------------
+# ending flows
+
+
+@kernel
+def _conn_state(I, s, hbits):  # type: ignore[no-untyped-def]
+    """Zeek ``conn_state`` from the two TCP endpoint states (conn/main.zeek semantics)."""
+    proto = I[s, I_PROTO]
+    if proto == 6:
+        os_ = I[s, I_OST]
+        rs = I[s, I_RST]
+        o_inactive = os_ == EP_INACTIVE or os_ == EP_PARTIAL
+        r_inactive = rs == EP_INACTIVE or rs == EP_PARTIAL
+        if rs == EP_RESET:
+            if (
+                os_ == EP_SYN_SENT
+                or os_ == EP_SYN_ACK_SENT
+                or (os_ == EP_RESET and I[s, I_PB] == 0 and I[s, I_PB + 1] == 0)
+            ):
+                return CS_REJ
+            if o_inactive:
+                return CS_RSTRH
+            return CS_RSTR
+        if os_ == EP_RESET:
+            if r_inactive:
+                # Zeek: history matches ^S[^HAFGIQ]*R (originator SYN, then RST)
+                if (hbits >> H_S) & 1 and not ((hbits >> H_H) & 1) and not (
+                    (hbits >> H_A) & 1
+                ) and not ((hbits >> H_F) & 1):
+                    return CS_RSTOS0
+                return CS_OTH
+            return CS_RSTO
+        if rs == EP_CLOSED and os_ == EP_CLOSED:
+            return CS_SF
+        if os_ == EP_CLOSED:
+            return CS_SH if r_inactive else CS_S2
+        if rs == EP_CLOSED:
+            return CS_SHR if o_inactive else CS_S3
+        if os_ == EP_SYN_SENT and rs == EP_INACTIVE:
+            return CS_S0
+        if os_ == EP_ESTABLISHED and rs == EP_ESTABLISHED:
+            return CS_S1
+        return CS_OTH
+    if proto == 1 or proto == 58:
+        return CS_OTH
+    o = I[s, I_PKTS] > 0
+    r = I[s, I_PKTS + 1] > 0
+    if o:
+        return CS_SF if r else CS_S0
+    return CS_SHR if r else CS_OTH
+
+
+@kernel
+def _end_flow(s, reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
+              EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):  # type: ignore[no-untyped-def]
+    """Copy slot ``s`` to the ended buffer, unlink it everywhere and free the slot."""
+    e = st[S_NENDED]
+    EU[e, :] = U[s, :]
+    EI[e, :] = I[s, :]
+    EF[e, :] = F[s, :]
+    EPS[e, :] = FPS[s, :]
+    EDIR[e, :] = FDIR[s, :]
+    EIAT[e, :] = FIAT[s, :]
+    EHIST[e, :] = HIST[s, :]
+    EREASON[e] = reason
+    ESTATE[e] = _conn_state(I, s, I[s, I_HBITS])
+    st[S_NENDED] = e + 1
+    st[S_ENDED + reason] += 1
+    hh = S_HEAD_IDLE if I[s, I_LIST] == 0 else S_HEAD_LING
+    _unlink(I, st, s, I_PREV, I_NEXT, hh)
+    _unlink(I, st, s, I_APREV, I_ANEXT, S_HEAD_AGE)
+    _idx_delete(idx, U, s)
+    I[s, I_LIST] = -1
+    free[st[S_NFREE]] = s
+    st[S_NFREE] += 1
+    st[S_OPEN] -= 1
+
+
+@kernel
+def _next_expired(I, st, params, now):  # type: ignore[no-untyped-def]
+    """(slot, reason) of one flow to expire at ``now``, or (-1, 0)."""
+    s = st[S_HEAD_AGE]
+    if s >= 0 and now - I[s, I_TS] >= params[P_ACTIVE]:
+        return s, END_ACTIVE
+    s = st[S_HEAD_IDLE]
+    if s >= 0 and now - I[s, I_LAST] >= params[P_IDLE]:
+        return s, END_IDLE
+    s = st[S_HEAD_LING]
+    if s >= 0 and now - I[s, I_LAST] >= params[P_LINGER]:
+        return s, I[s, I_CLOSED]
+    return -1, 0
+
+
+# ---------------------------------------------------------------------------------------
+# the per-packet loop
+
+
+@kernel
+def _hist_add(I, HIST, s, bit):  # type: ignore[no-untyped-def]
+    hb = I[s, I_HBITS]
+    if (hb >> bit) & 1:
+        return
+    I[s, I_HBITS] = hb | (1 << bit)
+    n = I[s, I_HLEN]
+    if n < HIST_LEN:
+        HIST[s, n] = _HIST_ASCII[bit]
+        I[s, I_HLEN] = n + 1
+
+
+@kernel
+def _welford(F, s, cm, cv, n, x):  # type: ignore[no-untyped-def]
+    d = x - F[s, cm]
+    F[s, cm] += d / n
+    F[s, cv] += d * (x - F[s, cm])
+
+
+@kernel
+def _tcp_endpoint(I, s, d, fl):  # type: ignore[no-untyped-def]
+    """Simplified Zeek TCP endpoint state machine for the sender (RFC 9293 section 3.5)."""
+    ce = I_OST + d
+    co = I_OST + 1 - d
+    e = I[s, ce]
+    if fl & 4:  # RST
+        I[s, ce] = EP_RESET
+    elif fl & 1:  # FIN
+        if e != EP_RESET:
+            I[s, ce] = EP_CLOSED
+    elif fl & 2:  # SYN
+        if fl & 16:
+            if e == EP_INACTIVE or e == EP_SYN_SENT:
+                I[s, ce] = EP_SYN_ACK_SENT
+        elif e == EP_INACTIVE:
+            I[s, ce] = EP_SYN_SENT
+    elif e == EP_INACTIVE:
+        I[s, ce] = EP_PARTIAL
+    elif (e == EP_SYN_SENT or e == EP_SYN_ACK_SENT) and (fl & 16):
+        I[s, ce] = EP_ESTABLISHED
+        o = I[s, co]
+        if o == EP_SYN_SENT or o == EP_SYN_ACK_SENT:
+            I[s, co] = EP_ESTABLISHED
+
+
+@kernel
+def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sport, dport,
+             proto, tflags, icmp_t, icmp_c, ip_len, pay_len, vlan, vlan2, tun, tunid, smac, dmac,
+             U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st, params,
+             out_fid, out_slot, out_dir, out_dpi,
+             EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):  # type: ignore[no-untyped-def]
+    """Run packets ``i0..n-1``; returns ``(next_i, rc)`` (see ``RC_*``)."""
+    n = ts.shape[0]
+    ecap = EU.shape[0]
+    for i in range(i0, n):
+        if st[S_NENDED] > ecap - 2:
+            return i, RC_FULL
+        # time = max timestamp seen so far (small backward jumps tolerated)
+        now = st[S_NOW]
+        t = np.int64(ts[i])
+        if t > now:
+            now = t
+            st[S_NOW] = t
+        # expiry: pop expired heads only
+        while True:
+            s, reason = _next_expired(I, st, params, now)
+            if s < 0:
+                break
+            if st[S_NENDED] > ecap - 2:
+                return i, RC_FULL
+            _end_flow(s, reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
+                      EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE)
+        if status[i] != 0:
+            out_fid[i] = 0
+            out_slot[i] = -1
+            out_dir[i] = 0
+            out_dpi[i] = 0
+            continue
+        pr = np.int64(proto[i])
+        fl = np.int64(tflags[i]) if pr == 6 else np.int64(0)
+        if pr == 1 or pr == 58:  # ICMP: ports are not part of the key
+            sp = np.uint64(0)
+            dp = np.uint64(0)
+        else:
+            sp = np.uint64(sport[i])
+            dp = np.uint64(dport[i])
+        shi = np.uint64(src_hi[i])
+        slo = np.uint64(src_lo[i])
+        dhi = np.uint64(dst_hi[i])
+        dlo = np.uint64(dst_lo[i])
+        vl = np.int64(vlan[i])
+        vl2 = np.int64(vlan2[i])
+        tn = np.int64(tun[i])
+        tid = np.int64(tunid[i])
+        misc1 = np.uint64(pr) | (np.uint64(tn) << np.uint64(8)) | (
+            np.uint64(vl) << np.uint64(16)) | (np.uint64(vl2) << np.uint64(32))
+        misc2 = np.uint64(tid)
+        h = _hash(shi, slo, sp, dhi, dlo, dp, misc1, misc2)
+        # lookup
+        m = idx.shape[0] - 1
+        j = np.int64(h & np.uint64(m))
+        s = -1
+        d = 0
+        while True:
+            c = idx[j]
+            if c < 0:
+                break
+            if (U[c, U_HASH] == h and I[c, I_PROTO] == pr and I[c, I_VLAN] == vl
+                    and I[c, I_VLAN2] == vl2 and I[c, I_TUN] == tn and I[c, I_TUNID] == tid):
+                op = np.uint64(I[c, I_OP])
+                rp = np.uint64(I[c, I_RP])
+                if (U[c, U_OLO] == slo and U[c, U_OHI] == shi and U[c, U_RLO] == dlo
+                        and U[c, U_RHI] == dhi and op == sp and rp == dp):
+                    s = c
+                    d = 0
+                    break
+                if (U[c, U_OLO] == dlo and U[c, U_OHI] == dhi and U[c, U_RLO] == slo
+                        and U[c, U_RHI] == shi and op == dp and rp == sp):
+                    s = c
+                    d = 1
+                    break
+            j = (j + 1) & m
+        # a fresh SYN on a closed TCP flow: port reuse, end it and start a new flow
+        if s >= 0 and I[s, I_CLOSED] != 0 and (fl & 18) == 2:
+            _end_flow(s, I[s, I_CLOSED], U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
+                      EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE)
+            s = -1
+        if s < 0:
+            if st[S_NFREE] == 0:
+                if st[S_CAP] < params[P_MAXF]:
+                    return i, RC_GROW
+                # hard bound: emit the flow idle longest (smallest touch number)
+                a = st[S_HEAD_IDLE]
+                b = st[S_HEAD_LING]
+                if a < 0 or (b >= 0 and I[b, I_TOUCH] < I[a, I_TOUCH]):
+                    a = b
+                st[S_EVICTED] += 1
+                _end_flow(a, END_EVICTED, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
+                          EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE)
+            st[S_NFREE] -= 1
+            s = free[st[S_NFREE]]
+            # SYN-ACK seen first: the sender is the responder (RFC 9293 section 3.5)
+            d = 1 if (fl & 18) == 18 else 0
+            if d == 0:
+                U[s, U_OHI] = shi
+                U[s, U_OLO] = slo
+                U[s, U_RHI] = dhi
+                U[s, U_RLO] = dlo
+                U[s, U_OMAC] = np.uint64(smac[i])
+                U[s, U_RMAC] = np.uint64(dmac[i])
+            else:
+                U[s, U_OHI] = dhi
+                U[s, U_OLO] = dlo
+                U[s, U_RHI] = shi
+                U[s, U_RLO] = slo
+                U[s, U_OMAC] = np.uint64(dmac[i])
+                U[s, U_RMAC] = np.uint64(smac[i])
+            U[s, U_FID] = np.uint64(st[S_NEXT_FID])
+            st[S_NEXT_FID] += 1
+            U[s, U_HASH] = h
+            I[s, :] = 0
+            if d == 0:
+                I[s, I_OP] = np.int64(sp)
+                I[s, I_RP] = np.int64(dp)
+            else:
+                I[s, I_OP] = np.int64(dp)
+                I[s, I_RP] = np.int64(sp)
+            I[s, I_PROTO] = pr
+            I[s, I_IPVER] = np.int64(ip_ver[i])
+            I[s, I_VLAN] = vl
+            I[s, I_VLAN2] = vl2
+            I[s, I_TUN] = tn
+            I[s, I_TUNID] = tid
+            I[s, I_TS] = now
+            if pr == 1 or pr == 58:
+                I[s, I_ICMPT] = np.int64(icmp_t[i])
+                I[s, I_ICMPC] = np.int64(icmp_c[i])
+            F[s, :] = 0.0
+            FPS[s, :] = 0
+            FDIR[s, :] = 0
+            FIAT[s, :] = 0.0
+            HIST[s, :] = 0
+            I[s, I_LIST] = 0
+            _append(I, st, s, I_PREV, I_NEXT, S_HEAD_IDLE)
+            _append(I, st, s, I_APREV, I_ANEXT, S_HEAD_AGE)
+            _idx_insert(idx, U, s)
+            st[S_OPEN] += 1
+            st[S_CREATED] += 1
+            st[S_MAX_OPEN] = max(st[S_MAX_OPEN], st[S_OPEN])
+        # ---- update the flow with this packet
+        hh = S_HEAD_IDLE if I[s, I_LIST] == 0 else S_HEAD_LING
+        if st[hh + 1] != s:
+            _unlink(I, st, s, I_PREV, I_NEXT, hh)
+            _append(I, st, s, I_PREV, I_NEXT, hh)
+        st[S_TOUCH] += 1
+        I[s, I_TOUCH] = st[S_TOUCH]
+        tot_before = I[s, I_PKTS] + I[s, I_PKTS + 1]
+        nd = I[s, I_PKTS + d] + 1
+        I[s, I_PKTS + d] = nd
+        ps = np.int64(ip_len[i])
+        pl = np.int64(pay_len[i])
+        I[s, I_WB + d] += np.int64(wirelen[i])
+        I[s, I_IPB + d] += ps
+        I[s, I_PB + d] += pl
+        nb = tot_before + 1
+        fps = np.float64(ps)
+        _welford(F, s, F_PSMEAN + d, F_PSM2 + d, nd, fps)
+        _welford(F, s, F_PSMEAN + 2, F_PSM2 + 2, nb, fps)
+        if nd == 1 or ps < I[s, I_MINPS + d]:
+            I[s, I_MINPS + d] = ps
+        I[s, I_MAXPS + d] = max(I[s, I_MAXPS + d], ps)
+        if nb == 1 or ps < I[s, I_MINPS + 2]:
+            I[s, I_MINPS + 2] = ps
+        I[s, I_MAXPS + 2] = max(I[s, I_MAXPS + 2], ps)
+        iat_b = 0.0
+        if nd > 1:
+            iat = (now - I[s, I_LAST0 + d]) / 1e6
+            k = nd - 1
+            _welford(F, s, F_IATMEAN + d, F_IATM2 + d, k, iat)
+            if k == 1 or iat < F[s, F_IATMIN + d]:
+                F[s, F_IATMIN + d] = iat
+            F[s, F_IATMAX + d] = max(F[s, F_IATMAX + d], iat)
+        if nb > 1:
+            iat_b = (now - I[s, I_LAST]) / 1e6
+            k = nb - 1
+            _welford(F, s, F_IATMEAN + 2, F_IATM2 + 2, k, iat_b)
+            if k == 1 or iat_b < F[s, F_IATMIN + 2]:
+                F[s, F_IATMIN + 2] = iat_b
+            F[s, F_IATMAX + 2] = max(F[s, F_IATMAX + 2], iat_b)
+        I[s, I_LAST] = now
+        I[s, I_LAST0 + d] = now
+        fn = I[s, I_FIRSTN]
+        if fn < FIRST_N:
+            FPS[s, fn] = min(ps, 65535)
+            FDIR[s, fn] = d
+            FIAT[s, fn] = iat_b
+            I[s, I_FIRSTN] = fn + 1
+        hb = 6 * d
+        if pr == 6:
+            fb = I_FLAGS + 8 * d
+            if fl & 2:
+                I[s, fb] += 1
+            if fl & 16:
+                I[s, fb + 1] += 1
+            if fl & 1:
+                I[s, fb + 2] += 1
+            if fl & 4:
+                I[s, fb + 3] += 1
+            if fl & 8:
+                I[s, fb + 4] += 1
+            if fl & 32:
+                I[s, fb + 5] += 1
+            if fl & 64:
+                I[s, fb + 6] += 1
+            if fl & 128:
+                I[s, fb + 7] += 1
+            # Zeek history letters (first occurrence per direction)
+            if fl & 2:
+                _hist_add(I, HIST, s, hb + (H_H if fl & 16 else H_S))
+            if pl > 0:
+                _hist_add(I, HIST, s, hb + H_D)
+            elif (fl & 23) == 16:
+                _hist_add(I, HIST, s, hb + H_A)
+            if fl & 1:
+                _hist_add(I, HIST, s, hb + H_F)
+            if fl & 4:
+                _hist_add(I, HIST, s, hb + H_R)
+            _tcp_endpoint(I, s, d, fl)
+            if I[s, I_CLOSED] == 0:
+                closed = 0
+                if fl & 4:
+                    closed = END_RST
+                elif I[s, I_FLAGS + 2] > 0 and I[s, I_FLAGS + 10] > 0:
+                    closed = END_FIN
+                if closed != 0:
+                    I[s, I_CLOSED] = closed
+                    _unlink(I, st, s, I_PREV, I_NEXT, S_HEAD_IDLE)
+                    I[s, I_LIST] = 1
+                    _append(I, st, s, I_PREV, I_NEXT, S_HEAD_LING)
+        elif pl > 0:
+            _hist_add(I, HIST, s, hb + H_D)
+        dp_on = 0
+        if pl > 0 and I[s, I_DPIOFF] == 0 and I[s, I_DPIN] < params[P_DPI]:
+            I[s, I_DPIN] += 1
+            dp_on = 1
+        out_fid[i] = U[s, U_FID]
+        out_slot[i] = s
+        out_dir[i] = d
+        out_dpi[i] = dp_on
+    return np.int64(n), RC_DONE
+
+
+@kernel
+def _flush(U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st, reason,
+           EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):  # type: ignore[no-untyped-def]
+    """End open flows in creation order until the ended buffer is full; returns flows left."""
+    ecap = EU.shape[0]
+    while st[S_HEAD_AGE] >= 0 and st[S_NENDED] < ecap:
+        _end_flow(st[S_HEAD_AGE], reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
+                  EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE)
+    return st[S_OPEN]
+
+
+@kernel
+def _stop_dpi(I, U, slots, fids):  # type: ignore[no-untyped-def]
+    for k in range(slots.shape[0]):
+        s = slots[k]
+        if s >= 0 and s < I.shape[0] and I[s, I_LIST] >= 0 and U[s, U_FID] == fids[k]:
+            I[s, I_DPIOFF] = 1
+

@@ -1,0 +1,410 @@
+"""The bidirectional flow table: public wrapper around the numba kernels.
+
+Semantics (what the kernels implement, and what ``tests/naive/flow.py`` re-implements):
+
+* **Time** is the largest packet timestamp seen so far (every row of the batch counts, flow
+  packet or not); a packet with an older timestamp is accounted at that time (inter-arrival
+  times are never negative).
+* **Key**: both addresses and ports, IP protocol, outer VLAN, inner VLAN, tunnel type and
+  tunnel id. ICMP/ICMPv6 use ports 0. The originator sent the first packet, unless that
+  packet is a TCP SYN-ACK (then the receiver is the originator).
+* **Expiry** (checked at each packet, before it is accounted): a flow whose first packet is
+  ``>= active_timeout`` old ends ("active"); an open flow idle ``>= idle_timeout`` ends
+  ("idle"); a closed TCP flow (FIN seen from both sides, or a RST) lingers ``tcp_linger_s``
+  after its last packet so trailing ACKs and retransmissions still count, then ends with
+  reason "fin" or "rst". A SYN without ACK on a closed flow ends it (same reason) and starts
+  a new flow (port reuse).
+* **Bound**: at most ``max_flows`` open flows; a new flow on a full table first ends the
+  flow whose last packet is oldest ("evicted", counted in ``stats["evicted"]``).
+* **Statistics**: ``ps`` is the IP length; stddev is the sample standard deviation (n-1),
+  0 below two values; inter-arrival times are in milliseconds, 0 below two packets.
+* **History**: Zeek letters S (SYN), H (SYN-ACK), A (pure ACK), D (payload), F (FIN),
+  R (RST); upper case from the originator, lower case from the responder, each recorded
+  once per direction in order of first occurrence (max 16). Non-TCP flows get D/d only.
+  Not implemented: C, G, I, Q, T, W, ^ and the repeat counters.
+* **conn_state**: Zeek's decision table over simplified TCP endpoint states (inactive, SYN
+  sent, SYN-ACK sent, partial, established, closed, reset); UDP and other non-ICMP
+  protocols: SF (both sides sent), S0 (originator only), SHR (responder only); ICMP: OTH.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from wirelens.core import limits
+from wirelens.core.batch import PacketBatch, RawBatch
+from wirelens.flow import _kernels as K
+from wirelens.flow._layout import (
+    END_EOF,
+    END_REASONS,
+    F_IATM2,
+    F_IATMAX,
+    F_IATMEAN,
+    F_IATMIN,
+    F_PSM2,
+    F_PSMEAN,
+    FIRST_N,
+    FLAG_NAMES,
+    HIST_LEN,
+    I_FIRSTN,
+    I_FLAGS,
+    I_ICMPC,
+    I_ICMPT,
+    I_IPB,
+    I_IPVER,
+    I_LAST,
+    I_LIST,
+    I_MAXPS,
+    I_MINPS,
+    I_OP,
+    I_PB,
+    I_PKTS,
+    I_PROTO,
+    I_RP,
+    I_TS,
+    I_TUN,
+    I_TUNID,
+    I_VLAN,
+    I_VLAN2,
+    I_WB,
+    NF,
+    NI,
+    NP,
+    NS,
+    NU,
+    P_ACTIVE,
+    P_DPI,
+    P_IDLE,
+    P_LINGER,
+    P_MAXF,
+    S_CAP,
+    S_CREATED,
+    S_ENDED,
+    S_EVICTED,
+    S_HEAD_AGE,
+    S_HEAD_IDLE,
+    S_HEAD_LING,
+    S_MAX_OPEN,
+    S_NENDED,
+    S_NEXT_FID,
+    S_NFREE,
+    S_NOW,
+    S_OPEN,
+    S_TAIL_AGE,
+    S_TAIL_IDLE,
+    S_TAIL_LING,
+    U_FID,
+    U_OHI,
+    U_OLO,
+    U_OMAC,
+    U_RHI,
+    U_RLO,
+    U_RMAC,
+)
+
+assert FIRST_N == limits.FIRST_PACKETS
+
+FlowColumns = dict[str, np.ndarray]
+"""Columns of ended flows, same length for every key (see :data:`FLOW_COLUMNS`)."""
+
+INITIAL_SLOTS = 16_384
+"""Slots allocated at start (the pool doubles up to ``max_flows``)."""
+
+ENDED_BUFFER = 4_096
+"""Rows of the ended-flow buffer; the kernel resumes after it is drained."""
+
+
+def _stat_names() -> list[str]:
+    out = []
+    for d in ("src2dst", "dst2src", "bidirectional"):
+        out += [f"{d}_min_ps", f"{d}_mean_ps", f"{d}_stddev_ps", f"{d}_max_ps"]
+    for d in ("src2dst", "dst2src", "bidirectional"):
+        out += [f"{d}_min_piat_ms", f"{d}_mean_piat_ms", f"{d}_stddev_piat_ms",
+                f"{d}_max_piat_ms"]
+    return out
+
+
+FLOW_COLUMNS: tuple[str, ...] = tuple(
+    ["flow_id", "ts_ns", "last_ts_ns", "orig_hi", "orig_lo", "resp_hi", "resp_lo", "orig_p",
+     "resp_p", "proto", "ip_ver", "vlan", "vlan_inner", "tunnel", "tunnel_id", "orig_mac",
+     "resp_mac", "orig_pkts", "resp_pkts", "orig_wire_bytes", "resp_wire_bytes",
+     "orig_ip_bytes", "resp_ip_bytes", "orig_payload_bytes", "resp_payload_bytes"]
+    + [f"{side}_{f}_pkts" for side in ("orig", "resp") for f in FLAG_NAMES]
+    + _stat_names()
+    + ["icmp_type", "icmp_code", "conn_state", "history", "first_n", "first_ps", "first_dir",
+       "first_piat_ms", "end_reason"]
+)
+"""Every key of :data:`FlowColumns`, in a stable order."""
+
+
+@dataclass(slots=True)
+class FlowStep:
+    """What :meth:`FlowTable.process` returns for one batch."""
+
+    ended: FlowColumns
+    """Flows that ended during this batch, in the order they ended."""
+    pkt_flow_id: np.ndarray
+    """uint64 [n]: flow id of each packet (0 = not a flow packet)."""
+    pkt_slot: np.ndarray
+    """int32 [n]: table slot of that flow at the time (-1 = none)."""
+    pkt_dir: np.ndarray
+    """uint8 [n]: 0 = orig->resp, 1 = resp->orig."""
+    pkt_dpi: np.ndarray
+    """uint8 [n]: 1 = hand this packet's payload to the dissectors."""
+
+
+@dataclass(slots=True)
+class _Ended:
+    """The ended-flow buffer the kernels copy rows into."""
+
+    U: np.ndarray
+    I: np.ndarray  # noqa: E741
+    F: np.ndarray
+    PS: np.ndarray
+    DIR: np.ndarray
+    IAT: np.ndarray
+    HIST: np.ndarray
+    REASON: np.ndarray
+    STATE: np.ndarray
+    chunks: list[FlowColumns] = field(default_factory=list)
+
+    @classmethod
+    def alloc(cls, n: int) -> "_Ended":
+        return cls(
+            np.zeros((n, NU), np.uint64), np.zeros((n, NI), np.int64),
+            np.zeros((n, NF), np.float64), np.zeros((n, FIRST_N), np.uint16),
+            np.zeros((n, FIRST_N), np.uint8), np.zeros((n, FIRST_N), np.float32),
+            np.zeros((n, HIST_LEN), np.uint8), np.zeros(n, np.uint8), np.zeros(n, np.uint8),
+        )
+
+    def args(self) -> tuple[np.ndarray, ...]:
+        return (self.U, self.I, self.F, self.PS, self.DIR, self.IAT, self.HIST, self.REASON,
+                self.STATE)
+
+
+def empty_flow_columns() -> FlowColumns:
+    """Zero-length :data:`FlowColumns` with the right dtypes and shapes."""
+    e = _Ended.alloc(0)
+    return _columns(e, 0)
+
+
+def _std(m2: np.ndarray, n: np.ndarray) -> np.ndarray:
+    out = np.zeros(m2.shape[0], np.float64)
+    ok = n >= 2
+    out[ok] = np.sqrt(np.maximum(m2[ok], 0.0) / (n[ok] - 1))
+    return out
+
+
+def _columns(e: _Ended, k: int) -> FlowColumns:
+    """Turn the first ``k`` rows of the ended buffer into :data:`FlowColumns` (copies)."""
+    U, I, F = e.U[:k], e.I[:k], e.F[:k]  # noqa: E741
+    u64 = np.uint64
+    c: FlowColumns = {
+        "flow_id": U[:, U_FID].copy(),
+        "ts_ns": I[:, I_TS].copy(),
+        "last_ts_ns": I[:, I_LAST].copy(),
+        "orig_hi": U[:, U_OHI].copy(),
+        "orig_lo": U[:, U_OLO].copy(),
+        "resp_hi": U[:, U_RHI].copy(),
+        "resp_lo": U[:, U_RLO].copy(),
+        "orig_p": I[:, I_OP].astype(np.uint16),
+        "resp_p": I[:, I_RP].astype(np.uint16),
+        "proto": I[:, I_PROTO].astype(np.uint8),
+        "ip_ver": I[:, I_IPVER].astype(np.uint8),
+        "vlan": I[:, I_VLAN].astype(np.uint16),
+        "vlan_inner": I[:, I_VLAN2].astype(np.uint16),
+        "tunnel": I[:, I_TUN].astype(np.uint8),
+        "tunnel_id": I[:, I_TUNID].astype(np.uint32),
+        "orig_mac": U[:, U_OMAC].copy(),
+        "resp_mac": U[:, U_RMAC].copy(),
+    }
+    for name, col in (("pkts", I_PKTS), ("wire_bytes", I_WB), ("ip_bytes", I_IPB),
+                      ("payload_bytes", I_PB)):
+        c[f"orig_{name}"] = I[:, col].astype(u64)
+        c[f"resp_{name}"] = I[:, col + 1].astype(u64)
+    for d, side in enumerate(("orig", "resp")):
+        for j, f in enumerate(FLAG_NAMES):
+            c[f"{side}_{f}_pkts"] = I[:, I_FLAGS + 8 * d + j].astype(np.uint32)
+    npk = [I[:, I_PKTS], I[:, I_PKTS + 1], I[:, I_PKTS] + I[:, I_PKTS + 1]]
+    for d, name in enumerate(("src2dst", "dst2src", "bidirectional")):
+        c[f"{name}_min_ps"] = I[:, I_MINPS + d].astype(np.uint32)
+        c[f"{name}_mean_ps"] = F[:, F_PSMEAN + d].copy()
+        c[f"{name}_stddev_ps"] = _std(F[:, F_PSM2 + d], npk[d])
+        c[f"{name}_max_ps"] = I[:, I_MAXPS + d].astype(np.uint32)
+    for d, name in enumerate(("src2dst", "dst2src", "bidirectional")):
+        niat = np.maximum(npk[d] - 1, 0)
+        c[f"{name}_min_piat_ms"] = F[:, F_IATMIN + d].copy()
+        c[f"{name}_mean_piat_ms"] = F[:, F_IATMEAN + d].copy()
+        c[f"{name}_stddev_piat_ms"] = _std(F[:, F_IATM2 + d], niat)
+        c[f"{name}_max_piat_ms"] = F[:, F_IATMAX + d].copy()
+    c["icmp_type"] = I[:, I_ICMPT].astype(np.uint8)
+    c["icmp_code"] = I[:, I_ICMPC].astype(np.uint8)
+    c["conn_state"] = e.STATE[:k].copy()
+    c["history"] = e.HIST[:k].copy()
+    c["first_n"] = I[:, I_FIRSTN].astype(np.uint8)
+    c["first_ps"] = e.PS[:k].copy()
+    c["first_dir"] = e.DIR[:k].copy()
+    c["first_piat_ms"] = e.IAT[:k].copy()
+    c["end_reason"] = e.REASON[:k].copy()
+    return {name: c[name] for name in FLOW_COLUMNS}
+
+
+def _concat(chunks: list[FlowColumns]) -> FlowColumns:
+    if not chunks:
+        return empty_flow_columns()
+    if len(chunks) == 1:
+        return chunks[0]
+    return {k: np.concatenate([ch[k] for ch in chunks]) for k in FLOW_COLUMNS}
+
+
+class FlowTable:
+    """Bidirectional flow table over batches (see the module docstring for semantics)."""
+
+    def __init__(
+        self,
+        idle_timeout_s: float = limits.IDLE_TIMEOUT_S,
+        active_timeout_s: float = limits.ACTIVE_TIMEOUT_S,
+        max_flows: int = limits.MAX_FLOWS,
+        dpi_packets: int = limits.DPI_MAX_PACKETS,
+        tcp_linger_s: float = 5.0,
+        initial_slots: int = INITIAL_SLOTS,
+    ) -> None:
+        if max_flows < 1:
+            raise ValueError("max_flows must be >= 1")
+        if min(idle_timeout_s, active_timeout_s, tcp_linger_s) < 0 or dpi_packets < 0:
+            raise ValueError("timeouts and dpi_packets must be >= 0")
+        self._params = np.zeros(NP, np.int64)
+        self._params[P_IDLE] = round(idle_timeout_s * 1e9)
+        self._params[P_ACTIVE] = round(active_timeout_s * 1e9)
+        self._params[P_LINGER] = round(tcp_linger_s * 1e9)
+        self._params[P_MAXF] = max_flows
+        self._params[P_DPI] = dpi_packets
+        cap = max(1, min(int(initial_slots), int(max_flows)))
+        self._st = np.zeros(NS, np.int64)
+        for h in (S_HEAD_IDLE, S_TAIL_IDLE, S_HEAD_LING, S_TAIL_LING, S_HEAD_AGE, S_TAIL_AGE):
+            self._st[h] = -1
+        self._st[S_NOW] = np.iinfo(np.int64).min
+        self._st[S_NEXT_FID] = 1
+        self._alloc(cap)
+        self._ended = _Ended.alloc(ENDED_BUFFER)
+
+    # -- storage ---------------------------------------------------------------------------
+    def _alloc(self, cap: int) -> None:
+        """(Re)allocate the pool at ``cap`` slots, keeping open flows in their slots."""
+        old = getattr(self, "_U", None)
+        n_old = 0 if old is None else old.shape[0]
+
+        def grow(a: np.ndarray | None, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+            new = np.zeros(shape, dtype)
+            if a is not None:
+                new[: a.shape[0]] = a
+            return new
+
+        self._U = grow(old, (cap, NU), np.uint64)
+        self._I = grow(getattr(self, "_I", None), (cap, NI), np.int64)
+        self._I[n_old:, I_LIST] = -1
+        self._F = grow(getattr(self, "_F", None), (cap, NF), np.float64)
+        self._PS = grow(getattr(self, "_PS", None), (cap, FIRST_N), np.uint16)
+        self._DIR = grow(getattr(self, "_DIR", None), (cap, FIRST_N), np.uint8)
+        self._IAT = grow(getattr(self, "_IAT", None), (cap, FIRST_N), np.float32)
+        self._HIST = grow(getattr(self, "_HIST", None), (cap, HIST_LEN), np.uint8)
+        # free stack: new slots, lowest popped first
+        nfree = int(self._st[S_NFREE])
+        free = np.empty(cap, np.int32)
+        if n_old:
+            free[:nfree] = self._free[:nfree]
+        new_slots = np.arange(cap - 1, n_old - 1, -1, dtype=np.int32)
+        free[nfree : nfree + new_slots.shape[0]] = new_slots
+        self._free = free
+        self._st[S_NFREE] = nfree + new_slots.shape[0]
+        self._st[S_CAP] = cap
+        m = 1
+        while m < 2 * cap:
+            m *= 2
+        self._idx = np.empty(m, np.int32)
+        K._rebuild_index(self._idx, self._U, self._I, self._st)
+
+    def _grow(self) -> None:
+        self._alloc(min(2 * int(self._st[S_CAP]), int(self._params[P_MAXF])))
+
+    def _drain(self) -> None:
+        k = int(self._st[S_NENDED])
+        if k:
+            self._ended.chunks.append(_columns(self._ended, k))
+            self._st[S_NENDED] = 0
+
+    def _take_ended(self) -> FlowColumns:
+        self._drain()
+        out = _concat(self._ended.chunks)
+        self._ended.chunks = []
+        return out
+
+    # -- public ----------------------------------------------------------------------------
+    def process(self, raw: RawBatch, pkts: PacketBatch) -> FlowStep:
+        """Account one batch; returns the flows that ended and per-packet flow columns."""
+        n = len(raw)
+        if len(pkts) != n:
+            raise ValueError(f"RawBatch has {n} rows but PacketBatch has {len(pkts)}")
+        out_fid = np.zeros(n, np.uint64)
+        out_slot = np.full(n, -1, np.int32)
+        out_dir = np.zeros(n, np.uint8)
+        out_dpi = np.zeros(n, np.uint8)
+        p = pkts
+        i = 0
+        while True:
+            i, rc = K._process(
+                i, raw.ts_ns, raw.wirelen, p.status, p.ip_ver, p.src_hi, p.src_lo, p.dst_hi,
+                p.dst_lo, p.sport, p.dport, p.proto, p.tcp_flags, p.icmp_type, p.icmp_code,
+                p.ip_len, p.payload_len, p.vlan, p.vlan_inner, p.tunnel, p.tunnel_id,
+                p.src_mac, p.dst_mac,
+                self._U, self._I, self._F, self._PS, self._DIR, self._IAT, self._HIST,
+                self._idx, self._free, self._st, self._params,
+                out_fid, out_slot, out_dir, out_dpi, *self._ended.args(),
+            )
+            if rc == K.RC_DONE:
+                break
+            if rc == K.RC_GROW:
+                self._grow()
+            else:
+                self._drain()
+        return FlowStep(self._take_ended(), out_fid, out_slot, out_dir, out_dpi)
+
+    def flush(self) -> FlowColumns:
+        """End every open flow (reason "eof"), in creation order (ascending flow_id)."""
+        while True:
+            left = K._flush(self._U, self._I, self._F, self._PS, self._DIR, self._IAT,
+                            self._HIST, self._idx, self._free, self._st, END_EOF,
+                            *self._ended.args())
+            self._drain()
+            if left == 0:
+                break
+        return self._take_ended()
+
+    def stop_dpi(self, slots: np.ndarray, flow_ids: np.ndarray) -> None:
+        """No more DPI packets for these flows (ignored for slots now holding another flow)."""
+        s = np.ascontiguousarray(slots, dtype=np.int64)
+        f = np.ascontiguousarray(flow_ids, dtype=np.uint64)
+        if s.shape != f.shape:
+            raise ValueError("slots and flow_ids must have the same shape")
+        K._stop_dpi(self._I, self._U, s, f)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """created, ended_<reason>, evicted, open, max_open, capacity."""
+        st = self._st
+        out = {"created": int(st[S_CREATED])}
+        for r, name in enumerate(END_REASONS):
+            out[f"ended_{name}"] = int(st[S_ENDED + r])
+        out["evicted"] = int(st[S_EVICTED])
+        out["open"] = int(st[S_OPEN])
+        out["max_open"] = int(st[S_MAX_OPEN])
+        out["capacity"] = int(st[S_CAP])
+        return out
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the table state (grows with open flows, not with input)."""
+        return sum(a.nbytes for a in (self._U, self._I, self._F, self._PS, self._DIR,
+                                      self._IAT, self._HIST, self._idx, self._free))
