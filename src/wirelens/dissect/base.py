@@ -1,0 +1,73 @@
+"""The sans-IO dissector contract.
+
+A dissector is fed the payload bytes of one flow, in order, per direction (the flow layer
+reassembles TCP; for UDP each call is one datagram). It returns events. It never touches
+files, sockets, clocks or logging, and raises nothing but
+:class:`~wirelens.wire.errors.ParseError`.
+
+Incremental: when more bytes are needed, :meth:`Dissector.feed` returns an empty list and
+keeps its state. At the end of the flow the caller calls :meth:`Dissector.finish`, which
+returns the events still pending (a query never answered, a response body cut short).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+__all__ = ["IPPROTO_TCP", "IPPROTO_UDP", "Dissector", "Event"]
+
+IPPROTO_TCP = 6
+IPPROTO_UDP = 17
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Base of every dissector event."""
+
+    ts_ns: int
+    """Time (ns since the epoch) of the packet that started the event (e.g. the request)."""
+
+
+class Dissector(ABC):
+    """One protocol parser for one flow.
+
+    Class attributes describe the protocol; instance attributes expose what is known so far.
+    Instances are created by the flow layer once :func:`wirelens.dissect.registry.identify`
+    returned the class: ``cls(proto)``.
+    """
+
+    name: ClassVar[str]
+    """Protocol name, also the service name of the flow: ``"dns"``, ``"http"``, ``"tls"``."""
+    transports: ClassVar[frozenset[int]]
+    """IP protocols it runs on (6 = TCP, 17 = UDP)."""
+    ports: ClassVar[frozenset[int]] = frozenset()
+    """Well-known ports: only a tie-breaker hint when several dissectors match content."""
+
+    server_name: str | None
+    """SNI, HTTP Host or DNS query name, once known."""
+    done: bool
+    """True when nothing more is wanted from this flow (the caller may stop feeding)."""
+
+    def __init__(self, proto: int) -> None:
+        self.proto = proto
+        self.server_name = None
+        self.done = False
+
+    @classmethod
+    @abstractmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """Cheap content test on the first payload of a flow in one direction."""
+
+    @abstractmethod
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """Consume ``data`` (the next bytes of one direction); return completed events.
+
+        Raises only :class:`~wirelens.wire.errors.ParseError`. After a ``ParseError`` the
+        dissector's state is undefined: the caller turns it off for this flow.
+        """
+
+    def finish(self) -> list[Event]:
+        """End of flow: return the events still pending (default: none)."""
+        return []

@@ -1,0 +1,514 @@
+"""DNS (RFC 1035) over UDP and over TCP (2-byte length prefix, RFC 1035 §4.2.2).
+
+One :class:`DnsRecord` per transaction: a query and its response are paired by transaction
+id within the flow (Zeek ``dns.log`` style). A response whose query was not seen is emitted
+alone; queries never answered are emitted by :meth:`DnsDissector.finish`.
+
+Defined behaviour on extra bytes:
+
+- UDP: bytes after the last resource record of a datagram are ignored (padding seen in
+  real traffic); the message itself must parse.
+- TCP: bytes after a message are the start of the next length-prefixed message; they are
+  kept until complete, then parsed (a malformed one raises :class:`ParseError`).
+
+Compression pointers (RFC 1035 §4.1.4) must point strictly backwards, before the start of
+the label run that contains them, so loops are impossible; see :mod:`.limits` for the
+other bounds.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import ClassVar
+
+from wirelens.dissect import limits
+from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event
+from wirelens.wire.buffer import Buffer
+from wirelens.wire.errors import (
+    BadPointer,
+    BadValue,
+    LimitExceeded,
+    ParseError,
+    TrailingJunk,
+    Truncated,
+)
+
+__all__ = [
+    "DnsDissector",
+    "DnsMessage",
+    "DnsRecord",
+    "QClass",
+    "QType",
+    "Question",
+    "Rcode",
+    "ResourceRecord",
+    "parse_message",
+]
+
+
+class QType(IntEnum):
+    """Resource record types (RFC 1035 §3.2.2 and later registrations)."""
+
+    A = 1
+    NS = 2
+    CNAME = 5
+    SOA = 6
+    PTR = 12
+    HINFO = 13
+    MX = 15
+    TXT = 16
+    AAAA = 28
+    SRV = 33
+    NAPTR = 35
+    DNAME = 39
+    OPT = 41
+    DS = 43
+    RRSIG = 46
+    NSEC = 47
+    DNSKEY = 48
+    NSEC3 = 50
+    TLSA = 52
+    SVCB = 64
+    HTTPS = 65
+    SPF = 99
+    TKEY = 249
+    TSIG = 250
+    IXFR = 251
+    AXFR = 252
+    ANY = 255
+    CAA = 257
+
+
+class QClass(IntEnum):
+    """Classes (RFC 1035 §3.2.4, RFC 2136 §1.3 for NONE)."""
+
+    IN = 1
+    CS = 2
+    CH = 3
+    HS = 4
+    NONE = 254
+    ANY = 255
+
+
+class Rcode(IntEnum):
+    """Header response codes (RFC 1035 §4.1.1, RFC 2136 §2.2)."""
+
+    NOERROR = 0
+    FORMERR = 1
+    SERVFAIL = 2
+    NXDOMAIN = 3
+    NOTIMP = 4
+    REFUSED = 5
+    YXDOMAIN = 6
+    YXRRSET = 7
+    NXRRSET = 8
+    NOTAUTH = 9
+    NOTZONE = 10
+
+
+def qtype_name(code: int) -> str:
+    """Readable twin of a type code (``TYPE<n>`` for unknown ones, RFC 3597 §5)."""
+    try:
+        return QType(code).name
+    except ValueError:
+        return f"TYPE{code}"
+
+
+def qclass_name(code: int) -> str:
+    """Readable twin of a class code; mDNS sets the top bit (RFC 6762 §5.4), which is kept."""
+    try:
+        return QClass(code).name
+    except ValueError:
+        return f"CLASS{code}"
+
+
+def rcode_name(code: int) -> str:
+    """Readable twin of a response code."""
+    try:
+        return Rcode(code).name
+    except ValueError:
+        return f"RCODE{code}"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One entry of the question section (RFC 1035 §4.1.2)."""
+
+    name: str
+    """Domain name, labels joined by dots, without the trailing dot (``.`` for the root)."""
+    qtype: int
+    """QTYPE code."""
+    qclass: int
+    """QCLASS code."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRecord:
+    """One resource record (RFC 1035 §4.1.3)."""
+
+    name: str
+    """Owner name."""
+    rtype: int
+    """TYPE code."""
+    rclass: int
+    """CLASS code (for OPT: the requestor's UDP payload size, RFC 6891 §6.1.2)."""
+    ttl: int
+    """Time to live in seconds."""
+    text: str
+    """Readable rdata (Zeek style: an address, a name, ``TXT <len> <text>``; hex if unknown)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DnsMessage:
+    """A whole parsed DNS message."""
+
+    trans_id: int
+    """Transaction ID."""
+    is_response: bool
+    """QR bit."""
+    opcode: int
+    """OPCODE (0 query, 1 inverse, 2 status, 4 notify, 5 update)."""
+    aa: bool
+    """Authoritative answer."""
+    tc: bool
+    """Truncated."""
+    rd: bool
+    """Recursion desired."""
+    ra: bool
+    """Recursion available."""
+    rcode: int
+    """Response code (header part only)."""
+    questions: tuple[Question, ...]
+    """Question section."""
+    answers: tuple[ResourceRecord, ...]
+    """Answer section (at most ``DNS_MAX_ANSWERS_KEPT`` kept)."""
+    n_authority: int
+    """Records in the authority section (parsed, not kept)."""
+    n_additional: int
+    """Records in the additional section (parsed, not kept)."""
+    end: int
+    """Offset just after the last record (bytes beyond it were ignored)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DnsRecord(Event):
+    """One DNS transaction (query and response paired by transaction id when both seen)."""
+
+    trans_id: int
+    """Transaction ID (RFC 1035 §4.1.1)."""
+    query: str | None
+    """Name of the first question (None if the message had no question)."""
+    qclass: int | None
+    """QCLASS of the first question."""
+    qclass_name: str | None
+    """Readable twin of ``qclass``."""
+    qtype: int | None
+    """QTYPE of the first question."""
+    qtype_name: str | None
+    """Readable twin of ``qtype``."""
+    rcode: int | None
+    """Response code (None when no response was seen)."""
+    rcode_name: str | None
+    """Readable twin of ``rcode``."""
+    is_response: bool
+    """True when a response was seen for this transaction."""
+    has_query: bool
+    """True when the query was seen."""
+    AA: bool
+    """Authoritative answer (from the response)."""
+    TC: bool
+    """Truncation (from the response)."""
+    RD: bool
+    """Recursion desired (from the query, else the response)."""
+    RA: bool
+    """Recursion available (from the response)."""
+    answers: tuple[str, ...]
+    """Readable rdata of the answer section, in order."""
+    ttls: tuple[float, ...]
+    """TTL (seconds) of each answer."""
+    opcode: int
+    """OPCODE of the query (or response)."""
+    rtt_ns: int | None
+    """Response time minus query time, when both were seen."""
+
+
+# -- names ------------------------------------------------------------------------------------
+
+_PLAIN = frozenset(
+    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_*/+=~!#$%&'(),:;<>?@[]^`{|}\""
+)
+
+
+def _label_text(raw: bytes) -> str:
+    """A label as text; bytes outside the plain set are escaped ``\\DDD`` (RFC 4343 §2.1)."""
+    if _PLAIN.issuperset(raw):
+        return raw.decode("ascii")
+    return "".join(chr(b) if b in _PLAIN else f"\\{b:03d}" for b in raw)
+
+
+def read_name(buf: Buffer) -> str:
+    """Read a possibly compressed domain name at the cursor (RFC 1035 §3.1, §4.1.4).
+
+    A pointer must point before the start of the label run containing it (so each jump goes
+    strictly backwards and loops are impossible); the cursor ends after the first pointer,
+    or after the terminating zero label.
+    """
+    data = buf.data
+    limit = buf.end
+    pos = run_start = buf.tell()
+    labels: list[str] = []
+    wire_len = 1
+    hops = 0
+    resume = -1
+    while True:
+        if pos >= limit:
+            raise Truncated("name runs past the end", pos)
+        n = data[pos]
+        if n == 0:
+            pos += 1
+            break
+        kind = n & 0xC0
+        if kind == 0xC0:
+            if pos + 2 > limit:
+                raise Truncated("truncated compression pointer", pos)
+            target = ((n & 0x3F) << 8) | data[pos + 1]
+            if target >= run_start:
+                raise BadPointer(f"compression pointer to {target} is not backwards", pos)
+            hops += 1
+            if hops > limits.DNS_MAX_POINTERS:
+                raise LimitExceeded("too many compression pointers", pos)
+            if resume < 0:
+                resume = pos + 2
+            pos = run_start = target
+            continue
+        if kind:
+            raise BadValue(f"unsupported label type 0x{kind:02x}", pos)
+        wire_len += n + 1
+        if wire_len > limits.DNS_MAX_NAME_LENGTH:
+            raise LimitExceeded("name longer than 255 octets", pos)
+        if pos + 1 + n > limit:
+            raise Truncated("label runs past the end", pos)
+        labels.append(_label_text(bytes(data[pos + 1 : pos + 1 + n])))
+        if len(labels) > limits.DNS_MAX_LABELS:
+            raise LimitExceeded("too many labels", pos)
+        pos += 1 + n
+    buf.seek(resume if resume >= 0 else pos)
+    return ".".join(labels) if labels else "."
+
+
+# -- rdata ------------------------------------------------------------------------------------
+
+_NAME_TYPES = frozenset((QType.NS, QType.CNAME, QType.PTR, QType.DNAME))
+
+
+def _txt_text(buf: Buffer) -> str:
+    """TXT rdata: one or more <character-string>s (RFC 1035 §3.3.14)."""
+    parts = []
+    while not buf.eof():
+        raw = buf.pull_bytes(buf.pull_u8())
+        text = raw.decode("utf-8", "backslashreplace")
+        parts.append(f"TXT {len(raw)} {text}")
+    return " ".join(parts)
+
+
+def _rdata_text(buf: Buffer, rtype: int, length: int) -> str:
+    """Readable rdata; the caller runs this inside ``pull_block(2)`` (RDLENGTH)."""
+    if rtype == QType.A:
+        return str(ipaddress.IPv4Address(buf.pull_bytes(4)))
+    if rtype == QType.AAAA:
+        return str(ipaddress.IPv6Address(buf.pull_bytes(16)))
+    if rtype in _NAME_TYPES:
+        return read_name(buf)
+    if rtype == QType.MX:  # RFC 1035 §3.3.9: PREFERENCE, EXCHANGE
+        buf.skip(2)
+        return read_name(buf)
+    if rtype == QType.SOA:  # RFC 1035 §3.3.13: MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM
+        mname = read_name(buf)
+        read_name(buf)
+        buf.skip(20)
+        return mname
+    if rtype == QType.SRV:  # RFC 2782: PRIORITY WEIGHT PORT TARGET
+        buf.skip(6)
+        return read_name(buf)
+    if rtype in (QType.TXT, QType.SPF):
+        return _txt_text(buf)
+    return buf.pull_bytes(length).hex()
+
+
+# -- messages ---------------------------------------------------------------------------------
+
+
+def _read_record(buf: Buffer) -> ResourceRecord:
+    name = read_name(buf)
+    rtype = buf.pull_u16()
+    rclass = buf.pull_u16()
+    ttl = buf.pull_u32()
+    with buf.pull_block(2) as length:
+        text = _rdata_text(buf, rtype, length)
+    return ResourceRecord(name, rtype, rclass, ttl, text)
+
+
+def parse_message(data: bytes | bytearray | memoryview) -> DnsMessage:
+    """Parse one whole DNS message (RFC 1035 §4.1). Bytes after the last record are ignored
+    (their start is :attr:`DnsMessage.end`)."""
+    buf = Buffer(data)
+    trans_id = buf.pull_u16()
+    flags = buf.pull_u16()
+    qd = buf.pull_u16()
+    an = buf.pull_u16()
+    ns = buf.pull_u16()
+    ar = buf.pull_u16()
+    if qd + an + ns + ar > limits.DNS_MAX_RECORDS:
+        raise LimitExceeded(f"{qd + an + ns + ar} records claimed", 4)
+    questions = []
+    for _ in range(qd):
+        qname = read_name(buf)
+        questions.append(Question(qname, buf.pull_u16(), buf.pull_u16()))
+    answers = []
+    for i in range(an):
+        rr = _read_record(buf)
+        if i < limits.DNS_MAX_ANSWERS_KEPT:
+            answers.append(rr)
+    for _ in range(ns + ar):
+        _read_record(buf)
+    return DnsMessage(
+        trans_id=trans_id,
+        is_response=bool(flags & 0x8000),
+        opcode=(flags >> 11) & 0xF,
+        aa=bool(flags & 0x0400),
+        tc=bool(flags & 0x0200),
+        rd=bool(flags & 0x0100),
+        ra=bool(flags & 0x0080),
+        rcode=flags & 0xF,
+        questions=tuple(questions),
+        answers=tuple(answers),
+        n_authority=ns,
+        n_additional=ar,
+        end=buf.tell(),
+    )
+
+
+def _plausible_header(msg: bytes | memoryview, size: int) -> bool:
+    """Cheap header test: opcode, rcode and section counts that fit ``size`` bytes."""
+    if len(msg) < 12 or size < 12:
+        return False
+    flags = (msg[2] << 8) | msg[3]
+    opcode = (flags >> 11) & 0xF
+    if opcode not in (0, 1, 2, 4, 5) or (flags & 0xF) > 10:
+        return False
+    qd = (msg[4] << 8) | msg[5]
+    an = (msg[6] << 8) | msg[7]
+    other = ((msg[8] << 8) | msg[9]) + ((msg[10] << 8) | msg[11])
+    if qd > 1 or 12 + qd * 5 + (an + other) * 11 > size:
+        return False
+    if not flags & 0x8000:  # a query: one question, no answers (except NOTIFY/UPDATE)
+        return qd == 1 and (an == 0 or opcode >= 4) and other <= 4
+    return qd == 1 or an > 0
+
+
+class DnsDissector(Dissector):
+    """DNS over UDP or TCP, pairing queries and responses by transaction id."""
+
+    name: ClassVar[str] = "dns"
+    transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP, IPPROTO_TCP))
+    ports: ClassVar[frozenset[int]] = frozenset((53, 5353, 5355))
+
+    def __init__(self, proto: int) -> None:
+        super().__init__(proto)
+        self._pending: dict[int, tuple[DnsMessage, int]] = {}
+        self._bufs: dict[bool, bytearray] = {True: bytearray(), False: bytearray()}
+
+    @classmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """Header plausibility; over UDP the whole datagram must also parse."""
+        if proto == IPPROTO_TCP:
+            if len(payload) < 14:
+                return False
+            size = (payload[0] << 8) | payload[1]
+            return _plausible_header(payload[2:14], size)
+        if not _plausible_header(payload, len(payload)):
+            return False
+        try:
+            parse_message(payload)
+        except ParseError:
+            return False
+        return True
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """A datagram (UDP) or the next stream bytes of one direction (TCP)."""
+        if self.proto != IPPROTO_TCP:
+            return self._on_message(parse_message(data), ts_ns)
+        buf = self._bufs[from_orig]
+        buf += data
+        events: list[Event] = []
+        while len(buf) >= 2:
+            size = (buf[0] << 8) | buf[1]
+            if len(buf) < 2 + size:
+                break
+            message = bytes(buf[2 : 2 + size])
+            del buf[: 2 + size]
+            msg = parse_message(message)
+            if msg.end != size:
+                raise TrailingJunk(f"DNS message over TCP ends at {msg.end} of {size}", msg.end)
+            events.extend(self._on_message(msg, ts_ns))
+        return events
+
+    def finish(self) -> list[Event]:
+        """Emit the queries still waiting for an answer."""
+        events: list[Event] = [_record(q, ts, None, 0) for q, ts in self._pending.values()]
+        self._pending.clear()
+        return events
+
+    def _on_message(self, msg: DnsMessage, ts_ns: int) -> list[Event]:
+        if self.server_name is None and msg.questions:
+            self.server_name = msg.questions[0].name
+        if not msg.is_response:
+            events: list[Event] = []
+            old = self._pending.pop(msg.trans_id, None)
+            if old is not None:  # a retransmission or a reused id: the old one stays alone
+                events.append(_record(old[0], old[1], None, 0))
+            self._pending[msg.trans_id] = (msg, ts_ns)
+            if len(self._pending) > limits.DNS_MAX_PENDING:
+                oldest = next(iter(self._pending))
+                q, ts = self._pending.pop(oldest)
+                events.append(_record(q, ts, None, 0))
+            return events
+        pending = self._pending.pop(msg.trans_id, None)
+        if pending is None:
+            return [_record(None, ts_ns, msg, 0)]
+        query, q_ts = pending
+        return [_record(query, q_ts, msg, ts_ns - q_ts)]
+
+
+def _record(
+    query: DnsMessage | None, ts_ns: int, response: DnsMessage | None, rtt_ns: int
+) -> DnsRecord:
+    first = query if query is not None else response
+    assert first is not None
+    q = first.questions[0] if first.questions else None
+    if q is None and response is not None and response.questions:
+        q = response.questions[0]
+    answers = response.answers if response is not None else ()
+    return DnsRecord(
+        ts_ns=ts_ns,
+        trans_id=first.trans_id,
+        query=q.name if q else None,
+        qclass=q.qclass if q else None,
+        qclass_name=qclass_name(q.qclass) if q else None,
+        qtype=q.qtype if q else None,
+        qtype_name=qtype_name(q.qtype) if q else None,
+        rcode=response.rcode if response is not None else None,
+        rcode_name=rcode_name(response.rcode) if response is not None else None,
+        is_response=response is not None,
+        has_query=query is not None,
+        AA=response.aa if response is not None else False,
+        TC=response.tc if response is not None else False,
+        RD=first.rd,
+        RA=response.ra if response is not None else False,
+        answers=tuple(rr.text for rr in answers),
+        ttls=tuple(float(rr.ttl) for rr in answers),
+        opcode=first.opcode,
+        rtt_ns=rtt_ns if (query is not None and response is not None) else None,
+    )
