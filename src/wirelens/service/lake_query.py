@@ -39,7 +39,9 @@ def query(root: str | Path, sql: str) -> pa.Table:
     """Run ``sql`` against the lake and return the result as Arrow."""
     con = connect(root)
     try:
-        return con.execute(sql).fetch_arrow_table()
+        res = con.execute(sql)
+        fetch = getattr(res, "to_arrow_table", None) or res.fetch_arrow_table  # duckdb 2 / 1
+        return fetch()
     finally:
         con.close()
 

@@ -1,0 +1,106 @@
+"""Speed and memory of ``wirelens analyze`` on the benchmark capture, against the peers.
+
+    python bench/bench_analyze.py [--data DIR] [--runs 3] [--files big.pcap,quarter.pcap]
+
+DIR holds the captures built by ``../shared/bench/make-capture.sh DIR`` (built there if
+missing, which needs tshark and tcpreplay). For each capture it runs, A B A B in one go:
+``wirelens analyze`` with DPI, ``wirelens analyze --no-dpi``, and where installed ndpiReader
+(Debian libndpi-bin) and NFStream (pip nfstream). Each under ``/usr/bin/time -v``; prints the
+median wall time, packets/s, Gbit/s, peak RSS, and the ratios against the peers.
+A first (untimed) run warms the kernel cache so compile time is not measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SHARED_BENCH = HERE.parent.parent / "shared" / "bench"
+
+
+def timed(cmd: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS bytes and stdout of ``cmd`` under /usr/bin/time -v."""
+    p = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
+    if p.returncode not in (0, 3):
+        raise RuntimeError(f"{cmd[0]} failed ({p.returncode}): {p.stderr[-2000:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", p.stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    assert wall and rss, p.stderr
+    h, m, s = wall.groups()
+    secs = int(h or 0) * 3600 + int(m) * 60 + float(s)
+    return secs, int(rss.group(1)) * 1024, p.stdout
+
+
+def capinfo(path: Path) -> tuple[int, int]:
+    out = subprocess.run(["capinfos", "-c", "-d", "-M", "-T", "-r", str(path)],
+                         capture_output=True, text=True, check=True).stdout.strip().split("\t")
+    return int(out[1]), int(out[2])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=str(HERE / "data"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--files", default="big.pcap")
+    ap.add_argument("--peers", default="ndpi,nfstream", help="comma list; empty for none")
+    args = ap.parse_args()
+    data = Path(args.data)
+    if not (data / "big.pcap").exists():
+        print(f"building the benchmark captures in {data} (once) ...", flush=True)
+        subprocess.run(["bash", str(SHARED_BENCH / "make-capture.sh"), str(data)], check=True)
+    wl = shutil.which("wirelens") or str(Path(sys.executable).parent / "wirelens")
+    peers = [p for p in args.peers.split(",") if p]
+    for name in args.files.split(","):
+        cap = data / name
+        packets, size = capinfo(cap)
+        print(f"\n== {name}: {packets:,} packets, {size / 1e9:.2f} GB")
+        with tempfile.TemporaryDirectory() as tmp:
+            cmds: dict[str, list[str]] = {
+                "wirelens (flows+DPI+Parquet)": [wl, "analyze", str(cap), "-o", f"{tmp}/a",
+                                                 "--overwrite", "--json", "--quiet"],
+                "wirelens --no-dpi": [wl, "analyze", str(cap), "-o", f"{tmp}/b", "--overwrite",
+                                      "--json", "--quiet", "--no-dpi"],
+            }
+            if "ndpi" in peers and shutil.which("ndpiReader"):
+                cmds["ndpiReader 4.2 (flows+DPI)"] = ["ndpiReader", "-i", str(cap), "-n", "1"]
+            try:
+                import nfstream  # noqa: F401
+                if "nfstream" in peers:
+                    cmds["NFStream (flows+DPI)"] = [sys.executable, str(SHARED_BENCH / "peer_nfstream.py"),
+                                                    str(cap), "20", "0", "iter"]
+            except ImportError:
+                pass
+            timed(cmds["wirelens --no-dpi"][:3] + [f"{tmp}/warm", "--quiet", "--json", "--overwrite"])
+            results: dict[str, list[tuple[float, int]]] = {k: [] for k in cmds}
+            flows = {}
+            for _ in range(args.runs):
+                for label, cmd in cmds.items():
+                    wall, rss, stdout = timed(cmd)
+                    results[label].append((wall, rss))
+                    if label.startswith("wirelens"):
+                        flows[label] = json.loads(stdout)["flows"]
+            med = {k: (statistics.median(w for w, _ in v), max(r for _, r in v))
+                   for k, v in results.items()}
+            print(f"{'tool':32} {'wall s':>8} {'kpkt/s':>9} {'Gbit/s':>7} {'peak RSS MB':>12}  flows")
+            for label, (wall, rss) in med.items():
+                print(f"{label:32} {wall:8.2f} {packets / wall / 1e3:9.0f} "
+                      f"{size * 8 / wall / 1e9:7.2f} {rss / 2**20:12.0f}  {flows.get(label, '')}")
+            base = med["wirelens (flows+DPI+Parquet)"][0]
+            for label, (wall, _) in med.items():
+                if not label.startswith("wirelens"):
+                    print(f"ratio wirelens(DPI) vs {label}: {wall / base:.2f}x packets/s")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(main())

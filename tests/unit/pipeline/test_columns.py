@@ -1,0 +1,43 @@
+import ipaddress
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wirelens.pipeline.columns import format_addrs, format_macs, ragged, uids
+
+
+@given(st.lists(st.one_of(st.integers(0, 2**32 - 1).map(lambda v: ("4", v)),
+                          st.integers(0, 2**128 - 1).map(lambda v: ("6", v))), min_size=1, max_size=30))
+def test_addresses_match_ipaddress(items):
+    hi, lo, want = [], [], []
+    for kind, v in items:
+        if kind == "4":
+            hi.append(0)
+            lo.append(0xFFFF_0000_0000 | v)
+            want.append(str(ipaddress.IPv4Address(v)))
+        else:
+            hi.append(v >> 64)
+            lo.append(v & (2**64 - 1))
+            a = ipaddress.IPv6Address(v)
+            want.append(str(a.ipv4_mapped) if a.ipv4_mapped else str(a))
+    got = format_addrs(np.array(hi, np.uint64), np.array(lo, np.uint64)).to_pylist()
+    assert got == want
+
+
+def test_macs():
+    got = format_macs(np.array([0x001B21ABCDEF, 0, 0xFFFFFFFFFFFF], np.uint64)).to_pylist()
+    assert got == ["00:1b:21:ab:cd:ef", None, "ff:ff:ff:ff:ff:ff"]
+
+
+def test_uids_distinct_and_stable():
+    a = uids(np.arange(1, 10001, dtype=np.uint64), 99).to_pylist()
+    assert len(set(a)) == 10000 and all(u.startswith("C") and len(u) == 12 for u in a)
+    assert a == uids(np.arange(1, 10001, dtype=np.uint64), 99).to_pylist()
+    assert a != uids(np.arange(1, 10001, dtype=np.uint64), 100).to_pylist()
+
+
+def test_ragged():
+    arr = ragged(np.array([[1, 2, 3], [4, 5, 6]]), np.array([2, 3]), pa.uint16())
+    assert arr.to_pylist() == [[1, 2], [4, 5, 6]]
