@@ -39,8 +39,10 @@ def query(root: str | Path, sql: str) -> pa.Table:
     """Run ``sql`` against the lake and return the result as Arrow."""
     con = connect(root)
     try:
-        res = con.execute(sql)
-        fetch = getattr(res, "to_arrow_table", None) or res.fetch_arrow_table  # duckdb 2 / 1
+        rel = con.sql(sql)
+        if rel is None:  # a statement without a result
+            return pa.table({})
+        fetch = getattr(rel, "to_arrow_table", None) or rel.arrow  # duckdb 2 / 1
         return fetch()
     finally:
         con.close()
