@@ -111,8 +111,10 @@ def _analyze(args: argparse.Namespace) -> int:
         print_summary(summary)
     for line in summary.problems:
         print(line, file=sys.stderr)
-    if summary.packets == 0 and summary.problems and not summary.flows:
-        return EXIT_ERROR if all("not a capture" in p or "cannot" in p for p in summary.problems) else EXIT_DAMAGED
+    if summary.files == 0 or len(summary.unreadable_inputs) == summary.files:
+        if summary.files == 0:
+            print("wirelens: no capture files found in the inputs", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_DAMAGED if summary.problems else EXIT_OK
 
 

@@ -92,9 +92,10 @@ class Analysis:
     def run(self, inputs: list[str], progress: Progress | None = None) -> RunSummary:
         started = time.time()
         t0 = time.perf_counter()
-        files, skipped = expand_inputs(inputs)
+        files = expand_inputs(inputs)
         s = self.summary = RunSummary(run_id=self.run_id, inputs=list(inputs))
-        s.skipped_inputs = [str(x) for x in skipped]
+        s.skipped_inputs = [str(x) for x in files.skipped]
+        s.files = len(files)
         total = sum(_size(f) for f in files)
         done_before = 0
         for path in files:
@@ -102,6 +103,7 @@ class Analysis:
                 src = open_capture(path, batch_bytes=self.options.batch_bytes)
             except CaptureError as exc:
                 s.problems.append(str(exc))
+                s.unreadable_inputs.append(path)
                 continue
             with src:
                 for raw in src:
@@ -288,7 +290,7 @@ def iter_conn_batches(inputs: list[str], options: AnalyzeOptions = AnalyzeOption
 
     analysis = Analysis(options, [_Q()])
     # A generator over the run: drain the queue after every batch.
-    files, _ = expand_inputs(inputs)
+    files = expand_inputs(inputs)
     analysis.summary = RunSummary(run_id=analysis.run_id, inputs=list(inputs))
     for path in files:
         try:

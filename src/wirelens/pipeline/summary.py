@@ -32,6 +32,8 @@ class RunSummary:
     elapsed_s: float = 0.0
     problems: list[str] = field(default_factory=list)
     skipped_inputs: list[str] = field(default_factory=list)
+    unreadable_inputs: list[str] = field(default_factory=list)
+    files: int = 0
     protocols: Counter[str] = field(default_factory=Counter)
     services: Counter[str] = field(default_factory=Counter)
     weirds: Counter[str] = field(default_factory=Counter)

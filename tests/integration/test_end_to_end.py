@@ -1,0 +1,136 @@
+"""End to end on a simulated capture: simulate -> analyze -> Parquet -> DuckDB, CLI and API."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import wirelens
+from wirelens.cli import EXIT_DAMAGED, EXIT_ERROR, EXIT_OK, main
+from wirelens.service.lake_query import query
+from wirelens.sim import SimConfig, simulate
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sim")
+    return simulate(d / "s.pcap", SimConfig(seed=11, scale=0.25, duration_s=300.0))
+
+
+@pytest.fixture(scope="module")
+def result(sim, tmp_path_factory):
+    out = tmp_path_factory.mktemp("lake")
+    return wirelens.analyze(sim.pcap, out=out)
+
+
+def test_every_packet_is_read_and_counted(sim, result):
+    s = result.summary
+    assert s.packets == sim.packets
+    conn = result.conn
+    in_flows = sum(conn["orig_pkts"].to_pylist()) + sum(conn["resp_pkts"].to_pylist())
+    assert in_flows == s.ip_packets
+    assert s.non_ip_packets + s.arp_packets + s.ip_packets + s.malformed_packets == s.packets
+
+
+def test_services_identified_by_content(result):
+    services = set(result.conn["service"].to_pylist())
+    assert {"dns", "http", "tls"} <= services
+
+
+def test_protocol_tables_join_conn(result):
+    uids = set(result.conn["uid"].to_pylist())
+    for table in ("dns", "http", "tls"):
+        t = result.table(table)
+        assert t.num_rows > 0, table
+        assert set(t["uid"].to_pylist()) <= uids, table
+
+
+def test_tls_names_were_looked_up_in_dns(result):
+    queries = {q.rstrip(".").lower() for q in result.dns["query"].to_pylist() if q}
+    snis = {s.lower() for s in result.tls["server_name"].to_pylist() if s}
+    assert snis and snis <= queries
+
+
+def test_server_name_on_conn(result):
+    rows = [r for r in result.conn.select(["service", "server_name"]).to_pylist()
+            if r["service"] in ("tls", "http")]
+    assert rows and sum(1 for r in rows if r["server_name"]) / len(rows) > 0.95
+
+
+def test_scan_shows_in_conn_state(result, sim):
+    labels = [json.loads(x) for x in Path(sim.labels).read_text().splitlines()]
+    scan = next(r for r in labels if r["label"] == "tcp_syn_scan")
+    attacker = scan["hosts"][0]
+    got = query(result.out, f"SELECT count(DISTINCT resp_p) AS ports FROM conn "
+                            f"WHERE orig_h = '{attacker}' AND conn_state IN ('S0','REJ','RSTR','RSTOS0','SH','OTH')")
+    assert got.to_pylist()[0]["ports"] >= 20
+
+
+def test_lake_matches_memory(result):
+    got = query(result.out, "SELECT count(*) AS n, sum(orig_pkts + resp_pkts) AS p FROM conn")
+    row = got.to_pylist()[0]
+    assert row["n"] == result.conn.num_rows
+    run = query(result.out, "SELECT packets, flows FROM run").to_pylist()
+    assert run == [{"packets": result.summary.packets, "flows": result.conn.num_rows}]
+
+
+def test_iter_flows_equals_analyze(sim, result):
+    flows = list(wirelens.iter_flows(sim.pcap))
+    assert len(flows) == result.conn.num_rows
+    assert sorted(f["uid"] for f in flows) == sorted(result.conn["uid"].to_pylist())
+
+
+def test_gzip_and_stdin_give_the_same_flows(sim, result, tmp_path):
+    gz = tmp_path / "s.pcap.gz"
+    with open(sim.pcap, "rb") as src, gzip.open(gz, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    assert wirelens.analyze(gz).conn.num_rows == result.conn.num_rows
+    p = subprocess.run([sys.executable, "-m", "wirelens.cli", "analyze", "-", "-o",
+                        str(tmp_path / "o"), "--json"], stdin=open(sim.pcap, "rb"),
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == EXIT_OK, p.stderr
+    assert json.loads(p.stdout)["flows"] == result.conn.num_rows
+
+
+def test_cli_analyze_query_schema(sim, tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["analyze", str(sim.pcap), "-o", str(out), "--json", "--export", "jsonl,csv"]) == EXIT_OK
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["packets"] == sim.packets and summary["top_talkers"]
+    assert (out / "conn.jsonl").exists() and (out / "dns.csv").exists()
+    # a second run into the same folder must not silently mix runs
+    assert main(["analyze", str(sim.pcap), "-o", str(out), "--quiet"]) == EXIT_ERROR
+    capsys.readouterr()
+    assert main(["query", "-d", str(out), "--format", "json",
+                 "SELECT count(*) AS n FROM conn"]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out.splitlines()[0])["n"] == summary["flows"]
+    assert main(["query", "-d", str(out), "--format", "csv", "SELECT uid, first_ps FROM conn LIMIT 2"]) == 0
+    assert capsys.readouterr().out.startswith('"uid","first_ps"')
+    assert main(["query", "-d", str(out), "SELECT nope FROM conn"]) == EXIT_ERROR
+    assert main(["schema", "conn"]) == EXIT_OK
+    assert "src2dst_mean_piat_ms" in capsys.readouterr().out
+
+
+def test_damaged_capture_keeps_packets_and_exits_3(sim, tmp_path, capsys):
+    data = Path(sim.pcap).read_bytes()
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(data[: len(data) // 2 + 7])
+    rc = main(["analyze", str(cut), "-o", str(tmp_path / "o"), "--json"])
+    captured = capsys.readouterr()
+    assert rc == EXIT_DAMAGED
+    assert "cut.pcap: truncated" in captured.err
+    assert json.loads(captured.out)["packets"] > 0
+
+
+def test_not_a_capture_is_an_error(tmp_path, capsys):
+    junk = tmp_path / "junk.pcap"
+    junk.write_bytes(b"hello, this is not a capture at all" * 10)
+    rc = main(["analyze", str(junk), "-o", str(tmp_path / "o"), "--quiet"])
+    assert rc == EXIT_ERROR
+    assert "junk.pcap" in capsys.readouterr().err
