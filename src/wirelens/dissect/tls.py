@@ -1,0 +1,530 @@
+"""TLS over TCP: record layer, ClientHello and ServerHello (RFC 8446, RFC 5246).
+
+Per direction, records (RFC 8446 §5.1) are cut from the stream, handshake fragments are
+joined into a handshake stream (a message may span records, RFC 8446 §5.1), and hello
+messages are parsed with the :class:`~wirelens.wire.buffer.Buffer` cursor, every vector in
+its own ``pull_block``. Other handshake messages are skipped by length without being
+buffered (hooks for Certificate & co. go in :meth:`TlsDissector._on_handshake`). After a
+ChangeCipherSpec or application data in a direction, its handshake bytes are encrypted and
+ignored.
+
+One :class:`TlsRecord` per flow: emitted when the ServerHello is parsed (then ``done``), or
+by :meth:`TlsDissector.finish` when only the ClientHello was seen. Hello objects are kept
+whole in the event (cipher list, extensions in order, raw bytes of unknown extensions) so
+fingerprints (JA3/JA4) can be added without touching the parser.
+
+Defined behaviour on extra bytes: once ``done``, further bytes are ignored. Before that,
+bytes that do not form a record header (content type 20-24, version 3.x) raise
+:class:`~wirelens.wire.errors.BadValue` as soon as 5 of them are present; fewer wait.
+Inside a hello, bytes left after the extensions raise
+:class:`~wirelens.wire.errors.TrailingJunk`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import ClassVar
+
+from wirelens.dissect import limits
+from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
+from wirelens.wire.buffer import Buffer
+from wirelens.wire.errors import BadValue, LimitExceeded, TrailingJunk
+
+__all__ = [
+    "CipherSuite",
+    "ClientHello",
+    "ContentType",
+    "ExtensionType",
+    "HandshakeType",
+    "ServerHello",
+    "TlsDissector",
+    "TlsRecord",
+    "cipher_name",
+    "is_grease",
+    "parse_client_hello",
+    "parse_server_hello",
+    "version_name",
+]
+
+
+class ContentType(IntEnum):
+    """TLS record content types (RFC 8446 §5.1, RFC 6520 for heartbeat)."""
+
+    change_cipher_spec = 20
+    alert = 21
+    handshake = 22
+    application_data = 23
+    heartbeat = 24
+
+
+class HandshakeType(IntEnum):
+    """Handshake message types (RFC 8446 §4, RFC 5246 §7.4)."""
+
+    hello_request = 0
+    client_hello = 1
+    server_hello = 2
+    new_session_ticket = 4
+    end_of_early_data = 5
+    encrypted_extensions = 8
+    certificate = 11
+    server_key_exchange = 12
+    certificate_request = 13
+    server_hello_done = 14
+    certificate_verify = 15
+    client_key_exchange = 16
+    finished = 20
+    key_update = 24
+
+
+class ExtensionType(IntEnum):
+    """Extensions parsed here (IANA TLS ExtensionType registry)."""
+
+    server_name = 0  # RFC 6066 §3
+    supported_groups = 10  # RFC 8422 §5.1.1 / RFC 8446 §4.2.7
+    ec_point_formats = 11  # RFC 8422 §5.1.2
+    signature_algorithms = 13  # RFC 8446 §4.2.3
+    application_layer_protocol_negotiation = 16  # RFC 7301 §3.1
+    supported_versions = 43  # RFC 8446 §4.2.1
+
+
+class CipherSuite(IntEnum):
+    """Common cipher suites (IANA TLS Cipher Suites registry); others are shown in hex."""
+
+    TLS_RSA_WITH_RC4_128_MD5 = 0x0004
+    TLS_RSA_WITH_RC4_128_SHA = 0x0005
+    TLS_RSA_WITH_3DES_EDE_CBC_SHA = 0x000A
+    TLS_RSA_WITH_AES_128_CBC_SHA = 0x002F
+    TLS_DHE_RSA_WITH_AES_128_CBC_SHA = 0x0033
+    TLS_RSA_WITH_AES_256_CBC_SHA = 0x0035
+    TLS_DHE_RSA_WITH_AES_256_CBC_SHA = 0x0039
+    TLS_RSA_WITH_AES_128_CBC_SHA256 = 0x003C
+    TLS_RSA_WITH_AES_256_CBC_SHA256 = 0x003D
+    TLS_RSA_WITH_AES_128_GCM_SHA256 = 0x009C
+    TLS_RSA_WITH_AES_256_GCM_SHA384 = 0x009D
+    TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 = 0x009E
+    TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 = 0x009F
+    TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00FF
+    TLS_AES_128_GCM_SHA256 = 0x1301
+    TLS_AES_256_GCM_SHA384 = 0x1302
+    TLS_CHACHA20_POLY1305_SHA256 = 0x1303
+    TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA = 0xC009
+    TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA = 0xC00A
+    TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA = 0xC013
+    TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA = 0xC014
+    TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 = 0xC027
+    TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 = 0xC028
+    TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = 0xC02B
+    TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = 0xC02C
+    TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 = 0xC02F
+    TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 = 0xC030
+    TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = 0xCCA8
+    TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 = 0xCCA9
+
+
+_VERSION_NAMES = {
+    0x0300: "SSLv3",
+    0x0301: "TLSv10",
+    0x0302: "TLSv11",
+    0x0303: "TLSv12",
+    0x0304: "TLSv13",
+    0xFEFF: "DTLSv10",
+    0xFEFD: "DTLSv12",
+    0xFEFC: "DTLSv13",
+}
+
+_HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
+"""ServerHello.random of a HelloRetryRequest (RFC 8446 §4.1.3)."""
+
+
+def is_grease(value: int) -> bool:
+    """GREASE values 0x?A?A (RFC 8701 §2)."""
+    return (value & 0x0F0F) == 0x0A0A and (value >> 8) == (value & 0xFF)
+
+
+def version_name(code: int) -> str:
+    """Zeek-style version name (``TLSv12``); ``GREASE`` or hex for others."""
+    if code in _VERSION_NAMES:
+        return _VERSION_NAMES[code]
+    return "GREASE" if is_grease(code) else f"0x{code:04x}"
+
+
+def cipher_name(code: int) -> str:
+    """IANA name of a cipher suite, hex when not in :class:`CipherSuite`."""
+    try:
+        return CipherSuite(code).name
+    except ValueError:
+        return "GREASE" if is_grease(code) else f"0x{code:04x}"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientHello:
+    """A parsed ClientHello (RFC 8446 §4.1.2); order of lists is the wire order."""
+
+    legacy_version: int
+    """``legacy_version`` (0x0303 for TLS 1.2 and 1.3)."""
+    random: bytes
+    """32 random bytes."""
+    session_id: bytes
+    """``legacy_session_id``."""
+    cipher_suites: tuple[int, ...]
+    """Offered cipher suites (GREASE included)."""
+    compression_methods: tuple[int, ...]
+    """Offered compression methods."""
+    extensions: tuple[tuple[int, bytes], ...]
+    """Every extension as (type, raw data), in order (GREASE and unknown ones included)."""
+    server_name: str | None
+    """First host_name of the server_name extension (RFC 6066 §3)."""
+    alpn: tuple[str, ...]
+    """Offered ALPN protocol names (RFC 7301 §3.1)."""
+    supported_versions: tuple[int, ...]
+    """supported_versions list (RFC 8446 §4.2.1), empty when absent."""
+    supported_groups: tuple[int, ...]
+    """supported_groups list (RFC 8446 §4.2.7)."""
+    ec_point_formats: tuple[int, ...]
+    """ec_point_formats list (RFC 8422 §5.1.2)."""
+    signature_algorithms: tuple[int, ...]
+    """signature_algorithms list (RFC 8446 §4.2.3)."""
+
+    @property
+    def max_version(self) -> int:
+        """Highest non-GREASE version offered (supported_versions, else legacy_version)."""
+        real = [v for v in self.supported_versions if not is_grease(v)]
+        return max(real) if real else self.legacy_version
+
+
+@dataclass(frozen=True, slots=True)
+class ServerHello:
+    """A parsed ServerHello (RFC 8446 §4.1.3)."""
+
+    legacy_version: int
+    """``legacy_version``."""
+    random: bytes
+    """32 random bytes."""
+    session_id: bytes
+    """``legacy_session_id_echo``."""
+    cipher_suite: int
+    """Chosen cipher suite."""
+    compression_method: int
+    """Chosen compression method."""
+    extensions: tuple[tuple[int, bytes], ...]
+    """Every extension as (type, raw data), in order."""
+    selected_version: int | None
+    """supported_versions of the server (TLS 1.3), when present."""
+    alpn: str | None
+    """Protocol chosen by ALPN when sent in the ServerHello (TLS <= 1.2)."""
+    is_hello_retry_request: bool
+    """True when this is a HelloRetryRequest (special random, RFC 8446 §4.1.3)."""
+
+    @property
+    def version(self) -> int:
+        """The negotiated version."""
+        return self.selected_version if self.selected_version is not None else self.legacy_version
+
+
+@dataclass(frozen=True, slots=True)
+class TlsRecord(Event):
+    """The TLS handshake summary of one flow (Zeek ``ssl.log`` style)."""
+
+    version: str | None
+    """Negotiated version name (from the ServerHello), e.g. ``TLSv13``."""
+    version_code: int | None
+    """Negotiated version code."""
+    cipher: str | None
+    """Chosen cipher suite name (hex when unknown)."""
+    cipher_code: int | None
+    """Chosen cipher suite code."""
+    server_name: str | None
+    """SNI of the ClientHello."""
+    alpn: tuple[str, ...]
+    """ALPN protocols offered by the client."""
+    alpn_selected: str | None
+    """ALPN protocol chosen, when visible (ServerHello of TLS <= 1.2)."""
+    client_version: str | None
+    """Highest version offered by the client (supported_versions, else legacy_version)."""
+    client_supported_versions: tuple[str, ...]
+    """Names of the client's supported_versions (GREASE removed)."""
+    client_hello: ClientHello | None
+    """The whole ClientHello, for fingerprints."""
+    server_hello: ServerHello | None
+    """The whole ServerHello."""
+
+
+# -- hello parsing ----------------------------------------------------------------------------
+
+
+def _u16_list(buf: Buffer, length_size: int) -> tuple[int, ...]:
+    with buf.pull_block(length_size) as length:
+        if length % 2:
+            raise BadValue("odd length of a u16 vector", buf.tell())
+        return tuple(buf.pull_u16() for _ in range(length // 2))
+
+
+def _u8_list(buf: Buffer, length_size: int) -> tuple[int, ...]:
+    with buf.pull_block(length_size) as length:
+        return tuple(buf.pull_bytes(length))
+
+
+def _extensions(buf: Buffer) -> tuple[tuple[int, bytes], ...]:
+    """The optional extensions vector (absent in old hellos, RFC 5246 §7.4.1.2)."""
+    if buf.eof():
+        return ()
+    out = []
+    with buf.pull_block(2):
+        while not buf.eof():
+            ext_type = buf.pull_u16()
+            with buf.pull_block(2) as length:
+                out.append((ext_type, buf.pull_bytes(length)))
+    if not buf.eof():
+        raise TrailingJunk("bytes after the hello extensions", buf.tell())
+    return tuple(out)
+
+
+def _server_name(data: bytes) -> str | None:
+    """ServerNameList (RFC 6066 §3): the first host_name (type 0)."""
+    buf = Buffer(data)
+    found = None
+    with buf.pull_block(2):
+        while not buf.eof():
+            name_type = buf.pull_u8()
+            with buf.pull_block(2) as length:
+                raw = buf.pull_bytes(length)
+            if name_type == 0 and found is None:
+                found = raw.decode("ascii", "backslashreplace")
+    if not buf.eof():
+        raise TrailingJunk("bytes after the server_name list", buf.tell())
+    return found
+
+
+def _alpn(data: bytes) -> tuple[str, ...]:
+    """ProtocolNameList (RFC 7301 §3.1)."""
+    buf = Buffer(data)
+    names = []
+    with buf.pull_block(2):
+        while not buf.eof():
+            with buf.pull_block(1) as length:
+                names.append(buf.pull_bytes(length).decode("ascii", "backslashreplace"))
+    if not buf.eof():
+        raise TrailingJunk("bytes after the ALPN list", buf.tell())
+    return tuple(names)
+
+
+def _whole(data: bytes, fn, length_size: int) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+    buf = Buffer(data)
+    values: tuple[int, ...] = fn(buf, length_size)
+    if not buf.eof():
+        raise TrailingJunk("bytes after an extension vector", buf.tell())
+    return values
+
+
+def _first(exts: tuple[tuple[int, bytes], ...], ext_type: int) -> bytes | None:
+    for t, data in exts:
+        if t == ext_type:
+            return data
+    return None
+
+
+def parse_client_hello(body: bytes) -> ClientHello:
+    """Parse a ClientHello body (after the 4-byte handshake header), RFC 8446 §4.1.2."""
+    buf = Buffer(body)
+    legacy_version = buf.pull_u16()
+    random = buf.pull_bytes(32)
+    with buf.pull_block(1) as n:
+        session_id = buf.pull_bytes(n)
+    ciphers = _u16_list(buf, 2)
+    compression = _u8_list(buf, 1)
+    exts = _extensions(buf)
+    sni = _first(exts, ExtensionType.server_name)
+    alpn = _first(exts, ExtensionType.application_layer_protocol_negotiation)
+    versions = _first(exts, ExtensionType.supported_versions)
+    groups = _first(exts, ExtensionType.supported_groups)
+    points = _first(exts, ExtensionType.ec_point_formats)
+    sigs = _first(exts, ExtensionType.signature_algorithms)
+    return ClientHello(
+        legacy_version=legacy_version,
+        random=random,
+        session_id=session_id,
+        cipher_suites=ciphers,
+        compression_methods=compression,
+        extensions=exts,
+        server_name=_server_name(sni) if sni is not None else None,
+        alpn=_alpn(alpn) if alpn is not None else (),
+        supported_versions=_whole(versions, _u16_list, 1) if versions is not None else (),
+        supported_groups=_whole(groups, _u16_list, 2) if groups is not None else (),
+        ec_point_formats=_whole(points, _u8_list, 1) if points is not None else (),
+        signature_algorithms=_whole(sigs, _u16_list, 2) if sigs is not None else (),
+    )
+
+
+def parse_server_hello(body: bytes) -> ServerHello:
+    """Parse a ServerHello body (after the 4-byte handshake header), RFC 8446 §4.1.3."""
+    buf = Buffer(body)
+    legacy_version = buf.pull_u16()
+    random = buf.pull_bytes(32)
+    with buf.pull_block(1) as n:
+        session_id = buf.pull_bytes(n)
+    cipher = buf.pull_u16()
+    compression = buf.pull_u8()
+    exts = _extensions(buf)
+    versions = _first(exts, ExtensionType.supported_versions)
+    selected = None
+    if versions is not None:
+        vbuf = Buffer(versions)
+        selected = vbuf.pull_u16()
+        if not vbuf.eof():
+            raise TrailingJunk("bytes after selected_version", vbuf.tell())
+    alpn_data = _first(exts, ExtensionType.application_layer_protocol_negotiation)
+    alpn = _alpn(alpn_data) if alpn_data is not None else ()
+    if len(alpn) > 1:
+        raise BadValue("ServerHello ALPN must name exactly one protocol")
+    return ServerHello(
+        legacy_version=legacy_version,
+        random=random,
+        session_id=session_id,
+        cipher_suite=cipher,
+        compression_method=compression,
+        extensions=exts,
+        selected_version=selected,
+        alpn=alpn[0] if alpn else None,
+        is_hello_retry_request=random == _HRR_RANDOM,
+    )
+
+
+# -- the dissector ----------------------------------------------------------------------------
+
+
+class _Side:
+    """Record and handshake reassembly state of one direction."""
+
+    __slots__ = ("encrypted", "hs", "records", "skip")
+
+    def __init__(self) -> None:
+        self.records = bytearray()  # bytes of the record stream not yet cut
+        self.hs = bytearray()  # handshake stream bytes not yet parsed
+        self.skip = 0  # handshake bytes still to drop (a message we do not parse)
+        self.encrypted = False
+
+
+_HELLOS = (HandshakeType.client_hello, HandshakeType.server_hello)
+
+
+class TlsDissector(Dissector):
+    """TLS (1.0 to 1.3) handshake over TCP: SNI, ALPN, versions, chosen cipher."""
+
+    name: ClassVar[str] = "tls"
+    transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
+    ports: ClassVar[frozenset[int]] = frozenset((443, 465, 636, 853, 993, 995, 8443))
+
+    def __init__(self, proto: int) -> None:
+        super().__init__(proto)
+        self._sides = {True: _Side(), False: _Side()}
+        self._client_hello: ClientHello | None = None
+        self._ts_ns: int | None = None
+        self._emitted = False
+
+    @classmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """A handshake record (type 22, version 3.x) starting with a Client/ServerHello."""
+        return (
+            proto == IPPROTO_TCP
+            and len(payload) >= 6
+            and payload[0] == ContentType.handshake
+            and payload[1] == 3
+            and payload[2] <= 4
+            and payload[5] in _HELLOS
+            and ((payload[3] << 8) | payload[4]) >= 4
+        )
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """Next stream bytes of one direction."""
+        if self.done:
+            return []
+        if self._ts_ns is None:
+            self._ts_ns = ts_ns
+        side = self._sides[from_orig]
+        side.records += data
+        events: list[Event] = []
+        buf = side.records
+        while len(buf) >= 5 and not self.done:
+            ctype, major, minor = buf[0], buf[1], buf[2]
+            length = (buf[3] << 8) | buf[4]
+            if not 20 <= ctype <= 24 or major != 3 or minor > 4:
+                raise BadValue(f"not a TLS record header: {bytes(buf[:5]).hex()}")
+            if length > limits.TLS_MAX_RECORD_BYTES:
+                raise LimitExceeded(f"TLS record of {length} bytes")
+            if len(buf) < 5 + length:
+                break
+            fragment = bytes(buf[5 : 5 + length])
+            del buf[: 5 + length]
+            if ctype == ContentType.handshake and not side.encrypted:
+                side.hs += fragment
+                self._handshake(side, from_orig, events)
+            elif ctype in (ContentType.change_cipher_spec, ContentType.application_data):
+                side.encrypted = True
+        return events
+
+    def finish(self) -> list[Event]:
+        """Emit the summary when only the ClientHello was seen."""
+        if self._emitted or self._client_hello is None:
+            return []
+        return [self._record(None)]
+
+    def _handshake(self, side: _Side, from_orig: bool, events: list[Event]) -> None:
+        """Cut handshake messages (RFC 8446 §4: type u8, length u24) from the stream."""
+        hs = side.hs
+        while hs and not self.done:
+            if side.skip:
+                n = min(side.skip, len(hs))
+                del hs[:n]
+                side.skip -= n
+                continue
+            if len(hs) < 4:
+                return
+            msg_type = hs[0]
+            length = (hs[1] << 16) | (hs[2] << 8) | hs[3]
+            if msg_type in _HELLOS:
+                if length > limits.TLS_MAX_HELLO_BYTES:
+                    raise LimitExceeded(f"hello of {length} bytes")
+                if len(hs) < 4 + length:
+                    return
+                body = bytes(hs[4 : 4 + length])
+                del hs[: 4 + length]
+                self._on_handshake(msg_type, body, from_orig, events)
+            else:
+                side.skip = 4 + length
+
+    def _on_handshake(self, msg_type: int, body: bytes, from_orig: bool, events: list[Event]) -> None:
+        """One whole handshake message (only hellos reach here for now)."""
+        if msg_type == HandshakeType.client_hello:
+            if self._client_hello is None:
+                self._client_hello = parse_client_hello(body)
+                self.server_name = self._client_hello.server_name
+            return
+        server_hello = parse_server_hello(body)
+        if server_hello.is_hello_retry_request:
+            return
+        events.append(self._record(server_hello))
+        self.done = True
+
+    def _record(self, server_hello: ServerHello | None) -> TlsRecord:
+        self._emitted = True
+        ch = self._client_hello
+        sh = server_hello
+        return TlsRecord(
+            ts_ns=self._ts_ns or 0,
+            version=version_name(sh.version) if sh else None,
+            version_code=sh.version if sh else None,
+            cipher=cipher_name(sh.cipher_suite) if sh else None,
+            cipher_code=sh.cipher_suite if sh else None,
+            server_name=ch.server_name if ch else None,
+            alpn=ch.alpn if ch else (),
+            alpn_selected=sh.alpn if sh else None,
+            client_version=version_name(ch.max_version) if ch else None,
+            client_supported_versions=(
+                tuple(version_name(v) for v in ch.supported_versions if not is_grease(v))
+                if ch
+                else ()
+            ),
+            client_hello=ch,
+            server_hello=sh,
+        )
