@@ -1,0 +1,189 @@
+"""DNS dissector: whole / byte-at-a-time / trailing junk, malformed input, pairing."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+from wl_dissect_builders import (
+    dns_header,
+    dns_name,
+    dns_query,
+    dns_response,
+    dns_rich_response,
+    feed_all,
+    rr,
+    tcp_frame,
+)
+
+from wirelens.dissect import limits
+from wirelens.dissect.dns import DnsDissector, DnsRecord, parse_message, read_name
+from wirelens.wire import (
+    BadPointer,
+    BadValue,
+    Buffer,
+    LimitExceeded,
+    ParseError,
+    TrailingJunk,
+    Truncated,
+)
+
+TCP, UDP = 6, 17
+
+
+def conversation() -> list[tuple[bool, bytes]]:
+    return [
+        (True, dns_query(0xBEEF, "www.example.com")),
+        (True, dns_query(0x0001, "nothing.example", qtype=28)),
+        (False, dns_rich_response(0xBEEF)),
+        (False, dns_response(0x0002, "unsolicited.example", [], rcode=3)),
+    ]
+
+
+def test_udp_pairs_query_and_response() -> None:
+    events = feed_all(DnsDissector, conversation(), UDP)
+    assert len(events) == 3
+    paired, alone, unanswered = events
+    assert isinstance(paired, DnsRecord)
+    assert paired.trans_id == 0xBEEF and paired.query == "www.example.com"
+    assert (paired.qtype, paired.qtype_name, paired.qclass_name) == (1, "A", "IN")
+    assert paired.is_response and paired.has_query and paired.AA and paired.RD and paired.RA
+    assert (paired.rcode, paired.rcode_name) == (0, "NOERROR")
+    assert paired.answers == (
+        "cdn.www.example.com",
+        "93.184.216.34",
+        "2001:db8::1",
+        "host.example.net",
+        "ns.www.example.com",
+        "mail.www.example.com",
+        "TXT 11 hello world TXT 3 abc",
+        "ns.www.example.com",
+        "srv.www.example.com",
+        "TXT 2 hi",
+        "0005697373756563612e6578616d706c65",
+    )
+    assert paired.ttls[:2] == (60.0, 300.0) and len(paired.ttls) == len(paired.answers)
+    assert paired.rtt_ns == 0
+    assert alone.query == "unsolicited.example" and alone.rcode_name == "NXDOMAIN"
+    assert not alone.has_query and alone.rtt_ns is None
+    assert unanswered.query == "nothing.example" and unanswered.qtype_name == "AAAA"
+    assert not unanswered.is_response and unanswered.rcode is None
+
+
+def test_server_name_is_first_query() -> None:
+    d = DnsDissector(UDP)
+    assert d.server_name is None
+    d.feed(dns_query(1, "a.example"), True, 0)
+    d.feed(dns_query(2, "b.example"), True, 0)
+    assert d.server_name == "a.example"
+
+
+@pytest.mark.parametrize("step", [0, 1, 2, 3, 13])
+def test_tcp_whole_and_split_give_same_events(step: int) -> None:
+    chunks = [(o, tcp_frame(m)) for o, m in conversation()]
+    # two messages in one segment too
+    chunks.append((True, tcp_frame(dns_query(7, "x.example")) + tcp_frame(dns_query(8, "y"))))
+    expected = feed_all(DnsDissector, chunks, TCP)
+    assert len(expected) == 5
+    assert feed_all(DnsDissector, chunks, TCP, step=step) == expected
+    # UDP sees the same transactions
+    assert feed_all(DnsDissector, conversation(), UDP) == expected[:3]
+
+
+def test_trailing_junk() -> None:
+    """UDP: bytes after the last record are ignored. TCP: they are the start of the next
+    message, buffered until complete; a complete malformed one raises ParseError."""
+    base = feed_all(DnsDissector, conversation(), UDP)
+    junk = [(o, m + b"\x00\xffjunk") for o, m in conversation()]
+    assert feed_all(DnsDissector, junk, UDP) == base
+    tcp = [(o, tcp_frame(m)) for o, m in conversation()]
+    assert feed_all(DnsDissector, [*tcp, (True, b"\x00\x40partial")], TCP) == base
+    with pytest.raises(ParseError):
+        feed_all(DnsDissector, [*tcp, (True, b"\x00\x05abcde")], TCP)
+    # junk inside a length-prefixed TCP message is an error
+    with pytest.raises(TrailingJunk):
+        feed_all(DnsDissector, [(True, tcp_frame(dns_query(1, "a.b") + b"zz"))], TCP)
+
+
+@pytest.mark.parametrize("message", [dns_query(3, "a.example.com"), dns_rich_response()])
+def test_truncated_at_every_byte(message: bytes) -> None:
+    for cut in range(len(message)):
+        with pytest.raises(ParseError):
+            parse_message(message[:cut])
+        with pytest.raises(ParseError):
+            DnsDissector(UDP).feed(message[:cut], True, 0)
+        # over TCP a prefix is "need more data": no events, no error
+        d = DnsDissector(TCP)
+        assert d.feed(tcp_frame(message)[: cut + 2], True, 0) == []
+        assert d.finish() == []
+
+
+def test_compression_pointer_loop_and_forward_pointers() -> None:
+    head = dns_header(1, 0x0100, 1, 0)
+    with pytest.raises(BadPointer):  # points to itself
+        parse_message(head + b"\xc0\x0c" + b"\x00\x01\x00\x01")
+    with pytest.raises(BadPointer):  # points forward
+        parse_message(head + b"\xc0\x0e\x00" + b"\x00\x01\x00\x01")
+    with pytest.raises(BadPointer):  # label run then pointer back into the same run
+        parse_message(head + b"\x01a\xc0\x0c" + b"\x00\x01\x00\x01")
+    # two names pointing at each other: the second's pointer is backwards, the first's not
+    msg = dns_header(1, 0x8100, 1, 1) + b"\xc0\x12\x00\x01\x00\x01" + rr(1, b"\x00" * 4)
+    with pytest.raises(BadPointer):
+        parse_message(msg)
+
+
+def test_bad_label_type_and_long_names() -> None:
+    head = dns_header(1, 0x0100, 1, 0)
+    with pytest.raises(BadValue):
+        parse_message(head + b"\x41" + b"\x00\x01\x00\x01")  # 0x40 extended label
+    long_name = b"".join(b"\x3f" + b"a" * 63 for _ in range(4)) + b"\x00"  # 257 octets
+    with pytest.raises(LimitExceeded):
+        parse_message(head + long_name + b"\x00\x01\x00\x01")
+    ok = dns_name(".".join(["a" * 63] * 3 + ["b" * 61]))  # 255 octets exactly
+    assert len(ok) == 255
+    assert parse_message(head + ok + b"\x00\x01\x00\x01").questions[0].name.endswith("bbb")
+
+
+def test_pointer_chain_limit() -> None:
+    """Root label at 12, then pointers at 13 -> 12, 15 -> 13, 17 -> 15, ...: every jump is
+    backwards, but a chain longer than DNS_MAX_POINTERS is refused."""
+    n = limits.DNS_MAX_POINTERS + 1
+    body = b"\x00" + b"".join(
+        struct.pack(">H", 0xC000 | (12 if i == 0 else 13 + 2 * (i - 1))) for i in range(n)
+    )
+    data = dns_header(1, 0x0100, 0, 0) + body
+    with pytest.raises(LimitExceeded):
+        read_name(Buffer(data, pos=12 + 1 + 2 * (n - 1)))
+    buf = Buffer(data, pos=12 + 1 + 2 * 3)  # a chain of 4 is fine: the root name
+    assert read_name(buf) == "."
+    assert buf.tell() == 12 + 1 + 2 * 4  # the cursor ends after the first pointer
+
+
+def test_absurd_counts_and_rdlength() -> None:
+    with pytest.raises(LimitExceeded):
+        parse_message(dns_header(1, 0x8100, 65535, 65535))
+    with pytest.raises(Truncated):  # claims 40 answers, has one
+        parse_message(dns_header(1, 0x8100, 0, 40) + rr(1, b"\x01\x02\x03\x04", name=b"\x00"))
+    with pytest.raises(Truncated):  # rdlength beyond the message
+        parse_message(dns_header(1, 0x8100, 0, 1) + b"\x00" + struct.pack(">HHIH", 1, 1, 0, 999))
+    with pytest.raises(ParseError):  # an A record of 5 bytes
+        parse_message(dns_header(1, 0x8100, 0, 1) + rr(1, b"\x01\x02\x03\x04\x05", name=b"\x00"))
+
+
+def test_matches() -> None:
+    q, r = dns_query(1, "www.example.com"), dns_rich_response()
+    assert DnsDissector.matches(q, UDP, True) and DnsDissector.matches(r, UDP, False)
+    assert DnsDissector.matches(tcp_frame(q), TCP, True)
+    assert not DnsDissector.matches(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", UDP, True)
+    assert not DnsDissector.matches(b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00" * 3, TCP, True)
+    assert not DnsDissector.matches(q[:-1], UDP, True)
+    assert not DnsDissector.matches(b"", UDP, True)
+
+
+def test_pending_queries_are_bounded() -> None:
+    d = DnsDissector(UDP)
+    events = []
+    for i in range(limits.DNS_MAX_PENDING + 10):
+        events += d.feed(dns_query(i, "q.example"), True, i)
+    assert len(events) == 10 and [e.trans_id for e in events] == list(range(10))
+    assert len(d.finish()) == limits.DNS_MAX_PENDING
