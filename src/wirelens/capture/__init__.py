@@ -9,12 +9,13 @@ Public API::
 
 from wirelens.capture.inputs import ExpandedInputs, expand_inputs, is_capture_file
 from wirelens.capture.source import CaptureSource, count_packets, open_capture
-from wirelens.capture.writer import PcapWriter
+from wirelens.capture.writer import PcapngWriter, PcapWriter
 
 __all__ = [
     "CaptureSource",
     "ExpandedInputs",
     "PcapWriter",
+    "PcapngWriter",
     "count_packets",
     "expand_inputs",
     "is_capture_file",

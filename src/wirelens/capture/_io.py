@@ -131,9 +131,59 @@ def decompressor(kind: str | None, raw: io.RawIOBase) -> BinaryIO:
     if kind == "xz":
         return lzma.LZMAFile(raw, "rb")  # type: ignore[arg-type]
     if kind == "zstd":
-        dctx = zstandard.ZstdDecompressor()
-        return dctx.stream_reader(raw, read_across_frames=True)  # type: ignore[return-value]
+        return ZstdReader(raw)  # type: ignore[return-value]
     raise ValueError(kind)
+
+
+class ZstdReader(io.RawIOBase):
+    """Decompresses a sequence of zstd frames (RFC 8878 section 3.1) from ``raw``.
+
+    Unlike ``zstandard``'s ``stream_reader``, a stream that ends inside a frame raises
+    :class:`zstandard.ZstdError` instead of looking like a clean end.
+    """
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, raw: io.RawIOBase) -> None:
+        super().__init__()
+        self._raw = raw
+        self._dctx = zstandard.ZstdDecompressor()
+        self._obj = self._dctx.decompressobj()
+        self._in_frame = False
+        self._pending = b""
+        self._ppos = 0
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _feed(self, data: bytes) -> bytes:
+        out = []
+        while data:
+            self._in_frame = True
+            out.append(self._obj.decompress(data))
+            if not self._obj.eof:
+                break
+            data = self._obj.unused_data
+            self._obj = self._dctx.decompressobj()
+            self._in_frame = False
+        return b"".join(out)
+
+    def readinto(self, b: memoryview | bytearray) -> int:  # type: ignore[override]
+        mv = memoryview(b).cast("B")
+        while self._ppos >= len(self._pending) and not self._eof:
+            data = self._raw.read(self.CHUNK)
+            if not data:
+                self._eof = True
+                if self._in_frame:
+                    raise zstandard.ZstdError("zstd input ends inside a frame")
+                break
+            self._pending = self._feed(data)
+            self._ppos = 0
+        k = min(len(mv), len(self._pending) - self._ppos)
+        mv[:k] = self._pending[self._ppos : self._ppos + k]
+        self._ppos += k
+        return k
 
 
 class Window:

@@ -197,13 +197,14 @@ def _pcapng_walk(  # type: ignore[no-untyped-def]
             # SPB: origlen u32, data (section 4.4); interface 0, no timestamp
             if n_if < 1:
                 return n, pos, ST_BAD_IFACE
+            if blen < 16:
+                return n, pos, ST_BAD_PACKET_BLOCK
             orig = _u32(buf, pos + 8, be)
             incl = orig
             room = blen - 16
             if if_snap[0] != 0 and incl > if_snap[0]:
                 incl = if_snap[0]
-            if incl > room:
-                incl = room
+            incl = min(incl, room)
             if incl > max_caplen:
                 return n, pos, ST_BAD_CAPLEN
             out_off[n] = pos + 12

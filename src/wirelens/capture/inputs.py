@@ -49,9 +49,7 @@ def is_capture_file(path: str | Path) -> bool:
         return False
 
 
-def expand_inputs(
-    paths: Iterable[str | Path], skipped: list[str] | None = None
-) -> ExpandedInputs:
+def expand_inputs(paths: Iterable[str | Path], skipped: list[str] | None = None) -> ExpandedInputs:
     """Expand ``paths`` in order: a directory becomes every capture file below it (recursive,
     sorted by path; files that are not captures by magic are left out and listed in the
     result's ``skipped`` and, if given, appended to ``skipped``); a file or ``-`` (stdin) is

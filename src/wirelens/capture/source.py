@@ -12,12 +12,13 @@ Damage never raises: it becomes one :class:`~wirelens.core.errors.CaptureProblem
 
 from __future__ import annotations
 
+import contextlib
 import struct
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import BinaryIO, Self
 
 import numpy as np
 
@@ -133,15 +134,13 @@ class CaptureSource:
             return
         self._closed = True
         stream = self._win.stream
-        try:
-            if stream is not self._counter:
+        if stream is not self._counter:
+            with contextlib.suppress(Exception):  # a broken decompressor must not raise here
                 stream.close()
-        except Exception:  # noqa: BLE001 - closing a broken decompressor must not raise
-            pass
         if self._raw is not None:
             self._raw.close()
 
-    def __enter__(self) -> CaptureSource:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -172,9 +171,7 @@ class CaptureSource:
             self.close()
 
     def _batch(self, n: int, link: int | None) -> RawBatch:
-        linkcol = (
-            np.full(n, link, dtype=np.uint16) if link is not None else self._link[:n].copy()
-        )
+        linkcol = np.full(n, link, dtype=np.uint16) if link is not None else self._link[:n].copy()
         batch = RawBatch(
             data=self._win.buf,
             offset=self._off[:n].copy(),
@@ -252,9 +249,7 @@ class CaptureSource:
                 self._stream_failed(at)
                 return
             what = "record header" if win.avail < rec_hdr else "record data"
-            self._truncated(
-                "truncated_record", at, f"partial {what}: {win.avail} of {need} bytes"
-            )
+            self._truncated("truncated_record", at, f"partial {what}: {win.avail} of {need} bytes")
             return
 
     # ---- pcapng ---------------------------------------------------------------------------
@@ -384,9 +379,7 @@ class CaptureSource:
             return None
         trailer = struct.unpack_from(endian + "I", win.buf, win.pos + blen - 4)[0]
         if trailer != blen:
-            self._problem(
-                "bad_block_length", at, f"trailing length {trailer} != leading {blen}"
-            )
+            self._problem("bad_block_length", at, f"trailing length {trailer} != leading {blen}")
             return None
         # the version (major 1) is not enforced: read what can be read
         win.pos += blen
@@ -476,9 +469,7 @@ def _open_stream(
         window.ensure(12)
         bom = window.buf[window.pos + 8 : window.pos + 12].tobytes()
         if window.avail >= 12 and bom not in (b"\x1a\x2b\x3c\x4d", b"\x4d\x3c\x2b\x1a"):
-            raise CaptureError(
-                f"{name}: not a pcapng file (section byte-order magic {bom.hex()})"
-            )
+            raise CaptureError(f"{name}: not a pcapng file (section byte-order magic {bom.hex()})")
     return CaptureSource(name, size, raw, counter, window, fmt, be, comp, batch_bytes)
 
 
