@@ -1,20 +1,17 @@
 """Vectorised conversions from engine columns (numpy) to readable Arrow columns.
 
-No Python per row on the common path: IPv4 addresses and MAC addresses are formatted with
-array operations; only IPv6 addresses go through :mod:`ipaddress` (one call per distinct row).
+No Python per row: text columns are formatted by compiled kernels (``_text``).
 """
 
 from __future__ import annotations
-
-import ipaddress
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wirelens.pipeline import _text
+
 _V4_MAPPED = np.uint64(0x0000_FFFF_0000_0000)
-_HEX = np.array([ord(c) for c in "0123456789abcdef"], dtype=np.uint8)
-_B62 = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", np.uint8)
 
 
 def is_v4(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
@@ -22,32 +19,13 @@ def is_v4(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
 
 
 def format_addrs(hi: np.ndarray, lo: np.ndarray) -> pa.Array:
-    """128-bit addresses (IPv4-mapped for IPv4) as dotted/colon strings."""
-    n = len(lo)
-    v4 = is_v4(hi, lo)
-    ip4 = (lo & np.uint64(0xFFFF_FFFF)).astype(np.uint32)
-    octs = [pc.cast(pa.array(((ip4 >> s) & 255).astype(np.uint8)), pa.string())
-            for s in (24, 16, 8, 0)]
-    text = pc.binary_join_element_wise(*octs, ".")
-    if v4.all():
-        return text
-    out = text.to_pylist()
-    for i in np.flatnonzero(~v4):
-        value = (int(hi[i]) << 64) | int(lo[i])
-        out[i] = str(ipaddress.IPv6Address(value))
-    return pa.array(out, pa.string(), size=n)
+    """128-bit addresses (IPv4-mapped for IPv4) as dotted / RFC 5952 strings."""
+    return _text.addrs(hi, lo)
 
 
 def format_macs(mac: np.ndarray) -> pa.Array:
     """48-bit MACs (low bits of uint64) as ``aa:bb:cc:dd:ee:ff``; 0 becomes null."""
-    n = len(mac)
-    chars = np.full((n, 17), ord(":"), dtype=np.uint8)
-    for k in range(6):
-        byte = ((mac >> np.uint64(8 * (5 - k))) & np.uint64(255)).astype(np.intp)
-        chars[:, 3 * k] = _HEX[byte >> 4]
-        chars[:, 3 * k + 1] = _HEX[byte & 15]
-    arr = pa.array(chars.reshape(-1).view("S17") if n else np.array([], "S17"), pa.binary())
-    return pc.if_else(pa.array(mac == 0), pa.nulls(n, pa.string()), pc.cast(arr, pa.string()))
+    return _text.macs(mac)
 
 
 def fixed_ascii(chars: np.ndarray) -> pa.Array:
@@ -84,14 +62,7 @@ def uids(flow_ids: np.ndarray, salt: int) -> pa.Array:
     Stable for the same input (the salt comes from the run's first packet), distinct across
     flows of a run.
     """
-    h = mix64(flow_ids.astype(np.uint64) ^ np.uint64(salt & 0xFFFF_FFFF_FFFF_FFFF))
-    n = len(h)
-    chars = np.empty((n, 12), dtype=np.uint8)
-    chars[:, 0] = ord("C")
-    for k in range(11, 0, -1):
-        chars[:, k] = _B62[(h % np.uint64(62)).astype(np.intp)]
-        h = h // np.uint64(62)
-    return fixed_ascii(chars)
+    return _text.uids(flow_ids, salt & 0xFFFF_FFFF_FFFF_FFFF)
 
 
 def uid_one(flow_id: int, salt: int) -> str:

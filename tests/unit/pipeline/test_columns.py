@@ -2,12 +2,13 @@ import ipaddress
 
 import numpy as np
 import pyarrow as pa
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wirelens.pipeline.columns import format_addrs, format_macs, ragged, uids
 
 
+@settings(deadline=None, max_examples=300)
 @given(st.lists(st.one_of(st.integers(0, 2**32 - 1).map(lambda v: ("4", v)),
                           st.integers(0, 2**128 - 1).map(lambda v: ("6", v))), min_size=1, max_size=30))
 def test_addresses_match_ipaddress(items):
