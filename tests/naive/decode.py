@@ -21,12 +21,41 @@ V4MAP = 0x0000_FFFF_0000_0000
 RAW_LINKS = {101, 228, 229, 12, 14}
 MAX_DEPTH = 4
 
-COLUMNS = (
-    "status weird ip_ver src_hi src_lo dst_hi dst_lo sport dport proto tcp_flags tcp_seq "
-    "tcp_ack tcp_win icmp_type icmp_code ttl ip_len l3_off payload_off payload_len vlan "
-    "vlan_inner mpls_label tunnel tunnel_id outer_src_lo outer_dst_lo src_mac dst_mac frag_id "
-    "frag_off frag_more"
-).split()
+COLUMNS = [
+    "status",
+    "weird",
+    "ip_ver",
+    "src_hi",
+    "src_lo",
+    "dst_hi",
+    "dst_lo",
+    "sport",
+    "dport",
+    "proto",
+    "tcp_flags",
+    "tcp_seq",
+    "tcp_ack",
+    "tcp_win",
+    "icmp_type",
+    "icmp_code",
+    "ttl",
+    "ip_len",
+    "l3_off",
+    "payload_off",
+    "payload_len",
+    "vlan",
+    "vlan_inner",
+    "mpls_label",
+    "tunnel",
+    "tunnel_id",
+    "outer_src_lo",
+    "outer_dst_lo",
+    "src_mac",
+    "dst_mac",
+    "frag_id",
+    "frag_off",
+    "frag_more",
+]
 
 
 class _Stop(Exception):
@@ -231,10 +260,9 @@ def _ethertype(pk: _Packet, et: int, pos: int) -> None:
             _arp(pk, pos)
         if et == 0x6558:
             _ethernet(pk, pos)
-        if et <= 1500:
-            if pk.left(pos) >= 8 and pk.buf[pos : pos + 3] == b"\xaa\xaa\x03":
-                et, pos = pk.u16(pos + 6), pos + 8
-                continue
+        if et <= 1500 and pk.left(pos) >= 8 and pk.buf[pos : pos + 3] == b"\xaa\xaa\x03":
+            et, pos = pk.u16(pos + 6), pos + 8
+            continue
         raise _Stop(NOT_IP)
 
 
@@ -437,7 +465,13 @@ def _udp_tunnels(pk: _Packet, sp: int, dp: int, body: int, body_end: int) -> Non
         pk.tunnel(GENEVE, pk.u32(body + 4) >> 8)
         pk.end = body_end
         _ethertype(pk, pk.u16(body + 2), body + hdr)
-    if 2152 in (sp, dp) and size >= 8 and b[body] >> 5 == 1 and b[body] & 0x10 and b[body + 1] == 0xFF:
+    if (
+        2152 in (sp, dp)
+        and size >= 8
+        and b[body] >> 5 == 1
+        and b[body] & 0x10
+        and b[body + 1] == 0xFF
+    ):
         hdr = 8
         if b[body] & 0x07:
             if size < 12:
@@ -499,7 +533,9 @@ def decode_batch(raw: RawBatch) -> list[dict[str, int]]:
     return out
 
 
-def column_mismatches(rows: list[dict[str, int]], pkts: PacketBatch) -> list[tuple[int, str, int, int]]:
+def column_mismatches(
+    rows: list[dict[str, int]], pkts: PacketBatch
+) -> list[tuple[int, str, int, int]]:
     """(row, column, naive value, kernel value) for every difference."""
     bad = []
     for i, row in enumerate(rows):

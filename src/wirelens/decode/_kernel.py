@@ -72,51 +72,94 @@ N_LINKTYPES = 65536
 
 @kernel
 def _u16(d, p):  # type: ignore[no-untyped-def]
-    return (np.int64(d[p]) << 8) | np.int64(d[p + 1])
+    q = np.uintp(p)  # unsigned index: no negative-index wraparound code
+    return (np.int64(d[q]) << 8) | np.int64(d[q + np.uintp(1)])
+
+
+@kernel
+def _u8(d, p):  # type: ignore[no-untyped-def]
+    return np.int64(d[np.uintp(p)])
 
 
 @kernel
 def _u32(d, p):  # type: ignore[no-untyped-def]
+    q = np.uintp(p)
     return (
-        (np.int64(d[p]) << 24)
-        | (np.int64(d[p + 1]) << 16)
-        | (np.int64(d[p + 2]) << 8)
-        | np.int64(d[p + 3])
+        (np.int64(d[q]) << 24)
+        | (np.int64(d[q + np.uintp(1)]) << 16)
+        | (np.int64(d[q + np.uintp(2)]) << 8)
+        | np.int64(d[q + np.uintp(3)])
     )
 
 
 @kernel
 def _u64(d, p, n):  # type: ignore[no-untyped-def]
-    """Big-endian unsigned value of ``n`` <= 8 bytes at ``p``."""
-    v = np.uint64(0)
-    for k in range(n):
-        v = (v << np.uint64(8)) | np.uint64(d[p + k])
-    return v
+    """Big-endian unsigned value of ``n`` (4, 6 or 8) bytes at ``p``, as uint64."""
+    hi = np.uint64(_u32(d, p))
+    if n == 4:
+        return hi
+    if n == 6:
+        return (hi << np.uint64(16)) | np.uint64(_u16(d, p + 4))
+    return (hi << np.uint64(32)) | np.uint64(_u32(d, p + 4))
 
 
 @kernel
-def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR0915
-    data, offset, caplen, linktype, max_depth,
-    status, weird, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sport, dport, proto,
-    tcp_flags, tcp_seq, tcp_ack, tcp_win, icmp_type, icmp_code, ttl, ip_len,
-    l3_off, payload_off, payload_len, vlan, vlan_inner, mpls_label, tunnel,
-    tunnel_id, outer_src_lo, outer_dst_lo, src_mac, dst_mac, frag_id, frag_off,
-    frag_more, lt_counts, st_counts, tun_counts, weird_counts,
+def _decode_rows(  # type: ignore[no-untyped-def]
+    data,
+    offset,
+    caplen,
+    linktype,
+    max_depth,
+    status,
+    weird,
+    ip_ver,
+    src_hi,
+    src_lo,
+    dst_hi,
+    dst_lo,
+    sport,
+    dport,
+    proto,
+    tcp_flags,
+    tcp_seq,
+    tcp_ack,
+    tcp_win,
+    icmp_type,
+    icmp_code,
+    ttl,
+    ip_len,
+    l3_off,
+    payload_off,
+    payload_len,
+    vlan,
+    vlan_inner,
+    mpls_label,
+    tunnel,
+    tunnel_id,
+    outer_src_lo,
+    outer_dst_lo,
+    src_mac,
+    dst_mac,
+    frag_id,
+    frag_off,
+    frag_more,
+    lt_counts,
+    st_counts,
+    tun_counts,
+    weird_counts,
 ):
     n = offset.shape[0]
     dlen = np.int64(data.shape[0])
     for i in range(n):
-        start = np.int64(offset[i])
-        end = start + np.int64(caplen[i])
+        ui = np.uintp(i)
+        start = np.int64(offset[ui])
+        end = start + np.int64(caplen[ui])
         if start < 0:
             start = np.int64(0)
-        if start > dlen:
-            start = dlen
-        if end > dlen:
-            end = dlen
-        if end < start:
-            end = start
-        lt = np.int64(linktype[i])
+        start = min(start, dlen)
+        end = min(end, dlen)
+        end = max(end, start)
+        lt = np.int64(linktype[ui])
         lt_counts[lt] += 1
 
         # row state (written to the columns at the end)
@@ -183,7 +226,7 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                 st = _MALFORMED
                 wd = _W_TRUNC_LINK
             else:
-                if data[pos + 11] == 6:
+                if _u8(data, pos + 11) == 6:
                     v_smac = _u64(data, pos + 12, 6)
                     mac_set = True
                 et = _u16(data, pos)
@@ -197,10 +240,10 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                 fam = _u32(data, pos)  # network order (LOOP, or NULL from a big-endian host)
                 if lt == 0:
                     le = (
-                        np.int64(data[pos])
-                        | (np.int64(data[pos + 1]) << 8)
-                        | (np.int64(data[pos + 2]) << 16)
-                        | (np.int64(data[pos + 3]) << 24)
+                        np.int64(_u8(data, pos))
+                        | (np.int64(_u8(data, pos + 1)) << 8)
+                        | (np.int64(_u8(data, pos + 2)) << 16)
+                        | (np.int64(_u8(data, pos + 3)) << 24)
                     )
                     if le <= 0xFFFF:
                         fam = le
@@ -210,7 +253,7 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                 else:
                     st = _NOT_IP
         elif lt == 9 or lt == 50:
-            if end - pos >= 1 and (data[pos] == 0x0F or data[pos] == 0x8F):
+            if end - pos >= 1 and (_u8(data, pos) == 0x0F or _u8(data, pos) == 0x8F):
                 # Cisco HDLC framing seen under PPP_HDLC (address 0x0F/0x8F)
                 if end - pos < 4:
                     st = _MALFORMED
@@ -230,11 +273,11 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                 pos += 4
                 kind = _K_ETYPE
         elif lt == 127:  # radiotap: version 0, pad, little-endian length
-            if end - pos < 8 or data[pos] != 0:
+            if end - pos < 8 or _u8(data, pos) != 0:
                 st = _MALFORMED
                 wd = _W_TRUNC_LINK
             else:
-                rlen = np.int64(data[pos + 2]) | (np.int64(data[pos + 3]) << 8)
+                rlen = np.int64(_u8(data, pos + 2)) | (np.int64(_u8(data, pos + 3)) << 8)
                 if rlen < 8 or rlen > end - pos:
                     st = _MALFORMED
                     wd = _W_TRUNC_LINK
@@ -253,8 +296,8 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                 st = _MALFORMED
                 wd = _W_TRUNC_LINK
             else:
-                fc0 = np.int64(data[pos])
-                fc1 = np.int64(data[pos + 1])
+                fc0 = np.int64(_u8(data, pos))
+                fc1 = np.int64(_u8(data, pos + 1))
                 ftype = (fc0 >> 2) & 3
                 sub = fc0 >> 4
                 if (fc0 & 3) != 0 or ftype != 2:
@@ -293,9 +336,9 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                             pos += hl
                             if (
                                 end - pos >= 8
-                                and data[pos] == 0xAA
-                                and data[pos + 1] == 0xAA
-                                and data[pos + 2] == 3
+                                and _u8(data, pos) == 0xAA
+                                and _u8(data, pos + 1) == 0xAA
+                                and _u8(data, pos + 2) == 3
                             ):
                                 et = _u16(data, pos + 6)
                                 pos += 8
@@ -340,13 +383,13 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                             break
                         if v_mpls == 0:
                             v_mpls = (_u32(data, pos) >> 12) + 1
-                        bos = data[pos + 2] & 1
+                        bos = _u8(data, pos + 2) & 1
                         pos += 4
                     if bos == 0 or end - pos < 1:
                         st = _MALFORMED
                         wd = _W_TRUNC_LINK if wd == 0 else wd
                         break
-                    nib = data[pos] >> 4
+                    nib = _u8(data, pos) >> 4
                     if nib == 4 or nib == 6:
                         kind = _K_IP
                     else:
@@ -371,8 +414,8 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                         wd = _W_TRUNC_ARP if wd == 0 else wd
                         break
                     ptype = _u16(data, pos + 2)
-                    hln = np.int64(data[pos + 4])
-                    pln = np.int64(data[pos + 5])
+                    hln = np.int64(_u8(data, pos + 4))
+                    pln = np.int64(_u8(data, pos + 5))
                     if end - pos < 8 + 2 * hln + 2 * pln:
                         st = _MALFORMED
                         wd = _W_TRUNC_ARP if wd == 0 else wd
@@ -392,9 +435,9 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                 elif et <= 1500:  # 802.3 length: LLC/SNAP carries an ethertype
                     if (
                         end - pos >= 8
-                        and data[pos] == 0xAA
-                        and data[pos + 1] == 0xAA
-                        and data[pos + 2] == 3
+                        and _u8(data, pos) == 0xAA
+                        and _u8(data, pos + 1) == 0xAA
+                        and _u8(data, pos + 2) == 3
                     ):
                         et = _u16(data, pos + 6)
                         pos += 8
@@ -403,14 +446,14 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                 else:
                     st = _NOT_IP
             elif kind == _K_PPP:  # RFC 1661 section 2; RFC 1662 address/control
-                if end - pos >= 2 and data[pos] == 0xFF and data[pos + 1] == 0x03:
+                if end - pos >= 2 and _u8(data, pos) == 0xFF and _u8(data, pos + 1) == 0x03:
                     pos += 2
                 if end - pos < 1:
                     st = _MALFORMED
                     wd = _W_TRUNC_LINK if wd == 0 else wd
                     break
-                if data[pos] & 1:
-                    pp = np.int64(data[pos])
+                if _u8(data, pos) & 1:
+                    pp = np.int64(_u8(data, pos))
                     pos += 1
                 else:
                     if end - pos < 2:
@@ -431,7 +474,7 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                     st = _MALFORMED
                     wd = _W_TRUNC_IP if wd == 0 else wd
                     break
-                ver = data[pos] >> 4
+                ver = _u8(data, pos) >> 4
                 nh = 0
                 l3 = pos
                 if ver == 4:  # RFC 791 section 3.1
@@ -439,7 +482,7 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                         st = _MALFORMED
                         wd = _W_TRUNC_IP if wd == 0 else wd
                         break
-                    ihl = np.int64(data[pos] & 0xF) * 4
+                    ihl = np.int64(_u8(data, pos) & 0xF) * 4
                     if ihl < 20:
                         st = _MALFORMED
                         wd = _W_BAD_IHL if wd == 0 else wd
@@ -455,8 +498,8 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                         break
                     v_ipver = 4
                     v_iplen = tot
-                    v_ttl = data[pos + 8]
-                    nh = np.int64(data[pos + 9])
+                    v_ttl = _u8(data, pos + 8)
+                    nh = np.int64(_u8(data, pos + 9))
                     v_shi = np.uint64(0)
                     v_dhi = np.uint64(0)
                     v_slo = _V4_MAPPED | _u64(data, pos + 12, 4)
@@ -481,10 +524,10 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                         wd = _W_TRUNC_IP if wd == 0 else wd
                         break
                     plen6 = _u16(data, pos + 4)
-                    nh = np.int64(data[pos + 6])
+                    nh = np.int64(_u8(data, pos + 6))
                     v_ipver = 6
                     v_iplen = 40 + plen6
-                    v_ttl = data[pos + 7]
+                    v_ttl = _u8(data, pos + 7)
                     v_shi = _u64(data, pos + 8, 8)
                     v_slo = _u64(data, pos + 16, 8)
                     v_dhi = _u64(data, pos + 24, 8)
@@ -504,20 +547,20 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                                 bad = True
                                 break
                             if nh == 51:  # AH, RFC 4302 section 2.2: 4-octet units minus 2
-                                hl = (np.int64(data[pos + 1]) + 2) * 4
+                                hl = (np.int64(_u8(data, pos + 1)) + 2) * 4
                             else:
-                                hl = (np.int64(data[pos + 1]) + 1) * 8
+                                hl = (np.int64(_u8(data, pos + 1)) + 1) * 8
                             if end - pos < hl:
                                 bad = True
                                 break
-                            nh = np.int64(data[pos])
+                            nh = np.int64(_u8(data, pos))
                             pos += hl
                         elif nh == 44:  # fragment header, RFC 8200 section 4.5
                             if end - pos < 8:
                                 bad = True
                                 break
                             fo = _u16(data, pos + 2)
-                            nxt = np.int64(data[pos])
+                            nxt = np.int64(_u8(data, pos))
                             fid6 = _u32(data, pos + 4)
                             pos += 8
                             if (fo & 0xFFF8) or (fo & 1):
@@ -579,7 +622,7 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                                     hl = seg + 1
                                     break
                                 af = _u16(data, pos + hl)
-                                slen = np.int64(data[pos + hl + 3])
+                                slen = np.int64(_u8(data, pos + hl + 3))
                                 hl += 4 + slen
                                 if af == 0 and slen == 0:
                                     break
@@ -613,7 +656,7 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                             break
                         if eh > 0:
                             new_tid = _u16(data, pos + 2) & 0x3FF
-                        if eh == 12 and (data[pos + 11] & 1):  # platform specific subheader
+                        if eh == 12 and (_u8(data, pos + 11) & 1):  # platform specific subheader
                             eh = 20
                             if end - pos < eh:
                                 st = _MALFORMED
@@ -637,12 +680,12 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                             st = _MALFORMED
                             wd = _W_TRUNC_TCP if wd == 0 else wd
                             break
-                        doff = np.int64(data[pos + 12] >> 4) * 4
+                        doff = np.int64(_u8(data, pos + 12) >> 4) * 4
                         v_sp = _u16(data, pos)
                         v_dp = _u16(data, pos + 2)
                         v_seq = _u32(data, pos + 4)
                         v_ack = _u32(data, pos + 8)
-                        v_flags = data[pos + 13]
+                        v_flags = _u8(data, pos + 13)
                         v_win = _u16(data, pos + 14)
                         if doff < 20 or pos + doff > ip_end:
                             st = _MALFORMED
@@ -675,14 +718,14 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                         if nh == 17 and pos + ulen < qend:
                             qend = pos + ulen
                         ql = qend - q
-                        if udp == 4789 and ql >= 8 and (data[q] & 0x08):  # VXLAN RFC 7348 5
+                        if udp == 4789 and ql >= 8 and (_u8(data, q) & 0x08):  # VXLAN RFC 7348 5
                             new_tun = _T_VXLAN
                             new_tid = _u32(data, q + 4) >> 8
                             pos = q + 8
                             end = qend
                             kind = _K_ETH
-                        elif udp == 6081 and ql >= 8 and (data[q] >> 6) == 0:  # Geneve 8926
-                            ghl = 8 + np.int64(data[q] & 0x3F) * 4
+                        elif udp == 6081 and ql >= 8 and (_u8(data, q) >> 6) == 0:  # Geneve 8926
+                            ghl = 8 + np.int64(_u8(data, q) & 0x3F) * 4
                             if ql < ghl:
                                 st = _MALFORMED
                                 wd = _W_TRUNC_TUNNEL if wd == 0 else wd
@@ -696,33 +739,35 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                         elif (
                             (udp == 2152 or usp == 2152)
                             and ql >= 8
-                            and (data[q] >> 5) == 1
-                            and (data[q] & 0x10)
-                            and data[q + 1] == 0xFF
+                            and (_u8(data, q) >> 5) == 1
+                            and (_u8(data, q) & 0x10)
+                            and _u8(data, q + 1) == 0xFF
                         ):  # GTP-U G-PDU, 3GPP TS 29.281 section 5
                             ghl = 8
                             gok = True
-                            if data[q] & 0x07:
+                            if _u8(data, q) & 0x07:
                                 ghl = 12
                                 if ql < 12:
                                     gok = False
                                 else:
-                                    nxt = data[q + 11]
+                                    nxt = _u8(data, q + 11)
                                     while nxt != 0:
                                         if ql < ghl + 1:
                                             gok = False
                                             break
-                                        elen = np.int64(data[q + ghl]) * 4
+                                        elen = np.int64(_u8(data, q + ghl)) * 4
                                         if elen == 0 or ql < ghl + elen:
                                             gok = False
                                             break
-                                        nxt = data[q + ghl + elen - 1]
+                                        nxt = _u8(data, q + ghl + elen - 1)
                                         ghl += elen
                             if not gok:
                                 st = _MALFORMED
                                 wd = _W_TRUNC_TUNNEL if wd == 0 else wd
                                 break
-                            if ql > ghl and ((data[q + ghl] >> 4) == 4 or (data[q + ghl] >> 4) == 6):
+                            if ql > ghl and (
+                                (_u8(data, q + ghl) >> 4) == 4 or (_u8(data, q + ghl) >> 4) == 6
+                            ):
                                 new_tun = _T_GTPU
                                 new_tid = _u32(data, q + 4)
                                 pos = q + ghl
@@ -730,13 +775,13 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                                 kind = _K_IP
                         elif udp == 3544 or usp == 3544:  # Teredo, RFC 4380 section 5.1.1
                             t = q
-                            if qend - t >= 4 and data[t] == 0 and data[t + 1] == 1:
-                                t += 4 + np.int64(data[t + 2]) + np.int64(data[t + 3]) + 9
-                            if qend - t >= 8 and data[t] == 0 and data[t + 1] == 0:
+                            if qend - t >= 4 and _u8(data, t) == 0 and _u8(data, t + 1) == 1:
+                                t += 4 + np.int64(_u8(data, t + 2)) + np.int64(_u8(data, t + 3)) + 9
+                            if qend - t >= 8 and _u8(data, t) == 0 and _u8(data, t + 1) == 0:
                                 t += 8
                             if (
                                 qend - t >= 40
-                                and (data[t] >> 4) == 6
+                                and (_u8(data, t) >> 4) == 6
                                 and 40 + _u16(data, t + 4) <= qend - t
                             ):
                                 new_tun = _T_TEREDO
@@ -754,9 +799,9 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
                             st = _MALFORMED
                             wd = _W_TRUNC_ICMP if wd == 0 else wd
                             break
-                        v_it = data[pos]
-                        v_ic = data[pos + 1]
-                        v_poff = pos + (8 if seg >= 8 else seg)
+                        v_it = _u8(data, pos)
+                        v_ic = _u8(data, pos + 1)
+                        v_poff = pos + (min(8, seg))
                         v_plen = end - v_poff
                     elif nh == 132:  # SCTP common header, RFC 9260 section 3.1
                         if seg < 12:
@@ -791,42 +836,41 @@ def _decode_rows(  # type: ignore[no-untyped-def]  # noqa: C901, PLR0912, PLR091
         elif st != _OK:
             v_poff = start
             v_plen = 0
-        if v_plen < 0:
-            v_plen = 0
+        v_plen = max(v_plen, 0)
 
-        status[i] = st
-        weird[i] = wd
-        ip_ver[i] = v_ipver
-        src_hi[i] = v_shi
-        src_lo[i] = v_slo
-        dst_hi[i] = v_dhi
-        dst_lo[i] = v_dlo
-        sport[i] = v_sp
-        dport[i] = v_dp
-        proto[i] = v_proto
-        tcp_flags[i] = v_flags
-        tcp_seq[i] = v_seq
-        tcp_ack[i] = v_ack
-        tcp_win[i] = v_win
-        icmp_type[i] = v_it
-        icmp_code[i] = v_ic
-        ttl[i] = v_ttl
-        ip_len[i] = v_iplen
-        l3_off[i] = v_l3
-        payload_off[i] = v_poff
-        payload_len[i] = v_plen
-        vlan[i] = v_vlan
-        vlan_inner[i] = v_vlan2
-        mpls_label[i] = v_mpls
-        tunnel[i] = v_tun
-        tunnel_id[i] = v_tid
-        outer_src_lo[i] = v_osrc
-        outer_dst_lo[i] = v_odst
-        src_mac[i] = v_smac
-        dst_mac[i] = v_dmac
-        frag_id[i] = v_fid
-        frag_off[i] = v_foff
-        frag_more[i] = v_fmore
+        status[ui] = st
+        weird[ui] = wd
+        ip_ver[ui] = v_ipver
+        src_hi[ui] = v_shi
+        src_lo[ui] = v_slo
+        dst_hi[ui] = v_dhi
+        dst_lo[ui] = v_dlo
+        sport[ui] = v_sp
+        dport[ui] = v_dp
+        proto[ui] = v_proto
+        tcp_flags[ui] = v_flags
+        tcp_seq[ui] = v_seq
+        tcp_ack[ui] = v_ack
+        tcp_win[ui] = v_win
+        icmp_type[ui] = v_it
+        icmp_code[ui] = v_ic
+        ttl[ui] = v_ttl
+        ip_len[ui] = v_iplen
+        l3_off[ui] = v_l3
+        payload_off[ui] = v_poff
+        payload_len[ui] = v_plen
+        vlan[ui] = v_vlan
+        vlan_inner[ui] = v_vlan2
+        mpls_label[ui] = v_mpls
+        tunnel[ui] = v_tun
+        tunnel_id[ui] = v_tid
+        outer_src_lo[ui] = v_osrc
+        outer_dst_lo[ui] = v_odst
+        src_mac[ui] = v_smac
+        dst_mac[ui] = v_dmac
+        frag_id[ui] = v_fid
+        frag_off[ui] = v_foff
+        frag_more[ui] = v_fmore
         st_counts[st] += 1
         tun_counts[v_tun] += 1
         if wd < N_WEIRD_SLOTS:
