@@ -1,0 +1,244 @@
+"""Benign scenario instances: DNS lookups, HTTP/1.1 browsing, TLS sessions, SSH sessions.
+
+Each builder returns a list of :data:`Part` — one label row (without its times, which the
+engine takes from the packets) and the frames that belong to it.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from wirelens.sim.frames import MSS, Host, Packets, TcpFlow
+from wirelens.sim.protocols import (
+    SERVERS,
+    SSH_CLIENT_BANNER,
+    SSH_SERVER_BANNER,
+    USER_AGENTS,
+    ContentType,
+    app_data,
+    certificate_der,
+    client_hello,
+    http_request,
+    http_response,
+    session_id_of,
+    ssh_ecdh_init,
+    ssh_ecdh_reply,
+    ssh_encrypted,
+    ssh_kexinit,
+    ssh_newkeys,
+    text_body,
+    tls12_client_finish,
+    tls12_server_finish,
+    tls12_server_flight,
+    tls13_client_finish,
+    tls13_server_flight,
+    tls_record,
+)
+from wirelens.sim.world import (
+    HTTP_DOMAINS,
+    HTTP_PATHS,
+    TLS_DOMAINS,
+    World,
+    dns_lookup,
+    ephemeral_port,
+)
+
+Part = tuple[dict[str, Any], Packets]
+"""A label row (phase, label, hosts, flows, detail) and the frames it covers."""
+
+MS = 1_000_000
+"""Nanoseconds per millisecond."""
+
+
+def row(phase: str, label: str, hosts: list[str], flows: int, **detail: Any) -> dict[str, Any]:
+    """A label row without start/end (the engine fills them from the packets)."""
+    return {"phase": phase, "label": label, "hosts": hosts, "flows": flows, "detail": detail}
+
+
+def _user_agent(client: Host) -> str:
+    return USER_AGENTS[client.raw[3] % len(USER_AGENTS)]
+
+
+def _lookup_part(w: World, rng: random.Random, client: Host, t: int, name: str,
+                 chain: tuple[str, ...], purpose: str) -> tuple[Part, int, str]:
+    pk: Packets = []
+    t_ans, ip = dns_lookup(w, pk, rng, client, t, name, chain)
+    part = (row("benign", "dns_lookup", [client.ip, w.resolver.ip], 1, query=name,
+                qtypes=["A", "AAAA"], answer=ip, purpose=purpose, proto="udp", dport=53), pk)
+    return part, t_ans, ip
+
+
+def _resolve(w: World, rng: random.Random, client: Host, t: int, name: str,
+             chain: tuple[str, ...], purpose: str, p_lookup: float) -> tuple[list[Part], int, str]:
+    """Most sessions start with a lookup; the rest use a cached answer."""
+    if rng.random() < p_lookup:
+        part, t_ans, ip = _lookup_part(w, rng, client, t, name, chain, purpose)
+        return [part], t_ans + rng.randint(MS // 10, 2 * MS), ip
+    return [], t, w.addresses(chain[-1] if chain else name)[0]
+
+
+def _close(flow: TcpFlow, rng: random.Random, t: int) -> tuple[int, str]:
+    r = rng.random()
+    if r < 0.65:
+        return flow.close(t + rng.randint(200 * MS, 15_000 * MS), by_client=True), "client_fin"
+    if r < 0.88:
+        return flow.close(t + rng.randint(5_000 * MS, 20_000 * MS), by_client=False), "server_fin"
+    return flow.close(t + rng.randint(100 * MS, 5_000 * MS), by_client=True, rst=True), "client_rst"
+
+
+def dns_lookup_instance(w: World, rng: random.Random, t0: int, client: Host) -> list[Part]:
+    """A lone A/AAAA lookup (prefetch, background service)."""
+    names = list(TLS_DOMAINS) + list(HTTP_DOMAINS)
+    name = rng.choice(names)
+    chain = TLS_DOMAINS.get(name, HTTP_DOMAINS.get(name, ()))
+    part, _, _ = _lookup_part(w, rng, client, t0, name, chain, "standalone")
+    return [part]
+
+
+def http_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part]:
+    """DNS lookup then one keep-alive HTTP/1.1 connection with 1-4 requests."""
+    name = rng.choice(sorted(HTTP_DOMAINS))
+    parts, t, ip = _resolve(w, rng, client, t0, name, HTTP_DOMAINS[name], "http_browse", 0.9)
+    srv = w.server(ip)
+    pk: Packets = []
+    sport = ephemeral_port(rng, client.ttl == 128)
+    flow = TcpFlow(w.net, pk, rng, client, srv, sport, 80, w.rtt_ns(ip))
+    t = flow.handshake(t)
+    ua = _user_agent(client)
+    server = SERVERS[srv.raw[3] % len(SERVERS)]
+    nreq = rng.randint(1, 4)
+    methods: list[str] = []
+    statuses: list[int] = []
+    for k in range(nreq):
+        t += rng.randint(MS // 5, 5 * MS) if k == 0 else rng.randint(60 * MS, 3000 * MS)
+        path = rng.choice(HTTP_PATHS[name])
+        if rng.random() < 0.2:
+            method = "POST"
+            form = "&".join(f"f{i}={rng.getrandbits(40):x}" for i in range(rng.randint(2, 60)))
+            req = http_request("POST", name, path, ua, form.encode())
+        else:
+            method = "GET"
+            req = http_request("GET", name, path, ua)
+        methods.append(method)
+        t = flow.send(t, True, req, ack_last=False)
+        t_resp = t + flow.rtt + rng.randint(MS, 60 * MS)
+        if path == "/generate_204":
+            status, reason, body = 204, "No Content", b""
+        else:
+            size = int(min(200_000, max(60, rng.lognormvariate(8.0, 1.3))))
+            status, reason, body = 200, "OK", text_body(rng, size)
+        statuses.append(status)
+        resp = http_response(status, reason, body, t_resp / 1e9, server)
+        t = flow.send(t_resp, False, resp)
+    _, how = _close(flow, rng, t)
+    parts.append((row("benign", "http_browse", [client.ip, ip], 1, host=name, requests=nreq,
+                      methods=methods, statuses=statuses, proto="tcp", sport=sport, dport=80,
+                      close=how, bytes_out=flow.bytes_c2s, bytes_in=flow.bytes_s2c), pk))
+    return parts
+
+
+def tls_handshake(w: World, rng: random.Random, flow: TcpFlow, t: int, sni: str,
+                  tls13: bool) -> int:
+    """ClientHello, the server's flight and the client's Finished; returns the time the client
+    may send application data."""
+    ch = client_hello(rng, sni)
+    t = flow.send(t + rng.randint(MS // 10, MS), True, ch, ack_last=False)
+    sid = session_id_of(ch)
+    t_srv = t + flow.rtt + rng.randint(MS // 5, 6 * MS)
+    if tls13:
+        t = flow.send(t_srv, False, tls13_server_flight(rng, sid), ack_last=False)
+        return flow.send(t + rng.randint(MS // 5, 3 * MS), True, tls13_client_finish(rng),
+                         ack_last=False)
+    flight = tls12_server_flight(rng, sid, certificate_der(w.seed, sni))
+    t = flow.send(t_srv, False, flight, ack_last=False)
+    t = flow.send(t + rng.randint(MS // 5, 3 * MS), True, tls12_client_finish(rng),
+                  ack_last=False)
+    return flow.send(t + flow.rtt + rng.randint(MS // 10, MS), False, tls12_server_finish(rng))
+
+
+def tls_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part]:
+    """DNS lookup then an HTTPS connection: TLS 1.3 (or 1.2) handshake and request/response
+    application data."""
+    name = rng.choice(sorted(TLS_DOMAINS))
+    parts, t, ip = _resolve(w, rng, client, t0, name, TLS_DOMAINS[name], "tls_browse", 0.9)
+    srv = w.server(ip)
+    pk: Packets = []
+    sport = ephemeral_port(rng, client.ttl == 128)
+    flow = TcpFlow(w.net, pk, rng, client, srv, sport, 443, w.rtt_ns(ip))
+    t = flow.handshake(t)
+    tls13 = rng.random() < 0.75
+    t = tls_handshake(w, rng, flow, t, name, tls13)
+    nreq = rng.randint(1, 6)
+    for k in range(nreq):
+        t += rng.randint(MS // 10, 2 * MS) if k == 0 else rng.randint(50 * MS, 4000 * MS)
+        t = flow.send(t, True, app_data(rng, rng.randint(150, 1100)), ack_last=False)
+        size = int(min(300_000, max(200, rng.lognormvariate(8.3, 1.3))))
+        t = flow.send(t + flow.rtt + rng.randint(MS, 40 * MS), False, app_data(rng, size))
+    if rng.random() < 0.7:  # close_notify alert (encrypted, RFC 8446 §6.1)
+        t = flow.send(t + rng.randint(100 * MS, 2000 * MS), True,
+                      tls_record(ContentType.APPLICATION_DATA if tls13 else ContentType.ALERT,
+                                 rng.randbytes(19 if tls13 else 26)), ack_last=False)
+    _, how = _close(flow, rng, t)
+    parts.append((row("benign", "tls_browse", [client.ip, ip], 1, sni=name,
+                      version="TLS1.3" if tls13 else "TLS1.2", requests=nreq, proto="tcp",
+                      sport=sport, dport=443, close=how, bytes_out=flow.bytes_c2s,
+                      bytes_in=flow.bytes_s2c), pk))
+    return parts
+
+
+def ssh_setup(w: World, rng: random.Random, flow: TcpFlow, t: int,
+              client_banner: bytes = SSH_CLIENT_BANNER) -> int:
+    """Banners, KEXINIT both ways, curve25519 key exchange and NEWKEYS (RFC 4253 §4.2, §7)."""
+    t = flow.send(t + rng.randint(MS // 2, 3 * MS), False, SSH_SERVER_BANNER)
+    t = flow.send(t + flow.crtt + rng.randint(MS // 10, MS), True, client_banner)
+    t = flow.send(t + rng.randint(MS // 10, MS), True, ssh_kexinit(rng, False), ack_last=False)
+    t = flow.send(t + flow.rtt + rng.randint(0, MS), False, ssh_kexinit(rng, True),
+                  ack_last=False)
+    t = flow.send(t + flow.crtt + rng.randint(MS // 10, MS), True, ssh_ecdh_init(rng),
+                  ack_last=False)
+    host_key = w.ssh_server.raw * 8
+    t = flow.send(t + flow.rtt + rng.randint(MS, 4 * MS), False, ssh_ecdh_reply(rng, host_key),
+                  ack_last=False)
+    t = flow.send(t + flow.crtt + rng.randint(MS // 10, MS), True, ssh_newkeys(rng),
+                  ack_last=False)
+    # service request / accept (RFC 4253 §10)
+    t = flow.send(t + rng.randint(MS // 10, MS), True, ssh_encrypted(rng, 22), ack_last=False)
+    return flow.send(t + flow.rtt, False, ssh_encrypted(rng, 22), ack_last=False)
+
+
+def ssh_session(w: World, rng: random.Random, t0: int, client: Host) -> list[Part]:
+    """An interactive admin SSH session to the internal server: key exchange, public-key
+    authentication, then typed commands echoed back and their output."""
+    srv = w.ssh_server
+    pk: Packets = []
+    sport = ephemeral_port(rng, client.ttl == 128)
+    flow = TcpFlow(w.net, pk, rng, client, srv, sport, 22, rng.randint(200_000, 900_000),
+                   down_bps=1e9, up_bps=1e9)
+    t = flow.handshake(t0)
+    t = ssh_setup(w, rng, flow, t)
+    # public-key auth, session channel, pty, shell (RFC 4252 §7, RFC 4254 §6)
+    for size_c, size_s in ((450, 30), (120, 16), (330, 24), (60, 700)):
+        t = flow.send(t + rng.randint(MS // 5, 20 * MS), True, ssh_encrypted(rng, size_c),
+                      ack_last=False)
+        t = flow.send(t + flow.rtt + rng.randint(MS // 10, 3 * MS), False,
+                      ssh_encrypted(rng, size_s))
+    commands = rng.randint(3, 15)
+    for _ in range(commands):
+        t += rng.randint(1500 * MS, 15_000 * MS)
+        for _ in range(rng.randint(3, 20)):  # keystrokes, each echoed by the server
+            t += rng.randint(70 * MS, 350 * MS)
+            t = flow.send(t, True, ssh_encrypted(rng, 15), ack_last=False)
+            t = flow.send(t + flow.rtt + rng.randint(50_000, 500_000), False,
+                          ssh_encrypted(rng, 15))
+        out_len = int(min(60_000, rng.lognormvariate(6.5, 1.5)))
+        t = flow.send(t + rng.randint(MS, 200 * MS), False,
+                      b"".join(ssh_encrypted(rng, min(out_len, MSS * 2)) for _ in
+                               range(1 + out_len // (MSS * 2))))
+    t = flow.send(t + rng.randint(500 * MS, 3000 * MS), True, ssh_encrypted(rng, 30),
+                  ack_last=False)
+    t = flow.send(t + flow.rtt, False, ssh_encrypted(rng, 60), ack_last=False)
+    flow.close(t + rng.randint(MS // 10, MS), by_client=False)
+    return [(row("benign", "ssh_session", [client.ip, srv.ip], 1, commands=commands,
+                 proto="tcp", sport=sport, dport=22, bytes_out=flow.bytes_c2s,
+                 bytes_in=flow.bytes_s2c), pk)]
