@@ -1,0 +1,155 @@
+"""HTTP/1.x dissector: pipelining, bodies, splits, trailing junk, malformed input."""
+
+from __future__ import annotations
+
+import pytest
+from wl_dissect_builders import HTTP_REQUESTS, HTTP_RESPONSES, feed_all
+
+from wirelens.dissect import limits
+from wirelens.dissect.http import HttpDissector, HttpRecord
+from wirelens.wire import BadValue, LimitExceeded, ParseError
+
+TCP = 6
+CONV = [(True, HTTP_REQUESTS), (False, HTTP_RESPONSES)]
+
+
+def test_pipelined_transactions() -> None:
+    events = feed_all(HttpDissector, CONV, TCP)
+    assert all(isinstance(e, HttpRecord) for e in events)
+    assert [(e.method, e.uri, e.status_code) for e in events] == [
+        ("GET", "/index.html", 200),
+        ("POST", "/submit?x=1", 201),
+        ("PUT", "/up", 200),  # the 100 Continue is interim and not paired
+        ("HEAD", "/h", 200),  # no body after a HEAD response despite Content-Length
+    ]
+    get, post, put, head = events
+    assert get.host == "www.example.com" and get.user_agent == "Mozilla/5.0 (X11)"
+    assert get.referrer == "http://example.org/" and get.server == "nginx/1.25"
+    assert get.response_content_type == "text/html" and get.response_body_len == 13
+    assert get.version == "1.1" and get.status_msg == "OK" and get.trans_depth == 1
+    assert post.request_content_type == "application/json" and post.request_body_len == 13
+    assert put.request_body_len == 7 and put.response_body_len == 11
+    assert put.response_content_type == "text/plain"
+    assert head.version == "1.0" and head.response_body_len == 0 and head.trans_depth == 4
+
+
+@pytest.mark.parametrize("step", [1, 2, 5, 64])
+def test_split_feeding_gives_same_events(step: int) -> None:
+    assert feed_all(HttpDissector, CONV, TCP, step=step) == feed_all(HttpDissector, CONV, TCP)
+
+
+def test_interleaved_directions() -> None:
+    """Request, response, request, response: same events as all requests first."""
+    r1, r2 = b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\n", b"GET /2 HTTP/1.1\r\nHost: a\r\n\r\n"
+    s1 = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    s2 = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+    a = feed_all(HttpDissector, [(True, r1), (False, s1), (True, r2), (False, s2)], TCP)
+    b = feed_all(HttpDissector, [(True, r1 + r2), (False, s1 + s2)], TCP)
+    assert a == b and [e.status_code for e in a] == [200, 404]
+
+
+def test_server_name_strips_port() -> None:
+    d = HttpDissector(TCP)
+    d.feed(b"GET / HTTP/1.1\r\nHost: Example.com:8080\r\n\r\n", True, 0)
+    assert d.server_name == "Example.com"
+    d6 = HttpDissector(TCP)
+    d6.feed(b"GET / HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n\r\n", True, 0)
+    assert d6.server_name == "2001:db8::1"
+
+
+def test_finish_emits_open_transactions() -> None:
+    d = HttpDissector(TCP)
+    d.feed(b"GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n", True, 5)
+    assert d.feed(b"HTTP/1.0 200 OK\r\nContent-Type: x\r\n\r\nsome body", False, 6) == []
+    assert d.feed(b" more", False, 7) == []
+    events = d.finish()
+    assert [(e.uri, e.status_code, e.response_body_len) for e in events] == [
+        ("/a", 200, 14),  # read-until-close body, as far as seen
+        ("/b", None, 0),
+    ]
+
+
+def test_response_without_request_and_connect_tunnel() -> None:
+    only = feed_all(HttpDissector, [(False, b"HTTP/1.1 204 No Content\r\n\r\n")], TCP)
+    assert len(only) == 1 and only[0].method is None and only[0].status_code == 204
+    d = HttpDissector(TCP)
+    d.feed(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", True, 0)
+    events = d.feed(b"HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x01", False, 0)
+    assert d.done and events[0].method == "CONNECT"
+    assert d.feed(b"\x16\x03\x01\x02\x00garbage", True, 0) == []  # tunnel bytes ignored
+
+
+def test_trailing_junk() -> None:
+    """After complete messages, bytes start the next message: an incomplete line waits
+    (no events), a complete line that is not a start line raises BadValue."""
+    base = feed_all(HttpDissector, CONV, TCP)
+    assert feed_all(HttpDissector, [(True, HTTP_REQUESTS + b"\x00\x01junk")], TCP) == [
+        HttpRecord(**_unanswered(e)) for e in base
+    ]
+    assert feed_all(HttpDissector, [CONV[0], (False, HTTP_RESPONSES + b"junk")], TCP) == base
+    with pytest.raises(BadValue):
+        feed_all(HttpDissector, [(True, HTTP_REQUESTS + b"\x00\x01junk\r\n")], TCP)
+    with pytest.raises(BadValue):
+        feed_all(HttpDissector, [CONV[0], (False, HTTP_RESPONSES + b"junk junk\r\n")], TCP)
+
+
+def _unanswered(e: HttpRecord) -> dict[str, object]:
+    fields = {f: getattr(e, f) for f in HttpRecord.__dataclass_fields__}
+    fields.update(
+        status_code=None, status_msg=None, response_content_type=None, server=None,
+        response_body_len=0,
+    )  # fmt: skip
+    return fields
+
+
+def test_truncated_at_every_byte_is_need_more_data() -> None:
+    """A prefix of valid messages never raises and never emits a transaction early."""
+    full = feed_all(HttpDissector, CONV, TCP)
+    for cut in range(0, len(HTTP_RESPONSES), 3):
+        d = HttpDissector(TCP)
+        d.feed(HTTP_REQUESTS, True, 1000)
+        events = d.feed(HTTP_RESPONSES[:cut], False, 1000)
+        assert events == full[: len(events)]
+        d.finish()
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5x\r\n\r\n", BadValue),
+        (b"GET / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", BadValue),
+        (b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", BadValue),
+        (b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXX", BadValue),
+        (b"GET /" + b"a" * (limits.HTTP_MAX_HEADER_BYTES + 10), LimitExceeded),
+        (b"GET / HTTP/1.1\r\nX: " + b"a" * (limits.HTTP_MAX_HEADER_BYTES + 10), LimitExceeded),
+        (b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 9000, LimitExceeded),
+        (b"GET / FTP/1.0\r\n\r\n", BadValue),
+        (b"\x16\x03\x01\x00\x10\r\n", BadValue),
+    ],
+)
+def test_malformed(data: bytes, error: type[ParseError]) -> None:
+    for step in (0, 1000):
+        with pytest.raises(error):
+            feed_all(HttpDissector, [(True, data)], TCP, step=step)
+
+
+def test_lenient_header_lines_and_folding() -> None:
+    data = (
+        b"GET / HTTP/1.1\nHost: h\nbroken line\nUser-Agent: a\n b\n\n"  # LF only, obs-fold
+    )
+    d = HttpDissector(TCP)
+    d.feed(data, True, 0)
+    (e,) = d.finish()
+    assert e.host == "h" and e.user_agent == "a b"
+
+
+def test_matches() -> None:
+    assert HttpDissector.matches(b"GET / HTTP/1.1\r\nHost: a\r\n", TCP, True)
+    assert HttpDissector.matches(b"POST /very-long-uri-without-end", TCP, True)
+    assert HttpDissector.matches(b"PROPFIND /x HTTP/1.1\r\n", TCP, True)
+    assert HttpDissector.matches(b"HTTP/1.1 200 OK\r\n", TCP, False)
+    assert not HttpDissector.matches(b"HTTP/1.1 200 OK\r\n", TCP, True)
+    assert not HttpDissector.matches(b"GET / HTTP/1.1\r\n", 17, True)
+    assert not HttpDissector.matches(b"DESCRIBE rtsp://x RTSP/1.0\r\n", TCP, True)
+    assert not HttpDissector.matches(b"\x16\x03\x01\x00\x05\x01", TCP, True)
+    assert not HttpDissector.matches(b"GETX", TCP, True)

@@ -1,0 +1,188 @@
+"""TLS dissector: hellos across records and segments, versions, malformed input."""
+
+from __future__ import annotations
+
+import pytest
+from wl_dissect_builders import (
+    client_hello,
+    ext,
+    feed_all,
+    record,
+    records,
+    server_hello,
+    tls_conversation,
+    vec,
+)
+
+from wirelens.dissect import limits
+from wirelens.dissect.tls import (
+    TlsDissector,
+    TlsRecord,
+    cipher_name,
+    is_grease,
+    parse_client_hello,
+    parse_server_hello,
+    version_name,
+)
+from wirelens.wire import BadValue, LimitExceeded, ParseError, TrailingJunk, Truncated
+
+TCP = 6
+
+
+def test_tls13_handshake() -> None:
+    (event,) = feed_all(TlsDissector, tls_conversation(), TCP)
+    assert isinstance(event, TlsRecord)
+    assert event.server_name == "www.example.com"
+    assert event.alpn == ("h2", "http/1.1") and event.alpn_selected is None
+    assert (event.version, event.version_code) == ("TLSv13", 0x0304)
+    assert (event.cipher, event.cipher_code) == ("TLS_AES_128_GCM_SHA256", 0x1301)
+    assert event.client_version == "TLSv13"
+    assert event.client_supported_versions == ("TLSv13", "TLSv12")  # GREASE removed
+    ch = event.client_hello
+    assert ch is not None and ch.cipher_suites[0] == 0x1A1A
+    assert [t for t, _ in ch.extensions] == [0, 10, 11, 13, 16, 43, 0x4469]
+    assert ch.extensions[-1] == (0x4469, b"\x00\x03\x02h2")  # unknown kept raw
+    assert ch.supported_groups == (0x1D, 0x17, 0x18) and ch.ec_point_formats == (0,)
+    assert ch.signature_algorithms == (0x0403, 0x0804, 0x0401)
+
+
+def test_tls12_handshake_with_alpn_and_skipped_certificate() -> None:
+    (event,) = feed_all(TlsDissector, tls_conversation(tls13=False), TCP)
+    assert event.version == "TLSv12"
+    assert event.cipher == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    assert event.alpn_selected == "h2"
+
+
+@pytest.mark.parametrize("step", [1, 2, 5, 100])
+def test_split_feeding_gives_same_events(step: int) -> None:
+    for tls13 in (True, False):
+        conv = tls_conversation(tls13)
+        assert feed_all(TlsDissector, conv, TCP, step=step) == feed_all(TlsDissector, conv, TCP)
+
+
+def test_client_hello_spanning_records_and_padding() -> None:
+    hello = client_hello(sni="split.example.org", padding=3000)
+    chunks = [(True, records(22, hello, 7)), (False, record(22, server_hello()))]
+    (event,) = feed_all(TlsDissector, chunks, TCP)
+    assert event.server_name == "split.example.org"
+    # server_name is known as soon as the ClientHello is complete
+    d = TlsDissector(TCP)
+    d.feed(records(22, hello, 1000), True, 0)
+    assert d.server_name == "split.example.org" and not d.done
+
+
+def test_client_only_emitted_at_finish() -> None:
+    d = TlsDissector(TCP)
+    assert d.feed(record(22, client_hello(sni=None, alpn=(), versions=())), True, 7) == []
+    (event,) = d.finish()
+    assert event.server_name is None and event.version is None and event.alpn == ()
+    assert event.client_version == "TLSv12" and event.ts_ns == 7
+    assert d.finish() == []  # only once
+
+
+def test_hello_retry_request_is_not_the_answer() -> None:
+    hrr = bytearray(server_hello())
+    hrr[6:38] = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
+    conv = [
+        (True, record(22, client_hello())),
+        (False, record(22, bytes(hrr)) + record(20, b"\x01")),
+    ]
+    d = TlsDissector(TCP)
+    assert d.feed(conv[0][1], True, 0) == [] and d.feed(conv[1][1], False, 0) == []
+    assert not d.done
+
+
+def test_trailing_junk() -> None:
+    """Once done (ServerHello seen) extra bytes are ignored; before, a non-record header
+    raises BadValue once 5 bytes are present; fewer bytes wait."""
+    conv = tls_conversation()
+    base = feed_all(TlsDissector, conv, TCP)
+    assert feed_all(TlsDissector, [*conv, (True, b"\x00junkjunk")], TCP) == base
+    client = conv[0]
+    assert len(feed_all(TlsDissector, [client, (True, b"\x00ju")], TCP)) == 1
+    with pytest.raises(BadValue):
+        feed_all(TlsDissector, [client, (True, b"\x00junk")], TCP)
+    body = client_hello()[4:] + b"xx"  # junk inside the hello
+    with pytest.raises(TrailingJunk):
+        parse_client_hello(body)
+
+
+@pytest.mark.parametrize(
+    ("message", "parse", "old_hello_end"),
+    [
+        (client_hello(), parse_client_hello, 2 + 32 + 33 + 2 + 12 + 2),
+        (server_hello(), parse_server_hello, 2 + 32 + 33 + 2 + 1),
+    ],
+)
+def test_truncated_at_every_byte(message: bytes, parse: object, old_hello_end: int) -> None:
+    """Every prefix of a hello body raises ParseError, except the one ending right before
+    the (optional, RFC 5246 §7.4.1.2) extensions: a valid extension-less hello."""
+    body = message[4:]
+    ok = []
+    for cut in range(len(body)):
+        try:
+            parse(body[:cut])  # type: ignore[operator]
+            ok.append(cut)
+        except ParseError:
+            pass
+    assert ok == [old_hello_end]
+    # record prefixes fed to the dissector are "need more data"
+    for cut in range(0, len(message) + 5, 3):
+        d = TlsDissector(TCP)
+        assert d.feed(record(22, message)[:cut], message[0] == 1, 0) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"\x16\x03\x01\xff\xff", LimitExceeded),  # record longer than allowed
+        (b"\x16\x02\x00\x00\x05", BadValue),  # SSL 2 version in a TLS header
+        (b"\x63\x03\x01\x00\x05", BadValue),  # unknown content type
+        (record(22, b"\x01\xff\xff\xff"), LimitExceeded),  # 16 MiB ClientHello
+        (record(22, b"\x01" + vec(b"\x03\x03" + bytes(32) + b"\x40", 3)), Truncated),
+    ],
+)
+def test_malformed(data: bytes, error: type[ParseError]) -> None:
+    with pytest.raises(error):
+        feed_all(TlsDissector, [(True, data)], TCP)
+
+
+def test_bad_extension_vectors() -> None:
+    bad_sni = client_hello(sni="x")
+    # corrupt the server_name list length (first extension) so it overruns its block
+    i = bad_sni.index(b"\x00\x00\x00\x06\x00\x04")
+    broken = bad_sni[: i + 4] + b"\x00\x09" + bad_sni[i + 6 :]
+    with pytest.raises(ParseError):
+        parse_client_hello(broken[4:])
+    two_alpn = ext(16, vec(vec(b"h2", 1) + vec(b"h3", 1), 2))
+    body = b"\x03\x03" + bytes(32) + vec(bytes(32), 1) + b"\x13\x01\x00" + vec(two_alpn, 2)
+    with pytest.raises(BadValue):  # two ALPN names in a ServerHello
+        parse_server_hello(body)
+
+
+def test_names() -> None:
+    assert version_name(0x0303) == "TLSv12" and version_name(0x7A7A) == "GREASE"
+    assert version_name(0x0305) == "0x0305"
+    assert cipher_name(0xC030) == "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+    assert cipher_name(0x1234) == "0x1234"
+    assert is_grease(0xFAFA) and not is_grease(0xFAFB) and not is_grease(0x0A1A)
+
+
+def test_matches() -> None:
+    ch = record(22, client_hello(), version=0x0301)
+    assert TlsDissector.matches(ch, TCP, True)
+    assert TlsDissector.matches(record(22, server_hello()), TCP, False)
+    assert not TlsDissector.matches(ch, 17, True)
+    assert not TlsDissector.matches(record(23, b"x" * 10), TCP, True)
+    assert not TlsDissector.matches(b"GET / HTTP/1.1\r\n", TCP, True)
+    assert not TlsDissector.matches(ch[:5], TCP, True)
+
+
+def test_handshake_buffer_is_bounded() -> None:
+    """A huge non-hello handshake message is skipped, not buffered."""
+    d = TlsDissector(TCP)
+    d.feed(record(22, client_hello()), True, 0)
+    d.feed(record(22, b"\x0b\x10\x00\x00" + b"\x00" * 16000), False, 0)
+    side = d._sides[False]
+    assert len(side.hs) == 0 and side.skip == 0x100000 - 16000
+    assert limits.TLS_MAX_HELLO_BYTES < 0x100000
