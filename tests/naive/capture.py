@@ -89,7 +89,8 @@ def _ts(ticks: int, tsresol: int, offset: int) -> int:
     v = tsresol & 0x7F
     per_sec = (1 << v) if tsresol & 0x80 else 10**v
     ns = ticks * 1_000_000_000 // per_sec
-    return ((ns + offset * 1_000_000_000) + 2**63) % 2**64 - 2**63
+    offset = max(-9_223_372_035, min(9_223_372_035, offset))
+    return min(ns + offset * 1_000_000_000, 2**63 - 1)  # saturate, as the reader does
 
 
 def _pcapng(d: bytes) -> tuple[list[NaiveRecord], str | None]:

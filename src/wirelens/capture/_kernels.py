@@ -49,6 +49,9 @@ BT_CUSTOM = 0x00000BAD
 BT_CUSTOM_NOCOPY = 0x40000BAD
 
 _NS = np.uint64(1_000_000_000)
+INT64_MAX = np.int64(9_223_372_036_854_775_807)
+MAX_TS_SEC = 9_223_372_035
+"""Seconds that still fit in int64 nanoseconds (with a whole second to spare)."""
 
 
 @kernel
@@ -109,15 +112,22 @@ def _ts_to_ns(hi, lo, pre_div, units, offset_s):  # type: ignore[no-untyped-def]
     """pcapng 64-bit timestamp (``hi``/``lo`` halves, in interface units) to epoch ns.
 
     ``pre_div`` first drops precision finer than a nanosecond, ``units`` is then the number of
-    ticks per second (<= 2**33 so the products stay in 64 bits), ``offset_s`` is if_tsoffset
-    (draft-ietf-opsawg-pcapng section 4.2, options if_tsresol and if_tsoffset).
+    ticks per second (<= 2**30 or 10**9 so the products stay in 64 bits), ``offset_s`` is
+    if_tsoffset in seconds, already clamped to +-MAX_TS_SEC (draft-ietf-opsawg-pcapng section
+    4.2, options if_tsresol and if_tsoffset). Times past the int64 range (broken writers put
+    garbage there) saturate at ``INT64_MAX`` instead of wrapping to negative values.
     """
     t = (np.uint64(hi) << np.uint64(32)) | np.uint64(lo)
     t = t // pre_div
     sec = t // units
+    if sec > np.uint64(MAX_TS_SEC):
+        return INT64_MAX
     frac = t - sec * units
-    ns = sec * _NS + (frac * _NS) // units
-    return np.int64(ns) + offset_s * np.int64(1_000_000_000)
+    ns = np.int64(sec * _NS + (frac * _NS) // units)
+    off = offset_s * np.int64(1_000_000_000)
+    if off > 0 and ns > INT64_MAX - off:
+        return INT64_MAX
+    return ns + off
 
 
 @kernel

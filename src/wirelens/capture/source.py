@@ -405,6 +405,7 @@ class CaptureSource:
                 tsoffset = struct.unpack_from(endian + "q", buf, opt + 4)[0]
             opt += 4 + ((olen + 3) & ~3)
         prediv, units = _tsresol_to_div(tsresol)
+        tsoffset = max(-K.MAX_TS_SEC, min(K.MAX_TS_SEC, tsoffset))
         return link, snap, prediv, units, tsoffset
 
 

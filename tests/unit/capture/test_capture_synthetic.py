@@ -572,3 +572,34 @@ def _check_random(image: bytes) -> None:
         recs, stop = naive_read(image)
         assert n == len(recs)
         assert (stop is None) == (not src.problems)
+
+
+def test_memory_flat_window_is_reused(tmp_path: Path) -> None:
+    """A 2 MB file read through a 4 kB window: the same buffer object every batch, never
+    grown (no record is bigger than the window), so memory does not follow file size."""
+    p = tmp_path / "big.pcap"
+    with PcapWriter(p) as w:
+        for i in range(20_000):
+            w.write(i, bytes(90))
+    ids = set()
+    n = 0
+    with open_capture(p, batch_bytes=4096) as src:
+        for b in src:
+            ids.add(id(b.data))
+            assert b.data.shape[0] == 4096
+            n += len(b)
+    assert n == 20_000 and len(ids) == 1
+
+
+def test_pcapng_timestamp_saturates_and_negative_offset(tmp_path: Path) -> None:
+    p = tmp_path / "t.pcapng"
+    with PcapngWriter(p) as w:
+        a = w.interface(tsresol=6)
+        b = w.interface(tsresol=9, tsoffset=-100)
+        c = w.interface(tsresol=0x80 | 40)  # 2**-40 s ticks: finer than a nanosecond
+        w.epb(a, 0x41B35E8812EBF2C8, b"x")  # a broken writer's value: ~4.7e18 us
+        w.epb(b, 5_000_000_007, b"y")
+        w.epb(c, (7 << 40) + (1 << 39), b"z")
+    got, problems = records(p)
+    assert problems == []
+    assert [g[2] for g in got] == [2**63 - 1, -94_999_999_993, 7_500_000_000]
