@@ -160,7 +160,7 @@ class _Ended:
     """The ended-flow buffer the kernels copy rows into."""
 
     U: np.ndarray
-    I: np.ndarray  # noqa: E741
+    I: np.ndarray
     F: np.ndarray
     PS: np.ndarray
     DIR: np.ndarray
@@ -171,7 +171,7 @@ class _Ended:
     chunks: list[FlowColumns] = field(default_factory=list)
 
     @classmethod
-    def alloc(cls, n: int) -> "_Ended":
+    def alloc(cls, n: int) -> _Ended:
         return cls(
             np.zeros((n, NU), np.uint64), np.zeros((n, NI), np.int64),
             np.zeros((n, NF), np.float64), np.zeros((n, FIRST_N), np.uint16),
@@ -199,7 +199,7 @@ def _std(m2: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 def _columns(e: _Ended, k: int) -> FlowColumns:
     """Turn the first ``k`` rows of the ended buffer into :data:`FlowColumns` (copies)."""
-    U, I, F = e.U[:k], e.I[:k], e.F[:k]  # noqa: E741
+    U, I, F = e.U[:k], e.I[:k], e.F[:k]
     u64 = np.uint64
     c: FlowColumns = {
         "flow_id": U[:, U_FID].copy(),
@@ -260,7 +260,11 @@ def _concat(chunks: list[FlowColumns]) -> FlowColumns:
 
 
 class FlowTable:
-    """Bidirectional flow table over batches (see the module docstring for semantics)."""
+    """Bidirectional flow table over batches (see the module docstring for semantics).
+
+    ``initial_slots`` and ``ended_rows`` size the first pool and the ended-flow buffer
+    (tests make them tiny to exercise growth and resumption).
+    """
 
     def __init__(
         self,
@@ -270,7 +274,10 @@ class FlowTable:
         dpi_packets: int = limits.DPI_MAX_PACKETS,
         tcp_linger_s: float = 5.0,
         initial_slots: int = INITIAL_SLOTS,
+        ended_rows: int = ENDED_BUFFER,
     ) -> None:
+        if ended_rows < 2:
+            raise ValueError("ended_rows must be >= 2")
         if max_flows < 1:
             raise ValueError("max_flows must be >= 1")
         if min(idle_timeout_s, active_timeout_s, tcp_linger_s) < 0 or dpi_packets < 0:
@@ -288,7 +295,7 @@ class FlowTable:
         self._st[S_NOW] = np.iinfo(np.int64).min
         self._st[S_NEXT_FID] = 1
         self._alloc(cap)
-        self._ended = _Ended.alloc(ENDED_BUFFER)
+        self._ended = _Ended.alloc(ended_rows)
 
     # -- storage ---------------------------------------------------------------------------
     def _alloc(self, cap: int) -> None:

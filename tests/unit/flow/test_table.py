@@ -1,0 +1,334 @@
+"""FlowTable: hand-built sequences and a property test against the naive reference."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+
+from tests.naive.flow import NaiveFlowMeter, Pkt, isclose, to_batch  # noqa: I001
+from wirelens.flow import CONN_STATES, END_REASONS, FLOW_COLUMNS, FlowTable
+
+S, A, F, R, P = 2, 16, 1, 4, 8
+SEC = 1_000_000_000
+C, SV = (0, 0xFFFF_0A00_0001), (0, 0xFFFF_0A00_0002)  # client, server (IPv4-mapped)
+
+
+def tcp(ts: int, fwd: bool, flags: int, payload: int = 0, **kw: Any) -> Pkt:
+    """A TCP packet of the client 1000 <-> server 80 conversation."""
+    src, dst, sp, dp = (C, SV, 1000, 80) if fwd else (SV, C, 80, 1000)
+    return Pkt(ts=ts, src=src, dst=dst, sport=sp, dport=dp, proto=6, flags=flags,
+               payload=payload, ip_len=40 + payload, wirelen=54 + payload, **kw)
+
+
+def run(pkts: list[Pkt], **kw: Any) -> tuple[dict[str, np.ndarray], list[Any], FlowTable]:
+    """Feed ``pkts`` as one batch, then flush; returns (all ended flows, [step], table)."""
+    ft = FlowTable(**kw)
+    step = ft.process(*to_batch(pkts))
+    rest = ft.flush()
+    cols = {k: np.concatenate([step.ended[k], rest[k]]) for k in FLOW_COLUMNS}
+    return cols, [step], ft
+
+
+def hist(cols: dict[str, np.ndarray], i: int) -> str:
+    return bytes(cols["history"][i]).rstrip(b"\0").decode()
+
+
+def state(cols: dict[str, np.ndarray], i: int) -> str:
+    return CONN_STATES[int(cols["conn_state"][i])]
+
+
+def reason(cols: dict[str, np.ndarray], i: int) -> str:
+    return END_REASONS[int(cols["end_reason"][i])]
+
+
+HANDSHAKE_DATA_CLOSE = [
+    tcp(0, True, S), tcp(1_000_000, False, S | A), tcp(2_000_000, True, A),
+    tcp(3_000_000, True, A | P, 100), tcp(5_000_000, False, A | P, 300),
+    tcp(6_000_000, True, F | A), tcp(7_000_000, False, F | A), tcp(8_000_000, True, A),
+]
+
+
+def test_handshake_data_close_is_one_sf_flow() -> None:
+    cols, (step,), ft = run(HANDSHAKE_DATA_CLOSE)
+    assert len(cols["flow_id"]) == 1
+    assert step.pkt_flow_id.tolist() == [1] * 8
+    assert step.pkt_dir.tolist() == [0, 1, 0, 0, 1, 0, 1, 0]
+    assert step.pkt_dpi.tolist() == [0, 0, 0, 1, 1, 0, 0, 0]
+    assert state(cols, 0) == "SF"
+    assert hist(cols, 0) == "ShADdFf"
+    assert cols["orig_pkts"][0] == 5 and cols["resp_pkts"][0] == 3
+    assert cols["orig_payload_bytes"][0] == 100 and cols["resp_payload_bytes"][0] == 300
+    assert cols["orig_ip_bytes"][0] == 5 * 40 + 100
+    assert cols["orig_wire_bytes"][0] == 5 * 54 + 100
+    assert cols["orig_syn_pkts"][0] == 1 and cols["resp_syn_pkts"][0] == 1
+    assert cols["orig_fin_pkts"][0] == 1 and cols["resp_fin_pkts"][0] == 1
+    assert cols["orig_ack_pkts"][0] == 4 and cols["resp_ack_pkts"][0] == 3
+    assert cols["orig_psh_pkts"][0] == 1
+    assert cols["orig_p"][0] == 1000 and cols["resp_p"][0] == 80
+    assert cols["orig_lo"][0] == C[1]
+    assert cols["bidirectional_max_ps"][0] == 340
+    assert cols["bidirectional_min_ps"][0] == 40
+    assert cols["dst2src_mean_ps"][0] == pytest.approx((40 + 340 + 40) / 3)
+    assert cols["bidirectional_max_piat_ms"][0] == pytest.approx(2.0)
+    assert cols["src2dst_min_piat_ms"][0] == pytest.approx(1.0)
+    assert cols["first_n"][0] == 8
+    assert cols["first_ps"][0].tolist() == [40, 40, 40, 140, 340, 40, 40, 40, 0, 0]
+    assert cols["last_ts_ns"][0] == 8_000_000
+    # closed by both FINs, lingering at flush -> still reported as eof
+    assert reason(cols, 0) == "eof"
+    assert ft.stats["created"] == 1 and ft.stats["open"] == 0
+
+
+def test_closed_flow_lingers_then_ends_with_fin() -> None:
+    pkts = [*HANDSHAKE_DATA_CLOSE, tcp(20 * SEC, True, A, src_mac=0)]
+    # the last packet is after the linger window: a new (midstream) flow
+    cols, _, _ = run(pkts)
+    assert len(cols["flow_id"]) == 2
+    assert reason(cols, 0) == "fin" and state(cols, 0) == "SF"
+    assert state(cols, 1) == "OTH"
+
+
+def test_trailing_ack_after_both_fins_is_same_flow() -> None:
+    pkts = [*HANDSHAKE_DATA_CLOSE, tcp(2 * SEC, False, A), tcp(3 * SEC, True, F | A)]
+    cols, (step,), _ = run(pkts)
+    assert len(cols["flow_id"]) == 1
+    assert set(step.pkt_flow_id.tolist()) == {1}
+    assert cols["orig_fin_pkts"][0] == 2
+
+
+@pytest.mark.parametrize(
+    ("pkts", "expected"),
+    [
+        ([tcp(0, True, S), tcp(1, False, R | A)], "REJ"),
+        ([tcp(0, True, S), tcp(1, False, S | A), tcp(2, True, A), tcp(3, True, R)], "RSTO"),
+        ([tcp(0, True, S), tcp(1, False, S | A), tcp(2, True, A), tcp(3, False, R)], "RSTR"),
+        ([tcp(0, True, S), tcp(1, True, R)], "RSTOS0"),
+        ([tcp(0, True, S)], "S0"),
+        ([tcp(0, True, S), tcp(1, False, S | A), tcp(2, True, A)], "S1"),
+        ([tcp(0, True, S), tcp(1, False, S | A), tcp(2, True, A), tcp(3, True, F | A)], "S2"),
+        ([tcp(0, True, S), tcp(1, False, S | A), tcp(2, True, A), tcp(3, False, F | A)], "S3"),
+        ([tcp(0, True, S), tcp(1, True, F)], "SH"),
+        ([tcp(0, True, A, 10), tcp(1, False, A, 10)], "OTH"),
+    ],
+)
+def test_conn_states(pkts: list[Pkt], expected: str) -> None:
+    cols, _, _ = run(pkts)
+    assert len(cols["flow_id"]) == 1
+    assert state(cols, 0) == expected
+
+
+def test_rst_closes_and_lingers() -> None:
+    pkts = [tcp(0, True, S), tcp(1, False, R | A), tcp(2, True, S)]
+    cols, _, ft = run(pkts)
+    # SYN retry after the RST: port reuse -> two flows
+    assert len(cols["flow_id"]) == 2
+    assert reason(cols, 0) == "rst" and state(cols, 0) == "REJ"
+    assert ft.stats["ended_rst"] == 1
+
+
+def test_syn_ack_first_swaps_originator() -> None:
+    cols, (step,), _ = run([tcp(0, False, S | A), tcp(1, True, A)])
+    assert len(cols["flow_id"]) == 1
+    assert cols["orig_lo"][0] == C[1] and cols["orig_p"][0] == 1000
+    assert step.pkt_dir.tolist() == [1, 0]
+    assert hist(cols, 0) == "hA"
+
+
+def test_idle_timeout_splits() -> None:
+    pkts = [tcp(0, True, A, 5), tcp(SEC, False, A, 5), tcp(200 * SEC, True, A, 5)]
+    cols, (step,), ft = run(pkts)
+    assert step.pkt_flow_id.tolist() == [1, 1, 2]
+    assert reason(cols, 0) == "idle" and reason(cols, 1) == "eof"
+    assert ft.stats["ended_idle"] == 1
+
+
+def test_active_timeout_splits() -> None:
+    pkts = [tcp(k * 60 * SEC, k % 2 == 0, A, 5) for k in range(40)]  # 39 min, never idle
+    cols, (step,), ft = run(pkts)
+    assert ft.stats["ended_active"] == 1
+    assert reason(cols, 0) == "active"
+    assert cols["orig_pkts"][0] + cols["resp_pkts"][0] == 30
+    assert step.pkt_flow_id[30] == 2
+    # the new flow's originator is the sender of its first packet (packet 30: fwd)
+    assert cols["orig_lo"][1] == C[1]
+
+
+def test_port_reuse_after_close_gives_two_flows() -> None:
+    pkts = [*HANDSHAKE_DATA_CLOSE, tcp(SEC, True, S), tcp(SEC + 1, False, S | A)]
+    cols, (step,), _ = run(pkts)
+    assert len(cols["flow_id"]) == 2
+    assert step.pkt_flow_id.tolist() == [1] * 8 + [2, 2]
+    assert reason(cols, 0) == "fin"
+    assert hist(cols, 1) == "Sh"
+
+
+def test_icmp_echo_request_reply_one_flow() -> None:
+    req = Pkt(ts=0, src=C, dst=SV, sport=8, dport=0, proto=1, icmp_type=8, ip_len=84)
+    rep = Pkt(ts=1, src=SV, dst=C, sport=0, dport=0, proto=1, icmp_type=0, ip_len=84)
+    cols, _, _ = run([req, rep])
+    assert len(cols["flow_id"]) == 1
+    assert cols["icmp_type"][0] == 8 and cols["resp_pkts"][0] == 1
+    assert state(cols, 0) == "OTH"
+
+
+def test_vlan_and_tunnel_id_separate_flows() -> None:
+    pkts = [tcp(0, True, A, 1), tcp(1, True, A, 1, vlan=10), tcp(2, True, A, 1, vlan=10,
+            vlan_inner=20), tcp(3, True, A, 1, tunnel=3, tunnel_id=7),
+            tcp(4, True, A, 1, tunnel=3, tunnel_id=8), tcp(5, False, A, 1, vlan=10)]
+    cols, (step,), _ = run(pkts)
+    assert len(cols["flow_id"]) == 5
+    assert step.pkt_flow_id.tolist() == [1, 2, 3, 4, 5, 2]
+
+
+def test_non_ok_rows_are_not_flow_packets() -> None:
+    pkts = [tcp(0, True, A, 1, status=1), tcp(1, True, A, 1)]
+    cols, (step,), _ = run(pkts)
+    assert step.pkt_flow_id.tolist() == [0, 1]
+    assert step.pkt_slot[0] == -1
+    assert len(cols["flow_id"]) == 1
+
+
+def _udp_flows(n: int, t0: int = 0, step_ns: int = 1000) -> list[Pkt]:
+    return [Pkt(ts=t0 + i * step_ns, src=(0, 0xFFFF_0000_0000 + i), dst=SV, sport=5000,
+                dport=53, proto=17, ip_len=60, payload=32) for i in range(n)]
+
+
+def test_table_growth_many_open_flows() -> None:
+    ft = FlowTable(initial_slots=4)
+    step = ft.process(*to_batch(_udp_flows(1000)))
+    assert len(step.ended["flow_id"]) == 0
+    assert ft.stats["open"] == 1000 and ft.stats["capacity"] == 1024
+    # every flow still found after growth (rehash): replies join the same flows
+    replies = [Pkt(ts=10**6 + i, src=SV, dst=(0, 0xFFFF_0000_0000 + i), sport=53, dport=5000,
+                   proto=17, ip_len=60) for i in range(1000)]
+    step2 = ft.process(*to_batch(replies))
+    assert step2.pkt_flow_id.tolist() == list(range(1, 1001))
+    assert (step2.pkt_dir == 1).all()
+    out = ft.flush()
+    assert out["flow_id"].tolist() == list(range(1, 1001))  # flush in creation order
+    assert (out["resp_pkts"] == 1).all()
+    assert ft.stats["created"] == 1000 and ft.stats["open"] == 0
+
+
+def test_hard_bound_evicts_idle_longest() -> None:
+    ft = FlowTable(max_flows=100, initial_slots=16, ended_rows=7)
+    pkts = _udp_flows(100)
+    # touch flows 50..99 again, in that order, then 0..49: idle order is now 50..99, 0..49
+    order = list(range(50, 100)) + list(range(50))
+    pkts += [Pkt(ts=10**6 + k, src=(0, 0xFFFF_0000_0000 + i), dst=SV, sport=5000, dport=53,
+                 proto=17, ip_len=60) for k, i in enumerate(order)]
+    pkts += _udp_flows(30, t0=2 * 10**6)[:0]  # placeholder kept empty
+    new = [Pkt(ts=3 * 10**6 + i, src=(0, 0xFFFF_1000_0000 + i), dst=SV, sport=1, dport=2,
+               proto=17, ip_len=60) for i in range(30)]
+    step = ft.process(*to_batch(pkts + new))
+    assert ft.stats["evicted"] == 30 and ft.stats["ended_evicted"] == 30
+    assert ft.stats["open"] == 100 and ft.stats["capacity"] == 100
+    ended = step.ended
+    assert [END_REASONS[r] for r in ended["end_reason"]] == ["evicted"] * 30
+    # emitted in idle order: flow ids are index + 1
+    assert ended["flow_id"].tolist() == [i + 1 for i in order[:30]]
+
+
+def test_stop_dpi_and_dpi_limit() -> None:
+    ft = FlowTable(dpi_packets=3)
+    pkts = [tcp(i, i % 2 == 0, A, 10) for i in range(6)]
+    step = ft.process(*to_batch(pkts))
+    assert step.pkt_dpi.tolist() == [1, 1, 1, 0, 0, 0]
+    ft2 = FlowTable(dpi_packets=8)
+    s1 = ft2.process(*to_batch(pkts[:2]))
+    ft2.stop_dpi(s1.pkt_slot[:1], s1.pkt_flow_id[:1])
+    ft2.stop_dpi(np.array([s1.pkt_slot[0]]), np.array([99], np.uint64))  # stale id: ignored
+    s2 = ft2.process(*to_batch(pkts[2:]))
+    assert s1.pkt_dpi.tolist() == [1, 1] and s2.pkt_dpi.tolist() == [0, 0, 0, 0]
+
+
+def test_time_backwards_jump_tolerated() -> None:
+    pkts = [tcp(10 * SEC, True, A, 1), tcp(9 * SEC, False, A, 1), tcp(11 * SEC, True, A, 1)]
+    cols, _, _ = run(pkts)
+    assert len(cols["flow_id"]) == 1
+    assert cols["bidirectional_min_piat_ms"][0] == 0.0
+    assert cols["bidirectional_max_piat_ms"][0] == pytest.approx(1000.0)
+
+
+# ------------------------------------------------------------------------------------------
+# property test against the naive reference
+
+HOSTS = [(0, 0xFFFF_0A00_0000 + i) for i in range(3)] + [(0x20010DB8 << 32, 5)]
+
+
+@st.composite
+def packet_seqs(draw: st.DrawFn) -> tuple[list[Pkt], list[int]]:
+    n = draw(st.integers(1, 120))
+    pkts = []
+    t = 10**12
+    for _ in range(n):
+        gap = draw(st.sampled_from([0, 1, 1000, 10**6, SEC, 3 * SEC, 11 * SEC, -500]))
+        t += gap
+        a, b = draw(st.sampled_from(HOSTS)), draw(st.sampled_from(HOSTS))
+        proto = draw(st.sampled_from([6, 6, 6, 17, 1]))
+        flags = draw(st.sampled_from([S, S | A, A, A | P, F | A, R, R | A, F, 0, 255]))
+        payload = draw(st.sampled_from([0, 0, 1, 100, 1400]))
+        pkts.append(Pkt(
+            ts=t, status=draw(st.sampled_from([0] * 9 + [1])), src=a, dst=b,
+            sport=draw(st.sampled_from([1000, 80])), dport=draw(st.sampled_from([1000, 80])),
+            proto=proto, flags=flags, payload=payload, ip_len=40 + payload,
+            wirelen=54 + payload + draw(st.sampled_from([0, 4])),
+            vlan=draw(st.sampled_from([0, 0, 0, 7])), ip_ver=4 if a[0] == 0 else 6,
+            icmp_type=draw(st.sampled_from([0, 8, 3])), src_mac=1, dst_mac=2,
+        ))
+    cuts = sorted(set(draw(st.lists(st.integers(0, n), max_size=4))))
+    return pkts, cuts
+
+
+def _compare(ours: dict[str, np.ndarray], ref: list[dict[str, Any]]) -> None:
+    assert len(ours["flow_id"]) == len(ref)
+    for i, r in enumerate(ref):
+        for k in FLOW_COLUMNS:
+            v = ours[k][i]
+            if k == "history":
+                assert bytes(v).rstrip(b"\0").decode() == r[k], (k, i)
+            elif k in ("first_ps", "first_dir", "first_piat_ms"):
+                got = v[: r["first_n"]].tolist()
+                assert all(isclose(x, y) for x, y in zip(got, r[k], strict=True)), (k, i)
+                assert not v[r["first_n"]:].any(), (k, i)
+            elif isinstance(r[k], float):
+                assert isclose(float(v), r[k]), (k, i, float(v), r[k])
+            else:
+                assert int(v) == r[k], (k, i, int(v), r[k])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seq=packet_seqs(), max_flows=st.integers(1, 6), init=st.sampled_from([1, 2, 16]),
+       ended_rows=st.sampled_from([2, 3, 64]))
+def test_matches_naive_reference(seq: tuple[list[Pkt], list[int]], max_flows: int, init: int,
+                                 ended_rows: int) -> None:
+    pkts, cuts = seq
+    kw = {"idle_timeout_s": 10.0, "active_timeout_s": 30.0, "max_flows": max_flows,
+              "dpi_packets": 2, "tcp_linger_s": 2.0}
+    ft = FlowTable(**kw, initial_slots=init, ended_rows=ended_rows)  # type: ignore[arg-type]
+    ref = NaiveFlowMeter(10.0, 30.0, max_flows, 2, 2.0)
+    bounds = [0, *cuts, len(pkts)]
+    for lo, hi in itertools.pairwise(bounds):
+        if hi <= lo:
+            continue
+        part = pkts[lo:hi]
+        step = ft.process(*to_batch(part))
+        ref.ended = []
+        expect = [ref.packet(p) for p in part]
+        assert step.pkt_flow_id.tolist() == [e[0] for e in expect]
+        assert step.pkt_dir.tolist() == [e[1] for e in expect]
+        assert step.pkt_dpi.tolist() == [e[2] for e in expect]
+        _compare(step.ended, ref.ended)
+        assert ft.stats["open"] == len(ref.flows)
+    _compare(ft.flush(), ref.flush())
+    assert ft.stats["evicted"] == ref.evicted
+    assert ft.stats["open"] == 0
