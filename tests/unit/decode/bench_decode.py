@@ -14,9 +14,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from tests.naive.decode import read_capture  # noqa: E402
-from wirelens.core.batch import RawBatch  # noqa: E402
-from wirelens.decode import Decoder  # noqa: E402
+from tests.naive.decode import read_capture
+
+from wirelens.core.batch import RawBatch
+from wirelens.decode import Decoder
 
 DATA = ROOT / ".." / "shared" / "data"
 

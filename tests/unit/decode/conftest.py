@@ -8,3 +8,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+import pytest
+
+from wirelens.decode import Decoder
+
+DATA = ROOT / ".." / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def decoder() -> Decoder:
+    """One decoder for the session (columns allocated once, like the pipeline)."""
+    return Decoder(4096)
