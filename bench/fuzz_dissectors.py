@@ -1,0 +1,134 @@
+"""Long fuzz run of every dissector (the unit tests run a short one).
+
+Usage::
+
+    .venv/bin/python bench/fuzz_dissectors.py --seconds 600 [--seed 1] [--max-ms 50]
+
+Inputs are mutations of valid conversations (built by the test builders) and random bytes,
+fed whole or in random splits. Invariant: each input yields events or a ParseError, and no
+input takes more than ``--max-ms``. Violations are printed (hex input and traceback);
+the exit status is 1 if there was any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "unit" / "dissect"))
+
+from wl_dissect_builders import (
+    HTTP_REQUESTS,
+    HTTP_RESPONSES,
+    client_hello,
+    dns_query,
+    dns_rich_response,
+    records,
+    tcp_frame,
+    tls_conversation,
+)
+
+from wirelens.dissect import DISSECTORS
+from wirelens.dissect.base import Dissector
+from wirelens.dissect.dns import DnsDissector
+from wirelens.dissect.http import HttpDissector
+from wirelens.dissect.tls import TlsDissector
+from wirelens.wire import ParseError
+
+Chunks = list[tuple[bool, bytes]]
+
+SEEDS: list[tuple[type[Dissector], int, Chunks]] = [
+    (DnsDissector, 17, [(True, dns_query(1, "www.example.com")), (False, dns_rich_response(1))]),
+    (DnsDissector, 6, [(True, tcp_frame(dns_query(1, "a.b"))), (False, tcp_frame(dns_rich_response(1)))]),
+    (HttpDissector, 6, [(True, HTTP_REQUESTS), (False, HTTP_RESPONSES)]),
+    (TlsDissector, 6, tls_conversation(True)),
+    (TlsDissector, 6, tls_conversation(False)),
+    (TlsDissector, 6, [(True, records(22, client_hello(padding=300), 40))]),
+]
+
+
+def mutate(rng: random.Random, data: bytes) -> bytes:
+    buf = bytearray(data)
+    for _ in range(rng.randint(1, 8)):
+        if not buf:
+            break
+        pos = rng.randrange(len(buf))
+        kind = rng.random()
+        if kind < 0.5:
+            buf[pos] = rng.randrange(256)
+        elif kind < 0.65:
+            buf[pos] = rng.choice((0, 0xFF, 0x7F, 0x80, 0xC0, 0x3F))
+        elif kind < 0.8:
+            buf[pos:pos] = rng.randbytes(rng.randint(1, 16))
+        elif kind < 0.95:
+            del buf[pos : pos + rng.randint(1, 16)]
+        else:
+            del buf[pos:]
+    return bytes(buf)
+
+
+def one_input(rng: random.Random) -> tuple[type[Dissector], int, Chunks]:
+    if rng.random() < 0.8:
+        cls, proto, chunks = rng.choice(SEEDS)
+        chunks = [(o, mutate(rng, d) if rng.random() < 0.6 else d) for o, d in chunks]
+        return cls, proto, chunks
+    cls = rng.choice(DISSECTORS)
+    proto = rng.choice(sorted(cls.transports))
+    return cls, proto, [(rng.random() < 0.5, rng.randbytes(rng.randint(0, 600)))]
+
+
+def run(cls: type[Dissector], proto: int, chunks: Chunks, step: int) -> None:
+    d = cls(proto)
+    try:
+        for from_orig, data in chunks:
+            cls.matches(data, proto, from_orig)
+            if proto == 17 or step <= 0:
+                d.feed(data, from_orig, 0)
+            else:
+                for i in range(0, len(data), step):
+                    d.feed(data[i : i + step], from_orig, 0)
+        d.finish()
+    except ParseError:
+        pass
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--max-ms", type=float, default=50.0)
+    args = parser.parse_args()
+    seed = args.seed if args.seed is not None else random.randrange(1 << 30)
+    rng = random.Random(seed)
+    deadline = time.monotonic() + args.seconds
+    runs = failures = slow = 0
+    worst: dict[str, float] = {}
+    while time.monotonic() < deadline:
+        cls, proto, chunks = one_input(rng)
+        step = rng.choice((0, 0, 1, 2, 5, 64))
+        start = time.perf_counter()
+        try:
+            run(cls, proto, chunks, step)
+        except Exception:  # noqa: BLE001 -- the invariant is broken: report it
+            failures += 1
+            print(f"FAIL {cls.name} proto={proto} step={step}")
+            for from_orig, data in chunks:
+                print(f"  {'orig' if from_orig else 'resp'} {data.hex()}")
+            traceback.print_exc()
+        ms = (time.perf_counter() - start) * 1000
+        worst[cls.name] = max(worst.get(cls.name, 0.0), ms)
+        if ms > args.max_ms:
+            slow += 1
+            print(f"SLOW {cls.name} {ms:.1f} ms step={step}")
+        runs += 1
+    print(f"seed={seed} runs={runs} failures={failures} slow={slow}")
+    print("worst ms per dissector: " + ", ".join(f"{k}={v:.2f}" for k, v in sorted(worst.items())))
+    return 1 if failures or slow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
