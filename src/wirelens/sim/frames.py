@@ -211,6 +211,8 @@ class TcpFlow:
         self.up_ns_per_byte = 8e9 / up_bps
         self.bytes_c2s = 0
         self.bytes_s2c = 0
+        self._last_ts = {True: 0, False: 0}
+        """Capture time of the last frame each side sent (keeps each side's frames in order)."""
         self._c2s_eth = eth_header(cli, srv, net.gateway.mac)
         self._s2c_eth = eth_header(srv, cli, net.gateway.mac)
 
@@ -229,6 +231,7 @@ class TcpFlow:
             self.bytes_s2c += len(payload)
         if not flags & ACK:
             ack = 0
+        self._last_ts[from_client] = max(self._last_ts[from_client], ts)
         seg = tcp_segment(a.raw, b.raw, sp, dp, seq, ack, flags, win, payload, options)
         frame = eth + ipv4_header(a.raw, b.raw, IpProto.TCP, len(seg), a.next_id(), a.ttl) + seg
         self.out.append((ts, frame))
@@ -269,6 +272,8 @@ class TcpFlow:
         n = len(data)
         if n == 0:
             return t
+        # a side never sends new data before the pure ACKs it already sent
+        t = max(t, self._last_ts[from_client] + 1_000)
         ns_per_byte = self.up_ns_per_byte if from_client else self.down_ns_per_byte
         # time between seeing a data segment and seeing the receiver's ACK for it
         ack_delay = self.rtt if from_client else self.crtt
@@ -299,7 +304,10 @@ class TcpFlow:
                 t_last = ts
                 end_of_round = j == cwnd - 1 or last
                 if nseg % 2 == 0 or (end_of_round and not last) or (last and ack_last):
-                    pending.append((ts + ack_delay + rng.randint(0, 40_000), nxt))
+                    t_ack = ts + ack_delay + rng.randint(0, 40_000)
+                    if pending and t_ack <= pending[-1][0]:
+                        t_ack = pending[-1][0] + 1_000
+                    pending.append((t_ack, nxt))
                 ts += int((len(chunk) + 54) * ns_per_byte) + rng.randint(0, 5_000)
             rtt_here = self.rtt + self.crtt + rng.randint(0, self.rtt // 10 + 1)
             t_round = max(ts, t_round + rtt_here)
@@ -318,6 +326,7 @@ class TcpFlow:
 
     def close(self, t: int, by_client: bool = True, rst: bool = False) -> int:
         """Close: FIN-ACK, FIN-ACK, ACK (RFC 9293 §3.6), or an abortive RST-ACK."""
+        t = max(t, self._last_ts[by_client] + 1_000)
         if rst:
             self._emit(t, by_client, RST | ACK, window=0)
             return t
@@ -328,6 +337,7 @@ class TcpFlow:
         else:
             self.s_nxt = (self.s_nxt + 1) & 0xFFFFFFFF
             t += self.crtt + self.rng.randint(100_000, 3_000_000)
+        t = max(t, self._last_ts[not by_client] + 1_000)
         self._emit(t, not by_client, FIN | ACK)
         if by_client:
             self.s_nxt = (self.s_nxt + 1) & 0xFFFFFFFF
