@@ -6,5 +6,6 @@ FRAGMENT and hands back reassembled datagrams, decoded the same way.
 """
 
 from wirelens.decode.decoder import Decoder
+from wirelens.decode.fragments import FragmentReassembler
 
-__all__ = ["Decoder"]
+__all__ = ["Decoder", "FragmentReassembler"]

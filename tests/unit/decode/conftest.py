@@ -13,8 +13,6 @@ import pytest
 
 from wirelens.decode import Decoder
 
-DATA = ROOT / ".." / "shared" / "data"
-
 
 @pytest.fixture(scope="session")
 def decoder() -> Decoder:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import struct
+from pathlib import Path
 
 import numpy as np
 
 from wirelens.core.batch import RawBatch
+
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+"""The shared real captures (tests skip when the folder is absent)."""
 
 MAC_A = bytes.fromhex("020000000001")
 MAC_B = bytes.fromhex("020000000002")
