@@ -14,9 +14,10 @@ to the tail of its activity list in O(1); expiry only pops expired heads.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from wirelens.core.jit import kernel
+from wirelens.core.jit import KERNEL_OPTIONS, kernel
 from wirelens.flow._layout import (
     CS_OTH,
     CS_REJ,
@@ -124,10 +125,14 @@ RC_DONE = 0
 RC_GROW = 1  # pool full but below max_flows: grow and call again from ``next_i``
 RC_FULL = 2  # ended buffer full: drain it and call again from ``next_i``
 
+_inl = numba.njit(inline="always", **KERNEL_OPTIONS)
+"""Small helpers are inlined at numba-IR level: a real call per packet costs reference-count
+updates of every array argument (measured: ~150 -> ~100 ns/packet)."""
+
 _HIST_ASCII = np.array([ord(c) for c in "SHADFRshadfr"], dtype=np.uint8)
 
 
-@kernel
+@_inl
 def _mix(x):  # type: ignore[no-untyped-def]
     """splitmix64 finaliser (a bijective 64-bit mixer)."""
     x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -135,7 +140,7 @@ def _mix(x):  # type: ignore[no-untyped-def]
     return x ^ (x >> np.uint64(31))
 
 
-@kernel
+@_inl
 def _hash(a_hi, a_lo, a_p, b_hi, b_lo, b_p, misc1, misc2):  # type: ignore[no-untyped-def]
     """Direction-free hash: the two endpoint mixes are added (commutative)."""
     ea = _mix(a_hi ^ _mix(a_lo ^ (a_p << np.uint64(48))))
@@ -147,7 +152,7 @@ def _hash(a_hi, a_lo, a_p, b_hi, b_lo, b_p, misc1, misc2):  # type: ignore[no-un
 # intrusive lists
 
 
-@kernel
+@_inl
 def _unlink(I, st, s, cp, cn, hh):  # type: ignore[no-untyped-def]
     p = I[s, cp]
     nx = I[s, cn]
@@ -161,7 +166,7 @@ def _unlink(I, st, s, cp, cn, hh):  # type: ignore[no-untyped-def]
         st[hh + 1] = p
 
 
-@kernel
+@_inl
 def _append(I, st, s, cp, cn, hh):  # type: ignore[no-untyped-def]
     t = st[hh + 1]
     I[s, cp] = t
@@ -177,7 +182,7 @@ def _append(I, st, s, cp, cn, hh):  # type: ignore[no-untyped-def]
 # hash index
 
 
-@kernel
+@_inl
 def _idx_insert(idx, U, s):  # type: ignore[no-untyped-def]
     mask = np.uint64(idx.shape[0] - 1)
     i = np.int64(U[s, U_HASH] & mask)
@@ -228,7 +233,7 @@ def _rebuild_index(idx, U, I, st):  # type: ignore[no-untyped-def]
 # ending flows
 
 
-@kernel
+@_inl
 def _conn_state(I, s, hbits):  # type: ignore[no-untyped-def]
     """Zeek ``conn_state`` from the two TCP endpoint states (conn/main.zeek semantics)."""
     proto = I[s, I_PROTO]
@@ -302,7 +307,7 @@ def _end_flow(s, reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
     st[S_OPEN] -= 1
 
 
-@kernel
+@_inl
 def _next_expired(I, st, params, now):  # type: ignore[no-untyped-def]
     """(slot, reason) of one flow to expire at ``now``, or (-1, 0)."""
     s = st[S_HEAD_AGE]
@@ -321,7 +326,7 @@ def _next_expired(I, st, params, now):  # type: ignore[no-untyped-def]
 # the per-packet loop
 
 
-@kernel
+@_inl
 def _hist_add(I, HIST, s, bit):  # type: ignore[no-untyped-def]
     hb = I[s, I_HBITS]
     if (hb >> bit) & 1:
@@ -333,14 +338,14 @@ def _hist_add(I, HIST, s, bit):  # type: ignore[no-untyped-def]
         I[s, I_HLEN] = n + 1
 
 
-@kernel
+@_inl
 def _welford(F, s, cm, cv, n, x):  # type: ignore[no-untyped-def]
     d = x - F[s, cm]
     F[s, cm] += d / n
     F[s, cv] += d * (x - F[s, cm])
 
 
-@kernel
+@_inl
 def _tcp_endpoint(I, s, d, fl):  # type: ignore[no-untyped-def]
     """Simplified Zeek TCP endpoint state machine for the sender (RFC 9293 section 3.5)."""
     ce = I_OST + d
