@@ -78,6 +78,8 @@ SAMPLE = [
     "nDPI/tests/cfgs/default/pcap/ossfuzz_seed_fake_traces_1.pcapng",
     "suricata-verify/tests/defrag/bug-6887-defrag-ipv6-tcp/frag-ip-tcp.pcap",
     "tcpdump/tests/LINKTYPE_IPV6.pcap",
+    "nDPI/tests/cfgs/default/pcap/bets.pcapng",
+    "nDPI/tests/cfgs/default/pcap/dingtalk.pcap",
     "nDPI/tests/cfgs/default/pcap/BGP_Cisco_hdlc_slarp.pcap",
     "tcpdump/tests/ppp_ip_udp_dns.pcap",
     "tcpdump/tests/ISIS_p2p_adjacency.pcap",
