@@ -6,8 +6,9 @@ from __future__ import annotations
 import base64
 import ipaddress
 import random
+from collections.abc import Iterator
 
-from wirelens.sim.benign import MS, Part, row, ssh_setup, tls_handshake
+from wirelens.sim.benign import MS, Part, drain, row, ssh_setup, tls_handshake
 from wirelens.sim.frames import (
     ACK,
     RST,
@@ -59,11 +60,18 @@ def _ports(rng: random.Random, n: int, top: tuple[int, ...]) -> list[int]:
     return ports
 
 
+def _gap(w: World, t0: int, n: int, wanted: int) -> int:
+    """Mean spacing of ``n`` repetitions: ``wanted``, shortened so that they fit in the rest
+    of the capture window (at least 1 ms)."""
+    room = (w.end_ns - t0) * 9 // 10
+    return max(MS, min(wanted, room // max(1, n)))
+
+
 def tcp_syn_scan(w: World, rng: random.Random, t0: int, scale: float) -> list[Part]:
     """Half-open SYN scan of the internal web server from an external address: closed ports
     answer RST-ACK, open ones SYN-ACK and the scanner resets (RFC 9293 §3.5.2)."""
     att, tgt = w.attacker, w.web_server
-    n = max(20, int(1000 * scale))
+    n = min(65535, max(20, int(1000 * scale)))
     ports = _ports(rng, n, TOP_TCP_PORTS)
     sport = rng.randint(40000, 65000)
     rtt = w.rtt_ns(att.ip)
@@ -100,9 +108,10 @@ def udp_scan(w: World, rng: random.Random, t0: int, scale: float) -> list[Part]:
     (RFC 1122 §4.1.3.1), a few filtered ones stay silent."""
     att = w.clients[rng.randrange(len(w.clients))]
     tgt = w.web_server
-    n = max(10, int(200 * scale))
+    n = min(65535, max(10, int(200 * scale)))
     ports = _ports(rng, n, TOP_UDP_PORTS)
     sport = rng.randint(40000, 65000)
+    gap = _gap(w, t0, n, 35 * MS)
     pk: Packets = []
     t = t0
     silent = 0
@@ -115,7 +124,7 @@ def udp_scan(w: World, rng: random.Random, t0: int, scale: float) -> list[Part]:
             silent += 1
         else:
             pk.append((t + rng.randint(60_000, 300_000), w.net.icmp_unreachable(tgt, att, probe)))
-        t += rng.randint(10 * MS, 60 * MS)
+        t += rng.randint(gap // 3, gap * 5 // 3)
     return [(row("attack", "udp_scan", [att.ip, tgt.ip], n, ports_scanned=n, no_reply=silent,
                  proto="udp", sport=sport), pk)]
 
@@ -127,25 +136,34 @@ def syn_flood(w: World, rng: random.Random, t0: int, scale: float) -> list[Part]
     n = max(50, int(3000 * scale))
     spoof = ipaddress.IPv4Network(w.network.spoof_net)
     pps = rng.randint(800, 1500)
-    pk: Packets = []
-    t = t0
-    sources = set()
-    for _ in range(n):
-        ip = str(spoof.network_address + rng.randrange(spoof.num_addresses))
-        sources.add(ip)
-        src = Host(ip, mac_for(ip), rng.randint(40, 120), False)
-        sport = rng.randint(1024, 65535)
-        seq = rng.getrandbits(32)
-        syn = tcp_segment(src.raw, tgt.raw, sport, 80, seq, 0, SYN,
-                          rng.choice((512, 1024, 8192, 65535)))
-        pk.append((t, w.net.ip_frame(src, tgt, IpProto.TCP, syn, df=False,
-                                     ip_id=rng.getrandbits(16))))
-        sa = tcp_segment(tgt.raw, src.raw, 80, sport, rng.getrandbits(32), seq + 1, SYN | ACK,
-                         64240, b"", SYN_OPTS_SERVER)
-        pk.append((t + rng.randint(30_000, 150_000), w.net.ip_frame(tgt, src, IpProto.TCP, sa)))
-        t += int(rng.expovariate(pps) * 1e9) + 1_000
-    return [(row("attack", "syn_flood", [tgt.ip], n, syns=n, unique_sources=len(sources),
-                 spoofed_source_net=str(spoof), proto="tcp", dport=80, rate_pps=pps), pk)]
+    label = row("attack", "syn_flood", [tgt.ip], n, syns=n, unique_sources=0,
+                spoofed_source_net=str(spoof), proto="tcp", dport=80, rate_pps=pps)
+
+    def chunks() -> Iterator[Packets]:
+        pk: Packets = []
+        t = t0
+        sources: set[str] = set()
+        for i in range(n):
+            ip = str(spoof.network_address + rng.randrange(spoof.num_addresses))
+            sources.add(ip)
+            src = Host(ip, mac_for(ip), rng.randint(40, 120), False)
+            sport = rng.randint(1024, 65535)
+            seq = rng.getrandbits(32)
+            syn = tcp_segment(src.raw, tgt.raw, sport, 80, seq, 0, SYN,
+                              rng.choice((512, 1024, 8192, 65535)))
+            pk.append((t, w.net.ip_frame(src, tgt, IpProto.TCP, syn, df=False,
+                                         ip_id=rng.getrandbits(16))))
+            sa = tcp_segment(tgt.raw, src.raw, 80, sport, rng.getrandbits(32), seq + 1,
+                             SYN | ACK, 64240, b"", SYN_OPTS_SERVER)
+            pk.append((t + rng.randint(30_000, 150_000),
+                       w.net.ip_frame(tgt, src, IpProto.TCP, sa)))
+            t += int(rng.expovariate(pps) * 1e9) + 1_000
+            if i % 1024 == 1023:
+                yield drain(pk, t)
+        label["detail"]["unique_sources"] = len(sources)
+        yield drain(pk, 1 << 62)
+
+    return [(label, chunks())]
 
 
 def ssh_brute_force(w: World, rng: random.Random, t0: int, scale: float) -> list[Part]:
@@ -153,6 +171,7 @@ def ssh_brute_force(w: World, rng: random.Random, t0: int, scale: float) -> list
     password attempts, disconnect."""
     att, srv = w.attacker, w.ssh_server
     n = max(5, int(60 * scale))
+    gap = _gap(w, t0, n, 1400 * MS)
     pk: Packets = []
     t = t0
     attempts = 0
@@ -172,7 +191,7 @@ def ssh_brute_force(w: World, rng: random.Random, t0: int, scale: float) -> list
         te = flow.send(te + flow.crtt + rng.randint(MS, 10 * MS), True, ssh_encrypted(rng, 50),
                        ack_last=False)
         flow.close(te + rng.randint(MS // 10, MS), by_client=True)
-        t += rng.randint(300 * MS, 2500 * MS)
+        t += rng.randint(gap // 4, gap * 7 // 4)
     return [(row("attack", "ssh_brute_force", [att.ip, srv.ip], n, sessions=n,
                  password_attempts=attempts, proto="tcp", dport=22), pk)]
 
@@ -182,8 +201,8 @@ def dns_tunnel(w: World, rng: random.Random, t0: int, scale: float, span_s: floa
     (iodine / dnscat2 style), answered with encoded TXT data through the resolver."""
     cli = w.clients[rng.randrange(len(w.clients))]
     res = w.resolver
-    interval = rng.choice((0.5, 1.0, 2.0))
-    n = max(10, int(span_s / interval * scale))
+    interval = min(rng.choice((0.5, 1.0, 2.0)), max(0.05, span_s / 10))
+    n = max(10, int(span_s / interval))
     sport = ephemeral_port(rng, cli.ttl == 128)
     pk: Packets = []
     t = t0
@@ -205,7 +224,7 @@ def http_beacon(w: World, rng: random.Random, t0: int, span_s: float) -> list[Pa
     cli = w.clients[rng.randrange(len(w.clients))]
     c2_ip = w.addresses("c2.beacon.example")[0]
     c2 = w.server(c2_ip)
-    interval = rng.choice((15.0, 30.0, 60.0))
+    interval = min(rng.choice((15.0, 30.0, 60.0)), max(0.5, span_s / 4))
     jitter = 0.15
     n = max(3, int(span_s / interval))
     bot_id = f"{rng.getrandbits(32):08x}"
@@ -228,27 +247,34 @@ def http_beacon(w: World, rng: random.Random, t0: int, span_s: float) -> list[Pa
 
 
 def exfil_upload(w: World, rng: random.Random, t0: int, scale: float) -> list[Part]:
-    """One long TLS connection uploading far more than it downloads."""
+    """One long TLS connection uploading far more than it downloads. Frames are produced in
+    chunks (one per MiB uploaded) so memory stays flat whatever the size."""
     cli = w.clients[rng.randrange(len(w.clients))]
     ip = w.addresses(EXFIL_NAME)[0]
-    srv = w.server(ip)
-    pk: Packets = []
     sport = ephemeral_port(rng, cli.ttl == 128)
-    flow = TcpFlow(w.net, pk, rng, cli, srv, sport, 443, w.rtt_ns(ip), up_bps=50e6)
-    t = flow.handshake(t0)
-    t = tls_handshake(w, rng, flow, t, EXFIL_NAME, True)
     total = max(200_000, int(8_000_000 * scale))
-    chunk = 1 << 20
-    sent = 0
-    cwnd = 10
-    while sent < total:
-        n = min(chunk, total - sent)
-        t = flow.send(t + rng.randint(50_000, 500_000), True, app_data(rng, n), ack_last=True,
-                      first_cwnd=cwnd)
-        cwnd = 64
-        sent += n
-    t = flow.send(t + flow.rtt + rng.randint(MS, 20 * MS), False, app_data(rng, 60))
-    flow.close(t + rng.randint(50 * MS, 500 * MS), by_client=True)
-    return [(row("attack", "exfil_upload", [cli.ip, ip], 1, sni=EXFIL_NAME, proto="tcp",
-                 sport=sport, dport=443, bytes_out=flow.bytes_c2s,
-                 bytes_in=flow.bytes_s2c), pk)]
+    label = row("attack", "exfil_upload", [cli.ip, ip], 1, sni=EXFIL_NAME, proto="tcp",
+                sport=sport, dport=443, bytes_out=0, bytes_in=0)
+
+    def chunks() -> Iterator[Packets]:
+        pk: Packets = []
+        flow = TcpFlow(w.net, pk, rng, cli, w.server(ip), sport, 443, w.rtt_ns(ip),
+                       up_bps=50e6)
+        t = flow.handshake(t0)
+        t = tls_handshake(w, rng, flow, t, EXFIL_NAME, True)
+        sent = 0
+        cwnd = 10
+        while sent < total:
+            n = min(1 << 20, total - sent)
+            t = flow.send(t, True, app_data(rng, n), ack_last=True, first_cwnd=cwnd)
+            cwnd = 64
+            sent += n
+            t += rng.randint(50_000, 500_000)  # the next write starts no earlier than this
+            yield drain(pk, t)
+        t = flow.send(t + flow.rtt + rng.randint(MS, 20 * MS), False, app_data(rng, 60))
+        flow.close(t + rng.randint(50 * MS, 500 * MS), by_client=True)
+        label["detail"]["bytes_out"] = flow.bytes_c2s
+        label["detail"]["bytes_in"] = flow.bytes_s2c
+        yield drain(pk, 1 << 62)
+
+    return [(label, chunks())]

@@ -7,6 +7,7 @@ engine takes from the packets) and the frames that belong to it.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from typing import Any
 
 from wirelens.sim.frames import MSS, Host, Packets, TcpFlow
@@ -44,8 +45,22 @@ from wirelens.sim.world import (
     ephemeral_port,
 )
 
-Part = tuple[dict[str, Any], Packets]
-"""A label row (phase, label, hosts, flows, detail) and the frames it covers."""
+PartPackets = Packets | Iterator[Packets]
+"""The frames of a label row: a list (any order), or for big scenarios an iterator of chunks,
+each sorted by time and entirely later than the chunks before it (see :func:`drain`)."""
+
+Part = tuple[dict[str, Any], PartPackets]
+"""A label row (phase, label, hosts, flows, detail) and the frames it covers. The row's
+``detail`` may still be completed while a chunk iterator runs."""
+
+
+def drain(pk: Packets, before: int) -> Packets:
+    """Remove and return, sorted, the frames of ``pk`` earlier than ``before`` (the caller
+    guarantees nothing earlier than ``before`` will be added later)."""
+    ready = [p for p in pk if p[0] < before]
+    pk[:] = [p for p in pk if p[0] >= before]
+    ready.sort(key=lambda p: p[0])
+    return ready
 
 MS = 1_000_000
 """Nanoseconds per millisecond."""
@@ -78,13 +93,19 @@ def _resolve(w: World, rng: random.Random, client: Host, t: int, name: str,
     return [], t, w.addresses(chain[-1] if chain else name)[0]
 
 
-def _close(flow: TcpFlow, rng: random.Random, t: int) -> tuple[int, str]:
+def _close(w: World, flow: TcpFlow, rng: random.Random, t: int) -> tuple[int, str]:
+    """Close after an idle keep-alive time (shortened near the end of the capture window):
+    mostly the client's FIN, sometimes the server's keep-alive timeout, some RSTs."""
     r = rng.random()
+    idle_max = max(100 * MS, w.end_ns - t)
     if r < 0.65:
-        return flow.close(t + rng.randint(200 * MS, 15_000 * MS), by_client=True), "client_fin"
+        idle = min(idle_max, rng.randint(200 * MS, 15_000 * MS))
+        return flow.close(t + idle, by_client=True), "client_fin"
     if r < 0.88:
-        return flow.close(t + rng.randint(5_000 * MS, 20_000 * MS), by_client=False), "server_fin"
-    return flow.close(t + rng.randint(100 * MS, 5_000 * MS), by_client=True, rst=True), "client_rst"
+        idle = min(idle_max, rng.randint(5_000 * MS, 20_000 * MS))
+        return flow.close(t + idle, by_client=False), "server_fin"
+    idle = min(idle_max, rng.randint(100 * MS, 5_000 * MS))
+    return flow.close(t + idle, by_client=True, rst=True), "client_rst"
 
 
 def dns_lookup_instance(w: World, rng: random.Random, t0: int, client: Host) -> list[Part]:
@@ -111,6 +132,9 @@ def http_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Par
     methods: list[str] = []
     statuses: list[int] = []
     for k in range(nreq):
+        if k and t > w.end_ns:
+            nreq = k
+            break
         t += rng.randint(MS // 5, 5 * MS) if k == 0 else rng.randint(60 * MS, 3000 * MS)
         path = rng.choice(HTTP_PATHS[name])
         if rng.random() < 0.2:
@@ -131,7 +155,7 @@ def http_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Par
         statuses.append(status)
         resp = http_response(status, reason, body, t_resp / 1e9, server)
         t = flow.send(t_resp, False, resp)
-    _, how = _close(flow, rng, t)
+    _, how = _close(w, flow, rng, t)
     parts.append((row("benign", "http_browse", [client.ip, ip], 1, host=name, requests=nreq,
                       methods=methods, statuses=statuses, proto="tcp", sport=sport, dport=80,
                       close=how, bytes_out=flow.bytes_c2s, bytes_in=flow.bytes_s2c), pk))
@@ -171,6 +195,9 @@ def tls_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part
     t = tls_handshake(w, rng, flow, t, name, tls13)
     nreq = rng.randint(1, 6)
     for k in range(nreq):
+        if k and t > w.end_ns:
+            nreq = k
+            break
         t += rng.randint(MS // 10, 2 * MS) if k == 0 else rng.randint(50 * MS, 4000 * MS)
         t = flow.send(t, True, app_data(rng, rng.randint(150, 1100)), ack_last=False)
         size = int(min(300_000, max(200, rng.lognormvariate(8.3, 1.3))))
@@ -179,7 +206,7 @@ def tls_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part
         t = flow.send(t + rng.randint(100 * MS, 2000 * MS), True,
                       tls_record(ContentType.APPLICATION_DATA if tls13 else ContentType.ALERT,
                                  rng.randbytes(19 if tls13 else 26)), ack_last=False)
-    _, how = _close(flow, rng, t)
+    _, how = _close(w, flow, rng, t)
     parts.append((row("benign", "tls_browse", [client.ip, ip], 1, sni=name,
                       version="TLS1.3" if tls13 else "TLS1.2", requests=nreq, proto="tcp",
                       sport=sport, dport=443, close=how, bytes_out=flow.bytes_c2s,
@@ -224,7 +251,10 @@ def ssh_session(w: World, rng: random.Random, t0: int, client: Host) -> list[Par
         t = flow.send(t + flow.rtt + rng.randint(MS // 10, 3 * MS), False,
                       ssh_encrypted(rng, size_s))
     commands = rng.randint(3, 15)
-    for _ in range(commands):
+    for i in range(commands):
+        if t > w.end_ns - 20_000 * MS:  # log out before the capture window ends
+            commands = i
+            break
         t += rng.randint(1500 * MS, 15_000 * MS)
         for _ in range(rng.randint(3, 20)):  # keystrokes, each echoed by the server
             t += rng.randint(70 * MS, 350 * MS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any
 
 from wirelens.capture.writer import PcapWriter
 from wirelens.sim import attacks, benign
-from wirelens.sim.benign import Part
+from wirelens.sim.benign import Part, PartPackets
 from wirelens.sim.world import SimNetwork, World
 
 SCENARIOS: dict[str, str] = {
@@ -150,12 +150,49 @@ def _validate(cfg: SimConfig) -> None:
         raise ValueError("scale must be > 0")
 
 
-def _label_row(part_row: dict[str, Any], pkts: list[tuple[int, bytes]]) -> dict[str, Any]:
-    start = min(p[0] for p in pkts) // 1000 / 1e6
-    end = max(p[0] for p in pkts) // 1000 / 1e6
-    return {"phase": part_row["phase"], "label": part_row["label"], "hosts": part_row["hosts"],
-            "start": round(start, 6), "end": round(end, 6), "flows": part_row["flows"],
-            "detail": part_row["detail"]}
+class _Stream:
+    """The frames of one label row, in time order: a list sorted once, or (for big
+    scenarios) an iterator of chunks, each sorted and later than everything before it."""
+
+    __slots__ = ("buf", "chunks", "end", "i", "row", "start")
+
+    def __init__(self, row: dict[str, Any], packets: PartPackets) -> None:
+        self.row = row
+        if isinstance(packets, list):
+            packets.sort(key=lambda p: p[0])
+            self.buf: list[tuple[int, bytes]] = packets
+            self.chunks: Iterator[list[tuple[int, bytes]]] | None = None
+        else:
+            self.buf = []
+            self.chunks = packets
+        self.i = 0
+        self.start = -1
+        self.end = -1
+
+    def next(self) -> tuple[int, bytes] | None:
+        """The next frame, or None once exhausted."""
+        while self.i >= len(self.buf):
+            if self.chunks is None:
+                return None
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                self.chunks = None
+                return None
+            self.buf, self.i = chunk, 0
+        p = self.buf[self.i]
+        self.i += 1
+        if self.start < 0:
+            self.start = p[0]
+        self.end = p[0]
+        return p
+
+    def label(self) -> dict[str, Any]:
+        """The finished label row (times from the frames that were written)."""
+        r = self.row
+        return {"phase": r["phase"], "label": r["label"], "hosts": r["hosts"],
+                "start": round(self.start // 1000 / 1e6, 6),
+                "end": round(self.end // 1000 / 1e6, 6), "flows": r["flows"],
+                "detail": r["detail"]}
 
 
 def simulate(path: str | Path, config: SimConfig | None = None,
@@ -167,38 +204,44 @@ def simulate(path: str | Path, config: SimConfig | None = None,
     pcap = Path(path)
     labels = Path(labels_path) if labels_path is not None else Path(f"{pcap}.labels.jsonl")
     w = World(cfg.seed, cfg.n_clients, cfg.network)
+    w.end_ns = (round(cfg.start_ts * 1e6) + round(cfg.duration_s * 1e6)) * 1000
     plan = _plan(cfg, w)
     rows: list[dict[str, Any]] = []
-    heap: list[tuple[int, int, int, list[tuple[int, bytes]]]] = []
+    heap: list[tuple[int, int, bytes, _Stream]] = []
     written = 0
     counts: dict[str, int] = {}
     flows = 0
     pos = 0
+    seq = 0
     with PcapWriter(pcap) as out:
         while pos < len(plan) or heap:
             if pos < len(plan) and (not heap or plan[pos][0] <= heap[0][0]):
-                start, idx, name, build = plan[pos]
+                start, _idx, name, build = plan[pos]
                 pos += 1
-                rng = random.Random(f"{cfg.seed}/{name}/{idx}")
-                merged: list[tuple[int, bytes]] = []
+                rng = random.Random(f"{cfg.seed}/{name}/{_idx}")
                 for part_row, pkts in build(w, rng, start):
-                    if not pkts:
+                    stream = _Stream(part_row, pkts)
+                    first = stream.next()
+                    if first is None:
                         continue
-                    rows.append(_label_row(part_row, pkts))
-                    counts[part_row["label"]] = counts.get(part_row["label"], 0) + 1
-                    flows += part_row["flows"]
-                    merged.extend(pkts)
-                if merged:
-                    merged.sort(key=lambda p: p[0])
-                    if merged[0][0] < start:
-                        raise AssertionError(f"{name} emitted a packet before its start")
-                    heapq.heappush(heap, (merged[0][0], idx, 0, merged))
+                    if first[0] < start:
+                        raise AssertionError(f"{name} emitted a frame before its start")
+                    heapq.heappush(heap, (first[0], seq, first[1], stream))
+                    seq += 1
                 continue
-            ts, idx, i, pkts = heapq.heappop(heap)
-            out.write(ts, pkts[i][1])
+            ts, sq, frame, stream = heapq.heappop(heap)
+            out.write(ts, frame)
             written += 1
-            if i + 1 < len(pkts):
-                heapq.heappush(heap, (pkts[i + 1][0], idx, i + 1, pkts))
+            nxt = stream.next()
+            if nxt is not None:
+                if nxt[0] < ts:
+                    raise AssertionError(f"{stream.row['label']} frames out of order")
+                heapq.heappush(heap, (nxt[0], sq, nxt[1], stream))
+            else:
+                rows.append(stream.label())
+                label = stream.row["label"]
+                counts[label] = counts.get(label, 0) + 1
+                flows += stream.row["flows"]
     rows.sort(key=lambda r: (r["start"], r["label"], r["end"]))
     with open(labels, "w", encoding="utf-8") as f:
         f.writelines(json.dumps(r, separators=(",", ":")) + "\n" for r in rows)

@@ -105,6 +105,8 @@ class World:
         self._nets = [ipaddress.IPv4Network(n) for n in network.internet]
         self._addr_cache: dict[str, list[str]] = {}
         self._rtt: dict[str, int] = {}
+        self.end_ns = 0
+        """End of the configured capture window; long scenarios stop adding activity there."""
 
     def local(self, ip: str, ttl: int, rng: random.Random) -> Host:
         """A host on the captured LAN (its own MAC, initial TTL)."""
