@@ -192,18 +192,19 @@ class HttpDissector(Dissector):
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)
-        self._sides = {True: _Side(), False: _Side()}
+        self._sides = {True: _Side(), False: _Side()}  # by from_orig
+        self._client_is_orig: bool | None = None  # decided by the first bytes seen
         self._requests: deque[_Message] = deque()  # complete heads waiting for a response
         self._open: _Message | None = None  # request of the response being read
         self._depth = 0
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
-        """A known method and a space (or a whole request line), or ``HTTP/1.`` from the
-        responder (a capture starting mid-flow)."""
+        """A known method and a space (or a whole request line), or a status line (a capture
+        starting with the response: the roles are then taken from the content)."""
         if proto != IPPROTO_TCP:
             return False
-        if payload.startswith(b"HTTP/1.") and not from_orig:
+        if payload.startswith(b"HTTP/1."):  # either side: captures may start mid-flow
             return _STATUS_LINE.match(payload.split(b"\n", 1)[0].rstrip(b"\r")) is not None
         end = payload.find(b"\n")
         if end >= 0:
@@ -216,19 +217,25 @@ class HttpDissector(Dissector):
             return []
         side = self._sides[from_orig]
         side.buf += data
+        if self._client_is_orig is None:  # roles from content: the server sends "HTTP/"
+            head = bytes(side.buf[:5])
+            if len(head) < 5 and b"HTTP/".startswith(head):
+                return []
+            self._client_is_orig = from_orig != head.startswith(b"HTTP/")
+        is_client = from_orig == self._client_is_orig
         events: list[Event] = []
         while side.buf and not self.done:
-            if not self._step(side, from_orig, ts_ns, events):
+            if not self._step(side, is_client, ts_ns, events):
                 break
         return events
 
     def finish(self) -> list[Event]:
         """Emit the transactions still open: a response cut short, unanswered requests."""
         events: list[Event] = []
-        response = self._sides[False].current
-        if response is not None:
-            events.append(self._record(self._open, response))
-            self._sides[False].current = None
+        server = self._sides[not self._client_is_orig]
+        if self._client_is_orig is not None and server.current is not None:
+            events.append(self._record(self._open, server.current))
+            server.current = None
             self._open = None
         while self._requests:
             events.append(self._record(self._requests.popleft(), None))
@@ -236,7 +243,7 @@ class HttpDissector(Dissector):
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _step(self, side: _Side, from_orig: bool, ts_ns: int, events: list[Event]) -> bool:
+    def _step(self, side: _Side, is_client: bool, ts_ns: int, events: list[Event]) -> bool:
         """Advance one state; False when more bytes are needed."""
         buf = side.buf
         state = side.state
@@ -249,13 +256,13 @@ class HttpDissector(Dissector):
                     raise LimitExceeded("HTTP header block too large")
                 first = buf.find(b"\n")
                 if first >= 0:  # a complete start line can be checked already
-                    self._check_start(bytes(buf[:first]).rstrip(b"\r"), from_orig)
+                    self._check_start(bytes(buf[:first]).rstrip(b"\r"), is_client)
                 side.scan = max(0, len(buf) - 2)
                 return False
             head = bytes(buf[:head_end])
             del buf[:body_start]
             side.scan = 0
-            self._on_head(side, head, from_orig, ts_ns, events)
+            self._on_head(side, head, is_client, ts_ns, events)
             return True
         if state == _State.LENGTH or state == _State.CHUNK_DATA:
             n = min(side.remaining, len(buf))
@@ -265,7 +272,7 @@ class HttpDissector(Dissector):
             side.current.body_len += n
             if side.remaining == 0:
                 if state == _State.LENGTH:
-                    self._complete(side, from_orig, events)
+                    self._complete(side, is_client, events)
                 else:
                     side.state = _State.CHUNK_CRLF
             return True
@@ -290,7 +297,7 @@ class HttpDissector(Dissector):
             del buf[: end + 1]
             if state == _State.TRAILER:
                 if not line:
-                    self._complete(side, from_orig, events)
+                    self._complete(side, is_client, events)
                 return True
             size_text = line.split(b";", 1)[0].strip()
             if not _HEX.match(size_text):
@@ -308,22 +315,22 @@ class HttpDissector(Dissector):
         del buf[:]
         return False
 
-    def _check_start(self, line: bytes, from_orig: bool) -> re.Match[bytes]:
-        pattern = _REQUEST_LINE if from_orig else _STATUS_LINE
+    def _check_start(self, line: bytes, is_client: bool) -> re.Match[bytes]:
+        pattern = _REQUEST_LINE if is_client else _STATUS_LINE
         match = pattern.match(line)
         if match is None:
-            kind = "request" if from_orig else "status"
+            kind = "request" if is_client else "status"
             raise BadValue(f"bad HTTP {kind} line {line[:40]!r}")
         return match
 
     def _on_head(
-        self, side: _Side, head: bytes, from_orig: bool, ts_ns: int, events: list[Event]
+        self, side: _Side, head: bytes, is_client: bool, ts_ns: int, events: list[Event]
     ) -> None:
         start, headers = _parse_head(head)
-        msg = _Message(self._check_start(start, from_orig), headers, ts_ns)
+        msg = _Message(self._check_start(start, is_client), headers, ts_ns)
         length = _content_length(headers)
         side.current = msg
-        if from_orig:
+        if is_client:
             if self.server_name is None and b"host" in headers:
                 self.server_name = _host_name(headers[b"host"]) or None
             self._requests.append(msg)
@@ -334,7 +341,7 @@ class HttpDissector(Dissector):
             elif length:
                 side.state, side.remaining = _State.LENGTH, length
             else:
-                self._complete(side, from_orig, events)
+                self._complete(side, is_client, events)
             return
         status = int(msg.line.group(2))
         if 100 <= status < 200 and status != 101:  # interim response: not paired
@@ -344,25 +351,25 @@ class HttpDissector(Dissector):
         method = self._open.line.group(1) if self._open is not None else b""
         if status == 101 or (method == b"CONNECT" and 200 <= status < 300):
             side.state = _State.TUNNEL
-            self._complete(side, from_orig, events)
+            self._complete(side, is_client, events)
             self.done = True
         elif method == b"HEAD" or status in (204, 304):
-            self._complete(side, from_orig, events)
+            self._complete(side, is_client, events)
         elif _is_chunked(headers):
             side.state = _State.CHUNK_SIZE
         elif length is not None:
             if length:
                 side.state, side.remaining = _State.LENGTH, length
             else:
-                self._complete(side, from_orig, events)
+                self._complete(side, is_client, events)
         else:
             side.state = _State.UNTIL_CLOSE
 
-    def _complete(self, side: _Side, from_orig: bool, events: list[Event]) -> None:
+    def _complete(self, side: _Side, is_client: bool, events: list[Event]) -> None:
         """A message of this direction is complete."""
         if side.state != _State.TUNNEL:
             side.state = _State.HEAD
-        if from_orig:
+        if is_client:
             side.current = None
             return
         response = side.current

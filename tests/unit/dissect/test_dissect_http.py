@@ -148,8 +148,24 @@ def test_matches() -> None:
     assert HttpDissector.matches(b"POST /very-long-uri-without-end", TCP, True)
     assert HttpDissector.matches(b"PROPFIND /x HTTP/1.1\r\n", TCP, True)
     assert HttpDissector.matches(b"HTTP/1.1 200 OK\r\n", TCP, False)
-    assert not HttpDissector.matches(b"HTTP/1.1 200 OK\r\n", TCP, True)
+    assert HttpDissector.matches(b"HTTP/1.1 200 OK\r\n", TCP, True)  # mid-flow capture
+    assert not HttpDissector.matches(b"HTTP/1.1 2xx OK\r\n", TCP, False)
     assert not HttpDissector.matches(b"GET / HTTP/1.1\r\n", 17, True)
     assert not HttpDissector.matches(b"DESCRIBE rtsp://x RTSP/1.0\r\n", TCP, True)
     assert not HttpDissector.matches(b"\x16\x03\x01\x00\x05\x01", TCP, True)
     assert not HttpDissector.matches(b"GETX", TCP, True)
+
+
+@pytest.mark.parametrize("step", [0, 1, 3])
+def test_roles_from_content_when_orig_is_the_server(step: int) -> None:
+    """A capture starting with the response labels the server as originator: roles are
+    taken from the content ("HTTP/" comes from the server)."""
+    normal = feed_all(HttpDissector, CONV, TCP)
+    swapped = [(not o, data) for o, data in CONV][::-1]  # response first, as "orig"
+    events = feed_all(HttpDissector, swapped, TCP, step=step)
+    # responses arrive before requests: each is emitted alone, requests at finish
+    assert [e.status_code for e in events if e.method is None] == [200, 201, 200, 200]
+    assert [e.uri for e in events if e.method] == [e.uri for e in normal]
+    # interleaved the usual way but with the labels swapped: same transactions
+    swapped_labels = [(not o, data) for o, data in CONV]
+    assert feed_all(HttpDissector, swapped_labels, TCP, step=step) == normal
