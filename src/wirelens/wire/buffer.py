@@ -31,6 +31,8 @@ class Buffer:
 
     The readable window is ``[0, end)``; ``end`` is the end of the data, or of the innermost
     :meth:`pull_block` being read. Big-endian (network order) unless the name ends in ``_le``.
+    The buffer holds a memoryview of ``data``: a ``bytearray`` cannot be resized while a
+    Buffer over it is alive (pass ``bytes`` when the source keeps growing).
     """
 
     __slots__ = ("_data", "_end", "_pos")
