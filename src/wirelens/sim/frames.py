@@ -248,17 +248,6 @@ class TcpFlow:
         self._emit(t, True, ACK)
         return t
 
-    def syn_refused(self, t: int) -> int:
-        """SYN answered by RST-ACK (closed port)."""
-        self._emit(t, True, SYN, options=SYN_OPTS_CLIENT, window=64240)
-        self.c_nxt = (self.c_nxt + 1) & 0xFFFFFFFF
-        t += self.rtt
-        saved = self.s_nxt
-        self.s_nxt = 0
-        self._emit(t, False, RST | ACK, window=0)
-        self.s_nxt = saved
-        return t
-
     def send(self, t: int, from_client: bool, data: bytes, *, ack_last: bool = True,
              first_cwnd: int = 10, max_cwnd: int = 64) -> int:
         """Send ``data`` in MSS-sized segments from one side, starting at capture time ``t``.
@@ -278,8 +267,11 @@ class TcpFlow:
         # time between seeing a data segment and seeing the receiver's ACK for it
         ack_delay = self.rtt if from_client else self.crtt
 
+        # never more in flight than the receiver's window (scale 7 server, 8 client; RFC 7323)
+        rwnd = self.s_win << 7 if from_client else self.c_win << 8
+        max_cwnd = max(2, min(max_cwnd, rwnd // MSS))
         pos = 0
-        cwnd = first_cwnd
+        cwnd = min(first_cwnd, max_cwnd)
         t_round = t
         t_last = t
         nseg = 0
