@@ -496,3 +496,12 @@ def test_mixed_link_types_in_one_batch(decoder: Decoder) -> None:
     pk = decoder.decode(raw_batch(frames, [1, 0, 101, 9]))
     assert np.all(pk.status == S.OK) and np.all(pk.sport == 1234)
     assert list(pk.l3_off - pk.payload_off) == [-40] * 4
+
+
+def test_records_claiming_bytes_beyond_the_buffer_are_clamped() -> None:
+    raw = raw_batch([eth(TCP4)], 1)
+    raw.caplen = np.array([10_000], dtype=np.uint32)  # longer than the whole buffer
+    raw.offset = np.array([len(raw.data) - 20], dtype=np.int64)
+    pk = Decoder(2).decode(raw)
+    assert pk.status[0] == S.MALFORMED
+    assert pk.payload_off[0] + pk.payload_len[0] <= len(raw.data)
