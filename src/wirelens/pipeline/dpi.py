@@ -8,7 +8,7 @@ flow's first few, while its DPI is on) reach Python here. A dissector that raise
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,10 @@ from wirelens.wire.errors import ParseError
 
 UNIDENTIFIED_TRIES = 4
 """Payload packets looked at before giving up on identifying a flow."""
+
+PROBE_BYTES = 4096
+"""Bytes per direction kept while a flow is unidentified, so a message whose first segment
+is too short to recognise (a DNS-over-TCP length prefix alone) is identified on the next."""
 
 _EVENT_TABLE = {"dns": "dns", "http": "http", "tls": "tls"}
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -36,6 +40,8 @@ class FlowDpi:
     service: str | None = None
     server_name: str | None = None
     stopped: bool = False
+    failed: bool = False
+    probe: dict[bool, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,18 +75,29 @@ class DpiStage:
             payload = bytes(data[off: off + int(plen[i])])
             ts = int(raw.ts_ns[i])
             if st.dissector is None:
-                cls = identify(payload, st.proto, bool(from_orig), int(pkts.sport[i]),
-                               int(pkts.dport[i]))
+                from_o = bool(from_orig)
+                if st.proto == 6:  # a stream: look at what this direction sent so far
+                    payload = (st.probe.get(from_o, b"") + payload)[:PROBE_BYTES]
+                cls = identify(payload, st.proto, from_o, int(pkts.sport[i]), int(pkts.dport[i]))
                 st.tries += 1
                 if cls is None:
+                    if st.proto == 6:
+                        st.probe[from_o] = payload
                     if st.tries >= UNIDENTIFIED_TRIES:
                         st.stopped = True
-                    if st.stopped:
                         stop_slots.append(int(slots[i]))
                         stop_ids.append(fid)
                     continue
-                st.dissector = cls()
+                st.dissector = cls(st.proto)
                 st.service = cls.name
+                if st.proto == 6 and st.probe.get(not from_o):
+                    # the other direction spoke first: hand it over before this payload
+                    self._feed(st, fid, st.probe[not from_o], not from_o, ts)
+                st.probe = {}
+                if st.stopped:
+                    stop_slots.append(int(slots[i]))
+                    stop_ids.append(fid)
+                    continue
             self._feed(st, fid, payload, bool(from_orig), ts)
             if st.stopped:
                 stop_slots.append(int(slots[i]))
@@ -94,7 +111,7 @@ class DpiStage:
         except ParseError as exc:
             self._weird(st, fid, ts, f"{d.name}_{_CAMEL.sub('_', type(exc).__name__).lower()}",
                         str(exc)[:200], d.name)
-            st.stopped = True
+            st.stopped = st.failed = True
             st.server_name = st.server_name or getattr(d, "server_name", None)
             return
         if getattr(d, "server_name", None):
@@ -113,9 +130,11 @@ class DpiStage:
         return (s, sp, d, dp) if from_orig else (d, dp, s, sp)
 
     def _event(self, table: str, st: FlowDpi, fid: int, ev: Any, ts: int) -> None:
-        row = {k: getattr(ev, k) for k in ev.__slots__} if hasattr(ev, "__slots__") else dict(
-            vars(ev))
+        row = {f.name: getattr(ev, f.name) for f in fields(ev)}
         row["ts"] = getattr(ev, "ts_ns", None) or ts
+        rtt = row.get("rtt_ns")
+        if rtt is not None:
+            row["rtt"] = rtt / 1e9
         row["uid"] = uid_one(fid, self.salt)
         row["orig_h"], row["orig_p"], row["resp_h"], row["resp_p"] = st.orig
         row["_proto"] = st.proto
@@ -126,15 +145,17 @@ class DpiStage:
                             "resp_h": st.orig[2], "name": name, "source": source, "count": 1,
                             "detail": detail})
 
-    def finish(self, flow_ids: np.ndarray) -> tuple[list[str | None], list[str | None],
+    def finish(self, flow_ids: np.ndarray, last_ts_ns: np.ndarray) -> tuple[list[str | None], list[str | None],
                                                     list[str | None]]:
         """Service, how it was decided, and server name of ended flows; forgets them."""
         service: list[str | None] = []
         source: list[str | None] = []
         names: list[str | None] = []
         pop = self.flows.pop
-        for fid in flow_ids.tolist():
+        for fid, last in zip(flow_ids.tolist(), last_ts_ns.tolist()):
             st = pop(fid, None)
+            if st is not None and st.dissector is not None and not st.failed:
+                self._finish_dissector(st, fid, last)
             if st is None or st.service is None:
                 service.append(None)
                 source.append(None)
@@ -144,6 +165,21 @@ class DpiStage:
                 source.append("content")
                 names.append(st.server_name)
         return service, source, names
+
+    def _finish_dissector(self, st: FlowDpi, fid: int, last_ts: int) -> None:
+        d = st.dissector
+        try:
+            events = d.finish()
+        except ParseError as exc:
+            self._weird(st, fid, last_ts, f"{d.name}_{_CAMEL.sub('_', type(exc).__name__).lower()}",
+                        str(exc)[:200], d.name)
+            return
+        table = _EVENT_TABLE.get(d.name)
+        if table is not None:
+            for ev in events:
+                self._event(table, st, fid, ev, ev.ts_ns)
+        if getattr(d, "server_name", None):
+            st.server_name = d.server_name
 
     def take_events(self) -> dict[str, list[dict[str, Any]]]:
         out, self.events = self.events, {}

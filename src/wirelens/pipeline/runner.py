@@ -223,7 +223,7 @@ class Analysis:
     def _emit_flows(self, cols: dict[str, np.ndarray]) -> None:
         if len(cols["flow_id"]) == 0:
             return
-        service, source, names = self.dpi.finish(cols["flow_id"])
+        service, source, names = self.dpi.finish(cols["flow_id"], cols["last_ts_ns"])
         batch = conn_batch(cols, self.salt or 0, service, source, names)
         self.summary.add_conn(batch)  # type: ignore[union-attr]
         self._emit("conn", batch)
