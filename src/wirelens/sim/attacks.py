@@ -30,7 +30,7 @@ from wirelens.sim.protocols import (
     http_response,
     ssh_encrypted,
 )
-from wirelens.sim.world import World, ephemeral_port
+from wirelens.sim.world import World, dns_lookup, ephemeral_port
 
 # nmap-style "most common" ports probed first (IANA service names registry).
 TOP_TCP_PORTS = (80, 23, 443, 21, 22, 25, 3389, 110, 445, 139, 143, 53, 135, 3306, 8080, 1723,
@@ -250,7 +250,11 @@ def exfil_upload(w: World, rng: random.Random, t0: int, scale: float) -> list[Pa
     """One long TLS connection uploading far more than it downloads. Frames are produced in
     chunks (one per MiB uploaded) so memory stays flat whatever the size."""
     cli = w.clients[rng.randrange(len(w.clients))]
-    ip = w.addresses(EXFIL_NAME)[0]
+    dns: Packets = []
+    t_ans, ip = dns_lookup(w, dns, rng, cli, t0, EXFIL_NAME, ())
+    t_conn = t_ans + rng.randint(MS // 10, 2 * MS)
+    lookup = row("attack", "dns_lookup", [cli.ip, w.resolver.ip], 1, query=EXFIL_NAME,
+                 qtypes=["A", "AAAA"], answer=ip, purpose="exfil_upload", proto="udp", dport=53)
     sport = ephemeral_port(rng, cli.ttl == 128)
     total = max(200_000, int(8_000_000 * scale))
     label = row("attack", "exfil_upload", [cli.ip, ip], 1, sni=EXFIL_NAME, proto="tcp",
@@ -260,7 +264,7 @@ def exfil_upload(w: World, rng: random.Random, t0: int, scale: float) -> list[Pa
         pk: Packets = []
         flow = TcpFlow(w.net, pk, rng, cli, w.server(ip), sport, 443, w.rtt_ns(ip),
                        up_bps=50e6)
-        t = flow.handshake(t0)
+        t = flow.handshake(t_conn)
         t = tls_handshake(w, rng, flow, t, EXFIL_NAME, True)
         sent = 0
         cwnd = 10
@@ -277,4 +281,4 @@ def exfil_upload(w: World, rng: random.Random, t0: int, scale: float) -> list[Pa
         label["detail"]["bytes_in"] = flow.bytes_s2c
         yield drain(pk, 1 << 62)
 
-    return [(label, chunks())]
+    return [(lookup, dns), (label, chunks())]

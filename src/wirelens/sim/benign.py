@@ -41,6 +41,7 @@ from wirelens.sim.world import (
     HTTP_PATHS,
     TLS_DOMAINS,
     World,
+    cached_answer,
     dns_lookup,
     ephemeral_port,
 )
@@ -85,12 +86,14 @@ def _lookup_part(w: World, rng: random.Random, client: Host, t: int, name: str,
 
 
 def _resolve(w: World, rng: random.Random, client: Host, t: int, name: str,
-             chain: tuple[str, ...], purpose: str, p_lookup: float) -> tuple[list[Part], int, str]:
-    """Most sessions start with a lookup; the rest use a cached answer."""
-    if rng.random() < p_lookup:
-        part, t_ans, ip = _lookup_part(w, rng, client, t, name, chain, purpose)
-        return [part], t_ans + rng.randint(MS // 10, 2 * MS), ip
-    return [], t, w.addresses(chain[-1] if chain else name)[0]
+             chain: tuple[str, ...], purpose: str) -> tuple[list[Part], int, str]:
+    """Look ``name`` up unless the client still has it cached from an earlier lookup in the
+    capture (so a connection's name was always resolved in the capture before it)."""
+    ip = cached_answer(w, client, name, t)
+    if ip is not None:
+        return [], t, ip
+    part, t_ans, ip = _lookup_part(w, rng, client, t, name, chain, purpose)
+    return [part], t_ans + rng.randint(MS // 10, 2 * MS), ip
 
 
 def _close(w: World, flow: TcpFlow, rng: random.Random, t: int) -> tuple[int, str]:
@@ -120,7 +123,7 @@ def dns_lookup_instance(w: World, rng: random.Random, t0: int, client: Host) -> 
 def http_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part]:
     """DNS lookup then one keep-alive HTTP/1.1 connection with 1-4 requests."""
     name = rng.choice(sorted(HTTP_DOMAINS))
-    parts, t, ip = _resolve(w, rng, client, t0, name, HTTP_DOMAINS[name], "http_browse", 0.9)
+    parts, t, ip = _resolve(w, rng, client, t0, name, HTTP_DOMAINS[name], "http_browse")
     srv = w.server(ip)
     pk: Packets = []
     sport = ephemeral_port(rng, client.ttl == 128)
@@ -185,7 +188,7 @@ def tls_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part
     """DNS lookup then an HTTPS connection: TLS 1.3 (or 1.2) handshake and request/response
     application data."""
     name = rng.choice(sorted(TLS_DOMAINS))
-    parts, t, ip = _resolve(w, rng, client, t0, name, TLS_DOMAINS[name], "tls_browse", 0.9)
+    parts, t, ip = _resolve(w, rng, client, t0, name, TLS_DOMAINS[name], "tls_browse")
     srv = w.server(ip)
     pk: Packets = []
     sport = ephemeral_port(rng, client.ttl == 128)

@@ -106,6 +106,8 @@ class World:
         self._addr_cache: dict[str, list[str]] = {}
         self._rtt: dict[str, int] = {}
         self.end_ns = 0
+        self.dns_cache: dict[tuple[str, str], tuple[int, int, str]] = {}
+        """(client, name) -> (answer seen at, expires at, address): the client's stub cache."""
         """End of the configured capture window; long scenarios stop adding activity there."""
 
     def local(self, ip: str, ttl: int, rng: random.Random) -> Host:
@@ -157,7 +159,8 @@ def dns_lookup(w: World, out: Packets, rng: random.Random, client: Host, t: int,
                chain: tuple[str, ...], aaaa: bool = True) -> tuple[int, str]:
     """A/AAAA lookup of ``name`` through the resolver, appended to ``out``.
 
-    Returns (capture time of the A answer, the address the client will connect to).
+    Returns (capture time of the A answer, the address the client will connect to) and
+    remembers the answer in the client's cache until its TTL expires.
     """
     sport = ephemeral_port(rng, client.ttl == 128)
     latency = (rng.randint(300_000, 3_000_000) if rng.random() < 0.6
@@ -189,4 +192,14 @@ def dns_lookup(w: World, out: Packets, rng: random.Random, client: Host, t: int,
         out.append((t6 + latency + rng.randint(10_000, 500_000),
                     w.net.udp(res, client, 53, sport,
                               dns_response(txid6, name, QType.AAAA, cname_rrs + v6))))
+    w.dns_cache[(client.ip, name)] = (t_ans, t_ans + ttl * 1_000_000_000, addrs[0])
     return t_ans, addrs[0]
+
+
+def cached_answer(w: World, client: Host, name: str, t: int) -> str | None:
+    """The address ``client`` still has cached for ``name`` at ``t`` (answer seen before ``t``
+    and its TTL not expired), else None."""
+    hit = w.dns_cache.get((client.ip, name))
+    if hit is not None and hit[0] < t < hit[1]:
+        return hit[2]
+    return None

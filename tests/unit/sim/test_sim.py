@@ -120,7 +120,11 @@ def test_labels_cover_scenarios_and_capture_span(sim: dict[str, Any]) -> None:
     assert sim["res"].flows == sum(r["flows"] for r in rows)
     for r in rows:
         assert set(r) == {"phase", "label", "hosts", "start", "end", "flows", "detail"}
-        assert r["phase"] == ("benign" if r["label"] in BENIGN_SCENARIOS else "attack")
+        if r["label"] == "dns_lookup":  # a lookup made for an attack is part of the attack
+            assert r["phase"] == ("attack" if r["detail"]["purpose"] in ATTACK_SCENARIOS
+                                  else "benign")
+        else:
+            assert r["phase"] == ("benign" if r["label"] in BENIGN_SCENARIOS else "attack")
         assert lo - 1e-6 <= r["start"] <= r["end"] <= hi + 1e-6
         assert r["flows"] >= 1 and r["hosts"]
         for h in r["hosts"]:
@@ -283,6 +287,32 @@ def test_tls_sni_matches_preceding_dns(sim: dict[str, Any]) -> None:
     assert checked >= 1
 
 
+def test_every_server_name_was_resolved_first(sim: dict[str, Any]) -> None:
+    """Each TLS SNI / HTTP Host was answered by DNS to the same client before the SYN, with
+    the server's address among the answers (fresh lookup or the client's cache)."""
+    pkts: list[Pkt] = sim["pkts"]
+    answers: dict[tuple[str, str], list[tuple[int, list[str]]]] = defaultdict(list)
+    for p in pkts:
+        if p.proto == 17 and p.src == RESOLVER:
+            m = parse_dns(p.payload)
+            if m.qtype == 1:
+                answers[(p.dst, m.qname)].append(
+                    (p.ts_us, [v for _, t, v in m.answers if t == 1]))
+    n = 0
+    for row in sim["labels"]:
+        d = row["detail"]
+        name = d.get("sni") or d.get("host")
+        if row["label"] not in ("tls_browse", "http_browse", "exfil_upload"):
+            continue
+        cli, srv = row["hosts"]
+        conn = _tcp_conn(pkts, cli, d["sport"], srv, d["dport"])
+        prior = [a for ts, a in answers[(cli, name)] if ts < conn[0].ts_us]
+        assert prior and srv in prior[-1], (row, prior)
+        n += 1
+    assert n == sum(sim["res"].scenarios[k] for k in ("tls_browse", "http_browse",
+                                                       "exfil_upload"))
+
+
 def test_ssh_banners_and_kexinit(sim: dict[str, Any]) -> None:
     pkts: list[Pkt] = sim["pkts"]
     row = _rows(sim, "ssh_session")[0]
@@ -358,8 +388,10 @@ def test_attack_only_config(tmp_path: Path) -> None:
     res = simulate(tmp_path / "a.pcap", SimConfig(duration_s=60, n_clients=3, scale=0.05,
                                                  scenarios=ATTACK_SCENARIOS))
     rows = [json.loads(x) for x in res.labels.read_text().splitlines()]
-    assert {r["label"] for r in rows} == set(ATTACK_SCENARIOS)
+    assert {r["label"] for r in rows} == set(ATTACK_SCENARIOS) | {"dns_lookup"}
     assert all(r["phase"] == "attack" for r in rows)
+    assert [r["detail"]["purpose"] for r in rows if r["label"] == "dns_lookup"] == \
+        ["exfil_upload"]
     read_packets(res.pcap)
 
 
