@@ -7,10 +7,12 @@ import hashlib
 import ipaddress
 import itertools
 import json
+import os
 import shutil
 import statistics
 import struct
 import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,18 @@ def test_same_seed_same_bytes_and_other_seed_differs(tmp_path: Path, sim: dict[s
                      SimConfig(seed=12, duration_s=120.0, n_clients=6, scale=0.5))
     assert _sha(other.pcap) != _sha(sim["res"].pcap)
     assert _sha(other.labels) != _sha(sim["res"].labels)
+
+
+def test_same_bytes_in_another_process(tmp_path: Path) -> None:
+    """No dependence on PYTHONHASHSEED, set order or process state (the CLI entry point)."""
+    cfg = SimConfig(seed=5, duration_s=40.0, n_clients=3, scale=0.1)
+    here = simulate(tmp_path / "here.pcap", cfg)
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-m", "wirelens.sim", str(tmp_path / "there.pcap"),
+                    "--seed", "5", "--duration", "40", "--clients", "3", "--scale", "0.1"],
+                   check=True, env=env, capture_output=True, timeout=120)
+    assert _sha(tmp_path / "there.pcap") == _sha(here.pcap)
+    assert _sha(tmp_path / "there.pcap.labels.jsonl") == _sha(here.labels)
 
 
 # --- frames -------------------------------------------------------------------------------
