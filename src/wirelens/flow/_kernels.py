@@ -142,10 +142,12 @@ def _mix(x):  # type: ignore[no-untyped-def]
 
 @_inl
 def _hash(a_hi, a_lo, a_p, b_hi, b_lo, b_p, misc1, misc2):  # type: ignore[no-untyped-def]
-    """Direction-free hash: the two endpoint mixes are added (commutative)."""
-    ea = _mix(a_hi ^ _mix(a_lo ^ (a_p << np.uint64(48))))
-    eb = _mix(b_hi ^ _mix(b_lo ^ (b_p << np.uint64(48))))
-    return _mix((ea + eb) ^ _mix(misc1 ^ _mix(misc2)))
+    """Direction-free hash: the two endpoint terms are added (commutative), then mixed once."""
+    ea = (a_lo * np.uint64(0x9E3779B97F4A7C15)) ^ (a_hi * np.uint64(0xC2B2AE3D27D4EB4F)) ^ (
+        (a_p + np.uint64(1)) * np.uint64(0x165667B19E3779F9))
+    eb = (b_lo * np.uint64(0x9E3779B97F4A7C15)) ^ (b_hi * np.uint64(0xC2B2AE3D27D4EB4F)) ^ (
+        (b_p + np.uint64(1)) * np.uint64(0x165667B19E3779F9))
+    return _mix((ea + eb) ^ (misc1 * np.uint64(0xD6E8FEB86659FD93)) ^ _mix(misc2))
 
 
 # ---------------------------------------------------------------------------------------
