@@ -63,12 +63,18 @@ class DpiStage:
         self.payload_packets += int(idx.size)
         data = raw.data
         poff, plen = pkts.payload_off, pkts.payload_len
-        for i in idx.tolist():
+        src = dst = None
+        for k, i in enumerate(idx.tolist()):
             fid = int(flow_ids[i])
             st = self.flows.get(fid)
             from_orig = dirs[i] == 0
             if st is None:
-                st = self.flows[fid] = FlowDpi(self._endpoints(pkts, i, from_orig), int(pkts.proto[i]))
+                if src is None:  # format the addresses of the marked packets in one go
+                    src = format_addrs(pkts.src_hi[idx], pkts.src_lo[idx]).to_pylist()
+                    dst = format_addrs(pkts.dst_hi[idx], pkts.dst_lo[idx]).to_pylist()
+                sp, dp = int(pkts.sport[i]), int(pkts.dport[i])
+                ends = (src[k], sp, dst[k], dp) if from_orig else (dst[k], dp, src[k], sp)
+                st = self.flows[fid] = FlowDpi(ends, int(pkts.proto[i]))
             if st.stopped:
                 continue
             off = int(poff[i])
@@ -122,12 +128,6 @@ class DpiStage:
                 self._event(table, st, fid, ev, ts)
         if getattr(d, "done", False):
             st.stopped = True
-
-    def _endpoints(self, pkts: PacketBatch, i: int, from_orig: bool) -> tuple[str, int, str, int]:
-        s = format_addrs(pkts.src_hi[i: i + 1], pkts.src_lo[i: i + 1])[0].as_py()
-        d = format_addrs(pkts.dst_hi[i: i + 1], pkts.dst_lo[i: i + 1])[0].as_py()
-        sp, dp = int(pkts.sport[i]), int(pkts.dport[i])
-        return (s, sp, d, dp) if from_orig else (d, dp, s, sp)
 
     def _event(self, table: str, st: FlowDpi, fid: int, ev: Any, ts: int) -> None:
         row = {f.name: getattr(ev, f.name) for f in fields(ev)}

@@ -208,16 +208,21 @@ class Analysis:
         self._emit("weird", rows_batch("weird", out))
 
     def _fragment_weirds(self) -> None:
-        take = getattr(self.fragments, "take_weirds", None)
-        if take is None:
+        """Reassembly anomalies (overlaps, timeouts, a full table): one row per name and batch."""
+        drained = self.fragments.drain_weirds()
+        if not drained:
             return
+        first: dict[int, int] = {}
+        count: dict[int, int] = {}
+        for ts_ns, code, _frag_id in drained:
+            first.setdefault(code, ts_ns)
+            count[code] = count.get(code, 0) + 1
         rows = []
-        for ts_ns, code, count in take():
+        for code, n in count.items():
             name = weird_name(code)
-            self.summary.weirds[name] += count  # type: ignore[union-attr]
-            rows.append({"ts": ts_ns, "name": name, "source": "fragments", "count": count})
-        if rows:
-            self._emit("weird", rows_batch("weird", rows))
+            self.summary.weirds[name] += n  # type: ignore[union-attr]
+            rows.append({"ts": first[code], "name": name, "source": "fragments", "count": n})
+        self._emit("weird", rows_batch("weird", rows))
 
     # -- output ---------------------------------------------------------------------------
     def _emit_flows(self, cols: dict[str, np.ndarray]) -> None:

@@ -52,7 +52,7 @@ class RunSummary:
         self.flows += batch.num_rows
         t = pa.Table.from_batches([batch])
         for key, counter in (("proto_name", self.protocols), ("service", self.services)):
-            for row in t.group_by(key).aggregate([(key, "count_all")]).to_pylist():
+            for row in t.group_by(key).aggregate([([], "count_all")]).to_pylist():
                 if row[key] is not None:
                     counter[row[key]] += row["count_all"]
         t = t.append_column("total", pc.add(t["orig_ip_bytes"], t["resp_ip_bytes"]))
