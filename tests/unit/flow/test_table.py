@@ -226,7 +226,6 @@ def test_hard_bound_evicts_idle_longest() -> None:
     order = list(range(50, 100)) + list(range(50))
     pkts += [Pkt(ts=10**6 + k, src=(0, 0xFFFF_0000_0000 + i), dst=SV, sport=5000, dport=53,
                  proto=17, ip_len=60) for k, i in enumerate(order)]
-    pkts += _udp_flows(30, t0=2 * 10**6)[:0]  # placeholder kept empty
     new = [Pkt(ts=3 * 10**6 + i, src=(0, 0xFFFF_1000_0000 + i), dst=SV, sport=1, dport=2,
                proto=17, ip_len=60) for i in range(30)]
     step = ft.process(*to_batch(pkts + new))
