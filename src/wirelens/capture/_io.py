@@ -84,13 +84,18 @@ def format_of(head: bytes) -> tuple[Format, bool] | None:
 
 class CountingReader(io.RawIOBase):
     """Raw binary reader that first serves ``prefix`` (bytes already sniffed), then ``inner``,
-    counting the bytes taken from ``inner`` (progress of the on-disk source)."""
+    counting the bytes taken from ``inner`` (progress of the on-disk source).
 
-    def __init__(self, inner: BinaryIO, prefix: bytes = b"") -> None:
+    With ``partial`` (pipes such as stdin) a read returns what is available now (``read1``;
+    ``BufferedReader.readinto1`` may still block on a raw read when asked for more than its
+    buffer holds) instead of blocking until the whole request is filled."""
+
+    def __init__(self, inner: BinaryIO, prefix: bytes = b"", partial: bool = False) -> None:
         super().__init__()
         self._inner = inner
         self._prefix = prefix
         self.count = len(prefix)
+        self._read1 = getattr(inner, "read1", None) if partial else None
 
     def readable(self) -> bool:
         return True
@@ -102,8 +107,12 @@ class CountingReader(io.RawIOBase):
             mv[:k] = self._prefix[:k]
             self._prefix = self._prefix[k:]
             return k
-        got = self._inner.readinto(mv)  # type: ignore[attr-defined]
-        got = got or 0
+        if self._read1 is not None:
+            data = self._read1(len(mv))
+            got = len(data)
+            mv[:got] = data
+        else:
+            got = self._inner.readinto(mv) or 0  # type: ignore[attr-defined]
         self.count += got
         return got
 
@@ -232,11 +241,16 @@ class Window:
     def _fill(self, need: int) -> None:
         mv = memoryview(self.buf)  # type: ignore[arg-type]
         cap = self.buf.shape[0]
+        # not greedy (pipes): take what is available now, so records reach the pipeline
+        # while the writer is still writing, instead of waiting for a whole window
+        read = self.stream.readinto
+        if not self.greedy:
+            read = getattr(self.stream, "readinto1", read)
         while not self.eof and self.end < cap:
             if not self.greedy and self.end - self.pos >= need:
                 break
             try:
-                got = self.stream.readinto(mv[self.end : cap])  # type: ignore[attr-defined]
+                got = read(mv[self.end : cap])
             except DECOMPRESS_ERRORS as exc:
                 self.eof = True
                 self.error = f"{type(exc).__name__}: {exc}"

@@ -450,8 +450,7 @@ def _open_stream(
     if not head:
         raise CaptureError(f"{name}: empty input, not a capture")
     comp = compression_of(head)
-    counter = CountingReader(inner, head)
-    counter.count = len(head)
+    counter = CountingReader(inner, head, partial=raw is None)
     stream = decompressor(comp, counter)
     window = Window(stream, batch_bytes, greedy=raw is not None)
     window.ensure(4)

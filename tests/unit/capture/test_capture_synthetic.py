@@ -603,3 +603,28 @@ def test_pcapng_timestamp_saturates_and_negative_offset(tmp_path: Path) -> None:
     got, problems = records(p)
     assert problems == []
     assert [g[2] for g in got] == [2**63 - 1, -94_999_999_993, 7_500_000_000]
+
+
+def test_stdin_delivers_before_eof() -> None:
+    """Records written to a pipe reach the reader while the writer keeps the pipe open (a
+    live ``tcpdump -w - | wirelens`` must not wait for a whole window)."""
+    code = (
+        "import sys\n"
+        "from wirelens.capture import open_capture\n"
+        "with open_capture('-') as s:\n"
+        "    for b in s:\n"
+        "        print(len(b), flush=True)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(pcap_bytes(5))
+        proc.stdin.flush()
+        first = proc.stdout.readline()  # blocks only if the reader waits for EOF (a bug)
+        assert int(first) == 5
+        proc.stdin.close()
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
