@@ -119,16 +119,16 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
+    import duckdb
+
     from wirelens.cli_view import print_table
     from wirelens.service.lake_query import query
 
     try:
         result = query(args.dir, args.sql)
-    except Exception as exc:  # duckdb errors: one clear line
-        if exc.__class__.__module__.startswith("duckdb") or isinstance(exc, FileNotFoundError):
-            print(f"wirelens: query failed: {exc}", file=sys.stderr)
-            return EXIT_ERROR
-        raise
+    except (duckdb.Error, FileNotFoundError) as exc:  # one clear line, no traceback
+        print(f"wirelens: query failed: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     if args.format == "json":
         for row in result.to_pylist():
             print(json.dumps(row, default=str))

@@ -19,6 +19,10 @@ import pyarrow.parquet as pq
 from wirelens.schema import SCHEMAS
 
 ROW_GROUP_ROWS = 131_072
+MAX_OPEN_PARTITIONS = 3
+"""Partition files kept open per table; the least recently used one is finished (renamed
+into place) when another is needed, so memory does not grow with the capture's time span.
+A partition reopened later gets a new file."""
 PARQUET_OPTIONS = dict(compression="zstd", compression_level=1, use_dictionary=False,
                        write_statistics=True)
 
@@ -64,11 +68,14 @@ class _PartitionFile:
 class LakeWriter:
     """Streams record batches of the declared tables into the lake under ``root``."""
 
-    def __init__(self, root: str | Path, run_id: str, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+    def __init__(self, root: str | Path, run_id: str, row_group_rows: int = ROW_GROUP_ROWS,
+                 max_open: int = MAX_OPEN_PARTITIONS) -> None:
         self.root = Path(root)
         self.run_id = run_id
         self.row_group_rows = row_group_rows
-        self._open: dict[tuple[str, str, str], _PartitionFile] = {}
+        self.max_open = max_open
+        self._open: dict[tuple[str, str, str], _PartitionFile] = {}  # in use order
+        self._seq: dict[str, int] = {}
         self.rows: dict[str, int] = {t: 0 for t in SCHEMAS}
         self.files: list[Path] = []
 
@@ -99,12 +106,18 @@ class LakeWriter:
         day = np.datetime64(hour * 3600, "s").astype("datetime64[D]")
         date, hh = str(day), f"{hour % 24:02d}"
         key = (table, date, hh)
-        part = self._open.get(key)
+        part = self._open.pop(key, None)
         if part is None:
-            n = sum(1 for k in self._open if k[0] == table)
+            mine = [k for k in self._open if k[0] == table]
+            if len(mine) >= self.max_open:
+                oldest = self._open.pop(mine[0])
+                oldest.close()
+                self.files.append(oldest.final)
+            n = self._seq[table] = self._seq.get(table, -1) + 1
             final = (self.root / table / f"date={date}" / f"hour={hh}"
                      / f"part-{self.run_id}-{n:04d}.parquet")
-            part = self._open[key] = _PartitionFile(final, schema)
+            part = _PartitionFile(final, schema)
+        self._open[key] = part  # most recently used last
         return part
 
     def close(self) -> list[Path]:

@@ -68,3 +68,14 @@ def test_rows_stay_sorted_within_partition(tmp_path):
     w.close()
     got = query(tmp_path, "SELECT detail FROM weird ORDER BY ts").column(0).to_pylist()
     assert got == ["1", "2", "0"]
+
+
+def test_open_partitions_are_bounded(tmp_path):
+    base = 1_768_467_600 * 10**9
+    w = LakeWriter(tmp_path, "r5", max_open=2)
+    for h in (0, 1, 2, 3, 0):  # hour 0 comes back after being closed: a second file
+        w.write("weird", weird_batch([base + h * HOUR]))
+        assert len(w._open) <= 2
+    files = w.close()
+    assert len(files) == 5
+    assert query(tmp_path, "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 5}]
