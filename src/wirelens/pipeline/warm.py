@@ -1,0 +1,61 @@
+"""Compile (and cache) every packet kernel once, on a tiny capture built in memory.
+
+``python -m wirelens.pipeline.warm`` is what ``./run`` calls before the tests, so test
+workers start warm instead of each compiling the kernels.
+"""
+
+from __future__ import annotations
+
+import struct
+import tempfile
+from pathlib import Path
+
+from wirelens.capture.writer import PcapWriter
+
+
+def _csum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def _ipv4(src: int, dst: int, proto: int, payload: bytes, ident: int = 1, frag: int = 0) -> bytes:
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, frag, 64, proto, 0,
+                      src.to_bytes(4, "big"), dst.to_bytes(4, "big"))
+    hdr = hdr[:10] + struct.pack("!H", _csum(hdr)) + hdr[12:]
+    return hdr + payload
+
+
+def _eth(ip: bytes) -> bytes:
+    return b"\x02\0\0\0\0\x02" + b"\x02\0\0\0\0\x01" + b"\x08\x00" + ip
+
+
+def frames() -> list[bytes]:
+    a, b = 0x0A000001, 0x0A000002
+    syn = struct.pack("!HHIIBBHHH", 40000, 80, 1, 0, 0x50, 0x02, 65535, 0, 0)
+    get = struct.pack("!HHIIBBHHH", 40000, 80, 2, 1, 0x50, 0x18, 65535, 0, 0) + \
+        b"GET / HTTP/1.1\r\nHost: warm.example\r\n\r\n"
+    dns = struct.pack("!HHHH", 5353, 53, 8 + 29, 0) + bytes.fromhex(
+        "123401000001000000000000047761726d076578616d706c650000010001")
+    big = struct.pack("!HHHH", 5000, 6000, 8 + 64, 0) + bytes(64)
+    return [_eth(_ipv4(a, b, 6, syn)), _eth(_ipv4(a, b, 6, get)), _eth(_ipv4(a, b, 17, dns)),
+            _eth(_ipv4(a, b, 17, big[:40], ident=9, frag=0x2000)),
+            _eth(_ipv4(a, b, 17, big[40:], ident=9, frag=5))]
+
+
+def warm() -> None:
+    from wirelens.pipeline.api import analyze
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "warm.pcap"
+        with PcapWriter(path) as w:
+            for k, f in enumerate(frames()):
+                w.write(1_700_000_000_000_000_000 + k * 1000, f)
+        analyze(path, out=Path(tmp) / "lake")
+
+
+if __name__ == "__main__":
+    warm()
