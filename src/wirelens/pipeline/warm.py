@@ -38,7 +38,7 @@ def frames() -> list[bytes]:
     syn = struct.pack("!HHIIBBHHH", 40000, 80, 1, 0, 0x50, 0x02, 65535, 0, 0)
     get = struct.pack("!HHIIBBHHH", 40000, 80, 2, 1, 0x50, 0x18, 65535, 0, 0) + \
         b"GET / HTTP/1.1\r\nHost: warm.example\r\n\r\n"
-    dns = struct.pack("!HHHH", 5353, 53, 8 + 29, 0) + bytes.fromhex(
+    dns = struct.pack("!HHHH", 5353, 53, 8 + 30, 0) + bytes.fromhex(
         "123401000001000000000000047761726d076578616d706c650000010001")
     big = struct.pack("!HHHH", 5000, 6000, 8 + 64, 0) + bytes(64)
     return [_eth(_ipv4(a, b, 6, syn)), _eth(_ipv4(a, b, 6, get)), _eth(_ipv4(a, b, 17, dns)),
