@@ -373,7 +373,7 @@ def test_expand_inputs(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"hello, this is text\n", b"\xd4\xc3", gzip.compress(b"just text inside gzip"),
+    [b"", b"hello, this is text\n", b"\xd4\xc3", gzip.compress(b"just text inside gzip", mtime=0),
      b"\x1f\x8b\x08\x00garbage-gzip", b"\x0a\x0d\x0d\x0a\x1c\0\0\0\x01\x02\x03\x04" + b"\0" * 16],
 )  # fmt: skip
 def test_not_a_capture_raises_capture_error(tmp_path: Path, content: bytes) -> None:
