@@ -1,0 +1,167 @@
+"""Our ``conn`` table against Zeek's own conn.log baselines: a regression guard on agreement.
+
+The pairing and comparison are those of ``bench/zeek_conn_agreement.py`` (read its docstring:
+keys, ts tolerance, which fields are compared, the history letters kept), run here on a fixed
+list of baselines whose trace is known, so no trace search is needed.
+
+Measured at commit time on these 24 pairs (149 Zeek rows; 122 matched in the same direction,
+1 direction disagreement, 26 Zeek flows we lack -- 20 of them tunnel outer UDP flows, which we
+do not log by design -- and 10 flows of ours Zeek does not log):
+
+===========  =======  =======
+field        agree    rate
+===========  =======  =======
+pkts         48/122   39.3 %
+ip_bytes     48/122   39.3 %
+bytes        34/35    97.1 %
+conn_state   78/122   63.9 %
+history      54/79    68.4 %
+service       9/12    75.0 %
+duration     35/118   29.7 %
+===========  =======  =======
+
+``core.cisco-fabric-path`` alone is 64 of the rows and disagrees on pkts/ip_bytes/duration
+everywhere: we do not decode Cisco FabricPath frames (ethertype 0x8903), so every flow has half
+Zeek's packets. Without it: pkts 48/58, ip_bytes 48/58, conn_state 46/58, history 38/47.
+The asserted floors are these
+rates minus a small margin: a fall below them is a regression, a rise is welcome (then raise
+the floors).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = (REPO / ".." / "shared" / "data").resolve()
+BENCH = REPO / "bench" / "zeek_conn_agreement.py"
+
+PAIRS = {
+    "core.cisco-fabric-path": "cisco-fabric-path.pcap",
+    "core.erspanI": "erspanI.pcap",
+    "core.erspanII": "erspanII.pcap",
+    "core.erspanIII": "erspanIII.pcap",
+    "core.history-flip": "tcp/missing-syn.pcap",
+    "core.local-flip": "http/zeek-image-post-1080-8000-x.pcap",
+    "core.mpls-in-vlan": "mpls-in-vlan.pcap",
+    "core.ppp": "ppp/quic-interop-retry.pcap",
+    "core.pppoe-over-qinq": "pppoe-over-qinq.pcap",
+    "core.q-in-q": "q-in-q.pcap",
+    "core.radiotap": "radiotap.pcap",
+    "core.skip_analyzer": "tunnels/gre-sample.pcap",
+    "core.tcp.flip-without-syn": "tcp/http-on-irc-port-missing-syn.pcapng",
+    "core.tcp.large-file-reassembly": "ftp/bigtransfer.pcap",
+    "core.tcp.miss-end-data": "tcp/miss_end_data.pcap",
+    "core.tunnels.gre-in-gre": "tunnels/gre-within-gre.pcap",
+    "core.tunnels.gtp.opt_header": "tunnels/gtp/gtp6_gtp_0x32.pcap",
+    "core.tunnels.gtp.inner_teredo": "tunnels/gtp/gtp8_teredo.pcap",
+    "core.tunnels.vxlan": "tunnels/vxlan.pcap",
+    "core.unknown-ip-protocol": "communityid/sctp.pcap",
+    "scripts.base.protocols.ftp.gridftp": "globus-url-copy-bad-encoding.pcap",
+    "scripts.base.protocols.irc.starttls": "tls/irc-starttls.pcap",
+    "scripts.base.protocols.ssh.half-duplex-client": "ssh/ssh.client-side-half-duplex.pcap",
+    "scripts.base.protocols.xmpp.starttls": "tls/xmpp-starttls.pcap",
+}
+
+FLOORS = {
+    "pkts": 0.37,
+    "ip_bytes": 0.37,
+    "bytes": 0.90,
+    "conn_state": 0.61,
+    "history": 0.65,
+    "service": 0.66,
+    "duration": 0.27,
+}
+"""Measured rate minus a margin (about two flows' worth)."""
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("zeek_conn_agreement", BENCH)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def zb():
+    if not (DATA / "zeek" / "testing" / "btest").is_dir():
+        pytest.skip(f"real captures not found at {DATA} (../shared/data beside the repo)")
+    return _bench()
+
+
+@pytest.fixture(scope="module")
+def pairs(zb):
+    btest = DATA / zb.ZEEK_BTEST
+    out = []
+    for test, trace in PAIRS.items():
+        rows = zb.parse_conn_log(btest / "Baseline" / test / "conn.log")
+        assert rows, f"{test}: baseline unreadable"
+        cols = zb.key_columns(rows)
+        flows, err = zb.our_flows(btest / "Traces" / trace)
+        assert err is None, f"{trace}: {err}"
+        matches, extra = zb.match_flows(rows, flows, cols)
+        out.append(zb.Pair(test, btest / "Traces" / trace, 1.0, matches, extra))
+    return out
+
+
+@pytest.fixture(scope="module")
+def report(zb, pairs):
+    return zb.evaluate(pairs)
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_field_agreement_floor(report, name):
+    rate = report.rate(name)
+    assert report.total[name] > 0, f"no row compared {name}"
+    assert rate >= FLOORS[name], (
+        f"{name}: {report.agree[name]}/{report.total[name]} = {rate:.3f} < floor {FLOORS[name]}; "
+        f"top categories: {report.categories.most_common(8)}")
+
+
+def test_matching_counts(report):
+    """Most Zeek rows find a flow in the same direction; misses stay at the measured level."""
+    assert report.zeek_rows == 149
+    assert report.matched >= 118
+    assert report.flipped <= 2
+    assert report.missing <= 28
+    assert report.extra <= 12
+
+
+def test_every_pair_matches_something(pairs):
+    """Each listed baseline still pairs with its trace (a decode regression empties a pair)."""
+    for p in pairs:
+        hits = sum(m.ours is not None for m in p.matches)
+        assert hits >= 1, f"{p.test}: none of its {len(p.matches)} Zeek rows matched a flow"
+
+
+def test_clean_tcp_flow_agrees_on_everything(zb, pairs):
+    """A plain HTTP connection: every compared field but duration agrees exactly."""
+    p = next(p for p in pairs if p.test == "core.local-flip")
+    (m,) = p.matches
+    assert m.ours is not None and not m.flipped
+    got = zb.compare(m.zeek, m.ours)
+    assert {k for k, (ok, _) in got.items() if not ok} <= {"duration"}, got
+
+
+def test_parse_formats(zb):
+    """ASCII with #fields, a zeek-cut header line, and unpairable logs (no endpoint columns)."""
+    base = DATA / zb.ZEEK_BTEST / "Baseline"
+    ascii_rows = zb.parse_conn_log(base / "core.ppp" / "conn.log")
+    assert [r["proto"] for r in ascii_rows] == ["icmp", "icmp", "udp"]
+    assert ascii_rows[2]["orig_pkts"] == 10 and ascii_rows[2]["ts"] == pytest.approx(0.66902)
+    cut = zb.parse_conn_log(base / "core.tunnels.geneve-arp" / "conn.log")
+    assert cut[0]["resp_p"] == 6081 and cut[0]["duration"] is None and cut[0]["ts"] is None
+    no_hosts = zb.parse_conn_log(base / "core.udp-corrupt" / "conn.log")
+    assert no_hosts is not None and zb.key_columns(no_hosts) is None
+
+
+def test_reduce_history(zb):
+    assert zb.reduce_history("^hADdFaf") == "hADdFaf"
+    assert zb.reduce_history("ShADdtaTTtFf") == "ShADdaFf"
+    assert zb.reduce_history(None) == ""
