@@ -1,9 +1,12 @@
-"""IP fragment reassembly (RFC 791 section 3.2, RFC 8200 section 4.5), bounded.
+"""IP fragment reassembly (RFC 791 section 3.2, RFC 8200 section 4.5), bounded and compiled.
 
-Fragments are rare, so this runs in Python per *fragment* (never per packet): the decoder has
-already marked them (status FRAGMENT with ``frag_id/frag_off/frag_more`` and the fragment's
-data at ``payload_off/payload_len``). Completed datagrams are rebuilt as raw IP packets in
-their own buffer (link type RAW) and decoded by the same kernel.
+The decoder has already marked fragments (status FRAGMENT with ``frag_id/frag_off/frag_more``
+and the fragment's data at ``payload_off/payload_len``). :meth:`FragmentReassembler.add` hands
+all the FRAGMENT rows of a batch to one numba kernel (``_frag_kernel._add_rows``): Python work
+is per *batch*, never per fragment. The kernel keeps a bounded datagram table in numpy arrays
+(open addressing on source, destination, IP id, protocol and IP version), copies fragment
+bytes into an arena, checks overlaps, detects completion and assembles completed datagrams
+into one output buffer, which is decoded by the same :class:`Decoder` kernel (link type RAW).
 
 Rebuilt headers: IPv4 keeps the first fragment's header (with options) with the total length
 set, the fragment field cleared and the checksum recomputed; IPv6 keeps the first fragment's
@@ -13,43 +16,31 @@ header's one (unfragmentable extension headers before the fragment header are dr
 Problems are data: every one is counted in ``counters`` and kept, with its time, in
 ``weirds`` (a bounded deque of ``(ts_ns, weird_code, frag_id)``; drain it with
 :meth:`FragmentReassembler.drain_weirds`).
+
+The semantics are those of the original pure-Python implementation (kept as the naive
+reference ``tests/naive/fragments.py``), output byte for byte: pieces are kept per fragment
+offset (a longer one replaces a shorter one), overlaps are checked piece by piece in arrival
+order, the oldest datagram (in creation order) goes first on timeout, table full and memory
+bound.
 """
 
 from __future__ import annotations
 
-import struct
-from collections import OrderedDict, deque
-from dataclasses import dataclass, field, fields
+from collections import deque
+from dataclasses import fields
 
 import numpy as np
 
 from wirelens.core import limits
 from wirelens.core.batch import LinkType, PacketBatch, PacketStatus, RawBatch
-from wirelens.core.weirds import Weird
+from wirelens.decode import _frag_kernel as fk
 from wirelens.decode.decoder import Decoder
 
-_MAX_IP_PAYLOAD = 65_535
 MAX_WEIRDS_KEPT = 65_536
 """Weird records kept until drained (older ones are dropped first; ``counters`` stay exact)."""
 
-_Key = tuple[int, int, int, int, int, int, int]
-
-
-@dataclass(slots=True)
-class _Datagram:
-    """A datagram being reassembled."""
-
-    first_ts: int
-    ip_ver: int
-    proto: int
-    frag_id: int
-    header: bytes | None = None
-    """IP header bytes of the fragment at offset 0 (None until it arrives)."""
-    total: int = -1
-    """Payload length, known once the last fragment (more=0) arrived."""
-    pieces: dict[int, bytes] = field(default_factory=dict)
-    """Fragment data by byte offset."""
-    nbytes: int = 0
+_ARENA_START = 1 << 20
+_OUT_START = 4 * fk.MAX_DATAGRAM_OUT
 
 
 class FragmentReassembler:
@@ -60,6 +51,10 @@ class FragmentReassembler:
     (the oldest datagrams are dropped, weird ``fragment_evicted``), and a datagram not complete
     ``timeout_s`` after its first fragment is dropped (weird ``fragment_timeout``, checked
     against the newest timestamp seen).
+
+    Memory: the table arrays are sized by ``max_datagrams x max_fragments`` once (zeroed pages
+    are only touched when used); the byte arena grows by doubling up to about twice
+    ``max_bytes`` plus one batch of fragment bytes.
     """
 
     def __init__(
@@ -75,33 +70,39 @@ class FragmentReassembler:
         self.timeout_ns = int(timeout_s * 1e9)
         self.max_fragments = int(max_fragments)
         self.max_bytes = int(max_bytes)
-        self._table: OrderedDict[_Key, _Datagram] = OrderedDict()
-        self._bytes = 0
+        d, f = self.max_datagrams, self.max_fragments
+        self._st = np.zeros(fk.N_ST, dtype=np.int64)
+        self._st[fk.ST_HEAD] = self._st[fk.ST_TAIL] = -1
+        self._st[fk.ST_NFREE] = d
+        self._cnt = np.zeros(len(fk.COUNTER_NAMES), dtype=np.int64)
+        self._dk = np.zeros((d, fk.N_K), dtype=np.uint64)
+        self._dg = np.zeros((d, fk.N_D), dtype=np.int64)
+        self._hdr = np.zeros((d, fk.HDR_BYTES), dtype=np.uint8)
+        self._pc = np.zeros((d, f, fk.N_P), dtype=np.int32)
+        self._ppos = np.zeros((d, f), dtype=np.int64)
+        self._index = np.full(1 << max(4, (2 * d - 1).bit_length()), -1, dtype=np.int64)
+        self._free = np.arange(d - 1, -1, -1, dtype=np.int64)  # slot 0 popped first
+        self._arena = np.zeros(_ARENA_START, dtype=np.uint8)
+        self._out = np.zeros(_OUT_START, dtype=np.uint8)
+        self._ring = np.zeros((MAX_WEIRDS_KEPT, 3), dtype=np.int64)
         self._decoder: Decoder | None = None
         self.weirds: deque[tuple[int, int, int]] = deque(maxlen=MAX_WEIRDS_KEPT)
-        self.counters: dict[str, int] = dict.fromkeys(
-            (
-                "fragments",
-                "reassembled",
-                "timeouts",
-                "table_full",
-                "evicted",
-                "too_large",
-                "too_many_fragments",
-                "overlaps",
-                "inconsistent_overlaps",
-            ),
-            0,
-        )
 
     def __len__(self) -> int:
         """Datagrams currently in progress."""
-        return len(self._table)
+        return int(self._st[fk.ST_COUNT])
 
     @property
     def buffered_bytes(self) -> int:
         """Fragment bytes currently held."""
-        return self._bytes
+        return int(self._st[fk.ST_LIVE])
+
+    @property
+    def counters(self) -> dict[str, int]:
+        """Cumulative counts: ``fragments``, ``reassembled``, ``timeouts``, ``table_full``,
+        ``evicted``, ``too_large``, ``too_many_fragments``, ``overlaps``,
+        ``inconsistent_overlaps`` (a fresh dict on each access)."""
+        return dict(zip(fk.COUNTER_NAMES, self._cnt.tolist(), strict=True))
 
     def drain_weirds(self) -> list[tuple[int, int, int]]:
         """The ``(ts_ns, weird_code, frag_id)`` recorded since the last drain."""
@@ -116,147 +117,76 @@ class FragmentReassembler:
         (columns copied, not a view), or None."""
         if len(pkts) != len(raw):
             raise ValueError("raw and pkts have different lengths")
-        rows = np.flatnonzero(pkts.status == PacketStatus.FRAGMENT)
-        done: list[tuple[bytes, int]] = []
-        data = raw.data
-        for i in rows.tolist():
-            ts = int(raw.ts_ns[i])
-            self._expire(ts)
-            out = self._add_one(data, pkts, i, ts)
-            if out is not None:
-                done.append((out, ts))
-        if len(raw):
-            self._expire(int(raw.ts_ns.max()))
-        if not done:
+        n = len(raw)
+        rows = np.flatnonzero(pkts.status == PacketStatus.FRAGMENT).astype(np.int64)
+        data = np.ascontiguousarray(raw.data, dtype=np.uint8).reshape(-1)
+        ts = np.ascontiguousarray(raw.ts_ns, dtype=np.int64)
+        final_now = int(ts.max()) if n else 0
+        o_len = np.zeros(len(rows), dtype=np.int64)
+        o_ts = np.zeros(len(rows), dtype=np.int64)
+        st = self._st
+        st[fk.ST_OUT_POS] = st[fk.ST_N_OUT] = 0
+        w0 = int(st[fk.ST_W_COUNT])
+        k = 0
+        while True:
+            k = fk._add_rows(
+                rows, k, data, ts, pkts.ip_ver, pkts.src_hi, pkts.src_lo, pkts.dst_hi,
+                pkts.dst_lo, pkts.proto, pkts.frag_id, pkts.frag_off, pkts.frag_more,
+                pkts.l3_off, pkts.payload_off, pkts.payload_len, final_now, n > 0,
+                self.timeout_ns, self.max_fragments, self.max_bytes, st, self._cnt, self._dk,
+                self._dg, self._hdr, self._pc, self._ppos, self._index, self._free,
+                self._arena, self._ring, self._out, o_len, o_ts,
+            )  # fmt: skip
+            reason = int(st[fk.ST_REASON])
+            if reason == fk.REASON_DONE:
+                break
+            if reason == fk.REASON_ARENA:
+                self._make_room(int(pkts.payload_len[rows[k]]))
+            else:
+                bigger = np.zeros(2 * len(self._out), dtype=np.uint8)
+                bigger[: st[fk.ST_OUT_POS]] = self._out[: st[fk.ST_OUT_POS]]
+                self._out = bigger
+        self._collect_weirds(w0)
+        m = int(st[fk.ST_N_OUT])
+        if m == 0:
             return None
-        return self._emit(done)
+        return self._emit(self._out[: st[fk.ST_OUT_POS]].copy(), o_len[:m], o_ts[:m])
 
     # ---- internals ---------------------------------------------------------------------
-    def _weird(self, ts: int, code: Weird, frag_id: int, counter: str) -> None:
-        self.counters[counter] += 1
-        self.weirds.append((ts, int(code), frag_id))
+    def _make_room(self, need: int) -> None:
+        """Compact the arena (dropped datagrams leave garbage) and grow it when the live bytes
+        plus ``need`` would fill more than half of it."""
+        live = int(self._st[fk.ST_LIVE])
+        size = len(self._arena)
+        while 2 * (live + need) > size:
+            size *= 2
+        new = np.empty(size, dtype=np.uint8)
+        fk._compact(self._st, self._dg, self._pc, self._ppos, self._arena, new)
+        self._arena = new
 
-    def _drop(self, key: _Key) -> None:
-        dg = self._table.pop(key, None)
-        if dg is not None:
-            self._bytes -= dg.nbytes
+    def _collect_weirds(self, w0: int) -> None:
+        """Move the weird records written since ``w0`` from the ring to the deque."""
+        w1 = int(self._st[fk.ST_W_COUNT])
+        new = min(w1 - w0, MAX_WEIRDS_KEPT)
+        if new <= 0:
+            return
+        idx = np.arange(w1 - new, w1, dtype=np.int64) % MAX_WEIRDS_KEPT
+        recs = self._ring[idx]
+        self.weirds.extend(zip(recs[:, 0].tolist(), recs[:, 1].tolist(), recs[:, 2].tolist()))
 
-    def _expire(self, now: int) -> None:
-        while self._table:
-            key, dg = next(iter(self._table.items()))
-            if now - dg.first_ts <= self.timeout_ns:
-                break
-            self._drop(key)
-            self._weird(now, Weird.fragment_timeout, dg.frag_id, "timeouts")
-
-    def _add_one(self, data: np.ndarray, p: PacketBatch, i: int, ts: int) -> bytes | None:
-        self.counters["fragments"] += 1
-        ver = int(p.ip_ver[i])
-        fid = int(p.frag_id[i])
-        proto = int(p.proto[i])
-        key = (
-            ver,
-            int(p.src_hi[i]),
-            int(p.src_lo[i]),
-            int(p.dst_hi[i]),
-            int(p.dst_lo[i]),
-            fid,
-            proto,
-        )
-        off = int(p.frag_off[i])
-        poff = int(p.payload_off[i])
-        piece = data[poff : poff + int(p.payload_len[i])].tobytes()
-        l3 = int(p.l3_off[i])
-        hlen = poff - l3 if ver == 4 else 40
-        # RFC 791: the whole datagram (header included) fits in 65535; RFC 8200: payload does
-        limit = _MAX_IP_PAYLOAD - (hlen if ver == 4 else 0)
-        if off + len(piece) > limit:
-            self._drop(key)
-            self._weird(ts, Weird.fragment_too_large, fid, "too_large")
-            return None
-        dg = self._table.get(key)
-        if dg is None:
-            if len(self._table) >= self.max_datagrams:
-                old_key, old = next(iter(self._table.items()))
-                self._drop(old_key)
-                self._weird(ts, Weird.fragment_table_full, old.frag_id, "table_full")
-            dg = _Datagram(first_ts=ts, ip_ver=ver, proto=proto, frag_id=fid)
-            self._table[key] = dg
-        if len(dg.pieces) >= self.max_fragments:
-            self._drop(key)
-            self._weird(ts, Weird.fragment_too_large, fid, "too_many_fragments")
-            return None
-        # overlaps: identical bytes are tolerated (retransmission), different ones are an
-        # evasion attempt (RFC 5722 for IPv6): the datagram is dropped
-        end = off + len(piece)
-        for o, d in dg.pieces.items():
-            lo, hi = max(o, off), min(o + len(d), end)
-            if lo < hi:
-                if d[lo - o : hi - o] != piece[lo - off : hi - off]:
-                    self._drop(key)
-                    self._weird(
-                        ts, Weird.fragment_inconsistent_overlap, fid, "inconsistent_overlaps"
-                    )
-                    return None
-                self._weird(ts, Weird.fragment_overlap, fid, "overlaps")
-        if not int(p.frag_more[i]):
-            if dg.total not in (-1, end):
-                self._drop(key)
-                self._weird(ts, Weird.fragment_inconsistent_overlap, fid, "inconsistent_overlaps")
-                return None
-            dg.total = end
-        if off == 0 and dg.header is None and l3 >= 0:
-            dg.header = data[l3 : l3 + hlen].tobytes()
-        old_piece = dg.pieces.get(off)
-        if old_piece is None or len(piece) > len(old_piece):
-            dg.nbytes += len(piece) - (len(old_piece) if old_piece else 0)
-            self._bytes += len(piece) - (len(old_piece) if old_piece else 0)
-            dg.pieces[off] = piece
-        while self._bytes > self.max_bytes and self._table:
-            old_key, old = next(iter(self._table.items()))
-            self._drop(old_key)
-            self._weird(ts, Weird.fragment_evicted, old.frag_id, "evicted")
-            if old_key == key:
-                return None
-        return self._complete(key, dg)
-
-    def _complete(self, key: _Key, dg: _Datagram) -> bytes | None:
-        if dg.header is None or dg.total < 0:
-            return None
-        covered = 0
-        for o in sorted(dg.pieces):
-            if o > covered:
-                return None
-            covered = max(covered, o + len(dg.pieces[o]))
-        if covered < dg.total:
-            return None
-        body = bytearray(dg.total)
-        for o in sorted(dg.pieces):
-            d = dg.pieces[o]
-            body[o : o + len(d)] = d[: max(0, dg.total - o)]
-        self._drop(key)
-        self.counters["reassembled"] += 1
-        hdr = bytearray(dg.header)
-        if dg.ip_ver == 4:
-            struct.pack_into("!H", hdr, 2, len(hdr) + dg.total)  # total length
-            struct.pack_into("!H", hdr, 6, 0)  # clear MF and offset (RFC 791 section 3.2)
-            struct.pack_into("!H", hdr, 10, 0)
-            struct.pack_into("!H", hdr, 10, _checksum(bytes(hdr)))
-        else:
-            struct.pack_into("!HB", hdr, 4, dg.total, dg.proto)
-        return bytes(hdr) + bytes(body)
-
-    def _emit(self, done: list[tuple[bytes, int]]) -> tuple[RawBatch, PacketBatch]:
-        n = len(done)
-        lens = np.array([len(d) for d, _ in done], dtype=np.uint32)
+    def _emit(
+        self, data: np.ndarray, lens: np.ndarray, ts: np.ndarray
+    ) -> tuple[RawBatch, PacketBatch]:
+        n = len(lens)
         offs = np.zeros(n, dtype=np.int64)
         offs[1:] = np.cumsum(lens, dtype=np.int64)[:-1]
+        caplen = lens.astype(np.uint32)
         raw = RawBatch(
-            data=np.frombuffer(b"".join(d for d, _ in done), dtype=np.uint8).copy(),
+            data=data,
             offset=offs,
-            caplen=lens,
-            wirelen=lens.copy(),
-            ts_ns=np.array([t for _, t in done], dtype=np.int64),
+            caplen=caplen,
+            wirelen=caplen.copy(),
+            ts_ns=ts.copy(),
             linktype=np.full(n, LinkType.RAW, dtype=np.uint16),
             source="reassembled",
         )
@@ -270,13 +200,3 @@ class FragmentReassembler:
     def decoder_counters(self) -> dict[str, int]:
         """Counters of the decoder that decoded the reassembled datagrams."""
         return {} if self._decoder is None else self._decoder.counters
-
-
-def _checksum(hdr: bytes) -> int:
-    """Internet checksum (RFC 1071) of an IPv4 header."""
-    if len(hdr) % 2:
-        hdr += b"\x00"
-    s = sum(struct.unpack(f"!{len(hdr) // 2}H", hdr))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
