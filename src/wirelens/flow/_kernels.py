@@ -44,12 +44,7 @@ from wirelens.flow._layout import (
     EP_RESET,
     EP_SYN_ACK_SENT,
     EP_SYN_SENT,
-    F_IATM2,
-    F_IATMAX,
-    F_IATMEAN,
-    F_IATMIN,
-    F_PSM2,
-    F_PSMEAN,
+    F_IATS2,
     FIRST_N,
     H_A,
     H_D,
@@ -67,6 +62,10 @@ from wirelens.flow._layout import (
     I_FLAGS,
     I_HBITS,
     I_HLEN,
+    I_IATK,
+    I_IATMAX,
+    I_IATMIN,
+    I_IATS1,
     I_ICMPC,
     I_ICMPT,
     I_IPB,
@@ -77,12 +76,17 @@ from wirelens.flow._layout import (
     I_MAXPS,
     I_MINPS,
     I_NEXT,
+    I_OMAC,
     I_OP,
     I_OST,
     I_PB,
     I_PKTS,
     I_PREV,
     I_PROTO,
+    I_PSK,
+    I_PSS1,
+    I_PSS2,
+    I_RMAC,
     I_RP,
     I_RST,
     I_TOUCH,
@@ -99,6 +103,7 @@ from wirelens.flow._layout import (
     P_MAXF,
     S_CAP,
     S_CREATED,
+    S_DEADLINE,
     S_ENDED,
     S_EVICTED,
     S_HEAD_AGE,
@@ -113,12 +118,12 @@ from wirelens.flow._layout import (
     S_TOUCH,
     U_FID,
     U_HASH,
+    U_K1,
+    U_K2,
     U_OHI,
     U_OLO,
-    U_OMAC,
     U_RHI,
     U_RLO,
-    U_RMAC,
 )
 
 RC_DONE = 0
@@ -141,13 +146,17 @@ def _mix(x):  # type: ignore[no-untyped-def]
 
 
 @_inl
-def _hash(a_hi, a_lo, a_p, b_hi, b_lo, b_p, misc1, misc2):  # type: ignore[no-untyped-def]
-    """Direction-free hash: the two endpoint terms are added (commutative), then mixed once."""
+def _hash(a_hi, a_lo, a_p, b_hi, b_lo, b_p, k2, k3):  # type: ignore[no-untyped-def]
+    """Direction-free hash: the two endpoint terms are added (commutative), then mixed once.
+
+    ``k2``/``k3`` are the direction-free key words (proto/tunnel, VLANs/tunnel id).
+    """
     ea = (a_lo * np.uint64(0x9E3779B97F4A7C15)) ^ (a_hi * np.uint64(0xC2B2AE3D27D4EB4F)) ^ (
         (a_p + np.uint64(1)) * np.uint64(0x165667B19E3779F9))
     eb = (b_lo * np.uint64(0x9E3779B97F4A7C15)) ^ (b_hi * np.uint64(0xC2B2AE3D27D4EB4F)) ^ (
         (b_p + np.uint64(1)) * np.uint64(0x165667B19E3779F9))
-    return _mix((ea + eb) ^ (misc1 * np.uint64(0xD6E8FEB86659FD93)) ^ _mix(misc2))
+    return _mix((ea + eb) ^ (k2 * np.uint64(0xD6E8FEB86659FD93))
+                ^ (k3 * np.uint64(0xA0761D6478BD642F)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -193,7 +202,7 @@ def _idx_insert(idx, U, s):  # type: ignore[no-untyped-def]
     idx[i] = s
 
 
-@kernel
+@_inl
 def _idx_delete(idx, U, s):  # type: ignore[no-untyped-def]
     """Remove slot ``s`` with backward-shift deletion (no tombstones)."""
     m = idx.shape[0] - 1
@@ -324,6 +333,33 @@ def _next_expired(I, st, params, now):  # type: ignore[no-untyped-def]
     return -1, 0
 
 
+_TMAX = np.int64(2**63 - 1)
+
+
+@_inl
+def _due(t, p):  # type: ignore[no-untyped-def]
+    """``t + p`` saturated at the largest int64 (timeouts may be huge)."""
+    if t > _TMAX - p:
+        return _TMAX
+    return t + p
+
+
+@_inl
+def _deadline(I, st, params):  # type: ignore[no-untyped-def]
+    """Earliest time at which a list head expires (the exact bound, from the three heads)."""
+    dl = _TMAX
+    s = st[S_HEAD_AGE]
+    if s >= 0:
+        dl = min(dl, _due(I[s, I_TS], params[P_ACTIVE]))
+    s = st[S_HEAD_IDLE]
+    if s >= 0:
+        dl = min(dl, _due(I[s, I_LAST], params[P_IDLE]))
+    s = st[S_HEAD_LING]
+    if s >= 0:
+        dl = min(dl, _due(I[s, I_LAST], params[P_LINGER]))
+    return dl
+
+
 # ---------------------------------------------------------------------------------------
 # the per-packet loop
 
@@ -341,10 +377,34 @@ def _hist_add(I, HIST, s, bit):  # type: ignore[no-untyped-def]
 
 
 @_inl
-def _welford(F, s, cm, cv, n, x):  # type: ignore[no-untyped-def]
-    d = x - F[s, cm]
-    F[s, cm] += d / n
-    F[s, cv] += d * (x - F[s, cm])
+def _ps_stat(I, s, c, n, ps):  # type: ignore[no-untyped-def]
+    """Account size ``ps`` as the ``n``-th value of size series ``c`` (0, 1, 2 = bidir)."""
+    if n == 1:
+        I[s, I_PSK + c] = ps
+        I[s, I_MINPS + c] = ps
+        I[s, I_MAXPS + c] = ps
+    else:
+        x = ps - I[s, I_PSK + c]
+        I[s, I_PSS1 + c] += x
+        I[s, I_PSS2 + c] += x * x
+        I[s, I_MINPS + c] = min(I[s, I_MINPS + c], ps)
+        I[s, I_MAXPS + c] = max(I[s, I_MAXPS + c], ps)
+
+
+@_inl
+def _iat_stat(I, F, s, c, k, iat):  # type: ignore[no-untyped-def]
+    """Account inter-arrival time ``iat`` (ns) as the ``k``-th value of series ``c``."""
+    if k == 1:
+        I[s, I_IATK + c] = iat
+        I[s, I_IATMIN + c] = iat
+        I[s, I_IATMAX + c] = iat
+    else:
+        x = iat - I[s, I_IATK + c]
+        I[s, I_IATS1 + c] += x
+        fx = np.float64(x)
+        F[s, F_IATS2 + c] += fx * fx
+        I[s, I_IATMIN + c] = min(I[s, I_IATMIN + c], iat)
+        I[s, I_IATMAX + c] = max(I[s, I_IATMAX + c], iat)
 
 
 @_inl
@@ -391,15 +451,19 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
         if t > now:
             now = t
             st[S_NOW] = t
-        # expiry: pop expired heads only
-        while True:
-            s, reason = _next_expired(I, st, params, now)
-            if s < 0:
-                break
-            if st[S_NENDED] > ecap - 2:
-                return i, RC_FULL
-            _end_flow(s, reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
-                      EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE)
+        # expiry: pop expired heads only. S_DEADLINE is a lower bound of every head's expiry
+        # time: unlinking a head only moves it later; a list that was empty gets a new head
+        # in the per-packet code below, which lowers the bound (lowered there).
+        if now >= st[S_DEADLINE]:
+            while True:
+                s, reason = _next_expired(I, st, params, now)
+                if s < 0:
+                    break
+                if st[S_NENDED] > ecap - 2:
+                    return i, RC_FULL
+                _end_flow(s, reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
+                          EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE)
+            st[S_DEADLINE] = _deadline(I, st, params)
         if status[i] != 0:
             out_fid[i] = 0
             out_slot[i] = -1
@@ -418,15 +482,14 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
         slo = np.uint64(src_lo[i])
         dhi = np.uint64(dst_hi[i])
         dlo = np.uint64(dst_lo[i])
-        vl = np.int64(vlan[i])
-        vl2 = np.int64(vlan2[i])
-        tn = np.int64(tun[i])
-        tid = np.int64(tunid[i])
-        misc1 = np.uint64(pr) | (np.uint64(tn) << np.uint64(8)) | (
-            np.uint64(vl) << np.uint64(16)) | (np.uint64(vl2) << np.uint64(32))
-        misc2 = np.uint64(tid)
-        h = _hash(shi, slo, sp, dhi, dlo, dp, misc1, misc2)
-        # lookup
+        # key words: ports+proto+tunnel type in each orientation, VLANs+tunnel id
+        kpt = (np.uint64(pr) << np.uint64(32)) | (np.uint64(tun[i]) << np.uint64(40))
+        k_fwd = sp | (dp << np.uint64(16)) | kpt
+        k_rev = dp | (sp << np.uint64(16)) | kpt
+        k2 = np.uint64(vlan[i]) | (np.uint64(vlan2[i]) << np.uint64(16)) | (
+            np.uint64(tunid[i]) << np.uint64(32))
+        h = _hash(shi, slo, sp, dhi, dlo, dp, kpt, k2)
+        # lookup: linear probing; a probe reads the 64-byte key row only
         m = idx.shape[0] - 1
         j = np.int64(h & np.uint64(m))
         s = -1
@@ -435,23 +498,21 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
             c = idx[j]
             if c < 0:
                 break
-            if (U[c, U_HASH] == h and I[c, I_PROTO] == pr and I[c, I_VLAN] == vl
-                    and I[c, I_VLAN2] == vl2 and I[c, I_TUN] == tn and I[c, I_TUNID] == tid):
-                op = np.uint64(I[c, I_OP])
-                rp = np.uint64(I[c, I_RP])
-                if (U[c, U_OLO] == slo and U[c, U_OHI] == shi and U[c, U_RLO] == dlo
-                        and U[c, U_RHI] == dhi and op == sp and rp == dp):
+            if U[c, U_HASH] == h and U[c, U_K2] == k2:
+                k1 = U[c, U_K1]
+                if (k1 == k_fwd and U[c, U_OLO] == slo and U[c, U_OHI] == shi
+                        and U[c, U_RLO] == dlo and U[c, U_RHI] == dhi):
                     s = c
                     d = 0
                     break
-                if (U[c, U_OLO] == dlo and U[c, U_OHI] == dhi and U[c, U_RLO] == slo
-                        and U[c, U_RHI] == shi and op == dp and rp == sp):
+                if (k1 == k_rev and U[c, U_OLO] == dlo and U[c, U_OHI] == dhi
+                        and U[c, U_RLO] == slo and U[c, U_RHI] == shi):
                     s = c
                     d = 1
                     break
             j = (j + 1) & m
         # a fresh SYN on a closed TCP flow: port reuse, end it and start a new flow
-        if s >= 0 and I[s, I_CLOSED] != 0 and (fl & 18) == 2:
+        if s >= 0 and (fl & 18) == 2 and I[s, I_CLOSED] != 0:
             _end_flow(s, I[s, I_CLOSED], U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
                       EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE)
             s = -1
@@ -471,36 +532,37 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
             s = free[st[S_NFREE]]
             # SYN-ACK seen first: the sender is the responder (RFC 9293 section 3.5)
             d = 1 if (fl & 18) == 18 else 0
+            I[s, :] = 0
             if d == 0:
                 U[s, U_OHI] = shi
                 U[s, U_OLO] = slo
                 U[s, U_RHI] = dhi
                 U[s, U_RLO] = dlo
-                U[s, U_OMAC] = np.uint64(smac[i])
-                U[s, U_RMAC] = np.uint64(dmac[i])
+                U[s, U_K1] = k_fwd
+                I[s, I_OMAC] = np.int64(smac[i])
+                I[s, I_RMAC] = np.int64(dmac[i])
+                I[s, I_OP] = np.int64(sp)
+                I[s, I_RP] = np.int64(dp)
             else:
                 U[s, U_OHI] = dhi
                 U[s, U_OLO] = dlo
                 U[s, U_RHI] = shi
                 U[s, U_RLO] = slo
-                U[s, U_OMAC] = np.uint64(dmac[i])
-                U[s, U_RMAC] = np.uint64(smac[i])
+                U[s, U_K1] = k_rev
+                I[s, I_OMAC] = np.int64(dmac[i])
+                I[s, I_RMAC] = np.int64(smac[i])
+                I[s, I_OP] = np.int64(dp)
+                I[s, I_RP] = np.int64(sp)
+            U[s, U_K2] = k2
             U[s, U_FID] = np.uint64(st[S_NEXT_FID])
             st[S_NEXT_FID] += 1
             U[s, U_HASH] = h
-            I[s, :] = 0
-            if d == 0:
-                I[s, I_OP] = np.int64(sp)
-                I[s, I_RP] = np.int64(dp)
-            else:
-                I[s, I_OP] = np.int64(dp)
-                I[s, I_RP] = np.int64(sp)
             I[s, I_PROTO] = pr
             I[s, I_IPVER] = np.int64(ip_ver[i])
-            I[s, I_VLAN] = vl
-            I[s, I_VLAN2] = vl2
-            I[s, I_TUN] = tn
-            I[s, I_TUNID] = tid
+            I[s, I_VLAN] = np.int64(vlan[i])
+            I[s, I_VLAN2] = np.int64(vlan2[i])
+            I[s, I_TUN] = np.int64(tun[i])
+            I[s, I_TUNID] = np.int64(tunid[i])
             I[s, I_TS] = now
             if pr == 1 or pr == 58:
                 I[s, I_ICMPT] = np.int64(icmp_t[i])
@@ -510,9 +572,11 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
             FDIR[s, :] = 0
             FIAT[s, :] = 0.0
             HIST[s, :] = 0
-            I[s, I_LIST] = 0
             _append(I, st, s, I_PREV, I_NEXT, S_HEAD_IDLE)
             _append(I, st, s, I_APREV, I_ANEXT, S_HEAD_AGE)
+            # the lists may have been empty: this flow may be a new head (see S_DEADLINE)
+            st[S_DEADLINE] = min(st[S_DEADLINE],
+                                 _due(now, min(params[P_IDLE], params[P_ACTIVE])))
             _idx_insert(idx, U, s)
             st[S_OPEN] += 1
             st[S_CREATED] += 1
@@ -522,81 +586,80 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
         if st[hh + 1] != s:
             _unlink(I, st, s, I_PREV, I_NEXT, hh)
             _append(I, st, s, I_PREV, I_NEXT, hh)
-        st[S_TOUCH] += 1
-        I[s, I_TOUCH] = st[S_TOUCH]
-        tot_before = I[s, I_PKTS] + I[s, I_PKTS + 1]
+        tch = st[S_TOUCH] + 1
+        st[S_TOUCH] = tch
+        I[s, I_TOUCH] = tch
         nd = I[s, I_PKTS + d] + 1
         I[s, I_PKTS + d] = nd
+        nb = I[s, I_PKTS + 1 - d] + nd
         ps = np.int64(ip_len[i])
         pl = np.int64(pay_len[i])
         I[s, I_WB + d] += np.int64(wirelen[i])
         I[s, I_IPB + d] += ps
         I[s, I_PB + d] += pl
-        nb = tot_before + 1
-        fps = np.float64(ps)
-        _welford(F, s, F_PSMEAN + d, F_PSM2 + d, nd, fps)
-        _welford(F, s, F_PSMEAN + 2, F_PSM2 + 2, nb, fps)
-        if nd == 1 or ps < I[s, I_MINPS + d]:
-            I[s, I_MINPS + d] = ps
-        I[s, I_MAXPS + d] = max(I[s, I_MAXPS + d], ps)
-        if nb == 1 or ps < I[s, I_MINPS + 2]:
-            I[s, I_MINPS + 2] = ps
-        I[s, I_MAXPS + 2] = max(I[s, I_MAXPS + 2], ps)
-        iat_b = 0.0
+        _ps_stat(I, s, d, nd, ps)
+        _ps_stat(I, s, 2, nb, ps)
         if nd > 1:
-            iat = (now - I[s, I_LAST0 + d]) / 1e6
-            k = nd - 1
-            _welford(F, s, F_IATMEAN + d, F_IATM2 + d, k, iat)
-            if k == 1 or iat < F[s, F_IATMIN + d]:
-                F[s, F_IATMIN + d] = iat
-            F[s, F_IATMAX + d] = max(F[s, F_IATMAX + d], iat)
+            _iat_stat(I, F, s, d, nd - 1, now - I[s, I_LAST0 + d])
+        iat_b = 0
         if nb > 1:
-            iat_b = (now - I[s, I_LAST]) / 1e6
-            k = nb - 1
-            _welford(F, s, F_IATMEAN + 2, F_IATM2 + 2, k, iat_b)
-            if k == 1 or iat_b < F[s, F_IATMIN + 2]:
-                F[s, F_IATMIN + 2] = iat_b
-            F[s, F_IATMAX + 2] = max(F[s, F_IATMAX + 2], iat_b)
+            iat_b = now - I[s, I_LAST]
+            _iat_stat(I, F, s, 2, nb - 1, iat_b)
         I[s, I_LAST] = now
         I[s, I_LAST0 + d] = now
         fn = I[s, I_FIRSTN]
         if fn < FIRST_N:
             FPS[s, fn] = min(ps, 65535)
             FDIR[s, fn] = d
-            FIAT[s, fn] = iat_b
+            FIAT[s, fn] = iat_b / 1e6
             I[s, I_FIRSTN] = fn + 1
         hb = 6 * d
         if pr == 6:
             fb = I_FLAGS + 8 * d
-            if fl & 2:
-                I[s, fb] += 1
             if fl & 16:
                 I[s, fb + 1] += 1
-            if fl & 1:
-                I[s, fb + 2] += 1
-            if fl & 4:
-                I[s, fb + 3] += 1
-            if fl & 8:
-                I[s, fb + 4] += 1
-            if fl & 32:
-                I[s, fb + 5] += 1
-            if fl & 64:
-                I[s, fb + 6] += 1
-            if fl & 128:
-                I[s, fb + 7] += 1
-            # Zeek history letters (first occurrence per direction)
+            I[s, fb + 4] += (fl >> 3) & 1  # PSH
+            if fl & 0xE7:  # SYN, FIN, RST, URG, ECE, CWR: rare
+                if fl & 2:
+                    I[s, fb] += 1
+                if fl & 1:
+                    I[s, fb + 2] += 1
+                if fl & 4:
+                    I[s, fb + 3] += 1
+                if fl & 32:
+                    I[s, fb + 5] += 1
+                if fl & 64:
+                    I[s, fb + 6] += 1
+                if fl & 128:
+                    I[s, fb + 7] += 1
+            # Zeek history letters (first occurrence per direction): only when one is new
+            want = 0
             if fl & 2:
-                _hist_add(I, HIST, s, hb + (H_H if fl & 16 else H_S))
+                want |= 1 << (hb + (H_H if fl & 16 else H_S))
             if pl > 0:
-                _hist_add(I, HIST, s, hb + H_D)
+                want |= 1 << (hb + H_D)
             elif (fl & 23) == 16:
-                _hist_add(I, HIST, s, hb + H_A)
+                want |= 1 << (hb + H_A)
             if fl & 1:
-                _hist_add(I, HIST, s, hb + H_F)
+                want |= 1 << (hb + H_F)
             if fl & 4:
-                _hist_add(I, HIST, s, hb + H_R)
-            _tcp_endpoint(I, s, d, fl)
-            if I[s, I_CLOSED] == 0:
+                want |= 1 << (hb + H_R)
+            if (I[s, I_HBITS] & want) != want:
+                if fl & 2:
+                    _hist_add(I, HIST, s, hb + (H_H if fl & 16 else H_S))
+                if pl > 0:
+                    _hist_add(I, HIST, s, hb + H_D)
+                elif (fl & 23) == 16:
+                    _hist_add(I, HIST, s, hb + H_A)
+                if fl & 1:
+                    _hist_add(I, HIST, s, hb + H_F)
+                if fl & 4:
+                    _hist_add(I, HIST, s, hb + H_R)
+            # endpoint states change only on SYN/FIN/RST or before establishment
+            if (fl & 7) != 0 or I[s, I_OST + d] <= EP_SYN_ACK_SENT:
+                _tcp_endpoint(I, s, d, fl)
+            # a flow closes only on a RST or on a FIN (RFC 9293 section 3.6)
+            if (fl & 5) != 0 and I[s, I_CLOSED] == 0:
                 closed = 0
                 if fl & 4:
                     closed = END_RST
@@ -607,6 +670,7 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
                     _unlink(I, st, s, I_PREV, I_NEXT, S_HEAD_IDLE)
                     I[s, I_LIST] = 1
                     _append(I, st, s, I_PREV, I_NEXT, S_HEAD_LING)
+                    st[S_DEADLINE] = min(st[S_DEADLINE], _due(now, params[P_LINGER]))
         elif pl > 0:
             _hist_add(I, HIST, s, hb + H_D)
         dp_on = 0

@@ -1,63 +1,77 @@
 """Column layout of the flow table's structure-of-arrays state.
 
-Each open flow owns one *slot*: one row of ``U`` (uint64), ``I`` (int64) and ``F`` (float64)
-plus rows of the small per-flow arrays (first packets, history). Rows of one flow sit next
-to each other in memory, so a packet touches a handful of cache lines. Module-level integers
-are compile-time constants inside numba kernels.
+Each open flow owns one *slot*: one row of ``U`` (uint64: the lookup key, exactly one
+64-byte row), ``I`` (int64, hot columns first) and ``F`` (float64) plus rows of the small
+per-flow arrays (first packets, history). Rows of one flow sit next to each other in memory,
+so a packet touches a handful of cache lines. Module-level integers are compile-time
+constants inside numba kernels.
+
+Statistics are kept as *shifted sums* (shift = the first value seen, so constant series give
+exactly zero variance and there is no cancellation): per packet only additions and one
+multiplication, no division; means and standard deviations are computed at emission.
 """
 
 from __future__ import annotations
 
-# --- U: uint64 columns -------------------------------------------------------------------
-U_OHI, U_OLO, U_RHI, U_RLO, U_OMAC, U_RMAC, U_FID, U_HASH = range(8)
+# --- U: uint64 columns: the lookup key, one 64-byte row (a probe reads nothing else) -----
+U_HASH, U_OHI, U_OLO, U_RHI, U_RLO, U_K1, U_K2, U_FID = range(8)
 NU = 8
+# U_K1 = orig port | resp port << 16 | proto << 32 | tunnel << 40
+# U_K2 = vlan | inner vlan << 16 | tunnel id << 32
 
-# --- I: int64 columns --------------------------------------------------------------------
-I_OP = 0  # originator port
-I_RP = 1
-I_PROTO = 2
-I_IPVER = 3
-I_VLAN = 4
-I_VLAN2 = 5
-I_TUN = 6
-I_TUNID = 7
-I_TS = 8  # effective time of the first packet (ns)
-I_LAST = 9  # effective time of the last packet
-I_LAST0 = 10  # last packet orig->resp (for per-direction inter-arrival times)
-I_LAST1 = 11
-I_PKTS = 12  # +dir
-I_WB = 14  # wire bytes, +dir
-I_IPB = 16  # IP bytes, +dir
-I_PB = 18  # payload bytes, +dir
-I_FLAGS = 20  # 8 counters per direction: I_FLAGS + 8*dir + k (k in FLAG_ORDER)
-I_MINPS = 36  # +dir, +2 = bidirectional
-I_MAXPS = 39  # +dir, +2 = bidirectional
-I_ICMPT = 42
-I_ICMPC = 43
-I_HBITS = 44  # bitset of history letters already recorded
-I_HLEN = 45
-I_OST = 46  # TCP endpoint state of the originator (EP_*)
-I_RST = 47
-I_CLOSED = 48  # 0 open, END_FIN or END_RST once closed (then lingering)
-I_DPIN = 49  # payload packets already handed to DPI
-I_DPIOFF = 50  # 1 once stop_dpi() was called for the flow
-I_FIRSTN = 51
-I_PREV = 52  # activity list (idle or linger list, see I_LIST)
-I_NEXT = 53
-I_LIST = 54  # 0 idle list, 1 linger list
-I_APREV = 55  # age list (creation order), for the active timeout
-I_ANEXT = 56
-I_TOUCH = 57  # global touch sequence number of the last packet
-NI = 58
+# --- I: int64 columns, ordered hot first (8 columns = one 64-byte cache line) ------------
+# line 0-1: touched by every packet
+I_LAST = 0  # effective time of the last packet (ns)
+I_LAST0 = 1  # last packet orig->resp (for per-direction inter-arrival times); +dir
+I_PKTS = 3  # +dir
+I_TOUCH = 5  # global touch sequence number of the last packet
+I_LIST = 6  # 0 idle list, 1 linger list, -1 free slot
+I_CLOSED = 7  # 0 open, END_FIN or END_RST once closed (then lingering)
+I_PREV = 8  # activity list (idle or linger list, see I_LIST)
+I_NEXT = 9
+I_WB = 10  # wire bytes, +dir
+I_IPB = 12  # IP bytes, +dir
+I_PB = 14  # payload bytes, +dir
+# line 2-6: packet-size and inter-arrival statistics (shifted sums: no division per packet)
+I_MINPS = 16  # +dir, +2 = bidirectional
+I_MAXPS = 19  # +dir, +2 = bidirectional
+I_HBITS = 22  # bitset of history letters already recorded
+I_FIRSTN = 23
+I_PSK = 24  # shift of the size sums: first size seen (+dir, +2 bidirectional)
+I_PSS1 = 27  # sum of (size - shift)
+I_OST = 30  # TCP endpoint state of the originator (EP_*)
+I_RST = 31
+I_PSS2 = 32  # sum of (size - shift)^2 (exact integers)
+I_IATK = 35  # shift of the inter-arrival sums: first inter-arrival time (ns)
+I_DPIN = 38  # payload packets already handed to DPI
+I_DPIOFF = 39  # 1 once stop_dpi() was called for the flow
+I_IATS1 = 40  # sum of (iat - shift), ns
+I_IATMIN = 43  # ns
+I_HLEN = 46
+I_TS = 47  # effective time of the first packet (ns)
+I_IATMAX = 48  # ns
+# line 6-7: set once when the flow is created (cold)
+I_OP = 51  # originator port
+I_RP = 52
+I_PROTO = 53
+I_VLAN = 54
+I_VLAN2 = 55
+I_TUN = 56
+I_TUNID = 57
+I_IPVER = 58
+I_ICMPT = 59
+I_ICMPC = 60
+I_APREV = 61  # age list (creation order), for the active timeout
+I_ANEXT = 62
+I_OMAC = 63  # originator MAC (48 bits)
+I_RMAC = 64
+# lines 8-9: TCP flag counters
+I_FLAGS = 65  # 8 counters per direction: I_FLAGS + 8*dir + k (k in FLAG_ORDER)
+NI = 81
 
-# --- F: float64 columns (Welford accumulators) -------------------------------------------
-F_PSMEAN = 0  # +dir (2 = bidirectional)
-F_PSM2 = 3
-F_IATMEAN = 6
-F_IATM2 = 9
-F_IATMIN = 12
-F_IATMAX = 15
-NF = 18
+# --- F: float64 columns ------------------------------------------------------------------
+F_IATS2 = 0  # sum of (iat - shift)^2 in ns^2 (+dir, +2 bidirectional)
+NF = 3
 
 # --- st: int64 table scalars -------------------------------------------------------------
 S_HEAD_IDLE = 0
@@ -77,7 +91,8 @@ S_EVICTED = 13
 S_MAX_OPEN = 14
 S_NENDED = 15  # rows used in the ended buffer
 S_TOUCH = 16
-S_ENDED = 17  # + END_* reason: flows ended per reason
+S_ENDED = 17  # + END_* reason: flows ended per reason (17..22)
+S_DEADLINE = 23  # lower bound of the next expiry time (no list head expires before it)
 NS = 24
 
 # --- params: int64 ------------------------------------------------------------------------

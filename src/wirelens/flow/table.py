@@ -39,17 +39,16 @@ from wirelens.flow import _kernels as K
 from wirelens.flow._layout import (
     END_EOF,
     END_REASONS,
-    F_IATM2,
-    F_IATMAX,
-    F_IATMEAN,
-    F_IATMIN,
-    F_PSM2,
-    F_PSMEAN,
+    F_IATS2,
     FIRST_N,
     FLAG_NAMES,
     HIST_LEN,
     I_FIRSTN,
     I_FLAGS,
+    I_IATK,
+    I_IATMAX,
+    I_IATMIN,
+    I_IATS1,
     I_ICMPC,
     I_ICMPT,
     I_IPB,
@@ -58,10 +57,15 @@ from wirelens.flow._layout import (
     I_LIST,
     I_MAXPS,
     I_MINPS,
+    I_OMAC,
     I_OP,
     I_PB,
     I_PKTS,
     I_PROTO,
+    I_PSK,
+    I_PSS1,
+    I_PSS2,
+    I_RMAC,
     I_RP,
     I_TS,
     I_TUN,
@@ -81,6 +85,7 @@ from wirelens.flow._layout import (
     P_MAXF,
     S_CAP,
     S_CREATED,
+    S_DEADLINE,
     S_ENDED,
     S_EVICTED,
     S_HEAD_AGE,
@@ -98,10 +103,8 @@ from wirelens.flow._layout import (
     U_FID,
     U_OHI,
     U_OLO,
-    U_OMAC,
     U_RHI,
     U_RLO,
-    U_RMAC,
 )
 
 assert FIRST_N == limits.FIRST_PACKETS
@@ -190,16 +193,32 @@ def empty_flow_columns() -> FlowColumns:
     return _columns(e, 0)
 
 
-def _std(m2: np.ndarray, n: np.ndarray) -> np.ndarray:
-    out = np.zeros(m2.shape[0], np.float64)
+def _mean_std(
+    k: np.ndarray, s1: np.ndarray, s2: np.ndarray, n: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sample stddev (n-1; 0 below two values) of ``n`` values from shifted sums.
+
+    ``k`` is the shift (the first value), ``s1``/``s2`` the sums of (x - k) and (x - k)^2.
+    """
+    nf = np.maximum(n, 1).astype(np.float64)
+    f1 = s1.astype(np.float64)
+    mean = np.where(n > 0, k.astype(np.float64) + f1 / nf, 0.0)
+    m2 = s2.astype(np.float64) - f1 * f1 / nf
+    std = np.zeros(n.shape[0], np.float64)
     ok = n >= 2
-    out[ok] = np.sqrt(np.maximum(m2[ok], 0.0) / (n[ok] - 1))
-    return out
+    std[ok] = np.sqrt(np.maximum(m2[ok], 0.0) / (n[ok] - 1))
+    return mean, std
 
 
 def _columns(e: _Ended, k: int) -> FlowColumns:
-    """Turn the first ``k`` rows of the ended buffer into :data:`FlowColumns` (copies)."""
-    U, I, F = e.U[:k], e.I[:k], e.F[:k]
+    """Turn the first ``k`` rows of the ended buffer into :data:`FlowColumns` (copies).
+
+    The row-major buffers are transposed once (one pass over each), so every column below
+    is a contiguous row of a fresh array instead of a strided gather.
+    """
+    U = e.U[:k].T.copy().T
+    I = e.I[:k].T.copy().T
+    F = e.F[:k].T.copy().T
     u64 = np.uint64
     c: FlowColumns = {
         "flow_id": U[:, U_FID].copy(),
@@ -217,28 +236,30 @@ def _columns(e: _Ended, k: int) -> FlowColumns:
         "vlan_inner": I[:, I_VLAN2].astype(np.uint16),
         "tunnel": I[:, I_TUN].astype(np.uint8),
         "tunnel_id": I[:, I_TUNID].astype(np.uint32),
-        "orig_mac": U[:, U_OMAC].copy(),
-        "resp_mac": U[:, U_RMAC].copy(),
+        "orig_mac": I[:, I_OMAC].astype(u64),
+        "resp_mac": I[:, I_RMAC].astype(u64),
     }
     for name, col in (("pkts", I_PKTS), ("wire_bytes", I_WB), ("ip_bytes", I_IPB),
                       ("payload_bytes", I_PB)):
-        c[f"orig_{name}"] = I[:, col].astype(u64)
-        c[f"resp_{name}"] = I[:, col + 1].astype(u64)
+        c[f"orig_{name}"] = I[:, col].view(u64)  # non-negative counters
+        c[f"resp_{name}"] = I[:, col + 1].view(u64)
     for d, side in enumerate(("orig", "resp")):
         for j, f in enumerate(FLAG_NAMES):
             c[f"{side}_{f}_pkts"] = I[:, I_FLAGS + 8 * d + j].astype(np.uint32)
     npk = [I[:, I_PKTS], I[:, I_PKTS + 1], I[:, I_PKTS] + I[:, I_PKTS + 1]]
     for d, name in enumerate(("src2dst", "dst2src", "bidirectional")):
+        mean, std = _mean_std(I[:, I_PSK + d], I[:, I_PSS1 + d], I[:, I_PSS2 + d], npk[d])
         c[f"{name}_min_ps"] = I[:, I_MINPS + d].astype(np.uint32)
-        c[f"{name}_mean_ps"] = F[:, F_PSMEAN + d].copy()
-        c[f"{name}_stddev_ps"] = _std(F[:, F_PSM2 + d], npk[d])
+        c[f"{name}_mean_ps"] = mean
+        c[f"{name}_stddev_ps"] = std
         c[f"{name}_max_ps"] = I[:, I_MAXPS + d].astype(np.uint32)
     for d, name in enumerate(("src2dst", "dst2src", "bidirectional")):
         niat = np.maximum(npk[d] - 1, 0)
-        c[f"{name}_min_piat_ms"] = F[:, F_IATMIN + d].copy()
-        c[f"{name}_mean_piat_ms"] = F[:, F_IATMEAN + d].copy()
-        c[f"{name}_stddev_piat_ms"] = _std(F[:, F_IATM2 + d], niat)
-        c[f"{name}_max_piat_ms"] = F[:, F_IATMAX + d].copy()
+        mean, std = _mean_std(I[:, I_IATK + d], I[:, I_IATS1 + d], F[:, F_IATS2 + d], niat)
+        c[f"{name}_min_piat_ms"] = I[:, I_IATMIN + d] / 1e6
+        c[f"{name}_mean_piat_ms"] = mean / 1e6
+        c[f"{name}_stddev_piat_ms"] = std / 1e6
+        c[f"{name}_max_piat_ms"] = I[:, I_IATMAX + d] / 1e6
     c["icmp_type"] = I[:, I_ICMPT].astype(np.uint8)
     c["icmp_code"] = I[:, I_ICMPC].astype(np.uint8)
     c["conn_state"] = e.STATE[:k].copy()
@@ -293,6 +314,7 @@ class FlowTable:
         for h in (S_HEAD_IDLE, S_TAIL_IDLE, S_HEAD_LING, S_TAIL_LING, S_HEAD_AGE, S_TAIL_AGE):
             self._st[h] = -1
         self._st[S_NOW] = np.iinfo(np.int64).min
+        self._st[S_DEADLINE] = np.iinfo(np.int64).min
         self._st[S_NEXT_FID] = 1
         self._alloc(cap)
         self._ended = _Ended.alloc(ended_rows)
