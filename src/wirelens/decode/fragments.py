@@ -122,6 +122,7 @@ class FragmentReassembler:
         data = np.ascontiguousarray(raw.data, dtype=np.uint8).reshape(-1)
         ts = np.ascontiguousarray(raw.ts_ns, dtype=np.int64)
         final_now = int(ts.max()) if n else 0
+        _check_rows(pkts, rows, len(data))
         o_len = np.zeros(len(rows), dtype=np.int64)
         o_ts = np.zeros(len(rows), dtype=np.int64)
         st = self._st
@@ -200,3 +201,20 @@ class FragmentReassembler:
     def decoder_counters(self) -> dict[str, int]:
         """Counters of the decoder that decoded the reassembled datagrams."""
         return {} if self._decoder is None else self._decoder.counters
+
+
+def _check_rows(p: PacketBatch, rows: np.ndarray, size: int) -> None:
+    """The kernel trusts the FRAGMENT rows (no bounds checks): make sure they point inside
+    ``data`` the way the decoder writes them (raises ValueError otherwise)."""
+    if len(rows) == 0:
+        return
+    ver = p.ip_ver[rows]
+    l3 = p.l3_off[rows]
+    poff = p.payload_off[rows]
+    end = poff + p.payload_len[rows].astype(np.int64)
+    v4 = ver == 4
+    ok = (v4 | (ver == 6)) & (l3 >= 0) & (poff >= l3) & (end <= size)
+    ok &= np.where(v4, (poff - l3 >= 20) & (poff - l3 <= fk.HDR_BYTES), poff - l3 >= 40)
+    if not np.all(ok):
+        bad = int(rows[np.flatnonzero(~ok)[0]])
+        raise ValueError(f"FRAGMENT row {bad} does not describe an IP fragment inside the data")

@@ -348,3 +348,15 @@ def test_shared_capture_matches_reference(path: str, batch_bytes: int, tight: bo
             assert new.counters == old.counters
             assert new.drain_weirds() == old.drain_weirds()
             assert len(new) == len(old) and new.buffered_bytes == old.buffered_bytes
+
+
+def test_rows_pointing_outside_the_data_are_refused() -> None:
+    raw = batch([v4_frag(BODY[:64], 0, True)])
+    pk = copy_pkts(Decoder(4).decode(raw))
+    pk.payload_len[0] = 10_000  # past the end of raw.data
+    with pytest.raises(ValueError, match="FRAGMENT row 0"):
+        FragmentReassembler().add(raw, pk)
+    pk = copy_pkts(Decoder(4).decode(raw))
+    pk.l3_off[0] = -1
+    with pytest.raises(ValueError):
+        FragmentReassembler().add(raw, pk)
