@@ -41,6 +41,7 @@ class FlowDpi:
     server_name: str | None = None
     stopped: bool = False
     failed: bool = False
+    uid: str | None = None
     probe: dict[bool, bytes] = field(default_factory=dict)
 
 
@@ -135,13 +136,18 @@ class DpiStage:
         rtt = row.get("rtt_ns")
         if rtt is not None:
             row["rtt"] = rtt / 1e9
-        row["uid"] = uid_one(fid, self.salt)
+        row["uid"] = self._uid(st, fid)
         row["orig_h"], row["orig_p"], row["resp_h"], row["resp_p"] = st.orig
         row["_proto"] = st.proto
         self.events.setdefault(table, []).append(row)
 
+    def _uid(self, st: FlowDpi, fid: int) -> str:
+        if st.uid is None:
+            st.uid = uid_one(fid, self.salt)
+        return st.uid
+
     def _weird(self, st: FlowDpi, fid: int, ts: int, name: str, detail: str, source: str) -> None:
-        self.weirds.append({"ts": ts, "uid": uid_one(fid, self.salt), "orig_h": st.orig[0],
+        self.weirds.append({"ts": ts, "uid": self._uid(st, fid), "orig_h": st.orig[0],
                             "resp_h": st.orig[2], "name": name, "source": source, "count": 1,
                             "detail": detail})
 
