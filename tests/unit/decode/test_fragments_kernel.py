@@ -360,3 +360,26 @@ def test_rows_pointing_outside_the_data_are_refused() -> None:
     pk.l3_off[0] = -1
     with pytest.raises(ValueError):
         FragmentReassembler().add(raw, pk)
+
+
+BENCH = DATA.parent.parent / "benchdata" / "quarter.pcap"
+
+
+@pytest.mark.skipif(
+    not BENCH.is_file(), reason="benchmark capture ../benchdata/quarter.pcap is absent"
+)
+def test_benchmark_capture_matches_reference() -> None:
+    """The 1.24 M-packet benchmark (61 k fragments, a tiny-fragment flood among them)."""
+    new, old = FragmentReassembler(), NaiveFragmentReassembler()
+    dec = Decoder()
+    with open_capture(BENCH) as src:
+        for raw in src:
+            pk = dec.decode(raw)
+            if not np.any(pk.status == PacketStatus.FRAGMENT):
+                continue
+            pk = copy_pkts(pk)
+            assert_same(new.add(raw, pk), old.add(raw, pk))
+            assert new.counters == old.counters
+            assert new.drain_weirds() == old.drain_weirds()
+            assert len(new) == len(old) and new.buffered_bytes == old.buffered_bytes
+    assert new.counters["reassembled"] > 0 and new.counters["too_many_fragments"] > 0
