@@ -30,9 +30,19 @@ CAPTURES = [
 TABLES = ("conn", "dns", "http", "tls", "weird")
 
 
+def _norm(value):
+    """Floats to 10 significant digits: summation order may change the last bits."""
+    if isinstance(value, float):
+        return float(f"{value:.10g}")
+    if isinstance(value, list):
+        return [_norm(v) for v in value]
+    return value
+
+
 def _rows(result, table: str) -> list[str]:
     rows = result.table(table).to_pylist()
-    out = [json.dumps(r, default=str, sort_keys=True) for r in rows]
+    out = [json.dumps({k: _norm(v) for k, v in r.items()}, default=str, sort_keys=True)
+           for r in rows]
     return sorted(out)
 
 
