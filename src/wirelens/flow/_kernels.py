@@ -32,6 +32,12 @@ from wirelens.flow._layout import (
     CS_SF,
     CS_SH,
     CS_SHR,
+    E_IATMAX,
+    E_IATMEAN,
+    E_IATMIN,
+    E_IATSTD,
+    E_PSMEAN,
+    E_PSSTD,
     END_ACTIVE,
     END_EVICTED,
     END_FIN,
@@ -98,7 +104,8 @@ from wirelens.flow._layout import (
     I_WB,
     NF,
     NI,
-    NU,
+    OUT_I,
+    OUT_U,
     P_ACTIVE,
     P_DPI,
     P_IDLE,
@@ -303,16 +310,48 @@ def _conn_state(I, s, hbits):  # type: ignore[no-untyped-def]
 
 
 @_inl
+def _mean_std(k, s1, s2, n):  # type: ignore[no-untyped-def]
+    """Mean and sample stddev (n-1; 0 below two values) of ``n`` values from shifted sums.
+
+    ``k`` is the shift (the first value), ``s1``/``s2`` the sums of (x - k) and (x - k)^2.
+    """
+    if n <= 0:
+        return 0.0, 0.0
+    nf = np.float64(n)
+    f1 = np.float64(s1)
+    mean = np.float64(k) + f1 / nf
+    if n < 2:
+        return mean, 0.0
+    m2 = np.float64(s2) - f1 * f1 / nf
+    return mean, np.sqrt(max(m2, 0.0) / (nf - 1.0))
+
+
+@_inl
 def _end_flow(s, reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
               EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):  # type: ignore[no-untyped-def]
-    """Copy slot ``s`` to the ended buffer, unlink it everywhere and free the slot."""
+    """Copy slot ``s`` to the ended buffer, unlink it everywhere and free the slot.
+
+    ``EU``/``EI`` are column-major (column, row) so emission reads contiguous columns;
+    ``EF`` receives the final statistics (E_* rows), computed here from the shifted sums.
+    """
     e = st[S_NENDED]
-    for c in range(NU):
-        EU[e, c] = U[s, c]
-    for c in range(NI):
-        EI[e, c] = I[s, c]
-    for c in range(NF):
-        EF[e, c] = F[s, c]
+    for c in OUT_U:
+        EU[c, e] = U[s, c]
+    for c in OUT_I:
+        EI[c, e] = I[s, c]
+    n0 = I[s, I_PKTS]
+    n1 = I[s, I_PKTS + 1]
+    for c in range(3):
+        n = n0 if c == 0 else (n1 if c == 1 else n0 + n1)
+        mean, std = _mean_std(I[s, I_PSK + c], I[s, I_PSS1 + c], I[s, I_PSS2 + c], n)
+        EF[E_PSMEAN + c, e] = mean
+        EF[E_PSSTD + c, e] = std
+        k = max(n - 1, 0)
+        mean, std = _mean_std(I[s, I_IATK + c], I[s, I_IATS1 + c], F[s, F_IATS2 + c], k)
+        EF[E_IATMIN + c, e] = I[s, I_IATMIN + c] / 1e6
+        EF[E_IATMEAN + c, e] = mean / 1e6
+        EF[E_IATSTD + c, e] = std / 1e6
+        EF[E_IATMAX + c, e] = I[s, I_IATMAX + c] / 1e6
     for c in range(FIRST_N):
         EPS[e, c] = FPS[s, c]
         EDIR[e, c] = FDIR[s, c]
@@ -456,7 +495,7 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
              EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):  # type: ignore[no-untyped-def]
     """Run packets ``i0..n-1``; returns ``(next_i, rc)`` (see ``RC_*``)."""
     n = ts.shape[0]
-    ecap = EU.shape[0]
+    ecap = EREASON.shape[0]
     for i in range(i0, n):
         if st[S_NENDED] > ecap - 2:
             return i, RC_FULL
@@ -707,7 +746,7 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
 def _flush(U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st, reason,
            EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):  # type: ignore[no-untyped-def]
     """End open flows in creation order until the ended buffer is full; returns flows left."""
-    ecap = EU.shape[0]
+    ecap = EREASON.shape[0]
     while st[S_HEAD_AGE] >= 0 and st[S_NENDED] < ecap:
         _end_flow(st[S_HEAD_AGE], reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
                   EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE)

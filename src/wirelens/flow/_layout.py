@@ -73,6 +73,24 @@ NI = 81
 F_IATS2 = 0  # sum of (iat - shift)^2 in ns^2 (+dir, +2 bidirectional)
 NF = 3
 
+# --- ended buffer: the U and I columns copied when a flow ends (the others are not emitted)
+OUT_U: tuple[int, ...] = (U_FID, U_OHI, U_OLO, U_RHI, U_RLO)
+OUT_I: tuple[int, ...] = (
+    I_TS, I_LAST, I_OP, I_RP, I_PROTO, I_IPVER, I_VLAN, I_VLAN2, I_TUN, I_TUNID, I_OMAC,
+    I_RMAC, I_PKTS, I_PKTS + 1, I_WB, I_WB + 1, I_IPB, I_IPB + 1, I_PB, I_PB + 1,
+    I_MINPS, I_MINPS + 1, I_MINPS + 2, I_MAXPS, I_MAXPS + 1, I_MAXPS + 2, I_ICMPT, I_ICMPC,
+    I_FIRSTN, *range(I_FLAGS, I_FLAGS + 16),
+)
+
+# --- ended buffer: final statistics (float64 rows of the column-major EF, + series 0/1/2) --
+E_PSMEAN = 0
+E_PSSTD = 3
+E_IATMIN = 6  # ms
+E_IATMEAN = 9
+E_IATSTD = 12
+E_IATMAX = 15
+NE = 18
+
 # --- st: int64 table scalars -------------------------------------------------------------
 S_HEAD_IDLE = 0
 S_TAIL_IDLE = 1

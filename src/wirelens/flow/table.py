@@ -37,18 +37,19 @@ from wirelens.core import limits
 from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.flow import _kernels as K
 from wirelens.flow._layout import (
+    E_IATMAX,
+    E_IATMEAN,
+    E_IATMIN,
+    E_IATSTD,
+    E_PSMEAN,
+    E_PSSTD,
     END_EOF,
     END_REASONS,
-    F_IATS2,
     FIRST_N,
     FLAG_NAMES,
     HIST_LEN,
     I_FIRSTN,
     I_FLAGS,
-    I_IATK,
-    I_IATMAX,
-    I_IATMIN,
-    I_IATS1,
     I_ICMPC,
     I_ICMPT,
     I_IPB,
@@ -62,9 +63,6 @@ from wirelens.flow._layout import (
     I_PB,
     I_PKTS,
     I_PROTO,
-    I_PSK,
-    I_PSS1,
-    I_PSS2,
     I_RMAC,
     I_RP,
     I_TS,
@@ -73,6 +71,7 @@ from wirelens.flow._layout import (
     I_VLAN,
     I_VLAN2,
     I_WB,
+    NE,
     NF,
     NI,
     NP,
@@ -160,7 +159,7 @@ class FlowStep:
 
 @dataclass(slots=True)
 class _Ended:
-    """The ended-flow buffer the kernels copy rows into."""
+    """The ended-flow buffer the kernels copy rows into (reused; U, I, F column-major)."""
 
     U: np.ndarray
     I: np.ndarray
@@ -175,9 +174,13 @@ class _Ended:
 
     @classmethod
     def alloc(cls, n: int) -> _Ended:
+        # column-major rows padded by 8 so that consecutive columns of one flow do not map
+        # to the same L1 set (a power-of-two stride would; the kernel writes a flow across
+        # every column)
+        w = n + 8
         return cls(
-            np.zeros((n, NU), np.uint64), np.zeros((n, NI), np.int64),
-            np.zeros((n, NF), np.float64), np.zeros((n, FIRST_N), np.uint16),
+            np.zeros((NU, w), np.uint64)[:, :n], np.zeros((NI, w), np.int64)[:, :n],
+            np.zeros((NE, w), np.float64)[:, :n], np.zeros((n, FIRST_N), np.uint16),
             np.zeros((n, FIRST_N), np.uint8), np.zeros((n, FIRST_N), np.float32),
             np.zeros((n, HIST_LEN), np.uint8), np.zeros(n, np.uint8), np.zeros(n, np.uint8),
         )
@@ -193,78 +196,55 @@ def empty_flow_columns() -> FlowColumns:
     return _columns(e, 0)
 
 
-def _mean_std(
-    k: np.ndarray, s1: np.ndarray, s2: np.ndarray, n: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and sample stddev (n-1; 0 below two values) of ``n`` values from shifted sums.
-
-    ``k`` is the shift (the first value), ``s1``/``s2`` the sums of (x - k) and (x - k)^2.
-    """
-    nf = np.maximum(n, 1).astype(np.float64)
-    f1 = s1.astype(np.float64)
-    mean = np.where(n > 0, k.astype(np.float64) + f1 / nf, 0.0)
-    m2 = s2.astype(np.float64) - f1 * f1 / nf
-    std = np.zeros(n.shape[0], np.float64)
-    ok = n >= 2
-    std[ok] = np.sqrt(np.maximum(m2[ok], 0.0) / (n[ok] - 1))
-    return mean, std
-
-
 def _columns(e: _Ended, k: int) -> FlowColumns:
     """Turn the first ``k`` rows of the ended buffer into :data:`FlowColumns` (copies).
 
-    The row-major buffers are transposed once (one pass over each), so every column below
-    is a contiguous row of a fresh array instead of a strided gather.
+    The buffers are column-major, so every column is one contiguous copy or cast; the
+    statistics were computed by the kernel when the flow ended.
     """
-    U = e.U[:k].T.copy().T
-    I = e.I[:k].T.copy().T
-    F = e.F[:k].T.copy().T
+    U, I, F = e.U[:, :k], e.I[:, :k], e.F[:, :k]
     u64 = np.uint64
     c: FlowColumns = {
-        "flow_id": U[:, U_FID].copy(),
-        "ts_ns": I[:, I_TS].copy(),
-        "last_ts_ns": I[:, I_LAST].copy(),
-        "orig_hi": U[:, U_OHI].copy(),
-        "orig_lo": U[:, U_OLO].copy(),
-        "resp_hi": U[:, U_RHI].copy(),
-        "resp_lo": U[:, U_RLO].copy(),
-        "orig_p": I[:, I_OP].astype(np.uint16),
-        "resp_p": I[:, I_RP].astype(np.uint16),
-        "proto": I[:, I_PROTO].astype(np.uint8),
-        "ip_ver": I[:, I_IPVER].astype(np.uint8),
-        "vlan": I[:, I_VLAN].astype(np.uint16),
-        "vlan_inner": I[:, I_VLAN2].astype(np.uint16),
-        "tunnel": I[:, I_TUN].astype(np.uint8),
-        "tunnel_id": I[:, I_TUNID].astype(np.uint32),
-        "orig_mac": I[:, I_OMAC].astype(u64),
-        "resp_mac": I[:, I_RMAC].astype(u64),
+        "flow_id": U[U_FID].copy(),
+        "ts_ns": I[I_TS].copy(),
+        "last_ts_ns": I[I_LAST].copy(),
+        "orig_hi": U[U_OHI].copy(),
+        "orig_lo": U[U_OLO].copy(),
+        "resp_hi": U[U_RHI].copy(),
+        "resp_lo": U[U_RLO].copy(),
+        "orig_p": I[I_OP].astype(np.uint16),
+        "resp_p": I[I_RP].astype(np.uint16),
+        "proto": I[I_PROTO].astype(np.uint8),
+        "ip_ver": I[I_IPVER].astype(np.uint8),
+        "vlan": I[I_VLAN].astype(np.uint16),
+        "vlan_inner": I[I_VLAN2].astype(np.uint16),
+        "tunnel": I[I_TUN].astype(np.uint8),
+        "tunnel_id": I[I_TUNID].astype(np.uint32),
+        "orig_mac": I[I_OMAC].astype(u64),
+        "resp_mac": I[I_RMAC].astype(u64),
     }
     for name, col in (("pkts", I_PKTS), ("wire_bytes", I_WB), ("ip_bytes", I_IPB),
                       ("payload_bytes", I_PB)):
-        c[f"orig_{name}"] = I[:, col].view(u64)  # non-negative counters
-        c[f"resp_{name}"] = I[:, col + 1].view(u64)
+        c[f"orig_{name}"] = I[col].astype(u64)
+        c[f"resp_{name}"] = I[col + 1].astype(u64)
     for d, side in enumerate(("orig", "resp")):
         for j, f in enumerate(FLAG_NAMES):
-            c[f"{side}_{f}_pkts"] = I[:, I_FLAGS + 8 * d + j].astype(np.uint32)
-    npk = [I[:, I_PKTS], I[:, I_PKTS + 1], I[:, I_PKTS] + I[:, I_PKTS + 1]]
+            c[f"{side}_{f}_pkts"] = I[I_FLAGS + 8 * d + j].astype(np.uint32)
     for d, name in enumerate(("src2dst", "dst2src", "bidirectional")):
-        mean, std = _mean_std(I[:, I_PSK + d], I[:, I_PSS1 + d], I[:, I_PSS2 + d], npk[d])
-        c[f"{name}_min_ps"] = I[:, I_MINPS + d].astype(np.uint32)
-        c[f"{name}_mean_ps"] = mean
-        c[f"{name}_stddev_ps"] = std
-        c[f"{name}_max_ps"] = I[:, I_MAXPS + d].astype(np.uint32)
+        c[f"{name}_min_ps"] = I[I_MINPS + d].astype(np.uint32)
+        c[f"{name}_mean_ps"] = F[E_PSMEAN + d].copy()
+        c[f"{name}_stddev_ps"] = F[E_PSSTD + d].copy()
+        c[f"{name}_max_ps"] = I[I_MAXPS + d].astype(np.uint32)
     for d, name in enumerate(("src2dst", "dst2src", "bidirectional")):
-        niat = np.maximum(npk[d] - 1, 0)
-        mean, std = _mean_std(I[:, I_IATK + d], I[:, I_IATS1 + d], F[:, F_IATS2 + d], niat)
-        c[f"{name}_min_piat_ms"] = I[:, I_IATMIN + d] / 1e6
-        c[f"{name}_mean_piat_ms"] = mean / 1e6
-        c[f"{name}_stddev_piat_ms"] = std / 1e6
-        c[f"{name}_max_piat_ms"] = I[:, I_IATMAX + d] / 1e6
-    c["icmp_type"] = I[:, I_ICMPT].astype(np.uint8)
-    c["icmp_code"] = I[:, I_ICMPC].astype(np.uint8)
+        c[f"{name}_min_piat_ms"] = F[E_IATMIN + d].copy()
+        c[f"{name}_mean_piat_ms"] = F[E_IATMEAN + d].copy()
+        c[f"{name}_stddev_piat_ms"] = F[E_IATSTD + d].copy()
+        c[f"{name}_max_piat_ms"] = F[E_IATMAX + d].copy()
+    c["icmp_type"] = I[I_ICMPT].astype(np.uint8)
+    c["icmp_code"] = I[I_ICMPC].astype(np.uint8)
     c["conn_state"] = e.STATE[:k].copy()
     c["history"] = e.HIST[:k].copy()
-    c["first_n"] = I[:, I_FIRSTN].astype(np.uint8)
+    c["first_n"] = I[I_FIRSTN].astype(np.uint8)
     c["first_ps"] = e.PS[:k].copy()
     c["first_dir"] = e.DIR[:k].copy()
     c["first_piat_ms"] = e.IAT[:k].copy()
@@ -376,10 +356,11 @@ class FlowTable:
         n = len(raw)
         if len(pkts) != n:
             raise ValueError(f"RawBatch has {n} rows but PacketBatch has {len(pkts)}")
-        out_fid = np.zeros(n, np.uint64)
-        out_slot = np.full(n, -1, np.int32)
-        out_dir = np.zeros(n, np.uint8)
-        out_dpi = np.zeros(n, np.uint8)
+        # the kernel writes every row (flow packet or not): no need to clear
+        out_fid = np.empty(n, np.uint64)
+        out_slot = np.empty(n, np.int32)
+        out_dir = np.empty(n, np.uint8)
+        out_dpi = np.empty(n, np.uint8)
         p = pkts
         i = 0
         while True:
