@@ -375,7 +375,8 @@ def _add_rows(  # type: ignore[no-untyped-def]
                 o = np.int64(pc[slot, j, P_OFF])
                 if o >= end:
                     break
-                if o + np.int64(pc[slot, j, P_LEN]) > off:
+                ln = np.int64(pc[slot, j, P_LEN])
+                if ln > 0 and o + ln > off:  # an empty piece overlaps nothing
                     cand[ncand] = j
                     ncand += 1
                 r += 1

@@ -159,6 +159,13 @@ def test_overlaps_checked_in_arrival_order() -> None:
     assert fr.counters["overlaps"] == 0 and fr.counters["inconsistent_overlaps"] == 1
 
 
+def test_empty_piece_overlaps_nothing() -> None:
+    """A captured-empty fragment inside a later one is not an overlap (found by hypothesis)."""
+    seq = [(16, b"", False), (8, BODY[8:24], False)]
+    fr, _ = run_both([batch([v4_frag(d, o, m) for o, d, m in seq])])
+    assert fr.counters["overlaps"] == 0 and fr.counters["inconsistent_overlaps"] == 1
+
+
 def test_one_byte_gap_never_completes() -> None:
     seq = [(0, BODY[:255], True), (256, BODY[256:], False)]
     fr, n = run_both([batch([v4_frag(d, o, m) for o, d, m in seq])])
