@@ -54,9 +54,9 @@ class FragmentReassembler:
     ``timeout_s`` after its first fragment is dropped (weird ``fragment_timeout``, checked
     against the newest timestamp seen).
 
-    Memory: the table arrays are sized by ``max_datagrams x max_fragments`` once (zeroed pages
-    are only touched when used); the byte arena grows by doubling up to about twice
-    ``max_bytes`` plus one batch of fragment bytes.
+    Memory: the table arrays are sized by ``max_datagrams x max_fragments`` once (about 20 MiB
+    of zeroed pages with the defaults, touched only as slots are used); the byte arena starts
+    at 1 MiB and doubles as needed, to at most about 8/3 of ``max_bytes`` plus one fragment.
     """
 
     def __init__(
@@ -157,11 +157,12 @@ class FragmentReassembler:
 
     # ---- internals ---------------------------------------------------------------------
     def _make_room(self, need: int) -> None:
-        """Compact the arena (dropped datagrams leave garbage) and grow it when the live bytes
-        plus ``need`` would fill more than half of it."""
+        """Compact the arena (dropped datagrams leave garbage) and double it while the live
+        bytes plus ``need`` would fill more than three quarters of it (so a compaction always
+        frees at least a quarter: amortised copying stays linear)."""
         live = int(self._st[fk.ST_LIVE])
         size = len(self._arena)
-        while 2 * (live + need) > size:
+        while 4 * (live + need) > 3 * size:
             size *= 2
         new = np.empty(size, dtype=np.uint8)
         fk._compact(self._st, self._dg, self._pc, self._ppos, self._arena, new)

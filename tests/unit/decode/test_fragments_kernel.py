@@ -390,3 +390,18 @@ def test_benchmark_capture_matches_reference() -> None:
             assert new.drain_weirds() == old.drain_weirds()
             assert len(new) == len(old) and new.buffered_bytes == old.buffered_bytes
     assert new.counters["reassembled"] > 0 and new.counters["too_many_fragments"] > 0
+
+
+def test_arena_stays_bounded_under_memory_pressure() -> None:
+    """Incomplete datagrams far beyond ``max_bytes``: evicted, and the arena stays within
+    8/3 of the bound (plus one fragment) however many batches come."""
+    max_bytes = 1 << 20
+    fr, dec = FragmentReassembler(max_bytes=max_bytes), Decoder(1024)
+    chunk = bytes(range(256)) * 5 + bytes(120)  # 1400 bytes
+    for b in range(6):
+        frames = [v4_frag(chunk, 0, True, ident=b * 1000 + k) for k in range(1000)]
+        raw = batch(frames)
+        assert fr.add(raw, dec.decode(raw)) is None
+        assert fr.buffered_bytes <= max_bytes
+        assert len(fr._arena) <= 8 / 3 * (max_bytes + 65_535)
+    assert fr.counters["evicted"] == 6000 - len(fr) and len(fr) == max_bytes // 1400
