@@ -1,0 +1,189 @@
+"""Hand-built messages, every truncation, and random payloads: the fast path agrees with the
+Python registry and dissectors (``tests.naive.identify.reference``) and never misbehaves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.naive.identify import reference
+from wl_identify_msgs import (
+    HTTP_REQUEST,
+    HTTP_RESPONSE,
+    client_hello,
+    dns_query,
+    dns_response,
+    ext,
+    record,
+    server_hello,
+    vec,
+)
+
+from wirelens.identify import Classified, Service, classify, service_name
+
+TCP, UDP = 6, 17
+
+
+def one(payload: bytes, proto: int, sport: int = 40000, dport: int = 40001) -> Classified:
+    """Classify a single payload placed in the middle of a larger buffer."""
+    data = np.frombuffer(b"\xaa" * 7 + payload + b"\xbb" * 9, np.uint8)
+    return classify(data, np.array([7]), np.array([len(payload)]), np.array([proto]),
+                    np.array([0]), np.array([sport]), np.array([dport]))
+
+
+def check_agrees(payload: bytes, proto: int, sport: int = 40000, dport: int = 40001) -> None:
+    """Service as registry.identify; name as the dissector reports it when it reports one."""
+    got = one(payload, proto, sport, dport)
+    svc, name, _ = reference(payload, proto, True, sport, dport)
+    assert service_name(int(got.service[0])) == svc, payload
+    if name is not None:
+        assert got.name(0) == name, payload
+
+
+def test_tls_client_hello_sni() -> None:
+    got = one(record(22, client_hello(b"Example.COM")), TCP)
+    assert got.service_of(0) is Service.TLS and got.name(0) == "Example.COM"
+
+
+def test_tls_server_hello_and_no_sni() -> None:
+    assert one(record(22, server_hello()), TCP).service_of(0) is Service.TLS
+    got = one(record(22, client_hello(None)), TCP)
+    assert got.service_of(0) is Service.TLS and got.name(0) is None
+
+
+def test_tls_hello_across_records() -> None:
+    hello = client_hello(b"split.example")
+    payload = record(22, hello[:50]) + record(22, hello[50:])
+    got = one(payload, TCP)
+    assert got.name(0) == "split.example"
+    check_agrees(payload, TCP)
+
+
+def test_tls_non_ascii_sni_escaped() -> None:
+    payload = record(22, client_hello(b"caf\xe9.example"))
+    assert one(payload, TCP).name(0) == "caf\\xe9.example"
+    check_agrees(payload, TCP)
+
+
+def test_tls_rejected_hello_gives_no_name() -> None:
+    bad_versions = ext(43, vec(b"\x03\x04\x03", 1))  # odd u16 list (but first 43 wins)
+    payload = record(22, client_hello(b"a.example", extra=ext(0xFF01, b"\x00")))
+    assert one(payload, TCP).name(0) == "a.example"
+    hello = client_hello(b"a.example")
+    broken = hello[:-1] + b"\x00\x00"  # bytes after the extensions
+    broken = broken[:1] + (len(broken) - 4).to_bytes(3, "big") + broken[4:]
+    got = one(record(22, broken), TCP)
+    assert got.service_of(0) is Service.TLS and got.name(0) is None
+    check_agrees(record(22, broken), TCP)
+    assert bad_versions  # built for the truncation corpus below
+
+
+def test_http_host() -> None:
+    got = one(HTTP_REQUEST, TCP)
+    assert got.service_of(0) is Service.HTTP and got.name(0) == "WWW.Example.com"
+    assert one(HTTP_RESPONSE, TCP).service_of(0) is Service.HTTP
+    assert one(HTTP_RESPONSE, TCP).name(0) is None
+    assert one(HTTP_REQUEST, UDP).service_of(0) is Service.UNKNOWN
+
+
+@pytest.mark.parametrize("host,want", [
+    (b"[2001:db8::1]:443", "2001:db8::1"),
+    (b"h.example:", "h.example:"),
+    (b"h.example:8x", "h.example:8x"),
+    (b":80", ":80"),
+    (b"[]:80", None),
+    (b"", None),
+])  # fmt: skip
+def test_http_host_port_forms(host: bytes, want: str | None) -> None:
+    payload = b"GET / HTTP/1.0\r\nHost: " + host + b"\r\n\r\n"
+    assert one(payload, TCP).name(0) == want
+    check_agrees(payload, TCP)
+
+
+@pytest.mark.parametrize("extra", [
+    b"Content-Length: 5,5\r\n", b"Content-Length: x\r\n", b"Content-Length: 1\r\nContent-Length: 2\r\n",
+    b"Host: second.example\r\n", b"X-Folded: a\r\n b\r\n", b"Bad Name: v\r\n",
+])  # fmt: skip
+def test_http_header_rules(extra: bytes) -> None:
+    payload = b"POST /x HTTP/1.1\r\nHost: first.example\r\n" + extra + b"\r\n"
+    check_agrees(payload, TCP)
+
+
+def test_http_folded_host() -> None:
+    payload = b"GET / HTTP/1.1\r\nHost: a.example\r\n  more\r\n\r\n"
+    assert one(payload, TCP).name(0) == "a.example more"
+    check_agrees(payload, TCP)
+
+
+def test_dns_udp_and_tcp() -> None:
+    q = dns_query("www.Example.com")
+    got = one(q, UDP)
+    assert got.service_of(0) is Service.DNS and got.name(0) == "www.Example.com"
+    assert one(dns_response(), UDP).name(0) == "www.example.com"
+    tcp = len(q).to_bytes(2, "big") + q
+    assert one(tcp, TCP, 5000, 53).name(0) == "www.Example.com"
+    check_agrees(dns_response(), UDP)
+    check_agrees(tcp, TCP, 5000, 53)
+
+
+def test_dns_escapes_and_root() -> None:
+    q = dns_query("a\\b.x y.\x01z")
+    q = q.replace(b"\x03a\\b", b"\x04a.\\b")
+    check_agrees(q, UDP)
+    root = dns_query("")
+    assert one(root, UDP).name(0) == "."
+
+
+def test_bad_rows_are_unknown() -> None:
+    data = np.frombuffer(HTTP_REQUEST, np.uint8)
+    off = np.array([0, -5, 10, 0])
+    ln = np.array([len(HTTP_REQUEST), 10, len(HTTP_REQUEST), 0])
+    got = classify(data, off, ln, np.array([TCP] * 4), np.array([0, 1, 2, 3, 4, -1]))
+    assert got.service.tolist() == [Service.HTTP, 0, 0, 0, 0, 0]
+    with pytest.raises(ValueError):
+        classify(data, off, ln[:2], np.array([TCP] * 4), np.array([0]))
+
+
+def test_name_buffer_grows() -> None:
+    """Many long names force the name buffer to grow and the kernel to resume."""
+    long = b"x" * 200 + b".example"
+    payload = record(22, client_hello(long))
+    k = 300
+    data = np.frombuffer(payload * k, np.uint8)
+    got = classify(data, np.arange(k) * len(payload), np.full(k, len(payload)),
+                   np.full(k, TCP), np.arange(k))
+    assert all(got.name(j) == long.decode() for j in range(k))
+
+
+CORPUS = [
+    (record(22, client_hello(b"trunc.example")), TCP, 443),
+    (record(22, server_hello()), TCP, 443),
+    (HTTP_REQUEST, TCP, 80),
+    (HTTP_RESPONSE, TCP, 80),
+    (dns_query(), UDP, 53),
+    (dns_response(), UDP, 53),
+    (len(dns_response()).to_bytes(2, "big") + dns_response(), TCP, 53),
+]
+
+
+@pytest.mark.parametrize("payload,proto,port", CORPUS)
+def test_every_truncation_agrees(payload: bytes, proto: int, port: int) -> None:
+    for cut in range(len(payload) + 1):
+        check_agrees(payload[:cut], proto, 40000, port)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300), st.sampled_from([TCP, UDP]), st.sampled_from([53, 80, 443, 9]))
+def test_random_payloads_agree(payload: bytes, proto: int, port: int) -> None:
+    check_agrees(payload, proto, 40000, port)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(CORPUS), st.data())
+def test_mutated_messages_agree(item: tuple[bytes, int, int], data: st.DataObject) -> None:
+    payload, proto, port = item
+    pos = data.draw(st.integers(0, len(payload) - 1))
+    value = data.draw(st.integers(0, 255))
+    mutated = payload[:pos] + bytes([value]) + payload[pos + 1 :]
+    check_agrees(mutated, proto, 40000, port)
