@@ -308,11 +308,12 @@ def _ip(pk: _Packet, pos: int) -> None:
         row.update(ip_ver=4, ip_len=total, ttl=ttl, src_hi=0, dst_hi=0, l3_off=pk.base + pos)
         row["src_lo"] = V4MAP | pk.u32(pos + 12)
         row["dst_lo"] = V4MAP | pk.u32(pos + 16)
+        cut = pos + total > pk.end
         _clip(pk, pos + total)
         l3 = pos
         pos += ihl
         more, offset = bool(frag & 0x2000), (frag & 0x1FFF) * 8
-        if more or offset:
+        if (more or offset) and not (cut and offset == 0):  # a cut first fragment: a packet
             row.update(frag_id=ident, frag_off=offset, frag_more=int(more), proto=proto)
             _fragment(pk, pos)
         _transport(pk, proto, pos, l3 + total)
@@ -324,6 +325,7 @@ def _ip(pk: _Packet, pos: int) -> None:
         row.update(ip_ver=6, ip_len=40 + plen, ttl=hops, l3_off=pk.base + pos)
         row["src_hi"], row["src_lo"] = struct.unpack("!QQ", src)
         row["dst_hi"], row["dst_lo"] = struct.unpack("!QQ", dst)
+        cut = pos + 40 + plen > pk.end
         _clip(pk, pos + 40 + plen)
         l3 = pos
         pos += 40
@@ -338,7 +340,7 @@ def _ip(pk: _Packet, pos: int) -> None:
                 pk.need(pos, 8, 14)
                 inner, _res, fo, ident = struct.unpack_from("!BBHI", pk.buf, pos)
                 pos += 8
-                if fo & 0xFFF8 or fo & 1:
+                if (fo & 0xFFF8 or fo & 1) and not (cut and not fo & 0xFFF8):
                     row.update(frag_id=ident, frag_off=fo & 0xFFF8, frag_more=fo & 1, proto=inner)
                     _fragment(pk, pos)
                 nxt = inner

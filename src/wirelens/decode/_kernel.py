@@ -505,13 +505,16 @@ def _decode_rows(  # type: ignore[no-untyped-def]
                     v_slo = _V4_MAPPED | _u64(data, pos + 12, 4)
                     v_dlo = _V4_MAPPED | _u64(data, pos + 16, 4)
                     v_l3 = l3
+                    cut = l3 + tot > end
                     if l3 + tot < end:
                         end = l3 + tot
-                    elif l3 + tot > end and wd == 0:
+                    elif cut and wd == 0:
                         wd = _W_IP_LEN_EXCEEDS
                     fo = _u16(data, pos + 6)
                     pos += ihl
-                    if (fo & 0x2000) or (fo & 0x1FFF):
+                    # A first fragment cut short by the snap length can never be
+                    # reassembled: it is decoded (and counted) as a packet of its flow.
+                    if ((fo & 0x2000) or (fo & 0x1FFF)) and not (cut and (fo & 0x1FFF) == 0):
                         st = _FRAGMENT
                         v_fid = _u16(data, l3 + 4)
                         v_foff = (fo & 0x1FFF) * 8
@@ -533,9 +536,10 @@ def _decode_rows(  # type: ignore[no-untyped-def]
                     v_dhi = _u64(data, pos + 24, 8)
                     v_dlo = _u64(data, pos + 32, 8)
                     v_l3 = l3
+                    cut = l3 + 40 + plen6 > end
                     if l3 + 40 + plen6 < end:
                         end = l3 + 40 + plen6
-                    elif l3 + 40 + plen6 > end and wd == 0:
+                    elif cut and wd == 0:
                         wd = _W_IP_LEN_EXCEEDS
                     pos += 40
                     # extension headers, RFC 8200 section 4
@@ -563,7 +567,7 @@ def _decode_rows(  # type: ignore[no-untyped-def]
                             nxt = np.int64(_u8(data, pos))
                             fid6 = _u32(data, pos + 4)
                             pos += 8
-                            if (fo & 0xFFF8) or (fo & 1):
+                            if ((fo & 0xFFF8) or (fo & 1)) and not (cut and (fo & 0xFFF8) == 0):
                                 frag = True
                                 v_fid = fid6
                                 v_foff = fo & 0xFFF8

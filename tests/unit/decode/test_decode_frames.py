@@ -505,3 +505,18 @@ def test_records_claiming_bytes_beyond_the_buffer_are_clamped() -> None:
     pk = Decoder(2).decode(raw)
     assert pk.status[0] == S.NOT_IP  # 17 bytes left: an Ethernet header with ethertype 0xeeee
     assert pk.payload_off[0] + pk.payload_len[0] <= len(raw.data)
+
+
+def test_first_fragment_cut_by_snaplen_is_a_packet(decoder: Decoder) -> None:
+    """Its missing bytes were never captured, so it can never be reassembled: decoded (ports
+    and all) and counted in its flow, with the capture-length weird; later fragments wait."""
+    whole = eth(ipv4(udp(1, 2, b"x" * 600), proto=17, frag=0x2000, ident=78))
+    row = one(decoder, whole[:14 + 20 + 8 + 100], 1)
+    assert row["status"] == S.OK and (row["sport"], row["dport"]) == (1, 2)
+    assert row["weird"] == Weird.ip_total_length_exceeds_capture
+    assert row["payload_len"] == 100
+    later = one(decoder, eth(ipv4(b"y" * 16, proto=17, frag=3, ident=78))[:40], 1)
+    assert later["status"] == S.FRAGMENT
+    frag6 = struct.pack("!BBHI", 17, 0, 1, 9)  # offset 0, more fragments
+    row6 = one(decoder, ipv6(frag6 + udp(5, 6, b"z" * 300), nh=44)[:40 + 8 + 8 + 10], LinkType.RAW)
+    assert row6["status"] == S.OK and (row6["sport"], row6["dport"]) == (5, 6)
