@@ -69,7 +69,8 @@ SCRIPT = textwrap.dedent(
 def test_no_read_outside_the_payload_in_pure_python() -> None:
     env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONPATH=str(REPO / "src"))
     here = str(Path(__file__).resolve().parent)
-    proc = subprocess.run([sys.executable, "-c", SCRIPT.format(here=here)], env=env,
+    proc = subprocess.run([sys.executable, "-c", SCRIPT.format(here=here)], check=False,
+                          env=env,
                           capture_output=True, text=True, timeout=300, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
     cases, identified = (int(x) for x in proc.stdout.split()[1::2])
