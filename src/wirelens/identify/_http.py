@@ -6,6 +6,11 @@ as the dissector reports it (``_parse_head`` + ``_host_name``): header names are
 matched case-insensitively, the first Host wins, obs-fold lines continue it (RFC 9112 §5.2),
 the value is stripped and its port removed, and a request whose Content-Length is invalid
 gives no name (the dissector raises before it records the host).
+
+Known approximation: an obs-fold continuation of Content-Length with any text is taken as an
+invalid length (the dissector joins it with a space first, so ``"5" + " ,5"`` would pass
+there). Unlike the dissector, which waits for the whole header block, the Host of a request
+whose block continues in a later segment is given from the complete lines already present.
 """
 
 from __future__ import annotations
@@ -260,7 +265,7 @@ def _http_host(d, s, n, out, o, ref):  # type: ignore[no-untyped-def]
                 while x < b and _ws(d[x]):
                     x += 1
                 if x < b:
-                    return -1, 0, o0  # "n m": not a number (approximation, see README)
+                    return -1, 0, o0  # "n m": not a number (approximation, module doc)
         else:
             c = a
             while c < b and d[c] != 58:
