@@ -19,6 +19,7 @@ other bounds.
 from __future__ import annotations
 
 import ipaddress
+import struct
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
@@ -108,28 +109,27 @@ class Rcode(IntEnum):
     NOTZONE = 10
 
 
+_QTYPE_NAMES = {m.value: m.name for m in QType}
+_QCLASS_NAMES = {m.value: m.name for m in QClass}
+_RCODE_NAMES = {m.value: m.name for m in Rcode}
+
+
 def qtype_name(code: int) -> str:
     """Readable twin of a type code (``TYPE<n>`` for unknown ones, RFC 3597 §5)."""
-    try:
-        return QType(code).name
-    except ValueError:
-        return f"TYPE{code}"
+    name = _QTYPE_NAMES.get(code)
+    return name if name is not None else f"TYPE{code}"
 
 
 def qclass_name(code: int) -> str:
     """Readable twin of a class code; mDNS sets the top bit (RFC 6762 §5.4), which is kept."""
-    try:
-        return QClass(code).name
-    except ValueError:
-        return f"CLASS{code}"
+    name = _QCLASS_NAMES.get(code)
+    return name if name is not None else f"CLASS{code}"
 
 
 def rcode_name(code: int) -> str:
     """Readable twin of a response code."""
-    try:
-        return Rcode(code).name
-    except ValueError:
-        return f"RCODE{code}"
+    name = _RCODE_NAMES.get(code)
+    return name if name is not None else f"RCODE{code}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,9 +255,15 @@ def read_name(buf: Buffer) -> str:
     strictly backwards and loops are impossible); the cursor ends after the first pointer,
     or after the terminating zero label.
     """
-    data = buf.data
-    limit = buf.end
-    pos = run_start = buf.tell()
+    name, pos = _name_at(buf.data, buf.tell(), buf.end)
+    buf.seek(pos)
+    return name
+
+
+def _name_at(data: bytes | memoryview, pos: int, limit: int) -> tuple[str, int]:
+    """The name starting at ``pos`` (reads stop at ``limit``) and the offset after it: after
+    the first pointer, or after the terminating zero label. See :func:`read_name`."""
+    run_start = pos
     labels: list[str] = []
     wire_len = 1
     hops = 0
@@ -294,8 +300,7 @@ def read_name(buf: Buffer) -> str:
         if len(labels) > limits.DNS_MAX_LABELS:
             raise LimitExceeded("too many labels", pos)
         pos += 1 + n
-    buf.seek(resume if resume >= 0 else pos)
-    return ".".join(labels) if labels else "."
+    return (".".join(labels) if labels else "."), (resume if resume >= 0 else pos)
 
 
 # -- rdata ------------------------------------------------------------------------------------
@@ -352,7 +357,117 @@ def _read_record(buf: Buffer) -> ResourceRecord:
 
 def parse_message(data: bytes | bytearray | memoryview) -> DnsMessage:
     """Parse one whole DNS message (RFC 1035 §4.1). Bytes after the last record are ignored
-    (their start is :attr:`DnsMessage.end`)."""
+    (their start is :attr:`DnsMessage.end`).
+
+    The work is done by a fast reader over the bytes; whenever it finds anything wrong, the
+    message is parsed again by the cursor-based reader, whose :class:`ParseError` (type,
+    message, offset) is the one raised. Both give the same message (differential tests).
+    """
+    try:
+        return _parse_fast(data if type(data) is bytes else bytes(data))
+    except (ParseError, _Slow, struct.error, IndexError):
+        pass
+    return _parse_checked(data)
+
+
+class _Slow(Exception):
+    """Internal: the fast reader hands over to the cursor-based one (for its exact error)."""
+
+
+_HEADER = struct.Struct(">HHHHHH")
+_QUESTION_TAIL = struct.Struct(">HH")
+_RR_FIXED = struct.Struct(">HHIH")  # TYPE CLASS TTL RDLENGTH (RFC 1035 §4.1.3)
+_A, _AAAA, _MX, _SOA, _SRV = QType.A, QType.AAAA, QType.MX, QType.SOA, QType.SRV
+_TXT_TYPES = frozenset((QType.TXT, QType.SPF))
+
+
+def _rdata_fast(data: bytes, rtype: int, pos: int, end: int) -> str:
+    """What :func:`_rdata_text` returns for the rdata ``data[pos:end]``; raises (to hand
+    over to the checked reader) unless the rdata is used up exactly."""
+    if rtype == _A:
+        if end - pos != 4:
+            raise _Slow
+        return f"{data[pos]}.{data[pos + 1]}.{data[pos + 2]}.{data[pos + 3]}"
+    if rtype == _AAAA:
+        if end - pos != 16:
+            raise _Slow
+        return str(ipaddress.IPv6Address(data[pos:end]))
+    if rtype in _NAME_TYPES:
+        text, pos = _name_at(data, pos, end)
+    elif rtype == _MX:  # RFC 1035 §3.3.9: PREFERENCE, EXCHANGE
+        if pos + 2 > end:
+            raise _Slow
+        text, pos = _name_at(data, pos + 2, end)
+    elif rtype == _SOA:  # RFC 1035 §3.3.13: MNAME RNAME and five 32-bit numbers
+        text, pos = _name_at(data, pos, end)
+        pos = _name_at(data, pos, end)[1] + 20
+    elif rtype == _SRV:  # RFC 2782: PRIORITY WEIGHT PORT TARGET
+        if pos + 6 > end:
+            raise _Slow
+        text, pos = _name_at(data, pos + 6, end)
+    elif rtype in _TXT_TYPES:  # RFC 1035 §3.3.14
+        parts = []
+        while pos < end:
+            n = data[pos]
+            pos += 1 + n
+            if pos > end:
+                raise _Slow
+            raw = data[pos - n : pos]
+            parts.append(f"TXT {n} {raw.decode('utf-8', 'backslashreplace')}")
+        text = " ".join(parts)
+    else:
+        return data[pos:end].hex()
+    if pos != end:
+        raise _Slow
+    return text
+
+
+def _parse_fast(data: bytes) -> DnsMessage:
+    """:func:`parse_message` over bytes with plain indexing; raises on anything wrong."""
+    size = len(data)
+    trans_id, flags, qd, an, ns, ar = _HEADER.unpack_from(data, 0)
+    if qd + an + ns + ar > limits.DNS_MAX_RECORDS:
+        raise _Slow
+    pos = 12
+    questions = []
+    for _ in range(qd):
+        qname, pos = _name_at(data, pos, size)
+        qtype, qclass = _QUESTION_TAIL.unpack_from(data, pos)
+        pos += 4
+        questions.append(Question(qname, qtype, qclass))
+    answers = []
+    kept = limits.DNS_MAX_ANSWERS_KEPT
+    for i in range(an + ns + ar):
+        name, pos = _name_at(data, pos, size)
+        rtype, rclass, ttl, length = _RR_FIXED.unpack_from(data, pos)
+        pos += 10
+        end = pos + length
+        if end > size:
+            raise _Slow
+        text = _rdata_fast(data, rtype, pos, end)
+        pos = end
+        if i < an and i < kept:
+            answers.append(ResourceRecord(name, rtype, rclass, ttl, text))
+    return DnsMessage(
+        trans_id=trans_id,
+        is_response=bool(flags & 0x8000),
+        opcode=(flags >> 11) & 0xF,
+        aa=bool(flags & 0x0400),
+        tc=bool(flags & 0x0200),
+        rd=bool(flags & 0x0100),
+        ra=bool(flags & 0x0080),
+        rcode=flags & 0xF,
+        questions=tuple(questions),
+        answers=tuple(answers),
+        n_authority=ns,
+        n_additional=ar,
+        end=pos,
+    )
+
+
+def _parse_checked(data: bytes | bytearray | memoryview) -> DnsMessage:
+    """The cursor-based reader: every read bounds-checked, every RDATA in its own block.
+    Slower; it is the reference of :func:`_parse_fast` and gives the exact error."""
     buf = Buffer(data)
     trans_id = buf.pull_u16()
     flags = buf.pull_u16()
@@ -408,6 +523,12 @@ def _plausible_header(msg: bytes | memoryview, size: int) -> bool:
     return qd == 1 or an > 0
 
 
+_last_match: tuple[object, DnsMessage | None] = (None, None)
+"""The last UDP datagram :meth:`DnsDissector.matches` accepted (a ``bytes`` object, kept
+alive here so its identity cannot be reused) and its parse: the flow layer usually feeds
+that very object next, and a datagram is then parsed once, not twice."""
+
+
 class DnsDissector(Dissector):
     """DNS over UDP or TCP, pairing queries and responses by transaction id."""
 
@@ -431,15 +552,21 @@ class DnsDissector(Dissector):
         if not _plausible_header(payload, len(payload)):
             return False
         try:
-            parse_message(payload)
+            msg = parse_message(payload)
         except ParseError:
             return False
+        if type(payload) is bytes:  # immutable: feed() may reuse this parse (same object)
+            global _last_match
+            _last_match = (payload, msg)
         return True
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """A datagram (UDP) or the next stream bytes of one direction (TCP)."""
         if self.proto != IPPROTO_TCP:
-            return self._on_message(parse_message(data), ts_ns)
+            seen, msg = _last_match
+            if seen is not data:  # not the datagram matches() just parsed
+                msg = parse_message(data)
+            return self._on_message(msg, ts_ns)
         buf = self._bufs[from_orig]
         buf += data
         events: list[Event] = []

@@ -30,6 +30,24 @@ def by_name(name: str) -> type[Dissector] | None:
     return _BY_NAME.get(name)
 
 
+_per_proto: tuple[tuple[type[Dissector], ...], dict[int, tuple[type[Dissector], ...]]] = ((), {})
+"""(the DISSECTORS tuple it was built from, {proto: its dissectors in priority order})."""
+
+
+def _running_on(proto: int) -> tuple[type[Dissector], ...]:
+    """The dissectors running on ``proto``, in priority order (rebuilt if DISSECTORS is
+    replaced, as tests do)."""
+    global _per_proto
+    source, table = _per_proto
+    if source is not DISSECTORS:
+        source, table = DISSECTORS, {}
+        _per_proto = (source, table)
+    found = table.get(proto)
+    if found is None:
+        found = table[proto] = tuple(cls for cls in source if proto in cls.transports)
+    return found
+
+
 def identify(
     payload: bytes, proto: int, from_orig: bool, sport: int, dport: int
 ) -> type[Dissector] | None:
@@ -42,14 +60,19 @@ def identify(
     """
     if not payload:
         return None
-    candidates = [
-        cls
-        for cls in DISSECTORS
-        if proto in cls.transports and cls.matches(payload, proto, from_orig)
-    ]
-    if len(candidates) <= 1:
-        return candidates[0] if candidates else None
+    first: type[Dissector] | None = None
+    candidates: list[type[Dissector]] | None = None
+    for cls in _running_on(proto):
+        if cls.matches(payload, proto, from_orig):
+            if first is None:
+                first = cls
+            elif candidates is None:
+                candidates = [first, cls]
+            else:
+                candidates.append(cls)
+    if candidates is None:
+        return first
     for cls in candidates:
         if sport in cls.ports or dport in cls.ports:
             return cls
-    return candidates[0]
+    return first

@@ -9,8 +9,6 @@ exactly (:class:`~wirelens.wire.errors.TrailingJunk` otherwise).
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from wirelens.wire.errors import BadPointer, BadValue, TrailingJunk, Truncated
 
@@ -104,9 +102,12 @@ class Buffer:
 
     def pull_bytes(self, n: int) -> bytes:
         """Read ``n`` bytes (a copy)."""
-        pos = self._need(n)
-        self._pos = pos + n
-        return bytes(self._data[pos : pos + n])
+        pos = self._pos
+        end = pos + n
+        if n < 0 or end > self._end:
+            self._need(n)  # raises
+        self._pos = end
+        return self._data[pos:end].tobytes()
 
     def pull_rest(self) -> bytes:
         """Read everything left in the current window."""
@@ -116,15 +117,20 @@ class Buffer:
 
     def pull_u8(self) -> int:
         """Read an unsigned 8-bit integer."""
-        pos = self._need(1)
+        pos = self._pos
+        if pos >= self._end:
+            self._need(1)  # raises
         self._pos = pos + 1
         return self._data[pos]
 
     def pull_u16(self) -> int:
         """Read a big-endian unsigned 16-bit integer."""
-        pos = self._need(2)
+        pos = self._pos
+        if pos + 2 > self._end:
+            self._need(2)  # raises
         self._pos = pos + 2
-        return _U16.unpack_from(self._data, pos)[0]
+        d = self._data
+        return (d[pos] << 8) | d[pos + 1]
 
     def pull_u24(self) -> int:
         """Read a big-endian unsigned 24-bit integer (TLS handshake lengths, RFC 8446 §4)."""
@@ -135,7 +141,9 @@ class Buffer:
 
     def pull_u32(self) -> int:
         """Read a big-endian unsigned 32-bit integer."""
-        pos = self._need(4)
+        pos = self._pos
+        if pos + 4 > self._end:
+            self._need(4)  # raises
         self._pos = pos + 4
         return _U32.unpack_from(self._data, pos)[0]
 
@@ -195,31 +203,63 @@ class Buffer:
 
     # -- blocks -------------------------------------------------------------------------------
 
-    @contextmanager
-    def pull_block(self, length_size: int) -> Iterator[int]:
+    def pull_block(self, length_size: int) -> _Block:
         """Read a ``length_size``-byte length prefix and narrow the window to that block.
 
-        Yields the block length. Reads inside the ``with`` cannot go past the block (they
-        raise :class:`Truncated`); on a normal exit the block must be used up exactly, else
+        Use as ``with buf.pull_block(2) as length:``; the prefix is read when the ``with``
+        is entered. Reads inside the ``with`` cannot go past the block (they raise
+        :class:`Truncated`); on a normal exit the block must be used up exactly, else
         :class:`TrailingJunk`. A length going past the data raises :class:`Truncated` before
         the body runs. Blocks nest.
         """
-        length = self.pull_uint(length_size)
-        start = self._pos
+        return _Block(self, length_size)
+
+
+class _Block:
+    """The context manager of :meth:`Buffer.pull_block` (a plain class: no generator frame
+    per block, which matters when a hello has a hundred vectors)."""
+
+    __slots__ = ("_buf", "_end", "_outer_end", "_size", "_start")
+
+    def __init__(self, buf: Buffer, length_size: int) -> None:
+        self._buf = buf
+        self._size = length_size
+
+    def __enter__(self) -> int:
+        buf = self._buf
+        size = self._size
+        pos = buf._pos
+        outer_end = buf._end
+        if size == 1:
+            if pos + 1 > outer_end:
+                buf._need(1)
+            length = buf._data[pos]
+        elif size == 2:
+            if pos + 2 > outer_end:
+                buf._need(2)
+            d = buf._data
+            length = (d[pos] << 8) | d[pos + 1]
+        else:
+            length = buf.pull_uint(size)
+            pos = buf._pos - size
+        start = pos + size
+        buf._pos = start
         block_end = start + length
-        if block_end > self._end:
-            raise Truncated(
-                f"block of {length} bytes, {self._end - start} left", start - length_size
-            )
-        outer_end = self._end
+        if block_end > outer_end:
+            raise Truncated(f"block of {length} bytes, {outer_end - start} left", pos)
+        self._start = start
         self._end = block_end
-        try:
-            yield length
-        finally:
-            self._end = outer_end
-        if self._pos != block_end:
+        self._outer_end = outer_end
+        buf._end = block_end
+        return length
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        buf = self._buf
+        buf._end = self._outer_end
+        if exc_type is None and buf._pos != self._end:
             raise TrailingJunk(
-                f"block of {length} bytes used {self._pos - start}", self._pos
+                f"block of {self._end - self._start} bytes used {buf._pos - self._start}",
+                buf._pos,
             )
 
 
