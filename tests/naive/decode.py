@@ -313,9 +313,11 @@ def _ip(pk: _Packet, pos: int) -> None:
         l3 = pos
         pos += ihl
         more, offset = bool(frag & 0x2000), (frag & 0x1FFF) * 8
-        if (more or offset) and not (cut and offset == 0):  # a cut first fragment: a packet
-            row.update(frag_id=ident, frag_off=offset, frag_more=int(more), proto=proto)
-            _fragment(pk, pos)
+        if more or offset:
+            row.update(frag_id=ident, frag_off=offset, frag_more=int(more))
+            if not (cut and offset == 0):  # a cut first fragment is decoded as a packet
+                row["proto"] = proto
+                _fragment(pk, pos)
         _transport(pk, proto, pos, l3 + total)
     elif version == 6:
         pk.need(pos, 40, 10)
@@ -340,9 +342,11 @@ def _ip(pk: _Packet, pos: int) -> None:
                 pk.need(pos, 8, 14)
                 inner, _res, fo, ident = struct.unpack_from("!BBHI", pk.buf, pos)
                 pos += 8
-                if (fo & 0xFFF8 or fo & 1) and not (cut and not fo & 0xFFF8):
-                    row.update(frag_id=ident, frag_off=fo & 0xFFF8, frag_more=fo & 1, proto=inner)
-                    _fragment(pk, pos)
+                if fo & 0xFFF8 or fo & 1:
+                    row.update(frag_id=ident, frag_off=fo & 0xFFF8, frag_more=fo & 1)
+                    if not (cut and not fo & 0xFFF8):
+                        row["proto"] = inner
+                        _fragment(pk, pos)
                 nxt = inner
             else:
                 break
@@ -381,7 +385,7 @@ def _transport(pk: _Packet, proto: int, pos: int, ip_end: int) -> None:
         if seg < 8:
             pk.fail(32)
         sp, dp, ulen = struct.unpack_from("!HHH", pk.buf, pos)
-        if proto == 17 and (ulen < 8 or pos + ulen > ip_end):
+        if proto == 17 and (ulen < 8 or (pos + ulen > ip_end and not row.get("frag_more"))):
             row.update(sport=sp, dport=dp)
             pk.fail(33)
         body = pos + 8

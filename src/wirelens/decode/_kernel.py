@@ -514,13 +514,14 @@ def _decode_rows(  # type: ignore[no-untyped-def]
                     pos += ihl
                     # A first fragment cut short by the snap length can never be
                     # reassembled: it is decoded (and counted) as a packet of its flow.
-                    if ((fo & 0x2000) or (fo & 0x1FFF)) and not (cut and (fo & 0x1FFF) == 0):
-                        st = _FRAGMENT
+                    if (fo & 0x2000) or (fo & 0x1FFF):
                         v_fid = _u16(data, l3 + 4)
                         v_foff = (fo & 0x1FFF) * 8
                         v_fmore = 1 if (fo & 0x2000) else 0
-                        v_proto = nh
-                        break
+                        if not (cut and v_foff == 0):
+                            st = _FRAGMENT
+                            v_proto = nh
+                            break
                 elif ver == 6:  # RFC 8200 section 3
                     if end - pos < 40:
                         st = _MALFORMED
@@ -567,13 +568,14 @@ def _decode_rows(  # type: ignore[no-untyped-def]
                             nxt = np.int64(_u8(data, pos))
                             fid6 = _u32(data, pos + 4)
                             pos += 8
-                            if ((fo & 0xFFF8) or (fo & 1)) and not (cut and (fo & 0xFFF8) == 0):
-                                frag = True
+                            if (fo & 0xFFF8) or (fo & 1):
                                 v_fid = fid6
                                 v_foff = fo & 0xFFF8
                                 v_fmore = fo & 1
-                                nh = nxt
-                                break
+                                if not (cut and v_foff == 0):
+                                    frag = True
+                                    nh = nxt
+                                    break
                             nh = nxt  # atomic fragment: go on
                         else:
                             break
@@ -711,7 +713,8 @@ def _decode_rows(  # type: ignore[no-untyped-def]
                         usp = _u16(data, pos)
                         udp = _u16(data, pos + 2)
                         ulen = _u16(data, pos + 4)
-                        if nh == 17 and (ulen < 8 or pos + ulen > ip_end):
+                        # (a cut first fragment's UDP length covers the whole datagram)
+                        if nh == 17 and (ulen < 8 or (pos + ulen > ip_end and v_fmore == 0)):
                             v_sp = usp
                             v_dp = udp
                             st = _MALFORMED

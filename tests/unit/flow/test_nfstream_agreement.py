@@ -26,8 +26,6 @@ DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 NFS = DATA / "nfstream" / "tests"
 
 KNOWN_DIVERGENT: dict[str, str] = {
-    "badpackets.pcap": "93 snaplen-truncated first IP fragments: NFStream makes a 1-packet flow "
-    "of each; we hand fragments to the reassembler and they never complete",
     "dns_fragmented.pcap": "NFStream counts only the first fragment (its frame bytes) and drops "
     "the others; we count the reassembled datagram once",
     "capwap.pcap": "NFStream decapsulates CAPWAP data (UDP 5247); our decoder does not",
