@@ -27,7 +27,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--overwrite", action="store_true", help="replace tables already in OUT")
     a.add_argument("--append", action="store_true", help="add to tables already in OUT")
     a.add_argument("--export", default="", help="also write tables as jsonl and/or csv (comma list)")
-    a.add_argument("--no-dpi", action="store_true", help="flows only: skip protocol dissectors")
+    a.add_argument("--dpi", choices=("full", "fast", "off"), default="full",
+                   help="full: services and protocol tables (default); fast: services and "
+                        "server names only; off: flows only")
+    a.add_argument("--no-dpi", action="store_true", help="same as --dpi off")
     a.add_argument("--idle-timeout", type=float, default=None, help="flow idle timeout, s (120)")
     a.add_argument("--active-timeout", type=float, default=None, help="flow active timeout, s (1800)")
     a.add_argument("--max-flows", type=int, default=None, help="bound of open flows (1048576)")
@@ -91,7 +94,7 @@ def _analyze(args: argparse.Namespace) -> int:
             print(f"wirelens: {out} already holds tables; use --overwrite or --append",
                   file=sys.stderr)
             return EXIT_ERROR
-    opts: dict[str, Any] = {"dpi": not args.no_dpi}
+    opts: dict[str, Any] = {"dpi": "off" if args.no_dpi else args.dpi}
     for key, val in (("idle_timeout_s", args.idle_timeout), ("active_timeout_s", args.active_timeout),
                      ("max_flows", args.max_flows)):
         if val is not None:

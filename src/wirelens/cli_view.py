@@ -117,7 +117,7 @@ def demo(dest: Path, seed: int = 7, scale: float = 1.0) -> int:
     out.print(f"[bold]1. simulated[/] {res.packets:,} packets, {res.flows:,} flows -> {res.pcap}"
               f" (ground truth: {res.labels})")
     out.print("[bold]2. analysed[/] with wirelens analyze:")
-    summary = analyze_with_progress([str(pcap)], lake, {"dpi": True})
+    summary = analyze_with_progress([str(pcap)], lake, {"dpi": "full"})
     print_summary(summary)
     out.print("[bold]3. a few answers[/] (wirelens query -d "
               f"{lake} \"SQL\"):")

@@ -1,8 +1,14 @@
-"""The DPI stage: hands the payloads of flows still being identified to the dissectors.
+"""The DPI stage: decides each flow's service and hands metadata-bearing payloads to the
+dissectors.
 
 Only packets the flow table marked (``FlowStep.pkt_dpi``: payload-carrying packets among a
-flow's first few, while its DPI is on) reach Python here. A dissector that raises
-``ParseError`` records a weird (once per flow) and is switched off for that flow.
+flow's first few, while its DPI is on) are looked at. The compiled classifier
+(:mod:`wirelens.identify`) decides the service and the server name of all of them in one call;
+Python runs only for packets of identified flows, and only when the protocol tables are wanted
+(``tables=True``): the dissector named by the service parses them into ``dns``/``http``/``tls``
+rows. A dissector that raises ``ParseError`` records a weird (once per flow) and is switched
+off for that flow. Flows that are never identified cost no Python at all: the flow table stops
+marking them after ``DPI_MAX_PACKETS`` payload packets.
 """
 
 from __future__ import annotations
@@ -14,16 +20,10 @@ from typing import Any
 import numpy as np
 
 from wirelens.core.batch import PacketBatch, RawBatch
-from wirelens.dissect.registry import identify
+from wirelens.dissect.registry import by_name
+from wirelens.identify import classify, service_name
 from wirelens.pipeline.columns import format_addrs, uid_one
 from wirelens.wire.errors import ParseError
-
-UNIDENTIFIED_TRIES = 4
-"""Payload packets looked at before giving up on identifying a flow."""
-
-PROBE_BYTES = 4096
-"""Bytes per direction kept while a flow is unidentified, so a message whose first segment
-is too short to recognise (a DNS-over-TCP length prefix alone) is identified on the next."""
 
 _EVENT_TABLE = {"dns": "dns", "http": "http", "tls": "tls"}
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -31,81 +31,77 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 @dataclass(slots=True)
 class FlowDpi:
-    """What DPI knows of one flow."""
+    """What DPI knows of one identified flow."""
 
     orig: tuple[str, int, str, int]
     proto: int
+    service: str
     dissector: Any = None
-    tries: int = 0
-    service: str | None = None
     server_name: str | None = None
     stopped: bool = False
     failed: bool = False
     uid: str | None = None
-    probe: dict[bool, bytes] = field(default_factory=dict)
 
 
 @dataclass
 class DpiStage:
+    """Per-run DPI state; ``tables=False`` identifies services without protocol tables."""
+
+    tables: bool = True
     salt: int = 0
     flows: dict[int, FlowDpi] = field(default_factory=dict)
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     weirds: list[dict[str, Any]] = field(default_factory=list)
     payload_packets: int = 0
+    python_packets: int = 0
 
     def process(self, raw: RawBatch, pkts: PacketBatch, flow_ids: np.ndarray, slots: np.ndarray,
                 dirs: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Run dissectors on the marked packets; returns (slots, flow_ids) whose DPI is over."""
+        """Look at the marked packets; returns (slots, flow_ids) whose DPI is over."""
         idx = np.flatnonzero(marked)
-        stop_slots: list[int] = []
-        stop_ids: list[int] = []
         if idx.size == 0:
             return np.empty(0, np.int32), np.empty(0, np.uint64)
         self.payload_packets += int(idx.size)
+        found = classify(raw.data, pkts.payload_off, pkts.payload_len, pkts.proto, idx,
+                         pkts.sport, pkts.dport)
+        ids = flow_ids[idx]
+        # Python only for identified payloads and for packets of flows identified earlier
+        todo = found.service != 0
+        if self.flows:
+            known = np.fromiter(self.flows.keys(), np.uint64, len(self.flows))
+            todo |= np.isin(ids, known)
+        sel = np.flatnonzero(todo)
+        if sel.size == 0:
+            return np.empty(0, np.int32), np.empty(0, np.uint64)
+        self.python_packets += int(sel.size)
+        src = format_addrs(pkts.src_hi[idx[sel]], pkts.src_lo[idx[sel]]).to_pylist()
+        dst = format_addrs(pkts.dst_hi[idx[sel]], pkts.dst_lo[idx[sel]]).to_pylist()
+        stop_slots: list[int] = []
+        stop_ids: list[int] = []
         data = raw.data
-        poff, plen = pkts.payload_off, pkts.payload_len
-        src = dst = None
-        for k, i in enumerate(idx.tolist()):
-            fid = int(flow_ids[i])
+        for j, k in enumerate(sel.tolist()):
+            i = int(idx[k])
+            fid = int(ids[k])
+            from_orig = bool(dirs[i] == 0)
             st = self.flows.get(fid)
-            from_orig = dirs[i] == 0
             if st is None:
-                if src is None:  # format the addresses of the marked packets in one go
-                    src = format_addrs(pkts.src_hi[idx], pkts.src_lo[idx]).to_pylist()
-                    dst = format_addrs(pkts.dst_hi[idx], pkts.dst_lo[idx]).to_pylist()
                 sp, dp = int(pkts.sport[i]), int(pkts.dport[i])
-                ends = (src[k], sp, dst[k], dp) if from_orig else (dst[k], dp, src[k], sp)
-                st = self.flows[fid] = FlowDpi(ends, int(pkts.proto[i]))
+                ends = (src[j], sp, dst[j], dp) if from_orig else (dst[j], dp, src[j], sp)
+                name = service_name(int(found.service[k]))
+                st = self.flows[fid] = FlowDpi(ends, int(pkts.proto[i]), name or "")
+                if self.tables:
+                    st.dissector = by_name(st.service)(st.proto)  # type: ignore[misc]
+            if st.server_name is None and found.service[k]:
+                st.server_name = found.name(k)
             if st.stopped:
                 continue
-            off = int(poff[i])
-            payload = bytes(data[off: off + int(plen[i])])
-            ts = int(raw.ts_ns[i])
-            if st.dissector is None:
-                from_o = bool(from_orig)
-                if st.proto == 6:  # a stream: look at what this direction sent so far
-                    payload = (st.probe.get(from_o, b"") + payload)[:PROBE_BYTES]
-                cls = identify(payload, st.proto, from_o, int(pkts.sport[i]), int(pkts.dport[i]))
-                st.tries += 1
-                if cls is None:
-                    if st.proto == 6:
-                        st.probe[from_o] = payload
-                    if st.tries >= UNIDENTIFIED_TRIES:
-                        st.stopped = True
-                        stop_slots.append(int(slots[i]))
-                        stop_ids.append(fid)
-                    continue
-                st.dissector = cls(st.proto)
-                st.service = cls.name
-                if st.proto == 6 and st.probe.get(not from_o):
-                    # the other direction spoke first: hand it over before this payload
-                    self._feed(st, fid, st.probe[not from_o], not from_o, ts)
-                st.probe = {}
-                if st.stopped:
-                    stop_slots.append(int(slots[i]))
-                    stop_ids.append(fid)
-                    continue
-            self._feed(st, fid, payload, bool(from_orig), ts)
+            if st.dissector is None:  # identification only: done once a name is known
+                if st.server_name is not None or st.service != "tls":
+                    st.stopped = True
+            else:
+                off = int(pkts.payload_off[i])
+                payload = bytes(data[off: off + int(pkts.payload_len[i])])
+                self._feed(st, fid, payload, from_orig, int(raw.ts_ns[i]))
             if st.stopped:
                 stop_slots.append(int(slots[i]))
                 stop_ids.append(fid)
@@ -116,30 +112,34 @@ class DpiStage:
         try:
             events = d.feed(payload, from_orig, ts)
         except ParseError as exc:
-            self._weird(st, fid, ts, f"{d.name}_{_CAMEL.sub('_', type(exc).__name__).lower()}",
-                        str(exc)[:200], d.name)
-            st.stopped = st.failed = True
-            st.server_name = st.server_name or getattr(d, "server_name", None)
+            self._parse_error(st, fid, ts, exc)
             return
         if getattr(d, "server_name", None):
             st.server_name = d.server_name
-        table = _EVENT_TABLE.get(d.name)
-        if table is not None:
-            for ev in events:
-                self._event(table, st, fid, ev, ts)
+        self._events(st, fid, events)
         if getattr(d, "done", False):
             st.stopped = True
 
-    def _event(self, table: str, st: FlowDpi, fid: int, ev: Any, ts: int) -> None:
-        row = {f.name: getattr(ev, f.name) for f in fields(ev)}
-        row["ts"] = getattr(ev, "ts_ns", None) or ts
-        rtt = row.get("rtt_ns")
-        if rtt is not None:
-            row["rtt"] = rtt / 1e9
-        row["uid"] = self._uid(st, fid)
-        row["orig_h"], row["orig_p"], row["resp_h"], row["resp_p"] = st.orig
-        row["_proto"] = st.proto
-        self.events.setdefault(table, []).append(row)
+    def _parse_error(self, st: FlowDpi, fid: int, ts: int, exc: ParseError) -> None:
+        d = st.dissector
+        self._weird(st, fid, ts, f"{d.name}_{_CAMEL.sub('_', type(exc).__name__).lower()}",
+                    str(exc)[:200], d.name)
+        st.stopped = st.failed = True
+
+    def _events(self, st: FlowDpi, fid: int, events: list[Any]) -> None:
+        table = _EVENT_TABLE.get(st.dissector.name)
+        if table is None:
+            return
+        for ev in events:
+            row = {f.name: getattr(ev, f.name) for f in fields(ev)}
+            row["ts"] = ev.ts_ns
+            rtt = row.get("rtt_ns")
+            if rtt is not None:
+                row["rtt"] = rtt / 1e9
+            row["uid"] = self._uid(st, fid)
+            row["orig_h"], row["orig_p"], row["resp_h"], row["resp_p"] = st.orig
+            row["_proto"] = st.proto
+            self.events.setdefault(table, []).append(row)
 
     def _uid(self, st: FlowDpi, fid: int) -> str:
         if st.uid is None:
@@ -151,41 +151,29 @@ class DpiStage:
                             "resp_h": st.orig[2], "name": name, "source": source, "count": 1,
                             "detail": detail})
 
-    def finish(self, flow_ids: np.ndarray, last_ts_ns: np.ndarray) -> tuple[list[str | None], list[str | None],
-                                                    list[str | None]]:
+    def finish(self, flow_ids: np.ndarray, last_ts_ns: np.ndarray) -> tuple[
+            list[str | None], list[str | None], list[str | None]]:
         """Service, how it was decided, and server name of ended flows; forgets them."""
-        service: list[str | None] = []
-        source: list[str | None] = []
-        names: list[str | None] = []
+        n = len(flow_ids)
+        service: list[str | None] = [None] * n
+        source: list[str | None] = [None] * n
+        names: list[str | None] = [None] * n
+        if not self.flows:
+            return service, source, names
         pop = self.flows.pop
-        for fid, last in zip(flow_ids.tolist(), last_ts_ns.tolist()):
+        for k, (fid, last) in enumerate(zip(flow_ids.tolist(), last_ts_ns.tolist())):
             st = pop(fid, None)
-            if st is not None and st.dissector is not None and not st.failed:
-                self._finish_dissector(st, fid, last)
-            if st is None or st.service is None:
-                service.append(None)
-                source.append(None)
-                names.append(st.server_name if st is not None else None)
-            else:
-                service.append(st.service)
-                source.append("content")
-                names.append(st.server_name)
+            if st is None:
+                continue
+            if st.dissector is not None and not st.failed:
+                try:
+                    self._events(st, fid, st.dissector.finish())
+                except ParseError as exc:
+                    self._parse_error(st, fid, last, exc)
+                if getattr(st.dissector, "server_name", None):
+                    st.server_name = st.dissector.server_name
+            service[k], source[k], names[k] = st.service, "content", st.server_name
         return service, source, names
-
-    def _finish_dissector(self, st: FlowDpi, fid: int, last_ts: int) -> None:
-        d = st.dissector
-        try:
-            events = d.finish()
-        except ParseError as exc:
-            self._weird(st, fid, last_ts, f"{d.name}_{_CAMEL.sub('_', type(exc).__name__).lower()}",
-                        str(exc)[:200], d.name)
-            return
-        table = _EVENT_TABLE.get(d.name)
-        if table is not None:
-            for ev in events:
-                self._event(table, st, fid, ev, ev.ts_ns)
-        if getattr(d, "server_name", None):
-            st.server_name = d.server_name
 
     def take_events(self) -> dict[str, list[dict[str, Any]]]:
         out, self.events = self.events, {}

@@ -43,8 +43,10 @@ class AnalyzeOptions:
     """Flow active timeout in seconds."""
     max_flows: int = limits.MAX_FLOWS
     """Hard bound of open flows."""
-    dpi: bool = True
-    """Run the dissectors (service identification and protocol tables)."""
+    dpi: str = "full"
+    """``full``: identify services and write the protocol tables (dns, http, tls);
+    ``fast``: identify services and server names only (compiled, no protocol tables);
+    ``off``: flows only."""
     batch_bytes: int = limits.BATCH_BYTES
     """Read window size."""
 
@@ -70,11 +72,16 @@ Progress = Callable[[int, int, int], None]
 """progress(bytes_done_of_all_inputs, total_bytes_or_0, packets)"""
 
 
+DPI_MODES = ("full", "fast", "off")
+
+
 class Analysis:
     """One run over one or more inputs. Call :meth:`run` once."""
 
     def __init__(self, options: AnalyzeOptions = AnalyzeOptions(),
                  sinks: Iterable[Sink] = (), run_id: str | None = None) -> None:
+        if options.dpi not in DPI_MODES:
+            raise ValueError(f"dpi must be one of {', '.join(DPI_MODES)}, not {options.dpi!r}")
         self.options = options
         self.sinks = list(sinks)
         self.run_id = run_id or uuid.uuid4().hex[:12]
@@ -83,8 +90,8 @@ class Analysis:
         self.flows = FlowTable(idle_timeout_s=options.idle_timeout_s,
                                active_timeout_s=options.active_timeout_s,
                                max_flows=options.max_flows,
-                               dpi_packets=limits.DPI_MAX_PACKETS if options.dpi else 0)
-        self.dpi = DpiStage()
+                               dpi_packets=0 if options.dpi == "off" else limits.DPI_MAX_PACKETS)
+        self.dpi = DpiStage(tables=options.dpi == "full")
         self.salt: int | None = None
         self.summary: RunSummary | None = None
 
@@ -151,12 +158,13 @@ class Analysis:
 
     def _flows(self, raw: RawBatch, pkts: PacketBatch) -> None:
         step = self.flows.process(raw, pkts)
-        if self.options.dpi:
+        if self.options.dpi != "off":
             slots, ids = self.dpi.process(raw, pkts, step.pkt_flow_id, step.pkt_slot,
                                           step.pkt_dir, step.pkt_dpi)
             if len(slots):
                 self.flows.stop_dpi(slots, ids)
             self.summary.dpi_packets = self.dpi.payload_packets  # type: ignore[union-attr]
+            self.summary.dpi_python_packets = self.dpi.python_packets  # type: ignore[union-attr]
         self._emit_flows(step.ended)
         self._emit_events()
 

@@ -27,6 +27,9 @@ class RunSummary:
     flows: int = 0
     flows_evicted: int = 0
     dpi_packets: int = 0
+    """Payload packets classified by the compiled identification."""
+    dpi_python_packets: int = 0
+    """Of those, packets handed to Python (dissectors of identified flows)."""
     first_packet_ns: int | None = None
     last_packet_ns: int | None = None
     elapsed_s: float = 0.0
