@@ -331,14 +331,15 @@ def _end_flow(s, reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
               EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):  # type: ignore[no-untyped-def]
     """Copy slot ``s`` to the ended buffer, unlink it everywhere and free the slot.
 
-    ``EU``/``EI`` are column-major (column, row) so emission reads contiguous columns;
+    ``EU``/``EI`` are column-major (row k holds column ``OUT_U[k]``/``OUT_I[k]``) so that
+    emission reads contiguous columns;
     ``EF`` receives the final statistics (E_* rows), computed here from the shifted sums.
     """
     e = st[S_NENDED]
-    for c in OUT_U:
-        EU[c, e] = U[s, c]
-    for c in OUT_I:
-        EI[c, e] = I[s, c]
+    for k in range(len(OUT_U)):
+        EU[k, e] = U[s, OUT_U[k]]
+    for k in range(len(OUT_I)):
+        EI[k, e] = I[s, OUT_I[k]]
     n0 = I[s, I_PKTS]
     n1 = I[s, I_PKTS + 1]
     for c in range(3):

@@ -77,6 +77,8 @@ from wirelens.flow._layout import (
     NP,
     NS,
     NU,
+    OUT_I,
+    OUT_U,
     P_ACTIVE,
     P_DPI,
     P_IDLE,
@@ -114,7 +116,7 @@ FlowColumns = dict[str, np.ndarray]
 INITIAL_SLOTS = 16_384
 """Slots allocated at start (the pool doubles up to ``max_flows``)."""
 
-ENDED_BUFFER = 4_096
+ENDED_BUFFER = 16_384
 """Rows of the ended-flow buffer; the kernel resumes after it is drained."""
 
 
@@ -179,7 +181,8 @@ class _Ended:
         # every column)
         w = n + 8
         return cls(
-            np.zeros((NU, w), np.uint64)[:, :n], np.zeros((NI, w), np.int64)[:, :n],
+            np.zeros((len(OUT_U), w), np.uint64)[:, :n],
+            np.zeros((len(OUT_I), w), np.int64)[:, :n],
             np.zeros((NE, w), np.float64)[:, :n], np.zeros((n, FIRST_N), np.uint16),
             np.zeros((n, FIRST_N), np.uint8), np.zeros((n, FIRST_N), np.float32),
             np.zeros((n, HIST_LEN), np.uint8), np.zeros(n, np.uint8), np.zeros(n, np.uint8),
@@ -202,7 +205,9 @@ def _columns(e: _Ended, k: int) -> FlowColumns:
     The buffers are column-major, so every column is one contiguous copy or cast; the
     statistics were computed by the kernel when the flow ended.
     """
-    U, I, F = e.U[:, :k], e.I[:, :k], e.F[:, :k]
+    U = {c: e.U[j, :k] for j, c in enumerate(OUT_U)}
+    I = {c: e.I[j, :k] for j, c in enumerate(OUT_I)}
+    F = e.F[:, :k]
     u64 = np.uint64
     c: FlowColumns = {
         "flow_id": U[U_FID].copy(),
