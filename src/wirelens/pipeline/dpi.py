@@ -65,11 +65,13 @@ class DpiStage:
         found = classify(raw.data, pkts.payload_off, pkts.payload_len, pkts.proto, idx,
                          pkts.sport, pkts.dport)
         ids = flow_ids[idx]
-        # Python only for identified payloads and for packets of flows identified earlier
-        todo = found.service != 0
+        # Python only for packets of flows identified now or earlier
+        hit = found.service != 0
+        known = np.unique(ids[hit])
         if self.flows:
-            known = np.fromiter(self.flows.keys(), np.uint64, len(self.flows))
-            todo |= np.isin(ids, known)
+            known = np.concatenate([known, np.fromiter(self.flows.keys(), np.uint64,
+                                                       len(self.flows))])
+        todo = np.isin(ids, known)
         sel = np.flatnonzero(todo)
         if sel.size == 0:
             return np.empty(0, np.int32), np.empty(0, np.uint64)
@@ -85,6 +87,8 @@ class DpiStage:
             from_orig = bool(dirs[i] == 0)
             st = self.flows.get(fid)
             if st is None:
+                if not hit[k]:  # a payload before the one that identified the flow
+                    continue
                 sp, dp = int(pkts.sport[i]), int(pkts.dport[i])
                 ends = (src[j], sp, dst[j], dp) if from_orig else (dst[j], dp, src[j], sp)
                 name = service_name(int(found.service[k]))
