@@ -21,6 +21,7 @@ text of each ParseError). ``--src`` runs an older tree for A/B comparisons.
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import pickle
 import statistics
@@ -175,6 +176,8 @@ def main() -> int:
         print(f"extracted {len(stream)} DPI payloads from {args.pcap} in "
               f"{time.perf_counter() - t0:.1f} s -> {cache}", file=sys.stderr)
     stream = pickle.loads(cache.read_bytes())
+    gc.collect()
+    gc.freeze()  # the 298k stream tuples are not garbage: keep full collections off them
     print(f"stream: {len(stream)} marked payloads, {len({r[0] for r in stream})} flows, "
           f"{sum(len(r[6]) for r in stream) / 1e6:.1f} MB")
 

@@ -60,9 +60,13 @@ def identify(
     """
     if not payload:
         return None
+    source, table = _per_proto
+    running = table.get(proto) if source is DISSECTORS else None
+    if running is None:
+        running = _running_on(proto)
     first: type[Dissector] | None = None
     candidates: list[type[Dissector]] | None = None
-    for cls in _running_on(proto):
+    for cls in running:
         if cls.matches(payload, proto, from_orig):
             if first is None:
                 first = cls

@@ -22,6 +22,7 @@ Inside a hello, bytes left after the extensions raise
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
@@ -29,7 +30,7 @@ from typing import ClassVar
 from wirelens.dissect import limits
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
 from wirelens.wire.buffer import Buffer
-from wirelens.wire.errors import BadValue, LimitExceeded, TrailingJunk
+from wirelens.wire.errors import BadValue, LimitExceeded, ParseError, TrailingJunk
 
 __all__ = [
     "CipherSuite",
@@ -151,10 +152,13 @@ def version_name(code: int) -> str:
 
 def cipher_name(code: int) -> str:
     """IANA name of a cipher suite, hex when not in :class:`CipherSuite`."""
-    try:
-        return CipherSuite(code).name
-    except ValueError:
-        return "GREASE" if is_grease(code) else f"0x{code:04x}"
+    name = _CIPHER_NAMES.get(code)
+    if name is not None:
+        return name
+    return "GREASE" if is_grease(code) else f"0x{code:04x}"
+
+
+_CIPHER_NAMES = {m.value: m.name for m in CipherSuite}
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,8 +328,211 @@ def _first(exts: tuple[tuple[int, bytes], ...], ext_type: int) -> bytes | None:
     return None
 
 
+# -- fast readers ------------------------------------------------------------------------------
+#
+# parse_client_hello / parse_server_hello first try a reader that indexes the bytes directly
+# and checks every length itself. On anything wrong it gives up (``_Slow``, or a
+# ``struct.error``) and the Buffer-based reader below parses the body again: that one raises
+# the exact ParseError (type, text, offset). The differential tests check that both agree.
+
+
+class _Slow(Exception):
+    """Internal: the fast reader hands over to the checked one."""
+
+
+_EXT_SERVER_NAME = ExtensionType.server_name.value
+_EXT_ALPN = ExtensionType.application_layer_protocol_negotiation.value
+_EXT_SUPPORTED_VERSIONS = ExtensionType.supported_versions.value
+_EXT_SUPPORTED_GROUPS = ExtensionType.supported_groups.value
+_EXT_EC_POINT_FORMATS = ExtensionType.ec_point_formats.value
+_EXT_SIGNATURE_ALGORITHMS = ExtensionType.signature_algorithms.value
+
+
+def _vector(b: bytes, pos: int, end: int, length_size: int) -> tuple[int, int]:
+    """(start, end) of the length-prefixed vector at ``pos`` (RFC 8446 §3.4), inside ``end``."""
+    if length_size == 1:
+        if pos >= end:
+            raise _Slow
+        start = pos + 1
+        stop = start + b[pos]
+    else:
+        if pos + 2 > end:
+            raise _Slow
+        start = pos + 2
+        stop = start + ((b[pos] << 8) | b[pos + 1])
+    if stop > end:
+        raise _Slow
+    return start, stop
+
+
+def _u16s(b: bytes, start: int, stop: int) -> tuple[int, ...]:
+    n, odd = divmod(stop - start, 2)
+    if odd:
+        raise _Slow
+    return struct.unpack_from(f">{n}H", b, start)
+
+
+def _whole_u16s(data: bytes, length_size: int) -> tuple[int, ...]:
+    """A whole extension that is one u16 vector (supported_versions, groups, signatures)."""
+    start, stop = _vector(data, 0, len(data), length_size)
+    if stop != len(data):
+        raise _Slow
+    return _u16s(data, start, stop)
+
+
+def _extensions_fast(b: bytes, pos: int) -> tuple[tuple[int, bytes], ...]:
+    """The extensions vector ending the hello (RFC 8446 §4.1.2), absent in old hellos."""
+    size = len(b)
+    if pos == size:
+        return ()
+    pos, stop = _vector(b, pos, size, 2)
+    if stop != size:
+        raise _Slow
+    out = []
+    while pos < stop:
+        if pos + 4 > stop:
+            raise _Slow
+        ext_type = (b[pos] << 8) | b[pos + 1]
+        end = pos + 4 + ((b[pos + 2] << 8) | b[pos + 3])
+        if end > stop:
+            raise _Slow
+        out.append((ext_type, b[pos + 4 : end]))
+        pos = end
+    return tuple(out)
+
+
+def _server_name_fast(data: bytes) -> str | None:
+    """ServerNameList (RFC 6066 §3): the first host_name (type 0)."""
+    pos, stop = _vector(data, 0, len(data), 2)
+    if stop != len(data):
+        raise _Slow
+    found = None
+    while pos < stop:
+        name_type = data[pos]
+        start, pos = _vector(data, pos + 1, stop, 2)
+        if name_type == 0 and found is None:
+            found = data[start:pos].decode("ascii", "backslashreplace")
+    return found
+
+
+def _alpn_fast(data: bytes) -> tuple[str, ...]:
+    """ProtocolNameList (RFC 7301 §3.1)."""
+    pos, stop = _vector(data, 0, len(data), 2)
+    if stop != len(data):
+        raise _Slow
+    names = []
+    while pos < stop:
+        start, pos = _vector(data, pos, stop, 1)
+        names.append(data[start:pos].decode("ascii", "backslashreplace"))
+    return tuple(names)
+
+
+def _first_of(exts: tuple[tuple[int, bytes], ...]) -> dict[int, bytes]:
+    """{type: data} of the first extension of each type."""
+    first: dict[int, bytes] = {}
+    for t, data in exts:
+        if t not in first:
+            first[t] = data
+    return first
+
+
+def _hello_start(b: bytes) -> tuple[int, bytes, bytes, int]:
+    """legacy_version, random, session id and the offset after them (both hellos)."""
+    if len(b) < 35:
+        raise _Slow
+    start, pos = _vector(b, 34, len(b), 1)
+    return (b[0] << 8) | b[1], b[2:34], b[start:pos], pos
+
+
+def _client_hello_fast(b: bytes) -> ClientHello:
+    legacy_version, random, session_id, pos = _hello_start(b)
+    start, pos = _vector(b, pos, len(b), 2)
+    ciphers = _u16s(b, start, pos)
+    start, pos = _vector(b, pos, len(b), 1)
+    compression = tuple(b[start:pos])
+    exts = _extensions_fast(b, pos)
+    first = _first_of(exts) if exts else {}
+    sni = first.get(_EXT_SERVER_NAME)
+    alpn = first.get(_EXT_ALPN)
+    versions = first.get(_EXT_SUPPORTED_VERSIONS)
+    groups = first.get(_EXT_SUPPORTED_GROUPS)
+    points = first.get(_EXT_EC_POINT_FORMATS)
+    sigs = first.get(_EXT_SIGNATURE_ALGORITHMS)
+    if points is not None:
+        start, stop = _vector(points, 0, len(points), 1)
+        if stop != len(points):
+            raise _Slow
+    return ClientHello(
+        legacy_version=legacy_version,
+        random=random,
+        session_id=session_id,
+        cipher_suites=ciphers,
+        compression_methods=compression,
+        extensions=exts,
+        server_name=_server_name_fast(sni) if sni is not None else None,
+        alpn=_alpn_fast(alpn) if alpn is not None else (),
+        supported_versions=_whole_u16s(versions, 1) if versions is not None else (),
+        supported_groups=_whole_u16s(groups, 2) if groups is not None else (),
+        ec_point_formats=tuple(points[1:]) if points is not None else (),
+        signature_algorithms=_whole_u16s(sigs, 2) if sigs is not None else (),
+    )
+
+
+def _server_hello_fast(b: bytes) -> ServerHello:
+    legacy_version, random, session_id, pos = _hello_start(b)
+    if pos + 3 > len(b):
+        raise _Slow
+    cipher = (b[pos] << 8) | b[pos + 1]
+    compression = b[pos + 2]
+    exts = _extensions_fast(b, pos + 3)
+    first = _first_of(exts) if exts else {}
+    versions = first.get(_EXT_SUPPORTED_VERSIONS)
+    selected = None
+    if versions is not None:
+        if len(versions) != 2:
+            raise _Slow
+        selected = (versions[0] << 8) | versions[1]
+    alpn_data = first.get(_EXT_ALPN)
+    alpn = _alpn_fast(alpn_data) if alpn_data is not None else ()
+    if len(alpn) > 1:
+        raise _Slow
+    return ServerHello(
+        legacy_version=legacy_version,
+        random=random,
+        session_id=session_id,
+        cipher_suite=cipher,
+        compression_method=compression,
+        extensions=exts,
+        selected_version=selected,
+        alpn=alpn[0] if alpn else None,
+        is_hello_retry_request=random == _HRR_RANDOM,
+    )
+
+
+_FALLBACK = (_Slow, struct.error, ParseError)
+
+
 def parse_client_hello(body: bytes) -> ClientHello:
     """Parse a ClientHello body (after the 4-byte handshake header), RFC 8446 §4.1.2."""
+    try:
+        return _client_hello_fast(body if type(body) is bytes else bytes(body))
+    except _FALLBACK:
+        return _client_hello_checked(body)
+
+
+def parse_server_hello(body: bytes) -> ServerHello:
+    """Parse a ServerHello body (after the 4-byte handshake header), RFC 8446 §4.1.3."""
+    try:
+        return _server_hello_fast(body if type(body) is bytes else bytes(body))
+    except _FALLBACK:
+        return _server_hello_checked(body)
+
+
+# -- checked readers (Buffer cursor, exact errors) ----------------------------------------------
+
+
+def _client_hello_checked(body: bytes) -> ClientHello:
+    """The reference ClientHello reader: every vector in its own ``pull_block``."""
     buf = Buffer(body)
     legacy_version = buf.pull_u16()
     random = buf.pull_bytes(32)
@@ -356,8 +563,8 @@ def parse_client_hello(body: bytes) -> ClientHello:
     )
 
 
-def parse_server_hello(body: bytes) -> ServerHello:
-    """Parse a ServerHello body (after the 4-byte handshake header), RFC 8446 §4.1.3."""
+def _server_hello_checked(body: bytes) -> ServerHello:
+    """The reference ServerHello reader."""
     buf = Buffer(body)
     legacy_version = buf.pull_u16()
     random = buf.pull_bytes(32)
@@ -405,7 +612,11 @@ class _Side:
         self.encrypted = False
 
 
-_HELLOS = (HandshakeType.client_hello, HandshakeType.server_hello)
+_HELLOS = frozenset((HandshakeType.client_hello.value, HandshakeType.server_hello.value))
+_HANDSHAKE = ContentType.handshake.value
+_CLEARTEXT_ENDS = frozenset(
+    (ContentType.change_cipher_spec.value, ContentType.application_data.value)
+)
 
 
 class TlsDissector(Dissector):
@@ -428,7 +639,7 @@ class TlsDissector(Dissector):
         return (
             proto == IPPROTO_TCP
             and len(payload) >= 6
-            and payload[0] == ContentType.handshake
+            and payload[0] == _HANDSHAKE
             and payload[1] == 3
             and payload[2] <= 4
             and payload[5] in _HELLOS
@@ -456,10 +667,10 @@ class TlsDissector(Dissector):
                 break
             fragment = bytes(buf[5 : 5 + length])
             del buf[: 5 + length]
-            if ctype == ContentType.handshake and not side.encrypted:
+            if ctype == _HANDSHAKE and not side.encrypted:
                 side.hs += fragment
                 self._handshake(side, from_orig, events)
-            elif ctype in (ContentType.change_cipher_spec, ContentType.application_data):
+            elif ctype in _CLEARTEXT_ENDS:
                 side.encrypted = True
         return events
 
