@@ -133,14 +133,14 @@ class PacketBatch:
     frag_more: np.ndarray  # uint8  more-fragments flag
 
     @classmethod
-    def empty(cls, n: int) -> "PacketBatch":
+    def empty(cls, n: int) -> PacketBatch:
         """Columns for ``n`` records, zeroed (allocate once, reuse with :meth:`view`)."""
         cols = {}
         for f in fields(cls):
             cols[f.name] = np.zeros(n, dtype=_DTYPES[f.name])
         return cls(**cols)
 
-    def view(self, n: int) -> "PacketBatch":
+    def view(self, n: int) -> PacketBatch:
         """The first ``n`` rows of every column (no copy)."""
         return PacketBatch(**{f.name: getattr(self, f.name)[:n] for f in fields(self)})
 

@@ -10,7 +10,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from wirelens.pipeline.runner import Analysis, AnalyzeOptions, MemorySink, Progress, iter_conn_batches
+from wirelens.pipeline.runner import (
+    Analysis,
+    AnalyzeOptions,
+    MemorySink,
+    Progress,
+    iter_conn_batches,
+)
 from wirelens.pipeline.sinks import LakeSink
 from wirelens.pipeline.summary import RunSummary
 from wirelens.schema import SCHEMAS

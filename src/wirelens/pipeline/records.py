@@ -86,4 +86,4 @@ def concat(batches: list[pa.RecordBatch], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_batches(batches, schema=schema)
 
 
-__all__ = ["conn_batch", "concat", "PROTO_NAMES", "TUNNEL_NAMES"]
+__all__ = ["PROTO_NAMES", "TUNNEL_NAMES", "concat", "conn_batch"]

@@ -150,4 +150,4 @@ def clear_tables(root: str | Path) -> None:
         shutil.rmtree(Path(root) / t, ignore_errors=True)
 
 
-__all__ = ["LakeWriter", "table_glob", "has_data", "clear_tables"]
+__all__ = ["LakeWriter", "clear_tables", "has_data", "table_glob"]
