@@ -260,6 +260,9 @@ def _ethertype(pk: _Packet, et: int, pos: int) -> None:
             _arp(pk, pos)
         if et == 0x6558:
             _ethernet(pk, pos)
+        if et == 0x8903:  # Cisco FabricPath
+            pk.need(pos, 2, 1)
+            _ethernet(pk, pos + 2)
         if et <= 1500 and pk.left(pos) >= 8 and pk.buf[pos : pos + 3] == b"\xaa\xaa\x03":
             et, pos = pk.u16(pos + 6), pos + 8
             continue

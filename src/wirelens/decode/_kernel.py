@@ -432,6 +432,13 @@ def _decode_rows(  # type: ignore[no-untyped-def]
                     break
                 elif et == 0x6558:  # transparent Ethernet bridging (GRE, Geneve)
                     kind = _K_ETH
+                elif et == 0x8903:  # Cisco FabricPath: 2-byte FTAG/TTL, then the inner frame
+                    if end - pos < 2:
+                        st = _MALFORMED
+                        wd = _W_TRUNC_LINK if wd == 0 else wd
+                        break
+                    pos += 2
+                    kind = _K_ETH
                 elif et <= 1500:  # 802.3 length: LLC/SNAP carries an ethertype
                     if (
                         end - pos >= 8

@@ -520,3 +520,11 @@ def test_first_fragment_cut_by_snaplen_is_a_packet(decoder: Decoder) -> None:
     frag6 = struct.pack("!BBHI", 17, 0, 1, 9)  # offset 0, more fragments
     row6 = one(decoder, ipv6(frag6 + udp(5, 6, b"z" * 300), nh=44)[:40 + 8 + 8 + 10], LinkType.RAW)
     assert row6["status"] == S.OK and (row6["sport"], row6["dport"]) == (5, 6)
+
+
+def test_cisco_fabricpath(decoder: Decoder) -> None:
+    inner = eth(TCP4)
+    outer = MAC_B + MAC_A + b"\x89\x03" + b"\x00\x3f" + inner
+    row = one(decoder, outer, 1)
+    assert_tcp_v4(row, 14 + 2 + 14, len(PAYLOAD))
+    assert row["dst_mac"] == MB and row["src_mac"] == MA  # the outer frame's addresses
