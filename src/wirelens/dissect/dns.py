@@ -241,6 +241,9 @@ _PLAIN = frozenset(
 )
 
 
+_PLAIN_BYTES = bytes(sorted(_PLAIN))
+
+
 def _label_text(raw: bytes) -> str:
     """A label as text; bytes outside the plain set are escaped ``\\DDD`` (RFC 4343 §2.1)."""
     if _PLAIN.issuperset(raw):
@@ -264,7 +267,7 @@ def _name_at(data: bytes | memoryview, pos: int, limit: int) -> tuple[str, int]:
     """The name starting at ``pos`` (reads stop at ``limit``) and the offset after it: after
     the first pointer, or after the terminating zero label. See :func:`read_name`."""
     run_start = pos
-    labels: list[str] = []
+    labels: list[bytes] = []
     wire_len = 1
     hops = 0
     resume = -1
@@ -296,11 +299,17 @@ def _name_at(data: bytes | memoryview, pos: int, limit: int) -> tuple[str, int]:
             raise LimitExceeded("name longer than 255 octets", pos)
         if pos + 1 + n > limit:
             raise Truncated("label runs past the end", pos)
-        labels.append(_label_text(bytes(data[pos + 1 : pos + 1 + n])))
+        labels.append(bytes(data[pos + 1 : pos + 1 + n]))
         if len(labels) > limits.DNS_MAX_LABELS:
             raise LimitExceeded("too many labels", pos)
         pos += 1 + n
-    return (".".join(labels) if labels else "."), (resume if resume >= 0 else pos)
+    end = resume if resume >= 0 else pos
+    if not labels:
+        return ".", end
+    raw = b".".join(labels)
+    if len(raw.translate(None, _PLAIN_BYTES)) == len(labels) - 1:  # only the joining dots
+        return raw.decode("ascii"), end
+    return ".".join([_label_text(label) for label in labels]), end
 
 
 # -- rdata ------------------------------------------------------------------------------------

@@ -80,7 +80,8 @@ class _State(IntEnum):
 _TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") +(\S(?:.*\S)?) +HTTP/(\d\.\d) *\Z")
 _STATUS_LINE = re.compile(rb"HTTP/(\d\.\d) +(\d{3})(?: +(.*?))? *\Z")
-_HEADER_NAME = re.compile(_TOKEN + rb"\Z")
+_HEADER_LINE = re.compile(b"(" + _TOKEN + rb"):(.*)\Z", re.DOTALL)
+_EMPTY_LINE = re.compile(rb"\n\r?\n")  # a line end, then an empty line (CRLF or bare LF)
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}\Z")
 
 _METHODS = (
@@ -117,14 +118,8 @@ class _Side:
 
 def _head_end(buf: bytearray, start: int) -> tuple[int, int]:
     """Find the empty line ending a header block: (end of head, start of body) or (-1, -1)."""
-    i = buf.find(b"\n", start)
-    while i >= 0:
-        if buf.startswith(b"\r\n", i + 1):
-            return i, i + 3
-        if buf.startswith(b"\n", i + 1):
-            return i, i + 2
-        i = buf.find(b"\n", i + 1)
-    return -1, -1
+    m = _EMPTY_LINE.search(buf, start)
+    return (m.start(), m.end()) if m is not None else (-1, -1)
 
 
 def _parse_head(head: bytes) -> tuple[bytes, dict[bytes, str]]:
@@ -140,12 +135,12 @@ def _parse_head(head: bytes) -> tuple[bytes, dict[bytes, str]]:
             if last is not None:
                 headers[last] += " " + line.strip().decode("latin-1")
             continue
-        name, colon, value = line.partition(b":")
-        if not colon or not _HEADER_NAME.match(name):
+        field = _HEADER_LINE.match(line)
+        if field is None:  # no colon, or not a token before the first one
             last = None
             continue
-        key = name.lower()
-        text = value.strip().decode("latin-1")
+        key = field.group(1).lower()
+        text = field.group(2).strip().decode("latin-1")
         if key in headers:
             if key in (b"content-length", b"transfer-encoding"):
                 headers[key] += "," + text

@@ -7,7 +7,8 @@ returns the same value (``repr`` equal: same field types too), and the public fu
 outcome (value, or error type + text + offset) is the checked reader's. Checked on mutated
 builder messages, random bytes and the DNS/TLS payloads of the shared real captures.
 Also: the parse of ``DnsDissector.matches`` is reused by ``feed`` only for the very same
-``bytes`` object.
+``bytes`` object; DNS name text and the HTTP head helpers agree with the naive references
+of ``tests/naive/dissect.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_dissect_fuzz import EDITS, mutate
+from tests.naive import dissect as naive_dissect
 from wl_dissect_builders import (
     client_hello,
     dns_header,
@@ -33,7 +35,7 @@ from wl_dissect_builders import (
     vec,
 )
 
-from wirelens.dissect import dns, tls
+from wirelens.dissect import dns, http, tls
 from wirelens.dissect.dns import DnsDissector, DnsRecord
 from wirelens.wire import ParseError
 
@@ -248,3 +250,35 @@ def test_matches_parse_is_reused_only_for_the_same_object(monkeypatch: pytest.Mo
     d.feed(buf, True, 4)
     (pending,) = d.finish()
     assert pending.query == "Mutable.example"
+
+
+# -- helpers rewritten for speed, against the naive references in tests/naive/dissect.py --
+
+LABEL_BYTES = st.sampled_from([b"a", b"Z", b"0", b"-", b".", b" ", b"\\", b"\x00", b"\xff", b"_", b"\""])
+
+
+@FUZZ
+@given(st.lists(st.lists(LABEL_BYTES, min_size=1, max_size=6).map(b"".join), max_size=5))
+def test_dns_names_escape_like_the_reference(labels: list[bytes]) -> None:
+    wire = b"".join(bytes([len(label)]) + label for label in labels) + b"\x00"
+    assert dns._name_at(wire, 0, len(wire)) == (naive_dissect.dns_name_text(labels), len(wire))
+
+
+def test_dns_name_with_a_dot_inside_a_label() -> None:
+    wire = b"\x03a.b\x01c\x00"
+    assert dns._name_at(wire, 0, len(wire))[0] == "a\\046b.c"
+
+
+HEAD_BYTES = st.lists(
+    st.sampled_from([b"\r\n", b"\n", b"\r", b":", b" ", b"\t", b"Host", b"content-length",
+                     b"Content-Length", b"transfer-encoding", b"x y", b"5", b"chunked", b"\xe9"]),
+    max_size=30,
+).map(b"".join)
+
+
+@FUZZ
+@given(HEAD_BYTES, st.integers(0, 40))
+def test_http_head_helpers_like_the_reference(head: bytes, start: int) -> None:
+    start = min(start, len(head))
+    assert http._head_end(bytearray(head), start) == naive_dissect.head_end(bytearray(head), start)
+    assert http._parse_head(head) == naive_dissect.parse_head(head)
