@@ -14,9 +14,12 @@ Step 2: replay the stream through ``registry.identify`` and the dissectors the w
 ``ParseError``, ``finish()`` at the end). Prints the CPU time of the whole replay (min and
 median of ``--runs``; CPU rather than wall time, less sensitive to other load), a per-call
 breakdown (identify, feed per dissector, finish; thread CPU time) in µs per call (min and
-median over the runs), plus a digest of every event and error so a faster version can be
-checked to produce the same output (field for field: the digest hashes ``repr`` of each
-event and the type and text of each ParseError). ``--src`` runs an older tree for A/B comparisons.
+median over the runs), then each dissector alone on the calls it got (fresh instances; µs
+per message including ``finish``; DNS then parses every datagram, without the parse that
+``matches`` hands to ``feed`` in the replay), plus a digest of every event and error so a
+faster version can be checked to produce the same output (field for field: the digest
+hashes ``repr`` of each event and the type and text of each ParseError). ``--src`` runs an
+older tree for A/B comparisons.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ UNIDENTIFIED_TRIES = 4  # as pipeline.dpi
 
 Stream = list[tuple[int, int, bool, int, int, int, bytes]]
 """(flow id, proto, from_orig, sport, dport, ts_ns, payload) in capture order."""
+
+Calls = dict[str, list[tuple[Any, ...]]]
+"""The calls one replay made: "identify" -> argument tuples; dissector name -> (flow id,
+class, proto, data, from_orig, ts_ns) of each feed."""
 
 
 def extract(pcap: str) -> Stream:
@@ -72,9 +79,11 @@ def extract(pcap: str) -> Stream:
     return out
 
 
-def replay(stream: Stream, timed: bool) -> tuple[float, dict[str, list[int]], str, Counter[str]]:
+def replay(
+    stream: Stream, timed: bool, log: Calls | None = None
+) -> tuple[float, dict[str, list[int]], str, Counter[str]]:
     """Run the stream through identify + feed; (CPU s, {what: [ns total, calls]}, digest,
-    outcome counts)."""
+    outcome counts). ``log`` collects the calls made (for :func:`isolated`)."""
     from wirelens.dissect.registry import identify
     from wirelens.wire.errors import ParseError
 
@@ -85,6 +94,8 @@ def replay(stream: Stream, timed: bool) -> tuple[float, dict[str, list[int]], st
 
     def feed(st: list[Any], data: bytes, from_orig: bool, ts: int) -> None:
         d = st[0]
+        if log is not None:
+            log[d.name].append((id(st), type(d), d.proto, data, from_orig, ts))
         t0 = clock() if timed else 0
         try:
             events = d.feed(data, from_orig, ts)
@@ -113,6 +124,8 @@ def replay(stream: Stream, timed: bool) -> tuple[float, dict[str, list[int]], st
         if st[0] is None:
             if proto == 6:
                 payload = (st[3].get(from_orig, b"") + payload)[:PROBE_BYTES]
+            if log is not None:
+                log["identify"].append((payload, proto, from_orig, sport, dport))
             t0 = clock() if timed else 0
             cls = identify(payload, proto, from_orig, sport, dport)
             if timed:
@@ -152,6 +165,43 @@ def replay(stream: Stream, timed: bool) -> tuple[float, dict[str, list[int]], st
             line = item if isinstance(item, str) else repr(item)
             h.update(f"{fid}\t{line}\n".encode("utf-8", "backslashreplace"))
     return wall, dict(cost), h.hexdigest()[:16], outcome
+
+
+def isolated(calls: Calls, runs: int) -> dict[str, tuple[int, float]]:
+    """Each dissector alone on the messages it got in the replay (fresh instances, feed
+    per call, finish per flow): {what: (calls, min µs per call over ``runs``)}."""
+    from wirelens.dissect.registry import identify
+    from wirelens.wire.errors import ParseError
+
+    clock = time.thread_time_ns
+    out: dict[str, tuple[int, float]] = {}
+    for what, items in calls.items():
+        best = None
+        for _ in range(runs):
+            t0 = clock()
+            if what == "identify":
+                for args in items:
+                    identify(*args)
+            else:
+                live: dict[int, Any] = {}
+                dead: set[int] = set()
+                for key, cls, proto, data, from_orig, ts in items:
+                    d = live.get(key)
+                    if d is None:
+                        d = live[key] = cls(proto)
+                    if key in dead:
+                        continue
+                    try:
+                        d.feed(data, from_orig, ts)
+                    except ParseError:
+                        dead.add(key)
+                for key, d in live.items():
+                    if key not in dead:
+                        d.finish()
+            ns = clock() - t0
+            best = ns if best is None else min(best, ns)
+        out[what] = (len(items), (best or 0) / 1e3 / max(len(items), 1))
+    return out
 
 
 def main() -> int:
@@ -200,6 +250,11 @@ def main() -> int:
         ns = sorted(c[what][0] for c in costs)
         print(f"{what:<16}{calls:>9}{ns[0] / 1e6:>10.1f}{ns[0] / 1e3 / max(calls, 1):>13.1f}"
               f"{statistics.median(ns) / 1e3 / max(calls, 1):>8.1f}")
+    log: Calls = defaultdict(list)
+    replay(stream, timed=False, log=log)
+    print(f"isolated (each alone on the calls of the replay, min of {args.runs}):")
+    for what, (calls, us) in sorted(isolated(log, args.runs).items()):
+        print(f"  {what:<14}{calls:>9}{us:>10.2f} us/call")
     print("outcomes:", ", ".join(f"{k} {v}" for k, v in sorted(outcome.items())))
     print(f"digest of events and errors: {digest}")
     return 0
