@@ -258,15 +258,16 @@ def read_name(buf: Buffer) -> str:
     strictly backwards and loops are impossible); the cursor ends after the first pointer,
     or after the terminating zero label.
     """
-    name, pos = _name_at(buf.data, buf.tell(), buf.end)
+    name, pos, _, _ = _name_at(buf.data, buf.tell(), buf.end)
     buf.seek(pos)
     return name
 
 
-def _name_at(data: bytes | memoryview, pos: int, limit: int) -> tuple[str, int]:
-    """The name starting at ``pos`` (reads stop at ``limit``) and the offset after it: after
-    the first pointer, or after the terminating zero label. See :func:`read_name`."""
-    run_start = pos
+def _name_at(data: bytes | memoryview, pos: int, limit: int) -> tuple[str, int, int, int]:
+    """The name starting at ``pos`` (reads stop at ``limit``), the offset after it (after
+    the first pointer, or after the terminating zero label), the highest offset read and the
+    pointers followed. See :func:`read_name`."""
+    run_start = top = pos
     labels: list[bytes] = []
     wire_len = 1
     hops = 0
@@ -285,6 +286,8 @@ def _name_at(data: bytes | memoryview, pos: int, limit: int) -> tuple[str, int]:
             target = ((n & 0x3F) << 8) | data[pos + 1]
             if target >= run_start:
                 raise BadPointer(f"compression pointer to {target} is not backwards", pos)
+            if pos + 1 > top:
+                top = pos + 1
             hops += 1
             if hops > limits.DNS_MAX_POINTERS:
                 raise LimitExceeded("too many compression pointers", pos)
@@ -303,13 +306,15 @@ def _name_at(data: bytes | memoryview, pos: int, limit: int) -> tuple[str, int]:
         if len(labels) > limits.DNS_MAX_LABELS:
             raise LimitExceeded("too many labels", pos)
         pos += 1 + n
+        if pos > top:
+            top = pos  # the next byte is read too (a length, a pointer or the zero label)
     end = resume if resume >= 0 else pos
     if not labels:
-        return ".", end
+        return ".", end, top, hops
     raw = b".".join(labels)
     if len(raw.translate(None, _PLAIN_BYTES)) == len(labels) - 1:  # only the joining dots
-        return raw.decode("ascii"), end
-    return ".".join([_label_text(label) for label in labels]), end
+        return raw.decode("ascii"), end, top, hops
+    return ".".join([_label_text(label) for label in labels]), end, top, hops
 
 
 # -- rdata ------------------------------------------------------------------------------------
@@ -390,7 +395,31 @@ _A, _AAAA, _MX, _SOA, _SRV = QType.A, QType.AAAA, QType.MX, QType.SOA, QType.SRV
 _TXT_TYPES = frozenset((QType.TXT, QType.SPF))
 
 
-def _rdata_fast(data: bytes, rtype: int, pos: int, end: int) -> str:
+_Seen = dict[int, tuple[str, int, int]]
+"""Names read so far in one message: offset -> (text, highest offset read, pointers)."""
+
+
+def _name_fast(data: bytes, pos: int, limit: int, seen: _Seen) -> tuple[str, int]:
+    """:func:`_name_at` for the fast reader, remembering each name by its offset. A name
+    that is one compression pointer to a remembered offset (the usual ``c0 0c``, RFC 1035
+    §4.1.4) is that name: reading on from the target is the very walk done there before,
+    so it is taken when that walk stayed below ``limit`` and one more pointer is allowed."""
+    if pos + 2 <= limit and data[pos] >= 0xC0:
+        target = ((data[pos] & 0x3F) << 8) | data[pos + 1]
+        known = seen.get(target)
+        if (
+            known is not None
+            and target < pos
+            and known[1] < limit
+            and known[2] < limits.DNS_MAX_POINTERS
+        ):
+            return known[0], pos + 2
+    text, end, top, hops = _name_at(data, pos, limit)
+    seen[pos] = (text, top, hops)
+    return text, end
+
+
+def _rdata_fast(data: bytes, rtype: int, pos: int, end: int, seen: _Seen) -> str:
     """What :func:`_rdata_text` returns for the rdata ``data[pos:end]``; raises (to hand
     over to the checked reader) unless the rdata is used up exactly."""
     if rtype == _A:
@@ -402,18 +431,18 @@ def _rdata_fast(data: bytes, rtype: int, pos: int, end: int) -> str:
             raise _Slow
         return str(ipaddress.IPv6Address(data[pos:end]))
     if rtype in _NAME_TYPES:
-        text, pos = _name_at(data, pos, end)
+        text, pos = _name_fast(data, pos, end, seen)
     elif rtype == _MX:  # RFC 1035 §3.3.9: PREFERENCE, EXCHANGE
         if pos + 2 > end:
             raise _Slow
-        text, pos = _name_at(data, pos + 2, end)
+        text, pos = _name_fast(data, pos + 2, end, seen)
     elif rtype == _SOA:  # RFC 1035 §3.3.13: MNAME RNAME and five 32-bit numbers
-        text, pos = _name_at(data, pos, end)
-        pos = _name_at(data, pos, end)[1] + 20
+        text, pos = _name_fast(data, pos, end, seen)
+        pos = _name_fast(data, pos, end, seen)[1] + 20
     elif rtype == _SRV:  # RFC 2782: PRIORITY WEIGHT PORT TARGET
         if pos + 6 > end:
             raise _Slow
-        text, pos = _name_at(data, pos + 6, end)
+        text, pos = _name_fast(data, pos + 6, end, seen)
     elif rtype in _TXT_TYPES:  # RFC 1035 §3.3.14
         parts = []
         while pos < end:
@@ -438,22 +467,23 @@ def _parse_fast(data: bytes) -> DnsMessage:
     if qd + an + ns + ar > limits.DNS_MAX_RECORDS:
         raise _Slow
     pos = 12
+    seen: _Seen = {}
     questions = []
     for _ in range(qd):
-        qname, pos = _name_at(data, pos, size)
+        qname, pos = _name_fast(data, pos, size, seen)
         qtype, qclass = _QUESTION_TAIL.unpack_from(data, pos)
         pos += 4
         questions.append(Question(qname, qtype, qclass))
     answers = []
     kept = limits.DNS_MAX_ANSWERS_KEPT
     for i in range(an + ns + ar):
-        name, pos = _name_at(data, pos, size)
+        name, pos = _name_fast(data, pos, size, seen)
         rtype, rclass, ttl, length = _RR_FIXED.unpack_from(data, pos)
         pos += 10
         end = pos + length
         if end > size:
             raise _Slow
-        text = _rdata_fast(data, rtype, pos, end)
+        text = _rdata_fast(data, rtype, pos, end, seen)
         pos = end
         if i < an and i < kept:
             answers.append(ResourceRecord(name, rtype, rclass, ttl, text))

@@ -261,7 +261,7 @@ LABEL_BYTES = st.sampled_from([b"a", b"Z", b"0", b"-", b".", b" ", b"\\", b"\x00
 @given(st.lists(st.lists(LABEL_BYTES, min_size=1, max_size=6).map(b"".join), max_size=5))
 def test_dns_names_escape_like_the_reference(labels: list[bytes]) -> None:
     wire = b"".join(bytes([len(label)]) + label for label in labels) + b"\x00"
-    assert dns._name_at(wire, 0, len(wire)) == (naive_dissect.dns_name_text(labels), len(wire))
+    assert dns._name_at(wire, 0, len(wire))[:2] == (naive_dissect.dns_name_text(labels), len(wire))
 
 
 def test_dns_name_with_a_dot_inside_a_label() -> None:
@@ -282,3 +282,32 @@ def test_http_head_helpers_like_the_reference(head: bytes, start: int) -> None:
     start = min(start, len(head))
     assert http._head_end(bytearray(head), start) == naive_dissect.head_end(bytearray(head), start)
     assert http._parse_head(head) == naive_dissect.parse_head(head)
+
+
+def _pointer(target: int) -> bytes:
+    return struct.pack(">H", 0xC000 | target)
+
+
+def test_reused_name_still_counts_its_pointers() -> None:
+    """A name reused by the fast reader (``c0 xx`` to a name read before) counts the pointers
+    of that earlier walk plus one: 64 is the limit, the 65th is handed over."""
+    head = dns_header(1, 0x8180, 1, 3) + b"\x00" + b"\x00\x01\x00\x01"  # root question at 12
+    rdata_at = len(head) + 1 + 10  # RR1: root owner name, fixed part, then the rdata
+    # entry 0 points to the root at 12, entry k to entry k - 1: a pointer to entry k is a
+    # name of k + 2 pointers
+    chain = _pointer(12) + b"".join(_pointer(rdata_at + 2 * k) for k in range(62))
+    rr1 = b"\x00" + struct.pack(">HHIH", 0x1234, 1, 0, len(chain)) + chain  # hex rdata
+    rr2_at = len(head) + len(rr1)
+    rr2 = _pointer(rdata_at + 2 * 62) + struct.pack(">HHIH", 1, 1, 0, 4) + bytes(4)  # 64 hops
+    rr3 = _pointer(rr2_at) + struct.pack(">HHIH", 1, 1, 0, 4) + bytes(4)  # 65 hops
+    msg = head + rr1 + rr2 + rr3
+    assert not check_agree("dns", msg)
+    with pytest.raises(ParseError, match="too many compression pointers"):
+        dns.parse_message(msg)
+    # with 63 hops in the earlier walk the reuse is allowed and gives the same name
+    head2 = dns_header(1, 0x8180, 1, 3) + b"\x00" + b"\x00\x01\x00\x01"
+    rr2b = _pointer(rdata_at + 2 * 61) + struct.pack(">HHIH", 1, 1, 0, 4) + bytes(4)  # 63 hops
+    rr3b = _pointer(rr2_at) + struct.pack(">HHIH", 1, 1, 0, 4) + bytes(4)  # 64 hops
+    msg2 = head2 + rr1 + rr2b + rr3b
+    assert check_agree("dns", msg2)
+    assert [a.name for a in dns.parse_message(msg2).answers] == [".", ".", "."]
