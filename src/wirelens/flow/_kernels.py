@@ -9,7 +9,12 @@ pool of slots that never move while the flow is open (``pkt_slot`` stays valid).
 Expiry: every open flow sits on two intrusive doubly linked lists: the *activity* list (idle
 list for open flows, linger list for closed TCP flows; ordered by last packet since time is
 monotone) and the *age* list (creation order, for the active timeout). A packet moves its flow
-to the tail of its activity list in O(1); expiry only pops expired heads.
+to the tail of its activity list in O(1); expiry only pops expired heads, and only once the
+packet time reaches ``S_DEADLINE``, a cached lower bound of the three heads' expiry times.
+
+Speed notes (measured on real captures): the per-packet kernel is compiled without numba's
+reference-counting runtime (see ``_hot``); statistics are shifted sums finished when the flow
+ends; the ended buffer is column-major so emission is one contiguous copy per column.
 """
 
 from __future__ import annotations
