@@ -134,3 +134,21 @@ def test_not_a_capture_is_an_error(tmp_path, capsys):
     rc = main(["analyze", str(junk), "-o", str(tmp_path / "o"), "--quiet"])
     assert rc == EXIT_ERROR
     assert "junk.pcap" in capsys.readouterr().err
+
+
+def test_interrupted_run_keeps_complete_files(sim, tmp_path):
+    """An interrupt mid-run (here from the progress callback) leaves only whole Parquet files:
+    what was written stays queryable, nothing half-written is visible."""
+    out = tmp_path / "o"
+    calls = []
+
+    def progress(done, total, packets):
+        calls.append(packets)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        wirelens.analyze(sim.pcap, out=out, batch_bytes=1 << 16, progress=progress)
+    assert calls and calls[0] < sim.packets
+    assert not list(out.rglob("*.tmp"))
+    n = query(out, "SELECT count(*) AS n FROM conn").to_pylist()[0]["n"]
+    assert 0 < n < 5000
