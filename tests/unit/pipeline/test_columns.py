@@ -42,3 +42,10 @@ def test_uids_distinct_and_stable():
 def test_ragged():
     arr = ragged(np.array([[1, 2, 3], [4, 5, 6]]), np.array([2, 3]), pa.uint16())
     assert arr.to_pylist() == [[1, 2], [4, 5, 6]]
+
+
+@given(st.integers(0, 2**64 - 1), st.integers(0, 2**62))
+def test_uid_one_equals_the_kernel(flow_id, salt):
+    from wirelens.pipeline.columns import uid_one
+
+    assert uid_one(flow_id, salt) == uids(np.array([flow_id], np.uint64), salt)[0].as_py()
