@@ -13,8 +13,9 @@ to the tail of its activity list in O(1); expiry only pops expired heads, and on
 packet time reaches ``S_DEADLINE``, a cached lower bound of the three heads' expiry times.
 
 Speed notes (measured on real captures): the per-packet kernel is compiled without numba's
-reference-counting runtime (see ``_hot``); statistics are shifted sums finished when the flow
-ends; the ended buffer is column-major so emission is one contiguous copy per column.
+reference-counting runtime (``core.jit.hot_kernel``); statistics are shifted sums finished
+when the flow ends; the ended buffer is column-major so emission is one contiguous copy per
+column.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from wirelens.core.jit import KERNEL_OPTIONS, kernel
+from wirelens.core.jit import KERNEL_OPTIONS, hot_kernel, kernel
 from wirelens.flow._layout import (
     CS_OTH,
     CS_REJ,
@@ -149,11 +150,6 @@ _inl = numba.njit(inline="always", **KERNEL_OPTIONS)
 """Small helpers are inlined at numba-IR level: a real call per packet costs reference-count
 updates of every array argument (measured: ~150 -> ~100 ns/packet)."""
 
-_hot = numba.njit(_nrt=False, **KERNEL_OPTIONS)
-"""Kernels that never allocate are compiled without numba's reference-counting runtime: with
-it, every array handed to an inlined helper across branches costs an NRT incref/decref pair
-(out-of-line calls with atomic updates), measured at ~40% of the per-packet time. Such kernels
-must not slice arrays (a slice is a new array object): rows are copied with explicit loops."""
 
 _HIST_ASCII = np.array([ord(c) for c in "SHADFRshadfr"], dtype=np.uint8)
 
@@ -496,7 +492,7 @@ def _tcp_endpoint(I, s, d, fl):  # type: ignore[no-untyped-def]
             I[s, co] = EP_ESTABLISHED
 
 
-@_hot
+@hot_kernel
 def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sport, dport,
              proto, tflags, icmp_t, icmp_c, ip_len, pay_len, vlan, vlan2, tun, tunid, smac, dmac,
              U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st, params,
@@ -751,7 +747,7 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
     return np.int64(n), RC_DONE
 
 
-@_hot
+@hot_kernel
 def _flush(U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st, reason,
            EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):  # type: ignore[no-untyped-def]
     """End open flows in creation order until the ended buffer is full; returns flows left."""
