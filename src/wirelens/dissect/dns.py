@@ -11,6 +11,11 @@ Defined behaviour on extra bytes:
 - TCP: bytes after a message are the start of the next length-prefixed message; they are
   kept until complete, then parsed (a malformed one raises :class:`ParseError`).
 
+Messages are read by a fast reader over the bytes; anything irregular hands the message to
+the checked :class:`~wirelens.wire.buffer.Buffer` reader, whose error is the one raised
+(see :func:`parse_message`). Over UDP, the parse made by :meth:`DnsDissector.matches` is
+reused by :meth:`DnsDissector.feed` for the same datagram object.
+
 Compression pointers (RFC 1035 §4.1.4) must point strictly backwards, before the start of
 the label run that contains them, so loops are impossible; see :mod:`.limits` for the
 other bounds.

@@ -2,8 +2,9 @@
 
 Per direction, records (RFC 8446 §5.1) are cut from the stream, handshake fragments are
 joined into a handshake stream (a message may span records, RFC 8446 §5.1), and hello
-messages are parsed with the :class:`~wirelens.wire.buffer.Buffer` cursor, every vector in
-its own ``pull_block``. Other handshake messages are skipped by length without being
+messages are parsed by a fast reader indexing the bytes; any irregularity hands the body to
+the checked reader (the :class:`~wirelens.wire.buffer.Buffer` cursor, every vector in its
+own ``pull_block``), which gives the exact error. Both give the same hello (tested). Other handshake messages are skipped by length without being
 buffered (hooks for Certificate & co. go in :meth:`TlsDissector._on_handshake`). After a
 ChangeCipherSpec or application data in a direction, its handshake bytes are encrypted and
 ignored.
