@@ -81,6 +81,7 @@ _TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") +(\S(?:.*\S)?) +HTTP/(\d\.\d) *\Z")
 _STATUS_LINE = re.compile(rb"HTTP/(\d\.\d) +(\d{3})(?: +(.*?))? *\Z")
 _HEADER_LINE = re.compile(b"(" + _TOKEN + rb"):(.*)\Z", re.DOTALL)
+_FOLD = frozenset(b" \t")
 _EMPTY_LINE = re.compile(rb"\n\r?\n")  # a line end, then an empty line (CRLF or bare LF)
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}\Z")
 
@@ -129,18 +130,19 @@ def _parse_head(head: bytes) -> tuple[bytes, dict[bytes, str]]:
     start = lines[0].rstrip(b"\r")
     headers: dict[bytes, str] = {}
     last: bytes | None = None
-    for raw in lines[1:]:
-        line = raw.rstrip(b"\r")
-        if line[:1] in (b" ", b"\t"):  # obs-fold (RFC 9112 §5.2): continues the last value
+    match = _HEADER_LINE.match
+    for line in lines[1:]:  # a trailing CR goes with the strip() of the value
+        if line and line[0] in _FOLD:  # obs-fold (RFC 9112 §5.2): continues the last value
             if last is not None:
                 headers[last] += " " + line.strip().decode("latin-1")
             continue
-        field = _HEADER_LINE.match(line)
+        field = match(line)
         if field is None:  # no colon, or not a token before the first one
             last = None
             continue
-        key = field.group(1).lower()
-        text = field.group(2).strip().decode("latin-1")
+        name, value = field.groups()
+        key = name.lower()
+        text = value.strip().decode("latin-1")
         if key in headers:
             if key in (b"content-length", b"transfer-encoding"):
                 headers[key] += "," + text
