@@ -238,7 +238,7 @@ class Analysis:
             return
         service, source, names = self.dpi.finish(cols["flow_id"], cols["last_ts_ns"])
         batch = conn_batch(cols, self.salt or 0, service, source, names)
-        self.summary.add_conn(batch)  # type: ignore[union-attr]
+        self.summary.add_flows(cols, service)  # type: ignore[union-attr]
         self._emit("conn", batch)
 
     def _emit_events(self) -> None:

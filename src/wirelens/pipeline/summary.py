@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
+import numpy as np
+
+from wirelens.pipeline.columns import format_addrs
+from wirelens.pipeline.records import PROTO_NAMES
 
 
 @dataclass
@@ -43,37 +45,57 @@ class RunSummary:
     link_types: Counter[str] = field(default_factory=Counter)
     rows: Counter[str] = field(default_factory=Counter)
     arp_pairs: Counter[str] = field(default_factory=Counter)
-    _talkers: Counter[str] = field(default_factory=Counter)
-    _talker_flows: Counter[str] = field(default_factory=Counter)
+    _hosts: list[np.ndarray] = field(default_factory=list)
+    _host_bytes: list[np.ndarray] = field(default_factory=list)
+    _host_flows: list[np.ndarray] = field(default_factory=list)
     out: str | None = None
 
     @property
     def packets_per_s(self) -> float:
         return self.packets / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
-    def add_conn(self, batch: pa.RecordBatch) -> None:
-        self.flows += batch.num_rows
-        t = pa.Table.from_batches([batch])
-        for key, counter in (("proto_name", self.protocols), ("service", self.services)):
-            for row in t.group_by(key).aggregate([([], "count_all")]).to_pylist():
-                if row[key] is not None:
-                    counter[row[key]] += row["count_all"]
-        t = t.append_column("total", pc.add(t["orig_ip_bytes"], t["resp_ip_bytes"]))
-        for side in ("orig_h", "resp_h"):
-            agg = t.group_by(side).aggregate([("total", "sum"), ("total", "count")])
-            for row in agg.to_pylist():
-                self._talkers[row[side]] += row["total_sum"]
-                self._talker_flows[row[side]] += row["total_count"]
-        if len(self._talkers) > 200_000:  # keep memory bounded on huge address spaces
-            self._talkers = Counter(dict(self._talkers.most_common(50_000)))
-            self._talker_flows = Counter({k: self._talker_flows[k] for k in self._talkers})
+    def add_flows(self, cols: dict[str, np.ndarray], services: list[str | None]) -> None:
+        """Count ended flows (the flow table's columns) by protocol, service and host."""
+        self.flows += len(cols["proto"])
+        codes, counts = np.unique(cols["proto"], return_counts=True)
+        for code, n in zip(codes.tolist(), counts.tolist()):
+            self.protocols[PROTO_NAMES.get(code, str(code))] += n
+        self.services.update(x for x in services if x is not None)
+        ip_bytes = cols["orig_ip_bytes"] + cols["resp_ip_bytes"]
+        ones = np.ones(len(ip_bytes))
+        for side in ("orig", "resp"):
+            self._hosts.append(np.stack([cols[f"{side}_hi"], cols[f"{side}_lo"]], axis=1))
+            self._host_bytes.append(ip_bytes.astype(np.float64))
+            self._host_flows.append(ones)
+        if sum(len(h) for h in self._hosts) > 1_000_000:
+            self._fold_hosts()
+
+    def _fold_hosts(self) -> None:
+        """Sum bytes and flows per host so far (vectorised), keeping memory bounded."""
+        if not self._hosts:
+            return
+        keys = np.concatenate(self._hosts)
+        uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+        inv = inv.reshape(-1)
+        b = np.bincount(inv, weights=np.concatenate(self._host_bytes), minlength=len(uniq))
+        f = np.bincount(inv, weights=np.concatenate(self._host_flows), minlength=len(uniq))
+        if len(uniq) > 200_000:  # bound memory on huge address spaces: keep the heaviest
+            keep = np.argsort(-b)[:50_000]
+            uniq, b, f = uniq[keep], b[keep], f[keep]
+        self._hosts, self._host_bytes, self._host_flows = [uniq], [b], [f]
 
     def top_talkers(self, n: int = 10) -> list[dict[str, Any]]:
-        return [{"host": h, "ip_bytes": b, "flows": self._talker_flows[h]}
-                for h, b in self._talkers.most_common(n)]
+        self._fold_hosts()
+        if not self._hosts:
+            return []
+        keys, b, f = self._hosts[0], self._host_bytes[0], self._host_flows[0]
+        top = np.argsort(-b, kind="stable")[:n]
+        names = format_addrs(keys[top, 0], keys[top, 1]).to_pylist()
+        return [{"host": h, "ip_bytes": int(b[k]), "flows": int(f[k])}
+                for h, k in zip(names, top.tolist())]
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        d = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
         for k in ("protocols", "services", "weirds", "link_types", "rows"):
             d[k] = dict(getattr(self, k).most_common())
         d["arp_pairs"] = dict(self.arp_pairs.most_common(20))

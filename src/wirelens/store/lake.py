@@ -33,7 +33,6 @@ class _PartitionFile:
     """One Parquet file being written for one (table, date, hour)."""
 
     def __init__(self, final: Path, schema: pa.Schema) -> None:
-        final.parent.mkdir(parents=True, exist_ok=True)
         self.final = final
         self.tmp = final.with_name(final.name + ".tmp")
         self.writer = pq.ParquetWriter(self.tmp, schema, **PARQUET_OPTIONS)
@@ -76,6 +75,7 @@ class LakeWriter:
         self.max_open = max_open
         self._open: dict[tuple[str, str, str], _PartitionFile] = {}  # in use order
         self._seq: dict[str, int] = {}
+        self._dirs: set[Path] = set()
         self.rows: dict[str, int] = {t: 0 for t in SCHEMAS}
         self.files: list[Path] = []
 
@@ -116,6 +116,9 @@ class LakeWriter:
             n = self._seq[table] = self._seq.get(table, -1) + 1
             final = (self.root / table / f"date={date}" / f"hour={hh}"
                      / f"part-{self.run_id}-{n:04d}.parquet")
+            if final.parent not in self._dirs:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                self._dirs.add(final.parent)
             part = _PartitionFile(final, schema)
         self._open[key] = part  # most recently used last
         return part

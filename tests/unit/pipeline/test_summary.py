@@ -1,0 +1,27 @@
+import numpy as np
+
+from wirelens.pipeline.summary import RunSummary
+
+V4 = 0xFFFF_0000_0000
+
+
+def cols(orig, resp, nbytes):
+    n = len(orig)
+    return {"proto": np.full(n, 6, np.uint8), "orig_hi": np.zeros(n, np.uint64),
+            "orig_lo": np.array([V4 | o for o in orig], np.uint64),
+            "resp_hi": np.zeros(n, np.uint64), "resp_lo": np.array([V4 | r for r in resp], np.uint64),
+            "orig_ip_bytes": np.array(nbytes, np.uint64), "resp_ip_bytes": np.zeros(n, np.uint64)}
+
+
+def test_top_talkers_sum_over_batches():
+    s = RunSummary(run_id="x", inputs=[])
+    s.add_flows(cols([1, 1, 2], [9, 9, 9], [100, 50, 10]), ["dns", None, "dns"])
+    s.add_flows(cols([2], [9], [1000]), ["tls"])
+    s._fold_hosts()  # folding twice must not change the totals
+    s.add_flows(cols([3], [1], [5]), [None])
+    top = s.top_talkers(3)
+    assert top[0] == {"host": "0.0.0.9", "ip_bytes": 1160, "flows": 4}
+    assert top[1] == {"host": "0.0.0.2", "ip_bytes": 1010, "flows": 2}
+    assert top[2] == {"host": "0.0.0.1", "ip_bytes": 155, "flows": 3}
+    assert s.flows == 5 and s.protocols == {"tcp": 5} and s.services == {"dns": 2, "tls": 1}
+    assert s.to_dict()["top_talkers"][0]["host"] == "0.0.0.9"
