@@ -59,6 +59,7 @@ class Flow:
     orig_mac: int
     resp_mac: int
     last: int = 0
+    fin_ts: int | None = None  # time of the packet that completed the FIN exchange
     touch: int = 0
     closed: str = ""  # "", "fin" or "rst"
     ps: list[list[int]] = field(default_factory=lambda: [[], []])
@@ -128,7 +129,7 @@ def conn_state(f: Flow) -> str:
         if os_ == "established" and rs == "established":
             return "S1"
         return "OTH"
-    if proto in (1, 58):
+    if proto != 17:  # ICMP and every other IP protocol
         return "OTH"
     o, r = bool(f.ps[0]), bool(f.ps[1])
     if o:
@@ -150,7 +151,8 @@ def _iats(times: list[int]) -> list[float]:
 def record(f: Flow, reason: str) -> dict[str, Any]:
     """The flow as a dict keyed like :data:`wirelens.flow.FLOW_COLUMNS`."""
     r: dict[str, Any] = {
-        "flow_id": f.fid, "ts_ns": f.ts, "last_ts_ns": f.last,
+        "flow_id": f.fid, "ts_ns": f.ts,
+        "last_ts_ns": f.last if f.fin_ts is None else f.fin_ts,
         "orig_hi": f.orig[0], "orig_lo": f.orig[1], "resp_hi": f.resp[0], "resp_lo": f.resp[1],
         "orig_p": f.orig_p, "resp_p": f.resp_p, "proto": f.p.proto, "ip_ver": f.p.ip_ver,
         "vlan": f.p.vlan, "vlan_inner": f.p.vlan_inner, "tunnel": f.p.tunnel,
@@ -211,7 +213,14 @@ class NaiveFlowMeter:
         now = self.now
         active = sorted((f.fid, k) for k, f in self.flows.items() if now - f.ts >= self.active)
         for _, k in active:
-            self._end(k, "active")
+            # the timeout that fired first on the flow's own timeline names the end
+            f = self.flows[k]
+            why = "active"
+            if not f.closed and f.last + self.idle < f.ts + self.active:
+                why = "idle"
+            elif f.closed and f.last + self.linger < f.ts + self.active:
+                why = f.closed
+            self._end(k, why)
         idle = sorted((f.touch, k) for k, f in self.flows.items()
                       if not f.closed and now - f.last >= self.idle)
         for _, k in idle:
@@ -230,7 +239,8 @@ class NaiveFlowMeter:
         now = self.now
         sp, dp = (0, 0) if p.proto in (1, 58) else (p.sport, p.dport)
         fl = p.flags if p.proto == 6 else 0
-        rest = (p.proto, p.vlan, p.vlan_inner, p.tunnel, p.tunnel_id)
+        # GTP-U (tunnel 5): uplink and downlink TEIDs differ, so the TEID is not in the key
+        rest = (p.proto, p.vlan, p.vlan_inner, p.tunnel, 0 if p.tunnel == 5 else p.tunnel_id)
         k0 = (p.src, sp, p.dst, dp) + rest
         k1 = (p.dst, dp, p.src, sp) + rest
         key, d = (k0, 0) if k0 in self.flows else ((k1, 1) if k1 in self.flows else (None, 0))
@@ -271,9 +281,12 @@ class NaiveFlowMeter:
                 f.history += c
 
         if p.proto == 6:
+            had_both_fins = f.flags[0]["fin"] > 0 and f.flags[1]["fin"] > 0
             for name, bit in FLAGS:
                 if fl & bit:
                     f.flags[d][name] += 1
+            if not had_both_fins and f.flags[0]["fin"] and f.flags[1]["fin"]:
+                f.fin_ts = now
             if fl & 2:
                 hist("H" if fl & 16 else "S")
             if p.payload > 0:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from wirelens.core.batch import Tunnel
 from wirelens.core.jit import KERNEL_OPTIONS, hot_kernel, kernel
 from wirelens.flow._layout import (
     CS_OTH,
@@ -70,6 +71,7 @@ from wirelens.flow._layout import (
     I_CLOSED,
     I_DPIN,
     I_DPIOFF,
+    I_FINTS,
     I_FIRSTN,
     I_FLAGS,
     I_HBITS,
@@ -150,6 +152,12 @@ _inl = numba.njit(inline="always", **KERNEL_OPTIONS)
 """Small helpers are inlined at numba-IR level: a real call per packet costs reference-count
 updates of every array argument (measured: ~150 -> ~100 ns/packet)."""
 
+
+_TUN_GTPU = int(Tunnel.GTPU)
+"""GTP-U flows are not keyed on their tunnel id (TEID): see ``_process``."""
+
+_OUT_LAST = OUT_I.index(I_LAST)
+"""Row of the emitted last-packet time in the ended buffer's ``EI``."""
 
 _HIST_ASCII = np.array([ord(c) for c in "SHADFRshadfr"], dtype=np.uint8)
 
@@ -304,7 +312,8 @@ def _conn_state(I, s, hbits):  # type: ignore[no-untyped-def]
         if os_ == EP_ESTABLISHED and rs == EP_ESTABLISHED:
             return CS_S1
         return CS_OTH
-    if proto == 1 or proto == 58:
+    if proto != 17:
+        # ICMP/ICMPv6 and every other IP protocol (SCTP, ESP, GRE, ...): Zeek writes OTH
         return CS_OTH
     o = I[s, I_PKTS] > 0
     r = I[s, I_PKTS + 1] > 0
@@ -344,6 +353,10 @@ def _end_flow(s, reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
         EU[k, e] = U[s, OUT_U[k]]
     for k in range(len(OUT_I)):
         EI[k, e] = I[s, OUT_I[k]]
+    if I[s, I_FLAGS + 2] > 0 and I[s, I_FLAGS + 10] > 0:
+        # both sides sent FIN: like Zeek, the flow's last time is the packet that completed
+        # the FIN exchange (RFC 9293 section 3.6); trailing ACKs still count in packets/bytes
+        EI[_OUT_LAST, e] = I[s, I_FINTS]
     n0 = I[s, I_PKTS]
     n1 = I[s, I_PKTS + 1]
     for c in range(3):
@@ -382,6 +395,15 @@ def _next_expired(I, st, params, now):  # type: ignore[no-untyped-def]
     """(slot, reason) of one flow to expire at ``now``, or (-1, 0)."""
     s = st[S_HEAD_AGE]
     if s >= 0 and now - I[s, I_TS] >= params[P_ACTIVE]:
+        # ``now`` may be far past the flow (a quiet gap, a capture spliced from several
+        # days): the timeout whose deadline came first on the flow's own timeline names the
+        # end, so a flow silent for longer than the idle timeout ends "idle", not "active"
+        dl = _due(I[s, I_TS], params[P_ACTIVE])
+        if I[s, I_LIST] == 0:
+            if _due(I[s, I_LAST], params[P_IDLE]) < dl:
+                return s, END_IDLE
+        elif _due(I[s, I_LAST], params[P_LINGER]) < dl:
+            return s, I[s, I_CLOSED]
         return s, END_ACTIVE
     s = st[S_HEAD_IDLE]
     if s >= 0 and now - I[s, I_LAST] >= params[P_IDLE]:
@@ -545,8 +567,11 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
         kpt = (np.uint64(pr) << np.uint64(32)) | (np.uint64(tun[i]) << np.uint64(40))
         k_fwd = sp | (dp << np.uint64(16)) | kpt
         k_rev = dp | (sp << np.uint64(16)) | kpt
+        # GTP-U: uplink and downlink carry different TEIDs (3GPP TS 29.281 section 5.1), so
+        # the TEID would split one connection in two; other tunnel ids are the same both ways
+        tk = np.uint64(0) if tun[i] == _TUN_GTPU else np.uint64(tunid[i])
         k2 = np.uint64(vlan[i]) | (np.uint64(vlan2[i]) << np.uint64(16)) | (
-            np.uint64(tunid[i]) << np.uint64(32))
+            tk << np.uint64(32))
         h = _hash(shi, slo, sp, dhi, dlo, dp, kpt, k2)
         # lookup: linear probing; a probe reads the 64-byte key row only
         m = idx.shape[0] - 1
@@ -686,7 +711,12 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
                 if fl & 2:
                     I[s, fb] += 1
                 if fl & 1:
-                    I[s, fb + 2] += 1
+                    nf = I[s, fb + 2] + 1
+                    I[s, fb + 2] = nf
+                    # the first FIN of this side while the other side already sent one
+                    # completes the FIN exchange
+                    if nf == 1 and I[s, I_FLAGS + 8 * (1 - d) + 2] > 0:
+                        I[s, I_FINTS] = now
                 if fl & 4:
                     I[s, fb + 3] += 1
                 if fl & 32:

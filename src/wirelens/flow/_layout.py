@@ -67,7 +67,9 @@ I_OMAC = 63  # originator MAC (48 bits)
 I_RMAC = 64
 # lines 8-9: TCP flag counters
 I_FLAGS = 65  # 8 counters per direction: I_FLAGS + 8*dir + k (k in FLAG_ORDER)
-NI = 81
+# line 10: cold
+I_FINTS = 81  # effective time of the packet that completed the FIN exchange (both sides FIN)
+NI = 82
 
 # --- F: float64 columns ------------------------------------------------------------------
 F_IATS2 = 0  # sum of (iat - shift)^2 in ns^2 (+dir, +2 bidirectional)

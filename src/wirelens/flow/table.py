@@ -6,16 +6,22 @@ Semantics (what the kernels implement, and what ``tests/naive/flow.py`` re-imple
   packet or not); a packet with an older timestamp is accounted at that time (inter-arrival
   times are never negative).
 * **Key**: both addresses and ports, IP protocol, outer VLAN, inner VLAN, tunnel type and
-  tunnel id. ICMP/ICMPv6 use ports 0. The originator sent the first packet, unless that
-  packet is a TCP SYN-ACK (then the receiver is the originator).
+  tunnel id -- except for GTP-U, whose uplink and downlink TEIDs differ (the row keeps the
+  TEID of the first packet). ICMP/ICMPv6 use ports 0. The originator sent the first packet,
+  unless that packet is a TCP SYN-ACK (then the receiver is the originator).
 * **Expiry** (checked at each packet, before it is accounted): a flow whose first packet is
   ``>= active_timeout`` old ends ("active"); an open flow idle ``>= idle_timeout`` ends
-  ("idle"); a closed TCP flow (FIN seen from both sides, or a RST) lingers ``tcp_linger_s``
-  after its last packet so trailing ACKs and retransmissions still count, then ends with
-  reason "fin" or "rst". A SYN without ACK on a closed flow ends it (same reason) and starts
-  a new flow (port reuse).
+  ("idle"); when both hold (a long gap: ``now`` is far past the flow), the timeout whose
+  deadline came first on the flow's own timeline names the end (a flow silent since ``last +
+  idle < first + active`` ends "idle", a closed one its close reason); a closed TCP flow
+  (FIN seen from both sides, or a RST) lingers ``tcp_linger_s`` after its last packet so
+  trailing ACKs and retransmissions still count, then ends with reason "fin" or "rst". A SYN
+  without ACK on a closed flow ends it (same reason) and starts a new flow (port reuse).
 * **Bound**: at most ``max_flows`` open flows; a new flow on a full table first ends the
   flow whose last packet is oldest ("evicted", counted in ``stats["evicted"]``).
+* **Last time**: ``last_ts_ns`` is the last packet's time, except that once both sides of a
+  TCP flow sent FIN it stays at the packet that completed the FIN exchange (Zeek's duration);
+  later packets still count in packets, bytes and statistics, and the linger runs from them.
 * **Statistics**: ``ps`` is the IP length; stddev is the sample standard deviation (n-1),
   0 below two values; inter-arrival times are in milliseconds, 0 below two packets.
 * **History**: Zeek letters S (SYN), H (SYN-ACK), A (pure ACK), D (payload), F (FIN),
@@ -23,8 +29,9 @@ Semantics (what the kernels implement, and what ``tests/naive/flow.py`` re-imple
   once per direction in order of first occurrence (max 16). Non-TCP flows get D/d only.
   Not implemented: C, G, I, Q, T, W, ^ and the repeat counters.
 * **conn_state**: Zeek's decision table over simplified TCP endpoint states (inactive, SYN
-  sent, SYN-ACK sent, partial, established, closed, reset); UDP and other non-ICMP
-  protocols: SF (both sides sent), S0 (originator only), SHR (responder only); ICMP: OTH.
+  sent, SYN-ACK sent, partial, established, closed, reset); UDP: SF (both sides sent), S0
+  (originator only), SHR (responder only); ICMP and every other IP protocol (SCTP, ESP, ...):
+  OTH.
 """
 
 from __future__ import annotations
