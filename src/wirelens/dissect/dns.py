@@ -678,8 +678,8 @@ def _record(
         TC=response.tc if response is not None else False,
         RD=first.rd,
         RA=response.ra if response is not None else False,
-        answers=tuple(rr.text for rr in answers),
-        ttls=tuple(float(rr.ttl) for rr in answers),
+        answers=tuple([rr.text for rr in answers]),
+        ttls=tuple([float(rr.ttl) for rr in answers]),
         opcode=first.opcode,
         rtt_ns=rtt_ns if (query is not None and response is not None) else None,
     )
