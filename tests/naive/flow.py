@@ -303,7 +303,7 @@ class NaiveFlowMeter:
                     f.closed = "rst"
                 elif f.flags[0]["fin"] and f.flags[1]["fin"]:
                     f.closed = "fin"
-        elif p.payload > 0:
+        elif p.payload > 0 or p.proto == 17:  # UDP: every datagram, empty ones too
             hist("D")
         dpi = 0
         if p.payload > 0 and f.dpi < self.dpi_packets:

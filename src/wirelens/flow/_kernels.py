@@ -764,7 +764,8 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
                     I[s, I_LIST] = 1
                     _append(I, st, s, I_PREV, I_NEXT, S_HEAD_LING)
                     st[S_DEADLINE] = min(st[S_DEADLINE], _due(now, params[P_LINGER]))
-        elif pl > 0:
+        elif pl > 0 or pr == 17:
+            # Zeek's UDP analyzer records D/d for every datagram, empty ones too
             _hist_add(I, HIST, s, hb + H_D)
         dp_on = 0
         if pl > 0 and I[s, I_DPIOFF] == 0 and I[s, I_DPIN] < params[P_DPI]:

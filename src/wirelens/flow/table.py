@@ -26,7 +26,8 @@ Semantics (what the kernels implement, and what ``tests/naive/flow.py`` re-imple
   0 below two values; inter-arrival times are in milliseconds, 0 below two packets.
 * **History**: Zeek letters S (SYN), H (SYN-ACK), A (pure ACK), D (payload), F (FIN),
   R (RST); upper case from the originator, lower case from the responder, each recorded
-  once per direction in order of first occurrence (max 16). Non-TCP flows get D/d only.
+  once per direction in order of first occurrence (max 16). UDP flows get D/d for every
+  datagram, empty ones too (as Zeek); other non-TCP flows get D/d for a payload only.
   Not implemented: C, G, I, Q, T, W, ^ and the repeat counters.
 * **conn_state**: Zeek's decision table over simplified TCP endpoint states (inactive, SYN
   sent, SYN-ACK sent, partial, established, closed, reset); UDP: SF (both sides sent), S0

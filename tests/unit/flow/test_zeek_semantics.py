@@ -182,3 +182,14 @@ def test_closed_flow_past_both_deadlines_ends_with_its_close_reason() -> None:
     assert reason(cols, 0) == "fin"
     rst = run([tcp(0, True, S), tcp(1, False, R | A), late])
     assert reason(rst, 0) == "rst"
+
+
+# -- 5. UDP history: Zeek records D/d for every datagram, an empty one too ------------------
+
+def test_empty_udp_datagram_gets_d() -> None:
+    a = Pkt(ts=0, src=C, dst=SV, sport=5, dport=9, proto=17, ip_len=28, payload=0)
+    b = Pkt(ts=1, src=SV, dst=C, sport=9, dport=5, proto=17, ip_len=28, payload=0)
+    cols = run([a, b])
+    assert bytes(cols["history"][0]).rstrip(b"\0") == b"Dd"
+    sctp = Pkt(ts=0, src=C, dst=SV, proto=132, ip_len=28, payload=0)
+    assert bytes(run([sctp])["history"][0]).rstrip(b"\0") == b""
