@@ -185,5 +185,16 @@ def _demo(args: argparse.Namespace) -> int:
     return demo(Path(args.out), seed=args.seed, scale=args.scale)
 
 
+def run() -> None:
+    """Console entry point: ``main``, then exit without the interpreter's teardown (the
+    output is flushed first; the run is over and its files are closed)."""
+    import os
+
+    rc = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(rc)
+
+
 if __name__ == "__main__":
     sys.exit(main())
