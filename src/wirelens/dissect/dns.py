@@ -567,12 +567,6 @@ def _plausible_header(msg: bytes | memoryview, size: int) -> bool:
     return qd == 1 or an > 0
 
 
-_last_match: tuple[object, DnsMessage | None] = (None, None)
-"""The last UDP datagram :meth:`DnsDissector.matches` accepted (a ``bytes`` object, kept
-alive here so its identity cannot be reused) and its parse: the flow layer usually feeds
-that very object next, and a datagram is then parsed once, not twice."""
-
-
 class DnsDissector(Dissector):
     """DNS over UDP or TCP, pairing queries and responses by transaction id."""
 
@@ -596,21 +590,15 @@ class DnsDissector(Dissector):
         if not _plausible_header(payload, len(payload)):
             return False
         try:
-            msg = parse_message(payload)
+            parse_message(payload)
         except ParseError:
             return False
-        if type(payload) is bytes:  # immutable: feed() may reuse this parse (same object)
-            global _last_match
-            _last_match = (payload, msg)
         return True
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """A datagram (UDP) or the next stream bytes of one direction (TCP)."""
         if self.proto != IPPROTO_TCP:
-            seen, msg = _last_match
-            if seen is not data:  # not the datagram matches() just parsed
-                msg = parse_message(data)
-            return self._on_message(msg, ts_ns)
+            return self._on_message(parse_message(data), ts_ns)
         buf = self._bufs[from_orig]
         buf += data
         events: list[Event] = []
