@@ -4,7 +4,7 @@
 
 DIR holds the captures built by ``../shared/bench/make-capture.sh DIR`` (built there if
 missing, which needs tshark and tcpreplay). For each capture it runs, A B A B in one go:
-``wirelens analyze`` with DPI, ``wirelens analyze --no-dpi``, and where installed ndpiReader
+``wirelens analyze`` with full DPI, ``--dpi fast`` and ``--dpi off``, and where installed ndpiReader
 (Debian libndpi-bin) and NFStream (pip nfstream). Each under ``/usr/bin/time -v``; prints the
 median wall time, packets/s, Gbit/s, peak RSS, and the ratios against the peers.
 A first (untimed) run warms the kernel cache so compile time is not measured.
@@ -64,11 +64,14 @@ def main() -> int:
         packets, size = capinfo(cap)
         print(f"\n== {name}: {packets:,} packets, {size / 1e9:.2f} GB")
         with tempfile.TemporaryDirectory() as tmp:
+            def ours(mode: str, out: str) -> list[str]:
+                return [wl, "analyze", str(cap), "-o", f"{tmp}/{out}", "--overwrite", "--json",
+                        "--quiet", "--dpi", mode]
+
             cmds: dict[str, list[str]] = {
-                "wirelens (flows+DPI+Parquet)": [wl, "analyze", str(cap), "-o", f"{tmp}/a",
-                                                 "--overwrite", "--json", "--quiet"],
-                "wirelens --no-dpi": [wl, "analyze", str(cap), "-o", f"{tmp}/b", "--overwrite",
-                                      "--json", "--quiet", "--no-dpi"],
+                "wirelens (flows+DPI+Parquet)": ours("full", "a"),
+                "wirelens --dpi fast": ours("fast", "b"),
+                "wirelens --dpi off": ours("off", "c"),
             }
             if "ndpi" in peers and shutil.which("ndpiReader"):
                 cmds["ndpiReader 4.2 (flows+DPI)"] = ["ndpiReader", "-i", str(cap), "-n", "1"]
@@ -79,7 +82,7 @@ def main() -> int:
                                                     str(cap), "20", "0", "iter"]
             except ImportError:
                 pass
-            timed(cmds["wirelens --no-dpi"][:3] + [f"{tmp}/warm", "--quiet", "--json", "--overwrite"])
+            timed(ours("full", "warm"))  # compiles the kernels if the cache is cold
             results: dict[str, list[tuple[float, int]]] = {k: [] for k in cmds}
             flows = {}
             for _ in range(args.runs):
