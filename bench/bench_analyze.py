@@ -64,7 +64,7 @@ def main() -> int:
         packets, size = capinfo(cap)
         print(f"\n== {name}: {packets:,} packets, {size / 1e9:.2f} GB")
         with tempfile.TemporaryDirectory() as tmp:
-            def ours(mode: str, out: str) -> list[str]:
+            def ours(mode: str, out: str, cap: Path = cap, tmp: str = tmp) -> list[str]:
                 return [wl, "analyze", str(cap), "-o", f"{tmp}/{out}", "--overwrite", "--json",
                         "--quiet", "--dpi", mode]
 
