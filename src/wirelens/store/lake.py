@@ -19,10 +19,14 @@ import pyarrow.parquet as pq
 from wirelens.schema import SCHEMAS
 
 ROW_GROUP_ROWS = 131_072
-MAX_OPEN_PARTITIONS = 3
-"""Partition files kept open per table; the least recently used one is finished (renamed
-into place) when another is needed, so memory does not grow with the capture's time span.
-A partition reopened later gets a new file."""
+MAX_OPEN_PARTITIONS = 24
+"""Partition files kept open per table (a day of hours: flows end late, and their rows go to
+the hour they started in); the least recently used one is finished (renamed into place) when
+another is needed, so open files do not grow with the capture's time span. A partition
+reopened later gets a new file."""
+PENDING_ROWS = 262_144
+"""Rows buffered across all open partitions at most; past it the partition holding most is
+written out as a row group, so memory stays flat whatever the number of open partitions."""
 PARQUET_OPTIONS = {"compression": "lz4", "use_dictionary": False}
 """LZ4 (LZ4_RAW) writes about a third faster than zstd for the many small partition files a
 capture spanning days makes, at ~20% larger files; dictionaries cost more than they save here."""
@@ -75,11 +79,12 @@ class LakeWriter:
     """Streams record batches of the declared tables into the lake under ``root``."""
 
     def __init__(self, root: str | Path, run_id: str, row_group_rows: int = ROW_GROUP_ROWS,
-                 max_open: int = MAX_OPEN_PARTITIONS) -> None:
+                 max_open: int = MAX_OPEN_PARTITIONS, pending_rows: int = PENDING_ROWS) -> None:
         self.root = Path(root)
         self.run_id = run_id
         self.row_group_rows = row_group_rows
         self.max_open = max_open
+        self.pending_rows = pending_rows
         self._open: dict[tuple[str, str, str], _PartitionFile] = {}  # in use order
         self._seq: dict[str, int] = {}
         self._dirs: set[Path] = set()
@@ -108,6 +113,8 @@ class LakeWriter:
                 self._part(table, int(sorted_hours[s]), schema).add(
                     taken.slice(int(s), int(e - s)), self.row_group_rows)
         self.rows[table] += batch.num_rows
+        if sum(p.pending_rows for p in self._open.values()) > self.pending_rows:
+            max(self._open.values(), key=lambda p: p.pending_rows).flush()
 
     def _part(self, table: str, hour: int, schema: pa.Schema) -> _PartitionFile:
         day = np.datetime64(hour * 3600, "s").astype("datetime64[D]")

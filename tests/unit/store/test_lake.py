@@ -79,3 +79,13 @@ def test_open_partitions_are_bounded(tmp_path):
     files = w.close()
     assert len(files) == 5
     assert query(tmp_path, "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 5}]
+
+
+def test_pending_rows_are_bounded_across_partitions(tmp_path):
+    base = 1_768_467_600 * 10**9
+    w = LakeWriter(tmp_path, "r6", row_group_rows=1000, pending_rows=5)
+    for h in range(4):
+        w.write("weird", weird_batch([base + h * HOUR] * 2))
+        assert sum(p.pending_rows for p in w._open.values()) <= 5
+    w.close()
+    assert query(tmp_path, "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 8}]
