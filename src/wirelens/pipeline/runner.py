@@ -73,6 +73,8 @@ Progress = Callable[[int, int, int], None]
 
 
 DPI_MODES = ("full", "fast", "off")
+EMIT_CHUNK = 65_536
+"""Flows turned into one conn batch at most (keeps the end-of-input flush's memory flat)."""
 
 
 class Analysis:
@@ -234,12 +236,15 @@ class Analysis:
 
     # -- output ---------------------------------------------------------------------------
     def _emit_flows(self, cols: dict[str, np.ndarray]) -> None:
-        if len(cols["flow_id"]) == 0:
-            return
-        service, source, names = self.dpi.finish(cols["flow_id"], cols["last_ts_ns"])
-        batch = conn_batch(cols, self.salt or 0, service, source, names)
-        self.summary.add_flows(cols, service)  # type: ignore[union-attr]
-        self._emit("conn", batch)
+        n = len(cols["flow_id"])
+        for start in range(0, n, EMIT_CHUNK):  # the table's final flush can hold every flow
+            part = cols if n <= EMIT_CHUNK else {k: v[start:start + EMIT_CHUNK]
+                                                 for k, v in cols.items()}
+            service, source, names = self.dpi.finish(part["flow_id"], part["last_ts_ns"])
+            batch = conn_batch(part, self.salt or 0, service, source, names)
+            self.summary.add_flows(part, service)  # type: ignore[union-attr]
+            self._emit("conn", batch)
+            self._emit_events()
 
     def _emit_events(self) -> None:
         for table, rows in self.dpi.take_events().items():
