@@ -16,7 +16,7 @@ import numpy as np
 from wirelens.core.batch import PacketBatch, RawBatch
 
 OK, NOT_IP, ARP, MALFORMED, FRAGMENT, UNKNOWN_LINK = range(6)
-GRE, ERSPAN, VXLAN, GENEVE, GTPU, IPIP, TEREDO, PPPOE = range(1, 9)
+GRE, ERSPAN, VXLAN, GENEVE, GTPU, IPIP, TEREDO, PPPOE, CAPWAP = range(1, 10)
 V4MAP = 0x0000_FFFF_0000_0000
 RAW_LINKS = {101, 228, 229, 12, 14}
 MAX_DEPTH = 4
@@ -170,9 +170,11 @@ def _link(pk: _Packet, lt: int) -> None:
     raise _Stop(UNKNOWN_LINK, 2)
 
 
-def _wifi(pk: _Packet, pos: int) -> None:
+def _wifi(pk: _Packet, pos: int, cisco_swap: bool = False) -> None:
     pk.need(pos, 2, 1)
     fc0, fc1 = pk.u8(pos), pk.u8(pos + 1)
+    if cisco_swap and fc0 & 3 and not fc1 & 3:  # byte-swapped frame control (Cisco CAPWAP)
+        fc0, fc1 = fc1, fc0
     if fc0 & 3 or (fc0 >> 2) & 3 != 2:
         raise _Stop(NOT_IP)
     subtype = fc0 >> 4
@@ -181,13 +183,14 @@ def _wifi(pk: _Packet, pos: int) -> None:
     if subtype & 8:
         hdr += 2 + (4 if fc1 & 0x80 else 0)
     pk.need(pos, hdr, 1)
-    addr = [pk.mac(pos + 4), pk.mac(pos + 10), pk.mac(pos + 16)]
-    pk.row["dst_mac"] = addr[2] if to_ds else addr[0]
-    if to_ds and from_ds:
-        pk.row["src_mac"] = pk.mac(pos + 24)
-    else:
-        pk.row["src_mac"] = addr[2] if from_ds else addr[1]
-    pk.mac_done = True
+    if not pk.mac_done:  # inside a tunnel the outermost MACs are kept
+        addr = [pk.mac(pos + 4), pk.mac(pos + 10), pk.mac(pos + 16)]
+        pk.row["dst_mac"] = addr[2] if to_ds else addr[0]
+        if to_ds and from_ds:
+            pk.row["src_mac"] = pk.mac(pos + 24)
+        else:
+            pk.row["src_mac"] = addr[2] if from_ds else addr[1]
+        pk.mac_done = True
     if subtype & 4:
         raise _Stop(NOT_IP)
     if fc1 & 0x40:
@@ -500,6 +503,21 @@ def _udp_tunnels(pk: _Packet, sp: int, dp: int, body: int, body_end: int) -> Non
             pk.end = body_end
             _ip(pk, body + hdr)
         return
+    if 5247 in (sp, dp) and size >= 8 and b[body] == 0:  # CAPWAP data, RFC 5415 4.3
+        hlen = (b[body + 1] >> 3) * 4
+        if hlen < 8 or size < hlen:
+            pk.fail(40)
+        tbit = b[body + 2] & 1
+        wbid = (((b[body + 1] & 7) << 8 | b[body + 2]) >> 1) & 0x1F
+        pk.tunnel(CAPWAP, 0)
+        pk.end = body_end
+        if b[body + 3] & 0x80 or b[body + 3] & 0x08:  # fragment / keep-alive
+            raise _Stop(NOT_IP)
+        if not tbit:
+            _ethernet(pk, body + hlen)
+        if wbid == 1:
+            _wifi(pk, body + hlen, cisco_swap=True)
+        raise _Stop(NOT_IP)
     if 3544 in (sp, dp):
         t = body
         if body_end - t >= 4 and b[t : t + 2] == b"\x00\x01":

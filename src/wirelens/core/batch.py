@@ -88,6 +88,7 @@ class Tunnel(IntEnum):
     IPIP = 6  # IPv4-in-IPv4 / IPv6-in-IPv4 (6in4) / 4in6 / 6in6
     TEREDO = 7
     PPPOE = 8  # not strictly a tunnel, but recorded the same way
+    CAPWAP = 9  # CAPWAP data channel (RFC 5415), UDP port 5247
 
 
 @dataclass(slots=True)

@@ -8,6 +8,7 @@ per-row state machine walks ``kind`` values:
 * ``_K_ETYPE`` a payload whose type is the ethertype ``et`` (VLAN, MPLS, PPPoE, ARP, IP, ...)
 * ``_K_PPP``   a PPP protocol field (RFC 1661 section 2, optional address/control FF 03)
 * ``_K_IP``    an IP header (version from the first nibble)
+* ``_K_WIFI``  an IEEE 802.11 frame (link type 105/127, or carried by CAPWAP)
 
 Each step consumes at least one byte or enters a tunnel (bounded by ``max_depth``), so a row
 costs O(caplen). See :mod:`wirelens.decode.decoder` for the public wrapper.
@@ -36,6 +37,7 @@ _T_GTPU = 5
 _T_IPIP = 6
 _T_TEREDO = 7
 _T_PPPOE = 8
+_T_CAPWAP = 9
 
 # Weird codes (core.weirds.Weird)
 _W_TRUNC_LINK = 1
@@ -200,6 +202,7 @@ def _decode_rows(  # type: ignore[no-untyped-def]
         depth = 0
         new_tun = 0  # tunnel being entered at this step (0 none)
         new_tid = 0
+        fc_swap = False  # 802.11 frame control may be byte-swapped (CAPWAP, Cisco WLC)
 
         pos = start
         kind = _K_DONE
@@ -289,62 +292,6 @@ def _decode_rows(  # type: ignore[no-untyped-def]
         else:
             st = _UNKNOWN_LINK
             wd = _W_UNKNOWN_LINK
-
-        if kind == _K_WIFI:  # IEEE 802.11-2020 section 9.2 / 9.3.2
-            kind = _K_DONE
-            if end - pos < 2:
-                st = _MALFORMED
-                wd = _W_TRUNC_LINK
-            else:
-                fc0 = np.int64(_u8(data, pos))
-                fc1 = np.int64(_u8(data, pos + 1))
-                ftype = (fc0 >> 2) & 3
-                sub = fc0 >> 4
-                if (fc0 & 3) != 0 or ftype != 2:
-                    st = _NOT_IP
-                else:
-                    tods = fc1 & 1
-                    fromds = (fc1 >> 1) & 1
-                    hl = 24
-                    if tods and fromds:
-                        hl = 30
-                    if sub & 8:  # QoS data: +2 QoS control, +4 HT control if Order
-                        hl += 2
-                        if fc1 & 0x80:
-                            hl += 4
-                    if end - pos < hl:
-                        st = _MALFORMED
-                        wd = _W_TRUNC_LINK
-                    else:
-                        a1 = _u64(data, pos + 4, 6)
-                        a2 = _u64(data, pos + 10, 6)
-                        a3 = _u64(data, pos + 16, 6)
-                        v_dmac = a3 if tods else a1
-                        if tods and fromds:
-                            v_smac = _u64(data, pos + 24, 6)
-                        elif fromds:
-                            v_smac = a3
-                        else:
-                            v_smac = a2
-                        mac_set = True
-                        if sub & 4:  # null data: no body
-                            st = _NOT_IP
-                        elif fc1 & 0x40:  # protected frame
-                            st = _NOT_IP
-                            wd = _W_ENCRYPTED_WIFI
-                        else:
-                            pos += hl
-                            if (
-                                end - pos >= 8
-                                and _u8(data, pos) == 0xAA
-                                and _u8(data, pos + 1) == 0xAA
-                                and _u8(data, pos + 2) == 3
-                            ):
-                                et = _u16(data, pos + 6)
-                                pos += 8
-                                kind = _K_ETYPE
-                            else:
-                                st = _NOT_IP
 
         # ---- encapsulations, IP, transport ------------------------------------------------
         while st == _OK and kind != _K_DONE:
@@ -476,6 +423,69 @@ def _decode_rows(  # type: ignore[no-untyped-def]
                     kind = _K_ETYPE
                 else:
                     st = _NOT_IP
+            elif kind == _K_WIFI:  # IEEE 802.11-2020 section 9.2 / 9.3.2
+                kind = _K_DONE
+                if end - pos < 2:
+                    st = _MALFORMED
+                    wd = _W_TRUNC_LINK if wd == 0 else wd
+                    break
+                fc0 = np.int64(_u8(data, pos))
+                fc1 = np.int64(_u8(data, pos + 1))
+                if fc_swap and (fc0 & 3) != 0 and (fc1 & 3) == 0:
+                    # Cisco controllers send the frame control field of CAPWAP-carried
+                    # frames byte-swapped: the protocol version (bits 0-1 of the first
+                    # byte) must be 0, and a data frame to/from an AP has ToDS or FromDS
+                    # set, so a nonzero "version" with a zero one in the other byte means
+                    # swapped.
+                    fc0, fc1 = fc1, fc0
+                ftype = (fc0 >> 2) & 3
+                sub = fc0 >> 4
+                if (fc0 & 3) != 0 or ftype != 2:
+                    st = _NOT_IP
+                    break
+                tods = fc1 & 1
+                fromds = (fc1 >> 1) & 1
+                hl = 24
+                if tods and fromds:
+                    hl = 30
+                if sub & 8:  # QoS data: +2 QoS control, +4 HT control if Order
+                    hl += 2
+                    if fc1 & 0x80:
+                        hl += 4
+                if end - pos < hl:
+                    st = _MALFORMED
+                    wd = _W_TRUNC_LINK if wd == 0 else wd
+                    break
+                if not mac_set:
+                    a1 = _u64(data, pos + 4, 6)
+                    a2 = _u64(data, pos + 10, 6)
+                    a3 = _u64(data, pos + 16, 6)
+                    v_dmac = a3 if tods else a1
+                    if tods and fromds:
+                        v_smac = _u64(data, pos + 24, 6)
+                    elif fromds:
+                        v_smac = a3
+                    else:
+                        v_smac = a2
+                    mac_set = True
+                if sub & 4:  # null data: no body
+                    st = _NOT_IP
+                elif fc1 & 0x40:  # protected frame
+                    st = _NOT_IP
+                    wd = _W_ENCRYPTED_WIFI if wd == 0 else wd
+                else:
+                    pos += hl
+                    if (
+                        end - pos >= 8
+                        and _u8(data, pos) == 0xAA
+                        and _u8(data, pos + 1) == 0xAA
+                        and _u8(data, pos + 2) == 3
+                    ):  # LLC/SNAP, IEEE 802.2 / RFC 1042
+                        et = _u16(data, pos + 6)
+                        pos += 8
+                        kind = _K_ETYPE
+                    else:
+                        st = _NOT_IP
             elif kind == _K_IP:
                 if end - pos < 1:
                     st = _MALFORMED
@@ -787,6 +797,31 @@ def _decode_rows(  # type: ignore[no-untyped-def]
                                 pos = q + ghl
                                 end = qend
                                 kind = _K_IP
+                        elif (udp == 5247 or usp == 5247) and ql >= 8 and _u8(data, q) == 0:
+                            # CAPWAP data channel, RFC 5415 section 4.3: preamble (version 0,
+                            # type 0 = clear CAPWAP header; type 1, DTLS, stays plain UDP),
+                            # HLEN (5 bits, 4-byte words, covers the optional W/M fields),
+                            # RID, WBID, then flags T F L W M K.
+                            cw = _u16(data, q + 1)
+                            chl = ((cw >> 11) & 0x1F) * 4
+                            if chl < 8 or ql < chl:  # fixed part is 8 bytes
+                                st = _MALFORMED
+                                wd = _W_TRUNC_TUNNEL if wd == 0 else wd
+                                break
+                            new_tun = _T_CAPWAP
+                            new_tid = 0  # no tunnel identifier (RID is a radio index)
+                            pos = q + chl
+                            end = qend
+                            if _u8(data, q + 3) & 0x88:
+                                # F: a fragment (section 3.4), K: data keep-alive (4.4.1)
+                                st = _NOT_IP
+                            elif (cw & 1) == 0:  # T clear: an IEEE 802.3 frame (4.4.2)
+                                kind = _K_ETH
+                            elif ((cw >> 1) & 0x1F) == 1:  # T set, WBID 1: 802.11 (RFC 5416)
+                                fc_swap = True
+                                kind = _K_WIFI
+                            else:  # native frame of another wireless binding
+                                st = _NOT_IP
                         elif udp == 3544 or usp == 3544:  # Teredo, RFC 4380 section 5.1.1
                             t = q
                             if qend - t >= 4 and _u8(data, t) == 0 and _u8(data, t + 1) == 1:
@@ -803,7 +838,7 @@ def _decode_rows(  # type: ignore[no-untyped-def]
                                 pos = t
                                 end = qend
                                 kind = _K_IP
-                        if kind == _K_DONE:
+                        if kind == _K_DONE and st == _OK:
                             v_sp = usp
                             v_dp = udp
                             v_poff = q

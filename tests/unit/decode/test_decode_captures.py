@@ -44,6 +44,8 @@ SAMPLE = [
     "tcpdump/tests/pppoe.pcap",
     "tcpdump/tests/pppoes.pcap",
     "tcpdump/tests/radiotap-heapoverflow.pcap",
+    "nDPI/tests/cfgs/default/pcap/capwap.pcap",
+    "nDPI/tests/cfgs/default/pcap/capwap_data.pcapng",
     "zeek/testing/btest/Traces/radiotap.pcap",
     "zeek/testing/btest/Traces/linux_dlt_sll2.pcap",
     "zeek/testing/btest/Traces/linuxsll-arp.pcap",

@@ -528,3 +528,59 @@ def test_cisco_fabricpath(decoder: Decoder) -> None:
     row = one(decoder, outer, 1)
     assert_tcp_v4(row, 14 + 2 + 14, len(PAYLOAD))
     assert row["dst_mac"] == MB and row["src_mac"] == MA  # the outer frame's addresses
+
+
+def capwap(body: bytes, hlen_words: int = 2, rid: int = 1, wbid: int = 1, t: bool = True,
+           flags: int = 0, extra: bytes = b"") -> bytes:
+    """CAPWAP header (RFC 5415 section 4.3): preamble 0, HLEN/RID/WBID/T, F L W M K flags."""
+    word = (hlen_words << 19) | (rid << 14) | (wbid << 9) | (int(t) << 8) | flags
+    return b"\x00" + word.to_bytes(3, "big") + b"\x00" * 4 + extra + body
+
+
+def test_capwap_data_channel(decoder: Decoder) -> None:
+    base = 14 + 20 + 8
+    # T set, WBID 1: an 802.11 data frame (to DS), LLC/SNAP -> IPv4; the AP sends to 5247
+    row = one(decoder, outer4(udp(12345, 5247, capwap(wifi(0x08, 0x01, SNAP + TCP4))), 17), 1)
+    assert_tcp_v4(row, base + 8 + 24 + 8, len(PAYLOAD))
+    assert_outer(row, Tunnel.CAPWAP, 0)
+    assert row["dst_mac"] == MB and row["src_mac"] == MA  # outer frame's addresses kept
+    # the controller's answer (source port 5247); QoS data from DS; HLEN 4 covers an
+    # 8-byte optional wireless-specific information field (W)
+    frame = wifi(0x88, 0x02, SNAP + TCP4, qos=True)
+    row = one(decoder, outer4(udp(5247, 12345, capwap(frame, 4, flags=0x20, extra=b"\x01" * 8)),
+                              17), 1)
+    assert_tcp_v4(row, base + 16 + 26 + 8, len(PAYLOAD))
+    # Cisco controllers byte-swap the 802.11 frame control field
+    swapped = wifi(0x01, 0x08, SNAP + TCP4)
+    row = one(decoder, outer4(udp(12345, 5247, capwap(swapped)), 17), 1)
+    assert_tcp_v4(row, base + 8 + 24 + 8, len(PAYLOAD))
+    # T clear: an IEEE 802.3 frame
+    row = one(decoder, outer4(udp(12345, 5247, capwap(eth(TCP4), t=False, wbid=0)), 17), 1)
+    assert_tcp_v4(row, base + 8 + 14, len(PAYLOAD))
+    assert_outer(row, Tunnel.CAPWAP, 0)
+
+
+def test_capwap_not_decoded(decoder: Decoder) -> None:
+    base = outer4(udp(12345, 5247, capwap(eth(TCP4), t=False)), 17)
+    # fragment (F) and keep-alive (K): tunnel recorded, nothing inside decoded
+    for flag in (0x80, 0x08):
+        row = one(decoder, outer4(udp(12345, 5247, capwap(eth(TCP4), t=False, flags=flag)), 17), 1)
+        assert row["status"] == S.NOT_IP and row["tunnel"] == Tunnel.CAPWAP
+        assert row["sport"] == 0 and row["payload_len"] == 0
+    # 802.11 management frame (probe request), and another wireless binding (WBID 3)
+    probe = one(decoder, outer4(udp(12345, 5247, capwap(wifi(0x40, 0, b"\x00" * 8))), 17), 1)
+    assert probe["status"] == S.NOT_IP and probe["tunnel"] == Tunnel.CAPWAP
+    other = one(decoder, outer4(udp(12345, 5247, capwap(b"\x00" * 40, wbid=3)), 17), 1)
+    assert other["status"] == S.NOT_IP and other["tunnel"] == Tunnel.CAPWAP
+    # DTLS preamble (type 1) and the control channel (5246) stay plain UDP flows
+    dtls = b"\x01" + capwap(eth(TCP4), t=False)[1:]
+    for frame in (outer4(udp(12345, 5247, dtls), 17), outer4(udp(5246, 12345, base[42:]), 17)):
+        row = one(decoder, frame, 1)
+        assert row["status"] == S.OK and row["tunnel"] == 0 and row["proto"] == 17
+    # HLEN shorter than the fixed header, or longer than the datagram
+    for hw in (1, 9):
+        row = one(decoder, outer4(udp(12345, 5247, capwap(eth(TCP4)[:20], hw)), 17), 1)
+        assert row["status"] == S.MALFORMED and row["weird"] == Weird.truncated_tunnel_header
+    # truncated inner 802.11 header
+    row = one(decoder, outer4(udp(12345, 5247, capwap(wifi(0x08, 0x01, b"")[:10])), 17), 1)
+    assert row["status"] == S.MALFORMED and row["weird"] == Weird.truncated_link_header
