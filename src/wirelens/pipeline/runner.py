@@ -99,6 +99,15 @@ class Analysis:
 
     # -- the pass -------------------------------------------------------------------------
     def run(self, inputs: list[str], progress: Progress | None = None) -> RunSummary:
+        """Analyse ``inputs`` to the end; returns the run summary."""
+        for _ in self.steps(inputs, progress):
+            pass
+        assert self.summary is not None
+        return self.summary
+
+    def steps(self, inputs: list[str], progress: Progress | None = None) -> Iterator[None]:
+        """The pass, one step per batch read (the sinks have received what ended so far);
+        a consumer may stop early. Call once per Analysis."""
         started = time.time()
         t0 = time.perf_counter()
         files = expand_inputs(inputs)
@@ -119,6 +128,7 @@ class Analysis:
                     self._batch(raw)
                     if progress is not None:
                         progress(done_before + raw.bytes_done, total, s.packets)
+                    yield
                 s.problems.extend(str(p) for p in src.problems)
                 for p in src.problems:
                     s.weirds[p.kind] += 1
@@ -131,7 +141,7 @@ class Analysis:
                 s.link_types[name[len("linktype_"):]] += count
         s.elapsed_s = time.perf_counter() - t0
         self._emit("run", self._run_row(started))
-        return s
+        yield
 
     def _batch(self, raw: RawBatch) -> None:
         s = self.summary
@@ -298,31 +308,11 @@ def _size(path: str) -> int:
 
 def iter_conn_batches(inputs: list[str], options: AnalyzeOptions = AnalyzeOptions()
                       ) -> Iterator[pa.RecordBatch]:
-    """Stream ``conn`` batches as flows end (used by ``iter_flows``)."""
-    queue: list[pa.RecordBatch] = []
-
-    class _Q:
-        def write(self, table: str, batch: pa.RecordBatch) -> None:
-            if table == "conn":
-                queue.append(batch)
-
-    analysis = Analysis(options, [_Q()])
-    # A generator over the run: drain the queue after every batch.
-    files = expand_inputs(inputs)
-    analysis.summary = RunSummary(run_id=analysis.run_id, inputs=list(inputs))
-    for path in files:
-        try:
-            src = open_capture(path, batch_bytes=options.batch_bytes)
-        except CaptureError:
-            continue
-        with src:
-            for raw in src:
-                analysis._batch(raw)
-                while queue:
-                    yield queue.pop(0)
-    analysis._emit_flows(analysis.flows.flush())
-    while queue:
-        yield queue.pop(0)
+    """Stream ``conn`` batches as flows end, while the input is read (``iter_flows``)."""
+    sink = MemorySink()
+    for _ in Analysis(options, [sink]).steps(inputs):
+        yield from sink.batches["conn"]
+        sink.batches = {t: [] for t in sink.batches}
 
 
 __all__ = ["Analysis", "AnalyzeOptions", "MemorySink", "iter_conn_batches"]
