@@ -11,37 +11,12 @@ PCAP_MAGIC_US = 0xA1B2C3D4
 PCAP_MAGIC_NS = 0xA1B23C4D
 
 
-class PcapWriter:
-    """Streams records into a classic pcap file (version 2.4, little-endian).
+class _Output:
+    """A binary output the writer opened (and closes) or was handed (and only flushes)."""
 
-    ``write(ts_ns, frame)`` appends one record; timestamps are nanoseconds since the epoch and
-    are truncated to microseconds unless ``nanosecond=True``.
-    """
-
-    def __init__(
-        self,
-        path: str | Path | BinaryIO,
-        linktype: int = 1,
-        nanosecond: bool = False,
-        snaplen: int = 262_144,
-    ) -> None:
+    def __init__(self, path: str | Path | BinaryIO) -> None:
         self._own = not hasattr(path, "write")
         self._f: BinaryIO = open(path, "wb") if self._own else path  # type: ignore[assignment]  # noqa: SIM115
-        self._ns = nanosecond
-        self.snaplen = snaplen
-        self.count = 0
-        magic = PCAP_MAGIC_NS if nanosecond else PCAP_MAGIC_US
-        self._f.write(struct.pack("<IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype))
-
-    def write(self, ts_ns: int, frame: bytes, wirelen: int | None = None) -> None:
-        sec, frac = divmod(int(ts_ns), 1_000_000_000)
-        if not self._ns:
-            frac //= 1000
-        data = frame[: self.snaplen]
-        orig = len(frame) if wirelen is None else wirelen
-        self._f.write(struct.pack("<IIII", sec, frac, len(data), orig))
-        self._f.write(data)
-        self.count += 1
 
     def close(self) -> None:
         if self._own:
@@ -61,6 +36,39 @@ class PcapWriter:
         self.close()
 
 
+class PcapWriter(_Output):
+    """Streams records into a classic pcap file (version 2.4, little-endian).
+
+    ``write(ts_ns, frame)`` appends one record; timestamps are nanoseconds since the epoch and
+    are truncated to microseconds unless ``nanosecond=True``.
+    """
+
+    def __init__(
+        self,
+        path: str | Path | BinaryIO,
+        linktype: int = 1,
+        nanosecond: bool = False,
+        snaplen: int = 262_144,
+    ) -> None:
+        super().__init__(path)
+        self._ns = nanosecond
+        self.snaplen = snaplen
+        self.count = 0
+        magic = PCAP_MAGIC_NS if nanosecond else PCAP_MAGIC_US
+        self._f.write(struct.pack("<IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype))
+
+    def write(self, ts_ns: int, frame: bytes, wirelen: int | None = None) -> None:
+        sec, frac = divmod(int(ts_ns), 1_000_000_000)
+        if not self._ns:
+            frac //= 1000
+        data = frame[: self.snaplen]
+        orig = len(frame) if wirelen is None else wirelen
+        self._f.write(struct.pack("<IIII", sec, frac, len(data), orig))
+        self._f.write(data)
+        self.count += 1
+
+
+
 PCAPNG_SHB = 0x0A0D0D0A
 PCAPNG_IDB = 0x00000001
 PCAPNG_PB = 0x00000002
@@ -68,7 +76,7 @@ PCAPNG_SPB = 0x00000003
 PCAPNG_EPB = 0x00000006
 
 
-class PcapngWriter:
+class PcapngWriter(_Output):
     """Writes pcapng files block by block (draft-ietf-opsawg-pcapng), for tests and tools.
 
     Every block is appended as asked, in the writer's current byte order; ``section()`` starts
@@ -78,8 +86,7 @@ class PcapngWriter:
     """
 
     def __init__(self, path: str | Path | BinaryIO, big_endian: bool = False) -> None:
-        self._own = not hasattr(path, "write")
-        self._f: BinaryIO = open(path, "wb") if self._own else path  # type: ignore[assignment]  # noqa: SIM115
+        super().__init__(path)
         self._e = ">" if big_endian else "<"
         self.n_interfaces = 0
         self.count = 0
@@ -155,19 +162,3 @@ class PcapngWriter:
         self.block(PCAPNG_SPB, struct.pack(self._e + "I", orig) + self._pad(frame))
         self.count += 1
 
-    def close(self) -> None:
-        if self._own:
-            self._f.close()
-        else:
-            self._f.flush()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        et: type[BaseException] | None,
-        ev: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
