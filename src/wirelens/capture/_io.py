@@ -219,6 +219,9 @@ class Window:
         """Bytes available from ``pos``."""
         return self.end - self.pos
 
+    def settle(self) -> None:
+        """Nothing to re-check: the bytes in ``buf`` are a copy (see ``MmapWindow.settle``)."""
+
     def ensure(self, need: int) -> bool:
         """Make at least ``need`` bytes available from ``pos``; ``False`` if the stream ended
         (or failed) first. Reads further to fill the window when ``greedy``."""

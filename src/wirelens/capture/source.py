@@ -13,6 +13,8 @@ Damage never raises: it becomes one :class:`~wirelens.core.errors.CaptureProblem
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 import struct
 import sys
 from collections.abc import Iterator
@@ -32,6 +34,7 @@ from wirelens.capture._io import (
     format_of,
     read_head,
 )
+from wirelens.capture._mmap import MmapWindow
 from wirelens.core import limits
 from wirelens.core.batch import RawBatch
 from wirelens.core.errors import CaptureError, CaptureProblem
@@ -91,8 +94,8 @@ class CaptureSource:
         name: str,
         size: int | None,
         raw: BinaryIO | None,
-        counter: CountingReader,
-        window: Window,
+        counter: CountingReader | MmapWindow,
+        window: Window | MmapWindow,
         fmt: Format,
         big_endian: bool,
         compression: str | None,
@@ -133,8 +136,10 @@ class CaptureSource:
         if self._closed:
             return
         self._closed = True
+        if isinstance(self._win, MmapWindow):
+            self._win.close()
         stream = self._win.stream
-        if stream is not self._counter:
+        if stream is not None and stream is not self._counter:
             with contextlib.suppress(Exception):  # a broken decompressor must not raise here
                 stream.close()
         if self._raw is not None:
@@ -220,6 +225,7 @@ class CaptureSource:
         self.linktype = link
         win.pos += PCAP_HEADER_LEN
         while True:
+            win.settle()
             n, pos, st = K._pcap_walk(
                 win.buf, win.pos, win.end, be, ns, rec_hdr, limits.MAX_RECORD_BYTES,
                 self._off, self._cap, self._wire, self._ts,
@@ -265,6 +271,7 @@ class CaptureSource:
         tables = self._tables(links, snaps, predivs, units, offsets)
         max_block = limits.MAX_PCAPNG_BLOCK_BYTES
         while True:
+            win.settle()
             n, pos, st = K._pcapng_walk(
                 win.buf, win.pos, win.end, be, limits.MAX_RECORD_BYTES, max_block,
                 *tables, len(links),
@@ -409,12 +416,20 @@ class CaptureSource:
         return link, snap, prediv, units, tsoffset
 
 
-def open_capture(path: str | Path, batch_bytes: int = limits.BATCH_BYTES) -> CaptureSource:
+def open_capture(
+    path: str | Path, batch_bytes: int = limits.BATCH_BYTES, use_mmap: bool = True
+) -> CaptureSource:
     """Open a capture file (or stdin for ``"-"``) for reading in batches.
 
     The format is sniffed from magic bytes: classic pcap (micro/nanosecond, both byte orders,
     Kuznetzov modified pcap), pcapng, each optionally compressed with gzip, zstd, xz or
     bzip2. ``batch_bytes`` is the size of the read window (memory stays flat with file size).
+
+    An uncompressed regular file is read through a memory map (``use_mmap``, the default):
+    each window is a view of the map, no copy, and the pages left behind are released (see
+    :mod:`wirelens.capture._mmap`). stdin, pipes, compressed files, ``use_mmap=False``, and
+    files that cannot be mapped are read with buffered ``readinto`` windows. Both paths
+    yield the same records and report damage the same way.
 
     Raises :class:`CaptureError` with one clear message if the input cannot be opened or is
     not a capture at all (empty, unknown magic, undecodable compression header).
@@ -433,15 +448,33 @@ def open_capture(path: str | Path, batch_bytes: int = limits.BATCH_BYTES) -> Cap
             raise CaptureError(f"{name}: cannot open: {exc.strerror or exc}") from None
         inner = raw
     try:
-        return _open_stream(name, size, raw, inner, batch_bytes)
+        return _open_stream(name, size, raw, inner, batch_bytes, use_mmap)
     except BaseException:
         if raw is not None:
             raw.close()
         raise
 
 
+def _try_mmap(raw: BinaryIO | None, batch_bytes: int) -> MmapWindow | None:
+    """A map window over ``raw`` if it is a non-empty regular file that can be mapped."""
+    if raw is None:
+        return None
+    try:
+        fd = raw.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return MmapWindow(fd, batch_bytes)
+    except (OSError, ValueError, OverflowError, AttributeError):
+        return None  # e.g. a filesystem without mmap support: buffered reads instead
+
+
 def _open_stream(
-    name: str, size: int | None, raw: BinaryIO | None, inner: BinaryIO, batch_bytes: int
+    name: str,
+    size: int | None,
+    raw: BinaryIO | None,
+    inner: BinaryIO,
+    batch_bytes: int,
+    use_mmap: bool = True,
 ) -> CaptureSource:
     try:
         head = read_head(inner, 6)
@@ -450,9 +483,26 @@ def _open_stream(
     if not head:
         raise CaptureError(f"{name}: empty input, not a capture")
     comp = compression_of(head)
-    counter = CountingReader(inner, head, partial=raw is None)
-    stream = decompressor(comp, counter)
-    window = Window(stream, batch_bytes, greedy=raw is not None)
+    mapped = _try_mmap(raw, batch_bytes) if use_mmap and comp is None else None
+    counter: CountingReader | MmapWindow
+    window: Window | MmapWindow
+    if mapped is not None:
+        counter = window = mapped
+    else:
+        counter = CountingReader(inner, head, partial=raw is None)
+        window = Window(decompressor(comp, counter), batch_bytes, greedy=raw is not None)
+    try:
+        fmt, be = _sniff(name, window, comp)
+    except BaseException:
+        if mapped is not None:
+            mapped.close()
+        raise
+    return CaptureSource(name, size, raw, counter, window, fmt, be, comp, batch_bytes)
+
+
+def _sniff(name: str, window: Window | MmapWindow, comp: str | None) -> tuple[Format, bool]:
+    """``(format, big_endian)`` from the first bytes of the window; :class:`CaptureError` if
+    the input is not a capture."""
     window.ensure(4)
     sniff = window.buf[window.pos : window.end][:12].tobytes()
     if comp is not None and window.error is not None and len(sniff) < 4:
@@ -470,7 +520,7 @@ def _open_stream(
         bom = window.buf[window.pos + 8 : window.pos + 12].tobytes()
         if window.avail >= 12 and bom not in (b"\x1a\x2b\x3c\x4d", b"\x4d\x3c\x2b\x1a"):
             raise CaptureError(f"{name}: not a pcapng file (section byte-order magic {bom.hex()})")
-    return CaptureSource(name, size, raw, counter, window, fmt, be, comp, batch_bytes)
+    return fmt, be
 
 
 def count_packets(path: str | Path) -> tuple[int, list[CaptureProblem]]:
