@@ -50,21 +50,3 @@ def hot_kernel(fn):  # type: ignore[no-untyped-def]
         except (KeyError, TypeError, ValueError):  # pragma: no cover - flag refused
             pass
     return kernel(fn)
-
-
-def cache_is_warm() -> bool:
-    """True when compiled kernels of this installation are already cached on disk.
-
-    Used by front ends to say, once, that the first run compiles kernels.
-    """
-    import os
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
-    custom = os.environ.get("NUMBA_CACHE_DIR")
-    places = [Path(custom)] if custom else []
-    places += [root / sub / "__pycache__" for sub in ("capture", "decode", "flow")]
-    for place in places:
-        if place.is_dir() and any(place.rglob("*.nbi")):
-            return True
-    return False
