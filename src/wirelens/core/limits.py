@@ -48,3 +48,21 @@ FRAG_MAX_FRAGMENTS = 256
 MAX_PCAPNG_BLOCK_BYTES = 16 * 1024 * 1024
 """A pcapng block claiming a total length beyond this is corrupt (Wireshark's reader applies the
 same 16 MiB bound); the reader reports ``bad_block_length`` and stops the file."""
+
+REASM_MAX_BUFFERED_BYTES = 256 * 1024
+"""Out-of-order bytes one direction of a TCP connection may hold while waiting for a hole to
+fill; beyond that the oldest hole is given up on (weirds ``tcp_reassembly_limit``, ``tcp_gap``).
+Four times a common 64 KiB receive window: enough for real reordering, small per flow."""
+
+REASM_MAX_SEGMENTS = 64
+"""Out-of-order segments (pieces) one direction may hold; bounds the per-segment bookkeeping
+an attacker can force with many tiny segments (same give-up policy as the byte bound)."""
+
+REASM_HISTORY_BYTES = 64 * 1024
+"""Most recently delivered bytes kept per direction to compare retransmissions against
+(weird ``tcp_overlap_conflict``); older retransmissions are dropped unchecked."""
+
+REASM_MAX_AHEAD = 1 << 30
+"""A segment starting further than this ahead of the next expected sequence number is outside
+any possible receive window (RFC 7323 2.3: at most 2**30 with window scaling) and is dropped
+(weird ``tcp_seq_out_of_window``)."""

@@ -43,6 +43,12 @@ class Weird(IntEnum):
     truncated_arp = 70
     encrypted_wifi_frame = 71
     fragment_evicted = 72
+    # TCP stream reassembly (flow/reassembly.py)
+    tcp_overlap_conflict = 80
+    tcp_gap = 81
+    tcp_reassembly_limit = 82
+    tcp_seq_out_of_window = 83
+    tcp_data_after_fin = 84
 
 
 def weird_name(code: int) -> str:
