@@ -353,14 +353,15 @@ def test_adversarial_tiny_segments_stay_bounded() -> None:
 
 # ---------------------------------------------------------------- property tests
 
-ISNS = st.one_of(st.integers(0, MOD - 1), st.integers(MOD - 3000, MOD - 1))
+ISNS = st.one_of(st.integers(0, MOD - 1), st.integers(MOD - 400, MOD - 1))  # wrap inside
 
 
 @st.composite
-def sessions(draw: st.DrawFn, window: int = 6) -> tuple[bytes, list[tuple[int, int, bytes]], bool]:
+def sessions(draw: st.DrawFn, window: int = 6, isns: st.SearchStrategy[int] = ISNS,
+             min_size: int = 0) -> tuple[bytes, list[tuple[int, int, bytes]], bool]:
     """(stream, packets (seq, flags, payload) in arrival order, fin sent)."""
-    stream = draw(st.binary(min_size=0, max_size=2000))
-    isn = draw(ISNS)
+    stream = draw(st.binary(min_size=min_size, max_size=2000))
+    isn = draw(isns)
     use_syn = draw(st.booleans())
     use_fin = draw(st.booleans())
     cuts = sorted(set(draw(st.lists(st.integers(1, max(1, len(stream) - 1)), max_size=30))))
@@ -401,6 +402,20 @@ def test_property_exact_stream_when_bounds_not_hit(
     assert all(d.gap == 0 and d.holes == () and d.weirds == () for d in out)
     assert sum(d.fin for d in out) == (1 if use_fin else 0)
     assert r.buffered(True) == (0, 0)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions(window=8, isns=st.integers(MOD - 250, MOD - 1), min_size=300))
+def test_property_exact_stream_across_the_wrap(
+        case: tuple[bytes, list[tuple[int, int, bytes]], bool]) -> None:
+    stream, pkts, _ = case
+    # >= 300 bytes from an ISN >= 2**32 - 250: the stream always crosses zero
+    assert any(s > MOD - 300 for s, _, _ in pkts)
+    r = TcpReassembler()
+    out = [r.add(True, s, f, p) for s, f, p in pkts]
+    out.append(r.flush(True))
+    assert b"".join(d.data for d in out) == stream
+    assert all(d.gap == 0 and d.weirds == () for d in out)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
