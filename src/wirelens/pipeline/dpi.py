@@ -21,6 +21,7 @@ import numpy as np
 
 from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.dissect.registry import by_name
+from wirelens.flow.reassembly import TcpReassembler
 from wirelens.identify import classify, service_name
 from wirelens.pipeline.columns import format_addrs, uid_one
 from wirelens.wire.errors import ParseError
@@ -41,6 +42,9 @@ class FlowDpi:
     stopped: bool = False
     failed: bool = False
     uid: str | None = None
+    reasm: TcpReassembler | None = None
+    """Per-direction stream reassembly of a TCP flow's dissector input."""
+    reported: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -95,6 +99,8 @@ class DpiStage:
                 st = self.flows[fid] = FlowDpi(ends, int(pkts.proto[i]), name or "")
                 if self.tables:
                     st.dissector = by_name(st.service)(st.proto)  # type: ignore[misc]
+                    if st.proto == 6:
+                        st.reasm = TcpReassembler()
             if st.server_name is None and found.service[k]:
                 st.server_name = found.name(k)
             if st.stopped:
@@ -105,7 +111,14 @@ class DpiStage:
             else:
                 off = int(pkts.payload_off[i])
                 payload = bytes(data[off: off + int(pkts.payload_len[i])])
-                self._feed(st, fid, payload, from_orig, int(raw.ts_ns[i]))
+                ts = int(raw.ts_ns[i])
+                if st.reasm is not None:  # TCP: in order, once, holes reported
+                    got = st.reasm.add(from_orig, int(pkts.tcp_seq[i]), int(pkts.tcp_flags[i]),
+                                       payload)
+                    self._stream_weirds(st, fid, ts, got.weirds)
+                    payload = got.data
+                if payload:
+                    self._feed(st, fid, payload, from_orig, ts)
             if st.stopped:
                 stop_slots.append(int(slots[i]))
                 stop_ids.append(fid)
@@ -123,6 +136,12 @@ class DpiStage:
         self._events(st, fid, events)
         if getattr(d, "done", False):
             st.stopped = True
+
+    def _stream_weirds(self, st: FlowDpi, fid: int, ts: int, names: tuple[str, ...]) -> None:
+        for name in names:
+            if name not in st.reported:  # once per flow
+                st.reported.add(name)
+                self._weird(st, fid, ts, name, "", "tcp")
 
     def _parse_error(self, st: FlowDpi, fid: int, ts: int, exc: ParseError) -> None:
         d = st.dissector
@@ -169,6 +188,12 @@ class DpiStage:
             st = pop(fid, None)
             if st is None:
                 continue
+            if st.reasm is not None and not st.stopped:  # what waited behind a hole
+                for side in (True, False):
+                    got = st.reasm.flush(side)
+                    self._stream_weirds(st, fid, last, got.weirds)
+                    if got.data and not st.stopped:
+                        self._feed(st, fid, got.data, side, last)
             if st.dissector is not None and not st.failed:
                 try:
                     self._events(st, fid, st.dissector.finish())
