@@ -71,7 +71,9 @@ class CaptureSource:
     """One capture being read (file, compressed file, or stdin).
 
     Iterate it for :class:`RawBatch` objects. ``RawBatch.data`` is the source's reusable window
-    buffer: it is only valid until the next batch is requested (copy what you keep). The column
+    buffer, or for a mapped file a view of the map whose pages are released when the window
+    moves on: either way it is only valid until the next batch is requested (copy what you
+    keep). The column
     arrays (offset, caplen, ...) are fresh per batch. Iterating again resumes where the last
     iteration stopped (like a file). Use as a context manager or call :meth:`close`.
     """
