@@ -419,7 +419,7 @@ class CaptureSource:
 
 
 def open_capture(
-    path: str | Path, batch_bytes: int = limits.BATCH_BYTES, use_mmap: bool = True
+    path: str | Path, batch_bytes: int = limits.BATCH_BYTES, use_mmap: bool = False
 ) -> CaptureSource:
     """Open a capture file (or stdin for ``"-"``) for reading in batches.
 
@@ -427,11 +427,13 @@ def open_capture(
     Kuznetzov modified pcap), pcapng, each optionally compressed with gzip, zstd, xz or
     bzip2. ``batch_bytes`` is the size of the read window (memory stays flat with file size).
 
-    An uncompressed regular file is read through a memory map (``use_mmap``, the default):
-    each window is a view of the map, no copy, and the pages left behind are released (see
-    :mod:`wirelens.capture._mmap`). stdin, pipes, compressed files, ``use_mmap=False``, and
-    files that cannot be mapped are read with buffered ``readinto`` windows. Both paths
-    yield the same records and report damage the same way.
+    With ``use_mmap=True`` an uncompressed regular file is read through a memory map: each
+    window is a view of the map, no copy, and the pages left behind are released (see
+    :mod:`wirelens.capture._mmap`). It is not the default: measured here it was no faster
+    than copying from the page cache, and a file truncated by another process while mapped
+    can kill the process with SIGBUS. stdin, pipes, compressed files and files that cannot be
+    mapped are always read with buffered ``readinto`` windows. Both paths yield the same
+    records and report damage the same way.
 
     Raises :class:`CaptureError` with one clear message if the input cannot be opened or is
     not a capture at all (empty, unknown magic, undecodable compression header).

@@ -97,15 +97,23 @@ IMAGES = {"pcap": pcap_image, "pcapng": pcapng_image, "pcap-be-ns": be_pcap_imag
 # ---- which path is taken ---------------------------------------------------------------------
 
 
+def _default_plain(tmp_path: Path) -> Path:
+    p = tmp_path / "default.pcap"
+    p.write_bytes(pcap_image(sizes(3, 100)))
+    return p
+
+
 def test_path_choice(tmp_path: Path) -> None:
-    """Regular uncompressed files are mapped; ``use_mmap=False``, compressed files and pipes
-    are read with buffered windows."""
+    """Regular uncompressed files are mapped on request; by default, and always for
+    compressed files and pipes, they are read with buffered windows."""
+    with open_capture(_default_plain(tmp_path)) as src:
+        assert isinstance(src._win, Window)
     image = pcap_image(sizes(20, 300))
     plain = tmp_path / "a.pcap"
     plain.write_bytes(image)
     gz = tmp_path / "a.pcap.gz"
     gz.write_bytes(gzip.compress(image))
-    with open_capture(plain) as src:
+    with open_capture(plain, use_mmap=True) as src:
         assert isinstance(src._win, MmapWindow)
     with open_capture(plain, use_mmap=False) as src:
         assert isinstance(src._win, Window)
@@ -137,7 +145,7 @@ def test_mapped_batches_are_views_not_copies(tmp_path: Path) -> None:
     p = tmp_path / "v.pcap"
     p.write_bytes(pcap_image(sizes(300, 700)))
     done = []
-    with open_capture(p, batch_bytes=2048) as src:
+    with open_capture(p, use_mmap=True, batch_bytes=2048) as src:
         for b in src:
             assert not b.data.flags.owndata and b.data.flags.writeable
             assert b.data.shape[0] <= 2048
@@ -275,7 +283,7 @@ def test_resident_file_pages_stay_about_one_window(tmp_path: Path) -> None:
     base = _rss_file_kb()
     peak = base
     n = 0
-    with open_capture(p, batch_bytes=1 << 20) as src:
+    with open_capture(p, use_mmap=True, batch_bytes=1 << 20) as src:
         assert isinstance(src._win, MmapWindow)
         for b in src:
             n += len(b)
@@ -294,7 +302,7 @@ def test_file_cut_between_windows(tmp_path: Path) -> None:
     p.write_bytes(image)
     cut = len(image) // 2
     got: list[bytes] = []
-    with open_capture(p, batch_bytes=4096) as src:
+    with open_capture(p, use_mmap=True, batch_bytes=4096) as src:
         it = iter(src)
         first = next(it)
         assert first.bytes_done < cut
@@ -354,7 +362,7 @@ def test_batch_kept_after_close_stays_readable(tmp_path: Path) -> None:
     fr = sizes(50, 300)
     p = tmp_path / "k.pcap"
     p.write_bytes(pcap_image(fr))
-    src = open_capture(p, batch_bytes=1024)
+    src = open_capture(p, use_mmap=True, batch_bytes=1024)
     batches = list(src)  # the walk closes the source at its end
     src.close()
     last = batches[-1]
