@@ -152,3 +152,9 @@ def test_interrupted_run_keeps_complete_files(sim, tmp_path):
     assert not list(out.rglob("*.tmp"))
     n = query(out, "SELECT count(*) AS n FROM conn").to_pylist()[0]["n"]
     assert 0 < n < 5000
+
+
+def test_tables_convert_to_pandas(result):
+    df = result.conn.to_pandas()
+    assert len(df) == result.conn.num_rows and "src2dst_mean_piat_ms" in df.columns
+    assert str(df["ts"].dtype).startswith("datetime64[ns")
