@@ -1,0 +1,366 @@
+"""Link layers of the decoding loop: the capture link type, Ethernet, ethertypes, PPP, 802.11.
+
+Each function is an ``inline="always"`` piece of :func:`wirelens.decode._kernel._decode_rows`:
+it reads at ``pos`` (never at or past ``end``) and returns the row state it changed. A weird is
+recorded only when none is yet (``wd`` is the row's first problem).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from wirelens.decode._kcommon import (
+    ARP,
+    K_DONE,
+    K_ETH,
+    K_ETYPE,
+    K_IP,
+    K_PPP,
+    K_WIFI,
+    MALFORMED,
+    NOT_IP,
+    OK,
+    T_PPPOE,
+    UNKNOWN_LINK,
+    V4_MAPPED,
+    W_ENCRYPTED_WIFI,
+    W_TRUNC_ARP,
+    W_TRUNC_LINK,
+    W_TRUNC_TUNNEL,
+    W_UNKNOWN_LINK,
+    inl,
+    u8,
+    u16,
+    u32,
+    u64,
+)
+
+
+@inl
+def link_header(data, pos, end, lt):  # type: ignore[no-untyped-def]
+    """The record's link-layer header (pcap LINKTYPE ``lt``) at ``pos``.
+
+    Returns ``(kind, pos, et, st, wd, smac, mac_set)``: what follows and where, its ethertype
+    when ``kind`` is ``K_ETYPE``, the status / weird so far, and the source MAC when the header
+    carries one (Linux cooked captures).
+    """
+    st = OK
+    wd = 0
+    kind = K_DONE
+    et = 0
+    smac = np.uint64(0)
+    mac_set = False
+    if lt == 1:
+        kind = K_ETH
+    elif lt == 101 or lt == 228 or lt == 229 or lt == 12 or lt == 14:
+        kind = K_IP
+    elif lt == 113:  # Linux cooked v1: 16-byte header, protocol at 14
+        if end - pos < 16:
+            st = MALFORMED
+            wd = W_TRUNC_LINK
+        else:
+            if u16(data, pos + 4) == 6:
+                smac = u64(data, pos + 6, 6)
+                mac_set = True
+            et = u16(data, pos + 14)
+            pos += 16
+            kind = K_ETYPE
+    elif lt == 276:  # Linux cooked v2: 20-byte header, protocol first
+        if end - pos < 20:
+            st = MALFORMED
+            wd = W_TRUNC_LINK
+        else:
+            if u8(data, pos + 11) == 6:
+                smac = u64(data, pos + 12, 6)
+                mac_set = True
+            et = u16(data, pos)
+            pos += 20
+            kind = K_ETYPE
+    elif lt == 0 or lt == 108:  # BSD loopback: 4-byte address family
+        if end - pos < 4:
+            st = MALFORMED
+            wd = W_TRUNC_LINK
+        else:
+            fam = u32(data, pos)  # network order (LOOP, or NULL from a big-endian host)
+            if lt == 0:
+                le = (
+                    np.int64(u8(data, pos))
+                    | (np.int64(u8(data, pos + 1)) << 8)
+                    | (np.int64(u8(data, pos + 2)) << 16)
+                    | (np.int64(u8(data, pos + 3)) << 24)
+                )
+                if le <= 0xFFFF:
+                    fam = le
+            pos += 4
+            if fam == 2 or fam == 24 or fam == 28 or fam == 30:
+                kind = K_IP
+            else:
+                st = NOT_IP
+    elif lt == 9 or lt == 50:
+        if end - pos >= 1 and (u8(data, pos) == 0x0F or u8(data, pos) == 0x8F):
+            # Cisco HDLC framing seen under PPP_HDLC (address 0x0F/0x8F)
+            if end - pos < 4:
+                st = MALFORMED
+                wd = W_TRUNC_LINK
+            else:
+                et = u16(data, pos + 2)
+                pos += 4
+                kind = K_ETYPE
+        else:
+            kind = K_PPP
+    elif lt == 104:  # Cisco HDLC: address, control, ethertype
+        if end - pos < 4:
+            st = MALFORMED
+            wd = W_TRUNC_LINK
+        else:
+            et = u16(data, pos + 2)
+            pos += 4
+            kind = K_ETYPE
+    elif lt == 127:  # radiotap: version 0, pad, little-endian length
+        if end - pos < 8 or u8(data, pos) != 0:
+            st = MALFORMED
+            wd = W_TRUNC_LINK
+        else:
+            rlen = np.int64(u8(data, pos + 2)) | (np.int64(u8(data, pos + 3)) << 8)
+            if rlen < 8 or rlen > end - pos:
+                st = MALFORMED
+                wd = W_TRUNC_LINK
+            else:
+                pos += rlen
+                kind = K_WIFI
+    elif lt == 105:
+        kind = K_WIFI
+    else:
+        st = UNKNOWN_LINK
+        wd = W_UNKNOWN_LINK
+    return kind, pos, et, st, wd, smac, mac_set
+
+
+@inl
+def ethernet(data, pos, end, wd, mac_set, smac, dmac):  # type: ignore[no-untyped-def]
+    """An Ethernet II / 802.3 header at ``pos`` (the outermost one sets the MACs).
+
+    Returns ``(kind, pos, et, st, wd, mac_set, smac, dmac)``.
+    """
+    if end - pos < 14:
+        return K_ETH, pos, 0, MALFORMED, W_TRUNC_LINK if wd == 0 else wd, mac_set, smac, dmac
+    if not mac_set:
+        dmac = u64(data, pos, 6)
+        smac = u64(data, pos + 6, 6)
+        mac_set = True
+    et = u16(data, pos + 12)
+    return K_ETYPE, pos + 14, et, OK, wd, mac_set, smac, dmac
+
+
+@inl
+def ethertype(data, pos, end, et, wd, vlan, vlan2, mpls, smac, dmac, shi, slo, dhi, dlo):  # type: ignore[no-untyped-def]
+    """One step on a payload of ethertype ``et`` at ``pos``: a tag is consumed, or the next
+    layer is found, or the row ends (ARP, not IP, truncated).
+
+    Returns ``(kind, pos, et, st, wd, vlan, vlan2, mpls, new_tun, new_tid, smac, dmac, shi,
+    slo, dhi, dlo)``; ``new_tun`` is the tunnel entered at this step (PPPoE) or 0.
+    """
+    kind = K_ETYPE
+    st = OK
+    new_tun = 0
+    new_tid = 0
+    if et == 0x0800 or et == 0x86DD:
+        kind = K_IP
+    elif et == 0x8100 or et == 0x88A8 or et == 0x9100:  # IEEE 802.1Q / 802.1ad
+        if end - pos < 4:
+            st = MALFORMED
+            wd = W_TRUNC_LINK if wd == 0 else wd
+        else:
+            vid = u16(data, pos) & 0xFFF
+            if vlan == 0:
+                vlan = vid
+            elif vlan2 == 0:
+                vlan2 = vid
+            et = u16(data, pos + 2)
+            pos += 4
+    elif et == 0x8847 or et == 0x8848:  # MPLS label stack, RFC 3032 section 2.1
+        bos = 0
+        while bos == 0:
+            if end - pos < 4:
+                break
+            if mpls == 0:
+                mpls = (u32(data, pos) >> 12) + 1
+            bos = u8(data, pos + 2) & 1
+            pos += 4
+        if bos == 0 or end - pos < 1:
+            st = MALFORMED
+            wd = W_TRUNC_LINK if wd == 0 else wd
+        else:
+            nib = u8(data, pos) >> 4
+            if nib == 4 or nib == 6:
+                kind = K_IP
+            else:
+                st = NOT_IP
+    elif et == 0x8864:  # PPPoE session, RFC 2516 section 4
+        if end - pos < 8:
+            st = MALFORMED
+            wd = W_TRUNC_TUNNEL if wd == 0 else wd
+        else:
+            new_tun = T_PPPOE
+            new_tid = u16(data, pos + 2)
+            pp = u16(data, pos + 6)
+            pos += 8
+            if pp == 0x0021 or pp == 0x0057:
+                kind = K_IP
+            else:
+                st = NOT_IP
+    elif et == 0x0806:  # ARP, RFC 826
+        kind = K_DONE
+        if end - pos < 8:
+            st = MALFORMED
+            wd = W_TRUNC_ARP if wd == 0 else wd
+        else:
+            ptype = u16(data, pos + 2)
+            hln = np.int64(u8(data, pos + 4))
+            pln = np.int64(u8(data, pos + 5))
+            if end - pos < 8 + 2 * hln + 2 * pln:
+                st = MALFORMED
+                wd = W_TRUNC_ARP if wd == 0 else wd
+            else:
+                st = ARP
+                if hln == 6:
+                    smac = u64(data, pos + 8, 6)
+                    dmac = u64(data, pos + 8 + 6 + pln, 6)
+                if ptype == 0x0800 and pln == 4:
+                    shi = np.uint64(0)
+                    dhi = np.uint64(0)
+                    slo = V4_MAPPED | u64(data, pos + 8 + hln, 4)
+                    dlo = V4_MAPPED | u64(data, pos + 8 + 2 * hln + pln, 4)
+    elif et == 0x6558:  # transparent Ethernet bridging (GRE, Geneve)
+        kind = K_ETH
+    elif et == 0x8903:  # Cisco FabricPath: 2-byte FTAG/TTL, then the inner frame
+        if end - pos < 2:
+            st = MALFORMED
+            wd = W_TRUNC_LINK if wd == 0 else wd
+        else:
+            pos += 2
+            kind = K_ETH
+    elif et <= 1500:  # 802.3 length: LLC/SNAP carries an ethertype
+        if (
+            end - pos >= 8
+            and u8(data, pos) == 0xAA
+            and u8(data, pos + 1) == 0xAA
+            and u8(data, pos + 2) == 3
+        ):
+            et = u16(data, pos + 6)
+            pos += 8
+        else:
+            st = NOT_IP
+    else:
+        st = NOT_IP
+    return (
+        kind,
+        pos,
+        et,
+        st,
+        wd,
+        vlan,
+        vlan2,
+        mpls,
+        new_tun,
+        new_tid,
+        smac,
+        dmac,
+        shi,
+        slo,
+        dhi,
+        dlo,
+    )
+
+
+@inl
+def ppp(data, pos, end, et, wd):  # type: ignore[no-untyped-def]
+    """A PPP protocol field at ``pos`` (RFC 1661 section 2; RFC 1662 address/control FF 03).
+
+    Returns ``(kind, pos, et, st, wd)``.
+    """
+    if end - pos >= 2 and u8(data, pos) == 0xFF and u8(data, pos + 1) == 0x03:
+        pos += 2
+    if end - pos < 1:
+        return K_PPP, pos, et, MALFORMED, W_TRUNC_LINK if wd == 0 else wd
+    if u8(data, pos) & 1:
+        pp = np.int64(u8(data, pos))
+        pos += 1
+    else:
+        if end - pos < 2:
+            return K_PPP, pos, et, MALFORMED, W_TRUNC_LINK if wd == 0 else wd
+        pp = u16(data, pos)
+        pos += 2
+    if pp == 0x0021 or pp == 0x0057:
+        return K_IP, pos, et, OK, wd
+    if pp == 0x0281 or pp == 0x0283:
+        return K_ETYPE, pos, 0x8847, OK, wd
+    return K_PPP, pos, et, NOT_IP, wd
+
+
+@inl
+def wifi(data, pos, end, et, wd, fc_swap, mac_set, smac, dmac):  # type: ignore[no-untyped-def]
+    """An IEEE 802.11 frame at ``pos`` (IEEE 802.11-2020 section 9.2 / 9.3.2): data frames
+    carrying LLC/SNAP go on to their ethertype; the outermost frame sets the MACs.
+
+    Returns ``(kind, pos, et, st, wd, mac_set, smac, dmac)``.
+    """
+    if end - pos < 2:
+        return K_DONE, pos, et, MALFORMED, W_TRUNC_LINK if wd == 0 else wd, mac_set, smac, dmac
+    fc0 = np.int64(u8(data, pos))
+    fc1 = np.int64(u8(data, pos + 1))
+    if fc_swap and (fc0 & 3) != 0 and (fc1 & 3) == 0:
+        # Cisco controllers send the frame control field of CAPWAP-carried frames
+        # byte-swapped: the protocol version (bits 0-1 of the first byte) must be 0, and a
+        # data frame to/from an AP has ToDS or FromDS set, so a nonzero "version" with a
+        # zero one in the other byte means swapped.
+        fc0, fc1 = fc1, fc0
+    ftype = (fc0 >> 2) & 3
+    sub = fc0 >> 4
+    if (fc0 & 3) != 0 or ftype != 2:
+        return K_DONE, pos, et, NOT_IP, wd, mac_set, smac, dmac
+    tods = fc1 & 1
+    fromds = (fc1 >> 1) & 1
+    hl = 24
+    if tods and fromds:
+        hl = 30
+    if sub & 8:  # QoS data: +2 QoS control, +4 HT control if Order
+        hl += 2
+        if fc1 & 0x80:
+            hl += 4
+    if end - pos < hl:
+        return K_DONE, pos, et, MALFORMED, W_TRUNC_LINK if wd == 0 else wd, mac_set, smac, dmac
+    if not mac_set:
+        a1 = u64(data, pos + 4, 6)
+        a2 = u64(data, pos + 10, 6)
+        a3 = u64(data, pos + 16, 6)
+        dmac = a3 if tods else a1
+        if tods and fromds:
+            smac = u64(data, pos + 24, 6)
+        elif fromds:
+            smac = a3
+        else:
+            smac = a2
+        mac_set = True
+    kind = K_DONE
+    st = OK
+    if sub & 4:  # null data: no body
+        st = NOT_IP
+    elif fc1 & 0x40:  # protected frame
+        st = NOT_IP
+        wd = W_ENCRYPTED_WIFI if wd == 0 else wd
+    else:
+        pos += hl
+        if (
+            end - pos >= 8
+            and u8(data, pos) == 0xAA
+            and u8(data, pos + 1) == 0xAA
+            and u8(data, pos + 2) == 3
+        ):
+            # LLC/SNAP, IEEE 802.2 / RFC 1042
+            et = u16(data, pos + 6)
+            pos += 8
+            kind = K_ETYPE
+        else:
+            st = NOT_IP
+    return kind, pos, et, st, wd, mac_set, smac, dmac
