@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "analyze", "iter_flows"]
 
 
-def __getattr__(name: str):  # lazy: importing wirelens must stay cheap
+def __getattr__(name: str) -> Any:  # lazy: importing wirelens must stay cheap
     if name in ("analyze", "iter_flows"):
         from wirelens.pipeline import api
 

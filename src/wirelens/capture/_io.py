@@ -17,7 +17,7 @@ import io
 import lzma
 import zlib
 from enum import Enum
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import numpy as np
 import zstandard
@@ -82,6 +82,28 @@ def format_of(head: bytes) -> tuple[Format, bool] | None:
     return None
 
 
+class Readable(Protocol):
+    """Typing only: what :func:`read_head` needs of a binary stream."""
+
+    def read(self, size: int = ..., /) -> bytes | None:
+        """Up to ``size`` bytes (``b""`` at the end; ``None``: nothing available yet)."""
+        ...
+
+
+class ByteStream(Readable, Protocol):
+    """Typing only: a readable binary stream as the readers use it -- files, the stdlib
+    decompressors, :class:`CountingReader` and :class:`ZstdReader`. ``typing.BinaryIO`` is
+    not used for these because it declares no ``readinto``."""
+
+    def readinto(self, buffer: memoryview, /) -> int | None:
+        """Read into ``buffer``; the byte count (``0`` at the end)."""
+        ...
+
+    def close(self) -> None:
+        """Release the stream."""
+        ...
+
+
 class CountingReader(io.RawIOBase):
     """Raw binary reader that first serves ``prefix`` (bytes already sniffed), then ``inner``,
     counting the bytes taken from ``inner`` (progress of the on-disk source).
@@ -117,7 +139,7 @@ class CountingReader(io.RawIOBase):
         return got
 
 
-def read_head(f: BinaryIO, n: int) -> bytes:
+def read_head(f: Readable, n: int) -> bytes:
     """Up to ``n`` first bytes of ``f`` (loops over short reads of pipes)."""
     out = bytearray()
     while len(out) < n:
@@ -128,19 +150,19 @@ def read_head(f: BinaryIO, n: int) -> bytes:
     return bytes(out)
 
 
-def decompressor(kind: str | None, raw: io.RawIOBase) -> BinaryIO:
+def decompressor(kind: str | None, raw: io.RawIOBase) -> ByteStream:
     """A binary stream of the decompressed content of ``raw`` (``raw`` itself if ``kind`` is
     ``None``)."""
     if kind is None:
-        return raw  # type: ignore[return-value]
+        return raw
     if kind == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[arg-type]
+        return gzip.GzipFile(fileobj=raw, mode="rb")
     if kind == "bzip2":
-        return bz2.BZ2File(raw, "rb")  # type: ignore[arg-type]
+        return bz2.BZ2File(raw, "rb")
     if kind == "xz":
-        return lzma.LZMAFile(raw, "rb")  # type: ignore[arg-type]
+        return lzma.LZMAFile(raw, "rb")  # type: ignore[arg-type]  # typeshed: IO[bytes] only
     if kind == "zstd":
-        return ZstdReader(raw)  # type: ignore[return-value]
+        return ZstdReader(raw)
     raise ValueError(kind)
 
 
@@ -204,7 +226,7 @@ class Window:
     ``error`` for the reader to report once.
     """
 
-    def __init__(self, stream: BinaryIO, size: int, greedy: bool) -> None:
+    def __init__(self, stream: ByteStream, size: int, greedy: bool) -> None:
         self.stream = stream
         self.buf = np.empty(max(int(size), 64), dtype=np.uint8)
         self.pos = 0

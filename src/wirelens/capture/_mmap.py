@@ -84,7 +84,7 @@ class MmapWindow:
         if length <= 0:
             raise ValueError("cannot map an empty file")
         self._mm = mmap.mmap(self._fd, length, access=mmap.ACCESS_COPY)
-        self._arr = np.frombuffer(self._mm, dtype=np.uint8)  # type: ignore[call-overload]
+        self._arr = np.frombuffer(self._mm, dtype=np.uint8)
         self._mapped = length
         self.limit = length
 

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Self
+from typing import Any, BinaryIO, Self
 
 import numpy as np
 
@@ -51,6 +51,15 @@ PCAPNG_IDB = 0x00000001
 OPT_ENDOFOPT = 0
 OPT_IF_TSRESOL = 9
 OPT_IF_TSOFFSET = 14
+
+
+def _unpack(fmt: str, buf: np.ndarray, pos: int) -> tuple[Any, ...]:
+    """``struct.unpack_from`` over a window array.
+
+    Typing only: numpy declares ``ndarray.__buffer__`` for Python >= 3.12, so under 3.11 mypy
+    does not see an array as a buffer (it is one at run time).
+    """
+    return struct.unpack_from(fmt, buf, pos)  # type: ignore[arg-type]
 
 
 def _tsresol_to_div(tsresol: int) -> tuple[int, int]:
@@ -222,7 +231,7 @@ class CaptureSource:
             return
         # the header version is not checked: files with versions other than 2.4 exist and
         # read fine; the link type is the low 16 bits (upper bits: FCS length, reserved)
-        field = struct.unpack_from(">I" if be else "<I", win.buf, win.pos + 20)[0]
+        field = _unpack(">I" if be else "<I", win.buf, win.pos + 20)[0]
         link = field & 0xFFFF
         self.linktype = link
         win.pos += PCAP_HEADER_LEN
@@ -239,7 +248,7 @@ class CaptureSource:
                 continue
             at = win.base + win.pos
             if st == K.ST_BAD_CAPLEN:
-                incl = struct.unpack_from(">I" if be else "<I", win.buf, win.pos + 8)[0]
+                incl = _unpack(">I" if be else "<I", win.buf, win.pos + 8)[0]
                 self._problem(
                     "bad_record_length", at,
                     f"record claims {incl} captured bytes, limit {limits.MAX_RECORD_BYTES}",
@@ -247,7 +256,7 @@ class CaptureSource:
                 return
             # ST_NEED_MORE: the next record header or its data is not whole in the window
             if win.avail >= rec_hdr:
-                incl = struct.unpack_from(">I" if be else "<I", win.buf, win.pos + 8)[0]
+                incl = _unpack(">I" if be else "<I", win.buf, win.pos + 8)[0]
                 need = rec_hdr + incl
             else:
                 need = rec_hdr if win.avail else 1
@@ -288,7 +297,7 @@ class CaptureSource:
             endian = ">" if be else "<"
             if st == K.ST_NEED_MORE:
                 if win.avail >= 8:
-                    need = struct.unpack_from(endian + "I", win.buf, win.pos + 4)[0]
+                    need = _unpack(endian + "I", win.buf, win.pos + 4)[0]
                 else:
                     need = 8 if win.avail else 1
                 if win.ensure(need):
@@ -301,32 +310,38 @@ class CaptureSource:
                 )
                 return
             if st == K.ST_OTHER_BLOCK:
-                btype = struct.unpack_from(endian + "I", win.buf, win.pos)[0]
+                btype = _unpack(endian + "I", win.buf, win.pos)[0]
                 if btype == PCAPNG_SHB_MAGIC:
                     new_be = self._read_shb(at)
                     if new_be is None:
                         return
                     be = new_be
-                    links.clear(), snaps.clear(), predivs.clear(), units.clear()
+                    links.clear()
+                    snaps.clear()
+                    predivs.clear()
+                    units.clear()
                     offsets.clear()
                     tables = self._tables(links, snaps, predivs, units, offsets)
                     continue
-                blen = struct.unpack_from(endian + "I", win.buf, win.pos + 4)[0]
+                blen = _unpack(endian + "I", win.buf, win.pos + 4)[0]
                 if btype == PCAPNG_IDB:
                     if blen < 20:
                         self._problem("bad_block_length", at, f"interface block of {blen} bytes")
                         return
                     link, snap, prediv, unit, offset = self._read_idb(win.pos, blen, be)
-                    links.append(link), snaps.append(snap), predivs.append(prediv)
-                    units.append(unit), offsets.append(offset)
+                    links.append(link)
+                    snaps.append(snap)
+                    predivs.append(prediv)
+                    units.append(unit)
+                    offsets.append(offset)
                     tables = self._tables(links, snaps, predivs, units, offsets)
                 win.pos += blen  # IDB consumed, or an unknown block skipped by its length
                 continue
-            blen = struct.unpack_from(endian + "I", win.buf, win.pos + 4)[0]
+            blen = _unpack(endian + "I", win.buf, win.pos + 4)[0]
             if st == K.ST_BAD_BLOCK_LEN:
                 self._problem("bad_block_length", at, f"block total length {blen}")
             elif st == K.ST_BAD_TRAILER:
-                trailer = struct.unpack_from(endian + "I", win.buf, win.pos + blen - 4)[0]
+                trailer = _unpack(endian + "I", win.buf, win.pos + blen - 4)[0]
                 self._problem(
                     "bad_block_length", at, f"trailing length {trailer} != leading {blen}"
                 )
@@ -335,7 +350,7 @@ class CaptureSource:
                     "bad_interface", at, f"packet block for an interface of {len(links)} known"
                 )
             elif st == K.ST_BAD_CAPLEN:
-                incl = struct.unpack_from(endian + "I", win.buf, win.pos + 20)[0]
+                incl = _unpack(endian + "I", win.buf, win.pos + 20)[0]
                 self._problem(
                     "bad_record_length", at,
                     f"record claims {incl} captured bytes, limit {limits.MAX_RECORD_BYTES}",
@@ -378,7 +393,7 @@ class CaptureSource:
             self._problem("bad_magic", at, f"section byte-order magic {bom.hex()}")
             return None
         endian = ">" if be else "<"
-        blen = struct.unpack_from(endian + "I", win.buf, win.pos + 4)[0]
+        blen = _unpack(endian + "I", win.buf, win.pos + 4)[0]
         if blen < 28 or blen % 4 or blen > limits.MAX_PCAPNG_BLOCK_BYTES:
             self._problem("bad_block_length", at, f"section header length {blen}")
             return None
@@ -386,7 +401,7 @@ class CaptureSource:
             kind = "truncated_header" if at == 0 else "truncated_record"
             self._truncated(kind, at, f"partial section header: {win.avail} of {blen} bytes")
             return None
-        trailer = struct.unpack_from(endian + "I", win.buf, win.pos + blen - 4)[0]
+        trailer = _unpack(endian + "I", win.buf, win.pos + blen - 4)[0]
         if trailer != blen:
             self._problem("bad_block_length", at, f"trailing length {trailer} != leading {blen}")
             return None
@@ -399,19 +414,19 @@ class CaptureSource:
         Block at ``pos`` (section 4.2). Malformed options end the option walk quietly."""
         buf = self._win.buf
         endian = ">" if be else "<"
-        link, _reserved, snap = struct.unpack_from(endian + "HHI", buf, pos + 8)
+        link, _reserved, snap = _unpack(endian + "HHI", buf, pos + 8)
         tsresol = 6
         tsoffset = 0
         opt = pos + 16
         stop = pos + blen - 4
         while opt + 4 <= stop:
-            code, olen = struct.unpack_from(endian + "HH", buf, opt)
+            code, olen = _unpack(endian + "HH", buf, opt)
             if code == OPT_ENDOFOPT or opt + 4 + olen > stop:
                 break
             if code == OPT_IF_TSRESOL and olen >= 1:
                 tsresol = int(buf[opt + 4])
             elif code == OPT_IF_TSOFFSET and olen == 8:
-                tsoffset = struct.unpack_from(endian + "q", buf, opt + 4)[0]
+                tsoffset = _unpack(endian + "q", buf, opt + 4)[0]
             opt += 4 + ((olen + 3) & ~3)
         prediv, units = _tsresol_to_div(tsresol)
         tsoffset = max(-K.MAX_TS_SEC, min(K.MAX_TS_SEC, tsoffset))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Self
+from typing import BinaryIO, Self, cast
 
 PCAP_MAGIC_US = 0xA1B2C3D4
 PCAP_MAGIC_NS = 0xA1B23C4D
@@ -16,7 +16,9 @@ class _Output:
 
     def __init__(self, path: str | Path | BinaryIO) -> None:
         self._own = not hasattr(path, "write")
-        self._f: BinaryIO = open(path, "wb") if self._own else path  # type: ignore[assignment]  # noqa: SIM115
+        self._f: BinaryIO = (
+            open(cast("str | Path", path), "wb") if self._own else cast(BinaryIO, path)  # noqa: SIM115
+        )
 
     def close(self) -> None:
         if self._own:

@@ -136,7 +136,7 @@ class PacketBatch:
     @classmethod
     def empty(cls, n: int) -> PacketBatch:
         """Columns for ``n`` records, zeroed (allocate once, reuse with :meth:`view`)."""
-        cols = {}
+        cols: dict[str, np.ndarray] = {}
         for f in fields(cls):
             cols[f.name] = np.zeros(n, dtype=_DTYPES[f.name])
         return cls(**cols)

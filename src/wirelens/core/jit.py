@@ -7,13 +7,21 @@ them as plain Python (coverage, debugging).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numba
 
-KERNEL_OPTIONS = dict(cache=True, nogil=True, boundscheck=False, error_model="numpy")
+KERNEL_OPTIONS: dict[str, Any] = dict(cache=True, nogil=True, boundscheck=False,
+                                      error_model="numpy")
 
 
-def kernel(fn):  # type: ignore[no-untyped-def]
-    """Compile ``fn`` as a wirelens kernel (nopython, cached)."""
+def kernel(fn: Callable[..., Any]) -> Any:
+    """Compile ``fn`` as a wirelens kernel (nopython, cached).
+
+    Typed as returning ``Any``: the result is a numba dispatcher whose call signature is
+    whatever numba infers from the arguments (kernels themselves are untyped by nature).
+    """
     return numba.njit(**KERNEL_OPTIONS)(fn)
 
 
@@ -30,7 +38,7 @@ NRT_OFF_SUPPORTED = _nrt_flag_supported()
 """Whether :func:`hot_kernel` really compiles without numba's reference-counting runtime."""
 
 
-def hot_kernel(fn):  # type: ignore[no-untyped-def]
+def hot_kernel(fn: Callable[..., Any]) -> Any:
     """Compile ``fn`` like :func:`kernel`, but without numba's reference-counting runtime (NRT).
 
     Why: with NRT, every array handed to an ``inline="always"`` helper across branches costs
@@ -46,7 +54,9 @@ def hot_kernel(fn):  # type: ignore[no-untyped-def]
     """
     if NRT_OFF_SUPPORTED:
         try:
-            return numba.njit(_nrt=False, **KERNEL_OPTIONS)(fn)
+            # passed through a dict: the private flag is not in numba's typed signature
+            no_nrt: dict[str, Any] = {"_nrt": False, **KERNEL_OPTIONS}
+            return numba.njit(**no_nrt)(fn)
         except (KeyError, TypeError, ValueError):  # pragma: no cover - flag refused
             pass
     return kernel(fn)

@@ -340,8 +340,8 @@ def _mean_std(k, s1, s2, n):  # type: ignore[no-untyped-def]
 
 
 @_inl
-def _end_flow(s, reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
-              EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):  # type: ignore[no-untyped-def]
+def _end_flow(s, reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,  # type: ignore[no-untyped-def]
+              EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):
     """Copy slot ``s`` to the ended buffer, unlink it everywhere and free the slot.
 
     ``EU``/``EI`` are column-major (row k holds column ``OUT_U[k]``/``OUT_I[k]``) so that
@@ -515,11 +515,11 @@ def _tcp_endpoint(I, s, d, fl):  # type: ignore[no-untyped-def]
 
 
 @hot_kernel
-def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sport, dport,
+def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sport, dport,  # type: ignore[no-untyped-def]
              proto, tflags, icmp_t, icmp_c, ip_len, pay_len, vlan, vlan2, tun, tunid, smac, dmac,
              U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st, params,
              out_fid, out_slot, out_dir, out_dpi,
-             EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):  # type: ignore[no-untyped-def]
+             EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):
     """Run packets ``i0..n-1``; returns ``(next_i, rc)`` (see ``RC_*``)."""
     n = ts.shape[0]
     ecap = EREASON.shape[0]
@@ -779,8 +779,8 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
 
 
 @hot_kernel
-def _flush(U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st, reason,
-           EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):  # type: ignore[no-untyped-def]
+def _flush(U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st, reason,  # type: ignore[no-untyped-def]
+           EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):
     """End open flows in creation order until the ended buffer is full; returns flows left."""
     ecap = EREASON.shape[0]
     while st[S_HEAD_AGE] >= 0 and st[S_NENDED] < ecap:

@@ -319,7 +319,7 @@ class FlowTable:
         n_old = 0 if old is None else old.shape[0]
 
         def grow(a: np.ndarray | None, shape: tuple[int, ...], dtype: type) -> np.ndarray:
-            new = np.zeros(shape, dtype)
+            new: np.ndarray = np.zeros(shape, dtype)
             if a is not None:
                 new[: a.shape[0]] = a
             return new
@@ -339,7 +339,7 @@ class FlowTable:
             free[:nfree] = self._free[:nfree]
         new_slots = np.arange(cap - 1, n_old - 1, -1, dtype=np.int32)
         free[nfree : nfree + new_slots.shape[0]] = new_slots
-        self._free = free
+        self._free: np.ndarray = free
         self._st[S_NFREE] = nfree + new_slots.shape[0]
         self._st[S_CAP] = cap
         m = 1

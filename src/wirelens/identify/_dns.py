@@ -8,6 +8,8 @@ run with bounds checking off); every loop is bounded by the data or by a named l
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from wirelens.core.jit import kernel
@@ -31,7 +33,7 @@ _T_AAAA, _T_SRV, _T_DNAME, _T_SPF = 28, 33, 39, 99
 
 
 @kernel
-def _u16(d: np.ndarray, p: int) -> int:
+def _u16(d: np.ndarray, p: int) -> np.int64:
     return (np.int64(d[p]) << 8) | np.int64(d[p + 1])
 
 
@@ -44,7 +46,7 @@ def _read_name(d, base, pos, lim, out, o, write):  # type: ignore[no-untyped-def
     name or -1 on error, output position after the dotted text when ``write``).
     """
     run_start = pos
-    wire_len = 1
+    wire_len: Any = 1  # numba int64 (local annotations are not evaluated)
     hops = 0
     resume = -1
     labels = 0

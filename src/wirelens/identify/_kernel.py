@@ -31,8 +31,8 @@ def _has_port(ports, sp, dp):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _classify(data, payload_off, payload_len, proto, sport, dport, use_ports, idx, start,
-              service, cands, name_off, name_len, names, o, scratch, ref):  # type: ignore[no-untyped-def]
+def _classify(data, payload_off, payload_len, proto, sport, dport, use_ports, idx, start,  # type: ignore[no-untyped-def]
+              service, cands, name_off, name_len, names, o, scratch, ref):
     """Classify ``idx[start:]``; returns (next index to do, name buffer end).
 
     Stops early (returning an index < len(idx)) when ``names`` might not hold the next name;

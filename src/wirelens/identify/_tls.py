@@ -24,7 +24,7 @@ _HEX = np.frombuffer(b"0123456789abcdef", np.uint8).copy()
 
 
 @kernel
-def _u16(d: np.ndarray, p: int) -> int:
+def _u16(d: np.ndarray, p: int) -> np.int64:
     return (np.int64(d[p]) << 8) | np.int64(d[p + 1])
 
 

@@ -40,14 +40,18 @@ class AnalysisResult:
         return self.tables[name]
 
 
-def _inputs(path: str | Path | list[str | Path]) -> list[str]:
+InputPaths = str | Path | list[str] | list[Path] | list[str | Path] | tuple[str | Path, ...]
+"""One input (a capture file, a folder, or ``-`` for stdin) or a list/tuple of them."""
+
+
+def _inputs(path: InputPaths) -> list[str]:
     if isinstance(path, (list, tuple)):
         return [str(p) for p in path]
     return [str(path)]
 
 
 def analyze(
-    path: str | Path | list[str | Path],
+    path: InputPaths,
     out: str | Path | None = None,
     *,
     keep_tables: bool = True,
@@ -83,7 +87,7 @@ def analyze(
     return AnalysisResult(summary, tables, Path(out) if out is not None else None)
 
 
-def iter_flows(path: str | Path | list[str | Path], **options: Any) -> Iterator[dict[str, Any]]:
+def iter_flows(path: InputPaths, **options: Any) -> Iterator[dict[str, Any]]:
     """Stream flows (``conn`` rows as dicts) as they end, while the input is read."""
     for batch in iter_conn_batches(_inputs(path), AnalyzeOptions(**options)):
         yield from batch.to_pylist()

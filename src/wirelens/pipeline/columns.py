@@ -15,7 +15,8 @@ _V4_MAPPED = np.uint64(0x0000_FFFF_0000_0000)
 
 
 def is_v4(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    return (hi == 0) & ((lo & np.uint64(0xFFFF_FFFF_0000_0000)) == _V4_MAPPED)
+    out: np.ndarray = (hi == 0) & ((lo & np.uint64(0xFFFF_FFFF_0000_0000)) == _V4_MAPPED)
+    return out
 
 
 def format_addrs(hi: np.ndarray, lo: np.ndarray) -> pa.Array:

@@ -21,6 +21,7 @@ def rows_batch(table: str, rows: list[dict[str, Any]]) -> pa.RecordBatch:
     schema = SCHEMAS[table]
     cols = []
     for fld in schema:
+        values: list[Any]
         if fld.name == "proto" and table == "dns":
             values = [PROTO_NAMES.get(r.get("_proto", 0)) for r in rows]
         else:

@@ -14,7 +14,8 @@ def f(name: str, typ: pa.DataType, doc: str, nullable: bool = True) -> pa.Field:
 
 def doc_of(field: pa.Field) -> str:
     meta = field.metadata or {}
-    return meta.get(b"doc", b"").decode()
+    doc: bytes = meta.get(b"doc", b"")
+    return doc.decode()
 
 
 def key_fields(ts_doc: str) -> list[pa.Field]:

@@ -39,7 +39,8 @@ def query(root: str | Path, sql: str) -> pa.Table:
     """Run ``sql`` against the lake and return the result as Arrow."""
     con = connect(root)
     try:
-        rel = con.sql(sql)
+        # typed non-optional by duckdb, but None for a statement without a result
+        rel: duckdb.DuckDBPyRelation | None = con.sql(sql)
         if rel is None:  # a statement without a result
             return pa.table({})
         fetch = getattr(rel, "to_arrow_table", None) or rel.arrow  # duckdb 2 / 1

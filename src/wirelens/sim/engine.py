@@ -107,7 +107,7 @@ def _plan(cfg: SimConfig, w: World) -> list[tuple[int, int, str, Builder]]:
             for _ in range(count):
                 client = w.clients[rng.randrange(len(w.clients))]
                 plan.append((at(0.0, hi), len(plan), name,
-                             lambda ww, r, t, f=fn, c=client: f(ww, r, t, c)))
+                             lambda ww, r, t, f=fn, c=client: f(ww, r, t, c)))  # type: ignore[misc]  # mypy cannot infer lambdas with bound defaults
         elif name == "tcp_syn_scan":
             plan.append((at(0.05, 0.6), len(plan), name,
                          lambda ww, r, t: attacks.tcp_syn_scan(ww, r, t, sc)))
@@ -123,7 +123,7 @@ def _plan(cfg: SimConfig, w: World) -> list[tuple[int, int, str, Builder]]:
         elif name == "dns_tunnel":
             span = min(300.0, 0.5 * dur)
             plan.append((at(0.05, 0.4), len(plan), name,
-                         lambda ww, r, t, s=span: attacks.dns_tunnel(ww, r, t, sc, s)))
+                         lambda ww, r, t, s=span: attacks.dns_tunnel(ww, r, t, sc, s)))  # type: ignore[misc]  # as above
         elif name == "http_beacon":
             plan.append((at(0.01, 0.05), len(plan), name,
                          lambda ww, r, t: attacks.http_beacon(ww, r, t, 0.85 * dur)))

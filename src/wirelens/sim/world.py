@@ -187,7 +187,7 @@ def dns_lookup(w: World, out: Packets, rng: random.Random, client: Host, t: int,
         t6 = t + rng.randint(20_000, 300_000)
         out.append((t6, w.net.udp(client, res, sport, 53, dns_query(txid6, name, QType.AAAA))))
         d = hashlib.sha256(f"{w.seed}/v6/{target}".encode()).digest()
-        v6 = [] if d[0] < 60 else [(target, QType.AAAA, ttl,
+        v6: list[tuple[str, int, int, object]] = [] if d[0] < 60 else [(target, QType.AAAA, ttl,
                                     bytes.fromhex("20010db8") + d[4:16])]
         out.append((t6 + latency + rng.randint(10_000, 500_000),
                     w.net.udp(res, client, 53, sport,

@@ -145,31 +145,36 @@ class Buffer:
         if pos + 4 > self._end:
             self._need(4)  # raises
         self._pos = pos + 4
-        return _U32.unpack_from(self._data, pos)[0]
+        v: int = _U32.unpack_from(self._data, pos)[0]
+        return v
 
     def pull_u64(self) -> int:
         """Read a big-endian unsigned 64-bit integer."""
         pos = self._need(8)
         self._pos = pos + 8
-        return _U64.unpack_from(self._data, pos)[0]
+        v: int = _U64.unpack_from(self._data, pos)[0]
+        return v
 
     def pull_u16_le(self) -> int:
         """Read a little-endian unsigned 16-bit integer."""
         pos = self._need(2)
         self._pos = pos + 2
-        return _U16LE.unpack_from(self._data, pos)[0]
+        v: int = _U16LE.unpack_from(self._data, pos)[0]
+        return v
 
     def pull_u32_le(self) -> int:
         """Read a little-endian unsigned 32-bit integer."""
         pos = self._need(4)
         self._pos = pos + 4
-        return _U32LE.unpack_from(self._data, pos)[0]
+        v: int = _U32LE.unpack_from(self._data, pos)[0]
+        return v
 
     def pull_u64_le(self) -> int:
         """Read a little-endian unsigned 64-bit integer."""
         pos = self._need(8)
         self._pos = pos + 8
-        return _U64LE.unpack_from(self._data, pos)[0]
+        v: int = _U64LE.unpack_from(self._data, pos)[0]
+        return v
 
     def pull_uint(self, size: int) -> int:
         """Read a big-endian unsigned integer of ``size`` bytes (1, 2, 3, 4 or 8)."""
