@@ -60,3 +60,27 @@ def hot_kernel(fn: Callable[..., Any]) -> Any:
         except (KeyError, TypeError, ValueError):  # pragma: no cover - flag refused
             pass
     return kernel(fn)
+
+
+def refresh_cache_stamp(kernel_file: str, *patterns: str) -> None:
+    """Make numba's disk cache notice edits of helper modules.
+
+    numba invalidates a cached kernel only when the kernel's *own* source file changes; a
+    kernel that inlines helpers or constants from other modules would keep running stale
+    machine code after those are edited. Called at the top of such a kernel module (before
+    its kernels are decorated) with glob patterns of its helper files (same folder), this
+    gives the kernel file the newest modification time among them, so the cache is rebuilt.
+    Best effort: read-only installs are left alone.
+    """
+    import os
+    from pathlib import Path
+
+    here = Path(kernel_file)
+    try:
+        own = here.stat().st_mtime
+        helpers = [p for pat in patterns for p in here.parent.glob(pat)]
+        newest = max((p.stat().st_mtime for p in helpers), default=own)
+        if newest > own:
+            os.utime(here, (newest, newest))
+    except OSError:
+        pass
