@@ -5,9 +5,12 @@ joined into a handshake stream (a message may span records, RFC 8446 §5.1), and
 messages are parsed by a fast reader indexing the bytes; any irregularity hands the body to
 the checked reader (the :class:`~wirelens.wire.buffer.Buffer` cursor, every vector in its
 own ``pull_block``), which gives the exact error. Both give the same hello (tested). Other handshake messages are skipped by length without being
-buffered (hooks for Certificate & co. go in :meth:`TlsDissector._on_handshake`). After a
-ChangeCipherSpec or application data in a direction, its handshake bytes are encrypted and
-ignored.
+buffered (hooks for Certificate & co. go in :meth:`TlsDissector._on_handshake`). After
+application data in a direction, its handshake bytes are encrypted and ignored. A
+ChangeCipherSpec does not mark that point: TLS 1.3 peers send one for middlebox
+compatibility (RFC 8446 Appendix D.4) between a HelloRetryRequest and the second
+ClientHello / real ServerHello, which are still in clear; the records a TLS 1.2 CCS
+encrypts come after the ServerHello, when the dissector is already done.
 
 One :class:`TlsRecord` per flow: emitted when the ServerHello is parsed (then ``done``), or
 by :meth:`TlsDissector.finish` when only the ClientHello was seen. Hello objects are kept
@@ -30,6 +33,7 @@ from typing import ClassVar
 
 from wirelens.dissect import limits
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
+from wirelens.dissect.tls_fingerprints import ja3, ja3s, ja4, ja4s, md5_hex
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError, TrailingJunk
 
@@ -253,6 +257,18 @@ class TlsRecord(Event):
     """The whole ClientHello, for fingerprints."""
     server_hello: ServerHello | None
     """The whole ServerHello."""
+    ja3: str | None = None
+    """JA3 string of the ClientHello (see :mod:`wirelens.dissect.tls_fingerprints`)."""
+    ja3_hash: str | None = None
+    """MD5 of :attr:`ja3`, lower-case hex."""
+    ja3s: str | None = None
+    """JA3S string of the ServerHello."""
+    ja3s_hash: str | None = None
+    """MD5 of :attr:`ja3s`, lower-case hex."""
+    ja4: str | None = None
+    """JA4 fingerprint of the ClientHello (TLS over TCP: starts with ``t``)."""
+    ja4s: str | None = None
+    """JA4S fingerprint of the ServerHello."""
 
 
 # -- hello parsing ----------------------------------------------------------------------------
@@ -615,9 +631,7 @@ class _Side:
 
 _HELLOS = frozenset((HandshakeType.client_hello.value, HandshakeType.server_hello.value))
 _HANDSHAKE = ContentType.handshake.value
-_CLEARTEXT_ENDS = frozenset(
-    (ContentType.change_cipher_spec.value, ContentType.application_data.value)
-)
+_CLEARTEXT_ENDS = frozenset((ContentType.application_data.value,))
 
 
 class TlsDissector(Dissector):
@@ -722,6 +736,8 @@ class TlsDissector(Dissector):
         self._emitted = True
         ch = self._client_hello
         sh = server_hello
+        ch_ja3 = ja3(ch) if ch else None
+        sh_ja3s = ja3s(sh) if sh else None
         return TlsRecord(
             ts_ns=self._ts_ns or 0,
             version=version_name(sh.version) if sh else None,
@@ -739,4 +755,10 @@ class TlsDissector(Dissector):
             ),
             client_hello=ch,
             server_hello=sh,
+            ja3=ch_ja3,
+            ja3_hash=md5_hex(ch_ja3) if ch_ja3 is not None else None,
+            ja3s=sh_ja3s,
+            ja3s_hash=md5_hex(sh_ja3s) if sh_ja3s is not None else None,
+            ja4=ja4(ch) if ch else None,
+            ja4s=ja4s(sh) if sh else None,
         )

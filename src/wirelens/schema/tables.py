@@ -130,6 +130,13 @@ TLS = pa.schema(
         f("alpn", pa.list_(pa.string()), "ALPN protocols offered by the client."),
         f("alpn_selected", pa.string(), "ALPN protocol selected by the server."),
         f("established", pa.bool_(), "A ServerHello was seen."),
+        f("ja3", pa.string(), "JA3 string of the ClientHello: version,ciphers,extensions,groups,"
+          "point formats (decimal, '-'-joined, GREASE removed)."),
+        f("ja3_hash", pa.string(), "JA3 fingerprint: MD5 of ja3, lower-case hex."),
+        f("ja3s", pa.string(), "JA3S string of the ServerHello: version,cipher,extensions."),
+        f("ja3s_hash", pa.string(), "JA3S fingerprint: MD5 of ja3s, lower-case hex; null without ServerHello."),
+        f("ja4", pa.string(), "JA4 fingerprint of the ClientHello (FoxIO), e.g. t13d1516h2_8daaf6152771_e5627efa2ab1."),
+        f("ja4s", pa.string(), "JA4S fingerprint of the ServerHello (FoxIO), e.g. t120400_c030_4e8089b08790."),
     ]
 )
 
