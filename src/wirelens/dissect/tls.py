@@ -257,6 +257,8 @@ class TlsRecord(Event):
     """The whole ClientHello, for fingerprints."""
     server_hello: ServerHello | None
     """The whole ServerHello."""
+    established: bool = False
+    """A ServerHello was seen (the server answered the handshake)."""
     ja3: str | None = None
     """JA3 string of the ClientHello (see :mod:`wirelens.dissect.tls_fingerprints`)."""
     ja3_hash: str | None = None
@@ -755,6 +757,7 @@ class TlsDissector(Dissector):
             ),
             client_hello=ch,
             server_hello=sh,
+            established=sh is not None,
             ja3=ch_ja3,
             ja3_hash=md5_hex(ch_ja3) if ch_ja3 is not None else None,
             ja3s=sh_ja3s,

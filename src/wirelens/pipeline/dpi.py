@@ -21,12 +21,13 @@ import numpy as np
 
 from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.dissect.registry import by_name
-from wirelens.flow.reassembly import TcpReassembler
+from wirelens.flow.reassembly import SYN, TcpReassembler
 from wirelens.identify import classify, service_name
 from wirelens.pipeline.columns import format_addrs, uid_one
 from wirelens.wire.errors import ParseError
 
 _EVENT_TABLE = {"dns": "dns", "http": "http", "tls": "tls"}
+ACK = 0x10
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -100,7 +101,7 @@ class DpiStage:
                 if self.tables:
                     st.dissector = by_name(st.service)(st.proto)  # type: ignore[misc]
                     if st.proto == 6:
-                        st.reasm = TcpReassembler()
+                        st.reasm = self._reassembler(pkts, i, from_orig)
             if st.server_name is None and found.service[k]:
                 st.server_name = found.name(k)
             if st.stopped:
@@ -136,6 +137,16 @@ class DpiStage:
         self._events(st, fid, events)
         if getattr(d, "done", False):
             st.stopped = True
+
+    @staticmethod
+    def _reassembler(pkts: PacketBatch, i: int, from_orig: bool) -> TcpReassembler:
+        """Reassembly for a TCP flow identified at packet ``i``. This direction's stream
+        starts at that packet; the other one where this packet's ACK says it does (so a
+        reply segment that arrives out of order is not mistaken for the stream's start)."""
+        reasm = TcpReassembler()
+        if pkts.tcp_flags[i] & ACK:
+            reasm.add(not from_orig, (int(pkts.tcp_ack[i]) - 1) & 0xFFFF_FFFF, SYN, b"")
+        return reasm
 
     def _stream_weirds(self, st: FlowDpi, fid: int, ts: int, names: tuple[str, ...]) -> None:
         for name in names:
