@@ -66,3 +66,8 @@ REASM_MAX_AHEAD = 1 << 30
 """A segment starting further than this ahead of the next expected sequence number is outside
 any possible receive window (RFC 7323 2.3: at most 2**30 with window scaling) and is dropped
 (weird ``tcp_seq_out_of_window``)."""
+
+DNS_CACHE_MAX_ENTRIES = 65_536
+"""Addresses the DPI stage remembers from DNS answers (A/AAAA address -> queried name) to name
+flows that carry no name of their own; least recently used entries are forgotten first. At
+about 200 bytes an entry this bounds the cache near 13 MiB whatever the traffic."""

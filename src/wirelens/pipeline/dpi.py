@@ -9,6 +9,10 @@ Python runs only for packets of identified flows, and only when the protocol tab
 rows. A dissector that raises ``ParseError`` records a weird (once per flow) and is switched
 off for that flow. Flows that are never identified cost no Python at all: the flow table stops
 marking them after ``DPI_MAX_PACKETS`` payload packets.
+
+Every DNS response parsed (``tables=True``) also feeds a bounded LRU cache (address ->
+queried name, :class:`wirelens.apps.DnsCache`); at flow end a flow with no name of its own is
+named from the cache by its responder address (``name_source`` ``dns_cache``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from wirelens.apps import DnsCache
 from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.dissect.registry import by_name
 from wirelens.flow.reassembly import SYN, TcpReassembler
@@ -27,6 +32,8 @@ from wirelens.pipeline.columns import format_addrs, uid_one
 from wirelens.wire.errors import ParseError
 
 _EVENT_TABLE = {"dns": "dns", "http": "http", "tls": "tls"}
+NAME_SOURCES = {"tls": "sni", "http": "http_host", "dns": "dns_query"}
+"""How a flow's own server name was found, by service (the conn column ``name_source``)."""
 ACK = 0x10
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -48,6 +55,20 @@ class FlowDpi:
     reported: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True, slots=True)
+class FinishedFlows:
+    """Per ended flow (parallel lists): what DPI decided."""
+
+    service: list[str | None]
+    """Service identified by content, or None."""
+    service_source: list[str | None]
+    """How the service was decided (``content``), or None."""
+    server_name: list[str | None]
+    """The flow's name: its own (SNI, Host, DNS query) or one from the DNS cache."""
+    name_source: list[str | None]
+    """How the name was found: sni, http_host, dns_query, dns_cache, or None."""
+
+
 @dataclass
 class DpiStage:
     """Per-run DPI state; ``tables=False`` identifies services without protocol tables."""
@@ -59,6 +80,8 @@ class DpiStage:
     weirds: list[dict[str, Any]] = field(default_factory=list)
     payload_packets: int = 0
     python_packets: int = 0
+    dns_cache: DnsCache = field(default_factory=DnsCache)
+    """Addresses learned from DNS answers (fed by the ``dns`` dissector's records)."""
 
     def process(self, raw: RawBatch, pkts: PacketBatch, flow_ids: np.ndarray, slots: np.ndarray,
                 dirs: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -164,7 +187,10 @@ class DpiStage:
         table = _EVENT_TABLE.get(st.dissector.name)
         if table is None:
             return
+        is_dns = table == "dns"
         for ev in events:
+            if is_dns and ev.is_response and ev.answers:
+                self.dns_cache.add_answers(ev.query, ev.answers)
             row = {f.name: getattr(ev, f.name) for f in fields(ev)}
             row["ts"] = ev.ts_ns
             rtt = row.get("rtt_ns")
@@ -187,16 +213,23 @@ class DpiStage:
 
     def finish(self, flow_ids: np.ndarray, last_ts_ns: np.ndarray) -> tuple[
             list[str | None], list[str | None], list[str | None]]:
-        """Service, how it was decided, and server name of ended flows; forgets them."""
+        """Service, how it was decided, and server name of ended flows; forgets them (no DNS
+        cache lookup: see :meth:`finish_flows`)."""
+        done = self.finish_flows({"flow_id": flow_ids, "last_ts_ns": last_ts_ns})
+        return done.service, done.service_source, done.server_name
+
+    def finish_flows(self, cols: dict[str, np.ndarray]) -> FinishedFlows:
+        """What DPI decided for ended flows (``cols``: ``flow_id``, ``last_ts_ns`` and, for the
+        DNS cache, ``resp_hi``/``resp_lo``); forgets them."""
+        flow_ids, last_ts_ns = cols["flow_id"], cols["last_ts_ns"]
         n = len(flow_ids)
         service: list[str | None] = [None] * n
         source: list[str | None] = [None] * n
         names: list[str | None] = [None] * n
-        if not self.flows:
-            return service, source, names
+        how: list[str | None] = [None] * n
         pop = self.flows.pop
         for k, (fid, last) in enumerate(zip(flow_ids.tolist(), last_ts_ns.tolist())):
-            st = pop(fid, None)
+            st = pop(fid, None) if self.flows else None
             if st is None:
                 continue
             if st.reasm is not None and not st.stopped:  # what waited behind a hole
@@ -213,7 +246,24 @@ class DpiStage:
                 if getattr(st.dissector, "server_name", None):
                     st.server_name = st.dissector.server_name
             service[k], source[k], names[k] = st.service, "content", st.server_name
-        return service, source, names
+            if st.server_name:
+                how[k] = NAME_SOURCES.get(st.service)
+        if len(self.dns_cache) and "resp_hi" in cols:
+            self._names_from_cache(cols, names, how)
+        return FinishedFlows(service, source, names, how)
+
+    def _names_from_cache(self, cols: dict[str, np.ndarray], names: list[str | None],
+                          how: list[str | None]) -> None:
+        """Fill the missing names from the DNS cache by responder address."""
+        todo = np.array([k for k, nm in enumerate(names) if not nm], np.int64)
+        if todo.size == 0:
+            return
+        addrs = format_addrs(cols["resp_hi"][todo], cols["resp_lo"][todo]).to_pylist()
+        get = self.dns_cache.get
+        for k, addr in zip(todo.tolist(), addrs):
+            name = get(addr) if addr else None
+            if name is not None:
+                names[k], how[k] = name, "dns_cache"
 
     def take_events(self) -> dict[str, list[dict[str, Any]]]:
         out, self.events = self.events, {}

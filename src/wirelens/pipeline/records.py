@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from wirelens.apps import lookup
 from wirelens.core.batch import Tunnel
 from wirelens.flow import CONN_STATES, END_REASONS
 from wirelens.pipeline.columns import fixed_ascii, format_addrs, format_macs, ragged, ts_array, uids
@@ -26,14 +27,36 @@ def _lookup(codes: np.ndarray, names: dict[int, str] | tuple[str, ...]) -> pa.Ar
     return labels.take(pa.array(inv.astype(np.int32)))
 
 
+def _applications(names: list[str | None] | None, n: int) -> tuple[pa.Array, pa.Array]:
+    """(application, category) columns of server names (one catalogue lookup per distinct
+    name)."""
+    if names is None:
+        return pa.nulls(n, pa.string()), pa.nulls(n, pa.string())
+    seen: dict[str, tuple[str, str] | None] = {}
+    apps: list[str | None] = [None] * n
+    cats: list[str | None] = [None] * n
+    for k, name in enumerate(names):
+        if not name:
+            continue
+        if name in seen:
+            hit = seen[name]
+        else:
+            hit = seen[name] = lookup(name)
+        if hit is not None:
+            apps[k], cats[k] = hit
+    return pa.array(apps, pa.string()), pa.array(cats, pa.string())
+
+
 def conn_batch(
     cols: dict[str, np.ndarray],
     salt: int,
     service: list[str | None] | None = None,
     service_source: list[str | None] | None = None,
     server_name: list[str | None] | None = None,
+    name_source: list[str | None] | None = None,
 ) -> pa.RecordBatch:
-    """Build a ``conn`` record batch from ended-flow columns (see flow.FlowTable)."""
+    """Build a ``conn`` record batch from ended-flow columns (see flow.FlowTable); the
+    application and its category come from ``server_name`` through the catalogue."""
     n = len(cols["flow_id"])
     proto = cols["proto"]
     is_icmp = (proto == 1) | (proto == 58)
@@ -76,7 +99,9 @@ def conn_batch(
         "first_ps": ragged(cols["first_ps"], cols["first_n"], pa.uint16()),
         "first_dir": ragged(cols["first_dir"], cols["first_n"], pa.uint8()),
         "first_piat_ms": ragged(cols["first_piat_ms"], cols["first_n"], pa.float32()),
+        "name_source": pa.array(name_source, pa.string()) if name_source is not None else null_str,
     }
+    out["application"], out["category"] = _applications(server_name, n)
     for name in _DIRECT:
         out[name] = pa.array(cols[name], CONN.field(name).type)
     return pa.RecordBatch.from_arrays([out[fld.name] for fld in CONN], schema=CONN)

@@ -250,9 +250,10 @@ class Analysis:
         for start in range(0, n, EMIT_CHUNK):  # the table's final flush can hold every flow
             part = cols if n <= EMIT_CHUNK else {k: v[start:start + EMIT_CHUNK]
                                                  for k, v in cols.items()}
-            service, source, names = self.dpi.finish(part["flow_id"], part["last_ts_ns"])
-            batch = conn_batch(part, self.salt or 0, service, source, names)
-            self.summary.add_flows(part, service)  # type: ignore[union-attr]
+            done = self.dpi.finish_flows(part)
+            batch = conn_batch(part, self.salt or 0, done.service, done.service_source,
+                               done.server_name, done.name_source)
+            self.summary.add_flows(part, done.service)  # type: ignore[union-attr]
             self._emit("conn", batch)
             self._emit_events()
 

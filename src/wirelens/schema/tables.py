@@ -75,6 +75,13 @@ CONN = pa.schema(
         f("first_ps", pa.list_(pa.uint16()), "IP sizes of the first 10 packets (bytes)."),
         f("first_dir", pa.list_(pa.uint8()), "Directions of the first 10 packets (0 = from originator, 1 = from responder)."),
         f("first_piat_ms", pa.list_(pa.float32()), "Inter-arrival times of the first 10 packets (ms; first is 0)."),
+        f("application", pa.string(), "Application of server_name in the catalogue (wirelens.apps: "
+          "longest listed domain suffix, e.g. YouTube), null when unnamed or not listed."),
+        f("category", pa.string(), "Category of application (search, video, social, messaging, "
+          "cloud_storage, updates, cdn, ads, vpn, ...; the fixed list of wirelens.apps.CATEGORIES)."),
+        f("name_source", pa.string(), "How server_name was found: sni (TLS ClientHello), http_host "
+          "(HTTP Host), dns_query (the flow's own DNS question), dns_cache (an earlier DNS answer "
+          "held the responder's address), or null."),
     ]
 )
 

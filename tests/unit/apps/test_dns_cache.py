@@ -1,0 +1,56 @@
+"""The bounded DNS answer cache (address -> queried name, LRU)."""
+
+from __future__ import annotations
+
+import pytest
+
+from wirelens.apps import DnsCache, canonical_address
+from wirelens.core.limits import DNS_CACHE_MAX_ENTRIES
+
+
+def test_default_bound_is_the_limit() -> None:
+    assert DnsCache().max_entries == DNS_CACHE_MAX_ENTRIES == 65_536
+
+
+def test_bound_holds_and_lru_evicts_oldest() -> None:
+    c = DnsCache(max_entries=3)
+    for i in range(3):
+        c.add(f"10.0.0.{i}", f"n{i}")
+    assert c.get("10.0.0.0") == "n0"          # touch: 10.0.0.1 is now the oldest
+    c.add("10.0.0.9", "n9")
+    assert len(c) == 3 and c.evicted == 1
+    assert c.get("10.0.0.1") is None
+    assert c.get("10.0.0.0") == "n0" and c.get("10.0.0.9") == "n9"
+    for i in range(100):
+        c.add(f"10.1.0.{i}", "x")
+    assert len(c) == 3 and c.evicted == 101
+
+
+def test_readd_refreshes_and_overwrites() -> None:
+    c = DnsCache(max_entries=2)
+    c.add("1.1.1.1", "a")
+    c.add("2.2.2.2", "b")
+    c.add("1.1.1.1", "c")          # refresh: 2.2.2.2 is the oldest now
+    c.add("3.3.3.3", "d")
+    assert c.get("1.1.1.1") == "c" and c.get("2.2.2.2") is None
+
+
+def test_answers_keep_addresses_only_with_the_query_name() -> None:
+    c = DnsCache()
+    n = c.add_answers("WWW.YouTube.com.", ("youtube-ui.l.google.com", "142.250.1.1",
+                                           "2A00:1450:4001:0:0:0:0:200E", "TXT 3 abc"))
+    assert n == 2
+    assert c.get("142.250.1.1") == "www.youtube.com"
+    assert c.get("2a00:1450:4001::200e") == "www.youtube.com"   # RFC 5952 form
+    assert c.add_answers(None, ("1.2.3.4",)) == 0 and c.get("1.2.3.4") is None
+
+
+def test_canonical_address() -> None:
+    assert canonical_address("2001:DB8:0::1") == "2001:db8::1"
+    assert canonical_address("192.0.2.1") == "192.0.2.1"
+    assert canonical_address("example.com") is None
+
+
+def test_bad_bound() -> None:
+    with pytest.raises(ValueError):
+        DnsCache(max_entries=0)
