@@ -211,13 +211,6 @@ class DpiStage:
                             "resp_h": st.orig[2], "name": name, "source": source, "count": 1,
                             "detail": detail})
 
-    def finish(self, flow_ids: np.ndarray, last_ts_ns: np.ndarray) -> tuple[
-            list[str | None], list[str | None], list[str | None]]:
-        """Service, how it was decided, and server name of ended flows; forgets them (no DNS
-        cache lookup: see :meth:`finish_flows`)."""
-        done = self.finish_flows({"flow_id": flow_ids, "last_ts_ns": last_ts_ns})
-        return done.service, done.service_source, done.server_name
-
     def finish_flows(self, cols: dict[str, np.ndarray]) -> FinishedFlows:
         """What DPI decided for ended flows (``cols``: ``flow_id``, ``last_ts_ns`` and, for the
         DNS cache, ``resp_hi``/``resp_lo``); forgets them."""
