@@ -143,6 +143,9 @@ def demo(dest: Path, seed: int = 7, scale: float = 1.0) -> int:
     questions = [
         ("Busiest services", "SELECT service, count(*) AS flows, sum(orig_ip_bytes+resp_ip_bytes) "
          "AS bytes FROM conn GROUP BY 1 ORDER BY 3 DESC LIMIT 6"),
+        ("Applications (from SNI, Host, DNS names and the DNS cache)",
+         "SELECT application, category, count(*) AS flows, sum(orig_ip_bytes+resp_ip_bytes) "
+         "AS bytes FROM conn WHERE application IS NOT NULL GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 6"),
         ("Most queried names", "SELECT query, count(*) AS n FROM dns GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
         ("TLS server names", "SELECT server_name, count(*) AS n FROM tls GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
         ("Hosts contacting most ports (scan?)", "SELECT orig_h, count(DISTINCT resp_p) AS ports, "
