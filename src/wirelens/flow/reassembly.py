@@ -168,6 +168,11 @@ class TcpReassembler:
             d.base = dseq
             d.nxt = d.hist_end = 0
         rel = seq_diff(dseq, (d.base + d.nxt) % _MOD)
+        if rel == 0 and payload and not (syn or fin or d.starts) and d.fin_off is None:
+            # the common case: the next in-order segment, nothing buffered
+            out = _Out()
+            self._deliver(d, payload, out)
+            return Delivery(payload)
         out = _Out()
         if rel > self.max_ahead:
             self._weird(d, out, "tcp_seq_out_of_window")
