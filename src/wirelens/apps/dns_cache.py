@@ -20,8 +20,17 @@ __all__ = ["DnsCache", "canonical_address"]
 def canonical_address(text: str) -> str | None:
     """The address in the text form the conn table uses (dotted IPv4, RFC 5952 IPv6), or None
     when ``text`` is not an address (a CNAME target, TXT data, ...)."""
+    text = text.strip()
+    if ":" not in text:  # IPv4 or a name: no parser needed for the common dotted quad
+        parts = text.split(".")
+        if len(parts) != 4:
+            return None
+        for p in parts:
+            if not (p.isdigit() and p.isascii()) or (len(p) > 1 and p[0] == "0") or int(p) > 255:
+                return None
+        return text
     try:
-        return str(ipaddress.ip_address(text.strip()))
+        return str(ipaddress.ip_address(text))
     except ValueError:
         return None
 
