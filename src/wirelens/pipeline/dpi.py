@@ -35,6 +35,8 @@ _EVENT_TABLE = {"dns": "dns", "http": "http", "tls": "tls"}
 NAME_SOURCES = {"tls": "sni", "http": "http_host", "dns": "dns_query"}
 """How a flow's own server name was found, by service (the conn column ``name_source``)."""
 ACK = 0x10
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+"""Field names of each event class (``dataclasses.fields`` is slow to call per event)."""
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -191,7 +193,10 @@ class DpiStage:
         for ev in events:
             if is_dns and ev.is_response and ev.answers:
                 self.dns_cache.add_answers(ev.query, ev.answers)
-            row = {f.name: getattr(ev, f.name) for f in fields(ev)}
+            names = _FIELD_NAMES.get(type(ev))
+            if names is None:
+                names = _FIELD_NAMES[type(ev)] = tuple(f.name for f in fields(ev))
+            row = {n: getattr(ev, n) for n in names}
             row["ts"] = ev.ts_ns
             rtt = row.get("rtt_ns")
             if rtt is not None:
