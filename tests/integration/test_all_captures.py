@@ -15,12 +15,13 @@ from wirelens.pipeline.warm import warm
 PER_FILE_SECONDS = 30.0
 
 
-def test_every_capture_analyses_cleanly(shared_data):
+@pytest.mark.parametrize("dpi", ["full", "fast"])
+def test_every_capture_analyses_cleanly(shared_data, dpi):
     rows = manifest_rows()
     failures: list[str] = []
     slow: list[str] = []
     counted = 0
-    opts = AnalyzeOptions(batch_bytes=1 << 20)
+    opts = AnalyzeOptions(batch_bytes=1 << 20, dpi=dpi)
     warm()  # compile time is not the per-file bound's business
     for row in rows:
         path = shared_data / row["path"]
