@@ -11,13 +11,6 @@ import pyarrow.compute as pc
 
 from wirelens.pipeline import _text
 
-_V4_MAPPED = np.uint64(0x0000_FFFF_0000_0000)
-
-
-def is_v4(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    out: np.ndarray = (hi == 0) & ((lo & np.uint64(0xFFFF_FFFF_0000_0000)) == _V4_MAPPED)
-    return out
-
 
 def format_addrs(hi: np.ndarray, lo: np.ndarray) -> pa.Array:
     """128-bit addresses (IPv4-mapped for IPv4) as dotted / RFC 5952 strings."""

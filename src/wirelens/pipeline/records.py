@@ -107,8 +107,4 @@ def conn_batch(
     return pa.RecordBatch.from_arrays([out[fld.name] for fld in CONN], schema=CONN)
 
 
-def concat(batches: list[pa.RecordBatch], schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_batches(batches, schema=schema)
-
-
-__all__ = ["PROTO_NAMES", "TUNNEL_NAMES", "concat", "conn_batch"]
+__all__ = ["PROTO_NAMES", "TUNNEL_NAMES", "conn_batch"]
