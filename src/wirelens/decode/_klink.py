@@ -37,6 +37,13 @@ from wirelens.decode._kcommon import (
 
 
 @inl
+def llc_snap(data, pos, end):  # type: ignore[no-untyped-def]
+    """An LLC/SNAP header (IEEE 802.2 / RFC 1042: AA AA 03, OUI, ethertype) at ``pos``."""
+    return (end - pos >= 8 and u8(data, pos) == 0xAA and u8(data, pos + 1) == 0xAA
+            and u8(data, pos + 2) == 3)
+
+
+@inl
 def link_header(data, pos, end, lt):  # type: ignore[no-untyped-def]
     """The record's link-layer header (pcap LINKTYPE ``lt``) at ``pos``.
 
@@ -241,12 +248,7 @@ def ethertype(data, pos, end, et, wd, vlan, vlan2, mpls, smac, dmac, shi, slo, d
             pos += 2
             kind = K_ETH
     elif et <= 1500:  # 802.3 length: LLC/SNAP carries an ethertype
-        if (
-            end - pos >= 8
-            and u8(data, pos) == 0xAA
-            and u8(data, pos + 1) == 0xAA
-            and u8(data, pos + 2) == 3
-        ):
+        if llc_snap(data, pos, end):
             et = u16(data, pos + 6)
             pos += 8
         else:
@@ -351,13 +353,7 @@ def wifi(data, pos, end, et, wd, fc_swap, mac_set, smac, dmac):  # type: ignore[
         wd = W_ENCRYPTED_WIFI if wd == 0 else wd
     else:
         pos += hl
-        if (
-            end - pos >= 8
-            and u8(data, pos) == 0xAA
-            and u8(data, pos + 1) == 0xAA
-            and u8(data, pos + 2) == 3
-        ):
-            # LLC/SNAP, IEEE 802.2 / RFC 1042
+        if llc_snap(data, pos, end):
             et = u16(data, pos + 6)
             pos += 8
             kind = K_ETYPE

@@ -620,26 +620,22 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
             d = 1 if (fl & 18) == 18 else 0
             for c in range(NI):
                 I[s, c] = 0
+            # the originator is the packet's source unless the first packet is a SYN-ACK
             if d == 0:
-                U[s, U_OHI] = shi
-                U[s, U_OLO] = slo
-                U[s, U_RHI] = dhi
-                U[s, U_RLO] = dlo
-                U[s, U_K1] = k_fwd
-                I[s, I_OMAC] = np.int64(smac[i])
-                I[s, I_RMAC] = np.int64(dmac[i])
-                I[s, I_OP] = np.int64(sp)
-                I[s, I_RP] = np.int64(dp)
+                ohi, olo, rhi, rlo, k1 = shi, slo, dhi, dlo, k_fwd
+                omac, rmac, op, rp = smac[i], dmac[i], sp, dp
             else:
-                U[s, U_OHI] = dhi
-                U[s, U_OLO] = dlo
-                U[s, U_RHI] = shi
-                U[s, U_RLO] = slo
-                U[s, U_K1] = k_rev
-                I[s, I_OMAC] = np.int64(dmac[i])
-                I[s, I_RMAC] = np.int64(smac[i])
-                I[s, I_OP] = np.int64(dp)
-                I[s, I_RP] = np.int64(sp)
+                ohi, olo, rhi, rlo, k1 = dhi, dlo, shi, slo, k_rev
+                omac, rmac, op, rp = dmac[i], smac[i], dp, sp
+            U[s, U_OHI] = ohi
+            U[s, U_OLO] = olo
+            U[s, U_RHI] = rhi
+            U[s, U_RLO] = rlo
+            U[s, U_K1] = k1
+            I[s, I_OMAC] = np.int64(omac)
+            I[s, I_RMAC] = np.int64(rmac)
+            I[s, I_OP] = np.int64(op)
+            I[s, I_RP] = np.int64(rp)
             U[s, U_K2] = k2
             U[s, U_FID] = np.uint64(st[S_NEXT_FID])
             st[S_NEXT_FID] += 1
