@@ -19,8 +19,7 @@ import struct
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import Any, BinaryIO, Self
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -38,6 +37,7 @@ from wirelens.capture._mmap import MmapWindow
 from wirelens.core import limits
 from wirelens.core.batch import RawBatch
 from wirelens.core.errors import CaptureError, CaptureProblem
+from wirelens.core.resources import ClosesOnExit
 
 PCAP_HEADER_LEN = 24
 """Classic pcap file header: magic, version major/minor, thiszone, sigfigs, snaplen,
@@ -76,7 +76,7 @@ def _tsresol_to_div(tsresol: int) -> tuple[int, int]:
     return 10 ** min(v - 9, 19), 10**9
 
 
-class CaptureSource:
+class CaptureSource(ClosesOnExit):
     """One capture being read (file, compressed file, or stdin).
 
     Iterate it for :class:`RawBatch` objects. ``RawBatch.data`` is the source's reusable window
@@ -156,16 +156,6 @@ class CaptureSource:
         if self._raw is not None:
             self._raw.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        et: type[BaseException] | None,
-        ev: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return (

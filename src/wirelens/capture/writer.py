@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
-from types import TracebackType
-from typing import BinaryIO, Self, cast
+from typing import BinaryIO, cast
+
+from wirelens.core.resources import ClosesOnExit
 
 PCAP_MAGIC_US = 0xA1B2C3D4
 PCAP_MAGIC_NS = 0xA1B23C4D
 
 
-class _Output:
+class _Output(ClosesOnExit):
     """A binary output the writer opened (and closes) or was handed (and only flushes)."""
 
     def __init__(self, path: str | Path | BinaryIO) -> None:
@@ -26,16 +27,6 @@ class _Output:
         else:
             self._f.flush()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        et: type[BaseException] | None,
-        ev: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class PcapWriter(_Output):
