@@ -26,6 +26,11 @@ IPPROTO_UDP = 17
 class Event:
     """Base of every dissector event."""
 
+    table: ClassVar[str | None] = None
+    """Name of the table this kind of event becomes a row of (``wirelens.schema.SCHEMAS``);
+    ``None`` for events that are not stored. The row holds the dataclass fields by name,
+    plus ``ts``, ``uid`` and the flow's endpoints added by the DPI stage."""
+
     ts_ns: int
     """Time (ns since the epoch) of the packet that started the event (e.g. the request)."""
 

@@ -201,6 +201,8 @@ class DnsMessage:
 class DnsRecord(Event):
     """One DNS transaction (query and response paired by transaction id when both seen)."""
 
+    table: ClassVar[str | None] = "dns"
+
     trans_id: int
     """Transaction ID (RFC 1035 §4.1.1)."""
     query: str | None

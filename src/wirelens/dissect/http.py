@@ -36,6 +36,8 @@ __all__ = ["HttpDissector", "HttpRecord"]
 class HttpRecord(Event):
     """One HTTP transaction (request and its response, when seen)."""
 
+    table: ClassVar[str | None] = "http"
+
     trans_depth: int
     """1-based position of the transaction in the flow (pipelining depth, Zeek style)."""
     method: str | None

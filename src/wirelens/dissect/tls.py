@@ -235,6 +235,8 @@ class ServerHello:
 class TlsRecord(Event):
     """The TLS handshake summary of one flow (Zeek ``ssl.log`` style)."""
 
+    table: ClassVar[str | None] = "tls"
+
     version: str | None
     """Negotiated version name (from the ServerHello), e.g. ``TLSv13``."""
     version_code: int | None

@@ -31,7 +31,6 @@ from wirelens.identify import classify, service_name
 from wirelens.pipeline.columns import format_addrs, uid_one
 from wirelens.wire.errors import ParseError
 
-_EVENT_TABLE = {"dns": "dns", "http": "http", "tls": "tls"}
 NAME_SOURCES = {"tls": "sni", "http": "http_host", "dns": "dns_query"}
 """How a flow's own server name was found, by service (the conn column ``name_source``)."""
 ACK = 0x10
@@ -186,12 +185,12 @@ class DpiStage:
         st.stopped = st.failed = True
 
     def _events(self, st: FlowDpi, fid: int, events: list[Any]) -> None:
-        table = _EVENT_TABLE.get(st.dissector.name)
-        if table is None:
-            return
-        is_dns = table == "dns"
+        """Each event becomes a row of its class's table (``Event.table``; None: not kept)."""
         for ev in events:
-            if is_dns and ev.is_response and ev.answers:
+            table = type(ev).table
+            if table is None:
+                continue
+            if table == "dns" and ev.is_response and ev.answers:
                 self.dns_cache.add_answers(ev.query, ev.answers)
             names = _FIELD_NAMES.get(type(ev))
             if names is None:

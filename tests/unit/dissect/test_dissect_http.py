@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from wl_dissect_builders import HTTP_REQUESTS, HTTP_RESPONSES, feed_all
 
@@ -94,7 +96,7 @@ def test_trailing_junk() -> None:
 
 
 def _unanswered(e: HttpRecord) -> dict[str, object]:
-    fields = {f: getattr(e, f) for f in HttpRecord.__dataclass_fields__}
+    fields = {f.name: getattr(e, f.name) for f in dataclasses.fields(HttpRecord)}
     fields.update(
         status_code=None, status_msg=None, response_content_type=None, server=None,
         response_body_len=0,
