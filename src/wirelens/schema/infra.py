@@ -1,0 +1,48 @@
+"""Tables of the infrastructure and ICS dissectors: ntp, modbus, dnp3, ldap, kerberos.
+
+Each table is ``key_fields(...)`` plus one field per field of the dissector's event (same
+names; the event's ``ts_ns`` becomes ``ts``). Registered by the lead through :data:`TABLES`.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from wirelens.schema.fields import TS, f, key_fields
+
+__all__ = ["DNP3", "KERBEROS", "LDAP", "MODBUS", "NTP", "TABLES"]
+
+NTP = pa.schema(
+    key_fields("Time of the datagram.")
+    + [
+        f("version", pa.uint8(), "NTP version number (1-4)."),
+        f("mode", pa.uint8(), "Association mode (RFC 5905 §7.3): 3 client, 4 server, 6 control, 7 private."),
+        f("mode_name", pa.string(), "Readable twin of mode (client, server, broadcast, control, private, ...)."),
+        f("leap", pa.uint8(), "Leap indicator (null for mode 7)."),
+        f("stratum", pa.uint8(), "Stratum: 0 unspecified (kiss-o'-death), 1 primary, 2-15 secondary, 16 unsynchronised."),
+        f("poll", pa.int8(), "Poll exponent: log2 of the maximum poll interval in seconds."),
+        f("precision", pa.int8(), "Precision exponent: log2 of the clock precision in seconds."),
+        f("root_delay", pa.float64(), "Round-trip delay to the reference clock, seconds."),
+        f("root_disp", pa.float64(), "Dispersion to the reference clock, seconds."),
+        f("ref_id", pa.string(), "Reference ID: 4 ASCII characters for stratum 0/1 (GPS, kiss codes), else an IPv4 address."),
+        f("ref_time", TS, "Reference timestamp (UTC; null when zero)."),
+        f("org_time", TS, "Origin timestamp (UTC; null when zero)."),
+        f("rec_time", TS, "Receive timestamp (UTC; null when zero)."),
+        f("xmt_time", TS, "Transmit timestamp (UTC; null when zero)."),
+        f("num_exts", pa.uint16(), "Extension fields after the 48-byte header (RFC 7822)."),
+        f("has_mac", pa.bool_(), "A message authentication code (key id + digest) follows."),
+        f("is_response", pa.bool_(), "Modes 6 and 7: the response bit (null for time packets)."),
+        f("opcode", pa.uint8(), "Mode 6 control opcode."),
+        f("opcode_name", pa.string(), "Readable twin of opcode (READSTAT, READVAR, ...)."),
+        f("req_code", pa.uint8(), "Mode 7 request code (ntpd)."),
+        f("req_code_name", pa.string(), "Readable twin of req_code (MON_GETLIST_1 is monlist)."),
+        f("mode7_err", pa.uint8(), "Mode 7 error code (0 none)."),
+        f("mode7_items", pa.uint16(), "Mode 7 number of data items."),
+        f("amplification", pa.bool_(), "A mode 7 monlist request or response: the NTP reflection/amplification vector."),
+    ]
+)
+
+TABLES: dict[str, tuple[pa.Schema, str]] = {
+    "ntp": (NTP, "One row per NTP datagram (time packet, mode 6 control or mode 7 private message)."),
+}
+"""Table name -> (schema, one-line doc)."""
