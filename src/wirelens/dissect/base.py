@@ -48,7 +48,11 @@ class Dissector(ABC):
     transports: ClassVar[frozenset[int]]
     """IP protocols it runs on (6 = TCP, 17 = UDP)."""
     ports: ClassVar[frozenset[int]] = frozenset()
-    """Well-known ports: only a tie-breaker hint when several dissectors match content."""
+    """Well-known ports: only a tie-breaker hint when several dissectors match content (and
+    the guess for a flow no content test recognised, marked ``service_source = port``)."""
+    name_source: ClassVar[str | None] = None
+    """What :attr:`server_name` is, when this dissector sets it (conn ``name_source``):
+    ``sni``, ``http_host``, ``dns_query``, ..."""
 
     server_name: str | None
     """SNI, HTTP Host or DNS query name, once known."""

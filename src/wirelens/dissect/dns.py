@@ -573,6 +573,7 @@ class DnsDissector(Dissector):
     """DNS over UDP or TCP, pairing queries and responses by transaction id."""
 
     name: ClassVar[str] = "dns"
+    name_source: ClassVar[str | None] = "dns_query"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP, IPPROTO_TCP))
     ports: ClassVar[frozenset[int]] = frozenset((53, 5353, 5355))
 

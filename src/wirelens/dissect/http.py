@@ -186,6 +186,7 @@ class HttpDissector(Dissector):
     """HTTP/1.0 and HTTP/1.1 over TCP."""
 
     name: ClassVar[str] = "http"
+    name_source: ClassVar[str | None] = "http_host"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((80, 8000, 8008, 8080, 8888, 3128))
 

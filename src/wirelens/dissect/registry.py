@@ -12,7 +12,7 @@ from wirelens.dissect.dns import DnsDissector
 from wirelens.dissect.http import HttpDissector
 from wirelens.dissect.tls import TlsDissector
 
-__all__ = ["DISSECTORS", "by_name", "identify"]
+__all__ = ["DISSECTORS", "by_name", "by_port", "identify", "running_on"]
 
 DISSECTORS: tuple[type[Dissector], ...] = (
     TlsDissector,  # strictest content test first
@@ -30,43 +30,45 @@ def by_name(name: str) -> type[Dissector] | None:
     return _BY_NAME.get(name)
 
 
-_per_proto: tuple[tuple[type[Dissector], ...], dict[int, tuple[type[Dissector], ...]]] = ((), {})
-"""(the DISSECTORS tuple it was built from, {proto: its dissectors in priority order})."""
+_per_proto: tuple[tuple[type[Dissector], ...],
+                 dict[tuple[int, frozenset[str]], tuple[type[Dissector], ...]]] = ((), {})
+"""(the DISSECTORS tuple it was built from, {(proto, skipped names): its dissectors in
+priority order})."""
+
+_NONE: frozenset[str] = frozenset()
 
 
-def _running_on(proto: int) -> tuple[type[Dissector], ...]:
-    """The dissectors running on ``proto``, in priority order (rebuilt if DISSECTORS is
-    replaced, as tests do)."""
+def running_on(proto: int, skip: frozenset[str] = _NONE) -> tuple[type[Dissector], ...]:
+    """The dissectors running on ``proto`` whose names are not in ``skip``, in priority order
+    (cached; rebuilt if DISSECTORS is replaced, as tests do)."""
     global _per_proto
     source, table = _per_proto
     if source is not DISSECTORS:
         source, table = DISSECTORS, {}
         _per_proto = (source, table)
-    found = table.get(proto)
+    found = table.get((proto, skip))
     if found is None:
-        found = table[proto] = tuple(cls for cls in source if proto in cls.transports)
+        found = table[(proto, skip)] = tuple(
+            cls for cls in source if proto in cls.transports and cls.name not in skip)
     return found
 
 
 def identify(
-    payload: bytes, proto: int, from_orig: bool, sport: int, dport: int
+    payload: bytes, proto: int, from_orig: bool, sport: int, dport: int,
+    skip: frozenset[str] = _NONE,
 ) -> type[Dissector] | None:
     """The dissector for a flow, from its first payload in one direction.
 
-    Candidates are the dissectors running on ``proto`` whose content test accepts
-    ``payload``. With several candidates, the first (in priority order) whose well-known
-    ports include ``sport`` or ``dport`` wins; without, the first candidate. ``None`` when
-    no content test matches (a port alone never identifies a flow).
+    Candidates are the dissectors running on ``proto`` (except those named in ``skip``)
+    whose content test accepts ``payload``. With several candidates, the first (in priority
+    order) whose well-known ports include ``sport`` or ``dport`` wins; without, the first
+    candidate. ``None`` when no content test matches (a port alone never identifies a flow).
     """
     if not payload:
         return None
-    source, table = _per_proto
-    running = table.get(proto) if source is DISSECTORS else None
-    if running is None:
-        running = _running_on(proto)
     first: type[Dissector] | None = None
     candidates: list[type[Dissector]] | None = None
-    for cls in running:
+    for cls in running_on(proto, skip):
         if cls.matches(payload, proto, from_orig):
             if first is None:
                 first = cls
@@ -80,3 +82,12 @@ def identify(
         if sport in cls.ports or dport in cls.ports:
             return cls
     return first
+
+
+def by_port(port: int, proto: int) -> type[Dissector] | None:
+    """The first dissector (priority order) running on ``proto`` that lists ``port`` among its
+    well-known ports: a guess, for flows no content test recognised."""
+    for cls in running_on(proto):
+        if port in cls.ports:
+            return cls
+    return None

@@ -25,14 +25,18 @@ import numpy as np
 
 from wirelens.apps import DnsCache
 from wirelens.core.batch import PacketBatch, RawBatch
-from wirelens.dissect.registry import by_name
+from wirelens.dissect.base import Dissector
+from wirelens.dissect.registry import DISSECTORS, by_name, by_port, identify, running_on
 from wirelens.flow.reassembly import SYN, TcpReassembler
-from wirelens.identify import classify, service_name
+from wirelens.identify import Classified, Service, classify, service_name
 from wirelens.pipeline.columns import format_addrs, uid_one
 from wirelens.wire.errors import ParseError
 
-NAME_SOURCES = {"tls": "sni", "http": "http_host", "dns": "dns_query"}
-"""How a flow's own server name was found, by service (the conn column ``name_source``)."""
+COMPILED: frozenset[str] = frozenset(
+    s.dissector_name for s in Service if s.dissector_name is not None)
+"""Services the compiled classifier decides (their Python content tests never run here)."""
+IDENTIFY_TRIES = 4
+"""Payload packets of a flow offered to the Python content tests before giving up on it."""
 ACK = 0x10
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 """Field names of each event class (``dataclasses.fields`` is slow to call per event)."""
@@ -46,6 +50,7 @@ class FlowDpi:
     orig: tuple[str, int, str, int]
     proto: int
     service: str
+    cls: type[Dissector]
     dissector: Any = None
     server_name: str | None = None
     stopped: bool = False
@@ -63,7 +68,8 @@ class FinishedFlows:
     service: list[str | None]
     """Service identified by content, or None."""
     service_source: list[str | None]
-    """How the service was decided (``content``), or None."""
+    """How the flow was identified: ``content``, ``port`` (service guessed from the
+    responder port), ``dns-cache`` (no service; named from earlier DNS answers), or None."""
     server_name: list[str | None]
     """The flow's name: its own (SNI, Host, DNS query) or one from the DNS cache."""
     name_source: list[str | None]
@@ -82,6 +88,10 @@ class DpiStage:
     payload_packets: int = 0
     python_packets: int = 0
     dns_cache: DnsCache = field(default_factory=DnsCache)
+    port_guess: bool = True
+    """Give flows no content test recognised the service of their responder port."""
+    given_up: dict[int, int] = field(default_factory=dict)
+    """Flows not identified yet -> content-test rounds they failed (forgotten at flow end)."""
     """Addresses learned from DNS answers (fed by the ``dns`` dissector's records)."""
 
     def process(self, raw: RawBatch, pkts: PacketBatch, flow_ids: np.ndarray, slots: np.ndarray,
@@ -94,13 +104,15 @@ class DpiStage:
         found = classify(raw.data, pkts.payload_off, pkts.payload_len, pkts.proto, idx,
                          pkts.sport, pkts.dport)
         ids = flow_ids[idx]
-        # Python only for packets of flows identified now or earlier
         hit = found.service != 0
-        known = np.unique(ids[hit])
-        if self.flows:
-            known = np.concatenate([known, np.fromiter(self.flows.keys(), np.uint64,
-                                                       len(self.flows))])
-        todo = np.isin(ids, known)
+        if _others_registered():  # also packets of flows not identified yet (until given up)
+            todo = np.ones(idx.size, bool)
+        else:  # Python only for packets of flows identified now or earlier
+            known = np.unique(ids[hit])
+            if self.flows:
+                known = np.concatenate([known, np.fromiter(self.flows.keys(), np.uint64,
+                                                           len(self.flows))])
+            todo = np.isin(ids, known)
         sel = np.flatnonzero(todo)
         if sel.size == 0:
             return np.empty(0, np.int32), np.empty(0, np.uint64)
@@ -116,17 +128,22 @@ class DpiStage:
             from_orig = bool(dirs[i] == 0)
             st = self.flows.get(fid)
             if st is None:
-                if not hit[k]:  # a payload before the one that identified the flow
+                cls = self._identify(pkts, data, found, k, i, fid, from_orig)
+                if cls is None:
+                    if self.given_up.get(fid, 0) >= IDENTIFY_TRIES:
+                        stop_slots.append(int(slots[i]))
+                        stop_ids.append(fid)
                     continue
                 sp, dp = int(pkts.sport[i]), int(pkts.dport[i])
                 ends = (src[j], sp, dst[j], dp) if from_orig else (dst[j], dp, src[j], sp)
-                name = service_name(int(found.service[k]))
-                st = self.flows[fid] = FlowDpi(ends, int(pkts.proto[i]), name or "")
+                st = self.flows[fid] = FlowDpi(ends, int(pkts.proto[i]), cls.name, cls)
+                self.given_up.pop(fid, None)
                 if self.tables:
-                    st.dissector = by_name(st.service)(st.proto)  # type: ignore[misc]
+                    st.dissector = cls(st.proto)
                     if st.proto == 6:
                         st.reasm = self._reassembler(pkts, i, from_orig)
-            if st.server_name is None and found.service[k]:
+            if st.server_name is None and found.service[k] and st.service == service_name(
+                    int(found.service[k])):
                 st.server_name = found.name(k)
             if st.stopped:
                 continue
@@ -148,6 +165,44 @@ class DpiStage:
                 stop_slots.append(int(slots[i]))
                 stop_ids.append(fid)
         return np.array(stop_slots, np.int32), np.array(stop_ids, np.uint64)
+
+    def _identify(self, pkts: PacketBatch, data: np.ndarray, found: Classified, k: int, i: int,
+                  fid: int, from_orig: bool) -> type[Dissector] | None:
+        """The dissector of a flow not identified yet, from its packet ``i`` (row ``k`` of
+        ``found``), or None.
+
+        The compiled classifier decides DNS/HTTP/TLS; the other registered dissectors' content
+        tests run in Python (registry priority order), on at most ``IDENTIFY_TRIES`` payload
+        packets of the flow. As in :func:`wirelens.dissect.registry.identify`, ports only
+        break ties: a compiled match on a port that is not its own loses to another
+        dissector whose content test also matches and whose well-known ports include it
+        (e.g. NetBIOS name service on 137 looks like DNS).
+        """
+        code = int(found.service[k])
+        proto = int(pkts.proto[i])
+        sp, dp = int(pkts.sport[i]), int(pkts.dport[i])
+        if code:
+            cls = by_name(service_name(code) or "")
+            if cls is None or not _others_registered():
+                return cls
+            if sp in cls.ports or dp in cls.ports or not _other_port(proto, sp, dp):
+                return cls
+            other = identify(self._payload(pkts, data, i), proto, from_orig, sp, dp, COMPILED)
+            if other is not None and (sp in other.ports or dp in other.ports):
+                return other
+            return cls
+        tries = self.given_up.get(fid, 0)
+        if tries >= IDENTIFY_TRIES:
+            return None
+        other = identify(self._payload(pkts, data, i), proto, from_orig, sp, dp, COMPILED)
+        if other is None:
+            self.given_up[fid] = tries + 1
+        return other
+
+    @staticmethod
+    def _payload(pkts: PacketBatch, data: np.ndarray, i: int) -> bytes:
+        off = int(pkts.payload_off[i])
+        return bytes(data[off: off + int(pkts.payload_len[i])])
 
     def _feed(self, st: FlowDpi, fid: int, payload: bytes, from_orig: bool, ts: int) -> None:
         d = st.dissector
@@ -225,7 +280,10 @@ class DpiStage:
         names: list[str | None] = [None] * n
         how: list[str | None] = [None] * n
         pop = self.flows.pop
+        forget = self.given_up.pop
         for k, (fid, last) in enumerate(zip(flow_ids.tolist(), last_ts_ns.tolist())):
+            if self.given_up:
+                forget(fid, None)
             st = pop(fid, None) if self.flows else None
             if st is None:
                 continue
@@ -244,10 +302,30 @@ class DpiStage:
                     st.server_name = st.dissector.server_name
             service[k], source[k], names[k] = st.service, "content", st.server_name
             if st.server_name:
-                how[k] = NAME_SOURCES.get(st.service)
+                how[k] = st.cls.name_source
+        if self.port_guess and "resp_p" in cols:
+            self._services_from_ports(cols, service, source)
         if len(self.dns_cache) and "resp_hi" in cols:
             self._names_from_cache(cols, names, how)
+            for k, h in enumerate(how):
+                if h == "dns_cache" and source[k] is None:
+                    source[k] = "dns-cache"
         return FinishedFlows(service, source, names, how)
+
+    @staticmethod
+    def _services_from_ports(cols: dict[str, np.ndarray], service: list[str | None],
+                             source: list[str | None]) -> None:
+        """A flow that carried payload but that no content test recognised gets the service
+        whose well-known ports include its responder port (``service_source = port``)."""
+        proto = cols["proto"]
+        data = (cols["orig_payload_bytes"] + cols["resp_payload_bytes"]) > 0
+        todo = np.flatnonzero(data & ((proto == 6) | (proto == 17)))
+        for k, port, pr in zip(todo.tolist(), cols["resp_p"][todo].tolist(),
+                               proto[todo].tolist()):
+            if service[k] is None:
+                cls = by_port(port, pr)
+                if cls is not None:
+                    service[k], source[k] = cls.name, "port"
 
     def _names_from_cache(self, cols: dict[str, np.ndarray], names: list[str | None],
                           how: list[str | None]) -> None:
@@ -269,3 +347,28 @@ class DpiStage:
     def take_weirds(self) -> list[dict[str, Any]]:
         out, self.weirds = self.weirds, []
         return out
+
+
+_others: tuple[tuple[type[Dissector], ...], bool, dict[int, frozenset[int]]] = ((), False, {})
+
+
+def _other_state() -> tuple[bool, dict[int, frozenset[int]]]:
+    """(any dissector registered beyond the compiled ones, {proto: their well-known ports})
+    — recomputed when the registry's tuple is replaced (as tests do)."""
+    global _others
+    source, any_other, ports = _others
+    if source is not DISSECTORS:
+        ports = {p: frozenset(port for cls in running_on(p, COMPILED) for port in cls.ports)
+                 for p in (6, 17)}
+        any_other = any(ports[p] or running_on(p, COMPILED) for p in (6, 17))
+        _others = (DISSECTORS, any_other, ports)
+    return any_other, ports
+
+
+def _others_registered() -> bool:
+    return _other_state()[0]
+
+
+def _other_port(proto: int, sp: int, dp: int) -> bool:
+    ports = _other_state()[1].get(proto)
+    return bool(ports) and (sp in ports or dp in ports)  # type: ignore[operator]

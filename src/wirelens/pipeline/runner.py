@@ -93,7 +93,7 @@ class Analysis:
                                active_timeout_s=options.active_timeout_s,
                                max_flows=options.max_flows,
                                dpi_packets=0 if options.dpi == "off" else limits.DPI_MAX_PACKETS)
-        self.dpi = DpiStage(tables=options.dpi == "full")
+        self.dpi = DpiStage(tables=options.dpi == "full", port_guess=options.dpi != "off")
         self.salt: int | None = None
         self.summary: RunSummary | None = None
 

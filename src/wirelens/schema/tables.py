@@ -53,7 +53,11 @@ CONN = pa.schema(
         f("tunnel", pa.string(), "Outermost encapsulation (gre, erspan, vxlan, geneve, gtpu, ipip, teredo, pppoe) or null."),
         f("tunnel_id", pa.uint32(), "VXLAN/Geneve VNI, GTP TEID, GRE key or ERSPAN session (0 when none)."),
         f("service", pa.string(), "Protocol identified by content (dns, http, tls, ...), null if unknown."),
-        f("service_source", pa.string(), "How service was decided: content (a dissector recognised it), or null."),
+        f("service_source", pa.string(), "How the flow was identified: content (a dissector recognised "
+          "its payload), port (no content match; service guessed from the responder's well-known "
+          "port), dns-cache (no service; application named from earlier DNS answers for the "
+          "responder address), catalogue (no service; application from the catalogue's address "
+          "ranges), or null."),
         f("server_name", pa.string(), "Name the client asked for: TLS SNI, HTTP Host or DNS query name."),
         f("conn_state", pa.string(), "Zeek-style connection state (S0, S1, SF, REJ, RSTO, RSTR, SH, OTH, ...)."),
         f("history", pa.string(), "Zeek-style history letters; upper case = originator (S syn, h syn-ack, A ack, D data, F fin, R rst)."),

@@ -1,0 +1,140 @@
+"""How the DPI stage decides a flow's service: compiled DNS/HTTP/TLS, the other registered
+dissectors' content tests in Python, the port tie-break, the port guess and giving up."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+import wirelens
+from wirelens.capture.writer import PcapWriter
+from wirelens.dissect import registry
+from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event
+from wirelens.pipeline import dpi as dpi_mod
+
+MAC_A, MAC_B = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
+
+
+def _udp_frame(src: str, dst: str, sport: int, dport: int, payload: bytes) -> bytes:
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
+                     bytes(map(int, src.split("."))), bytes(map(int, dst.split("."))))
+    return MAC_B + MAC_A + b"\x08\x00" + ip + udp
+
+
+def _dns_query(name: str) -> bytes:
+    labels = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\x00"
+    return struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + labels + b"\x00\x01\x00\x01"
+
+
+class Magic(Dissector):
+    """A test protocol: payloads starting with ``MAGIC``; the name follows it."""
+
+    name: ClassVar[str] = "magic"
+    transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP, IPPROTO_TCP))
+    ports: ClassVar[frozenset[int]] = frozenset((7777,))
+    name_source: ClassVar[str | None] = "magic_name"
+    fed: ClassVar[list[bytes]] = []
+
+    @classmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        return payload.startswith(b"MAGIC")
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        Magic.fed.append(data)
+        if data.startswith(b"MAGIC"):
+            self.server_name = data[5:].decode() or None
+        return []
+
+
+class DnsLike(Dissector):
+    """Claims DNS-shaped payloads on port 137 (as NetBIOS-NS would)."""
+
+    name: ClassVar[str] = "dnslike"
+    transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP,))
+    ports: ClassVar[frozenset[int]] = frozenset((137,))
+
+    @classmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        return len(payload) >= 12
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        self.done = True
+        return []
+
+
+@pytest.fixture
+def with_test_dissectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "DISSECTORS", (*registry.DISSECTORS, Magic, DnsLike))
+    monkeypatch.setattr(dpi_mod, "DISSECTORS", registry.DISSECTORS)
+    monkeypatch.setattr(registry, "_BY_NAME", {c.name: c for c in registry.DISSECTORS})
+    Magic.fed = []
+
+
+def _write(path: Path, flows: list[tuple[str, int, list[bytes]]]) -> None:
+    """One UDP flow per entry (responder port, datagrams from the client), 10.0.0.x -> 10.9.9.9."""
+    with PcapWriter(path) as w:
+        t = 1_700_000_000_000_000_000
+        for n, (_label, dport, datagrams) in enumerate(flows):
+            for d in datagrams:
+                t += 1_000_000
+                w.write(t, _udp_frame(f"10.0.0.{n + 1}", "10.9.9.9", 40000 + n, dport, d))
+
+
+def _services(path: Path, **options: object) -> dict[int, tuple[str | None, str | None, str | None]]:
+    conn = wirelens.analyze(path, **options).conn.to_pylist()
+    return {r["orig_p"] - 40000: (r["service"], r["service_source"], r["server_name"]) for r in conn}
+
+
+@pytest.mark.usefixtures("with_test_dissectors")
+def test_python_content_tests_identify_what_the_compiled_classifier_does_not(tmp_path: Path) -> None:
+    cap = tmp_path / "c.pcap"
+    _write(cap, [
+        ("magic on any port", 5000, [b"MAGICexample.org", b"more"]),
+        ("magic after junk", 5001, [b"junk", b"MAGICsecond.org"]),
+        ("never identified", 5002, [b"x", b"y", b"z", b"w", b"MAGIC-too-late", b"q"]),
+        ("dns on its port", 53, [_dns_query("a.example.com")]),
+        ("dns-shaped on 137", 137, [_dns_query("b.example.com")]),
+        ("dns-shaped elsewhere", 5003, [_dns_query("c.example.com")]),
+    ])
+    got = _services(cap)
+    assert got[0] == ("magic", "content", "example.org")
+    assert got[1] == ("magic", "content", "second.org")
+    # four failed rounds: given up (the fifth payload is never looked at)
+    assert got[2] == (None, None, None)
+    assert got[3] == ("dns", "content", "a.example.com")
+    assert got[4][:2] == ("dnslike", "content")  # content + its port beats DNS off its ports
+    assert got[5][:2] == ("dns", "content")  # without a port, the compiled priority wins
+    assert b"MAGIC-too-late" not in Magic.fed and b"more" in Magic.fed
+
+
+@pytest.mark.usefixtures("with_test_dissectors")
+def test_port_guess_only_for_flows_with_payload(tmp_path: Path) -> None:
+    cap = tmp_path / "p.pcap"
+    _write(cap, [("unknown bytes on a magic port", 7777, [b"\x00\x01", b"\x02"]),
+                 ("unknown bytes on no port", 6000, [b"\x00\x01"])])
+    got = _services(cap)
+    assert got[0] == ("magic", "port", None)
+    assert got[1] == (None, None, None)
+    off = _services(cap, dpi="off")
+    assert off[0] == (None, None, None)  # flows only: no guessing either
+
+
+@pytest.mark.usefixtures("with_test_dissectors")
+def test_fast_mode_identifies_without_feeding(tmp_path: Path) -> None:
+    cap = tmp_path / "f.pcap"
+    _write(cap, [("magic", 5000, [b"MAGICexample.org"])])
+    assert _services(cap, dpi="fast")[0][:2] == ("magic", "content")
+    assert Magic.fed == []
+
+
+def test_registry_skip_and_port_guess() -> None:
+    tls = registry.by_name("tls")
+    assert tls is not None
+    hello = b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00"
+    assert registry.identify(hello, 6, True, 1, 2) is tls
+    assert registry.identify(hello, 6, True, 1, 2, frozenset({"tls"})) is not tls
+    assert registry.by_port(443, 6) is tls and registry.by_port(443, 17) is None
