@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from wirelens.schema.fields import f, key_fields
 
-__all__ = ["SNMP", "TABLES"]
+__all__ = ["SIP", "SNMP", "TABLES"]
 
 _STRS = pa.list_(pa.string())
 
@@ -70,7 +70,48 @@ SNMP = pa.schema(
     ]
 )
 
+SIP = pa.schema(
+    key_fields("Time of the request (or of the response when its request was not seen).")
+    + [
+        f(
+            "trans_depth",
+            pa.uint32(),
+            "Position of the request in the flow (1-based; 0 if unseen).",
+        ),
+        f("method", pa.string(), "Request method (INVITE, REGISTER, ACK, ...)."),
+        f("uri", pa.string(), "Request-URI."),
+        f("date", pa.string(), "Date header of the request."),
+        f("request_from", pa.string(), "From header of the request."),
+        f("request_to", pa.string(), "To header of the request."),
+        f("response_from", pa.string(), "From header of the response."),
+        f("response_to", pa.string(), "To header of the response (with the callee's tag)."),
+        f("reply_to", pa.string(), "Reply-To header of the request."),
+        f("call_id", pa.string(), "Call-ID (with CSeq, pairs a request and its responses)."),
+        f("seq", pa.string(), "CSeq: sequence number and method."),
+        f("subject", pa.string(), "Subject header of the request."),
+        f("request_path", _STRS, "Via values of the request, in order."),
+        f("response_path", _STRS, "Via values of the response, in order."),
+        f("user_agent", pa.string(), "User-Agent of the request (else of the response)."),
+        f("server", pa.string(), "Server header of the response."),
+        f(
+            "status_code",
+            pa.uint16(),
+            "Response status code; null for a request never answered (always for ACK).",
+        ),
+        f("status_msg", pa.string(), "Response reason phrase."),
+        f("warning", pa.string(), "Warning header of the response."),
+        f("request_body_len", pa.uint64(), "Body bytes of the request."),
+        f("response_body_len", pa.uint64(), "Body bytes of the response."),
+        f("content_type", pa.string(), "Content-Type of the response (else of the request)."),
+    ]
+)
+
 TABLES: dict[str, tuple[pa.Schema, str]] = {
+    "sip": (
+        SIP,
+        "One row per SIP response with the request it answers (Call-ID + CSeq); "
+        "unanswered requests and ACKs alone.",
+    ),
     "snmp": (SNMP, "One row per SNMP PDU (v1/v2c, v3 recognised); community redacted by default."),
 }
 """Table name -> (schema, one-line doc)."""
