@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from wirelens.schema.fields import TS, f, key_fields
 
-__all__ = ["DNP3", "KERBEROS", "LDAP", "MODBUS", "NTP", "TABLES"]
+__all__ = ["MODBUS", "NTP", "TABLES"]
 
 NTP = pa.schema(
     key_fields("Time of the datagram.")
@@ -42,7 +42,27 @@ NTP = pa.schema(
     ]
 )
 
+MODBUS = pa.schema(
+    key_fields("Time of the request (or of the response when no request was seen).")
+    + [
+        f("trans_id", pa.uint16(), "MBAP transaction identifier."),
+        f("unit_id", pa.uint8(), "MBAP unit identifier."),
+        f("func", pa.uint8(), "Function code (without the exception bit)."),
+        f("func_name", pa.string(), "Readable twin of func (READ_COILS, WRITE_MULTIPLE_REGISTERS, ...; FC<n> if unknown)."),
+        f("exception", pa.uint8(), "Exception code of an exception response, null otherwise."),
+        f("exception_name", pa.string(), "Readable twin of exception (ILLEGAL_FUNCTION, ILLEGAL_DATA_ADDRESS, ...)."),
+        f("read_address", pa.uint16(), "First coil/input/register read (functions 1-4, 23)."),
+        f("read_quantity", pa.uint16(), "Number of coils/inputs/registers read."),
+        f("write_address", pa.uint16(), "First coil/register written (functions 5, 6, 15, 16, 22, 23)."),
+        f("write_quantity", pa.uint16(), "Number of coils/registers written."),
+        f("has_request", pa.bool_(), "The request was seen."),
+        f("has_response", pa.bool_(), "The response was seen."),
+        f("rtt", pa.float64(), "Seconds from request to response (null when unpaired)."),
+    ]
+)
+
 TABLES: dict[str, tuple[pa.Schema, str]] = {
+    "modbus": (MODBUS, "One row per Modbus/TCP transaction (request paired with its response by transaction id)."),
     "ntp": (NTP, "One row per NTP datagram (time packet, mode 6 control or mode 7 private message)."),
 }
 """Table name -> (schema, one-line doc)."""
