@@ -33,7 +33,21 @@ from typing import ClassVar
 
 from wirelens.dissect import limits
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
+from wirelens.dissect.tls_certs import (
+    MAX_CHAIN_BYTES,
+    X509Record,
+    parse_certificate_list,
+    x509_record,
+)
 from wirelens.dissect.tls_fingerprints import ja3, ja3s, ja4, ja4s, md5_hex
+from wirelens.dissect.tls_names import (
+    AlertLevel,
+    alert_description_name,
+    alert_level_name,
+    extension_name,
+    group_name,
+    signature_scheme_name,
+)
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError, TrailingJunk
 
@@ -273,6 +287,62 @@ class TlsRecord(Event):
     """JA4 fingerprint of the ClientHello (TLS over TCP: starts with ``t``)."""
     ja4s: str | None = None
     """JA4S fingerprint of the ServerHello."""
+    cipher_suites: tuple[str, ...] = ()
+    """Names of the cipher suites offered by the client, in offer order (GREASE kept)."""
+    cipher_suite_codes: tuple[int, ...] = ()
+    """Codes of :attr:`cipher_suites`."""
+    extensions: tuple[int, ...] = ()
+    """Extension types of the ClientHello, in wire order (GREASE kept)."""
+    extension_names: tuple[str, ...] = ()
+    """Readable twin of :attr:`extensions`."""
+    groups: tuple[int, ...] = ()
+    """supported_groups of the ClientHello (RFC 8446 §4.2.7)."""
+    group_names: tuple[str, ...] = ()
+    """Readable twin of :attr:`groups`."""
+    signature_algorithms: tuple[int, ...] = ()
+    """signature_algorithms of the ClientHello (RFC 8446 §4.2.3)."""
+    signature_algorithm_names: tuple[str, ...] = ()
+    """Readable twin of :attr:`signature_algorithms`."""
+    cert_status: str | None = None
+    """What became of the server's certificate: ``parsed``; ``encrypted`` (TLS 1.3 sends it
+    encrypted, RFC 8446 §4.4.2); ``absent`` (the server's flight ended without one:
+    resumption, PSK, anonymous); ``too_long`` (over the chain size limit, skipped);
+    ``malformed`` (the Certificate message's lists do not add up); null when the server's
+    flight was not seen."""
+    cert_chain_len: int | None = None
+    """Certificates in the server's chain."""
+    cert_subject: str | None = None
+    """Subject of the server's leaf certificate (RFC 4514)."""
+    cert_issuer: str | None = None
+    """Issuer of the server's leaf certificate (RFC 4514)."""
+    cert_sans: tuple[str, ...] = ()
+    """subjectAltName DNS names of the leaf certificate."""
+    cert_not_after: int | None = None
+    """End of validity of the leaf, seconds since the epoch."""
+    cert_sha256: str | None = None
+    """SHA-256 of the leaf's DER, lower-case hex."""
+    cert_self_signed: bool | None = None
+    """The leaf is self-signed (see :class:`~wirelens.dissect.tls_certs.X509Record`)."""
+    cert_expired: bool | None = None
+    """The leaf was expired at the time of the packet carrying it."""
+    client_cert_chain_len: int | None = None
+    """Certificates sent by the client (client authentication), null when none was sent."""
+    alert_level: int | None = None
+    """Level of the first clear-text alert seen in either direction (RFC 8446 §6)."""
+    alert_level_name: str | None = None
+    """Readable twin of :attr:`alert_level` (warning, fatal)."""
+    alert_description: int | None = None
+    """Description code of that alert."""
+    alert_description_name: str | None = None
+    """Readable twin of :attr:`alert_description` (handshake_failure, ...)."""
+    alert_sender: str | None = None
+    """Who sent that alert: ``client`` or ``server``."""
+    late_error: str | None = None
+    """Why reading stopped after the ServerHello, when bytes there were not TLS (the
+    summary is kept rather than lost to a ParseError); null otherwise."""
+    cert_names: tuple[str, ...] = ()
+    """Names of the server's leaf certificate: SAN DNS names, then the subject CN (for the
+    application catalogue)."""
 
 
 # -- hello parsing ----------------------------------------------------------------------------
@@ -635,22 +705,53 @@ class _Side:
 
 _HELLOS = frozenset((HandshakeType.client_hello.value, HandshakeType.server_hello.value))
 _HANDSHAKE = ContentType.handshake.value
-_CLEARTEXT_ENDS = frozenset((ContentType.application_data.value,))
+_CCS = ContentType.change_cipher_spec.value
+_ALERT = ContentType.alert.value
+_APPLICATION_DATA = ContentType.application_data.value
+_CERTIFICATE = HandshakeType.certificate.value
+_TLS13 = 0x0304
 
 
 class TlsDissector(Dissector):
-    """TLS (1.0 to 1.3) handshake over TCP: SNI, ALPN, versions, chosen cipher."""
+    """TLS (1.0 to 1.3) handshake over TCP: SNI, ALPN, versions, cipher, certificates, alerts.
+
+    The summary row is emitted once the handshake has shown what it will show in clear:
+    right after the ServerHello for TLS 1.3 (the rest is encrypted); for TLS <= 1.2 after
+    the server's flight (ServerHelloDone, RFC 5246 §7.4.5), or the client's Certificate when
+    the server asked for one (CertificateRequest, §7.4.4), or the first ChangeCipherSpec /
+    application data / fatal alert, whichever comes first; otherwise at :meth:`finish`.
+    """
 
     name: ClassVar[str] = "tls"
+    name_source: ClassVar[str | None] = "sni"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((443, 465, 636, 853, 993, 995, 8443))
+    x509_events: ClassVar[bool] = False
+    """Emit one :class:`~wirelens.dissect.tls_certs.X509Record` per certificate. Off until
+    the ``x509`` table is registered in ``wirelens.schema.SCHEMAS`` (the pipeline refuses
+    rows of an unknown table); the summary columns of the ``tls`` row do not depend on it."""
+
+    cert_names: tuple[str, ...]
+    """Names of the server's leaf certificate (SAN DNS names, then subject CN), once seen."""
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)
         self._sides = {True: _Side(), False: _Side()}
         self._client_hello: ClientHello | None = None
+        self._server_hello: ServerHello | None = None
+        self._tls12 = False  # a TLS <= 1.2 ServerHello was parsed: the flight is in clear
         self._ts_ns: int | None = None
+        self._now = 0
         self._emitted = False
+        self._want_client_cert = False
+        self._server_done = False
+        self._leaf: X509Record | None = None
+        self._chain_len: int | None = None
+        self._client_chain_len: int | None = None
+        self._cert_status: str | None = None
+        self._alert: tuple[int, int, bool] | None = None
+        self._late_error: str | None = None
+        self.cert_names = ()
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -671,9 +772,22 @@ class TlsDissector(Dissector):
             return []
         if self._ts_ns is None:
             self._ts_ns = ts_ns
+        self._now = ts_ns
         side = self._sides[from_orig]
         side.records += data
         events: list[Event] = []
+        try:
+            self._records(side, from_orig, events)
+        except ParseError as exc:
+            if self._server_hello is None or self._emitted:
+                raise
+            # damage after the ServerHello: keep the summary, say why reading stopped
+            self._late_error = f"{type(exc).__name__}: {exc}"[:200]
+            self._end(events)
+        return events
+
+    def _records(self, side: _Side, from_orig: bool, events: list[Event]) -> None:
+        """Cut whole records (RFC 8446 §5.1) from the stream of one direction."""
         buf = side.records
         while len(buf) >= 5 and not self.done:
             ctype, major, minor = buf[0], buf[1], buf[2]
@@ -686,18 +800,47 @@ class TlsDissector(Dissector):
                 break
             fragment = bytes(buf[5 : 5 + length])
             del buf[: 5 + length]
-            if ctype == _HANDSHAKE and not side.encrypted:
+            if side.encrypted:
+                continue
+            if ctype == _HANDSHAKE:
                 side.hs += fragment
                 self._handshake(side, from_orig, events)
-            elif ctype in _CLEARTEXT_ENDS:
+            elif ctype == _ALERT:
+                self._on_alert(fragment, from_orig, events)
+            elif ctype == _APPLICATION_DATA:
                 side.encrypted = True
-        return events
+                if self._tls12:
+                    self._end(events)
+            elif ctype == _CCS and self._tls12:
+                # TLS <= 1.2: what follows in this direction is encrypted (RFC 5246 §7.1).
+                # TLS 1.3 compatibility CCSs (RFC 8446 Appendix D.4) come before the real
+                # ServerHello, when _tls12 is still False.
+                side.encrypted = True
+                self._end(events)
+        if self.done:
+            buf.clear()
 
     def finish(self) -> list[Event]:
-        """Emit the summary when only the ClientHello was seen."""
-        if self._emitted or self._client_hello is None:
+        """Emit the summary when the handshake was not seen to its end."""
+        if self._emitted or (self._client_hello is None and self._server_hello is None):
             return []
-        return [self._record(None)]
+        return [self._record()]
+
+    def _end(self, events: list[Event]) -> None:
+        """Nothing more in clear: emit the summary (once) and stop."""
+        if not self._emitted:
+            events.append(self._record())
+        self.done = True
+
+    def _on_alert(self, fragment: bytes, from_orig: bool, events: list[Event]) -> None:
+        """A clear-text alert (RFC 8446 §6: level u8, description u8). Encrypted alerts are
+        longer than 2 bytes and are ignored; only the first alert is kept."""
+        if len(fragment) != 2:
+            return
+        if self._alert is None:
+            self._alert = (fragment[0], fragment[1], from_orig)
+        if fragment[0] == AlertLevel.fatal:  # the connection ends (RFC 8446 §6.2)
+            self._end(events)
 
     def _handshake(self, side: _Side, from_orig: bool, events: list[Event]) -> None:
         """Cut handshake messages (RFC 8446 §4: type u8, length u24) from the stream."""
@@ -715,33 +858,91 @@ class TlsDissector(Dissector):
             if msg_type in _HELLOS:
                 if length > limits.TLS_MAX_HELLO_BYTES:
                     raise LimitExceeded(f"hello of {length} bytes")
-                if len(hs) < 4 + length:
-                    return
-                body = bytes(hs[4 : 4 + length])
-                del hs[: 4 + length]
-                self._on_handshake(msg_type, body, from_orig, events)
+            elif msg_type == _CERTIFICATE and self._tls12:
+                if length > MAX_CHAIN_BYTES:
+                    if not from_orig:
+                        self._cert_status = "too_long"
+                    side.skip = 4 + length
+                    continue
             else:
                 side.skip = 4 + length
+                self._on_header(msg_type, from_orig, events)
+                continue
+            if len(hs) < 4 + length:
+                return
+            body = bytes(hs[4 : 4 + length])
+            del hs[: 4 + length]
+            self._on_handshake(msg_type, body, from_orig, events)
+
+    def _on_header(self, msg_type: int, from_orig: bool, events: list[Event]) -> None:
+        """A handshake message skipped by length: its type may end the clear-text part."""
+        if not self._tls12:
+            return
+        if not from_orig:
+            if msg_type == HandshakeType.certificate_request:  # RFC 5246 §7.4.4
+                self._want_client_cert = True
+            elif msg_type == HandshakeType.server_hello_done:  # RFC 5246 §7.4.5
+                self._server_done = True
+                if self._cert_status is None:
+                    self._cert_status = "absent"
+                if not self._want_client_cert:
+                    self._end(events)
+        elif msg_type in (HandshakeType.client_key_exchange, HandshakeType.certificate_verify):
+            self._end(events)  # the client's Certificate, if any, came before (§7.4.6)
 
     def _on_handshake(self, msg_type: int, body: bytes, from_orig: bool, events: list[Event]) -> None:
-        """One whole handshake message (only hellos reach here for now)."""
+        """One whole handshake message: a hello, or a TLS <= 1.2 Certificate."""
+        if msg_type == _CERTIFICATE:
+            self._on_certificate(body, from_orig, events)
+            return
         if msg_type == HandshakeType.client_hello:
             if self._client_hello is None:
                 self._client_hello = parse_client_hello(body)
                 self.server_name = self._client_hello.server_name
             return
         server_hello = parse_server_hello(body)
-        if server_hello.is_hello_retry_request:
+        if server_hello.is_hello_retry_request or self._server_hello is not None:
             return
-        events.append(self._record(server_hello))
-        self.done = True
+        self._server_hello = server_hello
+        if server_hello.version >= _TLS13:
+            self._cert_status = "encrypted"  # RFC 8446 §4.4.2: in EncryptedExtensions' wake
+            self._end(events)
+        else:
+            self._tls12 = True
 
-    def _record(self, server_hello: ServerHello | None) -> TlsRecord:
+    def _on_certificate(self, body: bytes, from_orig: bool, events: list[Event]) -> None:
+        """A TLS <= 1.2 Certificate (RFC 5246 §7.4.2 server, §7.4.6 client)."""
+        try:
+            ders, count = parse_certificate_list(body)
+        except ParseError:
+            if not from_orig:
+                self._cert_status = "malformed"
+            return
+        chain = [x509_record(der, self._now, from_orig, i, count) for i, der in enumerate(ders)]
+        if self.x509_events:
+            events.extend(chain)
+        if from_orig:
+            self._client_chain_len = count
+            self._end(events)
+            return
+        self._chain_len = count
+        self._cert_status = "parsed"
+        if chain:
+            self._leaf = chain[0]
+            self.cert_names = chain[0].names
+
+    def _record(self) -> TlsRecord:
         self._emitted = True
         ch = self._client_hello
-        sh = server_hello
+        sh = self._server_hello
+        leaf = self._leaf
+        alert = self._alert
         ch_ja3 = ja3(ch) if ch else None
         sh_ja3s = ja3s(sh) if sh else None
+        ciphers = ch.cipher_suites if ch else ()
+        exts = tuple(t for t, _ in ch.extensions) if ch else ()
+        groups = ch.supported_groups if ch else ()
+        sigs = ch.signature_algorithms if ch else ()
         return TlsRecord(
             ts_ns=self._ts_ns or 0,
             version=version_name(sh.version) if sh else None,
@@ -766,4 +967,29 @@ class TlsDissector(Dissector):
             ja3s_hash=md5_hex(sh_ja3s) if sh_ja3s is not None else None,
             ja4=ja4(ch) if ch else None,
             ja4s=ja4s(sh) if sh else None,
+            cipher_suites=tuple(cipher_name(c) for c in ciphers),
+            cipher_suite_codes=ciphers,
+            extensions=exts,
+            extension_names=tuple(extension_name(t) for t in exts),
+            groups=groups,
+            group_names=tuple(group_name(g) for g in groups),
+            signature_algorithms=sigs,
+            signature_algorithm_names=tuple(signature_scheme_name(a) for a in sigs),
+            cert_status=self._cert_status,
+            cert_chain_len=self._chain_len,
+            cert_subject=leaf.subject if leaf else None,
+            cert_issuer=leaf.issuer if leaf else None,
+            cert_sans=leaf.san_dns if leaf else (),
+            cert_not_after=leaf.not_after if leaf else None,
+            cert_sha256=leaf.sha256 if leaf else None,
+            cert_self_signed=leaf.self_signed if leaf else None,
+            cert_expired=leaf.expired if leaf else None,
+            client_cert_chain_len=self._client_chain_len,
+            alert_level=alert[0] if alert else None,
+            alert_level_name=alert_level_name(alert[0]) if alert else None,
+            alert_description=alert[1] if alert else None,
+            alert_description_name=alert_description_name(alert[1]) if alert else None,
+            alert_sender=("client" if alert[2] else "server") if alert else None,
+            late_error=self._late_error,
+            cert_names=self.cert_names,
         )
