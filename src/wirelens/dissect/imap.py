@@ -1,0 +1,332 @@
+"""IMAP4 (RFC 9051, RFC 3501) over TCP: one row per tagged command with its tagged status.
+
+Client lines are ``tag SP command [SP arguments]`` (RFC 9051 §2.2.1); a line ending with a
+literal announcement ``{n}`` or ``{n+}`` (§4.3) continues after ``n`` raw octets, which are
+kept inline (bounded) as part of the arguments. The server's tagged ``OK``/``NO``/``BAD``
+(§7.1) ends the command of that tag; untagged ``*`` lines give the greeting (``* OK`` /
+``* PREAUTH``, §7.1.1/7.1.4) and the capabilities (``AUTH=`` mechanisms, §7.2.2, also in an
+``[CAPABILITY ...]`` response code); server literals are skipped.
+
+Credentials: LOGIN (§6.2.3) sends user and password in clear text, AUTHENTICATE PLAIN/LOGIN
+(§6.2.2, SASL responses on their own lines, RFC 4959 initial response) in base64;
+``password`` (and LOGIN's arguments) is :data:`~wirelens.dissect.lines.REDACTED` unless the
+dissector was created with ``show_passwords=True``. STARTTLS answered OK (§6.2.1) means the
+rest is TLS: the row says ``tls`` and the dissector is ``done``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass
+from typing import ClassVar
+
+from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
+from wirelens.dissect.lines import MAX_TEXT_CHARS, REDACTED, LineBuffer, Sasl, greeting_line, text
+from wirelens.wire.errors import LimitExceeded
+
+__all__ = ["ImapDissector", "ImapRecord"]
+
+IMAP_MAX_LINE = 64 * 1024
+"""Longest client command line accepted (RFC 9051 §4 sets no limit; RFC 7162 §4 asks
+servers to take 8192 octets; long UID sets make real ones grow). Longer: LimitExceeded."""
+
+IMAP_MAX_SERVER_LINE = 8192
+"""Server lines longer than this are skipped, not refused (only short ones are used)."""
+
+IMAP_MAX_LITERAL_KEPT = 1024
+"""Octets of a client literal kept inline in the arguments (APPEND's message is skipped)."""
+
+IMAP_MAX_COMMAND_PARTS = 64
+"""Literals in one command (a LOGIN has two; more is a hostile or bulk command)."""
+
+IMAP_MAX_PENDING = 128
+"""Commands waiting for their tagged status."""
+
+IMAP_MAX_HELD = 64 * 1024
+"""Client bytes held while waiting for the answer to STARTTLS; beyond, the client side is
+no longer read."""
+
+_LITERAL = re.compile(rb"\{(\d{1,10})\+?\}\Z")
+_ASTRING = re.compile(rb'\s*(?:"((?:[^"\\]|\\.)*)"|(\S+))')
+
+
+@dataclass(frozen=True, slots=True)
+class ImapRecord(Event):
+    """One tagged IMAP command and its tagged status."""
+
+    table: ClassVar[str | None] = "imap"
+
+    banner: str | None
+    """Greeting text (``* OK`` / ``* PREAUTH``)."""
+    tag: str
+    """Command tag chosen by the client."""
+    command: str
+    """Command name, upper case (``UID FETCH`` keeps its first word: ``UID``)."""
+    arg: str | None
+    """Arguments (LOGIN's and AUTHENTICATE's credentials redacted unless show_passwords)."""
+    status: str | None
+    """Tagged status: OK, NO or BAD (None when none was seen)."""
+    status_msg: str | None
+    """Text after the status (response codes included)."""
+    auth_mechanisms_offered: tuple[str, ...]
+    """SASL mechanisms of ``AUTH=`` capabilities, as known at this row."""
+    auth_mechanism: str | None
+    """Mechanism of the last AUTHENTICATE command (``LOGIN`` commands: None)."""
+    user: str | None
+    """User of LOGIN, or revealed by AUTHENTICATE PLAIN/LOGIN."""
+    password: str | None
+    """Password revealed: ``<redacted>`` unless show_passwords."""
+    credentials_clear: bool
+    """A password crossed the connection in clear text (so far)."""
+    tls: bool
+    """STARTTLS was accepted: the rest of the connection is TLS."""
+
+
+class _Command:
+    __slots__ = ("arg", "tag", "ts_ns", "verb")
+
+    def __init__(self, tag: str, verb: str, arg: str | None, ts_ns: int) -> None:
+        self.tag = tag
+        self.verb = verb
+        self.arg = arg
+        self.ts_ns = ts_ns
+
+
+def _astrings(raw: bytes, n: int) -> list[bytes]:
+    """The first ``n`` astrings (atoms or quoted strings, RFC 9051 §4.3) of ``raw``."""
+    out: list[bytes] = []
+    pos = 0
+    while len(out) < n:
+        m = _ASTRING.match(raw, pos)
+        if m is None:
+            break
+        quoted, atom = m.groups()
+        out.append(re.sub(rb"\\(.)", rb"\1", quoted) if quoted is not None else atom)
+        pos = m.end()
+    return out
+
+
+class ImapDissector(Dissector):
+    """IMAP4rev1/IMAP4rev2 over TCP (port 143)."""
+
+    name: ClassVar[str] = "imap"
+    transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
+    ports: ClassVar[frozenset[int]] = frozenset((143,))
+    name_source: ClassVar[str | None] = None
+
+    def __init__(self, proto: int, *, show_passwords: bool = False) -> None:
+        super().__init__(proto)
+        self.show_passwords = show_passwords
+        self._client = LineBuffer(IMAP_MAX_LINE)
+        self._server = LineBuffer(IMAP_MAX_SERVER_LINE)
+        self._client_is_orig: bool | None = None
+        self._pending: deque[_Command] = deque()
+        self._greeted = False
+        self._banner: str | None = None
+        self._offered: tuple[str, ...] = ()
+        self._parts: list[bytes] = []  # command line so far, across client literals
+        self._client_literal = 0  # octets of a client literal still to read
+        self._server_literal = 0  # octets of a server literal still to skip
+        self._sasl: Sasl | None = None
+        self._mechanism: str | None = None
+        self._user: str | None = None
+        self._password: str | None = None
+        self._clear = False
+        self._held = False
+        self._ignored = False
+
+    @classmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """An untagged ``* OK`` or ``* PREAUTH`` greeting line (RFC 9051 §7.1.1, §7.1.4)."""
+        if proto != IPPROTO_TCP:
+            return False
+        return greeting_line(payload, (b"* OK ", b"* PREAUTH ", b"* OK\r\n")) is not None
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """Next stream bytes of one direction."""
+        if self.done or not data:
+            return []
+        if self._client_is_orig is None:  # roles from content: the server starts with "* "
+            self._client_is_orig = from_orig != data.startswith(b"* ")
+        events: list[Event] = []
+        if from_orig == self._client_is_orig:
+            if not self._ignored:
+                self._client.append(data)
+                self._read_client(ts_ns)
+        else:
+            self._server.append(data)
+            self._read_server(ts_ns, events)
+        return events
+
+    def finish(self) -> list[Event]:
+        """Emit the commands never answered."""
+        events: list[Event] = []
+        while self._pending:
+            self._emit(self._pending.popleft(), None, None, events)
+        return events
+
+    # -- client -------------------------------------------------------------------------------
+
+    def _read_client(self, ts_ns: int) -> None:
+        buf = self._client
+        while not self._held:
+            if self._client_literal:
+                got = buf.take(self._client_literal)
+                self._client_literal -= len(got)
+                kept = sum(len(p) for p in self._parts)
+                if kept < IMAP_MAX_LITERAL_KEPT:
+                    self._parts.append(got[: IMAP_MAX_LITERAL_KEPT - kept])
+                if self._client_literal:
+                    break
+                continue
+            line = buf.next_line()
+            if line is None:
+                break
+            sasl = self._sasl
+            if sasl is not None and sasl.remaining and not self._parts:
+                sasl.line(line)  # a SASL response line (RFC 9051 §6.2.2)
+                self._learn(sasl)
+                continue
+            literal = _LITERAL.search(line)
+            if literal is not None:
+                if len(self._parts) >= IMAP_MAX_COMMAND_PARTS:
+                    raise LimitExceeded(f"more than {IMAP_MAX_COMMAND_PARTS} literals in a command")
+                self._parts.append(line[: literal.start()])
+                self._client_literal = int(literal.group(1))
+                continue
+            self._parts.append(line)
+            whole = b"".join(self._parts)
+            self._parts = []
+            self._command(whole, ts_ns)
+        if len(buf) > IMAP_MAX_HELD and self._held:
+            self._ignored = True
+            buf.clear()
+
+    def _command(self, line: bytes, ts_ns: int) -> None:
+        tag_raw, _, rest = line.partition(b" ")
+        verb_raw, _, arg_raw = rest.partition(b" ")
+        verb = text(verb_raw, 32).upper()
+        arg_raw = arg_raw.strip()
+        cmd = _Command(text(tag_raw, 64), verb, text(arg_raw) if arg_raw else None, ts_ns)
+        if verb == "LOGIN":  # RFC 9051 §6.2.3: LOGIN userid password
+            words = _astrings(arg_raw, 2)
+            if words:
+                self._user = text(words[0])
+            if len(words) == 2:
+                self._password = text(words[1])
+                self._clear = True
+            if not self.show_passwords:
+                cmd.arg = f"{self._user or ''} {REDACTED}"
+        elif verb == "AUTHENTICATE" and arg_raw:  # §6.2.2; RFC 4959 initial response
+            mech, _, initial = arg_raw.partition(b" ")
+            sasl = self._sasl = Sasl(text(mech, 40), initial or None)
+            self._mechanism = sasl.mechanism
+            self._learn(sasl)
+            if initial and not self.show_passwords:
+                cmd.arg = f"{sasl.mechanism} {REDACTED}"
+        elif verb == "STARTTLS":
+            self._held = True  # TLS bytes may follow: wait for the answer
+        if len(self._pending) < IMAP_MAX_PENDING:
+            self._pending.append(cmd)
+
+    def _learn(self, sasl: Sasl) -> None:
+        if sasl.user is not None:
+            self._user = sasl.user
+        if sasl.password is not None:
+            self._password = sasl.password
+        self._clear = self._clear or sasl.clear
+
+    # -- server -------------------------------------------------------------------------------
+
+    def _read_server(self, ts_ns: int, events: list[Event]) -> None:
+        buf = self._server
+        while not self.done:
+            if self._server_literal:
+                self._server_literal -= len(buf.take(self._server_literal))
+                if self._server_literal:
+                    return
+                continue
+            line = buf.next_line_lenient()
+            if line is None:
+                return
+            literal = _LITERAL.search(line)
+            if literal is not None:
+                self._server_literal = int(literal.group(1))
+            if line.startswith(b"* "):
+                self._untagged(line[2:])
+                continue
+            if line.startswith(b"+"):  # continuation request (§7.5)
+                continue
+            tag_raw, _, rest = line.partition(b" ")
+            status_raw, _, msg = rest.partition(b" ")
+            status = status_raw.upper()
+            if status not in (b"OK", b"NO", b"BAD"):
+                continue  # not a tagged status: ignored (lenient)
+            cmd = self._pop(text(tag_raw, 64))
+            if cmd is None:
+                continue
+            if cmd.verb == "AUTHENTICATE" and self._sasl is not None:
+                self._sasl.remaining = 0
+            self._capabilities(msg)
+            tls = cmd.verb == "STARTTLS" and status == b"OK"
+            self._emit(cmd, status.decode(), text(msg), events, tls)
+            if tls:
+                self.done = True
+            elif cmd.verb == "STARTTLS" and self._held:
+                self._held = False
+                self._read_client(ts_ns)
+
+    def _pop(self, tag: str) -> _Command | None:
+        for i, cmd in enumerate(self._pending):
+            if cmd.tag == tag:
+                del self._pending[i]
+                return cmd
+        return None
+
+    def _untagged(self, rest: bytes) -> None:
+        word = rest.split(b" ", 1)[0].upper()
+        if not self._greeted and word in (b"OK", b"PREAUTH", b"BYE"):
+            self._greeted = True
+            self._banner = text(rest[len(word) :].strip())
+        if word in (b"OK", b"PREAUTH", b"CAPABILITY"):
+            self._capabilities(rest)
+
+    def _capabilities(self, raw: bytes) -> None:
+        """``AUTH=mech`` capabilities (RFC 9051 §7.2.2), in a CAPABILITY response or code."""
+        upper = raw.upper()
+        if b"AUTH=" not in upper:
+            return
+        mechs = tuple(
+            text(w[5:], 40) for w in upper.replace(b"]", b" ").split() if w.startswith(b"AUTH=")
+        )
+        self._offered = tuple(dict.fromkeys(self._offered + mechs))[:32]
+
+    def _emit(
+        self,
+        cmd: _Command,
+        status: str | None,
+        msg: str | None,
+        events: list[Event],
+        tls: bool = False,
+    ) -> None:
+        password = self._password
+        if password is not None and not self.show_passwords:
+            password = REDACTED
+        events.append(
+            ImapRecord(
+                ts_ns=cmd.ts_ns,
+                banner=self._banner,
+                tag=cmd.tag,
+                command=cmd.verb,
+                arg=cmd.arg[:MAX_TEXT_CHARS] if cmd.arg is not None else None,
+                status=status,
+                status_msg=msg,
+                auth_mechanisms_offered=self._offered,
+                auth_mechanism=self._mechanism,
+                user=self._user,
+                password=password,
+                credentials_clear=self._clear,
+                tls=tls,
+            )
+        )

@@ -1,0 +1,297 @@
+"""Shared pieces of the line-oriented mail and file-transfer dissectors (smtp, ftp, imap, pop3).
+
+* :class:`LineBuffer`: the bytes of one direction, cut into CRLF (or bare LF) lines, with a
+  bound on the line length (:class:`~wirelens.wire.errors.LimitExceeded` beyond it).
+* :class:`ReplyReader`: numeric replies of SMTP (RFC 5321 §4.2) and FTP (RFC 959 §4.2),
+  single or multi-line.
+* SASL helpers (RFC 4422): how many client responses a mechanism sends, and the user and
+  password of PLAIN (RFC 4616) and LOGIN (draft-murchison-sasl-login) exchanges.
+* :func:`greeting_line`: the cheap, strict first-line test the ``matches`` methods share.
+"""
+
+from __future__ import annotations
+
+import binascii
+from dataclasses import dataclass
+
+from wirelens.wire.errors import LimitExceeded
+
+__all__ = [
+    "REDACTED",
+    "LineBuffer",
+    "Reply",
+    "ReplyReader",
+    "b64_text",
+    "greeting_line",
+    "sasl_plain",
+    "sasl_responses",
+    "text",
+]
+
+REDACTED = "<redacted>"
+"""What the ``password`` column holds unless the dissector was created with
+``show_passwords=True``."""
+
+MAX_REPLY_LINES = 64
+"""Lines of one multi-line reply kept (FTP HELP and FEAT listings run to dozens; the rest
+are read and dropped, so a hostile endless reply costs no memory)."""
+
+MAX_TEXT_CHARS = 512
+"""Characters kept of one free-text field (reply text, argument): RFC 5321 §4.5.3.1.5 bounds
+a reply line at 512 octets."""
+
+GREETING_SCAN_BYTES = 1024
+"""``matches`` looks for the end of the first line in this many bytes at most."""
+
+
+def text(raw: bytes | bytearray, limit: int = MAX_TEXT_CHARS) -> str:
+    """Bytes as text (UTF-8, undecodable bytes replaced), at most ``limit`` characters."""
+    return bytes(raw[: limit * 4]).decode("utf-8", "replace")[:limit]
+
+
+class LineBuffer:
+    """Bytes of one direction, read as lines (RFC 5321 §2.3.8: CRLF; a bare LF is accepted).
+
+    ``max_line`` bounds a line (without its end): a longer complete line, or that many bytes
+    buffered without a line end, raises :class:`LimitExceeded`.
+    """
+
+    __slots__ = ("_buf", "_dropping", "_pos", "_scan", "max_line")
+
+    def __init__(self, max_line: int) -> None:
+        self._buf = bytearray()
+        self._pos = 0  # start of the unread bytes
+        self._scan = 0  # where the search for the next LF resumes
+        self._dropping = False  # inside an over-long line being dropped (lenient reads)
+        self.max_line = max_line
+
+    def __len__(self) -> int:
+        return len(self._buf) - self._pos
+
+    def append(self, data: bytes) -> None:
+        """Add the next bytes of the direction."""
+        if self._pos > 4096 and self._pos * 2 > len(self._buf):  # compact now and then
+            del self._buf[: self._pos]
+            self._scan -= self._pos
+            self._pos = 0
+        self._buf += data
+
+    def next_line(self) -> bytes | None:
+        """The next complete line without its CR LF, or None when none is complete yet."""
+        buf = self._buf
+        start = self._pos
+        end = buf.find(b"\n", max(self._scan, start))
+        if end < 0:
+            self._scan = len(buf)
+            if len(buf) - start > self.max_line:
+                raise LimitExceeded(f"line longer than {self.max_line} bytes", start)
+            return None
+        stop = end - 1 if end > start and buf[end - 1] == 0x0D else end
+        if stop - start > self.max_line:
+            raise LimitExceeded(f"line of {stop - start} bytes (limit {self.max_line})", start)
+        line = bytes(buf[start:stop])
+        self._pos = self._scan = end + 1
+        return line
+
+    def next_line_lenient(self) -> bytes | None:
+        """Like :meth:`next_line`, but an over-long line is dropped instead of refused (message
+        bodies, server listings): its bytes are discarded and its end is not returned."""
+        while True:
+            buf = self._buf
+            start = self._pos
+            end = buf.find(b"\n", max(self._scan, start))
+            if end < 0:
+                if len(buf) - start > self.max_line:
+                    self._pos = self._scan = len(buf)
+                    self._dropping = True
+                else:
+                    self._scan = len(buf)
+                return None
+            if self._dropping or end - start > self.max_line:
+                self._pos = self._scan = end + 1
+                self._dropping = False
+                continue
+            return self.next_line()
+
+    def take(self, n: int) -> bytes:
+        """Up to ``n`` raw bytes (a literal, a BDAT chunk): what is buffered, at most ``n``."""
+        start = self._pos
+        out = bytes(self._buf[start : start + n])
+        self._pos = start + len(out)
+        self._scan = max(self._scan, self._pos)
+        return out
+
+    def find(self, needle: bytes) -> int:
+        """Offset of ``needle`` from the read position, or -1."""
+        at = self._buf.find(needle, self._pos)
+        return at - self._pos if at >= 0 else -1
+
+    def peek(self, n: int) -> bytes:
+        """The next ``n`` unread bytes (fewer when fewer are buffered), without consuming."""
+        return bytes(self._buf[self._pos : self._pos + n])
+
+    def clear(self) -> None:
+        """Drop everything buffered."""
+        self._buf.clear()
+        self._pos = self._scan = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One complete numeric reply (RFC 5321 §4.2, RFC 959 §4.2)."""
+
+    code: int
+    """The three-digit reply code."""
+    text: str
+    """Text of the reply: its lines (without the codes) joined by newlines, bounded."""
+
+
+class ReplyReader:
+    """Assembles numeric reply lines into :class:`Reply` values.
+
+    A line is ``ddd SP text`` (or ``ddd`` alone), or ``ddd-text`` opening (SMTP: continuing) a
+    multi-line reply, which ends with a line ``ddd SP text`` of the same code. FTP (RFC 959
+    §4.2) allows continuation lines that do not start with the code. Lines outside a reply
+    that carry no code are ignored (lenient, as Zeek is: the line is counted in ``junk``).
+    """
+
+    __slots__ = ("_code", "_lines", "junk")
+
+    def __init__(self) -> None:
+        self._code: int | None = None  # code of the multi-line reply being read
+        self._lines: list[str] = []
+        self.junk = 0
+
+    def feed(self, line: bytes) -> Reply | None:
+        """One server line; the reply it completes, if any."""
+        has_code = len(line) >= 3 and line[:3].isdigit() and (len(line) == 3 or line[3] in b" -")
+        if self._code is None:
+            if not has_code:
+                self.junk += 1
+                return None
+            code = int(line[:3])
+            if len(line) > 3 and line[3] == 0x2D:  # '-': first line of a multi-line reply
+                self._code = code
+                self._lines = [text(line[4:])]
+                return None
+            return Reply(code, text(line[4:]))
+        if has_code and int(line[:3]) == self._code and (len(line) == 3 or line[3] == 0x20):
+            lines = self._lines
+            lines.append(text(line[4:]))
+            code = self._code
+            self._code = None
+            self._lines = []
+            return Reply(code, "\n".join(lines)[: MAX_TEXT_CHARS * 4])
+        if len(self._lines) < MAX_REPLY_LINES:
+            body = line[4:] if has_code else line
+            self._lines.append(text(body))
+        return None
+
+    @property
+    def open_lines(self) -> tuple[str, ...]:
+        """Lines of the multi-line reply still open (for :meth:`finish`-time reporting)."""
+        return tuple(self._lines)
+
+
+_CONTROL = bytes(range(0x09)) + bytes(range(0x0A, 0x20)) + b"\x7f"
+
+
+def greeting_line(payload: bytes, prefixes: tuple[bytes, ...]) -> bytes | None:
+    """The first line of ``payload`` (without CR LF) when it starts with one of ``prefixes``,
+    ends with CR LF within :data:`GREETING_SCAN_BYTES` and holds no control byte (C0 but tab,
+    DEL; 8-bit text is allowed: greetings in legacy charsets exist); else None. Never raises. Used by the strict ``matches`` tests."""
+    if not payload.startswith(prefixes):
+        return None
+    end = payload.find(b"\r\n", 0, GREETING_SCAN_BYTES)
+    if end < 0:
+        return None
+    line = payload[:end]
+    if len(line.translate(None, _CONTROL)) != len(line):
+        return None
+    return line
+
+
+# -- SASL (RFC 4422) ------------------------------------------------------------------------
+
+
+def b64_text(raw: bytes) -> bytes | None:
+    """Decode a base64 SASL response (RFC 4648 §4); None when it is not base64."""
+    data = raw.strip()
+    if data in (b"=", b""):  # RFC 4954 §4: "=" is an empty initial response
+        return b""
+    try:
+        return binascii.a2b_base64(data, strict_mode=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def sasl_plain(decoded: bytes) -> tuple[str, str] | None:
+    """(authentication identity, password) of a PLAIN message (RFC 4616 §2:
+    ``[authzid] NUL authcid NUL passwd``); None when malformed."""
+    parts = decoded.split(b"\x00")
+    if len(parts) != 3:
+        return None
+    return text(parts[1]), text(parts[2])
+
+
+def sasl_responses(mechanism: str, initial: bool) -> int:
+    """How many client response lines follow a SASL AUTH command before the outcome.
+
+    PLAIN (RFC 4616) sends one message: none more when it came as the initial response.
+    LOGIN sends the user then the password (one fewer after an initial response). Other
+    mechanisms (CRAM-MD5, XOAUTH2, ...) are taken as one response after the challenge; a
+    server's final reply ends the exchange earlier in any case.
+    """
+    if mechanism == "LOGIN":
+        return 1 if initial else 2
+    if mechanism in ("PLAIN", "EXTERNAL", "ANONYMOUS", "XOAUTH2", "OAUTHBEARER"):
+        return 0 if initial else 1
+    return 1
+
+
+class Sasl:
+    """Client side of one SASL exchange (RFC 4422 §3.3): the mechanism, the responses still
+    expected, and what they revealed (user, password; ``clear`` when the password travelled
+    in clear text: PLAIN or LOGIN)."""
+
+    __slots__ = ("clear", "mechanism", "password", "remaining", "step", "user")
+
+    def __init__(self, mechanism: str, initial: bytes | None) -> None:
+        self.mechanism = mechanism.upper()
+        self.user: str | None = None
+        self.password: str | None = None
+        self.clear = False
+        self.step = 0
+        self.remaining = sasl_responses(self.mechanism, initial is not None)
+        if initial is not None:
+            self.response(initial)
+
+    def response(self, raw: bytes) -> None:
+        """One base64 client response (the initial response counts as the first)."""
+        step = self.step
+        self.step += 1
+        if raw.strip() == b"*":  # RFC 4422 §3.5: the client aborts the exchange
+            self.remaining = 0
+            return
+        decoded = b64_text(raw)
+        if decoded is None:
+            return
+        mech = self.mechanism
+        if mech == "PLAIN":
+            found = sasl_plain(decoded)
+            if found is not None:
+                self.user, self.password = found
+                self.clear = True
+        elif mech == "LOGIN":
+            if step == 0:
+                self.user = text(decoded)
+            else:
+                self.password = text(decoded)
+                self.clear = True
+        elif mech == "CRAM-MD5":  # RFC 2195 §2: "user SP hex-digest", no password sent
+            self.user = text(decoded.rsplit(b" ", 1)[0])
+
+    def line(self, raw: bytes) -> None:
+        """A client line during the exchange: one response fewer expected."""
+        self.response(raw)
+        self.remaining = max(0, self.remaining - 1)
