@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from wirelens.schema.fields import TS, f, key_fields
 
-__all__ = ["MODBUS", "NTP", "TABLES"]
+__all__ = ["DNP3", "MODBUS", "NTP", "TABLES"]
 
 NTP = pa.schema(
     key_fields("Time of the datagram.")
@@ -61,7 +61,27 @@ MODBUS = pa.schema(
     ]
 )
 
+DNP3 = pa.schema(
+    key_fields("Time of the packet carrying the fragment's first transport segment.")
+    + [
+        f("source", pa.uint16(), "Link layer source address."),
+        f("destination", pa.uint16(), "Link layer destination address."),
+        f("from_master", pa.bool_(), "DIR bit: sent by the master (False: by an outstation)."),
+        f("app_seq", pa.uint8(), "Application sequence number (0-15)."),
+        f("con", pa.bool_(), "CON bit: an application confirm is requested."),
+        f("uns", pa.bool_(), "UNS bit: unsolicited response (or its confirm)."),
+        f("func", pa.uint8(), "Application function code."),
+        f("func_name", pa.string(), "Readable twin of func (READ, SELECT, OPERATE, RESPONSE, UNSOLICITED_RESPONSE, ...)."),
+        f("is_response", pa.bool_(), "Function code 129-131: a response carrying IIN."),
+        f("iin", pa.uint16(), "Internal indications of a response (IIN1 << 8 | IIN2); null for requests."),
+        f("iin_names", pa.list_(pa.string()), "Readable twin of iin: names of the set bits (DEVICE_RESTART, ...)."),
+        f("object_bytes", pa.uint32(), "Bytes of object headers and data after the application header (not decoded)."),
+        f("segments", pa.uint16(), "Transport segments that carried the fragment."),
+    ]
+)
+
 TABLES: dict[str, tuple[pa.Schema, str]] = {
+    "dnp3": (DNP3, "One row per DNP3 application fragment (request or response), after link CRC checks and transport reassembly."),
     "modbus": (MODBUS, "One row per Modbus/TCP transaction (request paired with its response by transaction id)."),
     "ntp": (NTP, "One row per NTP datagram (time packet, mode 6 control or mode 7 private message)."),
 }
