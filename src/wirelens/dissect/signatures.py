@@ -1,0 +1,85 @@
+"""Identification by content signatures, for services without a metadata table (issue 3).
+
+Sixteen identification-only dissectors (:class:`~wirelens.dissect.signatures_base.
+SignatureDissector`): each names the flow's service from a strict test of the first payload
+of one direction, returns no events and is ``done`` at once. The rules and the spec facts
+they check are in each class's docstring:
+
+- UDP only (:mod:`~wirelens.dissect.signatures_udp`): ssdp, netbios_ns, wireguard, ike,
+  rtp, rtcp;
+- UDP and TCP (:mod:`~wirelens.dissect.signatures_both`): stun, openvpn, bittorrent, syslog;
+- TCP only (:mod:`~wirelens.dissect.signatures_tcp`): telnet, vnc, mysql, postgresql,
+  redis, mongodb.
+
+:data:`SIGNATURE_DISSECTORS` lists them in priority order, strictest first, for the
+registry: they belong after the dissectors with richer parsers (TLS, HTTP) and before DNS,
+whose header-plausibility test is looser than NetBIOS-NS's (same header layout).
+"""
+
+from __future__ import annotations
+
+from wirelens.dissect.base import Dissector
+from wirelens.dissect.signatures_base import SignatureDissector
+from wirelens.dissect.signatures_both import (
+    BitTorrentDissector,
+    OpenVpnDissector,
+    StunDissector,
+    SyslogDissector,
+)
+from wirelens.dissect.signatures_tcp import (
+    MongoDbDissector,
+    MySqlDissector,
+    PostgresqlDissector,
+    RedisDissector,
+    TelnetDissector,
+    VncDissector,
+)
+from wirelens.dissect.signatures_udp import (
+    IkeDissector,
+    NetbiosNsDissector,
+    RtcpDissector,
+    RtpDissector,
+    SsdpDissector,
+    WireGuardDissector,
+)
+
+__all__ = [
+    "SIGNATURE_DISSECTORS",
+    "BitTorrentDissector",
+    "IkeDissector",
+    "MongoDbDissector",
+    "MySqlDissector",
+    "NetbiosNsDissector",
+    "OpenVpnDissector",
+    "PostgresqlDissector",
+    "RedisDissector",
+    "RtcpDissector",
+    "RtpDissector",
+    "SignatureDissector",
+    "SsdpDissector",
+    "StunDissector",
+    "SyslogDissector",
+    "TelnetDissector",
+    "VncDissector",
+    "WireGuardDissector",
+]
+
+SIGNATURE_DISSECTORS: tuple[type[Dissector], ...] = (
+    VncDissector,  # a 12-byte literal
+    BitTorrentDissector,  # a 20-byte literal; KRPC start and end; uTP exact sizes
+    StunDissector,  # 32-bit magic cookie + exact length
+    IkeDissector,  # nonzero SPI, version, exchange, flags, exact length
+    MySqlDissector,  # exact length, sequence id, fixed fields
+    PostgresqlDissector,  # exact length + 32-bit codes
+    MongoDbDissector,  # exact length, opCode, BSON framing
+    OpenVpnDissector,  # reset layouts with fixed packet ids
+    NetbiosNsDissector,  # 32 encoded name bytes in A..P
+    WireGuardDissector,  # type + 3 zero bytes + fixed sizes
+    SsdpDissector,  # request lines
+    RedisDissector,  # RESP framing + command names
+    TelnetDissector,  # IAC negotiation runs
+    SyslogDissector,  # <PRI> + printable header
+    RtcpDissector,  # compound length walk
+    RtpDissector,  # the weakest: version, payload type, lengths
+)
+"""The signature dissectors in priority order (strictest first), for the registry."""

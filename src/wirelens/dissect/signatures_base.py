@@ -1,0 +1,70 @@
+"""The shared base of the content-signature dissectors (identification only).
+
+A signature dissector names a flow's service from the first payload of one direction and
+wants nothing more: :meth:`SignatureDissector.feed` returns no events and sets ``done``.
+The whole value is in :meth:`~wirelens.dissect.base.Dissector.matches`, which runs on the
+first payloads of every flow no other dissector claimed, so each test is STRICT: magic
+values, version fields, reserved bits that must be zero, and length fields that must equal
+the payload's length. Each subclass documents the spec facts it checks.
+
+Small byte helpers live here so that every ``matches`` stays a few comparisons and can never
+raise (every read is bounds-checked by the caller first, or by these helpers).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from wirelens.dissect.base import Dissector, Event
+
+__all__ = [
+    "MAX_SCAN",
+    "SignatureDissector",
+    "be16",
+    "be32",
+    "is_printable",
+    "le32",
+]
+
+MAX_SCAN = 512
+"""Bytes of a payload a text signature may scan (a header line, a few header fields).
+
+Reason: ``matches`` runs on every unidentified flow; scanning stays bounded whatever the
+payload size (a 64 KiB jumbo datagram costs the same as a 512-byte one)."""
+
+
+def be16(data: bytes, pos: int) -> int:
+    """Big-endian u16 at ``pos`` (caller checked ``pos + 2 <= len(data)``)."""
+    return (data[pos] << 8) | data[pos + 1]
+
+
+def be32(data: bytes, pos: int) -> int:
+    """Big-endian u32 at ``pos`` (caller checked ``pos + 4 <= len(data)``)."""
+    return int.from_bytes(data[pos : pos + 4], "big")
+
+
+def le32(data: bytes, pos: int) -> int:
+    """Little-endian u32 at ``pos`` (caller checked ``pos + 4 <= len(data)``)."""
+    return int.from_bytes(data[pos : pos + 4], "little")
+
+
+_PRINTABLE = frozenset(range(0x20, 0x7F)) | {0x09}
+
+
+def is_printable(data: bytes) -> bool:
+    """True when every byte is printable ASCII (space to tilde) or a tab."""
+    return all(b in _PRINTABLE for b in data)
+
+
+class SignatureDissector(Dissector):
+    """Identification only: the first fed bytes end the dissector's interest.
+
+    Subclasses set ``name``, ``transports``, ``ports`` and implement ``matches``.
+    """
+
+    name_source: ClassVar[str | None] = None
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """Nothing is parsed: the flow is named by ``matches``; ``done`` right away."""
+        self.done = True
+        return []

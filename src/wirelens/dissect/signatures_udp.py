@@ -1,0 +1,323 @@
+"""Content signatures of UDP-only services: SSDP, NetBIOS-NS, WireGuard, IKE, RTP, RTCP.
+
+Identification only (see :mod:`wirelens.dissect.signatures_base`). Every ``matches`` is a
+few bounded comparisons on one datagram, never raises, and checks the spec facts listed in
+its class docstring. ESP (IP protocol 50) carries no UDP payload and is not identified here;
+UDP-encapsulated ESP on port 4500 (RFC 3948) is opaque after its SPI and is not claimed.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import ClassVar
+
+from wirelens.dissect.base import IPPROTO_UDP
+from wirelens.dissect.signatures_base import MAX_SCAN, SignatureDissector, be16, be32
+
+__all__ = [
+    "IkeDissector",
+    "IkeExchange",
+    "NetbiosNsDissector",
+    "RtcpDissector",
+    "RtcpType",
+    "RtpDissector",
+    "SsdpDissector",
+    "WireGuardDissector",
+    "WireGuardType",
+]
+
+_UDP = frozenset((IPPROTO_UDP,))
+
+
+# --- SSDP (UPnP Device Architecture 2.0 §1: SSDP is HTTP over UDP, "HTTPU/HTTPMU") --------
+
+_SSDP_REQUESTS = (b"M-SEARCH * HTTP/1.1\r\n", b"NOTIFY * HTTP/1.1\r\n")
+_SSDP_RESPONSE = b"HTTP/1.1 200 OK\r\n"
+_SSDP_RESPONSE_HEADERS = (b"\r\nst:", b"\r\nusn:")
+
+
+class SsdpDissector(SignatureDissector):
+    """SSDP discovery (UDP 1900).
+
+    ``matches``: the datagram starts with one of the two SSDP request lines, which use the
+    asterisk request target (UDA 2.0 §1.2 NOTIFY, §1.3.2 M-SEARCH): ``M-SEARCH * HTTP/1.1``
+    or ``NOTIFY * HTTP/1.1``; or it is an HTTP/1.1 200 response over UDP carrying an ``ST``
+    or ``USN`` header (UDA 2.0 §1.3.3, the search response) within its first
+    :data:`~wirelens.dissect.signatures_base.MAX_SCAN` bytes.
+    """
+
+    name: ClassVar[str] = "ssdp"
+    transports: ClassVar[frozenset[int]] = _UDP
+    ports: ClassVar[frozenset[int]] = frozenset((1900,))
+
+    @classmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """Request line of an SSDP request, or a 200 response with ST/USN headers."""
+        if payload.startswith(_SSDP_REQUESTS):
+            return True
+        if not payload.startswith(_SSDP_RESPONSE):
+            return False
+        head = payload[:MAX_SCAN].lower()
+        return any(h in head for h in _SSDP_RESPONSE_HEADERS)
+
+
+# --- NetBIOS Name Service (RFC 1002 §4.2) --------------------------------------------------
+
+_NBNS_OPCODES = frozenset((0, 5, 6, 7, 8, 9))
+"""RFC 1002 §4.2.1.1 OPCODE: query, registration, release, WACK, refresh (8), and 9 (the
+multi-homed registration of later implementations, same layout)."""
+_NBNS_HALF_ASCII = frozenset(range(ord("A"), ord("P") + 1))
+"""RFC 1001 §14.1 first-level encoding: each half-byte of the 16-byte NetBIOS name becomes
+a letter ``'A' + nibble``, so the 32 encoded bytes are in A..P."""
+
+
+class NetbiosNsDissector(SignatureDissector):
+    """NetBIOS Name Service (UDP 137).
+
+    ``matches`` (RFC 1002 §4.2.1): a 12-byte header whose OPCODE is one of
+    :data:`_NBNS_OPCODES` and whose two reserved NM_FLAGS bits (0x0060) are zero; each of
+    the four section counts is 0 or 1 and the question or answer count is 1 (NetBIOS
+    packets carry one name); then the first name is a 32-byte first-level encoded NetBIOS
+    name (length byte 0x20, RFC 1001 §14.1) whose 32 bytes are all in ``A``..``P``.
+    """
+
+    name: ClassVar[str] = "netbios_ns"
+    transports: ClassVar[frozenset[int]] = _UDP
+    ports: ClassVar[frozenset[int]] = frozenset((137,))
+
+    @classmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """Header flags, counts and the first-level encoded name."""
+        if len(payload) < 12 + 1 + 32 + 1:
+            return False
+        flags = be16(payload, 2)
+        if (flags >> 11) & 0xF not in _NBNS_OPCODES or flags & 0x0060:
+            return False
+        qd, an, ns, ar = (be16(payload, i) for i in (4, 6, 8, 10))
+        if max(qd, an, ns, ar) > 1 or qd + an != 1:
+            return False
+        if payload[12] != 0x20:
+            return False
+        return all(b in _NBNS_HALF_ASCII for b in payload[13:45])
+
+
+# --- WireGuard (WireGuard whitepaper §5.4) -------------------------------------------------
+
+
+class WireGuardType(IntEnum):
+    """WireGuard message types (whitepaper §5.4.2-§5.4.7)."""
+
+    HANDSHAKE_INITIATION = 1
+    HANDSHAKE_RESPONSE = 2
+    COOKIE_REPLY = 3
+    TRANSPORT_DATA = 4
+
+
+_WG_SIZES = {
+    WireGuardType.HANDSHAKE_INITIATION: 148,
+    WireGuardType.HANDSHAKE_RESPONSE: 92,
+    WireGuardType.COOKIE_REPLY: 64,
+}
+"""Fixed message sizes (whitepaper §5.4.2 initiation: 4+4+32+48+28+16+16; §5.4.3 response:
+4+4+4+32+16+16+16; §5.4.7 cookie reply: 4+4+24+32)."""
+
+_WG_DATA_MIN = 32
+"""Transport data (whitepaper §5.4.6): type 4, 3 zero bytes, receiver index (4), counter
+(8), then the AEAD output: the packet padded to a multiple of 16 plus a 16-byte tag, so the
+datagram is 32 + 16k bytes (k >= 0, k = 0 for a keepalive)."""
+
+
+class WireGuardDissector(SignatureDissector):
+    """WireGuard (UDP, usually 51820).
+
+    ``matches``: byte 0 is a message type 1-4 and bytes 1-3 (reserved) are zero
+    (whitepaper §5.4); types 1-3 have their exact fixed size (:data:`_WG_SIZES`); transport
+    data (type 4, seen first when a capture starts mid-session) is at least 32 bytes and a
+    multiple of 16 long (:data:`_WG_DATA_MIN`).
+    """
+
+    name: ClassVar[str] = "wireguard"
+    transports: ClassVar[frozenset[int]] = _UDP
+    ports: ClassVar[frozenset[int]] = frozenset((51820,))
+
+    @classmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """Type byte, zero reserved bytes and the size rule of that type."""
+        n = len(payload)
+        if n < _WG_DATA_MIN or payload[1:4] != b"\x00\x00\x00":
+            return False
+        kind = payload[0]
+        if kind == WireGuardType.TRANSPORT_DATA:
+            return n % 16 == 0
+        size = _WG_SIZES.get(WireGuardType(kind)) if 1 <= kind <= 3 else None
+        return size == n
+
+
+# --- IKE / ISAKMP (RFC 7296 §3.1 IKEv2, RFC 2408 §3.1 ISAKMP for IKEv1) --------------------
+
+
+class IkeExchange(IntEnum):
+    """Exchange types: IKEv1 (RFC 2408 §3.1 / RFC 2409) and IKEv2 (RFC 7296 §3.1)."""
+
+    BASE = 1
+    IDENTITY_PROTECTION = 2
+    AUTHENTICATION_ONLY = 3
+    AGGRESSIVE = 4
+    INFORMATIONAL_V1 = 5
+    QUICK_MODE = 32
+    NEW_GROUP_MODE = 33
+    IKE_SA_INIT = 34
+    IKE_AUTH = 35
+    CREATE_CHILD_SA = 36
+    INFORMATIONAL = 37
+    IKE_SESSION_RESUME = 38
+    IKE_INTERMEDIATE = 43
+    IKE_FOLLOWUP_KE = 44
+
+
+_IKEV1_EXCHANGES = frozenset((1, 2, 3, 4, 5, 32, 33))
+_IKEV2_EXCHANGES = frozenset((34, 35, 36, 37, 38, 43, 44))
+_IKEV1_NEXT = frozenset((*range(0, 14), 20, 21, 130, 131))
+"""IKEv1 payload types (RFC 2408 §3.1: 0 none, 1-13; RFC 3947 NAT-D 20, NAT-OA 21, and
+the draft values 130/131 still sent by some peers)."""
+_IKEV2_NEXT = frozenset((0, *range(33, 55)))
+"""IKEv2 payload types (RFC 7296 §3.2: 33 SA .. 48 EAP; 49-52 RFC 6467/9838; 53 SKF RFC
+7383; 54 PS RFC 9593)."""
+_IKE_HEADER = 28
+_NON_ESP_MARKER = b"\x00\x00\x00\x00"
+"""RFC 3948 §2.2: on UDP 4500, IKE messages start with four zero bytes (an ESP SPI is never
+zero), before the IKE header."""
+
+
+def _ike_header_ok(p: bytes, off: int) -> bool:
+    """The IKE header at ``off`` spans exactly to the end of ``p`` (RFC 7296 §3.1)."""
+    if len(p) - off < _IKE_HEADER or p[off : off + 8] == b"\x00" * 8:
+        return False  # "Initiator's SPI ... MUST NOT be zero" (RFC 7296 §3.1)
+    version, exchange, flags = p[off + 17], p[off + 18], p[off + 19]
+    if version == 0x20:  # major 2, minor 0
+        if exchange not in _IKEV2_EXCHANGES or flags & ~0x38 or p[off + 16] not in _IKEV2_NEXT:
+            return False  # flags: only I (0x08), V (0x10), R (0x20) are defined
+    elif version == 0x10:  # ISAKMP 1.0
+        if exchange not in _IKEV1_EXCHANGES or flags & ~0x07 or p[off + 16] not in _IKEV1_NEXT:
+            return False  # flags: only E, C, A (RFC 2408 §3.1)
+    else:
+        return False
+    return be32(p, off + 24) == len(p) - off
+
+
+class IkeDissector(SignatureDissector):
+    """IKEv1/ISAKMP and IKEv2 key exchange (UDP 500, 4500).
+
+    ``matches``: a 28-byte IKE header spanning the whole datagram: nonzero initiator SPI,
+    version byte 0x10 (ISAKMP 1.0) or 0x20 (IKEv2), an exchange type of that version, only
+    defined flag bits set, a known first payload type, and the length field equal to the
+    message length. On NAT-T (UDP 4500) the header follows the four-byte non-ESP marker
+    (RFC 3948 §2.2). ESP itself is not a TCP/UDP payload and is not identified here.
+    """
+
+    name: ClassVar[str] = "ike"
+    transports: ClassVar[frozenset[int]] = _UDP
+    ports: ClassVar[frozenset[int]] = frozenset((500, 4500))
+
+    @classmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """The header at offset 0, or after the non-ESP marker."""
+        if _ike_header_ok(payload, 0):
+            return True
+        return payload[:4] == _NON_ESP_MARKER and _ike_header_ok(payload, 4)
+
+
+# --- RTP (RFC 3550 §5.1) and RTCP (RFC 3550 §6) --------------------------------------------
+
+_RTP_PAYLOAD_TYPES = frozenset((*range(0, 35), *range(96, 128)))
+"""RFC 3551 §6: static payload types 0-34 and the dynamic range 96-127; 35-71 and 77-95 are
+unassigned and 72-76 would collide with RTCP (RFC 5761 §4)."""
+
+
+class RtpDissector(SignatureDissector):
+    """RTP media (UDP; the weakest signature here: keep it last in priority).
+
+    ``matches`` (RFC 3550 §5.1), one datagram only: version 2; payload type in
+    :data:`_RTP_PAYLOAD_TYPES`; nonzero SSRC; the fixed header, the CSRC list (4 bytes per
+    CC) and, with X set, the header extension (RFC 3550 §5.3.1: 4 bytes plus its length
+    in 32-bit words) fit; with P set, the last byte (padding count, RFC 3550 §5.1) is
+    nonzero and no longer than what follows the headers; at least one byte of payload
+    remains. A second packet (same SSRC, sequence + 1) would be a stronger test but
+    ``matches`` only sees one payload.
+    """
+
+    name: ClassVar[str] = "rtp"
+    transports: ClassVar[frozenset[int]] = _UDP
+
+    @classmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """Version, payload type, SSRC and the header/padding lengths."""
+        n = len(payload)
+        if n < 13 or payload[0] >> 6 != 2 or payload[1] & 0x7F not in _RTP_PAYLOAD_TYPES:
+            return False
+        if payload[8:12] == b"\x00\x00\x00\x00":
+            return False
+        end = 12 + 4 * (payload[0] & 0x0F)
+        if payload[0] & 0x10:  # X: header extension
+            if end + 4 > n:
+                return False
+            end += 4 + 4 * be16(payload, end + 2)
+        pad = payload[-1] if payload[0] & 0x20 else 0
+        if payload[0] & 0x20 and pad == 0:
+            return False
+        return end + pad < n
+
+
+class RtcpType(IntEnum):
+    """RTCP packet types (RFC 3550 §12.1; RFC 4585 §6.1 RTPFB/PSFB; RFC 3611 XR)."""
+
+    SR = 200
+    RR = 201
+    SDES = 202
+    BYE = 203
+    APP = 204
+    RTPFB = 205
+    PSFB = 206
+    XR = 207
+
+
+_RTCP_MAX_PACKETS = 16
+"""Sub-packets walked in one compound datagram (real ones hold 2-4). Reason: bounds the
+work of ``matches`` on a datagram of tiny sub-packets."""
+
+
+class RtcpDissector(SignatureDissector):
+    """RTCP control (UDP; plain RTCP, not SRTCP whose later sub-packets are encrypted).
+
+    ``matches`` (RFC 3550 §6.4, §6.1): the datagram is a compound packet whose first
+    sub-packet is a report (SR 200 or RR 201, "MUST" per RFC 3550 §6.1); every sub-packet
+    has version 2 and a type in 200-207 (:class:`RtcpType`); SR/RR sub-packets are long
+    enough for their report count (SR 28 + 24*RC, RR 8 + 24*RC bytes); the length fields
+    ((length + 1) * 4 bytes each) add up to exactly the datagram's length.
+    """
+
+    name: ClassVar[str] = "rtcp"
+    transports: ClassVar[frozenset[int]] = _UDP
+
+    @classmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """Walk the compound packet's length fields to the exact end."""
+        n = len(payload)
+        if n < 8 or payload[1] not in (RtcpType.SR, RtcpType.RR):
+            return False
+        pos = 0
+        for _ in range(_RTCP_MAX_PACKETS):
+            if pos + 4 > n or payload[pos] >> 6 != 2:
+                return False
+            kind, count = payload[pos + 1], payload[pos] & 0x1F
+            size = (be16(payload, pos + 2) + 1) * 4
+            if not RtcpType.SR <= kind <= RtcpType.XR:
+                return False
+            if kind == RtcpType.SR and size < 28 + 24 * count:
+                return False
+            if kind == RtcpType.RR and size < 8 + 24 * count:
+                return False
+            pos += size
+            if pos == n:
+                return True
+        return False
