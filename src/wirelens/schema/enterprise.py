@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from wirelens.schema.fields import f, key_fields
 
-__all__ = ["SIP", "SNMP", "TABLES"]
+__all__ = ["MQTT", "SIP", "SNMP", "TABLES"]
 
 _STRS = pa.list_(pa.string())
 
@@ -106,7 +106,53 @@ SIP = pa.schema(
     ]
 )
 
+MQTT = pa.schema(
+    key_fields("Time of the connection's first MQTT bytes (normally the CONNECT).")
+    + [
+        f(
+            "protocol_name",
+            pa.string(),
+            "CONNECT protocol name: MQTT (3.1.1, 5.0) or MQIsdp (3.1).",
+        ),
+        f("protocol_level", pa.uint8(), "CONNECT protocol level: 3, 4 or 5."),
+        f("protocol_version", pa.string(), "Readable twin of protocol_level: 3.1, 3.1.1 or 5.0."),
+        f("client_id", pa.string(), "CONNECT client identifier ('' = server-assigned)."),
+        f("username", pa.string(), "CONNECT user name (null when the flag is not set)."),
+        f(
+            "password",
+            pa.string(),
+            "CONNECT password: '<redacted>' unless the run was made with "
+            "show_passwords; null when the flag is not set.",
+        ),
+        f("clean_session", pa.bool_(), "Clean Session (5.0: Clean Start) flag."),
+        f("keep_alive", pa.uint16(), "Keep alive interval in seconds."),
+        f("will_topic", pa.string(), "Will topic (null without a will)."),
+        f("connack_code", pa.uint8(), "CONNACK return code (3.1/3.1.1) or reason code (5.0)."),
+        f(
+            "connack_name",
+            pa.string(),
+            "Readable twin of connack_code (accepted, not_authorized, "
+            "success, bad_user_name_or_password, ...).",
+        ),
+        f("session_present", pa.bool_(), "CONNACK Session Present flag."),
+        f("subscribe_topics", _STRS, "Topic filters subscribed to (distinct, first 16)."),
+        f("publish_topics", _STRS, "Topics published to, either direction (distinct, first 16)."),
+        f("n_publish", pa.uint32(), "PUBLISH packets seen (of the packets dissected)."),
+        f(
+            "packet_types",
+            _STRS,
+            "Control packet types seen, in first-seen order (connect, connack, "
+            "publish, subscribe, pingreq, ...).",
+        ),
+    ]
+)
+
 TABLES: dict[str, tuple[pa.Schema, str]] = {
+    "mqtt": (
+        MQTT,
+        "One row per MQTT connection: CONNECT, CONNACK, topics subscribed and "
+        "published (of the packets dissected); password redacted by default.",
+    ),
     "sip": (
         SIP,
         "One row per SIP response with the request it answers (Call-ID + CSeq); "
