@@ -306,7 +306,9 @@ class FtpDissector(Dissector):
             self._held = False
             self._read_client(ts_ns)
 
-    def _emit(self, cmd: _Command, reply: Reply | None, events: list[Event], tls: bool = False) -> None:
+    def _emit(
+        self, cmd: _Command, reply: Reply | None, events: list[Event], tls: bool = False
+    ) -> None:
         channel = cmd.channel
         events.append(
             FtpRecord(

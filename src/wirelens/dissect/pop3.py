@@ -199,7 +199,9 @@ class Pop3Dissector(Dissector):
                 continue  # not a status line: ignored (lenient)
             if not self._greeted:
                 self._greeted = True
-                if line.startswith(b"+OK") and (not self._pending or self._pending[0].verb != "CAPA"):
+                if line.startswith(b"+OK") and (
+                    not self._pending or self._pending[0].verb != "CAPA"
+                ):
                     self._banner = text(line[4:])
                     continue
             if not self._pending:
@@ -210,7 +212,9 @@ class Pop3Dissector(Dissector):
             self._pending.popleft()
             ok = line.startswith(b"+OK")
             status, msg = ("+OK", line[4:]) if ok else ("-ERR", line[5:])
-            if ok and (cmd.verb in _MULTILINE or (cmd.verb in _MULTILINE_NO_ARG and cmd.arg is None)):
+            if ok and (
+                cmd.verb in _MULTILINE or (cmd.verb in _MULTILINE_NO_ARG and cmd.arg is None)
+            ):
                 self._listing = cmd.verb
             if cmd.sasl is not None and cmd.sasl is self._sasl:
                 self._sasl.remaining = 0
@@ -230,7 +234,12 @@ class Pop3Dissector(Dissector):
             self._offered = tuple(dict.fromkeys(self._offered + mechs))[:32]
 
     def _emit(
-        self, cmd: _Command, status: str | None, msg: str | None, events: list[Event], tls: bool = False
+        self,
+        cmd: _Command,
+        status: str | None,
+        msg: str | None,
+        events: list[Event],
+        tls: bool = False,
     ) -> None:
         password = self._password
         if password is not None and not self.show_passwords:

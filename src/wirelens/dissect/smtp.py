@@ -205,7 +205,9 @@ class SmtpDissector(Dissector):
         self._replies = ReplyReader()
         self._client_is_orig: bool | None = None
         self._mode = _Mode.COMMAND
-        self._pending: deque[tuple[str, int]] = deque()  # (verb, ts_ns)
+        # (verb, the transaction the command belongs to)
+        self._pending: deque[tuple[str, _Transaction | None]] = deque()
+        self._unemitted: list[_Transaction] = []  # transactions whose row is still due
         self._greeted = False
         self._banner: str | None = None
         self._helo: str | None = None
@@ -259,8 +261,9 @@ class SmtpDissector(Dissector):
     def finish(self) -> list[Event]:
         """Emit the open transaction, or the session row when nothing was emitted."""
         events: list[Event] = []
-        if self._trans is not None or self._rows == 0:
-            self._emit(events)
+        self._emit_through(None, events)
+        if self._rows == 0:
+            self._emit(None, events)
         return events
 
     # -- client -------------------------------------------------------------------------------
@@ -322,18 +325,17 @@ class SmtpDissector(Dissector):
         if verb in ("EHLO", "HELO"):
             self._helo = text(arg)
         elif verb == "MAIL":
-            if self._trans is not None:
-                self._emit(events)
-            self._trans = _Transaction(ts_ns, _path(arg))
+            self._trans = self._open(ts_ns, _path(arg))
         elif verb == "RCPT":
             trans = self._trans
             if trans is None:
-                trans = self._trans = _Transaction(ts_ns, None)
+                trans = self._trans = self._open(ts_ns, None)
             if len(trans.rcpt_to) < SMTP_MAX_RCPT:
                 trans.rcpt_to.append(_path(arg))
-        elif verb == "RSET":
-            if self._trans is not None:
-                self._emit(events)
+        elif verb == "RSET":  # RFC 5321 §4.1.1.5: the transaction is aborted
+            trans, self._trans = self._trans, None
+            self._push(verb, trans)
+            return
         elif verb in ("DATA", "STARTTLS"):
             self._mode = _Mode.HELD
         elif verb == "BDAT":  # RFC 3030 §2: BDAT size [LAST], then size raw octets
@@ -342,7 +344,7 @@ class SmtpDissector(Dissector):
             if arg.upper().endswith(b"LAST"):
                 verb = "BDAT_LAST"
             if self._trans is None:
-                self._trans = _Transaction(ts_ns, None)
+                self._trans = self._open(ts_ns, None)
             if self._bdat_left:
                 self._mode = _Mode.BDAT
         elif verb == "AUTH":  # RFC 4954 §4: AUTH mechanism [initial-response]
@@ -350,21 +352,34 @@ class SmtpDissector(Dissector):
             self._sasl = Sasl(text(mech, 40), initial or None)
             if self._sasl.remaining:
                 self._mode = _Mode.AUTH
+        self._push(verb, self._trans)
+        if verb in ("BDAT_LAST", "QUIT"):
+            self._trans = None
+
+    def _open(self, ts_ns: int, mail_from: str | None) -> _Transaction:
+        """Start a transaction (the one open before it is closed client-side; its row is
+        emitted when its last reply arrives)."""
+        trans = _Transaction(ts_ns, mail_from)
+        if len(self._unemitted) < SMTP_MAX_PENDING:
+            self._unemitted.append(trans)
+        return trans
+
+    def _push(self, verb: str, trans: _Transaction | None) -> None:
         if len(self._pending) < SMTP_MAX_PENDING:
-            self._pending.append((verb, ts_ns))
+            self._pending.append((verb, trans))
 
     def _data_line(self, line: bytes, ts_ns: int) -> None:
         """One line of the message text (RFC 5321 §4.5.2 dot-stuffing; RFC 5322 §2.2)."""
         if line == b".":
             self._mode = _Mode.COMMAND
-            if len(self._pending) < SMTP_MAX_PENDING:
-                self._pending.append((".", ts_ns))
+            self._push(".", self._trans)
+            self._trans = None
             return
         if self._mode != _Mode.DATA_HEADERS:
             return
         trans = self._trans
         if trans is None:
-            trans = self._trans = _Transaction(ts_ns, None)
+            trans = self._trans = self._open(ts_ns, None)
         if line.startswith(b"."):
             line = line[1:]
         if not line:
@@ -373,7 +388,9 @@ class SmtpDissector(Dissector):
         if line[:1] in (b" ", b"\t"):  # folded continuation (RFC 5322 §2.2.3)
             key = trans.last_header
             if key is not None:
-                trans.headers[key] = (trans.headers[key] + " " + text(line.strip()))[:MAX_TEXT_CHARS]
+                trans.headers[key] = (trans.headers[key] + " " + text(line.strip()))[
+                    :MAX_TEXT_CHARS
+                ]
             return
         name, colon, value = line.partition(b":")
         if not colon or len(trans.headers) >= SMTP_MAX_HEADERS:
@@ -409,13 +426,16 @@ class SmtpDissector(Dissector):
                 self._session_reply = reply
                 return
         if not self._pending:
-            self._note(reply)
+            self._session_reply = reply
             return
-        verb = self._pending[0][0]
+        verb, trans = self._pending[0]
         if verb == "AUTH" and code == SmtpReply.AUTH_CHALLENGE:
             return  # a challenge: the AUTH command goes on
         self._pending.popleft()
-        self._note(reply)
+        if trans is not None:
+            trans.reply = reply
+        else:
+            self._session_reply = reply
         if verb == "EHLO" and code == SmtpReply.OK:
             self._ehlo_keywords(reply.text)
         elif verb == "AUTH":
@@ -425,7 +445,9 @@ class SmtpDissector(Dissector):
         elif verb == "STARTTLS":
             if code == SmtpReply.SERVICE_READY:  # RFC 3207 §4: TLS negotiation starts now
                 self._tls = True
-                self._emit(events)
+                self._emit_through(None, events)
+                if self._rows == 0:
+                    self._emit(None, events)
                 self.done = True
                 return
             self._release(events)
@@ -434,10 +456,15 @@ class SmtpDissector(Dissector):
                 if self._mode == _Mode.HELD:
                     self._mode = _Mode.DATA_HEADERS
                     self._read_client(self._ts, events)
-            else:
+            else:  # refused: the transaction ends here (RFC 5321 §3.3)
+                if trans is not None and trans is self._trans:
+                    self._trans = None
+                self._emit_through(trans, events)
                 self._release(events)
-        elif verb in (".", "BDAT_LAST"):
-            self._emit(events)
+        elif verb in (".", "BDAT_LAST", "RSET", "QUIT"):
+            self._emit_through(trans, events)
+        elif verb == "MAIL" and trans is not None:  # a new MAIL closes the ones before it
+            self._emit_through(trans, events, inclusive=False)
 
     def _release(self, events: list[Event]) -> None:
         """The held client bytes are commands after all: read them."""
@@ -445,25 +472,38 @@ class SmtpDissector(Dissector):
             self._mode = _Mode.COMMAND
             self._read_client(self._ts, events)
 
-    def _note(self, reply: Reply) -> None:
-        if self._trans is not None:
-            self._trans.reply = reply
-        else:
-            self._session_reply = reply
+    def _emit_through(
+        self, trans: _Transaction | None, events: list[Event], inclusive: bool = True
+    ) -> None:
+        """Emit the due rows up to ``trans`` (all of them when None), in order."""
+        if trans is not None and trans not in self._unemitted:
+            return
+        while self._unemitted:
+            head = self._unemitted[0]
+            if head is trans and not inclusive:
+                return
+            self._unemitted.pop(0)
+            self._emit(head, events)
+            if head is trans:
+                return
 
     def _ehlo_keywords(self, body: str) -> None:
         """EHLO keywords (RFC 5321 §4.1.1.1); AUTH lists SASL mechanisms (RFC 4954 §3)."""
         for entry in body.split("\n")[1:]:
-            words = entry.replace("=", " ", 1).split() if entry.upper().startswith("AUTH=") else entry.split()
+            words = (
+                entry.replace("=", " ", 1).split()
+                if entry.upper().startswith("AUTH=")
+                else entry.split()
+            )
             if words and words[0].upper() in ("AUTH", "AUTH="):
                 mechs = [w.upper() for w in words[1:]]
                 self._offered = tuple(dict.fromkeys(self._offered + tuple(mechs)))[:32]
 
     # -- rows ---------------------------------------------------------------------------------
 
-    def _emit(self, events: list[Event]) -> None:
-        trans = self._trans
-        self._trans = None
+    def _emit(self, trans: _Transaction | None, events: list[Event]) -> None:
+        if trans is self._trans:
+            self._trans = None
         self._rows += 1
         reply = trans.reply if trans is not None else self._session_reply
         headers = trans.headers if trans is not None else {}
