@@ -816,6 +816,8 @@ class TlsDissector(Dissector):
                 # TLS 1.3 compatibility CCSs (RFC 8446 Appendix D.4) come before the real
                 # ServerHello, when _tls12 is still False.
                 side.encrypted = True
+                if self._cert_status is None:  # an abbreviated handshake (RFC 5246 §7.3)
+                    self._cert_status = "absent"
                 self._end(events)
         if self.done:
             buf.clear()

@@ -204,3 +204,112 @@ def feed_all(
             for i in range(0, len(data), step):
                 events += dissector.feed(data[i : i + step], from_orig, 1000)
     return events + dissector.finish()
+
+
+# -- TLS certificates (RFC 5246 §7.4.2) -------------------------------------------------------
+
+
+_EC_KEYS: dict[str, object] = {}
+_DERS: dict[tuple[object, ...], bytes] = {}
+
+
+def _ec_key(name: str) -> object:
+    """One P-256 key per subject name, generated once per test run."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    if name not in _EC_KEYS:
+        _EC_KEYS[name] = ec.generate_private_key(ec.SECP256R1())
+    return _EC_KEYS[name]
+
+
+def x509_der(
+    cn: str,
+    issuer_cn: str | None = None,
+    sans: tuple[str, ...] = (),
+    ips: tuple[str, ...] = (),
+    not_before: int = 1_600_000_000,
+    not_after: int = 1_900_000_000,
+    serial: int = 0x1234ABCD,
+    ca: bool = False,
+) -> bytes:
+    """A DER certificate for ``cn`` signed by ``issuer_cn``'s key (itself when None); the same
+    arguments give the same bytes within a run (ECDSA signatures are randomised)."""
+    args = (cn, issuer_cn, sans, ips, not_before, not_after, serial, ca)
+    if args not in _DERS:
+        _DERS[args] = _x509_der(*args)
+    return _DERS[args]
+
+
+def _x509_der(
+    cn: str, issuer_cn: str | None, sans: tuple[str, ...], ips: tuple[str, ...],
+    not_before: int, not_after: int, serial: int, ca: bool,
+) -> bytes:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    key = _ec_key(cn)
+    signer = _ec_key(issuer_cn or cn)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test Org"),
+                                 x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test Org"),
+                                x509.NameAttribute(NameOID.COMMON_NAME, issuer_cn or cn)]))
+        .public_key(key.public_key())  # type: ignore[attr-defined]
+        .serial_number(serial)
+        .not_valid_before(datetime.datetime.fromtimestamp(not_before, datetime.UTC))
+        .not_valid_after(datetime.datetime.fromtimestamp(not_after, datetime.UTC))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    names: list[x509.GeneralName] = [x509.DNSName(n) for n in sans]
+    names += [x509.IPAddress(ipaddress.ip_address(a)) for a in ips]
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    cert = builder.sign(signer, hashes.SHA256())  # type: ignore[arg-type]
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def certificate_msg(ders: Sequence[bytes]) -> bytes:
+    """A TLS <= 1.2 Certificate handshake message (type 11), RFC 5246 §7.4.2."""
+    return b"\x0b" + vec(vec(b"".join(vec(d, 3) for d in ders), 3), 3)
+
+
+SERVER_HELLO_DONE = b"\x0e\x00\x00\x00"
+CERTIFICATE_REQUEST = b"\x0d" + vec(b"\x01\x01" + vec(b"\x04\x01", 2) + vec(b"", 2), 3)
+CLIENT_KEY_EXCHANGE = b"\x10" + vec(vec(b"\x04" + b"\x11" * 64, 1), 3)
+
+
+def sample_chain() -> list[bytes]:
+    """Leaf (www.example.com, SANs, an IP) signed by a CA certificate, then the CA."""
+    leaf = x509_der("www.example.com", "Test CA", sans=("www.example.com", "example.com"),
+                    ips=("192.0.2.7",))
+    return [leaf, x509_der("Test CA", ca=True)]
+
+
+def tls12_cert_conversation(
+    ders: Sequence[bytes] | None = None, client_ders: Sequence[bytes] | None = None,
+    record_size: int = 0,
+) -> list[tuple[bool, bytes]]:
+    """A TLS 1.2 handshake with the server's chain (``ders``) and, when ``client_ders`` is
+    given, a CertificateRequest answered by the client's chain. ``record_size`` > 0 spreads
+    the server's flight over records of that size (messages spanning records); 0 puts the
+    whole flight in one record (several messages per record)."""
+    chain = sample_chain() if ders is None else list(ders)
+    flight = server_hello(cipher=0xC02F, selected=None) + certificate_msg(chain)
+    if client_ders is not None:
+        flight += CERTIFICATE_REQUEST
+    flight += SERVER_HELLO_DONE
+    server = records(22, flight, record_size) if record_size else record(22, flight)
+    client = record(22, client_hello(), version=0x0301)
+    out = [(True, client), (False, server)]
+    second = b""
+    if client_ders is not None:
+        second += record(22, certificate_msg(client_ders))
+    second += record(22, CLIENT_KEY_EXCHANGE) + record(20, b"\x01") + record(22, b"\x99" * 40)
+    out.append((True, second))
+    out.append((False, record(20, b"\x01") + record(22, b"\x98" * 40)))
+    return out
