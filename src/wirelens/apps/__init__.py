@@ -17,14 +17,19 @@ from wirelens.apps.catalogue import (
     parse_catalogue,
 )
 from wirelens.apps.dns_cache import DnsCache, canonical_address
+from wirelens.apps.ranges import RANGES_PATH, AddressRanges, load_ranges, parse_ranges
 
 __all__ = [
     "CATALOGUE_PATH",
     "CATEGORIES",
+    "RANGES_PATH",
+    "AddressRanges",
     "Catalogue",
     "DnsCache",
     "canonical_address",
     "load_catalogue",
+    "load_ranges",
     "lookup",
     "parse_catalogue",
+    "parse_ranges",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from wirelens.apps import lookup
+from wirelens.apps import AddressRanges, lookup
 from wirelens.core.batch import Tunnel
 from wirelens.flow import CONN_STATES, END_REASONS
 from wirelens.pipeline.columns import fixed_ascii, format_addrs, format_macs, ragged, ts_array, uids
@@ -47,6 +47,26 @@ def _applications(names: list[str | None] | None, n: int) -> tuple[pa.Array, pa.
     return pa.array(apps, pa.string()), pa.array(cats, pa.string())
 
 
+def _by_address(cols: dict[str, np.ndarray], ranges: AddressRanges, application: pa.Array,
+                category: pa.Array, service_source: list[str | None] | None,
+                ) -> tuple[pa.Array, pa.Array, list[str | None] | None]:
+    """Fill null applications from the responder address's range."""
+    todo = np.flatnonzero(application.is_null().to_numpy(zero_copy_only=False))
+    if todo.size == 0:
+        return application, category, service_source
+    found = ranges.lookup(cols["resp_hi"][todo], cols["resp_lo"][todo])
+    if not (found >= 0).any():
+        return application, category, service_source
+    apps, cats = application.to_pylist(), category.to_pylist()
+    source: list[str | None] = (list(service_source) if service_source is not None
+                                else [None] * len(apps))
+    for k, e in zip(todo[found >= 0].tolist(), found[found >= 0].tolist()):
+        apps[k], cats[k] = ranges.entries[e]
+        if source[k] is None:
+            source[k] = "catalogue"
+    return pa.array(apps, pa.string()), pa.array(cats, pa.string()), source
+
+
 def conn_batch(
     cols: dict[str, np.ndarray],
     salt: int,
@@ -54,10 +74,17 @@ def conn_batch(
     service_source: list[str | None] | None = None,
     server_name: list[str | None] | None = None,
     name_source: list[str | None] | None = None,
+    ranges: AddressRanges | None = None,
 ) -> pa.RecordBatch:
     """Build a ``conn`` record batch from ended-flow columns (see flow.FlowTable); the
-    application and its category come from ``server_name`` through the catalogue."""
+    application and its category come from ``server_name`` through the catalogue, else (with
+    ``ranges``) from the responder address's documented range (``service_source`` then
+    ``catalogue`` when nothing else identified the flow)."""
     n = len(cols["flow_id"])
+    application, category = _applications(server_name, n)
+    if ranges is not None:
+        application, category, service_source = _by_address(
+            cols, ranges, application, category, service_source)
     proto = cols["proto"]
     is_icmp = (proto == 1) | (proto == 58)
     null_str = pa.nulls(n, pa.string())
@@ -101,7 +128,7 @@ def conn_batch(
         "first_piat_ms": ragged(cols["first_piat_ms"], cols["first_n"], pa.float32()),
         "name_source": pa.array(name_source, pa.string()) if name_source is not None else null_str,
     }
-    out["application"], out["category"] = _applications(server_name, n)
+    out["application"], out["category"] = application, category
     for name in _DIRECT:
         out[name] = pa.array(cols[name], CONN.field(name).type)
     return pa.RecordBatch.from_arrays([out[fld.name] for fld in CONN], schema=CONN)

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from wirelens import __version__
+from wirelens.apps import load_ranges
 from wirelens.capture import expand_inputs, open_capture
 from wirelens.core import limits
 from wirelens.core.batch import PacketBatch, PacketStatus, RawBatch
@@ -93,6 +94,7 @@ class Analysis:
                                active_timeout_s=options.active_timeout_s,
                                max_flows=options.max_flows,
                                dpi_packets=0 if options.dpi == "off" else limits.DPI_MAX_PACKETS)
+        self.ranges = load_ranges() if options.dpi != "off" else None
         self.dpi = DpiStage(tables=options.dpi == "full", port_guess=options.dpi != "off")
         self.salt: int | None = None
         self.summary: RunSummary | None = None
@@ -252,7 +254,7 @@ class Analysis:
                                                  for k, v in cols.items()}
             done = self.dpi.finish_flows(part)
             batch = conn_batch(part, self.salt or 0, done.service, done.service_source,
-                               done.server_name, done.name_source)
+                               done.server_name, done.name_source, self.ranges)
             self.summary.add_flows(part, done.service)  # type: ignore[union-attr]
             self._emit("conn", batch)
             self._emit_events()
