@@ -166,7 +166,7 @@ def _eprt(arg: bytes) -> tuple[str | None, int] | None:
 
 
 class _Command:
-    __slots__ = ("arg", "channel", "password", "ts_ns", "verb")
+    __slots__ = ("arg", "channel", "clear", "password", "ts_ns", "user", "verb")
 
     def __init__(self, verb: str, arg: str | None, ts_ns: int) -> None:
         self.verb = verb
@@ -174,6 +174,8 @@ class _Command:
         self.ts_ns = ts_ns
         self.password: str | None = None
         self.channel: tuple[bool, str | None, int] | None = None
+        self.user: str | None = None  # session facts as of this command
+        self.clear = False
 
 
 class FtpDissector(Dissector):
@@ -268,6 +270,7 @@ class FtpDissector(Dissector):
                     cmd.channel = (False, eprt[0], eprt[1])
             elif verb == "AUTH":
                 self._held = True  # TLS bytes may follow: wait for the answer
+            cmd.user, cmd.clear = self._user, self._clear
             if len(self._pending) < FTP_MAX_PENDING:
                 self._pending.append(cmd)
         if len(buf) > FTP_MAX_HELD:
@@ -314,7 +317,7 @@ class FtpDissector(Dissector):
             FtpRecord(
                 ts_ns=cmd.ts_ns,
                 banner=self._banner,
-                user=self._user,
+                user=cmd.user,
                 password=cmd.password,
                 command=cmd.verb,
                 arg=cmd.arg,
@@ -324,7 +327,7 @@ class FtpDissector(Dissector):
                 data_channel_passive=channel[0] if channel is not None else None,
                 data_channel_resp_h=channel[1] if channel is not None else None,
                 data_channel_resp_p=channel[2] if channel is not None else None,
-                credentials_clear=self._clear,
+                credentials_clear=cmd.clear,
                 tls=tls,
             )
         )

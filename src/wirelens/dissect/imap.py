@@ -84,13 +84,16 @@ class ImapRecord(Event):
 
 
 class _Command:
-    __slots__ = ("arg", "tag", "ts_ns", "verb")
+    __slots__ = ("arg", "clear", "password", "tag", "ts_ns", "user", "verb")
 
     def __init__(self, tag: str, verb: str, arg: str | None, ts_ns: int) -> None:
         self.tag = tag
         self.verb = verb
         self.arg = arg
         self.ts_ns = ts_ns
+        self.user: str | None = None  # session facts as of this command
+        self.password: str | None = None
+        self.clear = False
 
 
 def _astrings(raw: bytes, n: int) -> list[bytes]:
@@ -135,6 +138,7 @@ class ImapDissector(Dissector):
         self._clear = False
         self._held = False
         self._ignored = False
+        self._auth_cmd: _Command | None = None
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -227,6 +231,9 @@ class ImapDissector(Dissector):
                 cmd.arg = f"{sasl.mechanism} {REDACTED}"
         elif verb == "STARTTLS":
             self._held = True  # TLS bytes may follow: wait for the answer
+        cmd.user, cmd.password, cmd.clear = self._user, self._password, self._clear
+        if verb == "AUTHENTICATE":
+            self._auth_cmd = cmd
         if len(self._pending) < IMAP_MAX_PENDING:
             self._pending.append(cmd)
 
@@ -236,6 +243,9 @@ class ImapDissector(Dissector):
         if sasl.password is not None:
             self._password = sasl.password
         self._clear = self._clear or sasl.clear
+        cmd = self._auth_cmd
+        if cmd is not None:  # the AUTHENTICATE row shows what its exchange revealed
+            cmd.user, cmd.password, cmd.clear = self._user, self._password, self._clear
 
     # -- server -------------------------------------------------------------------------------
 
@@ -310,7 +320,7 @@ class ImapDissector(Dissector):
         events: list[Event],
         tls: bool = False,
     ) -> None:
-        password = self._password
+        password = cmd.password
         if password is not None and not self.show_passwords:
             password = REDACTED
         events.append(
@@ -324,9 +334,9 @@ class ImapDissector(Dissector):
                 status_msg=msg,
                 auth_mechanisms_offered=self._offered,
                 auth_mechanism=self._mechanism,
-                user=self._user,
+                user=cmd.user,
                 password=password,
-                credentials_clear=self._clear,
+                credentials_clear=cmd.clear,
                 tls=tls,
             )
         )

@@ -72,12 +72,15 @@ class Pop3Record(Event):
 
 
 class _Command:
-    __slots__ = ("arg", "sasl", "ts_ns", "verb")
+    __slots__ = ("arg", "clear", "password", "sasl", "ts_ns", "user", "verb")
 
     def __init__(self, verb: str, arg: str | None, ts_ns: int) -> None:
         self.verb = verb
         self.arg = arg
         self.ts_ns = ts_ns
+        self.user: str | None = None  # session facts as of this command
+        self.password: str | None = None
+        self.clear = False
         self.sasl: Sasl | None = None
 
 
@@ -107,6 +110,7 @@ class Pop3Dissector(Dissector):
         self._clear = False
         self._held = False
         self._ignored = False
+        self._auth_cmd: _Command | None = None
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -170,6 +174,9 @@ class Pop3Dissector(Dissector):
                     cmd.arg = f"{cmd.sasl.mechanism} {REDACTED}"
             elif verb == "STLS":
                 self._held = True  # TLS bytes may follow: wait for the answer
+            cmd.user, cmd.password, cmd.clear = self._user, self._password, self._clear
+            if verb == "AUTH":
+                self._auth_cmd = cmd
             if len(self._pending) < POP3_MAX_PENDING:
                 self._pending.append(cmd)
         if len(buf) > POP3_MAX_HELD:
@@ -182,6 +189,9 @@ class Pop3Dissector(Dissector):
         if sasl.password is not None:
             self._password = sasl.password
         self._clear = self._clear or sasl.clear
+        cmd = self._auth_cmd
+        if cmd is not None:  # the AUTH row shows what its exchange revealed
+            cmd.user, cmd.password, cmd.clear = self._user, self._password, self._clear
 
     def _read_server(self, ts_ns: int, events: list[Event]) -> None:
         buf = self._server
@@ -241,7 +251,7 @@ class Pop3Dissector(Dissector):
         events: list[Event],
         tls: bool = False,
     ) -> None:
-        password = self._password
+        password = cmd.password
         if password is not None and not self.show_passwords:
             password = REDACTED
         events.append(
@@ -254,9 +264,9 @@ class Pop3Dissector(Dissector):
                 status_msg=msg,
                 auth_mechanisms_offered=self._offered,
                 auth_mechanism=self._mechanism,
-                user=self._user,
+                user=cmd.user,
                 password=password,
-                credentials_clear=self._clear,
+                credentials_clear=cmd.clear,
                 tls=tls,
             )
         )

@@ -1,0 +1,216 @@
+"""FTP dissector: command/reply pairing, data channels, AUTH TLS, credentials, splits,
+trailing junk, truncation, limits, real captures (nDPI, Zeek ftp.log), and a fuzz test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from wl_mini_pcap import flows
+
+from wirelens.dissect.base import Event
+from wirelens.dissect.ftp import FTP_MAX_LINE, FtpDissector, FtpRecord
+from wirelens.dissect.lines import REDACTED
+from wirelens.wire import LimitExceeded, ParseError
+
+TCP = 6
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+NDPI = DATA / "nDPI" / "tests" / "cfgs" / "default" / "pcap"
+ZEEK = DATA / "zeek" / "testing" / "btest" / "Traces"
+needs_data = pytest.mark.skipif(not DATA.is_dir(), reason=f"shared captures not found at {DATA}")
+
+CONV: list[tuple[bool, bytes]] = [
+    (False, b"220-Welcome\r\n text line\r\n220 ProFTPD ready\r\n"),
+    (True, b"USER alice\r\n"),
+    (False, b"331 Password required\r\n"),
+    (True, b"PASS hunter2\r\n"),
+    (False, b"230 Logged in\r\n"),
+    (True, b"PASV\r\n"),
+    (False, b"227 Entering Passive Mode (10,0,0,5,200,10).\r\n"),
+    (True, b"RETR a.txt\r\n"),
+    (False, b"150 Opening data connection\r\n226 Transfer complete\r\n"),
+    (True, b"PORT 10,0,0,9,4,1\r\nEPSV\r\nEPRT |2|2001:db8::1|5282|\r\n"),
+    (False, b"200 PORT ok\r\n229 Entering Extended Passive Mode (|||6446|)\r\n200 EPRT ok\r\n"),
+]
+
+
+def feed(
+    chunks: list[tuple[bool, bytes]], step: int = 0, **kw: bool
+) -> tuple[FtpDissector, list[Event]]:
+    """Feed chunks (whole, or ``step`` bytes at a time), then finish."""
+    d = FtpDissector(TCP, **kw)
+    out: list[Event] = []
+    for from_orig, data in chunks:
+        parts = [data] if step <= 0 else [data[i : i + step] for i in range(0, len(data), step)]
+        for part in parts:
+            out += d.feed(part, from_orig, 1)
+    return d, out + d.finish()
+
+
+def test_commands_paired_with_final_replies() -> None:
+    _, events = feed(CONV)
+    rows = [e for e in events if isinstance(e, FtpRecord)]
+    assert [(r.command, r.reply_code) for r in rows] == [
+        ("USER", 331), ("PASS", 230), ("PASV", 227), ("RETR", 226),
+        ("PORT", 200), ("EPSV", 229), ("EPRT", 200),
+    ]  # fmt: skip
+    user, pw, pasv, retr, port, epsv, eprt = rows
+    assert user.banner == "Welcome" and user.user == "alice" and not user.credentials_clear
+    assert pw.password == REDACTED and pw.arg == REDACTED and pw.credentials_clear
+    assert pw.reply_code_name == "LOGGED_IN" and user.password is None
+    assert (pasv.data_channel_passive, pasv.data_channel_resp_h, pasv.data_channel_resp_p) == (
+        True, "10.0.0.5", 200 * 256 + 10,
+    )  # fmt: skip
+    assert retr.data_channel_passive is None and retr.reply_msg == "Transfer complete"
+    assert (port.data_channel_passive, port.data_channel_resp_h, port.data_channel_resp_p) == (
+        False, "10.0.0.9", 1025,
+    )  # fmt: skip
+    assert (epsv.data_channel_passive, epsv.data_channel_resp_h, epsv.data_channel_resp_p) == (
+        True, None, 6446,
+    )  # fmt: skip
+    assert (eprt.data_channel_resp_h, eprt.data_channel_resp_p) == ("2001:db8::1", 5282)
+
+
+def test_show_passwords() -> None:
+    _, events = feed(CONV, show_passwords=True)
+    pw = events[1]
+    assert isinstance(pw, FtpRecord) and pw.password == "hunter2" and pw.arg == "hunter2"
+
+
+@pytest.mark.parametrize("step", [1, 4, 13])
+def test_split_feeding_gives_same_events(step: int) -> None:
+    assert feed(CONV, step)[1] == feed(CONV)[1]
+
+
+def test_client_direction_whole_first() -> None:
+    client = b"".join(d for s, d in CONV if s)
+    server = b"".join(d for s, d in CONV if not s)
+    assert feed([(True, client), (False, server)])[1] == feed(CONV)[1]
+
+
+def test_auth_tls_accepted_stops_even_with_tls_bytes_queued() -> None:
+    conv = [
+        (False, b"220 FTP server\r\n"),
+        (True, b"AUTH TLS\r\n\x16\x03\x01\x00\x91\x01\x00\x00\x8d"),
+        (False, b"234 Proceed with negotiation.\r\n"),
+    ]
+    d, events = feed(conv)
+    (row,) = events
+    assert isinstance(row, FtpRecord) and row.tls and d.done and row.command == "AUTH"
+
+
+def test_auth_refused_goes_on() -> None:
+    conv = [(False, b"220 FTP\r\n"), (True, b"AUTH TLS\r\nUSER bob\r\n"),
+            (False, b"502 not implemented\r\n331 pw\r\n")]  # fmt: skip
+    d, events = feed(conv)
+    assert [(e.command, e.tls) for e in events if isinstance(e, FtpRecord)] == [
+        ("AUTH", False), ("USER", False),
+    ]  # fmt: skip
+    assert not d.done
+
+
+def test_trailing_junk_and_truncation() -> None:
+    whole = feed(CONV)[1]
+    assert feed([*CONV, (False, b"junk without code\r\n")])[1] == whole
+    _, cut = feed([*CONV[:5], (True, b"PASV\r\n"), (False, b"227 Entering Pass")])
+    last = cut[-1]
+    assert isinstance(last, FtpRecord) and last.command == "PASV" and last.reply_code is None
+
+
+def test_overlong_line_is_refused() -> None:
+    d = FtpDissector(TCP)
+    with pytest.raises(LimitExceeded):
+        d.feed(b"STOR " + b"x" * (FTP_MAX_LINE + 1), True, 0)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"220 (vsFTPd 3.0.3)\r\n",
+        b"220-FileZilla Server 1.9.1\r\n",
+        b"220 ready\r\n",
+        b"USER anonymous\r\n",
+    ],
+)
+def test_matches(payload: bytes) -> None:
+    assert FtpDissector.matches(payload, TCP, False)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"220 mx ESMTP Postfix\r\n", b"220 (vsFTPd", b"USER a b c\r\n", b"\x00" * 40, b"HTTP/1.1 200 OK\r\n",
+     b"+OK\r\n", b"\x16\x03\x01\x00\x91\x01"],
+)  # fmt: skip
+def test_does_not_match(payload: bytes) -> None:
+    assert not FtpDissector.matches(payload, TCP, False)
+
+
+def _capture(path: Path) -> list[tuple[FtpDissector, list[Event]]]:
+    if not path.exists():
+        pytest.skip(f"capture {path.name} not found under {DATA}")
+    out = []
+    for flow in flows(path):
+        if flow.proto != TCP or 21 not in (flow.orig[1], flow.resp[1]):
+            continue
+        d = FtpDissector(TCP)
+        events: list[Event] = []
+        for side, data, ts in flow.chunks:
+            events += d.feed(data, side, ts)
+        out.append((d, events + d.finish()))
+    return out
+
+
+@needs_data
+def test_real_ndpi_ftp() -> None:
+    """nDPI's ftp.pcap.out names [User: anonymous]; tshark shows the 227 reply
+    (90,130,70,73,100,85) and the data flow to 90.130.70.73:25685."""
+    ((_, events),) = _capture(NDPI / "ftp.pcap")
+    rows = [e for e in events if isinstance(e, FtpRecord)]
+    assert rows[0].command == "USER" and rows[0].user == "anonymous"
+    assert rows[0].banner == "(vsFTPd 3.0.3)"
+    pasv = next(r for r in rows if r.command == "PASV")
+    assert (pasv.data_channel_resp_h, pasv.data_channel_resp_p) == ("90.130.70.73", 25685)
+    assert all(r.reply_code is not None for r in rows)
+
+
+@needs_data
+def test_real_ndpi_ftp_failed_and_starttls() -> None:
+    ((_, events),) = _capture(NDPI / "ftp_failed.pcap")
+    assert [(e.command, e.reply_code, e.user) for e in events if isinstance(e, FtpRecord)] == [
+        ("USER", 530, "hello"), ("SYST", 530, "hello"), ("QUIT", 221, "hello"),
+    ]  # fmt: skip
+    ((d, events),) = _capture(NDPI / "ftp-start-tls.pcap")
+    assert d.done and [(e.command, e.tls) for e in events if isinstance(e, FtpRecord)] == [
+        ("AUTH", True)
+    ]
+
+
+@needs_data
+def test_real_zeek_password_baseline() -> None:
+    """Zeek's ftp.log baseline (ftp-password-pass-command): USER Admin 331, PASS qwerty 530."""
+    ((_, events),) = _capture(ZEEK / "ftp" / "ftp-password-pass-command.pcap")
+    rows = [
+        (e.user, e.command, e.reply_code, e.reply_msg) for e in events if isinstance(e, FtpRecord)
+    ]
+    assert rows == [
+        ("Admin", "USER", 331, "Please, specify the password."),
+        ("Admin", "PASS", 530, "Login incorrect."),
+    ]
+
+
+@settings(max_examples=150, deadline=250, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.booleans(), st.binary(max_size=300)), max_size=8), st.integers(1, 40),
+       st.integers(0, len(CONV) - 1), st.binary(max_size=40))  # fmt: skip
+def test_fuzz(chunks: list[tuple[bool, bytes]], step: int, at: int, noise: bytes) -> None:
+    """Invariant: any input, in any split, after a valid prefix or not, yields events or
+    raises ParseError within 250 ms, and ``matches`` never raises."""
+    for conv in ([*CONV[:at], (CONV[at][0], CONV[at][1][: len(noise)] + noise), *chunks], chunks):
+        try:
+            _, events = feed(conv, step)
+            assert all(isinstance(e, Event) for e in events)
+        except ParseError:
+            pass
+    for _, data in chunks:
+        FtpDissector.matches(data, TCP, True)
