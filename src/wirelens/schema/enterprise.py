@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from wirelens.schema.fields import f, key_fields
 
-__all__ = ["MQTT", "SIP", "SNMP", "TABLES"]
+__all__ = ["MQTT", "RDP", "SIP", "SNMP", "TABLES"]
 
 _STRS = pa.list_(pa.string())
 
@@ -147,11 +147,67 @@ MQTT = pa.schema(
     ]
 )
 
+RDP = pa.schema(
+    key_fields("Time of the X.224 Connection Request.")
+    + [
+        f(
+            "cookie",
+            pa.string(),
+            "User name of the 'Cookie: mstshash=' routing cookie (clients often truncate it).",
+        ),
+        f(
+            "routing_token",
+            pa.string(),
+            "Other routing token line of the request (load balancers).",
+        ),
+        f(
+            "requested_flags",
+            pa.uint32(),
+            "requestedProtocols of the RDP Negotiation Request "
+            "(MS-RDPBCGR 2.2.1.1.1); null without one (legacy RDP security).",
+        ),
+        f(
+            "requested_protocols",
+            _STRS,
+            "Readable twin of requested_flags: SSL, HYBRID, RDSTLS, HYBRID_EX, RDSAAD (RDP for 0).",
+        ),
+        f(
+            "selected_code",
+            pa.uint32(),
+            "selectedProtocol of the server's Negotiation Response "
+            "(0 also when the server answered without negotiation data).",
+        ),
+        f(
+            "selected_protocol",
+            pa.string(),
+            "Readable twin of selected_code (RDP, SSL, HYBRID, ...).",
+        ),
+        f("failure_code", pa.uint32(), "Failure code of an RDP Negotiation Failure."),
+        f(
+            "result",
+            pa.string(),
+            "success, the failure's name (SSL_REQUIRED_BY_SERVER, ...), or "
+            "null when no Connection Confirm was seen.",
+        ),
+        f(
+            "encrypted",
+            pa.bool_(),
+            "The connection continues in TLS/CredSSP (a protocol other "
+            "than standard RDP security was selected).",
+        ),
+    ]
+)
+
 TABLES: dict[str, tuple[pa.Schema, str]] = {
     "mqtt": (
         MQTT,
         "One row per MQTT connection: CONNECT, CONNACK, topics subscribed and "
         "published (of the packets dissected); password redacted by default.",
+    ),
+    "rdp": (
+        RDP,
+        "One row per RDP connection negotiation: cookie, requested and selected security "
+        "protocols, result.",
     ),
     "sip": (
         SIP,

@@ -1,0 +1,288 @@
+"""RDP connection negotiation (MS-RDPBCGR §1.3.1.1) over TPKT (RFC 1006 §6) and X.224
+(ISO 8073 / ITU-T X.224 class 0).
+
+The client's X.224 Connection Request (MS-RDPBCGR §2.2.1.1) carries an optional routing
+token or cookie ``Cookie: mstshash=USER`` and an optional RDP Negotiation Request
+(§2.2.1.1.1) with the security protocols the client supports. The server's Connection
+Confirm (§2.2.1.2) carries an RDP Negotiation Response (§2.2.1.2.1: the selected protocol)
+or Failure (§2.2.1.2.2: a failure code).
+
+One :class:`RdpRecord` per connection: emitted on the Connection Confirm (after which the
+connection turns to TLS/CredSSP or to the MCS phase, which is not dissected, so
+``done`` is set), or by :meth:`RdpDissector.finish` when none came.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum, IntFlag
+from typing import ClassVar
+
+from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
+from wirelens.wire.buffer import Buffer
+from wirelens.wire.errors import BadValue, LimitExceeded
+
+__all__ = ["FailureCode", "Protocol", "RdpDissector", "RdpRecord", "protocol_names"]
+
+RDP_MAX_TPKT_BYTES = 4096
+"""A Connection Request / Confirm TPKT larger than this is refused: they are tens of bytes
+(a cookie is a user name, a routing token a short string)."""
+
+RDP_MAX_COOKIE_CHARS = 256
+"""Characters kept of the cookie or routing token."""
+
+_TPKT_VERSION = 3  # RFC 1006 §6
+_X224_CR = 0xE0  # Connection Request TPDU code (X.224 §13.3)
+_X224_CC = 0xD0  # Connection Confirm TPDU code (X.224 §13.4)
+_COOKIE = b"Cookie: mstshash="
+
+
+class NegType(IntEnum):
+    """rdpNegData types (MS-RDPBCGR §2.2.1.1.1, §2.2.1.2.1, §2.2.1.2.2)."""
+
+    TYPE_RDP_NEG_REQ = 0x01
+    TYPE_RDP_NEG_RSP = 0x02
+    TYPE_RDP_NEG_FAILURE = 0x03
+
+
+class Protocol(IntFlag):
+    """Security protocols (MS-RDPBCGR §2.2.1.1.1 requestedProtocols)."""
+
+    RDP = 0x0  # standard RDP security (no flag set)
+    SSL = 0x1
+    HYBRID = 0x2
+    RDSTLS = 0x4
+    HYBRID_EX = 0x8
+    RDSAAD = 0x10
+
+
+class FailureCode(IntEnum):
+    """RDP Negotiation Failure codes (MS-RDPBCGR §2.2.1.2.2)."""
+
+    SSL_REQUIRED_BY_SERVER = 1
+    SSL_NOT_ALLOWED_BY_SERVER = 2
+    SSL_CERT_NOT_ON_SERVER = 3
+    INCONSISTENT_FLAGS = 4
+    HYBRID_REQUIRED_BY_SERVER = 5
+    SSL_WITH_USER_AUTH_REQUIRED_BY_SERVER = 6
+
+
+_FLAG_NAMES = [(m.value, str(m.name)) for m in Protocol if m.value]
+_FAILURE_NAMES = {m.value: m.name for m in FailureCode}
+
+
+def protocol_names(flags: int) -> tuple[str, ...]:
+    """Names of the flags set (``("RDP",)`` for 0; unknown bits as ``0x..``)."""
+    if flags == 0:
+        return ("RDP",)
+    names = [name for bit, name in _FLAG_NAMES if flags & bit]
+    rest = flags & ~sum(bit for bit, _ in _FLAG_NAMES)
+    if rest:
+        names.append(f"0x{rest:x}")
+    return tuple(names)
+
+
+def selected_name(code: int) -> str:
+    """Readable twin of a selectedProtocol value (a single protocol)."""
+    return "+".join(protocol_names(code))
+
+
+def failure_name(code: int) -> str:
+    """Readable twin of a failure code."""
+    return _FAILURE_NAMES.get(code, f"FAILURE_{code}")
+
+
+@dataclass(frozen=True, slots=True)
+class RdpRecord(Event):
+    """One RDP connection negotiation."""
+
+    table: ClassVar[str | None] = "rdp"
+
+    cookie: str | None
+    """User name of the ``Cookie: mstshash=`` routing cookie (often truncated by clients)."""
+    routing_token: str | None
+    """Other routing token line of the request (load balancers), when not a cookie."""
+    requested_flags: int | None
+    """requestedProtocols of the RDP Negotiation Request (None without one: legacy RDP)."""
+    requested_protocols: tuple[str, ...]
+    """Readable twin of ``requested_flags`` (SSL, HYBRID, RDSTLS, HYBRID_EX, RDSAAD; RDP for
+    0)."""
+    selected_code: int | None
+    """selectedProtocol of the server's Negotiation Response."""
+    selected_protocol: str | None
+    """Readable twin of ``selected_code`` (RDP when the server answered without
+    negotiation data)."""
+    failure_code: int | None
+    """Failure code of a Negotiation Failure."""
+    result: str | None
+    """``success``, the failure code's name, or None when no Connection Confirm was seen."""
+    encrypted: bool | None
+    """The connection continues in TLS/CredSSP (selected protocol other than RDP)."""
+
+
+def _tpkt(buf: bytearray) -> bytes | None:
+    """The next whole TPKT payload (X.224 TPDU) of ``buf``, consumed; None if incomplete."""
+    if len(buf) < 4:
+        return None
+    if buf[0] != _TPKT_VERSION or buf[1] != 0:
+        raise BadValue(f"not a TPKT header: {bytes(buf[:2]).hex()}", 0)
+    length = (buf[2] << 8) | buf[3]
+    if length < 7:
+        raise BadValue(f"TPKT length {length}", 2)
+    if length > RDP_MAX_TPKT_BYTES:
+        raise LimitExceeded(f"TPKT of {length} bytes", 2)
+    if len(buf) < length:
+        return None
+    tpdu = bytes(buf[4:length])
+    del buf[:length]
+    return tpdu
+
+
+def _x224(tpdu: bytes, code: int) -> Buffer:
+    """Check the X.224 fixed part (LI, code, DST-REF, SRC-REF, class) and return a buffer
+    over the variable part (X.224 §13.3.1)."""
+    buf = Buffer(tpdu)
+    li = buf.pull_u8()
+    if li + 1 != len(tpdu):
+        raise BadValue(f"X.224 length indicator {li} for {len(tpdu)} bytes", 0)
+    got = buf.pull_u8()
+    if got & 0xF0 != code:
+        raise BadValue(f"X.224 TPDU code 0x{got:02x}, expected 0x{code:02x}", 1)
+    buf.skip(5)  # DST-REF, SRC-REF, class option
+    return buf
+
+
+def _neg(buf: Buffer) -> tuple[int, int] | None:
+    """An rdpNegData structure (type, 32-bit value) at the cursor, or None at the end."""
+    if buf.eof():
+        return None
+    kind = buf.pull_u8()
+    buf.skip(1)  # flags
+    length = buf.pull_u16_le()
+    if length != 8:
+        raise BadValue(f"rdpNegData length {length}", buf.tell() - 2)
+    return kind, buf.pull_u32_le()
+
+
+class RdpDissector(Dissector):
+    """RDP negotiation: X.224 Connection Request and Confirm."""
+
+    name: ClassVar[str] = "rdp"
+    transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
+    ports: ClassVar[frozenset[int]] = frozenset((3389,))
+
+    def __init__(self, proto: int) -> None:
+        super().__init__(proto)
+        self._bufs: dict[bool, bytearray] = {True: bytearray(), False: bytearray()}
+        self._ts: int | None = None
+        self._request: tuple[str | None, str | None, int | None] | None = None
+        self._emitted = False
+
+    @classmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """TPKT version 3 whose length is the segment's, then an X.224 Connection Request
+        (code 0xE0) whose length indicator fills the TPKT, class 0."""
+        if proto != IPPROTO_TCP or len(payload) < 11:
+            return False
+        if payload[0] != _TPKT_VERSION or payload[1] != 0:
+            return False
+        length = (payload[2] << 8) | payload[3]
+        return (
+            length == len(payload)
+            and payload[4] == length - 5
+            and payload[5] == _X224_CR
+            and payload[10] & 0xF0 == 0
+        )
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """Client bytes: the Connection Request; server bytes: the Connection Confirm."""
+        if self._emitted:
+            return []
+        buf = self._bufs[from_orig]
+        buf += data
+        tpdu = _tpkt(buf)
+        if tpdu is None:
+            return []
+        if from_orig:
+            if self._request is None:
+                self._ts = ts_ns
+                self._request = self._connection_request(tpdu)
+            return []
+        return self._connection_confirm(tpdu, ts_ns)
+
+    @staticmethod
+    def _connection_request(tpdu: bytes) -> tuple[str | None, str | None, int | None]:
+        """Cookie or routing token, then an optional RDP_NEG_REQ (MS-RDPBCGR §2.2.1.1)."""
+        buf = _x224(tpdu, _X224_CR)
+        rest = buf.peek(buf.remaining)
+        cookie: str | None = None
+        token: str | None = None
+        if rest[:1] not in (b"", b"\x01"):  # a routingToken or cookie ends with CR LF
+            end = rest.find(b"\r\n")
+            if end < 0:
+                raise BadValue("routing token or cookie without CR LF", buf.tell())
+            line = rest[:end].decode("latin-1")[:RDP_MAX_COOKIE_CHARS]
+            if rest.startswith(_COOKIE):
+                cookie = line[len(_COOKIE) :]
+            else:
+                token = line
+            buf.skip(end + 2)
+        requested: int | None = None
+        neg = _neg(buf)
+        if neg is not None:
+            kind, value = neg
+            if kind != NegType.TYPE_RDP_NEG_REQ:
+                raise BadValue(f"rdpNegData type {kind} in a request", buf.tell() - 8)
+            requested = value
+            if not buf.eof():  # RDP_NEG_CORRELATION_INFO (type 6, 36 bytes, §2.2.1.1.2)
+                if buf.remaining != 36 or buf.peek_u8() != 0x06:
+                    raise BadValue("unexpected data after RDP_NEG_REQ", buf.tell())
+                buf.skip(36)
+        return cookie, token, requested
+
+    def _connection_confirm(self, tpdu: bytes, ts_ns: int) -> list[Event]:
+        """An optional RDP_NEG_RSP or RDP_NEG_FAILURE (MS-RDPBCGR §2.2.1.2)."""
+        buf = _x224(tpdu, _X224_CC)
+        neg = _neg(buf)
+        selected: int | None = 0
+        failure: int | None = None
+        if neg is not None:
+            kind, value = neg
+            if kind == NegType.TYPE_RDP_NEG_RSP:
+                selected = value
+            elif kind == NegType.TYPE_RDP_NEG_FAILURE:
+                selected, failure = None, value
+            else:
+                raise BadValue(f"rdpNegData type {kind} in a confirm", buf.tell() - 8)
+            if not buf.eof():
+                raise BadValue("data after the negotiation response", buf.tell())
+        self.done = True
+        return [self._record(ts_ns, selected, failure, True)]
+
+    def _record(
+        self, ts_ns: int, selected: int | None, failure: int | None, confirmed: bool
+    ) -> RdpRecord:
+        self._emitted = True
+        cookie, token, requested = self._request or (None, None, None)
+        if failure is not None:
+            result: str | None = failure_name(failure)
+        else:
+            result = "success" if confirmed else None
+        return RdpRecord(
+            ts_ns=self._ts if self._ts is not None else ts_ns,
+            cookie=cookie,
+            routing_token=token,
+            requested_flags=requested,
+            requested_protocols=protocol_names(requested) if requested is not None else (),
+            selected_code=selected,
+            selected_protocol=selected_name(selected) if selected is not None else None,
+            failure_code=failure,
+            result=result,
+            encrypted=(selected != 0) if selected is not None else None,
+        )
+
+    def finish(self) -> list[Event]:
+        """A Connection Request never confirmed."""
+        if self._emitted or self._request is None:
+            return []
+        return [self._record(self._ts or 0, None, None, False)]

@@ -1,0 +1,187 @@
+"""RDP negotiation dissector: Connection Request / Confirm whole, byte-at-a-time and with
+junk; failures; real captures (nDPI rdp3 / rdp_over_tls, zeek rdp traces, checked against
+zeek's rdp.log and tshark), fuzz."""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+from pathlib import Path
+
+import pytest
+import wl_mini_pcap
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from wl_dissect_builders import feed_all
+
+from wirelens.dissect.base import Event
+from wirelens.dissect.rdp import RdpDissector, RdpRecord, protocol_names
+from wirelens.schema.enterprise import TABLES
+from wirelens.wire import BadValue, LimitExceeded, ParseError
+
+TCP, UDP = 6, 17
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+ZEEK_RDP = DATA / "zeek" / "testing" / "btest" / "Traces" / "rdp"
+NDPI = DATA / "nDPI" / "tests" / "cfgs" / "default" / "pcap"
+needs_data = pytest.mark.skipif(
+    not ZEEK_RDP.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)"
+)
+
+
+def tpkt(code: int, variable: bytes) -> bytes:
+    x224 = bytes([6 + len(variable), code]) + b"\x00\x00\x12\x34\x00" + variable
+    return struct.pack(">BBH", 3, 0, 4 + len(x224)) + x224
+
+
+def neg(kind: int, value: int) -> bytes:
+    return struct.pack("<BBHI", kind, 0, 8, value)
+
+
+def cr(cookie: bytes | None = b"alice", requested: int | None = 0x0B) -> bytes:
+    var = b"Cookie: mstshash=" + cookie + b"\r\n" if cookie is not None else b""
+    return tpkt(0xE0, var + (neg(1, requested) if requested is not None else b""))
+
+
+def cc(selected: int | None = 2, failure: int | None = None) -> bytes:
+    if failure is not None:
+        return tpkt(0xD0, neg(3, failure))
+    return tpkt(0xD0, neg(2, selected) if selected is not None else b"")
+
+
+@pytest.mark.parametrize("step", [0, 1, 3])
+def test_negotiation(step: int) -> None:
+    (row,) = feed_all(RdpDissector, [(True, cr()), (False, cc())], TCP, step=step)
+    assert isinstance(row, RdpRecord)
+    assert row.cookie == "alice" and row.routing_token is None and row.ts_ns == 1000
+    assert row.requested_flags == 0x0B and row.requested_protocols == ("SSL", "HYBRID", "HYBRID_EX")
+    assert (row.selected_code, row.selected_protocol, row.result, row.encrypted) == (
+        2, "HYBRID", "success", True,
+    )  # fmt: skip
+
+
+def test_failure_legacy_token_and_unanswered() -> None:
+    (row,) = feed_all(RdpDissector, [(True, cr()), (False, cc(failure=5))], TCP)
+    assert isinstance(row, RdpRecord)
+    assert (row.failure_code, row.result, row.selected_protocol) == (
+        5,
+        "HYBRID_REQUIRED_BY_SERVER",
+        None,
+    )
+    legacy = tpkt(0xE0, b"Cookie: msts=12345.6789.0000\r\n")
+    (row,) = feed_all(RdpDissector, [(True, legacy), (False, cc(None))], TCP)
+    assert isinstance(row, RdpRecord)
+    assert row.routing_token == "Cookie: msts=12345.6789.0000" and row.cookie is None
+    assert row.requested_flags is None and row.selected_protocol == "RDP" and not row.encrypted
+    (row,) = feed_all(RdpDissector, [(True, cr(None, 0))], TCP)
+    assert isinstance(row, RdpRecord) and row.result is None and row.requested_protocols == ("RDP",)
+
+
+def test_done_after_confirm_and_trailing_bytes_ignored() -> None:
+    d = RdpDissector(TCP)
+    d.feed(cr(), True, 0)
+    assert len(d.feed(cc() + b"\x16\x03\x01\x00\x05hello", False, 0)) == 1 and d.done
+    assert d.feed(b"\x16\x03\x01 TLS from now on", True, 0) == [] and d.finish() == []
+
+
+def test_errors() -> None:
+    with pytest.raises(BadValue):  # not TPKT
+        RdpDissector(TCP).feed(b"\x16\x03\x01\x00\x05hello", True, 0)
+    with pytest.raises(BadValue):  # LI does not match
+        RdpDissector(TCP).feed(cr()[:4] + b"\x99" + cr()[5:], True, 0)
+    with pytest.raises(BadValue):  # cookie without CR LF
+        RdpDissector(TCP).feed(tpkt(0xE0, b"Cookie: mstshash=bob"), True, 0)
+    with pytest.raises(BadValue):  # a response type inside the request
+        RdpDissector(TCP).feed(tpkt(0xE0, neg(2, 1)), True, 0)
+    with pytest.raises(BadValue):  # trailing junk after the negotiation data
+        RdpDissector(TCP).feed(tpkt(0xE0, neg(1, 1) + b"junk"), True, 0)
+    with pytest.raises(LimitExceeded):
+        RdpDissector(TCP).feed(b"\x03\x00\xff\xff", True, 0)
+    d = RdpDissector(TCP)
+    d.feed(cr(), True, 0)
+    with pytest.raises(BadValue):  # the server sends a CR instead of a CC
+        d.feed(cr(), False, 0)
+    assert RdpDissector(TCP).feed(cr()[:-1], True, 0) == []  # incomplete: waits
+
+
+def test_protocol_names() -> None:
+    assert protocol_names(0) == ("RDP",) and protocol_names(0x1F)[-1] == "RDSAAD"
+    assert protocol_names(0x101) == ("SSL", "0x100")
+
+
+def test_matches_is_strict() -> None:
+    assert RdpDissector.matches(cr(), TCP, True) and RdpDissector.matches(cr(None, None), TCP, True)
+    assert not RdpDissector.matches(cr(), UDP, True)
+    assert not RdpDissector.matches(cc(), TCP, False)  # only the request identifies
+    assert not RdpDissector.matches(cr() + b"\x00", TCP, True)
+    assert not RdpDissector.matches(cr()[:-1], TCP, True)
+    assert not RdpDissector.matches(b"\x03\x00\x00\x13\x0f\xe0" + b"\x00" * 13, TCP, True)  # LI
+    assert not RdpDissector.matches(b"\x03\x00\x00\x0b\x06\xf0\x80" + b"\x00" * 4, TCP, True)  # DT
+
+
+def test_schema_matches_event_fields() -> None:
+    schema, doc = TABLES["rdp"]
+    names = [f.name for f in dataclasses.fields(RdpRecord) if f.name != "ts_ns"]
+    assert schema.names == ["ts", "uid", "orig_h", "orig_p", "resp_h", "resp_p", *names]
+    assert RdpRecord.table == "rdp" and doc
+
+
+def _capture(path: Path) -> list[RdpRecord]:
+    out: list[RdpRecord] = []
+    for flow in wl_mini_pcap.flows(path):
+        if flow.proto != TCP or not RdpDissector.matches(flow.chunks[0][1], TCP, True):
+            continue
+        d = RdpDissector(TCP)
+        for side, payload, ts in flow.chunks[:8]:
+            out += [e for e in d.feed(payload, side, ts) if isinstance(e, RdpRecord)]
+        out += [e for e in d.finish() if isinstance(e, RdpRecord)]
+    return out
+
+
+@needs_data
+def test_real_zeek_rdp_logs() -> None:
+    """zeek rdp.log: rdp-x509 cookie 'JOHN-PC  ', RDP security; rdp-no-cookie-mstshash no
+    cookie, HYBRID_EX."""
+    (row,) = _capture(ZEEK_RDP / "rdp-x509.pcap")
+    assert (row.cookie, row.selected_protocol, row.result) == ("JOHN-PC  ", "RDP", "success")
+    (row,) = _capture(ZEEK_RDP / "rdp-no-cookie-mstshash.pcap")
+    assert row.cookie is None and row.selected_protocol == "HYBRID_EX" and row.encrypted
+    first, second = _capture(ZEEK_RDP / "rdp-proprietary-encryption.pcap")
+    assert first.result == "SSL_NOT_ALLOWED_BY_SERVER" and first.requested_protocols == ("SSL",)
+    assert second.result == "success" and second.selected_protocol == "RDP"
+
+
+@needs_data
+def test_real_ndpi_rdp() -> None:
+    """tshark: rdp3 cookie 'Administr' without negotiation data; rdp_over_tls cookie
+    'WDeployAd', SSL|HYBRID requested, HYBRID selected."""
+    (row,) = _capture(NDPI / "rdp3.pcap")
+    assert row.cookie == "Administr" and row.requested_flags is None and row.selected_code == 0
+    (row,) = _capture(NDPI / "rdp_over_tls.pcap")
+    assert row.cookie == "WDeployAd" and row.requested_protocols == ("SSL", "HYBRID")
+    assert row.selected_protocol == "HYBRID"
+
+
+@settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([0, 1]),
+    st.lists(st.tuples(st.integers(0, 1 << 8), st.integers(0, 255)), max_size=6),
+    st.integers(0, 80),
+    st.binary(max_size=64),
+    st.sampled_from([0, 1, 5]),
+)
+def test_fuzz(which: int, edits: list[tuple[int, int]], cut: int, extra: bytes, step: int) -> None:
+    """Invariant: any input, in any split, yields events or raises ParseError, within the
+    deadline; ``matches`` never raises."""
+    chunks = [(True, cr()), (False, cc())]
+    side, data = chunks[which]
+    buf = bytearray(data)
+    for pos, value in edits:
+        buf[pos % len(buf)] = value
+    chunks[which] = (side, bytes(buf[:cut]) + extra)
+    for _, payload in chunks:
+        assert isinstance(RdpDissector.matches(payload, TCP, True), bool)
+    try:
+        out = feed_all(RdpDissector, chunks, TCP, step=step)
+        assert all(isinstance(e, Event) for e in out)
+    except ParseError:
+        pass
