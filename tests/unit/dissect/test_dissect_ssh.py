@@ -7,11 +7,13 @@ against Zeek's ``ssh.log`` baselines.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import struct
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,6 +35,7 @@ from wirelens.dissect.ssh import (
     parse_kexinit,
 )
 from wirelens.dissect.tls import TlsDissector
+from wirelens.schema.ssh import TABLES
 from wirelens.wire import BadValue, LimitExceeded, ParseError, Truncated
 
 TCP, UDP = 6, 17
@@ -314,6 +317,29 @@ def test_other_dissectors_do_not_claim_ssh_and_port_2222_is_content(
         for port in (22, 2222, 8000):
             assert registry.identify(banner, TCP, True, 50000, port) is SshDissector
     assert registry.identify(b"hello 2222", TCP, True, 50000, 2222) is None
+
+
+def test_schema_matches_record_fields() -> None:
+    schema, doc = TABLES["ssh"]
+    assert doc and all(f.metadata and f.metadata.get(b"doc") for f in schema)
+    assert [f.name for f in schema][:6] == ["ts", "uid", "orig_h", "orig_p", "resp_h", "resp_p"]
+    assert [f.name for f in schema][6:] == [
+        f.name for f in dataclasses.fields(SshRecord) if f.name != "ts_ns"]
+
+
+def _row(rec: SshRecord) -> dict[str, object]:
+    row: dict[str, object] = {f.name: getattr(rec, f.name) for f in dataclasses.fields(rec)}
+    row.update(ts=row.pop("ts_ns"), uid="C1", orig_h="10.0.0.1", orig_p=50000,
+               resp_h="10.0.0.2", resp_p=22)
+    return row
+
+
+def test_records_fit_the_schema() -> None:
+    recs = [feed_all(SshDissector, conversation(), TCP)[0],
+            feed_all(SshDissector, [(True, b"SSH-1.5-x\n"), (False, b"SSH-1.5-y\n")], TCP)[0]]
+    table = pa.Table.from_pylist([_row(r) for r in recs if isinstance(r, SshRecord)],
+                                 schema=TABLES["ssh"][0])
+    assert table.column("version").to_pylist() == [2, 1]
 
 
 # -- real captures -----------------------------------------------------------------------------
