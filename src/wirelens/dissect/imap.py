@@ -84,7 +84,7 @@ class ImapRecord(Event):
 
 
 class _Command:
-    __slots__ = ("arg", "clear", "password", "tag", "ts_ns", "user", "verb")
+    __slots__ = ("arg", "clear", "mechanism", "password", "tag", "ts_ns", "user", "verb")
 
     def __init__(self, tag: str, verb: str, arg: str | None, ts_ns: int) -> None:
         self.tag = tag
@@ -94,6 +94,7 @@ class _Command:
         self.user: str | None = None  # session facts as of this command
         self.password: str | None = None
         self.clear = False
+        self.mechanism: str | None = None
 
 
 def _astrings(raw: bytes, n: int) -> list[bytes]:
@@ -232,6 +233,7 @@ class ImapDissector(Dissector):
         elif verb == "STARTTLS":
             self._held = True  # TLS bytes may follow: wait for the answer
         cmd.user, cmd.password, cmd.clear = self._user, self._password, self._clear
+        cmd.mechanism = self._mechanism
         if verb == "AUTHENTICATE":
             self._auth_cmd = cmd
         if len(self._pending) < IMAP_MAX_PENDING:
@@ -333,7 +335,7 @@ class ImapDissector(Dissector):
                 status=status,
                 status_msg=msg,
                 auth_mechanisms_offered=self._offered,
-                auth_mechanism=self._mechanism,
+                auth_mechanism=cmd.mechanism,
                 user=cmd.user,
                 password=password,
                 credentials_clear=cmd.clear,

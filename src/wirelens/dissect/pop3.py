@@ -72,7 +72,7 @@ class Pop3Record(Event):
 
 
 class _Command:
-    __slots__ = ("arg", "clear", "password", "sasl", "ts_ns", "user", "verb")
+    __slots__ = ("arg", "clear", "mechanism", "password", "sasl", "ts_ns", "user", "verb")
 
     def __init__(self, verb: str, arg: str | None, ts_ns: int) -> None:
         self.verb = verb
@@ -81,6 +81,7 @@ class _Command:
         self.user: str | None = None  # session facts as of this command
         self.password: str | None = None
         self.clear = False
+        self.mechanism: str | None = None
         self.sasl: Sasl | None = None
 
 
@@ -175,6 +176,7 @@ class Pop3Dissector(Dissector):
             elif verb == "STLS":
                 self._held = True  # TLS bytes may follow: wait for the answer
             cmd.user, cmd.password, cmd.clear = self._user, self._password, self._clear
+            cmd.mechanism = self._mechanism
             if verb == "AUTH":
                 self._auth_cmd = cmd
             if len(self._pending) < POP3_MAX_PENDING:
@@ -209,9 +211,7 @@ class Pop3Dissector(Dissector):
                 continue  # not a status line: ignored (lenient)
             if not self._greeted:
                 self._greeted = True
-                if line.startswith(b"+OK") and (
-                    not self._pending or self._pending[0].verb != "CAPA"
-                ):
+                if line.startswith(b"+OK"):  # RFC 1939 §4: the greeting comes first
                     self._banner = text(line[4:])
                     continue
             if not self._pending:
@@ -263,7 +263,7 @@ class Pop3Dissector(Dissector):
                 status=status,
                 status_msg=msg,
                 auth_mechanisms_offered=self._offered,
-                auth_mechanism=self._mechanism,
+                auth_mechanism=cmd.mechanism,
                 user=cmd.user,
                 password=password,
                 credentials_clear=cmd.clear,
