@@ -152,8 +152,10 @@ class ImapDissector(Dissector):
         """Next stream bytes of one direction."""
         if self.done or not data:
             return []
-        if self._client_is_orig is None:  # roles from content: the server starts with "* "
-            self._client_is_orig = from_orig != data.startswith(b"* ")
+        if (
+            self._client_is_orig is None
+        ):  # roles: the server starts with "*" (not a tag character, RFC 9051 §9)
+            self._client_is_orig = from_orig != (data[:1] == b"*")
         events: list[Event] = []
         if from_orig == self._client_is_orig:
             if not self._ignored:
