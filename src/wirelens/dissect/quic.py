@@ -337,6 +337,7 @@ class QuicDissector(Dissector):
         self._version: int | None = None
         self._ch_version: int | None = None
         self._key_cid: bytes | None = None
+        self._retried = False
         self._keys: dict[tuple[bytes, bytes, bool], InitialKeys] = {}
         self._client_dcid: bytes | None = None
         self._client_scid: bytes | None = None
@@ -402,7 +403,7 @@ class QuicDissector(Dissector):
                 raise BadValue("datagram starts with neither a long header nor a gQUIC header")
             return self._maybe_emit()
         pos = packets = 0
-        while pos < len(data) and not self._finished():
+        while pos < len(data):  # the rest of the datagram is read even once done (history)
             if not data[pos] & 0x80:
                 if data[pos] != 0:  # zero bytes: padding after the last packet
                     self._note("s", from_orig)
@@ -413,8 +414,6 @@ class QuicDissector(Dissector):
             pos = self._long_packet(data, pos, from_orig)
         return self._maybe_emit()
 
-    def _finished(self) -> bool:
-        return self.done
 
     def finish(self) -> list[Event]:
         """Emit the summary when the server's hello was not seen."""
@@ -466,8 +465,10 @@ class QuicDissector(Dissector):
         elif self._server_scid is None:
             self._server_scid = scid
         if ptype == PacketType.retry:
-            # RFC 9001 §5.2: the client's next Initials are keyed by the Retry's SCID.
-            if not from_orig:
+            # RFC 9001 §5.2: the client's next Initials are keyed by the Retry's SCID; a
+            # client accepts one Retry only (RFC 9000 §17.2.5.2).
+            if not from_orig and not self._retried:
+                self._retried = True
                 self._key_cid = scid
             return len(data)
         if ptype == PacketType.initial:
@@ -498,14 +499,15 @@ class QuicDissector(Dissector):
 
     def _initial(self, packet: bytes, pn_offset: int, version: int, dcid: bytes, from_orig: bool) -> None:
         """Decrypt one Initial packet and read its frames."""
-        if _salt(version) is None:
+        if _salt(version) is None or self._ch is not None and self._sh is not None:
             return
         side = self._sides[from_orig]
         candidates: list[bytes] = []
         if self._key_cid is not None:
             candidates.append(self._key_cid)
-        if from_orig and dcid not in candidates:
-            candidates.append(dcid)  # a new first Initial (after VN or Retry)
+        for cid in (dcid if from_orig else None, self._client_dcid):
+            if cid is not None and cid not in candidates:
+                candidates.append(cid)  # a new first Initial (after VN or Retry)
         failure: ParseError | None = None
         for cid in candidates:
             keys = self._keys_for(version, cid, server=not from_orig)
