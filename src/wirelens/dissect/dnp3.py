@@ -250,7 +250,9 @@ class Dnp3Dissector(Dissector):
             raise Truncated("DNP3 datagram ends inside a link frame")
         return events
 
-    def _segment(self, st: _Direction, frame: bytes, user: bytes, ts_ns: int) -> Dnp3Fragment | None:
+    def _segment(
+        self, st: _Direction, frame: bytes, user: bytes, ts_ns: int
+    ) -> Dnp3Fragment | None:
         """One transport segment (§8.2): join FIR..FIN; a complete fragment is parsed."""
         header = user[0]
         fin, fir, seq = bool(header & 0x80), bool(header & 0x40), header & 0x3F

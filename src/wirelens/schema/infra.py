@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from wirelens.schema.fields import TS, f, key_fields
 
-__all__ = ["DNP3", "MODBUS", "NTP", "TABLES"]
+__all__ = ["DNP3", "LDAP", "MODBUS", "NTP", "TABLES"]
 
 NTP = pa.schema(
     key_fields("Time of the datagram.")
@@ -80,8 +80,36 @@ DNP3 = pa.schema(
     ]
 )
 
+LDAP = pa.schema(
+    key_fields("Time of the request (or of the response when no request was seen).")
+    + [
+        f("message_id", pa.int32(), "LDAP messageID."),
+        f("opcode", pa.uint8(), "protocolOp APPLICATION tag of the request (of the response if unpaired)."),
+        f("opcode_name", pa.string(), "Readable twin of opcode (bind_request, search_request, unbind_request, ...)."),
+        f("version", pa.uint8(), "Bind: protocol version."),
+        f("bind_name", pa.string(), "Bind: DN or user name."),
+        f("auth_type", pa.string(), "Bind: simple, sasl or sicily_* (Microsoft NTLM)."),
+        f("password", pa.string(), "Simple bind password: <redacted> unless show_passwords; empty for an unauthenticated bind."),
+        f("sasl_mechanism", pa.string(), "SASL bind mechanism (GSSAPI, GSS-SPNEGO, NTLM, ...)."),
+        f("base_object", pa.string(), "Search: base DN."),
+        f("scope", pa.uint8(), "Search: scope (0 base, 1 one level, 2 subtree)."),
+        f("scope_name", pa.string(), "Readable twin of scope."),
+        f("filter", pa.string(), "Search: filter in RFC 4515 string form (summary, capped)."),
+        f("search_entries", pa.uint32(), "Search: result entries returned."),
+        f("extended_name", pa.string(), "Extended request OID (1.3.6.1.4.1.1466.20037 is StartTLS)."),
+        f("result_code", pa.uint16(), "resultCode of the response (null without a response)."),
+        f("result_name", pa.string(), "Readable twin of result_code (success, invalid_credentials, ...)."),
+        f("matched_dn", pa.string(), "matchedDN of the response."),
+        f("diagnostic_message", pa.string(), "diagnosticMessage of the response."),
+        f("has_request", pa.bool_(), "The request was seen."),
+        f("has_response", pa.bool_(), "The (final) response was seen."),
+        f("rtt", pa.float64(), "Seconds from request to response (null when unpaired)."),
+    ]
+)
+
 TABLES: dict[str, tuple[pa.Schema, str]] = {
     "dnp3": (DNP3, "One row per DNP3 application fragment (request or response), after link CRC checks and transport reassembly."),
+    "ldap": (LDAP, "One row per LDAP/CLDAP operation (request paired with its final response by message id)."),
     "modbus": (MODBUS, "One row per Modbus/TCP transaction (request paired with its response by transaction id)."),
     "ntp": (NTP, "One row per NTP datagram (time packet, mode 6 control or mode 7 private message)."),
 }

@@ -31,7 +31,12 @@ def _crc(data: bytes) -> bytes:
 
 def frame(user: bytes, control: int = 0xC4, dst: int = 1, src: int = 100) -> bytes:
     """A link frame (IEEE 1815 §9.2) carrying ``user`` (<= 250 bytes), CRC per block."""
-    head = b"\x05\x64" + bytes([5 + len(user), control]) + dst.to_bytes(2, "little") + src.to_bytes(2, "little")
+    head = (
+        b"\x05\x64"
+        + bytes([5 + len(user), control])
+        + dst.to_bytes(2, "little")
+        + src.to_bytes(2, "little")
+    )
     out = head + _crc(head)
     for i in range(0, len(user), 16):
         out += user[i : i + 16] + _crc(user[i : i + 16])
@@ -69,7 +74,11 @@ def test_crc_known_value() -> None:
 
 def test_fragments_and_iin() -> None:
     events = feed_all(Dnp3Dissector, conversation(), TCP)
-    assert [e.func_name for e in events if isinstance(e, Dnp3Fragment)] == ["READ", "RESPONSE", "CONFIRM"]
+    assert [e.func_name for e in events if isinstance(e, Dnp3Fragment)] == [
+        "READ",
+        "RESPONSE",
+        "CONFIRM",
+    ]
     req, resp, confirm = events
     assert isinstance(req, Dnp3Fragment) and isinstance(resp, Dnp3Fragment)
     assert req.table == "dnp3"
@@ -207,7 +216,9 @@ def test_real_multi_segment_response() -> None:
     step=st.integers(0, 40),
     proto=st.sampled_from([TCP, UDP]),
 )
-def test_fuzz_dnp3(edits: list[tuple[int, int]], cut: int, junk: bytes, step: int, proto: int) -> None:
+def test_fuzz_dnp3(
+    edits: list[tuple[int, int]], cut: int, junk: bytes, step: int, proto: int
+) -> None:
     """Invariant: any byte stream, in any split, yields Dnp3Fragments or raises ParseError
     (within the 250 ms deadline); ``matches`` never raises."""
     stream = bytearray(b"".join(p for _, p in conversation()))

@@ -48,7 +48,12 @@ def test_pairs_requests_and_responses() -> None:
     by_tid = {e.trans_id: e for e in events if isinstance(e, ModbusRecord)}
     assert sorted(by_tid) == [1, 2, 3, 4, 9]
     r = by_tid[1]
-    assert (r.func, r.func_name, r.read_address, r.read_quantity) == (3, "READ_HOLDING_REGISTERS", 100, 2)
+    assert (r.func, r.func_name, r.read_address, r.read_quantity) == (
+        3,
+        "READ_HOLDING_REGISTERS",
+        100,
+        2,
+    )
     assert r.has_request and r.has_response and r.exception is None and r.rtt_ns == 0
     w = by_tid[2]
     assert (w.func_name, w.write_address, w.write_quantity) == ("WRITE_MULTIPLE_REGISTERS", 7, 2)

@@ -26,8 +26,12 @@ T0 = ((1436865396 + 2_208_988_800) << 32) | 0x8000_0000
 
 
 def time_packet(
-    mode: int = 3, version: int = 4, stratum: int = 2, ref: bytes = b"\x83\xbc\x03\xdf",
-    xmt: int = T0, tail: bytes = b"",
+    mode: int = 3,
+    version: int = 4,
+    stratum: int = 2,
+    ref: bytes = b"\x83\xbc\x03\xdf",
+    xmt: int = T0,
+    tail: bytes = b"",
 ) -> bytes:
     """A 48-byte NTP packet (RFC 5905 §7.3) plus ``tail``."""
     return (
@@ -41,9 +45,11 @@ def time_packet(
 
 def mode7(req: int, response: bool = False, items: int = 0) -> bytes:
     """A mode 7 header (ntpd ntp_request.h), version 2, implementation XNTPD (3)."""
-    return bytes([(0x80 if response else 0) | (2 << 3) | 7, 0, 3, req]) + struct.pack(
-        ">HH", items, 0
-    ) + b"\x00" * 40
+    return (
+        bytes([(0x80 if response else 0) | (2 << 3) | 7, 0, 3, req])
+        + struct.pack(">HH", items, 0)
+        + b"\x00" * 40
+    )
 
 
 def mode6(opcode: int, data: bytes = b"") -> bytes:
@@ -153,7 +159,8 @@ def test_matches_is_strict() -> None:
         b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n" + b" " * 20,
         b"\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03\x03" + b"\x00" * 60,
         b"\xbe\xef\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x03com\x00\x00\x01"
-        + b"\x00\x01" + b"\x00" * 20,
+        + b"\x00\x01"
+        + b"\x00" * 20,
         b"\x00" * 48,
         b"\xff" * 48,
         time_packet()[:47],
