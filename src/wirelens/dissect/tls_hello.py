@@ -1,0 +1,550 @@
+"""TLS hellos: wire codes, ClientHello / ServerHello records and their readers (RFC 8446 §4.1.2,
+§4.1.3; RFC 5246 §7.4.1).
+
+Hello messages are parsed by a fast reader indexing the bytes; any irregularity hands the
+body to the checked reader (the :class:`~wirelens.wire.buffer.Buffer` cursor, every vector in
+its own ``pull_block``), which gives the exact error. Both give the same hello (tested).
+Re-exported by :mod:`wirelens.dissect.tls`, the public home of these names.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from enum import IntEnum
+
+from wirelens.wire.buffer import Buffer
+from wirelens.wire.errors import BadValue, ParseError, TrailingJunk
+
+__all__ = [
+    "CipherSuite",
+    "ClientHello",
+    "ContentType",
+    "ExtensionType",
+    "HandshakeType",
+    "ServerHello",
+    "cipher_name",
+    "is_grease",
+    "parse_client_hello",
+    "parse_server_hello",
+    "version_name",
+]
+
+class ContentType(IntEnum):
+    """TLS record content types (RFC 8446 §5.1, RFC 6520 for heartbeat)."""
+
+    change_cipher_spec = 20
+    alert = 21
+    handshake = 22
+    application_data = 23
+    heartbeat = 24
+
+
+class HandshakeType(IntEnum):
+    """Handshake message types (RFC 8446 §4, RFC 5246 §7.4)."""
+
+    hello_request = 0
+    client_hello = 1
+    server_hello = 2
+    new_session_ticket = 4
+    end_of_early_data = 5
+    encrypted_extensions = 8
+    certificate = 11
+    server_key_exchange = 12
+    certificate_request = 13
+    server_hello_done = 14
+    certificate_verify = 15
+    client_key_exchange = 16
+    finished = 20
+    key_update = 24
+
+
+class ExtensionType(IntEnum):
+    """Extensions parsed here (IANA TLS ExtensionType registry)."""
+
+    server_name = 0  # RFC 6066 §3
+    supported_groups = 10  # RFC 8422 §5.1.1 / RFC 8446 §4.2.7
+    ec_point_formats = 11  # RFC 8422 §5.1.2
+    signature_algorithms = 13  # RFC 8446 §4.2.3
+    application_layer_protocol_negotiation = 16  # RFC 7301 §3.1
+    supported_versions = 43  # RFC 8446 §4.2.1
+
+
+class CipherSuite(IntEnum):
+    """Common cipher suites (IANA TLS Cipher Suites registry); others are shown in hex."""
+
+    TLS_RSA_WITH_RC4_128_MD5 = 0x0004
+    TLS_RSA_WITH_RC4_128_SHA = 0x0005
+    TLS_RSA_WITH_3DES_EDE_CBC_SHA = 0x000A
+    TLS_RSA_WITH_AES_128_CBC_SHA = 0x002F
+    TLS_DHE_RSA_WITH_AES_128_CBC_SHA = 0x0033
+    TLS_RSA_WITH_AES_256_CBC_SHA = 0x0035
+    TLS_DHE_RSA_WITH_AES_256_CBC_SHA = 0x0039
+    TLS_RSA_WITH_AES_128_CBC_SHA256 = 0x003C
+    TLS_RSA_WITH_AES_256_CBC_SHA256 = 0x003D
+    TLS_RSA_WITH_AES_128_GCM_SHA256 = 0x009C
+    TLS_RSA_WITH_AES_256_GCM_SHA384 = 0x009D
+    TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 = 0x009E
+    TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 = 0x009F
+    TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00FF
+    TLS_AES_128_GCM_SHA256 = 0x1301
+    TLS_AES_256_GCM_SHA384 = 0x1302
+    TLS_CHACHA20_POLY1305_SHA256 = 0x1303
+    TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA = 0xC009
+    TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA = 0xC00A
+    TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA = 0xC013
+    TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA = 0xC014
+    TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 = 0xC027
+    TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384 = 0xC028
+    TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = 0xC02B
+    TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = 0xC02C
+    TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 = 0xC02F
+    TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 = 0xC030
+    TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = 0xCCA8
+    TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 = 0xCCA9
+
+
+_VERSION_NAMES = {
+    0x0300: "SSLv3",
+    0x0301: "TLSv10",
+    0x0302: "TLSv11",
+    0x0303: "TLSv12",
+    0x0304: "TLSv13",
+    0xFEFF: "DTLSv10",
+    0xFEFD: "DTLSv12",
+    0xFEFC: "DTLSv13",
+}
+
+_HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
+"""ServerHello.random of a HelloRetryRequest (RFC 8446 §4.1.3)."""
+
+
+def is_grease(value: int) -> bool:
+    """GREASE values 0x?A?A (RFC 8701 §2)."""
+    return (value & 0x0F0F) == 0x0A0A and (value >> 8) == (value & 0xFF)
+
+
+def version_name(code: int) -> str:
+    """Zeek-style version name (``TLSv12``); ``GREASE`` or hex for others."""
+    if code in _VERSION_NAMES:
+        return _VERSION_NAMES[code]
+    return "GREASE" if is_grease(code) else f"0x{code:04x}"
+
+
+def cipher_name(code: int) -> str:
+    """IANA name of a cipher suite, hex when not in :class:`CipherSuite`."""
+    name = _CIPHER_NAMES.get(code)
+    if name is not None:
+        return name
+    return "GREASE" if is_grease(code) else f"0x{code:04x}"
+
+
+_CIPHER_NAMES = {m.value: m.name for m in CipherSuite}
+
+
+@dataclass(frozen=True, slots=True)
+class ClientHello:
+    """A parsed ClientHello (RFC 8446 §4.1.2); order of lists is the wire order."""
+
+    legacy_version: int
+    """``legacy_version`` (0x0303 for TLS 1.2 and 1.3)."""
+    random: bytes
+    """32 random bytes."""
+    session_id: bytes
+    """``legacy_session_id``."""
+    cipher_suites: tuple[int, ...]
+    """Offered cipher suites (GREASE included)."""
+    compression_methods: tuple[int, ...]
+    """Offered compression methods."""
+    extensions: tuple[tuple[int, bytes], ...]
+    """Every extension as (type, raw data), in order (GREASE and unknown ones included)."""
+    server_name: str | None
+    """First host_name of the server_name extension (RFC 6066 §3)."""
+    alpn: tuple[str, ...]
+    """Offered ALPN protocol names (RFC 7301 §3.1)."""
+    supported_versions: tuple[int, ...]
+    """supported_versions list (RFC 8446 §4.2.1), empty when absent."""
+    supported_groups: tuple[int, ...]
+    """supported_groups list (RFC 8446 §4.2.7)."""
+    ec_point_formats: tuple[int, ...]
+    """ec_point_formats list (RFC 8422 §5.1.2)."""
+    signature_algorithms: tuple[int, ...]
+    """signature_algorithms list (RFC 8446 §4.2.3)."""
+
+    @property
+    def max_version(self) -> int:
+        """Highest non-GREASE version offered (supported_versions, else legacy_version)."""
+        real = [v for v in self.supported_versions if not is_grease(v)]
+        return max(real) if real else self.legacy_version
+
+
+@dataclass(frozen=True, slots=True)
+class ServerHello:
+    """A parsed ServerHello (RFC 8446 §4.1.3)."""
+
+    legacy_version: int
+    """``legacy_version``."""
+    random: bytes
+    """32 random bytes."""
+    session_id: bytes
+    """``legacy_session_id_echo``."""
+    cipher_suite: int
+    """Chosen cipher suite."""
+    compression_method: int
+    """Chosen compression method."""
+    extensions: tuple[tuple[int, bytes], ...]
+    """Every extension as (type, raw data), in order."""
+    selected_version: int | None
+    """supported_versions of the server (TLS 1.3), when present."""
+    alpn: str | None
+    """Protocol chosen by ALPN when sent in the ServerHello (TLS <= 1.2)."""
+    is_hello_retry_request: bool
+    """True when this is a HelloRetryRequest (special random, RFC 8446 §4.1.3)."""
+
+    @property
+    def version(self) -> int:
+        """The negotiated version."""
+        return self.selected_version if self.selected_version is not None else self.legacy_version
+
+
+# -- hello parsing ----------------------------------------------------------------------------
+
+
+def _u16_list(buf: Buffer, length_size: int) -> tuple[int, ...]:
+    with buf.pull_block(length_size) as length:
+        if length % 2:
+            raise BadValue("odd length of a u16 vector", buf.tell())
+        return tuple(buf.pull_u16() for _ in range(length // 2))
+
+
+def _u8_list(buf: Buffer, length_size: int) -> tuple[int, ...]:
+    with buf.pull_block(length_size) as length:
+        return tuple(buf.pull_bytes(length))
+
+
+def _extensions(buf: Buffer) -> tuple[tuple[int, bytes], ...]:
+    """The optional extensions vector (absent in old hellos, RFC 5246 §7.4.1.2)."""
+    if buf.eof():
+        return ()
+    out = []
+    with buf.pull_block(2):
+        while not buf.eof():
+            ext_type = buf.pull_u16()
+            with buf.pull_block(2) as length:
+                out.append((ext_type, buf.pull_bytes(length)))
+    if not buf.eof():
+        raise TrailingJunk("bytes after the hello extensions", buf.tell())
+    return tuple(out)
+
+
+def _server_name(data: bytes) -> str | None:
+    """ServerNameList (RFC 6066 §3): the first host_name (type 0)."""
+    buf = Buffer(data)
+    found = None
+    with buf.pull_block(2):
+        while not buf.eof():
+            name_type = buf.pull_u8()
+            with buf.pull_block(2) as length:
+                raw = buf.pull_bytes(length)
+            if name_type == 0 and found is None:
+                found = raw.decode("ascii", "backslashreplace")
+    if not buf.eof():
+        raise TrailingJunk("bytes after the server_name list", buf.tell())
+    return found
+
+
+def _alpn(data: bytes) -> tuple[str, ...]:
+    """ProtocolNameList (RFC 7301 §3.1)."""
+    buf = Buffer(data)
+    names = []
+    with buf.pull_block(2):
+        while not buf.eof():
+            with buf.pull_block(1) as length:
+                names.append(buf.pull_bytes(length).decode("ascii", "backslashreplace"))
+    if not buf.eof():
+        raise TrailingJunk("bytes after the ALPN list", buf.tell())
+    return tuple(names)
+
+
+def _whole(data: bytes, fn, length_size: int) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+    buf = Buffer(data)
+    values: tuple[int, ...] = fn(buf, length_size)
+    if not buf.eof():
+        raise TrailingJunk("bytes after an extension vector", buf.tell())
+    return values
+
+
+def _first(exts: tuple[tuple[int, bytes], ...], ext_type: int) -> bytes | None:
+    for t, data in exts:
+        if t == ext_type:
+            return data
+    return None
+
+
+# -- fast readers ------------------------------------------------------------------------------
+#
+# parse_client_hello / parse_server_hello first try a reader that indexes the bytes directly
+# and checks every length itself. On anything wrong it gives up (``_Slow``, or a
+# ``struct.error``) and the Buffer-based reader below parses the body again: that one raises
+# the exact ParseError (type, text, offset). The differential tests check that both agree.
+
+
+class _Slow(Exception):
+    """Internal: the fast reader hands over to the checked one."""
+
+
+_EXT_SERVER_NAME = ExtensionType.server_name.value
+_EXT_ALPN = ExtensionType.application_layer_protocol_negotiation.value
+_EXT_SUPPORTED_VERSIONS = ExtensionType.supported_versions.value
+_EXT_SUPPORTED_GROUPS = ExtensionType.supported_groups.value
+_EXT_EC_POINT_FORMATS = ExtensionType.ec_point_formats.value
+_EXT_SIGNATURE_ALGORITHMS = ExtensionType.signature_algorithms.value
+
+
+def _vector(b: bytes, pos: int, end: int, length_size: int) -> tuple[int, int]:
+    """(start, end) of the length-prefixed vector at ``pos`` (RFC 8446 §3.4), inside ``end``."""
+    if length_size == 1:
+        if pos >= end:
+            raise _Slow
+        start = pos + 1
+        stop = start + b[pos]
+    else:
+        if pos + 2 > end:
+            raise _Slow
+        start = pos + 2
+        stop = start + ((b[pos] << 8) | b[pos + 1])
+    if stop > end:
+        raise _Slow
+    return start, stop
+
+
+def _u16s(b: bytes, start: int, stop: int) -> tuple[int, ...]:
+    n, odd = divmod(stop - start, 2)
+    if odd:
+        raise _Slow
+    return struct.unpack_from(f">{n}H", b, start)
+
+
+def _whole_u16s(data: bytes, length_size: int) -> tuple[int, ...]:
+    """A whole extension that is one u16 vector (supported_versions, groups, signatures)."""
+    start, stop = _vector(data, 0, len(data), length_size)
+    if stop != len(data):
+        raise _Slow
+    return _u16s(data, start, stop)
+
+
+def _extensions_fast(b: bytes, pos: int) -> tuple[tuple[int, bytes], ...]:
+    """The extensions vector ending the hello (RFC 8446 §4.1.2), absent in old hellos."""
+    size = len(b)
+    if pos == size:
+        return ()
+    pos, stop = _vector(b, pos, size, 2)
+    if stop != size:
+        raise _Slow
+    out = []
+    while pos < stop:
+        if pos + 4 > stop:
+            raise _Slow
+        ext_type = (b[pos] << 8) | b[pos + 1]
+        end = pos + 4 + ((b[pos + 2] << 8) | b[pos + 3])
+        if end > stop:
+            raise _Slow
+        out.append((ext_type, b[pos + 4 : end]))
+        pos = end
+    return tuple(out)
+
+
+def _server_name_fast(data: bytes) -> str | None:
+    """ServerNameList (RFC 6066 §3): the first host_name (type 0)."""
+    pos, stop = _vector(data, 0, len(data), 2)
+    if stop != len(data):
+        raise _Slow
+    found = None
+    while pos < stop:
+        name_type = data[pos]
+        start, pos = _vector(data, pos + 1, stop, 2)
+        if name_type == 0 and found is None:
+            found = data[start:pos].decode("ascii", "backslashreplace")
+    return found
+
+
+def _alpn_fast(data: bytes) -> tuple[str, ...]:
+    """ProtocolNameList (RFC 7301 §3.1)."""
+    pos, stop = _vector(data, 0, len(data), 2)
+    if stop != len(data):
+        raise _Slow
+    names = []
+    while pos < stop:
+        start, pos = _vector(data, pos, stop, 1)
+        names.append(data[start:pos].decode("ascii", "backslashreplace"))
+    return tuple(names)
+
+
+def _first_of(exts: tuple[tuple[int, bytes], ...]) -> dict[int, bytes]:
+    """{type: data} of the first extension of each type."""
+    first: dict[int, bytes] = {}
+    for t, data in exts:
+        if t not in first:
+            first[t] = data
+    return first
+
+
+def _hello_start(b: bytes) -> tuple[int, bytes, bytes, int]:
+    """legacy_version, random, session id and the offset after them (both hellos)."""
+    if len(b) < 35:
+        raise _Slow
+    start, pos = _vector(b, 34, len(b), 1)
+    return (b[0] << 8) | b[1], b[2:34], b[start:pos], pos
+
+
+def _client_hello_fast(b: bytes) -> ClientHello:
+    legacy_version, random, session_id, pos = _hello_start(b)
+    start, pos = _vector(b, pos, len(b), 2)
+    ciphers = _u16s(b, start, pos)
+    start, pos = _vector(b, pos, len(b), 1)
+    compression = tuple(b[start:pos])
+    exts = _extensions_fast(b, pos)
+    first = _first_of(exts) if exts else {}
+    sni = first.get(_EXT_SERVER_NAME)
+    alpn = first.get(_EXT_ALPN)
+    versions = first.get(_EXT_SUPPORTED_VERSIONS)
+    groups = first.get(_EXT_SUPPORTED_GROUPS)
+    points = first.get(_EXT_EC_POINT_FORMATS)
+    sigs = first.get(_EXT_SIGNATURE_ALGORITHMS)
+    if points is not None:
+        start, stop = _vector(points, 0, len(points), 1)
+        if stop != len(points):
+            raise _Slow
+    return ClientHello(
+        legacy_version=legacy_version,
+        random=random,
+        session_id=session_id,
+        cipher_suites=ciphers,
+        compression_methods=compression,
+        extensions=exts,
+        server_name=_server_name_fast(sni) if sni is not None else None,
+        alpn=_alpn_fast(alpn) if alpn is not None else (),
+        supported_versions=_whole_u16s(versions, 1) if versions is not None else (),
+        supported_groups=_whole_u16s(groups, 2) if groups is not None else (),
+        ec_point_formats=tuple(points[1:]) if points is not None else (),
+        signature_algorithms=_whole_u16s(sigs, 2) if sigs is not None else (),
+    )
+
+
+def _server_hello_fast(b: bytes) -> ServerHello:
+    legacy_version, random, session_id, pos = _hello_start(b)
+    if pos + 3 > len(b):
+        raise _Slow
+    cipher = (b[pos] << 8) | b[pos + 1]
+    compression = b[pos + 2]
+    exts = _extensions_fast(b, pos + 3)
+    first = _first_of(exts) if exts else {}
+    versions = first.get(_EXT_SUPPORTED_VERSIONS)
+    selected = None
+    if versions is not None:
+        if len(versions) != 2:
+            raise _Slow
+        selected = (versions[0] << 8) | versions[1]
+    alpn_data = first.get(_EXT_ALPN)
+    alpn = _alpn_fast(alpn_data) if alpn_data is not None else ()
+    if len(alpn) > 1:
+        raise _Slow
+    return ServerHello(
+        legacy_version=legacy_version,
+        random=random,
+        session_id=session_id,
+        cipher_suite=cipher,
+        compression_method=compression,
+        extensions=exts,
+        selected_version=selected,
+        alpn=alpn[0] if alpn else None,
+        is_hello_retry_request=random == _HRR_RANDOM,
+    )
+
+
+_FALLBACK = (_Slow, struct.error, ParseError)
+
+
+def parse_client_hello(body: bytes) -> ClientHello:
+    """Parse a ClientHello body (after the 4-byte handshake header), RFC 8446 §4.1.2."""
+    try:
+        return _client_hello_fast(body if type(body) is bytes else bytes(body))
+    except _FALLBACK:
+        return _client_hello_checked(body)
+
+
+def parse_server_hello(body: bytes) -> ServerHello:
+    """Parse a ServerHello body (after the 4-byte handshake header), RFC 8446 §4.1.3."""
+    try:
+        return _server_hello_fast(body if type(body) is bytes else bytes(body))
+    except _FALLBACK:
+        return _server_hello_checked(body)
+
+
+# -- checked readers (Buffer cursor, exact errors) ----------------------------------------------
+
+
+def _client_hello_checked(body: bytes) -> ClientHello:
+    """The reference ClientHello reader: every vector in its own ``pull_block``."""
+    buf = Buffer(body)
+    legacy_version = buf.pull_u16()
+    random = buf.pull_bytes(32)
+    with buf.pull_block(1) as n:
+        session_id = buf.pull_bytes(n)
+    ciphers = _u16_list(buf, 2)
+    compression = _u8_list(buf, 1)
+    exts = _extensions(buf)
+    sni = _first(exts, ExtensionType.server_name)
+    alpn = _first(exts, ExtensionType.application_layer_protocol_negotiation)
+    versions = _first(exts, ExtensionType.supported_versions)
+    groups = _first(exts, ExtensionType.supported_groups)
+    points = _first(exts, ExtensionType.ec_point_formats)
+    sigs = _first(exts, ExtensionType.signature_algorithms)
+    return ClientHello(
+        legacy_version=legacy_version,
+        random=random,
+        session_id=session_id,
+        cipher_suites=ciphers,
+        compression_methods=compression,
+        extensions=exts,
+        server_name=_server_name(sni) if sni is not None else None,
+        alpn=_alpn(alpn) if alpn is not None else (),
+        supported_versions=_whole(versions, _u16_list, 1) if versions is not None else (),
+        supported_groups=_whole(groups, _u16_list, 2) if groups is not None else (),
+        ec_point_formats=_whole(points, _u8_list, 1) if points is not None else (),
+        signature_algorithms=_whole(sigs, _u16_list, 2) if sigs is not None else (),
+    )
+
+
+def _server_hello_checked(body: bytes) -> ServerHello:
+    """The reference ServerHello reader."""
+    buf = Buffer(body)
+    legacy_version = buf.pull_u16()
+    random = buf.pull_bytes(32)
+    with buf.pull_block(1) as n:
+        session_id = buf.pull_bytes(n)
+    cipher = buf.pull_u16()
+    compression = buf.pull_u8()
+    exts = _extensions(buf)
+    versions = _first(exts, ExtensionType.supported_versions)
+    selected = None
+    if versions is not None:
+        vbuf = Buffer(versions)
+        selected = vbuf.pull_u16()
+        if not vbuf.eof():
+            raise TrailingJunk("bytes after selected_version", vbuf.tell())
+    alpn_data = _first(exts, ExtensionType.application_layer_protocol_negotiation)
+    alpn = _alpn(alpn_data) if alpn_data is not None else ()
+    if len(alpn) > 1:
+        raise BadValue("ServerHello ALPN must name exactly one protocol")
+    return ServerHello(
+        legacy_version=legacy_version,
+        random=random,
+        session_id=session_id,
+        cipher_suite=cipher,
+        compression_method=compression,
+        extensions=exts,
+        selected_version=selected,
+        alpn=alpn[0] if alpn else None,
+        is_hello_retry_request=random == _HRR_RANDOM,
+    )
