@@ -229,21 +229,34 @@ class IkeDissector(SignatureDissector):
 
 # --- RTP (RFC 3550 §5.1) and RTCP (RFC 3550 §6) --------------------------------------------
 
-_RTP_PAYLOAD_TYPES = frozenset((*range(0, 35), *range(96, 128)))
-"""RFC 3551 §6: static payload types 0-34 and the dynamic range 96-127; 35-71 and 77-95 are
-unassigned and 72-76 would collide with RTCP (RFC 5761 §4)."""
+_RTP_PAYLOAD_TYPES = frozenset(
+    (0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 25, 26, 28, 31, 32, 33, 34)
+) | frozenset(range(96, 128))
+"""RFC 3551 §6 (Tables 4 and 5): the assigned static payload types and the dynamic range
+96-127. Reserved (1, 2, 19), unassigned (20-24, 27, 29, 30, 35-71, 77-95) and the types
+that would collide with RTCP (72-76, RFC 5761 §4) are refused."""
+
+
+_RTP_FIRST_BYTES = frozenset((0x80, 0x90, 0xA0, 0xB0))
+"""Byte 0 accepted: version 2 (RFC 3550 §5.1), P and X free, CC = 0. A CSRC list is only
+written by mixers (RFC 3550 §7.1); refusing it on a flow's first packet divides the
+random-payload hit rate by 16 at the cost of missing mixed streams' first packet."""
+_RTP_EXTENSION_PROFILES = 0xBEDE
+"""RFC 8285 §4.2: the one-byte header extension profile; two-byte extensions use
+0x100 + appbits in the top 12 bits (§4.3): those are the ones WebRTC and SIP phones send."""
 
 
 class RtpDissector(SignatureDissector):
     """RTP media (UDP; the weakest signature here: keep it last in priority).
 
-    ``matches`` (RFC 3550 §5.1), one datagram only: version 2; payload type in
-    :data:`_RTP_PAYLOAD_TYPES`; nonzero SSRC; the fixed header, the CSRC list (4 bytes per
-    CC) and, with X set, the header extension (RFC 3550 §5.3.1: 4 bytes plus its length
-    in 32-bit words) fit; with P set, the last byte (padding count, RFC 3550 §5.1) is
-    nonzero and no longer than what follows the headers; at least one byte of payload
-    remains. A second packet (same SSRC, sequence + 1) would be a stronger test but
-    ``matches`` only sees one payload.
+    ``matches`` (RFC 3550 §5.1), one datagram only: version 2 and no CSRC list
+    (:data:`_RTP_FIRST_BYTES`); payload type in :data:`_RTP_PAYLOAD_TYPES`; nonzero SSRC;
+    with X set, an RFC 8285 header extension (profile 0xBEDE or 0x100x) whose length in
+    32-bit words fits; with P set, the last byte (padding count) is nonzero and no longer
+    than what follows the headers; at least one byte of payload remains. A second packet
+    (same SSRC, sequence + 1) would be a stronger test but ``matches`` sees one payload.
+    About 1 random datagram in 600 passes (measured in the tests): the registry must put
+    RTP after every other UDP dissector and let ports break ties.
     """
 
     name: ClassVar[str] = "rtp"
@@ -253,17 +266,19 @@ class RtpDissector(SignatureDissector):
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """Version, payload type, SSRC and the header/padding lengths."""
         n = len(payload)
-        if n < 13 or payload[0] >> 6 != 2 or payload[1] & 0x7F not in _RTP_PAYLOAD_TYPES:
+        first = payload[0] if n >= 13 else 0
+        if first not in _RTP_FIRST_BYTES or payload[1] & 0x7F not in _RTP_PAYLOAD_TYPES:
             return False
         if payload[8:12] == b"\x00\x00\x00\x00":
             return False
-        end = 12 + 4 * (payload[0] & 0x0F)
-        if payload[0] & 0x10:  # X: header extension
-            if end + 4 > n:
+        end = 12
+        if first & 0x10:  # X: header extension (RFC 3550 §5.3.1)
+            profile = be16(payload, 12) if n >= 16 else 0
+            if profile != _RTP_EXTENSION_PROFILES and profile & 0xFFF0 != 0x1000:
                 return False
-            end += 4 + 4 * be16(payload, end + 2)
-        pad = payload[-1] if payload[0] & 0x20 else 0
-        if payload[0] & 0x20 and pad == 0:
+            end += 4 + 4 * be16(payload, 14)
+        pad = payload[-1] if first & 0x20 else 0
+        if first & 0x20 and pad == 0:
             return False
         return end + pad < n
 
