@@ -693,3 +693,28 @@ def test_suricata_ja4_quic() -> None:
            for ev in [_dissect(fl)] if ev is not None]
     assert len(got) == 11
     assert set(got) == {"q13d0310h3_55b375c5d22e_cd85d2d88918"}
+
+
+# -- end to end through the pipeline (before the lead registers the dissector) ------------------
+
+
+@needs_data
+def test_pipeline_quic_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registered by monkeypatching, the dissector names the flow and fills the quic table."""
+    import wirelens
+    from wirelens.dissect import registry
+    from wirelens.schema import SCHEMAS
+    from wirelens.schema.quic import TABLES
+
+    monkeypatch.setattr(registry, "DISSECTORS", (*registry.DISSECTORS, QuicDissector))
+    monkeypatch.setitem(registry._BY_NAME, "quic", QuicDissector)
+    for name, (schema, _) in TABLES.items():
+        monkeypatch.setitem(SCHEMAS, name, schema)
+    result = wirelens.analyze(NDPI / "pcap" / "quic_t51.pcap")
+    (row,) = result.table("quic").to_pylist()
+    assert (row["version"], row["server_name"], row["alpn"]) == ("T051", "www.google.com", ["h3-T051"])
+    assert row["user_agent"] == "dev Chrome/86.0.4240.9 Windows NT 6.1; Win64; x64"
+    assert row["established"] and row["uid"] and row["resp_p"] == 443
+    conn = result.table("conn").to_pylist()
+    assert [(c["service"], c["server_name"]) for c in conn] == [("quic", "www.google.com")]
+    assert result.table("weird").num_rows == 0
