@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from wirelens.schema.fields import TS, f, key_fields
 
-__all__ = ["DNP3", "LDAP", "MODBUS", "NTP", "TABLES"]
+__all__ = ["DNP3", "KERBEROS", "LDAP", "MODBUS", "NTP", "TABLES"]
 
 NTP = pa.schema(
     key_fields("Time of the datagram.")
@@ -107,8 +107,38 @@ LDAP = pa.schema(
     ]
 )
 
+KERBEROS = pa.schema(
+    key_fields("Time of the request (or of the reply when no request was seen).")
+    + [
+        f("request_type", pa.string(), "AS or TGS (null when only a reply was seen)."),
+        f("msg_type", pa.uint8(), "Message type of the request (of the reply if unpaired)."),
+        f("msg_type_name", pa.string(), "Readable twin of msg_type (AS-REQ, TGS-REQ, ...)."),
+        f("reply_msg_type", pa.uint8(), "Message type of the reply (11 AS-REP, 13 TGS-REP, 30 KRB-ERROR)."),
+        f("reply_msg_type_name", pa.string(), "Readable twin of reply_msg_type."),
+        f("realm", pa.string(), "Realm of the request."),
+        f("cname", pa.string(), "Client principal, components joined by /."),
+        f("sname", pa.string(), "Service principal, components joined by / (krbtgt/REALM for a TGT)."),
+        f("etypes", pa.list_(pa.int32()), "Encryption types requested, client's order of preference."),
+        f("etype_names", pa.list_(pa.string()), "Readable twins of etypes (aes256-cts-hmac-sha1-96, rc4-hmac, ...)."),
+        f("forwardable", pa.bool_(), "KDC option forwardable requested."),
+        f("renewable", pa.bool_(), "KDC option renewable requested."),
+        f("from_time", TS, "Requested ticket start time (UTC), when given."),
+        f("till_time", TS, "Requested ticket expiry (UTC)."),
+        f("ticket_etype", pa.int32(), "Encryption type of the returned ticket (Zeek's cipher)."),
+        f("ticket_etype_name", pa.string(), "Readable twin of ticket_etype."),
+        f("success", pa.bool_(), "True for a ticket, False for a KRB-ERROR, null when unanswered."),
+        f("error_code", pa.int32(), "KRB-ERROR error code."),
+        f("error_name", pa.string(), "Readable twin of error_code (KDC_ERR_PREAUTH_REQUIRED, ...)."),
+        f("error_text", pa.string(), "KRB-ERROR e-text, when sent."),
+        f("has_request", pa.bool_(), "The request was seen."),
+        f("has_response", pa.bool_(), "The reply or error was seen."),
+        f("rtt", pa.float64(), "Seconds from request to reply (null when unpaired)."),
+    ]
+)
+
 TABLES: dict[str, tuple[pa.Schema, str]] = {
     "dnp3": (DNP3, "One row per DNP3 application fragment (request or response), after link CRC checks and transport reassembly."),
+    "kerberos": (KERBEROS, "One row per Kerberos KDC exchange (AS/TGS request paired with its reply or KRB-ERROR)."),
     "ldap": (LDAP, "One row per LDAP/CLDAP operation (request paired with its final response by message id)."),
     "modbus": (MODBUS, "One row per Modbus/TCP transaction (request paired with its response by transaction id)."),
     "ntp": (NTP, "One row per NTP datagram (time packet, mode 6 control or mode 7 private message)."),
