@@ -172,7 +172,10 @@ def _ovpn_reset(p: bytes) -> bool:
         if p[pos + 5 : pos + 13] != b"\x00" * 8 and be32(p, pos + 13) == 0:
             if _ovpn_tail_ok(p, pos + 17):
                 return True
-    if op in (OpenVpnOpcode.CONTROL_HARD_RESET_CLIENT_V2, OpenVpnOpcode.CONTROL_HARD_RESET_SERVER_V2):
+    if op in (
+        OpenVpnOpcode.CONTROL_HARD_RESET_CLIENT_V2,
+        OpenVpnOpcode.CONTROL_HARD_RESET_SERVER_V2,
+    ):
         base = 9 + 8 + _OVPN_TLS_CRYPT_TAG + (5 if client else 17)
         return n in (base, base + 6) and be32(p, 9) & 0xFFFF == 1
     return False

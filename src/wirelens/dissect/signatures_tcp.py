@@ -270,6 +270,8 @@ _REDIS_COMMANDS = frozenset(
 _REDIS_INLINE = _REDIS_COMMANDS - {b"AUTH", b"ECHO", b"TYPE", b"GET", b"SAVE", b"INFO"}
 """Inline (space-separated) commands accepted: those whose words other text protocols
 also open with (POP3/SMTP AUTH, HTTP GET, ...) are left to the RESP form."""
+_REQUEST_LINE_VERSIONS = (b"HTTP/", b"RTSP/", b"SIP/", b"sip:", b"sips:")
+"""Words that make an inline-looking line a request line of another text protocol."""
 _REDIS_REPLIES = (b"+PONG\r\n", b"-NOAUTH ", b"-WRONGPASS ")
 """Server replies specific to Redis (a PING answer; authentication errors)."""
 
@@ -320,8 +322,14 @@ class RedisDissector(SignatureDissector):
         eol = payload.find(b"\r\n", 0, MAX_SCAN)
         if eol < 4 or not is_printable(payload[:eol]):
             return False
-        word = payload[:eol].split(b" ", 1)[0]
-        return word in _REDIS_INLINE
+        words = payload[:eol].split(b" ")
+        if words[0] not in _REDIS_INLINE:
+            return False
+        # SUBSCRIBE/PUBLISH are also GENA (UPnP) and SIP methods: refuse request lines
+        # with a path, a SIP URI or a protocol version
+        if words[1:2] == [b""] or (len(words) > 1 and words[1][:1] in (b"/", b"*")):
+            return False
+        return not any(w.startswith(_REQUEST_LINE_VERSIONS) for w in words[1:])
 
 
 # --- MongoDB (MongoDB wire protocol) --------------------------------------------------------

@@ -51,7 +51,13 @@ def nbns_query(name: str = "WORKGROUP", suffix: int = 0x00, flags: int = 0x0110)
     """RFC 1002 §4.2.12 name query, RFC 1001 §14.1 first-level encoded name."""
     raw = name.upper().ljust(15).encode()[:15] + bytes([suffix])
     encoded = bytes(b for c in raw for b in (0x41 + (c >> 4), 0x41 + (c & 0xF)))
-    return struct.pack(">HHHHHH", 0x1234, flags, 1, 0, 0, 0) + b"\x20" + encoded + b"\x00" + b"\x00\x20\x00\x01"
+    return (
+        struct.pack(">HHHHHH", 0x1234, flags, 1, 0, 0, 0)
+        + b"\x20"
+        + encoded
+        + b"\x00"
+        + b"\x00\x20\x00\x01"
+    )
 
 
 def stun(kind: int = 0x0001, attrs: bytes = b"", cookie: bool = True) -> bytes:
@@ -83,7 +89,9 @@ def ike(version: int = 0x20, exchange: int = 34, flags: int = 0x08, first: int =
     return head + struct.pack(">II", 0, 28 + len(body)) + body
 
 
-def rtp(first: int = 0x80, pt: int = 0, ssrc: int = 0x1234ABCD, body: bytes = b"\xd5" * 160) -> bytes:
+def rtp(
+    first: int = 0x80, pt: int = 0, ssrc: int = 0x1234ABCD, body: bytes = b"\xd5" * 160
+) -> bytes:
     """RFC 3550 §5.1 fixed header + payload."""
     return bytes([first, pt]) + struct.pack(">HII", 4711, 160_000, ssrc) + body
 
@@ -105,11 +113,17 @@ MYSQL_GREETING = mysql_packet(
     b"\x0a8.0.32\x00" + struct.pack("<I", 8) + b"abcdefgh\x00" + b"\xff\xff\xff\x02\x00\xff\xdf\x15"
     + bytes(10) + b"ijklmnopqrst\x00caching_sha2_password\x00",
 )  # fmt: skip
-MYSQL_CLIENT = mysql_packet(1, b"\x85\xa6\xff\x01" + struct.pack("<I", 1 << 24) + b"\x21" + bytes(23) + b"root\x00\x00")
-MYSQL_ERR = mysql_packet(0, b"\xff" + struct.pack("<H", 1130) + b"Host 'x' is not allowed to connect")
+MYSQL_CLIENT = mysql_packet(
+    1, b"\x85\xa6\xff\x01" + struct.pack("<I", 1 << 24) + b"\x21" + bytes(23) + b"root\x00\x00"
+)
+MYSQL_ERR = mysql_packet(
+    0, b"\xff" + struct.pack("<H", 1130) + b"Host 'x' is not allowed to connect"
+)
 
 
-def pg_startup(params: bytes = b"user\x00alice\x00database\x00db\x00\x00", version: int = 196608) -> bytes:
+def pg_startup(
+    params: bytes = b"user\x00alice\x00database\x00db\x00\x00", version: int = 196608
+) -> bytes:
     """StartupMessage: length, protocol version, key/value pairs, final NUL."""
     body = struct.pack(">I", version) + params
     return struct.pack(">I", 4 + len(body)) + body
@@ -120,7 +134,9 @@ def bson(elements: bytes) -> bytes:
     return struct.pack("<i", 4 + len(elements) + 1) + elements + b"\x00"
 
 
-HELLO = bson(b"\x10hello\x00" + struct.pack("<i", 1) + b"\x02$db\x00" + struct.pack("<i", 6) + b"admin\x00")
+HELLO = bson(
+    b"\x10hello\x00" + struct.pack("<i", 1) + b"\x02$db\x00" + struct.pack("<i", 6) + b"admin\x00"
+)
 
 
 def mongo(op: int, body: bytes, response_to: int = 0) -> bytes:
@@ -265,7 +281,7 @@ NEGATIVES: list[tuple[type[Dissector], int, bytes, str]] = [
     (MongoDbDissector, TCP, mongo(2004, b"\x00\x00\x00\x00admin\x00" + struct.pack("<ii", 0, -1) + HELLO), "collection without a dot"),
 ]  # fmt: skip
 
-EXACT_LENGTH = {
+EXACT_LENGTH: dict[type[Dissector], bool] = {
     NetbiosNsDissector: False, StunDissector: True, WireGuardDissector: True, IkeDissector: True,
     OpenVpnDissector: True, RtcpDissector: True, VncDissector: True, MySqlDissector: True,
     PostgresqlDissector: True, MongoDbDissector: True,
@@ -282,7 +298,9 @@ def _id(case: tuple) -> str:  # type: ignore[type-arg]
 def test_positive_matches_and_wins_priority(case: tuple[type[Dissector], int, bytes]) -> None:
     cls, proto, payload = case
     assert cls.matches(payload, proto, True)
-    first = next(c for c in SIGNATURE_DISSECTORS if proto in c.transports and c.matches(payload, proto, True))
+    first = next(
+        c for c in SIGNATURE_DISSECTORS if proto in c.transports and c.matches(payload, proto, True)
+    )
     assert first is cls, f"{first.name} claims a {cls.name} sample first"
 
 
@@ -298,7 +316,9 @@ def test_truncations_and_trailing_junk(case: tuple[type[Dissector], int, bytes])
     appended junk."""
     cls, proto, payload = case
     # prefixes that are whole messages themselves: the SR of the compound, the 'R' alone
-    boundaries = {28} if cls is RtcpDissector else set(range(9, 15)) if payload[:1] == b"R" else set()
+    boundaries = (
+        {28} if cls is RtcpDissector else set(range(9, 15)) if payload[:1] == b"R" else set()
+    )
     for cut in range(len(payload)):
         got = cls.matches(payload[:cut], proto, True)
         assert isinstance(got, bool)
@@ -312,7 +332,11 @@ def test_truncations_and_trailing_junk(case: tuple[type[Dissector], int, bytes])
 def test_feed_whole_bytewise_and_with_junk(case: tuple[type[Dissector], int, bytes]) -> None:
     """Identification only: no events whatever the split, done after the first bytes."""
     cls, proto, payload = case
-    for chunks in ([payload], [payload[i : i + 1] for i in range(len(payload))], [payload, b"junk\xff"]):
+    for chunks in (
+        [payload],
+        [payload[i : i + 1] for i in range(len(payload))],
+        [payload, b"junk\xff"],
+    ):
         d = cls(proto)
         events: list[Event] = []
         for chunk in chunks:
@@ -377,7 +401,12 @@ def _check(cls: type[Dissector], proto: int, data: bytes, step: int) -> None:
 
 
 @FUZZ
-@given(st.sampled_from(SIGNATURE_DISSECTORS), st.sampled_from([TCP, UDP]), st.binary(max_size=400), st.sampled_from([0, 1, 7]))
+@given(
+    st.sampled_from(SIGNATURE_DISSECTORS),
+    st.sampled_from([TCP, UDP]),
+    st.binary(max_size=400),
+    st.sampled_from([0, 1, 7]),
+)
 def test_fuzz_random_bytes(cls: type[Dissector], proto: int, data: bytes, step: int) -> None:
     """Random bytes on every signature and transport: invariant holds."""
     _check(cls, proto, data, step)
@@ -386,7 +415,11 @@ def test_fuzz_random_bytes(cls: type[Dissector], proto: int, data: bytes, step: 
 @FUZZ
 @given(
     st.sampled_from(range(len(POSITIVES))),
-    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 4096), st.integers(0, 255)), min_size=1, max_size=5),
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 4096), st.integers(0, 255)),
+        min_size=1,
+        max_size=5,
+    ),
 )
 def test_fuzz_mutated_positives(index: int, edits: list[tuple[int, int, int]]) -> None:
     """Valid samples with bytes overwritten, inserted or cut reach the deep checks."""
