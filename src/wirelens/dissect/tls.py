@@ -251,6 +251,7 @@ class TlsDissector(Dissector):
         self._cert_status: str | None = None
         self._alert: tuple[int, int, bool] | None = None
         self._late_error: str | None = None
+        self._client_side: bool | None = None  # from_orig of the TLS client, once a hello says
         self.cert_names = ()
 
     @classmethod
@@ -328,6 +329,12 @@ class TlsDissector(Dissector):
             return []
         return [self._record()]
 
+    def _from_client(self, from_orig: bool) -> bool:
+        """Bytes of this direction come from the TLS client: the sender of the ClientHello
+        (or the receiver of the ServerHello), which is not always the originator (a capture
+        that starts mid-connection); the originator until a hello was seen."""
+        return from_orig if self._client_side is None else from_orig == self._client_side
+
     def _end(self, events: list[Event]) -> None:
         """Nothing more in clear: emit the summary (once) and stop."""
         if not self._emitted:
@@ -340,7 +347,7 @@ class TlsDissector(Dissector):
         if len(fragment) != 2:
             return
         if self._alert is None:
-            self._alert = (fragment[0], fragment[1], from_orig)
+            self._alert = (fragment[0], fragment[1], self._from_client(from_orig))
         if fragment[0] == AlertLevel.fatal:  # the connection ends (RFC 8446 §6.2)
             self._end(events)
 
@@ -362,7 +369,7 @@ class TlsDissector(Dissector):
                     raise LimitExceeded(f"hello of {length} bytes")
             elif msg_type == _CERTIFICATE and self._tls12:
                 if length > MAX_CHAIN_BYTES:
-                    if not from_orig:
+                    if not self._from_client(from_orig):
                         self._cert_status = "too_long"
                     side.skip = 4 + length
                     continue
@@ -380,7 +387,7 @@ class TlsDissector(Dissector):
         """A handshake message skipped by length: its type may end the clear-text part."""
         if not self._tls12:
             return
-        if not from_orig:
+        if not self._from_client(from_orig):
             if msg_type == HandshakeType.certificate_request:  # RFC 5246 §7.4.4
                 self._want_client_cert = True
             elif msg_type == HandshakeType.server_hello_done:  # RFC 5246 §7.4.5
@@ -397,6 +404,8 @@ class TlsDissector(Dissector):
         if msg_type == _CERTIFICATE:
             self._on_certificate(body, from_orig, events)
             return
+        if self._client_side is None:  # roles: who sent the first hello
+            self._client_side = from_orig == (msg_type == HandshakeType.client_hello)
         if msg_type == HandshakeType.client_hello:
             if self._client_hello is None:
                 self._client_hello = parse_client_hello(body)
@@ -414,16 +423,17 @@ class TlsDissector(Dissector):
 
     def _on_certificate(self, body: bytes, from_orig: bool, events: list[Event]) -> None:
         """A TLS <= 1.2 Certificate (RFC 5246 §7.4.2 server, §7.4.6 client)."""
+        client = self._from_client(from_orig)
         try:
             ders, count = parse_certificate_list(body)
         except ParseError:
-            if not from_orig:
+            if not client:
                 self._cert_status = "malformed"
             return
-        chain = [x509_record(der, self._now, from_orig, i, count) for i, der in enumerate(ders)]
+        chain = [x509_record(der, self._now, client, i, count) for i, der in enumerate(ders)]
         if self.x509_events:
             events.extend(chain)
-        if from_orig:
+        if client:
             self._client_chain_len = count
             self._end(events)
             return

@@ -83,6 +83,19 @@ def test_tls12_server_chain() -> None:
     assert tls.client_cert_chain_len is None and tls.alert_level is None
 
 
+def test_roles_follow_the_hellos_not_the_originator() -> None:
+    """A capture that starts mid-connection may make the server the originator."""
+    client_chain = [x509_der("client 1")]
+    conv = tls12_cert_conversation(client_ders=client_chain)
+    conv[0] = (True, conv[0][1] + record(21, b"\x01\x70"))
+    flipped = [(not from_orig, data) for from_orig, data in conv]
+    events = feed_all(TlsDissector, flipped, TCP)
+    assert events == feed_all(TlsDissector, conv, TCP)
+    certs, tls = split(events)
+    assert [c.is_client for c in certs] == [False, False, True]
+    assert tls.alert_sender == "client" and tls.cert_chain_len == 2
+
+
 def test_validity_judged_at_the_packet_time() -> None:
     # feed_all feeds at ts 1000 ns: 1970, before not_before
     certs, tls = split(feed_all(TlsDissector, tls12_cert_conversation(), TCP))
@@ -224,10 +237,16 @@ def test_hello_columns() -> None:
     assert tls.cipher_suite_codes == (0x1A1A, 0x1301, 0x1302, 0xC02B, 0xC02F, 0x009C)
     assert tls.cipher_suites[:3] == ("GREASE", "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")
     assert tls.extensions == (0, 10, 11, 13, 16, 43, 0x4469)
-    assert tls.extension_names[0] == "server_name" and tls.extension_names[-1] == "application_settings_old"
+    assert (
+        tls.extension_names[0] == "server_name"
+        and tls.extension_names[-1] == "application_settings_old"
+    )
     assert tls.group_names == ("x25519", "secp256r1", "secp384r1") and tls.groups[0] == 0x1D
     assert tls.signature_algorithm_names == (
-        "ecdsa_secp256r1_sha256", "rsa_pss_rsae_sha256", "rsa_pkcs1_sha256")
+        "ecdsa_secp256r1_sha256",
+        "rsa_pss_rsae_sha256",
+        "rsa_pkcs1_sha256",
+    )
 
 
 def test_damage_after_the_server_hello_keeps_the_row() -> None:
@@ -271,7 +290,9 @@ def _ndpi_certs(pcap: str) -> dict[frozenset[tuple[str, int]], dict[str, str]]:
         if not m or "[Certificate SHA-1:" not in line:
             continue
         ends = frozenset(_endpoint(x) for x in m.groups())
-        out[ends] = dict(re.findall(r"\[(Issuer|Subject|Certificate SHA-1|Validity): ([^\]]*)\]", line))
+        out[ends] = dict(
+            re.findall(r"\[(Issuer|Subject|Certificate SHA-1|Validity): ([^\]]*)\]", line)
+        )
     return out
 
 
@@ -292,7 +313,11 @@ def _utc(seconds: int) -> str:
 
 def _dissect(pcap: str) -> Iterator[tuple[frozenset[tuple[str, int]], list[Event]]]:
     for fl in flows(NDPI / "pcap" / pcap):
-        if fl.proto != TCP or not fl.chunks or not TlsDissector.matches(fl.chunks[0][1], TCP, fl.chunks[0][0]):
+        if (
+            fl.proto != TCP
+            or not fl.chunks
+            or not TlsDissector.matches(fl.chunks[0][1], TCP, fl.chunks[0][0])
+        ):
             continue
         d = TlsDissector(TCP)
         events: list[Event] = []
@@ -306,8 +331,13 @@ def _dissect(pcap: str) -> Iterator[tuple[frozenset[tuple[str, int]], list[Event
 @needs_data
 @pytest.mark.parametrize(
     "pcap",
-    ["selfsigned.pcap", "tls_long_cert.pcap", "long_tls_certificate.pcap",
-     "tls_certificate_too_long.pcap", "tls_malicious_sha1.pcapng"],
+    [
+        "selfsigned.pcap",
+        "tls_long_cert.pcap",
+        "long_tls_certificate.pcap",
+        "tls_certificate_too_long.pcap",
+        "tls_malicious_sha1.pcapng",
+    ],
 )
 def test_certificates_match_ndpi(pcap: str) -> None:
     expected = _ndpi_certs(pcap)
@@ -388,11 +418,16 @@ def _mutate(data: bytes, edits: list[tuple[int, int, int]]) -> bytes:
 @given(
     st.integers(0, len(SEEDS) - 1),
     st.integers(0, 3),
-    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 1 << 16), st.integers(0, 255)),
-             min_size=1, max_size=6),
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 1 << 16), st.integers(0, 255)),
+        min_size=1,
+        max_size=6,
+    ),
     st.sampled_from([0, 1, 97]),
 )
-def test_fuzz_conversations_with_certificates(seed: int, which: int, edits: list, step: int) -> None:  # type: ignore[type-arg]
+def test_fuzz_conversations_with_certificates(
+    seed: int, which: int, edits: list, step: int
+) -> None:  # type: ignore[type-arg]
     """Invariant: any mutation of a conversation carrying certificates, fed in any split,
     then finished, yields events (at most one TlsRecord) or raises ParseError, within the
     deadline; ``matches`` never raises."""
@@ -409,8 +444,9 @@ def test_fuzz_conversations_with_certificates(seed: int, which: int, edits: list
 
 
 @settings(max_examples=150, deadline=250, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 1 << 12), st.integers(0, 255)),
-                max_size=4))
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 1 << 12), st.integers(0, 255)), max_size=4)
+)
 def test_fuzz_certificate_der_never_raises(edits: list) -> None:  # type: ignore[type-arg]
     """Invariant: a damaged DER certificate gives a row (errors as text), never raises."""
     der = _mutate(sample_chain()[0], edits)
@@ -431,3 +467,25 @@ def test_fuzz_random_flight_after_server_hello(tail: bytes, step: int) -> None:
     ]
     events = feed_all(TlsDissector, chunks, TCP, step=step)
     assert sum(isinstance(e, TlsRecord) for e in events) == 1
+
+
+# -- end to end through the pipeline (x509 registered here as the lead will) ------------------
+
+
+@needs_data
+def test_pipeline_writes_x509_and_tls_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    import wirelens
+    from wirelens.schema import SCHEMAS
+
+    schema, _ = TABLES["x509"]
+    monkeypatch.setitem(SCHEMAS, "x509", schema)
+    result = wirelens.analyze(NDPI / "pcap" / "tls_malicious_sha1.pcapng")
+    x509 = result.table("x509").to_pylist()
+    assert [r["chain_pos"] for r in x509] == [0, 1, 2]
+    assert x509[0]["sha1"] == "0ddb34f875632c7e1ec09d75827f82d2336dfeb6"
+    assert x509[0]["not_after"] == datetime(2024, 2, 26, 13, 39, 22, tzinfo=UTC)
+    assert x509[0]["expired"] is False  # captured 2023-12-10, valid until 2024-02-26
+    (tls,) = result.table("tls").to_pylist()
+    assert tls["uid"] == x509[0]["uid"] and tls["cert_sha256"] == x509[0]["sha256"]
+    assert tls["cert_status"] == "parsed" and tls["cert_chain_len"] == 3
+    assert tls["cert_sans"] == ["www.prbtest.dev"] and tls["cipher_suites"]
