@@ -77,6 +77,7 @@ __all__ = [
     "QUIC_MAX_CRYPTO_FRAGMENTS",
     "QUIC_MAX_HISTORY",
     "QUIC_MAX_PACKETS_PER_DATAGRAM",
+    "QUIC_MAX_VN_VERSIONS",
     "FrameType",
     "PacketType",
     "QuicDissector",
@@ -274,11 +275,12 @@ class QuicRecord(Event):
 class _CryptoStream:
     """CRYPTO frame data of one direction put back in order by offset."""
 
-    __slots__ = ("data", "held", "hs_pos")
+    __slots__ = ("data", "held", "held_bytes", "hs_pos")
 
     def __init__(self) -> None:
         self.data = bytearray()  # contiguous bytes from offset 0
         self.held: dict[int, bytes] = {}  # fragments beyond a gap, by offset
+        self.held_bytes = 0  # bytes in ``held`` (bounded by QUIC_MAX_CRYPTO_BYTES too)
         self.hs_pos = 0  # handshake messages before this position were handled
 
     def add(self, offset: int, chunk: bytes) -> None:
@@ -290,7 +292,10 @@ class _CryptoStream:
             if offset not in self.held:
                 if len(self.held) >= QUIC_MAX_CRYPTO_FRAGMENTS:
                     raise LimitExceeded("too many CRYPTO fragments held")
+                if self.held_bytes + len(chunk) > QUIC_MAX_CRYPTO_BYTES:
+                    raise LimitExceeded("too many CRYPTO bytes held beyond a gap")
                 self.held[offset] = chunk
+                self.held_bytes += len(chunk)
             return
         if offset + len(chunk) > have:
             self.data += chunk[have - offset :]
@@ -300,6 +305,7 @@ class _CryptoStream:
                 if off > len(self.data):
                     break
                 piece = self.held.pop(off)
+                self.held_bytes -= len(piece)
                 end = off + len(piece)
                 if end > len(self.data):
                     self.data += piece[len(self.data) - off :]
@@ -398,7 +404,8 @@ class QuicDissector(Dissector):
             if gquic_public_version(data) is not None and from_orig:
                 self._gquic_public(data, from_orig)
             elif self._seen:
-                self._note("s", from_orig)
+                gquic = self._version is not None and is_gquic_version(self._version.to_bytes(4, "big"))
+                self._note("g" if gquic else "s", from_orig)
             else:
                 raise BadValue("datagram starts with neither a long header nor a gQUIC header")
             return self._maybe_emit()

@@ -173,7 +173,11 @@ def test_rfc9001_vector_through_the_dissector() -> None:
     assert d.done and len(events) == 1
     ev = events[0]
     assert isinstance(ev, QuicRecord)
-    assert (ev.version, ev.client_initial_dcid, ev.server_scid) == ("1", RFC_DCID.hex(), "f067a5502a4262b5")
+    assert (ev.version, ev.client_initial_dcid, ev.server_scid) == (
+        "1",
+        RFC_DCID.hex(),
+        "f067a5502a4262b5",
+    )
     assert ev.alpn == ("alpn",) and ev.client_protocol == "alpn"
     assert ev.cipher == "TLS_AES_128_GCM_SHA256" and ev.established
     assert ev.ja4 is not None and ev.ja4.startswith("q13d0")
@@ -238,7 +242,9 @@ def long_packet(
     return protect(header, pn_offset, payload, keys, pn)
 
 
-def quic_client_hello(sni: str | None = "quic.example", ua: bytes | None = b"test-agent/1.0") -> bytes:
+def quic_client_hello(
+    sni: str | None = "quic.example", ua: bytes | None = b"test-agent/1.0"
+) -> bytes:
     """A ClientHello with QUIC transport parameters (RFC 9000 §18, RFC 9001 §8.2)."""
     params = encode_varint(0x04) + encode_varint(4) + b"\x80\x01\x00\x00"
     if ua is not None:
@@ -301,10 +307,13 @@ def one(chunks: list[tuple[bool, bytes]]) -> QuicRecord:
 # -- whole conversations ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("version", "name"), [(1, "1"), (0x6B3343CF, "2"), (0xFF00001D, "draft-29")])
+@pytest.mark.parametrize(
+    ("version", "name"), [(1, "1"), (0x6B3343CF, "2"), (0xFF00001D, "draft-29")]
+)
 def test_handshake_per_version(version: int, name: str) -> None:
-    handshake = long_packet(version, 3 if version == 0x6B3343CF else 2, CSCID, SSCID, b"x" * 40, None,
-                            token=None)
+    handshake = long_packet(
+        version, 3 if version == 0x6B3343CF else 2, CSCID, SSCID, b"x" * 40, None, token=None
+    )
     chunks = [(True, client_initial(version)), (False, server_initial(version) + handshake)]
     assert QuicDissector.matches(chunks[0][1], 17, True)
     assert QuicDissector.matches(chunks[1][1], 17, False)
@@ -333,12 +342,18 @@ def test_crypto_split_across_packets_and_datagrams_any_order() -> None:
     pieces = [frame_crypto(i, ch[i : i + 7]) for i in range(0, len(ch), 7)]
     packets = [client_initial(frames=p, pn=n, pad=False) for n, p in enumerate(pieces)]
     packets.reverse()
-    datagrams = [packets[i] + packets[i + 1] if i + 1 < len(packets) else packets[i]
-                 for i in range(0, len(packets), 2)]
+    datagrams = [
+        packets[i] + packets[i + 1] if i + 1 < len(packets) else packets[i]
+        for i in range(0, len(packets), 2)
+    ]
     ev = one([(True, d) for d in datagrams] + [(False, server_initial())])
     whole = one([(True, client_initial()), (False, server_initial())])
     assert (ev.server_name, ev.ja4, ev.ja3, ev.user_agent) == (
-        whole.server_name, whole.ja4, whole.ja3, whole.user_agent)
+        whole.server_name,
+        whole.ja4,
+        whole.ja3,
+        whole.user_agent,
+    )
     assert ev.server_name == "quic.example"
 
 
@@ -352,18 +367,28 @@ def test_duplicate_and_overlapping_crypto() -> None:
 
 def test_retry_then_new_keys() -> None:
     """After a Retry the client's Initial is keyed by the Retry's SCID (RFC 9001 §5.2)."""
-    retry = bytes([0xF0]) + struct.pack(">I", 1) + vec(CSCID, 1) + vec(SSCID, 1) + b"token" + bytes(16)
-    ev = one([
-        (True, client_initial(frames=frame_crypto(0, quic_client_hello()[:30]))),
-        (False, retry),
-        (True, client_initial(dcid=SSCID)),
-        (False, server_initial(key_cid=SSCID)),
-    ])
+    retry = (
+        bytes([0xF0]) + struct.pack(">I", 1) + vec(CSCID, 1) + vec(SSCID, 1) + b"token" + bytes(16)
+    )
+    ev = one(
+        [
+            (True, client_initial(frames=frame_crypto(0, quic_client_hello()[:30]))),
+            (False, retry),
+            (True, client_initial(dcid=SSCID)),
+            (False, server_initial(key_cid=SSCID)),
+        ]
+    )
     assert ev.server_name == "quic.example" and ev.history == "IrIi" and ev.established
 
 
 def test_version_negotiation() -> None:
-    vn = bytes([0x80]) + bytes(4) + vec(CSCID, 1) + vec(DCID, 1) + struct.pack(">3I", 1, 0x6B3343CF, 0xFF00001D)
+    vn = (
+        bytes([0x80])
+        + bytes(4)
+        + vec(CSCID, 1)
+        + vec(DCID, 1)
+        + struct.pack(">3I", 1, 0x6B3343CF, 0xFF00001D)
+    )
     assert QuicDissector.matches(vn, 17, False)
     assert not QuicDissector.matches(vn[:-1], 17, False)
     ev = one([(True, client_initial()), (False, vn)])
@@ -374,7 +399,9 @@ def test_version_negotiation() -> None:
 def test_trailing_bytes() -> None:
     """Zero bytes after the last packet are padding; a short header packet ends the
     datagram; a long header that does not fit is an error."""
-    ev = one([(True, client_initial() + bytes(30)), (False, server_initial() + b"\x40" + bytes(30))])
+    ev = one(
+        [(True, client_initial() + bytes(30)), (False, server_initial() + b"\x40" + bytes(30))]
+    )
     assert ev.history == "Iis"
     with pytest.raises(ParseError):
         run([(True, client_initial() + b"\xc0\x00\x00\x00\x01\x08")])
@@ -407,11 +434,15 @@ def test_matches_is_strict() -> None:
     ci = client_initial()
     assert QuicDissector.matches(ci, 17, True)
     assert not QuicDissector.matches(ci, 6, True)
-    assert not QuicDissector.matches(b"\xc0" + b"\x00\x00\x00\x02" + ci[5:], 17, True)  # unknown version
+    assert not QuicDissector.matches(
+        b"\xc0" + b"\x00\x00\x00\x02" + ci[5:], 17, True
+    )  # unknown version
     assert not QuicDissector.matches(b"\xc0\x00\x00\x00\x01\x30" + ci[6:], 17, True)  # 48-byte DCID
     assert not QuicDissector.matches(ci[:300], 17, True)  # Length runs past the datagram
     assert not QuicDissector.matches(b"\x80" + ci[1:], 17, True)  # no fixed bit
-    assert not QuicDissector.matches(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(100), 17, True)
+    assert not QuicDissector.matches(
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(100), 17, True
+    )
     assert not QuicDissector.matches(bytes(1200), 17, True)
     assert not QuicDissector.matches(b"", 17, True)
     # DNS-looking datagrams never start with 0xc?/0x8? and a known version
@@ -419,9 +450,19 @@ def test_matches_is_strict() -> None:
 
 
 def test_version_names() -> None:
-    assert [version_name(v) for v in (1, 0x6B3343CF, 0xFF00001B, 0xFF000022, 0x51303436, 0x54303531,
-                                      0xFACEB001, 0x12345678)] == [
-        "1", "2", "draft-27", "draft-34", "Q046", "T051", "mvfst-22", "0x12345678"]
+    assert [
+        version_name(v)
+        for v in (
+            1,
+            0x6B3343CF,
+            0xFF00001B,
+            0xFF000022,
+            0x51303436,
+            0x54303531,
+            0xFACEB001,
+            0x12345678,
+        )
+    ] == ["1", "2", "draft-27", "draft-34", "Q046", "T051", "mvfst-22", "0x12345678"]
 
 
 def test_transport_parameter_forms() -> None:
@@ -456,14 +497,33 @@ def test_gquic_public_header_chlo() -> None:
 
 SEEDS = [
     [(True, client_initial()), (False, server_initial())],
-    [(True, b"\x09" + bytes(range(8)) + b"Q043\x01" + bytes(12) + b"\xa0\x01\x00\x10CHLO" + bytes(40))],
+    [(True, client_initial(0x6B3343CF)), (False, server_initial(0x6B3343CF))],
+    [(True, client_initial(frames=frame_crypto(0, quic_client_hello()[:40]) + frame_ack(3), pad=False)
+      + client_initial(frames=frame_crypto(40, quic_client_hello()[40:]), pn=1, pad=False))],
+    [(True, client_initial()),
+     (False, bytes([0x80]) + bytes(4) + vec(CSCID, 1) + vec(DCID, 1) + struct.pack(">2I", 1, 0xFF00001D))],
+    [(True, bytes([0xC3]) + b"Q046" + b"\x50" + bytes(8) + bytes(4) + bytes(12)
+      + b"\xa0\x01\x00\x10CHLO" + bytes(40))],
+    [
+        (
+            True,
+            b"\x09"
+            + bytes(range(8))
+            + b"Q043\x01"
+            + bytes(12)
+            + b"\xa0\x01\x00\x10CHLO"
+            + bytes(40),
+        )
+    ],
 ]
 
 
 @settings(max_examples=150, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.sampled_from(range(len(SEEDS))),
-    edits=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2000), st.integers(0, 255)), max_size=6),
+    edits=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 2000), st.integers(0, 255)), max_size=6
+    ),
     raw=st.binary(max_size=64),
 )
 def test_fuzz(seed: int, edits: list[tuple[int, int, int]], raw: bytes) -> None:
@@ -513,8 +573,13 @@ def _expected(pcap: str) -> dict[tuple[int, int], dict[str, str]]:
         if not m:
             continue
         facts = {}
-        for key, tag in (("sni", "Hostname/SNI"), ("ja4", "JA4"), ("ver", "QUIC ver"), ("ua", "User-Agent"),
-                         ("alpn", "(Advertised) ALPNs")):
+        for key, tag in (
+            ("sni", "Hostname/SNI"),
+            ("ja4", "JA4"),
+            ("ver", "QUIC ver"),
+            ("ua", "User-Agent"),
+            ("alpn", "(Advertised) ALPNs"),
+        ):
             found = re.search(re.escape(f"[{tag}: ") + r"([^\]]+)\]", line)
             if found:
                 facts[key] = found.group(1)
@@ -541,10 +606,21 @@ def _dissect(flow: Flow) -> QuicRecord | None:
 
 
 CAPTURES = [
-    "quic-27.pcap", "quic-29.pcap", "quic-forcing-vn-with-data.pcapng", "quic-mvfst-22_decryption_error.pcap",
-    "quic_cc_ack.pcapng", "quic_crypto_aes_auth_size.pcap", "quic_frags_ch_in_multiple_packets.pcapng",
-    "quic_frags_different_dcid.pcapng", "quic_q46.pcap", "quic_q46_b.pcap", "quic_q50.pcap", "quic_t50.pcap",
-    "quic_t51.pcap", "gquic.pcap", "doq.pcapng",
+    "quic-27.pcap",
+    "quic-29.pcap",
+    "quic-forcing-vn-with-data.pcapng",
+    "quic-mvfst-22_decryption_error.pcap",
+    "quic_cc_ack.pcapng",
+    "quic_crypto_aes_auth_size.pcap",
+    "quic_frags_ch_in_multiple_packets.pcapng",
+    "quic_frags_different_dcid.pcapng",
+    "quic_q46.pcap",
+    "quic_q46_b.pcap",
+    "quic_q50.pcap",
+    "quic_t50.pcap",
+    "quic_t51.pcap",
+    "gquic.pcap",
+    "doq.pcapng",
 ]
 
 _NDPI_VERSIONS = {"V-1": "1", "MVFST-22": "mvfst-22"}
@@ -570,7 +646,9 @@ def test_real_capture(pcap: str) -> None:
     for flow in flows(NDPI / "pcap" / pcap):
         if flow.proto != 17:
             continue
-        facts = expected.get((flow.orig[1], flow.resp[1])) or expected.get((flow.resp[1], flow.orig[1]))
+        facts = expected.get((flow.orig[1], flow.resp[1])) or expected.get(
+            (flow.resp[1], flow.orig[1])
+        )
         if facts is None:
             continue
         ev = _dissect(flow)
@@ -608,7 +686,11 @@ def test_real_capture_figures() -> None:
                 sni += ev is not None and ev.server_name == facts["sni"]
             if "ja4" in facts:
                 want_ja4 += 1
-                ja4 += ev is not None and ev.ja4 is not None and ev.ja4.split("_")[1:] == facts["ja4"].split("_")[1:]
+                ja4 += (
+                    ev is not None
+                    and ev.ja4 is not None
+                    and ev.ja4.split("_")[1:] == facts["ja4"].split("_")[1:]
+                )
     assert (sni, ja4) == (want_sni, want_ja4)
     assert want_sni >= 10 and want_ja4 >= 8
 
@@ -616,7 +698,14 @@ def test_real_capture_figures() -> None:
 @needs_data
 def test_no_quic_in_other_udp_captures() -> None:
     """Strictness on real traffic: UDP flows of DNS/other captures are not taken as QUIC."""
-    for pcap in ("dns_doh.pcap", "ntp.pcap", "dhcp.pcapng", "dtls.pcap", "skype.pcap", "rtp.pcapng"):
+    for pcap in (
+        "dns_doh.pcap",
+        "ntp.pcap",
+        "dhcp.pcapng",
+        "dtls.pcap",
+        "skype.pcap",
+        "rtp.pcapng",
+    ):
         path = NDPI / "pcap" / pcap
         if not path.exists():
             continue
@@ -624,7 +713,9 @@ def test_no_quic_in_other_udp_captures() -> None:
             if flow.proto != 17:
                 continue
             for side, data, _ in flow.chunks[:2]:
-                assert not QuicDissector.matches(data, 17, side), f"{pcap}: {flow.orig}->{flow.resp}"
+                assert not QuicDissector.matches(data, 17, side), (
+                    f"{pcap}: {flow.orig}->{flow.resp}"
+                )
 
 
 # -- Zeek quic.log baselines and Suricata's JA4 -------------------------------------------------
@@ -653,25 +744,44 @@ def _zeek_value(value: str) -> str | None:
     return {"-": None, "(empty)": ""}.get(value, value)
 
 
-@pytest.mark.skipif(not ZEEK.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)")
+@pytest.mark.skipif(
+    not ZEEK.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)"
+)
 @pytest.mark.parametrize(("trace", "baseline"), ZEEK_CASES)
 def test_zeek_quic_log(trace: str, baseline: str) -> None:
     """Connection ids, SNI and first ALPN equal Zeek's quic.log (v1 and v2 captures)."""
     (row,) = _zeek_rows(ZEEK / "Baseline" / baseline / "quic.log")
-    events = [ev for fl in flows(ZEEK / "Traces" / "quic" / trace) if fl.proto == 17
-              for ev in [_dissect(fl)] if ev is not None]
+    events = [
+        ev
+        for fl in flows(ZEEK / "Traces" / "quic" / trace)
+        if fl.proto == 17
+        for ev in [_dissect(fl)]
+        if ev is not None
+    ]
     assert len(events) == 1
     ev = events[0]
     assert ev.version == {"quicv2": "2"}.get(row["version"], row["version"])
-    for name in ("client_initial_dcid", "client_scid", "server_scid", "server_name", "client_protocol"):
+    for name in (
+        "client_initial_dcid",
+        "client_scid",
+        "server_scid",
+        "server_name",
+        "client_protocol",
+    ):
         assert getattr(ev, name) == _zeek_value(row[name]), name
     assert ev.established
 
 
-@pytest.mark.skipif(not ZEEK.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)")
+@pytest.mark.skipif(
+    not ZEEK.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)"
+)
 def test_zeek_decrypt_crash_trace_is_a_parse_error() -> None:
     """Zeek's crash reproducer: an Initial whose tag does not verify -> BadValue, nothing else."""
-    udp = [fl for fl in flows(ZEEK / "Traces" / "quic" / "383379789-decrypt-crash.pcap") if fl.proto == 17]
+    udp = [
+        fl
+        for fl in flows(ZEEK / "Traces" / "quic" / "383379789-decrypt-crash.pcap")
+        if fl.proto == 17
+    ]
     failed = 0
     for flow in udp:
         try:
@@ -685,12 +795,19 @@ def test_zeek_decrypt_crash_trace_is_a_parse_error() -> None:
 SURICATA = DATA / "suricata-verify" / "tests"
 
 
-@pytest.mark.skipif(not SURICATA.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)")
+@pytest.mark.skipif(
+    not SURICATA.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)"
+)
 def test_suricata_ja4_quic() -> None:
     """suricata-verify ja4-quic expects quic.ja4 q13d0310h3_55b375c5d22e_cd85d2d88918 (whole
     string, ALPN characters included): every QUIC flow of its capture gives it."""
-    got = [ev.ja4 for fl in flows(SURICATA / "ja4-quic" / "input.pcap") if fl.proto == 17
-           for ev in [_dissect(fl)] if ev is not None]
+    got = [
+        ev.ja4
+        for fl in flows(SURICATA / "ja4-quic" / "input.pcap")
+        if fl.proto == 17
+        for ev in [_dissect(fl)]
+        if ev is not None
+    ]
     assert len(got) == 11
     assert set(got) == {"q13d0310h3_55b375c5d22e_cd85d2d88918"}
 
@@ -712,7 +829,11 @@ def test_pipeline_quic_table(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setitem(SCHEMAS, name, schema)
     result = wirelens.analyze(NDPI / "pcap" / "quic_t51.pcap")
     (row,) = result.table("quic").to_pylist()
-    assert (row["version"], row["server_name"], row["alpn"]) == ("T051", "www.google.com", ["h3-T051"])
+    assert (row["version"], row["server_name"], row["alpn"]) == (
+        "T051",
+        "www.google.com",
+        ["h3-T051"],
+    )
     assert row["user_agent"] == "dev Chrome/86.0.4240.9 Windows NT 6.1; Win64; x64"
     assert row["established"] and row["uid"] and row["resp_p"] == 443
     conn = result.table("conn").to_pylist()
