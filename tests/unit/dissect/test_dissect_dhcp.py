@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from wl_mini_pcap import flows
 
 from wirelens.dissect import registry
+from wirelens.dissect.base import Dissector
 from wirelens.dissect.dhcp import (
     DHCP_MAGIC_COOKIE,
     DhcpDissector,
@@ -446,3 +447,40 @@ def test_fuzz_random(data: bytes) -> None:
             DhcpDissector(UDP).feed(candidate, False, 0)
         except ParseError:
             pass
+
+
+# -- end to end through the pipeline (before registration: patched in) --------------------------
+
+
+@pytest.fixture
+def dhcp_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wirelens.pipeline import dpi as dpi_mod
+    from wirelens.schema import SCHEMAS
+
+    mine: tuple[type[Dissector], ...] = (DhcpDissector, Dhcpv6Dissector)
+    dissectors: tuple[type[Dissector], ...] = (
+        *[c for c in registry.DISSECTORS if c.name not in ("dhcp", "dhcpv6")], *mine)
+    monkeypatch.setattr(registry, "DISSECTORS", dissectors)
+    monkeypatch.setattr(dpi_mod, "DISSECTORS", dissectors)
+    monkeypatch.setattr(registry, "_BY_NAME", {c.name: c for c in dissectors})
+    for name, (schema, _) in TABLES.items():
+        monkeypatch.setitem(SCHEMAS, name, schema)
+
+
+@needs_data
+@pytest.mark.usefixtures("dhcp_registered")
+def test_pipeline_dhcp_and_dhcpv6() -> None:
+    import wirelens
+
+    v4 = DATA / "suricata-verify/tests/dhcp-eve-extended/input.pcap"
+    v6 = DATA / "tcpdump/tests/dhcpv6-ia-ta.pcap"
+    result = wirelens.analyze([v4, v6])
+    rows = sorted(result.table("dhcp").to_pylist(), key=lambda r: r["ts"])
+    assert [r["msg_type_name"] for r in rows] == ["REQUEST", "ACK"]
+    assert rows[1]["assigned_addr"] == "10.16.1.4" and rows[0]["hostname"] == "nas1"
+    assert rows[0]["orig_p"] == 68 and rows[0]["resp_p"] == 67
+    rows6 = sorted(result.table("dhcpv6").to_pylist(), key=lambda r: r["ts"])
+    assert [r["msg_type_name"] for r in rows6] == ["SOLICIT", "ADVERTISE", "REQUEST", "REPLY"]
+    assert rows6[3]["assigned_addrs"] == ["2a00:1:1:200:5da2:f920:84c4:88cc"]
+    services = {r["service"] for r in result.conn.to_pylist()}
+    assert services == {"dhcp", "dhcpv6"}

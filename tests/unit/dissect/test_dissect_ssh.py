@@ -21,7 +21,7 @@ from wl_dissect_builders import feed_all
 from wl_mini_pcap import flows
 
 from wirelens.dissect import registry
-from wirelens.dissect.base import Event
+from wirelens.dissect.base import Dissector, Event
 from wirelens.dissect.dns import DnsDissector
 from wirelens.dissect.http import HttpDissector
 from wirelens.dissect.ssh import (
@@ -540,3 +540,33 @@ def test_fuzz_random_bytes(data: bytes, side: bool, step: int) -> None:
     assert SshDissector.matches(data, TCP, side) in (True, False)
     _run([(side, data)], step)
     _run([(side, CLIENT_BANNER + data)], step)
+
+
+# -- end to end through the pipeline (before registration: patched in) --------------------------
+
+
+@pytest.fixture
+def ssh_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wirelens.pipeline import dpi as dpi_mod
+    from wirelens.schema import SCHEMAS
+
+    dissectors: tuple[type[Dissector], ...] = (
+        *[c for c in registry.DISSECTORS if c.name != "ssh"], SshDissector)
+    monkeypatch.setattr(registry, "DISSECTORS", dissectors)
+    monkeypatch.setattr(dpi_mod, "DISSECTORS", dissectors)
+    monkeypatch.setattr(registry, "_BY_NAME", {c.name: c for c in dissectors})
+    monkeypatch.setitem(SCHEMAS, "ssh", TABLES["ssh"][0])
+
+
+@needs_data
+@pytest.mark.usefixtures("ssh_registered")
+def test_pipeline_ndpi_ssh_pcap() -> None:
+    import wirelens
+
+    result = wirelens.analyze(DATA / "nDPI/tests/cfgs/default/pcap/ssh.pcap")
+    rows = result.table("ssh").to_pylist()
+    base = DATA / "nDPI/tests/cfgs/default/result/ssh.pcap.out"
+    assert {(r["hassh"], r["hassh_server"]) for r in rows} == _ndpi_hasshes(base)
+    assert {r["resp_p"] for r in rows} == {22, 8000}
+    services = {r["resp_p"]: r["service"] for r in result.conn.to_pylist()}
+    assert services[22] == services[8000] == "ssh"
