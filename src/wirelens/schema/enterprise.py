@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from wirelens.schema.fields import f, key_fields
 
-__all__ = ["MQTT", "RDP", "SIP", "SNMP", "TABLES"]
+__all__ = ["MQTT", "RDP", "SIP", "SMB", "SNMP", "TABLES"]
 
 _STRS = pa.list_(pa.string())
 
@@ -198,6 +198,76 @@ RDP = pa.schema(
     ]
 )
 
+SMB = pa.schema(
+    key_fields("Time of the request.")
+    + [
+        f(
+            "version",
+            pa.string(),
+            "Header family: SMB1 (0xFF 'SMB') or SMB2 (0xFE 'SMB', also SMB 3.x).",
+        ),
+        f(
+            "command",
+            pa.int16(),
+            "Command code in the numbering of version (-1: an encrypted SMB3 transform message).",
+        ),
+        f(
+            "command_name",
+            pa.string(),
+            "Readable twin of command: NEGOTIATE, SESSION_SETUP(_ANDX), "
+            "TREE_CONNECT(_ANDX), CREATE / NT_CREATE_ANDX, or ENCRYPTED.",
+        ),
+        f("status", pa.uint32(), "NTSTATUS of the response (null when none was seen)."),
+        f(
+            "status_name",
+            pa.string(),
+            "Readable twin of status (STATUS_SUCCESS, STATUS_ACCESS_DENIED, ...; hex when unlisted).",
+        ),
+        f("message_id", pa.uint64(), "SMB2 MessageId (SMB1: MID) pairing request and response."),
+        f("session_id", pa.uint64(), "SMB2 SessionId (SMB1: UID)."),
+        f(
+            "tree_id",
+            pa.uint32(),
+            "Tree id of the request (tree connects: the one the server assigned).",
+        ),
+        f(
+            "dialects_offered",
+            _STRS,
+            "NEGOTIATE: dialects offered by the client (2.0.2 .. 3.1.1, or "
+            "SMB1 dialect strings such as 'NT LM 0.12').",
+        ),
+        f(
+            "dialect",
+            pa.string(),
+            "NEGOTIATE: dialect chosen by the server (2.??? = the SMB2 "
+            "wildcard answer to an SMB1 multi-protocol negotiate).",
+        ),
+        f(
+            "path",
+            pa.string(),
+            "TREE_CONNECT: \\\\server\\share; CREATE: the share path of its tree, when seen.",
+        ),
+        f(
+            "share_type",
+            pa.string(),
+            "TREE_CONNECT: DISK, PIPE or PRINT (SMB1: the service string, e.g. IPC, A:).",
+        ),
+        f(
+            "filename",
+            pa.string(),
+            "CREATE: file (or pipe) name relative to the share ('' = the share root).",
+        ),
+        f(
+            "ntlm_user",
+            pa.string(),
+            "SESSION_SETUP: user name (NTLMSSP AUTHENTICATE, or the SMB1 "
+            "AccountName without extended security).",
+        ),
+        f("ntlm_domain", pa.string(), "SESSION_SETUP: domain name."),
+        f("ntlm_host", pa.string(), "SESSION_SETUP: client workstation name (NTLMSSP)."),
+    ]
+)
+
 TABLES: dict[str, tuple[pa.Schema, str]] = {
     "mqtt": (
         MQTT,
@@ -213,6 +283,11 @@ TABLES: dict[str, tuple[pa.Schema, str]] = {
         SIP,
         "One row per SIP response with the request it answers (Call-ID + CSeq); "
         "unanswered requests and ACKs alone.",
+    ),
+    "smb": (
+        SMB,
+        "One row per SMB request of interest (negotiate, session setup, tree "
+        "connect, create) with its response; encrypted SMB3 noted once per flow.",
     ),
     "snmp": (SNMP, "One row per SNMP PDU (v1/v2c, v3 recognised); community redacted by default."),
 }

@@ -179,7 +179,11 @@ def test_schema_matches_event_fields() -> None:
 def _capture(path: Path) -> list[MqttSession]:
     out: list[MqttSession] = []
     for flow in wl_mini_pcap.flows(path):
-        if flow.proto != TCP or not MqttDissector.matches(flow.chunks[0][1], TCP, True):
+        if (
+            flow.proto != TCP
+            or not flow.chunks
+            or not MqttDissector.matches(flow.chunks[0][1], TCP, True)
+        ):
             continue
         d = MqttDissector(TCP, show_passwords=True)
         for side, payload, ts in flow.chunks[:8]:  # the pipeline feeds the first ~8

@@ -128,7 +128,11 @@ def test_schema_matches_event_fields() -> None:
 def _capture(path: Path) -> list[RdpRecord]:
     out: list[RdpRecord] = []
     for flow in wl_mini_pcap.flows(path):
-        if flow.proto != TCP or not RdpDissector.matches(flow.chunks[0][1], TCP, True):
+        if (
+            flow.proto != TCP
+            or not flow.chunks
+            or not RdpDissector.matches(flow.chunks[0][1], TCP, True)
+        ):
             continue
         d = RdpDissector(TCP)
         for side, payload, ts in flow.chunks[:8]:

@@ -160,7 +160,7 @@ def test_schema_matches_event_fields() -> None:
 def _capture(path: Path) -> list[SipRecord]:
     out: list[SipRecord] = []
     for flow in wl_mini_pcap.flows(path):
-        if not SipDissector.matches(flow.chunks[0][1], flow.proto, True):
+        if not flow.chunks or not SipDissector.matches(flow.chunks[0][1], flow.proto, True):
             continue
         d = SipDissector(flow.proto)
         for side, payload, ts in flow.chunks:

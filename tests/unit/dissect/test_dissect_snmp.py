@@ -150,7 +150,11 @@ def test_schema_matches_event_fields() -> None:
 def _capture(name: str) -> list[SnmpRecord]:
     out: list[SnmpRecord] = []
     for flow in wl_mini_pcap.flows(ZEEK_SNMP / name):
-        if flow.proto != UDP or not SnmpDissector.matches(flow.chunks[0][1], UDP, True):
+        if (
+            flow.proto != UDP
+            or not flow.chunks
+            or not SnmpDissector.matches(flow.chunks[0][1], UDP, True)
+        ):
             continue
         d = SnmpDissector(UDP, show_passwords=True)
         for side, payload, ts in flow.chunks:

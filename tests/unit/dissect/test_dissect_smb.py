@@ -1,0 +1,317 @@
+"""SMB dissector: SMB2/3 and SMB1 conversations whole / byte-at-a-time / with junk,
+compounds, interim responses, big messages skipped, encryption noted; real captures
+(nDPI, zeek, suricata-verify; facts checked with tshark), fuzz."""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+from pathlib import Path
+
+import pytest
+import wl_mini_pcap
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from wl_dissect_builders import feed_all
+
+from wirelens.dissect.base import Event
+from wirelens.dissect.smb import SMB_MAX_PARSED_BYTES, SmbDissector, SmbRecord
+from wirelens.schema.enterprise import TABLES
+from wirelens.wire import BadValue, ParseError
+
+TCP, UDP = 6, 17
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+NDPI = DATA / "nDPI" / "tests" / "cfgs" / "default" / "pcap"
+SV = DATA / "suricata-verify" / "tests"
+ZEEK_SMB = DATA / "zeek" / "testing" / "btest" / "Traces" / "smb"
+needs_data = pytest.mark.skipif(
+    not NDPI.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)"
+)
+
+
+def nbss(msg: bytes) -> bytes:
+    return b"\x00" + len(msg).to_bytes(3, "big") + msg
+
+
+def smb2(cmd: int, mid: int, body: bytes, *, resp: bool = False, status: int = 0,
+         tree: int = 7, flags: int = 0, next_command: int = 0) -> bytes:  # fmt: skip
+    flags |= 1 if resp else 0
+    header = struct.pack("<4sHHIHHIIQIIQ16s", b"\xfeSMB", 64, 1, status, cmd, 1, flags,
+                         next_command, mid, 0, tree, 0x1122, b"\x00" * 16)  # fmt: skip
+    return header + body
+
+
+def u16s(text: str) -> bytes:
+    return text.encode("utf-16-le")
+
+
+def negotiate_req(mid: int = 0) -> bytes:
+    dialects = [0x0202, 0x0210, 0x0300, 0x0302, 0x0311]
+    body = struct.pack("<HHHHI16sQ", 36, len(dialects), 1, 0, 0, b"g" * 16, 0)
+    return smb2(0, mid, body + b"".join(struct.pack("<H", d) for d in dialects))
+
+
+def negotiate_resp(mid: int = 0, dialect: int = 0x0311) -> bytes:
+    return smb2(0, mid, struct.pack("<HHH", 65, 1, dialect) + b"\x00" * 58, resp=True)
+
+
+def ntlm_auth(user: str, domain: str, host: str) -> bytes:
+    fields = [u16s(domain), u16s(user), u16s(host)]
+    offset = 64 + 8
+    head = b"NTLMSSP\x00" + struct.pack("<I", 3) + struct.pack("<HHI", 0, 0, offset) * 2
+    payload = b""
+    for raw in fields:
+        head += struct.pack("<HHI", len(raw), len(raw), offset + len(payload))
+        payload += raw
+    head += struct.pack("<HHI", 0, 0, offset) + struct.pack("<I", 0x1)
+    return head + b"\x00" * (offset - len(head)) + payload
+
+
+def session_setup_req(mid: int, blob: bytes) -> bytes:
+    body = struct.pack("<HBBIIHHQ", 25, 0, 1, 0, 0, 64 + 24, len(blob), 0)
+    return smb2(1, mid, body + blob)
+
+
+def tree_connect_req(mid: int, path: str) -> bytes:
+    raw = u16s(path)
+    return smb2(3, mid, struct.pack("<HHHH", 9, 0, 64 + 8, len(raw)) + raw, tree=0)
+
+
+def tree_connect_resp(mid: int, tree: int, share_type: int = 1) -> bytes:
+    return smb2(
+        3, mid, struct.pack("<HBBIII", 16, share_type, 0, 0, 0, 0x1F01FF), resp=True, tree=tree
+    )
+
+
+def create_req(mid: int, name: str, tree: int = 7, **kw: int) -> bytes:
+    raw = u16s(name)
+    body = struct.pack(
+        "<HBBIQQIIIIIHHII", 57, 0, 0, 2, 0, 0, 0x80, 0, 7, 1, 0, 64 + 56, len(raw), 0, 0
+    )
+    return smb2(5, mid, body + (raw or b"\x00"), tree=tree, **kw)
+
+
+def simple_resp(cmd: int, mid: int, status: int = 0, **kw: int) -> bytes:
+    return smb2(cmd, mid, struct.pack("<H", 9) + b"\x00" * 7, resp=True, status=status, **kw)
+
+
+def conversation() -> list[tuple[bool, bytes]]:
+    return [
+        (True, nbss(negotiate_req())),
+        (False, nbss(negotiate_resp())),
+        (True, nbss(session_setup_req(1, b"\x60\x10junk" + ntlm_auth("alice", "CORP", "PC1")))),
+        (False, nbss(simple_resp(1, 1))),
+        (True, nbss(tree_connect_req(2, r"\\srv\share"))),
+        (False, nbss(tree_connect_resp(2, 7))),
+        (True, nbss(create_req(3, r"dir\file.txt")) + nbss(smb2(8, 4, b"\x31" + b"\x00" * 48))),
+        (False, nbss(simple_resp(5, 3, status=0x103, flags=2))),  # interim STATUS_PENDING
+        (False, nbss(simple_resp(5, 3, status=0xC0000022))),
+    ]
+
+
+def check(rows: list[Event]) -> None:
+    assert all(isinstance(r, SmbRecord) for r in rows)
+    got = [r for r in rows if isinstance(r, SmbRecord)]
+    assert [r.command_name for r in got] == ["NEGOTIATE", "SESSION_SETUP", "TREE_CONNECT", "CREATE"]
+    neg, sess, tree, create = got
+    assert neg.dialects_offered == ("2.0.2", "2.1", "3.0", "3.0.2", "3.1.1")
+    assert neg.dialect == "3.1.1" and neg.status_name == "STATUS_SUCCESS" and neg.version == "SMB2"
+    assert (sess.ntlm_user, sess.ntlm_domain, sess.ntlm_host) == ("alice", "CORP", "PC1")
+    assert tree.path == r"\\srv\share" and tree.share_type == "DISK" and tree.tree_id == 7
+    assert create.filename == r"dir\file.txt" and create.path == r"\\srv\share"
+    assert create.status_name == "STATUS_ACCESS_DENIED" and create.message_id == 3
+    assert create.session_id == 0x1122 and neg.ts_ns == 1000
+
+
+@pytest.mark.parametrize("step", [0, 1, 9])
+def test_smb2_conversation(step: int) -> None:
+    check(feed_all(SmbDissector, conversation(), TCP, step=step))
+
+
+def test_compound_related_create_inherits_tree() -> None:
+    first = create_req(5, "a.txt")
+    first = first[:20] + struct.pack("<I", len(first) + (-len(first) % 8)) + first[24:]
+    first += b"\x00" * (-len(first) % 8)
+    second = create_req(6, "b.txt", tree=0xFFFFFFFF, flags=4)
+    chunks = [
+        (True, nbss(tree_connect_req(2, r"\\srv\ipc$"))),
+        (False, nbss(tree_connect_resp(2, 7, share_type=2))),
+        (True, nbss(first + second)),
+    ]
+    rows = [r for r in feed_all(SmbDissector, chunks, TCP) if isinstance(r, SmbRecord)]
+    assert rows[0].share_type == "PIPE"
+    assert [(r.filename, r.path, r.status) for r in rows[1:]] == [
+        ("a.txt", r"\\srv\ipc$", None), ("b.txt", r"\\srv\ipc$", None),
+    ]  # fmt: skip
+
+
+def test_big_messages_are_skipped_and_transform_noted() -> None:
+    d = SmbDissector(TCP)
+    big = nbss(smb2(9, 9, b"\x31" + b"\x00" * (SMB_MAX_PARSED_BYTES + 10)))
+    d.feed(big[:1000], True, 0)
+    assert len(d._bufs[True]) == 0  # skipping, not buffering
+    d.feed(big[1000:], True, 0)
+    transform = b"\xfdSMB" + b"\x00" * 40 + struct.pack("<Q", 0x99) + b"x" * 20
+    rows = d.feed(nbss(transform) + nbss(transform), False, 5)
+    assert len(rows) == 1 and isinstance(rows[0], SmbRecord)
+    assert rows[0].command_name == "ENCRYPTED" and rows[0].session_id == 0x99
+    rows = d.feed(nbss(negotiate_req(1)), True, 0) + d.finish()
+    assert [r.command_name for r in rows if isinstance(r, SmbRecord)] == ["NEGOTIATE"]
+
+
+def smb1(
+    cmd: int, mid: int, words: bytes, data: bytes, *, reply: bool = False, tid: int = 0
+) -> bytes:
+    header = struct.pack("<4sBIBHH8sHHHHH", b"\xffSMB", cmd, 0, 0x80 if reply else 0x18, 0xC801,
+                         0, b"\x00" * 8, 0, tid, 1, 100, mid)  # fmt: skip
+    return header + bytes([len(words) // 2]) + words + struct.pack("<H", len(data)) + data
+
+
+def test_smb1_negotiate_and_tree_connect() -> None:
+    dialects = b"".join(b"\x02" + d + b"\x00" for d in (b"NT LM 0.12", b"SMB 2.002", b"SMB 2.???"))
+    path = u16s(r"\\HOST\IPC$") + b"\x00\x00"
+    tc_words = struct.pack("<BBHHH", 0xFF, 0, 0, 0, 1)
+    chunks = [
+        (True, nbss(smb1(0x72, 1, b"", dialects))),
+        (False, nbss(negotiate_resp(0, 0x02FF))),  # SMB2 answer to the SMB1 negotiate
+        (True, nbss(negotiate_req(0))),
+        (False, nbss(negotiate_resp(0, 0x0210))),
+        (True, nbss(smb1(0x75, 2, tc_words, b"\x00" + path + b"?????\x00"))),
+        (
+            False,
+            nbss(smb1(0x75, 2, struct.pack("<BBHH", 0xFF, 0, 0, 0), b"IPC\x00", reply=True, tid=9)),
+        ),
+    ]
+    chunks[1] = (False, nbss(negotiate_resp(1, 0x02FF)))
+    rows = [r for r in feed_all(SmbDissector, chunks, TCP, step=3) if isinstance(r, SmbRecord)]
+    assert [(r.version, r.command_name, r.dialect) for r in rows] == [
+        ("SMB1", "NEGOTIATE", "2.???"), ("SMB2", "NEGOTIATE", "2.1"), ("SMB1", "TREE_CONNECT_ANDX", None),
+    ]  # fmt: skip
+    assert rows[0].dialects_offered == ("NT LM 0.12", "SMB 2.002", "SMB 2.???")
+    assert rows[2].path == r"\\HOST\IPC$" and rows[2].share_type == "IPC" and rows[2].tree_id == 9
+
+
+def test_errors_and_junk() -> None:
+    with pytest.raises(BadValue):
+        SmbDissector(TCP).feed(b"\x42\x00\x00\x04abcd", True, 0)  # not a NetBIOS type
+    with pytest.raises(BadValue):
+        SmbDissector(TCP).feed(nbss(b"\xabSMBjunk"), True, 0)
+    with pytest.raises(BadValue):  # StructureSize not 64
+        SmbDissector(TCP).feed(nbss(b"\xfeSMB\x20\x00" + b"\x00" * 58), True, 0)
+    with pytest.raises(BadValue):  # tree connect path outside the message
+        SmbDissector(TCP).feed(nbss(tree_connect_req(2, r"\\a\b")[:-4]), True, 0)
+    with pytest.raises(ParseError):  # truncated negotiate body
+        SmbDissector(TCP).feed(nbss(negotiate_req()[:80]), True, 0)
+    d = SmbDissector(TCP)
+    assert d.feed(nbss(negotiate_req())[:-1], True, 0) == []  # incomplete: waits
+    assert d.feed(b"\x85\x00\x00\x00", False, 0) == []  # keep-alive skipped
+    (row,) = d.finish() or [None]
+    assert row is None  # the request never completed
+
+
+def test_matches_is_strict() -> None:
+    assert SmbDissector.matches(nbss(negotiate_req()), TCP, True)
+    assert SmbDissector.matches(nbss(smb1(0x72, 1, b"", b"\x02NT LM 0.12\x00")), TCP, True)
+    session_request = (
+        b"\x81\x00\x00\x44" + (b"\x20" + b"CKFDENECFDEFFCFGEFFCCACACACACACA" + b"\x00") * 2
+    )
+    assert SmbDissector.matches(session_request, TCP, True)
+    assert not SmbDissector.matches(nbss(negotiate_req()), UDP, True)
+    assert not SmbDissector.matches(nbss(negotiate_req()) + b"\x00", TCP, True)  # length too short
+    assert not SmbDissector.matches(nbss(b"\xfdSMB" + b"\x00" * 60), TCP, True)
+    assert not SmbDissector.matches(nbss(b"\xfeSMB\x20\x00" + b"\x00" * 60), TCP, True)
+    assert not SmbDissector.matches(b"\x81\x00\x00\x44" + b"\x20" + b"z" * 67, TCP, True)
+    assert not SmbDissector.matches(b"\x16\x03\x01\x00\x05hello", TCP, True)
+
+
+def test_schema_matches_event_fields() -> None:
+    schema, doc = TABLES["smb"]
+    names = [f.name for f in dataclasses.fields(SmbRecord) if f.name != "ts_ns"]
+    assert schema.names == ["ts", "uid", "orig_h", "orig_p", "resp_h", "resp_p", *names]
+    assert SmbRecord.table == "smb" and doc
+
+
+def _capture(path: Path, packets: int = 1000) -> list[SmbRecord]:
+    out: list[SmbRecord] = []
+    for flow in wl_mini_pcap.flows(path):
+        if (
+            flow.proto != TCP
+            or not flow.chunks
+            or not SmbDissector.matches(flow.chunks[0][1], TCP, True)
+        ):
+            continue
+        d = SmbDissector(TCP)
+        for side, payload, ts in flow.chunks[:packets]:
+            out += [e for e in d.feed(payload, side, ts) if isinstance(e, SmbRecord)]
+        out += [e for e in d.finish() if isinstance(e, SmbRecord)]
+    return out
+
+
+@needs_data
+def test_real_smbv1() -> None:
+    """tshark: SMB1 negotiate of six dialects, NT LM 0.12 chosen; tree connect to
+    \\\\10.128.0.243\\IPC$."""
+    rows = _capture(NDPI / "smbv1.pcap")
+    assert [r.command_name for r in rows] == [
+        "NEGOTIATE",
+        "SESSION_SETUP_ANDX",
+        "TREE_CONNECT_ANDX",
+    ]
+    assert rows[0].dialects_offered[-1] == "NT LM 0.12" and rows[0].dialect == "NT LM 0.12"
+    assert rows[2].path == r"\\10.128.0.243\IPC$" and rows[2].share_type == "IPC"
+
+
+@needs_data
+def test_real_smb2_delete() -> None:
+    """tshark (suricata-verify smb2-delete): SMB1 negotiate answered by SMB2 0x02ff, then
+    SMB2 dialects 0x0202,0x0210,0x0300,0x0302 -> 0x0302; session setup 0xc0000016 then
+    success with NTLM user GUEST, host AIR-DE-CATENA; tree \\\\192.168.1.51\\SAND;
+    creates include eicar.txt."""
+    rows = _capture(SV / "smb2-delete" / "input.pcap")
+    neg1, neg2, sess1, sess2, tree = rows[:5]
+    assert (neg1.version, neg1.dialect) == ("SMB1", "2.???")
+    assert neg2.dialects_offered == ("2.0.2", "2.1", "3.0", "3.0.2") and neg2.dialect == "3.0.2"
+    assert sess1.status == 0xC0000016 and sess2.status_name == "STATUS_SUCCESS"
+    assert (sess2.ntlm_user, sess2.ntlm_host) == ("GUEST", "AIR-DE-CATENA")
+    assert tree.path == r"\\192.168.1.51\SAND" and tree.share_type == "DISK"
+    creates = [r for r in rows if r.command_name == "CREATE"]
+    assert "eicar.txt" in {r.filename for r in creates}
+    assert all(r.path == r"\\192.168.1.51\SAND" for r in creates)
+
+
+@needs_data
+def test_real_deletefile_ntlm_and_first_packets() -> None:
+    """tshark: smb_deletefile creates Luca\\Downloads\\innosetup-5.6.1.exe; suricata-verify
+    smb2-ntlmssp-negotiateflags users 'Tim Tester', 'Willi Wireshark', 'user'."""
+    rows = _capture(NDPI / "smb_deletefile.pcap")
+    assert r"Luca\Downloads\innosetup-5.6.1.exe" in {r.filename for r in rows}
+    users = {r.ntlm_user for r in _capture(SV / "smb2-ntlmssp-negotiateflags" / "input.pcap")}
+    assert {"Tim Tester", "Willi Wireshark", "user"} <= users
+    first = _capture(ZEEK_SMB / "SMBGhost.pcap", packets=8)
+    assert first[0].dialects_offered[-1] == "3.1.1" and first[0].dialect == "3.1.1"
+
+
+@settings(max_examples=200, deadline=250, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(0, 8),
+    st.lists(st.tuples(st.integers(0, 1 << 10), st.integers(0, 255)), max_size=6),
+    st.integers(0, 400),
+    st.binary(max_size=64),
+    st.sampled_from([0, 1, 17]),
+)
+def test_fuzz(which: int, edits: list[tuple[int, int]], cut: int, extra: bytes, step: int) -> None:
+    """Invariant: any input, in any split, yields events or raises ParseError, within the
+    deadline; ``matches`` never raises."""
+    chunks = conversation()
+    side, data = chunks[which]
+    buf = bytearray(data)
+    for pos, value in edits:
+        buf[pos % len(buf)] = value
+    chunks[which] = (side, bytes(buf[:cut]) + extra)
+    for _, payload in chunks:
+        assert isinstance(SmbDissector.matches(payload, TCP, True), bool)
+    try:
+        out = feed_all(SmbDissector, chunks, TCP, step=step)
+        assert all(isinstance(e, Event) for e in out)
+    except ParseError:
+        pass
