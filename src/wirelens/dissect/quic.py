@@ -20,6 +20,9 @@ What is read (RFC 9000 §17.2 long headers; RFC 9001 §5 Initial protection; RFC
   STREAM frame (:mod:`.quic_gquic`); Q050 carries it in a CRYPTO frame of an Initial
   protected with its own salt.
 
+Versions, salts and the header checks of :meth:`QuicDissector.matches` live in
+:mod:`.quic_versions`; transport parameters in :mod:`.quic_params`.
+
 One :class:`QuicRecord` per flow (Zeek ``quic.log`` style): emitted when both hellos are
 parsed (then ``done``), else by :meth:`QuicDissector.finish` if any QUIC packet was seen.
 
@@ -37,18 +40,7 @@ from enum import IntEnum
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_UDP, Dissector, Event
-from wirelens.dissect.quic_crypto import (
-    SALT_DRAFT_23,
-    SALT_DRAFT_29,
-    SALT_Q050,
-    SALT_T050,
-    SALT_T051,
-    SALT_V1,
-    SALT_V2,
-    InitialKeys,
-    initial_keys,
-    unprotect,
-)
+from wirelens.dissect.quic_crypto import InitialKeys, initial_keys, unprotect
 from wirelens.dissect.quic_gquic import (
     Chlo,
     chlo_length,
@@ -60,6 +52,21 @@ from wirelens.dissect.quic_gquic import (
     stream_frames,
 )
 from wirelens.dissect.quic_params import transport_parameter
+from wirelens.dissect.quic_versions import (
+    Q050,
+    T050,
+    T051,
+    V2,
+    V2_TYPES,
+    PacketType,
+    is_ietf_style,
+    is_q046_style,
+    is_reserved,
+    long_header_plausible,
+    salt_for,
+    version_name,
+    vn_plausible,
+)
 from wirelens.dissect.tls import (
     ClientHello,
     ServerHello,
@@ -102,94 +109,6 @@ QUIC_MAX_HISTORY = 64
 """Characters kept in the packet-type history."""
 QUIC_MAX_VN_VERSIONS = 64
 """Versions kept from one Version Negotiation packet."""
-
-# -- versions -----------------------------------------------------------------------------------
-
-V1 = 0x00000001
-V2 = 0x6B3343CF
-DRAFT_FIRST = 0xFF00001B  # draft-27
-DRAFT_LAST = 0xFF000022  # draft-34
-Q046 = 0x51303436
-Q050 = 0x51303530
-T050 = 0x54303530
-T051 = 0x54303531
-
-_OTHER_NAMES = {
-    0xFACEB001: "mvfst-22",
-    0xFACEB002: "mvfst-27",
-    0xFACEB00E: "mvfst-exp",
-    Q046: "Q046",
-    Q050: "Q050",
-    T050: "T050",
-    T051: "T051",
-}
-"""Versions identified without decryption (mvfst, Facebook's QUIC; no salt proven here)
-and the Google ones spelled out."""
-
-
-def _salt(version: int) -> bytes | None:
-    """The Initial salt of a version (see :mod:`.quic_crypto`), None when unknown."""
-    if version == V1:
-        return SALT_V1
-    if version == V2:
-        return SALT_V2
-    if DRAFT_FIRST <= version <= DRAFT_LAST:
-        draft = version & 0xFF
-        if draft >= 33:
-            return SALT_V1
-        if draft >= 29:
-            return SALT_DRAFT_29
-        return SALT_DRAFT_23
-    return {Q050: SALT_Q050, T050: SALT_T050, T051: SALT_T051}.get(version)
-
-
-def version_name(version: int) -> str:
-    """Readable version: ``1``, ``2``, ``draft-29``, ``Q046``, ``T051``, else hex."""
-    if version == V1:
-        return "1"
-    if version == V2:
-        return "2"
-    if DRAFT_FIRST <= version <= DRAFT_LAST:
-        return f"draft-{version & 0xFF}"
-    name = _OTHER_NAMES.get(version)
-    if name is not None:
-        return name
-    raw = version.to_bytes(4, "big")
-    if is_gquic_version(raw):
-        return raw.decode("ascii")
-    return f"0x{version:08x}"
-
-
-def _is_ietf_style(version: int) -> bool:
-    """Versions with the RFC 9000 long header layout (lengths as bytes, Length field)."""
-    return (
-        version in (V1, V2, Q050, T050, T051)
-        or DRAFT_FIRST <= version <= DRAFT_LAST
-        or version in (0xFACEB001, 0xFACEB002, 0xFACEB00E)
-    )
-
-
-def _is_q046_style(version: int) -> bool:
-    """gQUIC Q044-Q049 behind an IETF invariant long header (Q046 in practice)."""
-    return (version & 0xFFFFFF00) == 0x51303400 and 0x34 <= version & 0xFF <= 0x39
-
-
-def _is_reserved(version: int) -> bool:
-    """Versions 0x?a?a?a?a reserved to force version negotiation (RFC 9000 §15)."""
-    return version & 0x0F0F0F0F == 0x0A0A0A0A
-
-
-class PacketType(IntEnum):
-    """Long header packet types (RFC 9000 §17.2), as QUIC v1 numbers them."""
-
-    initial = 0
-    zero_rtt = 1
-    handshake = 2
-    retry = 3
-
-
-_V2_TYPES = (PacketType.retry, PacketType.initial, PacketType.zero_rtt, PacketType.handshake)
-"""QUIC v2 type bits 0b00..0b11 -> the v1 meaning (RFC 9369 §3.2)."""
 
 _HISTORY_LETTER = {
     PacketType.initial: "i",
@@ -373,19 +292,19 @@ class QuicDissector(Dissector):
                 version = int.from_bytes(payload[1:5], "big")
                 dcil = payload[5]
                 if version == 0:
-                    return _vn_plausible(payload)
-                if _is_q046_style(version):
+                    return vn_plausible(payload)
+                if is_q046_style(version):
                     return first & 0x40 != 0 and len(payload) >= 14
                 if not first & 0x40 or dcil > QUIC_MAX_CID_LEN or len(payload) < 7 + dcil:
                     return False
                 scil = payload[6 + dcil]
                 if scil > QUIC_MAX_CID_LEN:
                     return False
-                if _is_reserved(version):
+                if is_reserved(version):
                     return from_orig and len(payload) >= 1200
-                if not _is_ietf_style(version):
+                if not is_ietf_style(version):
                     return False
-                return _long_header_plausible(payload, version)
+                return long_header_plausible(payload, version)
             return gquic_public_version(payload) is not None
         except IndexError:
             return False
@@ -445,26 +364,26 @@ class QuicDissector(Dissector):
         if version == 0:
             self._version_negotiation(buf, from_orig)
             return len(data)
-        if from_orig and (self._version is None or _is_reserved(self._version)):
+        if from_orig and (self._version is None or is_reserved(self._version)):
             self._version = version
-        if _is_q046_style(version):
+        if is_q046_style(version):
             self._gquic_q046(data[pos:], from_orig)
             return len(data)
         # The fixed bit may be 0 when greased (RFC 9287 §3): not checked here.
         with buf.pull_block(1) as dcil:
-            if dcil > QUIC_MAX_CID_LEN and not _is_reserved(version):
+            if dcil > QUIC_MAX_CID_LEN and not is_reserved(version):
                 raise BadValue(f"connection id of {dcil} bytes", pos + 5)
             dcid = buf.pull_bytes(dcil)
         with buf.pull_block(1) as scil:
             scid = buf.pull_bytes(scil)
-        if _is_reserved(version) or not _is_ietf_style(version):
+        if is_reserved(version) or not is_ietf_style(version):
             # Only the invariants are known (RFC 8999 §5.1): the rest is opaque.
             if from_orig and self._client_scid is None:
                 self._client_dcid, self._client_scid = dcid, scid
             self._note("i", from_orig)
             return len(data)
         bits = (first >> 4) & 0x03
-        ptype = _V2_TYPES[bits] if version == V2 else PacketType(bits)
+        ptype = V2_TYPES[bits] if version == V2 else PacketType(bits)
         self._note(_HISTORY_LETTER[ptype], from_orig)
         if from_orig:
             if self._client_scid is None:
@@ -493,7 +412,7 @@ class QuicDissector(Dissector):
         return end
 
     def _keys_for(self, version: int, cid: bytes, server: bool) -> InitialKeys | None:
-        salt = _salt(version)
+        salt = salt_for(version)
         if salt is None:
             return None
         key = (salt, cid, server)
@@ -506,7 +425,7 @@ class QuicDissector(Dissector):
 
     def _initial(self, packet: bytes, pn_offset: int, version: int, dcid: bytes, from_orig: bool) -> None:
         """Decrypt one Initial packet and read its frames."""
-        if _salt(version) is None or self._ch is not None and self._sh is not None:
+        if salt_for(version) is None or self._ch is not None and self._sh is not None:
             return
         side = self._sides[from_orig]
         candidates: list[bytes] = []
@@ -758,47 +677,3 @@ def _skip_gquic_ack(buf: Buffer, ftype: int) -> None:
     stamps = buf.pull_u8()
     if stamps:
         buf.skip(5 + (stamps - 1) * 3)
-
-
-# -- cheap plausibility checks for matches() -------------------------------------------------------
-
-
-def _varint_at(payload: bytes, pos: int) -> tuple[int, int]:
-    """(value, next position) of the varint at ``pos`` (IndexError when cut)."""
-    first = payload[pos]
-    size = 1 << (first >> 6)
-    value = first & 0x3F
-    for i in range(1, size):
-        value = (value << 8) | payload[pos + i]
-    return value, pos + size
-
-
-def _long_header_plausible(payload: bytes, version: int) -> bool:
-    """Token and Length of an Initial/0-RTT/Handshake fit in the datagram (RFC 9000 §17.2)."""
-    first = payload[0]
-    dcil = payload[5]
-    pos = 7 + dcil + payload[6 + dcil]
-    bits = (first >> 4) & 0x03
-    ptype = _V2_TYPES[bits] if version == V2 else PacketType(bits)
-    if ptype == PacketType.retry:
-        return len(payload) >= pos + 16  # integrity tag (RFC 9001 §5.8)
-    if ptype == PacketType.initial:
-        token_len, pos = _varint_at(payload, pos)
-        pos += token_len
-    length, pos = _varint_at(payload, pos)
-    return length >= 20 and pos + length <= len(payload)
-
-
-def _vn_plausible(payload: bytes) -> bool:
-    """Version Negotiation: ids of at most 255 bytes, then whole versions, one known."""
-    dcil = payload[5]
-    pos = 6 + dcil
-    pos += 1 + payload[pos]
-    rest = len(payload) - pos
-    if rest <= 0 or rest % 4:
-        return False
-    for at in range(pos, len(payload), 4):
-        v = int.from_bytes(payload[at : at + 4], "big")
-        if v != 0 and _salt(v) is not None:
-            return True
-    return False
