@@ -1,0 +1,401 @@
+"""Do our dns/tls/http/quic tables pass suricata-verify's checks on its captures?
+
+Each test ``suricata-verify/tests/<name>/`` holds a capture and ``test.yaml``, whose ``checks:``
+list filters on Suricata's EVE JSON events, e.g.::
+
+    - filter:
+        count: 1                 # absent: at least one event must match
+        match:
+          event_type: tls
+          tls.sni: vlscppe.microsoft.com
+
+A check counts here when its ``event_type`` is ``dns``, ``tls``, ``http`` or ``quic``. It is
+translated into a query on our table of that name when every other key of ``match`` is a plain
+field comparison listed in :data:`FIELD_MAP` (or :data:`COMMON`) with a scalar value; the check
+passes when the number of our rows satisfying all comparisons equals ``count`` (or is >= 1
+without ``count``). Skipped, and counted as such, with the reason:
+
+- keys outside the maps (``pcap_cnt``, ``dns.answers[0].rrtype``, ``quic.extensions[..]``,
+  ``tls.client_handshake.*``, ``ether.*``, ``http.request_headers[..]``, ...) or non-scalar values;
+- a whole test whose ``requires:`` holds anything but ``min-version``/``version`` and the
+  ``HAVE_JA3``/``HAVE_JA4`` features (``lt-version`` tests expect old Suricata output; ``files``,
+  ``script``, ``env`` ... cannot be expressed), or a check with its own ``lt-version``;
+- HTTP/2 tests (``http2-*``): our http table is HTTP/1.x by design (issue 3);
+- DNS counts that cannot map to our rows: Suricata logs a query and an answer as two events,
+  our dns row is one transaction. ``dns.type: answer``/``response`` maps to rows with a
+  response (``rcode`` not null) and keeps its count; ``dns.type: query``/``request`` (we do not
+  record whether the query itself was seen) and positive counts without ``dns.type`` are
+  skipped; without a count (at least one) or with ``count: 0`` the check is kept.
+
+The test's ``args`` (``--set ...``) and its own ``suricata.yaml`` (which may change what EVE
+logs) are not applied; a failure in such a test says so.
+
+Run: ``.venv/bin/python bench/suricata_verify_checks.py [--data DIR] [--verbose]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from l7_compare import (  # noqa: E402 -- the bench folder is not a package
+    DEFAULT_DATA,
+    CaptureResult,
+    YamlError,
+    canon_ip,
+    load_yaml,
+    pct,
+    run_capture,
+)
+
+SV_TESTS = Path("suricata-verify") / "tests"
+EVENTS = ("dns", "tls", "http", "quic")
+ALLOWED_REQUIRES = frozenset({"min-version", "version"})
+ALLOWED_FEATURES = frozenset({"HAVE_JA3", "HAVE_JA4"})
+
+
+# ----------------------------------------------------------------------------- value normalisers
+
+def _text(v: Any) -> str | None:
+    return None if v is None else str(v)
+
+
+def _int(v: Any) -> int | None:
+    try:
+        return None if v is None else int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _tls_version(v: Any) -> str | None:
+    """``TLSv1``/``TLS 1.0``/``TLSv10`` -> ``1.0``; ``TLS 1.2``/``TLSv12`` -> ``1.2``; SSL kept;
+    Suricata's ``UNDETERMINED`` (no ServerHello) -> None like our null version."""
+    if v is None or str(v).upper() == "UNDETERMINED":
+        return None
+    t = str(v).upper().replace(" ", "")
+    if t.startswith("SSL"):
+        return t
+    digits = "".join(c for c in t if c.isdigit())
+    if len(digits) == 1:
+        digits += "0"
+    return f"{digits[0]}.{digits[1:]}" if digits else t
+
+
+def _http_version(v: Any) -> str | None:
+    return None if v is None else str(v).upper().removeprefix("HTTP/")
+
+
+def _media_type(v: Any) -> str | None:
+    """Content-Type without parameters, lower case (RFC 9110 8.3.1): Suricata logs it so."""
+    return None if v is None else str(v).split(";", 1)[0].strip().lower()
+
+
+def _ip(v: Any) -> str | None:
+    return None if v is None else canon_ip(str(v))
+
+
+@dataclass(frozen=True)
+class Column:
+    """Where a Suricata field lives in our table and how both sides are normalised."""
+
+    column: str
+    norm: Callable[[Any], Any] = _text
+    offset: int = 0
+    """Added to our value before comparing (http tx_id is 0-based, trans_depth 1-based)."""
+
+
+COMMON: dict[str, Column] = {
+    "src_ip": Column("orig_h", _ip), "dest_ip": Column("resp_h", _ip),
+    "src_port": Column("orig_p", _int), "dest_port": Column("resp_p", _int),
+}
+"""EVE keys of every event (Suricata's src is the flow's client for these events)."""
+
+FIELD_MAP: dict[str, dict[str, Column]] = {
+    "dns": {
+        "dns.rrname": Column("query"), "dns.queries[0].rrname": Column("query"),
+        "dns.rrtype": Column("qtype_name"), "dns.queries[0].rrtype": Column("qtype_name"),
+        "dns.rcode": Column("rcode_name"), "dns.id": Column("trans_id", _int),
+        "dns.tx_id": Column("trans_id", _int),
+    },
+    "tls": {
+        "tls.sni": Column("server_name"), "tls.version": Column("version", _tls_version),
+        "tls.ja3.hash": Column("ja3_hash"), "tls.ja3.string": Column("ja3"),
+        "tls.ja3s.hash": Column("ja3s_hash"), "tls.ja3s.string": Column("ja3s"),
+        "tls.ja4": Column("ja4"), "tls.subject": Column("subject"),
+        "tls.issuerdn": Column("issuer"), "tls.serial": Column("serial"),
+    },
+    "http": {
+        "http.hostname": Column("host"), "http.url": Column("uri"),
+        "http.http_user_agent": Column("user_agent"), "http.status": Column("status_code", _int),
+        "http.http_method": Column("method"), "http.protocol": Column("version", _http_version),
+        "http.http_refer": Column("referrer"),
+        "http.http_content_type": Column("response_content_type", _media_type),
+        "http.length": Column("response_body_len", _int),
+        "tx_id": Column("trans_depth", _int, offset=-1),
+    },
+    "quic": {
+        "quic.sni": Column("server_name"), "quic.ua": Column("user_agent"),
+        "quic.ja4": Column("ja4"), "quic.version": Column("version"),
+    },
+}
+"""EVE field -> our column, per event type (documented in the module docstring)."""
+
+PROTO_OF = {"tls": "tcp", "http": "tcp", "quic": "udp"}
+"""Transport of the tables without a proto column (dns has one)."""
+
+
+# ----------------------------------------------------------------------------- checks
+
+@dataclass
+class Check:
+    """One translated check, or why it was skipped."""
+
+    test: str
+    index: int
+    event: str
+    match: dict[str, Any]
+    count: int | None
+    skip: str | None = None
+    conds: list[tuple[str, Column, Any]] = field(default_factory=list)
+    response_only: bool = False
+    proto: str | None = None
+
+    def text(self) -> str:
+        body = ", ".join(f"{k}={v!r}" for k, v in self.match.items() if k != "event_type")
+        return f"{self.event}[{body}] count={'>=1' if self.count is None else self.count}"
+
+
+def _requires_skip(req: Any) -> str | None:
+    if not req:
+        return None
+    if not isinstance(req, dict):
+        return "requires: not a mapping"
+    for k, v in req.items():
+        if k == "features":
+            extra = set(v if isinstance(v, list) else [v]) - ALLOWED_FEATURES
+            if extra:
+                return f"requires features {sorted(extra)}"
+        elif k not in ALLOWED_REQUIRES:
+            return f"requires {k}"
+    return None
+
+
+def translate(test: str, index: int, event: str, filt: dict[str, Any]) -> Check:
+    """A check on our table, or a skipped one with its reason."""
+    match = filt.get("match") or {}
+    count = filt.get("count")
+    chk = Check(test, index, event, match, count if isinstance(count, int) else None)
+    extra = set(filt) - {"count", "match", "min-version", "version", "requires"}
+    req = _requires_skip(filt.get("requires"))
+    if req is not None:
+        chk.skip = f"check {req}"
+        return chk
+    if extra:
+        chk.skip = f"filter keys {sorted(extra)}"
+        return chk
+    if test.startswith("http2"):
+        chk.skip = "HTTP/2 (our http table is HTTP/1.x)"
+        return chk
+    fields = {**COMMON, **FIELD_MAP[event]}
+    dns_type = None
+    for k, v in match.items():
+        if k == "event_type":
+            continue
+        if isinstance(v, (list, dict)):
+            chk.skip = f"non-scalar value of {k}"
+            return chk
+        if k == "proto":
+            chk.proto = str(v).lower()
+            continue
+        if event == "dns" and k == "dns.type":
+            dns_type = str(v)
+            continue
+        col = fields.get(k)
+        if col is None:
+            chk.skip = f"not a plain comparison we can express: {k}"
+            return chk
+        chk.conds.append((k, col, col.norm(v)))
+    if event == "dns":
+        if dns_type in ("answer", "response"):
+            chk.response_only = True
+        elif dns_type is not None:
+            chk.skip = f"dns.type {dns_type}: we do not record whether the query was seen"
+            return chk
+        elif chk.count not in (None, 0):
+            chk.skip = "dns count over query+answer events (ours: one row per transaction)"
+            return chk
+    return chk
+
+
+def evaluate(chk: Check, res: CaptureResult, columns: set[str]) -> tuple[bool, str]:
+    """(passed, why not) of a translated check against one capture's tables."""
+    if not columns:
+        return False, f"no {chk.event} table registered"
+    missing = [col.column for _, col, _ in chk.conds if col.column not in columns]
+    if missing:
+        return False, f"our {chk.event} table has no column {', '.join(sorted(set(missing)))}"
+    rows = res.rows(chk.event)
+    hits = []
+    for r in rows:
+        if chk.response_only and r.get("rcode") is None:
+            continue
+        if chk.proto is not None:
+            ours = r.get("proto") or PROTO_OF.get(chk.event)
+            if str(ours).lower() != chk.proto:
+                continue
+        ok = True
+        for _, col, want in chk.conds:
+            got = r.get(col.column)
+            if got is not None and col.offset:
+                got = got + col.offset
+            if col.norm(got) != want:
+                ok = False
+                break
+        if ok:
+            hits.append(r)
+    n = len(hits)
+    passed = n >= 1 if chk.count is None else n == chk.count
+    if passed:
+        return True, ""
+    why = f"{n} matching rows of {len(rows)} {chk.event} rows"
+    if rows and chk.conds and n == 0:
+        k, col, want = chk.conds[0]
+        seen = sorted({str(col.norm(r.get(col.column))) for r in rows})[:5]
+        why += f"; {k}: want {want!r}, ours {seen}"
+    return False, why
+
+
+@dataclass
+class Report:
+    """Outcome of every check of interest."""
+
+    tests: int = 0
+    checks: int = 0
+    passed: int = 0
+    failed: list[str] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    per_event: Counter[str] = field(default_factory=Counter)
+    per_event_ok: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+
+def _pcap_of(test_dir: Path, spec: dict[str, Any]) -> Path | None:
+    named = spec.get("pcap")
+    if named is False:
+        return None
+    if isinstance(named, str):
+        p = test_dir / named
+        return p if p.is_file() else None
+    found = sorted(p for p in test_dir.iterdir() if ".pcap" in p.name or p.suffix == ".cap")
+    return found[0] if len(found) == 1 else None
+
+
+def run(data: Path, timeout_s: float, only: list[str] | None = None) -> Report:
+    """Translate and evaluate every check of interest."""
+    rep = Report()
+    for test_dir in sorted(p for p in (data / SV_TESTS).iterdir() if p.is_dir()):
+        if only and test_dir.name not in only:
+            continue
+        yml = test_dir / "test.yaml"
+        if not yml.is_file():
+            continue
+        text = yml.read_text(errors="replace")
+        if not any(f"event_type: {e}" in text for e in EVENTS):
+            continue
+        try:
+            spec = load_yaml(text) or {}
+        except YamlError as exc:
+            rep.errors.append(f"{test_dir.name}: test.yaml outside the YAML subset ({exc})")
+            continue
+        checks = []
+        for i, c in enumerate(spec.get("checks") or []):
+            filt = c.get("filter") if isinstance(c, dict) else None
+            if isinstance(filt, dict) and (filt.get("match") or {}).get("event_type") in EVENTS:
+                checks.append(translate(test_dir.name, i, filt["match"]["event_type"], filt))
+        if not checks:
+            continue
+        rep.tests += 1
+        whole = _requires_skip(spec.get("requires"))
+        pcap = _pcap_of(test_dir, spec)
+        if whole is None and pcap is None:
+            whole = "no single capture in the test folder"
+        res: CaptureResult | None = None
+        own_cfg = (test_dir / "suricata.yaml").is_file()
+        for chk in checks:
+            rep.checks += 1
+            reason = whole or chk.skip
+            if reason is not None:
+                rep.skipped[reason] += 1
+                continue
+            if res is None:
+                assert pcap is not None
+                res = run_capture(pcap, timeout_s)
+                if res.error is not None:
+                    rep.errors.append(f"{test_dir.name}: {res.error}")
+            tab_cols = set(res.rows(chk.event)[0]) if res.rows(chk.event) else _columns(chk.event)
+            ok, why = evaluate(chk, res, tab_cols)
+            rep.per_event[chk.event] += 1
+            if ok:
+                rep.passed += 1
+                rep.per_event_ok[chk.event] += 1
+            else:
+                note = " (test has its own suricata.yaml)" if own_cfg else ""
+                rep.failed.append(f"{chk.test} #{chk.index}: {chk.text()}: {why}{note}")
+    return rep
+
+
+def _columns(table: str) -> set[str]:
+    """Columns of one of our tables (empty when it is not registered)."""
+    from wirelens.schema import SCHEMAS
+
+    schema = SCHEMAS.get(table)
+    return set(schema.names) if schema is not None else set()
+
+
+def print_report(rep: Report, verbose: bool) -> None:
+    """Pass rate, failures, skip reasons."""
+    tried = rep.checks - sum(rep.skipped.values())
+    print(f"tests with dns/tls/http/quic checks: {rep.tests}; checks: {rep.checks}; "
+          f"expressible: {tried}; skipped: {sum(rep.skipped.values())}")
+    print(f"passed: {pct(rep.passed, tried)}")
+    for ev in EVENTS:
+        print(f"  {ev:5s} {pct(rep.per_event_ok[ev], rep.per_event[ev]):>16s}")
+    print(f"\nfailures ({len(rep.failed)}): test #check: check: why")
+    for ln in rep.failed:
+        print(f"  {ln}")
+    for e in rep.errors:
+        print(f"  error: {e[:200]}")
+    print("\nskipped checks by reason:")
+    for reason, n in rep.skipped.most_common(None if verbose else 15):
+        print(f"  {n:4d}  {reason}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
+    ap.add_argument("--timeout", type=float, default=20.0, help="per-capture time guard (s)")
+    ap.add_argument("--test", nargs="*", help="only these test names")
+    ap.add_argument("--verbose", "-v", action="store_true", help="every skip reason")
+    args = ap.parse_args(argv)
+    data = args.data.resolve()
+    if not (data / SV_TESTS).is_dir():
+        print(f"no suricata-verify tests under {data}", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    print(f"suricata-verify checks, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+    rep = run(data, args.timeout, args.test)
+    print_report(rep, args.verbose)
+    print(f"\ntotal {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,256 @@
+"""Do our dns, tls and http tables agree with Zeek's dns.log, ssl.log and http.log baselines?
+
+Zeek's btest baselines (``zeek/testing/btest/Baseline/<test>/{dns,ssl,http}.log``) are paired
+with a trace of ``zeek/testing/btest/Traces`` the way ``bench/zeek_conn_agreement.py`` pairs
+``conn.log`` baselines (whose functions are reused): the trace whose flows cover most of the
+log's ``(orig_h, orig_p, resp_h, resp_p[, proto])`` rows, ties broken by timestamps, flow counts
+and name similarity.
+
+Within a pair, each Zeek row is matched to a row of our table of the same kind without uids:
+same directed endpoints first (then swapped, counted as a direction difference), preferring
+the same transaction (dns ``trans_id``, http ``trans_depth``), then the nearest ``ts`` (within
+1 ms when the baseline has real timestamps; masked ``XXXXXXXXXX.XXXXXX`` ones pair in order).
+
+Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing dot):
+
+- dns.log ``query`` = our dns ``query``;
+- ssl.log ``server_name`` = our tls ``server_name``;
+- http.log ``host`` (name) and ``uri`` = our http ``host`` and ``uri``; the URIs compared
+  after decoding percent-encoding (Zeek logs the URI decoded, we keep it as sent) and Zeek's
+  ``\\xNN`` log escapes (:func:`uri_bytes`).
+
+A Zeek row with no row of ours disagrees. Our rows Zeek does not log are counted, not scored.
+
+Run: ``.venv/bin/python bench/zeek_l7_agreement.py [--data DIR] [--verbose]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from l7_compare import (  # noqa: E402 -- the bench folder is not a package
+    DEFAULT_DATA,
+    CaptureResult,
+    canon_ip,
+    norm_name,
+    pct,
+    run_capture,
+)
+from zeek_conn_agreement import (  # noqa: E402
+    TS_TOLERANCE_S,
+    ZEEK_BTEST,
+    find_pairs,
+    key_columns,
+    parse_conn_log,
+    trace_files,
+)
+
+LOGS: dict[str, tuple[str, tuple[tuple[str, str, str], ...], str | None]] = {
+    "dns.log": ("dns", (("query", "query", "name"),), "trans_id"),
+    "ssl.log": ("tls", (("server_name", "server_name", "name"),), None),
+    "http.log": ("http", (("host", "host", "name"), ("uri", "uri", "uri")), "trans_depth"),
+}
+"""Zeek log -> (our table, ((zeek field, our column, how compared), ...), the column
+identifying a transaction within a flow on both sides)."""
+
+_ZEEK_ESCAPE = re.compile(rb"\\x([0-9a-fA-F]{2})")
+
+
+def same(kind: str, zeek: str | None, ours: str | None) -> bool:
+    """Equal as names (:func:`norm_name`), as URIs (see :func:`uri_bytes`) or exactly."""
+    if kind == "name":
+        return norm_name(zeek) == norm_name(ours)
+    if kind == "uri":
+        return uri_bytes(zeek, True) == uri_bytes(ours, False)
+    return zeek == ours
+
+
+def uri_bytes(uri: str | None, zeek: bool) -> bytes | None:
+    """A request target with percent-encoding decoded (RFC 3986 section 2.1): Zeek's http.log
+    ``uri`` is decoded, ours is as sent. Zeek's log writes non-printable bytes as ``\\xNN``."""
+    if uri is None:
+        return None
+    raw = uri.encode("utf-8", "surrogateescape")
+    if zeek:
+        return _ZEEK_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
+    return unquote_to_bytes(raw)
+
+_ICMP = frozenset({1, 58})
+
+
+def conn_rows(res: CaptureResult) -> list[dict[str, Any]]:
+    """Our conn rows in the shape the conn-agreement pairing expects (proto as a name)."""
+    out = []
+    for r in res.rows("conn"):
+        row = dict(r)
+        num = r["proto"]
+        row["proto"] = "icmp" if num in _ICMP else {6: "tcp", 17: "udp"}.get(num, f"ip{num}")
+        out.append(row)
+    return out
+
+
+def load_logs(data: Path, log: str) -> dict[str, list[dict[str, Any]]]:
+    """Parsed baselines of one log kind by test name (unreadable or host-less ones left out)."""
+    out = {}
+    for path in sorted((data / ZEEK_BTEST / "Baseline").glob(f"*/{log}")):
+        rows = parse_conn_log(path)
+        if rows and key_columns(rows) is not None:
+            out[path.parent.name] = rows
+    return out
+
+
+def _dkey(row: dict[str, Any], swap: bool = False) -> tuple[Any, ...]:
+    o, r = ("resp", "orig") if swap else ("orig", "resp")
+    return (canon_ip(row.get(f"{o}_h")), row.get(f"{o}_p"), canon_ip(row.get(f"{r}_h")),
+            row.get(f"{r}_p"))
+
+
+def _int(v: Any) -> int | None:
+    if isinstance(v, int):
+        return v
+    return int(v) if isinstance(v, str) and v.isdigit() else None
+
+
+@dataclass
+class LogReport:
+    """Agreement over one log kind."""
+
+    baselines: int = 0
+    paired: int = 0
+    rows: int = 0
+    matched: int = 0
+    flipped: int = 0
+    agree: Counter[str] = field(default_factory=Counter)
+    total: Counter[str] = field(default_factory=Counter)
+    rows_agree: int = 0
+    extra: int = 0
+    diffs: list[str] = field(default_factory=list)
+
+
+def compare_pair(test: str, trace: Path, zrows: list[dict[str, Any]], ours: list[dict[str, Any]],
+                 log: str, rep: LogReport) -> None:
+    """Match one baseline's rows with our rows of the paired trace and compare."""
+    _, fields, tx = LOGS[log]
+    index: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    for r in sorted(ours, key=lambda r: r["ts"] or 0.0):
+        index[_dkey(r)].append(r)
+    epoch = any(isinstance(z.get("ts"), float) and z["ts"] > 1e8 for z in zrows)
+    used: set[int] = set()
+
+    def pick(z: dict[str, Any], swap: bool) -> dict[str, Any] | None:
+        free = [c for c in index.get(_dkey(z, swap), []) if id(c) not in used]
+        if tx is not None and _int(z.get(tx)) is not None:
+            same = [c for c in free if c.get(tx) == _int(z.get(tx))]
+            free = same or free
+        if not free:
+            return None
+        ts = z.get("ts") if epoch else None
+        if ts is None:
+            return free[0]
+        best = min(free, key=lambda c: abs(c["ts"] - ts))
+        return best if abs(best["ts"] - ts) <= TS_TOLERANCE_S else None
+
+    where = "/".join(trace.parts[-2:])
+    for z in sorted(zrows, key=lambda z: z.get("ts") or 0.0):
+        rep.rows += 1
+        hit = pick(z, False)
+        flipped = False
+        if hit is None:
+            hit = pick(z, True)
+            flipped = hit is not None
+        flow = f"{z.get('orig_h')}:{z.get('orig_p')} -> {z.get('resp_h')}:{z.get('resp_p')}"
+        if hit is None:
+            for zf, _, _ in fields:
+                rep.total[zf] += 1
+            rep.diffs.append(f"{test} | {where} | {flow} | zeek "
+                             f"{ {zf: z.get(zf) for zf, _, _ in fields} } | ours: no row")
+            continue
+        used.add(id(hit))
+        rep.matched += 1
+        rep.flipped += flipped
+        all_ok = True
+        for zf, col, kind in fields:
+            want, got = z.get(zf), hit.get(col)
+            ok = same(kind, want, got)
+            rep.total[zf] += 1
+            rep.agree[zf] += ok
+            if not ok:
+                all_ok = False
+                rep.diffs.append(f"{test} | {where} | {flow} | {zf}: zeek {want!r} ours {got!r}")
+        rep.rows_agree += all_ok
+    rep.extra += sum(1 for r in ours if id(r) not in used)
+
+
+def run(data: Path, timeout_s: float) -> tuple[dict[str, LogReport], int, list[str], float]:
+    """Analyse every trace once, pair each log kind's baselines, compare."""
+    t0 = time.perf_counter()
+    results: dict[Path, CaptureResult] = {}
+    errors = []
+    for t in trace_files(data):
+        res = run_capture(t, timeout_s, tables=("conn", "dns", "http", "tls"))
+        results[t] = res
+        if res.error is not None:
+            errors.append(f"{t.relative_to(data)}: {res.error}")
+    flows = {t: conn_rows(r) for t, r in results.items()}
+    analysed = time.perf_counter() - t0
+    reports = {}
+    for log, (table, _, _) in LOGS.items():
+        rep = reports[log] = LogReport()
+        baselines = load_logs(data, log)
+        rep.baselines = len(baselines)
+        for pair in find_pairs(data, flows, baselines):
+            rep.paired += 1
+            compare_pair(pair.test, pair.trace, baselines[pair.test],
+                         results[pair.trace].rows(table), log, rep)
+    return reports, len(results), errors, analysed
+
+
+def print_report(reports: dict[str, LogReport], verbose: bool) -> None:
+    """Agreement per log and field; differences with ``verbose``."""
+    for log, rep in reports.items():
+        print(f"\n{log}: {rep.paired} of {rep.baselines} baselines paired with a trace; "
+              f"{rep.rows} zeek rows, {rep.matched} with a row of ours "
+              f"({rep.flipped} in the other direction), {rep.extra} rows of ours zeek lacks")
+        print(f"  rows agreeing on every field: {pct(rep.rows_agree, rep.rows)}")
+        for zf, _, _ in LOGS[log][1]:
+            print(f"  {zf:12s} {pct(rep.agree[zf], rep.total[zf]):>16s}")
+        if verbose:
+            for d in rep.diffs:
+                print(f"    {d}")
+        elif rep.diffs:
+            print(f"  ({len(rep.diffs)} differences; --verbose lists them)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
+    ap.add_argument("--timeout", type=float, default=20.0, help="per-capture time guard (s)")
+    ap.add_argument("--verbose", "-v", action="store_true", help="list every difference")
+    args = ap.parse_args(argv)
+    data = args.data.resolve()
+    if not (data / ZEEK_BTEST).is_dir():
+        print(f"no zeek btest data under {data}", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    print(f"zeek L7 agreement, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+    reports, n, errors, analysed = run(data, args.timeout)
+    print(f"{n} traces analysed in {analysed:.1f} s ({len(errors)} failed)")
+    for e in errors:
+        print(f"  failed: {e[:160]}")
+    print_report(reports, args.verbose)
+    print(f"\ntotal {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
