@@ -194,6 +194,37 @@ def parse_adu(data: bytes, request: bool) -> _Adu:
     return _Adu(trans_id, unit_id, fc, None, read, write)
 
 
+_REQUEST_SIZES = {1: 6, 2: 6, 3: 6, 4: 6, 5: 6, 6: 6, 7: 2, 11: 2, 12: 2, 17: 2, 22: 8, 24: 4}
+"""MBAP length (unit id + PDU) of the fixed-size requests (MAP §6)."""
+_RESPONSE_SIZES = {5: 6, 6: 6, 7: 3, 11: 6, 15: 6, 16: 6, 22: 8}
+"""MBAP length of the fixed-size responses (MAP §6)."""
+_COUNTED = frozenset((1, 2, 3, 4, 12, 17, 20, 21, 23))
+"""Responses laid out ``function code, byte count, data``: MBAP length = 3 + byte count."""
+
+
+def _plausible_length(payload: bytes, pos: int, length: int, request: bool) -> bool:
+    """The MBAP length agrees with the function's layout (MAP §6): fixed sizes, or a byte
+    count that accounts for the rest of the PDU."""
+    fc = payload[pos + 7]
+    if fc & 0x80:
+        return True  # an exception response; its length (3) was checked by the caller
+    if request:
+        size = _REQUEST_SIZES.get(fc)
+        if size is not None:
+            return length == size
+        if fc in (15, 16) and pos + 12 < len(payload):  # address, quantity, byte count
+            return length == 7 + payload[pos + 12]
+        if fc == 23 and pos + 16 < len(payload):
+            return length == 11 + payload[pos + 16]
+        return fc in (8, 20, 21, 43)
+    size = _RESPONSE_SIZES.get(fc)
+    if size is not None:
+        return length == size
+    if fc in _COUNTED and pos + 8 < len(payload):
+        return length == 3 + payload[pos + 8]
+    return fc in (8, 24, 43)
+
+
 class ModbusDissector(Dissector):
     """Modbus/TCP, pairing requests and responses by transaction id."""
 
@@ -209,8 +240,8 @@ class ModbusDissector(Dissector):
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """The segment is whole ADUs: protocol id 0, length 2..254 ending each ADU exactly
-        at the next one or at the segment's end, and a known function code (with the
-        exception bit only from the responder)."""
+        at the next one or at the segment's end, a known function code (with the exception
+        bit only from the responder) and a length that fits that function's layout."""
         if proto != IPPROTO_TCP:
             return False
         pos, n = 0, len(payload)
@@ -223,7 +254,7 @@ class ModbusDissector(Dissector):
                 known = fc in _FC_NAMES
             else:
                 known = (fc & 0x7F) in _FC_NAMES and length == 3
-            if length < 2 or not known:
+            if length < 2 or not known or not _plausible_length(payload, pos, length, from_orig):
                 return False
             pos += 6 + length
             if pos == n:

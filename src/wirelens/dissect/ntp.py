@@ -139,7 +139,7 @@ _MODE_NAMES = {m.value: m.name.lower() for m in Mode}
 _OPCODE_NAMES = {m.value: m.name for m in Mode6Opcode}
 _REQ_NAMES = {m.value: m.name for m in Mode7Request}
 _AMPLIFIERS = frozenset((Mode7Request.MON_GETLIST, Mode7Request.MON_GETLIST_1))
-_MODE7_IMPLS = frozenset((0, 2, 3))  # UNIV, XNTPD_OLD, XNTPD (ntp_request.h)
+_MODE7_IMPLS = frozenset((2, 3))  # XNTPD_OLD, XNTPD (ntp_request.h; UNIV 0 is unused)
 
 
 def mode_name(code: int) -> str:
@@ -365,8 +365,9 @@ class NtpDissector(Dissector):
         1-5, stratum <= 16, poll exponent 0-17, precision exponent -32..32 and root
         delay/dispersion under 256 s. Mode 6: a known opcode and a count that accounts for the
         datagram (data, padding, optional MAC). Mode 7:
-        version 2-4, a known implementation and request code, zero must-be-zero bits, and
-        items that fit in the datagram.
+        version 2-4, implementation XNTPD or XNTPD_OLD, a known request code, zero
+        must-be-zero bits, items that fit in the datagram, and in requests neither the more
+        bit nor a sequence number.
         """
         n = len(payload)
         if proto != IPPROTO_UDP or n < 8:
@@ -378,6 +379,8 @@ class NtpDissector(Dissector):
         if mode == 7:
             items = (payload[4] & 0x0F) << 8 | payload[5]
             item_size = (payload[6] & 0x0F) << 8 | payload[7]
+            if not first & 0x80 and (first & 0x40 or payload[1] & 0x7F):
+                return False  # a request has neither the more bit nor a sequence number
             return (
                 version >= 2
                 and payload[2] in _MODE7_IMPLS

@@ -106,6 +106,13 @@ def test_matches_accepts_modbus_only() -> None:
     assert not ModbusDissector.matches(adu(1, b"\x63\x00\x00\x00\x01"), TCP, True)  # fc 99
     assert not ModbusDissector.matches(adu(1, b"\x81\x02"), TCP, True)  # exception from client
     assert not ModbusDissector.matches(adu(1, b"\x01\x00\x00\x00\x01") + b"x", TCP, True)
+    # LDAP with a 4-byte BER length (kerberos.pcap, port 389): protocol id 0 and a length
+    # that fits by chance; READ_COILS' fixed layout refutes it
+    ldap = bytes.fromhex("3084000000cc0201036184000000c30a0100040004008782") + b"\x00" * 186
+    assert not ModbusDissector.matches(ldap, TCP, False)
+    assert not ModbusDissector.matches(
+        adu(1, bytes([3, 9]) + b"\x00" * 4), TCP, False
+    )  # count 9, 4 bytes
     rng = random.Random(5)
     assert not any(ModbusDissector.matches(rng.randbytes(n), TCP, o)
                    for n in (8, 12, 64, 260) for o in (True, False) for _ in range(5000))  # fmt: skip

@@ -165,6 +165,10 @@ def test_matches_is_strict() -> None:
         b"\xff" * 48,
         time_packet()[:47],
         time_packet() + b"\x00",  # not a multiple of 4
+        # nDPI dtls_mid_sessions / fuzz-2006-06-26-2594: mode 7 look-alikes (UNIV
+        # implementation; the more bit and a sequence number on a request)
+        bytes.fromhex("170100000100000000d415005056cb1c4eca90c45400c6be") + b"\x00" * 69,
+        bytes.fromhex("57d200000001000000000000013101300130033132370769") + b"\x00" * 16,
     ]
     assert not any(NtpDissector.matches(p, UDP, True) for p in others)
 
@@ -266,13 +270,14 @@ def test_schema_matches_event_and_converts(monkeypatch: pytest.MonkeyPatch) -> N
     """The table = key fields + one column per event field; a row converts to Arrow."""
     import dataclasses
 
+    from wirelens import schema as schemas
     from wirelens.pipeline import events
     from wirelens.schema.infra import TABLES
 
     schema, _ = TABLES["ntp"]
     names = [f.name for f in dataclasses.fields(NtpMessage) if f.name != "ts_ns"]
     assert schema.names[6:] == names
-    monkeypatch.setitem(events.SCHEMAS, "ntp", schema)
+    monkeypatch.setitem(schemas.SCHEMAS, "ntp", schema)  # the dict events reads
     rows = []
     for ev in (parse_ntp(time_packet(), 5), parse_ntp(mode7(42), 6), parse_ntp(mode6(1), 7)):
         row = {n: getattr(ev, n) for n in names}
