@@ -196,6 +196,12 @@ class DhcpRecord(Event):
     """Server host name field, when it holds a name (not overloaded, not empty)."""
     file: str | None
     """Boot file name field, when it holds a name (not overloaded, not empty)."""
+    agent_circuit_id: str | None
+    """Option 82 sub-option 1 (RFC 3046 §3.1): the relay's circuit id, hex."""
+    agent_remote_id: str | None
+    """Option 82 sub-option 2 (RFC 3046 §3.2): the relay's remote id, hex."""
+    subscriber_id: str | None
+    """Option 82 sub-option 6 (RFC 3993 §3): subscriber id, as text."""
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -248,6 +254,19 @@ def _addresses(code: int, data: bytes) -> tuple[str, ...]:
         raise BadValue(f"option {code} of {len(data)} bytes is not a list of addresses")
     n = min(len(data) // 4, DHCP_MAX_NAMES)
     return tuple(_ip4(data[4 * i : 4 * i + 4]) for i in range(n))
+
+
+def _agent_info(data: bytes) -> dict[int, bytes]:
+    """Relay agent information sub-options (RFC 3046 §2.0: code, length, data); the first
+    of each code is kept."""
+    buf = Buffer(data)
+    subs: dict[int, bytes] = {}
+    while not buf.eof():
+        code = buf.pull_u8()
+        with buf.pull_block(1) as length:
+            value = buf.pull_bytes(length)
+        subs.setdefault(code, value)
+    return subs
 
 
 def _read_area(buf: Buffer, found: dict[int, bytearray], order: list[int]) -> None:
@@ -343,6 +362,9 @@ def parse_dhcp(data: bytes, ts_ns: int = 0) -> DhcpRecord:
         name = raw_fqdn[3:]
         fqdn = wire_name(name) if raw_fqdn[0] & 0x04 else _text(name)
     raw_client_id = get(DhcpOption.CLIENT_ID)
+    raw_agent = get(DhcpOption.RELAY_AGENT_INFO)
+    agent = _agent_info(raw_agent) if raw_agent is not None else {}
+    circuit, remote, subscriber = agent.get(1), agent.get(2), agent.get(6)
     routers = get(DhcpOption.ROUTER)
     dns = get(DhcpOption.DOMAIN_NAME_SERVER)
     return DhcpRecord(
@@ -380,6 +402,9 @@ def parse_dhcp(data: bytes, ts_ns: int = 0) -> DhcpRecord:
         overload=overload,
         sname=None if overload is not None and overload & 2 else _cstring(sname_raw),
         file=None if overload is not None and overload & 1 else _cstring(file_raw),
+        agent_circuit_id=circuit.hex() if circuit is not None else None,
+        agent_remote_id=remote.hex() if remote is not None else None,
+        subscriber_id=_text(subscriber) if subscriber is not None else None,
     )
 
 

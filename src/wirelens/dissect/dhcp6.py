@@ -300,8 +300,10 @@ def _message(data: bytes, acc: _Acc) -> None:
         elif code == Dhcpv6Option.ORO:
             if len(value) % 2:
                 raise BadValue(f"option request option of {len(value)} bytes")
-            acc.oro = tuple(int.from_bytes(value[i : i + 2], "big")
-                            for i in range(0, min(len(value), 2 * DHCPV6_MAX_KEPT), 2))
+            acc.oro = tuple(
+                int.from_bytes(value[i : i + 2], "big")
+                for i in range(0, min(len(value), 2 * DHCPV6_MAX_KEPT), 2)
+            )
         elif code == Dhcpv6Option.ELAPSED_TIME:
             if len(value) != 2:
                 raise BadValue(f"elapsed time option of {len(value)} bytes")
@@ -389,7 +391,8 @@ def parse_dhcpv6(data: bytes, ts_ns: int = 0) -> Dhcpv6Record:
         client_duid=cd.hex() if cd is not None else None,
         client_duid_type=duid_type,
         client_duid_type_name=(
-            None if duid_type is None else _DUID_NAMES.get(duid_type, f"DUID{duid_type}")),
+            None if duid_type is None else _DUID_NAMES.get(duid_type, f"DUID{duid_type}")
+        ),
         client_mac=_duid_mac(cd) if cd is not None else None,
         server_duid=acc.server_duid.hex() if acc.server_duid is not None else None,
         ia_addrs=tuple(a for a, _ in acc.ia_addrs),

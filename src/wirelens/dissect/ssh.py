@@ -419,10 +419,22 @@ class SshDissector(Dissector):
         def agreed(pick: int) -> str | None:
             if ck is None or sk is None:
                 return None
-            lists_c = (ck.kex_algorithms, ck.server_host_key_algorithms, ck.encryption_c2s,
-                       ck.encryption_s2c, ck.mac_c2s, ck.compression_c2s)
-            lists_s = (sk.kex_algorithms, sk.server_host_key_algorithms, sk.encryption_c2s,
-                       sk.encryption_s2c, sk.mac_c2s, sk.compression_c2s)
+            lists_c = (
+                ck.kex_algorithms,
+                ck.server_host_key_algorithms,
+                ck.encryption_c2s,
+                ck.encryption_s2c,
+                ck.mac_c2s,
+                ck.compression_c2s,
+            )
+            lists_s = (
+                sk.kex_algorithms,
+                sk.server_host_key_algorithms,
+                sk.encryption_c2s,
+                sk.encryption_s2c,
+                sk.mac_c2s,
+                sk.compression_c2s,
+            )
             return negotiate(lists_c[pick], lists_s[pick])
 
         return SshRecord(

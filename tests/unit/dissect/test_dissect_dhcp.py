@@ -70,19 +70,35 @@ def bootp(
 
 
 def discover() -> bytes:
-    return bootp(1, opt(53, b"\x01") + opt(61, b"\x01" + MAC) + opt(50, ip("10.0.0.77"))
-                 + opt(12, b"laptop\x00") + opt(60, b"MSFT 5.0")
-                 + opt(81, b"\x05\x00\x00\x06laptop\x07example\x03com\x00")
-                 + opt(55, bytes([1, 3, 6, 15, 31, 33, 43, 44, 46, 47, 119, 121, 249, 252]))
-                 + b"\x00\x00")
+    return bootp(
+        1,
+        opt(53, b"\x01")
+        + opt(61, b"\x01" + MAC)
+        + opt(50, ip("10.0.0.77"))
+        + opt(12, b"laptop\x00")
+        + opt(60, b"MSFT 5.0")
+        + opt(81, b"\x05\x00\x00\x06laptop\x07example\x03com\x00")
+        + opt(55, bytes([1, 3, 6, 15, 31, 33, 43, 44, 46, 47, 119, 121, 249, 252]))
+        + b"\x00\x00",
+    )
 
 
 def ack() -> bytes:
-    return bootp(2, opt(53, b"\x05") + opt(54, ip("10.0.0.1")) + opt(51, struct.pack(">I", 86400))
-                 + opt(58, struct.pack(">I", 43200)) + opt(59, struct.pack(">I", 75600))
-                 + opt(1, ip("255.255.255.0")) + opt(3, ip("10.0.0.1"))
-                 + opt(6, ip("10.0.0.1") + ip("9.9.9.9")) + opt(15, b"example.com"),
-                 yiaddr="10.0.0.77", file=b"pxelinux.0", sname=b"tftp.example")
+    return bootp(
+        2,
+        opt(53, b"\x05")
+        + opt(54, ip("10.0.0.1"))
+        + opt(51, struct.pack(">I", 86400))
+        + opt(58, struct.pack(">I", 43200))
+        + opt(59, struct.pack(">I", 75600))
+        + opt(1, ip("255.255.255.0"))
+        + opt(3, ip("10.0.0.1"))
+        + opt(6, ip("10.0.0.1") + ip("9.9.9.9"))
+        + opt(15, b"example.com"),
+        yiaddr="10.0.0.77",
+        file=b"pxelinux.0",
+        sname=b"tftp.example",
+    )
 
 
 def one(data: bytes) -> DhcpRecord:
@@ -96,7 +112,12 @@ def one(data: bytes) -> DhcpRecord:
 
 def test_discover() -> None:
     rec = one(discover())
-    assert (rec.op, rec.op_name, rec.msg_type, rec.msg_type_name) == (1, "BOOTREQUEST", 1, "DISCOVER")
+    assert (rec.op, rec.op_name, rec.msg_type, rec.msg_type_name) == (
+        1,
+        "BOOTREQUEST",
+        1,
+        "DISCOVER",
+    )
     assert rec.ts_ns == 42 and rec.xid == 0xDEADBEEF and rec.broadcast and rec.htype == 1
     assert rec.client_mac == "00:11:22:aa:bb:cc"
     assert rec.requested_addr == "10.0.0.77" and rec.assigned_addr is None
@@ -114,7 +135,11 @@ def test_ack() -> None:
     rec = one(ack())
     assert (rec.msg_type_name, rec.yiaddr, rec.assigned_addr) == ("ACK", "10.0.0.77", "10.0.0.77")
     assert (rec.server_id, rec.lease_time, rec.renewal_time, rec.rebinding_time) == (
-        "10.0.0.1", 86400, 43200, 75600)
+        "10.0.0.1",
+        86400,
+        43200,
+        75600,
+    )
     assert rec.subnet_mask == "255.255.255.0"
     assert rec.routers == ("10.0.0.1",) and rec.dns_servers == ("10.0.0.1", "9.9.9.9")
     assert rec.domain == "example.com" and rec.siaddr == "10.0.0.9"
@@ -144,9 +169,12 @@ def test_unknown_message_type_name() -> None:
 
 
 def test_overload_file_then_sname() -> None:
-    data = bootp(2, opt(53, b"\x02") + opt(52, b"\x03"),
-                 file=opt(3, ip("10.0.0.1")) + opt(56, b"from-file") + b"\xff",
-                 sname=opt(6, ip("10.0.0.2")) + opt(56, b"+sname") + b"\xff")
+    data = bootp(
+        2,
+        opt(53, b"\x02") + opt(52, b"\x03"),
+        file=opt(3, ip("10.0.0.1")) + opt(56, b"from-file") + b"\xff",
+        sname=opt(6, ip("10.0.0.2")) + opt(56, b"+sname") + b"\xff",
+    )
     rec = one(data)
     assert rec.overload == 3 and rec.sname is None and rec.file is None
     assert rec.routers == ("10.0.0.1",) and rec.dns_servers == ("10.0.0.2",)
@@ -167,8 +195,9 @@ def test_overload_bad_values() -> None:
 
 
 def test_repeated_option_is_concatenated() -> None:
-    rec = one(bootp(1, opt(55, bytes([1, 3])) + opt(12, b"long") + opt(55, bytes([6]))
-                    + opt(12, b"name")))
+    rec = one(
+        bootp(1, opt(55, bytes([1, 3])) + opt(12, b"long") + opt(55, bytes([6])) + opt(12, b"name"))
+    )
     assert rec.fingerprint == "1,3,6" and rec.hostname == "longname"
 
 
@@ -266,8 +295,14 @@ def test_schema_matches_record_fields() -> None:
 
 def _row(rec: DhcpRecord) -> dict[str, object]:
     row: dict[str, object] = {f.name: getattr(rec, f.name) for f in dataclasses.fields(rec)}
-    row.update(ts=row.pop("ts_ns"), uid="C1", orig_h="0.0.0.0", orig_p=68, resp_h="255.255.255.255",
-               resp_p=67)
+    row.update(
+        ts=row.pop("ts_ns"),
+        uid="C1",
+        orig_h="0.0.0.0",
+        orig_p=68,
+        resp_h="255.255.255.255",
+        resp_p=67,
+    )
     return row
 
 
@@ -300,10 +335,10 @@ def _ndpi_facts(out_file: Path) -> set[tuple[str | None, str, str | None]]:
             continue
         host = re.search(r"\[Hostname/SNI: ([^\]]+)\]", line)
         vendor = re.search(r"\[DHCP Class Ident: ([^\]]+)\]", line)
-        facts.add((host.group(1) if host else None, fp.group(1),
-                   vendor.group(1) if vendor else None))
+        facts.add(
+            (host.group(1) if host else None, fp.group(1), vendor.group(1) if vendor else None)
+        )
     return facts
-
 
 
 @needs_data
@@ -315,8 +350,11 @@ def test_ndpi_hostname_fingerprint_vendor_class(pcap: str) -> None:
     base = DATA / "nDPI" / "tests" / "cfgs" / "default"
     expected = _ndpi_facts(base / "result" / f"{pcap}.out")
     assert expected
-    got = {(r.hostname.lower() if r.hostname else None, r.fingerprint, r.vendor_class)
-           for _, r in _records(base / "pcap" / pcap) if r.op == 1}
+    got = {
+        (r.hostname.lower() if r.hostname else None, r.fingerprint, r.vendor_class)
+        for _, r in _records(base / "pcap" / pcap)
+        if r.op == 1
+    }
     assert expected <= got
 
 
@@ -357,19 +395,41 @@ def test_suricata_extended_fields() -> None:
     assert recs["REQUEST"].hostname == "nas1" and recs["REQUEST"].fingerprint == "1,28,2,3,15,6,12"
     ack_rec = recs["ACK"]
     assert (ack_rec.lease_time, ack_rec.assigned_addr, ack_rec.dns_servers, ack_rec.routers) == (
-        3600, "10.16.1.4", ("10.16.1.1",), ("10.16.1.1",))
+        3600,
+        "10.16.1.4",
+        ("10.16.1.1",),
+        ("10.16.1.1",),
+    )
     assert ack_rec.siaddr == "10.16.1.1"  # EVE: dhcp.next_server_ip
 
 
 @needs_data
 def test_zeek_inform() -> None:
     """Zeek's dhcp.log: mac 90:b1:1c:99:49:29, msg_types INFORM,ACK."""
-    log = (DATA / "zeek/testing/btest/Baseline/scripts.base.protocols.dhcp.inform/dhcp.log")
+    log = DATA / "zeek/testing/btest/Baseline/scripts.base.protocols.dhcp.inform/dhcp.log"
     assert "90:b1:1c:99:49:29" in log.read_text() and "INFORM,ACK" in log.read_text()
     recs = _records(DATA / "zeek/testing/btest/Traces/dhcp/dhcp_inform.pcap")
     assert [r.msg_type_name for _, r in recs] == ["INFORM", "ACK"]
     assert {r.client_mac for _, r in recs} == {"90:b1:1c:99:49:29"}
     assert recs[0][0][0] == "128.2.6.122"  # Zeek's client_addr: the INFORM's sender
+
+
+def test_relay_agent_information() -> None:
+    agent = b"\x01\x03abc" + b"\x02\x01\x13" + b"\x06\x03sub" + b"\x01\x01z"
+    rec = one(bootp(2, opt(53, b"\x05") + opt(82, agent)))
+    assert (rec.agent_circuit_id, rec.agent_remote_id, rec.subscriber_id) == ("616263", "13", "sub")
+    with pytest.raises(Truncated):
+        one(bootp(2, opt(82, b"\x01\x05ab")))
+
+
+@needs_data
+def test_zeek_agent_remote_and_subscriber_id() -> None:
+    """tshark: circuit id 7468...2e2e2e ("this is only a test..."), remote id 13,
+    subscriber id "-subID-"."""
+    path = DATA / "zeek/testing/btest/Traces/dhcp/dhcp_ack_subscriber_id_and_agent_remote_id.pcap"
+    ((_, rec),) = _records(path)
+    assert rec.agent_circuit_id == b"this is only a test...".hex()
+    assert (rec.agent_remote_id, rec.subscriber_id) == ("13", "-subID-")
 
 
 @needs_data
@@ -389,9 +449,11 @@ def test_zeek_bad_cookie_is_not_dhcp() -> None:
 
 @needs_data
 def test_all_dhcp_captures_parse_and_fit_the_schema() -> None:
-    paths = [*sorted((DATA / "zeek/testing/btest/Traces/dhcp").glob("*.pcap*")),
-             *sorted((DATA / "suricata-verify/tests").glob("dhcp*/input.pcap")),
-             *sorted((DATA / "tcpdump/tests").glob("dhcp-*.pcap*"))]
+    paths = [
+        *sorted((DATA / "zeek/testing/btest/Traces/dhcp").glob("*.pcap*")),
+        *sorted((DATA / "suricata-verify/tests").glob("dhcp*/input.pcap")),
+        *sorted((DATA / "tcpdump/tests").glob("dhcp-*.pcap*")),
+    ]
     rows = []
     for path in paths:
         rows += [_row(r) for _, r in _records(path)]
@@ -406,8 +468,9 @@ FUZZ = settings(max_examples=300, deadline=250, suppress_health_check=[HealthChe
 
 @FUZZ
 @given(
-    edits=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 600), st.integers(0, 255)),
-                   max_size=8),
+    edits=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 600), st.integers(0, 255)), max_size=8
+    ),
     seed=st.sampled_from([discover(), ack(), bootp(2, opt(52, b"\x03"), file=b"\x0c\x02ab")]),
 )
 def test_fuzz(edits: list[tuple[int, int, int]], seed: bytes) -> None:
@@ -459,7 +522,9 @@ def dhcp_registered(monkeypatch: pytest.MonkeyPatch) -> None:
 
     mine: tuple[type[Dissector], ...] = (DhcpDissector, Dhcpv6Dissector)
     dissectors: tuple[type[Dissector], ...] = (
-        *[c for c in registry.DISSECTORS if c.name not in ("dhcp", "dhcpv6")], *mine)
+        *[c for c in registry.DISSECTORS if c.name not in ("dhcp", "dhcpv6")],
+        *mine,
+    )
     monkeypatch.setattr(registry, "DISSECTORS", dissectors)
     monkeypatch.setattr(dpi_mod, "DISSECTORS", dissectors)
     monkeypatch.setattr(registry, "_BY_NAME", {c.name: c for c in dissectors})

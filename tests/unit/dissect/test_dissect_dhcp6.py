@@ -59,7 +59,7 @@ def a6(text: str) -> bytes:
 
 
 def relay(kind: int, inner: bytes, hop: int = 0, extra: bytes = b"") -> bytes:
-    return (bytes([kind, hop]) + a6("2001:db8::1") + a6("fe80::1") + extra + o6(9, inner))
+    return bytes([kind, hop]) + a6("2001:db8::1") + a6("fe80::1") + extra + o6(9, inner)
 
 
 def iaaddr(addr: str, valid: int = 7200, sub: bytes = b"") -> bytes:
@@ -68,20 +68,41 @@ def iaaddr(addr: str, valid: int = 7200, sub: bytes = b"") -> bytes:
 
 def solicit() -> bytes:
     vendor = struct.pack(">I", 311) + struct.pack(">H", 8) + b"MSFT 5.0"
-    return msg(1, 0x66329C, o6(8, b"\x00\x00") + o6(1, DUID_LLT)
-               + o6(3, struct.pack(">III", 0x0E525400, 0, 0))
-               + o6(39, b"\x00\x09Endian-PC\x00") + o6(16, vendor)
-               + o6(6, struct.pack(">HHHH", 24, 23, 17, 39)))
+    return msg(
+        1,
+        0x66329C,
+        o6(8, b"\x00\x00")
+        + o6(1, DUID_LLT)
+        + o6(3, struct.pack(">III", 0x0E525400, 0, 0))
+        + o6(39, b"\x00\x09Endian-PC\x00")
+        + o6(16, vendor)
+        + o6(6, struct.pack(">HHHH", 24, 23, 17, 39)),
+    )
 
 
 def reply() -> bytes:
-    ia_na = o6(3, struct.pack(">III", 1, 3600, 5400) + iaaddr("2001:db8::10")
-               + iaaddr("2001:db8::11", valid=0) + o6(13, b"\x00\x00all good"))
-    ia_pd = o6(25, struct.pack(">III", 2, 0, 0)
-               + o6(26, struct.pack(">IIB", 3600, 7200, 56) + a6("2001:db8:100::")))
-    return msg(7, 0x0A0B0C, o6(1, DUID_LLT) + o6(2, SERVER_DUID) + ia_na + ia_pd
-               + o6(23, a6("2001:db8::53") + a6("2001:4860:4860::8888"))
-               + o6(24, b"\x07example\x03com\x00\x03lan\x00"))
+    ia_na = o6(
+        3,
+        struct.pack(">III", 1, 3600, 5400)
+        + iaaddr("2001:db8::10")
+        + iaaddr("2001:db8::11", valid=0)
+        + o6(13, b"\x00\x00all good"),
+    )
+    ia_pd = o6(
+        25,
+        struct.pack(">III", 2, 0, 0)
+        + o6(26, struct.pack(">IIB", 3600, 7200, 56) + a6("2001:db8:100::")),
+    )
+    return msg(
+        7,
+        0x0A0B0C,
+        o6(1, DUID_LLT)
+        + o6(2, SERVER_DUID)
+        + ia_na
+        + ia_pd
+        + o6(23, a6("2001:db8::53") + a6("2001:4860:4860::8888"))
+        + o6(24, b"\x07example\x03com\x00\x03lan\x00"),
+    )
 
 
 def one(data: bytes) -> Dhcpv6Record:
@@ -140,7 +161,10 @@ def test_relay_forward_nested() -> None:
     inner = relay(12, solicit(), hop=0)
     rec = one(relay(12, inner, hop=1, extra=o6(18, b"eth0")))
     assert (rec.msg_type_name, rec.relayed_msg_type, rec.relayed_msg_type_name) == (
-        "RELAY_FORW", 1, "SOLICIT")
+        "RELAY_FORW",
+        1,
+        "SOLICIT",
+    )
     assert (rec.hop_count, rec.link_addr, rec.peer_addr) == (1, "2001:db8::1", "fe80::1")
     assert rec.trans_id == 0x66329C and rec.client_fqdn == "Endian-PC"
 
@@ -239,13 +263,15 @@ def test_schema_matches_record_fields() -> None:
     schema, doc = TABLES["dhcpv6"]
     assert doc and all(f.metadata and f.metadata.get(b"doc") for f in schema)
     assert [f.name for f in schema][6:] == [
-        f.name for f in dataclasses.fields(Dhcpv6Record) if f.name != "ts_ns"]
+        f.name for f in dataclasses.fields(Dhcpv6Record) if f.name != "ts_ns"
+    ]
 
 
 def _row(rec: Dhcpv6Record) -> dict[str, object]:
     row: dict[str, object] = {f.name: getattr(rec, f.name) for f in dataclasses.fields(rec)}
-    row.update(ts=row.pop("ts_ns"), uid="C1", orig_h="fe80::1", orig_p=546, resp_h="ff02::1:2",
-               resp_p=547)
+    row.update(
+        ts=row.pop("ts_ns"), uid="C1", orig_h="fe80::1", orig_p=546, resp_h="ff02::1:2", resp_p=547
+    )
     return row
 
 
@@ -276,38 +302,88 @@ TCPDUMP = DATA / "tcpdump" / "tests"
     [
         # (msg type, xid, oro fingerprint, enterprise, ia addrs, prefixes, DUID type) per tshark
         ("dhcpv6-mud.pcap", [("SOLICIT", 0x78244B, "23,24,31,39,82,83", 40712, (), (), "LLT")]),
-        ("dhcpv6-rfc6355-duid-uuid.pcap", [
-            ("RENEW", 0x09F56B, "23,24,23,24,1", None,
-             ("2a02:2788:7c8:4dd:4a5b:39ff:fee7:1484",), (), "UUID"),
-            ("REPLY", 0x09F56B, None, None, ("2a02:2788:7c8:4dd:4a5b:39ff:fee7:1484",), (),
-             "UUID"),
-        ]),
-        ("dhcpv6-AFTR-Name-RFC6334.pcap", [
-            ("SOLICIT", 0xD81EB8, "23,64", None, (), (), "LL"),
-            ("ADVERTISE", 0xD81EB8, None, None, (), ("2a00:1:1:100::/56",), "LL"),
-            ("REQUEST", 0x1E291D, "23,64", None, (), ("2a00:1:1:100::/56",), "LL"),
-            ("REPLY", 0x1E291D, None, None, (), ("2a00:1:1:100::/56",), "LL"),
-        ]),
-        ("dhcpv6-ia-ta.pcap", [
-            ("SOLICIT", 0x28B040, "23,24", None, (), (), "LL"),
-            ("ADVERTISE", 0x28B040, None, None, ("2a00:1:1:200:5da2:f920:84c4:88cc",), (), "LL"),
-            ("REQUEST", 0x2B0E45, "23,24", None, ("2a00:1:1:200:5da2:f920:84c4:88cc",), (),
-             "LL"),
-            ("REPLY", 0x2B0E45, None, None, ("2a00:1:1:200:5da2:f920:84c4:88cc",), (), "LL"),
-        ]),
-        ("dhcpv6-vendor-specific-information.pcap", [
-            ("REQUEST", 0xD98C5D, "17", 4491, ("fc00:502:411:1::31",), (), "LL"),
-        ]),
+        (
+            "dhcpv6-rfc6355-duid-uuid.pcap",
+            [
+                (
+                    "RENEW",
+                    0x09F56B,
+                    "23,24,23,24,1",
+                    None,
+                    ("2a02:2788:7c8:4dd:4a5b:39ff:fee7:1484",),
+                    (),
+                    "UUID",
+                ),
+                (
+                    "REPLY",
+                    0x09F56B,
+                    None,
+                    None,
+                    ("2a02:2788:7c8:4dd:4a5b:39ff:fee7:1484",),
+                    (),
+                    "UUID",
+                ),
+            ],
+        ),
+        (
+            "dhcpv6-AFTR-Name-RFC6334.pcap",
+            [
+                ("SOLICIT", 0xD81EB8, "23,64", None, (), (), "LL"),
+                ("ADVERTISE", 0xD81EB8, None, None, (), ("2a00:1:1:100::/56",), "LL"),
+                ("REQUEST", 0x1E291D, "23,64", None, (), ("2a00:1:1:100::/56",), "LL"),
+                ("REPLY", 0x1E291D, None, None, (), ("2a00:1:1:100::/56",), "LL"),
+            ],
+        ),
+        (
+            "dhcpv6-ia-ta.pcap",
+            [
+                ("SOLICIT", 0x28B040, "23,24", None, (), (), "LL"),
+                (
+                    "ADVERTISE",
+                    0x28B040,
+                    None,
+                    None,
+                    ("2a00:1:1:200:5da2:f920:84c4:88cc",),
+                    (),
+                    "LL",
+                ),
+                (
+                    "REQUEST",
+                    0x2B0E45,
+                    "23,24",
+                    None,
+                    ("2a00:1:1:200:5da2:f920:84c4:88cc",),
+                    (),
+                    "LL",
+                ),
+                ("REPLY", 0x2B0E45, None, None, ("2a00:1:1:200:5da2:f920:84c4:88cc",), (), "LL"),
+            ],
+        ),
+        (
+            "dhcpv6-vendor-specific-information.pcap",
+            [
+                ("REQUEST", 0xD98C5D, "17", 4491, ("fc00:502:411:1::31",), (), "LL"),
+            ],
+        ),
     ],
 )
 def test_tcpdump_captures_against_tshark(
-    pcap: str, facts: list[tuple[str, int, str | None, int | None, tuple[str, ...],
-                                  tuple[str, ...], str]]
+    pcap: str,
+    facts: list[tuple[str, int, str | None, int | None, tuple[str, ...], tuple[str, ...], str]],
 ) -> None:
     recs = _records(TCPDUMP / pcap)
-    got = [(r.relayed_msg_type_name or r.msg_type_name, r.trans_id, r.fingerprint,
-            r.vendor_class_enterprise, r.ia_addrs, r.prefixes, r.client_duid_type_name)
-           for r in recs]
+    got = [
+        (
+            r.relayed_msg_type_name or r.msg_type_name,
+            r.trans_id,
+            r.fingerprint,
+            r.vendor_class_enterprise,
+            r.ia_addrs,
+            r.prefixes,
+            r.client_duid_type_name,
+        )
+        for r in recs
+    ]
     for fact in facts:
         assert fact in got
 
@@ -337,12 +413,15 @@ def test_ndpi_dhcpv6_flows_are_recognised(pcap: str) -> None:
     n_ndpi = (base / "result" / f"{pcap}.out").read_text().count("/DHCPV6]")
     assert n_ndpi >= 1
     matched = {
-        (fl.orig, fl.resp) for fl in flows(base / "pcap" / pcap) if fl.proto == UDP
-        and any(Dhcpv6Dissector.matches(d, UDP, s) for s, d, _ in fl.chunks[:1])
+        (fl.orig, fl.resp)
+        for fl in flows(base / "pcap" / pcap)
+        if fl.proto == UDP and any(Dhcpv6Dissector.matches(d, UDP, s) for s, d, _ in fl.chunks[:1])
     }
     assert len(matched) == n_ndpi
-    assert all(r.msg_type_name == "SOLICIT" and r.client_duid_type_name == "LLT"
-               for r in _records(base / "pcap" / pcap))
+    assert all(
+        r.msg_type_name == "SOLICIT" and r.client_duid_type_name == "LLT"
+        for r in _records(base / "pcap" / pcap)
+    )
 
 
 @needs_data
@@ -359,8 +438,9 @@ FUZZ = settings(max_examples=300, deadline=250, suppress_health_check=[HealthChe
 
 @FUZZ
 @given(
-    edits=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 600), st.integers(0, 255)),
-                   max_size=8),
+    edits=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 600), st.integers(0, 255)), max_size=8
+    ),
     seed=st.sampled_from([solicit(), reply(), relay(12, relay(12, solicit()))]),
 )
 def test_fuzz(edits: list[tuple[int, int, int]], seed: bytes) -> None:

@@ -140,7 +140,9 @@ def test_whole_conversation() -> None:
     assert rec.compression_s2c == ("none",)
     want = "curve25519-sha256,diffie-hellman-group14-sha256;aes128-ctr,chacha20-poly1305@openssh.com;hmac-sha2-256,hmac-sha1;none,zlib@openssh.com"
     assert rec.hassh_string == want and rec.hassh == md5(want)
-    want_s = "diffie-hellman-group14-sha256,curve25519-sha256;aes128-ctr;hmac-sha2-512,hmac-sha1;none"
+    want_s = (
+        "diffie-hellman-group14-sha256,curve25519-sha256;aes128-ctr;hmac-sha2-512,hmac-sha1;none"
+    )
     assert rec.hassh_server_string == want_s and rec.hassh_server == md5(want_s)
     # RFC 4253 §7.1: the client's first choice that the server offers
     assert rec.kex_alg == "curve25519-sha256"
@@ -160,10 +162,15 @@ def test_byte_by_byte_gives_the_same_record() -> None:
 
 def test_bytes_after_kexinit_are_not_read() -> None:
     """Trailing junk after each KEXINIT (what would be encrypted traffic) is ignored."""
-    chunks = [*conversation()[:2], (False, conversation()[2][1] + b"\xfe" * 99),
-              (True, conversation()[3][1] + b"\x00\x00\xff\xff junk")]
+    chunks = [
+        *conversation()[:2],
+        (False, conversation()[2][1] + b"\xfe" * 99),
+        (True, conversation()[3][1] + b"\x00\x00\xff\xff junk"),
+    ]
     assert feed_all(SshDissector, chunks, TCP) == feed_all(SshDissector, conversation(), TCP)
-    assert feed_all(SshDissector, chunks, TCP, step=1) == feed_all(SshDissector, conversation(), TCP)
+    assert feed_all(SshDissector, chunks, TCP, step=1) == feed_all(
+        SshDissector, conversation(), TCP
+    )
 
 
 def test_kexinit_extension_bytes_are_tolerated() -> None:
@@ -195,7 +202,11 @@ def test_bare_lf_banner() -> None:
     d.feed(b"SSH-2.0-OpenSSH\n", False, 0)
     rec = only_record(d.finish())
     assert (rec.client, rec.server, rec.version, rec.hassh) == (
-        "SSH-2.0-dropbear", "SSH-2.0-OpenSSH", 2, None)
+        "SSH-2.0-dropbear",
+        "SSH-2.0-OpenSSH",
+        2,
+        None,
+    )
 
 
 def test_banner_length_limit() -> None:
@@ -324,21 +335,26 @@ def test_schema_matches_record_fields() -> None:
     assert doc and all(f.metadata and f.metadata.get(b"doc") for f in schema)
     assert [f.name for f in schema][:6] == ["ts", "uid", "orig_h", "orig_p", "resp_h", "resp_p"]
     assert [f.name for f in schema][6:] == [
-        f.name for f in dataclasses.fields(SshRecord) if f.name != "ts_ns"]
+        f.name for f in dataclasses.fields(SshRecord) if f.name != "ts_ns"
+    ]
 
 
 def _row(rec: SshRecord) -> dict[str, object]:
     row: dict[str, object] = {f.name: getattr(rec, f.name) for f in dataclasses.fields(rec)}
-    row.update(ts=row.pop("ts_ns"), uid="C1", orig_h="10.0.0.1", orig_p=50000,
-               resp_h="10.0.0.2", resp_p=22)
+    row.update(
+        ts=row.pop("ts_ns"), uid="C1", orig_h="10.0.0.1", orig_p=50000, resp_h="10.0.0.2", resp_p=22
+    )
     return row
 
 
 def test_records_fit_the_schema() -> None:
-    recs = [feed_all(SshDissector, conversation(), TCP)[0],
-            feed_all(SshDissector, [(True, b"SSH-1.5-x\n"), (False, b"SSH-1.5-y\n")], TCP)[0]]
-    table = pa.Table.from_pylist([_row(r) for r in recs if isinstance(r, SshRecord)],
-                                 schema=TABLES["ssh"][0])
+    recs = [
+        feed_all(SshDissector, conversation(), TCP)[0],
+        feed_all(SshDissector, [(True, b"SSH-1.5-x\n"), (False, b"SSH-1.5-y\n")], TCP)[0],
+    ]
+    table = pa.Table.from_pylist(
+        [_row(r) for r in recs if isinstance(r, SshRecord)], schema=TABLES["ssh"][0]
+    )
     assert table.column("version").to_pylist() == [2, 1]
 
 
@@ -380,8 +396,11 @@ def test_ndpi_hassh(pcap: str) -> None:
     base = DATA / "nDPI" / "tests" / "cfgs" / "default"
     expected = _ndpi_hasshes(base / "result" / f"{pcap}.out")
     assert expected
-    got = {(r.hassh, r.hassh_server) for _, _, r in _records(base / "pcap" / pcap)
-           if isinstance(r, SshRecord) and r.hassh}
+    got = {
+        (r.hassh, r.hassh_server)
+        for _, _, r in _records(base / "pcap" / pcap)
+        if isinstance(r, SshRecord) and r.hassh
+    }
     assert got == expected
 
 
@@ -391,7 +410,11 @@ def test_ndpi_ssh_pcap_banners_checked_with_tshark_facts() -> None:
     recs = {o: r for o, _, r in _records(DATA / "nDPI/tests/cfgs/default/pcap/ssh.pcap")}
     rec = recs[("172.16.238.1", 58395)]
     assert isinstance(rec, SshRecord)
-    assert (rec.client, rec.server, rec.version) == ("SSH-2.0-OpenSSH_5.6", "SSH-2.0-OpenSSH_5.3", 2)
+    assert (rec.client, rec.server, rec.version) == (
+        "SSH-2.0-OpenSSH_5.6",
+        "SSH-2.0-OpenSSH_5.3",
+        2,
+    )
     assert "arcfour128" in rec.ciphers_c2s  # nDPI's risk info: "Found cipher arcfour128"
     other = recs[("127.0.0.1", 58496)]  # SSH on port 8000: recognised by content
     assert isinstance(other, SshRecord) and other.server == "SSH-2.0-APACHE-SSHD-2.5.0"
@@ -402,8 +425,11 @@ def test_ndpi_ssh_pcap_banners_checked_with_tshark_facts() -> None:
     ("test", "hassh", "hassh_server"),
     [
         ("ssh-hassh-only", "2dd6531c7e89d3c925db9214711be76a", "6832f1ce43d4397c2c0a3e2f8c94334e"),
-        ("ssh-hassh-reassembled", "3cc67862bceac0f334c62ad1b76895b4",
-         "3cc67862bceac0f334c62ad1b76895b4"),
+        (
+            "ssh-hassh-reassembled",
+            "3cc67862bceac0f334c62ad1b76895b4",
+            "3cc67862bceac0f334c62ad1b76895b4",
+        ),
     ],
 )
 def test_suricata_hassh(test: str, hassh: str, hassh_server: str) -> None:
@@ -416,12 +442,17 @@ def test_suricata_hassh(test: str, hassh: str, hassh_server: str) -> None:
 
 
 def _zeek_rows(baseline: str) -> list[dict[str, str]]:
-    path = DATA / "zeek/testing/btest/Baseline" / f"scripts.base.protocols.ssh.{baseline}" / "ssh.log"
+    path = (
+        DATA / "zeek/testing/btest/Baseline" / f"scripts.base.protocols.ssh.{baseline}" / "ssh.log"
+    )
     lines = path.read_text().splitlines()
     header = next(x for x in lines if x.startswith(("#fields", "ts\t")))
     names = header.removeprefix("#fields\t").split("\t")
-    rows = [dict(zip(names, x.split("\t"), strict=False)) for x in lines
-            if x and not x.startswith("#") and not x.startswith("ts\t")]
+    rows = [
+        dict(zip(names, x.split("\t"), strict=False))
+        for x in lines
+        if x and not x.startswith("#") and not x.startswith("ts\t")
+    ]
     return rows
 
 
@@ -444,8 +475,13 @@ def test_zeek_negotiated_algorithms(baseline: str, trace: str) -> None:
     assert str(rec.version) == row["version"]
     assert (rec.client, rec.server) == (row["client"], row["server"])
     got = (rec.cipher_alg, rec.mac_alg, rec.compression_alg, rec.kex_alg, rec.host_key_alg)
-    assert got == (row["cipher_alg"], row["mac_alg"], row["compression_alg"], row["kex_alg"],
-                   row["host_key_alg"])
+    assert got == (
+        row["cipher_alg"],
+        row["mac_alg"],
+        row["compression_alg"],
+        row["kex_alg"],
+        row["host_key_alg"],
+    )
 
 
 @needs_data
@@ -467,8 +503,11 @@ def test_zeek_many_algorithms(tmp_path: Path) -> None:
     relabelled 101 for the mini reader)."""
     import gzip
 
-    raw = bytearray(gzip.decompress(
-        (DATA / "zeek/testing/btest/Traces/ssh/kex-quadratic-1000.pcap.gz").read_bytes()))
+    raw = bytearray(
+        gzip.decompress(
+            (DATA / "zeek/testing/btest/Traces/ssh/kex-quadratic-1000.pcap.gz").read_bytes()
+        )
+    )
     assert int.from_bytes(raw[20:24], "little") & 0xFFFF == 228
     raw[20:24] = (101).to_bytes(4, "little")
     (tmp_path / "k.pcap").write_bytes(bytes(raw))
@@ -506,8 +545,9 @@ def _run(chunks: list[tuple[bool, bytes]], step: int) -> None:
 
 @FUZZ
 @given(
-    edits=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10_000), st.integers(0, 255)),
-                   max_size=6),
+    edits=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 10_000), st.integers(0, 255)), max_size=6
+    ),
     step=st.integers(0, 64),
 )
 def test_fuzz_mutated_conversations(edits: list[tuple[int, int, int]], step: int) -> None:
@@ -551,7 +591,9 @@ def ssh_registered(monkeypatch: pytest.MonkeyPatch) -> None:
     from wirelens.schema import SCHEMAS
 
     dissectors: tuple[type[Dissector], ...] = (
-        *[c for c in registry.DISSECTORS if c.name != "ssh"], SshDissector)
+        *[c for c in registry.DISSECTORS if c.name != "ssh"],
+        SshDissector,
+    )
     monkeypatch.setattr(registry, "DISSECTORS", dissectors)
     monkeypatch.setattr(dpi_mod, "DISSECTORS", dissectors)
     monkeypatch.setattr(registry, "_BY_NAME", {c.name: c for c in dissectors})
