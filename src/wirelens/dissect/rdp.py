@@ -181,18 +181,24 @@ class RdpDissector(Dissector):
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """TPKT version 3 whose length is the segment's, then an X.224 Connection Request
-        (code 0xE0) whose length indicator fills the TPKT, class 0."""
+        (code 0xE0) whose length indicator fills the TPKT, class 0, carrying RDP data."""
         if proto != IPPROTO_TCP or len(payload) < 11:
             return False
         if payload[0] != _TPKT_VERSION or payload[1] != 0:
             return False
         length = (payload[2] << 8) | payload[3]
-        return (
+        if not (
             length == len(payload)
             and payload[4] == length - 5
             and payload[5] == _X224_CR
             and payload[10] & 0xF0 == 0
-        )
+        ):
+            return False
+        # the variable part is RDP's (MS-RDPBCGR §2.2.1.1), not X.224 parameters (ISO-TSAP
+        # 0xC1/0xC2 of S7comm and other ISO-on-TCP users): nothing, a cookie or routing
+        # token ("Cookie: ..."), or an RDP_NEG_REQ of length 8
+        var = payload[11:]
+        return not var or var.startswith(b"Cookie: ") or (var[0] == 1 and var[2:4] == b"\x08\x00")
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """Client bytes: the Connection Request; server bytes: the Connection Confirm."""

@@ -219,6 +219,27 @@ def test_real_suricata_mqtt5_and_ndpi() -> None:
     assert any("astr/s720/02D5050223D3/99" in r.subscribe_topics for r in rows)
 
 
+@needs_data
+def test_pipeline_mqtt_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registered by monkeypatching, the dissector names the flows and fills its table."""
+    import wirelens
+    from wirelens.dissect import registry
+    from wirelens.schema import SCHEMAS
+
+    monkeypatch.setattr(registry, "DISSECTORS", (*registry.DISSECTORS, MqttDissector))
+    monkeypatch.setitem(registry._BY_NAME, "mqtt", MqttDissector)
+    for table, (schema, _) in TABLES.items():
+        monkeypatch.setitem(SCHEMAS, table, schema)
+    result = wirelens.analyze(DATA / "zeek" / "testing" / "btest" / "Traces" / "mqtt.pcap")
+    rows = result.table("mqtt").to_pylist()
+    assert sorted(r["client_id"] for r in rows) == [
+        "paho/34AAE54A75D839566E",
+        "paho/DDE4DDAF4108D3E363",
+    ]
+    assert all(r["publish_topics"] == ["SampleTopic"] and r["resp_p"] == 1883 for r in rows)
+    assert [c["service"] for c in result.table("conn").to_pylist()] == ["mqtt", "mqtt"]
+
+
 @settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from([3, 4, 5]),

@@ -116,6 +116,8 @@ def test_matches_is_strict() -> None:
     assert not RdpDissector.matches(cr()[:-1], TCP, True)
     assert not RdpDissector.matches(b"\x03\x00\x00\x13\x0f\xe0" + b"\x00" * 13, TCP, True)  # LI
     assert not RdpDissector.matches(b"\x03\x00\x00\x0b\x06\xf0\x80" + b"\x00" * 4, TCP, True)  # DT
+    s7_cr = tpkt(0xE0, b"\xc0\x01\x0a\xc1\x02\x01\x00\xc2\x02\x01\x02")  # ISO-TSAP parameters
+    assert not RdpDissector.matches(s7_cr, TCP, True)
 
 
 def test_schema_matches_event_fields() -> None:
@@ -163,6 +165,27 @@ def test_real_ndpi_rdp() -> None:
     (row,) = _capture(NDPI / "rdp_over_tls.pcap")
     assert row.cookie == "WDeployAd" and row.requested_protocols == ("SSL", "HYBRID")
     assert row.selected_protocol == "HYBRID"
+
+
+@needs_data
+def test_pipeline_rdp_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registered by monkeypatching, the dissector names the flows and fills its table."""
+    import wirelens
+    from wirelens.dissect import registry
+    from wirelens.schema import SCHEMAS
+
+    monkeypatch.setattr(registry, "DISSECTORS", (*registry.DISSECTORS, RdpDissector))
+    monkeypatch.setitem(registry._BY_NAME, "rdp", RdpDissector)
+    for table, (schema, _) in TABLES.items():
+        monkeypatch.setitem(SCHEMAS, table, schema)
+    result = wirelens.analyze(NDPI / "rdp_over_tls.pcap")
+    (row,) = result.table("rdp").to_pylist()
+    assert (row["cookie"], row["requested_protocols"], row["selected_protocol"]) == (
+        "WDeployAd",
+        ["SSL", "HYBRID"],
+        "HYBRID",
+    )
+    assert [c["service"] for c in result.table("conn").to_pylist()] == ["rdp"]
 
 
 @settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])

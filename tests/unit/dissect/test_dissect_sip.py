@@ -204,6 +204,24 @@ def test_real_tcp_register() -> None:
     assert row.status_code is not None
 
 
+@needs_data
+def test_pipeline_sip_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registered by monkeypatching, the dissector names the flows and fills its table."""
+    import wirelens
+    from wirelens.dissect import registry
+    from wirelens.schema import SCHEMAS
+
+    monkeypatch.setattr(registry, "DISSECTORS", (*registry.DISSECTORS, SipDissector))
+    monkeypatch.setitem(registry._BY_NAME, "sip", SipDissector)
+    for table, (schema, _) in TABLES.items():
+        monkeypatch.setitem(SCHEMAS, table, schema)
+    result = wirelens.analyze(ZEEK_SIP / "wireshark.pcap")
+    rows = result.table("sip").to_pylist()
+    assert rows and rows[0]["method"] == "REGISTER" and rows[0]["status_code"] == 401
+    assert rows[0]["request_path"] and rows[0]["uid"]
+    assert {c["service"] for c in result.table("conn").to_pylist()} == {"sip"}
+
+
 @settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from([UDP, TCP]),

@@ -192,6 +192,24 @@ def test_real_v2_walk_and_v3() -> None:
     )
 
 
+@needs_data
+def test_pipeline_snmp_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registered by monkeypatching, the dissector names the flows and fills its table."""
+    import wirelens
+    from wirelens.dissect import registry
+    from wirelens.schema import SCHEMAS
+
+    monkeypatch.setattr(registry, "DISSECTORS", (*registry.DISSECTORS, SnmpDissector))
+    monkeypatch.setitem(registry._BY_NAME, "snmp", SnmpDissector)
+    for table, (schema, _) in TABLES.items():
+        monkeypatch.setitem(SCHEMAS, table, schema)
+    result = wirelens.analyze(ZEEK_SNMP / "snmpv1_get.pcap")
+    rows = result.table("snmp").to_pylist()
+    assert len(rows) == 58 and rows[0]["community"] == "<redacted>" and rows[0]["request_id"] == 38
+    assert rows[0]["oids"] == ["1.3.6.1.2.1.1.2.0"] and rows[0]["resp_p"] == 161
+    assert {c["service"] for c in result.table("conn").to_pylist()} == {"snmp"}
+
+
 @settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from([GET, RESP]),
