@@ -287,3 +287,47 @@ def test_schema_matches_event_and_converts(monkeypatch: pytest.MonkeyPatch) -> N
     batch = events.rows_batch("ntp", rows)
     assert batch.num_rows == 3
     assert batch.column("ref_id").to_pylist()[0] == "131.188.3.223"
+
+
+@needs_data
+def test_pipeline_end_to_end_with_the_five_infra_dissectors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before registration: the ntp, modbus, dnp3, ldap and kerberos dissectors and tables
+    patched into the registry run through ``wirelens.analyze`` and fill their tables."""
+    import wirelens
+    from wirelens import schema as schemas
+    from wirelens.dissect import registry
+    from wirelens.dissect.dnp3 import Dnp3Dissector
+    from wirelens.dissect.kerberos import KerberosDissector
+    from wirelens.dissect.ldap import LdapDissector
+    from wirelens.dissect.modbus import ModbusDissector
+    from wirelens.pipeline import dpi as dpi_mod
+    from wirelens.schema.infra import TABLES
+
+    new = (Dnp3Dissector, KerberosDissector, LdapDissector, ModbusDissector, NtpDissector)
+    monkeypatch.setattr(
+        registry, "DISSECTORS", (*registry.DISSECTORS[:-1], *new, registry.DISSECTORS[-1])
+    )
+    monkeypatch.setattr(dpi_mod, "DISSECTORS", registry.DISSECTORS)
+    monkeypatch.setattr(registry, "_BY_NAME", {c.name: c for c in registry.DISSECTORS})
+    for name, (schema, doc) in TABLES.items():
+        monkeypatch.setitem(schemas.SCHEMAS, name, schema)
+        monkeypatch.setitem(schemas.TABLE_DOCS, name, doc)
+    expected = {
+        "nDPI/tests/cfgs/default/pcap/NTPv4.pcap": ("ntp", 1),
+        "zeek/testing/btest/Traces/modbus/modbusSmall.pcap": ("modbus", 16),
+        "zeek/testing/btest/Traces/dnp3/dnp3_udp_select_operate.pcap": ("dnp3", 6),
+        "zeek/testing/btest/Traces/ldap/ldap-add.pcap": ("ldap", 4),
+        "zeek/testing/btest/Traces/krb/kerberos_tso.pcapng": ("kerberos", 7),
+    }
+    for rel, (table, rows) in expected.items():
+        result = wirelens.analyze(DATA / rel)
+        assert result.tables[table].num_rows == rows, rel
+        assert table in set(result.conn.column("service").to_pylist()), rel
+    ntp = (
+        wirelens.analyze(DATA / "nDPI/tests/cfgs/default/pcap/NTPv4.pcap")
+        .tables["ntp"]
+        .to_pylist()[0]
+    )
+    assert ntp["ref_id"] == "131.188.3.223" and ntp["mode_name"] == "client"
