@@ -142,8 +142,9 @@ class DhcpRecord(Event):
     """Transaction id chosen by the client."""
     htype: int
     """Hardware address type (1 = Ethernet, ARP hardware types)."""
-    client_mac: str
-    """chaddr: the first ``hlen`` bytes, colon-separated hex (a MAC for htype 1)."""
+    client_mac: str | None
+    """chaddr: the first ``hlen`` bytes, colon-separated hex (a MAC for htype 1); None when
+    hlen is 0."""
     broadcast: bool
     """The BROADCAST flag (RFC 2131 §2, flags bit 0)."""
     ciaddr: str
@@ -375,7 +376,7 @@ def parse_dhcp(data: bytes, ts_ns: int = 0) -> DhcpRecord:
         msg_type_name=msg_type_name(msg_type),
         xid=xid,
         htype=htype,
-        client_mac=":".join(f"{b:02x}" for b in chaddr),
+        client_mac=":".join(f"{b:02x}" for b in chaddr) if chaddr else None,
         broadcast=bool(flags & 0x8000),
         ciaddr=ciaddr,
         yiaddr=yiaddr,

@@ -156,6 +156,13 @@ def test_missing_end_option_is_tolerated() -> None:
     assert one(data).hostname == "pc"
 
 
+def test_zero_length_hardware_address() -> None:
+    data = bytearray(discover())
+    data[1:3] = b"\x00\x00"  # htype 0, hlen 0 (seen in Zeek's hw-type0 capture)
+    rec = one(bytes(data))
+    assert (rec.htype, rec.client_mac) == (0, None)
+
+
 def test_bootp_without_message_type() -> None:
     rec = one(bootp(2, b"", yiaddr="10.1.1.1"))
     assert rec.msg_type is None and rec.msg_type_name is None and rec.op_name == "BOOTREPLY"
