@@ -273,8 +273,10 @@ def compare_capture(pcap: Path, flows: list[NdpiFlow], res: CaptureResult, rep: 
                 continue
             got_fp = [r.get(col) for r in rows]
             rep.fp[tag] += 1
+            rep.fp[f"{tag} {f.proto}"] += 1
             exact = want_fp in got_fp
             rep.fp_ok[tag] += exact
+            rep.fp_ok[f"{tag} {f.proto}"] += exact
             if tag == "JA4":
                 rep.fp["JA4 (nDPI departures removed)"] += 1
                 norm_ok = exact or any(
@@ -334,7 +336,8 @@ def print_report(rep: Report, verbose: bool) -> None:
     print(f"  {'dns/http/tls/quic':14s} "
           f"{pct(sum(rep.name_ok[k] for k in named), sum(rep.name[k] for k in named)):>16s}")
     print("\nfingerprints (flows where nDPI prints them; our tls/quic row of the same endpoints):")
-    for tag in ("JA3C", "JA4", "JA4 (nDPI departures removed)"):
+    for tag in ("JA3C", "JA3C tcp", "JA3C udp", "JA4", "JA4 tcp", "JA4 udp",
+                "JA4 (nDPI departures removed)"):
         print(f"  {tag:30s} {pct(rep.fp_ok[tag], rep.fp[tag]):>16s}")
     if verbose:
         for what, lines in rep.diffs.items():

@@ -14,7 +14,7 @@ the same transaction (dns ``trans_id``, http ``trans_depth``), then the nearest 
 Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing dot):
 
 - dns.log ``query`` = our dns ``query``;
-- ssl.log ``server_name`` = our tls ``server_name``;
+- ssl.log ``server_name`` = our tls (or, for QUIC, quic) ``server_name``;
 - http.log ``host`` (name) and ``uri`` = our http ``host`` and ``uri``; the URIs compared
   after decoding percent-encoding (Zeek logs the URI decoded, we keep it as sent) and Zeek's
   ``\\xNN`` log escapes (:func:`uri_bytes`).
@@ -55,13 +55,14 @@ from zeek_conn_agreement import (  # noqa: E402
     trace_files,
 )
 
-LOGS: dict[str, tuple[str, tuple[tuple[str, str, str], ...], str | None]] = {
-    "dns.log": ("dns", (("query", "query", "name"),), "trans_id"),
-    "ssl.log": ("tls", (("server_name", "server_name", "name"),), None),
-    "http.log": ("http", (("host", "host", "name"), ("uri", "uri", "uri")), "trans_depth"),
+LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | None]] = {
+    "dns.log": (("dns",), (("query", "query", "name"),), "trans_id"),
+    "ssl.log": (("tls", "quic"), (("server_name", "server_name", "name"),), None),
+    "http.log": (("http",), (("host", "host", "name"), ("uri", "uri", "uri")), "trans_depth"),
 }
-"""Zeek log -> (our table, ((zeek field, our column, how compared), ...), the column
-identifying a transaction within a flow on both sides)."""
+"""Zeek log -> (our tables, ((zeek field, our column, how compared), ...), the column
+identifying a transaction within a flow on both sides). Zeek logs QUIC handshakes in ssl.log,
+we in the quic table."""
 
 _ZEEK_ESCAPE = re.compile(rb"\\x([0-9a-fA-F]{2})")
 
@@ -197,21 +198,21 @@ def run(data: Path, timeout_s: float) -> tuple[dict[str, LogReport], int, list[s
     results: dict[Path, CaptureResult] = {}
     errors = []
     for t in trace_files(data):
-        res = run_capture(t, timeout_s, tables=("conn", "dns", "http", "tls"))
+        res = run_capture(t, timeout_s, tables=("conn", "dns", "http", "tls", "quic"))
         results[t] = res
         if res.error is not None:
             errors.append(f"{t.relative_to(data)}: {res.error}")
     flows = {t: conn_rows(r) for t, r in results.items()}
     analysed = time.perf_counter() - t0
     reports = {}
-    for log, (table, _, _) in LOGS.items():
+    for log, (tables, _, _) in LOGS.items():
         rep = reports[log] = LogReport()
         baselines = load_logs(data, log)
         rep.baselines = len(baselines)
         for pair in find_pairs(data, flows, baselines):
             rep.paired += 1
-            compare_pair(pair.test, pair.trace, baselines[pair.test],
-                         results[pair.trace].rows(table), log, rep)
+            ours = [r for t in tables for r in results[pair.trace].rows(t)]
+            compare_pair(pair.test, pair.trace, baselines[pair.test], ours, log, rep)
     return reports, len(results), errors, analysed
 
 
