@@ -206,15 +206,14 @@ class RdpDissector(Dissector):
             return []
         buf = self._bufs[from_orig]
         buf += data
-        tpdu = _tpkt(buf)
-        if tpdu is None:
-            return []
-        if from_orig:
+        while (tpdu := _tpkt(buf)) is not None:
+            if not from_orig:
+                return self._connection_confirm(tpdu, ts_ns)
             if self._request is None:
                 self._ts = ts_ns
                 self._request = self._connection_request(tpdu)
-            return []
-        return self._connection_confirm(tpdu, ts_ns)
+            # later client TPKTs (before the confirm) are not RDP negotiation: dropped
+        return []
 
     @staticmethod
     def _connection_request(tpdu: bytes) -> tuple[str | None, str | None, int | None]:

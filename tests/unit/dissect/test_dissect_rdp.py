@@ -103,6 +103,14 @@ def test_errors() -> None:
     assert RdpDissector(TCP).feed(cr()[:-1], True, 0) == []  # incomplete: waits
 
 
+def test_several_client_tpkts_in_one_segment_are_all_consumed() -> None:
+    d = RdpDissector(TCP)
+    assert d.feed(cr() + cr(b"mallory") + tpkt(0xF0, b"")[:-1], True, 0) == []
+    assert len(d._bufs[True]) == 10  # only the incomplete one is kept
+    (row,) = d.feed(cc(), False, 0)
+    assert isinstance(row, RdpRecord) and row.cookie == "alice"
+
+
 def test_protocol_names() -> None:
     assert protocol_names(0) == ("RDP",) and protocol_names(0x1F)[-1] == "RDSAAD"
     assert protocol_names(0x101) == ("SSL", "0x100")

@@ -279,6 +279,17 @@ def test_real_smb2_delete() -> None:
 
 
 @needs_data
+def test_real_smb1_create() -> None:
+    """tshark (suricata-verify smb-eicar-file): NT_CREATE_ANDX of \\eicar on the tree
+    \\\\192.168.1.3\\PUBLIC."""
+    rows = _capture(SV / "smb-eicar-file" / "input.pcap")
+    creates = [r for r in rows if r.command_name == "NT_CREATE_ANDX"]
+    assert [(r.version, r.filename, r.status_name, r.path) for r in creates] == [
+        ("SMB1", "\\eicar", "STATUS_SUCCESS", r"\\192.168.1.3\PUBLIC")
+    ]
+
+
+@needs_data
 def test_real_deletefile_ntlm_and_first_packets() -> None:
     """tshark: smb_deletefile creates Luca\\Downloads\\innosetup-5.6.1.exe; suricata-verify
     smb2-ntlmssp-negotiateflags users 'Tim Tester', 'Willi Wireshark', 'user'."""
