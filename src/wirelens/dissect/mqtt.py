@@ -25,7 +25,7 @@ from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded, TrailingJunk, Truncated
 
-__all__ = ["REDACTED", "MqttDissector", "MqttSession", "PacketType"]
+__all__ = ["REDACTED", "ConnackCode", "MqttDissector", "MqttSession", "PacketType", "ReasonCode"]
 
 MQTT_MAX_PACKET_BYTES = 64 * 1024
 """Packets other than PUBLISH are buffered whole up to this size (a CONNECT with a huge
@@ -70,27 +70,47 @@ _FLAGS_0010 = frozenset((PacketType.PUBREL, PacketType.SUBSCRIBE, PacketType.UNS
 _LEVELS = {3: "3.1", 4: "3.1.1", 5: "5.0"}
 _PROTOCOL_NAMES = {b"MQIsdp": 3, b"MQTT": 4}  # name -> lowest level using it (3.1.1 §3.1.2.1)
 
-_CONNACK_V3 = {
-    0: "accepted",
-    1: "unacceptable_protocol_version",
-    2: "identifier_rejected",
-    3: "server_unavailable",
-    4: "bad_user_name_or_password",
-    5: "not_authorized",
-}
-"""CONNACK return codes of 3.1 / 3.1.1 (§3.2.2.3)."""
 
-_REASON_V5 = {
-    0x00: "success", 0x80: "unspecified_error", 0x81: "malformed_packet",
-    0x82: "protocol_error", 0x83: "implementation_specific_error",
-    0x84: "unsupported_protocol_version", 0x85: "client_identifier_not_valid",
-    0x86: "bad_user_name_or_password", 0x87: "not_authorized", 0x88: "server_unavailable",
-    0x89: "server_busy", 0x8A: "banned", 0x8C: "bad_authentication_method",
-    0x90: "topic_name_invalid", 0x95: "packet_too_large", 0x97: "quota_exceeded",
-    0x99: "payload_format_invalid", 0x9A: "retain_not_supported", 0x9B: "qos_not_supported",
-    0x9C: "use_another_server", 0x9D: "server_moved", 0x9F: "connection_rate_exceeded",
-}  # fmt: skip
-"""CONNACK reason codes of 5.0 (§3.2.2.2)."""
+class ConnackCode(IntEnum):
+    """CONNACK return codes of 3.1 / 3.1.1 (3.1.1 §3.2.2.3)."""
+
+    ACCEPTED = 0
+    UNACCEPTABLE_PROTOCOL_VERSION = 1
+    IDENTIFIER_REJECTED = 2
+    SERVER_UNAVAILABLE = 3
+    BAD_USER_NAME_OR_PASSWORD = 4
+    NOT_AUTHORIZED = 5
+
+
+class ReasonCode(IntEnum):
+    """CONNACK reason codes of 5.0 (5.0 §3.2.2.2)."""
+
+    SUCCESS = 0x00
+    UNSPECIFIED_ERROR = 0x80
+    MALFORMED_PACKET = 0x81
+    PROTOCOL_ERROR = 0x82
+    IMPLEMENTATION_SPECIFIC_ERROR = 0x83
+    UNSUPPORTED_PROTOCOL_VERSION = 0x84
+    CLIENT_IDENTIFIER_NOT_VALID = 0x85
+    BAD_USER_NAME_OR_PASSWORD = 0x86
+    NOT_AUTHORIZED = 0x87
+    SERVER_UNAVAILABLE = 0x88
+    SERVER_BUSY = 0x89
+    BANNED = 0x8A
+    BAD_AUTHENTICATION_METHOD = 0x8C
+    TOPIC_NAME_INVALID = 0x90
+    PACKET_TOO_LARGE = 0x95
+    QUOTA_EXCEEDED = 0x97
+    PAYLOAD_FORMAT_INVALID = 0x99
+    RETAIN_NOT_SUPPORTED = 0x9A
+    QOS_NOT_SUPPORTED = 0x9B
+    USE_ANOTHER_SERVER = 0x9C
+    SERVER_MOVED = 0x9D
+    CONNECTION_RATE_EXCEEDED = 0x9F
+
+
+_CONNACK_V3 = {m.value: m.name.lower() for m in ConnackCode}
+_REASON_V5 = {m.value: m.name.lower() for m in ReasonCode}
 
 
 def packet_type_name(code: int) -> str:

@@ -27,7 +27,7 @@ from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded
 
-__all__ = ["Smb1Command", "Smb2Command", "SmbDissector", "SmbRecord"]
+__all__ = ["Dialect", "NtStatus", "Smb1Command", "Smb2Command", "SmbDissector", "SmbRecord"]
 
 SMB_MAX_PARSED_BYTES = 64 * 1024
 """SMB messages up to this size are buffered and parsed; larger ones (reads, writes, big
@@ -50,9 +50,6 @@ SMB1_MAGIC = b"\xffSMB"
 SMB2_MAGIC = b"\xfeSMB"
 TRANSFORM_MAGIC = b"\xfdSMB"
 COMPRESSED_MAGIC = b"\xfcSMB"  # MS-SMB2 §2.2.42
-
-STATUS_SUCCESS = 0
-STATUS_PENDING = 0x103
 
 
 class Smb2Command(IntEnum):
@@ -88,27 +85,54 @@ class Smb1Command(IntEnum):
     NT_CREATE_ANDX = 0xA2
 
 
-DIALECTS = {
-    0x0202: "2.0.2", 0x0210: "2.1", 0x0222: "2.2.2", 0x0224: "2.2.4", 0x0300: "3.0",
-    0x0302: "3.0.2", 0x0310: "3.1", 0x0311: "3.1.1", 0x02FF: "2.???",
-}  # fmt: skip
-"""SMB2 dialect revisions (MS-SMB2 §2.2.3; 0x02FF is the multi-protocol wildcard)."""
+class Dialect(IntEnum):
+    """SMB2 dialect revisions (MS-SMB2 §2.2.3; 0x02FF is the multi-protocol wildcard)."""
 
-NT_STATUS = {
-    0x00000000: "STATUS_SUCCESS", 0x00000103: "STATUS_PENDING",
-    0x80000005: "STATUS_BUFFER_OVERFLOW", 0x80000006: "STATUS_NO_MORE_FILES",
-    0xC0000008: "STATUS_INVALID_HANDLE", 0xC000000D: "STATUS_INVALID_PARAMETER",
-    0xC0000011: "STATUS_END_OF_FILE", 0xC0000016: "STATUS_MORE_PROCESSING_REQUIRED",
-    0xC0000022: "STATUS_ACCESS_DENIED", 0xC0000033: "STATUS_OBJECT_NAME_INVALID",
-    0xC0000034: "STATUS_OBJECT_NAME_NOT_FOUND", 0xC0000035: "STATUS_OBJECT_NAME_COLLISION",
-    0xC000003A: "STATUS_OBJECT_PATH_NOT_FOUND", 0xC0000043: "STATUS_SHARING_VIOLATION",
-    0xC0000056: "STATUS_DELETE_PENDING", 0xC0000064: "STATUS_NO_SUCH_USER",
-    0xC000006D: "STATUS_LOGON_FAILURE", 0xC0000072: "STATUS_ACCOUNT_DISABLED",
-    0xC00000BB: "STATUS_NOT_SUPPORTED", 0xC00000CC: "STATUS_BAD_NETWORK_NAME",
-    0xC0000101: "STATUS_DIRECTORY_NOT_EMPTY", 0xC0000120: "STATUS_CANCELLED",
-    0xC000015B: "STATUS_LOGON_TYPE_NOT_GRANTED",
-}  # fmt: skip
-"""NTSTATUS names (MS-ERREF §2.3.1) of the codes most seen in SMB."""
+    SMB_2_0_2 = 0x0202
+    SMB_2_1 = 0x0210
+    SMB_2_2_2 = 0x0222  # pre-release name of 3.0
+    SMB_2_2_4 = 0x0224  # pre-release name of 3.0.2
+    SMB_3_0 = 0x0300
+    SMB_3_0_2 = 0x0302
+    SMB_3_1 = 0x0310  # pre-release name of 3.1.1
+    SMB_3_1_1 = 0x0311
+    SMB_2_WILDCARD = 0x02FF
+
+
+DIALECTS = {m.value: m.name[4:].replace("_", ".") for m in Dialect}
+DIALECTS[Dialect.SMB_2_WILDCARD] = "2.???"
+"""Readable dialect names: 2.0.2 .. 3.1.1, and 2.??? for the wildcard."""
+
+
+class NtStatus(IntEnum):
+    """NTSTATUS values (MS-ERREF §2.3.1) most seen in SMB."""
+
+    STATUS_SUCCESS = 0x00000000
+    STATUS_PENDING = 0x00000103
+    STATUS_BUFFER_OVERFLOW = 0x80000005
+    STATUS_NO_MORE_FILES = 0x80000006
+    STATUS_INVALID_HANDLE = 0xC0000008
+    STATUS_INVALID_PARAMETER = 0xC000000D
+    STATUS_END_OF_FILE = 0xC0000011
+    STATUS_MORE_PROCESSING_REQUIRED = 0xC0000016
+    STATUS_ACCESS_DENIED = 0xC0000022
+    STATUS_OBJECT_NAME_INVALID = 0xC0000033
+    STATUS_OBJECT_NAME_NOT_FOUND = 0xC0000034
+    STATUS_OBJECT_NAME_COLLISION = 0xC0000035
+    STATUS_OBJECT_PATH_NOT_FOUND = 0xC000003A
+    STATUS_SHARING_VIOLATION = 0xC0000043
+    STATUS_DELETE_PENDING = 0xC0000056
+    STATUS_NO_SUCH_USER = 0xC0000064
+    STATUS_LOGON_FAILURE = 0xC000006D
+    STATUS_ACCOUNT_DISABLED = 0xC0000072
+    STATUS_NOT_SUPPORTED = 0xC00000BB
+    STATUS_BAD_NETWORK_NAME = 0xC00000CC
+    STATUS_DIRECTORY_NOT_EMPTY = 0xC0000101
+    STATUS_CANCELLED = 0xC0000120
+    STATUS_LOGON_TYPE_NOT_GRANTED = 0xC000015B
+
+
+NT_STATUS = {m.value: m.name for m in NtStatus}
 
 _SHARE_TYPES = {1: "DISK", 2: "PIPE", 3: "PRINT"}  # MS-SMB2 §2.2.10
 _SMB2_NAMES = {m.value: m.name for m in Smb2Command}
@@ -438,16 +462,19 @@ class SmbDissector(Dissector):
         if req is None and command == Smb2Command.NEGOTIATE:
             req = self._pending.get(("SMB1", mid))  # answer to an SMB1 multi-protocol negotiate
             key = ("SMB1", mid)
-        if req is None or (status == STATUS_PENDING and flags & 0x2):
+        if req is None or (status == NtStatus.STATUS_PENDING and flags & 0x2):
             return []  # not of interest, or an interim response (§3.3.4.2)
         del self._pending[key]
         reply: dict[str, str | None] = {}
         b = Buffer(body)
-        if status in (STATUS_SUCCESS, 0xC0000016) or command == Smb2Command.NEGOTIATE:
+        if (
+            status in (NtStatus.STATUS_SUCCESS, NtStatus.STATUS_MORE_PROCESSING_REQUIRED)
+            or command == Smb2Command.NEGOTIATE
+        ):
             if command == Smb2Command.NEGOTIATE and len(body) >= 6 and body[0] == 65:
                 b.skip(4)
                 reply["dialect"] = dialect_name(b.pull_u16_le())
-            elif command == Smb2Command.TREE_CONNECT and status == STATUS_SUCCESS:
+            elif command == Smb2Command.TREE_CONNECT and status == NtStatus.STATUS_SUCCESS:
                 b.skip(2)
                 share = b.pull_u8()
                 reply["share_type"] = _SHARE_TYPES.get(share, str(share))
@@ -512,7 +539,7 @@ class SmbDissector(Dissector):
             index = int.from_bytes(words[:2], "little")
             if index < len(req.dialects):
                 reply["dialect"] = req.dialects[index]
-        elif command == Smb1Command.TREE_CONNECT_ANDX and status == STATUS_SUCCESS:
+        elif command == Smb1Command.TREE_CONNECT_ANDX and status == NtStatus.STATUS_SUCCESS:
             service = data.split(b"\x00", 1)[0].decode("latin-1")  # §2.2.4.55.2
             reply["share_type"] = service or None
             if req.path is not None:

@@ -26,6 +26,8 @@ from wirelens.wire.errors import BadValue, LimitExceeded, ParseError, TrailingJu
 
 __all__ = [
     "REDACTED",
+    "ErrorStatus",
+    "GenericTrap",
     "PduType",
     "SnmpDissector",
     "SnmpRecord",
@@ -94,9 +96,22 @@ class ErrorStatus(IntEnum):
     inconsistentName = 18  # noqa: N815
 
 
+class GenericTrap(IntEnum):
+    """generic-trap values of an SNMPv1 Trap-PDU (RFC 1157 §4.1.6)."""
+
+    coldStart = 0  # noqa: N815 - the RFC's names
+    warmStart = 1  # noqa: N815
+    linkDown = 2  # noqa: N815
+    linkUp = 3  # noqa: N815
+    authenticationFailure = 4  # noqa: N815
+    egpNeighborLoss = 5  # noqa: N815
+    enterpriseSpecific = 6  # noqa: N815
+
+
 _VERSION_NAMES = {0: "v1", 1: "v2c", 3: "v3"}
 _PDU_NAMES = {m.value: m.name.lower() for m in PduType}
 _ERROR_NAMES = {m.value: m.name for m in ErrorStatus}
+_TRAP_NAMES = {m.value: m.name for m in GenericTrap}
 
 # BER universal tags (X.690 §8) and SNMP application types (RFC 2578 §7.1, RFC 3416 §2)
 _INTEGER, _OCTETS, _NULL, _OID, _SEQUENCE = 0x02, 0x04, 0x05, 0x06, 0x30
@@ -113,6 +128,11 @@ def version_name(code: int) -> str:
 def pdu_type_name(code: int) -> str:
     """Readable twin of a PDU tag (``get_request``, ``response``, ...)."""
     return _PDU_NAMES.get(code, f"pdu_0x{code:02x}")
+
+
+def generic_trap_name(code: int) -> str:
+    """Readable twin of a generic-trap value."""
+    return _TRAP_NAMES.get(code, f"trap{code}")
 
 
 def error_status_name(code: int) -> str:
@@ -439,6 +459,8 @@ class SnmpRecord(Event):
     """v1 trap: agent address."""
     trap_generic: int | None
     """v1 trap: generic-trap (0 coldStart .. 6 enterpriseSpecific)."""
+    trap_generic_name: str | None
+    """Readable twin of ``trap_generic`` (coldStart, linkDown, ...)."""
     trap_specific: int | None
     """v1 trap: specific-trap."""
 
@@ -522,6 +544,9 @@ class SnmpDissector(Dissector):
                 trap_enterprise=msg.trap_enterprise,
                 trap_agent_addr=msg.trap_agent_addr,
                 trap_generic=msg.trap_generic,
+                trap_generic_name=(
+                    generic_trap_name(msg.trap_generic) if msg.trap_generic is not None else None
+                ),
                 trap_specific=msg.trap_specific,
             )
         ]

@@ -66,6 +66,11 @@ SNMP = pa.schema(
             pa.int64(),
             "SNMPv1 trap: generic-trap (0 coldStart .. 6 enterpriseSpecific).",
         ),
+        f(
+            "trap_generic_name",
+            pa.string(),
+            "Readable twin of trap_generic (coldStart, warmStart, linkDown, linkUp, authenticationFailure, egpNeighborLoss, enterpriseSpecific).",
+        ),
         f("trap_specific", pa.int64(), "SNMPv1 trap: specific-trap."),
     ]
 )

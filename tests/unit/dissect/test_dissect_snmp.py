@@ -187,6 +187,7 @@ def test_real_v2_walk_and_v3() -> None:
     assert [e.version_name for e in v3] == ["v3"] * 4 and v3[0].community is None
     assert v3[1].pdu_type_name == "report"
     trap = _capture("snmpv1_trap.pcap")
+    assert trap[0].trap_generic == 0 and trap[0].trap_generic_name == "coldStart"
     assert (
         trap[0].trap_enterprise == "1.3.6.1.4.1.31337.0" and trap[0].trap_agent_addr == "127.0.0.1"
     )
