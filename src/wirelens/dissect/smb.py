@@ -257,7 +257,8 @@ class SmbDissector(Dissector):
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """A session message (type 0) whose length covers the segment, holding an SMB1 or
-        SMB2 header (SMB2: StructureSize 64); or a NetBIOS session request (RFC 1002
+        SMB2 header (SMB2: StructureSize 64) or an SMB3 transform header (Flags 1, sizes
+        consistent: encrypted flows seen midstream); or a NetBIOS session request (RFC 1002
         §4.3.2) with two encoded names."""
         if proto != IPPROTO_TCP or len(payload) < 8:
             return False
@@ -276,6 +277,10 @@ class SmbDissector(Dissector):
         magic = payload[4:8]
         if magic == SMB2_MAGIC:
             return len(payload) >= 10 and payload[8] == 64 and payload[9] == 0
+        if magic == TRANSFORM_MAGIC:  # §2.2.41: the ciphertext is OriginalMessageSize long
+            if len(payload) < 56 or payload[46:48] != b"\x01\x00":  # Flags: Encrypted
+                return False
+            return int.from_bytes(payload[40:44], "little") + 52 == length
         return magic == SMB1_MAGIC and length >= 35
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:

@@ -218,6 +218,9 @@ def test_matches_is_strict() -> None:
     assert not SmbDissector.matches(nbss(negotiate_req()), UDP, True)
     assert not SmbDissector.matches(nbss(negotiate_req()) + b"\x00", TCP, True)  # length too short
     assert not SmbDissector.matches(nbss(b"\xfdSMB" + b"\x00" * 60), TCP, True)
+    transform = b"\xfdSMB" + b"s" * 32 + struct.pack("<IHHQ", 20, 0, 1, 7) + b"c" * 20
+    assert SmbDissector.matches(nbss(transform), TCP, True)
+    assert not SmbDissector.matches(nbss(transform + b"c"), TCP, True)  # sizes disagree
     assert not SmbDissector.matches(nbss(b"\xfeSMB\x20\x00" + b"\x00" * 60), TCP, True)
     assert not SmbDissector.matches(b"\x81\x00\x00\x44" + b"\x20" + b"z" * 67, TCP, True)
     assert not SmbDissector.matches(b"\x16\x03\x01\x00\x05hello", TCP, True)
@@ -276,6 +279,20 @@ def test_real_smb2_delete() -> None:
     creates = [r for r in rows if r.command_name == "CREATE"]
     assert "eicar.txt" in {r.filename for r in creates}
     assert all(r.path == r"\\192.168.1.51\SAND" for r in creates)
+
+
+@needs_data
+def test_real_encrypted_midstream() -> None:
+    """suricata-verify smb3-02-midstream: starts with SMB3 transform messages (0xFD 'SMB');
+    its test.yaml expects a TREE_CONNECT to \\\\10.160.65.202\\IPC$, STATUS_SUCCESS."""
+    enc, tree = _capture(SV / "smb3-02-midstream" / "input.pcap")
+    assert enc.command_name == "ENCRYPTED" and enc.session_id != 0 and enc.status is None
+    assert (tree.command_name, tree.path, tree.status_name) == (
+        "TREE_CONNECT",
+        r"\\10.160.65.202\IPC$",
+        "STATUS_SUCCESS",
+    )
+    assert tree.session_id == enc.session_id and tree.share_type == "PIPE"
 
 
 @needs_data
