@@ -27,6 +27,9 @@ without ``count``). Skipped, and counted as such, with the reason:
   record whether the query itself was seen) and positive counts without ``dns.type`` are
   skipped; without a count (at least one) or with ``count: 0`` the check is kept.
 
+``tls.version`` is the negotiated version, or the client's when no ServerHello was seen (as
+Suricata >= 8.0.3 logs it: suricata-verify ``bug-5713-01``).
+
 The test's ``args`` (``--set ...``) and its own ``suricata.yaml`` (which may change what EVE
 logs) are not applied; a failure in such a test says so.
 
@@ -110,6 +113,8 @@ class Column:
     norm: Callable[[Any], Any] = _text
     offset: int = 0
     """Added to our value before comparing (http tx_id is 0-based, trans_depth 1-based)."""
+    fallback: str | None = None
+    """Our column read when ``column`` is null."""
 
 
 COMMON: dict[str, Column] = {
@@ -126,7 +131,7 @@ FIELD_MAP: dict[str, dict[str, Column]] = {
         "dns.tx_id": Column("trans_id", _int),
     },
     "tls": {
-        "tls.sni": Column("server_name"), "tls.version": Column("version", _tls_version),
+        "tls.sni": Column("server_name"), "tls.version": Column("version", _tls_version, fallback="client_version"),
         "tls.ja3.hash": Column("ja3_hash"), "tls.ja3.string": Column("ja3"),
         "tls.ja3s.hash": Column("ja3s_hash"), "tls.ja3s.string": Column("ja3s"),
         "tls.ja4": Column("ja4"), "tls.subject": Column("subject"),
@@ -254,6 +259,8 @@ def evaluate(chk: Check, res: CaptureResult, columns: set[str]) -> tuple[bool, s
         ok = True
         for _, col, want in chk.conds:
             got = r.get(col.column)
+            if got is None and col.fallback is not None:
+                got = r.get(col.fallback)
             if got is not None and col.offset:
                 got = got + col.offset
             if col.norm(got) != want:

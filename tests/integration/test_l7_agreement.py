@@ -183,9 +183,16 @@ def test_ndpi_server_name_floor(ndpi_report: Any, proto: str) -> None:
 
 
 def test_ndpi_tls_fingerprints(ndpi_report: Any) -> None:
-    """JA3C on TCP flows: 193/195 measured (the two left: flows without a TLS row)."""
+    """JA3C on TCP flows: 193/195 measured with the dns/http/tls dissectors (the two left:
+    smtps.pcapng, an SMTP greeting on port 465, and tls_invalid_reads.pcap, truncated frames).
+
+    Catches STARTTLS regressions too: the hellos after STARTTLS in ftp-start-tls, pop3_stls
+    and smtp-starttls (3 captures, 4 flows) count here, so a mail/ftp dissector that keeps a
+    flow without handing the TLS that follows to the TLS dissector fails this test.
+    """
     n, ok = ndpi_report.fp["JA3C tcp"], ndpi_report.fp_ok["JA3C tcp"]
-    assert n >= 180 and ok >= n - 5, ndpi_report.diffs["JA3C"][:5]
+    tcp = [d for d in ndpi_report.diffs["JA3C"] if "| TCP " in d]
+    assert n >= 180 and ok >= n - 4, tcp
     n4 = ndpi_report.fp["JA4 (nDPI departures removed)"]
     assert ndpi_report.fp_ok["JA4 (nDPI departures removed)"] >= n4 - 30
 
