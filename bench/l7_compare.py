@@ -180,12 +180,15 @@ def norm_name(name: str | None) -> str | None:
 
 def ja4_comparable(ours: str, theirs: str, first_alpn: str | None) -> tuple[str, str]:
     """Both JA4 values with the known departures of the nDPI build that wrote the .out files
-    from the FoxIO JA4 spec taken out (the same rules as the TLS fingerprint tests):
+    from the FoxIO JA4 spec taken out (the TLS fingerprint tests' rules, and a fourth):
 
     (1) nDPI writes ``d`` (SNI present) even without SNI, so that character is not compared;
     (2) nDPI takes the first two characters of the first ALPN value, the spec its first and
     last, so the ALPN pair is compared only when that value has at most two characters;
-    (3) nDPI hashes an empty list (``e3b0c44298fc``) where the spec writes zeros.
+    (3) nDPI hashes an empty list (``e3b0c44298fc``) where the spec writes zeros;
+    (4) nDPI writes ``0`` as the ALPN's last character of some hellos (``h0`` where the first
+    ALPN value is ``h2`` or ``h3``: seen in its QUIC and android.pcap results), so a ``0``
+    there is not compared.
     """
     theirs = theirs.replace("_e3b0c44298fc", "_000000000000")
     o, t = list(ours), list(theirs)
@@ -193,6 +196,8 @@ def ja4_comparable(ours: str, theirs: str, first_alpn: str | None) -> tuple[str,
         o[3] = t[3] = "?"
         if first_alpn is not None and len(first_alpn) > 2:
             o[8:10] = t[8:10] = ["?", "?"]
+        elif t[9] == "0" and o[8] == t[8]:
+            o[9] = t[9] = "?"
     return "".join(o), "".join(t)
 
 

@@ -190,11 +190,11 @@ def test_ndpi_tls_fingerprints(ndpi_report: Any) -> None:
     and smtp-starttls (3 captures, 4 flows) count here, so a mail/ftp dissector that keeps a
     flow without handing the TLS that follows to the TLS dissector fails this test.
     """
-    n, ok = ndpi_report.fp["JA3C tcp"], ndpi_report.fp_ok["JA3C tcp"]
+    n, ok = ndpi_report.fp["JA3C tls"], ndpi_report.fp_ok["JA3C tls"]
     tcp = [d for d in ndpi_report.diffs["JA3C"] if "| TCP " in d]
     assert n >= 180 and ok >= n - 4, tcp
-    n4 = ndpi_report.fp["JA4 (nDPI departures removed)"]
-    assert ndpi_report.fp_ok["JA4 (nDPI departures removed)"] >= n4 - 30
+    n4, ok4 = ndpi_report.fp["JA4~ tls"], ndpi_report.fp_ok["JA4~ tls"]
+    assert n4 >= 180 and ok4 >= n4 - 5, [d for d in ndpi_report.diffs["JA4"] if "| TCP " in d]
 
 
 # ----------------------------------------------------------------------------- suricata-verify
