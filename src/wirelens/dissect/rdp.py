@@ -7,9 +7,15 @@ token or cookie ``Cookie: mstshash=USER`` and an optional RDP Negotiation Reques
 Confirm (§2.2.1.2) carries an RDP Negotiation Response (§2.2.1.2.1: the selected protocol)
 or Failure (§2.2.1.2.2: a failure code).
 
-One :class:`RdpRecord` per connection: emitted on the Connection Confirm (after which the
-connection turns to TLS/CredSSP or to the MCS phase, which is not dissected, so
-``done`` is set), or by :meth:`RdpDissector.finish` when none came.
+With standard RDP security (no TLS), the client's next message is the MCS Connect Initial
+(T.125) whose GCC user data (T.124, MS-RDPBCGR §2.2.1.3) carries the client core data
+(§2.2.1.3.2: desktop size, build, client name, digital product id) and network data
+(§2.2.1.3.4: static virtual channel names); those are read too. The user data is found by
+its H.221 key ``Duca`` (the BER/PER wrapping is not parsed).
+
+One :class:`RdpRecord` per connection: emitted once nothing more can be learnt - on the
+Connection Confirm when the connection turns to TLS/CredSSP or failed, on the Connect
+Initial otherwise - (then ``done`` is set), or by :meth:`RdpDissector.finish`.
 """
 
 from __future__ import annotations
@@ -22,19 +28,34 @@ from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded
 
-__all__ = ["FailureCode", "Protocol", "RdpDissector", "RdpRecord", "protocol_names"]
+__all__ = [
+    "ClientData",
+    "FailureCode",
+    "Protocol",
+    "RdpDissector",
+    "RdpRecord",
+    "parse_client_data",
+    "protocol_names",
+]
 
-RDP_MAX_TPKT_BYTES = 4096
-"""A Connection Request / Confirm TPKT larger than this is refused: they are tens of bytes
-(a cookie is a user name, a routing token a short string)."""
+RDP_MAX_TPKT_BYTES = 8192
+"""A client TPKT larger than this is refused: a Connection Request / Confirm is tens of
+bytes (a cookie is a user name), an MCS Connect Initial well under 2 KiB even with monitor
+data. The server's MCS Connect Response (certificates) is never buffered."""
 
 RDP_MAX_COOKIE_CHARS = 256
 """Characters kept of the cookie or routing token."""
+
+RDP_MAX_CHANNELS = 31
+"""Static virtual channels a client may request (MS-RDPBCGR §2.2.1.3.4: at most 31)."""
 
 _TPKT_VERSION = 3  # RFC 1006 §6
 _X224_CR = 0xE0  # Connection Request TPDU code (X.224 §13.3)
 _X224_CC = 0xD0  # Connection Confirm TPDU code (X.224 §13.4)
 _COOKIE = b"Cookie: mstshash="
+_X224_DT = 0xF0  # Data TPDU code (X.224 §13.7)
+_H221_CLIENT_KEY = b"Duca"  # T.124 H.221 non-standard key of client-to-server user data
+_CS_CORE, _CS_NET = 0xC001, 0xC003  # TS_UD_HEADER types (MS-RDPBCGR §2.2.1.3.1)
 
 
 class NegType(IntEnum):
@@ -118,6 +139,86 @@ class RdpRecord(Event):
     """``success``, the failure code's name, or None when no Connection Confirm was seen."""
     encrypted: bool | None
     """The connection continues in TLS/CredSSP (selected protocol other than RDP)."""
+    client_name: str | None
+    """Client computer name (client core data; standard RDP security only)."""
+    client_build: int | None
+    """Client build number (e.g. 2600 = RDP 5.1, 9600 = RDP 8.1)."""
+    desktop_width: int | None
+    """Requested desktop width in pixels."""
+    desktop_height: int | None
+    """Requested desktop height in pixels."""
+    client_dig_product_id: str | None
+    """clientDigProductId: the client's product id string, when sent."""
+    client_channels: tuple[str, ...]
+    """Static virtual channels the client asks for (rdpdr, cliprdr, rdpsnd, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientData:
+    """Client core and network data of the MCS Connect Initial (MS-RDPBCGR §2.2.1.3)."""
+
+    name: str | None
+    """clientName."""
+    build: int | None
+    """clientBuild."""
+    width: int | None
+    """desktopWidth."""
+    height: int | None
+    """desktopHeight."""
+    dig_product_id: str | None
+    """clientDigProductId."""
+    channels: tuple[str, ...]
+    """CHANNEL_DEF names of the network data."""
+
+
+def _text16(raw: bytes) -> str | None:
+    """A NUL-padded UTF-16LE field, or None when empty."""
+    text = raw.decode("utf-16-le", "replace").split("\x00", 1)[0]
+    return text[:RDP_MAX_COOKIE_CHARS] or None
+
+
+def parse_client_data(tpdu: bytes) -> ClientData | None:
+    """Client data blocks of an X.224 Data TPDU carrying an MCS Connect Initial; None when
+    the TPDU holds no client user data (it is another MCS message)."""
+    if len(tpdu) < 3 or tpdu[1] != _X224_DT:
+        raise BadValue(f"X.224 TPDU code 0x{tpdu[1:2].hex()} where data was expected", 1)
+    at = tpdu.find(_H221_CLIENT_KEY, 3)
+    if at < 0:
+        return None
+    buf = Buffer(tpdu, at + 4)
+    first = buf.pull_u8()  # PER length determinant (X.691 §10.9)
+    length = ((first & 0x3F) << 8) | buf.pull_u8() if first & 0x80 else first
+    end = buf.tell() + length
+    if end > len(tpdu):
+        raise BadValue(f"client user data of {length} bytes overruns the TPDU", buf.tell())
+    name = build = width = height = None
+    product: str | None = None
+    channels: list[str] = []
+    while buf.tell() + 4 <= end:
+        start = buf.tell()
+        kind, size = buf.pull_u16_le(), buf.pull_u16_le()
+        if size < 4 or start + size > end:
+            raise BadValue(f"client data block of {size} bytes", start)
+        block = Buffer(tpdu[start + 4 : start + size])
+        if kind == _CS_CORE and size >= 4 + 132:  # §2.2.1.3.2 up to imeFileName
+            block.skip(4)  # version
+            width, height = block.pull_u16_le(), block.pull_u16_le()
+            block.skip(2 + 2 + 4)  # colorDepth, SASSequence, keyboardLayout
+            build = block.pull_u32_le()
+            name = _text16(block.pull_bytes(32))
+            if block.remaining >= 12 + 64 + 2 + 2 + 4 + 2 + 2 + 2 + 64:
+                block.skip(12 + 64 + 2 + 2 + 4 + 2 + 2 + 2)  # up to earlyCapabilityFlags
+                product = _text16(block.pull_bytes(64))
+        elif kind == _CS_NET:  # §2.2.1.3.4
+            count = block.pull_u32_le()
+            if count > RDP_MAX_CHANNELS:
+                raise LimitExceeded(f"{count} static virtual channels", start)
+            for _ in range(count):  # CHANNEL_DEF: 8-byte ANSI name, 4-byte options
+                raw = block.pull_bytes(8).split(b"\x00", 1)[0]
+                channels.append(raw.decode("latin-1"))
+                block.skip(4)
+        buf.seek(start + size)
+    return ClientData(name, build, width, height, product, tuple(channels))
 
 
 def _tpkt(buf: bytearray) -> bytes | None:
@@ -176,6 +277,8 @@ class RdpDissector(Dissector):
         self._bufs: dict[bool, bytearray] = {True: bytearray(), False: bytearray()}
         self._ts: int | None = None
         self._request: tuple[str | None, str | None, int | None] | None = None
+        self._confirm: tuple[int | None, int | None] | None = None  # (selected, failure)
+        self._client: ClientData | None = None
         self._emitted = False
 
     @classmethod
@@ -201,19 +304,32 @@ class RdpDissector(Dissector):
         return not var or var.startswith(b"Cookie: ") or (var[0] == 1 and var[2:4] == b"\x08\x00")
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
-        """Client bytes: the Connection Request; server bytes: the Connection Confirm."""
-        if self._emitted:
-            return []
+        """Client bytes: the Connection Request, then (standard RDP security) the MCS
+        Connect Initial; server bytes: the Connection Confirm."""
+        if self._emitted or (not from_orig and self._confirm is not None):
+            return []  # the server's MCS Connect Response (certificates) is not read
         buf = self._bufs[from_orig]
         buf += data
-        while (tpdu := _tpkt(buf)) is not None:
+        while True:
+            if from_orig and self._request is not None and buf and buf[0] != _TPKT_VERSION:
+                del buf[:]  # not TPKT after the request (TLS, the confirm unseen): stop here
+                return []
+            tpdu = _tpkt(buf)
+            if tpdu is None:
+                return []
             if not from_orig:
-                return self._connection_confirm(tpdu, ts_ns)
+                self._confirm = self._connection_confirm(tpdu)
+                if self._confirm[0] != 0:  # TLS / CredSSP, or a failure: nothing more in clear
+                    return [self._emit(ts_ns)]
+                return []  # standard RDP security: the client data follows
             if self._request is None:
                 self._ts = ts_ns
                 self._request = self._connection_request(tpdu)
-            # later client TPKTs (before the confirm) are not RDP negotiation: dropped
-        return []
+            else:
+                client = parse_client_data(tpdu)
+                if client is not None:
+                    self._client = client
+                    return [self._emit(ts_ns)]
 
     @staticmethod
     def _connection_request(tpdu: bytes) -> tuple[str | None, str | None, int | None]:
@@ -245,34 +361,34 @@ class RdpDissector(Dissector):
                 buf.skip(36)
         return cookie, token, requested
 
-    def _connection_confirm(self, tpdu: bytes, ts_ns: int) -> list[Event]:
-        """An optional RDP_NEG_RSP or RDP_NEG_FAILURE (MS-RDPBCGR §2.2.1.2)."""
+    @staticmethod
+    def _connection_confirm(tpdu: bytes) -> tuple[int | None, int | None]:
+        """(selectedProtocol, failureCode) of the optional RDP_NEG_RSP or RDP_NEG_FAILURE
+        (MS-RDPBCGR §2.2.1.2); a confirm without negotiation data selects standard RDP."""
         buf = _x224(tpdu, _X224_CC)
         neg = _neg(buf)
-        selected: int | None = 0
-        failure: int | None = None
-        if neg is not None:
-            kind, value = neg
-            if kind == NegType.TYPE_RDP_NEG_RSP:
-                selected = value
-            elif kind == NegType.TYPE_RDP_NEG_FAILURE:
-                selected, failure = None, value
-            else:
-                raise BadValue(f"rdpNegData type {kind} in a confirm", buf.tell() - 8)
-            if not buf.eof():
-                raise BadValue("data after the negotiation response", buf.tell())
-        self.done = True
-        return [self._record(ts_ns, selected, failure, True)]
+        if neg is None:
+            return 0, None
+        kind, value = neg
+        if not buf.eof():
+            raise BadValue("data after the negotiation response", buf.tell())
+        if kind == NegType.TYPE_RDP_NEG_RSP:
+            return value, None
+        if kind == NegType.TYPE_RDP_NEG_FAILURE:
+            return None, value
+        raise BadValue(f"rdpNegData type {kind} in a confirm", buf.tell() - 8)
 
-    def _record(
-        self, ts_ns: int, selected: int | None, failure: int | None, confirmed: bool
-    ) -> RdpRecord:
+    def _emit(self, ts_ns: int) -> RdpRecord:
+        """The connection's record; nothing more is wanted after it."""
         self._emitted = True
+        self.done = True
         cookie, token, requested = self._request or (None, None, None)
+        selected, failure = self._confirm if self._confirm is not None else (None, None)
         if failure is not None:
             result: str | None = failure_name(failure)
         else:
-            result = "success" if confirmed else None
+            result = "success" if self._confirm is not None else None
+        c = self._client
         return RdpRecord(
             ts_ns=self._ts if self._ts is not None else ts_ns,
             cookie=cookie,
@@ -284,10 +400,16 @@ class RdpDissector(Dissector):
             failure_code=failure,
             result=result,
             encrypted=(selected != 0) if selected is not None else None,
+            client_name=c.name if c else None,
+            client_build=c.build if c else None,
+            desktop_width=c.width if c else None,
+            desktop_height=c.height if c else None,
+            client_dig_product_id=c.dig_product_id if c else None,
+            client_channels=c.channels if c else (),
         )
 
     def finish(self) -> list[Event]:
-        """A Connection Request never confirmed."""
-        if self._emitted or self._request is None:
+        """The record, if not emitted yet (no confirm, or no client data after it)."""
+        if self._emitted or (self._request is None and self._confirm is None):
             return []
-        return [self._record(self._ts or 0, None, None, False)]
+        return [self._emit(self._ts or 0)]

@@ -200,6 +200,24 @@ RDP = pa.schema(
             "The connection continues in TLS/CredSSP (a protocol other "
             "than standard RDP security was selected).",
         ),
+        f(
+            "client_name",
+            pa.string(),
+            "Client computer name (MCS client core data; standard RDP security only).",
+        ),
+        f(
+            "client_build",
+            pa.uint32(),
+            "Client build number (2600 = RDP 5.1, 6000 = 6.0, 9600 = 8.1, ...).",
+        ),
+        f("desktop_width", pa.uint16(), "Requested desktop width in pixels."),
+        f("desktop_height", pa.uint16(), "Requested desktop height in pixels."),
+        f("client_dig_product_id", pa.string(), "Client digital product id, when sent."),
+        f(
+            "client_channels",
+            _STRS,
+            "Static virtual channels requested (rdpdr, cliprdr, rdpsnd, drdynvc, ...).",
+        ),
     ]
 )
 

@@ -103,12 +103,82 @@ def test_errors() -> None:
     assert RdpDissector(TCP).feed(cr()[:-1], True, 0) == []  # incomplete: waits
 
 
-def test_several_client_tpkts_in_one_segment_are_all_consumed() -> None:
+def connect_initial(
+    name: str = "LAPTOP-1", channels: tuple[bytes, ...] = (b"rdpdr", b"cliprdr")
+) -> bytes:
+    """An X.224 Data TPDU whose MCS Connect Initial carries client core and network data
+    (the BER/PER wrapping is abbreviated: only the H.221 key and the blocks matter)."""
+    core = struct.pack("<IHHHHII", 0x00080004, 1920, 1080, 0xCA01, 0xAA03, 0x409, 9600)
+    core += name.encode("utf-16-le").ljust(32, b"\x00") + struct.pack("<III", 4, 0, 12)
+    core += b"\x00" * 64 + struct.pack("<HHIHHH", 0xCA01, 1, 0, 24, 7, 1)
+    core += "0000-1111".encode("utf-16-le").ljust(64, b"\x00")
+    net = struct.pack("<I", len(channels)) + b"".join(
+        c.ljust(8, b"\x00") + b"\x00" * 4 for c in channels
+    )
+    blocks = (
+        struct.pack("<HH", 0xC001, 4 + len(core))
+        + core
+        + struct.pack("<HH", 0xC003, 4 + len(net))
+        + net
+    )
+    user = (
+        b"\x7f\x65\x82\x01\x00"
+        + b"\x04\x01\x01" * 2
+        + b"Duca"
+        + struct.pack(">H", 0x8000 | len(blocks))
+        + blocks
+    )
+    x224 = b"\x02\xf0\x80" + user
+    return struct.pack(">BBH", 3, 0, 4 + len(x224)) + x224
+
+
+@pytest.mark.parametrize("step", [0, 1, 11])
+def test_standard_security_reads_the_client_data(step: int) -> None:
+    chunks = [
+        (True, cr(b"bob", 0)),
+        (False, cc(0)),
+        (True, connect_initial()),
+        (False, b"\x03\x00\xff\xff"),
+    ]
+    rows = feed_all(RdpDissector, chunks, TCP, step=step)
+    (row,) = rows
+    assert isinstance(row, RdpRecord) and row.selected_protocol == "RDP" and not row.encrypted
+    assert (row.client_name, row.client_build, row.desktop_width, row.desktop_height) == (
+        "LAPTOP-1",
+        9600,
+        1920,
+        1080,
+    )
+    assert row.client_dig_product_id == "0000-1111" and row.client_channels == ("rdpdr", "cliprdr")
+
+
+def test_standard_security_without_client_data_ends_at_finish() -> None:
     d = RdpDissector(TCP)
-    assert d.feed(cr() + cr(b"mallory") + tpkt(0xF0, b"")[:-1], True, 0) == []
-    assert len(d._bufs[True]) == 10  # only the incomplete one is kept
-    (row,) = d.feed(cc(), False, 0)
-    assert isinstance(row, RdpRecord) and row.cookie == "alice"
+    assert d.feed(cr(), True, 1) == [] and d.feed(cc(None), False, 2) == []
+    assert d.feed(b"\x03\x00\x00\x0c\x02\xf0\x80\x7f\x66\x00\x00\x00", True, 3) == []  # no Duca
+    (row,) = d.finish()
+    assert isinstance(row, RdpRecord) and row.client_name is None and row.result == "success"
+
+
+def test_client_tls_without_confirm_stops_reading() -> None:
+    d = RdpDissector(TCP)
+    assert d.feed(cr() + b"\x16\x03\x01\x02\x00" + b"\x01" * 600, True, 0) == []
+    assert d.feed(b"more tls", True, 0) == []
+    (row,) = d.finish()
+    assert isinstance(row, RdpRecord) and row.result is None and row.cookie == "alice"
+
+
+def test_second_connection_request_is_an_error() -> None:
+    with pytest.raises(BadValue):
+        RdpDissector(TCP).feed(cr() + cr(b"mallory"), True, 0)
+    with pytest.raises(ParseError):  # a client data block overrunning the user data
+        d = RdpDissector(TCP)
+        d.feed(cr(None, 0), True, 0)
+        d.feed(cc(0), False, 0)
+        bad = bytearray(connect_initial())
+        at = bad.find(b"\x01\xc0")
+        bad[at + 2 : at + 4] = b"\xff\x7f"
+        d.feed(bytes(bad), True, 0)
 
 
 def test_protocol_names() -> None:
@@ -157,6 +227,15 @@ def test_real_zeek_rdp_logs() -> None:
     cookie, HYBRID_EX."""
     (row,) = _capture(ZEEK_RDP / "rdp-x509.pcap")
     assert (row.cookie, row.selected_protocol, row.result) == ("JOHN-PC  ", "RDP", "success")
+    # zeek rdp.log and tshark rdp.client.*: JOHN-PC-LAPTOP, build 9600, 1920x1080, channels
+    assert (row.client_name, row.client_build, row.desktop_width, row.desktop_height) == (
+        "JOHN-PC-LAPTOP",
+        9600,
+        1920,
+        1080,
+    )
+    assert row.client_dig_product_id == "3c571ed0-3415-474b-ae94-74e151b"
+    assert row.client_channels == ("rdpdr", "rdpsnd", "cliprdr", "drdynvc")
     (row,) = _capture(ZEEK_RDP / "rdp-no-cookie-mstshash.pcap")
     assert row.cookie is None and row.selected_protocol == "HYBRID_EX" and row.encrypted
     first, second = _capture(ZEEK_RDP / "rdp-proprietary-encryption.pcap")
@@ -166,10 +245,12 @@ def test_real_zeek_rdp_logs() -> None:
 
 @needs_data
 def test_real_ndpi_rdp() -> None:
-    """tshark: rdp3 cookie 'Administr' without negotiation data; rdp_over_tls cookie
-    'WDeployAd', SSL|HYBRID requested, HYBRID selected."""
+    """tshark: rdp3 cookie 'Administr' without negotiation data, client SEPTU build 2600
+    1280x1024; rdp_over_tls cookie 'WDeployAd', SSL|HYBRID requested, HYBRID selected."""
     (row,) = _capture(NDPI / "rdp3.pcap")
     assert row.cookie == "Administr" and row.requested_flags is None and row.selected_code == 0
+    assert (row.client_name, row.client_build, row.desktop_width) == ("SEPTU", 2600, 1280)
+    assert row.client_dig_product_id == "76487-OEM-0011903-00102"
     (row,) = _capture(NDPI / "rdp_over_tls.pcap")
     assert row.cookie == "WDeployAd" and row.requested_protocols == ("SSL", "HYBRID")
     assert row.selected_protocol == "HYBRID"
@@ -198,16 +279,16 @@ def test_pipeline_rdp_table(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.sampled_from([0, 1]),
-    st.lists(st.tuples(st.integers(0, 1 << 8), st.integers(0, 255)), max_size=6),
-    st.integers(0, 80),
+    st.sampled_from([0, 1, 2]),
+    st.lists(st.tuples(st.integers(0, 1 << 9), st.integers(0, 255)), max_size=6),
+    st.integers(0, 400),
     st.binary(max_size=64),
     st.sampled_from([0, 1, 5]),
 )
 def test_fuzz(which: int, edits: list[tuple[int, int]], cut: int, extra: bytes, step: int) -> None:
     """Invariant: any input, in any split, yields events or raises ParseError, within the
     deadline; ``matches`` never raises."""
-    chunks = [(True, cr()), (False, cc())]
+    chunks = [(True, cr(b"x", 0)), (False, cc(0)), (True, connect_initial())]
     side, data = chunks[which]
     buf = bytearray(data)
     for pos, value in edits:
