@@ -19,6 +19,7 @@ gives one ``encrypted`` row per flow; the messages inside cannot be read.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
@@ -245,6 +246,9 @@ class SmbDissector(Dissector):
     name: ClassVar[str] = "smb"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((445, 139))
+    name_source: ClassVar[str | None] = "smb_tree"
+    """server_name is the server part of the first tree connect path (``\\\\server\\share``),
+    unless it is an IP address."""
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)
@@ -351,6 +355,15 @@ class SmbDissector(Dissector):
         req = _Req(ts_ns, "SMB2", -1, "ENCRYPTED", 0, session, None)
         return [self._row(req, None, None)]
 
+    def _note_server(self, path: str | None) -> None:
+        """Name the server from a tree connect path ``\\\\server\\share`` (not an address)."""
+        if self.server_name is not None or not path or not path.startswith("\\\\"):
+            return
+        host = path[2:].split("\\", 1)[0].strip().rstrip(".")
+        if not host or _is_address(host):
+            return
+        self.server_name = host
+
     def _add(self, req: _Req) -> list[Event]:
         events: list[Event] = []
         key = (req.version, req.message_id)
@@ -454,6 +467,7 @@ class SmbDissector(Dissector):
             b.skip(4)
             offset, length = b.pull_u16_le(), b.pull_u16_le()
             req.path = _utf16(_at(msg, start, offset, length))
+            self._note_server(req.path)
         elif req.command == Smb2Command.CREATE:  # §2.2.13
             b.skip(44)
             offset, length = b.pull_u16_le(), b.pull_u16_le()
@@ -529,6 +543,7 @@ class SmbDissector(Dissector):
         elif command == Smb1Command.TREE_CONNECT_ANDX and len(words) >= 8:  # §2.2.4.55.1
             password_len = int.from_bytes(words[6:8], "little")
             req.path = _smb1_string(data, password_len, data_offset, unicode)
+            self._note_server(req.path)
         elif command == Smb1Command.NT_CREATE_ANDX and len(words) >= 48:  # §2.2.4.64.1
             req.filename = _smb1_string(data, 0, data_offset, unicode)
         return self._add(req)
@@ -551,6 +566,15 @@ class SmbDissector(Dissector):
                 self._trees[tid] = req.path
             req.tree_id = tid
         return [self._row(req, status, reply)]
+
+
+def _is_address(host: str) -> bool:
+    """An IPv4/IPv6 literal (possibly bracketed), not a name."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _at(msg: bytes, start: int, offset: int, length: int) -> bytes:

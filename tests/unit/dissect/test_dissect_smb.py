@@ -128,6 +128,19 @@ def test_smb2_conversation(step: int) -> None:
     check(feed_all(SmbDissector, conversation(), TCP, step=step))
 
 
+def test_server_name_from_the_tree_path_not_an_address() -> None:
+    d = SmbDissector(TCP)
+    for from_orig, data in conversation():
+        d.feed(data, from_orig, 0)
+    assert d.server_name == "srv" and SmbDissector.name_source == "smb_tree"
+    d = SmbDissector(TCP)
+    d.feed(nbss(tree_connect_req(2, r"\\10.0.0.1\share")), True, 0)
+    d.feed(nbss(tree_connect_req(3, r"\\[fe80::1]\share")), True, 0)
+    assert d.server_name is None
+    d.feed(nbss(tree_connect_req(4, r"\\FILES.corp.example\IPC$")), True, 0)
+    assert d.server_name == "FILES.corp.example"
+
+
 def test_compound_related_create_inherits_tree() -> None:
     first = create_req(5, "a.txt")
     first = first[:20] + struct.pack("<I", len(first) + (-len(first) % 8)) + first[24:]
@@ -282,6 +295,20 @@ def test_real_smb2_delete() -> None:
 
 
 @needs_data
+def test_real_net_user_names_the_server() -> None:
+    """tshark (suricata-verify smb2-06): tree connect to \\\\DC1.contoso.local\\IPC$,
+    creates of the samr and lsarpc pipes."""
+    path = SV / "smb2-06" / "20171220_smb_net_user.pcap"
+    (flow,) = [f for f in wl_mini_pcap.flows(path) if f.proto == TCP and f.chunks]
+    d = SmbDissector(TCP)
+    rows = [e for side, p, ts in flow.chunks for e in d.feed(p, side, ts)] + d.finish()
+    assert d.server_name == "DC1.contoso.local"
+    creates = [r for r in rows if isinstance(r, SmbRecord) and r.command_name == "CREATE"]
+    assert {r.filename for r in creates} == {"samr", "lsarpc"}
+    assert all(r.path == r"\\DC1.contoso.local\IPC$" for r in creates)
+
+
+@needs_data
 def test_real_encrypted_midstream() -> None:
     """suricata-verify smb3-02-midstream: starts with SMB3 transform messages (0xFD 'SMB');
     its test.yaml expects a TREE_CONNECT to \\\\10.160.65.202\\IPC$, STATUS_SUCCESS."""
@@ -334,6 +361,11 @@ def test_pipeline_smb_table(monkeypatch: pytest.MonkeyPatch) -> None:
     assert rows[0]["command_name"] == "NEGOTIATE" and rows[0]["dialect"] == "2.???"
     assert "3.0.2" in {r["dialect"] for r in rows}
     assert "smb" in {c["service"] for c in result.table("conn").to_pylist()}
+    named = wirelens.analyze(SV / "smb2-06" / "20171220_smb_net_user.pcap")
+    conn = named.table("conn").to_pylist()
+    assert [(c["service"], c["server_name"], c["name_source"]) for c in conn] == [
+        ("smb", "DC1.contoso.local", "smb_tree")
+    ]
 
 
 @settings(max_examples=200, deadline=250, suppress_health_check=[HealthCheck.too_slow])
