@@ -217,6 +217,7 @@ class Report:
     ident: Counter[str] = field(default_factory=Counter)
     ident_ok: Counter[str] = field(default_factory=Counter)
     unpaired: Counter[str] = field(default_factory=Counter)
+    ident_source: Counter[str] = field(default_factory=Counter)
     name: Counter[str] = field(default_factory=Counter)
     name_ok: Counter[str] = field(default_factory=Counter)
     name_nofuzz: int = 0
@@ -245,8 +246,10 @@ def compare_capture(pcap: Path, flows: list[NdpiFlow], res: CaptureResult, rep: 
             accept = NDPI_TO_OURS[f.master]
             label = f.master
             rep.ident[label] += 1
-            if any(s in accept for s in services):
+            good = [r for r in ours if r["service"] in accept]
+            if good:
                 rep.ident_ok[label] += 1
+                rep.ident_source[good[0].get("service_source") or "none"] += 1
             else:
                 if not ours:
                     rep.unpaired[label] += 1
@@ -333,6 +336,8 @@ def print_report(rep: Report, verbose: bool) -> None:
         print(f"  {label:14s} {ours:22s} {pct(rep.ident_ok[label], n):>16s}   {rep.unpaired[label]}")
     tot, ok = sum(rep.ident.values()), sum(rep.ident_ok.values())
     print(f"  {'overall':37s} {pct(ok, tot):>16s}   (target >= 95%)")
+    print("  agreed flows by how we decided (conn service_source): " + ", ".join(
+        f"{k} {n}" for k, n in rep.ident_source.most_common()))
     print("\nmost frequent disagreements (nDPI says -> we say):")
     for (label, said), n in rep.wrong_as.most_common(12):
         print(f"  {n:5d}  {label} -> {said}")

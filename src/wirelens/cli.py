@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="full: services and protocol tables (default); fast: services and "
                         "server names only; off: flows only")
     a.add_argument("--no-dpi", action="store_true", help="same as --dpi off")
+    a.add_argument("--show-passwords", action="store_true",
+                   help="keep clear-text passwords and SNMP communities in the tables "
+                        "(default: <redacted>; the rows still flag clear-text credentials)")
     a.add_argument("--idle-timeout", type=float, default=None, help="flow idle timeout, s (120)")
     a.add_argument("--active-timeout", type=float, default=None, help="flow active timeout, s (1800)")
     a.add_argument("--max-flows", type=int, default=None, help="bound of open flows (1048576)")
@@ -94,7 +97,8 @@ def _analyze(args: argparse.Namespace) -> int:
             print(f"wirelens: {out} already holds tables; use --overwrite or --append",
                   file=sys.stderr)
             return EXIT_ERROR
-    opts: dict[str, Any] = {"dpi": "off" if args.no_dpi else args.dpi}
+    opts: dict[str, Any] = {"dpi": "off" if args.no_dpi else args.dpi,
+                            "show_passwords": args.show_passwords}
     for key, val in (("idle_timeout_s", args.idle_timeout), ("active_timeout_s", args.active_timeout),
                      ("max_flows", args.max_flows)):
         if val is not None:

@@ -16,9 +16,10 @@ import numpy as np
 
 from wirelens.capture import open_capture
 from wirelens.decode import Decoder
+from wirelens.dissect import registry
 from wirelens.dissect.registry import identify
 from wirelens.flow import FlowTable
-from wirelens.identify import classify, service_name
+from wirelens.identify import Service, classify, service_name
 from wirelens.wire.errors import ParseError
 
 
@@ -42,7 +43,9 @@ def reference(payload: bytes, proto: int, from_orig: bool, sport: int,
     ``name`` is the dissector's ``server_name`` once the payload is fed ("" counts as none);
     ``raised`` says the dissector refused the payload (``ParseError``).
     """
-    cls = identify(payload, proto, from_orig, sport, dport)
+    compiled = {s.dissector_name for s in Service} - {None}
+    others = frozenset(c.name for c in registry.DISSECTORS if c.name not in compiled)
+    cls = identify(payload, proto, from_orig, sport, dport, others)  # the compiled services only
     if cls is None:
         return None, None, False
     d = cls(proto)

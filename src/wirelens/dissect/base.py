@@ -58,11 +58,16 @@ class Dissector(ABC):
     """SNI, HTTP Host or DNS query name, once known."""
     done: bool
     """True when nothing more is wanted from this flow (the caller may stop feeding)."""
+    upgrade: str | None
+    """With ``done``: the name of the dissector that reads the rest of the flow (``"tls"``
+    after an accepted STARTTLS / STLS / AUTH TLS); the caller then feeds it the bytes that
+    follow."""
 
     def __init__(self, proto: int) -> None:
         self.proto = proto
         self.server_name = None
         self.done = False
+        self.upgrade = None
 
     @classmethod
     @abstractmethod

@@ -305,6 +305,7 @@ class FtpDissector(Dissector):
         self._emit(cmd, reply, events, tls)
         if tls:
             self.done = True
+            self.upgrade = "tls"  # the rest of the flow is a TLS handshake
         elif cmd.verb == "AUTH" and self._held:
             self._held = False
             self._read_client(ts_ns)

@@ -287,6 +287,7 @@ class ImapDissector(Dissector):
             self._emit(cmd, status.decode(), text(msg), events, tls)
             if tls:
                 self.done = True
+                self.upgrade = "tls"  # the rest of the flow is a TLS handshake
             elif cmd.verb == "STARTTLS" and self._held:
                 self._held = False
                 self._read_client(ts_ns)

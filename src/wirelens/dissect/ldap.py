@@ -10,7 +10,7 @@ abandon have no response and are emitted at once.
 Decoded: BindRequest (version, name, simple password or SASL mechanism, §4.2),
 every LDAPResult (resultCode, matchedDN, diagnosticMessage, §4.1.9) and SearchRequest
 (base, scope, a filter summary, §4.5.1). Simple passwords are replaced by ``<redacted>``
-unless :attr:`LdapDissector.show_passwords` is set (an empty password stays empty: it is an
+unless the dissector is created with ``show_passwords=True`` (an empty password stays empty: it is an
 anonymous or unauthenticated bind, RFC 4513 §5.1.2, worth seeing).
 
 After a successful StartTLS (§4.14) or a SASL bind (whose security layer may wrap the
@@ -342,11 +342,10 @@ class LdapDissector(Dissector):
     name: ClassVar[str] = "ldap"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP, IPPROTO_UDP))
     ports: ClassVar[frozenset[int]] = frozenset((389, 3268))
-    show_passwords: ClassVar[bool] = False
-    """Keep simple-bind passwords in clear (off by default: they are credentials)."""
-
-    def __init__(self, proto: int) -> None:
+    def __init__(self, proto: int, *, show_passwords: bool = False) -> None:
         super().__init__(proto)
+        self.show_passwords = show_passwords
+        """Keep simple-bind passwords in clear (off by default: they are credentials)."""
         self._bufs: dict[bool, bytearray] = {True: bytearray(), False: bytearray()}
         self._pending: dict[int, tuple[_Message, int, int]] = {}  # id -> (request, ts, entries)
         self._may_wrap = False

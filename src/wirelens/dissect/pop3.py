@@ -232,6 +232,7 @@ class Pop3Dissector(Dissector):
             self._emit(cmd, status, text(msg), events, tls)
             if tls:
                 self.done = True
+                self.upgrade = "tls"  # the rest of the flow is a TLS handshake
             elif cmd.verb == "STLS" and self._held:
                 self._held = False
                 self._read_client(ts_ns)

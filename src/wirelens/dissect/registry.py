@@ -8,8 +8,22 @@ matches. To add a dissector, import it here and put it in :data:`DISSECTORS`.
 from __future__ import annotations
 
 from wirelens.dissect.base import Dissector
+from wirelens.dissect.dhcp import DhcpDissector
+from wirelens.dissect.dhcp6 import Dhcpv6Dissector
+from wirelens.dissect.dnp3 import Dnp3Dissector
 from wirelens.dissect.dns import DnsDissector
+from wirelens.dissect.ftp import FtpDissector
 from wirelens.dissect.http import HttpDissector
+from wirelens.dissect.imap import ImapDissector
+from wirelens.dissect.kerberos import KerberosDissector
+from wirelens.dissect.ldap import LdapDissector
+from wirelens.dissect.modbus import ModbusDissector
+from wirelens.dissect.ntp import NtpDissector
+from wirelens.dissect.pop3 import Pop3Dissector
+from wirelens.dissect.quic import QuicDissector
+from wirelens.dissect.signatures import SIGNATURE_DISSECTORS
+from wirelens.dissect.smtp import SmtpDissector
+from wirelens.dissect.ssh import SshDissector
 from wirelens.dissect.tls import TlsDissector
 
 __all__ = ["DISSECTORS", "by_name", "by_port", "identify", "running_on"]
@@ -17,6 +31,20 @@ __all__ = ["DISSECTORS", "by_name", "by_port", "identify", "running_on"]
 DISSECTORS: tuple[type[Dissector], ...] = (
     TlsDissector,  # strictest content test first
     HttpDissector,
+    SmtpDissector,  # 220 greetings: SMTP and FTP may both match one; their ports decide
+    FtpDissector,
+    ImapDissector,
+    Pop3Dissector,
+    QuicDissector,  # long header with a known version (UDP)
+    SshDissector,
+    DhcpDissector,
+    Dhcpv6Dissector,
+    KerberosDissector,
+    LdapDissector,
+    ModbusDissector,
+    Dnp3Dissector,
+    NtpDissector,  # header plausibility of a 48-byte packet: weaker than the above
+    *SIGNATURE_DISSECTORS,  # identification only, strictest first (RTP, the weakest, last)
     DnsDissector,  # header plausibility: the loosest test, last
 )
 """Every dissector, in priority order (first content match wins unless a port says

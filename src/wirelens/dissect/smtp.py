@@ -259,10 +259,11 @@ class SmtpDissector(Dissector):
         return events
 
     def finish(self) -> list[Event]:
-        """Emit the open transaction, or the session row when nothing was emitted."""
+        """Emit the open transaction, or the session row when nothing was emitted (and
+        something was fed)."""
         events: list[Event] = []
         self._emit_through(None, events)
-        if self._rows == 0:
+        if self._rows == 0 and self._first_ts is not None:
             self._emit(None, events)
         return events
 
@@ -445,6 +446,7 @@ class SmtpDissector(Dissector):
         elif verb == "STARTTLS":
             if code == SmtpReply.SERVICE_READY:  # RFC 3207 §4: TLS negotiation starts now
                 self._tls = True
+                self.upgrade = "tls"  # the rest of the flow is a TLS handshake
                 self._emit_through(None, events)
                 if self._rows == 0:
                     self._emit(None, events)

@@ -226,10 +226,9 @@ class TlsDissector(Dissector):
     name_source: ClassVar[str | None] = "sni"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((443, 465, 636, 853, 993, 995, 8443))
-    x509_events: ClassVar[bool] = False
-    """Emit one :class:`~wirelens.dissect.tls_certs.X509Record` per certificate. Off until
-    the ``x509`` table is registered in ``wirelens.schema.SCHEMAS`` (the pipeline refuses
-    rows of an unknown table); the summary columns of the ``tls`` row do not depend on it."""
+    x509_events: ClassVar[bool] = True
+    """Emit one :class:`~wirelens.dissect.tls_certs.X509Record` per certificate (the ``x509``
+    table); the summary columns of the ``tls`` row do not depend on it."""
 
     cert_names: tuple[str, ...]
     """Names of the server's leaf certificate (SAN DNS names, then subject CN), once seen."""

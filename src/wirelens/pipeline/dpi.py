@@ -17,6 +17,7 @@ named from the cache by its responder address (``name_source`` ``dns_cache``).
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -38,6 +39,8 @@ COMPILED: frozenset[str] = frozenset(
 IDENTIFY_TRIES = 4
 """Payload packets of a flow offered to the Python content tests before giving up on it."""
 ACK = 0x10
+_TAKES_SECRETS: dict[type, bool] = {}
+"""Dissector class -> whether its constructor takes ``show_passwords``."""
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 """Field names of each event class (``dataclasses.fields`` is slow to call per event)."""
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -58,6 +61,10 @@ class FlowDpi:
     uid: str | None = None
     reasm: TcpReassembler | None = None
     """Per-direction stream reassembly of a TCP flow's dissector input."""
+    name_source: str | None = None
+    """What server_name is (sni, http_host, ...)."""
+    upgraded: bool = False
+    """The flow's dissector was replaced once (STARTTLS -> tls)."""
     reported: set[str] = field(default_factory=set)
 
 
@@ -88,6 +95,8 @@ class DpiStage:
     payload_packets: int = 0
     python_packets: int = 0
     dns_cache: DnsCache = field(default_factory=DnsCache)
+    show_passwords: bool = False
+    """Keep clear-text passwords and community strings in the tables (else redacted)."""
     port_guess: bool = True
     """Give flows no content test recognised the service of their responder port."""
     given_up: dict[int, int] = field(default_factory=dict)
@@ -139,12 +148,12 @@ class DpiStage:
                 st = self.flows[fid] = FlowDpi(ends, int(pkts.proto[i]), cls.name, cls)
                 self.given_up.pop(fid, None)
                 if self.tables:
-                    st.dissector = cls(st.proto)
+                    st.dissector = self._create(cls, st.proto)
                     if st.proto == 6:
                         st.reasm = self._reassembler(pkts, i, from_orig)
             if st.server_name is None and found.service[k] and st.service == service_name(
                     int(found.service[k])):
-                st.server_name = found.name(k)
+                st.server_name, st.name_source = found.name(k), st.cls.name_source
             if st.stopped:
                 continue
             if st.dissector is None:  # identification only: done once a name is known
@@ -199,6 +208,15 @@ class DpiStage:
             self.given_up[fid] = tries + 1
         return other
 
+    def _create(self, cls: type[Dissector], proto: int) -> Dissector:
+        """A dissector for one flow; those handling credentials get ``show_passwords``."""
+        takes = _TAKES_SECRETS.get(cls)
+        if takes is None:
+            takes = _TAKES_SECRETS[cls] = "show_passwords" in inspect.signature(cls).parameters
+        if takes:
+            return cls(proto, show_passwords=self.show_passwords)  # type: ignore[call-arg]
+        return cls(proto)
+
     @staticmethod
     def _payload(pkts: PacketBatch, data: np.ndarray, i: int) -> bytes:
         off = int(pkts.payload_off[i])
@@ -211,11 +229,21 @@ class DpiStage:
         except ParseError as exc:
             self._parse_error(st, fid, ts, exc)
             return
-        if getattr(d, "server_name", None):
-            st.server_name = d.server_name
+        if d.server_name:
+            st.server_name, st.name_source = d.server_name, d.name_source
         self._events(st, fid, events)
-        if getattr(d, "done", False):
-            st.stopped = True
+        if d.done:
+            successor = by_name(d.upgrade) if d.upgrade and not st.upgraded else None
+            if successor is None:
+                st.stopped = True
+                return
+            try:  # STARTTLS accepted: the rest of the flow goes to the TLS dissector
+                self._events(st, fid, d.finish())
+            except ParseError as exc:
+                self._parse_error(st, fid, ts, exc)
+                return
+            st.dissector = self._create(successor, st.proto)
+            st.upgraded = True
 
     @staticmethod
     def _reassembler(pkts: PacketBatch, i: int, from_orig: bool) -> TcpReassembler:
@@ -298,11 +326,12 @@ class DpiStage:
                     self._events(st, fid, st.dissector.finish())
                 except ParseError as exc:
                     self._parse_error(st, fid, last, exc)
-                if getattr(st.dissector, "server_name", None):
+                if st.dissector.server_name:
                     st.server_name = st.dissector.server_name
+                    st.name_source = st.dissector.name_source
             service[k], source[k], names[k] = st.service, "content", st.server_name
             if st.server_name:
-                how[k] = st.cls.name_source
+                how[k] = st.name_source
         if self.port_guess and "resp_p" in cols:
             self._services_from_ports(cols, service, source)
         if len(self.dns_cache) and "resp_hi" in cols:

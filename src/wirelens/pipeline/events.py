@@ -22,7 +22,7 @@ def rows_batch(table: str, rows: list[dict[str, Any]]) -> pa.RecordBatch:
     cols = []
     for fld in schema:
         values: list[Any]
-        if fld.name == "proto" and table == "dns":
+        if fld.name == "proto" and fld.type == pa.string():  # the transport, by name
             values = [PROTO_NAMES.get(r.get("_proto", 0)) for r in rows]
         else:
             values = [_value(r, fld.name) for r in rows]

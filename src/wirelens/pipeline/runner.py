@@ -50,6 +50,9 @@ class AnalyzeOptions:
     ``off``: flows only."""
     batch_bytes: int = limits.BATCH_BYTES
     """Read window size."""
+    show_passwords: bool = False
+    """Keep clear-text passwords (FTP, POP3, IMAP, SMTP AUTH, LDAP simple bind, MQTT) and SNMP
+    communities in the protocol tables; by default they are replaced by ``<redacted>``."""
 
 
 class Sink(Protocol):
@@ -95,7 +98,8 @@ class Analysis:
                                max_flows=options.max_flows,
                                dpi_packets=0 if options.dpi == "off" else limits.DPI_MAX_PACKETS)
         self.ranges = load_ranges() if options.dpi != "off" else None
-        self.dpi = DpiStage(tables=options.dpi == "full", port_guess=options.dpi != "off")
+        self.dpi = DpiStage(tables=options.dpi == "full", port_guess=options.dpi != "off",
+                            show_passwords=options.show_passwords)
         self.salt: int | None = None
         self.summary: RunSummary | None = None
 

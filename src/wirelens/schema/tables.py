@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from wirelens.schema import dhcp, infra, mail, quic, ssh, x509
 from wirelens.schema.fields import TS, f, key_fields
 
 
@@ -84,8 +85,9 @@ CONN = pa.schema(
         f("category", pa.string(), "Category of application (search, video, social, messaging, "
           "cloud_storage, updates, cdn, ads, vpn, ...; the fixed list of wirelens.apps.CATEGORIES)."),
         f("name_source", pa.string(), "How server_name was found: sni (TLS ClientHello), http_host "
-          "(HTTP Host), dns_query (the flow's own DNS question), dns_cache (an earlier DNS answer "
-          "held the responder's address), or null."),
+          "(HTTP Host), dns_query (the flow's own DNS question), smtp_greeting (the domain of an "
+          "SMTP server's 220 greeting), dns_cache (an earlier DNS answer held the responder's "
+          "address), or null."),
     ]
 )
 
@@ -213,20 +215,20 @@ RUN = pa.schema(
     ]
 )
 
-SCHEMAS: dict[str, pa.Schema] = {
-    "conn": CONN,
-    "dns": DNS,
-    "http": HTTP,
-    "tls": TLS,
-    "weird": WEIRD,
-    "run": RUN,
+_CORE_DOCS: dict[str, tuple[pa.Schema, str]] = {
+    "conn": (CONN, "One row per bidirectional flow (connection), emitted when it ends."),
+    "dns": (DNS, "One row per DNS transaction (query paired with its response within the flow)."),
+    "http": (HTTP, "One row per HTTP/1.x request/response pair."),
+    "tls": (TLS, "One row per TLS handshake (ClientHello and ServerHello)."),
 }
+_TAIL_DOCS: dict[str, tuple[pa.Schema, str]] = {
+    "weird": (WEIRD, "Anomalies: malformed packets, protocol violations, resource limits hit."),
+    "run": (RUN, "One row per analysis run: inputs, counts, damage found, settings."),
+}
+_ALL = {**_CORE_DOCS, **x509.TABLES, **quic.TABLES, **ssh.TABLES, **dhcp.TABLES, **mail.TABLES,
+        **infra.TABLES, **_TAIL_DOCS}
 
-TABLE_DOCS: dict[str, str] = {
-    "conn": "One row per bidirectional flow (connection), emitted when it ends.",
-    "dns": "One row per DNS transaction (query paired with its response within the flow).",
-    "http": "One row per HTTP/1.x request/response pair.",
-    "tls": "One row per TLS handshake (ClientHello and ServerHello).",
-    "weird": "Anomalies: malformed packets, protocol violations, resource limits hit.",
-    "run": "One row per analysis run: inputs, counts, damage found, settings.",
-}
+SCHEMAS: dict[str, pa.Schema] = {name: schema for name, (schema, _) in _ALL.items()}
+"""Every table, in the order they are documented (conn, the protocol tables, weird, run)."""
+
+TABLE_DOCS: dict[str, str] = {name: doc for name, (_, doc) in _ALL.items()}

@@ -100,10 +100,11 @@ def test_bind_search_and_unbind() -> None:
     assert isinstance(unbind, LdapRecord) and not unbind.has_response
 
 
-def test_passwords_shown_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(LdapDissector, "show_passwords", True)
-    events = feed_all(LdapDissector, conversation()[:2], TCP)
+def test_passwords_shown_only_when_asked() -> None:
+    d = LdapDissector(TCP, show_passwords=True)
+    events = [e for orig, data in conversation()[:2] for e in d.feed(data, orig, 1000)]
     assert events[0].password == "secret"  # type: ignore[attr-defined]
+    assert feed_all(LdapDissector, conversation()[:2], TCP)[0].password == "<redacted>"  # type: ignore[attr-defined]
     anon = parse_message(bind_simple(1, "", ""))
     assert anon.fields["password"] == ""
 

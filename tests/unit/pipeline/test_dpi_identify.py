@@ -137,4 +137,21 @@ def test_registry_skip_and_port_guess() -> None:
     hello = b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00"
     assert registry.identify(hello, 6, True, 1, 2) is tls
     assert registry.identify(hello, 6, True, 1, 2, frozenset({"tls"})) is not tls
-    assert registry.by_port(443, 6) is tls and registry.by_port(443, 17) is None
+    assert registry.by_port(443, 6) is tls and registry.by_port(443, 1) is None
+
+
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+
+
+@pytest.mark.parametrize("capture,service", [("smtp-starttls.pcap", "smtp"),
+                                             ("ftp-start-tls.pcap", "ftp")])
+def test_starttls_hands_the_flow_to_tls(capture: str, service: str) -> None:
+    path = DATA / "nDPI" / "tests" / "cfgs" / "default" / "pcap" / capture
+    if not path.exists():
+        pytest.skip(f"{path} not found: the shared captures are absent")
+    res = wirelens.analyze(path)
+    flows = {r["uid"]: r for r in res.conn.to_pylist() if r["service"] == service}
+    upgraded = [r for r in res.tls.to_pylist() if r["uid"] in flows]
+    assert upgraded, "no TLS handshake read after the accepted STARTTLS"
+    assert all(r["ja3_hash"] for r in upgraded)
+    assert res.table(service).num_rows > 0
