@@ -218,6 +218,8 @@ class Report:
     ident_ok: Counter[str] = field(default_factory=Counter)
     unpaired: Counter[str] = field(default_factory=Counter)
     ident_source: Counter[str] = field(default_factory=Counter)
+    ident_port: Counter[str] = field(default_factory=Counter)
+    ident_content: Counter[str] = field(default_factory=Counter)
     name: Counter[str] = field(default_factory=Counter)
     name_ok: Counter[str] = field(default_factory=Counter)
     name_nofuzz: int = 0
@@ -249,7 +251,13 @@ def compare_capture(pcap: Path, flows: list[NdpiFlow], res: CaptureResult, rep: 
             good = [r for r in ours if r["service"] in accept]
             if good:
                 rep.ident_ok[label] += 1
-                rep.ident_source[good[0].get("service_source") or "none"] += 1
+                source = good[0].get("service_source") or "none"
+                rep.ident_source[source] += 1
+                rep.ident_port[label] += source == "port"
+                rep.ident_content[label] += source == "content"
+                if source != "content":
+                    rep.diffs[f"service decided by {source}, not content"].append(
+                        f"{where} | {f.text()} | nDPI {f.full} | ours {good[0]['service']}")
             else:
                 if not ours:
                     rep.unpaired[label] += 1
@@ -330,14 +338,17 @@ def print_report(rep: Report, verbose: bool) -> None:
     for e in rep.errors:
         print(f"  failed: {e[:160]}")
     print("\nidentification (nDPI confidence DPI, protocols of ours), per nDPI master protocol:")
-    print(f"  {'nDPI':14s} {'ours':22s} {'agreed/flows':>16s}   no flow of ours")
+    print(f"  {'nDPI':14s} {'ours':22s} {'agreed/flows':>16s}   agreed by port only   "
+          "no flow of ours")
     for label, n in sorted(rep.ident.items(), key=lambda kv: (-kv[1], kv[0])):
         ours = "/".join(sorted(NDPI_TO_OURS[label]))
-        print(f"  {label:14s} {ours:22s} {pct(rep.ident_ok[label], n):>16s}   {rep.unpaired[label]}")
+        print(f"  {label:14s} {ours:22s} {pct(rep.ident_ok[label], n):>16s}   "
+              f"{rep.ident_port[label]:19d}   {rep.unpaired[label]:15d}")
     tot, ok = sum(rep.ident.values()), sum(rep.ident_ok.values())
     print(f"  {'overall':37s} {pct(ok, tot):>16s}   (target >= 95%)")
     print("  agreed flows by how we decided (conn service_source): " + ", ".join(
-        f"{k} {n}" for k, n in rep.ident_source.most_common()))
+        f"{k} {n}" for k, n in rep.ident_source.most_common())
+          + f"; by content only: {pct(rep.ident_source['content'], tot)}")
     print("\nmost frequent disagreements (nDPI says -> we say):")
     for (label, said), n in rep.wrong_as.most_common(12):
         print(f"  {n:5d}  {label} -> {said}")
@@ -364,7 +375,8 @@ def print_report(rep: Report, verbose: bool) -> None:
           f"dissector)")
     if verbose:
         for what, lines in rep.diffs.items():
-            print(f"\n{what} disagreements ({len(lines)}): capture | flow | nDPI says | we say")
+            title = what if what.startswith("service decided") else f"{what} disagreements"
+            print(f"\n{title} ({len(lines)}): capture | flow | nDPI says | we say")
             for ln in lines:
                 print(f"  {ln}")
 

@@ -174,6 +174,18 @@ def test_ndpi_identification_floor(ndpi_report: Any, proto: str) -> None:
         f"{proto}: {ok}/{n}; e.g. {[d for d in ndpi_report.diffs['service'] if proto in d][:5]}")
 
 
+NDPI_CONTENT_FLOORS = {"DNS": 0.85, "TLS": 0.86, "HTTP": 0.98}
+"""Identification by content alone (conn service_source = content; measured 0.872, 0.883,
+1.0): the rest of the agreeing flows are port guesses (mostly DNS/TLS flows whose first
+payload is a response or a mid-stream segment)."""
+
+
+@pytest.mark.parametrize("proto", sorted(NDPI_CONTENT_FLOORS))
+def test_ndpi_identification_by_content_floor(ndpi_report: Any, proto: str) -> None:
+    n, ok = ndpi_report.ident[proto], ndpi_report.ident_content[proto]
+    assert ok / n >= NDPI_CONTENT_FLOORS[proto], f"{proto}: {ok}/{n} by content"
+
+
 @pytest.mark.parametrize("proto", sorted(NDPI_NAME_FLOORS))
 def test_ndpi_server_name_floor(ndpi_report: Any, proto: str) -> None:
     n, ok = ndpi_report.name[proto], ndpi_report.name_ok[proto]
