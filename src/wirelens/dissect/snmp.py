@@ -22,7 +22,7 @@ from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_UDP, Dissector, Event
 from wirelens.wire.buffer import Buffer
-from wirelens.wire.errors import BadValue, LimitExceeded, ParseError, TrailingJunk
+from wirelens.wire.errors import BadValue, LimitExceeded, ParseError, TrailingJunk, Truncated
 
 __all__ = [
     "REDACTED",
@@ -168,7 +168,8 @@ class _Ber:
         length = 0
         for _ in range(n):
             length = (length << 8) | buf.pull_u8()
-        buf._need(length)  # raises Truncated when the value runs past the window
+        if length > buf.remaining:
+            raise Truncated(f"BER value of {length} bytes, {buf.remaining} left", buf.tell())
         return tag, length
 
     def expect(self, tag: int) -> int:
