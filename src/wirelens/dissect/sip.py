@@ -44,7 +44,7 @@ SIP_MAX_VIA_KEPT = 16
 """Via values kept per message (request_path / response_path)."""
 
 SIP_MAX_FIELD_CHARS = 1024
-"""Characters kept of one header value."""
+"""Characters kept of one header value, Request-URI or reason phrase."""
 
 METHODS = frozenset(
     (
@@ -117,12 +117,12 @@ def parse_head(head: bytes) -> SipMessage:
             raise BadValue(f"bad status code {code[:8]!r}")
         is_request, method, uri = False, None, None
         status: int | None = int(code)
-        reason: str | None = _text(parts[2]) if len(parts) > 2 else ""
+        reason: str | None = _text(parts[2])[:SIP_MAX_FIELD_CHARS] if len(parts) > 2 else ""
     else:  # Request-Line (§7.1): Method SP Request-URI SP SIP-Version
         parts = start.split(b" ")
         if len(parts) != 3 or parts[2] != b"SIP/2.0" or not parts[0].isalpha():
             raise BadValue(f"bad SIP start line {start[:40]!r}")
-        is_request, method, uri = True, _text(parts[0]), _text(parts[1])
+        is_request, method, uri = True, _text(parts[0]), _text(parts[1])[:SIP_MAX_FIELD_CHARS]
         status, reason = None, None
     headers: dict[str, list[str]] = {}
     last: list[str] | None = None
