@@ -53,6 +53,11 @@ class Dissector(ABC):
     name_source: ClassVar[str | None] = None
     """What :attr:`server_name` is, when this dissector sets it (conn ``name_source``):
     ``sni``, ``http_host``, ``dns_query``, ..."""
+    first_bytes: ClassVar[frozenset[int] | None] = None
+    """Every value the first payload byte can have when :meth:`matches` accepts (``None`` =
+    any byte). The registry runs the content test only on payloads whose first byte is in
+    it, so it must be a superset: a byte missing here silently cuts payloads ``matches``
+    accepts. One set for all of :attr:`transports` (the union of each one's first bytes)."""
 
     server_name: str | None
     """SNI, HTTP Host or DNS query name, once known."""

@@ -415,6 +415,8 @@ class DhcpDissector(Dissector):
     name: ClassVar[str] = "dhcp"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP,))
     ports: ClassVar[frozenset[int]] = frozenset((67, 68))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((1, 2))
+    """``matches``: ``payload[0] in (1, 2)``, BOOTREQUEST/BOOTREPLY (RFC 2131 §2)."""
     name_source: ClassVar[str | None] = None
 
     @classmethod

@@ -419,6 +419,8 @@ class Dhcpv6Dissector(Dissector):
     name: ClassVar[str] = "dhcpv6"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP,))
     ports: ClassVar[frozenset[int]] = frozenset((546, 547))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(range(1, 14))
+    """``matches``: msg-type ``1 <= payload[0] <= 13`` (RFC 8415 §7.3)."""
     name_source: ClassVar[str | None] = None
 
     @classmethod

@@ -208,6 +208,8 @@ class Dnp3Dissector(Dissector):
     name: ClassVar[str] = "dnp3"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP, IPPROTO_UDP))
     ports: ClassVar[frozenset[int]] = frozenset((20000,))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x05,))
+    """``matches``: ``payload[0] == 0x05``, the first start byte (IEEE 1815 §9.2.4.1.2)."""
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)

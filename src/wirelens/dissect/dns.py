@@ -551,8 +551,19 @@ def _parse_checked(data: bytes | bytearray | memoryview) -> DnsMessage:
     )
 
 
-def _plausible_header(msg: bytes | memoryview, size: int) -> bool:
-    """Cheap header test: opcode, rcode and section counts that fit ``size`` bytes."""
+DNS_MAX_MULTICAST_QUESTIONS = 64
+"""Questions accepted in one query datagram by the content test (mDNS, RFC 6762 §5.3 and
+§7.1, asks several questions at once and lists known answers; a whole-message parse must
+then also succeed). Unicast DNS asks one question (RFC 9619)."""
+
+
+def _plausible_header(msg: bytes | memoryview, size: int, whole: bool = False) -> bool:
+    """Cheap header test: opcode, rcode and section counts that fit ``size`` bytes.
+
+    ``whole``: the caller also parses the whole message (UDP), so a standard query may carry
+    several questions and known answers (mDNS); otherwise a query asks one question and
+    carries no answers (except NOTIFY/UPDATE).
+    """
     if len(msg) < 12 or size < 12:
         return False
     flags = (msg[2] << 8) | msg[3]
@@ -562,11 +573,13 @@ def _plausible_header(msg: bytes | memoryview, size: int) -> bool:
     qd = (msg[4] << 8) | msg[5]
     an = (msg[6] << 8) | msg[7]
     other = ((msg[8] << 8) | msg[9]) + ((msg[10] << 8) | msg[11])
-    if qd > 1 or 12 + qd * 5 + (an + other) * 11 > size:
+    if 12 + qd * 5 + (an + other) * 11 > size:
         return False
-    if not flags & 0x8000:  # a query: one question, no answers (except NOTIFY/UPDATE)
+    if not flags & 0x8000:
+        if whole and opcode == 0 and 1 <= qd <= DNS_MAX_MULTICAST_QUESTIONS:
+            return True
         return qd == 1 and (an == 0 or opcode >= 4) and other <= 4
-    return qd == 1 or an > 0
+    return qd == 1 or (qd == 0 and an > 0)
 
 
 class DnsDissector(Dissector):
@@ -590,7 +603,7 @@ class DnsDissector(Dissector):
                 return False
             size = (payload[0] << 8) | payload[1]
             return _plausible_header(payload[2:14], size)
-        if not _plausible_header(payload, len(payload)):
+        if not _plausible_header(payload, len(payload), whole=True):
             return False
         try:
             parse_message(payload)

@@ -184,6 +184,8 @@ class FtpDissector(Dissector):
     name: ClassVar[str] = "ftp"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((21,))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"2Uu")
+    """``matches``: ``220 ``/``220-`` greetings, ``USER ``/``user `` lines."""
     name_source: ClassVar[str | None] = None
 
     def __init__(self, proto: int, *, show_passwords: bool = False) -> None:

@@ -189,6 +189,10 @@ class HttpDissector(Dissector):
     name_source: ClassVar[str | None] = "http_host"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((80, 8000, 8008, 8080, 8888, 3128))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(
+        b for b in range(256) if re.fullmatch(_TOKEN, bytes((b,))))
+    """``matches``: a request line's method is any ``_TOKEN`` (RFC 9110 §5.6.2 tchar, not
+    only the known methods) and ``HTTP/1.`` starts with one too."""
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)

@@ -117,6 +117,8 @@ class ImapDissector(Dissector):
     name: ClassVar[str] = "imap"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((143,))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"*")
+    """``matches``: untagged ``* OK``/``* PREAUTH`` greetings."""
     name_source: ClassVar[str | None] = None
 
     def __init__(self, proto: int, *, show_passwords: bool = False) -> None:

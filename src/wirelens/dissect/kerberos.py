@@ -337,6 +337,11 @@ class KerberosDissector(Dissector):
     name: ClassVar[str] = "kerberos"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP, IPPROTO_UDP))
     ports: ClassVar[frozenset[int]] = frozenset((88,))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((0,)) | frozenset(
+        0x60 | tag for tag in _KDC_TAGS)
+    """``matches``: over TCP the record mark's high byte (``mark <= KRB_MAX_MESSAGE`` <
+    2**24, RFC 4120 §7.2.2) is 0; over UDP an [APPLICATION n] tag ``0x60 | n`` of
+    ``_KDC_TAGS``."""
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)

@@ -342,6 +342,8 @@ class LdapDissector(Dissector):
     name: ClassVar[str] = "ldap"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP, IPPROTO_UDP))
     ports: ClassVar[frozenset[int]] = frozenset((389, 3268))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x30,))
+    """``matches``: ``payload[0] == 0x30``, the LDAPMessage SEQUENCE (RFC 4511 §4.1.1)."""
     def __init__(self, proto: int, *, show_passwords: bool = False) -> None:
         super().__init__(proto)
         self.show_passwords = show_passwords

@@ -356,6 +356,12 @@ class NtpDissector(Dissector):
     name: ClassVar[str] = "ntp"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP,))
     ports: ClassVar[frozenset[int]] = frozenset((123,))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(
+        b for b in range(256)
+        if 1 <= (b >> 3) & 7 <= 4 and b & 7
+        and (b & 7 != 7 or ((b >> 3) & 7 >= 2 and b & 0xC0 != 0x40)))
+    """``matches``: version 1-4 and mode 1-7 (RFC 5905 §7.3); mode 7 also version >= 2
+    and, in a request (bit 0x80 clear), no more bit 0x40."""
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:

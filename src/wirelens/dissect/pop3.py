@@ -91,6 +91,8 @@ class Pop3Dissector(Dissector):
     name: ClassVar[str] = "pop3"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((110,))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"+")
+    """``matches``: a ``+OK`` greeting."""
     name_source: ClassVar[str | None] = None
 
     def __init__(self, proto: int, *, show_passwords: bool = False) -> None:

@@ -253,6 +253,11 @@ class QuicDissector(Dissector):
     name: ClassVar[str] = "quic"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP,))
     ports: ClassVar[frozenset[int]] = frozenset((443, 784, 853, 4433, 8443))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(range(0x80, 0x100)) | frozenset(
+        b for b in range(0x80) if not b & 0xC2 and b & 0x09 == 0x09)
+    """``matches``: a long header (``first & 0x80``, RFC 9000 §17.2), or a gQUIC public
+    header (``gquic_public_version``: flags 0xC2 clear, version bit 0x01 and 8-byte id bit
+    0x08 set)."""
     name_source: ClassVar[str | None] = "sni"
 
     def __init__(self, proto: int) -> None:

@@ -18,15 +18,20 @@ from wirelens.dissect.imap import ImapDissector
 from wirelens.dissect.kerberos import KerberosDissector
 from wirelens.dissect.ldap import LdapDissector
 from wirelens.dissect.modbus import ModbusDissector
+from wirelens.dissect.mqtt import MqttDissector
 from wirelens.dissect.ntp import NtpDissector
 from wirelens.dissect.pop3 import Pop3Dissector
 from wirelens.dissect.quic import QuicDissector
+from wirelens.dissect.rdp import RdpDissector
 from wirelens.dissect.signatures import SIGNATURE_DISSECTORS
+from wirelens.dissect.sip import SipDissector
+from wirelens.dissect.smb import SmbDissector
 from wirelens.dissect.smtp import SmtpDissector
+from wirelens.dissect.snmp import SnmpDissector
 from wirelens.dissect.ssh import SshDissector
 from wirelens.dissect.tls import TlsDissector
 
-__all__ = ["DISSECTORS", "by_name", "by_port", "identify", "running_on"]
+__all__ = ["DISSECTORS", "by_first_byte", "by_name", "by_port", "identify", "running_on"]
 
 DISSECTORS: tuple[type[Dissector], ...] = (
     TlsDissector,  # strictest content test first
@@ -43,6 +48,11 @@ DISSECTORS: tuple[type[Dissector], ...] = (
     LdapDissector,
     ModbusDissector,
     Dnp3Dissector,
+    SmbDissector,
+    RdpDissector,
+    SipDissector,
+    MqttDissector,
+    SnmpDissector,
     NtpDissector,  # header plausibility of a 48-byte packet: weaker than the above
     *SIGNATURE_DISSECTORS,  # identification only, strictest first (RTP, the weakest, last)
     DnsDissector,  # header plausibility: the loosest test, last
@@ -81,6 +91,37 @@ def running_on(proto: int, skip: frozenset[str] = _NONE) -> tuple[type[Dissector
     return found
 
 
+_ByFirstByte = tuple[tuple[type[Dissector], ...], ...]
+
+_per_first_byte: tuple[tuple[type[Dissector], ...],
+                       dict[tuple[int, frozenset[str]], _ByFirstByte]] = ((), {})
+"""(the DISSECTORS tuple it was built from, {(proto, skipped names): 256 tuples of
+dissectors, one per first payload byte})."""
+
+
+def by_first_byte(proto: int, skip: frozenset[str] = _NONE) -> _ByFirstByte:
+    """For each value of a payload's first byte (the index, 0-255), the dissectors of
+    :func:`running_on` whose ``first_bytes`` is ``None`` or holds it, in priority order: the
+    only ones whose content test can accept such a payload (cached like :func:`running_on`,
+    rebuilt if DISSECTORS is replaced)."""
+    global _per_first_byte
+    source, table = _per_first_byte
+    if source is not DISSECTORS:
+        source, table = DISSECTORS, {}
+        _per_first_byte = (source, table)
+    found = table.get((proto, skip))
+    if found is None:
+        running = running_on(proto, skip)
+        shared: dict[tuple[type[Dissector], ...], tuple[type[Dissector], ...]] = {}
+        rows = []
+        for byte in range(256):
+            row = tuple(cls for cls in running
+                        if cls.first_bytes is None or byte in cls.first_bytes)
+            rows.append(shared.setdefault(row, row))  # one tuple per distinct row
+        found = table[(proto, skip)] = tuple(rows)
+    return found
+
+
 def identify(
     payload: bytes, proto: int, from_orig: bool, sport: int, dport: int,
     skip: frozenset[str] = _NONE,
@@ -91,12 +132,14 @@ def identify(
     whose content test accepts ``payload``. With several candidates, the first (in priority
     order) whose well-known ports include ``sport`` or ``dport`` wins; without, the first
     candidate. ``None`` when no content test matches (a port alone never identifies a flow).
+    Only the content tests of dissectors whose ``first_bytes`` admit ``payload[0]`` run
+    (:func:`by_first_byte`): the others cannot accept it.
     """
     if not payload:
         return None
     first: type[Dissector] | None = None
     candidates: list[type[Dissector]] | None = None
-    for cls in running_on(proto, skip):
+    for cls in by_first_byte(proto, skip)[payload[0]]:
         if cls.matches(payload, proto, from_orig):
             if first is None:
                 first = cls

@@ -255,6 +255,10 @@ class BitTorrentDissector(SignatureDissector):
     name: ClassVar[str] = "bittorrent"
     transports: ClassVar[frozenset[int]] = _BOTH
     ports: ClassVar[frozenset[int]] = frozenset((6881, 6889, 51413))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(
+        (0x13, ord("d"), _UTP_SYN << 4 | 1, _UTP_STATE << 4 | 1))
+    """``matches``: TCP ``_BT_HANDSHAKE`` (0x13); UDP ``_DHT_STARTS`` (``d``) or a uTP
+    SYN/STATE version-1 first byte (``_utp_control``)."""
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -304,6 +308,8 @@ class SyslogDissector(SignatureDissector):
     name: ClassVar[str] = "syslog"
     transports: ClassVar[frozenset[int]] = _BOTH
     ports: ClassVar[frozenset[int]] = frozenset((514, 601))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"<123456789")
+    """``matches``: ``<PRI>`` first, or over TCP an octet count without leading zero."""
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:

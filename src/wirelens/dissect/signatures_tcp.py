@@ -102,6 +102,8 @@ class TelnetDissector(SignatureDissector):
     name: ClassVar[str] = "telnet"
     transports: ClassVar[frozenset[int]] = _TCP
     ports: ClassVar[frozenset[int]] = frozenset((23,))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((TelnetCommand.IAC,))
+    """``matches``: ``payload[0] == TelnetCommand.IAC``."""
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -126,6 +128,8 @@ class VncDissector(SignatureDissector):
     name: ClassVar[str] = "vnc"
     transports: ClassVar[frozenset[int]] = _TCP
     ports: ClassVar[frozenset[int]] = frozenset(range(5900, 5907))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"R")
+    """``matches``: ``payload.startswith(b"RFB ")``."""
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -225,6 +229,9 @@ class PostgresqlDissector(SignatureDissector):
     name: ClassVar[str] = "postgresql"
     transports: ClassVar[frozenset[int]] = _TCP
     ports: ClassVar[frozenset[int]] = frozenset((5432,))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"\x00R")
+    """``matches``: ``R`` (AuthenticationRequest), or a big-endian length of at most
+    ``_PG_MAX_STARTUP`` (< 2**24), whose high byte is 0."""
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -309,6 +316,10 @@ class RedisDissector(SignatureDissector):
     name: ClassVar[str] = "redis"
     transports: ClassVar[frozenset[int]] = _TCP
     ports: ClassVar[frozenset[int]] = frozenset((6379,))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"*+-") | frozenset(
+        word[0] for word in _REDIS_INLINE)
+    """``matches``: a RESP array ``*``, a reply of ``_REDIS_REPLIES`` (``+``/``-``), or an
+    inline command of ``_REDIS_INLINE`` (exact uppercase words)."""
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:

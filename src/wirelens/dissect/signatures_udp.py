@@ -49,6 +49,8 @@ class SsdpDissector(SignatureDissector):
     name: ClassVar[str] = "ssdp"
     transports: ClassVar[frozenset[int]] = _UDP
     ports: ClassVar[frozenset[int]] = frozenset((1900,))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"MNH")
+    """``matches``: ``M-SEARCH``, ``NOTIFY`` or ``HTTP/1.1 200`` at the start."""
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -139,6 +141,8 @@ class WireGuardDissector(SignatureDissector):
     name: ClassVar[str] = "wireguard"
     transports: ClassVar[frozenset[int]] = _UDP
     ports: ClassVar[frozenset[int]] = frozenset((51820,))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((1, 2, 3, 4))
+    """``matches``: message type 1-4 in byte 0."""
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -261,6 +265,8 @@ class RtpDissector(SignatureDissector):
 
     name: ClassVar[str] = "rtp"
     transports: ClassVar[frozenset[int]] = _UDP
+    first_bytes: ClassVar[frozenset[int] | None] = _RTP_FIRST_BYTES
+    """``matches``: ``first not in _RTP_FIRST_BYTES`` is refused."""
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -313,6 +319,8 @@ class RtcpDissector(SignatureDissector):
 
     name: ClassVar[str] = "rtcp"
     transports: ClassVar[frozenset[int]] = _UDP
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(range(0x80, 0xC0))
+    """``matches``: version 2 (``payload[0] >> 6 == 2``) in the first sub-packet."""
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:

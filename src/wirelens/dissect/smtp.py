@@ -195,6 +195,9 @@ class SmtpDissector(Dissector):
     name: ClassVar[str] = "smtp"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((25, 587, 2525))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"2EeHh")
+    """``matches``: ``220 ``/``220-`` greetings, ``EHLO``/``HELO`` in any case (only the first
+    letter matters here)."""
     name_source: ClassVar[str | None] = "smtp_greeting"
 
     def __init__(self, proto: int, *, show_passwords: bool = False) -> None:

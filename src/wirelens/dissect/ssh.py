@@ -296,6 +296,8 @@ class SshDissector(Dissector):
     name: ClassVar[str] = "ssh"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((22, 2222))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"S")
+    """``matches``: ``payload[:4] == b"SSH-"`` (RFC 4253 §4.2)."""
     name_source: ClassVar[str | None] = None
 
     def __init__(self, proto: int) -> None:

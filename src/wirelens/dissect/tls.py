@@ -226,6 +226,8 @@ class TlsDissector(Dissector):
     name_source: ClassVar[str | None] = "sni"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((443, 465, 636, 853, 993, 995, 8443))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((_HANDSHAKE,))
+    """``matches``: ``payload[0] == _HANDSHAKE`` (record type 22, RFC 8446 §5.1)."""
     x509_events: ClassVar[bool] = True
     """Emit one :class:`~wirelens.dissect.tls_certs.X509Record` per certificate (the ``x509``
     table); the summary columns of the ``tls`` row do not depend on it."""

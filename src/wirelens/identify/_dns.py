@@ -18,6 +18,7 @@ DNS_MAX_NAME_LENGTH = 255  # RFC 1035 §2.3.4 (same value as wirelens.dissect.li
 DNS_MAX_LABELS = 128
 DNS_MAX_POINTERS = 64
 DNS_MAX_RECORDS = 4096
+DNS_MAX_MULTICAST_QUESTIONS = 64
 
 _PLAIN_CHARS = (
     b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -179,7 +180,7 @@ def _parse_message(d, base, lim, out):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _plausible(d, h, size):  # type: ignore[no-untyped-def]
+def _plausible(d, h, size, whole):  # type: ignore[no-untyped-def]
     """dns.py ``_plausible_header`` on the 12 header bytes at ``h`` (caller checked them)."""
     if size < 12:
         return False
@@ -190,11 +191,13 @@ def _plausible(d, h, size):  # type: ignore[no-untyped-def]
     qd = _u16(d, h + 4)
     an = _u16(d, h + 6)
     other = _u16(d, h + 8) + _u16(d, h + 10)
-    if qd > 1 or 12 + qd * 5 + (an + other) * 11 > size:
+    if 12 + qd * 5 + (an + other) * 11 > size:
         return False
-    if not flags & 0x8000:  # a query: one question, no answers (except NOTIFY/UPDATE)
+    if not flags & 0x8000:
+        if whole and opcode == 0 and qd >= 1 and qd <= DNS_MAX_MULTICAST_QUESTIONS:
+            return True  # several questions and known answers (mDNS), whole parse required
         return qd == 1 and (an == 0 or opcode >= 4) and other <= 4
-    return qd == 1 or an > 0
+    return qd == 1 or (qd == 0 and an > 0)
 
 
 @kernel
@@ -211,7 +214,7 @@ def _dns_match(d, s, n, tcp, out):  # type: ignore[no-untyped-def]
         if n < 14:
             return -2
         size = _u16(d, s)
-        if not _plausible(d, s + 2, size):
+        if not _plausible(d, s + 2, size, False):
             return -2
         base = s + 2
         if 2 + size <= n:
@@ -221,7 +224,7 @@ def _dns_match(d, s, n, tcp, out):  # type: ignore[no-untyped-def]
             return -1
         p, _ = _read_name(d, base, base + 12, end, out, 0, False)
         return base + 12 if (p >= 0 and p + 4 <= end) else -1
-    if n < 12 or not _plausible(d, s, n):
+    if n < 12 or not _plausible(d, s, n, True):
         return -2
     stop, first = _parse_message(d, s, end, out)
     if stop < 0:

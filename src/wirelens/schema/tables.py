@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from wirelens.schema import dhcp, infra, mail, quic, ssh, x509
+from wirelens.schema import dhcp, enterprise, infra, mail, quic, ssh, x509
 from wirelens.schema.fields import TS, f, key_fields
 
 
@@ -86,7 +86,7 @@ CONN = pa.schema(
           "cloud_storage, updates, cdn, ads, vpn, ...; the fixed list of wirelens.apps.CATEGORIES)."),
         f("name_source", pa.string(), "How server_name was found: sni (TLS ClientHello), http_host "
           "(HTTP Host), dns_query (the flow's own DNS question), smtp_greeting (the domain of an "
-          "SMTP server's 220 greeting), dns_cache (an earlier DNS answer held the responder's "
+          "SMTP server's 220 greeting), smb_tree (the server of an SMB tree connect path), dns_cache (an earlier DNS answer held the responder's "
           "address), or null."),
     ]
 )
@@ -226,7 +226,7 @@ _TAIL_DOCS: dict[str, tuple[pa.Schema, str]] = {
     "run": (RUN, "One row per analysis run: inputs, counts, damage found, settings."),
 }
 _ALL = {**_CORE_DOCS, **x509.TABLES, **quic.TABLES, **ssh.TABLES, **dhcp.TABLES, **mail.TABLES,
-        **infra.TABLES, **_TAIL_DOCS}
+        **enterprise.TABLES, **infra.TABLES, **_TAIL_DOCS}
 
 SCHEMAS: dict[str, pa.Schema] = {name: schema for name, (schema, _) in _ALL.items()}
 """Every table, in the order they are documented (conn, the protocol tables, weird, run)."""
