@@ -205,6 +205,22 @@ class _Side:
 
 _HELLOS = frozenset((HandshakeType.client_hello.value, HandshakeType.server_hello.value))
 _HANDSHAKE = ContentType.handshake.value
+_RECORD_TYPES = frozenset((20, 21, 22, 23))
+
+
+def midstream_records(p: bytes) -> bool:
+    """TLS records back to back (RFC 8446 §5.1): each a known content type, legacy version
+    3.1-3.3 and a length of 1 to 2^14 + 2048, up to the end of ``p``, where the last record
+    (or the next header) may continue in the next segment. Recognises a connection whose
+    handshake was not captured (application data, alerts, tickets)."""
+    pos, n = 0, len(p)
+    while pos + 5 <= n:
+        length = (p[pos + 3] << 8) | p[pos + 4]
+        if (p[pos] not in _RECORD_TYPES or p[pos + 1] != 3 or not 1 <= p[pos + 2] <= 3
+                or length == 0 or length > limits.TLS_MAX_RECORD_BYTES):
+            return False
+        pos += 5 + length
+    return pos >= n or p[pos] in _RECORD_TYPES
 _CCS = ContentType.change_cipher_spec.value
 _ALERT = ContentType.alert.value
 _APPLICATION_DATA = ContentType.application_data.value
@@ -226,8 +242,8 @@ class TlsDissector(Dissector):
     name_source: ClassVar[str | None] = "sni"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((443, 465, 636, 853, 993, 995, 8443))
-    first_bytes: ClassVar[frozenset[int] | None] = frozenset((_HANDSHAKE,))
-    """``matches``: ``payload[0] == _HANDSHAKE`` (record type 22, RFC 8446 §5.1)."""
+    first_bytes: ClassVar[frozenset[int] | None] = _RECORD_TYPES
+    """``matches``: a record type (20-23, RFC 8446 §5.1) first."""
     x509_events: ClassVar[bool] = True
     """Emit one :class:`~wirelens.dissect.tls_certs.X509Record` per certificate (the ``x509``
     table); the summary columns of the ``tls`` row do not depend on it."""
@@ -257,16 +273,19 @@ class TlsDissector(Dissector):
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
-        """A handshake record (type 22, version 3.x) starting with a Client/ServerHello."""
-        return (
-            proto == IPPROTO_TCP
-            and len(payload) >= 6
-            and payload[0] == _HANDSHAKE
+        """A handshake record (type 22, version 3.x) starting with a Client/ServerHello, or
+        a flow seen from its middle: records back to back to the payload's end."""
+        if proto != IPPROTO_TCP or len(payload) < 6:
+            return False
+        if (
+            payload[0] == _HANDSHAKE
             and payload[1] == 3
             and payload[2] <= 4
             and payload[5] in _HELLOS
             and ((payload[3] << 8) | payload[4]) >= 4
-        )
+        ):
+            return True
+        return midstream_records(payload)
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """Next stream bytes of one direction."""

@@ -88,7 +88,11 @@ def _classify(data, payload_off, payload_len, proto, sport, dport, use_ports, id
                 win = S_TLS if bits & (1 << S_TLS) else S_HTTP
         service[k] = win
         if win == S_TLS:
-            e = _tls_sni(data, s, n, scratch, names, o)
+            ts, tn = s, n  # a ChangeCipherSpec may precede a second ClientHello (RFC 8446 D.4)
+            while tn >= 6 and data[ts] == 20 and data[ts + 3] == 0 and data[ts + 4] == 1:
+                ts += 6
+                tn -= 6
+            e = _tls_sni(data, ts, tn, scratch, names, o)
             if e > o:
                 name_off[k] = o
                 name_len[k] = e - o

@@ -31,16 +31,28 @@ def _u16(d: np.ndarray, p: int) -> np.int64:
 @kernel
 def _tls_match(d, s, n):  # type: ignore[no-untyped-def]
     """``TlsDissector.matches``: handshake record (type 22, version 3.x with x <= 4, length
-    >= 4) whose first handshake message is a ClientHello (1) or ServerHello (2)."""
+    >= 4) whose first handshake message is a ClientHello (1) or ServerHello (2); or records
+    back to back to the payload's end (``tls.midstream_records``: a connection seen from its
+    middle)."""
     if n < 6:
         return False
-    return (
+    if (
         d[s] == 22
         and d[s + 1] == 3
         and d[s + 2] <= 4
         and (d[s + 5] == 1 or d[s + 5] == 2)
         and _u16(d, s + 3) >= 4
-    )
+    ):
+        return True
+    pos = s
+    end = s + n
+    while pos + 5 <= end:
+        ln = _u16(d, pos + 3)
+        if (d[pos] < 20 or d[pos] > 23 or d[pos + 1] != 3 or d[pos + 2] < 1 or d[pos + 2] > 3
+                or ln == 0 or ln > TLS_MAX_RECORD_BYTES):
+            return False
+        pos += 5 + ln
+    return pos >= end or (d[pos] >= 20 and d[pos] <= 23)
 
 
 @kernel

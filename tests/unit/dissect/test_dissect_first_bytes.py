@@ -44,7 +44,7 @@ COMPILED = frozenset(("dns", "http", "tls"))
 SKIPS: tuple[frozenset[str], ...] = (frozenset(), COMPILED)
 
 FAST = settings(
-    max_examples=150, deadline=250, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 Sample = tuple[bytes, int, bool, int, int]

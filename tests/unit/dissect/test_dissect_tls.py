@@ -173,7 +173,13 @@ def test_matches() -> None:
     assert TlsDissector.matches(ch, TCP, True)
     assert TlsDissector.matches(record(22, server_hello()), TCP, False)
     assert not TlsDissector.matches(ch, 17, True)
-    assert not TlsDissector.matches(record(23, b"x" * 10), TCP, True)
+    # a connection seen from its middle: records back to back, the last may continue
+    assert TlsDissector.matches(record(23, b"x" * 10), TCP, True)
+    assert TlsDissector.matches(record(23, b"x" * 10) + record(21, b"ab")[:3], TCP, True)
+    assert not TlsDissector.matches(record(23, b"x" * 10) + b"\x99junk", TCP, True)
+    assert not TlsDissector.matches(record(23, b"x" * 10, version=0x0304), TCP, True)
+    assert not TlsDissector.matches(b"\x17\x03\x03\x00\x00" + b"x" * 8, TCP, True)
+    assert not TlsDissector.matches(b"\x17\x03\x03\x50\x00" + b"x" * 8, TCP, True)  # > 2^14+2048
     assert not TlsDissector.matches(b"GET / HTTP/1.1\r\n", TCP, True)
     assert not TlsDissector.matches(ch[:5], TCP, True)
 
