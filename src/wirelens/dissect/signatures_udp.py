@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_UDP
+from wirelens.dissect.base import IPPROTO_UDP, Event
 from wirelens.dissect.signatures_base import MAX_SCAN, SignatureDissector, be16, be32
 
 __all__ = [
@@ -101,6 +101,21 @@ class NetbiosNsDissector(SignatureDissector):
         if payload[12] != 0x20:
             return False
         return all(b in _NBNS_HALF_ASCII for b in payload[13:45])
+
+    name_source: ClassVar[str | None] = "netbios_name"
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """The flow is named by the first NetBIOS name it carries (first-level decoding,
+        RFC 1001 §14.1: two letters ``A``-``P`` per byte, the 16th byte a suffix; trailing
+        spaces and NULs stripped, ``*`` for the wildcard name)."""
+        self.done = True
+        if len(data) >= 45 and data[12] == 0x20 and all(b in _NBNS_HALF_ASCII for b in data[13:45]):
+            raw = bytes(((data[i] - 0x41) << 4) | (data[i + 1] - 0x41) for i in range(13, 43, 2))
+            name = raw.rstrip(b" \x00")
+            if name:
+                self.server_name = "".join(
+                    chr(b) if 0x20 < b < 0x7F else f"\\x{b:02x}" for b in name)
+        return []
 
 
 # --- WireGuard (WireGuard whitepaper §5.4) -------------------------------------------------

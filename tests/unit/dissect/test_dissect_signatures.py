@@ -342,7 +342,8 @@ def test_feed_whole_bytewise_and_with_junk(case: tuple[type[Dissector], int, byt
         for chunk in chunks:
             events += d.feed(chunk, True, 1)
         events += d.finish()
-        assert events == [] and d.done and d.server_name is None
+        assert events == [] and d.done
+        assert d.server_name is None or cls is NetbiosNsDissector  # the one naming its flow
 
 
 def test_registry_facts() -> None:
@@ -355,7 +356,7 @@ def test_registry_facts() -> None:
     assert SIGNATURE_DISSECTORS[-1] is RtpDissector  # the weakest test, last
     for cls in SIGNATURE_DISSECTORS:
         assert cls.transports <= {TCP, UDP} and cls.transports
-        assert cls.name_source is None
+        assert (cls.name_source is None) == (cls is not NetbiosNsDissector)
 
 
 RANDOM_SIZES = (4, 8, 12, 13, 16, 20, 28, 32, 48, 64, 92, 100, 148, 160, 200, 512, 1200)
@@ -437,3 +438,15 @@ def test_fuzz_mutated_positives(index: int, edits: list[tuple[int, int, int]]) -
             del buf[pos:]
     for other in SIGNATURE_DISSECTORS:
         _check(other, proto, bytes(buf), 0)
+
+
+@pytest.mark.parametrize("name,suffix,expected", [
+    ("WORKGROUP", 0x00, "WORKGROUP"), ("*", 0x00, "*"), ("HOST\x01", 0x20, "HOST\\x01"),
+])
+def test_netbios_name_names_the_flow(name: str, suffix: int, expected: str) -> None:
+    d = NetbiosNsDissector(UDP)
+    assert d.feed(nbns_query(name, suffix), True, 0) == [] and d.done
+    assert d.server_name == expected and d.name_source == "netbios_name"
+    d = NetbiosNsDissector(UDP)
+    d.feed(nbns_query()[:40], True, 0)  # cut name: no name, no error
+    assert d.server_name is None
