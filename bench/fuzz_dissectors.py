@@ -4,8 +4,9 @@ Usage::
 
     .venv/bin/python bench/fuzz_dissectors.py --seconds 600 [--seed 1] [--max-ms 50]
 
-Inputs are mutations of valid conversations (built by the test builders) and random bytes,
-fed whole or in random splits. Invariant: each input yields events or a ParseError, and no
+Inputs are mutations of valid conversations (built by the test builders, and the first
+payloads of every flow of ../shared/data/nDPI/tests/cfgs/default that a registered dissector
+claims: every dissector gets real seeds) and random bytes, fed whole or in random splits. Invariant: each input yields events or a ParseError, and no
 input takes more than ``--max-ms``. Violations are printed (hex input and traceback);
 the exit status is 1 if there was any.
 """
@@ -32,7 +33,9 @@ from wl_dissect_builders import (
     tls_conversation,
 )
 
-from wirelens.dissect import DISSECTORS
+from wl_mini_pcap import flows
+
+from wirelens.dissect import DISSECTORS, identify
 from wirelens.dissect.base import Dissector
 from wirelens.dissect.dns import DnsDissector
 from wirelens.dissect.http import HttpDissector
@@ -49,6 +52,26 @@ SEEDS: list[tuple[type[Dissector], int, Chunks]] = [
     (TlsDissector, 6, tls_conversation(False)),
     (TlsDissector, 6, [(True, records(22, client_hello(padding=300), 40))]),
 ]
+
+
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "nDPI" / "tests" / "cfgs" / "default" / "pcap"
+
+
+def real_seeds(folder: Path = REAL, per_dissector: int = 40) -> list[tuple[type[Dissector], int, Chunks]]:
+    """The first payloads (up to 8 per flow) of flows a registered dissector claims."""
+    out: list[tuple[type[Dissector], int, Chunks]] = []
+    taken: dict[str, int] = {}
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        for fl in flows(path):
+            if not fl.chunks:
+                continue
+            first_orig, first, _ = fl.chunks[0]
+            cls = identify(first, fl.proto, first_orig, fl.orig[1], fl.resp[1])
+            if cls is None or taken.get(cls.name, 0) >= per_dissector:
+                continue
+            taken[cls.name] = taken.get(cls.name, 0) + 1
+            out.append((cls, fl.proto, [(o, d) for o, d, _ in fl.chunks[:8]]))
+    return out
 
 
 def mutate(rng: random.Random, data: bytes) -> bytes:
@@ -104,6 +127,9 @@ def main() -> int:
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
+    real = real_seeds()
+    SEEDS.extend(real)
+    print(f"{len(real)} real seeds for {len({c.name for c, _, _ in real})} dissectors")
     deadline = time.monotonic() + args.seconds
     runs = failures = slow = 0
     worst: dict[str, float] = {}

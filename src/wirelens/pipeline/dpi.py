@@ -95,13 +95,13 @@ class DpiStage:
     payload_packets: int = 0
     python_packets: int = 0
     dns_cache: DnsCache = field(default_factory=DnsCache)
+    """Addresses learned from DNS answers (fed by the ``dns`` dissector's records)."""
     show_passwords: bool = False
     """Keep clear-text passwords and community strings in the tables (else redacted)."""
     port_guess: bool = True
     """Give flows no content test recognised the service of their responder port."""
     given_up: dict[int, int] = field(default_factory=dict)
     """Flows not identified yet -> content-test rounds they failed (forgotten at flow end)."""
-    """Addresses learned from DNS answers (fed by the ``dns`` dissector's records)."""
 
     def process(self, raw: RawBatch, pkts: PacketBatch, flow_ids: np.ndarray, slots: np.ndarray,
                 dirs: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -160,8 +160,7 @@ class DpiStage:
                 if st.server_name is not None or st.service != "tls":
                     st.stopped = True
             else:
-                off = int(pkts.payload_off[i])
-                payload = bytes(data[off: off + int(pkts.payload_len[i])])
+                payload = self._payload(pkts, data, i)
                 ts = int(raw.ts_ns[i])
                 if st.reasm is not None:  # TCP: in order, once, holes reported
                     got = st.reasm.add(from_orig, int(pkts.tcp_seq[i]), int(pkts.tcp_flags[i]),

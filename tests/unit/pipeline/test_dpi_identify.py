@@ -25,6 +25,13 @@ def _udp_frame(src: str, dst: str, sport: int, dport: int, payload: bytes) -> by
     return MAC_B + MAC_A + b"\x08\x00" + ip + udp
 
 
+def _tcp_frame(src: str, dst: str, sport: int, dport: int, seq: int, payload: bytes) -> bytes:
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 1, 5 << 4, 0x18, 65535, 0, 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0,
+                     bytes(map(int, src.split("."))), bytes(map(int, dst.split("."))))
+    return MAC_B + MAC_A + b"\x08\x00" + ip + tcp
+
+
 def _dns_query(name: str) -> bytes:
     labels = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\x00"
     return struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + labels + b"\x00\x01\x00\x01"
@@ -155,3 +162,30 @@ def test_starttls_hands_the_flow_to_tls(capture: str, service: str) -> None:
     assert upgraded, "no TLS handshake read after the accepted STARTTLS"
     assert all(r["ja3_hash"] for r in upgraded)
     assert res.table(service).num_rows > 0
+
+
+def test_services_on_other_ports_are_recognised_by_content(tmp_path: Path) -> None:
+    """The issue's examples: HTTP on 8081, DNS on 5353, TLS on 4443, SSH on 2222."""
+    sni = b"www.example.org"
+    ext = struct.pack("!HHHBH", 0, len(sni) + 5, len(sni) + 3, 0, len(sni)) + sni
+    body = (b"\x03\x03" + bytes(32) + b"\x00" + b"\x00\x02\x13\x01" + b"\x01\x00"
+            + struct.pack("!H", len(ext)) + ext)
+    hello = b"\x01" + len(body).to_bytes(3, "big") + body
+    tls = b"\x16\x03\x01" + struct.pack("!H", len(hello)) + hello
+    cap = tmp_path / "ports.pcap"
+    t = 1_700_000_000_000_000_000
+    with PcapWriter(cap) as w:
+        w.write(t, _tcp_frame("10.0.0.1", "10.9.9.9", 40001, 8081, 1,
+                              b"GET / HTTP/1.1\r\nHost: web.example.org:8081\r\n\r\n"))
+        w.write(t + 1000, _udp_frame("10.0.0.2", "10.9.9.9", 40002, 5353,
+                                     _dns_query("printer.local")))
+        w.write(t + 2000, _tcp_frame("10.0.0.3", "10.9.9.9", 40003, 4443, 1, tls))
+        w.write(t + 3000, _tcp_frame("10.9.9.9", "10.0.0.4", 2222, 40004, 1,
+                                     b"SSH-2.0-OpenSSH_9.6\r\n"))
+    conn = {r["resp_p"] if r["resp_p"] != 40004 else r["orig_p"]: r
+            for r in wirelens.analyze(cap).conn.to_pylist()}
+    got = {p: (r["service"], r["service_source"], r["server_name"]) for p, r in conn.items()}
+    assert got == {8081: ("http", "content", "web.example.org"),
+                   5353: ("dns", "content", "printer.local"),
+                   4443: ("tls", "content", "www.example.org"),
+                   2222: ("ssh", "content", None)}
