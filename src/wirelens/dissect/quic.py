@@ -468,6 +468,11 @@ class QuicDissector(Dissector):
         buf = Buffer(payload)
         side = self._sides[from_orig]
         while not buf.eof():
+            pos = buf.tell()
+            if payload[pos] == 0:  # a run of PADDING frames (one zero byte each): skip it whole
+                run = len(payload) - pos - len(payload[pos:].lstrip(b"\x00"))
+                buf.skip(run)
+                continue
             ftype = buf.pull_varint()
             if ftype == FrameType.padding or ftype == FrameType.ping:
                 continue
