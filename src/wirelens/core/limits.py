@@ -24,8 +24,11 @@ emitted early (counted as ``evicted``)."""
 FIRST_PACKETS = 10
 """How many first packets of a flow keep their size, direction and inter-arrival time."""
 
-DPI_MAX_PACKETS = 8
-"""Payload-carrying packets per flow handed to dissectors while the flow is being identified."""
+DPI_MAX_PACKETS = 32
+"""Payload-carrying packets per flow handed to DPI: to identify the flow (unidentified flows stop
+after ``IDENTIFY_TRIES`` failed rounds of content tests) and to its dissector until it is done
+(TLS after the hello flight, SSH after the KEXINITs; HTTP and DNS keep reading). Enough for the
+first transactions of a persistent connection; a bound on the Python work per flow."""
 
 FRAG_MAX_DATAGRAMS = 4096
 """IP datagrams being reassembled at once; beyond that the oldest is dropped (weird)."""

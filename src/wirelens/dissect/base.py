@@ -87,6 +87,14 @@ class Dissector(ABC):
         dissector's state is undefined: the caller turns it off for this flow.
         """
 
+    def gap(self, from_orig: bool, length: int) -> list[Event]:
+        """``length`` bytes of this direction were never seen (a TCP hole given up on), at
+        the current position of its stream. Default: the stream is lost, nothing more is read
+        (``done``); a dissector that can stay in step (e.g. inside a body of known length)
+        overrides this."""
+        self.done = True
+        return []
+
     def finish(self) -> list[Event]:
         """End of flow: return the events still pending (default: none)."""
         return []

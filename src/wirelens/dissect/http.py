@@ -233,6 +233,31 @@ class HttpDissector(Dissector):
                 break
         return events
 
+    def gap(self, from_orig: bool, length: int) -> list[Event]:
+        """Bytes never seen: inside a body of known length (or one read until the close, or a
+        tunnel) they are counted as body and parsing stays in step; anywhere else (a header
+        block, chunk framing) the stream is lost and the dissector stops."""
+        if self.done:
+            return []
+        side = self._sides[from_orig]
+        events: list[Event] = []
+        if side.buf:  # a message head or chunk line was waiting for these bytes
+            self.done = True
+        elif side.state in (_State.LENGTH, _State.CHUNK_DATA) and length <= side.remaining:
+            side.remaining -= length
+            assert side.current is not None
+            side.current.body_len += length
+            if side.remaining == 0:
+                if side.state == _State.LENGTH:
+                    self._complete(side, from_orig == self._client_is_orig, events)
+                else:
+                    side.state = _State.CHUNK_CRLF
+        elif side.state == _State.UNTIL_CLOSE and side.current is not None:
+            side.current.body_len += length
+        elif side.state != _State.TUNNEL:
+            self.done = True
+        return events
+
     def finish(self) -> list[Event]:
         """Emit the transactions still open: a response cut short, unanswered requests."""
         events: list[Event] = []

@@ -28,7 +28,7 @@ from wirelens.apps import DnsCache
 from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.dissect.base import Dissector
 from wirelens.dissect.registry import DISSECTORS, by_name, by_port, identify, running_on
-from wirelens.flow.reassembly import SYN, TcpReassembler
+from wirelens.flow.reassembly import SYN, Delivery, TcpReassembler
 from wirelens.identify import Classified, Service, classify, service_name
 from wirelens.pipeline.columns import format_addrs, uid_one
 from wirelens.wire.errors import ParseError
@@ -165,9 +165,8 @@ class DpiStage:
                 if st.reasm is not None:  # TCP: in order, once, holes reported
                     got = st.reasm.add(from_orig, int(pkts.tcp_seq[i]), int(pkts.tcp_flags[i]),
                                        payload)
-                    self._stream_weirds(st, fid, ts, got.weirds)
-                    payload = got.data
-                if payload:
+                    self._deliver(st, fid, got, from_orig, ts)
+                elif payload:
                     self._feed(st, fid, payload, from_orig, ts)
             if st.stopped:
                 stop_slots.append(int(slots[i]))
@@ -221,10 +220,26 @@ class DpiStage:
         off = int(pkts.payload_off[i])
         return bytes(data[off: off + int(pkts.payload_len[i])])
 
-    def _feed(self, st: FlowDpi, fid: int, payload: bytes, from_orig: bool, ts: int) -> None:
+    def _deliver(self, st: FlowDpi, fid: int, got: Delivery, from_orig: bool, ts: int) -> None:
+        """Feed what the reassembler delivered, telling the dissector where the holes are."""
+        self._stream_weirds(st, fid, ts, got.weirds)
+        at = 0
+        for where, length in got.holes:
+            if st.stopped:
+                return
+            if where > at:
+                self._feed(st, fid, got.data[at:where], from_orig, ts)
+                at = where
+            if not st.stopped:
+                self._feed(st, fid, b"", from_orig, ts, gap=length)
+        if at < len(got.data) and not st.stopped:
+            self._feed(st, fid, got.data[at:], from_orig, ts)
+
+    def _feed(self, st: FlowDpi, fid: int, payload: bytes, from_orig: bool, ts: int,
+              gap: int = 0) -> None:
         d = st.dissector
         try:
-            events = d.feed(payload, from_orig, ts)
+            events = d.gap(from_orig, gap) if gap else d.feed(payload, from_orig, ts)
         except ParseError as exc:
             self._parse_error(st, fid, ts, exc)
             return
@@ -316,10 +331,7 @@ class DpiStage:
                 continue
             if st.reasm is not None and not st.stopped:  # what waited behind a hole
                 for side in (True, False):
-                    got = st.reasm.flush(side)
-                    self._stream_weirds(st, fid, last, got.weirds)
-                    if got.data and not st.stopped:
-                        self._feed(st, fid, got.data, side, last)
+                    self._deliver(st, fid, st.reasm.flush(side), side, last)
             if st.dissector is not None and not st.failed:
                 try:
                     self._events(st, fid, st.dissector.finish())

@@ -171,3 +171,22 @@ def test_roles_from_content_when_orig_is_the_server(step: int) -> None:
     # interleaved the usual way but with the labels swapped: same transactions
     swapped_labels = [(not o, data) for o, data in CONV]
     assert feed_all(HttpDissector, swapped_labels, TCP, step=step) == normal
+
+
+def test_gap_inside_a_body_keeps_step_elsewhere_stops() -> None:
+    """A TCP hole inside a body of known length is counted as body: the next response is
+    still read; a hole in a header block loses the stream (``done``)."""
+    d = HttpDissector(TCP)
+    d.feed(b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n", True, 0)
+    events = d.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", False, 0)
+    events += d.gap(False, 5)  # bytes 4-8 of the body never seen
+    events += d.feed(b"de" + b"HTTP/1.1 404 No\r\nContent-Length: 0\r\n\r\n", False, 0)
+    assert [(e.uri, e.status_code, e.response_body_len) for e in events] == [  # type: ignore[attr-defined]
+        ("/1", 200, 10), ("/2", 404, 0)]
+    assert not d.done
+    d.feed(b"GET /3 HTTP/1.1\r\nHo", True, 0)
+    assert d.gap(True, 7) == [] and d.done
+    d = HttpDissector(TCP)
+    d.feed(b"GET /1 HTTP/1.1\r\n\r\n", True, 0)
+    d.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", False, 0)
+    assert d.gap(False, 4) == [] and d.done  # longer than the body: out of step
