@@ -67,12 +67,16 @@ class Dissector(ABC):
     """With ``done``: the name of the dissector that reads the rest of the flow (``"tls"``
     after an accepted STARTTLS / STLS / AUTH TLS); the caller then feeds it the bytes that
     follow."""
+    upgrade_data: tuple[tuple[bool, bytes], ...]
+    """With ``upgrade``: bytes this dissector already took that belong to its successor,
+    as (from_orig, data) in stream order; the caller feeds them first."""
 
     def __init__(self, proto: int) -> None:
         self.proto = proto
         self.server_name = None
         self.done = False
         self.upgrade = None
+        self.upgrade_data = ()
 
     @classmethod
     @abstractmethod

@@ -397,6 +397,9 @@ class LdapDissector(Dissector):
         while buf:
             if buf[0] != 0x30 and self._may_wrap:
                 self.done = True  # a SASL security layer or TLS took over
+                if buf[:2] == b"\x16\x03":  # a TLS handshake record (StartTLS, RFC 4511 §4.14)
+                    self.upgrade = "tls"
+                    self.upgrade_data = ((from_orig, bytes(buf)),)
                 buf.clear()
                 break
             size = tlv_size(bytes(buf[:6]))

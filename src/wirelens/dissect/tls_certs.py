@@ -15,6 +15,7 @@ of the message (the length-prefixed lists) is checked strictly, by
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
@@ -216,6 +217,12 @@ def _cert_fields(der: bytes) -> dict[str, object]:
     # cryptography raises ValueError for most bad DER, but hostile input has also produced
     # other exception types in its history: a certificate is data, so every failure is kept
     # as text (the contract allows only ParseError out of a dissector, and this is not one).
+    with warnings.catch_warnings():  # e.g. a negative serial: data to record, not to warn about
+        warnings.simplefilter("ignore")
+        return _parse_fields(der, base)
+
+
+def _parse_fields(der: bytes, base: dict[str, object]) -> dict[str, object]:
     try:
         cert = x509.load_der_x509_certificate(der)
     except Exception as exc:

@@ -258,6 +258,9 @@ class DpiStage:
                 return
             st.dissector = self._create(successor, st.proto)
             st.upgraded = True
+            for side, data in d.upgrade_data:
+                if not st.stopped:
+                    self._feed(st, fid, data, side, ts)
 
     @staticmethod
     def _reassembler(pkts: PacketBatch, i: int, from_orig: bool) -> TcpReassembler:

@@ -150,10 +150,13 @@ def test_registry_skip_and_port_guess() -> None:
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 
 
-@pytest.mark.parametrize("capture,service", [("smtp-starttls.pcap", "smtp"),
-                                             ("ftp-start-tls.pcap", "ftp")])
+@pytest.mark.parametrize("capture,service", [
+    ("nDPI/tests/cfgs/default/pcap/smtp-starttls.pcap", "smtp"),
+    ("nDPI/tests/cfgs/default/pcap/ftp-start-tls.pcap", "ftp"),
+    ("zeek/testing/btest/Traces/ldap/ldap-starttls.pcap", "ldap"),  # ClientHello held by ldap
+])
 def test_starttls_hands_the_flow_to_tls(capture: str, service: str) -> None:
-    path = DATA / "nDPI" / "tests" / "cfgs" / "default" / "pcap" / capture
+    path = DATA / capture
     if not path.exists():
         pytest.skip(f"{path} not found: the shared captures are absent")
     res = wirelens.analyze(path)
