@@ -164,8 +164,10 @@ def _schema(args: argparse.Namespace) -> int:
     from wirelens.service.schema_doc import describe, tables
 
     if not args.table:
-        for name, doc in tables().items():
-            print(f"{name:6} {doc}")
+        docs = tables()
+        width = max(map(len, docs))
+        for name, doc in docs.items():
+            print(f"{name:{width}} {doc}")
         return EXIT_OK
     rows = describe(args.table)
     if args.json:
