@@ -241,6 +241,8 @@ class MqttDissector(Dissector):
     name: ClassVar[str] = "mqtt"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((1883, 8883))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x10,))
+    """``matches``: a CONNECT fixed header (0x10) first."""
     show_passwords: ClassVar[bool] = False
     """Class-wide default of the ``show_passwords`` argument."""
 

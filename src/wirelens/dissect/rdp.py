@@ -271,6 +271,8 @@ class RdpDissector(Dissector):
     name: ClassVar[str] = "rdp"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((3389,))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((_TPKT_VERSION,))
+    """``matches``: TPKT version 3 first (RFC 1006 §6)."""
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)

@@ -278,6 +278,8 @@ class SipDissector(Dissector):
     name: ClassVar[str] = "sip"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP, IPPROTO_TCP))
     ports: ClassVar[frozenset[int]] = frozenset((5060, 5061))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset({m[0] for m in METHODS} | {ord("S")})
+    """``matches``: a registered method or ``SIP/2.0`` first."""
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)

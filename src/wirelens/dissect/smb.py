@@ -246,6 +246,8 @@ class SmbDissector(Dissector):
     name: ClassVar[str] = "smb"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((445, 139))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x00, 0x81))
+    """``matches``: a NetBIOS session message (0) or session request (0x81) first (RFC 1002 §4.3.1)."""
     name_source: ClassVar[str | None] = "smb_tree"
     """server_name is the server part of the first tree connect path (``\\\\server\\share``),
     unless it is an IP address."""

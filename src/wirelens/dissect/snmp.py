@@ -498,6 +498,8 @@ class SnmpDissector(Dissector):
     name: ClassVar[str] = "snmp"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP,))
     ports: ClassVar[frozenset[int]] = frozenset((161, 162))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((_SEQUENCE,))
+    """``matches``: a BER SEQUENCE (0x30) first."""
     show_passwords: ClassVar[bool] = False
     """Class-wide default of the ``show_passwords`` argument."""
 
