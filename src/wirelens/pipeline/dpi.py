@@ -292,6 +292,9 @@ class DpiStage:
                 continue
             if table == "dns" and ev.is_response and ev.answers:
                 self.dns_cache.add_answers(ev.query, ev.answers)
+            elif table == "tls" and st.server_name is None and ev.cert_names:
+                # no SNI: the server's certificate names it (first SAN, else the subject CN)
+                st.server_name, st.name_source = ev.cert_names[0], "certificate"
             names = _FIELD_NAMES.get(type(ev))
             if names is None:
                 names = _FIELD_NAMES[type(ev)] = tuple(f.name for f in fields(ev))

@@ -192,3 +192,22 @@ def test_services_on_other_ports_are_recognised_by_content(tmp_path: Path) -> No
                    5353: ("dns", "content", "printer.local"),
                    4443: ("tls", "content", "www.example.org"),
                    2222: ("ssh", "content", None)}
+
+
+def test_tls_without_sni_is_named_by_its_certificate(tmp_path: Path) -> None:
+    from tests.unit.dissect.wl_dissect_builders import client_hello, record, tls12_cert_conversation
+
+    conv = tls12_cert_conversation()
+    conv[0] = (True, record(22, client_hello(sni=None), version=0x0301))
+    cap = tmp_path / "nosni.pcap"
+    seq = {True: 1, False: 1}
+    with PcapWriter(cap) as w:
+        for k, (from_orig, data) in enumerate(conv):
+            src, dst, sp, dp = (("10.0.0.1", "10.9.9.9", 40000, 443) if from_orig
+                                else ("10.9.9.9", "10.0.0.1", 443, 40000))
+            w.write(1_700_000_000_000_000_000 + k * 1000,
+                    _tcp_frame(src, dst, sp, dp, seq[from_orig], data))
+            seq[from_orig] += len(data)
+    (row,) = wirelens.analyze(cap).conn.to_pylist()
+    assert (row["service"], row["server_name"], row["name_source"]) == (
+        "tls", "www.example.com", "certificate")
