@@ -10,12 +10,6 @@ from wirelens.pipeline.records import PROTO_NAMES
 from wirelens.schema import SCHEMAS
 
 
-def _value(row: dict[str, Any], name: str) -> Any:
-    if name in row:
-        return row[name]
-    return row.get(name.lower())
-
-
 def rows_batch(table: str, rows: list[dict[str, Any]]) -> pa.RecordBatch:
     """Rows keyed by column name (case-insensitive fallback) as a batch of ``table``."""
     schema = SCHEMAS[table]
@@ -25,7 +19,8 @@ def rows_batch(table: str, rows: list[dict[str, Any]]) -> pa.RecordBatch:
         if fld.name == "proto" and fld.type == pa.string():  # the transport, by name
             values = [PROTO_NAMES.get(r.get("_proto", 0)) for r in rows]
         else:
-            values = [_value(r, fld.name) for r in rows]
+            key = fld.name if not rows or fld.name in rows[0] else fld.name.lower()
+            values = [r.get(key) for r in rows]
         if fld.type == pa.timestamp("ns", tz="UTC"):
             values = [None if v is None else int(v) for v in values]
             cols.append(pa.array(values, pa.int64()).cast(fld.type))
