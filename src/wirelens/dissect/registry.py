@@ -12,6 +12,7 @@ from wirelens.dissect.dhcp import DhcpDissector
 from wirelens.dissect.dhcp6 import Dhcpv6Dissector
 from wirelens.dissect.dnp3 import Dnp3Dissector
 from wirelens.dissect.dns import DnsDissector
+from wirelens.dissect.dtls import DtlsDissector
 from wirelens.dissect.ftp import FtpDissector
 from wirelens.dissect.http import HttpDissector
 from wirelens.dissect.imap import ImapDissector
@@ -41,6 +42,7 @@ DISSECTORS: tuple[type[Dissector], ...] = (
     ImapDissector,
     Pop3Dissector,
     QuicDissector,  # long header with a known version (UDP)
+    DtlsDissector,
     SshDissector,
     DhcpDissector,
     Dhcpv6Dissector,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP
+from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Event
 from wirelens.dissect.signatures_base import SignatureDissector, be16, be32, is_printable
 
 __all__ = [
@@ -82,6 +82,15 @@ class StunDissector(SignatureDissector):
     name: ClassVar[str] = "stun"
     transports: ClassVar[frozenset[int]] = _BOTH
     ports: ClassVar[frozenset[int]] = frozenset((3478, 3479, 5349))
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """Identification only; over UDP the rest of the flow goes to the DTLS dissector:
+        WebRTC runs ICE's STUN checks, then DTLS-SRTP, on one 5-tuple (RFC 7983 §7 tells
+        them apart by the first byte; DTLS ignores the STUN and RTP datagrams)."""
+        self.done = True
+        if self.proto == IPPROTO_UDP:
+            self.upgrade = "dtls"
+        return []
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:

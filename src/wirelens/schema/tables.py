@@ -221,7 +221,7 @@ _CORE_DOCS: dict[str, tuple[pa.Schema, str]] = {
     "conn": (CONN, "One row per bidirectional flow (connection), emitted when it ends."),
     "dns": (DNS, "One row per DNS transaction (query paired with its response within the flow)."),
     "http": (HTTP, "One row per HTTP/1.x request/response pair."),
-    "tls": (TLS, "One row per TLS handshake (ClientHello and ServerHello)."),
+    "tls": (TLS, "One row per TLS or DTLS handshake (ClientHello and ServerHello)."),
 }
 _TAIL_DOCS: dict[str, tuple[pa.Schema, str]] = {
     "weird": (WEIRD, "Anomalies: malformed packets, protocol violations, resource limits hit."),

@@ -211,3 +211,16 @@ def test_tls_without_sni_is_named_by_its_certificate(tmp_path: Path) -> None:
     (row,) = wirelens.analyze(cap).conn.to_pylist()
     assert (row["service"], row["server_name"], row["name_source"]) == (
         "tls", "www.example.com", "certificate")
+
+
+def test_webrtc_stun_then_dtls() -> None:
+    """ICE's STUN checks, then DTLS on the same 5-tuple: the flow is stun, its handshake a row
+    of the tls table (nDPI's .out gives this flow's JA3C c14667d7...)."""
+    path = DATA / "nDPI" / "tests" / "cfgs" / "default" / "pcap" / "stun.pcap"
+    if not path.exists():
+        pytest.skip(f"{path} not found: the shared captures are absent")
+    res = wirelens.analyze(path)
+    stun = {r["uid"] for r in res.conn.to_pylist() if r["service"] == "stun"}
+    dtls = [r for r in res.tls.to_pylist() if r["uid"] in stun]
+    assert any(r["version"] == "DTLSv12" and r["ja3_hash"] == "c14667d7da3e6f7a7ab5519ef78c2452"
+               for r in dtls)
