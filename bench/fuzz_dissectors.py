@@ -32,7 +32,6 @@ from wl_dissect_builders import (
     tcp_frame,
     tls_conversation,
 )
-
 from wl_mini_pcap import flows
 
 from wirelens.dissect import DISSECTORS, identify

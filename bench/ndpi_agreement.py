@@ -33,7 +33,7 @@ Fingerprints: on every paired flow where nDPI prints ``JA3C`` / ``JA4`` (whateve
 confidence), our tls (TCP) or quic (nDPI QUIC flows) row of the same endpoints must carry the
 same ``ja3_hash`` / ``ja4``; JA4 is given byte-exact and as ``JA4~``, after removing that nDPI
 build's documented departures from the FoxIO spec (:func:`l7_compare.ja4_comparable`). Hellos
-on other UDP flows (DTLS, which we do not dissect) are counted apart.
+on other UDP flows are counted apart.
 
 Run: ``.venv/bin/python bench/ndpi_agreement.py [--data DIR] [--cfg default|all|NAME...]
 [--verbose]``. Targets (issue 3): identification >= 95% overall, server_name >= 98%.
@@ -73,6 +73,9 @@ NDPI_TO_OURS: dict[str, frozenset[str]] = {
         "DNS": ("dns",), "MDNS": ("dns",), "LLMNR": ("dns",),  # one dissector, RFC 6762/4795
         "HTTP": ("http",), "HTTP_Proxy": ("http",), "HTTP_Connect": ("http",),
         "TLS": ("tls",), "QUIC": ("quic",), "SSH": ("ssh",),
+        # WebRTC: ICE's STUN checks, then DTLS on one 5-tuple; we name the flow by its first
+        # protocol (stun) and log its DTLS handshake in the tls table
+        "DTLS": ("dtls", "stun"),
         "DHCP": ("dhcp",), "DHCPV6": ("dhcpv6", "dhcp"),
         "SMTP": ("smtp",), "IMAP": ("imap",), "POP3": ("pop3",), "FTP_CONTROL": ("ftp",),
         # implicit-TLS variants: the content is TLS (or the clear-text greeting of a
@@ -233,12 +236,14 @@ class Report:
 def compare_capture(pcap: Path, flows: list[NdpiFlow], res: CaptureResult, rep: Report) -> None:
     """Add one capture's comparisons to ``rep``."""
     conn: dict[FlowKey, list[dict[str, Any]]] = defaultdict(list)
+    transport: dict[str, str] = {}
     for r in res.rows("conn"):
         conn[row_key(r, proto_name(r["proto"]))].append(r)
+        transport[r["uid"]] = proto_name(r["proto"])
     hello: dict[FlowKey, list[dict[str, Any]]] = defaultdict(list)
     for table, proto in (("tls", "tcp"), ("quic", "udp")):
-        for r in res.rows(table):
-            hello[row_key(r, proto)].append(r)
+        for r in res.rows(table):  # tls rows of DTLS flows are UDP
+            hello[row_key(r, transport.get(r["uid"], proto))].append(r)
     where = "/".join(pcap.parts[-3:])
     for f in flows:
         ours = conn.get(f.key, [])
@@ -301,11 +306,11 @@ def compare_capture(pcap: Path, flows: list[NdpiFlow], res: CaptureResult, rep: 
 
 
 def fingerprint_kind(f: NdpiFlow) -> str:
-    """``tls`` (TCP), ``quic`` (nDPI's QUIC flows) or ``other`` (DTLS and other UDP hellos,
-    which we do not dissect: reported, not part of the figure)."""
+    """``tls`` (TCP), ``quic`` or ``dtls`` (nDPI's QUIC / DTLS flows), or ``other`` (other UDP
+    hellos, which we do not dissect: reported, not part of the figure)."""
     if f.proto == "tcp":
         return "tls"
-    return "quic" if f.master == "QUIC" else "other"
+    return {"QUIC": "quic", "DTLS": "dtls"}.get(f.master, "other")
 
 
 def _same_ja4(ours: str, theirs: str, first_alpn: str | None) -> bool:
@@ -367,12 +372,11 @@ def print_report(rep: Report, verbose: bool) -> None:
           "\n  JA4~: nDPI's documented departures from the JA4 spec not compared):")
     for tag, words in (("JA3C", "JA3C"), ("JA4", "JA4 byte-exact"), ("JA4~", "JA4~")):
         parts = [f"{kind} {pct(rep.fp_ok[f'{tag} {kind}'], rep.fp[f'{tag} {kind}'])}"
-                 for kind in ("tls", "quic")]
-        n = rep.fp[f"{tag} tls"] + rep.fp[f"{tag} quic"]
-        ok = rep.fp_ok[f"{tag} tls"] + rep.fp_ok[f"{tag} quic"]
+                 for kind in ("tls", "quic", "dtls")]
+        n = sum(rep.fp[f"{tag} {kind}"] for kind in ("tls", "quic", "dtls"))
+        ok = sum(rep.fp_ok[f"{tag} {kind}"] for kind in ("tls", "quic", "dtls"))
         print(f"  {words:15s} {pct(ok, n):>16s}   ({'; '.join(parts)})")
-    print(f"  not ours: {rep.fp['JA3C other']} DTLS/other UDP flows with a JA3C (no DTLS "
-          f"dissector)")
+    print(f"  not ours: {rep.fp['JA3C other']} other UDP flows with a JA3C")
     if verbose:
         for what, lines in rep.diffs.items():
             title = what if what.startswith("service decided") else f"{what} disagreements"

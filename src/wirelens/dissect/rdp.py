@@ -322,6 +322,8 @@ class RdpDissector(Dissector):
             if not from_orig:
                 self._confirm = self._connection_confirm(tpdu)
                 if self._confirm[0] != 0:  # TLS / CredSSP, or a failure: nothing more in clear
+                    if self._confirm[0] is not None:  # §5.4.5: a TLS handshake follows
+                        self.upgrade = "tls"
                     return [self._emit(ts_ns)]
                 return []  # standard RDP security: the client data follows
             if self._request is None:

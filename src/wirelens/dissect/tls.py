@@ -20,11 +20,11 @@ One :class:`TlsRecord` per flow, emitted when nothing more is in clear (see
 kept whole in the event (cipher list, extensions in order, raw bytes of unknown extensions)
 for fingerprints (JA3/JA4).
 
-Defined behaviour on extra bytes: once ``done``, further bytes are ignored. Before the
-ServerHello, bytes that do not form a record header (content type 20-24, version 3.x) raise
+Defined behaviour on extra bytes: once ``done``, further bytes are ignored. Before a hello
+was parsed, bytes that do not form a record header (content type 20-24, version 3.x) raise
 :class:`~wirelens.wire.errors.BadValue` as soon as 5 of them are present; fewer wait. After
-it, such damage ends reading without an error and is noted in ``late_error`` (the summary is
-worth more than the weird). Inside a hello, bytes left after the extensions raise
+one (either side), such damage ends reading without an error and is noted in ``late_error``
+(the summary is worth more than the weird). Inside a hello, bytes left after the extensions raise
 :class:`~wirelens.wire.errors.TrailingJunk`. A certificate that does not parse is data
 (``cert_parse_error`` of its x509 row), and a Certificate message whose lists do not add up
 gives ``cert_status`` ``malformed``: neither is a ParseError.
@@ -300,9 +300,10 @@ class TlsDissector(Dissector):
         try:
             self._records(side, from_orig, events)
         except ParseError as exc:
-            if self._server_hello is None or self._emitted:
+            if (self._server_hello is None and self._client_hello is None) or self._emitted:
                 raise
-            # damage after the ServerHello: keep the summary, say why reading stopped
+            # damage after a hello (e.g. a server greeting in clear text on 465): keep the
+            # summary, say why reading stopped
             self._late_error = f"{type(exc).__name__}: {exc}"[:200]
             self._end(events)
         return events

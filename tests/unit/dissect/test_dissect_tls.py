@@ -93,15 +93,19 @@ def test_hello_retry_request_is_not_the_answer() -> None:
 
 
 def test_trailing_junk() -> None:
-    """Once done (ServerHello seen) extra bytes are ignored; before, a non-record header
-    raises BadValue once 5 bytes are present; fewer bytes wait."""
+    """Once done (ServerHello seen) extra bytes are ignored; before any hello, a non-record
+    header raises BadValue once 5 bytes are present; fewer bytes wait; after a hello, it
+    ends reading and is noted in ``late_error`` (the client's fingerprint is kept: a server
+    answering a ClientHello on 465 with a clear-text SMTP greeting)."""
     conv = tls_conversation()
     base = feed_all(TlsDissector, conv, TCP)
     assert feed_all(TlsDissector, [*conv, (True, b"\x00junkjunk")], TCP) == base
     client = conv[0]
     assert len(feed_all(TlsDissector, [client, (True, b"\x00ju")], TCP)) == 1
+    (row,) = feed_all(TlsDissector, [client, (False, b"220-mail.example.com ESMTP\r\n")], TCP)
+    assert row.ja3_hash and row.late_error and "BadValue" in row.late_error  # type: ignore[attr-defined]
     with pytest.raises(BadValue):
-        feed_all(TlsDissector, [client, (True, b"\x00junk")], TCP)
+        feed_all(TlsDissector, [(True, b"\x00junk")], TCP)
     body = client_hello()[4:] + b"xx"  # junk inside the hello
     with pytest.raises(TrailingJunk):
         parse_client_hello(body)
