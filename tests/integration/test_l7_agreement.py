@@ -148,8 +148,8 @@ def test_names_and_versions_normalised() -> None:
 
 # ----------------------------------------------------------------------------- nDPI
 
-NDPI_FLOORS = {"DNS": 0.94, "TLS": 0.93, "HTTP": 0.98}
-"""Identification per nDPI master protocol (measured 0.963, 0.951, 1.0)."""
+NDPI_FLOORS = {"DNS": 0.95, "TLS": 0.98, "HTTP": 0.98}
+"""Identification per nDPI master protocol (measured 0.963, 0.996, 1.0)."""
 NDPI_NAME_FLOORS = {"DNS": 0.80, "TLS": 0.97, "HTTP": 0.98}
 """server_name = nDPI Hostname/SNI (measured 0.844, 0.994, 1.0)."""
 
@@ -174,8 +174,8 @@ def test_ndpi_identification_floor(ndpi_report: Any, proto: str) -> None:
         f"{proto}: {ok}/{n}; e.g. {[d for d in ndpi_report.diffs['service'] if proto in d][:5]}")
 
 
-NDPI_CONTENT_FLOORS = {"DNS": 0.85, "TLS": 0.86, "HTTP": 0.98}
-"""Identification by content alone (conn service_source = content; measured 0.872, 0.883,
+NDPI_CONTENT_FLOORS = {"DNS": 0.85, "TLS": 0.97, "HTTP": 0.98}
+"""Identification by content alone (conn service_source = content; measured 0.872, 0.996,
 1.0): the rest of the agreeing flows are port guesses (mostly DNS/TLS flows whose first
 payload is a response or a mid-stream segment)."""
 
@@ -194,6 +194,13 @@ def test_ndpi_server_name_floor(ndpi_report: Any, proto: str) -> None:
         f"{proto}: {ok}/{n}; e.g. {[d for d in ndpi_report.diffs['server_name'] if proto in d][:5]}")
 
 
+def test_ndpi_identification_overall(ndpi_report: Any) -> None:
+    """The issue's target: >= 95% of the flows nDPI identified by DPI, over every protocol we
+    identify (measured 843/878 = 96.0%)."""
+    n, ok = sum(ndpi_report.ident.values()), sum(ndpi_report.ident_ok.values())
+    assert n >= 850 and ok / n >= 0.95, f"{ok}/{n}"
+
+
 def test_ndpi_tls_fingerprints(ndpi_report: Any) -> None:
     """JA3C on TCP flows: 193/195 measured with the dns/http/tls dissectors (the two left:
     smtps.pcapng, an SMTP greeting on port 465, and tls_invalid_reads.pcap, truncated frames).
@@ -204,9 +211,12 @@ def test_ndpi_tls_fingerprints(ndpi_report: Any) -> None:
     """
     n, ok = ndpi_report.fp["JA3C tls"], ndpi_report.fp_ok["JA3C tls"]
     tcp = [d for d in ndpi_report.diffs["JA3C"] if "| TCP " in d]
-    assert n >= 180 and ok >= n - 4, tcp
+    assert n >= 180 and ok >= n - 2, tcp  # measured 194/195 (after the STARTTLS/RDP hand-overs)
     n4, ok4 = ndpi_report.fp["JA4~ tls"], ndpi_report.fp_ok["JA4~ tls"]
-    assert n4 >= 180 and ok4 >= n4 - 5, [d for d in ndpi_report.diffs["JA4"] if "| TCP " in d]
+    assert n4 >= 180 and ok4 >= n4 - 3, [d for d in ndpi_report.diffs["JA4"] if "| TCP " in d]
+    for kind in ("quic", "dtls"):  # measured 11/11 and 13/13
+        n, ok = ndpi_report.fp[f"JA3C {kind}"], ndpi_report.fp_ok[f"JA3C {kind}"]
+        assert n >= 10 and ok >= n - 1, (kind, ok, n)
 
 
 # ----------------------------------------------------------------------------- suricata-verify
@@ -217,6 +227,8 @@ SURICATA_PASSING = [
     "bug-7657-01", "bug-7851-01", "bug-814", "http-async-cli", "http-async-srv",
     "http-gap-beyond-body", "http-options-method", "tcp-fastopen-01", "tcp-fastopen-08",
     "dns-udp-junkrequest-first",
+    # since dissectors learned of TCP holes and DPI reads 32 payload packets per flow
+    "http-gap-simple", "http-gap-double", "http-multiple100",
 ]
 """Tests whose dns/tls/http checks all pass now (quic checks of ja4-* are not asserted)."""
 
