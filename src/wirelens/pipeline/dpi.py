@@ -139,12 +139,15 @@ class DpiStage:
         stop_slots: list[int] = []
         stop_ids: list[int] = []
         flows = self.flows
+        given_up = self.given_up
         for j, (k, fid, from_orig, code, proto, sp, dp, off, n, i) in enumerate(cols):
             st = flows.get(fid)
             if st is None:
+                if not code and given_up.get(fid, 0) >= IDENTIFY_TRIES:
+                    continue  # given up on earlier in this batch (the flow table was told)
                 cls = self._identify(view[off: off + n], fid, from_orig, code, proto, sp, dp)
                 if cls is None:
-                    if self.given_up.get(fid, 0) >= IDENTIFY_TRIES:
+                    if given_up.get(fid, 0) >= IDENTIFY_TRIES:  # just now
                         stop_slots.append(int(slots[i]))
                         stop_ids.append(fid)
                     continue
