@@ -32,7 +32,9 @@ gives ``cert_status`` ``malformed``: neither is a ParseError.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import ClassVar
 
 from wirelens.dissect import limits
@@ -226,6 +228,13 @@ _ALERT = ContentType.alert.value
 _APPLICATION_DATA = ContentType.application_data.value
 _CERTIFICATE = HandshakeType.certificate.value
 _TLS13 = 0x0304
+
+
+@lru_cache(maxsize=4096)
+def _names(name_of: Callable[[int], str], codes: tuple[int, ...]) -> tuple[str, ...]:
+    """Readable twins of a list of codes (cached: a client stack sends the same lists on
+    every connection)."""
+    return tuple(name_of(c) for c in codes)
 
 
 class TlsDissector(Dissector):
@@ -500,14 +509,14 @@ class TlsDissector(Dissector):
             ja3s_hash=md5_hex(sh_ja3s) if sh_ja3s is not None else None,
             ja4=ja4(ch) if ch else None,
             ja4s=ja4s(sh) if sh else None,
-            cipher_suites=tuple(cipher_name(c) for c in ciphers),
+            cipher_suites=_names(cipher_name, ciphers),
             cipher_suite_codes=ciphers,
             extensions=exts,
-            extension_names=tuple(extension_name(t) for t in exts),
+            extension_names=_names(extension_name, exts),
             groups=groups,
-            group_names=tuple(group_name(g) for g in groups),
+            group_names=_names(group_name, groups),
             signature_algorithms=sigs,
-            signature_algorithm_names=tuple(signature_scheme_name(a) for a in sigs),
+            signature_algorithm_names=_names(signature_scheme_name, sigs),
             cert_status=self._cert_status,
             cert_chain_len=self._chain_len,
             cert_subject=leaf.subject if leaf else None,

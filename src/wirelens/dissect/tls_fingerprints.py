@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # tls.py imports this module to fill TlsRecord
@@ -86,6 +87,7 @@ def _count(n: int) -> str:
     return f"{min(n, 99):02d}"
 
 
+@lru_cache(maxsize=4096)
 def md5_hex(text: str) -> str:
     """MD5 of an ASCII fingerprint string, lower-case hex (the JA3/JA3S hash)."""
     return hashlib.md5(text.encode("ascii"), usedforsecurity=False).hexdigest()
@@ -167,17 +169,23 @@ def ja4(hello: ClientHello, transport: str = "t") -> str:
         f"{transport}{ja4_version(hello.max_version)}{sni}{_count(len(ciphers))}"
         f"{_count(len(ext_types))}{ja4_alpn(_first_alpn(hello.extensions))}"
     )
+    part_b, part_c = _ja4_hashes(tuple(ciphers), tuple(ext_types), hello.signature_algorithms)
+    return f"{part_a}_{part_b}_{part_c}"
+
+
+@lru_cache(maxsize=4096)
+def _ja4_hashes(ciphers: tuple[int, ...], ext_types: tuple[int, ...],
+                signature_algorithms: tuple[int, ...]) -> tuple[str, str]:
+    """JA4's b and c parts (cached: a client stack offers the same lists every time)."""
     part_b = _sha12(_hex_list(sorted(ciphers))) if ciphers else _EMPTY_HASH
     sorted_exts = sorted(t for t in ext_types if t not in (_SERVER_NAME, _ALPN))
-    if sorted_exts:
-        text = _hex_list(sorted_exts)
-        sigs = _real(hello.signature_algorithms)
-        if sigs:
-            text += "_" + _hex_list(sigs)
-        part_c = _sha12(text)
-    else:
-        part_c = _EMPTY_HASH
-    return f"{part_a}_{part_b}_{part_c}"
+    if not sorted_exts:
+        return part_b, _EMPTY_HASH
+    text = _hex_list(sorted_exts)
+    sigs = _real(signature_algorithms)
+    if sigs:
+        text += "_" + _hex_list(sigs)
+    return part_b, _sha12(text)
 
 
 def ja4s(hello: ServerHello, transport: str = "t") -> str:
