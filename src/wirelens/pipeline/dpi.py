@@ -2,17 +2,23 @@
 dissectors.
 
 Only packets the flow table marked (``FlowStep.pkt_dpi``: payload-carrying packets among a
-flow's first few, while its DPI is on) are looked at. The compiled classifier
-(:mod:`wirelens.identify`) decides the service and the server name of all of them in one call;
-Python runs only for packets of identified flows, and only when the protocol tables are wanted
-(``tables=True``): the dissector named by the service parses them into ``dns``/``http``/``tls``
-rows. A dissector that raises ``ParseError`` records a weird (once per flow) and is switched
-off for that flow. Flows that are never identified cost no Python at all: the flow table stops
-marking them after ``DPI_MAX_PACKETS`` payload packets.
+flow's first ``DPI_MAX_PACKETS``, while its DPI is on) are looked at. The compiled classifier
+(:mod:`wirelens.identify`) decides DNS, HTTP and TLS and their server name for all of them in
+one call. For flows it does not recognise, the other registered dissectors' content tests run
+in Python (registry priority order, behind the registry's first-byte table) on at most
+``IDENTIFY_TRIES`` payload packets; then the flow is given up and the flow table told to stop
+marking it. Ports only break ties (:meth:`DpiStage._identify`); a flow that carried payload
+but matched nothing gets its responder port's service at the end (``service_source`` port).
 
-Every DNS response parsed (``tables=True``) also feeds a bounded LRU cache (address ->
-queried name, :class:`wirelens.apps.DnsCache`); at flow end a flow with no name of its own is
-named from the cache by its responder address (``name_source`` ``dns_cache``).
+With ``tables=True`` an identified flow's packets are reassembled per direction (TCP, holes
+announced to the dissector) and fed to its dissector until it is ``done``; each event becomes
+a row of its class's table (``Event.table``). A dissector that raises ``ParseError`` records a
+weird (once per flow) and is switched off for that flow; one that ends with ``upgrade`` (an
+accepted STARTTLS, STUN before DTLS) hands the rest of the flow to the dissector named there.
+
+Every DNS response parsed also feeds a bounded LRU cache (address -> queried name,
+:class:`wirelens.apps.DnsCache`); at flow end a flow with no name of its own is named from the
+cache by its responder address (``name_source`` ``dns_cache``).
 """
 
 from __future__ import annotations
