@@ -254,6 +254,7 @@ class DpiStage:
             successor = by_name(d.upgrade) if d.upgrade and not st.upgraded else None
             if successor is None:
                 st.stopped = True
+                self._retire(st, fid, ts)
                 return
             try:  # STARTTLS accepted: the rest of the flow goes to the TLS dissector
                 self._events(st, fid, d.finish())
@@ -287,6 +288,21 @@ class DpiStage:
         self._weird(st, fid, ts, f"{d.name}_{_CAMEL.sub('_', type(exc).__name__).lower()}",
                     str(exc)[:200], d.name)
         st.stopped = st.failed = True
+        st.dissector = st.reasm = None  # its state is undefined: dropped
+
+    def _retire(self, st: FlowDpi, fid: int, ts: int) -> None:
+        """A dissector that wants nothing more gives its pending events now and its state is
+        dropped: an open flow whose DPI is over keeps only a few facts (service, name), not
+        parser buffers, until it ends."""
+        d = st.dissector
+        try:
+            self._events(st, fid, d.finish())
+        except ParseError as exc:
+            self._parse_error(st, fid, ts, exc)
+            return
+        if d.server_name:
+            st.server_name, st.name_source = d.server_name, d.name_source
+        st.dissector = st.reasm = None
 
     def _events(self, st: FlowDpi, fid: int, events: list[Any]) -> None:
         """Each event becomes a row of its class's table (``Event.table``; None: not kept)."""
@@ -339,17 +355,12 @@ class DpiStage:
             st = pop(fid, None) if self.flows else None
             if st is None:
                 continue
-            if st.reasm is not None and not st.stopped:  # what waited behind a hole
-                for side in (True, False):
-                    self._deliver(st, fid, st.reasm.flush(side), side, last)
+            for side in (True, False):  # what waited behind a hole
+                if st.reasm is None or st.stopped:
+                    break
+                self._deliver(st, fid, st.reasm.flush(side), side, last)
             if st.dissector is not None and not st.failed:
-                try:
-                    self._events(st, fid, st.dissector.finish())
-                except ParseError as exc:
-                    self._parse_error(st, fid, last, exc)
-                if st.dissector.server_name:
-                    st.server_name = st.dissector.server_name
-                    st.name_source = st.dissector.name_source
+                self._retire(st, fid, last)
             service[k], source[k], names[k] = st.service, "content", st.server_name
             if st.server_name:
                 how[k] = st.name_source
