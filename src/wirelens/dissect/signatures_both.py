@@ -67,6 +67,30 @@ def _stun_at(p: bytes, start: int, whole: bool) -> bool:
     return _stun_classic_attributes(p, start + 20, end)
 
 
+STUN_MAX_MESSAGES = 8
+"""STUN messages of a flow read for a REALM before the flow is left alone (or handed to
+DTLS)."""
+_STUN_REALM = 0x0014
+_STUN_MAX_REALM = 763
+"""REALM is fewer than 128 characters, at most 763 bytes of UTF-8 (RFC 8489 §14.9)."""
+
+
+def _stun_realm(data: bytes, start: int) -> str | None:
+    """The REALM attribute of the STUN message at ``start`` (attributes: type, length, value
+    padded to 4 bytes, RFC 8489 §14), or None; never reads past the message or the data."""
+    end = min(len(data), start + 20 + be16(data, start + 2))
+    pos = start + 20
+    while pos + 4 <= end:
+        kind, size = be16(data, pos), be16(data, pos + 2)
+        if pos + 4 + size > end:
+            return None
+        if kind == _STUN_REALM and 0 < size <= _STUN_MAX_REALM:
+            text = data[pos + 4 : pos + 4 + size].decode("utf-8", "replace")
+            return "".join(c if c.isprintable() else "?" for c in text) or None
+        pos += 4 + ((size + 3) & ~3)
+    return None
+
+
 class StunDissector(SignatureDissector):
     """STUN and TURN (UDP/TCP 3478, 5349, and media ports of ICE).
 
@@ -83,14 +107,38 @@ class StunDissector(SignatureDissector):
     transports: ClassVar[frozenset[int]] = _BOTH
     ports: ClassVar[frozenset[int]] = frozenset((3478, 3479, 5349))
 
+    name_source: ClassVar[str | None] = "stun_realm"
+
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
-        """Identification only; over UDP the rest of the flow goes to the DTLS dissector:
-        WebRTC runs ICE's STUN checks, then DTLS-SRTP, on one 5-tuple (RFC 7983 §7 tells
-        them apart by the first byte; DTLS ignores the STUN and RTP datagrams)."""
-        self.done = True
-        if self.proto == IPPROTO_UDP:
-            self.upgrade = "dtls"
+        """Reads the REALM attribute of the messages (RFC 8489 §14.9: the TURN server's
+        domain, e.g. ``turn.l.google.com``) to name the flow, for at most
+        :data:`STUN_MAX_MESSAGES` messages. Over UDP a datagram that is not STUN hands the
+        rest of the flow, from that datagram on, to the DTLS dissector: WebRTC runs ICE's
+        STUN checks, then DTLS-SRTP, on one 5-tuple (RFC 7983 §7 tells them apart by the
+        first byte; DTLS ignores the STUN and RTP datagrams that follow)."""
+        if self.done or not data:
+            return []
+        self._seen += 1
+        start = 0
+        if self.proto == IPPROTO_TCP and len(data) >= 2 and be16(data, 0) == len(data) - 2:
+            start = 2  # RFC 4571 framing
+        if data[start] <= 3 and len(data) >= start + 20:  # RFC 7983 §7: STUN is 0-3
+            realm = _stun_realm(data, start)
+            if realm:
+                self.server_name = realm
+        elif self.proto == IPPROTO_UDP:
+            self.upgrade, self.upgrade_data = "dtls", ((from_orig, bytes(data)),)
+            self.done = True
+            return []
+        if self.server_name or self._seen >= STUN_MAX_MESSAGES:
+            self.done = True
+            if self.proto == IPPROTO_UDP:
+                self.upgrade = "dtls"
         return []
+
+    def __init__(self, proto: int) -> None:
+        super().__init__(proto)
+        self._seen = 0
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:

@@ -88,7 +88,7 @@ CONN = pa.schema(
           "(HTTP Host), dns_query (the flow's own DNS question), smtp_greeting (the domain of an "
           "SMTP server's 220 greeting), smb_tree (the server of an SMB tree connect path), netbios_name (the NetBIOS "
           "name a name-service packet asks for or registers), certificate (no SNI: the first "
-          "name of the server's TLS certificate), dns_cache (an earlier DNS answer held the responder's "
+          "name of the server's TLS certificate), stun_realm (a STUN/TURN REALM), dns_cache (an earlier DNS answer held the responder's "
           "address), or null."),
     ]
 )

@@ -342,7 +342,7 @@ def test_feed_whole_bytewise_and_with_junk(case: tuple[type[Dissector], int, byt
         for chunk in chunks:
             events += d.feed(chunk, True, 1)
         events += d.finish()
-        assert events == [] and d.done
+        assert events == [] and (d.done or cls is StunDissector)  # STUN reads a few messages
         assert d.server_name is None or cls is NetbiosNsDissector  # the one naming its flow
 
 
@@ -356,7 +356,7 @@ def test_registry_facts() -> None:
     assert SIGNATURE_DISSECTORS[-1] is RtpDissector  # the weakest test, last
     for cls in SIGNATURE_DISSECTORS:
         assert cls.transports <= {TCP, UDP} and cls.transports
-        assert (cls.name_source is None) == (cls is not NetbiosNsDissector)
+        assert (cls.name_source is None) == (cls not in (NetbiosNsDissector, StunDissector))
 
 
 RANDOM_SIZES = (4, 8, 12, 13, 16, 20, 28, 32, 48, 64, 92, 100, 148, 160, 200, 512, 1200)
@@ -450,3 +450,26 @@ def test_netbios_name_names_the_flow(name: str, suffix: int, expected: str) -> N
     d = NetbiosNsDissector(UDP)
     d.feed(nbns_query()[:40], True, 0)  # cut name: no name, no error
     assert d.server_name is None
+
+
+def test_stun_realm_names_the_flow_then_dtls_takes_over() -> None:
+    """RFC 8489 §14.9 REALM (padded to 4 bytes) names a STUN flow; over UDP a datagram that
+    is not STUN (first byte outside 0-3, RFC 7983 §7) goes to the DTLS dissector."""
+    realm = b"turn.example.org"  # 16 bytes: no padding
+    d = StunDissector(UDP)
+    d.feed(stun(), True, 0)
+    assert not d.done and d.server_name is None
+    d.feed(stun(0x0111, b"\x00\x09\x00\x04\x00\x00\x04\x01" + b"\x00\x14\x00\x10" + realm), False, 0)
+    assert d.server_name == "turn.example.org" and d.done and d.upgrade == "dtls"
+    d = StunDissector(UDP)
+    d.feed(stun(), True, 0)
+    hello = b"\x16\xfe\xfd" + bytes(10)
+    d.feed(hello, True, 0)
+    assert d.done and d.upgrade == "dtls" and d.upgrade_data == ((True, hello),)
+    d = StunDissector(UDP)
+    d.feed(stun(0x0111, b"\x00\x14\x00\x40abc"), False, 0)  # REALM longer than the message
+    assert d.server_name is None
+    d = StunDissector(TCP)
+    for _ in range(8):
+        d.feed(stun(), True, 0)
+    assert d.done and d.upgrade is None  # a few messages, then left alone
