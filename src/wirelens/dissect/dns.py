@@ -650,11 +650,24 @@ class DnsDissector(Dissector):
                 q, ts = self._pending.pop(oldest)
                 events.append(_record(q, ts, None, 0))
             return events
-        pending = self._pending.pop(msg.trans_id, None)
-        if pending is None:
+        pending = self._pending.get(msg.trans_id)
+        if pending is None or not _answers(pending[0], msg):
             return [_record(None, ts_ns, msg, 0)]
+        del self._pending[msg.trans_id]
         query, q_ts = pending
         return [_record(query, q_ts, msg, ts_ns - q_ts)]
+
+
+def _answers(query: DnsMessage, response: DnsMessage) -> bool:
+    """Whether ``response`` answers ``query`` (same id, checked by the caller): it repeats the
+    question (names compared without case, RFC 4343 §3), or carries none and the id is not 0
+    (multicast DNS sends id 0 on every message and unsolicited answers, RFC 6762 §18.1)."""
+    if not response.questions:
+        return query.trans_id != 0
+    if not query.questions:
+        return True
+    q, r = query.questions[0], response.questions[0]
+    return q.qtype == r.qtype and q.name.lower() == r.name.lower()
 
 
 def _record(
@@ -669,7 +682,7 @@ def _record(
     return DnsRecord(
         ts_ns=ts_ns,
         trans_id=first.trans_id,
-        query=q.name if q else None,
+        query=q.name if q else (answers[0].name if answers else None),  # no question: as Zeek
         qclass=q.qclass if q else None,
         qclass_name=qclass_name(q.qclass) if q else None,
         qtype=q.qtype if q else None,

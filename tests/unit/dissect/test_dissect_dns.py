@@ -187,3 +187,19 @@ def test_pending_queries_are_bounded() -> None:
         events += d.feed(dns_query(i, "q.example"), True, i)
     assert len(events) == 10 and [e.trans_id for e in events] == list(range(10))
     assert len(d.finish()) == limits.DNS_MAX_PENDING
+
+
+def test_a_response_is_paired_only_with_the_query_it_answers() -> None:
+    """Same id but another question (or mDNS's id 0 with no question) is not an answer: the
+    query stays waiting and the response gets a row of its own, named by its first answer's
+    owner when it has no question (as Zeek logs unsolicited mDNS answers)."""
+    a = rr(1, bytes([10, 0, 0, 1]))
+    other = dns_response(7, "b.example", [a])
+    rows = feed_all(DnsDissector, [(True, dns_query(7, "A.Example")), (False, other),
+                                   (False, dns_response(7, "a.example", [a]))], UDP)
+    assert [(r.query, r.has_query, r.is_response) for r in rows] == [  # type: ignore[attr-defined]
+        ("b.example", False, True), ("A.Example", True, True)]
+    unsolicited = dns_header(0, 0x8400, 0, 1) + rr(1, bytes([10, 0, 0, 2]), name=dns_name("printer.local"))
+    rows = feed_all(DnsDissector, [(True, dns_query(0, "x.local")), (False, unsolicited)], UDP)
+    assert [(r.query, r.is_response) for r in rows] == [  # type: ignore[attr-defined]
+        ("printer.local", True), ("x.local", False)]
