@@ -16,6 +16,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wl_dissect_builders import mutate
 from wl_mini_pcap import flows
 
 from wirelens.dissect import registry
@@ -483,19 +484,7 @@ FUZZ = settings(max_examples=300, deadline=250, suppress_health_check=[HealthChe
 def test_fuzz(edits: list[tuple[int, int, int]], seed: bytes) -> None:
     """Invariant: any mutated datagram yields exactly one DhcpRecord or raises ParseError,
     within the deadline; ``matches`` never raises."""
-    buf = bytearray(seed)
-    for kind, pos, value in edits:
-        if not buf:
-            break
-        pos %= len(buf)
-        if kind == 0:
-            buf[pos] = value
-        elif kind == 1:
-            buf.insert(pos, value)
-        elif kind == 2:
-            del buf[pos]
-        else:
-            del buf[pos:]
+    buf = bytearray(mutate(seed, edits))
     data = bytes(buf)
     assert DhcpDissector.matches(data, UDP, True) in (True, False)
     d = DhcpDissector(UDP)

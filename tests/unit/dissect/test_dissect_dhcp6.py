@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wl_dissect_builders import dns_query, dns_rich_response
+from wl_dissect_builders import dns_query, dns_rich_response, mutate
 from wl_mini_pcap import flows
 
 from wirelens.dissect import registry
@@ -446,19 +446,7 @@ FUZZ = settings(max_examples=300, deadline=250, suppress_health_check=[HealthChe
 def test_fuzz(edits: list[tuple[int, int, int]], seed: bytes) -> None:
     """Invariant: any mutated datagram yields one Dhcpv6Record or raises ParseError, within
     the deadline; ``matches`` never raises."""
-    buf = bytearray(seed)
-    for kind, pos, value in edits:
-        if not buf:
-            break
-        pos %= len(buf)
-        if kind == 0:
-            buf[pos] = value
-        elif kind == 1:
-            buf.insert(pos, value)
-        elif kind == 2:
-            del buf[pos]
-        else:
-            del buf[pos:]
+    buf = bytearray(mutate(seed, edits))
     data = bytes(buf)
     assert Dhcpv6Dissector.matches(data, UDP, True) in (True, False)
     d = Dhcpv6Dissector(UDP)

@@ -18,6 +18,7 @@ from wl_dissect_builders import (
     client_hello,
     dns_query,
     dns_rich_response,
+    mutate,
     record,
     records,
     server_hello,
@@ -67,24 +68,6 @@ def run(cls: type[Dissector], proto: int, chunks: list[tuple[bool, bytes]], step
         assert all(isinstance(e, Event) for e in out)
     except ParseError:
         pass
-
-
-def mutate(data: bytes, edits: list[tuple[int, int, int]]) -> bytes:
-    """Apply (kind, position, value) edits: 0 overwrite, 1 insert, 2 delete, 3 truncate."""
-    buf = bytearray(data)
-    for kind, pos, value in edits:
-        if not buf:
-            break
-        pos %= len(buf)
-        if kind == 0:
-            buf[pos] = value
-        elif kind == 1:
-            buf[pos:pos] = bytes([value]) * (1 + value % 4)
-        elif kind == 2:
-            del buf[pos : pos + 1 + value % 8]
-        else:
-            del buf[pos:]
-    return bytes(buf)
 
 
 EDITS = st.lists(

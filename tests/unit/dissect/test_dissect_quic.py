@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wl_dissect_builders import client_hello, ext, server_hello, vec
+from wl_dissect_builders import client_hello, ext, mutate, server_hello, vec
 from wl_mini_pcap import Flow, flows
 
 from wirelens.dissect.base import Event
@@ -532,19 +532,7 @@ def test_fuzz(seed: int, edits: list[tuple[int, int, int]], raw: bytes) -> None:
     raise ParseError -- never another exception -- within 250 ms; ``matches`` never raises."""
     chunks = []
     for from_orig, data in SEEDS[seed]:
-        buf = bytearray(data)
-        for kind, pos, value in edits:
-            if not buf:
-                break
-            pos %= len(buf)
-            if kind == 0:
-                buf[pos] = value
-            elif kind == 1:
-                buf.insert(pos, value)
-            elif kind == 2:
-                del buf[pos]
-            else:
-                del buf[pos:]
+        buf = bytearray(mutate(data, edits))
         chunks.append((from_orig, bytes(buf)))
     chunks.append((True, raw))
     for from_orig, data in chunks:

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wl_dissect_builders import feed_all
+from wl_dissect_builders import feed_all, mutate
 from wl_mini_pcap import flows
 
 from wirelens.dissect import registry
@@ -555,19 +555,7 @@ def test_fuzz_mutated_conversations(edits: list[tuple[int, int, int]], step: int
     ParseError -- nothing else -- within the deadline; ``matches`` never raises."""
     chunks = []
     for side, data in conversation():
-        buf = bytearray(data)
-        for kind, pos, value in edits:
-            if not buf:
-                break
-            pos %= len(buf)
-            if kind == 0:
-                buf[pos] = value
-            elif kind == 1:
-                buf.insert(pos, value)
-            elif kind == 2:
-                del buf[pos]
-            else:
-                del buf[pos:]
+        buf = bytearray(mutate(data, edits))
         chunks.append((side, bytes(buf)))
         SshDissector.matches(bytes(buf), TCP, side)
     _run(chunks, step)

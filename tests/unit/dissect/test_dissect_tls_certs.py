@@ -16,6 +16,7 @@ from wl_dissect_builders import (
     certificate_msg,
     client_hello,
     feed_all,
+    mutate,
     record,
     records,
     sample_chain,
@@ -400,21 +401,6 @@ SEEDS = [
 ]
 
 
-def _mutate(data: bytes, edits: list[tuple[int, int, int]]) -> bytes:
-    buf = bytearray(data)
-    for kind, pos, value in edits:
-        if not buf:
-            break
-        pos %= len(buf)
-        if kind == 0:
-            buf[pos] = value
-        elif kind == 1:
-            buf[pos:pos] = bytes([value]) * (1 + value % 4)
-        else:
-            del buf[pos : pos + 1 + value % 8]
-    return bytes(buf)
-
-
 @settings(max_examples=150, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.integers(0, len(SEEDS) - 1),
@@ -434,7 +420,7 @@ def test_fuzz_conversations_with_certificates(
     deadline; ``matches`` never raises."""
     chunks = list(SEEDS[seed])
     which %= len(chunks)
-    chunks[which] = (chunks[which][0], _mutate(chunks[which][1], edits))
+    chunks[which] = (chunks[which][0], mutate(chunks[which][1], edits))
     try:
         events = feed_all(TlsDissector, chunks, TCP, step=step)
     except ParseError:
@@ -450,7 +436,7 @@ def test_fuzz_conversations_with_certificates(
 )
 def test_fuzz_certificate_der_never_raises(edits: list) -> None:  # type: ignore[type-arg]
     """Invariant: a damaged DER certificate gives a row (errors as text), never raises."""
-    der = _mutate(sample_chain()[0], edits)
+    der = mutate(sample_chain()[0], edits)
     row = x509_record(der, 0, False, 0, 1)
     assert row.sha1 == hashlib.sha1(der).hexdigest()
     assert row.cert_parse_error is None or isinstance(row.cert_parse_error, str)

@@ -313,3 +313,22 @@ def tls12_cert_conversation(
     out.append((True, second))
     out.append((False, record(20, b"\x01") + record(22, b"\x98" * 40)))
     return out
+
+
+def mutate(data: bytes, edits: Sequence[tuple[int, int, int]]) -> bytes:
+    """Apply (kind, position, value) edits for fuzzing: 0 overwrite a byte, 1 insert 1-4
+    bytes, 2 delete 1-8 bytes, 3 truncate (positions taken modulo the current length)."""
+    buf = bytearray(data)
+    for kind, pos, value in edits:
+        if not buf:
+            break
+        pos %= len(buf)
+        if kind == 0:
+            buf[pos] = value
+        elif kind == 1:
+            buf[pos:pos] = bytes([value]) * (1 + value % 4)
+        elif kind == 2:
+            del buf[pos : pos + 1 + value % 8]
+        else:
+            del buf[pos:]
+    return bytes(buf)
