@@ -277,29 +277,6 @@ def test_pipeline_rdp_table(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [c["service"] for c in result.table("conn").to_pylist()] == ["rdp"]
 
 
-OTHER_FIRST_PAYLOADS = [
-    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(32),  # TLS ClientHello
-    b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n",
-    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
-    b"SSH-2.0-OpenSSH_9.6\r\n",
-    b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01",  # DNS
-    b"220 mail.example.com ESMTP\r\n",
-    b"M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n",  # SSDP
-    b"\x30\x84\x00\x00\x00\x10\x02\x01\x01\x60\x84\x00\x00\x00\x07\x02\x01\x03",  # LDAP bind
-    b"\xe3\x00\x06\xe9" + bytes(44),  # NTP
-]
-
-
-@settings(max_examples=500, deadline=250)
-@given(st.binary(max_size=300), st.sampled_from([TCP, UDP]), st.booleans())
-def test_random_bytes_do_not_match(payload: bytes, proto: int, from_orig: bool) -> None:
-    """The content test is strict: random payloads (and other protocols' first payloads)
-    are not taken."""
-    assert not RdpDissector.matches(payload, proto, from_orig)
-    for other in OTHER_FIRST_PAYLOADS:
-        assert not RdpDissector.matches(other, proto, from_orig)
-
-
 @settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from([0, 1, 2]),

@@ -332,3 +332,17 @@ def mutate(data: bytes, edits: Sequence[tuple[int, int, int]]) -> bytes:
         else:
             del buf[pos:]
     return bytes(buf)
+
+
+OTHER_FIRST_PAYLOADS = [  # other protocols' first payloads, for strictness tests
+    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(32),  # TLS ClientHello
+    b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+    b"SSH-2.0-OpenSSH_9.6\r\n",
+    b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01",  # DNS
+    b"220 mail.example.com ESMTP\r\n",
+    b"M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n",  # SSDP
+    b"\x30\x84\x00\x00\x00\x10\x02\x01\x01\x60\x84\x00\x00\x00\x07\x02\x01\x03",  # LDAP bind
+    b"\xe3\x00\x06\xe9" + bytes(44),  # NTP
+]
+
