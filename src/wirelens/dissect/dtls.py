@@ -48,7 +48,7 @@ from wirelens.dissect.tls import (
     ClientHello,
     ServerHello,
     TlsRecord,
-    cipher_name,
+    handshake_record,
     is_grease,
     parse_client_hello,
     parse_server_hello,
@@ -59,15 +59,7 @@ from wirelens.dissect.tls_certs import (
     parse_certificate_list,
     x509_record,
 )
-from wirelens.dissect.tls_fingerprints import ja3, ja3s, ja4, ja4s, md5_hex
 from wirelens.dissect.tls_hello import version_name as tls_version_name
-from wirelens.dissect.tls_names import (
-    alert_description_name,
-    alert_level_name,
-    extension_name,
-    group_name,
-    signature_scheme_name,
-)
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError, Truncated
 
 __all__ = [
@@ -539,63 +531,16 @@ class DtlsDissector(Dissector):
 
     def _record(self) -> TlsRecord:
         self._emitted = True
-        ch, sh, leaf, alert = self._client_hello, self._server_hello, self._leaf, self._alert
-        ch_ja3 = ja3(ch) if ch else None
-        sh_ja3s = ja3s(sh) if sh else None
-        ciphers = ch.cipher_suites if ch else ()
-        exts = tuple(t for t, _ in ch.extensions) if ch else ()
-        groups = ch.supported_groups if ch else ()
-        sigs = ch.signature_algorithms if ch else ()
+        ch = self._client_hello
         newest = _newest(ch.supported_versions, ch.legacy_version) if ch else None
-        return TlsRecord(
-            ts_ns=self._ts_ns or 0,
-            version=dtls_version_name(sh.version) if sh else None,
-            version_code=sh.version if sh else None,
-            cipher=cipher_name(sh.cipher_suite) if sh else None,
-            cipher_code=sh.cipher_suite if sh else None,
-            server_name=ch.server_name if ch else None,
-            alpn=ch.alpn if ch else (),
-            alpn_selected=sh.alpn if sh else None,
-            client_version=dtls_version_name(newest) if newest is not None else None,
-            client_supported_versions=(
-                tuple(dtls_version_name(v) for v in ch.supported_versions if not is_grease(v))
-                if ch else ()
-            ),
-            client_hello=ch,
-            server_hello=sh,
-            established=sh is not None,
-            ja3=ch_ja3,
-            ja3_hash=md5_hex(ch_ja3) if ch_ja3 is not None else None,
-            ja3s=sh_ja3s,
-            ja3s_hash=md5_hex(sh_ja3s) if sh_ja3s is not None else None,
-            # JA4 takes the newest version offered; DTLS codes decrease as versions rise
-            ja4=ja4(replace(ch, supported_versions=(newest,)), transport="d")
-            if ch and newest is not None else None,
-            ja4s=ja4s(sh, transport="d") if sh else None,
-            cipher_suites=tuple(cipher_name(c) for c in ciphers),
-            cipher_suite_codes=ciphers,
-            extensions=exts,
-            extension_names=tuple(extension_name(t) for t in exts),
-            groups=groups,
-            group_names=tuple(group_name(g) for g in groups),
-            signature_algorithms=sigs,
-            signature_algorithm_names=tuple(signature_scheme_name(a) for a in sigs),
-            cert_status=self._cert_status,
-            cert_chain_len=self._chain_len,
-            cert_subject=leaf.subject if leaf else None,
-            cert_issuer=leaf.issuer if leaf else None,
-            cert_sans=leaf.san_dns if leaf else (),
-            cert_not_after=leaf.not_after if leaf else None,
-            cert_sha256=leaf.sha256 if leaf else None,
-            cert_self_signed=leaf.self_signed if leaf else None,
-            cert_expired=leaf.expired if leaf else None,
-            client_cert_chain_len=None,
-            alert_level=alert[0] if alert else None,
-            alert_level_name=alert_level_name(alert[0]) if alert else None,
-            alert_description=alert[1] if alert else None,
-            alert_description_name=alert_description_name(alert[1]) if alert else None,
-            alert_sender=("client" if alert[2] else "server") if alert else None,
+        return handshake_record(
+            self._ts_ns or 0, ch, self._server_hello, self._leaf, self._alert,
+            cert_status=self._cert_status, chain_len=self._chain_len, client_chain_len=None,
             late_error=(f"{self.discarded} damaged datagram(s) discarded; first: "
                         f"{self._discard_note}") if self.discarded else None,
-            cert_names=self.cert_names,
+            cert_names=self.cert_names, client_version_code=newest,
+            name_version=dtls_version_name, transport="d",
+            # JA4 takes the newest version offered; DTLS codes decrease as versions rise
+            ja4_hello=replace(ch, supported_versions=(newest,)) if ch and newest is not None
+            else None,
         )

@@ -84,6 +84,7 @@ __all__ = [
     "TlsDissector",
     "TlsRecord",
     "cipher_name",
+    "handshake_record",
     "is_grease",
     "parse_client_hello",
     "parse_server_hello",
@@ -228,6 +229,75 @@ _ALERT = ContentType.alert.value
 _APPLICATION_DATA = ContentType.application_data.value
 _CERTIFICATE = HandshakeType.certificate.value
 _TLS13 = 0x0304
+
+
+def handshake_record(
+    ts_ns: int, ch: ClientHello | None, sh: ServerHello | None, leaf: X509Record | None,
+    alert: tuple[int, int, bool] | None, *, cert_status: str | None, chain_len: int | None,
+    client_chain_len: int | None, late_error: str | None, cert_names: tuple[str, ...],
+    client_version_code: int | None, name_version: Callable[[int], str] = version_name,
+    transport: str = "t", ja4_hello: ClientHello | None = None,
+) -> TlsRecord:
+    """The ``tls`` row of one handshake (TLS here, DTLS in :mod:`wirelens.dissect.dtls`):
+    ``name_version`` names version codes, ``transport`` is JA4's first letter and
+    ``ja4_hello`` the hello JA4 is computed from (default ``ch``)."""
+    ch_ja3 = ja3(ch) if ch else None
+    sh_ja3s = ja3s(sh) if sh else None
+    ciphers = ch.cipher_suites if ch else ()
+    exts = tuple(t for t, _ in ch.extensions) if ch else ()
+    groups = ch.supported_groups if ch else ()
+    sigs = ch.signature_algorithms if ch else ()
+    fp_hello = ja4_hello if ja4_hello is not None else ch
+    return TlsRecord(
+        ts_ns=ts_ns,
+        version=name_version(sh.version) if sh else None,
+        version_code=sh.version if sh else None,
+        cipher=cipher_name(sh.cipher_suite) if sh else None,
+        cipher_code=sh.cipher_suite if sh else None,
+        server_name=ch.server_name if ch else None,
+        alpn=ch.alpn if ch else (),
+        alpn_selected=sh.alpn if sh else None,
+        client_version=name_version(client_version_code) if client_version_code is not None
+        else None,
+        client_supported_versions=(
+            tuple(name_version(v) for v in ch.supported_versions if not is_grease(v))
+            if ch else ()
+        ),
+        client_hello=ch,
+        server_hello=sh,
+        established=sh is not None,
+        ja3=ch_ja3,
+        ja3_hash=md5_hex(ch_ja3) if ch_ja3 is not None else None,
+        ja3s=sh_ja3s,
+        ja3s_hash=md5_hex(sh_ja3s) if sh_ja3s is not None else None,
+        ja4=ja4(fp_hello, transport) if fp_hello else None,
+        ja4s=ja4s(sh, transport) if sh else None,
+        cipher_suites=_names(cipher_name, ciphers),
+        cipher_suite_codes=ciphers,
+        extensions=exts,
+        extension_names=_names(extension_name, exts),
+        groups=groups,
+        group_names=_names(group_name, groups),
+        signature_algorithms=sigs,
+        signature_algorithm_names=_names(signature_scheme_name, sigs),
+        cert_status=cert_status,
+        cert_chain_len=chain_len,
+        cert_subject=leaf.subject if leaf else None,
+        cert_issuer=leaf.issuer if leaf else None,
+        cert_sans=leaf.san_dns if leaf else (),
+        cert_not_after=leaf.not_after if leaf else None,
+        cert_sha256=leaf.sha256 if leaf else None,
+        cert_self_signed=leaf.self_signed if leaf else None,
+        cert_expired=leaf.expired if leaf else None,
+        client_cert_chain_len=client_chain_len,
+        alert_level=alert[0] if alert else None,
+        alert_level_name=alert_level_name(alert[0]) if alert else None,
+        alert_description=alert[1] if alert else None,
+        alert_description_name=alert_description_name(alert[1]) if alert else None,
+        alert_sender=("client" if alert[2] else "server") if alert else None,
+        late_error=late_error,
+        cert_names=cert_names,
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -476,62 +546,10 @@ class TlsDissector(Dissector):
     def _record(self) -> TlsRecord:
         self._emitted = True
         ch = self._client_hello
-        sh = self._server_hello
-        leaf = self._leaf
-        alert = self._alert
-        ch_ja3 = ja3(ch) if ch else None
-        sh_ja3s = ja3s(sh) if sh else None
-        ciphers = ch.cipher_suites if ch else ()
-        exts = tuple(t for t, _ in ch.extensions) if ch else ()
-        groups = ch.supported_groups if ch else ()
-        sigs = ch.signature_algorithms if ch else ()
-        return TlsRecord(
-            ts_ns=self._ts_ns or 0,
-            version=version_name(sh.version) if sh else None,
-            version_code=sh.version if sh else None,
-            cipher=cipher_name(sh.cipher_suite) if sh else None,
-            cipher_code=sh.cipher_suite if sh else None,
-            server_name=ch.server_name if ch else None,
-            alpn=ch.alpn if ch else (),
-            alpn_selected=sh.alpn if sh else None,
-            client_version=version_name(ch.max_version) if ch else None,
-            client_supported_versions=(
-                tuple(version_name(v) for v in ch.supported_versions if not is_grease(v))
-                if ch
-                else ()
-            ),
-            client_hello=ch,
-            server_hello=sh,
-            established=sh is not None,
-            ja3=ch_ja3,
-            ja3_hash=md5_hex(ch_ja3) if ch_ja3 is not None else None,
-            ja3s=sh_ja3s,
-            ja3s_hash=md5_hex(sh_ja3s) if sh_ja3s is not None else None,
-            ja4=ja4(ch) if ch else None,
-            ja4s=ja4s(sh) if sh else None,
-            cipher_suites=_names(cipher_name, ciphers),
-            cipher_suite_codes=ciphers,
-            extensions=exts,
-            extension_names=_names(extension_name, exts),
-            groups=groups,
-            group_names=_names(group_name, groups),
-            signature_algorithms=sigs,
-            signature_algorithm_names=_names(signature_scheme_name, sigs),
-            cert_status=self._cert_status,
-            cert_chain_len=self._chain_len,
-            cert_subject=leaf.subject if leaf else None,
-            cert_issuer=leaf.issuer if leaf else None,
-            cert_sans=leaf.san_dns if leaf else (),
-            cert_not_after=leaf.not_after if leaf else None,
-            cert_sha256=leaf.sha256 if leaf else None,
-            cert_self_signed=leaf.self_signed if leaf else None,
-            cert_expired=leaf.expired if leaf else None,
-            client_cert_chain_len=self._client_chain_len,
-            alert_level=alert[0] if alert else None,
-            alert_level_name=alert_level_name(alert[0]) if alert else None,
-            alert_description=alert[1] if alert else None,
-            alert_description_name=alert_description_name(alert[1]) if alert else None,
-            alert_sender=("client" if alert[2] else "server") if alert else None,
-            late_error=self._late_error,
+        return handshake_record(
+            self._ts_ns or 0, ch, self._server_hello, self._leaf, self._alert,
+            cert_status=self._cert_status, chain_len=self._chain_len,
+            client_chain_len=self._client_chain_len, late_error=self._late_error,
             cert_names=self.cert_names,
+            client_version_code=ch.max_version if ch else None,
         )
