@@ -23,6 +23,14 @@ SEEDS = [
     "nDPI/tests/cfgs/default/pcap/6in4tunnel.pcap",
     "zeek/testing/btest/Traces/erspanIII.pcap",
     "nfstream/tests/pcaps/badpackets.pcap",
+    # the issue-3 dissectors and their hand-overs (STARTTLS, STUN -> DTLS)
+    "nDPI/tests/cfgs/default/pcap/quic_frags_ch_in_multiple_packets.pcapng",
+    "nDPI/tests/cfgs/default/pcap/smtp-starttls.pcap",
+    "nDPI/tests/cfgs/default/pcap/stun.pcap",
+    "nDPI/tests/cfgs/default/pcap/kerberos.pcap",
+    "nDPI/tests/cfgs/default/pcap/smb_deletefile.pcap",
+    "nDPI/tests/cfgs/default/pcap/ssh.pcap",
+    "nDPI/tests/cfgs/default/pcap/selfsigned.pcap",
 ]
 EXAMPLES = int(os.environ.get("WIRELENS_FUZZ_EXAMPLES", "60"))
 SECONDS_PER_RUN = 10.0
