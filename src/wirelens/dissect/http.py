@@ -279,6 +279,13 @@ class HttpDissector(Dissector):
         if state == _State.HEAD:
             while buf[:2] == b"\r\n" or buf[:1] == b"\n":  # RFC 9112 §2.2: leading empty lines
                 del buf[: 2 if buf[:1] == b"\r" else 1]
+            if not is_client and self._requests and len(buf) >= 5 and buf[:5] != b"HTTP/":
+                # RFC 1945 §6: a Simple-Response (HTTP/0.9) has no status line or headers,
+                # the body runs to the close: the requests stay unanswered, reading stops
+                while self._requests:
+                    events.append(self._record(self._requests.popleft(), None))
+                self.done = True
+                return False
             head_end, body_start = _head_end(buf, side.scan)
             if head_end < 0:
                 if len(buf) > limits.HTTP_MAX_HEADER_BYTES:

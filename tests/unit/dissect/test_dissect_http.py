@@ -190,3 +190,15 @@ def test_gap_inside_a_body_keeps_step_elsewhere_stops() -> None:
     d.feed(b"GET /1 HTTP/1.1\r\n\r\n", True, 0)
     d.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", False, 0)
     assert d.gap(False, 4) == [] and d.done  # longer than the body: out of step
+
+
+def test_http09_simple_response_keeps_the_request() -> None:
+    """RFC 1945 §6: a server answering without a status line (HTTP/0.9) ends reading; the
+    request is still logged, unanswered (as Zeek does), instead of a parse error."""
+    rows = feed_all(HttpDissector, [(True, b"GET /zeek.html HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+                                    (False, b"<html>hello</html>\n")], TCP)
+    assert [(r.method, r.uri, r.host, r.status_code) for r in rows] == [  # type: ignore[attr-defined]
+        ("GET", "/zeek.html", "localhost", None)]
+    rows = feed_all(HttpDissector, [(True, b"GET / HTTP/1.1\r\n\r\n"), (False, b"HTTP/1.1 200 OK\r\n"
+                                    b"Content-Length: 0\r\n\r\n"), (False, b"junk!")], TCP)
+    assert [r.status_code for r in rows] == [200]  # type: ignore[attr-defined]
