@@ -122,8 +122,8 @@ class StunDissector(SignatureDissector):
         start = 0
         if self.proto == IPPROTO_TCP and len(data) >= 2 and be16(data, 0) == len(data) - 2:
             start = 2  # RFC 4571 framing
-        if data[start] <= 3 and len(data) >= start + 20:  # RFC 7983 §7: STUN is 0-3
-            realm = _stun_realm(data, start)
+        if len(data) > start and data[start] <= 3:  # RFC 7983 §7: STUN is 0-3
+            realm = _stun_realm(data, start) if len(data) >= start + 20 else None
             if realm:
                 self.server_name = realm
         elif self.proto == IPPROTO_UDP:
