@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -37,6 +39,7 @@ from wirelens.dissect.registry import DISSECTORS, by_name, by_port, identify, ru
 from wirelens.flow.reassembly import SYN, Delivery, TcpReassembler
 from wirelens.identify import Service, classify, service_name
 from wirelens.pipeline.columns import format_addrs, uid_one
+from wirelens.pipeline.events import EventRows
 from wirelens.wire.errors import ParseError
 
 COMPILED: frozenset[str] = frozenset(
@@ -47,8 +50,17 @@ IDENTIFY_TRIES = 4
 ACK = 0x10
 _TAKES_SECRETS: dict[type, bool] = {}
 """Dissector class -> whether its constructor takes ``show_passwords``."""
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-"""Field names of each event class (``dataclasses.fields`` is slow to call per event)."""
+_GETTERS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
+"""Per event class: its field names and one getter of all of them (``dataclasses.fields`` is
+slow to call per event; ``attrgetter`` reads every field in one C call)."""
+
+
+def _getter(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
+    found = _GETTERS.get(cls)
+    if found is None:
+        names = tuple(f.name for f in fields(cls))
+        found = _GETTERS[cls] = (names, attrgetter(*names))
+    return found
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -96,7 +108,7 @@ class DpiStage:
     tables: bool = True
     salt: int = 0
     flows: dict[int, FlowDpi] = field(default_factory=dict)
-    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    events: dict[tuple[str, type], EventRows] = field(default_factory=dict)
     weirds: list[dict[str, Any]] = field(default_factory=list)
     payload_packets: int = 0
     python_packets: int = 0
@@ -315,18 +327,12 @@ class DpiStage:
             elif table == "tls" and st.server_name is None and ev.cert_names:
                 # no SNI: the server's certificate names it (first SAN, else the subject CN)
                 st.server_name, st.name_source = ev.cert_names[0], "certificate"
-            names = _FIELD_NAMES.get(type(ev))
-            if names is None:
-                names = _FIELD_NAMES[type(ev)] = tuple(f.name for f in fields(ev))
-            row = {n: getattr(ev, n) for n in names}
-            row["ts"] = ev.ts_ns
-            rtt = row.get("rtt_ns")
-            if rtt is not None:
-                row["rtt"] = rtt / 1e9
-            row["uid"] = self._uid(st, fid)
-            row["orig_h"], row["orig_p"], row["resp_h"], row["resp_p"] = st.orig
-            row["_proto"] = st.proto
-            self.events.setdefault(table, []).append(row)
+            names, getter = _getter(type(ev))
+            bucket = self.events.get((table, type(ev)))
+            if bucket is None:
+                bucket = self.events[(table, type(ev))] = EventRows(names)
+            bucket.values.append(getter(ev))
+            bucket.keys.append((self._uid(st, fid), *st.orig, st.proto))
 
     def _uid(self, st: FlowDpi, fid: int) -> str:
         if st.uid is None:
@@ -401,9 +407,10 @@ class DpiStage:
             if name is not None:
                 names[k], how[k] = name, "dns_cache"
 
-    def take_events(self) -> dict[str, list[dict[str, Any]]]:
+    def take_events(self) -> list[tuple[str, EventRows]]:
+        """The events gathered since the last call, by table (and event class)."""
         out, self.events = self.events, {}
-        return out
+        return [(table, rows) for (table, _), rows in out.items()]
 
     def take_weirds(self) -> list[dict[str, Any]]:
         out, self.weirds = self.weirds, []

@@ -1,7 +1,8 @@
-"""Dissector events and weird rows (Python dicts, few) -> declared tables (Arrow)."""
+"""Dissector events and weird rows -> declared tables (Arrow)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -27,3 +28,51 @@ def rows_batch(table: str, rows: list[dict[str, Any]]) -> pa.RecordBatch:
         else:
             cols.append(pa.array(values, fld.type))
     return pa.RecordBatch.from_arrays(cols, schema=schema)
+
+
+KEYS = ("uid", "orig_h", "orig_p", "resp_h", "resp_p", "_proto")
+"""What the DPI stage adds to each event: the flow's uid, endpoints and IP protocol."""
+
+
+@dataclass(slots=True)
+class EventRows:
+    """Events of one class bound for one table, kept as tuples (one ``attrgetter`` call per
+    event) and turned into columns once per batch."""
+
+    names: tuple[str, ...]
+    """The event class's field names, in the order of each tuple of :attr:`values`."""
+    values: list[tuple[Any, ...]] = field(default_factory=list)
+    keys: list[tuple[Any, ...]] = field(default_factory=list)
+    """Per event: the values of :data:`KEYS`."""
+
+
+def events_batch(table: str, rows: EventRows) -> pa.RecordBatch:
+    """The events as a batch of ``table``: a column per schema field, from the event field of
+    that name (``ts`` from ``ts_ns``, ``rtt`` in seconds from ``rtt_ns``, ``proto`` the
+    transport's name), or the flow keys; null where the event has no such field."""
+    schema = SCHEMAS[table]
+    n = len(rows.values)
+    cols: dict[str, Any] = dict(zip(rows.names, zip(*rows.values, strict=True), strict=True)) if n else {}
+    keys: dict[str, Any] = dict(zip(KEYS, zip(*rows.keys, strict=True), strict=True)) if n else {}
+    arrays = []
+    for fld in schema:
+        name = fld.name
+        values: Any
+        if name == "ts":
+            values = cols.get("ts_ns", ())
+        elif name == "rtt" and "rtt_ns" in cols:
+            values = [None if v is None else v / 1e9 for v in cols["rtt_ns"]]
+        elif name == "proto" and fld.type == pa.string():  # the transport, by name
+            values = [PROTO_NAMES.get(p) for p in keys.get("_proto", ())]
+        elif name in keys:
+            values = keys[name]
+        elif name in cols or name.lower() in cols:
+            values = cols[name] if name in cols else cols[name.lower()]
+        else:
+            values = [None] * n
+        if fld.type == pa.timestamp("ns", tz="UTC"):
+            arrays.append(pa.array([None if v is None else int(v) for v in values],
+                                   pa.int64()).cast(fld.type))
+        else:
+            arrays.append(pa.array(values, fld.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)

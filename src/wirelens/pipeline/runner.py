@@ -28,7 +28,7 @@ from wirelens.decode import Decoder, FragmentReassembler
 from wirelens.flow import FlowTable
 from wirelens.pipeline.columns import format_addrs, mix64, ts_array
 from wirelens.pipeline.dpi import DpiStage
-from wirelens.pipeline.events import rows_batch
+from wirelens.pipeline.events import events_batch, rows_batch
 from wirelens.pipeline.records import conn_batch
 from wirelens.pipeline.summary import RunSummary
 from wirelens.schema import SCHEMAS
@@ -264,8 +264,8 @@ class Analysis:
             self._emit_events()
 
     def _emit_events(self) -> None:
-        for table, rows in self.dpi.take_events().items():
-            self._emit(table, rows_batch(table, rows))
+        for table, rows in self.dpi.take_events():
+            self._emit(table, events_batch(table, rows))
         weirds = self.dpi.take_weirds()
         for w in weirds:
             self.summary.weirds[w["name"]] += 1  # type: ignore[union-attr]
