@@ -109,13 +109,15 @@ class _Message:
 class _Side:
     """Parsing state of one direction."""
 
-    __slots__ = ("buf", "current", "remaining", "scan", "state")
+    __slots__ = ("buf", "current", "line_checked", "remaining", "scan", "state")
 
     def __init__(self) -> None:
         self.buf = bytearray()
         self.state = _State.HEAD
         self.remaining = 0
         self.scan = 0
+        self.line_checked = False
+        """The start line of the message being read was complete and checked."""
         self.current: _Message | None = None
 
 
@@ -290,14 +292,17 @@ class HttpDissector(Dissector):
             if head_end < 0:
                 if len(buf) > limits.HTTP_MAX_HEADER_BYTES:
                     raise LimitExceeded("HTTP header block too large")
-                first = buf.find(b"\n")
-                if first >= 0:  # a complete start line can be checked already
-                    self._check_start(bytes(buf[:first]).rstrip(b"\r"), is_client)
+                if not side.line_checked:  # a complete start line can be checked already
+                    first = buf.find(b"\n", max(0, side.scan - 2))  # none before: searched
+                    if first >= 0:
+                        self._check_start(bytes(buf[:first]).rstrip(b"\r"), is_client)
+                        side.line_checked = True
                 side.scan = max(0, len(buf) - 2)
                 return False
             head = bytes(buf[:head_end])
             del buf[:body_start]
             side.scan = 0
+            side.line_checked = False
             self._on_head(side, head, is_client, ts_ns, events)
             return True
         if state == _State.LENGTH or state == _State.CHUNK_DATA:
