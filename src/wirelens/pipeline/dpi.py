@@ -98,7 +98,8 @@ class FinishedFlows:
     server_name: list[str | None]
     """The flow's name: its own (SNI, Host, DNS query) or one from the DNS cache."""
     name_source: list[str | None]
-    """How the name was found: sni, http_host, dns_query, dns_cache, or None."""
+    """How the name was found: the naming dissector's ``name_source`` (sni, http_host, ...),
+    certificate, dns_cache, or None."""
 
 
 @dataclass
