@@ -114,7 +114,19 @@ class Rcode(IntEnum):
     NOTZONE = 10
 
 
+class Opcode(IntEnum):
+    """Header OPCODEs (RFC 1035 §4.1.1, RFC 1996 NOTIFY, RFC 2136 UPDATE, RFC 8490 DSO)."""
+
+    QUERY = 0
+    IQUERY = 1
+    STATUS = 2
+    NOTIFY = 4
+    UPDATE = 5
+    DSO = 6
+
+
 _QTYPE_NAMES = {m.value: m.name for m in QType}
+_OPCODE_NAMES = {m.value: m.name for m in Opcode}
 _QCLASS_NAMES = {m.value: m.name for m in QClass}
 _RCODE_NAMES = {m.value: m.name for m in Rcode}
 
@@ -129,6 +141,12 @@ def qclass_name(code: int) -> str:
     """Readable twin of a class code; mDNS sets the top bit (RFC 6762 §5.4), which is kept."""
     name = _QCLASS_NAMES.get(code)
     return name if name is not None else f"CLASS{code}"
+
+
+def opcode_name(code: int) -> str:
+    """Readable twin of an OPCODE."""
+    name = _OPCODE_NAMES.get(code)
+    return name if name is not None else f"OPCODE{code}"
 
 
 def rcode_name(code: int) -> str:
@@ -166,6 +184,24 @@ class ResourceRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Edns:
+    """What an OPT pseudo-record says (RFC 6891 §6.1.2-6.1.3)."""
+
+    udp_size: int
+    """Requestor's UDP payload size (the record's CLASS field)."""
+    version: int
+    """EDNS version (bits 16-23 of the TTL field)."""
+    dnssec_ok: bool
+    """DO bit (RFC 3225 §3: DNSSEC records wanted)."""
+    ext_rcode: int
+    """Upper 8 bits of the extended RCODE (bits 24-31 of the TTL field)."""
+
+
+def _edns(rclass: int, ttl: int) -> Edns:
+    return Edns(rclass, (ttl >> 16) & 0xFF, bool(ttl & 0x8000), ttl >> 24)
+
+
+@dataclass(frozen=True, slots=True)
 class DnsMessage:
     """A whole parsed DNS message."""
 
@@ -193,6 +229,8 @@ class DnsMessage:
     """Records in the authority section (parsed, not kept)."""
     n_additional: int
     """Records in the additional section (parsed, not kept)."""
+    edns: Edns | None
+    """The first OPT pseudo-record of the additional section (RFC 6891 §6.1), if any."""
     end: int
     """Offset just after the last record (bytes beyond it were ignored)."""
 
@@ -239,6 +277,17 @@ class DnsRecord(Event):
     """OPCODE of the query (or response)."""
     rtt_ns: int | None
     """Response time minus query time, when both were seen."""
+    opcode_name: str
+    """Readable twin of ``opcode`` (QUERY, NOTIFY, UPDATE, ...)."""
+    answer_types: tuple[str, ...]
+    """Type name of each answer, matching ``answers`` (A, CNAME, ...)."""
+    edns_udp_size: int | None
+    """UDP payload size of the query's OPT record (RFC 6891), else the response's; None
+    without EDNS."""
+    edns_version: int | None
+    """EDNS version of that OPT record."""
+    edns_dnssec_ok: bool | None
+    """Its DO bit (RFC 3225: the client wants DNSSEC records)."""
 
 
 # -- names ------------------------------------------------------------------------------------
@@ -483,6 +532,7 @@ def _parse_fast(data: bytes) -> DnsMessage:
         questions.append(Question(qname, qtype, qclass))
     answers = []
     kept = limits.DNS_MAX_ANSWERS_KEPT
+    edns: Edns | None = None
     for i in range(an + ns + ar):
         name, pos = _name_fast(data, pos, size, seen)
         rtype, rclass, ttl, length = _RR_FIXED.unpack_from(data, pos)
@@ -494,6 +544,8 @@ def _parse_fast(data: bytes) -> DnsMessage:
         pos = end
         if i < an and i < kept:
             answers.append(ResourceRecord(name, rtype, rclass, ttl, text))
+        elif rtype == QType.OPT and edns is None and i >= an + ns:
+            edns = _edns(rclass, ttl)
     return DnsMessage(
         trans_id=trans_id,
         is_response=bool(flags & 0x8000),
@@ -507,6 +559,7 @@ def _parse_fast(data: bytes) -> DnsMessage:
         answers=tuple(answers),
         n_authority=ns,
         n_additional=ar,
+        edns=edns,
         end=pos,
     )
 
@@ -532,8 +585,11 @@ def _parse_checked(data: bytes | bytearray | memoryview) -> DnsMessage:
         rr = _read_record(buf)
         if i < limits.DNS_MAX_ANSWERS_KEPT:
             answers.append(rr)
-    for _ in range(ns + ar):
-        _read_record(buf)
+    edns: Edns | None = None
+    for i in range(ns + ar):
+        rr = _read_record(buf)
+        if rr.rtype == QType.OPT and edns is None and i >= ns:
+            edns = _edns(rr.rclass, rr.ttl)
     return DnsMessage(
         trans_id=trans_id,
         is_response=bool(flags & 0x8000),
@@ -547,6 +603,7 @@ def _parse_checked(data: bytes | bytearray | memoryview) -> DnsMessage:
         answers=tuple(answers),
         n_authority=ns,
         n_additional=ar,
+        edns=edns,
         end=buf.tell(),
     )
 
@@ -679,6 +736,8 @@ def _record(
     if q is None and response is not None and response.questions:
         q = response.questions[0]
     answers = response.answers if response is not None else ()
+    edns = (query.edns if query is not None else None) or (
+        response.edns if response is not None else None)
     return DnsRecord(
         ts_ns=ts_ns,
         trans_id=first.trans_id,
@@ -699,4 +758,9 @@ def _record(
         ttls=tuple([float(rr.ttl) for rr in answers]),
         opcode=first.opcode,
         rtt_ns=rtt_ns if (query is not None and response is not None) else None,
+        opcode_name=opcode_name(first.opcode),
+        answer_types=tuple([qtype_name(rr.rtype) for rr in answers]),
+        edns_udp_size=edns.udp_size if edns else None,
+        edns_version=edns.version if edns else None,
+        edns_dnssec_ok=edns.dnssec_ok if edns else None,
     )

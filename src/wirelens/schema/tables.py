@@ -112,6 +112,13 @@ DNS = pa.schema(
         f("answers", pa.list_(pa.string()), "Answer record data, in order."),
         f("TTLs", pa.list_(pa.float64()), "Answer TTLs in seconds, matching answers."),
         f("rtt", pa.float64(), "Seconds from query to response (null when unpaired)."),
+        f("opcode", pa.uint8(), "Header OPCODE of the query (or response)."),
+        f("opcode_name", pa.string(), "Readable twin of opcode (QUERY, NOTIFY, UPDATE, ...)."),
+        f("answer_types", pa.list_(pa.string()), "Type of each answer (A, CNAME, ...), matching answers."),
+        f("edns_udp_size", pa.uint16(), "UDP payload size of the query's EDNS OPT record (RFC 6891), else "
+          "the response's; null without EDNS."),
+        f("edns_version", pa.uint8(), "EDNS version of that OPT record."),
+        f("edns_dnssec_ok", pa.bool_(), "Its DO bit (RFC 3225: DNSSEC records wanted)."),
     ]
 )
 

@@ -203,3 +203,19 @@ def test_a_response_is_paired_only_with_the_query_it_answers() -> None:
     rows = feed_all(DnsDissector, [(True, dns_query(0, "x.local")), (False, unsolicited)], UDP)
     assert [(r.query, r.is_response) for r in rows] == [  # type: ignore[attr-defined]
         ("printer.local", True), ("x.local", False)]
+
+
+def test_edns_opcode_and_answer_types() -> None:
+    """RFC 6891 §6.1: the OPT pseudo-record's CLASS is the UDP payload size, its TTL holds the
+    extended RCODE, the version and the DO bit (RFC 3225); answers carry their type names."""
+    opt = b"\x00" + struct.pack(">HHIH", 41, 1232, (0 << 24) | (0 << 16) | 0x8000, 0)
+    query = dns_header(5, 0x0100, 1, 0, 0, 1) + dns_name("a.example") + b"\x00\x01\x00\x01" + opt
+    cname = rr(5, dns_name("b.example"))
+    response = dns_response(5, "a.example", [cname, rr(1, bytes([10, 0, 0, 1]))])
+    (row,) = feed_all(DnsDissector, [(True, query), (False, response)], UDP)
+    assert (row.edns_udp_size, row.edns_version, row.edns_dnssec_ok) == (1232, 0, True)  # type: ignore[attr-defined]
+    assert row.answer_types == ("CNAME", "A") and row.opcode_name == "QUERY"  # type: ignore[attr-defined]
+    assert parse_message(query).edns is not None and parse_message(response).edns is None
+    # the fast and the checked reader agree on it
+    from wirelens.dissect.dns import _parse_checked, _parse_fast
+    assert _parse_checked(query) == _parse_fast(query)
