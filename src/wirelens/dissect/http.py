@@ -27,6 +27,7 @@ from typing import ClassVar
 
 from wirelens.dissect import limits
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
+from wirelens.dissect.magic import SNIFF_BYTES, sniff
 from wirelens.wire.errors import BadValue, LimitExceeded
 
 __all__ = ["HttpDissector", "HttpRecord"]
@@ -66,6 +67,11 @@ class HttpRecord(Event):
     """Request body bytes seen (decoded chunk sizes for chunked bodies)."""
     response_body_len: int
     """Response body bytes seen (decoded chunk sizes for chunked bodies)."""
+    request_mime_type: str | None = None
+    """File type of the request body from its first bytes (magic numbers), e.g.
+    ``application/x-dosexec``; None without a body or when unknown."""
+    response_mime_type: str | None = None
+    """File type of the response body from its first bytes (not its Content-Type)."""
 
 
 class _State(IntEnum):
@@ -97,13 +103,34 @@ _METHODS = (
 class _Message:
     """A request or response being read (internal, mutable)."""
 
-    __slots__ = ("body_len", "headers", "line", "ts_ns")
+    __slots__ = ("body_head", "body_len", "headers", "line", "ts_ns")
 
     def __init__(self, line: re.Match[bytes], headers: dict[bytes, str], ts_ns: int) -> None:
         self.line = line
         self.headers = headers
         self.ts_ns = ts_ns
         self.body_len = 0
+        self.body_head: bytearray | None = bytearray()
+        """The body's first bytes, for :func:`~wirelens.dissect.magic.sniff` (None once a
+        hole broke them)."""
+
+    def body(self, data: bytes | bytearray) -> None:
+        """Count body bytes; keep the first ones."""
+        head = self.body_head
+        if head is not None and len(head) < SNIFF_BYTES:
+            head += data[: SNIFF_BYTES - len(head)]
+        self.body_len += len(data)
+
+    def body_gap(self, length: int) -> None:
+        """Body bytes never seen."""
+        if self.body_head is not None and len(self.body_head) < SNIFF_BYTES:
+            self.body_head = None
+        self.body_len += length
+
+    @property
+    def mime_type(self) -> str | None:
+        """The body's file type from its first bytes (None: no body, or unknown)."""
+        return sniff(bytes(self.body_head)) if self.body_head else None
 
 
 class _Side:
@@ -248,14 +275,14 @@ class HttpDissector(Dissector):
         elif side.state in (_State.LENGTH, _State.CHUNK_DATA) and length <= side.remaining:
             side.remaining -= length
             assert side.current is not None
-            side.current.body_len += length
+            side.current.body_gap(length)
             if side.remaining == 0:
                 if side.state == _State.LENGTH:
                     self._complete(side, from_orig == self._client_is_orig, events)
                 else:
                     side.state = _State.CHUNK_CRLF
         elif side.state == _State.UNTIL_CLOSE and side.current is not None:
-            side.current.body_len += length
+            side.current.body_gap(length)
         elif side.state != _State.TUNNEL:
             self.done = True
         return events
@@ -307,10 +334,10 @@ class HttpDissector(Dissector):
             return True
         if state == _State.LENGTH or state == _State.CHUNK_DATA:
             n = min(side.remaining, len(buf))
+            assert side.current is not None
+            side.current.body(buf[:n])
             del buf[:n]
             side.remaining -= n
-            assert side.current is not None
-            side.current.body_len += n
             if side.remaining == 0:
                 if state == _State.LENGTH:
                     self._complete(side, is_client, events)
@@ -352,7 +379,7 @@ class HttpDissector(Dissector):
             return True
         # UNTIL_CLOSE and TUNNEL: count and drop
         if state == _State.UNTIL_CLOSE and side.current is not None:
-            side.current.body_len += len(buf)
+            side.current.body(buf)
         del buf[:]
         return False
 
@@ -448,4 +475,6 @@ class HttpDissector(Dissector):
             server=rs.get(b"server"),
             request_body_len=request.body_len if request is not None else 0,
             response_body_len=response.body_len if response is not None else 0,
+            request_mime_type=request.mime_type if request is not None else None,
+            response_mime_type=response.mime_type if response is not None else None,
         )

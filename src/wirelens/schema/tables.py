@@ -139,6 +139,10 @@ HTTP = pa.schema(
         f("request_body_len", pa.uint64(), "Request body bytes seen."),
         f("response_body_len", pa.uint64(), "Response body bytes seen."),
         f("server", pa.string(), "Server header of the response."),
+        f("request_mime_type", pa.string(), "File type of the request body from its first bytes "
+          "(magic numbers, e.g. application/x-dosexec), whatever its Content-Type says."),
+        f("response_mime_type", pa.string(), "File type of the response body from its first bytes "
+          "(e.g. text/html, image/png, application/pdf); a gzip-encoded body reads as application/gzip."),
     ]
 )
 

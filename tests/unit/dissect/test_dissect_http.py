@@ -99,7 +99,7 @@ def _unanswered(e: HttpRecord) -> dict[str, object]:
     fields = {f.name: getattr(e, f.name) for f in dataclasses.fields(HttpRecord)}
     fields.update(
         status_code=None, status_msg=None, response_content_type=None, server=None,
-        response_body_len=0,
+        response_body_len=0, response_mime_type=None,
     )  # fmt: skip
     return fields
 
