@@ -7,7 +7,10 @@ them as plain Python (coverage, debugging).
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numba
@@ -62,25 +65,45 @@ def hot_kernel(fn: Callable[..., Any]) -> Any:
     return kernel(fn)
 
 
-def refresh_cache_stamp(kernel_file: str, *patterns: str) -> None:
-    """Make numba's disk cache notice edits of helper modules.
+KERNEL_PACKAGES = ("capture", "core", "decode", "flow", "identify")
+"""Packages whose modules hold kernels, their inlined helpers or the constants they freeze."""
+KERNEL_MODULES = ("pipeline/_text.py",)
+"""Kernel modules elsewhere."""
 
-    numba invalidates a cached kernel only when the kernel's *own* source file changes; a
-    kernel that inlines helpers or constants from other modules would keep running stale
-    machine code after those are edited. Called at the top of such a kernel module (before
-    its kernels are decorated) with glob patterns of its helper files (same folder), this
-    gives the kernel file the newest modification time among them, so the cache is rebuilt.
-    Best effort: read-only installs are left alone.
+
+def sources_digest(root: Path) -> str:
+    """A digest of every source a kernel can depend on (below the package ``root``), and of
+    the numba version."""
+    digest = hashlib.sha256(numba.__version__.encode())
+    files = [p for pkg in KERNEL_PACKAGES for p in sorted((root / pkg).glob("*.py"))]
+    files += [root / rel for rel in KERNEL_MODULES]
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()[:16]
+
+
+def _versioned_cache_dir() -> None:
+    """Point numba's disk cache at a folder named by :func:`sources_digest`.
+
+    numba keys a cached kernel on its own source file only, so a kernel that inlines helpers
+    or constants from other modules would keep running stale machine code after they change
+    (seen here: an edited DNS test in ``identify/_dns.py`` was not picked up by the cached
+    ``identify/_kernel.py``). A folder per digest of all kernel sources makes any change
+    compile afresh, once. The base folder is ``$NUMBA_CACHE_DIR`` when set, else
+    ``$XDG_CACHE_HOME/wirelens/numba`` (``~/.cache/...``); when it cannot be written, numba's
+    default (``__pycache__`` beside each module) is kept.
     """
-    import os
-    from pathlib import Path
-
-    here = Path(kernel_file)
+    base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "wirelens", "numba")
     try:
-        own = here.stat().st_mtime
-        helpers = [p for pat in patterns for p in here.parent.glob(pat)]
-        newest = max((p.stat().st_mtime for p in helpers), default=own)
-        if newest > own:
-            os.utime(here, (newest, newest))
+        folder = os.path.join(base, sources_digest(Path(__file__).resolve().parents[1]))
+        os.makedirs(folder, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            numba.config.CACHE_DIR = folder  # type: ignore[attr-defined]
     except OSError:
         pass
+
+
+_versioned_cache_dir()

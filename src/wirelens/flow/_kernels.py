@@ -24,7 +24,7 @@ import numba
 import numpy as np
 
 from wirelens.core.batch import Tunnel
-from wirelens.core.jit import KERNEL_OPTIONS, hot_kernel, kernel, refresh_cache_stamp
+from wirelens.core.jit import KERNEL_OPTIONS, hot_kernel, kernel
 from wirelens.flow._layout import (
     CS_OTH,
     CS_REJ,
@@ -143,8 +143,6 @@ from wirelens.flow._layout import (
     U_RHI,
     U_RLO,
 )
-
-refresh_cache_stamp(__file__, "_layout.py")
 
 RC_DONE = 0
 RC_GROW = 1  # pool full but below max_flows: grow and call again from ``next_i``

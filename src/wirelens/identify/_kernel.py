@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from wirelens.core.jit import kernel, refresh_cache_stamp
+from wirelens.core.jit import kernel
 from wirelens.identify._dns import _dns_match, _read_name
 from wirelens.identify._http import _http_host, _http_match
 from wirelens.identify._tls import _tls_match, _tls_sni
-
-refresh_cache_stamp(__file__, "_dns.py", "_http.py", "_tls.py")  # their code is linked in here
 
 # Service codes (wirelens.identify.services.Service) as plain ints for the kernel
 S_UNKNOWN, S_DNS, S_HTTP, S_TLS = 0, 1, 2, 3

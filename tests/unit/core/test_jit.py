@@ -1,17 +1,36 @@
-import os
+"""The kernel cache folder follows every kernel source (numba alone keys a kernel on its own
+file, so edited helpers would leave stale machine code)."""
 
-from wirelens.core.jit import refresh_cache_stamp
+from pathlib import Path
+
+import numba
+
+from wirelens.core import jit
 
 
-def test_kernel_file_takes_the_newest_helper_time(tmp_path):
-    kernel = tmp_path / "_kernel.py"
-    helper = tmp_path / "_khelper.py"
-    other = tmp_path / "unrelated.py"
-    for f, t in ((kernel, 1000), (helper, 2000), (other, 3000)):
-        f.write_text("x = 1\n")
-        os.utime(f, (t, t))
-    refresh_cache_stamp(str(kernel), "_k*.py")
-    assert kernel.stat().st_mtime == 2000  # the helper's, not the unrelated file's
-    refresh_cache_stamp(str(kernel), "_k*.py")  # nothing newer: unchanged
-    assert kernel.stat().st_mtime == 2000
-    refresh_cache_stamp(str(tmp_path / "missing.py"), "_k*.py")  # best effort, no raise
+def _tree(root: Path) -> None:
+    for pkg in jit.KERNEL_PACKAGES:
+        (root / pkg).mkdir(parents=True)
+        (root / pkg / "_k.py").write_text(f"X = '{pkg}'\n")
+    (root / "pipeline").mkdir()
+    (root / "pipeline" / "_text.py").write_text("Y = 1\n")
+    (root / "pipeline" / "dpi.py").write_text("Z = 1\n")
+
+
+def test_digest_changes_with_any_kernel_source_only(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    first = jit.sources_digest(tmp_path)
+    assert jit.sources_digest(tmp_path) == first
+    (tmp_path / "pipeline" / "dpi.py").write_text("Z = 2\n")  # not a kernel module
+    assert jit.sources_digest(tmp_path) == first
+    (tmp_path / "identify" / "_k.py").write_text("X = 'edited'\n")  # a helper of a kernel
+    second = jit.sources_digest(tmp_path)
+    assert second != first
+    (tmp_path / "identify" / "_new.py").write_text("W = 1\n")  # a new module
+    assert jit.sources_digest(tmp_path) not in (first, second)
+
+
+def test_numba_caches_in_the_folder_of_the_current_sources() -> None:
+    root = Path(jit.__file__).resolve().parents[1]
+    folder = Path(numba.config.CACHE_DIR)
+    assert folder.name == jit.sources_digest(root)
