@@ -390,6 +390,8 @@ def _txt_text(buf: Buffer) -> str:
 
 def _rdata_text(buf: Buffer, rtype: int, length: int) -> str:
     """Readable rdata; the caller runs this inside ``pull_block(2)`` (RDLENGTH)."""
+    if length == 0:  # no RDATA: an UPDATE's prerequisites and deletions (RFC 2136 §2.4-2.5)
+        return ""
     if rtype == QType.A:
         return str(ipaddress.IPv4Address(buf.pull_bytes(4)))
     if rtype == QType.AAAA:
@@ -478,6 +480,8 @@ def _name_fast(data: bytes, pos: int, limit: int, seen: _Seen) -> tuple[str, int
 def _rdata_fast(data: bytes, rtype: int, pos: int, end: int, seen: _Seen) -> str:
     """What :func:`_rdata_text` returns for the rdata ``data[pos:end]``; raises (to hand
     over to the checked reader) unless the rdata is used up exactly."""
+    if end == pos:  # no RDATA (RFC 2136 §2.4-2.5), as _rdata_text
+        return ""
     if rtype == _A:
         if end - pos != 4:
             raise _Slow

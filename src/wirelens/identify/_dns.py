@@ -120,6 +120,8 @@ def _skip_record(d, base, pos, lim, out):  # type: ignore[no-untyped-def]
     e = pos + rdlen
     if e > lim:
         return -1
+    if rdlen == 0:  # no RDATA: an UPDATE's prerequisites and deletions (RFC 2136 §2.4-2.5)
+        return e
     if rtype == _T_A:
         return e if rdlen == 4 else -1
     if rtype == _T_AAAA:

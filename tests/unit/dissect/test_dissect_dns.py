@@ -219,3 +219,15 @@ def test_edns_opcode_and_answer_types() -> None:
     # the fast and the checked reader agree on it
     from wirelens.dissect.dns import _parse_checked, _parse_fast
     assert _parse_checked(query) == _parse_fast(query)
+
+
+def test_update_records_without_rdata() -> None:
+    """RFC 2136 §2.4-2.5: an UPDATE's prerequisites and deletions carry no RDATA (RDLENGTH 0,
+    class ANY or NONE), whatever their type; both readers take them."""
+    delete_a = dns_name("host.example") + struct.pack(">HHIH", 1, 255, 0, 0)
+    msg = dns_header(9, 5 << 11, 1, 0, 1, 0) + dns_name("example") + b"\x00\x06\x00\x01" + delete_a
+    from wirelens.dissect.dns import _parse_checked, _parse_fast
+    assert _parse_checked(msg) == _parse_fast(msg) == parse_message(msg)
+    assert DnsDissector.matches(msg, UDP, True)
+    (row,) = feed_all(DnsDissector, [(True, msg)], UDP)
+    assert (row.query, row.opcode_name) == ("example", "UPDATE")  # type: ignore[attr-defined]
