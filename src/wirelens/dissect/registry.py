@@ -7,6 +7,8 @@ matches. To add a dissector, import it here and put it in :data:`DISSECTORS`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from wirelens.dissect.base import Dissector
 from wirelens.dissect.dhcp import DhcpDissector
 from wirelens.dissect.dhcp6 import Dhcpv6Dissector
@@ -32,7 +34,7 @@ from wirelens.dissect.snmp import SnmpDissector
 from wirelens.dissect.ssh import SshDissector
 from wirelens.dissect.tls import TlsDissector
 
-__all__ = ["DISSECTORS", "by_first_byte", "by_name", "by_port", "identify", "running_on"]
+__all__ = ["DISSECTORS", "by_first_byte", "by_name", "by_port", "identify", "ports_of", "running_on"]
 
 DISSECTORS: tuple[type[Dissector], ...] = (
     TlsDissector,  # strictest content test first
@@ -70,48 +72,49 @@ def by_name(name: str) -> type[Dissector] | None:
     return _BY_NAME.get(name)
 
 
-_per_proto: tuple[tuple[type[Dissector], ...],
-                 dict[tuple[int, frozenset[str]], tuple[type[Dissector], ...]]] = ((), {})
-"""(the DISSECTORS tuple it was built from, {(proto, skipped names): its dissectors in
-priority order})."""
-
 _NONE: frozenset[str] = frozenset()
+
+_memo: tuple[tuple[type[Dissector], ...], dict[tuple[str, int, frozenset[str]], Any]] = ((), {})
+"""(the DISSECTORS tuple it was built from, {(what, proto, skipped names): value}): the views
+below are cached and rebuilt when DISSECTORS is replaced (as tests do)."""
+
+
+def _cache() -> dict[tuple[str, int, frozenset[str]], Any]:
+    global _memo
+    if _memo[0] is not DISSECTORS:
+        _memo = (DISSECTORS, {})
+    return _memo[1]
 
 
 def running_on(proto: int, skip: frozenset[str] = _NONE) -> tuple[type[Dissector], ...]:
-    """The dissectors running on ``proto`` whose names are not in ``skip``, in priority order
-    (cached; rebuilt if DISSECTORS is replaced, as tests do)."""
-    global _per_proto
-    source, table = _per_proto
-    if source is not DISSECTORS:
-        source, table = DISSECTORS, {}
-        _per_proto = (source, table)
-    found = table.get((proto, skip))
+    """The dissectors running on ``proto`` whose names are not in ``skip``, in priority order."""
+    cache = _cache()
+    found: tuple[type[Dissector], ...] | None = cache.get(("run", proto, skip))
     if found is None:
-        found = table[(proto, skip)] = tuple(
-            cls for cls in source if proto in cls.transports and cls.name not in skip)
+        found = cache[("run", proto, skip)] = tuple(
+            cls for cls in DISSECTORS if proto in cls.transports and cls.name not in skip)
+    return found
+
+
+def ports_of(proto: int, skip: frozenset[str] = _NONE) -> frozenset[int]:
+    """Every well-known port of the dissectors of :func:`running_on`."""
+    cache = _cache()
+    found: frozenset[int] | None = cache.get(("ports", proto, skip))
+    if found is None:
+        found = cache[("ports", proto, skip)] = frozenset(
+            port for cls in running_on(proto, skip) for port in cls.ports)
     return found
 
 
 _ByFirstByte = tuple[tuple[type[Dissector], ...], ...]
 
-_per_first_byte: tuple[tuple[type[Dissector], ...],
-                       dict[tuple[int, frozenset[str]], _ByFirstByte]] = ((), {})
-"""(the DISSECTORS tuple it was built from, {(proto, skipped names): 256 tuples of
-dissectors, one per first payload byte})."""
-
 
 def by_first_byte(proto: int, skip: frozenset[str] = _NONE) -> _ByFirstByte:
     """For each value of a payload's first byte (the index, 0-255), the dissectors of
     :func:`running_on` whose ``first_bytes`` is ``None`` or holds it, in priority order: the
-    only ones whose content test can accept such a payload (cached like :func:`running_on`,
-    rebuilt if DISSECTORS is replaced)."""
-    global _per_first_byte
-    source, table = _per_first_byte
-    if source is not DISSECTORS:
-        source, table = DISSECTORS, {}
-        _per_first_byte = (source, table)
-    found = table.get((proto, skip))
+    only ones whose content test can accept such a payload."""
+    cache = _cache()
+    found: _ByFirstByte | None = cache.get(("first", proto, skip))
     if found is None:
         running = running_on(proto, skip)
         shared: dict[tuple[type[Dissector], ...], tuple[type[Dissector], ...]] = {}
@@ -120,7 +123,7 @@ def by_first_byte(proto: int, skip: frozenset[str] = _NONE) -> _ByFirstByte:
             row = tuple(cls for cls in running
                         if cls.first_bytes is None or byte in cls.first_bytes)
             rows.append(shared.setdefault(row, row))  # one tuple per distinct row
-        found = table[(proto, skip)] = tuple(rows)
+        found = cache[("first", proto, skip)] = tuple(rows)
     return found
 
 

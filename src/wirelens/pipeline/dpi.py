@@ -35,7 +35,7 @@ import numpy as np
 from wirelens.apps import DnsCache
 from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.dissect.base import Dissector
-from wirelens.dissect.registry import DISSECTORS, by_name, by_port, identify, running_on
+from wirelens.dissect.registry import by_name, by_port, identify, ports_of, running_on
 from wirelens.flow.reassembly import SYN, Delivery, TcpReassembler
 from wirelens.identify import Service, classify, service_name
 from wirelens.pipeline.columns import format_addrs, uid_one
@@ -70,8 +70,8 @@ class FlowDpi:
 
     orig: tuple[str, int, str, int]
     proto: int
-    service: str
     cls: type[Dissector]
+    """The dissector class that identified the flow; its ``name`` is the flow's service."""
     dissector: Any = None
     server_name: str | None = None
     stopped: bool = False
@@ -133,8 +133,8 @@ class DpiStage:
                          pkts.sport, pkts.dport)
         ids = flow_ids[idx]
         hit = found.service != 0
-        if _others_registered():  # also packets of flows not identified yet (until given up)
-            todo = np.ones(idx.size, bool)
+        if running_on(6, COMPILED) or running_on(17, COMPILED):
+            todo = np.ones(idx.size, bool)  # also flows not identified yet (until given up)
         else:  # Python only for packets of flows identified now or earlier
             known = np.unique(ids[hit])
             if self.flows:
@@ -171,18 +171,18 @@ class DpiStage:
                         stop_ids.append(fid)
                     continue
                 ends = (src[j], sp, dst[j], dp) if from_orig else (dst[j], dp, src[j], sp)
-                st = flows[fid] = FlowDpi(ends, proto, cls.name, cls)
+                st = flows[fid] = FlowDpi(ends, proto, cls)
                 self.given_up.pop(fid, None)
                 if self.tables:
                     st.dissector = self._create(cls, proto)
                     if proto == 6:
                         st.reasm = self._reassembler(pkts, i, from_orig)
-            if st.server_name is None and code and st.service == service_name(code):
+            if st.server_name is None and code and st.cls.name == service_name(code):
                 st.server_name, st.name_source = found.name(k), st.cls.name_source
             if st.stopped:
                 continue
             if st.dissector is None:  # identification only: done once a name is known
-                if st.server_name is not None or st.service != "tls":
+                if st.server_name is not None or st.cls.name != "tls":
                     st.stopped = True
             else:
                 payload = view[off: off + n].tobytes()
@@ -212,9 +212,9 @@ class DpiStage:
         """
         if code:
             cls = by_name(service_name(code) or "")
-            if cls is None or not _others_registered():
-                return cls
-            if sp in cls.ports or dp in cls.ports or not _other_port(proto, sp, dp):
+            others = ports_of(proto, COMPILED)
+            if cls is None or sp in cls.ports or dp in cls.ports or not (
+                    sp in others or dp in others):
                 return cls
             other = identify(payload.tobytes(), proto, from_orig, sp, dp, COMPILED)
             if other is not None and (sp in other.ports or dp in other.ports):
@@ -368,7 +368,7 @@ class DpiStage:
                 self._deliver(st, fid, st.reasm.flush(side), side, last)
             if st.dissector is not None and not st.failed:
                 self._retire(st, fid, last)
-            service[k], source[k], names[k] = st.service, "content", st.server_name
+            service[k], source[k], names[k] = st.cls.name, "content", st.server_name
             if st.server_name:
                 how[k] = st.name_source
         if self.port_guess and "resp_p" in cols:
@@ -416,28 +416,3 @@ class DpiStage:
     def take_weirds(self) -> list[dict[str, Any]]:
         out, self.weirds = self.weirds, []
         return out
-
-
-_others: tuple[tuple[type[Dissector], ...], bool, dict[int, frozenset[int]]] = ((), False, {})
-
-
-def _other_state() -> tuple[bool, dict[int, frozenset[int]]]:
-    """(any dissector registered beyond the compiled ones, {proto: their well-known ports})
-    — recomputed when the registry's tuple is replaced (as tests do)."""
-    global _others
-    source, any_other, ports = _others
-    if source is not DISSECTORS:
-        ports = {p: frozenset(port for cls in running_on(p, COMPILED) for port in cls.ports)
-                 for p in (6, 17)}
-        any_other = any(ports[p] or running_on(p, COMPILED) for p in (6, 17))
-        _others = (DISSECTORS, any_other, ports)
-    return any_other, ports
-
-
-def _others_registered() -> bool:
-    return _other_state()[0]
-
-
-def _other_port(proto: int, sp: int, dp: int) -> bool:
-    ports = _other_state()[1].get(proto)
-    return bool(ports) and (sp in ports or dp in ports)  # type: ignore[operator]

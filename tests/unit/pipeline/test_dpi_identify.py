@@ -3,38 +3,34 @@ dissectors' content tests in Python, the port tie-break, the port guess and givi
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from tests.unit.decode.decode_frames import eth, ipv4, tcp, udp
+from tests.unit.dissect.wl_dissect_builders import (
+    client_hello,
+    dns_query,
+    record,
+    tls12_cert_conversation,
+)
 
 import wirelens
 from wirelens.capture.writer import PcapWriter
 from wirelens.dissect import registry
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event
-from wirelens.pipeline import dpi as dpi_mod
-
-MAC_A, MAC_B = b"\x02\x00\x00\x00\x00\x01", b"\x02\x00\x00\x00\x00\x02"
 
 
 def _udp_frame(src: str, dst: str, sport: int, dport: int, payload: bytes) -> bytes:
-    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0,
-                     bytes(map(int, src.split("."))), bytes(map(int, dst.split("."))))
-    return MAC_B + MAC_A + b"\x08\x00" + ip + udp
+    return eth(ipv4(udp(sport, dport, payload), proto=17, src=src, dst=dst))
 
 
 def _tcp_frame(src: str, dst: str, sport: int, dport: int, seq: int, payload: bytes) -> bytes:
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, 1, 5 << 4, 0x18, 65535, 0, 0) + payload
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0,
-                     bytes(map(int, src.split("."))), bytes(map(int, dst.split("."))))
-    return MAC_B + MAC_A + b"\x08\x00" + ip + tcp
+    return eth(ipv4(tcp(sport, dport, seq=seq, ack=1, payload=payload), proto=6, src=src, dst=dst))
 
 
 def _dns_query(name: str) -> bytes:
-    labels = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\x00"
-    return struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + labels + b"\x00\x01\x00\x01"
+    return dns_query(0x1234, name)
 
 
 class Magic(Dissector):
@@ -76,7 +72,6 @@ class DnsLike(Dissector):
 @pytest.fixture
 def with_test_dissectors(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry, "DISSECTORS", (*registry.DISSECTORS, Magic, DnsLike))
-    monkeypatch.setattr(dpi_mod, "DISSECTORS", registry.DISSECTORS)
     monkeypatch.setattr(registry, "_BY_NAME", {c.name: c for c in registry.DISSECTORS})
     Magic.fed = []
 
@@ -169,12 +164,7 @@ def test_starttls_hands_the_flow_to_tls(capture: str, service: str) -> None:
 
 def test_services_on_other_ports_are_recognised_by_content(tmp_path: Path) -> None:
     """The issue's examples: HTTP on 8081, DNS on 5353, TLS on 4443, SSH on 2222."""
-    sni = b"www.example.org"
-    ext = struct.pack("!HHHBH", 0, len(sni) + 5, len(sni) + 3, 0, len(sni)) + sni
-    body = (b"\x03\x03" + bytes(32) + b"\x00" + b"\x00\x02\x13\x01" + b"\x01\x00"
-            + struct.pack("!H", len(ext)) + ext)
-    hello = b"\x01" + len(body).to_bytes(3, "big") + body
-    tls = b"\x16\x03\x01" + struct.pack("!H", len(hello)) + hello
+    tls = record(22, client_hello(sni="www.example.org"), version=0x0301)
     cap = tmp_path / "ports.pcap"
     t = 1_700_000_000_000_000_000
     with PcapWriter(cap) as w:
@@ -195,8 +185,6 @@ def test_services_on_other_ports_are_recognised_by_content(tmp_path: Path) -> No
 
 
 def test_tls_without_sni_is_named_by_its_certificate(tmp_path: Path) -> None:
-    from tests.unit.dissect.wl_dissect_builders import client_hello, record, tls12_cert_conversation
-
     conv = tls12_cert_conversation()
     conv[0] = (True, record(22, client_hello(sni=None), version=0x0301))
     cap = tmp_path / "nosni.pcap"
