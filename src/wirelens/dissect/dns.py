@@ -520,6 +520,28 @@ def _rdata_fast(data: bytes, rtype: int, pos: int, end: int, seen: _Seen) -> str
     return text
 
 
+def _message(trans_id: int, flags: int, questions: list[Question],
+             answers: list[ResourceRecord], ns: int, ar: int, edns: Edns | None,
+             end: int) -> DnsMessage:
+    """The message both readers build from the header flags (RFC 1035 §4.1.1) and sections."""
+    return DnsMessage(
+        trans_id=trans_id,
+        is_response=bool(flags & 0x8000),
+        opcode=(flags >> 11) & 0xF,
+        aa=bool(flags & 0x0400),
+        tc=bool(flags & 0x0200),
+        rd=bool(flags & 0x0100),
+        ra=bool(flags & 0x0080),
+        rcode=flags & 0xF,
+        questions=tuple(questions),
+        answers=tuple(answers),
+        n_authority=ns,
+        n_additional=ar,
+        edns=edns,
+        end=end,
+    )
+
+
 def _parse_fast(data: bytes) -> DnsMessage:
     """:func:`parse_message` over bytes with plain indexing; raises on anything wrong."""
     size = len(data)
@@ -550,22 +572,7 @@ def _parse_fast(data: bytes) -> DnsMessage:
             answers.append(ResourceRecord(name, rtype, rclass, ttl, text))
         elif rtype == QType.OPT and edns is None and i >= an + ns:
             edns = _edns(rclass, ttl)
-    return DnsMessage(
-        trans_id=trans_id,
-        is_response=bool(flags & 0x8000),
-        opcode=(flags >> 11) & 0xF,
-        aa=bool(flags & 0x0400),
-        tc=bool(flags & 0x0200),
-        rd=bool(flags & 0x0100),
-        ra=bool(flags & 0x0080),
-        rcode=flags & 0xF,
-        questions=tuple(questions),
-        answers=tuple(answers),
-        n_authority=ns,
-        n_additional=ar,
-        edns=edns,
-        end=pos,
-    )
+    return _message(trans_id, flags, questions, answers, ns, ar, edns, pos)
 
 
 def _parse_checked(data: bytes | bytearray | memoryview) -> DnsMessage:
@@ -594,22 +601,7 @@ def _parse_checked(data: bytes | bytearray | memoryview) -> DnsMessage:
         rr = _read_record(buf)
         if rr.rtype == QType.OPT and edns is None and i >= ns:
             edns = _edns(rr.rclass, rr.ttl)
-    return DnsMessage(
-        trans_id=trans_id,
-        is_response=bool(flags & 0x8000),
-        opcode=(flags >> 11) & 0xF,
-        aa=bool(flags & 0x0400),
-        tc=bool(flags & 0x0200),
-        rd=bool(flags & 0x0100),
-        ra=bool(flags & 0x0080),
-        rcode=flags & 0xF,
-        questions=tuple(questions),
-        answers=tuple(answers),
-        n_authority=ns,
-        n_additional=ar,
-        edns=edns,
-        end=buf.tell(),
-    )
+    return _message(trans_id, flags, questions, answers, ns, ar, edns, buf.tell())
 
 
 DNS_MAX_MULTICAST_QUESTIONS = 64

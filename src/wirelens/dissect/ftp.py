@@ -23,7 +23,15 @@ from enum import IntEnum
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
-from wirelens.dissect.lines import REDACTED, LineBuffer, Reply, ReplyReader, greeting_line, text
+from wirelens.dissect.lines import (
+    REDACTED,
+    LineBuffer,
+    Reply,
+    ReplyReader,
+    code_name,
+    greeting_line,
+    text,
+)
 
 __all__ = ["FtpDissector", "FtpRecord", "FtpReply"]
 
@@ -88,9 +96,7 @@ class FtpReply(IntEnum):
 
 def reply_name(code: int | None) -> str | None:
     """Readable twin of an FTP reply code (None when unknown)."""
-    if code is None or code not in FtpReply._value2member_map_:
-        return None
-    return FtpReply(code).name
+    return code_name(FtpReply, code)
 
 
 @dataclass(frozen=True, slots=True)

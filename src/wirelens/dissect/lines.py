@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import binascii
 from dataclasses import dataclass
+from enum import IntEnum
 
 from wirelens.wire.errors import LimitExceeded
 
@@ -295,3 +296,13 @@ class Sasl:
         """A client line during the exchange: one response fewer expected."""
         self.response(raw)
         self.remaining = max(0, self.remaining - 1)
+
+
+def code_name(codes: type[IntEnum], code: int | None) -> str | None:
+    """Readable twin of a reply code of the enumeration ``codes`` (None when unknown)."""
+    if code is None:
+        return None
+    try:
+        return codes(code).name
+    except ValueError:
+        return None

@@ -34,6 +34,7 @@ from wirelens.dissect.lines import (
     Reply,
     ReplyReader,
     Sasl,
+    code_name,
     greeting_line,
     text,
 )
@@ -99,9 +100,7 @@ class SmtpReply(IntEnum):
 
 def reply_name(code: int | None) -> str | None:
     """Readable twin of an SMTP reply code (None when unknown)."""
-    if code is None or code not in SmtpReply._value2member_map_:
-        return None
-    return SmtpReply(code).name
+    return code_name(SmtpReply, code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -513,7 +513,6 @@ def test_fuzz_random(data: bytes) -> None:
 
 @pytest.fixture
 def dhcp_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    from wirelens.pipeline import dpi as dpi_mod
     from wirelens.schema import SCHEMAS
 
     mine: tuple[type[Dissector], ...] = (DhcpDissector, Dhcpv6Dissector)
@@ -522,7 +521,6 @@ def dhcp_registered(monkeypatch: pytest.MonkeyPatch) -> None:
         *mine,
     )
     monkeypatch.setattr(registry, "DISSECTORS", dissectors)
-    monkeypatch.setattr(dpi_mod, "DISSECTORS", dissectors)
     monkeypatch.setattr(registry, "_BY_NAME", {c.name: c for c in dissectors})
     for name, (schema, _) in TABLES.items():
         monkeypatch.setitem(SCHEMAS, name, schema)

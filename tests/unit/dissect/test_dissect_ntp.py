@@ -302,14 +302,12 @@ def test_pipeline_end_to_end_with_the_five_infra_dissectors(
     from wirelens.dissect.kerberos import KerberosDissector
     from wirelens.dissect.ldap import LdapDissector
     from wirelens.dissect.modbus import ModbusDissector
-    from wirelens.pipeline import dpi as dpi_mod
     from wirelens.schema.infra import TABLES
 
     new = (Dnp3Dissector, KerberosDissector, LdapDissector, ModbusDissector, NtpDissector)
     monkeypatch.setattr(
         registry, "DISSECTORS", (*registry.DISSECTORS[:-1], *new, registry.DISSECTORS[-1])
     )
-    monkeypatch.setattr(dpi_mod, "DISSECTORS", registry.DISSECTORS)
     monkeypatch.setattr(registry, "_BY_NAME", {c.name: c for c in registry.DISSECTORS})
     for name, (schema, doc) in TABLES.items():
         monkeypatch.setitem(schemas.SCHEMAS, name, schema)

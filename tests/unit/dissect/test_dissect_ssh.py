@@ -575,7 +575,6 @@ def test_fuzz_random_bytes(data: bytes, side: bool, step: int) -> None:
 
 @pytest.fixture
 def ssh_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    from wirelens.pipeline import dpi as dpi_mod
     from wirelens.schema import SCHEMAS
 
     dissectors: tuple[type[Dissector], ...] = (
@@ -583,7 +582,6 @@ def ssh_registered(monkeypatch: pytest.MonkeyPatch) -> None:
         SshDissector,
     )
     monkeypatch.setattr(registry, "DISSECTORS", dissectors)
-    monkeypatch.setattr(dpi_mod, "DISSECTORS", dissectors)
     monkeypatch.setattr(registry, "_BY_NAME", {c.name: c for c in dissectors})
     monkeypatch.setitem(SCHEMAS, "ssh", TABLES["ssh"][0])
 
