@@ -10,24 +10,21 @@ import pyarrow as pa
 from wirelens.pipeline.records import PROTO_NAMES
 from wirelens.schema import SCHEMAS
 
+_TS = pa.timestamp("ns", tz="UTC")
+
+
+def _array(fld: pa.Field, values: Any) -> pa.Array:
+    """One column of a declared field (timestamps given as ns integers)."""
+    if fld.type == _TS:
+        return pa.array([None if v is None else int(v) for v in values], pa.int64()).cast(_TS)
+    return pa.array(values, fld.type)
+
 
 def rows_batch(table: str, rows: list[dict[str, Any]]) -> pa.RecordBatch:
-    """Rows keyed by column name (case-insensitive fallback) as a batch of ``table``."""
+    """Rows keyed by column name (weird rows) as a batch of ``table``."""
     schema = SCHEMAS[table]
-    cols = []
-    for fld in schema:
-        values: list[Any]
-        if fld.name == "proto" and fld.type == pa.string():  # the transport, by name
-            values = [PROTO_NAMES.get(r.get("_proto", 0)) for r in rows]
-        else:
-            key = fld.name if not rows or fld.name in rows[0] else fld.name.lower()
-            values = [r.get(key) for r in rows]
-        if fld.type == pa.timestamp("ns", tz="UTC"):
-            values = [None if v is None else int(v) for v in values]
-            cols.append(pa.array(values, pa.int64()).cast(fld.type))
-        else:
-            cols.append(pa.array(values, fld.type))
-    return pa.RecordBatch.from_arrays(cols, schema=schema)
+    return pa.RecordBatch.from_arrays(
+        [_array(fld, [r.get(fld.name) for r in rows]) for fld in schema], schema=schema)
 
 
 KEYS = ("uid", "orig_h", "orig_p", "resp_h", "resp_p", "_proto")
@@ -70,9 +67,5 @@ def events_batch(table: str, rows: EventRows) -> pa.RecordBatch:
             values = cols[name] if name in cols else cols[name.lower()]
         else:
             values = [None] * n
-        if fld.type == pa.timestamp("ns", tz="UTC"):
-            arrays.append(pa.array([None if v is None else int(v) for v in values],
-                                   pa.int64()).cast(fld.type))
-        else:
-            arrays.append(pa.array(values, fld.type))
+        arrays.append(_array(fld, values))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
