@@ -374,10 +374,7 @@ class DpiStage:
         if self.port_guess and "resp_p" in cols:
             self._services_from_ports(cols, service, source)
         if len(self.dns_cache) and "resp_hi" in cols:
-            self._names_from_cache(cols, names, how)
-            for k, h in enumerate(how):
-                if h == "dns_cache" and source[k] is None:
-                    source[k] = "dns-cache"
+            self._names_from_cache(cols, names, how, source)
         return FinishedFlows(service, source, names, how)
 
     @staticmethod
@@ -396,8 +393,9 @@ class DpiStage:
                     service[k], source[k] = cls.name, "port"
 
     def _names_from_cache(self, cols: dict[str, np.ndarray], names: list[str | None],
-                          how: list[str | None]) -> None:
-        """Fill the missing names from the DNS cache by responder address."""
+                          how: list[str | None], source: list[str | None]) -> None:
+        """Fill the missing names from the DNS cache by responder address (a flow nothing
+        else identified gets ``service_source`` dns-cache)."""
         todo = np.array([k for k, nm in enumerate(names) if not nm], np.int64)
         if todo.size == 0:
             return
@@ -407,6 +405,8 @@ class DpiStage:
             name = get(addr) if addr else None
             if name is not None:
                 names[k], how[k] = name, "dns_cache"
+                if source[k] is None:
+                    source[k] = "dns-cache"
 
     def take_events(self) -> list[tuple[str, EventRows]]:
         """The events gathered since the last call, by table (and event class)."""
