@@ -16,7 +16,7 @@ import numpy as np
 from wirelens.core.batch import PacketBatch, RawBatch
 
 OK, NOT_IP, ARP, MALFORMED, FRAGMENT, UNKNOWN_LINK = range(6)
-GRE, ERSPAN, VXLAN, GENEVE, GTPU, IPIP, TEREDO, PPPOE, CAPWAP = range(1, 10)
+GRE, ERSPAN, VXLAN, GENEVE, GTPU, IPIP, TEREDO, PPPOE, CAPWAP, AYIYA = range(1, 11)
 V4MAP = 0x0000_FFFF_0000_0000
 RAW_LINKS = {101, 228, 229, 12, 14}
 MAX_DEPTH = 4
@@ -167,7 +167,40 @@ def _link(pk: _Packet, lt: int) -> None:
         _wifi(pk, rlen)
     elif lt == 105:
         _wifi(pk, 0)
+    elif lt == 239:
+        _nflog(pk)
     raise _Stop(UNKNOWN_LINK, 2)
+
+
+def _nflog(pk: _Packet) -> None:
+    """NFLOG: family, version, resource id; then (length, type) TLVs in host order, padded
+    to 4 bytes, the packet in type 9 (NFULA_PAYLOAD)."""
+    pk.need(0, 4, 1)
+    family, version = pk.buf[0], pk.buf[1]
+    if version != 0 or family not in (2, 10):
+        raise _Stop(NOT_IP)
+    pos = 4
+    while pk.left(pos) >= 4:
+        room = pk.left(pos)
+        chosen = None
+        for fmt in ("<HH", ">HH"):
+            length, kind = struct.unpack_from(fmt, pk.buf, pos)
+            kind &= 0x3FFF
+            if 4 <= length <= room:
+                chosen = (length, kind)
+                break
+            if length >= 4 and kind == 9:  # the packet, cut by the snap length
+                _ip(pk, pos + 4)
+        if chosen is None:
+            pk.fail(1)
+        length, kind = chosen
+        if kind == 9:
+            pk.end = pos + length
+            _ip(pk, pos + 4)
+        pos += -(-length // 4) * 4
+    if pos < pk.end:
+        pk.fail(1)
+    raise _Stop(NOT_IP)
 
 
 def _wifi(pk: _Packet, pos: int, cisco_swap: bool = False) -> None:
@@ -528,6 +561,26 @@ def _udp_tunnels(pk: _Packet, sp: int, dp: int, body: int, body_end: int) -> Non
             pk.tunnel(TEREDO, 0)
             pk.end = body_end
             _ip(pk, t)
+        return
+    if 5072 in (sp, dp) and size >= 8:  # AYIYA (SixXS)
+        id_len = 2 ** (b[body] >> 4)
+        sig_len = 4 * (b[body + 1] >> 4)
+        opcode, next_header = b[body + 2] & 0x0F, b[body + 3]
+        inner = body + 8 + id_len + sig_len
+        room = body_end - inner
+        if opcode != 1 or next_header not in (4, 41):
+            return
+        if next_header == 4:
+            if room < 20 or b[inner] >> 4 != 4:
+                return
+            ihl = (b[inner] & 0x0F) * 4
+            if not 20 <= ihl <= room or pk.u16(inner + 2) < ihl:
+                return
+        elif room < 40 or b[inner] >> 4 != 6:
+            return
+        pk.tunnel(AYIYA, 0)
+        pk.end = body_end
+        _ip(pk, inner)
 
 
 def decode_record(buf: bytes, linktype: int, base: int = 0) -> dict[str, int]:

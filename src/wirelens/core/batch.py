@@ -28,6 +28,7 @@ class LinkType(IntEnum):
     IEEE802_11_RADIOTAP = 127
     IPV4 = 228
     IPV6 = 229
+    NFLOG = 239  # Linux netfilter log: 4-byte header, then TLVs (type 9 holds the packet)
     LINUX_SLL2 = 276
     # DLT_RAW aliases that show up in pcap files written on some BSDs
     RAW_ALIAS_12 = 12
@@ -89,6 +90,7 @@ class Tunnel(IntEnum):
     TEREDO = 7
     PPPOE = 8  # not strictly a tunnel, but recorded the same way
     CAPWAP = 9  # CAPWAP data channel (RFC 5415), UDP port 5247
+    AYIYA = 10  # Anything In Anything (SixXS), UDP port 5072
 
 
 @dataclass(slots=True)

@@ -39,6 +39,7 @@ T_IPIP = 6
 T_TEREDO = 7
 T_PPPOE = 8
 T_CAPWAP = 9
+T_AYIYA = 10
 
 # Weird codes (core.weirds.Weird)
 W_TRUNC_LINK = 1

@@ -44,11 +44,70 @@ def llc_snap(data, pos, end):  # type: ignore[no-untyped-def]
 
 
 @inl
+def nflog_tlv(data, p, little):  # type: ignore[no-untyped-def]
+    """Length and type of the NFLOG TLV at ``p`` (4 bytes readable there), read in little-
+    (``little``) or big-endian order; the type without its netlink flag bits (NLA_F_NESTED,
+    NLA_F_NET_BYTEORDER: ``nla_type & 0x3FFF``)."""
+    if little:
+        tlen = np.int64(u8(data, p)) | (np.int64(u8(data, p + 1)) << 8)
+        typ = np.int64(u8(data, p + 2)) | (np.int64(u8(data, p + 3)) << 8)
+    else:
+        tlen = u16(data, p)
+        typ = u16(data, p + 2)
+    return tlen, typ & 0x3FFF
+
+
+@inl
+def nflog(data, pos, end):  # type: ignore[no-untyped-def]
+    """A Linux netfilter log record (LINKTYPE_NFLOG 239) at ``pos``: the IP packet it logged.
+
+    Layout (tcpdump.org LINKTYPE_NFLOG; Linux ``nfnetlink_log.h``): a 4-byte header (address
+    family: AF_INET 2 / AF_INET6 10, version 0, resource id big-endian), then netlink-style
+    TLVs (``struct nlattr``): a 2-byte length that counts the 4-byte TLV header, a 2-byte type,
+    both in the capturing host's byte order, each TLV padded to 4 bytes. Type 9
+    (NFULA_PAYLOAD) holds the packet; other TLVs are skipped.
+
+    The byte order is taken per TLV: little-endian when that length fits the record, else a
+    type-9 TLV cut by the snap length (its packet decoded up to the record's end), else the
+    same in big-endian order. A TLV with no sane length, or a cut TLV header, is malformed;
+    an unknown family or version, or no payload TLV, is not IP.
+
+    Returns ``(kind, pos, end, st, wd)``; each TLV advances at least 4 bytes (O(caplen)).
+    """
+    if end - pos < 4:
+        return K_DONE, pos, end, MALFORMED, W_TRUNC_LINK
+    fam = u8(data, pos)
+    if u8(data, pos + 1) != 0 or (fam != 2 and fam != 10):
+        return K_DONE, pos, end, NOT_IP, 0
+    p = pos + 4
+    while end - p >= 4:
+        rem = end - p
+        tlen, typ = nflog_tlv(data, p, True)
+        if tlen < 4 or tlen > rem:
+            if typ == 9 and tlen >= 4:  # payload cut by the snap length
+                return K_IP, p + 4, end, OK, 0
+            tlen, typ = nflog_tlv(data, p, False)
+            if tlen < 4:
+                return K_DONE, pos, end, MALFORMED, W_TRUNC_LINK
+            if tlen > rem:
+                if typ == 9:
+                    return K_IP, p + 4, end, OK, 0
+                return K_DONE, pos, end, MALFORMED, W_TRUNC_LINK
+        if typ == 9:  # NFULA_PAYLOAD
+            return K_IP, p + 4, p + tlen, OK, 0
+        p += (tlen + 3) & ~3  # NLA_ALIGN(4)
+    if p < end:  # 1 to 3 bytes left: a cut TLV header
+        return K_DONE, pos, end, MALFORMED, W_TRUNC_LINK
+    return K_DONE, pos, end, NOT_IP, 0
+
+
+@inl
 def link_header(data, pos, end, lt):  # type: ignore[no-untyped-def]
     """The record's link-layer header (pcap LINKTYPE ``lt``) at ``pos``.
 
-    Returns ``(kind, pos, et, st, wd, smac, mac_set)``: what follows and where, its ethertype
-    when ``kind`` is ``K_ETYPE``, the status / weird so far, and the source MAC when the header
+    Returns ``(kind, pos, end, et, st, wd, smac, mac_set)``: what follows and where (``end``
+    is lowered only by a link header that bounds its payload, NFLOG's), its ethertype when
+    ``kind`` is ``K_ETYPE``, the status / weird so far, and the source MAC when the header
     carries one (Linux cooked captures).
     """
     st = OK
@@ -137,10 +196,12 @@ def link_header(data, pos, end, lt):  # type: ignore[no-untyped-def]
                 kind = K_WIFI
     elif lt == 105:
         kind = K_WIFI
+    elif lt == 239:
+        kind, pos, end, st, wd = nflog(data, pos, end)
     else:
         st = UNKNOWN_LINK
         wd = W_UNKNOWN_LINK
-    return kind, pos, et, st, wd, smac, mac_set
+    return kind, pos, end, et, st, wd, smac, mac_set
 
 
 @inl

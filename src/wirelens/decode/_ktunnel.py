@@ -1,5 +1,5 @@
 """Tunnels of the decoding loop: GRE / ERSPAN over IP, and the UDP-carried ones (VXLAN, Geneve,
-GTP-U, CAPWAP data, Teredo).
+GTP-U, CAPWAP data, Teredo, AYIYA).
 
 Each function is an ``inline="always"`` piece of :func:`wirelens.decode._kernel._decode_rows`.
 It returns the tunnel entered (``new_tun``, 0 for none), its identifier, and where and what the
@@ -21,6 +21,7 @@ from wirelens.decode._kcommon import (
     MALFORMED,
     NOT_IP,
     OK,
+    T_AYIYA,
     T_CAPWAP,
     T_ERSPAN,
     T_GENEVE,
@@ -102,6 +103,38 @@ def gre(data, pos, end, seg, et, wd):  # type: ignore[no-untyped-def]
     if gp == 0x880B:
         return OK, wd, pos, K_PPP, et, T_GRE, gkey
     return OK, wd, pos, K_ETYPE, gp, T_GRE, gkey
+
+
+@inl
+def ayiya(data, q, qend):  # type: ignore[no-untyped-def]
+    """Where the inner IP packet of an AYIYA forward message starting at ``q`` begins, or -1.
+
+    AYIYA (Anything In Anything, SixXS; no RFC), UDP port 5072. An 8-byte header: identity
+    length exponent (high nibble: 2**n bytes) | identity type; signature length in 4-byte
+    words (high nibble) | hash method; authentication method | opcode (low nibble, 1 =
+    forward); next header (IP protocol number); then a 4-byte epoch time, the identity, the
+    signature, and the payload. Only a forward message whose next header is IPv4 (4) or IPv6
+    (41) and whose payload starts with a valid IP header of that version counts (the caller
+    leaves anything else as plain UDP). The caller checked 8 bytes are there.
+    """
+    if (u8(data, q + 2) & 0x0F) != 1:
+        return -1
+    nh = u8(data, q + 3)
+    hl = 8 + (np.int64(1) << (u8(data, q) >> 4)) + (u8(data, q + 1) >> 4) * 4
+    p = q + hl
+    left = qend - p
+    if nh == 4:  # IPv4, RFC 791 section 3.1: version 4, IHL >= 5, total length >= IHL
+        if left < 20 or (u8(data, p) >> 4) != 4:
+            return -1
+        ihl = (u8(data, p) & 0x0F) * 4
+        if ihl < 20 or ihl > left or u16(data, p + 2) < ihl:
+            return -1
+        return p
+    if nh == 41:  # IPv6, RFC 8200 section 3: version 6, 40-byte fixed header
+        if left < 40 or (u8(data, p) >> 4) != 6:
+            return -1
+        return p
+    return -1
 
 
 @inl
@@ -203,6 +236,14 @@ def udp_tunnel(data, q, qend, usp, udp, pos, end, et, wd, fc_swap):  # type: ign
             new_tun = T_TEREDO
             new_tid = 0
             pos = t
+            end = qend
+            kind = K_IP
+    elif (udp == 5072 or usp == 5072) and ql >= 8:
+        a = ayiya(data, q, qend)
+        if a > 0:
+            new_tun = T_AYIYA
+            new_tid = 0  # (the identity is up to 2**15 bytes: not kept)
+            pos = a
             end = qend
             kind = K_IP
     return st, wd, kind, pos, end, et, new_tun, new_tid, fc_swap
