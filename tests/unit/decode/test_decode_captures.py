@@ -89,6 +89,9 @@ SAMPLE = [
     "nDPI/tests/cfgs/default/pcap/openvpn-tlscrypt.pcap",
     "zeek/testing/btest/Traces/trunc/mpls-6in6-broken.pcap.gz",
     "suricata-verify/tests/output-eve-ftp-data/input.pcap",  # real Teredo with auth indicator
+    "zeek/testing/btest/Traces/tunnels/ayiya3.pcap",
+    "zeek/testing/btest/Traces/nflog-http.pcap",
+    "tcpdump/tests/nflog.pcap",
 ]
 
 
@@ -131,7 +134,9 @@ def test_sample_exercises_every_tunnel_and_link() -> None:
         tunnels.update(pk.tunnel.tolist())
     assert {int(t) for t in Tunnel} <= set(tunnels), f"tunnels seen: {tunnels}"
     c = dec.counters
-    for name in ("ethernet", "linux_sll", "linux_sll2", "null", "raw", "ipv6", "ppp", "c_hdlc"):
+    for name in (
+        "ethernet", "linux_sll", "linux_sll2", "null", "raw", "ipv6", "ppp", "c_hdlc", "nflog",
+    ):  # fmt: skip
         assert c.get(f"linktype_{name}", 0) > 0, name
     assert c["linktype_ieee802_11_radiotap"] > 0 and c["arp"] > 0 and c["fragment"] > 0
     assert c["weird_bad_ip_version"] > 0  # mpls-6in6-broken

@@ -89,6 +89,18 @@ TEMPLATES: list[tuple[int, bytes]] = [
     (104, b"\x0f\x00\x08\x00" + TCP4),
     (105, bytes([0x88, 0x03]) + bytes(28) + b"\x00\x00" + SNAP + TCP4),
     (127, struct.pack("<BBHI", 0, 0, 8, 0) + bytes([0x08, 0x01]) + bytes(22) + SNAP + TCP4),
+    # NFLOG: header, a 6-byte prefix TLV (padded to 8), the payload TLV (LE, then BE)
+    (
+        239,
+        b"\x02\x00\x00\x01"
+        + struct.pack("<HH", 6, 10)
+        + b"ab\x00\x00"
+        + struct.pack("<HH", 4 + len(TCP4), 9)
+        + TCP4,
+    ),
+    (239, b"\x0a\x00\x00\x01" + struct.pack(">HH", 4 + len(UDP6), 9) + UDP6),
+    # AYIYA forward message, 16-byte identity, 20-byte signature, IPv6 inside
+    (1, eth(ipv4(udp(40000, 5072, b"\x41\x52\x11\x29" + bytes(40) + UDP6), proto=17))),
 ]
 
 
