@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import struct
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
@@ -87,7 +88,7 @@ class _Packet:
         if self.end - pos < n:
             self.fail(weird)
 
-    def fail(self, weird: int) -> None:
+    def fail(self, weird: int) -> NoReturn:
         raise _Stop(MALFORMED, weird)
 
     def note(self, weird: int) -> None:
@@ -98,10 +99,10 @@ class _Packet:
         return self.buf[p]
 
     def u16(self, p: int) -> int:
-        return struct.unpack_from("!H", self.buf, p)[0]
+        return int(struct.unpack_from("!H", self.buf, p)[0])
 
     def u32(self, p: int) -> int:
-        return struct.unpack_from("!I", self.buf, p)[0]
+        return int(struct.unpack_from("!I", self.buf, p)[0])
 
     def mac(self, p: int) -> int:
         return int.from_bytes(self.buf[p : p + 6], "big")
@@ -645,7 +646,7 @@ def read_capture(path: Path, limit: int | None = None) -> RawBatch:
     elif len(blob) >= 24:
         _read_pcap(blob, records, limit)
     data = np.frombuffer(blob, dtype=np.uint8) if blob else np.zeros(0, np.uint8)
-    cols = list(zip(*records)) if records else [[], [], [], [], []]
+    cols: list[tuple[int, ...]] = list(zip(*records)) if records else [()] * 5
     return RawBatch(
         data=data,
         offset=np.array(cols[0], dtype=np.int64),
@@ -657,7 +658,11 @@ def read_capture(path: Path, limit: int | None = None) -> RawBatch:
     )
 
 
-def _read_pcap(blob: bytes, records: list, limit: int | None) -> None:
+_Record = tuple[int, int, int, int, int]
+"""offset, caplen, wirelen, ts_ns, linktype of one record"""
+
+
+def _read_pcap(blob: bytes, records: list[_Record], limit: int | None) -> None:
     magics = {
         b"\xd4\xc3\xb2\xa1": ("<", 1000),
         b"\xa1\xb2\xc3\xd4": (">", 1000),
@@ -678,7 +683,7 @@ def _read_pcap(blob: bytes, records: list, limit: int | None) -> None:
         pos += cap
 
 
-def _read_pcapng(blob: bytes, records: list, limit: int | None) -> None:
+def _read_pcapng(blob: bytes, records: list[_Record], limit: int | None) -> None:
     order = "<"
     links: list[tuple[int, int]] = []  # (linktype, ns per tick)
     pos = 0
