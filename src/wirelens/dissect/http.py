@@ -10,6 +10,20 @@ Message bodies (RFC 9112 §6.3): ``Transfer-Encoding: chunked`` wins over
 runs until the connection closes. A 2xx answer to CONNECT or a 101 switches the flow to a
 tunnel: the dissector is then ``done`` and ignores further bytes.
 
+HTTP/0.9 (RFC 1945 §4.1, §6): a Simple-Request is a known method, one space, a ``/`` or
+absolute URI and a line end, with no version and no headers; it is answered by a
+Simple-Response, raw bytes up to the close (no status line): the transaction's row has
+version ``0.9`` and no status. A request line with an empty target (``GET HTTP/1.1``, seen
+in the wild) is read with the URI ``""``, as Zeek does.
+
+A CONNECT still unanswered is followed by tunnel bytes when the client does not wait for the
+reply (RFC 9110 §9.3.6): client bytes that cannot start a request then switch the client side
+to the tunnel (the server side still reads the reply). A TCP hole between messages, or one
+running past the end of a body of known length, ends that message and leaves the side
+"out of step": the next bytes must start a message of that side (``HTTP/`` from the server,
+a known method from the client) or the stream is lost (``done``). At :meth:`finish`, a request
+line the close cut short (no line end yet) is logged if it is a valid request line.
+
 Defined behaviour on extra bytes: bytes after a complete message are the start of the next
 message of that direction. If they cannot start one (no valid start line), a
 :class:`~wirelens.wire.errors.BadValue` is raised once the line is complete; an incomplete
@@ -86,7 +100,9 @@ class _State(IntEnum):
 
 
 _TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") +(\S(?:.*\S)?) +HTTP/(\d\.\d) *\Z")
+# RFC 9112 §3: method SP request-target SP HTTP-version; an empty target (one run of spaces
+# between method and version) is accepted and read as "" (group 2 is then None)
+_REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") +(?:(\S(?:.*\S)?) +)?HTTP/(\d\.\d) *\Z")
 _STATUS_LINE = re.compile(rb"HTTP/(\d\.\d) +(\d{3})(?: +(.*?))? *\Z")
 _HEADER_LINE = re.compile(b"(" + _TOKEN + rb"):(.*)\Z", re.DOTALL)
 _FOLD = frozenset(b" \t")
@@ -98,6 +114,13 @@ _METHODS = (
     b"PATCH ", b"PROPFIND ", b"PROPPATCH ", b"MKCOL ", b"COPY ", b"MOVE ", b"LOCK ",
     b"UNLOCK ", b"SEARCH ", b"REPORT ",
 )  # fmt: skip
+# RFC 1945 §4.1 Simple-Request: a known method, exactly one space, then an abs_path ("/...")
+# or an absoluteURI ("scheme://...", RFC 3986 §3.1 scheme), nothing else on the line. The
+# match has the same three groups as _REQUEST_LINE, the version being empty.
+_SIMPLE_REQUEST = re.compile(
+    rb"(" + b"|".join(m.strip() for m in _METHODS) + rb") "
+    rb"((?:/|[A-Za-z][A-Za-z0-9+.-]*://)\S*)()\Z")
+_TCHAR = frozenset(b for b in range(256) if re.fullmatch(_TOKEN, bytes((b,))))
 
 
 class _Message:
@@ -105,8 +128,11 @@ class _Message:
 
     __slots__ = ("body_head", "body_len", "headers", "line", "ts_ns")
 
-    def __init__(self, line: re.Match[bytes], headers: dict[bytes, str], ts_ns: int) -> None:
+    def __init__(
+        self, line: re.Match[bytes] | None, headers: dict[bytes, str], ts_ns: int
+    ) -> None:
         self.line = line
+        """The start line (None: an HTTP/0.9 Simple-Response, which has none)."""
         self.headers = headers
         self.ts_ns = ts_ns
         self.body_len = 0
@@ -128,6 +154,17 @@ class _Message:
         self.body_len += length
 
     @property
+    def simple(self) -> bool:
+        """An HTTP/0.9 Simple-Request (or Simple-Response): no version, no headers."""
+        return self.line is None or self.line.re is _SIMPLE_REQUEST
+
+    @property
+    def method(self) -> bytes:
+        """The request method (b"" for a response)."""
+        line = self.line
+        return line.group(1) if line is not None and line.re is not _STATUS_LINE else b""
+
+    @property
     def mime_type(self) -> str | None:
         """The body's file type from its first bytes (None: no body, or unknown)."""
         return sniff(bytes(self.body_head)) if self.body_head else None
@@ -136,15 +173,17 @@ class _Message:
 class _Side:
     """Parsing state of one direction."""
 
-    __slots__ = ("buf", "current", "line_checked", "remaining", "scan", "state")
+    __slots__ = ("buf", "current", "line", "out_of_step", "remaining", "scan", "state")
 
     def __init__(self) -> None:
         self.buf = bytearray()
         self.state = _State.HEAD
         self.remaining = 0
         self.scan = 0
-        self.line_checked = False
-        """The start line of the message being read was complete and checked."""
+        self.line: re.Match[bytes] | None = None
+        """The start line of the message being read, once complete and checked."""
+        self.out_of_step = False
+        """A TCP hole ended the last message: the next bytes must start a message."""
         self.current: _Message | None = None
 
 
@@ -152,6 +191,20 @@ def _head_end(buf: bytearray, start: int) -> tuple[int, int]:
     """Find the empty line ending a header block: (end of head, start of body) or (-1, -1)."""
     m = _EMPTY_LINE.search(buf, start)
     return (m.start(), m.end()) if m is not None else (-1, -1)
+
+
+def _resumes(buf: bytearray, is_client: bool) -> bool | None:
+    """Whether bytes after a hole start a message of this side: a known method and a space
+    from the client, ``HTTP/`` from the server (None: too few bytes to say)."""
+    starts = _METHODS if is_client else (b"HTTP/",)
+    undecided = False
+    for start in starts:
+        n = min(len(start), len(buf))
+        if buf[:n] == start[:n]:
+            if n == len(start):
+                return True
+            undecided = True
+    return None if undecided else False
 
 
 def _parse_head(head: bytes) -> tuple[bytes, dict[bytes, str]]:
@@ -218,8 +271,7 @@ class HttpDissector(Dissector):
     name_source: ClassVar[str | None] = "http_host"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((80, 8000, 8008, 8080, 8888, 3128))
-    first_bytes: ClassVar[frozenset[int] | None] = frozenset(
-        b for b in range(256) if re.fullmatch(_TOKEN, bytes((b,))))
+    first_bytes: ClassVar[frozenset[int] | None] = _TCHAR
     """``matches``: a request line's method is any ``_TOKEN`` (RFC 9110 §5.6.2 tchar, not
     only the known methods) and ``HTTP/1.`` starts with one too."""
 
@@ -230,18 +282,26 @@ class HttpDissector(Dissector):
         self._requests: deque[_Message] = deque()  # complete heads waiting for a response
         self._open: _Message | None = None  # request of the response being read
         self._depth = 0
+        self._last_ts = 0  # time of the last bytes fed (for a request the close cut short)
+
+    @classmethod
+    def from_server(cls, payload: bytes, proto: int) -> bool:
+        """A status line (RFC 9112 section 4)."""
+        return payload.startswith(b"HTTP/")
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
-        """A known method and a space (or a whole request line), or a status line (a capture
-        starting with the response: the roles are then taken from the content)."""
+        """A known method and a space (or a whole request line, or an HTTP/0.9 one), or a
+        status line (a capture starting with the response: the roles are then taken from the
+        content)."""
         if proto != IPPROTO_TCP:
             return False
         if payload.startswith(b"HTTP/1."):  # either side: captures may start mid-flow
             return _STATUS_LINE.match(payload.split(b"\n", 1)[0].rstrip(b"\r")) is not None
         end = payload.find(b"\n")
         if end >= 0:
-            return _REQUEST_LINE.match(payload[:end].rstrip(b"\r")) is not None
+            line = payload[:end].rstrip(b"\r")
+            return _REQUEST_LINE.match(line) is not None or _SIMPLE_REQUEST.match(line) is not None
         return payload.startswith(_METHODS)
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
@@ -250,6 +310,7 @@ class HttpDissector(Dissector):
             return []
         side = self._sides[from_orig]
         side.buf += data
+        self._last_ts = ts_ns
         if self._client_is_orig is None:  # roles from content: the server sends "HTTP/"
             head = bytes(side.buf[:5])
             if len(head) < 5 and b"HTTP/".startswith(head):
@@ -264,8 +325,10 @@ class HttpDissector(Dissector):
 
     def gap(self, from_orig: bool, length: int) -> list[Event]:
         """Bytes never seen: inside a body of known length (or one read until the close, or a
-        tunnel) they are counted as body and parsing stays in step; anywhere else (a header
-        block, chunk framing) the stream is lost and the dissector stops."""
+        tunnel) they are counted as body and parsing stays in step. A hole between messages,
+        or one running past the end of a body of known length (the body is then complete),
+        leaves the side out of step: its next bytes must start a message. Anywhere else (a
+        header block, chunk framing) the stream is lost and the dissector stops."""
         if self.done:
             return []
         side = self._sides[from_orig]
@@ -281,6 +344,14 @@ class HttpDissector(Dissector):
                     self._complete(side, from_orig == self._client_is_orig, events)
                 else:
                     side.state = _State.CHUNK_CRLF
+        elif side.state == _State.LENGTH:  # the rest of the body and more: the body is done
+            assert side.current is not None
+            side.current.body_gap(side.remaining)
+            side.remaining = 0
+            self._complete(side, from_orig == self._client_is_orig, events)
+            side.out_of_step = True
+        elif side.state == _State.HEAD and self._client_is_orig is not None:
+            side.out_of_step = True  # between messages (the buffer is empty)
         elif side.state == _State.UNTIL_CLOSE and side.current is not None:
             side.current.body_gap(length)
         elif side.state != _State.TUNNEL:
@@ -288,10 +359,15 @@ class HttpDissector(Dissector):
         return events
 
     def finish(self) -> list[Event]:
-        """Emit the transactions still open: a response cut short, unanswered requests."""
+        """Emit the transactions still open: a response cut short, unanswered requests (and
+        a request line the close cut short, with the server bytes answering it when it is an
+        HTTP/0.9 one)."""
         events: list[Event] = []
+        if self._client_is_orig is None:
+            return events
         server = self._sides[not self._client_is_orig]
-        if self._client_is_orig is not None and server.current is not None:
+        self._cut_request(self._sides[self._client_is_orig], server)
+        if server.current is not None:
             events.append(self._record(self._open, server.current))
             server.current = None
             self._open = None
@@ -301,6 +377,34 @@ class HttpDissector(Dissector):
 
     # -- internals ----------------------------------------------------------------------------
 
+    def _cut_request(self, client: _Side, server: _Side) -> None:
+        """At the close: a request whose head the close cut short is queued when its start
+        line is valid (headers as far as whole lines go); server bytes waiting for a request
+        then answer it if it is an HTTP/0.9 one."""
+        buf = client.buf
+        if client.state != _State.HEAD or not buf or client.out_of_step:
+            return
+        end = buf.find(b"\n")
+        line = bytes(buf if end < 0 else buf[:end]).rstrip(b"\r")
+        match = _REQUEST_LINE.match(line) or _SIMPLE_REQUEST.match(line)
+        if match is None:
+            return
+        whole = bytes(buf[: buf.rfind(b"\n") + 1]) if match.re is _REQUEST_LINE else b""
+        headers = _parse_head(whole)[1] if whole else {}
+        try:
+            _content_length(headers)
+        except BadValue:
+            return
+        del buf[:]
+        msg = _Message(match, headers, self._last_ts)
+        self._requests.append(msg)
+        if (server.state == _State.HEAD and server.buf and server.current is None
+                and self._requests[0] is msg and msg.simple and not server.buf.startswith(b"HTTP/")):
+            self._open = self._requests.popleft()
+            server.current = _Message(None, {}, self._last_ts)
+            server.current.body(server.buf)
+            del server.buf[:]
+
     def _step(self, side: _Side, is_client: bool, ts_ns: int, events: list[Event]) -> bool:
         """Advance one state; False when more bytes are needed."""
         buf = side.buf
@@ -308,28 +412,57 @@ class HttpDissector(Dissector):
         if state == _State.HEAD:
             while buf[:2] == b"\r\n" or buf[:1] == b"\n":  # RFC 9112 §2.2: leading empty lines
                 del buf[: 2 if buf[:1] == b"\r" else 1]
-            if not is_client and self._requests and len(buf) >= 5 and buf[:5] != b"HTTP/":
-                # RFC 1945 §6: a Simple-Response (HTTP/0.9) has no status line or headers,
-                # the body runs to the close: the requests stay unanswered, reading stops
-                while self._requests:
-                    events.append(self._record(self._requests.popleft(), None))
-                self.done = True
+            if not buf:
                 return False
+            if side.out_of_step:  # after a hole: these bytes must start a message
+                resumes = _resumes(buf, is_client)
+                if not resumes:
+                    self.done = resumes is not None
+                    return False
+                side.out_of_step = False
+            if not is_client and self._requests:
+                if self._requests[0].simple:
+                    # RFC 1945 §6: a Simple-Request is answered by a Simple-Response, the
+                    # raw body up to the close (no status line, no headers)
+                    self._open = self._requests.popleft()
+                    side.current = _Message(None, {}, ts_ns)
+                    side.state = _State.UNTIL_CLOSE
+                    return True
+                if len(buf) >= 5 and buf[:5] != b"HTTP/":
+                    # a version-1.x request answered without a status line: the requests
+                    # stay unanswered, reading stops
+                    while self._requests:
+                        events.append(self._record(self._requests.popleft(), None))
+                    self.done = True
+                    return False
+            if side.line is None:
+                if is_client and buf[0] not in _TCHAR and self._connect_pending():
+                    side.state = _State.TUNNEL  # no request starts so: tunnel bytes
+                    return True
+                first = buf.find(b"\n", max(0, side.scan - 2))  # none before: searched
+                if first >= 0:  # a complete start line is checked at once
+                    try:
+                        side.line = self._check_start(bytes(buf[:first]).rstrip(b"\r"),
+                                                      is_client)
+                    except BadValue:
+                        if not (is_client and self._connect_pending()):
+                            raise
+                        side.state = _State.TUNNEL
+                        return True
+                    if side.line.re is _SIMPLE_REQUEST:  # the whole request is this line
+                        del buf[: first + 1]
+                        side.scan = 0
+                        self._on_simple(side, ts_ns, events)
+                        return True
             head_end, body_start = _head_end(buf, side.scan)
             if head_end < 0:
                 if len(buf) > limits.HTTP_MAX_HEADER_BYTES:
                     raise LimitExceeded("HTTP header block too large")
-                if not side.line_checked:  # a complete start line can be checked already
-                    first = buf.find(b"\n", max(0, side.scan - 2))  # none before: searched
-                    if first >= 0:
-                        self._check_start(bytes(buf[:first]).rstrip(b"\r"), is_client)
-                        side.line_checked = True
                 side.scan = max(0, len(buf) - 2)
                 return False
             head = bytes(buf[:head_end])
             del buf[:body_start]
             side.scan = 0
-            side.line_checked = False
             self._on_head(side, head, is_client, ts_ns, events)
             return True
         if state == _State.LENGTH or state == _State.CHUNK_DATA:
@@ -384,26 +517,52 @@ class HttpDissector(Dissector):
         return False
 
     def _check_start(self, line: bytes, is_client: bool) -> re.Match[bytes]:
-        pattern = _REQUEST_LINE if is_client else _STATUS_LINE
-        match = pattern.match(line)
+        if is_client:
+            match = _REQUEST_LINE.match(line) or _SIMPLE_REQUEST.match(line)
+        else:
+            match = _STATUS_LINE.match(line)
         if match is None:
             kind = "request" if is_client else "status"
             raise BadValue(f"bad HTTP {kind} line {line[:40]!r}")
         return match
 
+    def _connect_pending(self) -> bool:
+        """The client's last request is a CONNECT not answered yet."""
+        return bool(self._requests) and self._requests[-1].method == b"CONNECT"
+
+    def _queue(self, msg: _Message, events: list[Event]) -> None:
+        """A request waits for its response (the oldest is logged unanswered past the limit)."""
+        self._requests.append(msg)
+        if len(self._requests) > limits.HTTP_MAX_PENDING:
+            events.append(self._record(self._requests.popleft(), None))
+
+    def _on_simple(self, side: _Side, ts_ns: int, events: list[Event]) -> None:
+        """An HTTP/0.9 Simple-Request (RFC 1945 §4.1): complete with its line."""
+        assert side.line is not None
+        self._queue(_Message(side.line, {}, ts_ns), events)
+        side.line = None
+        server = self._sides[not self._client_is_orig]
+        if server.current is not None and self._open is None and server.state != _State.HEAD:
+            # a response sent before any request, still being read: the server's next bytes
+            # are the raw Simple-Response to this request, so that response ends here
+            events.append(self._record(None, server.current))
+            server.current = None
+            server.state, server.remaining, server.scan, server.line = _State.HEAD, 0, 0, None
+            del server.buf[:]
+
     def _on_head(
         self, side: _Side, head: bytes, is_client: bool, ts_ns: int, events: list[Event]
     ) -> None:
         start, headers = _parse_head(head)
-        msg = _Message(self._check_start(start, is_client), headers, ts_ns)
+        line = side.line if side.line is not None else self._check_start(start, is_client)
+        side.line = None
+        msg = _Message(line, headers, ts_ns)
         length = _content_length(headers)
         side.current = msg
         if is_client:
             if self.server_name is None and b"host" in headers:
                 self.server_name = _host_name(headers[b"host"]) or None
-            self._requests.append(msg)
-            if len(self._requests) > limits.HTTP_MAX_PENDING:
-                events.append(self._record(self._requests.popleft(), None))
+            self._queue(msg, events)
             if _is_chunked(headers):
                 side.state = _State.CHUNK_SIZE
             elif length:
@@ -411,12 +570,12 @@ class HttpDissector(Dissector):
             else:
                 self._complete(side, is_client, events)
             return
-        status = int(msg.line.group(2))
+        status = int(line.group(2))
         if 100 <= status < 200 and status != 101:  # interim response: not paired
             side.current = None
             return
         self._open = self._requests.popleft() if self._requests else None
-        method = self._open.line.group(1) if self._open is not None else b""
+        method = self._open.method if self._open is not None else b""
         if status == 101 or (method == b"CONNECT" and 200 <= status < 300):
             side.state = _State.TUNNEL
             self._complete(side, is_client, events)
@@ -449,27 +608,29 @@ class HttpDissector(Dissector):
         self._depth += 1
         rq = request.headers if request is not None else {}
         rs = response.headers if response is not None else {}
+        rq_line = request.line if request is not None else None
+        rs_line = response.line if response is not None else None
         if request is not None:
-            ts_ns, version = request.ts_ns, request.line.group(3)
+            ts_ns = request.ts_ns
         elif response is not None:
-            ts_ns, version = response.ts_ns, response.line.group(1)
+            ts_ns = response.ts_ns
         else:
             raise AssertionError("a transaction has a request or a response")
+        if rq_line is not None:
+            version = rq_line.group(3) or b"0.9"  # a Simple-Request has no version
+        else:
+            version = rs_line.group(1) if rs_line is not None else b"0.9"
         return HttpRecord(
             ts_ns=ts_ns,
             trans_depth=self._depth,
-            method=request.line.group(1).decode("latin-1") if request is not None else None,
+            method=rq_line.group(1).decode("latin-1") if rq_line is not None else None,
             host=rq.get(b"host"),
-            uri=request.line.group(2).decode("latin-1") if request is not None else None,
+            uri=(rq_line.group(2) or b"").decode("latin-1") if rq_line is not None else None,
             version=version.decode("ascii"),
             user_agent=rq.get(b"user-agent"),
             referrer=rq.get(b"referer"),
-            status_code=int(response.line.group(2)) if response is not None else None,
-            status_msg=(
-                (response.line.group(3) or b"").decode("latin-1")
-                if response is not None
-                else None
-            ),
+            status_code=int(rs_line.group(2)) if rs_line is not None else None,
+            status_msg=(rs_line.group(3) or b"").decode("latin-1") if rs_line is not None else None,
             request_content_type=rq.get(b"content-type"),
             response_content_type=rs.get(b"content-type"),
             server=rs.get(b"server"),

@@ -1,11 +1,14 @@
 """HTTP/1.x content test and request Host as numba kernels (RFC 9112, RFC 9110 §7.2).
 
 Mirrors ``wirelens.dissect.http``: ``HttpDissector.matches`` (a status line, a whole request
-line, or a known method and a space when no line end is present yet), then the Host header
+line, possibly with an empty target, an HTTP/0.9 Simple-Request line, or a known method and a
+space when no line end is present yet), then the Host header
 as the dissector reports it (``_parse_head`` + ``_host_name``): header names are tokens
 matched case-insensitively, the first Host wins, obs-fold lines continue it (RFC 9112 §5.2),
 the value is stripped and its port removed, and a request whose Content-Length is invalid
-gives no name (the dissector raises before it records the host).
+gives no name (the dissector raises before it records the host). A Simple-Request (RFC 1945
+§4.1: a known method, one space, a ``/`` or ``scheme://`` URI, a line end, no version) has no
+headers, hence no name.
 
 Known approximation: an obs-fold continuation of Content-Length with any text is taken as an
 invalid length (the dissector joins it with a space first, so ``"5" + " ,5"`` would pass
@@ -78,7 +81,7 @@ def _status_line(d, a, e):  # type: ignore[no-untyped-def]
 
 @kernel
 def _request_line(d, a, e):  # type: ignore[no-untyped-def]
-    """``(token) +(\\S(?:.*\\S)?) +HTTP/(\\d\\.\\d) *\\Z`` on the line ``d[a:e]``."""
+    """``(token) +(?:(\\S(?:.*\\S)?) +)?HTTP/(\\d\\.\\d) *\\Z`` on the line ``d[a:e]``."""
     p = a
     while p < e and TOKEN[d[p]]:
         p += 1
@@ -91,17 +94,71 @@ def _request_line(d, a, e):  # type: ignore[no-untyped-def]
     while r > t0 and d[r - 1] == 32:
         r -= 1
     h = r - 8  # "HTTP/d.d" ends the line (before trailing spaces)
-    if h - 2 < t0:
+    if h < t0 or (h > t0 and h - 2 < t0):
         return False
     if not (d[h] == 72 and d[h + 1] == 84 and d[h + 2] == 84 and d[h + 3] == 80
             and d[h + 4] == 47 and _digit(d[h + 5]) and d[h + 6] == 46 and _digit(d[h + 7])):
         return False
+    if h == t0:  # an empty request target: "GET HTTP/1.1"
+        return True
     if d[h - 1] != 32:
         return False
     j = h - 1
     while j >= t0 and d[j] == 32:
         j -= 1
     return j >= t0 and not _ws(d[t0]) and not _ws(d[j])
+
+
+@kernel
+def _known_method(d, a, m):  # type: ignore[no-untyped-def]
+    """``d[a:a+m]`` is one of the known methods (``METHODS``)."""
+    start = 0
+    for k in range(METHOD_ENDS.shape[0]):
+        stop = METHOD_ENDS[k]
+        if stop - start == m:
+            same = True
+            for j in range(m):
+                if METHODS[start + j] != d[a + j]:
+                    same = False
+                    break
+            if same:
+                return True
+        start = stop
+    return False
+
+
+@kernel
+def _alpha(b):  # type: ignore[no-untyped-def]
+    return (65 <= b <= 90) or (97 <= b <= 122)
+
+
+@kernel
+def _simple_request(d, a, e):  # type: ignore[no-untyped-def]
+    """HTTP/0.9 Simple-Request (RFC 1945 §4.1) on the line ``d[a:e]``, as ``http.py``'s
+    ``_SIMPLE_REQUEST``: a known method, one space, then ``/`` or a URI scheme (RFC 3986
+    §3.1: a letter, then letters, digits, ``+-.``) and ``://``, then no whitespace."""
+    p = a
+    while p < e and TOKEN[d[p]]:
+        p += 1
+    if p == a or p >= e or d[p] != 32 or not _known_method(d, a, p - a):
+        return False
+    p += 1
+    if p >= e:
+        return False
+    if d[p] != 47:  # not "/": an absolute URI
+        if not _alpha(d[p]):
+            return False
+        p += 1
+        while p < e and (_alpha(d[p]) or _digit(d[p]) or d[p] == 43 or d[p] == 45
+                         or d[p] == 46):
+            p += 1
+        if p + 3 > e or d[p] != 58 or d[p + 1] != 47 or d[p + 2] != 47:
+            return False
+    while p < e:
+        if _ws(d[p]):
+            return False
+        p += 1
+    return True
 
 
 @kernel
@@ -134,21 +191,8 @@ def _http_match(d, s, n):  # type: ignore[no-untyped-def]
     if nl >= 0:
         while nl > s and d[nl - 1] == 13:
             nl -= 1
-        return _request_line(d, s, nl)
-    m = p - s  # a known method followed by a space
-    start = 0
-    for k in range(METHOD_ENDS.shape[0]):
-        stop = METHOD_ENDS[k]
-        if stop - start == m:
-            same = True
-            for j in range(m):
-                if METHODS[start + j] != d[s + j]:
-                    same = False
-                    break
-            if same:
-                return True
-        start = stop
-    return False
+        return _request_line(d, s, nl) or _simple_request(d, s, nl)
+    return _known_method(d, s, p - s)  # a known method followed by a space
 
 
 @kernel
@@ -225,6 +269,11 @@ def _http_host(d, s, n, out, o, ref):  # type: ignore[no-untyped-def]
         return -1, 0, o
     first = _find_nl(d, s, end)
     if first < 0:
+        return -1, 0, o
+    line_end = first
+    while line_end > s and d[line_end - 1] == 13:
+        line_end -= 1
+    if not _request_line(d, s, line_end):  # a Simple-Request: no headers follow
         return -1, 0, o
     # end of the header block: a line feed followed by an empty line (http.py _head_end)
     head_end = -1

@@ -189,7 +189,10 @@ def test_gap_inside_a_body_keeps_step_elsewhere_stops() -> None:
     d = HttpDissector(TCP)
     d.feed(b"GET /1 HTTP/1.1\r\n\r\n", True, 0)
     d.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", False, 0)
-    assert d.gap(False, 4) == [] and d.done  # longer than the body: out of step
+    (e,) = d.gap(False, 4)  # longer than the body: the body is complete, out of step
+    assert (e.uri, e.status_code, e.response_body_len) == ("/1", 200, 3)  # type: ignore[attr-defined]
+    assert not d.done
+    assert d.feed(b"junk!", False, 0) == [] and d.done  # not a message start: lost
 
 
 def test_http09_simple_response_keeps_the_request() -> None:
