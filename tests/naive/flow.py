@@ -98,11 +98,13 @@ def _endpoint(f: Flow, d: int, fl: int) -> None:
             f.ep[1 - d] = "established"
 
 
-def conn_state(f: Flow) -> str:
-    """Zeek's conn_state decision table."""
+def conn_state(f: Flow, flip: bool = False) -> str:
+    """Zeek's conn_state decision table (``flip``: with the two sides' roles swapped)."""
     proto = f.p.proto
+    o, r = (1, 0) if flip else (0, 1)
+    history = f.history.swapcase() if flip else f.history
     if proto == 6:
-        os_, rs = f.ep
+        os_, rs = f.ep[o], f.ep[r]
         o_inactive = os_ in ("inactive", "partial")
         r_inactive = rs in ("inactive", "partial")
         if rs == "reset":
@@ -113,7 +115,7 @@ def conn_state(f: Flow) -> str:
             return "RSTRH" if o_inactive else "RSTR"
         if os_ == "reset":
             if r_inactive:
-                h = f.history
+                h = history
                 if "S" in h and not any(c in h for c in "HAF"):
                     return "RSTOS0"
                 return "OTH"
@@ -131,10 +133,10 @@ def conn_state(f: Flow) -> str:
         return "OTH"
     if proto != 17:  # ICMP and every other IP protocol
         return "OTH"
-    o, r = bool(f.ps[0]), bool(f.ps[1])
-    if o:
-        return "SF" if r else "S0"
-    return "SHR" if r else "OTH"
+    o_sent, r_sent = bool(f.ps[o]), bool(f.ps[r])
+    if o_sent:
+        return "SF" if r_sent else "S0"
+    return "SHR" if r_sent else "OTH"
 
 
 def _stats(xs: list[float]) -> tuple[float, float, float, float]:
@@ -178,6 +180,7 @@ def record(f: Flow, reason: str) -> dict[str, Any]:
     r["icmp_type"] = f.p.icmp_type if icmp else 0
     r["icmp_code"] = f.p.icmp_code if icmp else 0
     r["conn_state"] = CONN_STATES.index(conn_state(f))
+    r["conn_state_reversed"] = CONN_STATES.index(conn_state(f, flip=True))
     r["history"] = f.history
     r["first_n"] = len(f.first)
     r["first_ps"] = [x[0] for x in f.first]

@@ -83,6 +83,14 @@ class Dissector(ABC):
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """Cheap content test on the first payload of a flow in one direction."""
 
+    @classmethod
+    def from_server(cls, payload: bytes, proto: int) -> bool:
+        """Whether ``payload``, the first one of a flow, is a message only a server sends (a
+        DNS response, an HTTP status line, a TLS ServerHello): the side seen first is then the
+        server, and the flow is written reversed (a capture that starts mid-conversation).
+        Default: never."""
+        return False
+
     @abstractmethod
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """Consume ``data`` (the next bytes of one direction); return completed events.

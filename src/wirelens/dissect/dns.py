@@ -649,6 +649,12 @@ class DnsDissector(Dissector):
         self._bufs: dict[bool, bytearray] = {True: bytearray(), False: bytearray()}
 
     @classmethod
+    def from_server(cls, payload: bytes, proto: int) -> bool:
+        """A response (QR set; RFC 1035 section 4.1.1)."""
+        at = 4 if proto == IPPROTO_TCP else 2  # TCP: after the 2-byte length
+        return len(payload) > at and bool(payload[at] & 0x80)
+
+    @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """Header plausibility; over UDP the whole datagram must also parse."""
         if proto == IPPROTO_TCP:

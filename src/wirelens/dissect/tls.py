@@ -207,6 +207,7 @@ class _Side:
 
 
 _HELLOS = frozenset((HandshakeType.client_hello.value, HandshakeType.server_hello.value))
+_SERVER_HELLO = HandshakeType.server_hello.value
 _HANDSHAKE = ContentType.handshake.value
 _RECORD_TYPES = frozenset((20, 21, 22, 23))
 
@@ -349,6 +350,11 @@ class TlsDissector(Dissector):
         self._late_error: str | None = None
         self._client_side: bool | None = None  # from_orig of the TLS client, once a hello says
         self.cert_names = ()
+
+    @classmethod
+    def from_server(cls, payload: bytes, proto: int) -> bool:
+        """A handshake record holding a ServerHello (RFC 8446 section 4)."""
+        return len(payload) > 5 and payload[0] == _HANDSHAKE and payload[5] == _SERVER_HELLO
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:

@@ -1,6 +1,7 @@
 """Bidirectional flows: the numba flow table, expiry and per-flow statistics."""
 
 from wirelens.flow._layout import CONN_STATES, END_REASONS
+from wirelens.flow.reverse import reverse_flows
 from wirelens.flow.table import FLOW_COLUMNS, FlowColumns, FlowStep, FlowTable, empty_flow_columns
 
 __all__ = [
@@ -11,4 +12,5 @@ __all__ = [
     "FlowStep",
     "FlowTable",
     "empty_flow_columns",
+    "reverse_flows",
 ]

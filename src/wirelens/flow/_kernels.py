@@ -102,7 +102,6 @@ from wirelens.flow._layout import (
     I_PSS2,
     I_RMAC,
     I_RP,
-    I_RST,
     I_TOUCH,
     I_TS,
     I_TUN,
@@ -274,12 +273,18 @@ def _rebuild_index(idx, U, I, st):  # type: ignore[no-untyped-def]
 
 
 @_inl
-def _conn_state(I, s, hbits):  # type: ignore[no-untyped-def]
-    """Zeek ``conn_state`` from the two TCP endpoint states (conn/main.zeek semantics)."""
+def _conn_state(I, s, flip):  # type: ignore[no-untyped-def]
+    """Zeek ``conn_state`` from the two TCP endpoint states (conn/main.zeek semantics); with
+    ``flip`` (1) the state the flow would have with its two sides' roles swapped (DPI finds
+    that the side seen first was the server: the flow is written reversed)."""
     proto = I[s, I_PROTO]
+    o, r = flip, 1 - flip  # the originator's and responder's +dir offsets
+    hbits = I[s, I_HBITS]
+    if flip:  # the history bits of the two sides trade places (6 letters a side)
+        hbits = ((hbits & 0x3F) << 6) | ((hbits >> 6) & 0x3F)
     if proto == 6:
-        os_ = I[s, I_OST]
-        rs = I[s, I_RST]
+        os_ = I[s, I_OST + o]
+        rs = I[s, I_OST + r]
         o_inactive = os_ == EP_INACTIVE or os_ == EP_PARTIAL
         r_inactive = rs == EP_INACTIVE or rs == EP_PARTIAL
         if rs == EP_RESET:
@@ -315,11 +320,11 @@ def _conn_state(I, s, hbits):  # type: ignore[no-untyped-def]
     if proto != 17:
         # ICMP/ICMPv6 and every other IP protocol (SCTP, ESP, GRE, ...): Zeek writes OTH
         return CS_OTH
-    o = I[s, I_PKTS] > 0
-    r = I[s, I_PKTS + 1] > 0
-    if o:
-        return CS_SF if r else CS_S0
-    return CS_SHR if r else CS_OTH
+    o_sent = I[s, I_PKTS + o] > 0
+    r_sent = I[s, I_PKTS + r] > 0
+    if o_sent:
+        return CS_SF if r_sent else CS_S0
+    return CS_SHR if r_sent else CS_OTH
 
 
 @_inl
@@ -377,7 +382,8 @@ def _end_flow(s, reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,  # type:
     for c in range(HIST_LEN):
         EHIST[e, c] = HIST[s, c]
     EREASON[e] = reason
-    ESTATE[e] = _conn_state(I, s, I[s, I_HBITS])
+    ESTATE[e, 0] = _conn_state(I, s, 0)
+    ESTATE[e, 1] = _conn_state(I, s, 1)
     st[S_NENDED] = e + 1
     st[S_ENDED + reason] += 1
     hh = S_HEAD_IDLE if I[s, I_LIST] == 0 else S_HEAD_LING

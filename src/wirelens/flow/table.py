@@ -55,9 +55,13 @@ from wirelens.flow._layout import (
     END_REASONS,
     FIRST_N,
     FLAG_NAMES,
+    H_H,
+    H_S,
     HIST_LEN,
+    HIST_LETTERS,
     I_FIRSTN,
     I_FLAGS,
+    I_HBITS,
     I_ICMPC,
     I_ICMPT,
     I_IPB,
@@ -145,8 +149,8 @@ FLOW_COLUMNS: tuple[str, ...] = tuple(
      "orig_ip_bytes", "resp_ip_bytes", "orig_payload_bytes", "resp_payload_bytes"]
     + [f"{side}_{f}_pkts" for side in ("orig", "resp") for f in FLAG_NAMES]
     + _stat_names()
-    + ["icmp_type", "icmp_code", "conn_state", "history", "first_n", "first_ps", "first_dir",
-       "first_piat_ms", "end_reason"]
+    + ["icmp_type", "icmp_code", "conn_state", "conn_state_reversed", "history", "first_n",
+       "first_ps", "first_dir", "first_piat_ms", "end_reason"]
 )
 """Every key of :data:`FlowColumns`, in a stable order."""
 
@@ -193,7 +197,7 @@ class _Ended:
             np.zeros((len(OUT_I), w), np.int64)[:, :n],
             np.zeros((NE, w), np.float64)[:, :n], np.zeros((n, FIRST_N), np.uint16),
             np.zeros((n, FIRST_N), np.uint8), np.zeros((n, FIRST_N), np.float32),
-            np.zeros((n, HIST_LEN), np.uint8), np.zeros(n, np.uint8), np.zeros(n, np.uint8),
+            np.zeros((n, HIST_LEN), np.uint8), np.zeros(n, np.uint8), np.zeros((n, 2), np.uint8),
         )
 
     def args(self) -> tuple[np.ndarray, ...]:
@@ -255,7 +259,8 @@ def _columns(e: _Ended, k: int) -> FlowColumns:
         c[f"{name}_max_piat_ms"] = F[E_IATMAX + d].copy()
     c["icmp_type"] = I[I_ICMPT].astype(np.uint8)
     c["icmp_code"] = I[I_ICMPC].astype(np.uint8)
-    c["conn_state"] = e.STATE[:k].copy()
+    c["conn_state"] = e.STATE[:k, 0].copy()
+    c["conn_state_reversed"] = e.STATE[:k, 1].copy()
     c["history"] = e.HIST[:k].copy()
     c["first_n"] = I[I_FIRSTN].astype(np.uint8)
     c["first_ps"] = e.PS[:k].copy()
@@ -412,6 +417,16 @@ class FlowTable:
         if s.shape != f.shape:
             raise ValueError("slots and flow_ids must have the same shape")
         K._stop_dpi(self._I, self._U, s, f)
+
+    def handshake_seen(self, slot: int, flow_id: int) -> bool:
+        """Whether the open flow ``flow_id`` in ``slot`` has sent a SYN or SYN-ACK either way
+        (its roles are then TCP's, not a guess); False for a slot now holding another flow."""
+        if not (0 <= slot < self._I.shape[0]) or self._I[slot, I_LIST] < 0 or int(
+                self._U[slot, U_FID]) != flow_id:
+            return False
+        bits = int(self._I[slot, I_HBITS])
+        letters = (1 << H_S) | (1 << H_H)
+        return bool(bits & (letters | letters << len(HIST_LETTERS)))
 
     @property
     def stats(self) -> dict[str, int]:

@@ -24,6 +24,7 @@ cache by its responder address (``name_source`` ``dns_cache``).
 from __future__ import annotations
 
 import inspect
+import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -64,6 +65,21 @@ def _getter(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
+def _server_first(cls: type[Dissector], payload: memoryview, proto: int, to: str | None,
+                  handshake: Callable[[int, int], bool] | None, slot: int, fid: int) -> bool:
+    """Whether a flow's first payload, sent by its (guessed) originator to ``to``, shows the
+    roles reversed: a message only a server sends, not to a group (mDNS and SSDP answers go
+    to multicast addresses), and for TCP no handshake that set the roles."""
+    if not cls.from_server(payload.tobytes(), proto) or not to:
+        return False
+    ip = ipaddress.ip_address(to)
+    if ip.is_multicast or to == "255.255.255.255":
+        return False
+    if proto == 6:
+        return handshake is not None and not handshake(slot, fid)
+    return proto == 17
+
+
 @dataclass(slots=True)
 class FlowDpi:
     """What DPI knows of one identified flow."""
@@ -83,6 +99,9 @@ class FlowDpi:
     """What server_name is (sni, http_host, ...)."""
     upgraded: bool = False
     """The flow's dissector was replaced once (STARTTLS -> tls)."""
+    reversed: bool = False
+    """The side seen first is the server (its first payload was a response): ``orig`` holds
+    the ends the right way round, and the dissector is fed with the sides swapped."""
     reported: set[str] = field(default_factory=set)
 
 
@@ -121,10 +140,17 @@ class DpiStage:
     """Give flows no content test recognised the service of their responder port."""
     given_up: dict[int, int] = field(default_factory=dict)
     """Flows not identified yet -> content-test rounds they failed (forgotten at flow end)."""
+    reversed: set[int] = field(default_factory=set)
+    """Flows whose roles DPI found reversed (see :meth:`take_reversed`)."""
 
     def process(self, raw: RawBatch, pkts: PacketBatch, flow_ids: np.ndarray, slots: np.ndarray,
-                dirs: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Look at the marked packets; returns (slots, flow_ids) whose DPI is over."""
+                dirs: np.ndarray, marked: np.ndarray,
+                handshake: Callable[[int, int], bool] | None = None,
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Look at the marked packets; returns (slots, flow_ids) whose DPI is over.
+
+        ``handshake(slot, flow_id)`` tells whether a TCP flow's roles come from its handshake
+        (then they are never reversed); without it TCP flows are never reversed."""
         idx = np.flatnonzero(marked)
         if idx.size == 0:
             return np.empty(0, np.int32), np.empty(0, np.uint64)
@@ -170,13 +196,18 @@ class DpiStage:
                         stop_slots.append(int(slots[i]))
                         stop_ids.append(fid)
                     continue
-                ends = (src[j], sp, dst[j], dp) if from_orig else (dst[j], dp, src[j], sp)
-                st = flows[fid] = FlowDpi(ends, proto, cls)
+                turn = from_orig and _server_first(cls, view[off: off + n], proto, dst[j],
+                                                   handshake, int(slots[i]), fid)
+                ends = ((src[j], sp, dst[j], dp) if from_orig != turn
+                        else (dst[j], dp, src[j], sp))
+                st = flows[fid] = FlowDpi(ends, proto, cls, reversed=turn)
+                if turn:
+                    self.reversed.add(fid)
                 self.given_up.pop(fid, None)
                 if self.tables:
                     st.dissector = self._create(cls, proto)
                     if proto == 6:
-                        st.reasm = self._reassembler(pkts, i, from_orig)
+                        st.reasm = self._reassembler(pkts, i, from_orig != turn)
             if st.server_name is None and code and st.cls.name == service_name(code):
                 st.server_name, st.name_source = found.name(k), st.cls.name_source
             if st.stopped:
@@ -187,12 +218,13 @@ class DpiStage:
             else:
                 payload = view[off: off + n].tobytes()
                 ts = int(raw.ts_ns[i])
+                side = from_orig != st.reversed  # from the client
                 if st.reasm is not None:  # TCP: in order, once, holes reported
-                    got = st.reasm.add(from_orig, int(pkts.tcp_seq[i]), int(pkts.tcp_flags[i]),
+                    got = st.reasm.add(side, int(pkts.tcp_seq[i]), int(pkts.tcp_flags[i]),
                                        payload)
-                    self._deliver(st, fid, got, from_orig, ts)
+                    self._deliver(st, fid, got, side, ts)
                 elif payload:
-                    self._feed(st, fid, payload, from_orig, ts)
+                    self._feed(st, fid, payload, side, ts)
             if st.stopped:
                 stop_slots.append(int(slots[i]))
                 stop_ids.append(fid)
@@ -344,6 +376,16 @@ class DpiStage:
         self.weirds.append({"ts": ts, "uid": self._uid(st, fid), "orig_h": st.orig[0],
                             "resp_h": st.orig[2], "name": name, "source": source, "count": 1,
                             "detail": detail})
+
+    def take_reversed(self, flow_ids: np.ndarray) -> np.ndarray:
+        """Which of these ending flows DPI found reversed (bool per flow; forgets them): their
+        rows are to be written with the roles swapped (:func:`wirelens.flow.reverse_flows`)
+        before :meth:`finish_flows`."""
+        if not self.reversed:
+            return np.zeros(len(flow_ids), bool)
+        mask = np.isin(flow_ids, np.fromiter(self.reversed, np.uint64, len(self.reversed)))
+        self.reversed.difference_update(flow_ids[mask].tolist())
+        return mask
 
     def finish_flows(self, cols: dict[str, np.ndarray]) -> FinishedFlows:
         """What DPI decided for ended flows (``cols``: ``flow_id``, ``last_ts_ns`` and, for the

@@ -25,7 +25,7 @@ from wirelens.core.batch import PacketBatch, PacketStatus, RawBatch
 from wirelens.core.errors import CaptureError
 from wirelens.core.weirds import weird_name
 from wirelens.decode import Decoder, FragmentReassembler
-from wirelens.flow import FlowTable
+from wirelens.flow import FlowTable, reverse_flows
 from wirelens.pipeline.columns import format_addrs, mix64, ts_array
 from wirelens.pipeline.dpi import DpiStage
 from wirelens.pipeline.events import events_batch, rows_batch
@@ -178,7 +178,7 @@ class Analysis:
         step = self.flows.process(raw, pkts)
         if self.options.dpi != "off":
             slots, ids = self.dpi.process(raw, pkts, step.pkt_flow_id, step.pkt_slot,
-                                          step.pkt_dir, step.pkt_dpi)
+                                          step.pkt_dir, step.pkt_dpi, self.flows.handshake_seen)
             if len(slots):
                 self.flows.stop_dpi(slots, ids)
             self.summary.dpi_packets = self.dpi.payload_packets  # type: ignore[union-attr]
@@ -256,6 +256,7 @@ class Analysis:
         for start in range(0, n, EMIT_CHUNK):  # the table's final flush can hold every flow
             part = cols if n <= EMIT_CHUNK else {k: v[start:start + EMIT_CHUNK]
                                                  for k, v in cols.items()}
+            part = reverse_flows(part, self.dpi.take_reversed(part["flow_id"]))
             done = self.dpi.finish_flows(part)
             batch = conn_batch(part, self.salt or 0, done.service, done.service_source,
                                done.server_name, done.name_source, self.ranges)

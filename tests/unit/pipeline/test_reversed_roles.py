@@ -1,0 +1,163 @@
+"""Flows whose first payload is a server's (a capture starting mid-conversation) are written
+with the roles the content shows, as Zeek does (history ``^``): conn, and the protocol rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tests.unit.decode.decode_frames import eth, ipv4, raw_batch, tcp, udp
+from tests.unit.dissect.wl_dissect_builders import dns_query, dns_response, rr
+
+import wirelens
+from wirelens.capture.writer import PcapWriter
+from wirelens.decode import Decoder
+from wirelens.flow import CONN_STATES, FLOW_COLUMNS, FlowTable, reverse_flows
+
+CLIENT, SERVER, GROUP = "10.0.0.5", "10.9.9.9", "224.0.0.251"
+SYN, ACK, PSH_ACK, FIN_ACK = 0x02, 0x10, 0x18, 0x11
+T0 = 1_700_000_000_000_000_000
+
+
+def _frames(path: Path, frames: list[bytes]) -> None:
+    with PcapWriter(path) as w:
+        for k, f in enumerate(frames):
+            w.write(T0 + k * 1_000_000, f)
+
+
+def _udp(src: str, dst: str, sport: int, dport: int, payload: bytes) -> bytes:
+    return eth(ipv4(udp(sport, dport, payload), proto=17, src=src, dst=dst))
+
+
+def _tcp(src: str, dst: str, sport: int, dport: int, seq: int, ack: int, flags: int,
+         payload: bytes = b"") -> bytes:
+    return eth(ipv4(tcp(sport, dport, seq=seq, ack=ack, flags=flags, payload=payload), proto=6,
+                    src=src, dst=dst))
+
+
+def _answer(tid: int) -> bytes:
+    return dns_response(tid, "a.example.com", [rr(1, bytes([192, 0, 2, 1]))])
+
+
+def test_a_lone_dns_answer_is_written_from_the_client(tmp_path: Path) -> None:
+    cap = tmp_path / "d.pcap"
+    _frames(cap, [_udp(SERVER, CLIENT, 53, 40000, _answer(7)),
+                  _udp(CLIENT, SERVER, 40001, 53, dns_query(8, "b.example.com")),
+                  _udp(SERVER, CLIENT, 53, 40001, _answer(8))])
+    r = wirelens.analyze(cap)
+    conn = {row["orig_p"]: row for row in r.conn.to_pylist()}
+    lone = conn[40000]
+    assert (lone["orig_h"], lone["resp_h"], lone["resp_p"]) == (CLIENT, SERVER, 53)
+    assert (lone["orig_pkts"], lone["resp_pkts"], lone["orig_bytes"]) == (0, 1, 0)
+    assert lone["history"] == "^d" and lone["conn_state"] == "SHR"  # as Zeek writes it
+    assert lone["first_dir"] == [1]
+    assert lone["src2dst_max_ps"] == 0 and lone["dst2src_max_ps"] > 0
+    normal = conn[40001]  # a query first: untouched
+    assert normal["history"] == "Dd" and normal["conn_state"] == "SF"
+    dns = {row["orig_p"]: row for row in r.tables["dns"].to_pylist()}
+    assert (dns[40000]["orig_h"], dns[40000]["resp_p"]) == (CLIENT, 53)
+
+
+def test_answers_to_a_group_are_not_reversed(tmp_path: Path) -> None:
+    cap = tmp_path / "m.pcap"  # an mDNS announcement: sent to 224.0.0.251, nobody asked
+    _frames(cap, [_udp(SERVER, GROUP, 5353, 5353, _answer(0))])
+    row = wirelens.analyze(cap).conn.to_pylist()[0]
+    assert (row["orig_h"], row["history"], row["conn_state"]) == (SERVER, "D", "S0")
+
+
+def _http_midstream(handshake: bool) -> list[bytes]:
+    head = [_tcp(CLIENT, SERVER, 41000, 80, 99, 0, SYN)] if handshake else []
+    return head + [
+        _tcp(SERVER, CLIENT, 80, 41000, 5000, 200, PSH_ACK,
+             b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"),
+        _tcp(CLIENT, SERVER, 41000, 80, 200, 5040, PSH_ACK,
+             b"GET /next HTTP/1.1\r\nHost: example.org\r\n\r\n"),
+        _tcp(SERVER, CLIENT, 80, 41000, 5040, 240, PSH_ACK,
+             b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"),
+    ]
+
+
+def test_a_tcp_flow_seen_from_a_response_is_reversed(tmp_path: Path) -> None:
+    cap = tmp_path / "h.pcap"
+    _frames(cap, _http_midstream(handshake=False))
+    r = wirelens.analyze(cap)
+    row = r.conn.to_pylist()[0]
+    assert (row["orig_h"], row["orig_p"], row["resp_h"], row["resp_p"]) == (
+        CLIENT, 41000, SERVER, 80)
+    assert row["history"].startswith("^d") and row["service"] == "http"
+    assert row["first_dir"] == [1, 0, 1]
+    http = r.tables["http"].to_pylist()
+    assert [(h["orig_h"], h["resp_p"], h["uri"], h["status_code"]) for h in http][-1] == (
+        CLIENT, 80, "/next", 404)
+
+
+def test_the_handshake_decides_over_the_content(tmp_path: Path) -> None:
+    """A SYN names the originator: a status line from it (odd, but seen) changes nothing."""
+    cap = tmp_path / "s.pcap"
+    frames = _http_midstream(handshake=True)
+    frames[1:] = [_tcp(CLIENT, SERVER, 41000, 80, 100, 0, PSH_ACK,
+                       b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]
+    _frames(cap, frames)
+    row = wirelens.analyze(cap).conn.to_pylist()[0]
+    assert row["orig_h"] == CLIENT and not row["history"].startswith("^")
+
+
+def _columns(n: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(5)
+    cols: dict[str, np.ndarray] = {}
+    for name in FLOW_COLUMNS:
+        if name in ("first_ps", "first_piat_ms"):
+            cols[name] = rng.integers(0, 1000, (n, 10)).astype(np.float32)
+        elif name == "first_dir":
+            cols[name] = rng.integers(0, 2, (n, 10)).astype(np.uint8)
+        elif name == "history":
+            cols[name] = np.zeros((n, 16), np.uint8)
+        else:
+            cols[name] = rng.integers(0, 13, n).astype(np.uint64)
+    return cols
+
+
+def test_reverse_flows_swaps_every_pair_and_only_the_masked_rows() -> None:
+    cols = _columns(3)
+    cols["first_n"] = np.array([2, 10, 0], np.uint64)
+    hist = [b"DdAF", b"ShADadfF" * 2, b""]
+    for k, h in enumerate(hist):
+        cols["history"][k, : len(h)] = np.frombuffer(h, np.uint8)
+    mask = np.array([True, True, False])
+    out = reverse_flows(cols, mask)
+    for a in FLOW_COLUMNS:
+        if a.startswith("orig_") and "resp_" + a[5:] in FLOW_COLUMNS:
+            b = "resp_" + a[5:]
+            assert (out[a][:2] == cols[b][:2]).all() and (out[b][:2] == cols[a][:2]).all(), a
+            assert out[a][2] == cols[a][2]
+    assert (out["dst2src_mean_ps"][:2] == cols["src2dst_mean_ps"][:2]).all()
+    assert (out["conn_state"][:2] == cols["conn_state_reversed"][:2]).all()
+    assert (out["first_dir"][0, :2] == 1 - cols["first_dir"][0, :2]).all()
+    assert (out["first_dir"][0, 2:] == cols["first_dir"][0, 2:]).all()  # unused slots kept
+    text = [bytes(h).rstrip(b"\0").decode() for h in out["history"]]
+    assert text == ["^dDaf", "^" + "sHadADFf" + "sHadADF", ""]  # 16 letters at most
+    assert cols["history"][0, 0] == ord("D")  # the input is not modified
+    assert reverse_flows(cols, np.zeros(3, bool)) is cols
+
+
+def test_the_kernel_gives_the_state_zeek_would_write_reversed() -> None:
+    raw = raw_batch([_udp(CLIENT, SERVER, 1, 2, b"x")], 1)
+    table = FlowTable()
+    table.process(raw, Decoder().decode(raw))
+    ended = table.flush()
+    assert CONN_STATES[int(ended["conn_state"][0])] == "S0"  # one datagram, as seen
+    assert CONN_STATES[int(ended["conn_state_reversed"][0])] == "SHR"
+
+
+@pytest.mark.parametrize("test", ["dns-reversed-udp-1", "dns-reversed-tcp-1",
+                                  "alert-testmyids-midstream"])
+def test_suricata_verify_reversed_captures(shared_data: Path, test: str) -> None:
+    """suricata-verify expects these flows from the client (10.16.1.11) to the server."""
+    folder = shared_data / "suricata-verify" / "tests" / test
+    caps = sorted(folder.glob("*.pcap"))
+    if not caps:
+        pytest.skip(f"suricata-verify/tests/{test} not in ../shared/data")
+    row = wirelens.analyze(caps[0]).conn.to_pylist()[0]
+    assert row["orig_h"] == "10.16.1.11" and row["resp_p"] in (53, 80)
+    assert row["history"].startswith("^")
