@@ -28,7 +28,9 @@ Semantics (what the kernels implement, and what ``tests/naive/flow.py`` re-imple
   R (RST); upper case from the originator, lower case from the responder, each recorded
   once per direction in order of first occurrence (max 16). UDP flows get D/d for every
   datagram, empty ones too (as Zeek); other non-TCP flows get D/d for a payload only.
-  Not implemented: C, G, I, Q, T, W, ^ and the repeat counters.
+  Not implemented: C, G, I, Q, T, W and the repeat counters. ``^`` (roles reversed) is
+  added after the table, when DPI finds the side seen first was the server
+  (:func:`wirelens.flow.reverse_flows`; ``conn_state_reversed`` is the state then).
 * **conn_state**: Zeek's decision table over simplified TCP endpoint states (inactive, SYN
   sent, SYN-ACK sent, partial, established, closed, reset); UDP: SF (both sides sent), S0
   (originator only), SHR (responder only); ICMP and every other IP protocol (SCTP, ESP, ...):
