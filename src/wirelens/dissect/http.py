@@ -13,7 +13,8 @@ tunnel: the dissector is then ``done`` and ignores further bytes.
 HTTP/0.9 (RFC 1945 §4.1, §6): a Simple-Request is a known method, one space, a ``/`` or
 absolute URI and a line end, with no version and no headers; it is answered by a
 Simple-Response, raw bytes up to the close (no status line): the transaction's row has
-version ``0.9`` and no status. A request line with an empty target (``GET HTTP/1.1``, seen
+version ``0.9`` and no status. HTTP/0.9 has no persistent connections (RFC 1945 §1.3), so the
+client's bytes after a Simple-Request are not read as requests. A request line with an empty target (``GET HTTP/1.1``, seen
 in the wild) is read with the URI ``""``, as Zeek does.
 
 A CONNECT still unanswered is followed by tunnel bytes when the client does not wait for the
@@ -97,6 +98,7 @@ class _State(IntEnum):
     TRAILER = 5
     UNTIL_CLOSE = 6
     TUNNEL = 7
+    AFTER_SIMPLE = 8  # client bytes after an HTTP/0.9 request: not requests, dropped
 
 
 _TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
@@ -510,7 +512,7 @@ class HttpDissector(Dissector):
                 side.state = _State.CHUNK_DATA
                 side.remaining = size
             return True
-        # UNTIL_CLOSE and TUNNEL: count and drop
+        # UNTIL_CLOSE, TUNNEL and AFTER_SIMPLE: count and drop
         if state == _State.UNTIL_CLOSE and side.current is not None:
             side.current.body(buf)
         del buf[:]
@@ -541,6 +543,7 @@ class HttpDissector(Dissector):
         assert side.line is not None
         self._queue(_Message(side.line, {}, ts_ns), events)
         side.line = None
+        side.state = _State.AFTER_SIMPLE  # RFC 1945 §1.3: the exchange ends the connection
         server = self._sides[not self._client_is_orig]
         if server.current is not None and self._open is None and server.state != _State.HEAD:
             # a response sent before any request, still being read: the server's next bytes

@@ -119,6 +119,21 @@ def test_http_folded_host() -> None:
     check_agrees(payload, TCP)
 
 
+@pytest.mark.parametrize("payload,service,name", [
+    (b"GET /x\r\n", Service.HTTP, None),
+    (b"GET /x\r\nHost: h\r\n\r\n", Service.HTTP, None),  # a 0.9 request has no headers
+    (b"GET http://h/x\r\n", Service.HTTP, None),
+    (b"GET  /x\r\n", Service.UNKNOWN, None),
+    (b"GET x\r\n", Service.UNKNOWN, None),
+    (b"BREW /pot\r\n", Service.UNKNOWN, None),  # 0.9 lines need a known method
+    (b"GET HTTP/1.1\r\nHost: h\r\n\r\n", Service.HTTP, "h"),
+])  # fmt: skip
+def test_http09_and_empty_target(payload: bytes, service: Service, name: str | None) -> None:
+    got = one(payload, TCP)
+    assert got.service_of(0) is service and got.name(0) == name
+    check_agrees(payload, TCP)
+
+
 def test_dns_udp_and_tcp() -> None:
     q = dns_query("www.Example.com")
     got = one(q, UDP)
@@ -164,6 +179,9 @@ CORPUS = [
     (record(22, server_hello()), TCP, 443),
     (HTTP_REQUEST, TCP, 80),
     (HTTP_RESPONSE, TCP, 80),
+    (b"GET /x?y=1\r\n", TCP, 80),  # HTTP/0.9 Simple-Request (RFC 1945 §4.1)
+    (b"HEAD svn+ssh://h.example/p\n", TCP, 80),
+    (b"GET HTTP/1.1\r\nHost: h.example\r\n\r\n", TCP, 80),  # empty request target
     (dns_query(), UDP, 53),
     (dns_response(), UDP, 53),
     (len(dns_response()).to_bytes(2, "big") + dns_response(), TCP, 53),

@@ -1,0 +1,270 @@
+"""HTTP/1.x edge cases found against Zeek's and suricata-verify's captures: HTTP/0.9, an empty
+request target, a CONNECT whose reply is never seen, a request line cut by the close, a TCP
+hole swallowing a whole body. Each on a hand-built stream and on the real capture (skipped
+when the shared captures are absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from wl_dissect_builders import feed_all
+
+from wirelens.dissect.http import HttpDissector, HttpRecord
+from wirelens.dissect.registry import identify
+from wirelens.identify import Service, classify
+from wirelens.wire import BadValue
+
+TCP = 6
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+ZEEK_HTTP = DATA / "zeek" / "testing" / "btest" / "Traces" / "http"
+SURICATA = DATA / "suricata-verify" / "tests"
+
+URI_09 = (b"/cgi-bin/formmail.pl?email=f2@aol.com&subject=www-nrg.ee/cgi-bin/formmail.pl"
+          b"&recipient=unknownz@buy2save.com&msg=w00t")  # fmt: skip
+
+
+def rows(events: list[Any]) -> list[tuple[Any, ...]]:
+    """(method, host, uri, version, status, response body length) of each record."""
+    assert all(isinstance(e, HttpRecord) for e in events)
+    return [(e.method, e.host, e.uri, e.version, e.status_code, e.response_body_len)
+            for e in events]  # fmt: skip
+
+
+def fast_path(payload: bytes, sport: int = 40000, dport: int = 80) -> tuple[Service, str | None]:
+    """The compiled classifier's service and name for one payload."""
+    data = np.frombuffer(b"\x00" * 3 + payload, np.uint8)
+    got = classify(data, np.array([3]), np.array([len(payload)]), np.array([TCP]),
+                   np.array([0]), np.array([sport]), np.array([dport]))  # fmt: skip
+    return got.service_of(0), got.name(0)
+
+
+def http_rows(path: Path) -> list[dict[str, Any]]:
+    """The http table of one capture through the whole pipeline (compiled identification
+    included), in time order."""
+    if not path.is_file():
+        pytest.skip(f"shared capture not found: {path} (see {DATA}/README.md)")
+    import wirelens
+
+    table = wirelens.analyze(path).tables.get("http")
+    return [] if table is None else sorted(table.to_pylist(), key=lambda r: r["trans_depth"])
+
+
+# -- HTTP/0.9 (RFC 1945 §4.1, §6) -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("step", [0, 1, 7])
+def test_simple_request_answered_by_raw_body(step: int) -> None:
+    reply = b"<HTML><BODY>404 Not Found</BODY></HTML>\n"
+    events = feed_all(HttpDissector, [(True, b"GET " + URI_09 + b"\r\n"), (False, reply)], TCP,
+                      step=step)  # fmt: skip
+    assert rows(events) == [("GET", None, URI_09.decode(), "0.9", None, len(reply))]
+    assert events[0].status_msg is None  # type: ignore[attr-defined]
+
+
+def test_simple_request_body_looks_like_headers_still_raw() -> None:
+    """The reply to a 0.9 request is raw even when it starts like a 1.x response: a
+    Content-Length in it frames nothing (Zeek's http-09-content-length-confusion)."""
+    reply = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nabcdef"
+    events = feed_all(HttpDissector, [(True, b"GET /x\n"), (False, reply)], TCP)
+    assert rows(events) == [("GET", None, "/x", "0.9", None, len(reply))]
+
+
+def test_response_before_a_simple_request_ends_there() -> None:
+    """A response read before any request, its body still open, ends when a 0.9 request
+    arrives: the server's next bytes are that request's raw reply."""
+    d = HttpDissector(TCP)
+    assert d.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n", False, 1) == []
+    first = d.feed(b"GET /\r\n", True, 2)
+    assert rows(first) == [(None, None, None, "1.1", 200, 0)]
+    assert d.feed(b"\r\n", True, 3) == []  # an empty line between messages
+    assert d.feed(b"this is too much.\r\n", False, 4) == []
+    assert rows(d.finish()) == [("GET", None, "/", "0.9", None, 19)]
+
+
+@pytest.mark.parametrize("line", [
+    b"GET /\r\n", b"GET /a%20b?c\n", b"HEAD http://example.com/x\r\n", b"POST svn+ssh://h/p\r\n",
+])  # fmt: skip
+def test_simple_request_lines_match_both_paths(line: bytes) -> None:
+    assert HttpDissector.matches(line, TCP, True)
+    assert identify(line, TCP, True, 40000, 80) is HttpDissector
+    assert fast_path(line) == (Service.HTTP, None)  # no headers, so no Host
+
+
+@pytest.mark.parametrize("line", [
+    b"GET  /\r\n",  # two spaces
+    b"GET /x \r\n",  # a trailing space
+    b"GET x\r\n",  # neither "/" nor an absolute URI
+    b"GET 1http://x\r\n",  # a scheme starts with a letter
+    b"GET http:/x\r\n",
+    b"FETCH /x\r\n",  # not a known method
+    b"get /x\r\n",  # methods are case-sensitive (RFC 9110 §9.1)
+    b"GET /a b\r\n",
+    b"GET\r\n",
+    b"Hello world\r\n",
+])  # fmt: skip
+def test_random_text_lines_are_not_http(line: bytes) -> None:
+    assert not HttpDissector.matches(line, TCP, True)
+    assert fast_path(line)[0] is Service.UNKNOWN
+    with pytest.raises(BadValue):  # nor a request of an HTTP flow
+        feed_all(HttpDissector, [(True, b"GET / HTTP/1.1\r\n\r\n" + line)], TCP)
+
+
+def test_client_bytes_after_a_simple_request_are_not_requests() -> None:
+    """RFC 1945 §1.3: the 0.9 exchange ends the connection; what the client sends after it
+    is neither a request nor an error, and gives no Host (nor does the fast path)."""
+    for tail in (b"Host: a.example\r\n\r\n", b"x HTTP/1.1\r\nHost: a.example\r\n\r\n"):
+        d = HttpDissector(TCP)
+        assert d.feed(b"GET /\r\n" + tail, True, 1) == [] and d.server_name is None
+        assert rows(d.finish()) == [("GET", None, "/", "0.9", None, 0)]
+        assert fast_path(b"GET /\r\n" + tail) == (Service.HTTP, None)
+
+
+def test_zeek_no_version_capture() -> None:
+    got = http_rows(ZEEK_HTTP / "no-version.pcap")
+    assert [(r["method"], r["host"], r["uri"], r["version"], r["status_code"],
+             r["response_body_len"]) for r in got] == [  # fmt: skip
+        ("GET", None, URI_09.decode(), "0.9", None, 323)]
+
+
+def test_zeek_http09_content_length_confusion_capture() -> None:
+    got = http_rows(ZEEK_HTTP / "http-09-content-length-confusion.pcap")
+    assert [(r["method"], r["uri"], r["version"], r["status_code"], r["response_body_len"])
+            for r in got] == [(None, None, "1.1", 200, 0), ("GET", "/", "0.9", None, 19)]
+
+
+# -- empty request target ---------------------------------------------------------------------
+
+
+def test_empty_request_target() -> None:
+    """``GET HTTP/1.1``: the target is empty (Zeek logs uri ""), the version is read."""
+    head = b"GET HTTP/1.1\r\n1234567890User-Agent: Wget\r\nHost: bro.org\r\n\r\n"
+    events = feed_all(HttpDissector, [(True, head),
+                                      (False, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")],
+                      TCP)  # fmt: skip
+    assert rows(events) == [("GET", "bro.org", "", "1.1", 200, 2)]
+    assert HttpDissector.matches(head, TCP, True)
+    assert fast_path(head) == (Service.HTTP, "bro.org")
+    for two in (b"GET  HTTP/1.1\r\n\r\n", b"GET HTTP/1.1  \r\n\r\n"):
+        assert rows(feed_all(HttpDissector, [(True, two)], TCP))[0][2] == ""
+        assert fast_path(two)[0] is Service.HTTP
+    assert fast_path(b"GETHTTP/1.1\r\n\r\n")[0] is Service.UNKNOWN
+
+
+def test_zeek_no_uri_capture() -> None:
+    got = http_rows(ZEEK_HTTP / "no-uri.pcap")
+    assert [(r["method"], r["host"], r["uri"], r["status_code"], r["response_body_len"])
+            for r in got] == [("GET", "bro.org", "", 200, 4705)]
+
+
+# -- content wins over the port ---------------------------------------------------------------
+
+
+def test_request_to_the_ssh_port_is_http() -> None:
+    payload = b"GET / HTTP/1.1\r\nHost: 128.3.50.246\r\nConnection: keep-alive\r\n\r\n"
+    assert identify(payload, TCP, True, 44338, 22) is HttpDissector
+    assert fast_path(payload, 44338, 22) == (Service.HTTP, "128.3.50.246")
+
+
+def test_zeek_get_to_ssh_server_capture() -> None:
+    got = http_rows(ZEEK_HTTP / "get-to-ssh-server.pcap")
+    assert [(r["resp_p"], r["method"], r["host"], r["uri"], r["status_code"]) for r in got] == [
+        (22, "GET", "128.3.50.246", "/", None)]  # the SSH banner is no status line
+
+
+# -- CONNECT without a reply (RFC 9110 §9.3.6) ------------------------------------------------
+
+
+CONNECT = b"CONNECT secure.example:443 HTTP/1.0\r\nHost: secure.example\r\nContent-Length: 0\r\n\r\n"
+
+
+@pytest.mark.parametrize("tunnel", [b"\x16\x03\x01\x00\x8f\x01\x00", b"SSH-2.0-x\r\n", b"x"])
+def test_connect_then_client_tunnel_bytes_keeps_the_request(tunnel: bytes) -> None:
+    """The client speaks in the tunnel before (or without) a reply: its bytes are tunnel
+    bytes, not a bad request, and the CONNECT is logged at the end."""
+    events = feed_all(HttpDissector, [(True, CONNECT + tunnel), (True, b"\r\nmore\r\n")], TCP)
+    assert rows(events) == [("CONNECT", "secure.example", "secure.example:443", "1.0", None, 0)]
+
+
+def test_connect_refused_then_a_new_request_is_read() -> None:
+    """A 407 ends the CONNECT; the client's next CONNECT is a request again."""
+    again = CONNECT.replace(b"\r\n\r\n", b"\r\nProxy-Authorization: x\r\n\r\n")
+    events = feed_all(HttpDissector, [
+        (True, CONNECT), (False, b"HTTP/1.0 407 Auth\r\nContent-Length: 0\r\n\r\n"),
+        (True, again), (False, b"HTTP/1.0 200 OK\r\n\r\n"),
+    ], TCP)  # fmt: skip
+    assert [(e.method, e.status_code) for e in events] == [("CONNECT", 407), ("CONNECT", 200)]  # type: ignore[attr-defined]
+
+
+def test_bad_line_after_a_normal_request_is_still_an_error() -> None:
+    with pytest.raises(BadValue):
+        feed_all(HttpDissector, [(True, b"GET / HTTP/1.1\r\n\r\n\x16\x03\x01\r\n")], TCP)
+
+
+def test_suricata_bug_2512_capture() -> None:
+    got = http_rows(SURICATA / "bug-2512" / "sample_10.62.112.41_62227.pcap")
+    assert [(r["method"], r["uri"], r["status_code"]) for r in got] == [
+        ("CONNECT", "secure-assets.rubiconproject.com:443", None)]
+
+
+# -- a request line cut by the close ----------------------------------------------------------
+
+
+def test_request_line_cut_by_the_close() -> None:
+    """``GET /`` then the close: the line ends there; a 0.9 request takes the server bytes
+    that were waiting as its raw reply."""
+    d = HttpDissector(TCP)
+    assert d.feed(b"GET /", True, 1) == []
+    assert d.feed(b"<html>hi</html>", False, 2) == []
+    assert rows(d.finish()) == [("GET", None, "/", "0.9", None, 15)]
+    d = HttpDissector(TCP)  # a 1.x head cut short: its whole header lines are kept
+    d.feed(b"GET /p HTTP/1.1\r\nHost: h.example\r\nUser-Ag", True, 1)
+    assert rows(d.finish()) == [("GET", "h.example", "/p", "1.1", None, 0)]
+    for junk in (b"GET", b"GET /a b", b"\x00\x01"):  # not a request line: nothing
+        d = HttpDissector(TCP)
+        d.feed(b"GET / HTTP/1.1\r\n\r\n" + junk, True, 1)
+        assert rows(d.finish()) == [("GET", None, "/", "1.1", None, 0)]
+
+
+def test_suricata_bug_4702_capture() -> None:
+    got = http_rows(SURICATA / "bug-4702-01" / "input.pcap")
+    assert [(r["method"], r["uri"], r["response_body_len"]) for r in got] == [("GET", "/", 15)]
+
+
+# -- a TCP hole past the end of a body --------------------------------------------------------
+
+
+def _gap_conversation(d: HttpDissector, lost: int) -> list[Any]:
+    d.feed(b"GET /1 HTTP/1.0\r\n\r\nGET /2 HTTP/1.0\r\n\r\n", True, 1)
+    events = d.feed(b"HTTP/1.0 200 OK\r\nContent-Length: 12\r\n\r\n", False, 2)
+    events += d.gap(False, lost)  # the 12-byte body and more never seen
+    events += d.feed(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", False, 3)
+    return events + d.finish()
+
+
+def test_hole_past_a_body_keeps_pairing() -> None:
+    """suricata-verify http-gap-whole-body: a body of 12 (then CRLF) lost in a 14-byte hole;
+    the next response pairs with the next request."""
+    got = _gap_conversation(HttpDissector(TCP), 14)
+    assert rows(got) == [("GET", None, "/1", "1.0", 200, 12), ("GET", None, "/2", "1.0", 200, 2)]
+
+
+def test_hole_between_messages_then_bytes_that_start_no_message() -> None:
+    d = HttpDissector(TCP)
+    d.feed(b"GET /1 HTTP/1.0\r\n\r\n", True, 1)
+    assert d.gap(False, 50) == [] and not d.done  # a response lost whole: out of step
+    assert d.feed(b"HTT", False, 2) == [] and not d.done  # too few bytes to say
+    assert d.feed(b"P/1.0 204 No\r\n\r\n", False, 3) != [] and not d.done
+    assert d.gap(True, 5) == [] and d.feed(b"GE", True, 4) == [] and not d.done
+    d.feed(b"T /2 HTTP/1.0\r\n\r\n", True, 5)
+    assert d.gap(False, 9) == [] and d.feed(b"body tail", False, 6) == []
+    assert d.done  # mid-message after the hole: the stream is lost
+    assert rows(d.finish()) == [("GET", None, "/2", "1.0", None, 0)]
+
+
+def test_suricata_http_gap_whole_body_capture() -> None:
+    got = http_rows(SURICATA / "http-gap-whole-body" / "input.pcap")
+    assert [(r["uri"], r["status_code"], r["response_body_len"]) for r in got] == [
+        ("/1", 200, 12), ("/2", 200, 70), ("/3", 200, 12)]
