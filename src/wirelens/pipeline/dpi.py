@@ -172,19 +172,28 @@ class DpiStage:
             return np.empty(0, np.int32), np.empty(0, np.uint64)
         self.python_packets += int(sel.size)
         rows = idx[sel]
-        src = format_addrs(pkts.src_hi[rows], pkts.src_lo[rows]).to_pylist()
-        dst = format_addrs(pkts.dst_hi[rows], pkts.dst_lo[rows]).to_pylist()
+        flows = self.flows
+        given_up = self.given_up
+        id_list = ids[sel].tolist()
+        codes = found.service[sel].tolist()
+        # addresses as text only for packets that may start a flow's DPI state (formatting
+        # every packet's would cost more than the rest of the loop for most of them)
+        fresh = np.flatnonzero(np.fromiter(
+            (f not in flows and (c or given_up.get(f, 0) < IDENTIFY_TRIES)
+             for f, c in zip(id_list, codes)), bool,
+            len(id_list)))
+        ends_of = dict(zip(fresh.tolist(), zip(
+            format_addrs(pkts.src_hi[rows[fresh]], pkts.src_lo[rows[fresh]]).to_pylist(),
+            format_addrs(pkts.dst_hi[rows[fresh]], pkts.dst_lo[rows[fresh]]).to_pylist())))
         # plain Python values for the loop (numpy scalar access costs ~100 ns a time)
-        cols = zip(sel.tolist(), ids[sel].tolist(), (dirs[rows] == 0).tolist(),
-                   found.service[sel].tolist(), pkts.proto[rows].tolist(),
+        cols = zip(sel.tolist(), id_list, (dirs[rows] == 0).tolist(),
+                   codes, pkts.proto[rows].tolist(),
                    pkts.sport[rows].tolist(), pkts.dport[rows].tolist(),
                    pkts.payload_off[rows].tolist(), pkts.payload_len[rows].tolist(),
                    rows.tolist())
         view = np.ascontiguousarray(raw.data, np.uint8).data  # a memoryview: cheap slices
         stop_slots: list[int] = []
         stop_ids: list[int] = []
-        flows = self.flows
-        given_up = self.given_up
         for j, (k, fid, from_orig, code, proto, sp, dp, off, n, i) in enumerate(cols):
             st = flows.get(fid)
             if st is None:
@@ -196,10 +205,10 @@ class DpiStage:
                         stop_slots.append(int(slots[i]))
                         stop_ids.append(fid)
                     continue
-                turn = from_orig and _server_first(cls, view[off: off + n], proto, dst[j],
+                src, dst = ends_of[j]
+                turn = from_orig and _server_first(cls, view[off: off + n], proto, dst,
                                                    handshake, int(slots[i]), fid)
-                ends = ((src[j], sp, dst[j], dp) if from_orig != turn
-                        else (dst[j], dp, src[j], sp))
+                ends = (src, sp, dst, dp) if from_orig != turn else (dst, dp, src, sp)
                 st = flows[fid] = FlowDpi(ends, proto, cls, reversed=turn)
                 if turn:
                     self.reversed.add(fid)
@@ -294,7 +303,8 @@ class DpiStage:
             return
         if d.server_name:
             st.server_name, st.name_source = d.server_name, d.name_source
-        self._events(st, fid, events)
+        if events:
+            self._events(st, fid, events)
         if d.done:
             successor = by_name(d.upgrade) if d.upgrade and not st.upgraded else None
             if successor is None:
