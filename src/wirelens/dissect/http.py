@@ -14,8 +14,8 @@ HTTP/0.9 (RFC 1945 §4.1, §6): a Simple-Request is a known method, one space, a
 absolute URI and a line end, with no version and no headers; it is answered by a
 Simple-Response, raw bytes up to the close (no status line): the transaction's row has
 version ``0.9`` and no status. HTTP/0.9 has no persistent connections (RFC 1945 §1.3), so the
-client's bytes after a Simple-Request are not read as requests. A request line with an empty target (``GET HTTP/1.1``, seen
-in the wild) is read with the URI ``""``, as Zeek does.
+client's bytes after a Simple-Request are not read as requests. A request line with an empty
+target (``GET HTTP/1.1``, seen in the wild) is read with the URI ``""``, as Zeek does.
 
 A CONNECT still unanswered is followed by tunnel bytes when the client does not wait for the
 reply (RFC 9110 §9.3.6): client bytes that cannot start a request then switch the client side
@@ -353,7 +353,10 @@ class HttpDissector(Dissector):
             self._complete(side, from_orig == self._client_is_orig, events)
             side.out_of_step = True
         elif side.state == _State.HEAD and self._client_is_orig is not None:
-            side.out_of_step = True  # between messages (the buffer is empty)
+            if from_orig != self._client_is_orig and self._requests and self._requests[0].simple:
+                self._simple_response(side, self._last_ts).body_gap(length)  # raw: in step
+            else:
+                side.out_of_step = True  # between messages (the buffer is empty)
         elif side.state == _State.UNTIL_CLOSE and side.current is not None:
             side.current.body_gap(length)
         elif side.state != _State.TUNNEL:
@@ -401,10 +404,8 @@ class HttpDissector(Dissector):
         msg = _Message(match, headers, self._last_ts)
         self._requests.append(msg)
         if (server.state == _State.HEAD and server.buf and server.current is None
-                and self._requests[0] is msg and msg.simple and not server.buf.startswith(b"HTTP/")):
-            self._open = self._requests.popleft()
-            server.current = _Message(None, {}, self._last_ts)
-            server.current.body(server.buf)
+                and self._requests[0] is msg and msg.simple):
+            self._simple_response(server, self._last_ts).body(server.buf)
             del server.buf[:]
 
     def _step(self, side: _Side, is_client: bool, ts_ns: int, events: list[Event]) -> bool:
@@ -412,6 +413,9 @@ class HttpDissector(Dissector):
         buf = side.buf
         state = side.state
         if state == _State.HEAD:
+            if not is_client and self._requests and self._requests[0].simple:
+                self._simple_response(side, ts_ns)  # raw bytes, every one of them body
+                return True
             while buf[:2] == b"\r\n" or buf[:1] == b"\n":  # RFC 9112 §2.2: leading empty lines
                 del buf[: 2 if buf[:1] == b"\r" else 1]
             if not buf:
@@ -422,21 +426,13 @@ class HttpDissector(Dissector):
                     self.done = resumes is not None
                     return False
                 side.out_of_step = False
-            if not is_client and self._requests:
-                if self._requests[0].simple:
-                    # RFC 1945 §6: a Simple-Request is answered by a Simple-Response, the
-                    # raw body up to the close (no status line, no headers)
-                    self._open = self._requests.popleft()
-                    side.current = _Message(None, {}, ts_ns)
-                    side.state = _State.UNTIL_CLOSE
-                    return True
-                if len(buf) >= 5 and buf[:5] != b"HTTP/":
-                    # a version-1.x request answered without a status line: the requests
-                    # stay unanswered, reading stops
-                    while self._requests:
-                        events.append(self._record(self._requests.popleft(), None))
-                    self.done = True
-                    return False
+            if not is_client and self._requests and len(buf) >= 5 and buf[:5] != b"HTTP/":
+                # a version-1.x request answered without a status line: the requests stay
+                # unanswered, reading stops
+                while self._requests:
+                    events.append(self._record(self._requests.popleft(), None))
+                self.done = True
+                return False
             if side.line is None:
                 if is_client and buf[0] not in _TCHAR and self._connect_pending():
                     side.state = _State.TUNNEL  # no request starts so: tunnel bytes
@@ -537,6 +533,15 @@ class HttpDissector(Dissector):
         self._requests.append(msg)
         if len(self._requests) > limits.HTTP_MAX_PENDING:
             events.append(self._record(self._requests.popleft(), None))
+
+    def _simple_response(self, server: _Side, ts_ns: int) -> _Message:
+        """RFC 1945 §6: the oldest request, a Simple-Request, is answered by a Simple-Response:
+        the raw body up to the close (no status line, no headers)."""
+        self._open = self._requests.popleft()
+        server.current = _Message(None, {}, ts_ns)
+        server.state = _State.UNTIL_CLOSE
+        server.out_of_step = False
+        return server.current
 
     def _on_simple(self, side: _Side, ts_ns: int, events: list[Event]) -> None:
         """An HTTP/0.9 Simple-Request (RFC 1945 §4.1): complete with its line."""

@@ -195,7 +195,8 @@ def test_connect_refused_then_a_new_request_is_read() -> None:
         (True, CONNECT), (False, b"HTTP/1.0 407 Auth\r\nContent-Length: 0\r\n\r\n"),
         (True, again), (False, b"HTTP/1.0 200 OK\r\n\r\n"),
     ], TCP)  # fmt: skip
-    assert [(e.method, e.status_code) for e in events] == [("CONNECT", 407), ("CONNECT", 200)]  # type: ignore[attr-defined]
+    assert [r[0] for r in rows(events)] == ["CONNECT", "CONNECT"]
+    assert [r[4] for r in rows(events)] == [407, 200]
 
 
 def test_bad_line_after_a_normal_request_is_still_an_error() -> None:
@@ -262,6 +263,16 @@ def test_hole_between_messages_then_bytes_that_start_no_message() -> None:
     assert d.gap(False, 9) == [] and d.feed(b"body tail", False, 6) == []
     assert d.done  # mid-message after the hole: the stream is lost
     assert rows(d.finish()) == [("GET", None, "/2", "1.0", None, 0)]
+
+
+def test_hole_at_the_start_of_a_simple_response_is_body() -> None:
+    """A 0.9 reply is raw: a hole in it (even its first bytes) is counted, not a loss."""
+    d = HttpDissector(TCP)
+    d.feed(b"GET /x\r\n", True, 1)
+    assert d.gap(False, 10) == [] and not d.done
+    assert d.feed(b"\r\nrest", False, 2) == [] and not d.done
+    (e,) = d.finish()
+    assert (e.uri, e.status_code, e.response_body_len) == ("/x", None, 16)  # type: ignore[attr-defined]
 
 
 def test_suricata_http_gap_whole_body_capture() -> None:
