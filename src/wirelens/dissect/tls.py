@@ -186,6 +186,8 @@ class TlsRecord(Event):
     late_error: str | None = None
     """Why reading stopped after the ServerHello, when bytes there were not TLS (the
     summary is kept rather than lost to a ParseError); null otherwise."""
+    hello_damage: tuple[str, ...] = ()
+    """What did not parse in a ClientHello kept anyway (:attr:`ClientHello.damage`)."""
     cert_names: tuple[str, ...] = ()
     """Names of the server's leaf certificate: SAN DNS names, then the subject CN (for the
     application catalogue)."""
@@ -297,6 +299,7 @@ def handshake_record(
         alert_description_name=alert_description_name(alert[1]) if alert else None,
         alert_sender=("client" if alert[2] else "server") if alert else None,
         late_error=late_error,
+        hello_damage=ch.damage if ch else (),
         cert_names=cert_names,
     )
 

@@ -10,11 +10,16 @@ Re-exported by :mod:`wirelens.dissect.tls`, the public home of these names.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import IntEnum
+from typing import TypeVar
 
+from wirelens.dissect.tls_names import extension_name
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, ParseError, TrailingJunk
+
+_T = TypeVar("_T")
 
 __all__ = [
     "CipherSuite",
@@ -170,6 +175,11 @@ class ClientHello:
     """ec_point_formats list (RFC 8422 §5.1.2)."""
     signature_algorithms: tuple[int, ...]
     """signature_algorithms list (RFC 8446 §4.2.3)."""
+    damage: tuple[str, ...] = ()
+    """What did not parse in a hello kept anyway (as nDPI and tshark read such hellos): an
+    extension running past the extensions' end ends the list (the ones before it are kept
+    and fingerprinted), and an extension whose content does not parse (an ALPN list longer
+    than its extension) reads as absent."""
 
     @property
     def max_version(self) -> int:
@@ -222,16 +232,26 @@ def _u8_list(buf: Buffer, length_size: int) -> tuple[int, ...]:
         return tuple(buf.pull_bytes(length))
 
 
-def _extensions(buf: Buffer) -> tuple[tuple[int, bytes], ...]:
-    """The optional extensions vector (absent in old hellos, RFC 5246 §7.4.1.2)."""
+def _extensions(buf: Buffer, damage: list[str] | None = None) -> tuple[tuple[int, bytes], ...]:
+    """The optional extensions vector (absent in old hellos, RFC 5246 §7.4.1.2). With
+    ``damage``, an extension running past the vector's end ends the list instead of the
+    parse: the extensions before it are kept and what happened is appended to ``damage``."""
     if buf.eof():
         return ()
     out = []
-    with buf.pull_block(2):
+    with buf.pull_block(2) as size:
+        end = buf.tell() + size
         while not buf.eof():
-            ext_type = buf.pull_u16()
-            with buf.pull_block(2) as length:
-                out.append((ext_type, buf.pull_bytes(length)))
+            at = buf.tell()
+            try:
+                ext_type = buf.pull_u16()
+                with buf.pull_block(2) as length:
+                    out.append((ext_type, buf.pull_bytes(length)))
+            except ParseError as exc:
+                if damage is None:
+                    raise
+                damage.append(f"extensions cut at byte {at}: {exc}")
+                buf.seek(end)
     if not buf.eof():
         raise TrailingJunk("bytes after the hello extensions", buf.tell())
     return tuple(out)
@@ -493,27 +513,38 @@ def _client_hello_checked(body: bytes) -> ClientHello:
         session_id = buf.pull_bytes(n)
     ciphers = _u16_list(buf, 2)
     compression = _u8_list(buf, 1)
-    exts = _extensions(buf)
-    sni = _first(exts, ExtensionType.server_name)
-    alpn = _first(exts, ExtensionType.application_layer_protocol_negotiation)
-    versions = _first(exts, ExtensionType.supported_versions)
-    groups = _first(exts, ExtensionType.supported_groups)
-    points = _first(exts, ExtensionType.ec_point_formats)
-    sigs = _first(exts, ExtensionType.signature_algorithms)
-    return ClientHello(
+    damage: list[str] = []
+    exts = _extensions(buf, damage)
+
+    def read(ext_type: int, reader: Callable[[bytes], _T], absent: _T) -> _T:
+        data = _first(exts, ext_type)
+        if data is None:
+            return absent
+        try:
+            return reader(data)
+        except ParseError as exc:  # the extension's own length held: only its content is lost
+            damage.append(f"{extension_name(ext_type)}: {exc}")
+            return absent
+
+    hello = ClientHello(
         legacy_version=legacy_version,
         random=random,
         session_id=session_id,
         cipher_suites=ciphers,
         compression_methods=compression,
         extensions=exts,
-        server_name=_server_name(sni) if sni is not None else None,
-        alpn=_alpn(alpn) if alpn is not None else (),
-        supported_versions=_whole(versions, _u16_list, 1) if versions is not None else (),
-        supported_groups=_whole(groups, _u16_list, 2) if groups is not None else (),
-        ec_point_formats=_whole(points, _u8_list, 1) if points is not None else (),
-        signature_algorithms=_whole(sigs, _u16_list, 2) if sigs is not None else (),
+        server_name=read(ExtensionType.server_name, _server_name, None),
+        alpn=read(ExtensionType.application_layer_protocol_negotiation, _alpn, ()),
+        supported_versions=read(ExtensionType.supported_versions,
+                                lambda d: _whole(d, _u16_list, 1), ()),
+        supported_groups=read(ExtensionType.supported_groups,
+                              lambda d: _whole(d, _u16_list, 2), ()),
+        ec_point_formats=read(ExtensionType.ec_point_formats,
+                              lambda d: _whole(d, _u8_list, 1), ()),
+        signature_algorithms=read(ExtensionType.signature_algorithms,
+                                  lambda d: _whole(d, _u16_list, 2), ()),
     )
+    return replace(hello, damage=tuple(damage)) if damage else hello
 
 
 def _server_hello_checked(body: bytes) -> ServerHello:

@@ -188,6 +188,7 @@ TLS = pa.schema(
         f("alert_description_name", pa.string(), "Readable twin of alert_description (handshake_failure, ...)."),
         f("alert_sender", pa.string(), "Who sent that alert: client or server."),
         f("late_error", pa.string(), "Why reading stopped after the ServerHello when the bytes there were not TLS; null otherwise."),
+        f("hello_damage", pa.list_(pa.string()), "What did not parse in a ClientHello kept anyway (as nDPI and tshark read it): an extension running past the list's end ends the list, the ones before it kept and fingerprinted; an extension whose content does not parse reads as absent."),
     ]
 )
 

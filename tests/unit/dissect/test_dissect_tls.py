@@ -24,6 +24,7 @@ from wirelens.dissect.tls import (
     parse_server_hello,
     version_name,
 )
+from wirelens.dissect.tls_fingerprints import ja3
 from wirelens.wire import BadValue, LimitExceeded, ParseError, TrailingJunk, Truncated
 
 TCP = 6
@@ -152,16 +153,44 @@ def test_malformed(data: bytes, error: type[ParseError]) -> None:
 
 
 def test_bad_extension_vectors() -> None:
-    bad_sni = client_hello(sni="x")
-    # corrupt the server_name list length (first extension) so it overruns its block
-    i = bad_sni.index(b"\x00\x00\x00\x06\x00\x04")
-    broken = bad_sni[: i + 4] + b"\x00\x09" + bad_sni[i + 6 :]
-    with pytest.raises(ParseError):
-        parse_client_hello(broken[4:])
+    good = client_hello(sni="x")
+    # corrupt the server_name list length (first extension) so it overruns its block: the
+    # extension reads as absent, the hello is kept with the damage said
+    i = good.index(b"\x00\x00\x00\x06\x00\x04")
+    broken = parse_client_hello((good[: i + 4] + b"\x00\x09" + good[i + 6 :])[4:])
+    whole = parse_client_hello(good[4:])
+    assert broken.server_name is None and whole.server_name == "x"
+    assert [t for t, _ in broken.extensions] == [t for t, _ in whole.extensions]
+    assert ja3(broken) == ja3(whole)
+    assert len(broken.damage) == 1 and broken.damage[0].startswith("server_name: ")
+    assert whole.damage == ()
+    # an extension running past the extensions' end ends the list: the ones before it are
+    # kept and fingerprinted (nDPI's JA3 of such a hello, tls_invalid_reads.pcap)
+    cut = _last_extension_overrunning(good)
+    hello = parse_client_hello(cut[4:])
+    assert [t for t, _ in hello.extensions] == [t for t, _ in whole.extensions][:-1]
+    assert hello.damage[0].startswith("extensions cut at byte ")
+    with pytest.raises(ParseError):  # the hello's own vectors are not forgiven
+        parse_client_hello(good[4:40])
     two_alpn = ext(16, vec(vec(b"h2", 1) + vec(b"h3", 1), 2))
     body = b"\x03\x03" + bytes(32) + vec(bytes(32), 1) + b"\x13\x01\x00" + vec(two_alpn, 2)
     with pytest.raises(BadValue):  # two ALPN names in a ServerHello
         parse_server_hello(body)
+
+
+def _last_extension_overrunning(hello: bytes) -> bytes:
+    """``hello`` (with its handshake header) whose last extension claims 0x4FC6 bytes."""
+    body = hello[4:]
+    pos = 34
+    pos += 1 + body[pos]  # session id
+    pos += 2 + int.from_bytes(body[pos:pos + 2], "big")  # cipher suites
+    pos += 1 + body[pos]  # compression
+    stop, pos = len(body), pos + 2
+    last = pos
+    while pos < stop:
+        last = pos
+        pos += 4 + int.from_bytes(body[pos + 2:pos + 4], "big")
+    return hello[:4 + last + 2] + b"\x4f\xc6" + hello[4 + last + 4:]
 
 
 def test_names() -> None:

@@ -298,14 +298,10 @@ def _ja4_comparable(ours: str, theirs: str, first_alpn: str | None) -> tuple[str
 def test_agreement_with_ndpi() -> None:
     """Per flow (paired by endpoints), our ja3_hash / ja4 / ja3s_hash equal nDPI's.
 
-    Measured: JA3C 164/169, JA4 163/169 (comparable parts; 123/169 byte-exact without
-    removing nDPI's departures), JA3S 157/160. Residue: flows we have no TLS row or no
-    ServerHello for (android.pcap and viber.pcap: the server's first segment arrives out of
-    order and the dissector is handed a mid-record stream, a reassembly/DPI issue outside
-    the fingerprints; smtps.pcapng: an SMTP greeting on port 465; tls_invalid_reads.pcap:
-    truncated frames; pop3_stls.pcap: STARTTLS, ServerHello not reached), steam.pcapng,
-    where nDPI fingerprints the HelloRetryRequest and we the real ServerHello, and one
-    android.pcap flow where nDPI writes ALPN ``h0`` for ``h2``.
+    Measured: JA3C 169/169, JA4 168/169 (comparable parts; 124/169 byte-exact without
+    removing nDPI's departures), JA3S 158/160. Residue: steam.pcapng, where nDPI
+    fingerprints the HelloRetryRequest and we the real ServerHello, and one android.pcap
+    flow where nDPI writes ALPN ``h0`` for ``h2``.
     """
     import wirelens
 
@@ -343,4 +339,4 @@ def test_agreement_with_ndpi() -> None:
     print(f"nDPI agreement: {report}; JA4 exact (no normalisation) {exact_ja4}/{seen['JA4']}")
     assert seen["JA3C"] >= 150 and seen["JA4"] >= 150 and seen["JA3S"] >= 140, report
     for tag, rate in rates.items():
-        assert rate >= 0.95, f"{tag}: {report}\n" + "\n".join(misses)
+        assert rate >= 0.98, f"{tag}: {report}\n" + "\n".join(misses)
