@@ -124,6 +124,13 @@ def _dkey(row: dict[str, Any], swap: bool = False) -> tuple[Any, ...]:
             row.get(f"{r}_p"))
 
 
+def _keys(row: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
+    """Our row's key, and the keys a Zeek row without a port column makes of the same flow
+    (some baselines do not log ``id.orig_p``: their rows key with None there)."""
+    k = _dkey(row)
+    return k, (k[0], None, k[2], k[3]), (k[0], k[1], k[2], None)
+
+
 def _int(v: Any) -> int | None:
     if isinstance(v, int):
         return v
@@ -132,7 +139,7 @@ def _int(v: Any) -> int | None:
 
 def coverage(zrows: list[dict[str, Any]], ours: list[dict[str, Any]]) -> int:
     """Zeek rows whose endpoints (either direction) are those of one of our flows."""
-    keys = {_dkey(r) for r in ours}
+    keys = {k for r in ours for k in _keys(r)}
     return sum(1 for z in zrows if _dkey(z) in keys or _dkey(z, True) in keys)
 
 
@@ -168,7 +175,8 @@ def compare_pair(test: str, trace: Path, zrows: list[dict[str, Any]], ours: list
     _, fields, tx = LOGS[log]
     index: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for r in sorted(ours, key=lambda r: r["ts"] or 0.0):
-        index[_dkey(r)].append(r)
+        for k in _keys(r):
+            index[k].append(r)
     epoch = any(isinstance(z.get("ts"), float) and z["ts"] > 1e8 for z in zrows)
     used: set[int] = set()
 
