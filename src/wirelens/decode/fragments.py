@@ -221,3 +221,29 @@ def _check_rows(p: PacketBatch, rows: np.ndarray, size: int) -> None:
     if not np.all(ok):
         bad = int(rows[np.flatnonzero(~ok)[0]])
         raise ValueError(f"FRAGMENT row {bad} does not describe an IP fragment inside the data")
+
+
+def in_time_order(raw: RawBatch, done: RawBatch) -> RawBatch:
+    """``raw`` with the datagrams its fragments completed (``done``, from
+    :meth:`FragmentReassembler.add`) inserted after the row of the same time: a reassembled
+    datagram then reaches the flows between the packets sent before and after it (a request
+    split into fragments before its connection's next segment stays before it). Copies the
+    batch's bytes (one contiguous span of its window) and ``done``'s into a new buffer."""
+    n = len(raw)
+    lo = int(raw.offset.min()) if n else 0
+    hi = int((raw.offset + raw.caplen).max()) if n else 0
+    data = np.concatenate([np.asarray(raw.data[lo:hi], np.uint8),
+                           np.asarray(done.data, np.uint8)])
+    at = np.searchsorted(raw.ts_ns, done.ts_ns, side="right")
+    # row i of raw sorts at 2i, a datagram after the raw rows up to its time at 2at-1
+    key = np.concatenate([2 * np.arange(n, dtype=np.int64), 2 * at.astype(np.int64) - 1])
+    order = np.argsort(key, kind="stable")
+    offset = np.concatenate([raw.offset - lo, done.offset + (hi - lo)])
+    return RawBatch(
+        data, offset[order],
+        np.concatenate([raw.caplen, done.caplen])[order],
+        np.concatenate([raw.wirelen, done.wirelen])[order],
+        np.concatenate([raw.ts_ns, done.ts_ns])[order],
+        np.concatenate([raw.linktype, done.linktype])[order],
+        source=raw.source, first_index=raw.first_index, bytes_done=raw.bytes_done,
+    )

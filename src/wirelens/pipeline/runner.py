@@ -24,7 +24,7 @@ from wirelens.core import limits
 from wirelens.core.batch import PacketBatch, PacketStatus, RawBatch
 from wirelens.core.errors import CaptureError
 from wirelens.core.weirds import weird_name
-from wirelens.decode import Decoder, FragmentReassembler
+from wirelens.decode import Decoder, FragmentReassembler, in_time_order
 from wirelens.flow import FlowTable, reverse_flows
 from wirelens.pipeline.columns import format_addrs, mix64, ts_array
 from wirelens.pipeline.dpi import DpiStage
@@ -165,14 +165,15 @@ class Analysis:
         s.last_packet_ns = hi if s.last_packet_ns is None else max(hi, s.last_packet_ns)
         pkts = self.decoder.decode(raw)
         self._count(raw, pkts)
-        self._flows(raw, pkts)
         if np.any(pkts.status == PacketStatus.FRAGMENT):
             done = self.fragments.add(raw, pkts)
-            if done is not None:
+            if done is not None:  # whole datagrams go to the flows in time order
                 raw2, pkts2 = done
                 self._count(raw2, pkts2, reassembled=True)
-                self._flows(raw2, pkts2)
+                raw = in_time_order(raw, raw2)
+                pkts = self.decoder.decode(raw)  # fragment rows stay FRAGMENT: not flows
             self._fragment_weirds()
+        self._flows(raw, pkts)
 
     def _flows(self, raw: RawBatch, pkts: PacketBatch) -> None:
         step = self.flows.process(raw, pkts)
