@@ -51,7 +51,7 @@ CONN = pa.schema(
         f("resp_mac", pa.string(), "Responder's link-layer address."),
         f("vlan", pa.uint16(), "Outermost 802.1Q VLAN id (0 when untagged)."),
         f("vlan_inner", pa.uint16(), "Inner VLAN id of QinQ (0 when none)."),
-        f("tunnel", pa.string(), "Outermost encapsulation (gre, erspan, vxlan, geneve, gtpu, ipip, teredo, pppoe) or null."),
+        f("tunnel", pa.string(), "Outermost encapsulation (gre, erspan, vxlan, geneve, gtpu, ipip, teredo, pppoe, capwap, ayiya) or null."),
         f("tunnel_id", pa.uint32(), "VXLAN/Geneve VNI, GTP TEID, GRE key or ERSPAN session (0 when none)."),
         f("service", pa.string(), "Protocol identified by content (dns, http, tls, ...), null if unknown."),
         f("service_source", pa.string(), "How the flow was identified: content (a dissector recognised "
