@@ -311,7 +311,7 @@ class NaiveFlowMeter:
         dpi = 0
         if p.payload > 0 and f.dpi < self.dpi_packets:
             f.dpi += 1
-            dpi = 1
+            dpi = 3 if any(c in f.history for c in "SHsh") else 1  # + "handshake seen"
         return f.fid, d, dpi
 
     def flush(self) -> list[dict[str, Any]]:

@@ -39,6 +39,8 @@ from wirelens.flow._layout import (
     CS_SF,
     CS_SH,
     CS_SHR,
+    DPI_HANDSHAKE,
+    DPI_MARK,
     E_IATMAX,
     E_IATMEAN,
     E_IATMIN,
@@ -65,6 +67,7 @@ from wirelens.flow._layout import (
     H_H,
     H_R,
     H_S,
+    HANDSHAKE_BITS,
     HIST_LEN,
     I_ANEXT,
     I_APREV,
@@ -772,7 +775,9 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
         dp_on = 0
         if pl > 0 and I[s, I_DPIOFF] == 0 and I[s, I_DPIN] < params[P_DPI]:
             I[s, I_DPIN] += 1
-            dp_on = 1
+            dp_on = DPI_MARK
+            if I[s, I_HBITS] & HANDSHAKE_BITS:
+                dp_on = DPI_MARK | DPI_HANDSHAKE
         out_fid[i] = U[s, U_FID]
         out_slot[i] = s
         out_dir[i] = d

@@ -144,6 +144,10 @@ CS_S0, CS_S1, CS_SF, CS_REJ, CS_S2, CS_S3, CS_RSTO, CS_RSTR, CS_RSTOS0, CS_RSTRH
 HIST_LETTERS = "SHADFR"
 H_S, H_H, H_A, H_D, H_F, H_R = range(6)
 HIST_LEN = 16
+HANDSHAKE_BITS = ((1 << H_S) | (1 << H_H)) * (1 | (1 << len(HIST_LETTERS)))
+"""History bits of a SYN or SYN-ACK from either side: the flow's roles come from TCP."""
+DPI_MARK, DPI_HANDSHAKE = 1, 2
+"""``FlowStep.pkt_dpi`` bits: hand the payload to DPI; the flow's handshake was seen."""
 
 # --- TCP flags (RFC 9293 section 3.1; ECE/CWR RFC 3168 section 6.1) ----------------------
 TH_FIN, TH_SYN, TH_RST, TH_PSH, TH_ACK, TH_URG, TH_ECE, TH_CWR = 1, 2, 4, 8, 16, 32, 64, 128

@@ -57,13 +57,9 @@ from wirelens.flow._layout import (
     END_REASONS,
     FIRST_N,
     FLAG_NAMES,
-    H_H,
-    H_S,
     HIST_LEN,
-    HIST_LETTERS,
     I_FIRSTN,
     I_FLAGS,
-    I_HBITS,
     I_ICMPC,
     I_ICMPT,
     I_IPB,
@@ -170,7 +166,9 @@ class FlowStep:
     pkt_dir: np.ndarray
     """uint8 [n]: 0 = orig->resp, 1 = resp->orig."""
     pkt_dpi: np.ndarray
-    """uint8 [n]: 1 = hand this packet's payload to the dissectors."""
+    """uint8 [n]: bit 0 (``DPI_MARK``) = hand this packet's payload to the dissectors; with
+    it, bit 1 (``DPI_HANDSHAKE``) = the flow had sent a SYN or SYN-ACK by then (its roles are
+    TCP's, not a guess from the first packet)."""
 
 
 @dataclass(slots=True)
@@ -419,16 +417,6 @@ class FlowTable:
         if s.shape != f.shape:
             raise ValueError("slots and flow_ids must have the same shape")
         K._stop_dpi(self._I, self._U, s, f)
-
-    def handshake_seen(self, slot: int, flow_id: int) -> bool:
-        """Whether the open flow ``flow_id`` in ``slot`` has sent a SYN or SYN-ACK either way
-        (its roles are then TCP's, not a guess); False for a slot now holding another flow."""
-        if not (0 <= slot < self._I.shape[0]) or self._I[slot, I_LIST] < 0 or int(
-                self._U[slot, U_FID]) != flow_id:
-            return False
-        bits = int(self._I[slot, I_HBITS])
-        letters = (1 << H_S) | (1 << H_H)
-        return bool(bits & (letters | letters << len(HIST_LETTERS)))
 
     @property
     def stats(self) -> dict[str, int]:

@@ -19,7 +19,7 @@ TLS_MAX_HELLO_BYTES = 64 * 1024
 SCRATCH_BYTES = 4 + TLS_MAX_HELLO_BYTES + TLS_MAX_RECORD_BYTES
 """Size of the buffer a hello spread over several records is joined in."""
 
-_EXT_SNI, _EXT_GROUPS, _EXT_POINTS, _EXT_SIGS, _EXT_ALPN, _EXT_VERSIONS = 0, 10, 11, 13, 16, 43
+_EXT_SNI = 0
 _HEX = np.frombuffer(b"0123456789abcdef", np.uint8).copy()
 
 
@@ -56,21 +56,9 @@ def _tls_match(d, s, n):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _vector(b, p, e, size, even):  # type: ignore[no-untyped-def]
-    """An extension body that is exactly one vector with a ``size``-byte length (u8 or u16
-    lists, RFC 8446 §3.4); ``even`` for lists of u16."""
-    if p + size > e:
-        return False
-    ln = np.int64(b[p]) if size == 1 else _u16(b, p)
-    if even and ln % 2:
-        return False
-    return p + size + ln == e
-
-
-@kernel
-def _name_list(b, p, e, sni):  # type: ignore[no-untyped-def]
-    """ServerNameList (RFC 6066 §3, ``sni``) or ProtocolNameList (RFC 7301 §3.1): returns
-    (ok, offset, length) of the first host_name (SNI only; -1 when none)."""
+def _server_names(b, p, e):  # type: ignore[no-untyped-def]
+    """ServerNameList (RFC 6066 §3) filling ``b[p:e]``: returns (ok, offset, length) of the
+    first host_name (-1 when none)."""
     if p + 2 > e:
         return False, -1, 0
     end = p + 2 + _u16(b, p)
@@ -80,19 +68,14 @@ def _name_list(b, p, e, sni):  # type: ignore[no-untyped-def]
     off = -1
     ln = 0
     while p < end:
-        if sni:
-            if p + 3 > end:
-                return False, -1, 0
-            kind = b[p]
-            m = _u16(b, p + 1)
-            p += 3
-        else:
-            kind = 1
-            m = np.int64(b[p])
-            p += 1
+        if p + 3 > end:
+            return False, -1, 0
+        kind = b[p]
+        m = _u16(b, p + 1)
+        p += 3
         if p + m > end:
             return False, -1, 0
-        if sni and kind == 0 and off < 0:
+        if kind == 0 and off < 0:
             off = p
             ln = m
         p += m
@@ -101,8 +84,10 @@ def _name_list(b, p, e, sni):  # type: ignore[no-untyped-def]
 
 @kernel
 def _client_hello(b, p, e):  # type: ignore[no-untyped-def]
-    """Check a ClientHello body ``b[p:e]`` (RFC 8446 §4.1.2) as ``parse_client_hello``;
-    returns (ok, SNI offset or -1, SNI length)."""
+    """Check a ClientHello body ``b[p:e]`` (RFC 8446 §4.1.2) as ``parse_client_hello``
+    does (its vectors whole; an extension running past the list ends it, and a server_name
+    list that does not parse reads as absent: ``ClientHello.damage``); returns (ok, SNI
+    offset or -1, SNI length)."""
     if p + 35 > e:  # legacy_version, random, session id length
         return False, -1, 0
     p += 34
@@ -118,8 +103,8 @@ def _client_hello(b, p, e):  # type: ignore[no-untyped-def]
     p += 1 + np.int64(b[p])
     if p > e:
         return False, -1, 0
-    sni = alpn = vers = groups = points = sigs = -1
-    sni_e = alpn_e = vers_e = groups_e = points_e = sigs_e = 0
+    sni = -1
+    sni_e = 0
     if p < e:  # extensions are optional (RFC 5246 §7.4.1.2)
         if p + 2 > e:
             return False, -1, 0
@@ -129,42 +114,20 @@ def _client_hello(b, p, e):  # type: ignore[no-untyped-def]
         p += 2
         while p < xe:
             if p + 4 > xe:
-                return False, -1, 0
-            t = _u16(b, p)
+                break  # an extension running past the list ends it (ClientHello.damage)
             q = p + 4
-            p = q + _u16(b, p + 2)
-            if p > xe:
-                return False, -1, 0
-            if t == _EXT_SNI and sni < 0:
-                sni, sni_e = q, p
-            elif t == _EXT_ALPN and alpn < 0:
-                alpn, alpn_e = q, p
-            elif t == _EXT_VERSIONS and vers < 0:
-                vers, vers_e = q, p
-            elif t == _EXT_GROUPS and groups < 0:
-                groups, groups_e = q, p
-            elif t == _EXT_POINTS and points < 0:
-                points, points_e = q, p
-            elif t == _EXT_SIGS and sigs < 0:
-                sigs, sigs_e = q, p
+            nxt = q + _u16(b, p + 2)
+            if nxt > xe:
+                break
+            if _u16(b, p) == _EXT_SNI and sni < 0:
+                sni, sni_e = q, nxt
+            p = nxt
     off = -1
     ln = 0
     if sni >= 0:
-        ok, off, ln = _name_list(b, sni, sni_e, True)
-        if not ok:
-            return False, -1, 0
-    if alpn >= 0:
-        ok, _o, _n = _name_list(b, alpn, alpn_e, False)
-        if not ok:
-            return False, -1, 0
-    if vers >= 0 and not _vector(b, vers, vers_e, 1, True):
-        return False, -1, 0
-    if groups >= 0 and not _vector(b, groups, groups_e, 2, True):
-        return False, -1, 0
-    if points >= 0 and not _vector(b, points, points_e, 1, False):
-        return False, -1, 0
-    if sigs >= 0 and not _vector(b, sigs, sigs_e, 2, True):
-        return False, -1, 0
+        ok, off, ln = _server_names(b, sni, sni_e)
+        if not ok:  # a server_name list that does not parse reads as absent
+            off, ln = -1, 0
     return True, off, ln
 
 

@@ -37,6 +37,7 @@ from wirelens.apps import DnsCache
 from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.dissect.base import Dissector
 from wirelens.dissect.registry import by_name, by_port, identify, ports_of, running_on
+from wirelens.flow import DPI_HANDSHAKE
 from wirelens.flow.reassembly import SYN, Delivery, TcpReassembler
 from wirelens.identify import Service, classify, service_name
 from wirelens.pipeline.columns import format_addrs, uid_one
@@ -66,18 +67,14 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 def _server_first(cls: type[Dissector], payload: memoryview, proto: int, to: str | None,
-                  handshake: Callable[[int, int], bool] | None, slot: int, fid: int) -> bool:
+                  handshake: bool) -> bool:
     """Whether a flow's first payload, sent by its (guessed) originator to ``to``, shows the
     roles reversed: a message only a server sends, not to a group (mDNS and SSDP answers go
     to multicast addresses), and for TCP no handshake that set the roles."""
-    if not cls.from_server(payload.tobytes(), proto) or not to:
+    if proto not in (6, 17) or handshake or not to or not cls.from_server(payload.tobytes(),
+                                                                          proto):
         return False
-    ip = ipaddress.ip_address(to)
-    if ip.is_multicast or to == "255.255.255.255":
-        return False
-    if proto == 6:
-        return handshake is not None and not handshake(slot, fid)
-    return proto == 17
+    return not (ipaddress.ip_address(to).is_multicast or to == "255.255.255.255")
 
 
 @dataclass(slots=True)
@@ -144,13 +141,10 @@ class DpiStage:
     """Flows whose roles DPI found reversed (see :meth:`take_reversed`)."""
 
     def process(self, raw: RawBatch, pkts: PacketBatch, flow_ids: np.ndarray, slots: np.ndarray,
-                dirs: np.ndarray, marked: np.ndarray,
-                handshake: Callable[[int, int], bool] | None = None,
-                ) -> tuple[np.ndarray, np.ndarray]:
-        """Look at the marked packets; returns (slots, flow_ids) whose DPI is over.
-
-        ``handshake(slot, flow_id)`` tells whether a TCP flow's roles come from its handshake
-        (then they are never reversed); without it TCP flows are never reversed."""
+                dirs: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Look at the marked packets (``FlowStep.pkt_dpi``: its ``DPI_HANDSHAKE`` bit says a
+        TCP flow's roles come from its handshake, so they are never reversed); returns
+        (slots, flow_ids) whose DPI is over."""
         idx = np.flatnonzero(marked)
         if idx.size == 0:
             return np.empty(0, np.int32), np.empty(0, np.uint64)
@@ -207,7 +201,7 @@ class DpiStage:
                     continue
                 src, dst = ends_of[j]
                 turn = from_orig and _server_first(cls, view[off: off + n], proto, dst,
-                                                   handshake, int(slots[i]), fid)
+                                                   bool(marked[i] & DPI_HANDSHAKE))
                 ends = (src, sp, dst, dp) if from_orig != turn else (dst, dp, src, sp)
                 st = flows[fid] = FlowDpi(ends, proto, cls, reversed=turn)
                 if turn:

@@ -179,7 +179,7 @@ class Analysis:
         step = self.flows.process(raw, pkts)
         if self.options.dpi != "off":
             slots, ids = self.dpi.process(raw, pkts, step.pkt_flow_id, step.pkt_slot,
-                                          step.pkt_dir, step.pkt_dpi, self.flows.handshake_seen)
+                                          step.pkt_dir, step.pkt_dpi)
             if len(slots):
                 self.flows.stop_dpi(slots, ids)
             self.summary.dpi_packets = self.dpi.payload_packets  # type: ignore[union-attr]

@@ -62,7 +62,7 @@ def test_handshake_data_close_is_one_sf_flow() -> None:
     assert len(cols["flow_id"]) == 1
     assert step.pkt_flow_id.tolist() == [1] * 8
     assert step.pkt_dir.tolist() == [0, 1, 0, 0, 1, 0, 1, 0]
-    assert step.pkt_dpi.tolist() == [0, 0, 0, 1, 1, 0, 0, 0]
+    assert step.pkt_dpi.tolist() == [0, 0, 0, 3, 3, 0, 0, 0]  # marked, handshake seen
     assert state(cols, 0) == "SF"
     assert hist(cols, 0) == "ShADdFf"
     assert cols["orig_pkts"][0] == 5 and cols["resp_pkts"][0] == 3

@@ -77,9 +77,13 @@ def test_tls_rejected_hello_gives_no_name() -> None:
     check_agrees(record(22, broken), TCP)
     odd = client_hello(b"b.example").replace(vec(b"\x0a\x0a\x03\x04\x03\x03", 1),
                                              vec(b"\x0a\x0a\x03\x04\x03", 1) + b"\x03")
-    got = one(record(22, odd), TCP)  # odd-length supported_versions: the parser refuses
-    assert got.service_of(0) is Service.TLS and got.name(0) is None
+    got = one(record(22, odd), TCP)  # odd-length supported_versions: damage, name kept
+    assert got.service_of(0) is Service.TLS and got.name(0) == "b.example"
     check_agrees(record(22, odd), TCP)
+    cut = client_hello(b"c.example", extra=ext(0xFF01, b"\x00"))
+    cut = cut[:-3] + b"\x00\x09" + cut[-1:]  # the last extension runs past the list
+    assert one(record(22, cut), TCP).name(0) == "c.example"
+    check_agrees(record(22, cut), TCP)
 
 
 def test_http_host() -> None:
