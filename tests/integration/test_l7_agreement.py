@@ -203,9 +203,9 @@ def test_ndpi_identification_overall(ndpi_report: Any) -> None:
 
 def test_ndpi_server_name_without_the_mutated_capture(ndpi_report: Any) -> None:
     """The issue's target (98%) on every capture but fuzz-2006-06-26-2594.pcap, whose packets
-    were mutated on purpose (measured 449/458 = 98.0%)."""
+    were mutated on purpose (measured 450/458 = 98.3%)."""
     n, ok = ndpi_report.name_nofuzz, ndpi_report.name_nofuzz_ok
-    assert n >= 400 and ok / n >= 0.975, f"{ok}/{n}"
+    assert n >= 400 and ok / n >= 0.98, f"{ok}/{n}"
 
 
 def test_ndpi_tls_fingerprints(ndpi_report: Any) -> None:
