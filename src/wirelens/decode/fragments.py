@@ -223,12 +223,14 @@ def _check_rows(p: PacketBatch, rows: np.ndarray, size: int) -> None:
         raise ValueError(f"FRAGMENT row {bad} does not describe an IP fragment inside the data")
 
 
-def in_time_order(raw: RawBatch, done: RawBatch) -> RawBatch:
-    """``raw`` with the datagrams its fragments completed (``done``, from
-    :meth:`FragmentReassembler.add`) inserted after the row of the same time: a reassembled
-    datagram then reaches the flows between the packets sent before and after it (a request
-    split into fragments before its connection's next segment stays before it). Copies the
-    batch's bytes (one contiguous span of its window) and ``done``'s into a new buffer."""
+def in_time_order(raw: RawBatch, pkts: PacketBatch, done: RawBatch, done_pkts: PacketBatch,
+                  ) -> tuple[RawBatch, PacketBatch]:
+    """``raw``/``pkts`` with the datagrams its fragments completed (``done``/``done_pkts``,
+    from :meth:`FragmentReassembler.add`) inserted after the row of the same time: a
+    reassembled datagram then reaches the flows between the packets sent before and after it
+    (a request split into fragments before its connection's next segment stays before it).
+    Copies the batch's bytes (one contiguous span of its window) and ``done``'s into a new
+    buffer; the decoded columns are merged (their offsets moved), not decoded again."""
     n = len(raw)
     lo = int(raw.offset.min()) if n else 0
     hi = int((raw.offset + raw.caplen).max()) if n else 0
@@ -238,12 +240,23 @@ def in_time_order(raw: RawBatch, done: RawBatch) -> RawBatch:
     # row i of raw sorts at 2i, a datagram after the raw rows up to its time at 2at-1
     key = np.concatenate([2 * np.arange(n, dtype=np.int64), 2 * at.astype(np.int64) - 1])
     order = np.argsort(key, kind="stable")
-    offset = np.concatenate([raw.offset - lo, done.offset + (hi - lo)])
-    return RawBatch(
-        data, offset[order],
-        np.concatenate([raw.caplen, done.caplen])[order],
-        np.concatenate([raw.wirelen, done.wirelen])[order],
-        np.concatenate([raw.ts_ns, done.ts_ns])[order],
-        np.concatenate([raw.linktype, done.linktype])[order],
+
+    def merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.concatenate([a, b])[order]
+
+    def moved(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # offsets into the new buffer
+        return merged(np.where(a >= 0, a - lo, a), np.where(b >= 0, b + (hi - lo), b))
+
+    out_raw = RawBatch(
+        data, moved(raw.offset, done.offset), merged(raw.caplen, done.caplen),
+        merged(raw.wirelen, done.wirelen), merged(raw.ts_ns, done.ts_ns),
+        merged(raw.linktype, done.linktype),
         source=raw.source, first_index=raw.first_index, bytes_done=raw.bytes_done,
     )
+    cols = {f.name: (moved if f.name in _OFFSET_COLUMNS else merged)(
+        getattr(pkts, f.name), getattr(done_pkts, f.name)) for f in fields(PacketBatch)}
+    return out_raw, PacketBatch(**cols)
+
+
+_OFFSET_COLUMNS = frozenset(("l3_off", "payload_off"))
+"""PacketBatch columns that are offsets into ``RawBatch.data`` (-1: none)."""

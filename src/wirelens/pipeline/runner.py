@@ -170,8 +170,7 @@ class Analysis:
             if done is not None:  # whole datagrams go to the flows in time order
                 raw2, pkts2 = done
                 self._count(raw2, pkts2, reassembled=True)
-                raw = in_time_order(raw, raw2)
-                pkts = self.decoder.decode(raw)  # fragment rows stay FRAGMENT: not flows
+                raw, pkts = in_time_order(raw, pkts, raw2, pkts2)  # fragment rows: not flows
             self._fragment_weirds()
         self._flows(raw, pkts)
 

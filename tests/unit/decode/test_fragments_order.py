@@ -3,6 +3,7 @@ that travelled as IP fragments is seen before the segments that followed it."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -38,10 +39,12 @@ def test_in_time_order_inserts_each_datagram_after_its_last_fragment() -> None:
     assert pkts.status.tolist()[:2] == [PacketStatus.FRAGMENT] * 2
     done = FragmentReassembler().add(raw, pkts)
     assert done is not None
-    merged = in_time_order(raw, done[0])
-    assert len(merged) == 4
+    merged, out = in_time_order(raw, pkts, *done)
+    assert len(merged) == len(out) == 4
     assert merged.ts_ns.tolist() == sorted(merged.ts_ns.tolist())
-    out = Decoder().decode(merged)
+    again = Decoder().decode(merged)  # the merged columns are what decoding would give
+    for f in dataclasses.fields(out):
+        assert np.array_equal(getattr(out, f.name), getattr(again, f.name)), f.name
     assert out.status.tolist() == [PacketStatus.FRAGMENT, PacketStatus.FRAGMENT,
                                    PacketStatus.OK, PacketStatus.OK]
     assert out.tcp_seq.tolist()[2:] == [1, 1001]  # the whole segment before the next one
