@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -83,6 +86,29 @@ def sources_digest(root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+STALE_CACHE_S = 14 * 86_400
+"""A kernel cache folder of other sources unused this long is removed (each is a few MB;
+every upgrade or edit of a kernel source makes a new one)."""
+_DIGEST_NAME = re.compile(r"[0-9a-f]{16}")
+
+
+def prune_stale(base: str, current: str, max_age_s: float = STALE_CACHE_S) -> list[str]:
+    """Remove the digest folders under ``base`` other than ``current`` whose last use (their
+    modification time: each run touches its own) is older than ``max_age_s``; returns them."""
+    gone: list[str] = []
+    cutoff = time.time() - max_age_s
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return gone
+    for entry in entries:
+        if (entry.name != current and _DIGEST_NAME.fullmatch(entry.name) and entry.is_dir()
+                and entry.stat().st_mtime < cutoff):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            gone.append(entry.name)
+    return gone
+
+
 def _versioned_cache_dir() -> None:
     """Point numba's disk cache at a folder named by :func:`sources_digest`.
 
@@ -92,16 +118,20 @@ def _versioned_cache_dir() -> None:
     ``identify/_kernel.py``). A folder per digest of all kernel sources makes any change
     compile afresh, once. The base folder is ``$NUMBA_CACHE_DIR`` when set, else
     ``$XDG_CACHE_HOME/wirelens/numba`` (``~/.cache/...``); when it cannot be written, numba's
-    default (``__pycache__`` beside each module) is kept.
+    default (``__pycache__`` beside each module) is kept. The folder in use is touched, and
+    folders of other sources unused for :data:`STALE_CACHE_S` are removed.
     """
     base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
         "wirelens", "numba")
     try:
-        folder = os.path.join(base, sources_digest(Path(__file__).resolve().parents[1]))
+        digest = sources_digest(Path(__file__).resolve().parents[1])
+        folder = os.path.join(base, digest)
         os.makedirs(folder, exist_ok=True)
         if os.access(folder, os.W_OK):
             numba.config.CACHE_DIR = folder  # type: ignore[attr-defined]
+            os.utime(folder)
+            prune_stale(base, digest)
     except OSError:
         pass
 
