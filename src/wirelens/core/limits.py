@@ -24,11 +24,17 @@ emitted early (counted as ``evicted``)."""
 FIRST_PACKETS = 10
 """How many first packets of a flow keep their size, direction and inter-arrival time."""
 
-DPI_MAX_PACKETS = 32
-"""Payload-carrying packets per flow handed to DPI: to identify the flow (unidentified flows stop
-after ``IDENTIFY_TRIES`` failed rounds of content tests) and to its dissector until it is done
-(TLS after the hello flight, SSH after the KEXINITs; HTTP and DNS keep reading). Enough for the
-first transactions of a persistent connection; a bound on the Python work per flow."""
+DPI_MAX_PACKETS = 65_536
+"""Payload-carrying packets per flow the flow table hands to DPI at most: the hard bound on the
+Python work per flow. Within it a flow is read while DPI needs it: until identified
+(unidentified flows stop after ``IDENTIFY_TRIES`` failed rounds of content tests), then until
+its dissector is done (TLS after the hello flight, SSH after the KEXINITs) or has gone
+``DPI_IDLE_PACKETS`` packets without writing a row."""
+
+DPI_IDLE_PACKETS = 32
+"""Payload packets a flow's dissector may read without writing a row before DPI stops reading
+the flow: every query of a long DNS flow and every transaction of a persistent HTTP connection
+are logged, while a bulk transfer's body (no row until it ends) is not fed to Python."""
 
 FRAG_MAX_DATAGRAMS = 4096
 """IP datagrams being reassembled at once; beyond that the oldest is dropped (weird)."""

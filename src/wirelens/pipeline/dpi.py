@@ -2,7 +2,8 @@
 dissectors.
 
 Only packets the flow table marked (``FlowStep.pkt_dpi``: payload-carrying packets among a
-flow's first ``DPI_MAX_PACKETS``, while its DPI is on) are looked at. The compiled classifier
+flow's first ``DPI_MAX_PACKETS``, while its DPI is on) are looked at; a flow's dissector reads
+until it is done or has read ``DPI_IDLE_PACKETS`` payload packets without writing a row. The compiled classifier
 (:mod:`wirelens.identify`) decides DNS, HTTP and TLS and their server name for all of them in
 one call. For flows it does not recognise, the other registered dissectors' content tests run
 in Python (registry priority order, behind the registry's first-byte table) on at most
@@ -35,6 +36,7 @@ import numpy as np
 
 from wirelens.apps import DnsCache
 from wirelens.core.batch import PacketBatch, RawBatch
+from wirelens.core.limits import DPI_IDLE_PACKETS
 from wirelens.dissect.base import Dissector
 from wirelens.dissect.registry import by_name, by_port, identify, ports_of, running_on
 from wirelens.flow import DPI_HANDSHAKE
@@ -96,6 +98,10 @@ class FlowDpi:
     """What server_name is (sni, http_host, ...)."""
     upgraded: bool = False
     """The flow's dissector was replaced once (STARTTLS -> tls)."""
+    rows: int = 0
+    """Rows its dissector wrote."""
+    idle_left: int = DPI_IDLE_PACKETS
+    """Payload packets it may still read without writing a row (``DPI_IDLE_PACKETS``)."""
     reversed: bool = False
     """The side seen first is the server (its first payload was a response): ``orig`` holds
     the ends the right way round, and the dissector is fed with the sides swapped."""
@@ -222,12 +228,20 @@ class DpiStage:
                 payload = view[off: off + n].tobytes()
                 ts = int(raw.ts_ns[i])
                 side = from_orig != st.reversed  # from the client
+                written = st.rows
                 if st.reasm is not None:  # TCP: in order, once, holes reported
                     got = st.reasm.add(side, int(pkts.tcp_seq[i]), int(pkts.tcp_flags[i]),
                                        payload)
                     self._deliver(st, fid, got, side, ts)
                 elif payload:
                     self._feed(st, fid, payload, side, ts)
+                if st.rows > written:
+                    st.idle_left = DPI_IDLE_PACKETS
+                else:
+                    st.idle_left -= 1
+                    if st.idle_left <= 0 and not st.stopped:  # e.g. a bulk body: enough
+                        st.stopped = True
+                        self._retire(st, fid, ts)
             if st.stopped:
                 stop_slots.append(int(slots[i]))
                 stop_ids.append(fid)
@@ -369,6 +383,7 @@ class DpiStage:
             if bucket is None:
                 bucket = self.events[(table, type(ev))] = EventRows(names)
             bucket.values.append(getter(ev))
+            st.rows += 1
             bucket.keys.append((self._uid(st, fid), *st.orig, st.proto))
 
     def _uid(self, st: FlowDpi, fid: int) -> str:

@@ -55,6 +55,11 @@ class AnalyzeOptions:
     communities in the protocol tables; by default they are replaced by ``<redacted>``."""
 
 
+DPI_PACKETS = {"full": limits.DPI_MAX_PACKETS, "fast": limits.DPI_IDLE_PACKETS, "off": 0}
+"""Payload packets per flow the flow table hands to DPI, by ``AnalyzeOptions.dpi`` (``fast``
+only identifies: a flow's first packets do that)."""
+
+
 class Sink(Protocol):
     def write(self, table: str, batch: pa.RecordBatch) -> None: ...
 
@@ -96,7 +101,7 @@ class Analysis:
         self.flows = FlowTable(idle_timeout_s=options.idle_timeout_s,
                                active_timeout_s=options.active_timeout_s,
                                max_flows=options.max_flows,
-                               dpi_packets=0 if options.dpi == "off" else limits.DPI_MAX_PACKETS)
+                               dpi_packets=DPI_PACKETS[options.dpi])
         self.ranges = load_ranges() if options.dpi != "off" else None
         self.dpi = DpiStage(tables=options.dpi == "full", port_guess=options.dpi != "off",
                             show_passwords=options.show_passwords)

@@ -1,0 +1,108 @@
+"""How long DPI reads a flow: while its dissector writes rows (every transaction of a long
+flow is logged), until ``DPI_IDLE_PACKETS`` payload packets pass without one (a bulk body is
+not fed to Python), and never past ``DPI_MAX_PACKETS``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.unit.decode.decode_frames import eth, ipv4, tcp, udp
+from tests.unit.dissect.wl_dissect_builders import dns_query, dns_response, rr
+
+import wirelens
+from wirelens.capture.writer import PcapWriter
+from wirelens.core import limits
+
+CLIENT, SERVER = "10.0.0.5", "10.9.9.9"
+T0 = 1_700_000_000_000_000_000
+
+
+def _write(path: Path, frames: list[bytes]) -> None:
+    with PcapWriter(path) as w:
+        for k, f in enumerate(frames):
+            w.write(T0 + k * 1_000_000, f)
+
+
+def _tcp(src: str, dst: str, sport: int, dport: int, seq: int, ack: int, flags: int,
+         payload: bytes = b"") -> bytes:
+    return eth(ipv4(tcp(sport, dport, seq=seq, ack=ack, flags=flags, payload=payload), proto=6,
+                    src=src, dst=dst))
+
+
+class _Conversation:
+    """One TCP connection's frames, sequence numbers kept."""
+
+    def __init__(self) -> None:
+        self.frames = [_tcp(CLIENT, SERVER, 41000, 80, 0, 0, 0x02),
+                       _tcp(SERVER, CLIENT, 80, 41000, 0, 1, 0x12),
+                       _tcp(CLIENT, SERVER, 41000, 80, 1, 1, 0x10)]
+        self.seq = {True: 1, False: 1}
+
+    def send(self, from_client: bool, data: bytes) -> None:
+        a, b, sp, dp = (CLIENT, SERVER, 41000, 80) if from_client else (SERVER, CLIENT, 80, 41000)
+        self.frames.append(_tcp(a, b, sp, dp, self.seq[from_client], self.seq[not from_client],
+                                0x18, data))
+        self.seq[from_client] += len(data)
+
+
+def test_every_transaction_of_a_long_persistent_connection_is_logged(tmp_path: Path) -> None:
+    conv = _Conversation()
+    n = 3 * limits.DPI_IDLE_PACKETS  # far more packets than one idle budget
+    for k in range(n):
+        conv.send(True, f"GET /item/{k} HTTP/1.1\r\nHost: example.org\r\n\r\n".encode())
+        conv.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    cap = tmp_path / "keepalive.pcap"
+    _write(cap, conv.frames)
+    http = wirelens.analyze(cap).tables["http"].to_pylist()
+    assert [h["uri"] for h in http] == [f"/item/{k}" for k in range(n)]
+
+
+def test_a_bulk_body_stops_the_reading(tmp_path: Path) -> None:
+    """After a response head announcing a large body, the body's packets write no row: DPI
+    stops reading the flow after DPI_IDLE_PACKETS of them (the flow stays http)."""
+    conv = _Conversation()
+    conv.send(True, b"GET /big HTTP/1.1\r\nHost: example.org\r\n\r\n")
+    chunk = b"x" * 1000
+    body_packets = 4 * limits.DPI_IDLE_PACKETS
+    conv.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (len(chunk) * body_packets))
+    for _ in range(body_packets):
+        conv.send(False, chunk)
+    conv.send(True, b"GET /after HTTP/1.1\r\nHost: example.org\r\n\r\n")
+    cap = tmp_path / "bulk.pcap"
+    _write(cap, conv.frames)
+    # small read windows: the flow table hears of the stop after a few packets (within one
+    # batch the stage still sees the flow's marked packets, and passes over them)
+    r = wirelens.analyze(cap, batch_bytes=8192)
+    assert r.summary.dpi_python_packets <= 2 + limits.DPI_IDLE_PACKETS + 10
+    assert r.conn.to_pylist()[0]["service"] == "http"
+    assert [h["uri"] for h in r.tables["http"].to_pylist()] == ["/big"]  # the rest unread
+
+
+def test_every_query_of_a_long_dns_flow_is_logged(tmp_path: Path) -> None:
+    frames = []
+    n = 5 * limits.DPI_IDLE_PACKETS
+    for k in range(n):
+        name = f"h{k}.example.org"
+        frames.append(eth(ipv4(udp(40000, 53, dns_query(k, name)), proto=17, src=CLIENT,
+                               dst=SERVER)))
+        frames.append(eth(ipv4(udp(53, 40000, dns_response(k, name, [rr(1, bytes(4))])),
+                               proto=17, src=SERVER, dst=CLIENT)))
+    cap = tmp_path / "dns.pcap"
+    _write(cap, frames)
+    r = wirelens.analyze(cap)
+    assert len(r.conn.to_pylist()) == 1
+    assert [d["query"] for d in r.tables["dns"].to_pylist()] == [
+        f"h{k}.example.org" for k in range(n)]
+
+
+def test_fast_mode_reads_only_a_flow_start(tmp_path: Path) -> None:
+    """``--dpi fast`` identifies (names) flows only: the table hands it a flow's first
+    DPI_IDLE_PACKETS payload packets at most."""
+    conv = _Conversation()
+    for k in range(2 * limits.DPI_IDLE_PACKETS):
+        conv.send(True, f"GET /{k} HTTP/1.1\r\nHost: example.org\r\n\r\n".encode())
+    cap = tmp_path / "fast.pcap"
+    _write(cap, conv.frames)
+    r = wirelens.analyze(cap, dpi="fast")
+    assert r.summary.dpi_packets == limits.DPI_IDLE_PACKETS
+    assert r.conn.to_pylist()[0]["server_name"] == "example.org"
