@@ -125,3 +125,25 @@ def raw_batch(frames: list[bytes], linktypes: list[int] | int, gap: int = 3) -> 
         ts_ns=np.arange(n, dtype=np.int64) * 1_000_000,
         linktype=np.array(linktypes, dtype=np.uint16),
     )
+
+
+def udp_frame(src: str, dst: str, sport: int, dport: int, payload: bytes) -> bytes:
+    """An Ethernet/IPv4/UDP frame."""
+    return eth(ipv4(udp(sport, dport, payload), proto=17, src=src, dst=dst))
+
+
+def tcp_frame(src: str, dst: str, sport: int, dport: int, seq: int, ack: int, flags: int,
+              payload: bytes = b"") -> bytes:
+    """An Ethernet/IPv4/TCP frame."""
+    return eth(ipv4(tcp(sport, dport, seq=seq, ack=ack, flags=flags, payload=payload), proto=6,
+                    src=src, dst=dst))
+
+
+def write_pcap(path: Path, frames: list[bytes], t0: int = 1_700_000_000_000_000_000,
+               step_ns: int = 1_000_000) -> None:
+    """A pcap of ``frames``, ``step_ns`` apart from ``t0``."""
+    from wirelens.capture.writer import PcapWriter
+
+    with PcapWriter(path) as w:
+        for k, f in enumerate(frames):
+            w.write(t0 + k * step_ns, f)

@@ -6,42 +6,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.unit.decode.decode_frames import eth, ipv4, tcp, udp
+from tests.unit.decode.decode_frames import tcp_frame, udp_frame, write_pcap
 from tests.unit.dissect.wl_dissect_builders import dns_query, dns_response, rr
 
 import wirelens
-from wirelens.capture.writer import PcapWriter
 from wirelens.core import limits
 
 CLIENT, SERVER = "10.0.0.5", "10.9.9.9"
-T0 = 1_700_000_000_000_000_000
-
-
-def _write(path: Path, frames: list[bytes]) -> None:
-    with PcapWriter(path) as w:
-        for k, f in enumerate(frames):
-            w.write(T0 + k * 1_000_000, f)
-
-
-def _tcp(src: str, dst: str, sport: int, dport: int, seq: int, ack: int, flags: int,
-         payload: bytes = b"") -> bytes:
-    return eth(ipv4(tcp(sport, dport, seq=seq, ack=ack, flags=flags, payload=payload), proto=6,
-                    src=src, dst=dst))
 
 
 class _Conversation:
     """One TCP connection's frames, sequence numbers kept."""
 
     def __init__(self) -> None:
-        self.frames = [_tcp(CLIENT, SERVER, 41000, 80, 0, 0, 0x02),
-                       _tcp(SERVER, CLIENT, 80, 41000, 0, 1, 0x12),
-                       _tcp(CLIENT, SERVER, 41000, 80, 1, 1, 0x10)]
+        self.frames = [tcp_frame(CLIENT, SERVER, 41000, 80, 0, 0, 0x02),
+                       tcp_frame(SERVER, CLIENT, 80, 41000, 0, 1, 0x12),
+                       tcp_frame(CLIENT, SERVER, 41000, 80, 1, 1, 0x10)]
         self.seq = {True: 1, False: 1}
 
     def send(self, from_client: bool, data: bytes) -> None:
         a, b, sp, dp = (CLIENT, SERVER, 41000, 80) if from_client else (SERVER, CLIENT, 80, 41000)
-        self.frames.append(_tcp(a, b, sp, dp, self.seq[from_client], self.seq[not from_client],
-                                0x18, data))
+        self.frames.append(tcp_frame(a, b, sp, dp, self.seq[from_client],
+                                     self.seq[not from_client], 0x18, data))
         self.seq[from_client] += len(data)
 
 
@@ -52,7 +38,7 @@ def test_every_transaction_of_a_long_persistent_connection_is_logged(tmp_path: P
         conv.send(True, f"GET /item/{k} HTTP/1.1\r\nHost: example.org\r\n\r\n".encode())
         conv.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
     cap = tmp_path / "keepalive.pcap"
-    _write(cap, conv.frames)
+    write_pcap(cap, conv.frames)
     http = wirelens.analyze(cap).tables["http"].to_pylist()
     assert [h["uri"] for h in http] == [f"/item/{k}" for k in range(n)]
 
@@ -69,7 +55,7 @@ def test_a_bulk_body_stops_the_reading(tmp_path: Path) -> None:
         conv.send(False, chunk)
     conv.send(True, b"GET /after HTTP/1.1\r\nHost: example.org\r\n\r\n")
     cap = tmp_path / "bulk.pcap"
-    _write(cap, conv.frames)
+    write_pcap(cap, conv.frames)
     # small read windows: the flow table hears of the stop after a few packets (within one
     # batch the stage still sees the flow's marked packets, and passes over them)
     r = wirelens.analyze(cap, batch_bytes=8192)
@@ -83,12 +69,11 @@ def test_every_query_of_a_long_dns_flow_is_logged(tmp_path: Path) -> None:
     n = 5 * limits.DPI_IDLE_PACKETS
     for k in range(n):
         name = f"h{k}.example.org"
-        frames.append(eth(ipv4(udp(40000, 53, dns_query(k, name)), proto=17, src=CLIENT,
-                               dst=SERVER)))
-        frames.append(eth(ipv4(udp(53, 40000, dns_response(k, name, [rr(1, bytes(4))])),
-                               proto=17, src=SERVER, dst=CLIENT)))
+        frames.append(udp_frame(CLIENT, SERVER, 40000, 53, dns_query(k, name)))
+        frames.append(udp_frame(SERVER, CLIENT, 53, 40000,
+                                dns_response(k, name, [rr(1, bytes(4))])))
     cap = tmp_path / "dns.pcap"
-    _write(cap, frames)
+    write_pcap(cap, frames)
     r = wirelens.analyze(cap)
     assert len(r.conn.to_pylist()) == 1
     assert [d["query"] for d in r.tables["dns"].to_pylist()] == [
@@ -102,7 +87,7 @@ def test_fast_mode_reads_only_a_flow_start(tmp_path: Path) -> None:
     for k in range(2 * limits.DPI_IDLE_PACKETS):
         conv.send(True, f"GET /{k} HTTP/1.1\r\nHost: example.org\r\n\r\n".encode())
     cap = tmp_path / "fast.pcap"
-    _write(cap, conv.frames)
+    write_pcap(cap, conv.frames)
     r = wirelens.analyze(cap, dpi="fast")
     assert r.summary.dpi_packets == limits.DPI_IDLE_PACKETS
     assert r.conn.to_pylist()[0]["server_name"] == "example.org"

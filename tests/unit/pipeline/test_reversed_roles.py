@@ -7,33 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.unit.decode.decode_frames import eth, ipv4, raw_batch, tcp, udp
+from tests.unit.decode.decode_frames import raw_batch, tcp_frame, udp_frame, write_pcap
 from tests.unit.dissect.wl_dissect_builders import dns_query, dns_response, rr
 
 import wirelens
-from wirelens.capture.writer import PcapWriter
 from wirelens.decode import Decoder
 from wirelens.flow import CONN_STATES, FLOW_COLUMNS, FlowTable, reverse_flows
 
 CLIENT, SERVER, GROUP = "10.0.0.5", "10.9.9.9", "224.0.0.251"
 SYN, ACK, PSH_ACK, FIN_ACK = 0x02, 0x10, 0x18, 0x11
-T0 = 1_700_000_000_000_000_000
-
-
-def _frames(path: Path, frames: list[bytes]) -> None:
-    with PcapWriter(path) as w:
-        for k, f in enumerate(frames):
-            w.write(T0 + k * 1_000_000, f)
-
-
-def _udp(src: str, dst: str, sport: int, dport: int, payload: bytes) -> bytes:
-    return eth(ipv4(udp(sport, dport, payload), proto=17, src=src, dst=dst))
-
-
-def _tcp(src: str, dst: str, sport: int, dport: int, seq: int, ack: int, flags: int,
-         payload: bytes = b"") -> bytes:
-    return eth(ipv4(tcp(sport, dport, seq=seq, ack=ack, flags=flags, payload=payload), proto=6,
-                    src=src, dst=dst))
 
 
 def _answer(tid: int) -> bytes:
@@ -42,9 +24,9 @@ def _answer(tid: int) -> bytes:
 
 def test_a_lone_dns_answer_is_written_from_the_client(tmp_path: Path) -> None:
     cap = tmp_path / "d.pcap"
-    _frames(cap, [_udp(SERVER, CLIENT, 53, 40000, _answer(7)),
-                  _udp(CLIENT, SERVER, 40001, 53, dns_query(8, "b.example.com")),
-                  _udp(SERVER, CLIENT, 53, 40001, _answer(8))])
+    write_pcap(cap, [udp_frame(SERVER, CLIENT, 53, 40000, _answer(7)),
+                  udp_frame(CLIENT, SERVER, 40001, 53, dns_query(8, "b.example.com")),
+                  udp_frame(SERVER, CLIENT, 53, 40001, _answer(8))])
     r = wirelens.analyze(cap)
     conn = {row["orig_p"]: row for row in r.conn.to_pylist()}
     lone = conn[40000]
@@ -61,26 +43,26 @@ def test_a_lone_dns_answer_is_written_from_the_client(tmp_path: Path) -> None:
 
 def test_answers_to_a_group_are_not_reversed(tmp_path: Path) -> None:
     cap = tmp_path / "m.pcap"  # an mDNS announcement: sent to 224.0.0.251, nobody asked
-    _frames(cap, [_udp(SERVER, GROUP, 5353, 5353, _answer(0))])
+    write_pcap(cap, [udp_frame(SERVER, GROUP, 5353, 5353, _answer(0))])
     row = wirelens.analyze(cap).conn.to_pylist()[0]
     assert (row["orig_h"], row["history"], row["conn_state"]) == (SERVER, "D", "S0")
 
 
 def _http_midstream(handshake: bool) -> list[bytes]:
-    head = [_tcp(CLIENT, SERVER, 41000, 80, 99, 0, SYN)] if handshake else []
+    head = [tcp_frame(CLIENT, SERVER, 41000, 80, 99, 0, SYN)] if handshake else []
     return head + [
-        _tcp(SERVER, CLIENT, 80, 41000, 5000, 200, PSH_ACK,
+        tcp_frame(SERVER, CLIENT, 80, 41000, 5000, 200, PSH_ACK,
              b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"),
-        _tcp(CLIENT, SERVER, 41000, 80, 200, 5040, PSH_ACK,
+        tcp_frame(CLIENT, SERVER, 41000, 80, 200, 5040, PSH_ACK,
              b"GET /next HTTP/1.1\r\nHost: example.org\r\n\r\n"),
-        _tcp(SERVER, CLIENT, 80, 41000, 5040, 240, PSH_ACK,
+        tcp_frame(SERVER, CLIENT, 80, 41000, 5040, 240, PSH_ACK,
              b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"),
     ]
 
 
 def test_a_tcp_flow_seen_from_a_response_is_reversed(tmp_path: Path) -> None:
     cap = tmp_path / "h.pcap"
-    _frames(cap, _http_midstream(handshake=False))
+    write_pcap(cap, _http_midstream(handshake=False))
     r = wirelens.analyze(cap)
     row = r.conn.to_pylist()[0]
     assert (row["orig_h"], row["orig_p"], row["resp_h"], row["resp_p"]) == (
@@ -96,9 +78,9 @@ def test_the_handshake_decides_over_the_content(tmp_path: Path) -> None:
     """A SYN names the originator: a status line from it (odd, but seen) changes nothing."""
     cap = tmp_path / "s.pcap"
     frames = _http_midstream(handshake=True)
-    frames[1:] = [_tcp(CLIENT, SERVER, 41000, 80, 100, 0, PSH_ACK,
+    frames[1:] = [tcp_frame(CLIENT, SERVER, 41000, 80, 100, 0, PSH_ACK,
                        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]
-    _frames(cap, frames)
+    write_pcap(cap, frames)
     row = wirelens.analyze(cap).conn.to_pylist()[0]
     assert row["orig_h"] == CLIENT and not row["history"].startswith("^")
 
@@ -142,7 +124,7 @@ def test_reverse_flows_swaps_every_pair_and_only_the_masked_rows() -> None:
 
 
 def test_the_kernel_gives_the_state_zeek_would_write_reversed() -> None:
-    raw = raw_batch([_udp(CLIENT, SERVER, 1, 2, b"x")], 1)
+    raw = raw_batch([udp_frame(CLIENT, SERVER, 1, 2, b"x")], 1)
     table = FlowTable()
     table.process(raw, Decoder().decode(raw))
     ended = table.flush()
