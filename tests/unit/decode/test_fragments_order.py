@@ -8,10 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from decode_frames import eth, ipv4, raw_batch, tcp
+from decode_frames import eth, ipv4, raw_batch, tcp, write_pcap
 
 import wirelens
-from wirelens.capture.writer import PcapWriter
 from wirelens.core.batch import LinkType, PacketStatus
 from wirelens.decode import Decoder, FragmentReassembler, in_time_order
 
@@ -63,9 +62,7 @@ def test_a_fragmented_request_is_read_before_the_segment_after_it(tmp_path: Path
               + [eth(ipv4(tcp(80, 41000, seq=1, ack=1 + len(REQUEST), flags=0x18,
                               payload=b"HTTP/1.1 204 No Content\r\n\r\n"), proto=6,
                           src=SERVER, dst=CLIENT))])
-    with PcapWriter(cap) as w:
-        for k, f in enumerate(frames):
-            w.write(1_700_000_000_000_000_000 + k * 1_000_000, f)
+    write_pcap(cap, frames)
     r = wirelens.analyze(cap)
     http = r.tables["http"].to_pylist()
     # in arrival order the request's end came first (no content test knows it), then the
