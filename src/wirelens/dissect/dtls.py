@@ -228,6 +228,27 @@ _SERVER_HELLO = DtlsHandshakeType.server_hello.value
 _HVR = DtlsHandshakeType.hello_verify_request.value
 _CERTIFICATE = DtlsHandshakeType.certificate.value
 _MATCH_TYPES = frozenset((_CLIENT_HELLO, _SERVER_HELLO, _HVR))
+DTLS_MAX_MATCH_EPOCH = 0xFF
+"""Highest epoch a session seen from its middle may show (epochs count key changes from 0,
+RFC 6347 §4.1: a few in practice); with the version and the exact lengths, it keeps random
+datagrams from passing for DTLS."""
+DTLS_MAX_MATCH_RECORDS = 8
+"""Records of one datagram checked by the mid-session test."""
+
+
+def _epoch_records(p: bytes) -> bool:
+    """Records (RFC 6347 §4.1: type 20-26, a DTLS version, epoch 1..``DTLS_MAX_MATCH_EPOCH``,
+    length) back to back filling the datagram exactly: a session joined after its
+    handshake."""
+    pos, n = 0, len(p)
+    for _ in range(DTLS_MAX_MATCH_RECORDS):
+        if n - pos < 13 or not 20 <= p[pos] <= 26 or ((p[pos + 1] << 8) | p[pos + 2]) not in \
+                _RECORD_VERSIONS or p[pos + 3] or not 1 <= p[pos + 4] <= DTLS_MAX_MATCH_EPOCH:
+            return False
+        pos += 13 + ((p[pos + 11] << 8) | p[pos + 12])
+        if pos >= n:
+            return pos == n
+    return False
 _KEPT_TYPES = frozenset((_CLIENT_HELLO, _SERVER_HELLO, _CERTIFICATE))
 _DTLS13 = DtlsVersion.dtls13.value
 _FATAL = 2
@@ -247,8 +268,8 @@ class DtlsDissector(Dissector):
     name_source: ClassVar[str | None] = "sni"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP,))
     ports: ClassVar[frozenset[int]] = frozenset((443, 4433, 5061, 3478, 5349, 8443))
-    first_bytes: ClassVar[frozenset[int] | None] = frozenset((_HANDSHAKE,))
-    """``matches``: a handshake record (type 22) first."""
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(range(20, 27))
+    """``matches``: a record (content types 20-26) first."""
     x509_events: ClassVar[bool] = True
     """Emit one :class:`~wirelens.dissect.tls_certs.X509Record` per certificate."""
 
@@ -287,9 +308,12 @@ class DtlsDissector(Dissector):
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """A DTLSPlaintext handshake record of epoch 0 (RFC 6347 §4.1) holding the first
         fragment header of a ClientHello, ServerHello or HelloVerifyRequest whose lengths add
-        up (§4.2.2) and fit the datagram."""
-        if proto != IPPROTO_UDP or len(payload) < 25 or payload[0] != _HANDSHAKE:
+        up (§4.2.2) and fit the datagram; or, a session seen from its middle, records of a
+        later epoch that fill the datagram exactly (:func:`_epoch_records`)."""
+        if proto != IPPROTO_UDP or len(payload) < 13:
             return False
+        if payload[0] != _HANDSHAKE or len(payload) < 25 or payload[3] or payload[4]:
+            return _epoch_records(payload)
         p = payload
         if ((p[1] << 8) | p[2]) not in _RECORD_VERSIONS or p[3] or p[4] or p[5] or p[6]:
             return False  # version, epoch 0, sequence number < 2^32 (an early record)
@@ -308,7 +332,8 @@ class DtlsDissector(Dissector):
     # -- feeding ----------------------------------------------------------------------------
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
-        """One datagram of one direction."""
+        """One datagram of one direction (a session seen from its middle is read as encrypted:
+        no row without a hello)."""
         if self.done or not data or not 20 <= data[0] <= 63:
             return []  # RFC 7983 §7: STUN (0-3), RTP/RTCP (128-191) share the port
         if self._ts_ns is None:
