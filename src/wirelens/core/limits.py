@@ -31,6 +31,11 @@ Python work per flow. Within it a flow is read while DPI needs it: until identif
 its dissector is done (TLS after the hello flight, SSH after the KEXINITs) or has gone
 ``DPI_IDLE_PACKETS`` packets without writing a row."""
 
+DPI_SKIP_MIN_BYTES = 8192
+"""A dissector's skippable bytes (e.g. the rest of an HTTP body of known length) are skipped,
+not fed, from this many on: their packets are passed over (not reassembled, not parsed, not
+counted as idle) and the dissector is told of them as a hole. Smaller ones are fed."""
+
 DPI_IDLE_PACKETS = 32
 """Payload packets a flow's dissector may read without writing a row before DPI stops reading
 the flow: every query of a long DNS flow and every transaction of a persistent HTTP connection

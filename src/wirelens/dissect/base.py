@@ -99,6 +99,12 @@ class Dissector(ABC):
         dissector's state is undefined: the caller turns it off for this flow.
         """
 
+    def skippable(self, from_orig: bool) -> int:
+        """How many of the next bytes of this direction carry nothing for this dissector (the
+        rest of a body of known length, once its first bytes were seen): the caller may skip
+        them and announce them with :meth:`gap` instead of feeding them. Default: none."""
+        return 0
+
     def gap(self, from_orig: bool, length: int) -> list[Event]:
         """``length`` bytes of this direction were never seen (a TCP hole given up on), at
         the current position of its stream. Default: the stream is lost, nothing more is read

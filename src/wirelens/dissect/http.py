@@ -325,6 +325,16 @@ class HttpDissector(Dissector):
                 break
         return events
 
+    def skippable(self, from_orig: bool) -> int:
+        """The rest of a Content-Length body (RFC 9112 §6.2) once its first bytes (for the
+        file type) were seen; chunked bodies are not skipped (their framing is read)."""
+        side = self._sides[from_orig]
+        msg = side.current
+        if self.done or side.state != _State.LENGTH or side.buf or msg is None or (
+                msg.body_head is not None and len(msg.body_head) < SNIFF_BYTES):
+            return 0
+        return side.remaining
+
     def gap(self, from_orig: bool, length: int) -> list[Event]:
         """Bytes never seen: inside a body of known length (or one read until the close, or a
         tunnel) they are counted as body and parsing stays in step. A hole between messages,

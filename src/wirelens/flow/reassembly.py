@@ -50,7 +50,7 @@ from dataclasses import dataclass
 
 from wirelens.core import limits
 
-__all__ = ["FIN", "RST", "SYN", "Delivery", "TcpReassembler"]
+__all__ = ["FIN", "RST", "SEQ_MOD", "SYN", "Delivery", "TcpReassembler", "seq_diff"]
 
 FIN = 0x01
 """TCP FIN flag (RFC 9293 §3.1)."""
@@ -59,7 +59,7 @@ SYN = 0x02
 RST = 0x04
 """TCP RST flag (RFC 9293 §3.1); the reassembler treats it like any other segment."""
 
-_MOD = 1 << 32
+_MOD = SEQ_MOD = 1 << 32
 _COALESCE_MAX_BYTES = 16 * 1024
 """Contiguous buffered pieces are joined into one while the result is at most this long:
 bounds the copy per segment (no quadratic cost from many tiny segments) while keeping the
@@ -197,6 +197,37 @@ class TcpReassembler:
             self._skip_to_first(d, out, d.fin_off)
             self._advance(d, out)
         return out.result()
+
+    def skip(self, from_orig: bool, length: int) -> Delivery:
+        """The next ``length`` bytes of the direction ``from_orig`` are not wanted (the
+        caller announces them to its parser as a hole): the stream moves past them, buffered
+        bytes inside them are dropped, and what was buffered after them is delivered. No
+        weird: this is no loss. Segments of the skipped range seen later are old bytes."""
+        d = self._dirs[1 if from_orig else 0]
+        out = _Out()
+        if not d.started or length <= 0:
+            return _NOTHING
+        to = d.nxt + length
+        if d.fin_off is not None:
+            to = min(to, d.fin_off)
+        while d.starts and d.starts[0] < to:
+            start, data = d.starts.pop(0), d.datas.pop(0)
+            d.buffered -= len(data)
+            if start + len(data) > to:  # a piece running past the skipped range: its tail
+                d.starts.insert(0, to)
+                d.datas.insert(0, data[to - start:])
+                d.buffered += start + len(data) - to
+                break
+        d.nxt = max(d.nxt, to)
+        d.hist.clear()
+        d.hist_end = d.nxt
+        self._advance(d, out)
+        return out.result()
+
+    def next_seq(self, from_orig: bool) -> int:
+        """The sequence number of the next byte expected in the direction ``from_orig``."""
+        d = self._dirs[1 if from_orig else 0]
+        return (d.base + d.nxt) % _MOD
 
     def buffered(self, from_orig: bool) -> tuple[int, int]:
         """(bytes, pieces) held out of order for the direction ``from_orig``."""

@@ -36,11 +36,11 @@ import numpy as np
 
 from wirelens.apps import DnsCache
 from wirelens.core.batch import PacketBatch, RawBatch
-from wirelens.core.limits import DPI_IDLE_PACKETS
+from wirelens.core.limits import DPI_IDLE_PACKETS, DPI_SKIP_MIN_BYTES
 from wirelens.dissect.base import Dissector
 from wirelens.dissect.registry import by_name, by_port, identify, ports_of, running_on
 from wirelens.flow import DPI_HANDSHAKE
-from wirelens.flow.reassembly import SYN, Delivery, TcpReassembler
+from wirelens.flow.reassembly import SEQ_MOD, SYN, Delivery, TcpReassembler, seq_diff
 from wirelens.identify import Service, classify, service_name
 from wirelens.pipeline.columns import format_addrs, uid_one
 from wirelens.pipeline.events import EventRows
@@ -98,6 +98,11 @@ class FlowDpi:
     """What server_name is (sni, http_host, ...)."""
     upgraded: bool = False
     """The flow's dissector was replaced once (STARTTLS -> tls)."""
+    skips: dict[bool, list[int]] | None = None
+    """Per TCP side (True: the client's) whose dissector skips bytes: [sequence number where
+    the skipped bytes start, where they end, their length, end of the bytes passed over so
+    far]. Packets wholly before the end are passed over; the hole is told to the dissector
+    when the stream goes past it (all of it) or at the flow's end (what was passed over)."""
     rows: int = 0
     """Rows its dissector wrote."""
     idle_left: int = DPI_IDLE_PACKETS
@@ -225,15 +230,25 @@ class DpiStage:
                 if st.server_name is not None or st.cls.name != "tls":
                     st.stopped = True
             else:
-                payload = view[off: off + n].tobytes()
-                ts = int(raw.ts_ns[i])
                 side = from_orig != st.reversed  # from the client
+                ts = int(raw.ts_ns[i])
                 written = st.rows
                 if st.reasm is not None:  # TCP: in order, once, holes reported
-                    got = st.reasm.add(side, int(pkts.tcp_seq[i]), int(pkts.tcp_flags[i]),
-                                       payload)
+                    seq = int(pkts.tcp_seq[i])
+                    if st.skips and side in st.skips:
+                        skip = st.skips[side]
+                        end = (seq + n) % SEQ_MOD
+                        if seq_diff(end, skip[1]) <= 0:  # inside bytes the dissector skips
+                            if seq_diff(end, skip[3]) > 0:
+                                skip[3] = end
+                            continue
+                        self._end_skip(st, fid, side, ts, skip[2])  # the stream went past
+                    got = st.reasm.add(side, seq, int(pkts.tcp_flags[i]),
+                                       view[off: off + n].tobytes())
                     self._deliver(st, fid, got, side, ts)
-                elif payload:
+                    if st.dissector is not None and not st.stopped:
+                        self._skip(st, fid, side, ts)
+                elif payload := view[off: off + n].tobytes():
                     self._feed(st, fid, payload, side, ts)
                 if st.rows > written:
                     st.idle_left = DPI_IDLE_PACKETS
@@ -330,6 +345,30 @@ class DpiStage:
                 if not st.stopped:
                     self._feed(st, fid, data, side, ts)
 
+    def _skip(self, st: FlowDpi, fid: int, side: bool, ts: int) -> None:
+        """When the dissector can do without the next bytes of this side (a body of known
+        length), from ``DPI_SKIP_MIN_BYTES`` on: the stream moves past them and their packets
+        are passed over when they come (:attr:`FlowDpi.skips`)."""
+        assert st.reasm is not None and st.dissector is not None
+        length = st.dissector.skippable(side)
+        if length < DPI_SKIP_MIN_BYTES:
+            return
+        start = st.reasm.next_seq(side)
+        got = st.reasm.skip(side, length)
+        if st.skips is None:
+            st.skips = {}
+        st.skips[side] = [start, st.reasm.next_seq(side), length, start]
+        if got.data or got.fin:  # bytes past the skipped ones were waiting: it is over
+            self._end_skip(st, fid, side, ts, length)
+            self._deliver(st, fid, got, side, ts)
+
+    def _end_skip(self, st: FlowDpi, fid: int, side: bool, ts: int, length: int) -> None:
+        """Tell the dissector of ``length`` skipped bytes of this side (a hole)."""
+        assert st.skips is not None
+        del st.skips[side]
+        if length > 0 and not st.stopped:
+            self._feed(st, fid, b"", side, ts, gap=length)
+
     @staticmethod
     def _reassembler(pkts: PacketBatch, i: int, from_orig: bool) -> TcpReassembler:
         """Reassembly for a TCP flow identified at packet ``i``. This direction's stream
@@ -424,6 +463,10 @@ class DpiStage:
             if st is None:
                 continue
             for side in (True, False):  # what waited behind a hole
+                if st.skips and side in st.skips:  # bytes skipped: as far as they came
+                    start, _, length, seen = st.skips[side]
+                    self._end_skip(st, fid, side, last,
+                                   min(length, max(0, seq_diff(seen, start))))
                 if st.reasm is None or st.stopped:
                     break
                 self._deliver(st, fid, st.reasm.flush(side), side, last)

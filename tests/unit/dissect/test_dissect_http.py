@@ -205,3 +205,21 @@ def test_http09_simple_response_keeps_the_request() -> None:
     rows = feed_all(HttpDissector, [(True, b"GET / HTTP/1.1\r\n\r\n"), (False, b"HTTP/1.1 200 OK\r\n"
                                     b"Content-Length: 0\r\n\r\n"), (False, b"junk!")], TCP)
     assert [r.status_code for r in rows] == [200]  # type: ignore[attr-defined]
+
+
+def test_skippable_is_the_rest_of_a_known_length_body_once_sniffed() -> None:
+    d = HttpDissector(6)
+    assert d.feed(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", True, 1) == []
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n"
+    d.feed(head + b"x" * 10, False, 2)
+    assert d.skippable(False) == 0  # the file type needs the body's first 64 bytes
+    d.feed(b"y" * 90, False, 3)
+    assert d.skippable(False) == 9900 and d.skippable(True) == 0
+    events = d.gap(False, 9900)  # announced as a hole: the response is whole
+    assert len(events) == 1 and events[0].response_body_len == 10000
+    assert d.skippable(False) == 0
+    chunked = HttpDissector(6)
+    chunked.feed(b"GET / HTTP/1.1\r\n\r\n", True, 1)
+    chunked.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + b"z" * 100,
+                 False, 2)
+    assert chunked.skippable(False) == 0  # chunk framing is read, never skipped

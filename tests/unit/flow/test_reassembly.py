@@ -464,3 +464,29 @@ def test_property_never_raises_and_stays_bounded(
         seen[fwd] += d.weirds
         assert r.buffered(fwd) == (0, 0)
         assert len(seen[fwd]) == len(set(seen[fwd]))
+
+
+def test_skip_moves_past_unwanted_bytes_without_a_weird() -> None:
+    r = TcpReassembler()
+    syn(r)
+    assert r.add(True, ISN + 1, ACK, b"head").data == b"head"
+    # bytes 4..9 and 12..15 arrive out of order; then the parser says 10 bytes are unwanted
+    assert r.add(True, ISN + 1 + 6, ACK, b"body").data == b""
+    assert r.add(True, ISN + 1 + 12, ACK, b"tailNEXT").data == b""
+    got = r.skip(True, 10)  # [4, 14): drops "body", trims "tail" to "il"
+    assert got.data == b"ilNEXT" and got.weirds == () and got.gap == 0
+    assert r.next_seq(True) == (ISN + 1 + 20) % MOD and r.buffered(True) == (0, 0)
+    # the skipped range seen again (a retransmission) delivers nothing and is no conflict
+    again = r.add(True, ISN + 1 + 4, ACK, b"????????")
+    assert again.data == b"" and again.weirds == ()
+    assert r.add(True, ISN + 1 + 20, ACK, b"more").data == b"more"
+
+
+def test_skip_stops_at_the_fin_and_before_the_start_does_nothing() -> None:
+    r = TcpReassembler()
+    assert r.skip(True, 10) == Delivery()  # nothing started yet
+    syn(r)
+    r.add(True, ISN + 1, ACK, b"abc")
+    r.add(True, ISN + 1 + 10, FIN | ACK, b"")  # FIN at offset 10
+    got = r.skip(True, 100)
+    assert got.fin and r.next_seq(True) == (ISN + 1 + 11) % MOD

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from tests.unit.decode.decode_frames import tcp_frame, udp_frame, write_pcap
 from tests.unit.dissect.wl_dissect_builders import dns_query, dns_response, rr
 
 import wirelens
 from wirelens.core import limits
+from wirelens.dissect.base import Event
+from wirelens.dissect.http import HttpDissector
 
 CLIENT, SERVER = "10.0.0.5", "10.9.9.9"
 
@@ -43,19 +46,48 @@ def test_every_transaction_of_a_long_persistent_connection_is_logged(tmp_path: P
     assert [h["uri"] for h in http] == [f"/item/{k}" for k in range(n)]
 
 
-def test_a_bulk_body_stops_the_reading(tmp_path: Path) -> None:
-    """After a response head announcing a large body, the body's packets write no row: DPI
-    stops reading the flow after DPI_IDLE_PACKETS of them (the flow stays http)."""
+def _download(body_head: bytes, chunks: int, chunk: bytes) -> list[bytes]:
     conv = _Conversation()
     conv.send(True, b"GET /big HTTP/1.1\r\nHost: example.org\r\n\r\n")
-    chunk = b"x" * 1000
-    body_packets = 4 * limits.DPI_IDLE_PACKETS
-    conv.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (len(chunk) * body_packets))
-    for _ in range(body_packets):
+    conv.send(False, body_head)
+    for _ in range(chunks):
         conv.send(False, chunk)
     conv.send(True, b"GET /after HTTP/1.1\r\nHost: example.org\r\n\r\n")
+    conv.send(False, b"HTTP/1.1 204 No Content\r\n\r\n")
+    return conv.frames
+
+
+def test_a_body_of_known_length_is_skipped_not_read(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rest of a Content-Length body is announced to the dissector as a hole and its
+    packets are passed over: the transaction after the download is still logged."""
+    fed: list[int] = []
+    feed = HttpDissector.feed
+
+    def counting(self: HttpDissector, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        fed.append(len(data))
+        return feed(self, data, from_orig, ts_ns)
+
+    monkeypatch.setattr(HttpDissector, "feed", counting)
+    chunk, chunks = b"x" * 1000, 4 * limits.DPI_IDLE_PACKETS
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (len(chunk) * (chunks + 1))
+    cap = tmp_path / "download.pcap"
+    write_pcap(cap, _download(head + chunk, chunks, chunk))
+    r = wirelens.analyze(cap)
+    http = r.tables["http"].to_pylist()
+    assert [(h["uri"], h["status_code"]) for h in http] == [("/big", 200), ("/after", 204)]
+    assert http[0]["response_body_len"] == len(chunk) * (chunks + 1)
+    assert len(fed) <= 6  # the requests, the head (with the body's first bytes), the 204
+    assert r.tables["weird"].num_rows == 0  # a skip is no loss
+
+
+def test_a_chunked_bulk_body_stops_the_reading(tmp_path: Path) -> None:
+    """A chunked body cannot be skipped (its framing is read): after DPI_IDLE_PACKETS of its
+    packets without a row DPI stops reading the flow (which stays http)."""
+    chunk, chunks = b"3e8\r\n" + b"x" * 1000 + b"\r\n", 4 * limits.DPI_IDLE_PACKETS
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
     cap = tmp_path / "bulk.pcap"
-    write_pcap(cap, conv.frames)
+    write_pcap(cap, _download(head, chunks, chunk))
     # small read windows: the flow table hears of the stop after a few packets (within one
     # batch the stage still sees the flow's marked packets, and passes over them)
     r = wirelens.analyze(cap, batch_bytes=8192)
@@ -91,3 +123,18 @@ def test_fast_mode_reads_only_a_flow_start(tmp_path: Path) -> None:
     r = wirelens.analyze(cap, dpi="fast")
     assert r.summary.dpi_packets == limits.DPI_IDLE_PACKETS
     assert r.conn.to_pylist()[0]["server_name"] == "example.org"
+
+
+def test_a_skipped_body_cut_short_counts_what_came(tmp_path: Path) -> None:
+    """The connection ends inside a skipped body: the body length is what was carried, not
+    what the header promised (the skipped packets' bytes are counted as they pass)."""
+    conv = _Conversation()
+    conv.send(True, b"GET /big HTTP/1.1\r\nHost: example.org\r\n\r\n")
+    chunk = b"x" * 1000
+    conv.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: 999999\r\n\r\n" + chunk)
+    for _ in range(20):
+        conv.send(False, chunk)
+    cap = tmp_path / "cut.pcap"
+    write_pcap(cap, conv.frames)
+    (row,) = wirelens.analyze(cap).tables["http"].to_pylist()
+    assert row["uri"] == "/big" and row["response_body_len"] == 21 * len(chunk)
