@@ -3,7 +3,9 @@ dissectors.
 
 Only packets the flow table marked (``FlowStep.pkt_dpi``: payload-carrying packets among a
 flow's first ``DPI_MAX_PACKETS``, while its DPI is on) are looked at; a flow's dissector reads
-until it is done or has read ``DPI_IDLE_PACKETS`` payload packets without writing a row. The compiled classifier
+until it is done or has read ``DPI_IDLE_PACKETS`` payload packets without writing a row, and
+bytes it can do without (``Dissector.skippable``: an HTTP body of known length) are passed
+over and told to it as a hole. The compiled classifier
 (:mod:`wirelens.identify`) decides DNS, HTTP and TLS and their server name for all of them in
 one call. For flows it does not recognise, the other registered dissectors' content tests run
 in Python (registry priority order, behind the registry's first-byte table) on at most
