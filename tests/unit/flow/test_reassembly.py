@@ -490,3 +490,28 @@ def test_skip_stops_at_the_fin_and_before_the_start_does_nothing() -> None:
     r.add(True, ISN + 1 + 10, FIN | ACK, b"")  # FIN at offset 10
     got = r.skip(True, 100)
     assert got.fin and r.next_seq(True) == (ISN + 1 + 11) % MOD
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions(), st.integers(0, 40), st.integers(1, 200))
+def test_property_skip_removes_exactly_the_skipped_bytes(
+        case: tuple[bytes, list[tuple[int, int, bytes]], bool], when: int, length: int) -> None:
+    """Skipping ``length`` bytes after the ``when``-th segment: the stream delivered is the
+    sent one without those bytes (none of them, and every other one, once), with no weird."""
+    stream, pkts, _ = case
+    r = TcpReassembler()
+    out: list[Delivery] = []
+    cut: tuple[int, int] | None = None
+    for k, (s, f, p) in enumerate(pkts):
+        out.append(r.add(True, s, f, p))
+        if k == when:
+            at = sum(len(d.data) for d in out)
+            out.append(r.skip(True, length))
+            cut = (at, min(at + length, len(stream)))
+    out.append(r.flush(True))
+    got = b"".join(d.data for d in out)
+    if cut is None:
+        assert got == stream
+    else:
+        assert got == stream[:cut[0]] + stream[cut[1]:]
+    assert all(d.gap == 0 and d.weirds == () for d in out)
