@@ -36,10 +36,15 @@ DPI_SKIP_MIN_BYTES = 8192
 not fed, from this many on: their packets are passed over (not reassembled, not parsed, not
 counted as idle) and the dissector is told of them as a hole. Smaller ones are fed."""
 
-DPI_IDLE_PACKETS = 32
+DPI_IDLE_PACKETS = 64
 """Payload packets a flow's dissector may read without writing a row before DPI stops reading
 the flow: every query of a long DNS flow and every transaction of a persistent HTTP connection
-are logged, while a bulk transfer's body (no row until it ends) is not fed to Python."""
+are logged, while a bulk transfer's body (no row until it ends) is not fed to Python. Above
+the ~45 packets of a 64 KiB SMB read or write, which writes its row when it ends."""
+
+DPI_FAST_PACKETS = 32
+"""Payload packets per flow ``--dpi fast`` (identification and names only) reads at most: a
+flow's first packets identify it."""
 
 FRAG_MAX_DATAGRAMS = 4096
 """IP datagrams being reassembled at once; beyond that the oldest is dropped (weird)."""

@@ -326,6 +326,21 @@ class SmbDissector(Dissector):
             events += self._message(message, ts_ns)
         return events
 
+    def skippable(self, from_orig: bool) -> int:
+        """The rest of a message too large to parse (a read or write's data), which is skipped
+        anyway."""
+        return 0 if self.done else self._skip[from_orig]
+
+    def gap(self, from_orig: bool, length: int) -> list[Event]:
+        """Bytes never seen: inside a message being skipped they are part of it and reading
+        stays in step; anywhere else the stream is lost."""
+        skip = self._skip[from_orig]
+        if skip and length <= skip and not self._bufs[from_orig]:
+            self._skip[from_orig] = skip - length
+        else:
+            self.done = True
+        return []
+
     def finish(self) -> list[Event]:
         """Requests never answered."""
         events: list[Event] = [self._row(r, None, None) for r in self._pending.values()]

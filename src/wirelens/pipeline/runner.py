@@ -55,7 +55,7 @@ class AnalyzeOptions:
     communities in the protocol tables; by default they are replaced by ``<redacted>``."""
 
 
-DPI_PACKETS = {"full": limits.DPI_MAX_PACKETS, "fast": limits.DPI_IDLE_PACKETS, "off": 0}
+DPI_PACKETS = {"full": limits.DPI_MAX_PACKETS, "fast": limits.DPI_FAST_PACKETS, "off": 0}
 """Payload packets per flow the flow table hands to DPI, by ``AnalyzeOptions.dpi`` (``fast``
 only identifies: a flow's first packets do that)."""
 

@@ -172,6 +172,22 @@ def test_big_messages_are_skipped_and_transform_noted() -> None:
     assert [r.command_name for r in rows if isinstance(r, SmbRecord)] == ["NEGOTIATE"]
 
 
+def test_a_big_message_is_skippable_and_a_hole_inside_it_keeps_step() -> None:
+    d = SmbDissector(TCP)
+    big = nbss(smb2(9, 9, b"\x31" + b"\x00" * (SMB_MAX_PARSED_BYTES + 10)))
+    assert d.skippable(True) == 0
+    d.feed(big[:1000], True, 0)
+    rest = len(big) - 1000
+    assert d.skippable(True) == rest and d.skippable(False) == 0
+    assert d.gap(True, rest) == [] and not d.done  # the caller skipped it
+    rows = d.feed(nbss(negotiate_req(1)), True, 0) + d.finish()
+    assert [r.command_name for r in rows if isinstance(r, SmbRecord)] == ["NEGOTIATE"]
+    lost = SmbDissector(TCP)
+    lost.feed(nbss(negotiate_req(1))[:10], True, 0)
+    lost.gap(True, 5)  # inside a message being parsed: the stream is lost
+    assert lost.done
+
+
 def smb1(
     cmd: int, mid: int, words: bytes, data: bytes, *, reply: bool = False, tid: int = 0
 ) -> bytes:

@@ -114,14 +114,14 @@ def test_every_query_of_a_long_dns_flow_is_logged(tmp_path: Path) -> None:
 
 def test_fast_mode_reads_only_a_flow_start(tmp_path: Path) -> None:
     """``--dpi fast`` identifies (names) flows only: the table hands it a flow's first
-    DPI_IDLE_PACKETS payload packets at most."""
+    DPI_FAST_PACKETS payload packets at most."""
     conv = _Conversation()
-    for k in range(2 * limits.DPI_IDLE_PACKETS):
+    for k in range(2 * limits.DPI_FAST_PACKETS):
         conv.send(True, f"GET /{k} HTTP/1.1\r\nHost: example.org\r\n\r\n".encode())
     cap = tmp_path / "fast.pcap"
     write_pcap(cap, conv.frames)
     r = wirelens.analyze(cap, dpi="fast")
-    assert r.summary.dpi_packets == limits.DPI_IDLE_PACKETS
+    assert r.summary.dpi_packets == limits.DPI_FAST_PACKETS
     assert r.conn.to_pylist()[0]["server_name"] == "example.org"
 
 
