@@ -68,6 +68,11 @@ def _getter(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]
         found = _GETTERS[cls] = (names, attrgetter(*names))
     return found
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+EPHEMERAL_PORTS = 32768
+"""Where client (ephemeral) port ranges begin (RFC 6335 §6 suggests 49152; Linux uses 32768):
+a well-known port at or above it is not taken as the sign of a server."""
+HANDSHAKE_LETTERS = np.frombuffer(b"SHsh", np.uint8)
+"""History letters of a SYN or SYN-ACK (either side): the roles are TCP's."""
 
 
 def _server_first(cls: type[Dissector], payload: memoryview, proto: int, to: str | None,
@@ -437,14 +442,36 @@ class DpiStage:
                             "resp_h": st.orig[2], "name": name, "source": source, "count": 1,
                             "detail": detail})
 
-    def take_reversed(self, flow_ids: np.ndarray) -> np.ndarray:
-        """Which of these ending flows DPI found reversed (bool per flow; forgets them): their
-        rows are to be written with the roles swapped (:func:`wirelens.flow.reverse_flows`)
-        before :meth:`finish_flows`."""
-        if not self.reversed:
-            return np.zeros(len(flow_ids), bool)
-        mask = np.isin(flow_ids, np.fromiter(self.reversed, np.uint64, len(self.reversed)))
-        self.reversed.difference_update(flow_ids[mask].tolist())
+    def take_reversed(self, cols: dict[str, np.ndarray]) -> np.ndarray:
+        """Which of these ending flows (``cols``: flow table columns) are to be written with
+        the roles swapped (:func:`wirelens.flow.reverse_flows`), before
+        :meth:`finish_flows`: those DPI found reversed by their content (forgotten here), and
+        those the ports show reversed (:meth:`_reversed_by_ports`)."""
+        flow_ids = cols["flow_id"]
+        mask = self._reversed_by_ports(cols)
+        if self.reversed:
+            by_content = np.isin(flow_ids, np.fromiter(self.reversed, np.uint64,
+                                                       len(self.reversed)))
+            self.reversed.difference_update(flow_ids[by_content].tolist())
+            mask |= by_content
+        return mask
+
+    def _reversed_by_ports(self, cols: dict[str, np.ndarray]) -> np.ndarray:
+        """Flows whose roles nothing else decided, turned round as Zeek does for a
+        conversation joined in its middle: no SYN or SYN-ACK seen, no content identified
+        them, the side seen first used a registered dissector's well-known port below
+        ``EPHEMERAL_PORTS`` and the other side a port of 1024 or more that is none."""
+        orig_p, resp_p, proto = cols["orig_p"], cols["resp_p"], cols["proto"]
+        mask = np.zeros(len(orig_p), bool)
+        for pr in (6, 17):
+            server = np.fromiter(ports_of(pr), np.int64)
+            mask |= ((proto == pr) & (orig_p < EPHEMERAL_PORTS) & (resp_p >= 1024)
+                     & np.isin(orig_p, server) & ~np.isin(resp_p, server))
+        if mask.any():
+            mask &= ~np.isin(cols["history"], HANDSHAKE_LETTERS).any(axis=1)
+            for k in np.flatnonzero(mask).tolist():
+                if int(cols["flow_id"][k]) in self.flows:  # content decided: it stands
+                    mask[k] = False
         return mask
 
     def finish_flows(self, cols: dict[str, np.ndarray]) -> FinishedFlows:

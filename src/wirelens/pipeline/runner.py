@@ -261,7 +261,7 @@ class Analysis:
         for start in range(0, n, EMIT_CHUNK):  # the table's final flush can hold every flow
             part = cols if n <= EMIT_CHUNK else {k: v[start:start + EMIT_CHUNK]
                                                  for k, v in cols.items()}
-            part = reverse_flows(part, self.dpi.take_reversed(part["flow_id"]))
+            part = reverse_flows(part, self.dpi.take_reversed(part))
             done = self.dpi.finish_flows(part)
             batch = conn_batch(part, self.salt or 0, done.service, done.service_source,
                                done.server_name, done.name_source, self.ranges)

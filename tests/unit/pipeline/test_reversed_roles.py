@@ -143,3 +143,26 @@ def test_suricata_verify_reversed_captures(shared_data: Path, test: str) -> None
     row = wirelens.analyze(caps[0]).conn.to_pylist()[0]
     assert row["orig_h"] == "10.16.1.11" and row["resp_p"] in (53, 80)
     assert row["history"].startswith("^")
+
+
+def test_ports_turn_round_a_flow_nothing_else_decided(tmp_path: Path) -> None:
+    """As Zeek does for a conversation joined in its middle: the side seen first used a
+    well-known server port and the other an ephemeral one, no handshake, no content test
+    recognised it (the first segment is the middle of a body)."""
+    cap = tmp_path / "p.pcap"
+    write_pcap(cap, [
+        tcp_frame(SERVER, CLIENT, 80, 41000, 5000, 200, PSH_ACK, b"...middle of a body..."),
+        udp_frame(SERVER, CLIENT, 443, 50000, bytes(range(40))),  # not QUIC, not DNS
+        udp_frame(SERVER, CLIENT, 53, 53, bytes(range(40))),  # both well-known: as seen
+        udp_frame(SERVER, CLIENT, 51820, 9999, bytes(range(40))),  # an ephemeral-range port
+        tcp_frame(SERVER, CLIENT, 443, 41001, 0, 0, SYN),  # a handshake decides
+        tcp_frame(SERVER, CLIENT, 443, 41001, 1, 0, PSH_ACK, b"x" * 20),
+    ])
+    rows = {(r["orig_p"], r["resp_p"]): r for r in wirelens.analyze(cap).conn.to_pylist()}
+    assert set(rows) == {(41000, 80), (50000, 443), (53, 53), (51820, 9999), (443, 41001)}
+    assert rows[(41000, 80)]["history"] == "^d" and rows[(41000, 80)]["orig_h"] == CLIENT
+    assert rows[(41000, 80)]["service"] == "http"  # the responder's port, now right
+    assert rows[(50000, 443)]["history"] == "^d"
+    assert not rows[(53, 53)]["history"].startswith("^")
+    assert not rows[(51820, 9999)]["history"].startswith("^")
+    assert not rows[(443, 41001)]["history"].startswith("^")
