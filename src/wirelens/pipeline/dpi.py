@@ -366,6 +366,8 @@ class DpiStage:
             st.skips = {}
         st.skips[side] = [start, st.reasm.next_seq(side), length, start]
         if got.data or got.fin:  # bytes past the skipped ones were waiting: it is over
+            if got.fin:  # the stream ended inside them: as far as the FIN (which takes 1)
+                length = min(length, seq_diff(st.reasm.next_seq(side), start) - 1)
             self._end_skip(st, fid, side, ts, length)
             self._deliver(st, fid, got, side, ts)
 

@@ -138,3 +138,23 @@ def test_a_skipped_body_cut_short_counts_what_came(tmp_path: Path) -> None:
     write_pcap(cap, conv.frames)
     (row,) = wirelens.analyze(cap).tables["http"].to_pylist()
     assert row["uri"] == "/big" and row["response_body_len"] == 21 * len(chunk)
+
+
+def test_a_skipped_body_ended_by_a_fin_already_seen_counts_up_to_it(tmp_path: Path) -> None:
+    """The server's last segment, with its FIN (inside the announced body), arrives before
+    the head: the skip stops at the FIN and counts only the bytes before it."""
+    conv = _Conversation()
+    conv.send(True, b"GET /big HTTP/1.1\r\nHost: example.org\r\n\r\n")
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 999999\r\n\r\n" + b"x" * 100
+    body = b"y" * 20000
+    start = conv.seq[False]
+    last = b"z" * 10
+    fin = tcp_frame(SERVER, CLIENT, 80, 41000, start + len(head) + len(body), conv.seq[True],
+                    0x19, last)  # FIN+PSH with the body's last bytes
+    conv.frames.append(fin)  # out of order: the end first, then the data before it
+    conv.send(False, head)
+    conv.send(False, body)
+    cap = tmp_path / "fin.pcap"
+    write_pcap(cap, conv.frames)
+    (row,) = wirelens.analyze(cap).tables["http"].to_pylist()
+    assert row["response_body_len"] == 100 + len(body) + len(last)
