@@ -6,6 +6,7 @@ output streams while the input is read and memory stays flat.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import time
@@ -60,6 +61,12 @@ DPI_PACKETS = {"full": limits.DPI_MAX_PACKETS, "fast": limits.DPI_FAST_PACKETS, 
 only identifies: a flow's first packets do that)."""
 
 
+GC_THRESHOLD = (50_000, 20, 20)
+"""Collector thresholds during a run: a run makes millions of short-lived objects (events,
+rows, parser state) that form no cycles, and the default first threshold (700) has the
+cyclic collector walk them again and again (about 5% of a full-DPI run, measured)."""
+
+
 class Sink(Protocol):
     def write(self, table: str, batch: pa.RecordBatch) -> None: ...
 
@@ -110,9 +117,15 @@ class Analysis:
 
     # -- the pass -------------------------------------------------------------------------
     def run(self, inputs: list[str], progress: Progress | None = None) -> RunSummary:
-        """Analyse ``inputs`` to the end; returns the run summary."""
-        for _ in self.steps(inputs, progress):
-            pass
+        """Analyse ``inputs`` to the end; returns the run summary. The cyclic garbage
+        collector runs less often meanwhile (:data:`GC_THRESHOLD`)."""
+        before = gc.get_threshold()
+        gc.set_threshold(*GC_THRESHOLD)
+        try:
+            for _ in self.steps(inputs, progress):
+                pass
+        finally:
+            gc.set_threshold(*before)
         assert self.summary is not None
         return self.summary
 
