@@ -213,6 +213,9 @@ def _add(topics: list[str], topic: str) -> None:
         topics.append(topic)
 
 
+_PINGREQ, _PINGRESP = b"\xc0\x00", b"\xd0\x00"
+
+
 def _connect_prefix_ok(p: bytes) -> bool:
     """CONNECT (0x10), a 1-4 byte Remaining Length, then the protocol name MQTT (level 4/5)
     or MQIsdp (level 3), and connect flags with the reserved bit clear."""
@@ -241,8 +244,8 @@ class MqttDissector(Dissector):
     name: ClassVar[str] = "mqtt"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((1883, 8883))
-    first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x10,))
-    """``matches``: a CONNECT fixed header (0x10) first."""
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x10, 0xC0, 0xD0))
+    """``matches``: a CONNECT (0x10), PINGREQ (0xC0) or PINGRESP (0xD0) fixed header first."""
     show_passwords: ClassVar[bool] = False
     """Class-wide default of the ``show_passwords`` argument."""
 
@@ -256,8 +259,14 @@ class MqttDissector(Dissector):
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
-        """A CONNECT packet with protocol name MQTT (level 4/5) or MQIsdp (level 3)."""
-        return proto == IPPROTO_TCP and _connect_prefix_ok(payload)
+        """A CONNECT packet with protocol name MQTT (level 4/5) or MQIsdp (level 3); or, a
+        session seen from its middle (keep-alives only), a payload that is exactly a PINGREQ
+        from the originator or a PINGRESP to it (3.1.1 §3.12, §3.13: two bytes each)."""
+        if proto != IPPROTO_TCP:
+            return False
+        if len(payload) == 2:
+            return payload == (_PINGREQ if from_orig else _PINGRESP)
+        return _connect_prefix_ok(payload)
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """The next stream bytes of one direction; nothing is returned before finish()."""

@@ -169,6 +169,22 @@ def test_matches_is_strict() -> None:
     assert not MqttDissector.matches(connect()[:12].replace(b"\x04\xc2", b"\x07\xc2"), TCP, True)
 
 
+def test_matches_keepalives_of_a_session_seen_from_its_middle() -> None:
+    """Exactly a PINGREQ from the originator, or a PINGRESP to it (coap_mqtt.pcap: nDPI's
+    MQTT flows that start with pings); nothing looser."""
+    assert MqttDissector.matches(b"\xc0\x00", TCP, True)
+    assert MqttDissector.matches(b"\xd0\x00", TCP, False)
+    assert not MqttDissector.matches(b"\xc0\x00", TCP, False)  # a ping from the server
+    assert not MqttDissector.matches(b"\xd0\x00", TCP, True)
+    assert not MqttDissector.matches(b"\xc0\x00", UDP, True)
+    assert not MqttDissector.matches(b"\xc0\x00\x00", TCP, True)  # more than the ping
+    assert not MqttDissector.matches(b"\xc0\x01", TCP, True)
+    d = MqttDissector(TCP)
+    assert d.feed(b"\xc0\x00", True, 1) == [] and d.feed(b"\xd0\x00", False, 2) == []
+    (row,) = d.finish()
+    assert row.packet_types == ("pingreq", "pingresp") and row.client_id is None
+
+
 def test_schema_matches_event_fields() -> None:
     schema, doc = TABLES["mqtt"]
     names = [f.name for f in dataclasses.fields(MqttSession) if f.name != "ts_ns"]
