@@ -289,6 +289,11 @@ class SipDissector(Dissector):
         self._depth = 0
 
     @classmethod
+    def from_server(cls, payload: bytes, proto: int) -> bool:
+        """A response: a status line (RFC 3261 §7.2), sent by the side that got a request."""
+        return payload.startswith(b"SIP/2.0 ")
+
+    @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """A request line ``METHOD sip:... SIP/2.0`` or a ``SIP/2.0 NNN`` status line."""
         return _start_line_ok(payload)

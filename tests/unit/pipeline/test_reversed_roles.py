@@ -166,3 +166,14 @@ def test_ports_turn_round_a_flow_nothing_else_decided(tmp_path: Path) -> None:
     assert not rows[(53, 53)]["history"].startswith("^")
     assert not rows[(51820, 9999)]["history"].startswith("^")
     assert not rows[(443, 41001)]["history"].startswith("^")
+
+
+def test_a_sip_flow_seen_from_a_response_is_reversed(tmp_path: Path) -> None:
+    """Both sides on 5060 (the ports cannot tell): the status line says who answered."""
+    response = (b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.5:5060;branch=z9hG4bK1\r\n"
+                b"From: <sip:a@example.org>;tag=1\r\nTo: <sip:b@example.org>;tag=2\r\n"
+                b"Call-ID: c1@10.0.0.5\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+    cap = tmp_path / "sip.pcap"
+    write_pcap(cap, [udp_frame(SERVER, CLIENT, 5060, 5060, response)])
+    row = wirelens.analyze(cap).conn.to_pylist()[0]
+    assert (row["orig_h"], row["service"], row["history"]) == (CLIENT, "sip", "^d")
