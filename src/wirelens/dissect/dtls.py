@@ -59,6 +59,7 @@ from wirelens.dissect.tls_certs import (
     parse_certificate_list,
     x509_record,
 )
+from wirelens.dissect.tls_hello import ContentType, HandshakeType
 from wirelens.dissect.tls_hello import version_name as tls_version_name
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError, Truncated
 
@@ -68,9 +69,7 @@ __all__ = [
     "DTLS_MAX_HELLO_BYTES",
     "DTLS_MAX_PENDING_MESSAGES",
     "DTLS_MAX_RECORD_BYTES",
-    "DtlsContentType",
     "DtlsDissector",
-    "DtlsHandshakeType",
     "DtlsVersion",
     "client_hello_without_cookie",
     "dtls_version_name",
@@ -105,33 +104,6 @@ class DtlsVersion(IntEnum):
     dtls10 = 0xFEFF  # RFC 4347
     dtls12 = 0xFEFD  # RFC 6347
     dtls13 = 0xFEFC  # RFC 9147
-
-
-class DtlsContentType(IntEnum):
-    """Record content types (RFC 6347 §4.1, RFC 9146 §4, RFC 9147 §4)."""
-
-    change_cipher_spec = 20
-    alert = 21
-    handshake = 22
-    application_data = 23
-    heartbeat = 24  # RFC 6520
-    tls12_cid = 25  # RFC 9146: a record with a connection id (header longer, encrypted)
-    ack = 26  # RFC 9147 §7
-
-
-class DtlsHandshakeType(IntEnum):
-    """Handshake types that matter here (RFC 6347 §4.3.2, RFC 5246 §7.4)."""
-
-    client_hello = 1
-    server_hello = 2
-    hello_verify_request = 3  # RFC 6347 §4.2.1
-    certificate = 11
-    server_key_exchange = 12
-    certificate_request = 13
-    server_hello_done = 14
-    certificate_verify = 15
-    client_key_exchange = 16
-    finished = 20
 
 
 _DTLS_NAMES = {
@@ -219,14 +191,14 @@ class _Side:
         self.encrypted = False  # an epoch > 0 record, or a CCS, was seen
 
 
-_HANDSHAKE = DtlsContentType.handshake.value
-_ALERT = DtlsContentType.alert.value
-_CCS = DtlsContentType.change_cipher_spec.value
-_APPLICATION_DATA = DtlsContentType.application_data.value
-_CLIENT_HELLO = DtlsHandshakeType.client_hello.value
-_SERVER_HELLO = DtlsHandshakeType.server_hello.value
-_HVR = DtlsHandshakeType.hello_verify_request.value
-_CERTIFICATE = DtlsHandshakeType.certificate.value
+_HANDSHAKE = ContentType.handshake.value
+_ALERT = ContentType.alert.value
+_CCS = ContentType.change_cipher_spec.value
+_APPLICATION_DATA = ContentType.application_data.value
+_CLIENT_HELLO = HandshakeType.client_hello.value
+_SERVER_HELLO = HandshakeType.server_hello.value
+_HVR = HandshakeType.hello_verify_request.value
+_CERTIFICATE = HandshakeType.certificate.value
 _MATCH_TYPES = frozenset((_CLIENT_HELLO, _SERVER_HELLO, _HVR))
 DTLS_MAX_MATCH_EPOCH = 0xFF
 """Highest epoch a session seen from its middle may show (epochs count key changes from 0,
@@ -360,7 +332,7 @@ class DtlsDissector(Dissector):
         pos, n = 0, len(data)
         while pos < n and not self.done:
             ctype = data[pos]
-            if 32 <= ctype <= 63 or ctype == DtlsContentType.tls12_cid:
+            if 32 <= ctype <= 63 or ctype == ContentType.tls12_cid:
                 # RFC 9147 §4 unified header / RFC 9146 CID record: encrypted, and the
                 # header's size depends on state we do not have: the datagram ends here.
                 self._encrypted(side, from_orig, events)
@@ -473,15 +445,15 @@ class DtlsDissector(Dissector):
         if sh is None or self._is13(sh):
             return
         if not self._from_client(from_orig):
-            if msg_type == DtlsHandshakeType.certificate_request:  # RFC 5246 §7.4.4
+            if msg_type == HandshakeType.certificate_request:  # RFC 5246 §7.4.4
                 self._want_client_cert = True
-            elif msg_type == DtlsHandshakeType.server_hello_done:  # RFC 5246 §7.4.5
+            elif msg_type == HandshakeType.server_hello_done:  # RFC 5246 §7.4.5
                 if self._cert_status is None:
                     self._cert_status = "absent"
                 if not self._want_client_cert:
                     self._end(events)
-        elif msg_type in (DtlsHandshakeType.client_key_exchange,
-                          DtlsHandshakeType.certificate_verify):
+        elif msg_type in (HandshakeType.client_key_exchange,
+                          HandshakeType.certificate_verify):
             self._end(events)
 
     def _on_message(self, msg_type: int, body: bytes, from_orig: bool, events: list[Event]) -> None:

@@ -36,13 +36,16 @@ __all__ = [
 ]
 
 class ContentType(IntEnum):
-    """TLS record content types (RFC 8446 §5.1, RFC 6520 for heartbeat)."""
+    """Record content types of TLS and DTLS (IANA TLS ContentType registry: RFC 8446 §5.1,
+    RFC 6520 heartbeat, RFC 9146 tls12_cid, RFC 9147 ack)."""
 
     change_cipher_spec = 20
     alert = 21
     handshake = 22
     application_data = 23
     heartbeat = 24
+    tls12_cid = 25  # DTLS: a record with a connection id (header longer, encrypted)
+    ack = 26  # DTLS 1.3
 
 
 class HandshakeType(IntEnum):
@@ -51,6 +54,7 @@ class HandshakeType(IntEnum):
     hello_request = 0
     client_hello = 1
     server_hello = 2
+    hello_verify_request = 3  # DTLS only (RFC 6347 §4.2.1)
     new_session_ticket = 4
     end_of_early_data = 5
     encrypted_extensions = 8
