@@ -18,6 +18,7 @@ import struct
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wl_dissect_builders import mutate
 
 from wirelens.dissect.base import Dissector, Event
 from wirelens.dissect.signatures import (
@@ -417,27 +418,16 @@ def test_fuzz_random_bytes(cls: type[Dissector], proto: int, data: bytes, step: 
 @given(
     st.sampled_from(range(len(POSITIVES))),
     st.lists(
-        st.tuples(st.integers(0, 2), st.integers(0, 4096), st.integers(0, 255)),
+        st.tuples(st.integers(0, 3), st.integers(0, 4096), st.integers(0, 255)),
         min_size=1,
         max_size=5,
     ),
 )
 def test_fuzz_mutated_positives(index: int, edits: list[tuple[int, int, int]]) -> None:
-    """Valid samples with bytes overwritten, inserted or cut reach the deep checks."""
+    """Valid samples with bytes overwritten, inserted, deleted or cut reach the deep checks."""
     cls, proto, payload = POSITIVES[index]
-    buf = bytearray(payload)
-    for kind, pos, value in edits:
-        if not buf:
-            break
-        pos %= len(buf)
-        if kind == 0:
-            buf[pos] = value
-        elif kind == 1:
-            buf[pos:pos] = bytes([value])
-        else:
-            del buf[pos:]
     for other in SIGNATURE_DISSECTORS:
-        _check(other, proto, bytes(buf), 0)
+        _check(other, proto, mutate(payload, edits), 0)
 
 
 @pytest.mark.parametrize("name,suffix,expected", [
