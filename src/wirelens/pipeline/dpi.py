@@ -224,7 +224,7 @@ class DpiStage:
                 st = flows[fid] = FlowDpi(ends, proto, cls, reversed=turn)
                 if turn:
                     self.reversed.add(fid)
-                self.given_up.pop(fid, None)
+                given_up.pop(fid, None)
                 if self.tables:
                     st.dissector = self._create(cls, proto)
                     if proto == 6:
@@ -237,37 +237,52 @@ class DpiStage:
                 if st.server_name is not None or st.cls.name != "tls":
                     st.stopped = True
             else:
-                side = from_orig != st.reversed  # from the client
-                ts = int(raw.ts_ns[i])
-                written = st.rows
-                if st.reasm is not None:  # TCP: in order, once, holes reported
-                    seq = int(pkts.tcp_seq[i])
-                    if st.skips and side in st.skips:
-                        skip = st.skips[side]
-                        end = (seq + n) % SEQ_MOD
-                        if seq_diff(end, skip[1]) <= 0:  # inside bytes the dissector skips
-                            if seq_diff(end, skip[3]) > 0:
-                                skip[3] = end
-                            continue
-                        self._end_skip(st, fid, side, ts, skip[2])  # the stream went past
-                    got = st.reasm.add(side, seq, int(pkts.tcp_flags[i]),
-                                       view[off: off + n].tobytes())
-                    self._deliver(st, fid, got, side, ts)
-                    if st.dissector is not None and not st.stopped:
-                        self._skip(st, fid, side, ts)
-                elif payload := view[off: off + n].tobytes():
-                    self._feed(st, fid, payload, side, ts)
-                if st.rows > written:
-                    st.idle_left = DPI_IDLE_PACKETS
-                else:
-                    st.idle_left -= 1
-                    if st.idle_left <= 0 and not st.stopped:  # e.g. a bulk body: enough
-                        st.stopped = True
-                        self._retire(st, fid, ts)
+                self._read(st, fid, from_orig != st.reversed, pkts, i, view[off: off + n],
+                           int(raw.ts_ns[i]))
             if st.stopped:
                 stop_slots.append(int(slots[i]))
                 stop_ids.append(fid)
         return np.array(stop_slots, np.int32), np.array(stop_ids, np.uint64)
+
+    def _read(self, st: FlowDpi, fid: int, side: bool, pkts: PacketBatch, i: int,
+              payload: memoryview, ts: int) -> None:
+        """One payload packet of an identified flow (``side``: from the client) to its
+        dissector: TCP through the reassembler, bytes the dissector skips passed over. After
+        ``DPI_IDLE_PACKETS`` packets without a row the flow is no longer read."""
+        written = st.rows
+        if st.reasm is None:
+            if len(payload):
+                self._feed(st, fid, payload.tobytes(), side, ts)
+        else:
+            seq = int(pkts.tcp_seq[i])
+            if st.skips and side in st.skips and self._passed_over(st, fid, side, seq,
+                                                                   len(payload), ts):
+                return
+            got = st.reasm.add(side, seq, int(pkts.tcp_flags[i]), payload.tobytes())
+            self._deliver(st, fid, got, side, ts)
+            if st.dissector is not None and not st.stopped:
+                self._skip(st, fid, side, ts)
+        if st.rows > written:
+            st.idle_left = DPI_IDLE_PACKETS
+        else:
+            st.idle_left -= 1
+            if st.idle_left <= 0 and not st.stopped:  # e.g. a bulk body: enough
+                st.stopped = True
+                self._retire(st, fid, ts)
+
+    def _passed_over(self, st: FlowDpi, fid: int, side: bool, seq: int, n: int,
+                     ts: int) -> bool:
+        """Whether a segment lies wholly inside bytes the dissector skips (its end is noted);
+        a segment going past them ends the skip (the dissector is told of the hole)."""
+        assert st.skips is not None
+        skip = st.skips[side]
+        end = (seq + n) % SEQ_MOD
+        if seq_diff(end, skip[1]) <= 0:
+            if seq_diff(end, skip[3]) > 0:
+                skip[3] = end
+            return True
+        self._end_skip(st, fid, side, ts, skip[2])
+        return False
 
     def _identify(self, payload: memoryview, fid: int, from_orig: bool, code: int, proto: int,
                   sp: int, dp: int) -> type[Dissector] | None:
