@@ -47,6 +47,10 @@ from wirelens.wire.errors import BadValue, LimitExceeded
 
 __all__ = ["HttpDissector", "HttpRecord"]
 
+UNTIL_CLOSE_SKIP = 1 << 30
+"""Bytes of a body read until the close skipped at a time (a quarter of the TCP sequence
+space, so a skip's end is always ahead of its start; a longer body is skipped again)."""
+
 
 @dataclass(frozen=True, slots=True)
 class HttpRecord(Event):
@@ -326,14 +330,20 @@ class HttpDissector(Dissector):
         return events
 
     def skippable(self, from_orig: bool) -> int:
-        """The rest of a Content-Length body (RFC 9112 §6.2) once its first bytes (for the
-        file type) were seen; chunked bodies are not skipped (their framing is read)."""
+        """Body bytes this side can do without, once the body's first bytes (for the file
+        type) were seen: the rest of a Content-Length body (RFC 9112 §6.2), the rest of the
+        current chunk of a chunked one (§7.1: the next chunk line is read), or everything up
+        to the close for a body delimited by it (``UNTIL_CLOSE_SKIP`` at a time)."""
         side = self._sides[from_orig]
         msg = side.current
-        if self.done or side.state != _State.LENGTH or side.buf or msg is None or (
+        if self.done or side.buf or msg is None or (
                 msg.body_head is not None and len(msg.body_head) < SNIFF_BYTES):
             return 0
-        return side.remaining
+        if side.state in (_State.LENGTH, _State.CHUNK_DATA):
+            return side.remaining
+        if side.state == _State.UNTIL_CLOSE:
+            return UNTIL_CLOSE_SKIP
+        return 0
 
     def gap(self, from_orig: bool, length: int) -> list[Event]:
         """Bytes never seen: inside a body of known length (or one read until the close, or a

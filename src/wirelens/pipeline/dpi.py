@@ -4,8 +4,8 @@ dissectors.
 Only packets the flow table marked (``FlowStep.pkt_dpi``: payload-carrying packets among a
 flow's first ``DPI_MAX_PACKETS``, while its DPI is on) are looked at; a flow's dissector reads
 until it is done or has read ``DPI_IDLE_PACKETS`` payload packets without writing a row, and
-bytes it can do without (``Dissector.skippable``: an HTTP body of known length) are passed
-over and told to it as a hole. The compiled classifier
+bytes it can do without (``Dissector.skippable``: an HTTP body of known length, a big chunk,
+a body read until the close) are passed over and told to it as a hole. The compiled classifier
 (:mod:`wirelens.identify`) decides DNS, HTTP and TLS and their server name for all of them in
 one call. For flows it does not recognise, the other registered dissectors' content tests run
 in Python (registry priority order, behind the registry's first-byte table) on at most
@@ -369,12 +369,14 @@ class DpiStage:
 
     def _skip(self, st: FlowDpi, fid: int, side: bool, ts: int) -> None:
         """When the dissector can do without the next bytes of this side (a body of known
-        length), from ``DPI_SKIP_MIN_BYTES`` on: the stream moves past them and their packets
-        are passed over when they come (:attr:`FlowDpi.skips`)."""
+        length, a big chunk), from ``DPI_SKIP_MIN_BYTES`` on: the stream moves past them and
+        their packets are passed over when they come (:attr:`FlowDpi.skips`). A skip renews
+        the idle budget: the packets read between skips (chunk lines) are not idling."""
         assert st.reasm is not None and st.dissector is not None
         length = st.dissector.skippable(side)
         if length < DPI_SKIP_MIN_BYTES:
             return
+        st.idle_left = DPI_IDLE_PACKETS  # framing read between skips is progress, not idling
         start = st.reasm.next_seq(side)
         got = st.reasm.skip(side, length)
         if st.skips is None:

@@ -75,8 +75,14 @@ class RunSummary:
         if not self._hosts:
             return
         keys = np.concatenate(self._hosts)
-        uniq, inv = np.unique(keys, axis=0, return_inverse=True)
-        inv = inv.reshape(-1)
+        # distinct (hi, lo) pairs by a lexsort: ``np.unique(axis=0)`` sorts a structured view,
+        # ten times slower on the ~700 k ends of the benchmark capture
+        order = np.lexsort((keys[:, 1], keys[:, 0]))
+        ordered = keys[order]
+        first = np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)]
+        uniq = ordered[first]
+        inv = np.empty(len(keys), np.int64)
+        inv[order] = np.cumsum(first) - 1
         b = np.bincount(inv, weights=np.concatenate(self._host_bytes), minlength=len(uniq))
         f = np.bincount(inv, weights=np.concatenate(self._host_flows), minlength=len(uniq))
         if len(uniq) > 200_000:  # bound memory on huge address spaces: keep the heaviest

@@ -8,7 +8,7 @@ import pytest
 from wl_dissect_builders import HTTP_REQUESTS, HTTP_RESPONSES, feed_all
 
 from wirelens.dissect import limits
-from wirelens.dissect.http import HttpDissector, HttpRecord
+from wirelens.dissect.http import UNTIL_CLOSE_SKIP, HttpDissector, HttpRecord
 from wirelens.wire import BadValue, LimitExceeded, ParseError
 
 TCP = 6
@@ -222,4 +222,16 @@ def test_skippable_is_the_rest_of_a_known_length_body_once_sniffed() -> None:
     chunked.feed(b"GET / HTTP/1.1\r\n\r\n", True, 1)
     chunked.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + b"z" * 100,
                  False, 2)
-    assert chunked.skippable(False) == 0  # chunk framing is read, never skipped
+    assert chunked.skippable(False) == 0x400 - 100  # the rest of this chunk; its end is read
+    events = chunked.gap(False, 0x400 - 100)
+    assert events == [] and chunked.skippable(False) == 0  # the next chunk line is awaited
+    (row,) = chunked.feed(b"\r\n0\r\n\r\n", False, 3)
+    assert row.response_body_len == 0x400  # type: ignore[attr-defined]
+    until_close = HttpDissector(6)
+    until_close.feed(b"GET / HTTP/1.1\r\n\r\n", True, 1)
+    until_close.feed(b"HTTP/1.0 200 OK\r\n\r\n" + b"w" * 50, False, 2)
+    assert until_close.skippable(False) == 0  # not sniffed yet
+    until_close.feed(b"w" * 50, False, 3)
+    assert until_close.skippable(False) == UNTIL_CLOSE_SKIP
+    until_close.gap(False, 5000)
+    assert until_close.finish()[0].response_body_len == 5100  # type: ignore[attr-defined]

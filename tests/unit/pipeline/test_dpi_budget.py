@@ -82,8 +82,9 @@ def test_a_body_of_known_length_is_skipped_not_read(tmp_path: Path,
 
 
 def test_a_chunked_bulk_body_stops_the_reading(tmp_path: Path) -> None:
-    """A chunked body cannot be skipped (its framing is read): after DPI_IDLE_PACKETS of its
-    packets without a row DPI stops reading the flow (which stays http)."""
+    """Chunks smaller than DPI_SKIP_MIN_BYTES are read (so is the framing of every chunk):
+    after DPI_IDLE_PACKETS of their packets without a row DPI stops reading the flow (which
+    stays http)."""
     chunk, chunks = b"3e8\r\n" + b"x" * 1000 + b"\r\n", 4 * limits.DPI_IDLE_PACKETS
     head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
     cap = tmp_path / "bulk.pcap"
@@ -94,6 +95,48 @@ def test_a_chunked_bulk_body_stops_the_reading(tmp_path: Path) -> None:
     assert r.summary.dpi_python_packets <= 2 + limits.DPI_IDLE_PACKETS + 10
     assert r.conn.to_pylist()[0]["service"] == "http"
     assert [h["uri"] for h in r.tables["http"].to_pylist()] == ["/big"]  # the rest unread
+
+
+def test_big_chunks_are_skipped_and_the_next_transaction_logged(tmp_path: Path) -> None:
+    """The data of chunks of DPI_SKIP_MIN_BYTES or more is passed over (each chunk line is
+    read): however long the body, the transaction after it is logged."""
+    size = 2 * limits.DPI_SKIP_MIN_BYTES
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    conv = _Conversation()
+    conv.send(True, b"GET /big HTTP/1.1\r\nHost: example.org\r\n\r\n")
+    conv.send(False, head)
+    chunks = 2 * limits.DPI_IDLE_PACKETS
+    for _ in range(chunks):
+        conv.send(False, b"%x\r\n" % size)
+        for _ in range(size // 1024):
+            conv.send(False, b"c" * 1024)
+        conv.send(False, b"\r\n")
+    conv.send(False, b"0\r\n\r\n")
+    conv.send(True, b"GET /after HTTP/1.1\r\nHost: example.org\r\n\r\n")
+    conv.send(False, b"HTTP/1.1 204 No Content\r\n\r\n")
+    cap = tmp_path / "chunked.pcap"
+    write_pcap(cap, conv.frames)
+    r = wirelens.analyze(cap)
+    http = r.tables["http"].to_pylist()
+    assert [(h["uri"], h["status_code"]) for h in http] == [("/big", 200), ("/after", 204)]
+    assert http[0]["response_body_len"] == chunks * size
+    assert r.summary.dpi_python_packets < len(conv.frames)
+    assert r.tables["weird"].num_rows == 0
+
+
+def test_a_body_read_until_the_close_is_passed_over_and_counted(tmp_path: Path) -> None:
+    """A response with neither length nor chunking runs to the close: once its first bytes
+    gave the file type the rest is passed over, and its length is all that came."""
+    conv = _Conversation()
+    conv.send(True, b"GET /stream HTTP/1.1\r\nHost: example.org\r\n\r\n")
+    conv.send(False, b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + b"s" * 100)
+    n = 3 * limits.DPI_IDLE_PACKETS
+    for _ in range(n):
+        conv.send(False, b"s" * 1000)
+    cap = tmp_path / "close.pcap"
+    write_pcap(cap, conv.frames)
+    (row,) = wirelens.analyze(cap).tables["http"].to_pylist()
+    assert row["uri"] == "/stream" and row["response_body_len"] == 100 + n * 1000
 
 
 def test_every_query_of_a_long_dns_flow_is_logged(tmp_path: Path) -> None:
