@@ -6,7 +6,8 @@ DIR holds the captures built by ``../shared/bench/make-capture.sh DIR`` (built t
 missing, which needs tshark and tcpreplay). For each capture it runs, A B A B in one go:
 ``wirelens analyze`` with full DPI, ``--dpi fast`` and ``--dpi off``, and where installed ndpiReader
 (Debian libndpi-bin) and NFStream (pip nfstream). Each under ``/usr/bin/time -v``; prints the
-median wall time, packets/s, Gbit/s, peak RSS, and the ratios against the peers.
+median wall time, packets/s, Gbit/s, peak RSS, and the ratios against the peers, then where
+wirelens's time went by stage (its ``--json`` summary's ``stage_s``).
 A first (untimed) run warms the kernel cache so compile time is not measured.
 """
 
@@ -85,18 +86,30 @@ def main() -> int:
             timed(ours("full", "warm"))  # compiles the kernels if the cache is cold
             results: dict[str, list[tuple[float, int]]] = {k: [] for k in cmds}
             flows = {}
+            stages: dict[str, list[dict[str, float]]] = {k: [] for k in cmds}
             for _ in range(args.runs):
                 for label, cmd in cmds.items():
                     wall, rss, stdout = timed(cmd)
                     results[label].append((wall, rss))
                     if label.startswith("wirelens"):
-                        flows[label] = json.loads(stdout)["flows"]
+                        summary = json.loads(stdout)
+                        flows[label] = summary["flows"]
+                        stages[label].append(summary["stage_s"])
             med = {k: (statistics.median(w for w, _ in v), max(r for _, r in v))
                    for k, v in results.items()}
             print(f"{'tool':32} {'wall s':>8} {'kpkt/s':>9} {'Gbit/s':>7} {'peak RSS MB':>12}  flows")
             for label, (wall, rss) in med.items():
                 print(f"{label:32} {wall:8.2f} {packets / wall / 1e3:9.0f} "
                       f"{size * 8 / wall / 1e9:7.2f} {rss / 2**20:12.0f}  {flows.get(label, '')}")
+            print("where the time went inside wirelens (median s by stage; the rest of the wall "
+                  "time is start-up: imports, loading the kernels):")
+            for label, runs in stages.items():
+                if runs:
+                    by = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+                    print(f"  {label:30} " + "  ".join(f"{k} {v:.2f}" for k, v in by.items()))
+                    kernels = by["read"] + by["decode"] + by["flows"]
+                    print(f"  {'':30} capture+decode+flows alone: {packets / kernels / 1e6:.2f} M "
+                          "packets/s (the steady-state rate with the output left out)")
             base = med["wirelens (flows+DPI+Parquet)"][0]
             for label, (wall, _) in med.items():
                 if not label.startswith("wirelens"):

@@ -13,6 +13,7 @@ import pytest
 
 import wirelens
 from wirelens.cli import EXIT_DAMAGED, EXIT_ERROR, EXIT_OK, main
+from wirelens.pipeline.summary import STAGES
 from wirelens.service.lake_query import query
 from wirelens.sim import SimConfig, simulate
 
@@ -103,6 +104,9 @@ def test_cli_analyze_query_schema(sim, tmp_path, capsys):
     assert main(["analyze", str(sim.pcap), "-o", str(out), "--json", "--export", "jsonl,csv"]) == EXIT_OK
     summary = json.loads(capsys.readouterr().out)
     assert summary["packets"] == sim.packets and summary["top_talkers"]
+    stages = summary["stage_s"]  # where the time went, every stage, adding up to elapsed
+    assert set(stages) == set(STAGES) and all(v >= 0 for v in stages.values())
+    assert sum(stages.values()) == pytest.approx(summary["elapsed_s"], abs=0.01)
     assert (out / "conn.jsonl").exists() and (out / "dns.csv").exists()
     # a second run into the same folder must not silently mix runs
     assert main(["analyze", str(sim.pcap), "-o", str(out), "--quiet"]) == EXIT_ERROR

@@ -31,7 +31,7 @@ from wirelens.pipeline.columns import format_addrs, mix64, ts_array
 from wirelens.pipeline.dpi import DpiStage
 from wirelens.pipeline.events import events_batch, rows_batch
 from wirelens.pipeline.records import conn_batch
-from wirelens.pipeline.summary import RunSummary
+from wirelens.pipeline.summary import Laps, RunSummary
 from wirelens.schema import SCHEMAS
 
 
@@ -114,6 +114,7 @@ class Analysis:
                             show_passwords=options.show_passwords)
         self.salt: int | None = None
         self.summary: RunSummary | None = None
+        self.lap: Laps = Laps({})
 
     # -- the pass -------------------------------------------------------------------------
     def run(self, inputs: list[str], progress: Progress | None = None) -> RunSummary:
@@ -136,6 +137,7 @@ class Analysis:
         t0 = time.perf_counter()
         files = expand_inputs(inputs)
         s = self.summary = RunSummary(run_id=self.run_id, inputs=list(inputs))
+        lap = self.lap = Laps(s.stage_s)
         s.skipped_inputs = [str(x) for x in files.skipped]
         s.files = len(files)
         total = sum(_size(f) for f in files)
@@ -148,21 +150,28 @@ class Analysis:
                 s.unreadable_inputs.append(path)
                 continue
             with src:
+                lap("other")
                 for raw in src:
+                    lap("read")
                     self._batch(raw)
                     if progress is not None:
                         progress(done_before + raw.bytes_done, total, s.packets)
+                    lap("other")
                     yield
+                    lap("other")
                 s.problems.extend(str(p) for p in src.problems)
                 for p in src.problems:
                     s.weirds[p.kind] += 1
                 done_before += src.size or 0
-        self._emit_flows(self.flows.flush())
+        ended = self.flows.flush()
+        lap("flows")
+        self._emit_flows(ended)
         self._emit_events()
         s.flows_evicted = int(self.flows.stats.get("evicted", 0))
         for name, count in self.decoder.counters.items():
             if name.startswith("linktype_"):
                 s.link_types[name[len("linktype_"):]] += count
+        lap("other")
         s.elapsed_s = time.perf_counter() - t0
         self._emit("run", self._run_row(started))
         yield
@@ -182,23 +191,28 @@ class Analysis:
         s.first_packet_ns = lo if s.first_packet_ns is None else min(lo, s.first_packet_ns)
         s.last_packet_ns = hi if s.last_packet_ns is None else max(hi, s.last_packet_ns)
         pkts = self.decoder.decode(raw)
+        self.lap("decode")
         self._count(raw, pkts)
         if np.any(pkts.status == PacketStatus.FRAGMENT):
             done = self.fragments.add(raw, pkts)
+            self.lap("decode")
             if done is not None:  # whole datagrams go to the flows in time order
                 raw2, pkts2 = done
                 self._count(raw2, pkts2, reassembled=True)
                 raw, pkts = in_time_order(raw, pkts, raw2, pkts2)  # fragment rows: not flows
             self._fragment_weirds()
+        self.lap("decode")
         self._flows(raw, pkts)
 
     def _flows(self, raw: RawBatch, pkts: PacketBatch) -> None:
         step = self.flows.process(raw, pkts)
+        self.lap("flows")
         if self.options.dpi != "off":
             slots, ids = self.dpi.process(raw, pkts, step.pkt_flow_id, step.pkt_slot,
                                           step.pkt_dir, step.pkt_dpi)
             if len(slots):
                 self.flows.stop_dpi(slots, ids)
+            self.lap("dpi")
             self.summary.dpi_packets = self.dpi.payload_packets  # type: ignore[union-attr]
             self.summary.dpi_python_packets = self.dpi.python_packets  # type: ignore[union-attr]
         self._emit_flows(step.ended)
@@ -275,7 +289,9 @@ class Analysis:
             part = cols if n <= EMIT_CHUNK else {k: v[start:start + EMIT_CHUNK]
                                                  for k, v in cols.items()}
             part = reverse_flows(part, self.dpi.take_reversed(part))
+            self.lap("records")
             done = self.dpi.finish_flows(part)
+            self.lap("dpi")
             batch = conn_batch(part, self.salt or 0, done.service, done.service_source,
                                done.server_name, done.name_source, self.ranges)
             self.summary.add_flows(part, done.service)  # type: ignore[union-attr]
@@ -295,8 +311,10 @@ class Analysis:
         if batch.num_rows == 0:
             return
         self.summary.rows[table] += batch.num_rows  # type: ignore[union-attr]
+        self.lap("records")
         for sink in self.sinks:
             sink.write(table, batch)
+        self.lap("output")
 
     def _run_row(self, started: float) -> pa.RecordBatch:
         s = self.summary

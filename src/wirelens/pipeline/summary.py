@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -10,6 +11,26 @@ import numpy as np
 
 from wirelens.pipeline.columns import format_addrs
 from wirelens.pipeline.records import PROTO_NAMES
+
+STAGES = ("read", "decode", "flows", "dpi", "records", "output", "other")
+"""Stages of a run's time: reading the capture (walking records), decoding (and fragment
+reassembly), the flow table, DPI (identification and dissectors), building the tables'
+rows (Arrow), handing them to the sinks (Parquet), and the rest (summary, progress)."""
+
+
+class Laps:
+    """Wall time by stage: each call gives the time since the previous call to a stage."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        for stage in STAGES:
+            into.setdefault(stage, 0.0)
+        self.into = into
+        self.last = time.perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.into[stage] += now - self.last
+        self.last = now
 
 
 @dataclass
@@ -35,6 +56,8 @@ class RunSummary:
     first_packet_ns: int | None = None
     last_packet_ns: int | None = None
     elapsed_s: float = 0.0
+    stage_s: dict[str, float] = field(default_factory=dict)
+    """Where ``elapsed_s`` went, by stage (:data:`STAGES`)."""
     problems: list[str] = field(default_factory=list)
     skipped_inputs: list[str] = field(default_factory=list)
     unreadable_inputs: list[str] = field(default_factory=list)
@@ -108,4 +131,5 @@ class RunSummary:
         d["top_talkers"] = self.top_talkers()
         d["packets_per_s"] = round(self.packets_per_s, 1)
         d["elapsed_s"] = round(self.elapsed_s, 3)
+        d["stage_s"] = {k: round(v, 3) for k, v in self.stage_s.items()}
         return d
