@@ -43,7 +43,7 @@ from wirelens.dissect.base import Dissector
 from wirelens.dissect.registry import by_name, by_port, identify, ports_of, running_on
 from wirelens.flow import DPI_HANDSHAKE
 from wirelens.flow.reassembly import SEQ_MOD, SYN, Delivery, TcpReassembler, seq_diff
-from wirelens.identify import Service, classify, service_name
+from wirelens.identify import Classified, Service, classify, service_name
 from wirelens.pipeline.columns import format_addrs, uid_one
 from wirelens.pipeline.events import EventRows
 from wirelens.wire.errors import ParseError
@@ -136,6 +136,28 @@ class FinishedFlows:
     certificate, dns_cache, or None."""
 
 
+@dataclass(slots=True)
+class _Batch:
+    """One batch's marked packets as :meth:`DpiStage.process` walks them, and the flows whose
+    DPI ended in it (for the flow table)."""
+
+    raw: RawBatch
+    pkts: PacketBatch
+    found: Classified
+    """What the compiled classifier said of each marked packet."""
+    ids: np.ndarray
+    """Flow id of each marked packet."""
+    idx: np.ndarray
+    """Row in the batch of each marked packet."""
+    slots: np.ndarray
+    dirs: np.ndarray
+    marked: np.ndarray
+    view: memoryview
+    """The batch's bytes (cheap slices)."""
+    stop_slots: list[int] = field(default_factory=list)
+    stop_ids: list[int] = field(default_factory=list)
+
+
 @dataclass
 class DpiStage:
     """Per-run DPI state; ``tables=False`` identifies services without protocol tables."""
@@ -182,30 +204,62 @@ class DpiStage:
         sel = np.flatnonzero(todo)
         if sel.size == 0:
             return np.empty(0, np.int32), np.empty(0, np.uint64)
+        batch = _Batch(raw, pkts, found, ids, idx, slots, dirs, marked,
+                       np.ascontiguousarray(raw.data, np.uint8).data)
+        held = self._beyond_tries(ids[sel], found.service[sel])
+        self._walk(batch, sel[~held])
+        if held.any():  # of flows a content test identified meanwhile: read now, in order
+            later = sel[held]
+            self._walk(batch, later[np.fromiter(
+                (f in self.flows for f in ids[later].tolist()), bool, later.size)])
+        return np.array(batch.stop_slots, np.int32), np.array(batch.stop_ids, np.uint64)
+
+    def _beyond_tries(self, ids: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Which of these packets (their flow ids and compiled classes) no content test is to
+        see: those of a flow unknown at the start of the batch, with no compiled match in it,
+        past the ``IDENTIFY_TRIES`` its earlier packets have left. Most are bulk packets of
+        flows about to be given up (the flow table hears of it only after the batch)."""
+        order = np.argsort(ids, kind="stable")
+        ordered = ids[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        counts = np.diff(np.r_[starts, len(ids)])
+        hit = np.logical_or.reduceat(codes[order] != 0, starts)
+        left = np.full(len(starts), len(ids), np.int64)  # no limit
+        flows, given_up = self.flows, self.given_up
+        several = np.flatnonzero(~hit & (counts > 1))  # a lone packet is within any budget
+        for g, fid in zip(several.tolist(), ordered[starts[several]].tolist()):
+            if fid not in flows:
+                left[g] = IDENTIFY_TRIES - given_up.get(fid, 0)
+        held = np.empty(len(ids), bool)
+        held[order] = (np.arange(len(ids)) - np.repeat(starts, counts)) >= np.repeat(left, counts)
+        return held
+
+    def _walk(self, b: _Batch, sel: np.ndarray) -> None:
+        """The packets ``sel`` (positions in the marked packets), in order: identification
+        of the flows not identified yet, then their dissectors."""
+        if sel.size == 0:
+            return
         self.python_packets += int(sel.size)
-        rows = idx[sel]
+        pkts, found, marked, view = b.pkts, b.found, b.marked, b.view
+        rows = b.idx[sel]
         flows = self.flows
         given_up = self.given_up
-        id_list = ids[sel].tolist()
+        id_list = b.ids[sel].tolist()
         codes = found.service[sel].tolist()
         # addresses as text only for packets that may start a flow's DPI state (formatting
         # every packet's would cost more than the rest of the loop for most of them)
-        fresh = np.flatnonzero(np.fromiter(
-            (f not in flows and (c or given_up.get(f, 0) < IDENTIFY_TRIES)
-             for f, c in zip(id_list, codes)), bool,
-            len(id_list)))
+        fresh = np.flatnonzero(np.fromiter((f not in flows for f in id_list), bool,
+                                           len(id_list)))
         ends_of = dict(zip(fresh.tolist(), zip(
             format_addrs(pkts.src_hi[rows[fresh]], pkts.src_lo[rows[fresh]]).to_pylist(),
             format_addrs(pkts.dst_hi[rows[fresh]], pkts.dst_lo[rows[fresh]]).to_pylist())))
         # plain Python values for the loop (numpy scalar access costs ~100 ns a time)
-        cols = zip(sel.tolist(), id_list, (dirs[rows] == 0).tolist(),
+        cols = zip(sel.tolist(), id_list, (b.dirs[rows] == 0).tolist(),
                    codes, pkts.proto[rows].tolist(),
                    pkts.sport[rows].tolist(), pkts.dport[rows].tolist(),
                    pkts.payload_off[rows].tolist(), pkts.payload_len[rows].tolist(),
                    rows.tolist())
-        view = np.ascontiguousarray(raw.data, np.uint8).data  # a memoryview: cheap slices
-        stop_slots: list[int] = []
-        stop_ids: list[int] = []
+        stop_slots, stop_ids, slots, ts_ns = b.stop_slots, b.stop_ids, b.slots, b.raw.ts_ns
         for j, (k, fid, from_orig, code, proto, sp, dp, off, n, i) in enumerate(cols):
             st = flows.get(fid)
             if st is None:
@@ -238,11 +292,10 @@ class DpiStage:
                     st.stopped = True
             else:
                 self._read(st, fid, from_orig != st.reversed, pkts, i, view[off: off + n],
-                           int(raw.ts_ns[i]))
+                           int(ts_ns[i]))
             if st.stopped:
                 stop_slots.append(int(slots[i]))
                 stop_ids.append(fid)
-        return np.array(stop_slots, np.int32), np.array(stop_ids, np.uint64)
 
     def _read(self, st: FlowDpi, fid: int, side: bool, pkts: PacketBatch, i: int,
               payload: memoryview, ts: int) -> None:

@@ -139,6 +139,24 @@ def test_a_body_read_until_the_close_is_passed_over_and_counted(tmp_path: Path) 
     assert row["uri"] == "/stream" and row["response_body_len"] == 100 + n * 1000
 
 
+def test_a_flow_a_content_test_names_is_read_whole_within_one_batch(tmp_path: Path) -> None:
+    """Packets of a flow the compiled classifier does not know, past the content-test tries
+    it has, are set aside while the batch is walked; once a content test (in Python) has
+    named the flow from an earlier packet they are read after all (here Modbus/TCP: every
+    transaction is logged, all in one batch)."""
+    conv = _Conversation()
+    n = 3 * 4  # several times the content-test tries (IDENTIFY_TRIES)
+    for k in range(n):
+        request = bytes([0, k, 0, 0, 0, 6, 1, 3, 0, k, 0, 1])  # read holding register k
+        conv.send(True, request)
+        conv.send(False, bytes([0, k, 0, 0, 0, 5, 1, 3, 2, 0, k]))
+    cap = tmp_path / "modbus.pcap"
+    write_pcap(cap, conv.frames)
+    r = wirelens.analyze(cap)
+    assert r.conn.to_pylist()[0]["service"] == "modbus"
+    assert [m["trans_id"] for m in r.tables["modbus"].to_pylist()] == list(range(n))
+
+
 def test_every_query_of_a_long_dns_flow_is_logged(tmp_path: Path) -> None:
     frames = []
     n = 5 * limits.DPI_IDLE_PACKETS
