@@ -42,6 +42,12 @@ the flow: every query of a long DNS flow and every transaction of a persistent H
 are logged, while a bulk transfer's body (no row until it ends) is not fed to Python. Above
 the ~45 packets of a 64 KiB SMB read or write, which writes its row when it ends."""
 
+DPI_EARLY_BYTES = 4 * 1024 * 1024
+"""Payload bytes of TCP segments kept, across all flows, from flows no content test has named
+yet: when a later segment names the flow, those that belong after it in its stream (they
+came early: reordering) are read after it, so a request split in two whose second half came
+first is whole. Past the bound the oldest flow's segments are forgotten."""
+
 DPI_FAST_PACKETS = 32
 """Payload packets per flow ``--dpi fast`` (identification and names only) reads at most: a
 flow's first packets identify it."""

@@ -10,7 +10,9 @@ a body read until the close) are passed over and told to it as a hole. The compi
 one call. For flows it does not recognise, the other registered dissectors' content tests run
 in Python (registry priority order, behind the registry's first-byte table) on at most
 ``IDENTIFY_TRIES`` payload packets; then the flow is given up and the flow table told to stop
-marking it. Ports only break ties (:meth:`DpiStage._identify`); a flow that carried payload
+marking it. The TCP segments those tests saw are kept (``DPI_EARLY_BYTES``) so that, once a
+later segment names the flow, the ones that came before their turn are read after it.
+Ports only break ties (:meth:`DpiStage._identify`); a flow that carried payload
 but matched nothing gets its responder port's service at the end (``service_source`` port).
 
 With ``tables=True`` an identified flow's packets are reassembled per direction (TCP, holes
@@ -29,6 +31,7 @@ from __future__ import annotations
 import inspect
 import ipaddress
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
@@ -38,11 +41,11 @@ import numpy as np
 
 from wirelens.apps import DnsCache
 from wirelens.core.batch import PacketBatch, RawBatch
-from wirelens.core.limits import DPI_IDLE_PACKETS, DPI_SKIP_MIN_BYTES
+from wirelens.core.limits import DPI_EARLY_BYTES, DPI_IDLE_PACKETS, DPI_SKIP_MIN_BYTES
 from wirelens.dissect.base import Dissector
 from wirelens.dissect.registry import by_name, by_port, identify, ports_of, running_on
 from wirelens.flow import DPI_HANDSHAKE
-from wirelens.flow.reassembly import SEQ_MOD, SYN, Delivery, TcpReassembler, seq_diff
+from wirelens.flow.reassembly import RST, SEQ_MOD, SYN, Delivery, TcpReassembler, seq_diff
 from wirelens.identify import Classified, Service, classify, service_name
 from wirelens.pipeline.columns import format_addrs, uid_one
 from wirelens.pipeline.events import EventRows
@@ -136,6 +139,10 @@ class FinishedFlows:
     certificate, dns_cache, or None."""
 
 
+_Segment = tuple[bool, int, int, bytes, int]
+"""A TCP segment kept for later: (from the originator, sequence number, flags, payload, ts)."""
+
+
 @dataclass(slots=True)
 class _Batch:
     """One batch's marked packets as :meth:`DpiStage.process` walks them, and the flows whose
@@ -179,6 +186,10 @@ class DpiStage:
     """Flows not identified yet -> content-test rounds they failed (forgotten at flow end)."""
     reversed: set[int] = field(default_factory=set)
     """Flows whose roles DPI found reversed (see :meth:`take_reversed`)."""
+    early: OrderedDict[int, list[_Segment]] = field(default_factory=OrderedDict)
+    """TCP flows not named yet (oldest first) -> their segments the content tests saw, to be
+    read if a later segment names the flow (``DPI_EARLY_BYTES`` in all at most)."""
+    early_bytes: int = 0
 
     def process(self, raw: RawBatch, pkts: PacketBatch, flow_ids: np.ndarray, slots: np.ndarray,
                 dirs: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -270,6 +281,12 @@ class DpiStage:
                     if given_up.get(fid, 0) >= IDENTIFY_TRIES:  # just now
                         stop_slots.append(int(slots[i]))
                         stop_ids.append(fid)
+                        self._forget_early(fid)
+                    elif proto == 6 and self.tables and not pkts.tcp_flags[i] & (SYN | RST):
+                        # (bytes on a SYN are mostly padding miscounted as data, on a RST text)
+                        self._keep_early(fid, (from_orig, int(pkts.tcp_seq[i]),
+                                               int(pkts.tcp_flags[i]),
+                                               view[off: off + n].tobytes(), int(ts_ns[i])))
                     continue
                 src, dst = ends_of[j]
                 turn = from_orig and _server_first(cls, view[off: off + n], proto, dst,
@@ -291,27 +308,66 @@ class DpiStage:
                 if st.server_name is not None or st.cls.name != "tls":
                     st.stopped = True
             else:
-                self._read(st, fid, from_orig != st.reversed, pkts, i, view[off: off + n],
-                           int(ts_ns[i]))
+                seq, flags = (int(pkts.tcp_seq[i]), int(pkts.tcp_flags[i])) if proto == 6 else (0, 0)
+                self._read(st, fid, from_orig != st.reversed, view[off: off + n],
+                           int(ts_ns[i]), seq, flags)
+                if self.early and fid in self.early:  # named now: what came early follows
+                    self._read_early(st, fid, from_orig, seq, int(pkts.tcp_ack[i])
+                                     if flags & ACK else None)
             if st.stopped:
                 stop_slots.append(int(slots[i]))
                 stop_ids.append(fid)
 
-    def _read(self, st: FlowDpi, fid: int, side: bool, pkts: PacketBatch, i: int,
-              payload: memoryview, ts: int) -> None:
+    def _keep_early(self, fid: int, segment: _Segment) -> None:
+        """Keep a segment of a TCP flow not named yet (the oldest flows' go past the bound)."""
+        kept = self.early.get(fid)
+        if kept is None:
+            kept = self.early[fid] = []
+        kept.append(segment)
+        self.early_bytes += len(segment[3])
+        while self.early_bytes > DPI_EARLY_BYTES and self.early:
+            _, old = self.early.popitem(last=False)
+            self.early_bytes -= sum(len(x[3]) for x in old)
+
+    def _forget_early(self, fid: int) -> None:
+        kept = self.early.pop(fid, None)
+        if kept is not None:
+            self.early_bytes -= sum(len(x[3]) for x in kept)
+
+    def _read_early(self, st: FlowDpi, fid: int, from_orig: bool, seq: int,
+                    ack: int | None) -> None:
+        """A TCP flow was just named by a segment (from the originator: ``from_orig``; its
+        ``seq`` and ``ack``): its segments seen before are read now, in the order they came,
+        but only those that came early, ahead of their turn: after this segment in its
+        direction, and at or after where its ACK points in the other (none without an ACK).
+        The others are older bytes, before where the reassembler starts each stream."""
+        kept = self.early.pop(fid)
+        self.early_bytes -= sum(len(x[3]) for x in kept)
+        if st.reasm is None:
+            return
+        for side, at, flags, payload, ts in kept:
+            if st.stopped:
+                return
+            ahead = (seq_diff(at, seq) > 0 if side == from_orig
+                     else ack is not None and seq_diff(at, ack) >= 0)
+            if ahead:
+                self._read(st, fid, side != st.reversed, payload, ts, at, flags)
+
+    def _read(self, st: FlowDpi, fid: int, side: bool, payload: memoryview | bytes, ts: int,
+              seq: int = 0, flags: int = 0) -> None:
         """One payload packet of an identified flow (``side``: from the client) to its
-        dissector: TCP through the reassembler, bytes the dissector skips passed over. After
+        dissector (TCP: through the reassembler, with the segment's ``seq`` and ``flags``),
+        bytes the dissector skips passed over. After
         ``DPI_IDLE_PACKETS`` packets without a row the flow is no longer read."""
         written = st.rows
         if st.reasm is None:
             if len(payload):
-                self._feed(st, fid, payload.tobytes(), side, ts)
+                self._feed(st, fid, bytes(payload), side, ts)
         else:
-            seq = int(pkts.tcp_seq[i])
             if st.skips and side in st.skips and self._passed_over(st, fid, side, seq,
                                                                    len(payload), ts):
                 return
-            got = st.reasm.add(side, seq, int(pkts.tcp_flags[i]), payload.tobytes())
+            got = st.reasm.add(side, seq, flags, bytes(payload))
             self._deliver(st, fid, got, side, ts)
             if st.dissector is not None and not st.stopped:
                 self._skip(st, fid, side, ts)
@@ -560,6 +616,8 @@ class DpiStage:
         for k, (fid, last) in enumerate(zip(flow_ids.tolist(), last_ts_ns.tolist())):
             if self.given_up:
                 forget(fid, None)
+            if self.early:
+                self._forget_early(fid)
             st = pop(fid, None) if self.flows else None
             if st is None:
                 continue
