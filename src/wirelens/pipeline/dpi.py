@@ -269,9 +269,11 @@ class DpiStage:
                    codes, pkts.proto[rows].tolist(),
                    pkts.sport[rows].tolist(), pkts.dport[rows].tolist(),
                    pkts.payload_off[rows].tolist(), pkts.payload_len[rows].tolist(),
-                   rows.tolist())
-        stop_slots, stop_ids, slots, ts_ns = b.stop_slots, b.stop_ids, b.slots, b.raw.ts_ns
-        for j, (k, fid, from_orig, code, proto, sp, dp, off, n, i) in enumerate(cols):
+                   rows.tolist(), pkts.tcp_seq[rows].tolist(), pkts.tcp_flags[rows].tolist(),
+                   b.raw.ts_ns[rows].tolist())
+        stop_slots, stop_ids, slots = b.stop_slots, b.stop_ids, b.slots
+        for j, (k, fid, from_orig, code, proto, sp, dp, off, n, i, seq, flags, ts) in enumerate(
+                cols):
             st = flows.get(fid)
             if st is None:
                 if not code and given_up.get(fid, 0) >= IDENTIFY_TRIES:
@@ -282,11 +284,10 @@ class DpiStage:
                         stop_slots.append(int(slots[i]))
                         stop_ids.append(fid)
                         self._forget_early(fid)
-                    elif proto == 6 and self.tables and not pkts.tcp_flags[i] & (SYN | RST):
+                    elif proto == 6 and self.tables and not flags & (SYN | RST):
                         # (bytes on a SYN are mostly padding miscounted as data, on a RST text)
-                        self._keep_early(fid, (from_orig, int(pkts.tcp_seq[i]),
-                                               int(pkts.tcp_flags[i]),
-                                               view[off: off + n].tobytes(), int(ts_ns[i])))
+                        self._keep_early(fid, (from_orig, seq, flags,
+                                               view[off: off + n].tobytes(), ts))
                     continue
                 src, dst = ends_of[j]
                 turn = from_orig and _server_first(cls, view[off: off + n], proto, dst,
@@ -308,9 +309,8 @@ class DpiStage:
                 if st.server_name is not None or st.cls.name != "tls":
                     st.stopped = True
             else:
-                seq, flags = (int(pkts.tcp_seq[i]), int(pkts.tcp_flags[i])) if proto == 6 else (0, 0)
-                self._read(st, fid, from_orig != st.reversed, view[off: off + n],
-                           int(ts_ns[i]), seq, flags)
+                self._read(st, fid, from_orig != st.reversed, view[off: off + n], ts, seq,
+                           flags)
                 if self.early and fid in self.early:  # named now: what came early follows
                     self._read_early(st, fid, from_orig, seq, int(pkts.tcp_ack[i])
                                      if flags & ACK else None)
