@@ -34,8 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import ClassVar
+from typing import ClassVar, NamedTuple, TypeVar
 
 from wirelens.dissect import limits
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
@@ -45,7 +44,7 @@ from wirelens.dissect.tls_certs import (
     parse_certificate_list,
     x509_record,
 )
-from wirelens.dissect.tls_fingerprints import ja3, ja3s, ja4, ja4s, md5_hex
+from wirelens.dissect.tls_fingerprints import first_alpn, ja3, ja3s, ja4, ja4s, md5_hex
 from wirelens.dissect.tls_hello import (
     _FALLBACK,  # noqa: F401  (the fast-path tests reach the readers through this module)
     CipherSuite,
@@ -73,6 +72,8 @@ from wirelens.dissect.tls_names import (
     signature_scheme_name,
 )
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError
+
+_T = TypeVar("_T")
 
 __all__ = [
     "CipherSuite",
@@ -244,45 +245,41 @@ def handshake_record(
     """The ``tls`` row of one handshake (TLS here, DTLS in :mod:`wirelens.dissect.dtls`):
     ``name_version`` names version codes, ``transport`` is JA4's first letter and
     ``ja4_hello`` the hello JA4 is computed from (default ``ch``)."""
-    ch_ja3 = ja3(ch) if ch else None
-    sh_ja3s = ja3s(sh) if sh else None
-    ciphers = ch.cipher_suites if ch else ()
-    exts = tuple(t for t, _ in ch.extensions) if ch else ()
-    groups = ch.supported_groups if ch else ()
-    sigs = ch.signature_algorithms if ch else ()
-    fp_hello = ja4_hello if ja4_hello is not None else ch
+    cs = _client_summary(ch, name_version, transport) if ch is not None else _NO_CLIENT
+    ss = _server_summary(sh, name_version, transport) if sh is not None else _NO_SERVER
+    if ja4_hello is not None and ja4_hello is not ch:
+        ch_ja4: str | None = ja4(ja4_hello, transport)
+    else:
+        ch_ja4 = cs.ja4
     return TlsRecord(
         ts_ns=ts_ns,
-        version=name_version(sh.version) if sh else None,
+        version=ss.version,
         version_code=sh.version if sh else None,
-        cipher=cipher_name(sh.cipher_suite) if sh else None,
+        cipher=ss.cipher,
         cipher_code=sh.cipher_suite if sh else None,
         server_name=ch.server_name if ch else None,
         alpn=ch.alpn if ch else (),
         alpn_selected=sh.alpn if sh else None,
         client_version=name_version(client_version_code) if client_version_code is not None
         else None,
-        client_supported_versions=(
-            tuple(name_version(v) for v in ch.supported_versions if not is_grease(v))
-            if ch else ()
-        ),
+        client_supported_versions=cs.supported_versions,
         client_hello=ch,
         server_hello=sh,
         established=sh is not None,
-        ja3=ch_ja3,
-        ja3_hash=md5_hex(ch_ja3) if ch_ja3 is not None else None,
-        ja3s=sh_ja3s,
-        ja3s_hash=md5_hex(sh_ja3s) if sh_ja3s is not None else None,
-        ja4=ja4(fp_hello, transport) if fp_hello else None,
-        ja4s=ja4s(sh, transport) if sh else None,
-        cipher_suites=_names(cipher_name, ciphers),
-        cipher_suite_codes=ciphers,
-        extensions=exts,
-        extension_names=_names(extension_name, exts),
-        groups=groups,
-        group_names=_names(group_name, groups),
-        signature_algorithms=sigs,
-        signature_algorithm_names=_names(signature_scheme_name, sigs),
+        ja3=cs.ja3,
+        ja3_hash=cs.ja3_hash,
+        ja3s=ss.ja3s,
+        ja3s_hash=ss.ja3s_hash,
+        ja4=ch_ja4,
+        ja4s=ss.ja4s,
+        cipher_suites=cs.cipher_names,
+        cipher_suite_codes=ch.cipher_suites if ch else (),
+        extensions=cs.extensions,
+        extension_names=cs.extension_names,
+        groups=ch.supported_groups if ch else (),
+        group_names=cs.group_names,
+        signature_algorithms=ch.signature_algorithms if ch else (),
+        signature_algorithm_names=cs.signature_algorithm_names,
         cert_status=cert_status,
         cert_chain_len=chain_len,
         cert_subject=leaf.subject if leaf else None,
@@ -304,11 +301,101 @@ def handshake_record(
     )
 
 
-@lru_cache(maxsize=4096)
-def _names(name_of: Callable[[int], str], codes: tuple[int, ...]) -> tuple[str, ...]:
-    """Readable twins of a list of codes (cached: a client stack sends the same lists on
-    every connection)."""
-    return tuple(name_of(c) for c in codes)
+# -- what a row takes from its hellos, cached ---------------------------------------------------
+#
+# A client stack sends the same cipher, extension, group and signature lists on every
+# connection, and a server answers them the same way: the fingerprints and readable names of
+# a row are computed once per distinct set of the hello fields they are made of (the key),
+# not once per connection. The key holds every field the computation reads, nothing else.
+
+SUMMARY_CACHE_ENTRIES = 4096
+"""Distinct client (and server) hello summaries kept; the oldest is dropped when full."""
+
+
+class _ClientSummary(NamedTuple):
+    """The columns of a ``tls`` row that depend only on the fields of the ClientHello."""
+
+    supported_versions: tuple[str, ...]
+    ja3: str | None
+    ja3_hash: str | None
+    ja4: str | None
+    cipher_names: tuple[str, ...]
+    extensions: tuple[int, ...]
+    extension_names: tuple[str, ...]
+    group_names: tuple[str, ...]
+    signature_algorithm_names: tuple[str, ...]
+
+
+class _ServerSummary(NamedTuple):
+    """The columns of a ``tls`` row that depend only on the fields of the ServerHello."""
+
+    version: str | None
+    cipher: str | None
+    ja3s: str | None
+    ja3s_hash: str | None
+    ja4s: str | None
+
+
+_NO_CLIENT = _ClientSummary((), None, None, None, (), (), (), (), ())
+_NO_SERVER = _ServerSummary(None, None, None, None, None)
+_client_summaries: dict[tuple[object, ...], _ClientSummary] = {}
+_server_summaries: dict[tuple[object, ...], _ServerSummary] = {}
+
+
+def _client_summary(ch: ClientHello, name_version: Callable[[int], str],
+                    transport: str) -> _ClientSummary:
+    """JA3, JA4, supported version names and the readable twins of the lists of ``ch``."""
+    exts = tuple([t for t, _ in ch.extensions])
+    key = (ch.legacy_version, ch.cipher_suites, exts, ch.supported_groups,
+           ch.ec_point_formats, ch.supported_versions, ch.signature_algorithms,
+           first_alpn(ch.extensions), name_version, transport)
+    summary = _client_summaries.get(key)
+    if summary is None:
+        ch_ja3 = ja3(ch)
+        summary = _ClientSummary(
+            supported_versions=tuple(
+                name_version(v) for v in ch.supported_versions if not is_grease(v)
+            ),
+            ja3=ch_ja3,
+            ja3_hash=md5_hex(ch_ja3),
+            ja4=ja4(ch, transport),
+            cipher_names=tuple(cipher_name(c) for c in ch.cipher_suites),
+            extensions=exts,
+            extension_names=tuple(extension_name(t) for t in exts),
+            group_names=tuple(group_name(g) for g in ch.supported_groups),
+            signature_algorithm_names=tuple(
+                signature_scheme_name(s) for s in ch.signature_algorithms
+            ),
+        )
+        _remember(_client_summaries, key, summary)
+    return summary
+
+
+def _server_summary(sh: ServerHello, name_version: Callable[[int], str],
+                    transport: str) -> _ServerSummary:
+    """Version and cipher names, JA3S and JA4S of ``sh``."""
+    key = (sh.legacy_version, sh.selected_version, sh.cipher_suite,
+           tuple([t for t, _ in sh.extensions]), first_alpn(sh.extensions),
+           name_version, transport)
+    summary = _server_summaries.get(key)
+    if summary is None:
+        sh_ja3s = ja3s(sh)
+        summary = _ServerSummary(
+            version=name_version(sh.version),
+            cipher=cipher_name(sh.cipher_suite),
+            ja3s=sh_ja3s,
+            ja3s_hash=md5_hex(sh_ja3s),
+            ja4s=ja4s(sh, transport),
+        )
+        _remember(_server_summaries, key, summary)
+    return summary
+
+
+def _remember(cache: dict[tuple[object, ...], _T], key: tuple[object, ...], value: _T) -> None:
+    """Store ``value`` under ``key``, dropping the oldest entry when the cache is full."""
+    if len(cache) >= SUMMARY_CACHE_ENTRIES:
+        del cache[next(iter(cache))]
+    cache[key] = value
 
 
 class TlsDissector(Dissector):

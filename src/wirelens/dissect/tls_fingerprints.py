@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # tls.py imports this module to fill TlsRecord
     from wirelens.dissect.tls import ClientHello, ServerHello
 
 __all__ = [
+    "first_alpn",
     "ja3",
     "ja3s",
     "ja4",
@@ -144,7 +145,7 @@ def ja4_alpn(value: bytes | None) -> str:
     return text[0] + text[-1]
 
 
-def _first_alpn(extensions: Sequence[tuple[int, bytes]]) -> bytes | None:
+def first_alpn(extensions: Sequence[tuple[int, bytes]]) -> bytes | None:
     """Raw bytes of the first protocol name of the first ALPN extension (RFC 7301 §3.1).
 
     Read from the raw extension so names that are not ASCII keep their bytes. ``None``
@@ -167,7 +168,7 @@ def ja4(hello: ClientHello, transport: str = "t") -> str:
     sni = "d" if _SERVER_NAME in ext_types else "i"
     part_a = (
         f"{transport}{ja4_version(hello.max_version)}{sni}{_count(len(ciphers))}"
-        f"{_count(len(ext_types))}{ja4_alpn(_first_alpn(hello.extensions))}"
+        f"{_count(len(ext_types))}{ja4_alpn(first_alpn(hello.extensions))}"
     )
     part_b, part_c = _ja4_hashes(tuple(ciphers), tuple(ext_types), hello.signature_algorithms)
     return f"{part_a}_{part_b}_{part_c}"
@@ -191,7 +192,7 @@ def _ja4_hashes(ciphers: tuple[int, ...], ext_types: tuple[int, ...],
 def ja4s(hello: ServerHello, transport: str = "t") -> str:
     """The JA4S fingerprint of a ServerHello; ``transport`` is ``t`` or ``q``."""
     ext_types = _real(t for t, _ in hello.extensions)
-    alpn = ja4_alpn(_first_alpn(hello.extensions))
+    alpn = ja4_alpn(first_alpn(hello.extensions))
     part_a = f"{transport}{ja4_version(hello.version)}{_count(len(ext_types))}{alpn}"
     part_c = _sha12(_hex_list(ext_types)) if ext_types else _EMPTY_HASH
     return f"{part_a}_{hello.cipher_suite:04x}_{part_c}"

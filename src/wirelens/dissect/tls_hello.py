@@ -342,11 +342,23 @@ def _vector(b: bytes, pos: int, end: int, length_size: int) -> tuple[int, int]:
     return start, stop
 
 
+_U16_READERS: dict[int, Callable[[bytes, int], tuple[int, ...]]] = {}
+"""``unpack_from`` of a big-endian u16 vector by its size in bytes (compiled once per size)."""
+_U16_READERS_MAX = 1024
+"""Sizes kept in :data:`_U16_READERS` (hellos use a few dozen distinct ones)."""
+
+
 def _u16s(b: bytes, start: int, stop: int) -> tuple[int, ...]:
-    n, odd = divmod(stop - start, 2)
-    if odd:
+    """The big-endian u16 values of ``b[start:stop]`` (an even number of bytes)."""
+    size = stop - start
+    if size & 1:
         raise _Slow
-    return struct.unpack_from(f">{n}H", b, start)
+    read = _U16_READERS.get(size)
+    if read is None:
+        read = struct.Struct(f">{size >> 1}H").unpack_from
+        if len(_U16_READERS) < _U16_READERS_MAX:
+            _U16_READERS[size] = read
+    return read(b, start)
 
 
 def _whole_u16s(data: bytes, length_size: int) -> tuple[int, ...]:
@@ -357,6 +369,10 @@ def _whole_u16s(data: bytes, length_size: int) -> tuple[int, ...]:
     return _u16s(data, start, stop)
 
 
+_EXTENSION_HEADER = struct.Struct(">HH").unpack_from
+"""(extension_type, length) of an extension header (RFC 8446 §4.2)."""
+
+
 def _extensions_fast(b: bytes, pos: int) -> tuple[tuple[int, bytes], ...]:
     """The extensions vector ending the hello (RFC 8446 §4.1.2), absent in old hellos."""
     size = len(b)
@@ -365,16 +381,18 @@ def _extensions_fast(b: bytes, pos: int) -> tuple[tuple[int, bytes], ...]:
     pos, stop = _vector(b, pos, size, 2)
     if stop != size:
         raise _Slow
-    out = []
+    out: list[tuple[int, bytes]] = []
+    append = out.append
     while pos < stop:
-        if pos + 4 > stop:
-            raise _Slow
-        ext_type = (b[pos] << 8) | b[pos + 1]
-        end = pos + 4 + ((b[pos + 2] << 8) | b[pos + 3])
-        if end > stop:
-            raise _Slow
-        out.append((ext_type, b[pos + 4 : end]))
+        # a header past the end raises struct.error (stop is the end of b); a body past the
+        # end is cut short by the slice and leaves pos beyond stop, caught below
+        ext_type, length = _EXTENSION_HEADER(b, pos)
+        pos += 4
+        end = pos + length
+        append((ext_type, b[pos:end]))
         pos = end
+    if pos != stop:
+        raise _Slow
     return tuple(out)
 
 
@@ -405,12 +423,9 @@ def _alpn_fast(data: bytes) -> tuple[str, ...]:
 
 
 def _first_of(exts: tuple[tuple[int, bytes], ...]) -> dict[int, bytes]:
-    """{type: data} of the first extension of each type."""
-    first: dict[int, bytes] = {}
-    for t, data in exts:
-        if t not in first:
-            first[t] = data
-    return first
+    """{type: data} of the first extension of each type (built from the last one back, so
+    the first of each type is written last and kept)."""
+    return dict(reversed(exts))
 
 
 def _hello_start(b: bytes) -> tuple[int, bytes, bytes, int]:
