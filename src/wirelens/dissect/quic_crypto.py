@@ -29,10 +29,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from wirelens.wire.errors import BadValue, Truncated
@@ -76,6 +77,10 @@ SAMPLE_LEN = 16
 """Bytes of ciphertext sampled for header protection with AES (RFC 9001 §5.4.3)."""
 TAG_LEN = 16
 """AEAD_AES_128_GCM authentication tag length (RFC 5116 §5.1)."""
+INITIAL_KEYS_CACHE = 1024
+"""Key sets kept by :func:`initial_keys` (a pure function of salt, DCID and side): a
+capture often holds many flows of the same connection ids (retransmissions from new ports,
+replayed traffic), and the derivation costs ten HMACs and two cipher set-ups."""
 
 
 def hkdf_extract(salt: bytes, ikm: bytes) -> bytes:
@@ -112,10 +117,21 @@ class InitialKeys:
     """AEAD IV (12 bytes)."""
     hp: bytes
     """Header protection key (16 bytes, AES-128-ECB)."""
+    aead: AESGCM = field(init=False, repr=False, compare=False)
+    """AEAD_AES_128_GCM with :attr:`key`, set up once for every packet of these keys."""
+    hp_ecb: CipherContext = field(init=False, repr=False, compare=False)
+    """AES-128-ECB encryptor with :attr:`hp`. ECB has no state between 16-byte blocks, so
+    one context serves every header protection sample (``update`` only, never finalized)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "aead", AESGCM(self.key))
+        object.__setattr__(self, "hp_ecb", Cipher(algorithms.AES(self.hp), modes.ECB()).encryptor())
 
 
+@lru_cache(maxsize=INITIAL_KEYS_CACHE)
 def initial_keys(salt: bytes, client_dcid: bytes, server: bool, v2: bool = False) -> InitialKeys:
-    """The Initial keys of the client (``server=False``) or server side (RFC 9001 §5.2)."""
+    """The Initial keys of the client (``server=False``) or server side (RFC 9001 §5.2);
+    the last :data:`INITIAL_KEYS_CACHE` key sets are remembered."""
     initial_secret = hkdf_extract(salt, client_dcid)
     secret = hkdf_expand_label(initial_secret, b"server in" if server else b"client in", 32)
     prefix = b"quicv2 " if v2 else b"quic "  # RFC 9369 §3.3.2
@@ -127,16 +143,14 @@ def initial_keys(salt: bytes, client_dcid: bytes, server: bool, v2: bool = False
     )
 
 
-def _mask(hp: bytes, sample: bytes) -> bytes:
-    """AES-ECB header protection mask (RFC 9001 §5.4.3)."""
-    enc = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
-    return enc.update(sample) + enc.finalize()
+def _mask(keys: InitialKeys, sample: bytes) -> bytes:
+    """AES-ECB header protection mask (RFC 9001 §5.4.3) of one 16-byte sample."""
+    return keys.hp_ecb.update(sample)
 
 
 def _nonce(iv: bytes, pn: int) -> bytes:
     """AEAD nonce: the IV XOR the packet number, left-padded (RFC 9001 §5.3)."""
-    padded = pn.to_bytes(12, "big")
-    return bytes(a ^ b for a, b in zip(iv, padded, strict=True))
+    return (int.from_bytes(iv, "big") ^ pn).to_bytes(12, "big")
 
 
 def decode_packet_number(truncated: int, pn_len: int, largest: int) -> int:
@@ -179,19 +193,18 @@ def unprotect(packet: bytes, pn_offset: int, keys: InitialKeys, largest_pn: int 
     sample_at = pn_offset + _SAMPLE_OFFSET
     if sample_at + SAMPLE_LEN > len(packet):
         raise Truncated("packet too short for the header protection sample", pn_offset)
-    mask = _mask(keys.hp, packet[sample_at : sample_at + SAMPLE_LEN])
+    mask = _mask(keys, packet[sample_at : sample_at + SAMPLE_LEN])
     first = packet[0] ^ (mask[0] & 0x0F)  # long header: 4 bits protected (RFC 9001 §5.4.1)
     pn_len = (first & 0x03) + 1
-    if pn_offset + pn_len + TAG_LEN > len(packet):
+    pn_end = pn_offset + pn_len
+    if pn_end + TAG_LEN > len(packet):
         raise Truncated("packet too short for its packet number and tag", pn_offset)
-    pn_bytes = bytes(
-        b ^ m for b, m in zip(packet[pn_offset : pn_offset + pn_len], mask[1 : 1 + pn_len], strict=True)
-    )
-    truncated = int.from_bytes(pn_bytes, "big")
+    truncated = int.from_bytes(packet[pn_offset:pn_end], "big") ^ int.from_bytes(mask[1 : 1 + pn_len], "big")
+    pn_bytes = truncated.to_bytes(pn_len, "big")
     pn = decode_packet_number(truncated, pn_len, largest_pn)
-    header = bytes([first]) + packet[1:pn_offset] + pn_bytes
+    header = bytes((first,)) + packet[1:pn_offset] + pn_bytes
     try:
-        payload = AESGCM(keys.key).decrypt(_nonce(keys.iv, pn), packet[pn_offset + pn_len :], header)
+        payload = keys.aead.decrypt(_nonce(keys.iv, pn), packet[pn_end:], header)
     except InvalidTag:
         raise BadValue("Initial packet does not decrypt (AEAD tag mismatch)", pn_offset) from None
     return Unprotected(header=header, packet_number=pn, payload=payload)
@@ -206,10 +219,10 @@ def protect(header: bytes, pn_offset: int, payload: bytes, keys: InitialKeys, pn
     packet number, the payload and the 16-byte tag.
     """
     pn_len = (header[0] & 0x03) + 1
-    sealed = AESGCM(keys.key).encrypt(_nonce(keys.iv, pn), payload, header)
+    sealed = keys.aead.encrypt(_nonce(keys.iv, pn), payload, header)
     packet = bytearray(header + sealed)
     sample_at = pn_offset + _SAMPLE_OFFSET
-    mask = _mask(keys.hp, bytes(packet[sample_at : sample_at + SAMPLE_LEN]))
+    mask = _mask(keys, bytes(packet[sample_at : sample_at + SAMPLE_LEN]))
     packet[0] ^= mask[0] & 0x0F
     for i in range(pn_len):
         packet[pn_offset + i] ^= mask[1 + i]

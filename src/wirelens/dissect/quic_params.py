@@ -14,7 +14,7 @@ parameter blob that is malformed gives ``None`` (the rest of the hello is still 
 from __future__ import annotations
 
 from wirelens.wire.buffer import Buffer
-from wirelens.wire.errors import ParseError
+from wirelens.wire.errors import ParseError, Truncated
 
 __all__ = ["GOOGLE_USER_AGENT", "transport_parameter"]
 
@@ -38,15 +38,33 @@ def _legacy(raw: bytes, wanted: int) -> bytes | None:
     return found
 
 
+def _varint_at(raw: bytes, pos: int) -> tuple[int, int]:
+    """(value, offset after it) of the QUIC varint at ``pos`` (RFC 9000 §16)."""
+    if pos >= len(raw):
+        raise Truncated("transport parameter varint missing", pos)
+    first = raw[pos]
+    size = 1 << (first >> 6)
+    end = pos + size
+    if end > len(raw):
+        raise Truncated(f"transport parameter varint of {size} bytes cut short", pos)
+    if size == 1:
+        return first, end
+    return int.from_bytes(raw[pos:end], "big") & ((1 << (8 * size - 2)) - 1), end
+
+
 def _varints(raw: bytes, wanted: int) -> bytes | None:
     """The RFC 9000 §18 encoding; raises ParseError when malformed."""
-    buf = Buffer(raw)
     found = None
-    while not buf.eof():
-        pid = buf.pull_varint()
-        value = buf.pull_bytes(buf.pull_varint())
+    pos = 0
+    end = len(raw)
+    while pos < end:
+        pid, pos = _varint_at(raw, pos)
+        length, pos = _varint_at(raw, pos)
+        if pos + length > end:
+            raise Truncated(f"transport parameter of {length} bytes, {end - pos} left", pos)
         if pid == wanted and found is None:
-            found = value
+            found = bytes(raw[pos : pos + length])
+        pos += length
     return found
 
 
