@@ -450,6 +450,10 @@ _HEADER = struct.Struct(">HHHHHH")
 _QUESTION_TAIL = struct.Struct(">HH")
 _RR_FIXED = struct.Struct(">HHIH")  # TYPE CLASS TTL RDLENGTH (RFC 1035 §4.1.3)
 _A, _AAAA, _MX, _SOA, _SRV = QType.A, QType.AAAA, QType.MX, QType.SOA, QType.SRV
+_OPT = int(QType.OPT)
+_MAX_POINTERS = limits.DNS_MAX_POINTERS
+_MAX_NAME_LENGTH = limits.DNS_MAX_NAME_LENGTH
+_MAX_LABELS = limits.DNS_MAX_LABELS
 _TXT_TYPES = frozenset((QType.TXT, QType.SPF))
 
 
@@ -458,23 +462,74 @@ _Seen = dict[int, tuple[str, int, int]]
 
 
 def _name_fast(data: bytes, pos: int, limit: int, seen: _Seen) -> tuple[str, int]:
-    """:func:`_name_at` for the fast reader, remembering each name by its offset. A name
-    that is one compression pointer to a remembered offset (the usual ``c0 0c``, RFC 1035
-    §4.1.4) is that name: reading on from the target is the very walk done there before,
-    so it is taken when that walk stayed below ``limit`` and one more pointer is allowed."""
-    if pos + 2 <= limit and data[pos] >= 0xC0:
-        target = ((data[pos] & 0x3F) << 8) | data[pos + 1]
-        known = seen.get(target)
-        if (
-            known is not None
-            and target < pos
-            and known[1] < limit
-            and known[2] < limits.DNS_MAX_POINTERS
-        ):
-            return known[0], pos + 2
+    """:func:`_name_at` for the fast reader, remembering each name by its offset.
+
+    Two shapes are read here directly: a name that is one compression pointer to a
+    remembered offset (the usual ``c0 0c``, RFC 1035 §4.1.4) is that name (reading on from
+    the target is the very walk done there before, so it is taken when that walk stayed
+    below ``limit`` and one more pointer is allowed); and a run of labels ending with the
+    zero label, no pointer, within ``limit`` and 255 octets (a question's name). Anything
+    else, or anything wrong, is read by :func:`_name_at` (whose error is the one raised).
+    """
+    if pos < limit:
+        n = data[pos]
+        if n >= 0xC0:
+            if pos + 2 <= limit:
+                target = ((n & 0x3F) << 8) | data[pos + 1]
+                known = seen.get(target)
+                if (
+                    known is not None
+                    and target < pos
+                    and known[1] < limit
+                    and known[2] < _MAX_POINTERS
+                ):
+                    return known[0], pos + 2
+        else:
+            labels: list[bytes] = []
+            end = pos
+            while n and n < 0x40:  # a label of n octets
+                end += 1 + n
+                labels.append(data[end - n : end])
+                if end >= limit:
+                    break
+                n = data[end]
+            if (
+                not n  # the zero label (at ``end``), within limit: the usual name
+                and end < limit
+                and end - pos < _MAX_NAME_LENGTH
+                and len(labels) <= _MAX_LABELS
+            ):
+                if not labels:
+                    text = "."
+                else:
+                    raw = b".".join(labels)
+                    if len(raw.translate(None, _PLAIN_BYTES)) == len(labels) - 1:
+                        text = raw.decode("ascii")  # only the joining dots were not plain
+                    else:
+                        text = ".".join([_label_text(label) for label in labels])
+                seen[pos] = (text, end, 0)  # as _name_at: the zero label is read, no pointer
+                return text, end + 1
     text, end, top, hops = _name_at(data, pos, limit)
     seen[pos] = (text, top, hops)
     return text, end
+
+
+def _utf8_text(raw: bytes) -> str:
+    """``raw.decode("utf-8", "backslashreplace")``, faster on binary text (DNSCrypt
+    certificates, keys): that error handler is called once per bad byte run, slowly.
+
+    Decoding with ``surrogateescape`` (done in C) turns each byte outside a valid UTF-8
+    sequence into one surrogate U+DC80-U+DCFF, exactly the bytes ``backslashreplace`` writes
+    as ``\\xhh``; encoding those with ``backslashreplace`` gives ``\\udchh``, rewritten to
+    ``\\xhh``. Valid UTF-8 never decodes to such a surrogate, so only a literal ``\\udc``
+    in ``raw`` could be rewritten wrongly: that rare case takes the plain decode.
+    """
+    if raw.isascii():
+        return raw.decode("ascii")
+    if b"\\udc" in raw:
+        return raw.decode("utf-8", "backslashreplace")
+    text = raw.decode("utf-8", "surrogateescape")
+    return text.encode("utf-8", "backslashreplace").replace(b"\\udc", b"\\x").decode("utf-8")
 
 
 def _rdata_fast(data: bytes, rtype: int, pos: int, end: int, seen: _Seen) -> str:
@@ -510,8 +565,7 @@ def _rdata_fast(data: bytes, rtype: int, pos: int, end: int, seen: _Seen) -> str
             pos += 1 + n
             if pos > end:
                 raise _Slow
-            raw = data[pos - n : pos]
-            parts.append(f"TXT {n} {raw.decode('utf-8', 'backslashreplace')}")
+            parts.append(f"TXT {n} {_utf8_text(data[pos - n : pos])}")
         text = " ".join(parts)
     else:
         return data[pos:end].hex()
@@ -524,21 +578,21 @@ def _message(trans_id: int, flags: int, questions: list[Question],
              answers: list[ResourceRecord], ns: int, ar: int, edns: Edns | None,
              end: int) -> DnsMessage:
     """The message both readers build from the header flags (RFC 1035 §4.1.1) and sections."""
-    return DnsMessage(
-        trans_id=trans_id,
-        is_response=bool(flags & 0x8000),
-        opcode=(flags >> 11) & 0xF,
-        aa=bool(flags & 0x0400),
-        tc=bool(flags & 0x0200),
-        rd=bool(flags & 0x0100),
-        ra=bool(flags & 0x0080),
-        rcode=flags & 0xF,
-        questions=tuple(questions),
-        answers=tuple(answers),
-        n_authority=ns,
-        n_additional=ar,
-        edns=edns,
-        end=end,
+    return DnsMessage(  # positional, in field order (cheaper than keywords on a hot path)
+        trans_id,
+        bool(flags & 0x8000),  # is_response (QR)
+        (flags >> 11) & 0xF,  # opcode
+        bool(flags & 0x0400),  # aa
+        bool(flags & 0x0200),  # tc
+        bool(flags & 0x0100),  # rd
+        bool(flags & 0x0080),  # ra
+        flags & 0xF,  # rcode
+        tuple(questions),
+        tuple(answers),
+        ns,  # n_authority
+        ar,  # n_additional
+        edns,
+        end,
     )
 
 
@@ -570,7 +624,7 @@ def _parse_fast(data: bytes) -> DnsMessage:
         pos = end
         if i < an and i < kept:
             answers.append(ResourceRecord(name, rtype, rclass, ttl, text))
-        elif rtype == QType.OPT and edns is None and i >= an + ns:
+        elif rtype == _OPT and edns is None and i >= an + ns:
             edns = _edns(rclass, ttl)
     return _message(trans_id, flags, questions, answers, ns, ar, edns, pos)
 
@@ -732,37 +786,63 @@ def _answers(query: DnsMessage, response: DnsMessage) -> bool:
 def _record(
     query: DnsMessage | None, ts_ns: int, response: DnsMessage | None, rtt_ns: int
 ) -> DnsRecord:
-    first = query if query is not None else response
-    assert first is not None
-    q = first.questions[0] if first.questions else None
-    if q is None and response is not None and response.questions:
-        q = response.questions[0]
-    answers = response.answers if response is not None else ()
-    edns = (query.edns if query is not None else None) or (
-        response.edns if response is not None else None)
-    return DnsRecord(
-        ts_ns=ts_ns,
-        trans_id=first.trans_id,
-        query=q.name if q else (answers[0].name if answers else None),  # no question: as Zeek
-        qclass=q.qclass if q else None,
-        qclass_name=qclass_name(q.qclass) if q else None,
-        qtype=q.qtype if q else None,
-        qtype_name=qtype_name(q.qtype) if q else None,
-        rcode=response.rcode if response is not None else None,
-        rcode_name=rcode_name(response.rcode) if response is not None else None,
-        is_response=response is not None,
-        has_query=query is not None,
-        AA=response.aa if response is not None else False,
-        TC=response.tc if response is not None else False,
-        RD=first.rd,
-        RA=response.ra if response is not None else False,
-        answers=tuple([rr.text for rr in answers]),
-        ttls=tuple([float(rr.ttl) for rr in answers]),
-        opcode=first.opcode,
-        rtt_ns=rtt_ns if (query is not None and response is not None) else None,
-        opcode_name=opcode_name(first.opcode),
-        answer_types=tuple([qtype_name(rr.rtype) for rr in answers]),
-        edns_udp_size=edns.udp_size if edns else None,
-        edns_version=edns.version if edns else None,
-        edns_dnssec_ok=edns.dnssec_ok if edns else None,
+    """The row of one transaction: its query, its response, or both (then ``rtt_ns``)."""
+    q: Question | None = None
+    if query is not None:
+        first = query
+        if query.questions:
+            q = query.questions[0]
+        edns = query.edns
+    else:
+        assert response is not None
+        first = response
+        edns = None
+    if response is not None:
+        if q is None and response.questions:
+            q = response.questions[0]
+        if edns is None:
+            edns = response.edns
+        answers = response.answers
+        rcode: int | None = response.rcode
+        rcode_text: str | None = rcode_name(response.rcode)
+        aa, tc, ra = response.aa, response.tc, response.ra
+    else:
+        answers = ()
+        rcode = rcode_text = None
+        aa = tc = ra = False
+    if q is not None:
+        name: str | None = q.name
+        qclass: int | None = q.qclass
+        qclass_text: str | None = qclass_name(q.qclass)
+        qtype: int | None = q.qtype
+        qtype_text: str | None = qtype_name(q.qtype)
+    else:
+        name = answers[0].name if answers else None  # no question: as Zeek
+        qclass = qclass_text = qtype = qtype_text = None
+    opcode = first.opcode
+    return DnsRecord(  # positional, in field order (cheaper than keywords on a hot path)
+        ts_ns,
+        first.trans_id,
+        name,  # query
+        qclass,
+        qclass_text,  # qclass_name
+        qtype,
+        qtype_text,  # qtype_name
+        rcode,
+        rcode_text,  # rcode_name
+        response is not None,  # is_response
+        query is not None,  # has_query
+        aa,  # AA
+        tc,  # TC
+        first.rd,  # RD
+        ra,  # RA
+        tuple([rr.text for rr in answers]),  # answers
+        tuple([float(rr.ttl) for rr in answers]),  # ttls
+        opcode,
+        rtt_ns if (query is not None and response is not None) else None,  # rtt_ns
+        opcode_name(opcode),
+        tuple([qtype_name(rr.rtype) for rr in answers]),  # answer_types
+        edns.udp_size if edns is not None else None,  # edns_udp_size
+        edns.version if edns is not None else None,  # edns_version
+        edns.dnssec_ok if edns is not None else None,  # edns_dnssec_ok
     )

@@ -231,3 +231,64 @@ def test_update_records_without_rdata() -> None:
     assert DnsDissector.matches(msg, UDP, True)
     (row,) = feed_all(DnsDissector, [(True, msg)], UDP)
     assert (row.query, row.opcode_name) == ("example", "UPDATE")  # type: ignore[attr-defined]
+
+
+# -- fast helpers agree with their plain references ---------------------------------------------
+
+_UTF8_EDGES = [b"", b"plain", "h\u00e9llo w\u00f6rld \u20ac \U0001f600".encode(), b"\xff\xfe",
+               b"ok\xc3", b"\xe2\x82A", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\\udc80\xff",
+               b"a\\udc\xc3\xa9\x80", bytes(range(256))]
+
+
+@pytest.mark.parametrize("raw", _UTF8_EDGES)
+def test_utf8_text_is_the_backslashreplace_decode(raw: bytes) -> None:
+    from wirelens.dissect.dns import _utf8_text
+
+    assert _utf8_text(raw) == raw.decode("utf-8", "backslashreplace")
+
+
+def test_utf8_text_on_random_bytes() -> None:
+    import random
+
+    from wirelens.dissect.dns import _utf8_text
+
+    rnd = random.Random(5)
+    pieces = [b"\\", b"u", b"d", b"c", b"\xc3", b"\xa9", b"\xe2", b"\x82", b"\xf0", b"\x9f",
+              b"\xed", b"\xc0", b"\xff", b"A", b" "]
+    for _ in range(20000):
+        raw = b"".join(rnd.choice(pieces) if rnd.random() < 0.8 else bytes([rnd.randrange(256)])
+                       for _ in range(rnd.randrange(12)))
+        assert _utf8_text(raw) == raw.decode("utf-8", "backslashreplace"), raw
+
+
+@pytest.mark.parametrize("wire", [
+    b"\x00",  # the root
+    b"\x03www\x07example\x03com\x00",
+    b"\x01a\x03b.c\x00",  # a dot inside a label is escaped
+    b"\x02\xff\x00\x00",  # non-plain bytes are escaped
+    b"\x3f" + b"a" * 63 + b"\x3f" + b"b" * 63 + b"\x3f" + b"c" * 63 + b"\x3d" + b"d" * 61 + b"\x00",
+    b"\x3f" + b"a" * 63 + b"\x3f" + b"b" * 63 + b"\x3f" + b"c" * 63 + b"\x3e" + b"d" * 62 + b"\x00",
+    b"\x03www\x07example",  # truncated
+    b"\x03www\x40",  # bad label type
+    b"\x03www\xc0",  # truncated pointer
+])
+def test_name_fast_agrees_with_name_at(wire: bytes) -> None:
+    """The label-run shortcut of the fast reader gives _name_at's value, or hands over (the
+    same error) on anything else; with a limit before the end too."""
+    from wirelens.dissect.dns import _name_at, _name_fast
+
+    for limit in (len(wire), len(wire) - 1):
+        try:
+            want: object = _name_at(wire, 0, limit)
+        except ParseError as exc:
+            want = (type(exc), str(exc))
+        seen: dict[int, tuple[str, int, int]] = {}
+        try:
+            got: object = _name_fast(wire, 0, limit, seen)
+        except ParseError as exc:
+            got = (type(exc), str(exc))
+        if isinstance(want, tuple) and isinstance(want[0], str):
+            assert got == want[:2]
+            assert seen[0] == (want[0], want[2], want[3])
+        else:
+            assert got == want
