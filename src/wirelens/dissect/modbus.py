@@ -242,8 +242,8 @@ class ModbusDissector(Dissector):
         """The segment is whole ADUs: protocol id 0, length 2..254 ending each ADU exactly
         at the next one or at the segment's end, a known function code (with the exception
         bit only from the responder) and a length that fits that function's layout."""
-        if proto != IPPROTO_TCP:
-            return False
+        if proto != IPPROTO_TCP or len(payload) < 8 or payload[2] or payload[3] or payload[4]:
+            return False  # the loop's first test of the first ADU, ahead: most payloads fail it
         pos, n = 0, len(payload)
         for _ in range(MODBUS_MATCH_MAX_ADUS):
             if pos + 8 > n or payload[pos + 2] or payload[pos + 3] or payload[pos + 4]:

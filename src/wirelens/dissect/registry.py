@@ -7,6 +7,7 @@ matches. To add a dissector, import it here and put it in :data:`DISSECTORS`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from wirelens.dissect.base import Dissector
@@ -127,6 +128,30 @@ def by_first_byte(proto: int, skip: frozenset[str] = _NONE) -> _ByFirstByte:
     return found
 
 
+_Test = tuple[type[Dissector], Callable[[bytes, int, bool], bool]]
+"""A dissector class and its bound ``matches`` classmethod."""
+_TestTable = tuple[tuple[_Test, ...], ...]
+
+
+def _tests_by_first_byte(proto: int, skip: frozenset[str]) -> _TestTable:
+    """:func:`by_first_byte` with each class paired with its bound ``matches``: what
+    :func:`identify` runs (built once per view, so the hot loop does no attribute lookup)."""
+    cache = _cache()
+    found: _TestTable | None = cache.get(("tests", proto, skip))
+    if found is None:
+        shared: dict[tuple[type[Dissector], ...], tuple[_Test, ...]] = {}
+        found = cache[("tests", proto, skip)] = tuple(
+            shared.setdefault(row, tuple((cls, cls.matches) for cls in row))
+            for row in by_first_byte(proto, skip))
+    return found
+
+
+_identify_views: tuple[tuple[type[Dissector], ...], dict[tuple[int, frozenset[str]], _TestTable]]
+_identify_views = ((), {})
+"""(the DISSECTORS tuple, {(proto, skipped names): :func:`_tests_by_first_byte`}): the
+tables :func:`identify` reads, one plain dict lookup per call (rebuilt with DISSECTORS)."""
+
+
 def identify(
     payload: bytes, proto: int, from_orig: bool, sport: int, dport: int,
     skip: frozenset[str] = _NONE,
@@ -140,12 +165,19 @@ def identify(
     Only the content tests of dissectors whose ``first_bytes`` admit ``payload[0]`` run
     (:func:`by_first_byte`): the others cannot accept it.
     """
+    global _identify_views
     if not payload:
         return None
+    views = _identify_views
+    if views[0] is not DISSECTORS:
+        views = _identify_views = (DISSECTORS, {})
+    table = views[1].get((proto, skip))
+    if table is None:
+        table = views[1][(proto, skip)] = _tests_by_first_byte(proto, skip)
     first: type[Dissector] | None = None
     candidates: list[type[Dissector]] | None = None
-    for cls in by_first_byte(proto, skip)[payload[0]]:
-        if cls.matches(payload, proto, from_orig):
+    for cls, matches in table[payload[0]]:
+        if matches(payload, proto, from_orig):
             if first is None:
                 first = cls
             elif candidates is None:

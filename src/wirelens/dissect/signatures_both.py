@@ -27,6 +27,7 @@ _BOTH = frozenset((IPPROTO_UDP, IPPROTO_TCP))
 
 STUN_MAGIC_COOKIE = 0x2112A442
 """RFC 8489 §5: the fixed value in bytes 4-7 of every STUN message."""
+_STUN_COOKIE_BYTES = STUN_MAGIC_COOKIE.to_bytes(4, "big")
 _STUN_CLASSIC_TYPES = frozenset((0x0001, 0x0101, 0x0111, 0x0002, 0x0102, 0x0112))
 """RFC 3489 §11.1 message types (binding and shared-secret request/response/error)."""
 _STUN_MAX_ATTRIBUTES = 32
@@ -144,10 +145,16 @@ class StunDissector(SignatureDissector):
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """One whole message per datagram; over TCP optionally behind a frame length."""
         if proto != IPPROTO_TCP:
+            # the cheap tests of _stun_at(whole=True) first, inline: nearly every datagram
+            # fails them (top two bits, then the length field equal to the datagram's rest)
+            n = len(payload)
+            if n < 20 or payload[0] & 0xC0 or (payload[2] << 8 | payload[3]) != n - 20:
+                return False
             return _stun_at(payload, 0, True)
-        if _stun_at(payload, 0, False) and be32(payload, 4) == STUN_MAGIC_COOKIE:
+        # both TCP forms need the cookie: at byte 4 (bare message) or 6 (framed)
+        if payload[4:8] == _STUN_COOKIE_BYTES and _stun_at(payload, 0, False):
             return True
-        if len(payload) < 22 or be32(payload, 6) != STUN_MAGIC_COOKIE:
+        if payload[6:10] != _STUN_COOKIE_BYTES or len(payload) < 22:
             return False
         frame = be16(payload, 0)
         return frame == 20 + be16(payload, 4) and _stun_at(payload[: 2 + frame], 2, True)
@@ -174,6 +181,11 @@ class OpenVpnOpcode(IntEnum):
 
 _OVPN_CLIENT_RESETS = frozenset((1, 7))
 _OVPN_SERVER_RESETS = frozenset((2, 8))
+_OVPN_RESET_FIRST_BYTES = frozenset(
+    op << 3 for op in (*_OVPN_CLIENT_RESETS, *_OVPN_SERVER_RESETS,
+                       OpenVpnOpcode.CONTROL_HARD_RESET_CLIENT_V3))
+"""Byte 0 of every packet :func:`_ovpn_reset` accepts: a hard-reset opcode (high 5 bits)
+and key id 0 (low 3 bits). Tested first: it refuses nearly every other payload at once."""
 _OVPN_HMAC_SIZES = (0, 16, 20, 32, 48, 64)
 """tls-auth HMAC sizes tried: none, MD5, SHA1, SHA256, SHA384, SHA512."""
 _OVPN_TLS_CRYPT_TAG = 32
@@ -256,10 +268,14 @@ class OpenVpnDissector(SignatureDissector):
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """A hard reset, behind a length prefix equal to the segment's rest over TCP."""
         if proto == IPPROTO_TCP:
-            if len(payload) < 3 or be16(payload, 0) != len(payload) - 2:
+            n = len(payload)
+            if n < 3 or payload[2] not in _OVPN_RESET_FIRST_BYTES:
+                return False
+            if (payload[0] << 8 | payload[1]) != n - 2:
                 return False
             return _ovpn_reset(payload[2:])
-        return _ovpn_reset(payload)
+        return len(payload) >= 14 and payload[0] in _OVPN_RESET_FIRST_BYTES and _ovpn_reset(
+            payload)
 
 
 # --- BitTorrent (BEP 3 peer wire, BEP 5 DHT, BEP 29 uTP) ------------------------------------

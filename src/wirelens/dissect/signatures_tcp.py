@@ -184,7 +184,10 @@ class MySqlDissector(SignatureDissector):
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """Packet length, sequence id, then greeting / ERR / client handshake fields."""
         n = len(payload)
-        if n < 20 or int.from_bytes(payload[:3], "little") != n - 4:
+        # the length's low byte first: a cheap test nearly every other payload fails
+        if n < 20 or payload[0] != (n - 4) & 0xFF:
+            return False
+        if int.from_bytes(payload[:3], "little") != n - 4:
             return False
         seq = payload[3]
         if seq == 0:
@@ -244,9 +247,10 @@ class PostgresqlDissector(SignatureDissector):
             if not 8 <= size <= 512 or n < 1 + size or be32(payload, 5) not in _PG_AUTH_CODES:
                 return False
             return n == 1 + size or payload[1 + size] in b"RSKZE"
-        length, code = be32(payload, 0), be32(payload, 4)
+        length = be32(payload, 0)
         if length != n:
             return False
+        code = be32(payload, 4)
         if length == 8:
             return code in (_PG_SSL_REQUEST, _PG_GSSENC_REQUEST)
         if length == 16:
@@ -277,6 +281,9 @@ _REDIS_COMMANDS = frozenset(
 _REDIS_INLINE = _REDIS_COMMANDS - {b"AUTH", b"ECHO", b"TYPE", b"GET", b"SAVE", b"INFO"}
 """Inline (space-separated) commands accepted: those whose words other text protocols
 also open with (POP3/SMTP AUTH, HTTP GET, ...) are left to the RESP form."""
+_REDIS_INLINE_STARTS = frozenset(word[:3] for word in _REDIS_INLINE)
+"""The first three letters of the inline commands (every one has at least three): an
+inline command line starts with one of them."""
 _REQUEST_LINE_VERSIONS = (b"HTTP/", b"RTSP/", b"SIP/", b"sip:", b"sips:")
 """Words that make an inline-looking line a request line of another text protocol."""
 _REDIS_REPLIES = (b"+PONG\r\n", b"-NOAUTH ", b"-WRONGPASS ")
@@ -330,6 +337,8 @@ class RedisDissector(SignatureDissector):
             return _redis_array(payload)
         if payload.startswith(_REDIS_REPLIES):
             return True
+        if payload[:3] not in _REDIS_INLINE_STARTS:  # cheap: before scanning for the line end
+            return False
         eol = payload.find(b"\r\n", 0, MAX_SCAN)
         if eol < 4 or not is_printable(payload[:eol]):
             return False
@@ -406,7 +415,8 @@ class MongoDbDissector(SignatureDissector):
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """Header length and opCode, then that opCode's fixed fields and first document."""
         n = len(payload)
-        if n < 21 or le32(payload, 0) != n or n > _MONGO_MAX_MESSAGE:
+        # the length's low byte first: a cheap test nearly every other payload fails
+        if n < 21 or payload[0] != n & 0xFF or le32(payload, 0) != n or n > _MONGO_MAX_MESSAGE:
             return False
         op = le32(payload, 12)
         if op == MongoOpcode.OP_MSG:

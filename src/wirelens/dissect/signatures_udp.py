@@ -90,15 +90,14 @@ class NetbiosNsDissector(SignatureDissector):
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """Header flags, counts and the first-level encoded name."""
-        if len(payload) < 12 + 1 + 32 + 1:
+        # the name's length byte first: the one test nearly every other datagram fails
+        if len(payload) < 12 + 1 + 32 + 1 or payload[12] != 0x20:
             return False
         flags = be16(payload, 2)
         if (flags >> 11) & 0xF not in _NBNS_OPCODES or flags & 0x0060:
             return False
-        qd, an, ns, ar = (be16(payload, i) for i in (4, 6, 8, 10))
+        qd, an, ns, ar = be16(payload, 4), be16(payload, 6), be16(payload, 8), be16(payload, 10)
         if max(qd, an, ns, ar) > 1 or qd + an != 1:
-            return False
-        if payload[12] != 0x20:
             return False
         return all(b in _NBNS_HALF_ASCII for b in payload[13:45])
 
@@ -203,6 +202,8 @@ _IKEV2_NEXT = frozenset((0, *range(33, 55)))
 """IKEv2 payload types (RFC 7296 §3.2: 33 SA .. 48 EAP; 49-52 RFC 6467/9838; 53 SKF RFC
 7383; 54 PS RFC 9593)."""
 _IKE_HEADER = 28
+_IKE_VERSIONS = frozenset((0x10, 0x20))
+"""Byte 17 of the header: ISAKMP 1.0 or IKEv2 (:func:`_ike_header_ok`)."""
 _NON_ESP_MARKER = b"\x00\x00\x00\x00"
 """RFC 3948 §2.2: on UDP 4500, IKE messages start with four zero bytes (an ESP SPI is never
 zero), before the IKE header."""
@@ -241,9 +242,12 @@ class IkeDissector(SignatureDissector):
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """The header at offset 0, or after the non-ESP marker."""
-        if _ike_header_ok(payload, 0):
+        # the version byte first (inline): nearly every other datagram fails it
+        n = len(payload)
+        if n >= _IKE_HEADER and payload[17] in _IKE_VERSIONS and _ike_header_ok(payload, 0):
             return True
-        return payload[:4] == _NON_ESP_MARKER and _ike_header_ok(payload, 4)
+        return (n >= 4 + _IKE_HEADER and payload[21] in _IKE_VERSIONS
+                and payload[:4] == _NON_ESP_MARKER and _ike_header_ok(payload, 4))
 
 
 # --- RTP (RFC 3550 §5.1) and RTCP (RFC 3550 §6) --------------------------------------------
