@@ -470,10 +470,9 @@ class TlsDissector(Dissector):
             self._ts_ns = ts_ns
         self._now = ts_ns
         side = self._sides[from_orig]
-        side.records += data
         events: list[Event] = []
         try:
-            self._records(side, from_orig, events)
+            self._records(side, data, from_orig, events)
         except ParseError as exc:
             if (self._server_hello is None and self._client_hello is None) or self._emitted:
                 raise
@@ -483,41 +482,57 @@ class TlsDissector(Dissector):
             self._end(events)
         return events
 
-    def _records(self, side: _Side, from_orig: bool, events: list[Event]) -> None:
-        """Cut whole records (RFC 8446 §5.1) from the stream of one direction."""
-        buf = side.records
-        while len(buf) >= 5 and not self.done:
-            ctype, major, minor = buf[0], buf[1], buf[2]
-            length = (buf[3] << 8) | buf[4]
-            if not 20 <= ctype <= 24 or major != 3 or minor > 4:
-                raise BadValue(f"not a TLS record header: {bytes(buf[:5]).hex()}")
-            if length > limits.TLS_MAX_RECORD_BYTES:
-                raise LimitExceeded(f"TLS record of {length} bytes")
-            if len(buf) < 5 + length:
-                break
-            fragment = bytes(buf[5 : 5 + length])
-            del buf[: 5 + length]
-            if side.encrypted:
-                continue
-            if ctype == _HANDSHAKE:
-                side.hs += fragment
-                self._handshake(side, from_orig, events)
-            elif ctype == _ALERT:
-                self._on_alert(fragment, from_orig, events)
-            elif ctype == _APPLICATION_DATA:
-                side.encrypted = True
-                if self._tls12:
+    def _records(self, side: _Side, data: bytes, from_orig: bool, events: list[Event]) -> None:
+        """Cut whole records (RFC 8446 §5.1) from the stream of one direction: the bytes kept
+        from the last call, then ``data``. Records are read where they lie (in ``data`` itself
+        when nothing was kept); what is left of an incomplete record is kept for the next call.
+        A record counts as read before it is handled (as when an error is raised there)."""
+        pending = side.records
+        if pending:
+            pending += data
+            buf: bytes | bytearray = pending
+        else:
+            buf = data
+        size = len(buf)
+        pos = 0
+        try:
+            while size - pos >= 5 and not self.done:
+                ctype, major, minor = buf[pos], buf[pos + 1], buf[pos + 2]
+                length = (buf[pos + 3] << 8) | buf[pos + 4]
+                if not 20 <= ctype <= 24 or major != 3 or minor > 4:
+                    raise BadValue(f"not a TLS record header: {bytes(buf[pos : pos + 5]).hex()}")
+                if length > limits.TLS_MAX_RECORD_BYTES:
+                    raise LimitExceeded(f"TLS record of {length} bytes")
+                start = pos + 5
+                stop = start + length
+                if stop > size:
+                    break
+                pos = stop
+                if side.encrypted:
+                    continue
+                if ctype == _HANDSHAKE:
+                    self._handshake(side, buf, start, stop, from_orig, events)
+                elif ctype == _ALERT:
+                    self._on_alert(bytes(buf[start:stop]), from_orig, events)
+                elif ctype == _APPLICATION_DATA:
+                    side.encrypted = True
+                    if self._tls12:
+                        self._end(events)
+                elif ctype == _CCS and self._tls12:
+                    # TLS <= 1.2: what follows in this direction is encrypted (RFC 5246 §7.1).
+                    # TLS 1.3 compatibility CCSs (RFC 8446 Appendix D.4) come before the real
+                    # ServerHello, when _tls12 is still False.
+                    side.encrypted = True
+                    if self._cert_status is None:  # an abbreviated handshake (RFC 5246 §7.3)
+                        self._cert_status = "absent"
                     self._end(events)
-            elif ctype == _CCS and self._tls12:
-                # TLS <= 1.2: what follows in this direction is encrypted (RFC 5246 §7.1).
-                # TLS 1.3 compatibility CCSs (RFC 8446 Appendix D.4) come before the real
-                # ServerHello, when _tls12 is still False.
-                side.encrypted = True
-                if self._cert_status is None:  # an abbreviated handshake (RFC 5246 §7.3)
-                    self._cert_status = "absent"
-                self._end(events)
+        finally:
+            if buf is pending:
+                del pending[:pos]
+            elif pos < size:
+                pending += buf[pos:]
         if self.done:
-            buf.clear()
+            pending.clear()
 
     def finish(self) -> list[Event]:
         """Emit the summary when the handshake was not seen to its end."""
@@ -547,37 +562,55 @@ class TlsDissector(Dissector):
         if fragment[0] == AlertLevel.fatal:  # the connection ends (RFC 8446 §6.2)
             self._end(events)
 
-    def _handshake(self, side: _Side, from_orig: bool, events: list[Event]) -> None:
-        """Cut handshake messages (RFC 8446 §4: type u8, length u24) from the stream."""
+    def _handshake(self, side: _Side, record: bytes | bytearray, start: int, stop: int,
+                   from_orig: bool, events: list[Event]) -> None:
+        """Cut handshake messages (RFC 8446 §4: type u8, length u24) from the handshake
+        stream: the bytes kept from earlier records, then ``record[start:stop]``. Messages are
+        read where they lie (in the record itself when nothing was kept); what is left of an
+        incomplete message is kept. A message counts as read before it is handled."""
         hs = side.hs
-        while hs and not self.done:
-            if side.skip:
-                n = min(side.skip, len(hs))
-                del hs[:n]
-                side.skip -= n
-                continue
-            if len(hs) < 4:
-                return
-            msg_type = hs[0]
-            length = (hs[1] << 16) | (hs[2] << 8) | hs[3]
-            if msg_type in _HELLOS:
-                if length > limits.TLS_MAX_HELLO_BYTES:
-                    raise LimitExceeded(f"hello of {length} bytes")
-            elif msg_type == _CERTIFICATE and self._tls12:
-                if length > MAX_CHAIN_BYTES:
-                    if not self._from_client(from_orig):
-                        self._cert_status = "too_long"
-                    side.skip = 4 + length
+        if hs:
+            hs += record[start:stop]
+            buf: bytes | bytearray = hs
+            pos, stop = 0, len(hs)
+        else:
+            buf, pos = record, start
+        try:
+            while pos < stop and not self.done:
+                if side.skip:
+                    n = min(side.skip, stop - pos)
+                    pos += n
+                    side.skip -= n
                     continue
-            else:
-                side.skip = 4 + length
-                self._on_header(msg_type, from_orig, events)
-                continue
-            if len(hs) < 4 + length:
-                return
-            body = bytes(hs[4 : 4 + length])
-            del hs[: 4 + length]
-            self._on_handshake(msg_type, body, from_orig, events)
+                if stop - pos < 4:
+                    break
+                msg_type = buf[pos]
+                length = (buf[pos + 1] << 16) | (buf[pos + 2] << 8) | buf[pos + 3]
+                if msg_type in _HELLOS:
+                    if length > limits.TLS_MAX_HELLO_BYTES:
+                        raise LimitExceeded(f"hello of {length} bytes")
+                elif msg_type == _CERTIFICATE and self._tls12:
+                    if length > MAX_CHAIN_BYTES:
+                        if not self._from_client(from_orig):
+                            self._cert_status = "too_long"
+                        side.skip = 4 + length
+                        continue
+                else:
+                    side.skip = 4 + length
+                    self._on_header(msg_type, from_orig, events)
+                    continue
+                end = pos + 4 + length
+                if end > stop:
+                    break
+                body = buf[pos + 4 : end]
+                pos = end
+                self._on_handshake(msg_type, body if type(body) is bytes else bytes(body),
+                                   from_orig, events)
+        finally:
+            if buf is hs:
+                del hs[:pos]
+            elif pos < stop:
+                hs += buf[pos:stop]
 
     def _on_header(self, msg_type: int, from_orig: bool, events: list[Event]) -> None:
         """A handshake message skipped by length: its type may end the clear-text part."""

@@ -134,7 +134,33 @@ def parse_certificate_list(body: bytes) -> tuple[list[bytes], int]:
 
     Returns (the first :data:`MAX_CERTS_PER_CHAIN` certificates, total count). Raises
     :class:`~wirelens.wire.errors.ParseError` when the vectors do not add up.
+
+    A list whose lengths add up exactly is read by indexing the bytes; anything else is
+    read again by :func:`_certificate_list_checked`, which raises the exact error.
     """
+    if type(body) is not bytes:
+        body = bytes(body)
+    size = len(body)
+    if size < 3 or (body[0] << 16) | (body[1] << 8) | body[2] != size - 3:
+        return _certificate_list_checked(body)
+    certs: list[bytes] = []
+    count = 0
+    pos = 3
+    while pos < size:
+        start = pos + 3
+        if start > size:
+            return _certificate_list_checked(body)
+        pos = start + ((body[pos] << 16) | (body[pos + 1] << 8) | body[pos + 2])
+        if pos > size:
+            return _certificate_list_checked(body)
+        if count < MAX_CERTS_PER_CHAIN:
+            certs.append(body[start:pos])
+        count += 1
+    return certs, count
+
+
+def _certificate_list_checked(body: bytes) -> tuple[list[bytes], int]:
+    """The reference reader of :func:`parse_certificate_list` (Buffer cursor, exact errors)."""
     buf = Buffer(body)
     certs: list[bytes] = []
     count = 0

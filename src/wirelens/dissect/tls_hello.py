@@ -13,6 +13,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import IntEnum
+from functools import lru_cache
 from typing import TypeVar
 
 from wirelens.dissect.tls_names import extension_name
@@ -361,6 +362,13 @@ def _u16s(b: bytes, start: int, stop: int) -> tuple[int, ...]:
     return read(b, start)
 
 
+READER_CACHE_ENTRIES = 4096
+"""Extension contents whose parsed value is kept, per reader (LRU): a client stack sends the
+same supported_versions, groups, signature algorithms and ALPN list on every connection, and
+a host name is asked for many times."""
+
+
+@lru_cache(maxsize=READER_CACHE_ENTRIES)
 def _whole_u16s(data: bytes, length_size: int) -> tuple[int, ...]:
     """A whole extension that is one u16 vector (supported_versions, groups, signatures)."""
     start, stop = _vector(data, 0, len(data), length_size)
@@ -396,6 +404,7 @@ def _extensions_fast(b: bytes, pos: int) -> tuple[tuple[int, bytes], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=READER_CACHE_ENTRIES)
 def _server_name_fast(data: bytes) -> str | None:
     """ServerNameList (RFC 6066 §3): the first host_name (type 0)."""
     pos, stop = _vector(data, 0, len(data), 2)
@@ -410,6 +419,7 @@ def _server_name_fast(data: bytes) -> str | None:
     return found
 
 
+@lru_cache(maxsize=READER_CACHE_ENTRIES)
 def _alpn_fast(data: bytes) -> tuple[str, ...]:
     """ProtocolNameList (RFC 7301 §3.1)."""
     pos, stop = _vector(data, 0, len(data), 2)
@@ -420,6 +430,15 @@ def _alpn_fast(data: bytes) -> tuple[str, ...]:
         start, pos = _vector(data, pos, stop, 1)
         names.append(data[start:pos].decode("ascii", "backslashreplace"))
     return tuple(names)
+
+
+@lru_cache(maxsize=READER_CACHE_ENTRIES)
+def _point_formats(data: bytes) -> tuple[int, ...]:
+    """ECPointFormatList (RFC 8422 §5.1.2): a u8 vector filling the extension."""
+    start, stop = _vector(data, 0, len(data), 1)
+    if stop != len(data):
+        raise _Slow
+    return tuple(data[start:stop])
 
 
 def _first_of(exts: tuple[tuple[int, bytes], ...]) -> dict[int, bytes]:
@@ -450,10 +469,6 @@ def _client_hello_fast(b: bytes) -> ClientHello:
     groups = first.get(_EXT_SUPPORTED_GROUPS)
     points = first.get(_EXT_EC_POINT_FORMATS)
     sigs = first.get(_EXT_SIGNATURE_ALGORITHMS)
-    if points is not None:
-        start, stop = _vector(points, 0, len(points), 1)
-        if stop != len(points):
-            raise _Slow
     return ClientHello(
         legacy_version=legacy_version,
         random=random,
@@ -465,7 +480,7 @@ def _client_hello_fast(b: bytes) -> ClientHello:
         alpn=_alpn_fast(alpn) if alpn is not None else (),
         supported_versions=_whole_u16s(versions, 1) if versions is not None else (),
         supported_groups=_whole_u16s(groups, 2) if groups is not None else (),
-        ec_point_formats=tuple(points[1:]) if points is not None else (),
+        ec_point_formats=_point_formats(points) if points is not None else (),
         signature_algorithms=_whole_u16s(sigs, 2) if sigs is not None else (),
     )
 
