@@ -37,7 +37,6 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import ClassVar
 
 from wirelens.dissect import limits
@@ -93,7 +92,10 @@ class HttpRecord(Event):
     """File type of the response body from its first bytes (not its Content-Type)."""
 
 
-class _State(IntEnum):
+class _State:
+    """States of one direction's reader: plain ints (an enum member lookup costs ~70 ns, and
+    the reader compares states several times per call)."""
+
     HEAD = 0  # waiting for a start line and header block
     LENGTH = 1  # body of known length
     CHUNK_SIZE = 2
@@ -112,7 +114,10 @@ _REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") +(?:(\S(?:.*\S)?) +)?HTTP/(\d\.
 _STATUS_LINE = re.compile(rb"HTTP/(\d\.\d) +(\d{3})(?: +(.*?))? *\Z")
 _HEADER_LINE = re.compile(b"(" + _TOKEN + rb"):(.*)\Z", re.DOTALL)
 _FOLD = frozenset(b" \t")
-_EMPTY_LINE = re.compile(rb"\n\r?\n")  # a line end, then an empty line (CRLF or bare LF)
+# every header line of a head without obs-fold lines: _HEADER_LINE over each line at once
+_HEADER_FIELDS = re.compile(b"^(" + _TOKEN + rb"):([^\n]*)", re.MULTILINE)
+_JOINED = (b"content-length", b"transfer-encoding")  # repeated values joined, not dropped
+_LINE_ENDS = (b"\r\n", b"\n")
 _HEX = re.compile(rb"[0-9A-Fa-f]{1,16}\Z")
 
 _METHODS = (
@@ -194,9 +199,15 @@ class _Side:
 
 
 def _head_end(buf: bytearray, start: int) -> tuple[int, int]:
-    """Find the empty line ending a header block: (end of head, start of body) or (-1, -1)."""
-    m = _EMPTY_LINE.search(buf, start)
-    return (m.start(), m.end()) if m is not None else (-1, -1)
+    """Find the empty line ending a header block: (end of head, start of body) or (-1, -1).
+
+    The first line end followed by an empty line (CRLF or bare LF), as a search for
+    ``\\n\\r?\\n``: two plain finds, the bare-LF one only before the CRLF one."""
+    crlf = buf.find(b"\n\r\n", start)
+    lf = buf.find(b"\n\n", start, crlf + 1 if crlf >= 0 else len(buf))
+    if lf >= 0:
+        return lf, lf + 2
+    return (crlf, crlf + 3) if crlf >= 0 else (-1, -1)
 
 
 def _resumes(buf: bytearray, is_client: bool) -> bool | None:
@@ -216,13 +227,34 @@ def _resumes(buf: bytearray, is_client: bool) -> bool | None:
 def _parse_head(head: bytes) -> tuple[bytes, dict[bytes, str]]:
     """Split a head into its start line and the headers (lowercase names, first value wins
     except Content-Length and Transfer-Encoding, whose values are joined)."""
-    lines = head.split(b"\n")
-    start = lines[0].rstrip(b"\r")
+    first = head.find(b"\n")
+    if first < 0:
+        return head.rstrip(b"\r"), {}
+    start = head[:first].rstrip(b"\r")
+    if b"\n " in head or b"\n\t" in head:
+        return start, _parse_folded(head)
+    # no obs-fold line: every "name:value" line at once (lines without a colon, or not a
+    # token before it, are not found, as _HEADER_LINE does not match them)
+    headers: dict[bytes, str] = {}
+    for name, value in _HEADER_FIELDS.findall(head, first + 1):
+        key = name.lower()
+        text = value.strip().decode("latin-1")
+        if key in headers:
+            if key in _JOINED:
+                headers[key] += "," + text
+            continue
+        headers[key] = text
+    return start, headers
+
+
+def _parse_folded(head: bytes) -> dict[bytes, str]:
+    """The headers of :func:`_parse_head` line by line, obs-fold lines (RFC 9112 §5.2)
+    continuing the last value."""
     headers: dict[bytes, str] = {}
     last: bytes | None = None
     match = _HEADER_LINE.match
-    for line in lines[1:]:  # a trailing CR goes with the strip() of the value
-        if line and line[0] in _FOLD:  # obs-fold (RFC 9112 §5.2): continues the last value
+    for line in head.split(b"\n")[1:]:  # a trailing CR goes with the strip() of the value
+        if line and line[0] in _FOLD:  # obs-fold: continues the last value
             if last is not None:
                 headers[last] += " " + line.strip().decode("latin-1")
             continue
@@ -234,13 +266,13 @@ def _parse_head(head: bytes) -> tuple[bytes, dict[bytes, str]]:
         key = name.lower()
         text = value.strip().decode("latin-1")
         if key in headers:
-            if key in (b"content-length", b"transfer-encoding"):
+            if key in _JOINED:
                 headers[key] += "," + text
             last = None
             continue
         headers[key] = text
         last = key
-    return start, headers
+    return headers
 
 
 def _content_length(headers: dict[bytes, str]) -> int | None:
@@ -248,10 +280,13 @@ def _content_length(headers: dict[bytes, str]) -> int | None:
     raw = headers.get(b"content-length")
     if raw is None:
         return None
-    values = {v.strip() for v in raw.split(",")}
-    if len(values) != 1:
-        raise BadValue(f"conflicting Content-Length {raw!r}")
-    value = values.pop()
+    if "," in raw:
+        values = {v.strip() for v in raw.split(",")}
+        if len(values) != 1:
+            raise BadValue(f"conflicting Content-Length {raw!r}")
+        value = values.pop()
+    else:
+        value = raw.strip()
     if not value.isdigit() or not value.isascii() or len(value) > 18:
         raise BadValue(f"bad Content-Length {raw!r}")
     return int(value)
@@ -436,8 +471,8 @@ class HttpDissector(Dissector):
             if not is_client and self._requests and self._requests[0].simple:
                 self._simple_response(side, ts_ns)  # raw bytes, every one of them body
                 return True
-            while buf[:2] == b"\r\n" or buf[:1] == b"\n":  # RFC 9112 §2.2: leading empty lines
-                del buf[: 2 if buf[:1] == b"\r" else 1]
+            while buf.startswith(_LINE_ENDS):  # RFC 9112 §2.2: leading empty lines
+                del buf[: 2 if buf[0] == 0x0D else 1]
             if not buf:
                 return False
             if side.out_of_step:  # after a hole: these bytes must start a message
@@ -446,7 +481,7 @@ class HttpDissector(Dissector):
                     self.done = resumes is not None
                     return False
                 side.out_of_step = False
-            if not is_client and self._requests and len(buf) >= 5 and buf[:5] != b"HTTP/":
+            if not is_client and self._requests and len(buf) >= 5 and not buf.startswith(b"HTTP/"):
                 # a version-1.x request answered without a status line: the requests stay
                 # unanswered, reading stops
                 while self._requests:
@@ -634,36 +669,62 @@ class HttpDissector(Dissector):
 
     def _record(self, request: _Message | None, response: _Message | None) -> HttpRecord:
         self._depth += 1
-        rq = request.headers if request is not None else {}
-        rs = response.headers if response is not None else {}
-        rq_line = request.line if request is not None else None
-        rs_line = response.line if response is not None else None
         if request is not None:
             ts_ns = request.ts_ns
         elif response is not None:
             ts_ns = response.ts_ns
         else:
             raise AssertionError("a transaction has a request or a response")
-        if rq_line is not None:
-            version = rq_line.group(3) or b"0.9"  # a Simple-Request has no version
-        else:
-            version = rs_line.group(1) if rs_line is not None else b"0.9"
-        return HttpRecord(
-            ts_ns=ts_ns,
-            trans_depth=self._depth,
-            method=rq_line.group(1).decode("latin-1") if rq_line is not None else None,
-            host=rq.get(b"host"),
-            uri=(rq_line.group(2) or b"").decode("latin-1") if rq_line is not None else None,
-            version=version.decode("ascii"),
-            user_agent=rq.get(b"user-agent"),
-            referrer=rq.get(b"referer"),
-            status_code=int(rs_line.group(2)) if rs_line is not None else None,
-            status_msg=(rs_line.group(3) or b"").decode("latin-1") if rs_line is not None else None,
-            request_content_type=rq.get(b"content-type"),
-            response_content_type=rs.get(b"content-type"),
-            server=rs.get(b"server"),
-            request_body_len=request.body_len if request is not None else 0,
-            response_body_len=response.body_len if response is not None else 0,
-            request_mime_type=request.mime_type if request is not None else None,
-            response_mime_type=response.mime_type if response is not None else None,
+        method = host = uri = user_agent = referrer = request_content_type = None
+        request_body_len = 0
+        request_mime_type = None
+        version = b"0.9"  # a Simple-Request (or a Simple-Response alone) has no version
+        if request is not None:
+            rq = request.headers
+            host = rq.get(b"host")
+            user_agent = rq.get(b"user-agent")
+            referrer = rq.get(b"referer")
+            request_content_type = rq.get(b"content-type")
+            request_body_len = request.body_len
+            request_mime_type = request.mime_type
+            rq_line = request.line
+            if rq_line is not None:
+                method_raw, uri_raw, rq_version = rq_line.groups()
+                method = method_raw.decode("latin-1")
+                uri = (uri_raw or b"").decode("latin-1")
+                version = rq_version or version
+        status_code = status_msg = response_content_type = server = None
+        response_body_len = 0
+        response_mime_type = None
+        if response is not None:
+            rs = response.headers
+            response_content_type = rs.get(b"content-type")
+            server = rs.get(b"server")
+            response_body_len = response.body_len
+            response_mime_type = response.mime_type
+            rs_line = response.line
+            if rs_line is not None:
+                rs_version, status, reason = rs_line.groups()
+                status_code = int(status)
+                status_msg = (reason or b"").decode("latin-1")
+                if request is None or request.line is None:
+                    version = rs_version
+        return HttpRecord(  # positional, in field order (cheaper than keywords on a hot path)
+            ts_ns,
+            self._depth,  # trans_depth
+            method,
+            host,
+            uri,
+            version.decode("ascii"),
+            user_agent,
+            referrer,
+            status_code,
+            status_msg,
+            request_content_type,
+            response_content_type,
+            server,
+            request_body_len,
+            response_body_len,
+            request_mime_type,
+            response_mime_type,
         )

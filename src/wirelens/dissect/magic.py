@@ -39,6 +39,13 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"MZ", "application/x-dosexec"),  # DOS/PE executable header
 )
 
+_BY_FIRST_BYTE: dict[int, tuple[tuple[bytes, str], ...]] = {
+    first: tuple(sig for sig in _SIGNATURES if sig[0][0] == first)
+    for first in {magic[0] for magic, _ in _SIGNATURES}
+}
+"""The entries of :data:`_SIGNATURES` by their first byte, in table order: only those can
+match a head starting with that byte."""
+
 _TEXT_STARTS: tuple[tuple[bytes, str], ...] = (
     (b"<!doctype html", "text/html"),
     (b"<html", "text/html"),
@@ -55,7 +62,7 @@ def sniff(head: bytes) -> str | None:
     :data:`SNIFF_BYTES` bytes when the body is that long), or None when unknown."""
     if not head:
         return None
-    for magic, name in _SIGNATURES:
+    for magic, name in _BY_FIRST_BYTE.get(head[0], ()):
         if head.startswith(magic):
             return name
     if head[4:8] == b"ftyp":  # ISO base media file format (MP4, MOV): a box of type ftyp
