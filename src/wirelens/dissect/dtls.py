@@ -383,10 +383,10 @@ class DtlsDissector(Dissector):
             if n - pos < 12:
                 raise Truncated("DTLS handshake header cut short", pos)
             msg_type = record[pos]
-            length = int.from_bytes(record[pos + 1 : pos + 4], "big")
+            length = (record[pos + 1] << 16) | (record[pos + 2] << 8) | record[pos + 3]
             seq = (record[pos + 4] << 8) | record[pos + 5]
-            offset = int.from_bytes(record[pos + 6 : pos + 9], "big")
-            frag_len = int.from_bytes(record[pos + 9 : pos + 12], "big")
+            offset = (record[pos + 6] << 16) | (record[pos + 7] << 8) | record[pos + 8]
+            frag_len = (record[pos + 9] << 16) | (record[pos + 10] << 8) | record[pos + 11]
             start = pos + 12
             pos = start + frag_len
             if pos > n:
@@ -425,6 +425,10 @@ class DtlsDissector(Dissector):
         if msg is None:
             if len(side.pending) >= DTLS_MAX_PENDING_MESSAGES:
                 raise LimitExceeded(f"over {DTLS_MAX_PENDING_MESSAGES} handshake messages open")
+            if offset == 0 and len(fragment) == length:  # the whole message in one fragment
+                side.completed.add(seq)
+                self._on_message(msg_type, fragment, from_orig, events)
+                return
             msg = side.pending[seq] = _Message(msg_type, length)
         elif (msg.msg_type, msg.length) != (msg_type, length):
             raise BadValue(f"fragments of message {seq} disagree on its type or length")

@@ -189,7 +189,9 @@ class ClientHello:
     @property
     def max_version(self) -> int:
         """Highest non-GREASE version offered (supported_versions, else legacy_version)."""
-        real = [v for v in self.supported_versions if not is_grease(v)]
+        # not GREASE: see is_grease (inlined, this is read for every row)
+        real = [v for v in self.supported_versions
+                if (v & 0x0F0F) != 0x0A0A or (v >> 8) != (v & 0xFF)]
         return max(real) if real else self.legacy_version
 
 
