@@ -135,7 +135,8 @@ _TestTable = tuple[tuple[_Test, ...], ...]
 
 def _tests_by_first_byte(proto: int, skip: frozenset[str]) -> _TestTable:
     """:func:`by_first_byte` with each class paired with its bound ``matches``: what
-    :func:`identify` runs (built once per view, so the hot loop does no attribute lookup)."""
+    :func:`identify` runs (built once per view, so the hot loop does no attribute lookup;
+    a class's ``matches`` is read when the view is built, like its ``first_bytes``)."""
     cache = _cache()
     found: _TestTable | None = cache.get(("tests", proto, skip))
     if found is None:
