@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 import pytest
 from wl_dissect_builders import (
@@ -261,34 +262,86 @@ def test_utf8_text_on_random_bytes() -> None:
         assert _utf8_text(raw) == raw.decode("utf-8", "backslashreplace"), raw
 
 
-@pytest.mark.parametrize("wire", [
+_NAMES = [
     b"\x00",  # the root
     b"\x03www\x07example\x03com\x00",
     b"\x01a\x03b.c\x00",  # a dot inside a label is escaped
     b"\x02\xff\x00\x00",  # non-plain bytes are escaped
     b"\x3f" + b"a" * 63 + b"\x3f" + b"b" * 63 + b"\x3f" + b"c" * 63 + b"\x3d" + b"d" * 61 + b"\x00",
     b"\x3f" + b"a" * 63 + b"\x3f" + b"b" * 63 + b"\x3f" + b"c" * 63 + b"\x3e" + b"d" * 62 + b"\x00",
+    b"\x3f" + b"a" * 63 + b"\x3f" + b"b" * 63 + b"\x3f" + b"c" * 63 + b"\x00",
     b"\x03www\x07example",  # truncated
     b"\x03www\x40",  # bad label type
     b"\x03www\xc0",  # truncated pointer
-])
-def test_name_fast_agrees_with_name_at(wire: bytes) -> None:
-    """The label-run shortcut of the fast reader gives _name_at's value, or hands over (the
-    same error) on anything else; with a limit before the end too."""
+]
+# what follows a first name (at offset 0): pointers to it, alone or after labels
+_TAILS = [b"\xc0\x00", b"\x03www\xc0\x00", b"\xc0\x04", b"\x01z\xc0\x04", b"\x01z\xc0\x0c", b"\x01\xfe\x02ab\xc0\x00", b"\x3f" + b"x" * 63 + b"\xc0\x00",
+          b"\x03www\xc0\x01", b"\x03www\xc0\x00\x00", b"\x03www\xc0"]
+
+
+def _outcome(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except ParseError as exc:
+        return (type(exc), str(exc))
+
+
+@pytest.mark.parametrize("first", _NAMES)
+def test_name_fast_agrees_with_name_at(first: bytes) -> None:
+    """The shortcuts of the fast reader give _name_at's value, or hand over (the same error)
+    on anything else, with a limit before the end too; the names it remembers are
+    _name_at's; pointers after it to a remembered name agree too."""
     from wirelens.dissect.dns import _name_at, _name_fast
 
-    for limit in (len(wire), len(wire) - 1):
-        try:
-            want: object = _name_at(wire, 0, limit)
-        except ParseError as exc:
-            want = (type(exc), str(exc))
-        seen: dict[int, tuple[str, int, int]] = {}
-        try:
-            got: object = _name_fast(wire, 0, limit, seen)
-        except ParseError as exc:
-            got = (type(exc), str(exc))
-        if isinstance(want, tuple) and isinstance(want[0], str):
-            assert got == want[:2]
-            assert seen[0] == (want[0], want[2], want[3])
-        else:
-            assert got == want
+    for tail in [b""] + _TAILS:
+        wire = first + tail
+        at = len(first) if tail else 0
+        for limit in (len(wire), len(wire) - 1, len(wire) - 2):
+            seen: dict[int, tuple[str, int, int, int, int]] = {}
+            if at:
+                _outcome(_name_fast, wire, 0, limit, seen)
+            want = _outcome(_name_at, wire, at, limit)
+            got = _outcome(_name_fast, wire, at, limit, seen)
+            if isinstance(want[0], str):
+                assert got == want[:2], (wire, limit)
+                if at in seen:
+                    assert seen[at] == (want[0], *want[2:]), (wire, limit)
+            else:
+                assert got == want, (wire, limit)
+
+
+@pytest.mark.parametrize(("wire", "at"), [
+    (b"\x05z\x01a\xc0\x00\x00", 2),  # the walk at the target passes the pointer
+    (b"\x05z\xc0\x00\x00\x00", 2),
+    (b"\x01a\x00\x01b\xc0\x00\x01c\xc0\x03", 6),  # a pointer to labels and a pointer
+    (b"\x01a\xc0\x00", 0),  # a pointer to itself
+    (b"\x01a\x01b\x00\x01c\xc0\x02", 5),  # a pointer into a name never read
+])
+def test_name_fast_on_unread_targets(wire: bytes, at: int) -> None:
+    from wirelens.dissect.dns import _name_at, _name_fast
+
+    seen: dict[int, tuple[str, int, int, int, int]] = {}
+    want = _outcome(_name_at, wire, at, len(wire))
+    got = _outcome(_name_fast, wire, at, len(wire), seen)
+    if isinstance(want[0], str):
+        assert got == want[:2]
+        assert seen[at] == (want[0], *want[2:])
+    else:
+        assert got == want
+
+
+def test_ipv6_text_is_the_ipaddress_text() -> None:
+    import ipaddress
+    import random
+
+    from wirelens.dissect.dns import _ipv6_text
+
+    rnd = random.Random(6)
+    special = [bytes(16), bytes(15) + b"\x01", bytes(10) + b"\xff\xff\x01\x02\x03\x04",
+               bytes(12) + b"\x01\x02\x03\x04", b"\x00\x64\xff\x9b" + bytes(8) + b"\x01\x02\x03\x04",
+               b"\x20\x01\x0d\xb8" + bytes(12), b"\xfe\x80" + bytes(13) + b"\x01"]
+    for _ in range(20000):
+        groups = [rnd.choice((0, 0, 0, 1, 0xFFFF, 0x0DB8, rnd.randrange(65536))) for _ in range(8)]
+        special.append(b"".join(g.to_bytes(2, "big") for g in groups))
+    for raw in special:
+        assert _ipv6_text(raw) == str(ipaddress.IPv6Address(raw)), raw
