@@ -14,7 +14,7 @@ from wl_dissect_builders import (
     vec,
 )
 
-from wirelens.dissect import limits
+from wirelens.dissect import limits, tls
 from wirelens.dissect.tls import (
     TlsDissector,
     TlsRecord,
@@ -24,7 +24,7 @@ from wirelens.dissect.tls import (
     parse_server_hello,
     version_name,
 )
-from wirelens.dissect.tls_fingerprints import ja3
+from wirelens.dissect.tls_fingerprints import ja3, ja4
 from wirelens.wire import BadValue, LimitExceeded, ParseError, TrailingJunk, Truncated
 
 TCP = 6
@@ -225,3 +225,26 @@ def test_handshake_buffer_is_bounded() -> None:
     side = d._sides[False]
     assert len(side.hs) == 0 and side.skip == 0x100000 - 16000
     assert limits.TLS_MAX_HELLO_BYTES < 0x100000
+
+
+def test_row_columns_do_not_depend_on_the_summary_cache() -> None:
+    """The hello columns of a row (fingerprints, names) are cached per set of hello fields:
+    a row from a warm cache equals one computed afresh, and hellos differing in a field the
+    fingerprints read (here only the ALPN list or the versions) do not share an entry."""
+    conv = tls_conversation()
+    tls._client_summaries.clear()
+    tls._server_summaries.clear()
+    (cold,) = feed_all(TlsDissector, conv, TCP)
+    (warm,) = feed_all(TlsDissector, conv, TCP)
+    assert repr(warm) == repr(cold)
+    rows = {}
+    for alpn, versions in [(("h2",), (0x0304,)), (("h3",), (0x0304,)), (("h2",), (0x0303,))]:
+        ch = parse_client_hello(client_hello(alpn=alpn, versions=versions)[4:])
+        row = tls.handshake_record(
+            0, ch, None, None, None, cert_status=None, chain_len=None, client_chain_len=None,
+            late_error=None, cert_names=(), client_version_code=ch.max_version,
+        )
+        assert (row.ja3, row.ja4) == (ja3(ch), ja4(ch))
+        assert row.client_supported_versions == tuple(version_name(v) for v in versions)
+        rows[alpn, versions] = row.ja4
+    assert len(set(rows.values())) == 3

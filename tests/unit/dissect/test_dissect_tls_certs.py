@@ -33,6 +33,7 @@ from wirelens.dissect.tls_certs import (
     MAX_CERTS_PER_CHAIN,
     MAX_CHAIN_BYTES,
     X509Record,
+    _certificate_list_checked,
     parse_certificate_list,
     x509_record,
 )
@@ -209,6 +210,33 @@ def test_parse_certificate_list_framing() -> None:
         parse_certificate_list(certificate_msg([b"ab"])[4:] + b"x")
     with pytest.raises(Truncated):
         parse_certificate_list(certificate_msg([b"ab"])[4:-1])
+
+
+def _outcome(parse: object, body: bytes) -> object:
+    try:
+        return parse(body)  # type: ignore[operator]
+    except ParseError as exc:
+        return (type(exc).__name__, str(exc))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    certs=st.lists(st.binary(max_size=40), max_size=MAX_CERTS_PER_CHAIN + 3),
+    cut=st.integers(min_value=0, max_value=6),
+    junk=st.binary(max_size=4),
+    edits=st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), max_size=3),
+)
+def test_certificate_list_fast_reader_agrees_with_the_checked_one(
+    certs: list[bytes], cut: int, junk: bytes, edits: list[tuple[int, int]]
+) -> None:
+    """The indexing reader gives what the Buffer reader gives, or hands over to it (same
+    error, same text) on framing that does not add up."""
+    body = bytearray(certificate_msg(certs)[4:])
+    for at, value in edits:
+        if body:
+            body[at % len(body)] = value
+    data = bytes(body[: max(len(body) - cut, 0)]) + junk
+    assert _outcome(parse_certificate_list, data) == _outcome(_certificate_list_checked, data)
 
 
 def test_alerts() -> None:
