@@ -310,6 +310,9 @@ def handshake_record(
 
 SUMMARY_CACHE_ENTRIES = 4096
 """Distinct client (and server) hello summaries kept; the oldest is dropped when full."""
+SUMMARY_CACHE_MAX_CODES = 512
+"""A hello whose lists hold more codes than this in all is summarised but not kept (real
+ones hold a hundred or so), so the caches stay small whatever the traffic."""
 
 
 class _ClientSummary(NamedTuple):
@@ -367,16 +370,20 @@ def _client_summary(ch: ClientHello, name_version: Callable[[int], str],
                 signature_scheme_name(s) for s in ch.signature_algorithms
             ),
         )
-        _remember(_client_summaries, key, summary)
+        codes = (len(ch.cipher_suites) + len(exts) + len(ch.supported_groups)
+                 + len(ch.ec_point_formats) + len(ch.supported_versions)
+                 + len(ch.signature_algorithms))
+        if codes <= SUMMARY_CACHE_MAX_CODES:
+            _remember(_client_summaries, key, summary)
     return summary
 
 
 def _server_summary(sh: ServerHello, name_version: Callable[[int], str],
                     transport: str) -> _ServerSummary:
     """Version and cipher names, JA3S and JA4S of ``sh``."""
-    key = (sh.legacy_version, sh.selected_version, sh.cipher_suite,
-           tuple([t for t, _ in sh.extensions]), first_alpn(sh.extensions),
-           name_version, transport)
+    exts = tuple([t for t, _ in sh.extensions])
+    key = (sh.legacy_version, sh.selected_version, sh.cipher_suite, exts,
+           first_alpn(sh.extensions), name_version, transport)
     summary = _server_summaries.get(key)
     if summary is None:
         sh_ja3s = ja3s(sh)
@@ -387,7 +394,8 @@ def _server_summary(sh: ServerHello, name_version: Callable[[int], str],
             ja3s_hash=md5_hex(sh_ja3s),
             ja4s=ja4s(sh, transport),
         )
-        _remember(_server_summaries, key, summary)
+        if len(exts) <= SUMMARY_CACHE_MAX_CODES:
+            _remember(_server_summaries, key, summary)
     return summary
 
 

@@ -13,7 +13,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import IntEnum
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import TypeVar
 
 from wirelens.dissect.tls_names import extension_name
@@ -368,9 +368,27 @@ READER_CACHE_ENTRIES = 4096
 """Extension contents whose parsed value is kept, per reader (LRU): a client stack sends the
 same supported_versions, groups, signature algorithms and ALPN list on every connection, and
 a host name is asked for many times."""
+READER_CACHE_MAX_BYTES = 512
+"""Only contents up to this size are kept (real ones are a few dozen bytes), so the caches
+stay small whatever the traffic."""
 
 
-@lru_cache(maxsize=READER_CACHE_ENTRIES)
+def _cached_when_small(reader: Callable[..., _T]) -> Callable[..., _T]:
+    """``reader`` (first argument: the extension's bytes) with its results kept in an LRU
+    cache for contents of at most :data:`READER_CACHE_MAX_BYTES` bytes. Errors are not kept:
+    a content that does not parse is read (and fails) again every time."""
+    cached = lru_cache(maxsize=READER_CACHE_ENTRIES)(reader)
+
+    @wraps(reader)
+    def read(data: bytes, *args: object) -> _T:
+        if len(data) <= READER_CACHE_MAX_BYTES:
+            return cached(data, *args)
+        return reader(data, *args)
+
+    return read
+
+
+@_cached_when_small
 def _whole_u16s(data: bytes, length_size: int) -> tuple[int, ...]:
     """A whole extension that is one u16 vector (supported_versions, groups, signatures)."""
     start, stop = _vector(data, 0, len(data), length_size)
@@ -406,7 +424,7 @@ def _extensions_fast(b: bytes, pos: int) -> tuple[tuple[int, bytes], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=READER_CACHE_ENTRIES)
+@_cached_when_small
 def _server_name_fast(data: bytes) -> str | None:
     """ServerNameList (RFC 6066 §3): the first host_name (type 0)."""
     pos, stop = _vector(data, 0, len(data), 2)
@@ -421,7 +439,7 @@ def _server_name_fast(data: bytes) -> str | None:
     return found
 
 
-@lru_cache(maxsize=READER_CACHE_ENTRIES)
+@_cached_when_small
 def _alpn_fast(data: bytes) -> tuple[str, ...]:
     """ProtocolNameList (RFC 7301 §3.1)."""
     pos, stop = _vector(data, 0, len(data), 2)
@@ -434,7 +452,7 @@ def _alpn_fast(data: bytes) -> tuple[str, ...]:
     return tuple(names)
 
 
-@lru_cache(maxsize=READER_CACHE_ENTRIES)
+@_cached_when_small
 def _point_formats(data: bytes) -> tuple[int, ...]:
     """ECPointFormatList (RFC 8422 §5.1.2): a u8 vector filling the extension."""
     start, stop = _vector(data, 0, len(data), 1)

@@ -248,3 +248,13 @@ def test_row_columns_do_not_depend_on_the_summary_cache() -> None:
         assert row.client_supported_versions == tuple(version_name(v) for v in versions)
         rows[alpn, versions] = row.ja4
     assert len(set(rows.values())) == 3
+
+
+def test_long_extension_contents_are_read_without_the_reader_cache() -> None:
+    """Contents over the cache's size limit are read every time, with the same result."""
+    long_name = "a" * 300 + "." + "b" * 300
+    body = client_hello(sni=long_name)[4:]
+    for _ in range(2):
+        hello = parse_client_hello(body)
+        assert hello.server_name == long_name
+        assert repr(hello) == repr(tls._client_hello_checked(body))
