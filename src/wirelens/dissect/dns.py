@@ -13,8 +13,9 @@ Defined behaviour on extra bytes:
 
 Messages are read by a fast reader over the bytes; anything irregular hands the message to
 the checked :class:`~wirelens.wire.buffer.Buffer` reader, whose error is the one raised
-(see :func:`parse_message`). Over UDP, the parse made by :meth:`DnsDissector.matches` is
-reused by :meth:`DnsDissector.feed` for the same datagram object.
+(see :func:`parse_message`). Over UDP, :meth:`DnsDissector.matches` parses the whole
+datagram to decide, and :meth:`DnsDissector.feed` parses it again (in the pipeline DNS is
+named by the compiled classifier, so ``matches`` rarely runs there).
 
 Compression pointers (RFC 1035 §4.1.4) must point strictly backwards, before the start of
 the label run that contains them, so loops are impossible; see :mod:`.limits` for the
