@@ -30,14 +30,12 @@ def _lookup(codes: np.ndarray, names: dict[int, str] | tuple[str, ...]) -> pa.Ar
 def _applications(names: list[str | None] | None, n: int) -> tuple[pa.Array, pa.Array]:
     """(application, category) columns of server names (one catalogue lookup per distinct
     name)."""
-    if names is None:
+    if names is None or not any(names):
         return pa.nulls(n, pa.string()), pa.nulls(n, pa.string())
     seen: dict[str, tuple[str, str] | None] = {}
     apps: list[str | None] = [None] * n
     cats: list[str | None] = [None] * n
-    for k, name in enumerate(names):
-        if not name:
-            continue
+    for k, name in [(k, name) for k, name in enumerate(names) if name]:  # named ones only
         if name in seen:
             hit = seen[name]
         else:

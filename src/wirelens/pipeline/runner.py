@@ -27,7 +27,7 @@ from wirelens.core.errors import CaptureError
 from wirelens.core.weirds import weird_name
 from wirelens.decode import Decoder, FragmentReassembler, in_time_order
 from wirelens.flow import FlowTable, reverse_flows
-from wirelens.pipeline.columns import format_addrs, mix64, ts_array
+from wirelens.pipeline.columns import format_addrs, group_rows, mix64, ts_array
 from wirelens.pipeline.dpi import DpiStage
 from wirelens.pipeline.events import events_batch, rows_batch
 from wirelens.pipeline.records import conn_batch
@@ -238,7 +238,8 @@ class Analysis:
     def _arp(self, pkts: PacketBatch) -> None:
         idx = np.flatnonzero(pkts.status == PacketStatus.ARP)
         pairs = np.stack([pkts.src_lo[idx], pkts.dst_lo[idx]], axis=1)
-        uniq, counts = np.unique(pairs, axis=0, return_counts=True)
+        order, starts = group_rows(pairs)
+        uniq, counts = pairs[order[starts]], np.diff(np.r_[starts, len(pairs)])
         zeros = np.zeros(len(uniq), np.uint64)
         a = format_addrs(zeros, uniq[:, 0]).to_pylist()
         b = format_addrs(zeros, uniq[:, 1]).to_pylist()
@@ -249,8 +250,9 @@ class Analysis:
         """One weird row per (name, source, destination) per batch, with a count."""
         keys = np.stack([pkts.weird[idx].astype(np.uint64), pkts.src_hi[idx], pkts.src_lo[idx],
                          pkts.dst_hi[idx], pkts.dst_lo[idx]], axis=1)
-        uniq, first, counts = np.unique(keys, axis=0, return_index=True, return_counts=True)
-        rows = idx[first]
+        order, starts = group_rows(keys)
+        uniq, counts = keys[order[starts]], np.diff(np.r_[starts, len(keys)])
+        rows = idx[order[starts]]  # each one's first packet
         has_ip = pkts.ip_ver[rows] != 0
         src = format_addrs(uniq[:, 1], uniq[:, 2]).to_pylist()
         dst = format_addrs(uniq[:, 3], uniq[:, 4]).to_pylist()

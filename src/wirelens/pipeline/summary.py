@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from wirelens.pipeline.columns import format_addrs
+from wirelens.pipeline.columns import format_addrs, group_rows
 from wirelens.pipeline.records import PROTO_NAMES
 
 HOSTS_FOLD_AT = 200_000
@@ -102,14 +102,10 @@ class RunSummary:
         if not self._hosts:
             return
         keys = np.concatenate(self._hosts)
-        # distinct (hi, lo) pairs by a lexsort: ``np.unique(axis=0)`` sorts a structured view,
-        # ten times slower on the ~700 k ends of the benchmark capture
-        order = np.lexsort((keys[:, 1], keys[:, 0]))
-        ordered = keys[order]
-        first = np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)]
-        uniq = ordered[first]
+        order, starts = group_rows(keys)
+        uniq = keys[order[starts]]
         inv = np.empty(len(keys), np.int64)
-        inv[order] = np.cumsum(first) - 1
+        inv[order] = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(keys)]))
         b = np.bincount(inv, weights=np.concatenate(self._host_bytes), minlength=len(uniq))
         f = np.bincount(inv, weights=np.concatenate(self._host_flows), minlength=len(uniq))
         if len(uniq) > 200_000:  # bound memory on huge address spaces: keep the heaviest

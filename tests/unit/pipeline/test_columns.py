@@ -2,10 +2,11 @@ import ipaddress
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wirelens.pipeline.columns import format_addrs, format_macs, ragged, uids
+from wirelens.pipeline.columns import format_addrs, format_macs, group_rows, ragged, uids
 
 
 @settings(deadline=None, max_examples=300)
@@ -50,3 +51,17 @@ def test_uid_one_equals_the_kernel(flow_id, salt):
     from wirelens.pipeline.columns import uid_one
 
     assert uid_one(flow_id, salt) == uids(np.array([flow_id], np.uint64), salt)[0].as_py()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_group_rows_is_np_unique_axis0(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, 4, size=(500, 3)).astype(np.uint64)  # many equal rows
+    keys[::7, 0] = np.uint64(2**64 - 1)  # and values at the top of the range
+    order, starts = group_rows(keys)
+    uniq, first, counts = np.unique(keys, axis=0, return_index=True, return_counts=True)
+    assert (keys[order[starts]] == uniq).all()
+    assert (order[starts] == first).all()
+    assert (np.diff(np.r_[starts, len(keys)]) == counts).all()
+    empty = group_rows(np.empty((0, 2), np.uint64))
+    assert empty[0].size == 0 and empty[1].size == 0
