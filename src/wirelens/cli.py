@@ -191,32 +191,11 @@ def _demo(args: argparse.Namespace) -> int:
     return demo(Path(args.out), seed=args.seed, scale=args.scale)
 
 
-M_MMAP_THRESHOLD = -3
-"""glibc ``mallopt`` parameter: allocations from this size on are mapped (and unmapped when
-freed) rather than carved from the heap."""
-
-
-def _steady_heap() -> None:
-    """Keep the process's memory flat over long inputs: buffers of 128 KiB and more (batches
-    of packets, their columns) are mapped and given back when freed. That is glibc's default
-    threshold, but glibc raises it after the first such buffer is freed, and the heap then
-    grows by fragmentation: peak RSS on the benchmark capture was 8.9% above its first
-    quarter's, 6.5% with the threshold fixed, for a little more system time (page faults).
-    Nothing happens where there is no ``mallopt`` (not glibc)."""
-    import ctypes
-
-    try:
-        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, 128 * 1024)
-    except (OSError, AttributeError):
-        pass
-
-
 def run() -> None:
     """Console entry point: ``main``, then exit without the interpreter's teardown (the
     output is flushed first; the run is over and its files are closed)."""
     import os
 
-    _steady_heap()
     rc = main()
     sys.stdout.flush()
     sys.stderr.flush()
