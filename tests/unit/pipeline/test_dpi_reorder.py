@@ -4,8 +4,11 @@ message they complete is logged (``DPI_EARLY_BYTES``)."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.unit.decode.decode_frames import tcp_frame, write_pcap
 from tests.unit.dissect.wl_dissect_builders import client_hello, record
 
@@ -72,3 +75,28 @@ def test_early_segments_are_bounded(tmp_path: Path, monkeypatch) -> None:  # typ
     row = _http(tmp_path, head_first=False)
     assert (row["method"], row["uri"], row["status_code"]) == (None, None, 200)
     assert limits.DPI_EARLY_BYTES >= 1 << 20
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_any_order_of_a_request_s_segments_logs_it_whole(data: st.DataObject) -> None:
+    """However a request is cut after its request line (up to the content-test tries, 4
+    segments) and in whatever order its segments come before the answer, the request is
+    logged whole. (A cut inside the request line can leave a later segment that is itself a
+    request line, e.g. ``order HTTP/1.1``: an extension method and an empty target, which
+    names the flow first, as it should.)"""
+    request = b"GET /any/order HTTP/1.1\r\nHost: example.org\r\nUser-Agent: hypothesis\r\n\r\n"
+    line_end = request.index(b"\n") + 1
+    cuts = sorted(data.draw(st.sets(st.integers(line_end, len(request) - 1), max_size=3)))
+    bounds = [0, *cuts, len(request)]
+    segments = [tcp_frame(CLIENT, SERVER, 41000, 80, 1 + a, 1, 0x18, request[a:b])
+                for a, b in zip(bounds, bounds[1:])]
+    order = data.draw(st.permutations(range(len(segments))))
+    response = tcp_frame(SERVER, CLIENT, 80, 41000, 1, 1 + len(request), 0x18,
+                         b"HTTP/1.1 204 No Content\r\n\r\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        cap = Path(tmp) / "order.pcap"
+        write_pcap(cap, HANDSHAKE + [segments[k] for k in order] + [response])
+        (row,) = wirelens.analyze(cap).tables["http"].to_pylist()
+    assert (row["uri"], row["host"], row["user_agent"], row["status_code"]) == (
+        "/any/order", "example.org", "hypothesis", 204)
