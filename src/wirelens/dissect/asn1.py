@@ -239,18 +239,8 @@ def _read_range(data: bytes, lo: int, hi: int, depth: int) -> list[Tlv]:
     while pos < hi:
         if len(out) >= ASN1_MAX_CHILDREN:
             raise LimitExceeded("too many ASN.1 elements", pos - lo)
-        # _read_one inlined: most elements have a low tag number and a short length
-        first = data[pos]
-        n = data[pos + 1] if pos + 1 < hi else 0x80
-        if first & 0x1F != 0x1F and n < 0x80:
-            cls, constructed, tag, length, start = first >> 6, bool(first & 0x20), first & 0x1F, n, pos + 2
-        else:
-            cls, constructed, tag, length, start = _header(data, pos, lo, hi)
-        stop = start + length
-        if stop > hi:
-            raise Truncated(f"ASN.1 element of {length} bytes, {hi - start} left", pos - lo)
-        out.append(Tlv(cls, constructed, tag, data, start, stop, pos - lo, depth))
-        pos = stop
+        tlv, pos = _read_one(data, pos, lo, hi, depth)
+        out.append(tlv)
     if pos != hi:  # pragma: no cover - elements never go past the data
         raise TrailingJunk("ASN.1 elements overrun", pos - lo)
     return out

@@ -47,7 +47,7 @@ from wirelens.dissect.registry import by_name, by_port, identify, ports_of, runn
 from wirelens.flow import DPI_HANDSHAKE
 from wirelens.flow.reassembly import RST, SEQ_MOD, SYN, Delivery, TcpReassembler, seq_diff
 from wirelens.identify import Classified, Service, classify, service_name
-from wirelens.pipeline.columns import format_addrs, uid_one
+from wirelens.pipeline.columns import format_addrs, group_rows, uid_one
 from wirelens.pipeline.events import EventRows
 from wirelens.wire.errors import ParseError
 
@@ -230,9 +230,8 @@ class DpiStage:
         see: those of a flow unknown at the start of the batch, with no compiled match in it,
         past the ``IDENTIFY_TRIES`` its earlier packets have left. Most are bulk packets of
         flows about to be given up (the flow table hears of it only after the batch)."""
-        order = np.argsort(ids, kind="stable")
+        order, starts = group_rows(ids.reshape(-1, 1))
         ordered = ids[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
         counts = np.diff(np.r_[starts, len(ids)])
         hit = np.logical_or.reduceat(codes[order] != 0, starts)
         left = np.full(len(starts), len(ids), np.int64)  # no limit
@@ -326,13 +325,13 @@ class DpiStage:
         kept.append(segment)
         self.early_bytes += len(segment[3])
         while self.early_bytes > DPI_EARLY_BYTES and self.early:
-            _, old = self.early.popitem(last=False)
-            self.early_bytes -= sum(len(x[3]) for x in old)
+            self._forget_early(next(iter(self.early)))  # the oldest flow's
 
-    def _forget_early(self, fid: int) -> None:
-        kept = self.early.pop(fid, None)
-        if kept is not None:
-            self.early_bytes -= sum(len(x[3]) for x in kept)
+    def _forget_early(self, fid: int) -> list[_Segment]:
+        """Drop (and return) the segments kept for a flow."""
+        kept = self.early.pop(fid, [])
+        self.early_bytes -= sum(len(x[3]) for x in kept)
+        return kept
 
     def _read_early(self, st: FlowDpi, fid: int, from_orig: bool, seq: int,
                     ack: int | None) -> None:
@@ -341,8 +340,7 @@ class DpiStage:
         but only those that came early, ahead of their turn: after this segment in its
         direction, and at or after where its ACK points in the other (none without an ACK).
         The others are older bytes, before where the reassembler starts each stream."""
-        kept = self.early.pop(fid)
-        self.early_bytes -= sum(len(x[3]) for x in kept)
+        kept = self._forget_early(fid)
         if st.reasm is None:
             return
         for side, at, flags, payload, ts in kept:
