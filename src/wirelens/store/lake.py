@@ -3,7 +3,8 @@
 Layout: ``OUT/<table>/date=YYYY-MM-DD/hour=HH/part-<run_id>-<n>.parquet``. Every file is
 written under a temporary name (``….parquet.tmp``, which readers ignore) and renamed into place
 when complete, so a crash never leaves a half-written ``.parquet`` visible. Rows are buffered
-per partition up to ``row_group_rows`` and written as row groups, so memory stays flat.
+per partition up to ``row_group_rows`` and written as row groups, and at most ``pending_rows``
+across partitions, so memory stays flat.
 """
 
 from __future__ import annotations
@@ -40,13 +41,22 @@ _HOUR_NS = 3_600_000_000_000
 
 
 class _PartitionFile:
-    """One Parquet file being written for one (table, date, hour)."""
+    """One Parquet file being written for one (table, date, hour).
 
-    def __init__(self, final: Path, schema: pa.Schema) -> None:
+    Most partitions of a capture are small: their rows stay buffered until ``close``, which
+    encodes the whole file in memory and writes it in one piece (about a third cheaper per file
+    than a streaming writer on a path). A partition that reaches ``row_group_rows`` (or is
+    flushed to bound the rows pending across partitions) opens the temporary file and streams
+    row groups into it from then on.
+    """
+
+    def __init__(self, final: Path, schema: pa.Schema, stats: list[str]) -> None:
         self.final = final
         self.tmp = final.with_name(final.name + ".tmp")
-        stats = [c for c in STATS_COLUMNS if c in schema.names]
-        self.writer = pq.ParquetWriter(self.tmp, schema, write_statistics=stats, **PARQUET_OPTIONS)
+        self.schema = schema
+        self.stats = stats
+        self.sink: pa.NativeFile | None = None
+        self.writer: pq.ParquetWriter | None = None
         self.pending: list[pa.RecordBatch] = []
         self.pending_rows = 0
         self.rows = 0
@@ -58,21 +68,43 @@ class _PartitionFile:
             self.flush()
 
     def flush(self) -> None:
-        if self.pending_rows:
-            self.writer.write_table(pa.Table.from_batches(self.pending), row_group_size=1 << 30)
-            self.rows += self.pending_rows
+        if not self.pending_rows:
+            return
+        if self.writer is None:
+            self.sink = pa.OSFile(str(self.tmp), "wb")
+            self.writer = pq.ParquetWriter(self.sink, self.schema, write_statistics=self.stats,
+                                           **PARQUET_OPTIONS)
+        self.writer.write_table(pa.Table.from_batches(self.pending), row_group_size=1 << 30)
+        self.rows += self.pending_rows
         self.pending, self.pending_rows = [], 0
 
     def close(self) -> None:
-        self.flush()
-        self.writer.close()
+        if self.writer is None:
+            buf = pa.BufferOutputStream()
+            pq.write_table(pa.Table.from_batches(self.pending, self.schema), buf,
+                           row_group_size=1 << 30, write_statistics=self.stats, **PARQUET_OPTIONS)
+            with open(self.tmp, "wb") as fh:
+                fh.write(buf.getvalue())
+            self.rows += self.pending_rows
+            self.pending, self.pending_rows = [], 0
+        else:
+            self.flush()
+            self.writer.close()
+            self._close_sink()
         os.replace(self.tmp, self.final)
 
     def abort(self) -> None:
         try:
-            self.writer.close()
+            if self.writer is not None:
+                self.writer.close()
         finally:
+            self._close_sink()
             self.tmp.unlink(missing_ok=True)
+
+    def _close_sink(self) -> None:
+        if self.sink is not None:
+            self.sink.close()
+            self.sink = None
 
 
 class LakeWriter:
@@ -85,71 +117,83 @@ class LakeWriter:
         self.row_group_rows = row_group_rows
         self.max_open = max_open
         self.pending_rows = pending_rows
-        self._open: dict[tuple[str, str, str], _PartitionFile] = {}  # in use order
+        self._open: dict[str, dict[int, _PartitionFile]] = {}  # per table, by hour, in use order
+        self._pending = 0  # rows buffered across every open partition
+        self._stats = {t: [c for c in STATS_COLUMNS if c in s.names] for t, s in SCHEMAS.items()}
         self._seq: dict[str, int] = {}
         self._dirs: set[Path] = set()
         self.rows: dict[str, int] = {t: 0 for t in SCHEMAS}
         self.files: list[Path] = []
 
+    def open_partitions(self) -> list[_PartitionFile]:
+        return [p for parts in self._open.values() for p in parts.values()]
+
     def write(self, table: str, batch: pa.RecordBatch | pa.Table) -> None:
         """Append rows of ``table`` (must match its declared schema), split by date and hour."""
         if batch.num_rows == 0:
             return
-        schema = SCHEMAS[table]
         if isinstance(batch, pa.Table):
             batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else batch
         ts = batch.column(batch.schema.get_field_index("ts")).cast(pa.int64()).to_numpy(
             zero_copy_only=False)
         hours = ts // _HOUR_NS
         if hours.size and hours[0] == hours[-1] and (hours == hours[0]).all():
-            self._part(table, int(hours[0]), schema).add(batch, self.row_group_rows)
+            self._add(table, int(hours[0]), batch)
         else:
             order = np.argsort(hours, kind="stable")
             sorted_hours = hours[order]
             starts = np.flatnonzero(np.r_[True, sorted_hours[1:] != sorted_hours[:-1]])
             ends = np.r_[starts[1:], len(order)]
             taken = batch.take(pa.array(order))
-            for s, e in zip(starts, ends):
-                self._part(table, int(sorted_hours[s]), schema).add(
-                    taken.slice(int(s), int(e - s)), self.row_group_rows)
+            for s, e in zip(starts.tolist(), ends.tolist()):
+                self._add(table, int(sorted_hours[s]), taken.slice(s, e - s))
         self.rows[table] += batch.num_rows
-        if sum(p.pending_rows for p in self._open.values()) > self.pending_rows:
-            max(self._open.values(), key=lambda p: p.pending_rows).flush()
+        if self._pending > self.pending_rows:
+            fullest = max(self.open_partitions(), key=lambda p: p.pending_rows)
+            self._pending -= fullest.pending_rows
+            fullest.flush()
 
-    def _part(self, table: str, hour: int, schema: pa.Schema) -> _PartitionFile:
-        day = np.datetime64(hour * 3600, "s").astype("datetime64[D]")
-        date, hh = str(day), f"{hour % 24:02d}"
-        key = (table, date, hh)
-        part = self._open.pop(key, None)
+    def _add(self, table: str, hour: int, batch: pa.RecordBatch) -> None:
+        part = self._part(table, hour)
+        before = part.pending_rows
+        part.add(batch, self.row_group_rows)
+        self._pending += part.pending_rows - before
+
+    def _part(self, table: str, hour: int) -> _PartitionFile:
+        parts = self._open.setdefault(table, {})
+        part = parts.pop(hour, None)
         if part is None:
-            mine = [k for k in self._open if k[0] == table]
-            if len(mine) >= self.max_open:
-                oldest = self._open.pop(mine[0])
-                oldest.close()
-                self.files.append(oldest.final)
+            if len(parts) >= self.max_open:
+                self._finish(parts.pop(next(iter(parts))))
+            day = np.datetime64(hour * 3600, "s").astype("datetime64[D]")
             n = self._seq[table] = self._seq.get(table, -1) + 1
-            final = (self.root / table / f"date={date}" / f"hour={hh}"
-                     / f"part-{self.run_id}-{n:04d}.parquet")
-            if final.parent not in self._dirs:
-                final.parent.mkdir(parents=True, exist_ok=True)
-                self._dirs.add(final.parent)
-            part = _PartitionFile(final, schema)
-        self._open[key] = part  # most recently used last
+            folder = self.root / table / f"date={day}" / f"hour={hour % 24:02d}"
+            if folder not in self._dirs:
+                os.makedirs(folder, exist_ok=True)
+                self._dirs.add(folder)
+            part = _PartitionFile(folder / f"part-{self.run_id}-{n:04d}.parquet",
+                                  SCHEMAS[table], self._stats[table])
+        parts[hour] = part  # most recently used last
         return part
+
+    def _finish(self, part: _PartitionFile) -> None:
+        self._pending -= part.pending_rows
+        part.close()
+        self.files.append(part.final)
 
     def close(self) -> list[Path]:
         """Finish every file (rename into place); returns the files written."""
-        for part in self._open.values():
-            part.close()
-            self.files.append(part.final)
+        for part in self.open_partitions():
+            self._finish(part)
         self._open.clear()
         return self.files
 
     def abort(self) -> None:
         """Drop files not yet complete (their temporary names only)."""
-        for part in self._open.values():
+        for part in self.open_partitions():
             part.abort()
         self._open.clear()
+        self._pending = 0
 
 
 def table_glob(root: str | Path, table: str) -> str:

@@ -37,8 +37,10 @@ def test_partitioned_by_date_and_hour_and_atomic(tmp_path):
 
 
 def test_abort_leaves_no_parquet(tmp_path):
-    w = LakeWriter(tmp_path, "r2")
-    w.write("weird", weird_batch([10**18]))
+    w = LakeWriter(tmp_path, "r2", row_group_rows=2)
+    w.write("weird", weird_batch([10**18]))  # buffered, no file yet
+    w.write("weird", weird_batch([10**18 + 10 * HOUR] * 2))  # streamed to a temporary file
+    assert len(list(tmp_path.rglob("*.parquet.tmp"))) == 1
     w.abort()
     assert not list(tmp_path.rglob("*.parquet*"))
 
@@ -75,7 +77,7 @@ def test_open_partitions_are_bounded(tmp_path):
     w = LakeWriter(tmp_path, "r5", max_open=2)
     for h in (0, 1, 2, 3, 0):  # hour 0 comes back after being closed: a second file
         w.write("weird", weird_batch([base + h * HOUR]))
-        assert len(w._open) <= 2
+        assert len(w.open_partitions()) <= 2
     files = w.close()
     assert len(files) == 5
     assert query(tmp_path, "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 5}]
@@ -86,6 +88,6 @@ def test_pending_rows_are_bounded_across_partitions(tmp_path):
     w = LakeWriter(tmp_path, "r6", row_group_rows=1000, pending_rows=5)
     for h in range(4):
         w.write("weird", weird_batch([base + h * HOUR] * 2))
-        assert sum(p.pending_rows for p in w._open.values()) <= 5
+        assert sum(p.pending_rows for p in w.open_partitions()) <= 5
     w.close()
     assert query(tmp_path, "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 8}]
