@@ -137,3 +137,50 @@ def _versioned_cache_dir() -> None:
 
 
 _versioned_cache_dir()
+
+
+def _prefetch_codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+    from llvmlite import ir
+    from numba.core import cgutils as _cgutils
+    from numba.core import types
+
+    cgutils: Any = _cgutils  # numba's code-generation helpers are untyped
+    aryty = signature.args[0]
+    ary = context.make_array(aryty)(context, builder, args[0])
+    at = [context.cast(builder, v, t, types.intp) for v, t in zip(args[1:], signature.args[1:])]
+    ptr = cgutils.get_item_pointer(context, builder, aryty, ary, at, wraparound=False)
+    i32 = ir.IntType(32)
+    bytes_ptr = ir.IntType(8).as_pointer()
+    fnty = ir.FunctionType(ir.VoidType(), [bytes_ptr, i32, i32, i32])
+    fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+    # read access, high temporal locality (keep in every cache level), data cache
+    builder.call(fn, [builder.bitcast(ptr, bytes_ptr), ir.Constant(i32, 0), ir.Constant(i32, 3),
+                      ir.Constant(i32, 1)])
+    return context.get_dummy_value()
+
+
+def _make_prefetch() -> tuple[Any, Any]:
+    from numba.core import types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def prefetch1(typingctx: Any, arr: Any, i: Any) -> Any:
+        if not (isinstance(arr, types.Array) and arr.ndim == 1):
+            return None
+        return types.void(arr, i), _prefetch_codegen
+
+    @intrinsic
+    def prefetch2(typingctx: Any, arr: Any, i: Any, j: Any) -> Any:
+        if not (isinstance(arr, types.Array) and arr.ndim == 2):
+            return None
+        return types.void(arr, i, j), _prefetch_codegen
+
+    return prefetch1, prefetch2
+
+
+prefetch1, prefetch2 = _make_prefetch()
+"""``prefetch1(arr, i)`` / ``prefetch2(arr, i, j)`` inside kernels: a hint that the CPU fetch
+the cache line of ``arr[i]`` / ``arr[i, j]`` (LLVM's ``llvm.prefetch``: no effect on results,
+never faults, whatever the address). A kernel that knows a few steps ahead which rows of a
+large table it will touch (the flow table's lookups) overlaps their memory latency with the
+work of the steps before."""

@@ -24,7 +24,7 @@ import numba
 import numpy as np
 
 from wirelens.core.batch import Tunnel
-from wirelens.core.jit import KERNEL_OPTIONS, hot_kernel, kernel
+from wirelens.core.jit import KERNEL_OPTIONS, hot_kernel, kernel, prefetch1, prefetch2
 from wirelens.flow._layout import (
     CS_OTH,
     CS_REJ,
@@ -121,6 +121,7 @@ from wirelens.flow._layout import (
     P_IDLE,
     P_LINGER,
     P_MAXF,
+    P_PREFETCH,
     S_CAP,
     S_CREATED,
     S_DEADLINE,
@@ -161,6 +162,18 @@ _TUN_GTPU = int(Tunnel.GTPU)
 _OUT_LAST = OUT_I.index(I_LAST)
 """Row of the emitted last-packet time in the ended buffer's ``EI``."""
 
+PREFETCH_MIN_FLOWS = 1 << 16
+"""Default of ``params[P_PREFETCH]``, the flow slots from which ``_process`` prefetches: below
+it the table stays in the caches (65,536 slots of ~760 bytes are ~50 MB, more than a
+last-level cache) and prefetching is work for nothing."""
+PREFETCH_FAR = 16
+"""Packets ahead whose hash-index line is prefetched ..."""
+PREFETCH_NEAR = 8
+"""... and packets ahead whose slot (read from that line, by then in cache) has its key row
+and hot state lines prefetched: with hundreds of thousands of open flows a packet's lookup
+and update miss the caches ~10 times, one after another; prefetched, those misses overlap
+with the packets before (measured with ``bench/flowtable_many_open.py``)."""
+
 _HIST_ASCII = np.array([ord(c) for c in "SHADFRshadfr"], dtype=np.uint8)
 
 
@@ -187,6 +200,29 @@ def _hash(a_hi, a_lo, a_p, b_hi, b_lo, b_p, k2, k3):  # type: ignore[no-untyped-
         (b_p + np.uint64(1)) * np.uint64(0x165667B19E3779F9))
     x = ((ea + eb) ^ k2 ^ (k3 * np.uint64(0xA0761D6478BD642F))) * np.uint64(0xD6E8FEB86659FD93)
     return x ^ (x >> np.uint64(32))
+
+
+@_inl
+def _key(i, proto, sport, dport, src_hi, src_lo, dst_hi, dst_lo, vlan, vlan2, tun, tunid):  # type: ignore[no-untyped-def]
+    """Packet ``i``'s key: (proto, sport, dport, src hi/lo, dst hi/lo, proto+tunnel word,
+    VLANs+tunnel id word, hash); ports are 0 for ICMP, whose ports are not part of the key."""
+    pr = np.int64(proto[i])
+    if pr == 1 or pr == 58:
+        sp = np.uint64(0)
+        dp = np.uint64(0)
+    else:
+        sp = np.uint64(sport[i])
+        dp = np.uint64(dport[i])
+    shi = np.uint64(src_hi[i])
+    slo = np.uint64(src_lo[i])
+    dhi = np.uint64(dst_hi[i])
+    dlo = np.uint64(dst_lo[i])
+    kpt = (np.uint64(pr) << np.uint64(32)) | (np.uint64(tun[i]) << np.uint64(40))
+    # GTP-U: uplink and downlink carry different TEIDs (3GPP TS 29.281 section 5.1), so
+    # the TEID would split one connection in two; other tunnel ids are the same both ways
+    tk = np.uint64(0) if tun[i] == _TUN_GTPU else np.uint64(tunid[i])
+    k2 = np.uint64(vlan[i]) | (np.uint64(vlan2[i]) << np.uint64(16)) | (tk << np.uint64(32))
+    return pr, sp, dp, shi, slo, dhi, dlo, kpt, k2, _hash(shi, slo, sp, dhi, dlo, dp, kpt, k2)
 
 
 # ---------------------------------------------------------------------------------------
@@ -532,7 +568,30 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
     """Run packets ``i0..n-1``; returns ``(next_i, rc)`` (see ``RC_*``)."""
     n = ts.shape[0]
     ecap = EREASON.shape[0]
+    m = idx.shape[0] - 1
+    ahead = st[S_CAP] >= params[P_PREFETCH]
     for i in range(i0, n):
+        if ahead:  # software prefetch, in two steps: see PREFETCH_FAR
+            k = i + PREFETCH_FAR
+            if k < n and status[k] == 0:
+                h = _key(k, proto, sport, dport, src_hi, src_lo, dst_hi, dst_lo, vlan, vlan2,
+                         tun, tunid)[9]
+                prefetch1(idx, np.int64(h & np.uint64(m)))
+            k = i + PREFETCH_NEAR
+            if k < n and status[k] == 0:
+                h = _key(k, proto, sport, dport, src_hi, src_lo, dst_hi, dst_lo, vlan, vlan2,
+                         tun, tunid)[9]
+                c = idx[np.int64(h & np.uint64(m))]
+                if c >= 0:
+                    prefetch2(U, c, 0)
+                    for col in range(0, NI, 8):  # the whole state row (~11 lines)
+                        prefetch2(I, c, col)
+                    prefetch2(I, c, NI - 1)  # (rows are not line-aligned)
+                    prefetch2(F, c, 0)
+                    prefetch2(HIST, c, 0)
+                    prefetch2(FPS, c, 0)
+                    prefetch2(FDIR, c, 0)
+                    prefetch2(FIAT, c, 0)
         if st[S_NENDED] > ecap - 2:
             return i, RC_FULL
         # time = max timestamp seen so far (small backward jumps tolerated)
@@ -560,30 +619,13 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
             out_dir[i] = 0
             out_dpi[i] = 0
             continue
-        pr = np.int64(proto[i])
+        pr, sp, dp, shi, slo, dhi, dlo, kpt, k2, h = _key(
+            i, proto, sport, dport, src_hi, src_lo, dst_hi, dst_lo, vlan, vlan2, tun, tunid)
         fl = np.int64(tflags[i]) if pr == 6 else np.int64(0)
-        if pr == 1 or pr == 58:  # ICMP: ports are not part of the key
-            sp = np.uint64(0)
-            dp = np.uint64(0)
-        else:
-            sp = np.uint64(sport[i])
-            dp = np.uint64(dport[i])
-        shi = np.uint64(src_hi[i])
-        slo = np.uint64(src_lo[i])
-        dhi = np.uint64(dst_hi[i])
-        dlo = np.uint64(dst_lo[i])
-        # key words: ports+proto+tunnel type in each orientation, VLANs+tunnel id
-        kpt = (np.uint64(pr) << np.uint64(32)) | (np.uint64(tun[i]) << np.uint64(40))
+        # key words: ports+proto+tunnel type in each orientation
         k_fwd = sp | (dp << np.uint64(16)) | kpt
         k_rev = dp | (sp << np.uint64(16)) | kpt
-        # GTP-U: uplink and downlink carry different TEIDs (3GPP TS 29.281 section 5.1), so
-        # the TEID would split one connection in two; other tunnel ids are the same both ways
-        tk = np.uint64(0) if tun[i] == _TUN_GTPU else np.uint64(tunid[i])
-        k2 = np.uint64(vlan[i]) | (np.uint64(vlan2[i]) << np.uint64(16)) | (
-            tk << np.uint64(32))
-        h = _hash(shi, slo, sp, dhi, dlo, dp, kpt, k2)
         # lookup: linear probing; a probe reads the 64-byte key row only
-        m = idx.shape[0] - 1
         j = np.int64(h & np.uint64(m))
         s = -1
         d = 0

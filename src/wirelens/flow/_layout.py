@@ -121,7 +121,8 @@ P_ACTIVE = 1
 P_LINGER = 2
 P_MAXF = 3
 P_DPI = 4
-NP = 5
+P_PREFETCH = 5  # flow slots from which the per-packet loop prefetches (see flow._kernels)
+NP = 6
 
 # --- end reasons (index into END_REASONS) -------------------------------------------------
 END_IDLE, END_ACTIVE, END_FIN, END_RST, END_EVICTED, END_EOF = range(6)

@@ -94,6 +94,7 @@ from wirelens.flow._layout import (
     P_IDLE,
     P_LINGER,
     P_MAXF,
+    P_PREFETCH,
     S_CAP,
     S_CREATED,
     S_DEADLINE,
@@ -282,7 +283,9 @@ class FlowTable:
     """Bidirectional flow table over batches (see the module docstring for semantics).
 
     ``initial_slots`` and ``ended_rows`` size the first pool and the ended-flow buffer
-    (tests make them tiny to exercise growth and resumption).
+    (tests make them tiny to exercise growth and resumption); from ``prefetch_from`` slots
+    on, lookups prefetch the state of the packets a few places ahead (tests set 0 to
+    exercise it on small tables; results are the same either way).
     """
 
     def __init__(
@@ -294,6 +297,7 @@ class FlowTable:
         tcp_linger_s: float = 5.0,
         initial_slots: int = INITIAL_SLOTS,
         ended_rows: int = ENDED_BUFFER,
+        prefetch_from: int = K.PREFETCH_MIN_FLOWS,
     ) -> None:
         if ended_rows < 2:
             raise ValueError("ended_rows must be >= 2")
@@ -307,6 +311,7 @@ class FlowTable:
         self._params[P_LINGER] = round(tcp_linger_s * 1e9)
         self._params[P_MAXF] = max_flows
         self._params[P_DPI] = dpi_packets
+        self._params[P_PREFETCH] = prefetch_from
         cap = max(1, min(int(initial_slots), int(max_flows)))
         self._st = np.zeros(NS, np.int64)
         for h in (S_HEAD_IDLE, S_TAIL_IDLE, S_HEAD_LING, S_TAIL_LING, S_HEAD_AGE, S_TAIL_AGE):

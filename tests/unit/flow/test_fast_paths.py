@@ -231,3 +231,35 @@ def test_kernel_matches_naive_reference_on_real_captures() -> None:
         assert ft.stats["evicted"] == ref.evicted, path.name
         n_flows += len(rest)
     assert n_flows > 500
+
+
+def test_prefetching_changes_no_result() -> None:
+    """Many open flows in random order (TCP and UDP, some with status != 0, some closing),
+    through a table that prefetches from its first slot and one that never does: every
+    packet output and every ended flow is the same."""
+    rng = np.random.default_rng(7)
+    n_flows, n = 3000, 20_000
+    flow = rng.integers(0, n_flows, n)
+    rev = rng.integers(0, 2, n).astype(bool)
+    proto = np.where(flow % 3 == 0, 17, 6)
+    flags = rng.choice([A, A | 8, S, S | A, F | A, 4], n, p=[.6, .2, .08, .06, .04, .02])
+    pkts = [Pkt(ts=(i + 1) * 1000, status=int(i % 97 == 0),
+                src=(0, 0xFFFF_0A00_0000 + int(f)) if not r else (0, 0xFFFF_0B00_0001),
+                dst=(0, 0xFFFF_0B00_0001) if not r else (0, 0xFFFF_0A00_0000 + int(f)),
+                sport=(1024 + int(f)) if not r else 80, dport=80 if not r else 1024 + int(f),
+                proto=int(pr), flags=int(fl) if pr == 6 else 0, payload=int(i % 5) * 100,
+                ip_len=40 + int(i % 5) * 100)
+            for i, (f, r, pr, fl) in enumerate(zip(flow, rev, proto, flags))]
+    runs = []
+    for prefetch_from in (0, 1 << 30):
+        ft = FlowTable(initial_slots=64, prefetch_from=prefetch_from)
+        outs = []
+        for lo in range(0, n, 4096):
+            step = ft.process(*to_batch(pkts[lo: lo + 4096]))
+            outs.append((step.pkt_flow_id.tolist(), step.pkt_dir.tolist(),
+                         step.pkt_dpi.tolist(), {k: np.asarray(v).tolist()
+                                                 for k, v in step.ended.items()}))
+        end = ft.flush()
+        outs.append({k: np.asarray(v).tolist() for k, v in end.items()})
+        runs.append(outs)
+    assert runs[0] == runs[1]
