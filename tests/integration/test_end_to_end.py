@@ -162,3 +162,13 @@ def test_tables_convert_to_pandas(result):
     df = result.conn.to_pandas()
     assert len(df) == result.conn.num_rows and "src2dst_mean_piat_ms" in df.columns
     assert str(df["ts"].dtype).startswith("datetime64[ns")
+
+
+def test_command_line_does_not_import_pandas_but_pandas_still_works():
+    """The console entry hides pandas from pyarrow's first "is this pandas?" probe (0.2-0.5 s
+    of start-up); converting to pandas afterwards still imports it and works."""
+    code = ("import sys; from wirelens import cli; cli._skip_pandas_probe(); import pyarrow as pa; "
+            "pa.array([1]); pa.table({'a': ['x']}); assert 'pandas' not in sys.modules; "
+            "assert pa.table({'a': [7]}).to_pandas()['a'][0] == 7; print('ok')")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stdout.strip() == "ok", p.stderr
