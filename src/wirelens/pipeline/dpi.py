@@ -64,6 +64,18 @@ _GETTERS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] =
 slow to call per event; ``attrgetter`` reads every field in one C call)."""
 
 
+_PORT_TABLES: dict[frozenset[int], np.ndarray] = {}
+
+
+def _port_table(ports: frozenset[int]) -> np.ndarray:
+    """``ports`` as a table indexed by port number (True: in the set)."""
+    table = _PORT_TABLES.get(ports)
+    if table is None:
+        table = _PORT_TABLES[ports] = np.zeros(1 << 16, bool)
+        table[list(ports)] = True
+    return table
+
+
 def _getter(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
     found = _GETTERS.get(cls)
     if found is None:
@@ -590,9 +602,9 @@ class DpiStage:
         orig_p, resp_p, proto = cols["orig_p"], cols["resp_p"], cols["proto"]
         mask = np.zeros(len(orig_p), bool)
         for pr in (6, 17):
-            server = np.fromiter(ports_of(pr), np.int64)
+            server = _port_table(ports_of(pr))
             mask |= ((proto == pr) & (orig_p < EPHEMERAL_PORTS) & (resp_p >= 1024)
-                     & np.isin(orig_p, server) & ~np.isin(resp_p, server))
+                     & server[orig_p] & ~server[resp_p])
         if mask.any():
             mask &= ~np.isin(cols["history"], HANDSHAKE_LETTERS).any(axis=1)
             for k in np.flatnonzero(mask).tolist():
@@ -609,29 +621,30 @@ class DpiStage:
         source: list[str | None] = [None] * n
         names: list[str | None] = [None] * n
         how: list[str | None] = [None] * n
-        pop = self.flows.pop
-        forget = self.given_up.pop
-        for k, (fid, last) in enumerate(zip(flow_ids.tolist(), last_ts_ns.tolist())):
-            if self.given_up:
-                forget(fid, None)
-            if self.early:
-                self._forget_early(fid)
-            st = pop(fid, None) if self.flows else None
-            if st is None:
-                continue
-            for side in (True, False):  # what waited behind a hole
-                if st.skips and side in st.skips:  # bytes skipped: as far as they came
-                    start, _, length, seen = st.skips[side]
-                    self._end_skip(st, fid, side, last,
-                                   min(length, max(0, seq_diff(seen, start))))
-                if st.reasm is None or st.stopped:
-                    break
-                self._deliver(st, fid, st.reasm.flush(side), side, last)
-            if st.dissector is not None and not st.failed:
-                self._retire(st, fid, last)
-            service[k], source[k], names[k] = st.cls.name, "content", st.server_name
-            if st.server_name:
-                how[k] = st.name_source
+        if self.flows or self.given_up or self.early:  # (none with --dpi off)
+            pop = self.flows.pop
+            forget = self.given_up.pop
+            for k, (fid, last) in enumerate(zip(flow_ids.tolist(), last_ts_ns.tolist())):
+                if self.given_up:
+                    forget(fid, None)
+                if self.early:
+                    self._forget_early(fid)
+                st = pop(fid, None) if self.flows else None
+                if st is None:
+                    continue
+                for side in (True, False):  # what waited behind a hole
+                    if st.skips and side in st.skips:  # bytes skipped: as far as they came
+                        start, _, length, seen = st.skips[side]
+                        self._end_skip(st, fid, side, last,
+                                       min(length, max(0, seq_diff(seen, start))))
+                    if st.reasm is None or st.stopped:
+                        break
+                    self._deliver(st, fid, st.reasm.flush(side), side, last)
+                if st.dissector is not None and not st.failed:
+                    self._retire(st, fid, last)
+                service[k], source[k], names[k] = st.cls.name, "content", st.server_name
+                if st.server_name:
+                    how[k] = st.name_source
         if self.port_guess and "resp_p" in cols:
             self._services_from_ports(cols, service, source)
         if len(self.dns_cache) and "resp_hi" in cols:
