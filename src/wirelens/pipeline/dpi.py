@@ -76,6 +76,27 @@ def _port_table(ports: frozenset[int]) -> np.ndarray:
     return table
 
 
+_PORT_SERVICES: dict[tuple[int, tuple[type[Dissector], ...]], tuple[list[str], np.ndarray]] = {}
+
+
+def _port_services(proto: int) -> tuple[list[str], np.ndarray]:
+    """:func:`by_port` for every port of ``proto`` at once: (names, codes) where
+    ``codes[port]`` indexes ``names`` (0: no dissector lists the port)."""
+    key = (proto, running_on(proto))
+    found = _PORT_SERVICES.get(key)
+    if found is None:
+        names = [""]
+        codes = np.zeros(1 << 16, np.uint8)
+        for port in sorted(ports_of(proto)):
+            cls = by_port(port, proto)
+            if cls is not None:
+                if cls.name not in names:
+                    names.append(cls.name)
+                codes[port] = names.index(cls.name)
+        found = _PORT_SERVICES[key] = (names, codes)
+    return found
+
+
 def _getter(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
     found = _GETTERS.get(cls)
     if found is None:
@@ -658,13 +679,14 @@ class DpiStage:
         whose well-known ports include its responder port (``service_source = port``)."""
         proto = cols["proto"]
         data = (cols["orig_payload_bytes"] + cols["resp_payload_bytes"]) > 0
-        todo = np.flatnonzero(data & ((proto == 6) | (proto == 17)))
-        for k, port, pr in zip(todo.tolist(), cols["resp_p"][todo].tolist(),
-                               proto[todo].tolist()):
-            if service[k] is None:
-                cls = by_port(port, pr)
-                if cls is not None:
-                    service[k], source[k] = cls.name, "port"
+        for pr in (6, 17):
+            todo = np.flatnonzero(data & (proto == pr))
+            names, codes = _port_services(pr)
+            guess = codes[cols["resp_p"][todo]]
+            known = guess != 0
+            for k, c in zip(todo[known].tolist(), guess[known].tolist()):
+                if service[k] is None:
+                    service[k], source[k] = names[c], "port"
 
     def _names_from_cache(self, cols: dict[str, np.ndarray], names: list[str | None],
                           how: list[str | None], source: list[str | None]) -> None:
