@@ -15,7 +15,8 @@ packet time reaches ``S_DEADLINE``, a cached lower bound of the three heads' exp
 Speed notes (measured on real captures): the per-packet kernel is compiled without numba's
 reference-counting runtime (``core.jit.hot_kernel``); statistics are shifted sums finished
 when the flow ends; the ended buffer is column-major so emission is one contiguous copy per
-column.
+column; a large table (``PREFETCH_MIN_FLOWS``) prefetches the rows of the packets a few
+places ahead, so their cache misses overlap instead of queueing.
 """
 
 from __future__ import annotations
@@ -164,7 +165,7 @@ _OUT_LAST = OUT_I.index(I_LAST)
 
 PREFETCH_MIN_FLOWS = 1 << 16
 """Default of ``params[P_PREFETCH]``, the flow slots from which ``_process`` prefetches: below
-it the table stays in the caches (65,536 slots of ~760 bytes are ~50 MB, more than a
+it the table stays in the caches (65,536 slots of ~800 bytes are ~50 MB, more than a
 last-level cache) and prefetching is work for nothing."""
 PREFETCH_FAR = 16
 """Packets ahead whose hash-index line is prefetched ..."""
