@@ -64,24 +64,13 @@ _GETTERS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] =
 slow to call per event; ``attrgetter`` reads every field in one C call)."""
 
 
-_PORT_TABLES: dict[frozenset[int], np.ndarray] = {}
-
-
-def _port_table(ports: frozenset[int]) -> np.ndarray:
-    """``ports`` as a table indexed by port number (True: in the set)."""
-    table = _PORT_TABLES.get(ports)
-    if table is None:
-        table = _PORT_TABLES[ports] = np.zeros(1 << 16, bool)
-        table[list(ports)] = True
-    return table
-
-
 _PORT_SERVICES: dict[tuple[int, tuple[type[Dissector], ...]], tuple[list[str], np.ndarray]] = {}
 
 
 def _port_services(proto: int) -> tuple[list[str], np.ndarray]:
     """:func:`by_port` for every port of ``proto`` at once: (names, codes) where
-    ``codes[port]`` indexes ``names`` (0: no dissector lists the port)."""
+    ``codes[port]`` indexes ``names`` (0: no dissector lists the port, i.e. the port is not in
+    :func:`ports_of`)."""
     key = (proto, running_on(proto))
     found = _PORT_SERVICES.get(key)
     if found is None:
@@ -623,9 +612,9 @@ class DpiStage:
         orig_p, resp_p, proto = cols["orig_p"], cols["resp_p"], cols["proto"]
         mask = np.zeros(len(orig_p), bool)
         for pr in (6, 17):
-            server = _port_table(ports_of(pr))
+            codes = _port_services(pr)[1]  # 0: not a well-known port of a dissector
             mask |= ((proto == pr) & (orig_p < EPHEMERAL_PORTS) & (resp_p >= 1024)
-                     & server[orig_p] & ~server[resp_p])
+                     & (codes[orig_p] != 0) & (codes[resp_p] == 0))
         if mask.any():
             mask &= ~np.isin(cols["history"], HANDSHAKE_LETTERS).any(axis=1)
             for k in np.flatnonzero(mask).tolist():
