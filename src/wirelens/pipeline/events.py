@@ -15,8 +15,8 @@ _TS = pa.timestamp("ns", tz="UTC")
 
 def _array(fld: pa.Field, values: Any) -> pa.Array:
     """One column of a declared field (timestamps given as ns integers)."""
-    if fld.type == _TS:
-        return pa.array([None if v is None else int(v) for v in values], pa.int64()).cast(_TS)
+    if fld.type == _TS:  # Python or numpy integers, or None
+        return pa.array(values, pa.int64()).cast(_TS)
     return pa.array(values, fld.type)
 
 
