@@ -615,11 +615,12 @@ class DpiStage:
             codes = _port_services(pr)[1]  # 0: not a well-known port of a dissector
             mask |= ((proto == pr) & (orig_p < EPHEMERAL_PORTS) & (resp_p >= 1024)
                      & (codes[orig_p] != 0) & (codes[resp_p] == 0))
-        if mask.any():
-            mask &= ~np.isin(cols["history"], HANDSHAKE_LETTERS).any(axis=1)
-            for k in np.flatnonzero(mask).tolist():
-                if int(cols["flow_id"][k]) in self.flows:  # content decided: it stands
-                    mask[k] = False
+        cand = np.flatnonzero(mask)
+        if cand.size:
+            shook = np.isin(cols["history"][cand], HANDSHAKE_LETTERS).any(axis=1)
+            decided = np.fromiter((f in self.flows for f in cols["flow_id"][cand].tolist()),
+                                  bool, cand.size)  # content decided: it stands
+            mask[cand[shook | decided]] = False
         return mask
 
     def finish_flows(self, cols: dict[str, np.ndarray]) -> FinishedFlows:
