@@ -351,7 +351,9 @@ class DpiStage:
 
     def _forget_early(self, fid: int) -> list[_Segment]:
         """Drop (and return) the segments kept for a flow."""
-        kept = self.early.pop(fid, [])
+        kept = self.early.pop(fid, None)
+        if kept is None:  # (most flows: nothing kept)
+            return []
         self.early_bytes -= sum(len(x[3]) for x in kept)
         return kept
 
@@ -635,10 +637,11 @@ class DpiStage:
         if self.flows or self.given_up or self.early:  # (none with --dpi off)
             pop = self.flows.pop
             forget = self.given_up.pop
+            early = self.early
             for k, (fid, last) in enumerate(zip(flow_ids.tolist(), last_ts_ns.tolist())):
                 if self.given_up:
                     forget(fid, None)
-                if self.early:
+                if fid in early:
                     self._forget_early(fid)
                 st = pop(fid, None) if self.flows else None
                 if st is None:
