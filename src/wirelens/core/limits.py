@@ -31,10 +31,13 @@ Python work per flow. Within it a flow is read while DPI needs it: until identif
 its dissector is done (TLS after the hello flight, SSH after the KEXINITs) or has gone
 ``DPI_IDLE_PACKETS`` packets without writing a row."""
 
-DPI_SKIP_MIN_BYTES = 8192
-"""A dissector's skippable bytes (e.g. the rest of an HTTP body of known length) are skipped,
-not fed, from this many on: their packets are passed over (not reassembled, not parsed, not
-counted as idle) and the dissector is told of them as a hole. Smaller ones are fed."""
+DPI_SKIP_MIN_BYTES = 2048
+"""A dissector's skippable bytes (e.g. the rest of an HTTP body of known length, or of a
+chunk) are skipped, not fed, from this many on: their packets are passed over (not
+reassembled, not parsed, not counted as idle) and the dissector is told of them as a hole.
+Smaller ones are fed: they end within the next packet or so, where skipping saves nothing.
+As each skip renews the idle budget, a chunked body is followed to its end (and the
+transactions after it logged) when its chunks are this size or more."""
 
 DPI_IDLE_PACKETS = 64
 """Payload packets a flow's dissector may read without writing a row before DPI stops reading
