@@ -44,8 +44,8 @@ class _PartitionFile:
     """One Parquet file being written for one (table, date, hour).
 
     Most partitions of a capture are small: their rows stay buffered until ``close``, which
-    encodes the whole file in memory and writes it in one piece (about a third cheaper per file
-    than a streaming writer on a path). A partition that reaches ``row_group_rows`` (or is
+    encodes the whole file in memory and writes it in one piece (cheaper than a streaming
+    writer on a path: ~10% less CPU over quarter.pcap's 1,199 files). A partition that reaches ``row_group_rows`` (or is
     flushed to bound the rows pending across partitions) opens the temporary file and streams
     row groups into it from then on.
     """
