@@ -147,12 +147,6 @@ def _tests_by_first_byte(proto: int, skip: frozenset[str]) -> _TestTable:
     return found
 
 
-_identify_views: tuple[tuple[type[Dissector], ...], dict[tuple[int, frozenset[str]], _TestTable]]
-_identify_views = ((), {})
-"""(the DISSECTORS tuple, {(proto, skipped names): :func:`_tests_by_first_byte`}): the
-tables :func:`identify` reads, one plain dict lookup per call (rebuilt with DISSECTORS)."""
-
-
 def identify(
     payload: bytes, proto: int, from_orig: bool, sport: int, dport: int,
     skip: frozenset[str] = _NONE,
@@ -166,15 +160,11 @@ def identify(
     Only the content tests of dissectors whose ``first_bytes`` admit ``payload[0]`` run
     (:func:`by_first_byte`): the others cannot accept it.
     """
-    global _identify_views
     if not payload:
         return None
-    views = _identify_views
-    if views[0] is not DISSECTORS:
-        views = _identify_views = (DISSECTORS, {})
-    table = views[1].get((proto, skip))
+    table: _TestTable | None = _cache().get(("tests", proto, skip))
     if table is None:
-        table = views[1][(proto, skip)] = _tests_by_first_byte(proto, skip)
+        table = _tests_by_first_byte(proto, skip)
     first: type[Dissector] | None = None
     candidates: list[type[Dissector]] | None = None
     for cls, matches in table[payload[0]]:

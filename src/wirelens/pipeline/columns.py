@@ -12,19 +12,19 @@ import pyarrow.compute as pc
 from wirelens.pipeline import _text
 
 
-def group_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Equal rows of a 2-D integer array, grouped: ``(order, starts)`` where ``keys[order]``
-    is sorted by its columns (the first most significant) and ``starts`` are the positions
-    in it where each distinct row begins. The sort is stable, so ``order[starts]`` are the
-    first occurrences. The distinct rows are ``keys[order[starts]]``, their counts
-    ``np.diff(np.r_[starts, len(keys)])`` (as ``np.unique(axis=0)`` gives them, which sorts
-    a structured view, ten times slower)."""
+def group_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Equal rows of a 2-D integer array, grouped: ``(order, starts, counts)`` where
+    ``keys[order]`` is sorted by its columns (the first most significant), ``starts`` are the
+    positions in it where each distinct row begins and ``counts`` how many rows each has. The
+    sort is stable, so ``order[starts]`` are the first occurrences and ``keys[order[starts]]``
+    the distinct rows (as ``np.unique(axis=0)`` gives them, which sorts a structured view,
+    ten times slower)."""
     if len(keys) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
     order = np.lexsort(keys.T[::-1])
     ordered = keys[order]
     starts = np.flatnonzero(np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)])
-    return order, starts
+    return order, starts, np.diff(np.r_[starts, len(keys)])
 
 
 def format_addrs(hi: np.ndarray, lo: np.ndarray) -> pa.Array:

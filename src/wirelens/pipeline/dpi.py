@@ -252,9 +252,8 @@ class DpiStage:
         see: those of a flow unknown at the start of the batch, with no compiled match in it,
         past the ``IDENTIFY_TRIES`` its earlier packets have left. Most are bulk packets of
         flows about to be given up (the flow table hears of it only after the batch)."""
-        order, starts = group_rows(ids.reshape(-1, 1))
+        order, starts, counts = group_rows(ids.reshape(-1, 1))
         ordered = ids[order]
-        counts = np.diff(np.r_[starts, len(ids)])
         hit = np.logical_or.reduceat(codes[order] != 0, starts)
         left = np.full(len(starts), len(ids), np.int64)  # no limit
         flows, given_up = self.flows, self.given_up
@@ -295,6 +294,7 @@ class DpiStage:
         stop_slots, stop_ids, slots = b.stop_slots, b.stop_ids, b.slots
         for j, (k, fid, from_orig, code, proto, sp, dp, off, n, i, seq, flags, ts) in enumerate(
                 cols):
+            waiting: list[_Segment] | None = None  # early segments of a flow named now
             st = flows.get(fid)
             if st is None:
                 if not code and given_up.get(fid, 0) >= IDENTIFY_TRIES:
@@ -318,6 +318,8 @@ class DpiStage:
                 if turn:
                     self.reversed.add(fid)
                 given_up.pop(fid, None)
+                if fid in self.early:
+                    waiting = self._forget_early(fid)
                 if self.tables:
                     st.dissector = self._create(cls, proto)
                     if proto == 6:
@@ -332,9 +334,9 @@ class DpiStage:
             else:
                 self._read(st, fid, from_orig != st.reversed, view[off: off + n], ts, seq,
                            flags)
-                if self.early and fid in self.early:  # named now: what came early follows
-                    self._read_early(st, fid, from_orig, seq, int(pkts.tcp_ack[i])
-                                     if flags & ACK else None)
+                if waiting:  # named now: what came early follows
+                    self._read_early(st, fid, waiting, from_orig, seq,
+                                     int(pkts.tcp_ack[i]) if flags & ACK else None)
             if st.stopped:
                 stop_slots.append(int(slots[i]))
                 stop_ids.append(fid)
@@ -357,14 +359,13 @@ class DpiStage:
         self.early_bytes -= sum(len(x[3]) for x in kept)
         return kept
 
-    def _read_early(self, st: FlowDpi, fid: int, from_orig: bool, seq: int,
-                    ack: int | None) -> None:
+    def _read_early(self, st: FlowDpi, fid: int, kept: list[_Segment], from_orig: bool,
+                    seq: int, ack: int | None) -> None:
         """A TCP flow was just named by a segment (from the originator: ``from_orig``; its
-        ``seq`` and ``ack``): its segments seen before are read now, in the order they came,
-        but only those that came early, ahead of their turn: after this segment in its
+        ``seq`` and ``ack``): its segments ``kept`` before are read now, in the order they
+        came, but only those that came early, ahead of their turn: after this segment in its
         direction, and at or after where its ACK points in the other (none without an ACK).
         The others are older bytes, before where the reassembler starts each stream."""
-        kept = self._forget_early(fid)
         if st.reasm is None:
             return
         for side, at, flags, payload, ts in kept:

@@ -238,8 +238,8 @@ class Analysis:
     def _arp(self, pkts: PacketBatch) -> None:
         idx = np.flatnonzero(pkts.status == PacketStatus.ARP)
         pairs = np.stack([pkts.src_lo[idx], pkts.dst_lo[idx]], axis=1)
-        order, starts = group_rows(pairs)
-        uniq, counts = pairs[order[starts]], np.diff(np.r_[starts, len(pairs)])
+        order, starts, counts = group_rows(pairs)
+        uniq = pairs[order[starts]]
         zeros = np.zeros(len(uniq), np.uint64)
         a = format_addrs(zeros, uniq[:, 0]).to_pylist()
         b = format_addrs(zeros, uniq[:, 1]).to_pylist()
@@ -250,8 +250,8 @@ class Analysis:
         """One weird row per (name, source, destination) per batch, with a count."""
         keys = np.stack([pkts.weird[idx].astype(np.uint64), pkts.src_hi[idx], pkts.src_lo[idx],
                          pkts.dst_hi[idx], pkts.dst_lo[idx]], axis=1)
-        order, starts = group_rows(keys)
-        uniq, counts = keys[order[starts]], np.diff(np.r_[starts, len(keys)])
+        order, starts, counts = group_rows(keys)
+        uniq = keys[order[starts]]
         rows = idx[order[starts]]  # each one's first packet
         has_ip = pkts.ip_ver[rows] != 0
         src = format_addrs(uniq[:, 1], uniq[:, 2]).to_pylist()

@@ -102,10 +102,10 @@ class RunSummary:
         if not self._hosts:
             return
         keys = np.concatenate(self._hosts)
-        order, starts = group_rows(keys)
+        order, starts, counts = group_rows(keys)
         uniq = keys[order[starts]]
         inv = np.empty(len(keys), np.int64)
-        inv[order] = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(keys)]))
+        inv[order] = np.repeat(np.arange(len(starts)), counts)
         b = np.bincount(inv, weights=np.concatenate(self._host_bytes), minlength=len(uniq))
         f = np.bincount(inv, weights=np.concatenate(self._host_flows), minlength=len(uniq))
         if len(uniq) > 200_000:  # bound memory on huge address spaces: keep the heaviest

@@ -45,9 +45,9 @@ class _PartitionFile:
 
     Most partitions of a capture are small: their rows stay buffered until ``close``, which
     encodes the whole file in memory and writes it in one piece (cheaper than a streaming
-    writer on a path: ~10% less CPU over quarter.pcap's 1,199 files). A partition that reaches ``row_group_rows`` (or is
-    flushed to bound the rows pending across partitions) opens the temporary file and streams
-    row groups into it from then on.
+    writer on a path: ~10% less CPU over quarter.pcap's 1,199 files). A partition that
+    reaches ``row_group_rows`` (or is flushed to bound the rows pending across partitions)
+    opens the temporary file and streams row groups into it from then on.
     """
 
     def __init__(self, final: Path, schema: pa.Schema, stats: list[str]) -> None:

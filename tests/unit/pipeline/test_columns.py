@@ -58,10 +58,11 @@ def test_group_rows_is_np_unique_axis0(seed: int) -> None:
     rng = np.random.default_rng(seed)
     keys = rng.integers(0, 4, size=(500, 3)).astype(np.uint64)  # many equal rows
     keys[::7, 0] = np.uint64(2**64 - 1)  # and values at the top of the range
-    order, starts = group_rows(keys)
+    order, starts, sizes = group_rows(keys)
     uniq, first, counts = np.unique(keys, axis=0, return_index=True, return_counts=True)
     assert (keys[order[starts]] == uniq).all()
     assert (order[starts] == first).all()
     assert (np.diff(np.r_[starts, len(keys)]) == counts).all()
+    assert (sizes == counts).all()
     empty = group_rows(np.empty((0, 2), np.uint64))
-    assert empty[0].size == 0 and empty[1].size == 0
+    assert empty[0].size == 0 and empty[1].size == 0 and empty[2].size == 0
