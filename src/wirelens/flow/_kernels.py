@@ -432,7 +432,7 @@ def _end_flow(s, reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,  # type:
     _unlink(I, st, s, I_PREV, I_NEXT, hh)
     _unlink(I, st, s, I_APREV, I_ANEXT, S_HEAD_AGE)
     _idx_delete(idx, U, s)
-    I[s, I_LIST] = -1
+    U[s, U_FID] = 0  # a free slot (flow ids start at 1)
     free[st[S_NFREE]] = s
     st[S_NFREE] += 1
     st[S_OPEN] -= 1
@@ -845,6 +845,6 @@ def _flush(U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st, reason,  # type: ignor
 def _stop_dpi(I, U, slots, fids):  # type: ignore[no-untyped-def]
     for k in range(slots.shape[0]):
         s = slots[k]
-        if s >= 0 and s < I.shape[0] and I[s, I_LIST] >= 0 and U[s, U_FID] == fids[k]:
+        if s >= 0 and s < I.shape[0] and U[s, U_FID] == fids[k]:  # (0: a free slot)
             I[s, I_DPIOFF] = 1
 

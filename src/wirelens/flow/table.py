@@ -39,6 +39,7 @@ Semantics (what the kernels implement, and what ``tests/naive/flow.py`` re-imple
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,7 +66,6 @@ from wirelens.flow._layout import (
     I_IPB,
     I_IPVER,
     I_LAST,
-    I_LIST,
     I_MAXPS,
     I_MINPS,
     I_OMAC,
@@ -118,6 +118,7 @@ from wirelens.flow._layout import (
     U_RHI,
     U_RLO,
 )
+from wirelens.flow._pool import Rows
 
 assert FIRST_N == limits.FIRST_PACKETS
 
@@ -126,6 +127,11 @@ FlowColumns = dict[str, np.ndarray]
 
 INITIAL_SLOTS = 16_384
 """Slots allocated at start (the pool doubles up to ``max_flows``)."""
+
+_POOLS: tuple[tuple[int, type], ...] = (
+    (NU, np.uint64), (NI, np.int64), (NF, np.float64), (FIRST_N, np.uint16),
+    (FIRST_N, np.uint8), (FIRST_N, np.float32), (HIST_LEN, np.uint8))
+"""Columns and type of the per-slot arrays U, I, F, PS, DIR, IAT and HIST."""
 
 ENDED_BUFFER = 16_384
 """Rows of the ended-flow buffer; the kernel resumes after it is drained."""
@@ -288,6 +294,16 @@ class FlowTable:
     exercise it on small tables; results are the same either way).
     """
 
+    _U: np.ndarray
+    _I: np.ndarray
+    _F: np.ndarray
+    _PS: np.ndarray
+    _DIR: np.ndarray
+    _IAT: np.ndarray
+    _HIST: np.ndarray
+    """Per-slot state (views of ``_pools``; see :mod:`wirelens.flow._layout`)."""
+    _pools: tuple[Rows, ...]
+
     def __init__(
         self,
         idle_timeout_s: float = limits.IDLE_TIMEOUT_S,
@@ -324,24 +340,19 @@ class FlowTable:
 
     # -- storage ---------------------------------------------------------------------------
     def _alloc(self, cap: int) -> None:
-        """(Re)allocate the pool at ``cap`` slots, keeping open flows in their slots."""
-        old = getattr(self, "_U", None)
-        n_old = 0 if old is None else old.shape[0]
-
-        def grow(a: np.ndarray | None, shape: tuple[int, ...], dtype: type) -> np.ndarray:
-            new: np.ndarray = np.zeros(shape, dtype)
-            if a is not None:
-                new[: a.shape[0]] = a
-            return new
-
-        self._U = grow(old, (cap, NU), np.uint64)
-        self._I = grow(getattr(self, "_I", None), (cap, NI), np.int64)
-        self._I[n_old:, I_LIST] = -1
-        self._F = grow(getattr(self, "_F", None), (cap, NF), np.float64)
-        self._PS = grow(getattr(self, "_PS", None), (cap, FIRST_N), np.uint16)
-        self._DIR = grow(getattr(self, "_DIR", None), (cap, FIRST_N), np.uint8)
-        self._IAT = grow(getattr(self, "_IAT", None), (cap, FIRST_N), np.float32)
-        self._HIST = grow(getattr(self, "_HIST", None), (cap, HIST_LEN), np.uint8)
+        """(Re)allocate the pool at ``cap`` slots, keeping open flows in their slots (the
+        per-slot state grows in place: :mod:`wirelens.flow._pool`; new slots are zero, and
+        a zero flow id marks a free slot)."""
+        pools = getattr(self, "_pools", None)
+        n_old = 0 if pools is None else int(self._st[S_CAP])
+        if pools is None:
+            pools = self._pools = tuple(Rows(cap, cols, dtype) for cols, dtype in _POOLS)
+        else:
+            del self._U, self._I, self._F, self._PS, self._DIR, self._IAT, self._HIST
+            for pool in pools:
+                pool.grow(cap)
+        (self._U, self._I, self._F, self._PS, self._DIR, self._IAT,
+         self._HIST) = (pool.array for pool in pools)
         # free stack: new slots, lowest popped first
         nfree = int(self._st[S_NFREE])
         free = np.empty(cap, np.int32)
@@ -406,14 +417,24 @@ class FlowTable:
 
     def flush(self) -> FlowColumns:
         """End every open flow (reason "eof"), in creation order (ascending flow_id)."""
+        return _concat(list(self.flush_chunks()))
+
+    def flush_chunks(self) -> Iterator[FlowColumns]:
+        """:meth:`flush` in pieces of at most the ended buffer's rows (``ended_rows``), each
+        made when the previous one has been taken: a table holding hundreds of thousands of
+        flows ends them with one piece in memory at a time, not a copy of all of them."""
+        if self._ended.chunks or self._st[S_NENDED]:
+            yield self._take_ended()  # (none after process(); kept for safety)
         while True:
             left = K._flush(self._U, self._I, self._F, self._PS, self._DIR, self._IAT,
                             self._HIST, self._idx, self._free, self._st, END_EOF,
                             *self._ended.args())
-            self._drain()
+            k = int(self._st[S_NENDED])
+            if k:
+                self._st[S_NENDED] = 0
+                yield _columns(self._ended, k)
             if left == 0:
-                break
-        return self._take_ended()
+                return
 
     def stop_dpi(self, slots: np.ndarray, flow_ids: np.ndarray) -> None:
         """No more DPI packets for these flows (ignored for slots now holding another flow)."""

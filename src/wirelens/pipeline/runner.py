@@ -131,8 +131,9 @@ class Analysis:
         return self.summary
 
     def steps(self, inputs: list[str], progress: Progress | None = None) -> Iterator[None]:
-        """The pass, one step per batch read (the sinks have received what ended so far);
-        a consumer may stop early. Call once per Analysis."""
+        """The pass, one step per batch read and per piece of the flows still open at the
+        end (the sinks have received what ended so far); a consumer may stop early. Call
+        once per Analysis."""
         started = time.time()
         t0 = time.perf_counter()
         files = expand_inputs(inputs)
@@ -163,9 +164,12 @@ class Analysis:
                 for p in src.problems:
                     s.weirds[p.kind] += 1
                 done_before += src.size or 0
-        ended = self.flows.flush()
-        lap("flows")
-        self._emit_flows(ended)
+        for ended in self.flows.flush_chunks():  # (one piece of the open flows at a time)
+            lap("flows")
+            self._emit_flows(ended)
+            lap("other")
+            yield
+            lap("other")
         self._emit_events()
         s.flows_evicted = int(self.flows.stats.get("evicted", 0))
         for name, count in self.decoder.counters.items():

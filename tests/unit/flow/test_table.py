@@ -220,6 +220,28 @@ def test_table_growth_many_open_flows() -> None:
     assert ft.stats["created"] == 1000 and ft.stats["open"] == 0
 
 
+def test_flush_in_pieces_of_the_ended_buffer() -> None:
+    ft = FlowTable(initial_slots=4, ended_rows=64)
+    ft.process(*to_batch(_udp_flows(1000)))
+    pieces = list(ft.flush_chunks())
+    assert [len(p["flow_id"]) for p in pieces] == [64] * 15 + [40]
+    assert np.concatenate([p["flow_id"] for p in pieces]).tolist() == list(range(1, 1001))
+    assert ft.stats["open"] == 0 and list(ft.flush_chunks()) == []
+
+
+def test_stop_dpi_for_an_ended_flow_is_ignored() -> None:
+    """A flow's slot is freed when it ends and may hold another flow later: a stop asked
+    for the ended flow changes nothing, on the free slot nor on the flow that reuses it."""
+    ft = FlowTable(dpi_packets=8, idle_timeout_s=1)
+    first = ft.process(*to_batch([tcp(0, True, A, 10)]))
+    ft.process(*to_batch([Pkt(ts=5 * SEC, src=(0, 7), dst=SV, sport=1, dport=2, proto=17,
+                              ip_len=60, payload=32)]))  # the first flow ends idle
+    ft.stop_dpi(first.pkt_slot, first.pkt_flow_id)  # stale: its slot is free
+    later = ft.process(*to_batch([tcp(6 * SEC, True, A, 10)]))
+    assert later.pkt_slot[0] == first.pkt_slot[0] and later.pkt_flow_id[0] != first.pkt_flow_id[0]
+    assert later.pkt_dpi.tolist() == [1]
+
+
 def test_hard_bound_evicts_idle_longest() -> None:
     ft = FlowTable(max_flows=100, initial_slots=16, ended_rows=7)
     pkts = _udp_flows(100)
