@@ -57,7 +57,8 @@ class Dissector(ABC):
     """Every value the first payload byte can have when :meth:`matches` accepts (``None`` =
     any byte). The registry runs the content test only on payloads whose first byte is in
     it, so it must be a superset: a byte missing here silently cuts payloads ``matches``
-    accepts. One set for all of :attr:`transports` (the union of each one's first bytes)."""
+    accepts. One set for all of :attr:`transports` (the union of each one's first bytes;
+    :meth:`first_bytes_on` may narrow it for one of them)."""
 
     server_name: str | None
     """SNI, HTTP Host or DNS query name, once known."""
@@ -82,6 +83,12 @@ class Dissector(ABC):
     @abstractmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """Cheap content test on the first payload of a flow in one direction."""
+
+    @classmethod
+    def first_bytes_on(cls, proto: int) -> frozenset[int] | None:
+        """:attr:`first_bytes` on the transport ``proto``: a class whose first byte is free on
+        one transport (a length prefix over TCP) and fixed on another narrows it here."""
+        return cls.first_bytes
 
     @classmethod
     def from_server(cls, payload: bytes, proto: int) -> bool:

@@ -112,17 +112,19 @@ _ByFirstByte = tuple[tuple[type[Dissector], ...], ...]
 
 def by_first_byte(proto: int, skip: frozenset[str] = _NONE) -> _ByFirstByte:
     """For each value of a payload's first byte (the index, 0-255), the dissectors of
-    :func:`running_on` whose ``first_bytes`` is ``None`` or holds it, in priority order: the
-    only ones whose content test can accept such a payload."""
+    :func:`running_on` whose first bytes on ``proto`` (``first_bytes_on``) are ``None`` or
+    hold it, in priority order: the only ones whose content test can accept such a
+    payload."""
     cache = _cache()
     found: _ByFirstByte | None = cache.get(("first", proto, skip))
     if found is None:
         running = running_on(proto, skip)
         shared: dict[tuple[type[Dissector], ...], tuple[type[Dissector], ...]] = {}
+        allowed = [cls.first_bytes_on(proto) for cls in running]
         rows = []
         for byte in range(256):
-            row = tuple(cls for cls in running
-                        if cls.first_bytes is None or byte in cls.first_bytes)
+            row = tuple(cls for cls, first in zip(running, allowed)
+                        if first is None or byte in first)
             rows.append(shared.setdefault(row, row))  # one tuple per distinct row
         found = cache[("first", proto, skip)] = tuple(rows)
     return found

@@ -68,6 +68,8 @@ def _stun_at(p: bytes, start: int, whole: bool) -> bool:
     return _stun_classic_attributes(p, start + 20, end)
 
 
+_STUN_UDP_FIRST_BYTES = frozenset(range(0x40))
+"""First byte of a STUN message: its two top bits are zero."""
 STUN_MAX_MESSAGES = 8
 """STUN messages of a flow read for a REALM before the flow is left alone (or handed to
 DTLS)."""
@@ -140,6 +142,12 @@ class StunDissector(SignatureDissector):
     def __init__(self, proto: int) -> None:
         super().__init__(proto)
         self._seen = 0
+
+    @classmethod
+    def first_bytes_on(cls, proto: int) -> frozenset[int] | None:
+        """Over UDP the datagram starts with the message: its top two bits are zero (RFC
+        8489 §5); over TCP a frame length may come first (any byte)."""
+        return _STUN_UDP_FIRST_BYTES if proto == IPPROTO_UDP else None
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -263,6 +271,11 @@ class OpenVpnDissector(SignatureDissector):
     name: ClassVar[str] = "openvpn"
     transports: ClassVar[frozenset[int]] = _BOTH
     ports: ClassVar[frozenset[int]] = frozenset((1194,))
+
+    @classmethod
+    def first_bytes_on(cls, proto: int) -> frozenset[int] | None:
+        """Over UDP the hard reset's opcode byte comes first; over TCP a length prefix."""
+        return _OVPN_RESET_FIRST_BYTES if proto == IPPROTO_UDP else None
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:

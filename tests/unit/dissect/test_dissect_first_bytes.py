@@ -297,8 +297,8 @@ def test_by_first_byte_table_follows_first_bytes_and_dissectors(
             assert registry.by_first_byte(proto, skip) is table  # cached
             running = registry.running_on(proto, skip)
             for byte, row in enumerate(table):
-                assert row == tuple(c for c in running
-                                    if c.first_bytes is None or byte in c.first_bytes)
+                assert row == tuple(c for c in running if c.first_bytes_on(proto) is None
+                                    or byte in c.first_bytes_on(proto))
     tls = registry.by_name("tls")
     assert tls is not None and tls.first_bytes is not None
     outside = min(b for b in range(256) if b not in tls.first_bytes)
@@ -307,3 +307,71 @@ def test_by_first_byte_table_follows_first_bytes_and_dissectors(
     monkeypatch.setattr(registry, "DISSECTORS", (tls,))  # replaced: the table is rebuilt
     table = registry.by_first_byte(IPPROTO_TCP)
     assert table[0x16] == (tls,) and table[outside] == ()
+
+
+# -- per-transport sets (``first_bytes_on`` narrower than ``first_bytes``) -------------------
+
+
+def _narrowed() -> list[tuple[type[Dissector], int]]:
+    """(class, transport) where the class declares a first-byte set for that transport
+    narrower than its overall ``first_bytes``."""
+    out = []
+    for cls in _registered():
+        for proto in sorted(cls.transports):
+            first = cls.first_bytes_on(proto)
+            if first is not None and (cls.first_bytes is None or first < cls.first_bytes):
+                out.append((cls, proto))
+    return out
+
+
+def test_narrowed_sets_declared() -> None:
+    """STUN and OpenVPN start with a fixed byte over UDP only (a length prefix over TCP)."""
+    pairs = {(cls.name, proto) for cls, proto in _narrowed()}
+    assert {("stun", IPPROTO_UDP), ("openvpn", IPPROTO_UDP)} <= pairs
+    for cls, proto in _narrowed():
+        first = cls.first_bytes_on(proto)
+        assert isinstance(first, frozenset) and first and len(first) < 256
+        assert cls in registry.running_on(proto)
+        table = registry.by_first_byte(proto)  # follows the transport's set
+        assert {b for b in range(256) if cls in table[b]} == first
+
+
+@pytest.mark.parametrize(("cls", "proto"), _narrowed(), ids=lambda v: getattr(v, "name", v))
+@FAST
+@given(data=st.data(), rest=st.binary(max_size=300), from_orig=st.booleans())
+def test_transport_set_refuses_foreign_first_bytes(
+    cls: type[Dissector], proto: int, data: st.DataObject, rest: bytes, from_orig: bool
+) -> None:
+    """Invariant: on that transport a payload whose first byte is outside the set never
+    matches: random tails, and known positives of any class (their tail cut anywhere)."""
+    first = cls.first_bytes_on(proto)
+    assert first is not None
+    byte = data.draw(st.sampled_from([b for b in range(256) if b not in first]))
+    assert not cls.matches(bytes((byte,)) + rest, proto, from_orig)
+    pool = [p for other in _registered() for p in positives(other.name)[:8]]
+    if pool:
+        payload, _, _ = data.draw(st.sampled_from(pool))
+        cut = data.draw(st.integers(1, len(payload)))
+        assert not cls.matches(bytes((byte,)) + payload[1:cut], proto, from_orig)
+
+
+@pytest.mark.parametrize(("cls", "proto"), _narrowed(), ids=lambda v: getattr(v, "name", v))
+def test_transport_set_keeps_positives(cls: type[Dissector], proto: int) -> None:
+    """Known positives on that transport (and every real first payload the class accepts
+    there) start with a byte of the set; mutating it to any other byte is refused."""
+    first = cls.first_bytes_on(proto)
+    assert first is not None
+    built = {"stun": b"\x00\x01\x00\x00\x21\x12\xa4\x42" + bytes(12),
+             "openvpn": bytes((7 << 3,)) + bytes(8) + b"\x00" + bytes(4)}
+    samples = [(p, side) for p, pr, side in positives(cls.name) if pr == proto]
+    if MANIFEST.is_file():
+        samples += [(p, side) for p, pr, side, _, _ in corpus()
+                    if pr == proto and cls.matches(p, pr, side)]
+    if cls.name in built and cls.matches(built[cls.name], proto, True):
+        samples.append((built[cls.name], True))
+    assert samples or not MANIFEST.is_file(), cls.name
+    for payload, side in samples[:64]:
+        assert payload[0] in first, (cls.name, payload[:16])
+        for byte in range(256):
+            if byte not in first:
+                assert not cls.matches(bytes((byte,)) + payload[1:], proto, side)
