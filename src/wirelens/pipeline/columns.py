@@ -1,9 +1,13 @@
 """Vectorised conversions from engine columns (numpy) to readable Arrow columns.
 
-No Python per row: text columns are formatted by compiled kernels (``_text``).
+No Python per row: text columns are formatted by compiled kernels (``_text``); the ``_one``
+functions give one value the same way, for callers that need a few.
 """
 
 from __future__ import annotations
+
+import ipaddress
+import socket
 
 import numpy as np
 import pyarrow as pa
@@ -30,6 +34,16 @@ def group_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def format_addrs(hi: np.ndarray, lo: np.ndarray) -> pa.Array:
     """128-bit addresses (IPv4-mapped for IPv4) as dotted / RFC 5952 strings."""
     return _text.addrs(hi, lo)
+
+
+def addr_one(hi: int, lo: int) -> str:
+    """One address as :func:`format_addrs` writes it (plain Python: no array overhead).
+    ``inet_ntop`` writes RFC 5952 text too, except an IPv4-compatible address, which it
+    writes with a dotted quad: that one takes ``ipaddress``, as ``format_addrs`` does not."""
+    if hi == 0 and lo >> 32 == 0xFFFF:
+        return f"{lo >> 24 & 255}.{lo >> 16 & 255}.{lo >> 8 & 255}.{lo & 255}"
+    text = socket.inet_ntop(socket.AF_INET6, (hi << 64 | lo).to_bytes(16, "big"))
+    return text if "." not in text else str(ipaddress.IPv6Address(hi << 64 | lo))
 
 
 def format_macs(mac: np.ndarray) -> pa.Array:

@@ -47,7 +47,7 @@ from wirelens.dissect.registry import by_name, by_port, identify, ports_of, runn
 from wirelens.flow import DPI_HANDSHAKE
 from wirelens.flow.reassembly import RST, SEQ_MOD, SYN, Delivery, TcpReassembler, seq_diff
 from wirelens.identify import Classified, Service, classify, service_name
-from wirelens.pipeline.columns import format_addrs, group_rows, uid_one
+from wirelens.pipeline.columns import addr_one, format_addrs, group_rows, uid_one
 from wirelens.pipeline.events import EventRows
 from wirelens.wire.errors import ParseError
 
@@ -212,6 +212,8 @@ class DpiStage:
     """TCP flows not named yet (oldest first) -> their segments the content tests saw, to be
     read if a later segment names the flow (``DPI_EARLY_BYTES`` in all at most)."""
     early_bytes: int = 0
+    early_sizes: dict[int, int] = field(default_factory=dict)
+    """Bytes kept per flow of ``early`` (their sum is ``early_bytes``)."""
 
     def process(self, raw: RawBatch, pkts: PacketBatch, flow_ids: np.ndarray, slots: np.ndarray,
                 dirs: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -277,13 +279,6 @@ class DpiStage:
         given_up = self.given_up
         id_list = b.ids[sel].tolist()
         codes = found.service[sel].tolist()
-        # addresses as text only for packets that may start a flow's DPI state (formatting
-        # every packet's would cost more than the rest of the loop for most of them)
-        fresh = np.flatnonzero(np.fromiter((f not in flows for f in id_list), bool,
-                                           len(id_list)))
-        ends_of = dict(zip(fresh.tolist(), zip(
-            format_addrs(pkts.src_hi[rows[fresh]], pkts.src_lo[rows[fresh]]).to_pylist(),
-            format_addrs(pkts.dst_hi[rows[fresh]], pkts.dst_lo[rows[fresh]]).to_pylist())))
         # plain Python values for the loop (numpy scalar access costs ~100 ns a time)
         cols = zip(sel.tolist(), id_list, (b.dirs[rows] == 0).tolist(),
                    codes, pkts.proto[rows].tolist(),
@@ -292,8 +287,7 @@ class DpiStage:
                    rows.tolist(), pkts.tcp_seq[rows].tolist(), pkts.tcp_flags[rows].tolist(),
                    b.raw.ts_ns[rows].tolist())
         stop_slots, stop_ids, slots = b.stop_slots, b.stop_ids, b.slots
-        for j, (k, fid, from_orig, code, proto, sp, dp, off, n, i, seq, flags, ts) in enumerate(
-                cols):
+        for k, fid, from_orig, code, proto, sp, dp, off, n, i, seq, flags, ts in cols:
             waiting: list[_Segment] | None = None  # early segments of a flow named now
             st = flows.get(fid)
             if st is None:
@@ -310,7 +304,9 @@ class DpiStage:
                         self._keep_early(fid, (from_orig, seq, flags,
                                                view[off: off + n].tobytes(), ts))
                     continue
-                src, dst = ends_of[j]
+                # addresses as text only now: most packets that reach here start nothing
+                src = addr_one(int(pkts.src_hi[i]), int(pkts.src_lo[i]))
+                dst = addr_one(int(pkts.dst_hi[i]), int(pkts.dst_lo[i]))
                 turn = from_orig and _server_first(cls, view[off: off + n], proto, dst,
                                                    bool(marked[i] & DPI_HANDSHAKE))
                 ends = (src, sp, dst, dp) if from_orig != turn else (dst, dp, src, sp)
@@ -347,7 +343,9 @@ class DpiStage:
         if kept is None:
             kept = self.early[fid] = []
         kept.append(segment)
-        self.early_bytes += len(segment[3])
+        n = len(segment[3])
+        self.early_bytes += n
+        self.early_sizes[fid] = self.early_sizes.get(fid, 0) + n
         while self.early_bytes > DPI_EARLY_BYTES and self.early:
             self._forget_early(next(iter(self.early)))  # the oldest flow's
 
@@ -356,7 +354,7 @@ class DpiStage:
         kept = self.early.pop(fid, None)
         if kept is None:  # (most flows: nothing kept)
             return []
-        self.early_bytes -= sum(len(x[3]) for x in kept)
+        self.early_bytes -= self.early_sizes.pop(fid)
         return kept
 
     def _read_early(self, st: FlowDpi, fid: int, kept: list[_Segment], from_orig: bool,

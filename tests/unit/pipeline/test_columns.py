@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wirelens.pipeline.columns import format_addrs, format_macs, group_rows, ragged, uids
+from wirelens.pipeline.columns import addr_one, format_addrs, format_macs, group_rows, ragged, uids
 
 
 @settings(deadline=None, max_examples=300)
@@ -26,6 +26,24 @@ def test_addresses_match_ipaddress(items):
             want.append(str(a.ipv4_mapped) if a.ipv4_mapped else str(a))
     got = format_addrs(np.array(hi, np.uint64), np.array(lo, np.uint64)).to_pylist()
     assert got == want
+
+
+_GROUP = st.one_of(st.just(0), st.just(0), st.just(1), st.just(0xFFFF), st.integers(0, 0xFFFF))
+
+
+@settings(deadline=None, max_examples=400)
+@given(st.lists(st.lists(_GROUP, min_size=8, max_size=8), min_size=1, max_size=20),
+       st.lists(st.integers(0, 2**32 - 1), max_size=5))
+def test_addr_one_equals_format_addrs(groups, v4):
+    """The one-address formatter gives the kernel's text: zero runs of every length and
+    place, IPv4-mapped (dotted) and IPv4-compatible (hex) addresses among them."""
+    values = [int.from_bytes(b"".join(g.to_bytes(2, "big") for g in gs), "big") for gs in groups]
+    values += [0xFFFF_0000_0000 | v for v in v4] + [v for v in v4]  # mapped, compatible
+    values += [0, 1, 0xFFFF_0000_0000, 0xFFFF_0001_0203]
+    hi = np.array([v >> 64 for v in values], np.uint64)
+    lo = np.array([v & (2**64 - 1) for v in values], np.uint64)
+    want = format_addrs(hi, lo).to_pylist()
+    assert [addr_one(v >> 64, v & (2**64 - 1)) for v in values] == want
 
 
 def test_macs():
