@@ -347,7 +347,8 @@ class DpiStage:
         self.early_bytes += n
         self.early_sizes[fid] = self.early_sizes.get(fid, 0) + n
         while self.early_bytes > DPI_EARLY_BYTES and self.early:
-            self._forget_early(next(iter(self.early)))  # the oldest flow's
+            oldest, _ = self.early.popitem(last=False)
+            self.early_bytes -= self.early_sizes.pop(oldest)
 
     def _forget_early(self, fid: int) -> list[_Segment]:
         """Drop (and return) the segments kept for a flow."""
