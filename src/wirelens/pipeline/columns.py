@@ -38,8 +38,9 @@ def format_addrs(hi: np.ndarray, lo: np.ndarray) -> pa.Array:
 
 def addr_one(hi: int, lo: int) -> str:
     """One address as :func:`format_addrs` writes it (plain Python: no array overhead).
-    ``inet_ntop`` writes RFC 5952 text too, except an IPv4-compatible address, which it
-    writes with a dotted quad: that one takes ``ipaddress``, as ``format_addrs`` does not."""
+    ``inet_ntop`` writes the same RFC 5952 text except for an IPv4-compatible address
+    (``::1.2.3.4``), which it writes with a dotted quad; ``ipaddress`` writes that one in hex,
+    as ``format_addrs`` does."""
     if hi == 0 and lo >> 32 == 0xFFFF:
         return f"{lo >> 24 & 255}.{lo >> 16 & 255}.{lo >> 8 & 255}.{lo & 255}"
     text = socket.inet_ntop(socket.AF_INET6, (hi << 64 | lo).to_bytes(16, "big"))
