@@ -242,11 +242,13 @@ class DpiStage:
         batch = _Batch(raw, pkts, found, ids, idx, slots, dirs, marked,
                        np.ascontiguousarray(raw.data, np.uint8).data)
         held = self._beyond_tries(ids[sel], found.service[sel])
+        before = len(self.flows)
         self._walk(batch, sel[~held])
-        if held.any():  # of flows a content test identified meanwhile: read now, in order
+        if held.any() and len(self.flows) > before:
+            # of flows a content test identified meanwhile: read now, in order
             later = sel[held]
-            self._walk(batch, later[np.fromiter(
-                (f in self.flows for f in ids[later].tolist()), bool, later.size)])
+            self._walk(batch, later[np.isin(ids[later], np.fromiter(
+                self.flows, np.uint64, len(self.flows)))])
         return np.array(batch.stop_slots, np.int32), np.array(batch.stop_ids, np.uint64)
 
     def _beyond_tries(self, ids: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -580,7 +582,7 @@ class DpiStage:
                 bucket = self.events[(table, type(ev))] = EventRows(names)
             bucket.values.append(getter(ev))
             st.rows += 1
-            bucket.keys.append((self._uid(st, fid), *st.orig, st.proto))
+            bucket.keys.append((fid, *st.orig, st.proto))
 
     def _uid(self, st: FlowDpi, fid: int) -> str:
         if st.uid is None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
+from wirelens.pipeline.columns import uids
 from wirelens.pipeline.records import PROTO_NAMES
 from wirelens.schema import SCHEMAS
 
@@ -27,8 +29,9 @@ def rows_batch(table: str, rows: list[dict[str, Any]]) -> pa.RecordBatch:
         [_array(fld, [r.get(fld.name) for r in rows]) for fld in schema], schema=schema)
 
 
-KEYS = ("uid", "orig_h", "orig_p", "resp_h", "resp_p", "_proto")
-"""What the DPI stage adds to each event: the flow's uid, endpoints and IP protocol."""
+KEYS = ("_flow_id", "orig_h", "orig_p", "resp_h", "resp_p", "_proto")
+"""What the DPI stage adds to each event: the flow's id (its ``uid`` is made per batch),
+endpoints and IP protocol."""
 
 
 @dataclass(slots=True)
@@ -43,10 +46,11 @@ class EventRows:
     """Per event: the values of :data:`KEYS`."""
 
 
-def events_batch(table: str, rows: EventRows) -> pa.RecordBatch:
+def events_batch(table: str, rows: EventRows, salt: int) -> pa.RecordBatch:
     """The events as a batch of ``table``: a column per schema field, from the event field of
     that name (``ts`` from ``ts_ns``, ``rtt`` in seconds from ``rtt_ns``, ``proto`` the
-    transport's name), or the flow keys; null where the event has no such field."""
+    transport's name, ``uid`` from the flow id and the run's ``salt``), or the flow keys;
+    null where the event has no such field."""
     schema = SCHEMAS[table]
     n = len(rows.values)
     cols: dict[str, Any] = dict(zip(rows.names, zip(*rows.values, strict=True), strict=True)) if n else {}
@@ -57,6 +61,9 @@ def events_batch(table: str, rows: EventRows) -> pa.RecordBatch:
         values: Any
         if name == "ts":
             values = cols.get("ts_ns", ())
+        elif name == "uid":  # (formatted by the compiled kernel, one call per batch)
+            arrays.append(uids(np.array(keys.get("_flow_id", ()), np.uint64), salt))
+            continue
         elif name == "rtt" and "rtt_ns" in cols:
             values = [None if v is None else v / 1e9 for v in cols["rtt_ns"]]
         elif name == "proto" and fld.type == pa.string():  # the transport, by name

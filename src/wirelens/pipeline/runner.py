@@ -306,7 +306,7 @@ class Analysis:
 
     def _emit_events(self) -> None:
         for table, rows in self.dpi.take_events():
-            self._emit(table, events_batch(table, rows))
+            self._emit(table, events_batch(table, rows, self.salt or 0))
         weirds = self.dpi.take_weirds()
         for w in weirds:
             self.summary.weirds[w["name"]] += 1  # type: ignore[union-attr]
