@@ -13,13 +13,29 @@ returns the events still pending (a query never answered, a response body cut sh
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-__all__ = ["IPPROTO_TCP", "IPPROTO_UDP", "Dissector", "Event"]
+__all__ = ["IPPROTO_TCP", "IPPROTO_UDP", "Dissector", "Event", "Screen"]
 
 IPPROTO_TCP = 6
 IPPROTO_UDP = 17
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """A necessary condition of a class's :meth:`Dissector.matches`, written as data so that
+    the pipeline can test it on many payloads at once (with numpy, which dissectors do not
+    import): the payload is at least ``min_len`` bytes long, holds the bytes of ``equals`` at
+    their offsets, a byte among ``values`` at each of those offsets, and, with ``length``
+    (offset, width in bytes, byte order, delta), a length field equal to the payload's
+    length minus delta."""
+
+    min_len: int
+    equals: tuple[tuple[int, bytes], ...] = ()
+    values: tuple[tuple[int, frozenset[int]], ...] = ()
+    length: tuple[int, int, Literal["big", "little"], int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +99,12 @@ class Dissector(ABC):
     @abstractmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """Cheap content test on the first payload of a flow in one direction."""
+
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {}
+    """Per transport: screens of which one holds on every payload :meth:`matches` accepts
+    there (a payload failing them all is not offered to it). A transport not listed has
+    none. Like :attr:`first_bytes`, a screen must never refuse what ``matches`` accepts
+    (checked by ``tests/unit/dissect/test_dissect_screens.py``)."""
 
     @classmethod
     def first_bytes_on(cls, proto: int) -> frozenset[int] | None:

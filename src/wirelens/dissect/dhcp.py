@@ -27,11 +27,12 @@ The client's hostname (option 12) names the client, not the server, so
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_UDP, Dissector, Event
+from wirelens.dissect.base import IPPROTO_UDP, Dissector, Event, Screen
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded, Truncated
 
@@ -416,6 +417,8 @@ class DhcpDissector(Dissector):
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP,))
     ports: ClassVar[frozenset[int]] = frozenset((67, 68))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((1, 2))
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_UDP: (  # the magic cookie
+        Screen(DHCP_FIXED_BYTES + 4, equals=((DHCP_FIXED_BYTES, DHCP_MAGIC_COOKIE),)),)}
     """``matches``: ``payload[0] in (1, 2)``, BOOTREQUEST/BOOTREPLY (RFC 2131 §2)."""
     name_source: ClassVar[str | None] = None
 

@@ -15,12 +15,13 @@ and text. Encrypted parts and pre-authentication data are not decrypted or decod
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
 
 from wirelens.dissect.asn1 import APPLICATION, CONTEXT, INTEGER, SEQUENCE, UNIVERSAL, Tlv, read_tlv
-from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event
+from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError, TrailingJunk
 
 __all__ = ["ErrorCode", "KerberosDissector", "KerberosRecord", "MsgType", "parse_message"]
@@ -337,6 +338,8 @@ class KerberosDissector(Dissector):
     name: ClassVar[str] = "kerberos"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP, IPPROTO_UDP))
     ports: ClassVar[frozenset[int]] = frozenset((88,))
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (  # after the mark
+        Screen(16, values=((4, frozenset(0x60 | tag for tag in _KDC_TAGS)),)),)}
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0,)) | frozenset(
         0x60 | tag for tag in _KDC_TAGS)
     """``matches``: over TCP the record mark's high byte (``mark <= KRB_MAX_MESSAGE`` <

@@ -14,11 +14,12 @@ data does not have the layout of MAP §6 raises :class:`ParseError`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
+from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event, Screen
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded, TrailingJunk
 
@@ -231,6 +232,8 @@ class ModbusDissector(Dissector):
     name: ClassVar[str] = "modbus"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((502,))
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
+        IPPROTO_TCP: (Screen(8, equals=((2, b"\x00\x00\x00"),)),)}  # protocol id, length
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)

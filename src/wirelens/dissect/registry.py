@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from wirelens.dissect.base import Dissector
+from wirelens.dissect.base import Dissector, Screen
 from wirelens.dissect.dhcp import DhcpDissector
 from wirelens.dissect.dhcp6 import Dhcpv6Dissector
 from wirelens.dissect.dnp3 import Dnp3Dissector
@@ -35,7 +35,8 @@ from wirelens.dissect.snmp import SnmpDissector
 from wirelens.dissect.ssh import SshDissector
 from wirelens.dissect.tls import TlsDissector
 
-__all__ = ["DISSECTORS", "by_first_byte", "by_name", "by_port", "identify", "ports_of", "running_on"]
+__all__ = ["DISSECTORS", "by_first_byte", "by_name", "by_port", "identify", "ports_of",
+           "running_on", "screen_bits", "screened"]
 
 DISSECTORS: tuple[type[Dissector], ...] = (
     TlsDissector,  # strictest content test first
@@ -130,28 +131,57 @@ def by_first_byte(proto: int, skip: frozenset[str] = _NONE) -> _ByFirstByte:
     return found
 
 
-_Test = tuple[type[Dissector], Callable[[bytes, int, bool], bool]]
-"""A dissector class and its bound ``matches`` classmethod."""
+def screened(proto: int) -> tuple[tuple[type[Dissector], tuple[Screen, ...]], ...]:
+    """The dissectors of :func:`running_on` that declare screens on ``proto``
+    (``Dissector.screens``), with them: bit ``i`` of :func:`identify`'s ``excluded`` stands
+    for the ``i``-th."""
+    cache = _cache()
+    found: tuple[tuple[type[Dissector], tuple[Screen, ...]], ...] | None = cache.get(
+        ("screened", proto, _NONE))
+    if found is None:
+        found = cache[("screened", proto, _NONE)] = tuple(
+            (cls, cls.screens[proto]) for cls in running_on(proto) if cls.screens.get(proto))
+    return found
+
+
+def screen_bits(proto: int, skip: frozenset[str] = _NONE) -> tuple[tuple[bool, int], ...]:
+    """Per first byte (the index): whether a dissector without a screen on ``proto`` may
+    accept such a payload, and the bits (:func:`screened`) of those with one. A payload
+    whose screens fail for all of those bits, with the first false, matches nothing."""
+    cache = _cache()
+    found: tuple[tuple[bool, int], ...] | None = cache.get(("bits", proto, skip))
+    if found is None:
+        bits = {cls: 1 << i for i, (cls, _) in enumerate(screened(proto))}
+        found = cache[("bits", proto, skip)] = tuple(
+            (any(cls not in bits for cls in row), sum(bits.get(cls, 0) for cls in row))
+            for row in by_first_byte(proto, skip))
+    return found
+
+
+_Test = tuple[type[Dissector], Callable[[bytes, int, bool], bool], int]
+"""A dissector class, its bound ``matches`` classmethod and its :func:`screened` bit (0:
+none)."""
 _TestTable = tuple[tuple[_Test, ...], ...]
 
 
 def _tests_by_first_byte(proto: int, skip: frozenset[str]) -> _TestTable:
-    """:func:`by_first_byte` with each class paired with its bound ``matches``: what
-    :func:`identify` runs (built once per view, so the hot loop does no attribute lookup;
-    a class's ``matches`` is read when the view is built, like its ``first_bytes``)."""
+    """:func:`by_first_byte` with each class paired with its bound ``matches`` and screen
+    bit: what :func:`identify` runs (built once per view, so the hot loop does no attribute
+    lookup; a class's ``matches`` is read when the view is built, like its ``first_bytes``)."""
     cache = _cache()
     found: _TestTable | None = cache.get(("tests", proto, skip))
     if found is None:
+        bits = {cls: 1 << i for i, (cls, _) in enumerate(screened(proto))}
         shared: dict[tuple[type[Dissector], ...], tuple[_Test, ...]] = {}
         found = cache[("tests", proto, skip)] = tuple(
-            shared.setdefault(row, tuple((cls, cls.matches) for cls in row))
+            shared.setdefault(row, tuple((cls, cls.matches, bits.get(cls, 0)) for cls in row))
             for row in by_first_byte(proto, skip))
     return found
 
 
 def identify(
     payload: bytes, proto: int, from_orig: bool, sport: int, dport: int,
-    skip: frozenset[str] = _NONE,
+    skip: frozenset[str] = _NONE, excluded: int = 0,
 ) -> type[Dissector] | None:
     """The dissector for a flow, from its first payload in one direction.
 
@@ -160,7 +190,8 @@ def identify(
     order) whose well-known ports include ``sport`` or ``dport`` wins; without, the first
     candidate. ``None`` when no content test matches (a port alone never identifies a flow).
     Only the content tests of dissectors whose ``first_bytes`` admit ``payload[0]`` run
-    (:func:`by_first_byte`): the others cannot accept it.
+    (:func:`by_first_byte`): the others cannot accept it; nor do those whose :func:`screened`
+    bit is set in ``excluded`` (the caller found their screens fail on this payload).
     """
     if not payload:
         return None
@@ -169,7 +200,9 @@ def identify(
         table = _tests_by_first_byte(proto, skip)
     first: type[Dissector] | None = None
     candidates: list[type[Dissector]] | None = None
-    for cls, matches in table[payload[0]]:
+    for cls, matches, bit in table[payload[0]]:
+        if bit & excluded:
+            continue
         if matches(payload, proto, from_orig):
             if first is None:
                 first = cls

@@ -6,10 +6,11 @@ sees the first segment's bytes; the rules say when a message must be whole in it
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import IntEnum
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Event
+from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Event, Screen
 from wirelens.dissect.signatures_base import SignatureDissector, be16, be32, is_printable
 
 __all__ = [
@@ -109,6 +110,10 @@ class StunDissector(SignatureDissector):
     name: ClassVar[str] = "stun"
     transports: ClassVar[frozenset[int]] = _BOTH
     ports: ClassVar[frozenset[int]] = frozenset((3478, 3479, 5349))
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
+        IPPROTO_TCP: (Screen(8, equals=((4, _STUN_COOKIE_BYTES),)),  # the cookie
+                      Screen(22, equals=((6, _STUN_COOKIE_BYTES),))),
+        IPPROTO_UDP: (Screen(20, length=(2, 2, "big", 20)),)}  # the message length
 
     name_source: ClassVar[str | None] = "stun_realm"
 
@@ -271,6 +276,8 @@ class OpenVpnDissector(SignatureDissector):
     name: ClassVar[str] = "openvpn"
     transports: ClassVar[frozenset[int]] = _BOTH
     ports: ClassVar[frozenset[int]] = frozenset((1194,))
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (  # length prefix, opcode
+        Screen(3, values=((2, _OVPN_RESET_FIRST_BYTES),), length=(0, 2, "big", 2)),)}
 
     @classmethod
     def first_bytes_on(cls, proto: int) -> frozenset[int] | None:

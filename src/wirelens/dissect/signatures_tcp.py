@@ -6,10 +6,11 @@ first segment of one direction; each rule says what must be whole in it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import IntEnum
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_TCP
+from wirelens.dissect.base import IPPROTO_TCP, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
     SignatureDissector,
@@ -179,6 +180,8 @@ class MySqlDissector(SignatureDissector):
     name: ClassVar[str] = "mysql"
     transports: ClassVar[frozenset[int]] = _TCP
     ports: ClassVar[frozenset[int]] = frozenset((3306,))
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
+        IPPROTO_TCP: (Screen(20, length=(0, 3, "little", 4)),)}  # the packet length
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -232,6 +235,9 @@ class PostgresqlDissector(SignatureDissector):
     name: ClassVar[str] = "postgresql"
     transports: ClassVar[frozenset[int]] = _TCP
     ports: ClassVar[frozenset[int]] = frozenset((5432,))
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (
+        Screen(8, equals=((0, b"R"),)),  # authentication request
+        Screen(8, length=(0, 4, "big", 0)))}  # the message length
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"\x00R")
     """``matches``: ``R`` (AuthenticationRequest), or a big-endian length of at most
     ``_PG_MAX_STARTUP`` (< 2**24), whose high byte is 0."""
@@ -409,6 +415,8 @@ class MongoDbDissector(SignatureDissector):
 
     name: ClassVar[str] = "mongodb"
     transports: ClassVar[frozenset[int]] = _TCP
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
+        IPPROTO_TCP: (Screen(21, length=(0, 4, "little", 0)),)}  # the message length
     ports: ClassVar[frozenset[int]] = frozenset((27017, 27018, 27019))
 
     @classmethod

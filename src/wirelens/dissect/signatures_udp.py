@@ -8,10 +8,11 @@ UDP-encapsulated ESP on port 4500 (RFC 3948) is opaque after its SPI and is not 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import IntEnum
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_UDP, Event
+from wirelens.dissect.base import IPPROTO_UDP, Event, Screen
 from wirelens.dissect.signatures_base import MAX_SCAN, SignatureDissector, be16, be32
 
 __all__ = [
@@ -86,6 +87,8 @@ class NetbiosNsDissector(SignatureDissector):
     name: ClassVar[str] = "netbios_ns"
     transports: ClassVar[frozenset[int]] = _UDP
     ports: ClassVar[frozenset[int]] = frozenset((137,))
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
+        IPPROTO_UDP: (Screen(46, equals=((12, b"\x20"),)),)}  # the encoded name's length
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -155,6 +158,8 @@ class WireGuardDissector(SignatureDissector):
     name: ClassVar[str] = "wireguard"
     transports: ClassVar[frozenset[int]] = _UDP
     ports: ClassVar[frozenset[int]] = frozenset((51820,))
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
+        IPPROTO_UDP: (Screen(_WG_DATA_MIN, equals=((1, b"\x00\x00\x00"),)),)}  # reserved
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((1, 2, 3, 4))
     """``matches``: message type 1-4 in byte 0."""
 
@@ -238,6 +243,9 @@ class IkeDissector(SignatureDissector):
     name: ClassVar[str] = "ike"
     transports: ClassVar[frozenset[int]] = _UDP
     ports: ClassVar[frozenset[int]] = frozenset((500, 4500))
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_UDP: (  # the version byte
+        Screen(_IKE_HEADER, values=((17, _IKE_VERSIONS),)),
+        Screen(4 + _IKE_HEADER, equals=((0, _NON_ESP_MARKER),), values=((21, _IKE_VERSIONS),)))}
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:

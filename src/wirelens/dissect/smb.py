@@ -20,11 +20,12 @@ gives one ``encrypted`` row per flow; the messages inside cannot be read.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
+from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event, Screen
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded
 
@@ -246,6 +247,9 @@ class SmbDissector(Dissector):
     name: ClassVar[str] = "smb"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((445, 139))
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (
+        Screen(8, equals=((5, b"SMB"),)),  # the SMB1/SMB2/transform header's magic
+        Screen(72, equals=((1, b"\x00"), (4, b"\x20"))))}  # a session request's names
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x00, 0x81))
     """``matches``: a NetBIOS session message (0) or session request (0x81) first (RFC 1002 §4.3.1)."""
     name_source: ClassVar[str | None] = "smb_tree"

@@ -47,6 +47,7 @@ from wirelens.dissect.registry import by_name, by_port, identify, ports_of, runn
 from wirelens.flow import DPI_HANDSHAKE
 from wirelens.flow.reassembly import RST, SEQ_MOD, SYN, Delivery, TcpReassembler, seq_diff
 from wirelens.identify import Classified, Service, classify, service_name
+from wirelens.pipeline import screens
 from wirelens.pipeline.columns import addr_one, format_addrs, group_rows, uid_one
 from wirelens.pipeline.events import EventRows
 from wirelens.wire.errors import ParseError
@@ -183,6 +184,10 @@ class _Batch:
     marked: np.ndarray
     view: memoryview
     """The batch's bytes (cheap slices)."""
+    excluded: np.ndarray
+    """Per marked packet: the content tests its screens rule out (``registry.identify``'s
+    ``excluded``; :data:`~wirelens.pipeline.screens.NOTHING`: every one), for packets with
+    no compiled match; else 0."""
     stop_slots: list[int] = field(default_factory=list)
     stop_ids: list[int] = field(default_factory=list)
 
@@ -239,9 +244,10 @@ class DpiStage:
         sel = np.flatnonzero(todo)
         if sel.size == 0:
             return np.empty(0, np.int32), np.empty(0, np.uint64)
-        batch = _Batch(raw, pkts, found, ids, idx, slots, dirs, marked,
-                       np.ascontiguousarray(raw.data, np.uint8).data)
         held = self._beyond_tries(ids[sel], found.service[sel])
+        data = np.ascontiguousarray(raw.data, np.uint8)
+        batch = _Batch(raw, pkts, found, ids, idx, slots, dirs, marked, data.data,
+                       self._screen(data, pkts, idx, sel[~held & (found.service[sel] == 0)]))
         before = len(self.flows)
         self._walk(batch, sel[~held])
         if held.any() and len(self.flows) > before:
@@ -250,6 +256,21 @@ class DpiStage:
             self._walk(batch, later[np.isin(ids[later], np.fromiter(
                 self.flows, np.uint64, len(self.flows)))])
         return np.array(batch.stop_slots, np.int32), np.array(batch.stop_ids, np.uint64)
+
+    @staticmethod
+    def _screen(data: np.ndarray, pkts: PacketBatch, idx: np.ndarray,
+                todo: np.ndarray) -> np.ndarray:
+        """:attr:`_Batch.excluded` for the marked packets ``todo`` (the content tests'
+        screens, :mod:`wirelens.pipeline.screens`); 0 for the others."""
+        out = np.zeros(len(idx), np.int64)
+        rows = idx[todo]
+        proto = pkts.proto[rows]
+        for pr in (6, 17):
+            mine = proto == pr
+            if mine.any():
+                out[todo[mine]] = screens.excluded(data, pkts.payload_off[rows[mine]],
+                                           pkts.payload_len[rows[mine]], pr, COMPILED)
+        return out
 
     def _beyond_tries(self, ids: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """Which of these packets (their flow ids and compiled classes) no content test is to
@@ -283,19 +304,20 @@ class DpiStage:
         codes = found.service[sel].tolist()
         # plain Python values for the loop (numpy scalar access costs ~100 ns a time)
         cols = zip(sel.tolist(), id_list, (b.dirs[rows] == 0).tolist(),
-                   codes, pkts.proto[rows].tolist(),
+                   codes, b.excluded[sel].tolist(), pkts.proto[rows].tolist(),
                    pkts.sport[rows].tolist(), pkts.dport[rows].tolist(),
                    pkts.payload_off[rows].tolist(), pkts.payload_len[rows].tolist(),
                    rows.tolist(), pkts.tcp_seq[rows].tolist(), pkts.tcp_flags[rows].tolist(),
                    b.raw.ts_ns[rows].tolist())
         stop_slots, stop_ids, slots = b.stop_slots, b.stop_ids, b.slots
-        for k, fid, from_orig, code, proto, sp, dp, off, n, i, seq, flags, ts in cols:
+        for k, fid, from_orig, code, ex, proto, sp, dp, off, n, i, seq, flags, ts in cols:
             waiting: list[_Segment] | None = None  # early segments of a flow named now
             st = flows.get(fid)
             if st is None:
                 if not code and given_up.get(fid, 0) >= IDENTIFY_TRIES:
                     continue  # given up on earlier in this batch (the flow table was told)
-                cls = self._identify(view[off: off + n], fid, from_orig, code, proto, sp, dp)
+                cls = self._identify(view[off: off + n], fid, from_orig, code, proto, sp, dp,
+                                     ex)
                 if cls is None:
                     if given_up.get(fid, 0) >= IDENTIFY_TRIES:  # just now
                         stop_slots.append(int(slots[i]))
@@ -418,9 +440,10 @@ class DpiStage:
         return False
 
     def _identify(self, payload: memoryview, fid: int, from_orig: bool, code: int, proto: int,
-                  sp: int, dp: int) -> type[Dissector] | None:
+                  sp: int, dp: int, excluded: int = 0) -> type[Dissector] | None:
         """The dissector of a flow not identified yet, from one of its payloads (``code``:
-        what the compiled classifier said of it), or None.
+        what the compiled classifier said of it; ``excluded``: the content tests its
+        screens ruled out, ``screens.NOTHING`` for all of them), or None.
 
         The compiled classifier decides DNS/HTTP/TLS; the other registered dissectors' content
         tests run in Python (registry priority order), on at most ``IDENTIFY_TRIES`` payload
@@ -442,7 +465,8 @@ class DpiStage:
         tries = self.given_up.get(fid, 0)
         if tries >= IDENTIFY_TRIES:
             return None
-        other = identify(payload.tobytes(), proto, from_orig, sp, dp, COMPILED)
+        other = None if excluded == screens.NOTHING else identify(
+            payload.tobytes(), proto, from_orig, sp, dp, COMPILED, excluded)
         if other is None:
             self.given_up[fid] = tries + 1
         return other

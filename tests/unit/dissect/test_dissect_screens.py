@@ -1,0 +1,110 @@
+"""Content-test screens (``Dissector.screens``, evaluated by ``pipeline.screens``) never cut a
+payload ``matches`` accepts.
+
+Checked on the first payload of each direction of every flow of the shared captures (the
+corpus of ``test_dissect_first_bytes``), on hand-built positives and on hypothesis-drawn
+payloads (random, and positives with bytes changed or cut):
+
+(a) a class whose screens all fail on a payload does not accept it;
+(b) ``registry.identify`` told what the screens exclude returns what it returns without
+    them, and a payload the screens mark as matching nothing is identified as nothing.
+
+The real-capture parts skip when the shared captures are absent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_dissect_first_bytes import MANIFEST, SYNTHETIC, corpus, needs_data, positives
+
+from wirelens.dissect import registry
+from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP
+from wirelens.pipeline.screens import NOTHING, excluded
+
+COMPILED = frozenset(("dns", "http", "tls"))
+"""What the pipeline's content tests skip (dpi.COMPILED), as ``excluded`` is computed for."""
+
+
+def _excluded(payloads: list[bytes], proto: int) -> list[int]:
+    """``excluded`` over payloads laid end to end in one buffer, as in a batch."""
+    data = np.frombuffer(b"".join(payloads) + b"\0", np.uint8)
+    n = np.array([len(p) for p in payloads], np.int64)
+    off = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+    return excluded(data, off, n, proto, COMPILED).tolist()
+
+
+def _check(samples: list[tuple[bytes, int, bool, int, int]]) -> None:
+    for proto in (IPPROTO_TCP, IPPROTO_UDP):
+        mine = [s for s in samples if s[1] == proto and s[0]]
+        if not mine:
+            continue
+        bits = {cls: 1 << i for i, (cls, _) in enumerate(registry.screened(proto))}
+        for (payload, _, side, sp, dp), ex in zip(mine, _excluded([s[0] for s in mine], proto)):
+            plain = registry.identify(payload, proto, side, sp, dp, COMPILED)
+            if ex == NOTHING:
+                assert plain is None, (proto, plain, payload[:24])
+                continue
+            for cls, bit in bits.items():  # (a)
+                if ex & bit:
+                    assert not cls.matches(payload, proto, side), (cls.name, payload[:24])
+            assert registry.identify(payload, proto, side, sp, dp, COMPILED, ex) is plain  # (b)
+
+
+def test_screened_classes_declared() -> None:
+    """The classes without a first-byte set on a transport all have screens there, and a
+    screen is a real filter: random bytes fail it."""
+    names = {(proto, cls.name) for proto in (IPPROTO_TCP, IPPROTO_UDP)
+             for cls, _ in registry.screened(proto)}
+    assert {(6, "modbus"), (6, "mysql"), (6, "mongodb"), (6, "openvpn"), (6, "stun"),
+            (17, "ike"), (17, "netbios_ns"), (17, "stun")} <= names
+    noise = [bytes(np.random.default_rng(k).integers(0, 256, 200, dtype=np.uint8))
+             for k in range(20)]
+    for proto in (IPPROTO_TCP, IPPROTO_UDP):
+        full = (1 << len(registry.screened(proto))) - 1
+        assert all(ex == NOTHING or ex == full for ex in _excluded(noise, proto))
+
+
+def test_hand_built_positives_pass_their_screens() -> None:
+    _check([(p, proto, side, 0, 0) for _, p, proto, side in SYNTHETIC])
+
+
+@needs_data
+def test_real_first_payloads() -> None:
+    samples = list(corpus())
+    assert len(samples) > 3000
+    _check(samples)
+    # the screened classes do accept real payloads (the check above is not vacuous)
+    accepted = {cls.name for proto in (IPPROTO_TCP, IPPROTO_UDP)
+                for cls, _ in registry.screened(proto) if positives(cls.name)}
+    assert {"stun", "openvpn", "ike", "netbios_ns", "dhcp", "wireguard"} <= accepted
+
+
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(st.lists(st.binary(min_size=1, max_size=300), min_size=1, max_size=20),
+       st.sampled_from([IPPROTO_TCP, IPPROTO_UDP]), st.booleans())
+def test_random_payloads(payloads: list[bytes], proto: int, side: bool) -> None:
+    _check([(p, proto, side, 1024, 443) for p in payloads])
+
+
+@FAST
+@given(st.data())
+def test_positives_changed(data: st.DataObject) -> None:
+    """Positives of every screened class (hand-built, and real when the captures are
+    there) with one byte changed and the tail cut: the screens follow ``matches``."""
+    pool = [(p, proto, side) for proto in (IPPROTO_TCP, IPPROTO_UDP)
+            for cls, _ in registry.screened(proto)
+            for p, pr, side in positives(cls.name)[:8] if pr == proto]
+    if not pool:
+        pytest.skip(f"no positives without the shared captures ({MANIFEST})")
+    payload, proto, side = data.draw(st.sampled_from(pool))
+    at = data.draw(st.integers(0, len(payload) - 1))
+    value = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(at + 1, len(payload)))
+    changed = payload[:at] + bytes((value,)) + payload[at + 1:cut]
+    _check([(payload, proto, side, 0, 0), (changed, proto, side, 0, 0)])
