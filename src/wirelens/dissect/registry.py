@@ -144,6 +144,11 @@ def screened(proto: int) -> tuple[tuple[type[Dissector], tuple[Screen, ...]], ..
     return found
 
 
+def _bit_of(proto: int) -> dict[type[Dissector], int]:
+    """Each class of :func:`screened` -> its bit."""
+    return {cls: 1 << i for i, (cls, _) in enumerate(screened(proto))}
+
+
 def screen_bits(proto: int, skip: frozenset[str] = _NONE) -> tuple[tuple[bool, int], ...]:
     """Per first byte (the index): whether a dissector without a screen on ``proto`` may
     accept such a payload, and the bits (:func:`screened`) of those with one. A payload
@@ -151,7 +156,7 @@ def screen_bits(proto: int, skip: frozenset[str] = _NONE) -> tuple[tuple[bool, i
     cache = _cache()
     found: tuple[tuple[bool, int], ...] | None = cache.get(("bits", proto, skip))
     if found is None:
-        bits = {cls: 1 << i for i, (cls, _) in enumerate(screened(proto))}
+        bits = _bit_of(proto)
         found = cache[("bits", proto, skip)] = tuple(
             (any(cls not in bits for cls in row), sum(bits.get(cls, 0) for cls in row))
             for row in by_first_byte(proto, skip))
@@ -171,7 +176,7 @@ def _tests_by_first_byte(proto: int, skip: frozenset[str]) -> _TestTable:
     cache = _cache()
     found: _TestTable | None = cache.get(("tests", proto, skip))
     if found is None:
-        bits = {cls: 1 << i for i, (cls, _) in enumerate(screened(proto))}
+        bits = _bit_of(proto)
         shared: dict[tuple[type[Dissector], ...], tuple[_Test, ...]] = {}
         found = cache[("tests", proto, skip)] = tuple(
             shared.setdefault(row, tuple((cls, cls.matches, bits.get(cls, 0)) for cls in row))

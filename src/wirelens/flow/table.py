@@ -423,9 +423,7 @@ class FlowTable:
         """:meth:`flush` in pieces of at most the ended buffer's rows (``ended_rows``), each
         made when the previous one has been taken: a table holding hundreds of thousands of
         flows ends them with one piece in memory at a time, not a copy of all of them."""
-        if self._ended.chunks or self._st[S_NENDED]:
-            yield self._take_ended()  # (none after process(); kept for safety)
-        while True:
+        while True:  # (process() leaves the ended buffer empty)
             left = K._flush(self._U, self._I, self._F, self._PS, self._DIR, self._IAT,
                             self._HIST, self._idx, self._free, self._st, END_EOF,
                             *self._ended.args())
