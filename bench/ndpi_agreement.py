@@ -90,6 +90,21 @@ NDPI_TO_OURS: dict[str, frozenset[str]] = {
         "BitTorrent": ("bittorrent",), "RTP": ("rtp",), "RTCP": ("rtcp",),
         "Syslog": ("syslog",), "Telnet": ("telnet",), "VNC": ("vnc",), "MySQL": ("mysql",),
         "PostgreSQL": ("postgresql",), "Redis": ("redis",), "MongoDB": ("mongodb",),
+        # network infrastructure (signatures_net)
+        "Radius": ("radius",), "Service_Location_Protocol": ("slp",), "HSRP": ("hsrp",),
+        "TFTP": ("tftp",), "NAT-PMP": ("nat_pmp",), "BFD": ("bfd",), "collectd": ("collectd",),
+        "NetFlow": ("netflow",), "IPFIX": ("netflow",), "MGCP": ("mgcp",), "GTP": ("gtp_c",),
+        # enterprise and application services (signatures_apps, signatures_framed); nDPI
+        # names portmapper calls NFS too, and XMPP over TLS on 5223 Jabber
+        "SOCKS": ("socks",), "MsSQL-TDS": ("tds",), "RTSP": ("rtsp",),
+        "Jabber": ("xmpp", "tls"), "AMQP": ("amqp",), "BGP": ("bgp",),
+        "NFS": ("nfs", "sunrpc"), "DCERPC": ("dcerpc",), "Memcached": ("memcached",),
+        "Git": ("git",),
+        # industrial control and IoT (signatures_ics)
+        "IEC60870": ("iec104",), "S7Comm": ("s7comm",), "S7CommPlus": ("s7comm",),
+        "OPC-UA": ("opcua",), "BACnet": ("bacnet",), "CIP": ("enip",), "EthernetIP": ("enip",),
+        "COAP": ("coap",), "KNX": ("knxnet_ip",), "FINS": ("fins",), "TuyaLP": ("tuya_lp",),
+        "TPLINK_SHP": ("tplink_shp",),
     }.items()
 }
 """nDPI master protocol (its spelling in the .out files) -> the service names of ours that
@@ -98,6 +113,7 @@ agree with it."""
 ONLY_ON: dict[str, tuple[str, frozenset[int]]] = {
     "NetBIOS": ("udp", frozenset({137})),  # we identify the name service only (RFC 1002 4.2)
     "IPSec": ("udp", frozenset({500, 4500})),  # IKE (RFC 7296 2.23); ESP is not a service
+    "GTP": ("udp", frozenset({2123})),  # the control plane; GTP-U is decoded as a tunnel
 }
 """nDPI names covering more than our service: counted only on these transport/ports."""
 
@@ -106,6 +122,7 @@ NOT_A_SERVER_NAME: dict[str, str] = {
     "DHCP": "the client's own host name (option 12, RFC 2132 3.14)",
     "DHCPV6": "the client's FQDN (option 39, RFC 4704)",
     "SSDP": "the HOST header, a multicast address:port (UPnP 1.1 1.3.2)",
+    "collectd": "the sending host's own name (the host part of its binary protocol)",
 }
 """Protocols where nDPI's ``Hostname/SNI`` is not the name of a server the client asked for:
 left out of the server-name figure."""

@@ -131,6 +131,11 @@ def by_first_byte(proto: int, skip: frozenset[str] = _NONE) -> _ByFirstByte:
     return found
 
 
+MAX_SCREENED = 62
+"""Dissectors with screens per transport at most: :func:`identify`'s ``excluded`` holds a bit
+per one, and the pipeline keeps those masks in int64 arrays (with -1 meaning "all")."""
+
+
 def screened(proto: int) -> tuple[tuple[type[Dissector], tuple[Screen, ...]], ...]:
     """The dissectors of :func:`running_on` that declare screens on ``proto``
     (``Dissector.screens``), with them: bit ``i`` of :func:`identify`'s ``excluded`` stands
@@ -141,6 +146,9 @@ def screened(proto: int) -> tuple[tuple[type[Dissector], tuple[Screen, ...]], ..
     if found is None:
         found = cache[("screened", proto, _NONE)] = tuple(
             (cls, cls.screens[proto]) for cls in running_on(proto) if cls.screens.get(proto))
+        if len(found) > MAX_SCREENED:
+            raise RuntimeError(f"{len(found)} dissectors with screens on IP protocol {proto}: "
+                               f"their bits must fit {MAX_SCREENED} (a signed 64-bit mask)")
     return found
 
 

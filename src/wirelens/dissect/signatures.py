@@ -19,6 +19,7 @@ whose header-plausibility test is looser than NetBIOS-NS's (same header layout).
 from __future__ import annotations
 
 from wirelens.dissect.base import Dissector
+from wirelens.dissect.signatures_apps import APP_SIGNATURES
 from wirelens.dissect.signatures_base import SignatureDissector
 from wirelens.dissect.signatures_both import (
     BitTorrentDissector,
@@ -26,6 +27,8 @@ from wirelens.dissect.signatures_both import (
     StunDissector,
     SyslogDissector,
 )
+from wirelens.dissect.signatures_ics import ICS_SIGNATURES
+from wirelens.dissect.signatures_net import NET_SIGNATURES
 from wirelens.dissect.signatures_tcp import (
     MongoDbDissector,
     MySqlDissector,
@@ -73,6 +76,9 @@ SIGNATURE_DISSECTORS: tuple[type[Dissector], ...] = (
     PostgresqlDissector,  # exact length + 32-bit codes
     MongoDbDissector,  # exact length, opCode, BSON framing
     OpenVpnDissector,  # reset layouts with fixed packet ids
+    *ICS_SIGNATURES,  # industrial and IoT protocols (their own priority order)
+    *APP_SIGNATURES,  # enterprise and application services over TCP
+    *NET_SIGNATURES,  # network infrastructure
     NetbiosNsDissector,  # 32 encoded name bytes in A..P
     WireGuardDissector,  # type + 3 zero bytes + fixed sizes
     SsdpDissector,  # request lines

@@ -34,6 +34,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from itertools import islice
 from operator import attrgetter
 from typing import Any
 
@@ -44,6 +45,7 @@ from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.core.limits import DPI_EARLY_BYTES, DPI_IDLE_PACKETS, DPI_SKIP_MIN_BYTES
 from wirelens.dissect.base import Dissector
 from wirelens.dissect.registry import by_name, by_port, identify, ports_of, running_on
+from wirelens.dissect.signatures_base import SignatureDissector
 from wirelens.flow import DPI_HANDSHAKE
 from wirelens.flow.reassembly import RST, SEQ_MOD, SYN, Delivery, TcpReassembler, seq_diff
 from wirelens.identify import Classified, Service, classify, service_name
@@ -251,10 +253,12 @@ class DpiStage:
         before = len(self.flows)
         self._walk(batch, sel[~held])
         if held.any() and len(self.flows) > before:
-            # of flows a content test identified meanwhile: read now, in order
+            # of flows a content test identified meanwhile (the newest entries) and still
+            # read: now, in order
+            named = [fid for fid, st in islice(reversed(self.flows.items()),
+                                               len(self.flows) - before) if not st.stopped]
             later = sel[held]
-            self._walk(batch, later[np.isin(ids[later], np.fromiter(
-                self.flows, np.uint64, len(self.flows)))])
+            self._walk(batch, later[np.isin(ids[later], np.array(named, np.uint64))])
         return np.array(batch.stop_slots, np.int32), np.array(batch.stop_ids, np.uint64)
 
     @staticmethod
@@ -340,7 +344,8 @@ class DpiStage:
                 given_up.pop(fid, None)
                 if fid in self.early:
                     waiting = self._forget_early(fid)
-                if self.tables:
+                if self.tables and cls.feed is not SignatureDissector.feed:
+                    # (a signature that reads nothing is done once it named the service)
                     st.dissector = self._create(cls, proto)
                     if proto == 6:
                         st.reasm = self._reassembler(pkts, i, from_orig != turn)

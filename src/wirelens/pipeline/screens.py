@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wirelens.dissect.base import Screen
+from wirelens.dissect.base import Dissector, Screen
 from wirelens.dissect.registry import screen_bits, screened
 
 NOTHING = -1
@@ -42,23 +42,48 @@ def _holds(screen: Screen, data: np.ndarray, off: np.ndarray, n: np.ndarray) -> 
     return ok
 
 
+_FIRST: dict[tuple[type[Dissector], int], np.ndarray | None] = {}
+
+
+def _first_allowed(cls: type[Dissector], proto: int) -> np.ndarray | None:
+    """Per first byte, whether ``cls`` is tried on ``proto`` (its ``first_bytes_on``; None:
+    every byte)."""
+    key = (cls, proto)
+    if key not in _FIRST:
+        allowed = cls.first_bytes_on(proto)
+        table = None
+        if allowed is not None:
+            table = np.zeros(256, bool)
+            table[list(allowed)] = True
+        _FIRST[key] = table
+    return _FIRST[key]
+
+
 def excluded(data: np.ndarray, off: np.ndarray, n: np.ndarray, proto: int,
              skip: frozenset[str]) -> np.ndarray:
     """Per payload ``data[off:off + n]`` over ``proto``: the :func:`screened` bits of the
     dissectors whose screens all fail (``registry.identify``'s ``excluded``), or
     :data:`NOTHING` when, besides, no other dissector running (``skip`` left out) admits its
-    first byte."""
+    first byte. A dissector's screens are tested only on the payloads whose first byte it
+    admits (the others never reach its content test: their bit is set without a test)."""
     off = off.astype(np.int64)
     n = n.astype(np.int64)
+    first = _byte(data, off, n, 0)
     out = np.zeros(len(n), np.int64)
-    for bit, (_, screens) in enumerate(screened(proto)):
+    for bit, (cls, screens) in enumerate(screened(proto)):
+        allowed = _first_allowed(cls, proto)
+        rows = np.flatnonzero(n > 0) if allowed is None else np.flatnonzero(
+            allowed[first] & (n > 0))
         held = np.zeros(len(n), bool)
-        for screen in screens:
-            held |= _holds(screen, data, off, n)
+        if rows.size:
+            o, m = off[rows], n[rows]
+            ok = np.zeros(rows.size, bool)
+            for screen in screens:
+                ok |= _holds(screen, data, o, m)
+            held[rows] = ok
         out[~held] |= 1 << bit
     table = screen_bits(proto, skip)
     unscreened = np.array([row[0] for row in table], bool)
     bits = np.array([row[1] for row in table], np.int64)
-    first = _byte(data, off, n, 0)
     out[~unscreened[first] & ((bits[first] & ~out) == 0) & (n > 0)] = NOTHING
     return out

@@ -59,7 +59,8 @@ CONN = pa.schema(
           "port), dns-cache (no service; application named from earlier DNS answers for the "
           "responder address), catalogue (no service; application from the catalogue's address "
           "ranges), or null."),
-        f("server_name", pa.string(), "Name the client asked for: TLS SNI, HTTP Host or DNS query name."),
+        f("server_name", pa.string(), "Name the client asked for: TLS SNI, HTTP Host, DNS query name, ... "
+          "(name_source says which)."),
         f("conn_state", pa.string(), "Zeek-style connection state (S0, S1, SF, REJ, RSTO, RSTR, SH, OTH, ...)."),
         f("history", pa.string(), "Zeek-style history letters; upper case = originator (S syn, h syn-ack, A ack, D data, F fin, R rst)."),
         f("end_reason", pa.string(), "Why the flow ended: idle, active, fin, rst, evicted (table full) or eof."),
@@ -88,8 +89,11 @@ CONN = pa.schema(
           "(HTTP Host), dns_query (the flow's own DNS question), smtp_greeting (the domain of an "
           "SMTP server's 220 greeting), smb_tree (the server of an SMB tree connect path), netbios_name (the NetBIOS "
           "name a name-service packet asks for or registers), certificate (no SNI: the first "
-          "name of the server's TLS certificate), stun_realm (a STUN/TURN REALM), dns_cache (an earlier DNS answer held the responder's "
-          "address), or null."),
+          "name of the server's TLS certificate), stun_realm (a STUN/TURN REALM), socks_host (the host a "
+          "SOCKS 4A/5 request asks for), rtsp_host (an RTSP request URI's host), xmpp_to (an XMPP "
+          "stream header's to), git_host (a Git request's host=), mgcp_gateway (the domain of an MGCP "
+          "endpoint name), opcua_endpoint (the host of an OPC UA Hello's endpoint URL), coap_host (a "
+          "CoAP Uri-Host), dns_cache (an earlier DNS answer held the responder's address), or null."),
     ]
 )
 

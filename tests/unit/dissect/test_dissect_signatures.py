@@ -349,15 +349,16 @@ def test_feed_whole_bytewise_and_with_junk(case: tuple[type[Dissector], int, byt
 
 def test_registry_facts() -> None:
     names = [c.name for c in SIGNATURE_DISSECTORS]
-    assert names == list(dict.fromkeys(names)) and len(names) == 16
-    assert set(names) == {
+    assert names == list(dict.fromkeys(names))
+    assert set(names) >= {
         "ssdp", "netbios_ns", "stun", "wireguard", "openvpn", "ike", "bittorrent", "rtp",
         "rtcp", "syslog", "telnet", "vnc", "mysql", "postgresql", "redis", "mongodb",
     }  # fmt: skip
     assert SIGNATURE_DISSECTORS[-1] is RtpDissector  # the weakest test, last
     for cls in SIGNATURE_DISSECTORS:
         assert cls.transports <= {TCP, UDP} and cls.transports
-        assert (cls.name_source is None) == (cls not in (NetbiosNsDissector, StunDissector))
+    for cls in (NetbiosNsDissector, StunDissector):
+        assert cls.name_source is not None
 
 
 RANDOM_SIZES = (4, 8, 12, 13, 16, 20, 28, 32, 48, 64, 92, 100, 148, 160, 200, 512, 1200)
