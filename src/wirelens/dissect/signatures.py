@@ -1,15 +1,23 @@
 """Identification by content signatures, for services without a metadata table (issue 3).
 
-Sixteen identification-only dissectors (:class:`~wirelens.dissect.signatures_base.
+Identification-only dissectors (:class:`~wirelens.dissect.signatures_base.
 SignatureDissector`): each names the flow's service from a strict test of the first payload
-of one direction, returns no events and is ``done`` at once. The rules and the spec facts
-they check are in each class's docstring:
+of one direction and returns no events; most are ``done`` at once, a few first read a name
+(conn ``server_name``). The rules and the spec facts they check are in each class's
+docstring:
 
 - UDP only (:mod:`~wirelens.dissect.signatures_udp`): ssdp, netbios_ns, wireguard, ike,
   rtp, rtcp;
 - UDP and TCP (:mod:`~wirelens.dissect.signatures_both`): stun, openvpn, bittorrent, syslog;
 - TCP only (:mod:`~wirelens.dissect.signatures_tcp`): telnet, vnc, mysql, postgresql,
-  redis, mongodb.
+  redis, mongodb;
+- industrial control and IoT (:mod:`~wirelens.dissect.signatures_ics`): opcua, tuya_lp,
+  fins, tplink_shp, enip, s7comm, knxnet_ip, bacnet, iec104, coap;
+- enterprise and application services (:mod:`~wirelens.dissect.signatures_apps`, the binary
+  ones in :mod:`~wirelens.dissect.signatures_framed`): bgp, dcerpc, nfs, sunrpc, tds, amqp,
+  git, memcached, rtsp, xmpp, socks;
+- network infrastructure (:mod:`~wirelens.dissect.signatures_net`): radius, netflow,
+  collectd, gtp_c, slp, bfd, hsrp, tftp, mgcp, nat_pmp.
 
 :data:`SIGNATURE_DISSECTORS` lists them in priority order, strictest first, for the
 registry: they belong after the dissectors with richer parsers (TLS, HTTP) and before DNS,
