@@ -27,6 +27,7 @@ whose header-plausibility test is looser than NetBIOS-NS's (same header layout).
 from __future__ import annotations
 
 from wirelens.dissect.base import Dissector
+from wirelens.dissect.signatures_access import ACCESS_SIGNATURES
 from wirelens.dissect.signatures_apps import APP_SIGNATURES
 from wirelens.dissect.signatures_base import SignatureDissector
 from wirelens.dissect.signatures_both import (
@@ -37,6 +38,7 @@ from wirelens.dissect.signatures_both import (
 )
 from wirelens.dissect.signatures_ics import ICS_SIGNATURES
 from wirelens.dissect.signatures_net import NET_SIGNATURES
+from wirelens.dissect.signatures_p2p import P2P_SIGNATURES
 from wirelens.dissect.signatures_tcp import (
     MongoDbDissector,
     MySqlDissector,
@@ -45,6 +47,7 @@ from wirelens.dissect.signatures_tcp import (
     TelnetDissector,
     VncDissector,
 )
+from wirelens.dissect.signatures_telecom import TELECOM_SIGNATURES
 from wirelens.dissect.signatures_udp import (
     IkeDissector,
     NetbiosNsDissector,
@@ -87,6 +90,9 @@ SIGNATURE_DISSECTORS: tuple[type[Dissector], ...] = (
     *ICS_SIGNATURES,  # industrial and IoT protocols (their own priority order)
     *APP_SIGNATURES,  # enterprise and application services over TCP
     *NET_SIGNATURES,  # network infrastructure
+    *ACCESS_SIGNATURES,  # remote access, tunnels and proxies
+    *TELECOM_SIGNATURES,  # telephony, messaging and data services
+    *P2P_SIGNATURES,  # peer-to-peer, cryptocurrency and consumer services
     NetbiosNsDissector,  # 32 encoded name bytes in A..P
     WireGuardDissector,  # type + 3 zero bytes + fixed sizes
     SsdpDissector,  # request lines

@@ -26,9 +26,12 @@ from wirelens.dissect.base import Dissector
 from wirelens.dissect.dns import DnsDissector
 from wirelens.dissect.http import HttpDissector
 from wirelens.dissect.signatures import SIGNATURE_DISSECTORS
+from wirelens.dissect.signatures_access import ACCESS_SIGNATURES
 from wirelens.dissect.signatures_apps import APP_SIGNATURES
 from wirelens.dissect.signatures_ics import ICS_SIGNATURES
 from wirelens.dissect.signatures_net import NET_SIGNATURES
+from wirelens.dissect.signatures_p2p import P2P_SIGNATURES
+from wirelens.dissect.signatures_telecom import TELECOM_SIGNATURES
 from wirelens.dissect.tls import TlsDissector
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
@@ -39,9 +42,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 FIRST_SIGNATURES = tuple(
-    c for c in SIGNATURE_DISSECTORS if c not in (*ICS_SIGNATURES, *APP_SIGNATURES, *NET_SIGNATURES))
-"""The sixteen signatures this file covers; the later families (industrial, application,
-network infrastructure) have their own capture tests (``test_dissect_signatures_{ics,apps,net}``)."""
+    c for c in SIGNATURE_DISSECTORS if c not in (
+        *ICS_SIGNATURES, *APP_SIGNATURES, *NET_SIGNATURES, *ACCESS_SIGNATURES,
+        *TELECOM_SIGNATURES, *P2P_SIGNATURES))
+"""The sixteen signatures this file covers; the later families have their own capture tests
+(``test_dissect_signatures_{ics,apps,net,access,telecom,p2p}``)."""
 
 _FLOW = re.compile(
     r"^\s+\d+\s+(TCP|UDP) (\S+):(\d+) (?:<->|->) (\S+):(\d+) .*?\[proto: [\d.]+/([A-Za-z0-9_.-]+)\]"
