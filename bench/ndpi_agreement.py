@@ -105,6 +105,19 @@ NDPI_TO_OURS: dict[str, frozenset[str]] = {
         "OPC-UA": ("opcua",), "BACnet": ("bacnet",), "CIP": ("enip",), "EthernetIP": ("enip",),
         "COAP": ("coap",), "KNX": ("knxnet_ip",), "FINS": ("fins",), "TuyaLP": ("tuya_lp",),
         "TPLINK_SHP": ("tplink_shp",),
+        # remote access, tunnels and proxies (signatures_access)
+        "PPTP": ("pptp",), "L2TP": ("l2tp",), "HAProxy": ("proxy_protocol",),
+        "Zabbix": ("zabbix",), "X11": ("x11",), "CiscoSkinny": ("sccp",),
+        "TeamViewer": ("teamviewer",), "IRC": ("irc",), "RTMP": ("rtmp",),
+        # telephony, messaging and data services (signatures_telecom)
+        "IAX": ("iax2",), "H323": ("h323",), "Diameter": ("diameter",), "SMPP": ("smpp",),
+        "Kafka": ("kafka",), "Cassandra": ("cql",), "OpenFlow": ("openflow",),
+        "PTPv2": ("ptp",), "SOMEIP": ("someip",), "WSD": ("ws_discovery",),
+        # peer-to-peer, cryptocurrency and consumer services (signatures_p2p)
+        "Bitcoin": ("bitcoin",), "Monero": ("monero",), "Mining": ("stratum",),
+        "Steam": ("steam",), "Source_Engine": ("source_engine",), "Syncthing": ("syncthing",),
+        "Spotify": ("spotify",), "RakNet": ("raknet",), "eDonkey": ("edonkey",),
+        "Gnutella": ("gnutella",), "Dropbox": ("dropbox_lansync",),
     }.items()
 }
 """nDPI master protocol (its spelling in the .out files) -> the service names of ours that
@@ -114,6 +127,8 @@ ONLY_ON: dict[str, tuple[str, frozenset[int]]] = {
     "NetBIOS": ("udp", frozenset({137})),  # we identify the name service only (RFC 1002 4.2)
     "IPSec": ("udp", frozenset({500, 4500})),  # IKE (RFC 7296 2.23); ESP is not a service
     "GTP": ("udp", frozenset({2123})),  # the control plane; GTP-U is decoded as a tunnel
+    "Spotify": ("udp", frozenset({57621})),  # the LAN beacon; its TCP streams are encrypted
+    "Dropbox": ("udp", frozenset({17500})),  # the LAN sync beacon; the rest is TLS
 }
 """nDPI names covering more than our service: counted only on these transport/ports."""
 
