@@ -4,86 +4,131 @@ A dissector's screen is a necessary condition of its ``matches``, declared as da
 dissectors do not import numpy). Here each one is evaluated with numpy over every payload
 that the Python content tests would see, so that those tests skip the dissectors whose
 screens fail, and a payload no dissector can accept costs no Python call at all. Most such
-payloads are the encrypted or unknown bulk of flows that are never identified.
+payloads are the encrypted or unknown bulk of flows that are never identified. The screens
+are flattened into arrays once per transport and tested by one compiled loop per batch
+(:mod:`wirelens.pipeline._screen_kernel`), whose cost grows little with the number of
+classes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from wirelens.dissect.base import Dissector, Screen
 from wirelens.dissect.registry import screen_bits, screened
+from wirelens.pipeline import _screen_kernel
 
-NOTHING = -1
+NOTHING = _screen_kernel.NOTHING
 """The ``excluded`` value of a payload no content test can accept."""
 
 
-def _byte(data: np.ndarray, off: np.ndarray, n: np.ndarray, k: int) -> np.ndarray:
-    """Byte ``k`` of each payload (0 where the payload is shorter)."""
-    inside = n > k
-    at = np.where(inside, off + k, 0)
-    return np.where(inside, data[at], 0).astype(np.int64)
+@dataclass(frozen=True, slots=True)
+class ScreenTables:
+    """The screens of one transport's screened classes (:func:`screened`, bit ``c`` for the
+    ``c``-th), flattened for the kernel. Per first byte: the screened classes that admit it
+    (``row_cls[row_range[b]:row_range[b + 1]]``), the bits of those that do not (``not_row``),
+    and whether a class without screens admits it (``unscreened``). Per class its range of
+    screens; per screen its minimum length, ranges of single fixed bytes and of allowed-value
+    rows, and its length field (``len_at`` -1: none)."""
+
+    row_range: np.ndarray
+    row_cls: np.ndarray
+    not_row: np.ndarray
+    unscreened: np.ndarray
+    every: int
+    cls_range: np.ndarray
+    min_len: np.ndarray
+    eq_range: np.ndarray
+    eq_at: np.ndarray
+    eq_val: np.ndarray
+    val_range: np.ndarray
+    val_at: np.ndarray
+    val_row: np.ndarray
+    val_tables: np.ndarray
+    len_at: np.ndarray
+    len_width: np.ndarray
+    len_big: np.ndarray
+    len_delta: np.ndarray
 
 
-def _holds(screen: Screen, data: np.ndarray, off: np.ndarray, n: np.ndarray) -> np.ndarray:
-    ok = n >= screen.min_len
-    for at, want in screen.equals:
-        for j, value in enumerate(want):
-            ok &= _byte(data, off, n, at + j) == value
-    for at, values in screen.values:
-        ok &= np.isin(_byte(data, off, n, at), np.fromiter(values, np.int64, len(values)))
-    if screen.length is not None:
-        at, width, order, delta = screen.length
-        field = np.zeros(len(n), np.int64)
-        for j in range(width):
-            shift = 8 * (width - 1 - j) if order == "big" else 8 * j
-            field |= _byte(data, off, n, at + j) << shift
-        ok &= field == n - delta
-    return ok
+def _i64(values: list[int]) -> np.ndarray:
+    return np.array(values, np.int64)
 
 
-_FIRST: dict[tuple[type[Dissector], int], np.ndarray | None] = {}
+def build_tables(proto: int, skip: frozenset[str]) -> ScreenTables:
+    """:class:`ScreenTables` of ``proto`` (``skip``: the classes the caller never tests)."""
+    classes = screened(proto)
+    cls_range, min_len, eq_range, val_range = [0], [], [0], [0]
+    eq_at: list[int] = []
+    eq_val: list[int] = []
+    val_at: list[int] = []
+    val_row: list[int] = []
+    rows: list[np.ndarray] = []
+    len_at, len_width, len_big, len_delta = [], [], [], []
+    for _, screens in classes:
+        for screen in screens:
+            min_len.append(screen.min_len)
+            for at, raw in screen.equals:
+                eq_at.extend(range(at, at + len(raw)))
+                eq_val.extend(raw)
+            eq_range.append(len(eq_at))
+            for at, values in screen.values:
+                row = np.zeros(256, bool)
+                row[sorted(values)] = True
+                val_at.append(at)
+                val_row.append(len(rows))
+                rows.append(row)
+            val_range.append(len(val_at))
+            at, width, order, delta = screen.length or (-1, 0, "big", 0)
+            len_at.append(at)
+            len_width.append(width)
+            len_big.append(order == "big")
+            len_delta.append(delta)
+        cls_range.append(len(min_len))
+    every = (1 << len(classes)) - 1
+    row_range, row_cls, not_row = [0], [], []
+    for byte in range(256):
+        mine = [c for c, (cls, _) in enumerate(classes) if cls.name not in skip and (
+            (allowed := cls.first_bytes_on(proto)) is None or byte in allowed)]
+        row_cls.extend(mine)
+        row_range.append(len(row_cls))
+        not_row.append(every & ~sum(1 << c for c in mine))
+    unscreened = [row[0] for row in screen_bits(proto, skip)]
+    return ScreenTables(
+        _i64(row_range), _i64(row_cls), _i64(not_row), np.array(unscreened, bool), every,
+        _i64(cls_range), _i64(min_len), _i64(eq_range), _i64(eq_at), _i64(eq_val),
+        _i64(val_range), _i64(val_at), _i64(val_row),
+        np.array(rows, bool).reshape(len(rows), 256), _i64(len_at), _i64(len_width),
+        np.array(len_big, bool), _i64(len_delta))
 
 
-def _first_allowed(cls: type[Dissector], proto: int) -> np.ndarray | None:
-    """Per first byte, whether ``cls`` is tried on ``proto`` (its ``first_bytes_on``; None:
-    every byte)."""
-    key = (cls, proto)
-    if key not in _FIRST:
-        allowed = cls.first_bytes_on(proto)
-        table = None
-        if allowed is not None:
-            table = np.zeros(256, bool)
-            table[list(allowed)] = True
-        _FIRST[key] = table
-    return _FIRST[key]
+_TABLES: dict[tuple[int, frozenset[str]], tuple[object, ScreenTables]] = {}
+
+
+def _tables(proto: int, skip: frozenset[str]) -> ScreenTables:
+    """:func:`build_tables`, rebuilt when the registry's screened classes change (tests
+    replace the registry)."""
+    key = (proto, skip)
+    found = _TABLES.get(key)
+    classes = screened(proto)
+    if found is None or found[0] is not classes:
+        found = _TABLES[key] = (classes, build_tables(proto, skip))
+    return found[1]
 
 
 def excluded(data: np.ndarray, off: np.ndarray, n: np.ndarray, proto: int,
              skip: frozenset[str]) -> np.ndarray:
     """Per payload ``data[off:off + n]`` over ``proto``: the :func:`screened` bits of the
-    dissectors whose screens all fail (``registry.identify``'s ``excluded``), or
-    :data:`NOTHING` when, besides, no other dissector running (``skip`` left out) admits its
-    first byte. A dissector's screens are tested only on the payloads whose first byte it
-    admits (the others never reach its content test: their bit is set without a test)."""
-    off = off.astype(np.int64)
-    n = n.astype(np.int64)
-    first = _byte(data, off, n, 0)
-    out = np.zeros(len(n), np.int64)
-    for bit, (cls, screens) in enumerate(screened(proto)):
-        allowed = _first_allowed(cls, proto)
-        rows = np.flatnonzero(n > 0) if allowed is None else np.flatnonzero(
-            allowed[first] & (n > 0))
-        held = np.zeros(len(n), bool)
-        if rows.size:
-            o, m = off[rows], n[rows]
-            ok = np.zeros(rows.size, bool)
-            for screen in screens:
-                ok |= _holds(screen, data, o, m)
-            held[rows] = ok
-        out[~held] |= 1 << bit
-    table = screen_bits(proto, skip)
-    unscreened = np.array([row[0] for row in table], bool)
-    bits = np.array([row[1] for row in table], np.int64)
-    out[~unscreened[first] & ((bits[first] & ~out) == 0) & (n > 0)] = NOTHING
+    dissectors that cannot accept it (``registry.identify``'s ``excluded``): its first byte
+    is not theirs, or all their screens fail (those named in ``skip``, never tested, always
+    have their bit); or :data:`NOTHING` when, besides, no other dissector running (``skip``
+    left out) admits its first byte. One compiled call."""
+    t = _tables(proto, skip)
+    out = np.empty(len(n), np.int64)
+    _screen_kernel.screen_masks(
+        np.ascontiguousarray(data, np.uint8), off.astype(np.int64), n.astype(np.int64),
+        t.row_range, t.row_cls, t.not_row, t.cls_range, t.min_len, t.eq_range, t.eq_at,
+        t.eq_val, t.val_range, t.val_at, t.val_row, t.val_tables, t.len_at, t.len_width,
+        t.len_big, t.len_delta, t.unscreened, t.every, out)
     return out

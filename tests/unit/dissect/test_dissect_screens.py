@@ -7,7 +7,8 @@ payloads (random, and positives with bytes changed or cut):
 
 (a) a class whose screens all fail on a payload does not accept it;
 (b) ``registry.identify`` told what the screens exclude returns what it returns without
-    them, and a payload the screens mark as matching nothing is identified as nothing.
+    them, and a payload the screens mark as matching nothing is identified as nothing;
+(c) the compiled evaluation equals a naive one written from ``Screen``'s declared meaning.
 
 The real-capture parts skip when the shared captures are absent.
 """
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from test_dissect_first_bytes import MANIFEST, SYNTHETIC, corpus, needs_data, positives
 
 from wirelens.dissect import registry
-from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP
+from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Screen
 from wirelens.pipeline.screens import NOTHING, excluded
 
 COMPILED = frozenset(("dns", "http", "tls"))
@@ -36,6 +37,40 @@ def _excluded(payloads: list[bytes], proto: int) -> list[int]:
     return excluded(data, off, n, proto, COMPILED).tolist()
 
 
+def _holds(screen: Screen, p: bytes) -> bool:
+    """A screen's declared meaning (``dissect.base.Screen``), byte by byte."""
+    def at(k: int) -> int:
+        return p[k] if k < len(p) else 0
+    if len(p) < screen.min_len:
+        return False
+    if any(at(o + j) != b for o, raw in screen.equals for j, b in enumerate(raw)):
+        return False
+    if any(at(o) not in values for o, values in screen.values):
+        return False
+    if screen.length is not None:
+        o, width, order, delta = screen.length
+        field = int.from_bytes(bytes(at(o + j) for j in range(width)), order)
+        return field == len(p) - delta
+    return True
+
+
+def _naive_excluded(p: bytes, proto: int) -> int:
+    """The naive reference of the compiled ``excluded``: per screened class, its bit when its
+    first bytes refuse ``p`` or all its screens fail (or it is never tested: COMPILED);
+    NOTHING when no class can take it."""
+    classes = registry.screened(proto)
+    if not p:
+        return (1 << len(classes)) - 1
+    mask = 0
+    for bit, (cls, screens) in enumerate(classes):
+        allowed = cls.first_bytes_on(proto)
+        if cls.name in COMPILED or (allowed is not None and p[0] not in allowed) or not any(
+                _holds(s, p) for s in screens):
+            mask |= 1 << bit
+    unscreened, bits = registry.screen_bits(proto, COMPILED)[p[0]]
+    return NOTHING if not unscreened and bits & ~mask == 0 else mask
+
+
 def _check(samples: list[tuple[bytes, int, bool, int, int]]) -> None:
     for proto in (IPPROTO_TCP, IPPROTO_UDP):
         mine = [s for s in samples if s[1] == proto and s[0]]
@@ -43,6 +78,7 @@ def _check(samples: list[tuple[bytes, int, bool, int, int]]) -> None:
             continue
         bits = {cls: 1 << i for i, (cls, _) in enumerate(registry.screened(proto))}
         for (payload, _, side, sp, dp), ex in zip(mine, _excluded([s[0] for s in mine], proto)):
+            assert ex == _naive_excluded(payload, proto), (proto, payload[:24])
             plain = registry.identify(payload, proto, side, sp, dp, COMPILED)
             if ex == NOTHING:
                 assert plain is None, (proto, plain, payload[:24])
