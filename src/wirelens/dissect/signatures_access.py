@@ -13,13 +13,15 @@ the flow (a PPTP host name is the sender's own name, not a server name). SOCKS i
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Screen
+from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
     SignatureDissector,
+    StartTlsWatch,
     be16,
     be32,
     is_printable,
@@ -624,7 +626,11 @@ def _irc_first(msg: tuple[bytes, bytes, list[bytes], bool], alone: bool) -> bool
     return False
 
 
-class IrcDissector(SignatureDissector):
+_IRC_670 = re.compile(rb"(?:^|\n):[^ \r\n]+ 670 ")
+"""A server line with the numeric 670 (RPL_STARTTLS: "STARTTLS successful, proceed")."""
+
+
+class IrcDissector(StartTlsWatch, SignatureDissector):
     """IRC, Internet Relay Chat, in clear (TCP 6665-6669; 6697 is TLS: not seen here).
 
     ``matches`` (RFC 1459 §2.3.1, RFC 2812 §2.3.1, §3.1): every line within the first
@@ -637,6 +643,9 @@ class IrcDissector(SignatureDissector):
     <mode> <unused> <realname>`` (exactly four parameters); or is the server's first
     answer: ``:<server> NOTICE <target> :<text>`` or a numeric reply ``:<server> NNN
     <target> ... :<text>`` (a server name as prefix: no ``!`` or ``@``).
+
+    A session that negotiates STARTTLS (the server's 670 reply, IRCv3 ``tls``) is handed to
+    the TLS dissector (:class:`~wirelens.dissect.signatures_base.StartTlsWatch`).
     """
 
     name: ClassVar[str] = "irc"
@@ -671,6 +680,20 @@ class IrcDissector(SignatureDissector):
                 return False
             msgs.append(msg)
         return _irc_first(msgs[0], len(msgs) == 1)
+
+    def __init__(self, proto: int) -> None:
+        super().__init__(proto)
+        self._start_watch()
+
+    @classmethod
+    def _proceeds(cls, data: bytes) -> bool:
+        """IRCv3 ``tls`` extension: the server's numeric 670 (RPL_STARTTLS) line."""
+        return bool(_IRC_670.search(data))
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """Identified by ``matches``; then the STARTTLS watch."""
+        self._watch(data, from_orig)
+        return []
 
 
 ACCESS_SIGNATURES: tuple[type[Dissector], ...] = (

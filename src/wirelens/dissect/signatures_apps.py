@@ -12,6 +12,7 @@ the host a SOCKS request asks for.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -19,6 +20,7 @@ from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Event, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
     SignatureDissector,
+    StartTlsWatch,
     be16,
     is_printable,
 )
@@ -303,7 +305,10 @@ def _xmpp_to(tag: bytes) -> str | None:
     return None
 
 
-class XmppDissector(_NamingSignature):
+_XMPP_TLS_NS = b"urn:ietf:params:xml:ns:xmpp-tls"
+
+
+class XmppDissector(StartTlsWatch, _NamingSignature):
     """XMPP, the Extensible Messaging and Presence Protocol (TCP 5222 clients, 5269 servers;
     5223, TLS from the first byte, is not recognisable).
 
@@ -313,7 +318,8 @@ class XmppDissector(_NamingSignature):
     ``http://etherx.jabber.org/streams``) and the content namespace ``jabber:client`` or
     ``jabber:server``. A client that sends its XML declaration alone first is recognised
     by the server's header. Names the flow from the client header's ``to`` (name source
-    ``xmpp_to``).
+    ``xmpp_to``); a stream that negotiates STARTTLS (the server's ``<proceed/>``) is handed
+    to the TLS dissector (:class:`~wirelens.dissect.signatures_base.StartTlsWatch`).
     """
 
     name: ClassVar[str] = "xmpp"
@@ -334,6 +340,27 @@ class XmppDissector(_NamingSignature):
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """The stream header with both namespaces."""
         return len(payload) > 40 and payload[0] == 0x3C and _xmpp_header(payload) is not None
+
+    def __init__(self, proto: int) -> None:
+        super().__init__(proto)
+        self._start_watch()
+        self._named = False
+
+    @classmethod
+    def _proceeds(cls, data: bytes) -> bool:
+        """RFC 6120 §5.4.2.3: the server's ``<proceed/>`` in the TLS namespace."""
+        at = data.rfind(b"<proceed")
+        return at >= 0 and _XMPP_TLS_NS in data[at : at + 96]
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """The name from the client's header, then the STARTTLS watch (RFC 6120 §5)."""
+        if not self._named:
+            super().feed(data, from_orig, ts_ns)
+            if self.done:  # named: now watch for the upgrade
+                self.done, self._named = False, True
+            return []
+        self._watch(data, from_orig)
+        return []
 
 
 # --- SOCKS (SOCKS 4 and 4A protocol descriptions; RFC 1928 §3-§5) --------------------------
@@ -396,6 +423,10 @@ def _socks5_greeting(p: bytes) -> bool:
     return all(m in _SOCKS5_METHODS for m in methods) and len(set(methods)) == n - 2
 
 
+_HTTP_REQUEST = re.compile(rb"[A-Z]{3,16} [^ \r\n]+ HTTP/1\.[01]\r?\n")
+"""An HTTP/1.x request line (RFC 9112 §3): what a client sends first through a proxy."""
+
+
 class SocksDissector(_NamingSignature):
     """SOCKS 4, 4A and 5 (TCP 1080).
 
@@ -403,7 +434,10 @@ class SocksDissector(_NamingSignature):
     a SOCKS 5 request sent first (:func:`_socks5_request`), or a SOCKS 4 / 4A request
     (:func:`_socks4`); each ends the segment. The server's 2-byte (SOCKS 5) and 8-byte
     (SOCKS 4) replies are too short to be signatures. Names the flow from the host name a
-    4A or 5 request asks for (name source ``socks_host``).
+    4A or 5 request asks for (name source ``socks_host``). The client's first bytes after
+    its request are the tunnelled protocol's: a TLS handshake record or an HTTP request line
+    hands the rest of the flow to that dissector (``upgrade``), so the tls and http tables
+    log what goes through the proxy; conn keeps ``socks``.
     """
 
     name: ClassVar[str] = "socks"
@@ -442,6 +476,27 @@ class SocksDissector(_NamingSignature):
         if payload[0] != 5:
             return False
         return _socks5_greeting(payload) or _socks5_request(payload)[0]
+
+    def __init__(self, proto: int) -> None:
+        super().__init__(proto)
+        self._requested = False
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """The request (and its name), then the tunnelled protocol's first bytes."""
+        if not self._requested:
+            super().feed(data, from_orig, ts_ns)
+            if self.done:  # the request was read: what the client sends next is tunnelled
+                self.done, self._requested = False, True
+            return []
+        if from_orig and data:
+            self.done = True
+            if data[0] == 0x16 and data[1:2] == b"\x03":  # a TLS record (RFC 8446 §5.1)
+                self.upgrade = "tls"
+            elif _HTTP_REQUEST.match(data):
+                self.upgrade = "http"
+            if self.upgrade:
+                self.upgrade_data = ((True, data),)
+        return []
 
 
 APP_SIGNATURES: tuple[type[SignatureDissector], ...] = (

@@ -19,7 +19,9 @@ from wirelens.dissect.base import Dissector, Event
 
 __all__ = [
     "MAX_SCAN",
+    "STARTTLS_WATCH_BYTES",
     "SignatureDissector",
+    "StartTlsWatch",
     "be16",
     "be32",
     "is_printable",
@@ -68,3 +70,43 @@ class SignatureDissector(Dissector):
         """Nothing is parsed: the flow is named by ``matches``; ``done`` right away."""
         self.done = True
         return []
+
+
+STARTTLS_WATCH_BYTES = 16 * 1024
+"""Server bytes a :class:`StartTlsWatch` reads for its TLS go-ahead before it gives up.
+Reason: the negotiation happens in a session's first exchanges; a session that did not
+upgrade by then is left alone."""
+
+
+class StartTlsWatch:
+    """For a signature whose protocol can switch to TLS in the middle (XMPP, IRC): after
+    the flow is named, the server's bytes are watched for its go-ahead (``_proceeds``, over
+    the bytes seen so far with a short tail of the previous segment); then the dissector is
+    ``done`` with ``upgrade = "tls"``, and the DPI stage hands the rest of the flow (the
+    client's ClientHello) to the TLS dissector. Without a go-ahead within
+    :data:`STARTTLS_WATCH_BYTES` server bytes it is done."""
+
+    done: bool
+    upgrade: str | None
+
+    def _start_watch(self) -> None:
+        self._tail = b""
+        self._watched = 0
+
+    @classmethod
+    def _proceeds(cls, data: bytes) -> bool:
+        """Whether the server's bytes hold its go-ahead for TLS."""
+        raise NotImplementedError
+
+    def _watch(self, data: bytes, from_orig: bool) -> None:
+        if from_orig or self.done:
+            return
+        seen = self._tail + data
+        if self._proceeds(seen):
+            self.upgrade = "tls"
+            self.done = True
+            return
+        self._tail = seen[-64:]
+        self._watched += len(data)
+        if self._watched >= STARTTLS_WATCH_BYTES:
+            self.done = True

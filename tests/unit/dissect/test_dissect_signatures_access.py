@@ -461,7 +461,20 @@ def test_feed_whole_bytewise_and_with_junk(case: Case) -> None:
         for chunk in chunks:
             events += d.feed(chunk, True, 1)
         events += d.finish()
-        assert events == [] and d.done and d.server_name is None
+        # IRC watches the server for a STARTTLS go-ahead after identifying the flow
+        assert events == [] and d.done is (cls is not IrcDissector) and d.server_name is None
+
+
+def test_irc_starttls_hands_over_to_tls() -> None:
+    """IRCv3 tls: after the server's 670 reply the flow is TLS's; other lines do nothing."""
+    d = IrcDissector(TCP)
+    d.feed(b"CAP LS 302\r\nNICK bob\r\n", True, 0)
+    d.feed(b":irc.example.net NOTICE * :*** Looking up your hostname\r\n", False, 0)
+    d.feed(b"STARTTLS\r\n", True, 0)
+    assert not d.done
+    d.feed(b":irc.example.net 670 bob :STARTTLS successful, proceed with TLS handshake\r\n",
+           False, 0)
+    assert d.done and d.upgrade == "tls"
 
 
 def _screen_holds(sc: Screen, payload: bytes) -> bool:

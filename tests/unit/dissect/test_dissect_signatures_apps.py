@@ -498,8 +498,53 @@ def test_server_name(cls: type[Dissector], payloads: list[bytes], name: str | No
             d.feed(chunk, True, 0)
         assert d.server_name == name and d.name_source == f"{cls.name}_" + {
             "rtsp": "host", "xmpp": "to", "git": "host", "socks": "host"}[cls.name]
-        if name is not None:
-            assert d.done
+        if name is not None:  # XMPP and SOCKS go on: STARTTLS, the tunnelled protocol
+            assert d.done is (cls not in (XmppDissector, SocksDissector))
+
+
+XMPP_CLIENT = (b"<?xml version='1.0'?><stream:stream to='jabber.example' version='1.0' "
+               b"xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
+
+
+def test_xmpp_starttls_hands_over_to_tls() -> None:
+    """RFC 6120 §5.4.2.3: after the server's <proceed/> the flow is TLS's."""
+    d = XmppDissector(TCP)
+    d.feed(XMPP_CLIENT, True, 0)
+    d.feed(b"<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", False, 0)
+    d.feed(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", True, 0)
+    assert not d.done and d.server_name == "jabber.example"
+    d.feed(b"<proceed xmlns='urn:ietf:params:xml:ns:", False, 0)  # split across segments
+    assert not d.done
+    d.feed(b"xmpp-tls'/>", False, 0)
+    assert d.done and d.upgrade == "tls"
+
+
+def test_xmpp_without_starttls_gives_up() -> None:
+    from wirelens.dissect.signatures_base import STARTTLS_WATCH_BYTES
+
+    d = XmppDissector(TCP)
+    d.feed(XMPP_CLIENT, True, 0)
+    for _ in range(STARTTLS_WATCH_BYTES // 1000 + 1):
+        d.feed(b"<message>" + b"x" * 991, False, 0)
+    assert d.done and d.upgrade is None
+
+
+@pytest.mark.parametrize(("tunnelled", "successor"), [
+    (b"GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n", "http"),
+    (b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00", "tls"),
+    (b"SSH-2.0-OpenSSH_9.6\r\n", None),
+])
+def test_socks_hands_the_tunnel_over(tunnelled: bytes, successor: str | None) -> None:
+    """The client's bytes after its request go to the tunnelled protocol's dissector."""
+    d = SocksDissector(TCP)
+    d.feed(b"\x05\x01\x00", True, 0)
+    d.feed(b"\x05\x00", False, 0)
+    d.feed(socks5_request(), True, 0)
+    d.feed(b"\x05\x00\x00\x01" + bytes(6), False, 0)  # the reply
+    assert not d.done and d.server_name == "example.com"
+    d.feed(tunnelled, True, 0)
+    assert d.done and d.upgrade == successor
+    assert d.upgrade_data == (((True, tunnelled),) if successor else ())
 
 
 def test_module_facts() -> None:
