@@ -36,7 +36,10 @@ from wirelens.dissect.signatures_both import (
     StunDissector,
     SyslogDissector,
 )
+from wirelens.dissect.signatures_field import FIELD_SIGNATURES
 from wirelens.dissect.signatures_ics import ICS_SIGNATURES
+from wirelens.dissect.signatures_lan import LAN_SIGNATURES
+from wirelens.dissect.signatures_middleware import MIDDLEWARE_SIGNATURES
 from wirelens.dissect.signatures_net import NET_SIGNATURES
 from wirelens.dissect.signatures_p2p import P2P_SIGNATURES
 from wirelens.dissect.signatures_tcp import (
@@ -93,6 +96,9 @@ SIGNATURE_DISSECTORS: tuple[type[Dissector], ...] = (
     *ACCESS_SIGNATURES,  # remote access, tunnels and proxies
     *TELECOM_SIGNATURES,  # telephony, messaging and data services
     *P2P_SIGNATURES,  # peer-to-peer, cryptocurrency and consumer services
+    *MIDDLEWARE_SIGNATURES,  # middleware, RPC and remote debugging
+    *FIELD_SIGNATURES,  # storage, healthcare and field devices
+    *LAN_SIGNATURES,  # LAN services, discovery, voice and game chat
     NetbiosNsDissector,  # 32 encoded name bytes in A..P
     WireGuardDissector,  # type + 3 zero bytes + fixed sizes
     SsdpDissector,  # request lines

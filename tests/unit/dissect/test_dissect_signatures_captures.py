@@ -28,7 +28,10 @@ from wirelens.dissect.http import HttpDissector
 from wirelens.dissect.signatures import SIGNATURE_DISSECTORS
 from wirelens.dissect.signatures_access import ACCESS_SIGNATURES
 from wirelens.dissect.signatures_apps import APP_SIGNATURES
+from wirelens.dissect.signatures_field import FIELD_SIGNATURES
 from wirelens.dissect.signatures_ics import ICS_SIGNATURES
+from wirelens.dissect.signatures_lan import LAN_SIGNATURES
+from wirelens.dissect.signatures_middleware import MIDDLEWARE_SIGNATURES
 from wirelens.dissect.signatures_net import NET_SIGNATURES
 from wirelens.dissect.signatures_p2p import P2P_SIGNATURES
 from wirelens.dissect.signatures_telecom import TELECOM_SIGNATURES
@@ -44,9 +47,10 @@ pytestmark = pytest.mark.skipif(
 FIRST_SIGNATURES = tuple(
     c for c in SIGNATURE_DISSECTORS if c not in (
         *ICS_SIGNATURES, *APP_SIGNATURES, *NET_SIGNATURES, *ACCESS_SIGNATURES,
-        *TELECOM_SIGNATURES, *P2P_SIGNATURES))
+        *TELECOM_SIGNATURES, *P2P_SIGNATURES, *MIDDLEWARE_SIGNATURES, *FIELD_SIGNATURES,
+        *LAN_SIGNATURES))
 """The sixteen signatures this file covers; the later families have their own capture tests
-(``test_dissect_signatures_{ics,apps,net,access,telecom,p2p}``)."""
+(``test_dissect_signatures_{ics,apps,net,access,telecom,p2p,middleware,field,lan}``)."""
 
 _FLOW = re.compile(
     r"^\s+\d+\s+(TCP|UDP) (\S+):(\d+) (?:<->|->) (\S+):(\d+) .*?\[proto: [\d.]+/([A-Za-z0-9_.-]+)\]"
