@@ -85,7 +85,7 @@ NDPI_TO_OURS: dict[str, frozenset[str]] = {
         "SMBv1": ("smb",), "SMBv23": ("smb",), "RDP": ("rdp",), "SNMP": ("snmp",),
         "SIP": ("sip",), "MQTT": ("mqtt",), "Kerberos": ("kerberos",), "NTP": ("ntp",),
         "LDAP": ("ldap",), "Modbus": ("modbus",), "DNP3": ("dnp3",),
-        "SSDP": ("ssdp",), "NetBIOS": ("netbios_ns",), "STUN": ("stun",),
+        "SSDP": ("ssdp",), "NetBIOS": ("netbios_ns", "netbios_dgm"), "STUN": ("stun",),
         "WireGuard": ("wireguard",), "OpenVPN": ("openvpn",), "IPSec": ("ike",),
         "BitTorrent": ("bittorrent",), "RTP": ("rtp",), "RTCP": ("rtcp",),
         "Syslog": ("syslog",), "Telnet": ("telnet",), "VNC": ("vnc",), "MySQL": ("mysql",),
@@ -118,19 +118,32 @@ NDPI_TO_OURS: dict[str, frozenset[str]] = {
         "Steam": ("steam",), "Source_Engine": ("source_engine",), "Syncthing": ("syncthing",),
         "Spotify": ("spotify",), "RakNet": ("raknet",), "eDonkey": ("edonkey",),
         "Gnutella": ("gnutella",), "Dropbox": ("dropbox_lansync",),
+        # middleware and remote debugging (signatures_middleware)
+        "JRMI": ("java_rmi",), "OpenWire": ("openwire",), "Gearman": ("gearman",),
+        "FastCGI": ("fastcgi",),
+        # storage, healthcare and field devices (signatures_field)
+        "IEEE-C37118": ("c37_118",), "HART-IP": ("hart_ip",), "BeckhoffADS": ("ads",),
+        "RTPS": ("rtps",), "ANSI_C1222": ("c12_22",), "Ceph": ("ceph",), "HL7": ("hl7",),
+        "IEC62056": ("dlms",), "DICOM": ("dicom",), "iSCSI": ("iscsi",),
+        # LAN services, discovery, voice and game chat (signatures_lan)
+        "DNScrypt": ("dnscrypt",), "CAPWAP": ("capwap_control",), "LISP": ("lisp",),
+        "TeamSpeak": ("teamspeak",), "Mumble": ("mumble",), "Discord": ("discord",),
     }.items()
 }
 """nDPI master protocol (its spelling in the .out files) -> the service names of ours that
 agree with it."""
 
 ONLY_ON: dict[str, tuple[str, frozenset[int]]] = {
-    "NetBIOS": ("udp", frozenset({137})),  # we identify the name service only (RFC 1002 4.2)
+    "NetBIOS": ("udp", frozenset({137, 138})),  # the name and datagram services (RFC 1002
+    # 4.2, 4.4); the session service on TCP 139 carries SMB, identified as smb
     "IPSec": ("udp", frozenset({500, 4500})),  # IKE (RFC 7296 2.23); ESP is not a service
     "GTP": ("udp", frozenset({2123})),  # the control plane; GTP-U is decoded as a tunnel
     "Spotify": ("udp", frozenset({57621})),  # the LAN beacon; its TCP streams are encrypted
     "Dropbox": ("udp", frozenset({17500})),  # the LAN sync beacon; the rest is TLS
+    "Discord": ("udp", frozenset()),  # voice IP discovery; the rest is TLS or QUIC
 }
-"""nDPI names covering more than our service: counted only on these transport/ports."""
+"""nDPI names covering more than our service: counted only on these transport/ports (no
+ports: any)."""
 
 NOT_A_SERVER_NAME: dict[str, str] = {
     "SSH": "the client's banner (RFC 4253 4.2)",
@@ -141,6 +154,13 @@ NOT_A_SERVER_NAME: dict[str, str] = {
 }
 """Protocols where nDPI's ``Hostname/SNI`` is not the name of a server the client asked for:
 left out of the server-name figure."""
+
+def _own_netbios_name(f: Any) -> bool:
+    """A NetBIOS datagram (UDP 138): nDPI's ``Hostname/SNI`` is the datagram's source name,
+    the sender's own (RFC 1002 4.4.1); ours is its destination name. Left out of the
+    server-name figure like :data:`NOT_A_SERVER_NAME`."""
+    return f.master == "NetBIOS" and 138 in (f.a[1], f.b[1])
+
 
 NAME_SERVICES = frozenset({"dns", "http", "tls", "quic"})
 """Services whose names the server-name figure is also given for separately."""
@@ -214,7 +234,7 @@ def counted(f: NdpiFlow) -> bool:
     only = ONLY_ON.get(f.master)
     if only is not None:
         proto, ports = only
-        return f.proto == proto and (f.a[1] in ports or f.b[1] in ports)
+        return f.proto == proto and (not ports or f.a[1] in ports or f.b[1] in ports)
     return True
 
 
@@ -302,7 +322,7 @@ def compare_capture(pcap: Path, flows: list[NdpiFlow], res: CaptureResult, rep: 
                 rep.diffs["service"].append(
                     f"{where} | {f.text()} | nDPI {f.full} | ours "
                     f"{said if ours else 'no such flow'}")
-            if f.hostname and f.master not in NOT_A_SERVER_NAME:
+            if f.hostname and f.master not in NOT_A_SERVER_NAME and not _own_netbios_name(f):
                 svc = next(iter(sorted(accept)))
                 want = _name_for_compare(f.hostname, svc)
                 got = [_name_for_compare(r["server_name"], r["service"] or svc) for r in ours]

@@ -25,6 +25,7 @@ __all__ = [
     "SsdpDissector",
     "WireGuardDissector",
     "WireGuardType",
+    "netbios_name",
 ]
 
 _UDP = frozenset((IPPROTO_UDP,))
@@ -111,13 +112,21 @@ class NetbiosNsDissector(SignatureDissector):
         RFC 1001 §14.1: two letters ``A``-``P`` per byte, the 16th byte a suffix; trailing
         spaces and NULs stripped, ``*`` for the wildcard name)."""
         self.done = True
-        if len(data) >= 45 and data[12] == 0x20 and all(b in _NBNS_HALF_ASCII for b in data[13:45]):
-            raw = bytes(((data[i] - 0x41) << 4) | (data[i + 1] - 0x41) for i in range(13, 43, 2))
-            name = raw.rstrip(b" \x00")
-            if name:
-                self.server_name = "".join(
-                    chr(b) if 0x20 < b < 0x7F else f"\\x{b:02x}" for b in name)
+        self.server_name = netbios_name(data, 12)
         return []
+
+
+def netbios_name(data: bytes, pos: int) -> str | None:
+    """The NetBIOS name encoded at ``data[pos:]`` (a 0x20 length byte, then 32 letters
+    ``A``-``P``: first-level encoding, RFC 1001 §14.1, two per byte; the 16th byte, a suffix,
+    dropped; trailing spaces and NULs stripped; bytes outside printable ASCII as ``\\xhh``),
+    or None when there is none."""
+    if len(data) < pos + 33 or data[pos] != 0x20 or not all(
+            b in _NBNS_HALF_ASCII for b in data[pos + 1 : pos + 33]):
+        return None
+    raw = bytes(((data[i] - 0x41) << 4) | (data[i + 1] - 0x41) for i in range(pos + 1, pos + 31, 2))
+    name = raw.rstrip(b" \x00")
+    return "".join(chr(b) if 0x20 < b < 0x7F else f"\\x{b:02x}" for b in name) or None
 
 
 # --- WireGuard (WireGuard whitepaper §5.4) -------------------------------------------------

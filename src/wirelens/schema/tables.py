@@ -88,12 +88,14 @@ CONN = pa.schema(
         f("name_source", pa.string(), "How server_name was found: sni (TLS ClientHello), http_host "
           "(HTTP Host), dns_query (the flow's own DNS question), smtp_greeting (the domain of an "
           "SMTP server's 220 greeting), smb_tree (the server of an SMB tree connect path), netbios_name (the NetBIOS "
-          "name a name-service packet asks for or registers), certificate (no SNI: the first "
+          "name a name-service packet asks for or registers, or a datagram is sent to), certificate (no SNI: the first "
           "name of the server's TLS certificate), stun_realm (a STUN/TURN REALM), socks_host (the host a "
           "SOCKS 4A/5 request asks for), rtsp_host (an RTSP request URI's host), xmpp_to (an XMPP "
           "stream header's to), git_host (a Git request's host=), mgcp_gateway (the domain of an MGCP "
           "endpoint name), opcua_endpoint (the host of an OPC UA Hello's endpoint URL), coap_host (a "
-          "CoAP Uri-Host), dns_cache (an earlier DNS answer held the responder's address), or null."),
+          "CoAP Uri-Host), fastcgi_host (a FastCGI request's HTTP_HOST or SERVER_NAME), dicom_called_ae "
+          "(the called AE title of a DICOM association request), iscsi_target (an iSCSI login's "
+          "TargetName), dns_cache (an earlier DNS answer held the responder's address), or null."),
     ]
 )
 
