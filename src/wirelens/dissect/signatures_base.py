@@ -13,6 +13,7 @@ raise (every read is bounds-checked by the caller first, or by these helpers).
 
 from __future__ import annotations
 
+import json
 from typing import ClassVar
 
 from wirelens.dissect.base import Dissector, Event
@@ -24,7 +25,9 @@ __all__ = [
     "StartTlsWatch",
     "be16",
     "be32",
+    "is_ascii_text",
     "is_printable",
+    "json_object",
     "le32",
 ]
 
@@ -56,6 +59,21 @@ _PRINTABLE = frozenset(range(0x20, 0x7F)) | {0x09}
 def is_printable(data: bytes) -> bool:
     """True when every byte is printable ASCII (space to tilde) or a tab."""
     return all(b in _PRINTABLE for b in data)
+
+
+def is_ascii_text(data: bytes) -> bool:
+    """True when every byte is printable ASCII (space to tilde; no tab)."""
+    return all(0x20 <= b < 0x7F for b in data)
+
+
+def json_object(text: bytes) -> dict[str, object] | None:
+    """``text`` parsed as one JSON object, or None (bad UTF-8, bad JSON, not an object). The
+    caller bounds ``text``'s length."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 class SignatureDissector(Dissector):

@@ -24,7 +24,14 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
-from wirelens.dissect.signatures_base import MAX_SCAN, SignatureDissector, be16, be32, le32
+from wirelens.dissect.signatures_base import (
+    MAX_SCAN,
+    SignatureDissector,
+    be16,
+    be32,
+    is_ascii_text,
+    le32,
+)
 
 __all__ = [
     "FIELD_SIGNATURES",
@@ -49,9 +56,6 @@ _MAX_ITEMS = 64
 """Elements (submessages, items, TLVs) walked in one message. Reason: bounds ``matches``."""
 
 
-def _printable(data: bytes) -> bool:
-    """Every byte printable ASCII (space to tilde)."""
-    return all(0x20 <= b < 0x7F for b in data)
 
 
 def _ccitt_table() -> tuple[int, ...]:
@@ -318,7 +322,7 @@ class DicomDissector(SignatureDissector):
             return False
         if be32(payload, 2) < n - 6 or payload[6:10] != b"\x00\x01\x00\x00":
             return False
-        if not _printable(payload[10:42]) or any(payload[42:_DICOM_HEAD]):
+        if not is_ascii_text(payload[10:42]) or any(payload[42:_DICOM_HEAD]):
             return False
         if payload[0] == 1 and payload[10:26] == b" " * 16:
             return False
@@ -353,7 +357,7 @@ def _iscsi_text_ok(text: bytes) -> bool:
     end = head.find(b"\x00")
     first = head if end < 0 else head[:end]
     eq = first.find(b"=")
-    return eq > 0 and _printable(first) and first[:eq].replace(b".", b"").replace(
+    return eq > 0 and is_ascii_text(first) and first[:eq].replace(b".", b"").replace(
         b"-", b"").replace(b"_", b"").isalnum()
 
 
@@ -418,7 +422,7 @@ class IscsiDissector(SignatureDissector):
             for pair in data[_ISCSI_BHS : _ISCSI_BHS + min(dsl, MAX_SCAN)].split(b"\x00"):
                 if pair.startswith(b"TargetName="):
                     value = pair[len(b"TargetName=") :]
-                    if value and _printable(value):
+                    if value and is_ascii_text(value):
                         self.server_name = value.decode("ascii")
                     break
         self.done = True
@@ -699,12 +703,12 @@ class Hl7Dissector(SignatureDissector):
         sep = payload[4]
         enc = payload[5:9]
         delims = bytes((sep,)) + enc
-        if not _printable(delims) or len(set(delims)) != 5 or payload[9] != sep:
+        if not is_ascii_text(delims) or len(set(delims)) != 5 or payload[9] != sep:
             return False
         if any(chr(b).isalnum() or b == 0x20 for b in delims):
             return False
         end = payload.find(b"\r", 10, MAX_SCAN)
-        if end < 0 or not _printable(payload[10:end]):
+        if end < 0 or not is_ascii_text(payload[10:end]):
             return False
         return payload.count(sep, 10, end) >= _HL7_MIN_SEPS
 

@@ -19,12 +19,18 @@ surface (deserialization, remote code execution), so naming them matters:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event, Screen
-from wirelens.dissect.signatures_base import MAX_SCAN, SignatureDissector, be16, be32, is_printable
+from wirelens.dissect.signatures_base import (
+    MAX_SCAN,
+    SignatureDissector,
+    be16,
+    be32,
+    is_printable,
+    json_object,
+)
 
 __all__ = [
     "MIDDLEWARE_SIGNATURES",
@@ -458,13 +464,6 @@ class StompDissector(SignatureDissector):
 # --- NATS (NATS client protocol: INFO and CONNECT) ------------------------------------------
 
 
-def _json_object(text: bytes) -> dict[str, object] | None:
-    """``text`` parsed as one JSON object, or None."""
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 class NatsDissector(SignatureDissector):
@@ -497,7 +496,7 @@ class NatsDissector(SignatureDissector):
             return False
         if b'"server_id"' not in payload[start:end] and b'"verbose"' not in payload[start:end]:
             return False
-        obj = _json_object(payload[start : end + 1])
+        obj = json_object(payload[start : end + 1])
         if obj is None:
             return False
         if start == 5:

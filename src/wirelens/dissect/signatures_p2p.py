@@ -25,12 +25,17 @@ bounded size (:data:`_MAX_JSON`).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Screen
-from wirelens.dissect.signatures_base import SignatureDissector, be16, is_printable, le32
+from wirelens.dissect.signatures_base import (
+    SignatureDissector,
+    be16,
+    is_printable,
+    json_object,
+    le32,
+)
 
 __all__ = [
     "P2P_SIGNATURES",
@@ -56,13 +61,6 @@ bounds ``matches``; a subscribe / login request or a LAN-sync beacon is far shor
 parsing runs only after the prefix and key tests passed."""
 
 
-def _json_object(text: bytes) -> dict[str, object] | None:
-    """``text`` parsed as one JSON object, or None (bad UTF-8, bad JSON, not an object)."""
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 # --- Bitcoin (Bitcoin Core protocol documentation: "Message structure") ---------------------
@@ -591,7 +589,7 @@ class StratumDissector(SignatureDissector):
         line = payload[:eol]
         if b'"method"' not in line or not any(k in line for k in _STRATUM_KEYS):
             return False
-        obj = _json_object(line)
+        obj = json_object(line)
         if obj is None:
             return False
         method = obj.get("method")
@@ -631,7 +629,7 @@ class DropboxLanSyncDissector(SignatureDissector):
             return False
         if b'"host_int"' not in payload or b'"namespaces"' not in payload:
             return False
-        obj = _json_object(payload)
+        obj = json_object(payload)
         if obj is None:
             return False
         host, version, spaces = obj.get("host_int"), obj.get("version"), obj.get("namespaces")

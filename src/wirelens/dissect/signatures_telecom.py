@@ -26,7 +26,13 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Screen
-from wirelens.dissect.signatures_base import MAX_SCAN, SignatureDissector, be16, be32
+from wirelens.dissect.signatures_base import (
+    MAX_SCAN,
+    SignatureDissector,
+    be16,
+    be32,
+    is_ascii_text,
+)
 
 __all__ = [
     "TELECOM_SIGNATURES",
@@ -51,9 +57,6 @@ _MAX_ITEMS = 64
 """Elements (IEs, AVPs, TLVs, map entries) walked in one message. Reason: bounds ``matches``."""
 
 
-def _printable(data: bytes) -> bool:
-    """Every byte printable ASCII (space to tilde)."""
-    return all(0x20 <= b < 0x7F for b in data)
 
 
 # --- IAX2 (RFC 5456) ----------------------------------------------------------------------------
@@ -284,7 +287,7 @@ def _c_string(p: bytes, pos: int, end: int, size: int) -> int:
     """End (after the NUL) of the printable C-octet string at ``pos`` of at most ``size``
     bytes with its NUL, or -1."""
     stop = p.find(b"\x00", pos, min(end, pos + size))
-    return stop + 1 if stop >= 0 and _printable(p[pos:stop]) else -1
+    return stop + 1 if stop >= 0 and is_ascii_text(p[pos:stop]) else -1
 
 
 class SmppDissector(SignatureDissector):
@@ -391,7 +394,7 @@ class KafkaDissector(SignatureDissector):
         size = be16(payload, 12)
         if size == 0xFFFF:
             return True
-        return size <= n - _KAFKA_HEAD and size <= MAX_SCAN and _printable(
+        return size <= n - _KAFKA_HEAD and size <= MAX_SCAN and is_ascii_text(
             payload[_KAFKA_HEAD : _KAFKA_HEAD + size])
 
 
@@ -416,7 +419,7 @@ def _cql_string(p: bytes, pos: int, end: int) -> int:
     if pos + 2 > end:
         return -1
     stop = pos + 2 + be16(p, pos)
-    return stop if stop <= end and _printable(p[pos + 2 : stop]) else -1
+    return stop if stop <= end and is_ascii_text(p[pos + 2 : stop]) else -1
 
 
 def _cql_map(p: bytes, pos: int, end: int, multi: bool) -> tuple[int, set[bytes]]:
