@@ -370,7 +370,9 @@ class KafkaDissector(SignatureDissector):
     version, a correlation_id, a client_id (nullable string: int16 length, -1 null) of
     printable bytes within the request (at most MAX_SCAN bytes, so the scan stays bounded).
     The first request is usually ApiVersions (18) or Metadata (3); responses carry no
-    header to check and are not accepted.
+    header to check and are not accepted. A Produce v0 request with an empty client_id is
+    refused: a ZooKeeper ConnectRequest (protocol version 0, no zxid seen) has exactly that
+    header, and a producer asks for metadata (naming itself) before it produces.
     """
 
     name: ClassVar[str] = "kafka"
@@ -394,6 +396,8 @@ class KafkaDissector(SignatureDissector):
         size = be16(payload, 12)
         if size == 0xFFFF:
             return True
+        if size == 0 and key == 0 and payload[7] == 0:
+            return False  # a ZooKeeper ConnectRequest's shape (protocol version 0, zxid 0)
         return size <= n - _KAFKA_HEAD and size <= MAX_SCAN and is_ascii_text(
             payload[_KAFKA_HEAD : _KAFKA_HEAD + size])
 

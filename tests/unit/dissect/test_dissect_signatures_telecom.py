@@ -405,6 +405,7 @@ NEGATIVES: list[tuple[type[Dissector], int, bytes, str]] = [
     (SmppDissector, TCP, smpp(0x80000009), "bind_resp OK without system_id"),
     (KafkaDissector, TCP, KAFKA_METADATA + b"\x00", "size"),
     (KafkaDissector, TCP, kafka(75, 0, b"c"), "api_key 75"),
+    (KafkaDissector, TCP, kafka(0, 0, b"", bytes(30)), "Produce v0, empty client_id (ZooKeeper)"),
     (KafkaDissector, TCP, kafka(18, 5, b"c"), "ApiVersions v5"),
     (KafkaDissector, TCP, kafka(-1, 0, b"c"), "api_key -1"),
     (KafkaDissector, TCP, kafka(18, 3, b"bad\x01id"), "client_id control byte"),
