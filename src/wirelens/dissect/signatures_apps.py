@@ -22,6 +22,7 @@ from wirelens.dissect.signatures_base import (
     SignatureDissector,
     StartTlsWatch,
     be16,
+    host_name,
     is_printable,
 )
 from wirelens.dissect.signatures_framed import (
@@ -52,12 +53,6 @@ __all__ = [
 _TCP = frozenset((IPPROTO_TCP,))
 
 
-def _host_name(raw: bytes) -> str | None:
-    """A host name or address taken from a request (printable, no space, 1-255 bytes),
-    lower-cased; None otherwise."""
-    if not 0 < len(raw) <= 255 or not is_printable(raw) or b" " in raw or b"\t" in raw:
-        return None
-    return raw.decode("ascii").lower()
 
 
 class _NamingSignature(SignatureDissector):
@@ -128,7 +123,7 @@ def _git_request(p: bytes) -> tuple[bool, str | None]:
             raw = raw[1 : raw.index(b"]")]
         elif raw.count(b":") == 1:
             raw = raw.split(b":")[0]
-        host = _host_name(raw)
+        host = host_name(raw)
     return True, host
 
 
@@ -222,8 +217,8 @@ def _rtsp_host(uri: bytes) -> str | None:
         rest = rest.split(sep)[0]
     rest = rest.rsplit(b"@", 1)[-1]
     if rest.startswith(b"["):
-        return _host_name(rest[1 : rest.find(b"]")]) if b"]" in rest else None
-    return _host_name(rest.split(b":")[0])
+        return host_name(rest[1 : rest.find(b"]")]) if b"]" in rest else None
+    return host_name(rest.split(b":")[0])
 
 
 class RtspDissector(_NamingSignature):
@@ -301,7 +296,7 @@ def _xmpp_to(tag: bytes) -> str | None:
             if at >= 0:
                 start = at + len(sep) + 1
                 end = tag.find(quote, start)
-                return _host_name(tag[start:end]) if end > start else None
+                return host_name(tag[start:end]) if end > start else None
     return None
 
 
@@ -391,7 +386,7 @@ def _socks4(p: bytes) -> tuple[bool, str | None]:
     end = p.find(b"\x00", nul + 1, nul + 2 + _SOCKS_MAX_ID)
     if end != n - 1 or end == nul + 1:
         return False, None
-    host = _host_name(p[nul + 1 : end])
+    host = host_name(p[nul + 1 : end])
     return host is not None, host
 
 
@@ -408,7 +403,7 @@ def _socks5_request(p: bytes) -> tuple[bool, str | None]:
     if kind == 4:
         return n == 22 and be16(p, 20) != 0, None
     if kind == 3 and p[4] and n == 7 + p[4] and be16(p, n - 2) != 0:
-        host = _host_name(p[5 : 5 + p[4]])
+        host = host_name(p[5 : 5 + p[4]])
         return host is not None, host
     return False, None
 

@@ -25,6 +25,7 @@ __all__ = [
     "StartTlsWatch",
     "be16",
     "be32",
+    "host_name",
     "is_ascii_text",
     "is_printable",
     "json_object",
@@ -64,6 +65,14 @@ def is_printable(data: bytes) -> bool:
 def is_ascii_text(data: bytes) -> bool:
     """True when every byte is printable ASCII (space to tilde; no tab)."""
     return all(0x20 <= b < 0x7F for b in data)
+
+
+def host_name(raw: bytes) -> str | None:
+    """``raw`` as a server name (a host name or address a request names), lower-cased: 1-255
+    printable ASCII bytes without spaces or tabs; None otherwise."""
+    if not 0 < len(raw) <= 255 or any(b <= 0x20 or b >= 0x7F for b in raw):
+        return None
+    return raw.decode("ascii").lower()
 
 
 def json_object(text: bytes) -> dict[str, object] | None:

@@ -25,7 +25,14 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
-from wirelens.dissect.signatures_base import MAX_SCAN, SignatureDissector, be16, be32, le32
+from wirelens.dissect.signatures_base import (
+    MAX_SCAN,
+    SignatureDissector,
+    be16,
+    be32,
+    host_name,
+    le32,
+)
 
 __all__ = [
     "ICS_SIGNATURES",
@@ -55,11 +62,6 @@ def _le16(data: bytes, pos: int) -> int:
     return data[pos] | (data[pos + 1] << 8)
 
 
-def _host_name(raw: bytes) -> str | None:
-    """``raw`` as a server name when it is 1-255 printable ASCII bytes without spaces."""
-    if not 0 < len(raw) <= _MAX_NAME or any(b <= 0x20 or b >= 0x7F for b in raw):
-        return None
-    return raw.decode("ascii")
 
 
 # --- OPC UA binary (OPC 10000-6 §7.1.2) ---------------------------------------------------------
@@ -125,12 +127,12 @@ def _opcua_endpoint_host(data: bytes) -> str | None:
     url = data[42 : min(len(data), 32 + le32(data, 28), 42 + _MAX_NAME + 8)]
     if url.startswith(b"["):  # an IPv6 literal
         close = url.find(b"]")
-        return _host_name(url[1:close]) if close > 0 else None
+        return host_name(url[1:close]) if close > 0 else None
     for stop in (b"/", b":"):
         cut = url.find(stop)
         if cut >= 0:
             url = url[:cut]
-    return _host_name(url)
+    return host_name(url)
 
 
 class OpcUaDissector(SignatureDissector):
@@ -1063,7 +1065,7 @@ class CoapDissector(SignatureDissector):
         self.done = True
         walked = self._walk(data)
         if walked is not None and walked[0] >= 0:  # only a request has a Uri-Host
-            self.server_name = _host_name(data[walked[0] : walked[0] + walked[1]])
+            self.server_name = host_name(data[walked[0] : walked[0] + walked[1]])
         return []
 
 
