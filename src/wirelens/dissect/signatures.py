@@ -11,13 +11,31 @@ docstring:
 - UDP and TCP (:mod:`~wirelens.dissect.signatures_both`): stun, openvpn, bittorrent, syslog;
 - TCP only (:mod:`~wirelens.dissect.signatures_tcp`): telnet, vnc, mysql, postgresql,
   redis, mongodb;
-- industrial control and IoT (:mod:`~wirelens.dissect.signatures_ics`): opcua, tuya_lp,
-  fins, tplink_shp, enip, s7comm, knxnet_ip, bacnet, iec104, coap;
+- industrial control and IoT (:mod:`~wirelens.dissect.signatures_ics`, the consumer IoT ones
+  in :mod:`~wirelens.dissect.signatures_iot`): opcua, tuya_lp, fins, tplink_shp, enip,
+  s7comm, knxnet_ip, bacnet, iec104, coap;
 - enterprise and application services (:mod:`~wirelens.dissect.signatures_apps`, the binary
   ones in :mod:`~wirelens.dissect.signatures_framed`): bgp, dcerpc, nfs, sunrpc, tds, amqp,
   git, memcached, rtsp, xmpp, socks;
 - network infrastructure (:mod:`~wirelens.dissect.signatures_net`): radius, netflow,
-  collectd, gtp_c, slp, bfd, hsrp, tftp, mgcp, nat_pmp.
+  collectd, gtp_c, slp, bfd, hsrp, tftp, mgcp, nat_pmp;
+- remote access, tunnels and proxies (:mod:`~wirelens.dissect.signatures_access`): pptp,
+  l2tp, proxy_protocol, zabbix, x11, sccp, teamviewer, irc, rtmp;
+- telephony, messaging and data services (:mod:`~wirelens.dissect.signatures_telecom`):
+  diameter, smpp, cql, kafka, someip, ptp, h323, openflow, iax2, ws_discovery;
+- peer-to-peer, cryptocurrency and consumer (:mod:`~wirelens.dissect.signatures_p2p`):
+  bitcoin, monero, steam, syncthing, spotify, raknet, edonkey, source_engine, gnutella,
+  stratum, dropbox_lansync;
+- middleware and remote debugging (:mod:`~wirelens.dissect.signatures_middleware`): jdwp,
+  java_rmi, openwire, hadoop_ipc, gearman, fastcgi, zookeeper, rsync, stomp, nats;
+- storage, healthcare and field devices (:mod:`~wirelens.dissect.signatures_field`):
+  c37_118, hart_ip, ads, dicom, iscsi, dlms, rtps, c12_22, ceph, hl7;
+- LAN services (:mod:`~wirelens.dissect.signatures_lan`): teamspeak, discord,
+  capwap_control, lisp, netbios_dgm, mssql_browser, ubiquiti_discovery, mumble, dnscrypt.
+
+Some read on after naming the flow: IRC and XMPP hand a STARTTLS session to the TLS
+dissector (:class:`~wirelens.dissect.signatures_base.StartTlsWatch`), SOCKS hands its tunnel
+to the TLS or HTTP dissector.
 
 :data:`SIGNATURE_DISSECTORS` lists them in priority order, strictest first, for the
 registry: they belong after the dissectors with richer parsers (TLS, HTTP) and before DNS,
