@@ -20,6 +20,8 @@ from typing import ClassVar
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
+    TCP_ONLY,
+    UDP_ONLY,
     SignatureDissector,
     StartTlsWatch,
     be16,
@@ -41,8 +43,6 @@ __all__ = [
     "ZabbixDissector",
 ]
 
-_TCP = frozenset((IPPROTO_TCP,))
-_UDP = frozenset((IPPROTO_UDP,))
 
 
 # --- PPTP (RFC 2637 §2, §2.1-§2.16) ---------------------------------------------------------
@@ -97,7 +97,7 @@ class PptpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "pptp"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((1723,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0,))
     """``matches``: every message is shorter than 256 bytes (high length byte 0)."""
@@ -150,7 +150,7 @@ class L2tpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "l2tp"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((1701,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0xC8,))
     """``matches``: T, L and S set, the other flag bits clear."""
@@ -270,7 +270,7 @@ class ProxyProtocolDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "proxy_protocol"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset()
     """None: the header goes to whatever port the proxied service listens on."""
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"P\r")
@@ -303,7 +303,7 @@ class ZabbixDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "zabbix"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((10050, 10051))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"Z")
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (
@@ -361,7 +361,7 @@ class X11Dissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "x11"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset(range(6000, 6064))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"Bl\x01")
     """``matches``: a byte-order byte (client) or Success (server)."""
@@ -430,7 +430,7 @@ class SccpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "sccp"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((2000,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(range(4, 201))
     """``matches``: the first message's length field is 4-200 (its low byte)."""
@@ -495,7 +495,7 @@ class TeamViewerDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "teamviewer"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((5938,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x17, 0x11))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (
@@ -535,7 +535,7 @@ class RtmpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "rtmp"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((1935,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((3, 6))
 
@@ -649,7 +649,7 @@ class IrcDissector(StartTlsWatch, SignatureDissector):
     """
 
     name: ClassVar[str] = "irc"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((6665, 6666, 6667, 6668, 6669))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b":CPNU")
     """``matches``: a prefix's colon or a registration command's first letter."""

@@ -19,6 +19,7 @@ from typing import ClassVar
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Event, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
+    TCP_ONLY,
     SignatureDissector,
     StartTlsWatch,
     be16,
@@ -50,7 +51,6 @@ __all__ = [
     "XmppDissector",
 ]
 
-_TCP = frozenset((IPPROTO_TCP,))
 
 
 
@@ -141,7 +141,7 @@ class GitDissector(_NamingSignature):
     """
 
     name: ClassVar[str] = "git"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((9418,))
     name_source: ClassVar[str | None] = "git_host"
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"0")
@@ -234,7 +234,7 @@ class RtspDissector(_NamingSignature):
     """
 
     name: ClassVar[str] = "rtsp"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((554, 8554))
     name_source: ClassVar[str | None] = "rtsp_host"
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(m[0] for m in _RTSP_METHODS)
@@ -318,7 +318,7 @@ class XmppDissector(StartTlsWatch, _NamingSignature):
     """
 
     name: ClassVar[str] = "xmpp"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((5222, 5269))
     name_source: ClassVar[str | None] = "xmpp_to"
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"<")
@@ -436,7 +436,7 @@ class SocksDissector(_NamingSignature):
     """
 
     name: ClassVar[str] = "socks"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((1080,))
     name_source: ClassVar[str | None] = "socks_host"
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((4, 5))

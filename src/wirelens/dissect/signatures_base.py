@@ -16,11 +16,14 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
-from wirelens.dissect.base import Dissector, Event
+from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event
 
 __all__ = [
     "MAX_SCAN",
     "STARTTLS_WATCH_BYTES",
+    "TCP_AND_UDP",
+    "TCP_ONLY",
+    "UDP_ONLY",
     "SignatureDissector",
     "StartTlsWatch",
     "be16",
@@ -29,6 +32,7 @@ __all__ = [
     "is_ascii_text",
     "is_printable",
     "json_object",
+    "le16",
     "le32",
 ]
 
@@ -37,6 +41,17 @@ MAX_SCAN = 512
 
 Reason: ``matches`` runs on every unidentified flow; scanning stays bounded whatever the
 payload size (a 64 KiB jumbo datagram costs the same as a 512-byte one)."""
+
+
+TCP_ONLY = frozenset((IPPROTO_TCP,))
+UDP_ONLY = frozenset((IPPROTO_UDP,))
+TCP_AND_UDP = frozenset((IPPROTO_TCP, IPPROTO_UDP))
+"""``transports`` of the signatures (shared: every module used to spell them)."""
+
+
+def le16(data: bytes, pos: int) -> int:
+    """Little-endian u16 at ``pos`` (caller checked ``pos + 2 <= len(data)``)."""
+    return data[pos] | (data[pos + 1] << 8)
 
 
 def be16(data: bytes, pos: int) -> int:

@@ -11,7 +11,13 @@ from enum import IntEnum
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Event, Screen
-from wirelens.dissect.signatures_base import SignatureDissector, be16, be32, is_printable
+from wirelens.dissect.signatures_base import (
+    TCP_AND_UDP,
+    SignatureDissector,
+    be16,
+    be32,
+    is_printable,
+)
 
 __all__ = [
     "BitTorrentDissector",
@@ -21,7 +27,6 @@ __all__ = [
     "SyslogDissector",
 ]
 
-_BOTH = frozenset((IPPROTO_UDP, IPPROTO_TCP))
 
 
 # --- STUN / TURN (RFC 8489 §5, RFC 5389 §6; classic RFC 3489 §11.1) --------------------------
@@ -108,7 +113,7 @@ class StunDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "stun"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((3478, 3479, 5349))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
         IPPROTO_TCP: (Screen(8, equals=((4, _STUN_COOKIE_BYTES),)),  # the cookie
@@ -274,7 +279,7 @@ class OpenVpnDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "openvpn"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((1194,))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (  # length prefix, opcode
         Screen(3, values=((2, _OVPN_RESET_FIRST_BYTES),), length=(0, 2, "big", 2)),)}
@@ -346,7 +351,7 @@ class BitTorrentDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "bittorrent"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((6881, 6889, 51413))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(
         (0x13, ord("d"), _UTP_SYN << 4 | 1, _UTP_STATE << 4 | 1))
@@ -399,7 +404,7 @@ class SyslogDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "syslog"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((514, 601))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"<123456789")
     """``matches``: ``<PRI>`` first, or over TCP an octet count without leading zero."""

@@ -26,6 +26,9 @@ from typing import ClassVar
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
+    TCP_AND_UDP,
+    TCP_ONLY,
+    UDP_ONLY,
     SignatureDissector,
     be16,
     be32,
@@ -47,9 +50,6 @@ __all__ = [
     "RtpsDissector",
 ]
 
-_TCP = frozenset((IPPROTO_TCP,))
-_UDP = frozenset((IPPROTO_UDP,))
-_BOTH = frozenset((IPPROTO_UDP, IPPROTO_TCP))
 _MAX_MESSAGES = 16
 """Messages walked in one segment. Reason: bounds ``matches``."""
 _MAX_ITEMS = 64
@@ -114,7 +114,7 @@ class C37118Dissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "c37_118"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((4712, 4713))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0xAA,))
     """``matches``: the SYNC byte."""
@@ -168,7 +168,7 @@ class HartIpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "hart_ip"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((5094,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((1, 2))
     """``matches``: the version."""
@@ -237,7 +237,7 @@ class AdsDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "ads"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((48898,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0,))
     """``matches``: the reserved bytes."""
@@ -297,7 +297,7 @@ class DicomDissector(SignatureDissector):
 
     name: ClassVar[str] = "dicom"
     name_source: ClassVar[str | None] = "dicom_called_ae"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((104, 11112))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((1, 2, 3))
     """``matches``: the PDU type."""
@@ -381,7 +381,7 @@ class IscsiDissector(SignatureDissector):
 
     name: ClassVar[str] = "iscsi"
     name_source: ClassVar[str | None] = "iscsi_target"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((3260,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((_ISCSI_LOGIN_REQ, _ISCSI_LOGIN_RSP))
     """``matches``: the opcode byte."""
@@ -491,7 +491,7 @@ class DlmsDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "dlms"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((4059,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x00, _HDLC_FLAG))
     """``matches``: the wrapper version's first byte or the HDLC flag."""
@@ -538,7 +538,7 @@ class RtpsDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "rtps"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset(range(7400, 7501))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"R")
     """``matches``: the magic."""
@@ -607,7 +607,7 @@ class C1222Dissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "c12_22"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((1153,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x60,))
     """``matches``: the APDU tag."""
@@ -655,7 +655,7 @@ class CephDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "ceph"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((6789, 3300, *range(6800, 7301)))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"c")
     """``matches``: the banner."""
@@ -688,7 +688,7 @@ class Hl7Dissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "hl7"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((2575,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((_MLLP_START,))
     """``matches``: the MLLP start block."""

@@ -15,6 +15,8 @@ from typing import ClassVar
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
+    TCP_AND_UDP,
+    TCP_ONLY,
     SignatureDissector,
     be16,
     be32,
@@ -30,8 +32,6 @@ __all__ = [
     "TdsDissector",
 ]
 
-_TCP = frozenset((IPPROTO_TCP,))
-_BOTH = frozenset((IPPROTO_TCP, IPPROTO_UDP))
 
 
 # --- BGP-4 (RFC 4271 §4.1-§4.5, RFC 2918, RFC 9072) -----------------------------------------
@@ -86,7 +86,7 @@ class BgpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "bgp"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((179,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0xFF,))
     """``matches``: the marker's first byte."""
@@ -188,7 +188,7 @@ class DceRpcDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "dcerpc"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((135,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((4, 5))
     """``matches``: rpc_vers 5 over TCP, 4 over UDP (:meth:`first_bytes_on`)."""
@@ -314,7 +314,7 @@ def _rpc_call_program(p: bytes, proto: int) -> int:
 class _OncRpcBase(SignatureDissector):
     """ONC RPC call messages; subclasses split programs between names."""
 
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     first_bytes: ClassVar[frozenset[int] | None] = None
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
         IPPROTO_TCP: (Screen(44, equals=((0, b"\x80"), (8, _RPC_CALL_RPCVERS)),
@@ -497,7 +497,7 @@ class TdsDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "tds"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((1433,))
     first_bytes: ClassVar[frozenset[int] | None] = _TDS_TYPES
     """``matches``: the packet type."""
@@ -595,7 +595,7 @@ class AmqpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "amqp"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((5672,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((ord("A"), 1, 2, 8))
     """``matches``: ``AMQP``, or a method, content header or heartbeat frame type."""
@@ -745,7 +745,7 @@ class MemcachedDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "memcached"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((11211,))
     first_bytes: ClassVar[frozenset[int] | None] = None
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {

@@ -28,10 +28,14 @@ from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
 from wirelens.dissect.signatures_base import (
+    TCP_AND_UDP,
+    TCP_ONLY,
+    UDP_ONLY,
     SignatureDissector,
     be16,
     be32,
     host_name,
+    le16,
     le32,
 )
 from wirelens.dissect.signatures_iot import CoapDissector, TplinkShpDissector, TuyaLpDissector
@@ -50,18 +54,12 @@ __all__ = [
     "TuyaLpDissector",
 ]
 
-_TCP = frozenset((IPPROTO_TCP,))
-_UDP = frozenset((IPPROTO_UDP,))
-_BOTH = frozenset((IPPROTO_UDP, IPPROTO_TCP))
 _MAX_MESSAGES = 16
 """Messages walked in one TCP segment (or items in one list). Reason: bounds ``matches``."""
 _MAX_NAME = 255
 """Longest host name kept as ``server_name`` (a DNS name is at most 253 characters)."""
 
 
-def _le16(data: bytes, pos: int) -> int:
-    """Little-endian u16 at ``pos`` (caller checked ``pos + 2 <= len(data)``)."""
-    return data[pos] | (data[pos + 1] << 8)
 
 
 
@@ -156,7 +154,7 @@ class OpcUaDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "opcua"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((4840,))
     name_source: ClassVar[str | None] = "opcua_endpoint"
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(t[0] for t in _OPCUA_TYPES)
@@ -261,7 +259,7 @@ class FinsDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "fins"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((9600,))
     first_bytes: ClassVar[frozenset[int] | None] = _FINS_ICF | {_FINS_TCP_MAGIC[0]}
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
@@ -330,19 +328,19 @@ def _cpf(p: bytes, pos: int, transport: bool) -> bool:
     n = len(p)
     if pos + 2 > n:
         return False
-    count = _le16(p, pos)
+    count = le16(p, pos)
     if count > _MAX_MESSAGES or (transport and count < 2):
         return False
     pos += 2
     for i in range(count):
         if pos + 4 > n:
             return False
-        kind = _le16(p, pos)
+        kind = le16(p, pos)
         if kind not in _CPF_ITEMS or (transport and i == 0 and kind not in _CPF_ADDRESS_ITEMS):
             return False
         if transport and i == 1 and kind not in _CPF_DATA_ITEMS:
             return False
-        pos += 4 + _le16(p, pos + 2)
+        pos += 4 + le16(p, pos + 2)
     return pos == n
 
 
@@ -361,7 +359,7 @@ class EnipDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "enip"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((44818, 2222))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(
         (*(c & 0xFF for c in _ENIP_COMMANDS), _CIP_IO_START[0]))
@@ -376,10 +374,10 @@ class EnipDissector(SignatureDissector):
         """One encapsulation message (or, over UDP, one I/O datagram)."""
         n = len(payload)
         if proto == IPPROTO_UDP and payload[:6] == _CIP_IO_START:
-            return n >= 18 and payload[14:16] == b"\xb1\x00" and _le16(payload, 16) == n - 18
-        if n < _ENIP_HEADER or _le16(payload, 2) != n - _ENIP_HEADER:
+            return n >= 18 and payload[14:16] == b"\xb1\x00" and le16(payload, 16) == n - 18
+        if n < _ENIP_HEADER or le16(payload, 2) != n - _ENIP_HEADER:
             return False
-        command = _le16(payload, 0)
+        command = le16(payload, 0)
         if command not in _ENIP_COMMANDS or payload[20:24] != b"\x00\x00\x00\x00":
             return False
         status = le32(payload, 8)
@@ -486,7 +484,7 @@ class S7commDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "s7comm"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((102,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(_TPKT[:1])
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (
@@ -578,7 +576,7 @@ class KnxnetIpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "knxnet_ip"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((3671,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(_KNX_HEADER[:1])
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_UDP: (
@@ -658,7 +656,7 @@ class BacnetDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "bacnet"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((47808,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((_BVLC_TYPE,))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_UDP: (Screen(
@@ -754,7 +752,7 @@ class Iec104Dissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "iec104"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((2404,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((_IEC104_START,))
 

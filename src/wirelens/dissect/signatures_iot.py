@@ -15,6 +15,8 @@ from typing import ClassVar
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Event, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
+    TCP_AND_UDP,
+    UDP_ONLY,
     SignatureDissector,
     be16,
     be32,
@@ -23,8 +25,6 @@ from wirelens.dissect.signatures_base import (
 
 __all__ = ["CoapDissector", "TplinkShpDissector", "TuyaLpDissector"]
 
-_UDP = frozenset((IPPROTO_UDP,))
-_BOTH = frozenset((IPPROTO_UDP, IPPROTO_TCP))
 _MAX_MESSAGES = 16
 """Messages walked in one segment. Reason: bounds ``matches``."""
 
@@ -77,7 +77,7 @@ class TuyaLpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "tuya_lp"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((6668,))
     """TCP 6668 only: the discovery broadcasts' UDP 6666/6667 are left out of this one set for
     both transports, their TCP twins being IRC's (a port guess would misname IRC flows);
@@ -138,7 +138,7 @@ class TplinkShpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "tplink_shp"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((9999,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x00, _TPLINK_START[0]))
     """``matches``: UDP the enciphered ``{``; TCP a length below 16 MiB (high byte 0). One set
@@ -296,7 +296,7 @@ class CoapDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "coap"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((5683,))
     name_source: ClassVar[str | None] = "coap_host"
     first_bytes: ClassVar[frozenset[int] | None] = _COAP_FIRST_BYTES

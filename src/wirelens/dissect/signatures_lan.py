@@ -28,6 +28,8 @@ from typing import ClassVar
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
+    TCP_AND_UDP,
+    UDP_ONLY,
     SignatureDissector,
     be16,
     be32,
@@ -48,9 +50,6 @@ __all__ = [
     "UbiquitiDiscoveryDissector",
 ]
 
-_TCP = frozenset((IPPROTO_TCP,))
-_UDP = frozenset((IPPROTO_UDP,))
-_BOTH = frozenset((IPPROTO_TCP, IPPROTO_UDP))
 
 
 # --- NetBIOS datagram service (RFC 1002 §4.4) -----------------------------------------------
@@ -96,7 +95,7 @@ class NetbiosDgmDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "netbios_dgm"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((138,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x10, 0x11, 0x12, 0x14, 0x15, 0x16))
     """``matches``: the MSG_TYPE of a datagram or a query."""
@@ -159,7 +158,7 @@ class MssqlBrowserDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "mssql_browser"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((1434,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x04, 0x05, 0x0F))
     """``matches``: SVR_RESP, CLNT_UCAST_INST or CLNT_UCAST_DAC."""
@@ -204,7 +203,7 @@ class CapwapControlDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "capwap_control"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((5246,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x00,))
     """``matches``: the plain-text preamble."""
@@ -288,7 +287,7 @@ class LispDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "lisp"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((4342,))
     first_bytes: ClassVar[frozenset[int] | None] = _LISP_FIRST_BYTES
     """``matches``: the message type and its flag bits (reserved bits zero)."""
@@ -352,7 +351,7 @@ class DnscryptDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "dnscrypt"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((443, 5443))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(
         (0x72, *range(_DNSCRYPT_MAX_TCP >> 8)))
@@ -401,7 +400,7 @@ class TeamspeakDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "teamspeak"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((9987,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((ord("T"),))
     """``matches``: the MAC's first letter."""
@@ -445,7 +444,7 @@ class MumbleDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "mumble"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((64738,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x00,))
     """``matches``: the version's zero byte."""
@@ -475,7 +474,7 @@ class DiscordDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "discord"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((50001,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x00,))
     """``matches``: the type's high byte."""
@@ -517,7 +516,7 @@ class UbiquitiDiscoveryDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "ubiquiti_discovery"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((10001,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x01, 0x02))
     """``matches``: the version."""

@@ -25,6 +25,7 @@ from typing import ClassVar
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
+    TCP_ONLY,
     SignatureDissector,
     be16,
     be32,
@@ -46,7 +47,6 @@ __all__ = [
     "ZooKeeperDissector",
 ]
 
-_TCP = frozenset((IPPROTO_TCP,))
 _HOST_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:%")
 _MAX_JSON = 4096
 """Longest NATS INFO / CONNECT line handed to :func:`json.loads` (bounds ``matches``)."""
@@ -63,7 +63,7 @@ class JdwpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "jdwp"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((8000, 5005))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"J")
     """``matches``: the ``J`` of the handshake."""
@@ -94,7 +94,7 @@ class JavaRmiDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "java_rmi"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((1099,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"JN")
     """``matches``: the header magic's ``J`` or the ProtocolAck byte 0x4E."""
@@ -128,7 +128,7 @@ class OpenWireDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "openwire"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((61616,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0,))
     """``matches``: a frame size below 16 MiB."""
@@ -156,7 +156,7 @@ class HadoopIpcDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "hadoop_ipc"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((8020, 9000))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"h")
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (
@@ -198,7 +198,7 @@ class GearmanDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "gearman"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((4730,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0,))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (
@@ -241,7 +241,7 @@ class FastCgiDissector(SignatureDissector):
 
     name: ClassVar[str] = "fastcgi"
     name_source: ClassVar[str | None] = "fastcgi_host"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((9000,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((1,))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (
@@ -358,7 +358,7 @@ class ZooKeeperDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "zookeeper"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((2181,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0, *(w[0] for w in _ZK_WORDS)))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (
@@ -400,7 +400,7 @@ class RsyncDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "rsync"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((873,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"@")
 
@@ -437,7 +437,7 @@ class StompDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "stomp"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((61613,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"CS")
 
@@ -475,7 +475,7 @@ class NatsDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "nats"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((4222,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"IC")
 

@@ -27,7 +27,14 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
-from wirelens.dissect.signatures_base import MAX_SCAN, SignatureDissector, be16, be32
+from wirelens.dissect.signatures_base import (
+    MAX_SCAN,
+    TCP_AND_UDP,
+    UDP_ONLY,
+    SignatureDissector,
+    be16,
+    be32,
+)
 
 __all__ = [
     "NET_SIGNATURES",
@@ -43,8 +50,6 @@ __all__ = [
     "TftpDissector",
 ]
 
-_UDP = frozenset((IPPROTO_UDP,))
-_BOTH = frozenset((IPPROTO_UDP, IPPROTO_TCP))
 
 
 # --- RADIUS (RFC 2865 §3, §5; RFC 2866 §3; RFC 5176 §3) -------------------------------------
@@ -77,7 +82,7 @@ class RadiusDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "radius"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((1812, 1813, 1645, 1646, 3799))
     first_bytes: ClassVar[frozenset[int] | None] = _RADIUS_CODES
     """``matches``: the code byte is one of :data:`_RADIUS_CODES`."""
@@ -158,7 +163,7 @@ class NetflowDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "netflow"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((2055, 2056, 4739, 9995, 9996))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0,))
     """``matches``: the version is 5, 9 or 10 (a big-endian u16: byte 0 is zero)."""
@@ -260,7 +265,7 @@ class CollectdDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "collectd"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((25826,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x00, 0x02))
     """``matches``: the first part is a host (0x0000), signature (0x0200) or encryption
@@ -365,7 +370,7 @@ class GtpControlDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "gtp_c"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((2123,))
     first_bytes: ClassVar[frozenset[int] | None] = _GTP1C_FIRST_BYTES | _GTP2C_FIRST_BYTES
     """``matches``: the flags byte of :data:`_GTP1C_FIRST_BYTES` or
@@ -437,7 +442,7 @@ class SlpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "slp"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((427,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((1, 2))
     """``matches``: version 1 or 2 in byte 0."""
@@ -497,7 +502,7 @@ class BfdDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "bfd"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((3784, 4784, 6784, 7784))
     first_bytes: ClassVar[frozenset[int] | None] = _BFD_FIRST_BYTES
     """``matches``: version 1 and diagnostic 0-8."""
@@ -563,7 +568,7 @@ class HsrpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "hsrp"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((1985, 2029))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0, 1))
     """``matches``: version 0 in byte 0, or the Group State TLV type 1."""
@@ -631,7 +636,7 @@ class TftpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "tftp"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((69,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0,))
     """``matches``: a 16-bit opcode 1, 2 or 6."""
@@ -695,7 +700,7 @@ class MgcpDissector(SignatureDissector):
 
     name: ClassVar[str] = "mgcp"
     name_source: ClassVar[str | None] = "mgcp_gateway"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((2427, 2727))
     first_bytes: ClassVar[frozenset[int] | None] = _MGCP_FIRST_BYTES
     """``matches``: the first letter of a verb, either case."""
@@ -787,7 +792,7 @@ class NatPmpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "nat_pmp"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((5351,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0, 2))
     """``matches``: version 0 (NAT-PMP) or 2 (PCP)."""

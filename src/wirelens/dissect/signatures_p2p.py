@@ -30,6 +30,8 @@ from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Screen
 from wirelens.dissect.signatures_base import (
+    TCP_ONLY,
+    UDP_ONLY,
     SignatureDissector,
     be16,
     is_printable,
@@ -52,8 +54,6 @@ __all__ = [
     "SyncthingDiscoveryDissector",
 ]
 
-_TCP = frozenset((IPPROTO_TCP,))
-_UDP = frozenset((IPPROTO_UDP,))
 
 _MAX_JSON = 4096
 """Longest JSON line (Stratum) or datagram (Dropbox) handed to :func:`json.loads`. Reason:
@@ -91,7 +91,7 @@ class BitcoinDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "bitcoin"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((8333, 18333, 48333, 38333, 18444))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(m[0] for m in _BTC_MAGICS)
     """``matches``: a start string's first byte."""
@@ -146,7 +146,7 @@ class MoneroDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "monero"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((18080, 28080, 38080))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x01,))
     """``matches``: the levin signature's first byte."""
@@ -193,7 +193,7 @@ class SteamDiscoveryDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "steam"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((27036,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0xFF,))
     """``matches``: the 0xFFFFFFFF prefix."""
@@ -233,7 +233,7 @@ class SyncthingDiscoveryDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "syncthing"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((21027,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x2E,))
     """``matches``: the magic's first byte."""
@@ -266,7 +266,7 @@ class SpotifyDiscoveryDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "spotify"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((57621,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"S")
     """``matches``: the ``S`` of ``SpotUdp0``."""
@@ -322,7 +322,7 @@ class RakNetDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "raknet"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((19132, 19133))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x01, 0x02, 0x05, 0x06, 0x07,
                                                               0x08, 0x1C))
@@ -392,7 +392,7 @@ class EdonkeyDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "edonkey"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((4661, 4662))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(_ED2K_OPCODES)
     """``matches``: the protocol bytes."""
@@ -463,7 +463,7 @@ class SourceEngineDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "source_engine"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((27015,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0xFF,))
     """``matches``: the 0xFFFFFFFF header."""
@@ -504,7 +504,7 @@ class GnutellaDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "gnutella"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((6346,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"G")
     """``matches``: the ``G`` of ``GNUTELLA``."""
@@ -573,7 +573,7 @@ class StratumDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "stratum"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((3333, 4444, 5555, 7777, 14444, 45700))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"{")
     """``matches``: a JSON object's brace."""
@@ -615,7 +615,7 @@ class DropboxLanSyncDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "dropbox_lansync"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((17500,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"{")
     """``matches``: a JSON object's brace."""

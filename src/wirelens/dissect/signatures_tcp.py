@@ -13,6 +13,7 @@ from typing import ClassVar
 from wirelens.dissect.base import IPPROTO_TCP, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
+    TCP_ONLY,
     SignatureDissector,
     be32,
     is_printable,
@@ -30,7 +31,6 @@ __all__ = [
     "VncDissector",
 ]
 
-_TCP = frozenset((IPPROTO_TCP,))
 
 
 # --- Telnet (RFC 854, RFC 855) -------------------------------------------------------------
@@ -101,7 +101,7 @@ class TelnetDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "telnet"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((23,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((TelnetCommand.IAC,))
     """``matches``: ``payload[0] == TelnetCommand.IAC``."""
@@ -127,7 +127,7 @@ class VncDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "vnc"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset(range(5900, 5907))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"R")
     """``matches``: ``payload.startswith(b"RFB ")``."""
@@ -178,7 +178,7 @@ class MySqlDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "mysql"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((3306,))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
         IPPROTO_TCP: (Screen(20, length=(0, 3, "little", 4)),)}  # the packet length
@@ -233,7 +233,7 @@ class PostgresqlDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "postgresql"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((5432,))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (
         Screen(8, equals=((0, b"R"),)),  # authentication request
@@ -327,7 +327,7 @@ class RedisDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "redis"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((6379,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"*+-") | frozenset(
         word[0] for word in _REDIS_INLINE)
@@ -414,7 +414,7 @@ class MongoDbDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "mongodb"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
         IPPROTO_TCP: (Screen(21, length=(0, 4, "little", 0)),)}  # the message length
     ports: ClassVar[frozenset[int]] = frozenset((27017, 27018, 27019))

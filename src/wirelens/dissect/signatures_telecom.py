@@ -28,6 +28,9 @@ from typing import ClassVar
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
+    TCP_AND_UDP,
+    TCP_ONLY,
+    UDP_ONLY,
     SignatureDissector,
     be16,
     be32,
@@ -48,9 +51,6 @@ __all__ = [
     "WsDiscoveryDissector",
 ]
 
-_TCP = frozenset((IPPROTO_TCP,))
-_UDP = frozenset((IPPROTO_UDP,))
-_BOTH = frozenset((IPPROTO_UDP, IPPROTO_TCP))
 _MAX_MESSAGES = 16
 """Messages walked in one segment. Reason: bounds ``matches``."""
 _MAX_ITEMS = 64
@@ -86,7 +86,7 @@ class Iax2Dissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "iax2"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((4569,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(range(0x80, 0x100))
     """``matches``: the F bit (full frame)."""
@@ -166,7 +166,7 @@ class H323Dissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "h323"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((1720,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x03,))
     """``matches``: the TPKT version."""
@@ -237,7 +237,7 @@ class DiameterDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "diameter"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((3868,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x01,))
     """``matches``: version 1."""
@@ -304,7 +304,7 @@ class SmppDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "smpp"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((2775,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x00,))
     """``matches``: a command_length below 16 MiB (the PDUs accepted are short)."""
@@ -376,7 +376,7 @@ class KafkaDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "kafka"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((9092,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x00,))
     """``matches``: a size below 16 MiB."""
@@ -463,7 +463,7 @@ class CqlDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "cql"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((9042,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((3, 4, 5, 0x83, 0x84, 0x85))
     """``matches``: the version byte (bit 7: response)."""
@@ -520,7 +520,7 @@ class OpenFlowDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "openflow"
-    transports: ClassVar[frozenset[int]] = _TCP
+    transports: ClassVar[frozenset[int]] = TCP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((6653, 6633))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(range(1, 7))
     """``matches``: the version."""
@@ -603,7 +603,7 @@ class PtpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "ptp"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((319, 320))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(
         (ts << 4) | t for ts in (0, 1) for t in _PTP_SIZES)
@@ -675,7 +675,7 @@ class SomeIpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "someip"
-    transports: ClassVar[frozenset[int]] = _BOTH
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((30490, 30501))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
         p: (Screen(_SOMEIP_HEAD, equals=((4, b"\x00"), (12, b"\x01")),
@@ -731,7 +731,7 @@ class WsDiscoveryDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "ws_discovery"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((3702,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"<\xef")
     """``matches``: the document's first character or the UTF-8 BOM."""

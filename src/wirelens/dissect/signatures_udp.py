@@ -13,7 +13,7 @@ from enum import IntEnum
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_UDP, Event, Screen
-from wirelens.dissect.signatures_base import MAX_SCAN, SignatureDissector, be16, be32
+from wirelens.dissect.signatures_base import MAX_SCAN, UDP_ONLY, SignatureDissector, be16, be32
 
 __all__ = [
     "IkeDissector",
@@ -28,7 +28,6 @@ __all__ = [
     "netbios_name",
 ]
 
-_UDP = frozenset((IPPROTO_UDP,))
 
 
 # --- SSDP (UPnP Device Architecture 2.0 §1: SSDP is HTTP over UDP, "HTTPU/HTTPMU") --------
@@ -49,7 +48,7 @@ class SsdpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "ssdp"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((1900,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"MNH")
     """``matches``: ``M-SEARCH``, ``NOTIFY`` or ``HTTP/1.1 200`` at the start."""
@@ -86,7 +85,7 @@ class NetbiosNsDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "netbios_ns"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((137,))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
         IPPROTO_UDP: (Screen(46, equals=((12, b"\x20"),)),)}  # the encoded name's length
@@ -165,7 +164,7 @@ class WireGuardDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "wireguard"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((51820,))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
         IPPROTO_UDP: (Screen(_WG_DATA_MIN, equals=((1, b"\x00\x00\x00"),)),)}  # reserved
@@ -250,7 +249,7 @@ class IkeDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "ike"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((500, 4500))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_UDP: (  # the version byte
         Screen(_IKE_HEADER, values=((17, _IKE_VERSIONS),)),
@@ -300,7 +299,7 @@ class RtpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "rtp"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     first_bytes: ClassVar[frozenset[int] | None] = _RTP_FIRST_BYTES
     """``matches``: ``first not in _RTP_FIRST_BYTES`` is refused."""
 
@@ -354,7 +353,7 @@ class RtcpDissector(SignatureDissector):
     """
 
     name: ClassVar[str] = "rtcp"
-    transports: ClassVar[frozenset[int]] = _UDP
+    transports: ClassVar[frozenset[int]] = UDP_ONLY
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(range(0x80, 0xC0))
     """``matches``: version 2 (``payload[0] >> 6 == 2``) in the first sub-packet."""
 
