@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 
-
 # --- PPTP (RFC 2637 §2, §2.1-§2.16) ---------------------------------------------------------
 
 _PPTP_LENGTHS = {
@@ -474,7 +473,6 @@ class SccpDissector(SignatureDissector):
                 return False
             pos += 8 + size
         return False
-
 
 
 # --- TeamViewer ----------------------------------------------------------------------------

@@ -52,9 +52,6 @@ __all__ = [
 ]
 
 
-
-
-
 class _NamingSignature(SignatureDissector):
     """A signature that reads a server name from the client's first bytes: the originator's
     bytes are kept (at most :data:`MAX_SCAN`) until :meth:`_name` can decide."""

@@ -28,7 +28,6 @@ __all__ = [
 ]
 
 
-
 # --- STUN / TURN (RFC 8489 §5, RFC 5389 §6; classic RFC 3489 §11.1) --------------------------
 
 STUN_MAGIC_COOKIE = 0x2112A442

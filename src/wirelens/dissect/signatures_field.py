@@ -56,8 +56,6 @@ _MAX_ITEMS = 64
 """Elements (submessages, items, TLVs) walked in one message. Reason: bounds ``matches``."""
 
 
-
-
 def _ccitt_table() -> tuple[int, ...]:
     table = []
     for i in range(256):

@@ -60,10 +60,6 @@ _MAX_NAME = 255
 """Longest host name kept as ``server_name`` (a DNS name is at most 253 characters)."""
 
 
-
-
-
-
 # --- OPC UA binary (OPC 10000-6 §7.1.2) ---------------------------------------------------------
 
 _OPCUA_FINAL_ONLY = frozenset((b"HEL", b"ACK", b"ERR", b"RHE", b"OPN", b"CLO"))

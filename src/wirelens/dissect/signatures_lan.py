@@ -51,7 +51,6 @@ __all__ = [
 ]
 
 
-
 # --- NetBIOS datagram service (RFC 1002 §4.4) -----------------------------------------------
 
 _HALF_ASCII = frozenset(range(ord("A"), ord("P") + 1))

@@ -464,8 +464,6 @@ class StompDissector(SignatureDissector):
 # --- NATS (NATS client protocol: INFO and CONNECT) ------------------------------------------
 
 
-
-
 class NatsDissector(SignatureDissector):
     """NATS client protocol (TCP 4222).
 

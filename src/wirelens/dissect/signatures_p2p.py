@@ -61,8 +61,6 @@ bounds ``matches``; a subscribe / login request or a LAN-sync beacon is far shor
 parsing runs only after the prefix and key tests passed."""
 
 
-
-
 # --- Bitcoin (Bitcoin Core protocol documentation: "Message structure") ---------------------
 
 _BTC_MAGICS = (

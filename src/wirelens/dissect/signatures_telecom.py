@@ -57,8 +57,6 @@ _MAX_ITEMS = 64
 """Elements (IEs, AVPs, TLVs, map entries) walked in one message. Reason: bounds ``matches``."""
 
 
-
-
 # --- IAX2 (RFC 5456) ----------------------------------------------------------------------------
 
 _IAX_FRAME_IAX = 6

@@ -29,7 +29,6 @@ __all__ = [
 ]
 
 
-
 # --- SSDP (UPnP Device Architecture 2.0 §1: SSDP is HTTP over UDP, "HTTPU/HTTPMU") --------
 
 _SSDP_REQUESTS = (b"M-SEARCH * HTTP/1.1\r\n", b"NOTIFY * HTTP/1.1\r\n")
