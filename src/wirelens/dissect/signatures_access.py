@@ -628,7 +628,7 @@ _IRC_670 = re.compile(rb"(?:^|\n):[^ \r\n]+ 670 ")
 """A server line with the numeric 670 (RPL_STARTTLS: "STARTTLS successful, proceed")."""
 
 
-class IrcDissector(StartTlsWatch, SignatureDissector):
+class IrcDissector(StartTlsWatch):
     """IRC, Internet Relay Chat, in clear (TCP 6665-6669; 6697 is TLS: not seen here).
 
     ``matches`` (RFC 1459 §2.3.1, RFC 2812 §2.3.1, §3.1): every line within the first
@@ -678,10 +678,6 @@ class IrcDissector(StartTlsWatch, SignatureDissector):
                 return False
             msgs.append(msg)
         return _irc_first(msgs[0], len(msgs) == 1)
-
-    def __init__(self, proto: int) -> None:
-        super().__init__(proto)
-        self._start_watch()
 
     @classmethod
     def _proceeds(cls, data: bytes) -> bool:

@@ -335,7 +335,6 @@ class XmppDissector(StartTlsWatch, _NamingSignature):
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)
-        self._start_watch()
         self._named = False
 
     @classmethod

@@ -120,7 +120,7 @@ Reason: the negotiation happens in a session's first exchanges; a session that d
 upgrade by then is left alone."""
 
 
-class StartTlsWatch:
+class StartTlsWatch(SignatureDissector):
     """For a signature whose protocol can switch to TLS in the middle (XMPP, IRC): after
     the flow is named, the server's bytes are watched for its go-ahead (``_proceeds``, over
     the bytes seen so far with a short tail of the previous segment); then the dissector is
@@ -128,10 +128,8 @@ class StartTlsWatch:
     client's ClientHello) to the TLS dissector. Without a go-ahead within
     :data:`STARTTLS_WATCH_BYTES` server bytes it is done."""
 
-    done: bool
-    upgrade: str | None
-
-    def _start_watch(self) -> None:
+    def __init__(self, proto: int) -> None:
+        super().__init__(proto)
         self._tail = b""
         self._watched = 0
 
