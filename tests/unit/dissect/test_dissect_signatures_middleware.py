@@ -19,10 +19,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_dissect_signatures_captures import Sample, all_samples, ndpi_samples
 from wl_dissect_builders import OTHER_FIRST_PAYLOADS, mutate
+from wl_strategies import uniform_bytes
 
 from wirelens.dissect import registry
 from wirelens.dissect.base import Dissector
@@ -358,11 +359,9 @@ def test_fastcgi_and_hadoop_share_port_9000() -> None:
 
 @pytest.mark.parametrize("cls", MIDDLEWARE_SIGNATURES, ids=lambda c: c.name)
 @settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=300), st.booleans())
+@given(uniform_bytes(300), st.booleans())
 def test_random_bytes_do_not_match(cls: type[Dissector], payload: bytes, side: bool) -> None:
-    """Random payloads and other protocols' first payloads are refused (hypothesis mines
-    the module's literals: the exact JDWP handshake and the four-letter words are skipped)."""
-    assume(not (cls is ZooKeeperDissector and payload in ZK_WORDS) and payload != JDWP)
+    """Random payloads and other protocols' first payloads are refused."""
     assert not cls.matches(payload, TCP, side)
     for other in OTHER_FIRST_PAYLOADS:
         assert not cls.matches(other, TCP, side)

@@ -35,6 +35,7 @@ from test_dissect_signatures_captures import (
     ndpi_samples,
 )
 from wl_dissect_builders import OTHER_FIRST_PAYLOADS, mutate
+from wl_strategies import uniform_bytes
 
 from wirelens.dissect import registry
 from wirelens.dissect.base import Dissector, Event, Screen
@@ -570,7 +571,7 @@ def test_random_payloads_never_match() -> None:
 
 
 @FUZZ
-@given(st.binary(max_size=400), st.sampled_from([TCP, UDP]), st.booleans())
+@given(uniform_bytes(400), st.sampled_from([TCP, UDP]), st.booleans())
 def test_fuzz_random_bytes_refused(payload: bytes, proto: int, from_orig: bool) -> None:
     """Invariant: random bytes are refused by every class (NAT-PMP's ``00 00`` request
     aside), ``matches`` returns a bool, ``feed`` returns no events."""

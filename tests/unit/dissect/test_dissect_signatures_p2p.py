@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_dissect_signatures_captures import Sample, _samples, all_samples, ndpi_samples
 from wl_dissect_builders import OTHER_FIRST_PAYLOADS, mutate
+from wl_strategies import uniform_bytes
 
 from wirelens.dissect import registry
 from wirelens.dissect.base import Dissector
@@ -457,7 +458,7 @@ def test_dropbox_leaves_coap_alone() -> None:
 
 @pytest.mark.parametrize("cls", P2P_SIGNATURES, ids=lambda c: c.name)
 @settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=300), st.sampled_from([TCP, UDP]), st.booleans())
+@given(uniform_bytes(300), st.sampled_from([TCP, UDP]), st.booleans())
 def test_random_bytes_do_not_match(cls: type[Dissector], payload: bytes, proto: int,
                                    from_orig: bool) -> None:
     """Random payloads and other protocols' first payloads are refused."""

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from wl_dissect_builders import OTHER_FIRST_PAYLOADS
+from wl_strategies import uniform_bytes
 
 from wirelens.dissect.base import Dissector
 from wirelens.dissect.mqtt import MqttDissector
@@ -22,7 +23,7 @@ TCP, UDP = 6, 17
 @pytest.mark.parametrize("cls", [MqttDissector, RdpDissector, SipDissector, SmbDissector,
                                  SnmpDissector], ids=lambda c: c.name)
 @settings(max_examples=500, deadline=250)
-@given(st.binary(max_size=300), st.sampled_from([TCP, UDP]), st.booleans())
+@given(uniform_bytes(300), st.sampled_from([TCP, UDP]), st.booleans())
 def test_random_bytes_do_not_match(cls: type[Dissector], payload: bytes, proto: int,
                                    from_orig: bool) -> None:
     """Invariant: ``matches`` refuses random payloads and other protocols' first payloads
