@@ -55,11 +55,15 @@ from wirelens.dissect.signatures_both import (
     SyslogDissector,
 )
 from wirelens.dissect.signatures_field import FIELD_SIGNATURES
+from wirelens.dissect.signatures_games import GAME_SIGNATURES
 from wirelens.dissect.signatures_ics import ICS_SIGNATURES
 from wirelens.dissect.signatures_lan import LAN_SIGNATURES
+from wirelens.dissect.signatures_messaging import MESSAGING_SIGNATURES
 from wirelens.dissect.signatures_middleware import MIDDLEWARE_SIGNATURES
 from wirelens.dissect.signatures_net import NET_SIGNATURES
 from wirelens.dissect.signatures_p2p import P2P_SIGNATURES
+from wirelens.dissect.signatures_plant import PLANT_SIGNATURES
+from wirelens.dissect.signatures_rpc import RPC_SIGNATURES
 from wirelens.dissect.signatures_tcp import (
     MongoDbDissector,
     MySqlDissector,
@@ -117,6 +121,10 @@ SIGNATURE_DISSECTORS: tuple[type[Dissector], ...] = (
     *MIDDLEWARE_SIGNATURES,  # middleware, RPC and remote debugging
     *FIELD_SIGNATURES,  # storage, healthcare and field devices
     *LAN_SIGNATURES,  # LAN services, discovery, voice and game chat
+    *PLANT_SIGNATURES,  # industrial, instrument and railway field buses over IP
+    *RPC_SIGNATURES,  # RPC, text and finance protocols
+    *MESSAGING_SIGNATURES,  # messaging, VPN and consumer device services
+    *GAME_SIGNATURES,  # online games and game networking
     NetbiosNsDissector,  # 32 encoded name bytes in A..P
     WireGuardDissector,  # type + 3 zero bytes + fixed sizes
     SsdpDissector,  # request lines
