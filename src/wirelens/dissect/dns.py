@@ -226,7 +226,8 @@ class DnsMessage:
     questions: tuple[Question, ...]
     """Question section."""
     answers: tuple[ResourceRecord, ...]
-    """Answer section (at most ``DNS_MAX_ANSWERS_KEPT`` kept)."""
+    """Answer section, for an UPDATE its prerequisite and update sections (at most
+    ``DNS_MAX_ANSWERS_KEPT`` kept)."""
     n_authority: int
     """Records in the authority section (parsed, not kept)."""
     n_additional: int
@@ -616,6 +617,17 @@ def _rdata_fast(data: bytes, rtype: int, pos: int, end: int, seen: _Seen) -> str
     return text
 
 
+_UPDATE = 5
+"""OPCODE of a dynamic update (RFC 2136): its question is the zone; the prerequisite and
+update sections (where a query has answer and authority) hold the records it changes."""
+
+
+def _shown(flags: int, an: int, ns: int) -> int:
+    """How many records after the questions a row shows as ``answers``: the answer section,
+    or for an UPDATE its prerequisite and update sections (RFC 2136 §2.2)."""
+    return an + ns if (flags >> 11) & 0xF == _UPDATE else an
+
+
 def _message(trans_id: int, flags: int, questions: list[Question],
              answers: list[ResourceRecord], ns: int, ar: int, edns: Edns | None,
              end: int) -> DnsMessage:
@@ -653,7 +665,7 @@ def _parse_fast(data: bytes) -> DnsMessage:
         pos += 4
         questions.append(Question(qname, qtype, qclass))
     answers = []
-    kept = limits.DNS_MAX_ANSWERS_KEPT
+    kept = min(_shown(flags, an, ns), limits.DNS_MAX_ANSWERS_KEPT)
     edns: Edns | None = None
     for i in range(an + ns + ar):
         name, pos = _name_fast(data, pos, size, seen)
@@ -664,7 +676,7 @@ def _parse_fast(data: bytes) -> DnsMessage:
             raise _Slow
         text = _rdata_fast(data, rtype, pos, end, seen)
         pos = end
-        if i < an and i < kept:
+        if i < kept:
             answers.append(ResourceRecord(name, rtype, rclass, ttl, text))
         elif rtype == _OPT and edns is None and i >= an + ns:
             edns = _edns(rclass, ttl)
@@ -688,14 +700,13 @@ def _parse_checked(data: bytes | bytearray | memoryview) -> DnsMessage:
         qname = read_name(buf)
         questions.append(Question(qname, buf.pull_u16(), buf.pull_u16()))
     answers = []
-    for i in range(an):
-        rr = _read_record(buf)
-        if i < limits.DNS_MAX_ANSWERS_KEPT:
-            answers.append(rr)
+    kept = min(_shown(flags, an, ns), limits.DNS_MAX_ANSWERS_KEPT)
     edns: Edns | None = None
-    for i in range(ns + ar):
+    for i in range(an + ns + ar):
         rr = _read_record(buf)
-        if rr.rtype == QType.OPT and edns is None and i >= ns:
+        if i < kept:
+            answers.append(rr)
+        elif rr.rtype == QType.OPT and edns is None and i >= an + ns:
             edns = _edns(rr.rclass, rr.ttl)
     return _message(trans_id, flags, questions, answers, ns, ar, edns, buf.tell())
 
@@ -852,6 +863,11 @@ def _record(
         answers = ()
         rcode = rcode_text = None
         aa = tc = ra = False
+    if first.opcode == _UPDATE and first.answers:
+        # the records the update changes, from the request (a response may echo them or not,
+        # RFC 2136 §3.8), and as Zeek the first one's owner as the row's name, not the zone
+        answers = first.answers
+        q = None
     if q is not None:
         name: str | None = q.name
         qclass: int | None = q.qclass

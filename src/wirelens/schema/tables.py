@@ -104,7 +104,8 @@ DNS = pa.schema(
     + [
         f("proto", pa.string(), "Transport: udp or tcp."),
         f("trans_id", pa.uint16(), "DNS transaction id."),
-        f("query", pa.string(), "Queried name."),
+        f("query", pa.string(), "Queried name; for a dynamic update (RFC 2136) the owner of its first "
+          "prerequisite or update record (as Zeek), not the zone."),
         f("qclass", pa.uint16(), "Query class."),
         f("qclass_name", pa.string(), "Readable twin of qclass."),
         f("qtype", pa.uint16(), "Query type."),
@@ -115,7 +116,8 @@ DNS = pa.schema(
         f("TC", pa.bool_(), "Truncation flag."),
         f("RD", pa.bool_(), "Recursion desired flag."),
         f("RA", pa.bool_(), "Recursion available flag."),
-        f("answers", pa.list_(pa.string()), "Answer record data, in order."),
+        f("answers", pa.list_(pa.string()), "Answer record data, in order; for a dynamic update the "
+          "data of its prerequisite and update records, from the request."),
         f("TTLs", pa.list_(pa.float64()), "Answer TTLs in seconds, matching answers."),
         f("rtt", pa.float64(), "Seconds from query to response (null when unpaired)."),
         f("opcode", pa.uint8(), "Header OPCODE of the query (or response)."),

@@ -231,7 +231,32 @@ def test_update_records_without_rdata() -> None:
     assert _parse_checked(msg) == _parse_fast(msg) == parse_message(msg)
     assert DnsDissector.matches(msg, UDP, True)
     (row,) = feed_all(DnsDissector, [(True, msg)], UDP)
-    assert (row.query, row.opcode_name) == ("example", "UPDATE")  # type: ignore[attr-defined]
+    assert (row.query, row.opcode_name) == ("host.example", "UPDATE")  # type: ignore[attr-defined]
+
+
+def test_update_row_names_the_updated_record() -> None:
+    """RFC 2136 §2.3-2.5: an UPDATE's question is the zone; its prerequisite section (where
+    a query has answers) and update section (authority) hold the records it changes. As
+    Zeek, the row's query is the first such record's owner (not the zone), its answers are
+    those records from the request, and without any (a bare zone) the query is the zone."""
+    zone = dns_name("example") + b"\x00\x06\x00\x01"
+    prereq = dns_name("host.example") + struct.pack(">HHIH", 5, 254, 0, 0)  # NONE: no CNAME
+    delete = dns_name("host.example") + struct.pack(">HHIH", 1, 255, 0, 0)  # ANY: drop A set
+    add = rr(1, bytes([10, 0, 0, 7]), ttl=1200, name=dns_name("host.example"))
+    request = dns_header(9, 5 << 11, 1, 1, 2, 0) + zone + prereq + delete + add
+    reply = dns_header(9, 0x8000 | 5 << 11, 1, 0, 0, 0) + zone  # RFC 2136 §3.8: counts zero
+    from wirelens.dissect.dns import _parse_checked, _parse_fast
+    assert _parse_checked(request) == _parse_fast(request)
+    assert len(parse_message(request).answers) == 3
+    (row,) = feed_all(DnsDissector, [(True, request), (False, reply)], UDP)
+    assert (row.query, row.qtype, row.qclass) == ("host.example", None, None)  # type: ignore[attr-defined]
+    assert row.answer_types == ("CNAME", "A", "A") and row.answers[2] == "10.0.0.7"  # type: ignore[attr-defined]
+    assert row.ttls == (0.0, 0.0, 1200.0) and row.rcode_name == "NOERROR"  # type: ignore[attr-defined]
+    (bare,) = feed_all(DnsDissector, [(True, dns_header(3, 5 << 11, 1, 0, 0, 0) + zone)], UDP)
+    assert (bare.query, bare.qtype_name, bare.answers) == ("example", "SOA", ())  # type: ignore[attr-defined]
+    # a standard query's authority section is still not shown
+    ns_only = dns_header(4, 0x8000, 1, 0, 1, 0) + zone + add
+    assert parse_message(ns_only).answers == ()
 
 
 # -- fast helpers agree with their plain references ---------------------------------------------
