@@ -307,3 +307,37 @@ def test_zeek_logs_subset(log: str) -> None:
     least, total = ZEEK_MIN_AGREE[log]
     assert rep.rows == total
     assert rep.rows_agree >= least, rep.diffs
+
+
+DATABASE_TLS = {
+    "postgresql/psql-aws-ssl-require.pcap":
+        ("postgresql", "scripts.base.protocols.postgresql.psql-aws-ssl-require/ssl.cut"),
+    "postgresql/psql-aws-ssl-require-15432.pcap":
+        ("postgresql", "scripts.base.protocols.postgresql.psql-aws-ssl-require-15432/ssl.cut"),
+    "mysql/tls-12-amazon-rds.pcap":
+        ("mysql", "scripts.base.protocols.mysql.encrypted-aws-rds/tls-12.ssl.log"),
+    "mysql/tls-13-amazon-rds.pcap":
+        ("mysql", "scripts.base.protocols.mysql.encrypted-aws-rds/tls-13.ssl.log"),
+}
+"""Zeek traces of database sessions that negotiate TLS (PostgreSQL SSLRequest, MySQL
+SSLRequest), with the baseline holding Zeek's ssl.log row of the session."""
+
+
+@pytest.mark.parametrize("trace", sorted(DATABASE_TLS))
+def test_tls_inside_database_sessions(trace: str) -> None:
+    """The TLS handshake after a database's SSLRequest is read: the tls row agrees with
+    Zeek's (version, cipher, SNI, leaf certificate), conn keeps the database service."""
+    btest = _need("zeek/testing/btest")
+    service, baseline = DATABASE_TLS[trace]
+    (want,) = _bench("zeek_conn_agreement").parse_conn_log(btest / "Baseline" / baseline)
+    import wirelens
+
+    res = wirelens.analyze(str(btest / "Traces" / trace))
+    (row,) = res.tls.to_pylist()
+    assert (row["version"], row["cipher"], row["server_name"]) == (
+        want["version"], want["cipher"], want["server_name"])
+    assert row["resp_p"] == want["resp_p"] and row["established"]
+    fps = want.get("cert_chain_fps")
+    if fps:
+        assert row["cert_sha256"] == fps.split(",")[0]
+    assert {c["service"] for c in res.conn.to_pylist() if c["uid"] == row["uid"]} == {service}

@@ -1,7 +1,9 @@
 """Content signatures of TCP services: Telnet, VNC, MySQL, PostgreSQL, Redis, MongoDB.
 
 Identification only (see :mod:`wirelens.dissect.signatures_base`). ``matches`` sees the
-first segment of one direction; each rule says what must be whole in it.
+first segment of one direction; each rule says what must be whole in it. MySQL and
+PostgreSQL read on through their TLS negotiation, to hand an encrypted session to the TLS
+dissector.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from collections.abc import Mapping
 from enum import IntEnum
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_TCP, Screen
+from wirelens.dissect.base import IPPROTO_TCP, Event, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
+    STARTTLS_WATCH_BYTES,
     TCP_ONLY,
     SignatureDissector,
     be32,
@@ -149,9 +152,12 @@ class VncDissector(SignatureDissector):
 _MYSQL_PROTOCOL_10 = 10
 _MYSQL_CLIENT_PROTOCOL_41 = 0x0200
 _MYSQL_ERR = 0xFF
+_MYSQL_CLIENT_SSL = 0x0800
 _MYSQL_FILLER = b"\x00" * 23
 """HandshakeResponse41 / SSLRequest: capabilities (4), max packet (4), charset (1), then
 23 reserved zero bytes."""
+_MYSQL_SSL_REQUEST_HEADER = b"\x20\x00\x00\x01"
+"""Protocol::SSLRequest's packet header: a 32-byte body, sequence id 1."""
 
 
 def _mysql_greeting(p: bytes) -> bool:
@@ -174,6 +180,11 @@ class MySqlDissector(SignatureDissector):
     code 1000-1999, printable message: "host is not allowed" before any greeting); from the
     client, sequence 1 and a HandshakeResponse41 or SSLRequest (CLIENT_PROTOCOL_41 set,
     23 reserved zero bytes).
+
+    Then the client's first packet is read ("Connection Phase", "SSL Handshake"): an
+    SSLRequest (a 32-byte body, sequence 1, CLIENT_PROTOCOL_41 and CLIENT_SSL set, the
+    zero filler) means the client's next bytes are a TLS ClientHello, so the rest of the flow
+    goes to the TLS dissector (``upgrade``); any other client packet ends the reading.
     """
 
     name: ClassVar[str] = "mysql"
@@ -203,6 +214,29 @@ class MySqlDissector(SignatureDissector):
             payload[13:36] == _MYSQL_FILLER
         )
 
+    def __init__(self, proto: int) -> None:
+        super().__init__(proto)
+        self._server_bytes = 0
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """Server bytes (the greeting) are passed over; the client's first packet says
+        whether TLS follows."""
+        if not from_orig:
+            self._server_bytes += len(data)
+            self.done = self._server_bytes > STARTTLS_WATCH_BYTES
+            return []
+        self.done = True
+        if (data[:4] == _MYSQL_SSL_REQUEST_HEADER and len(data) >= 36
+                and le32(data, 4) & _MYSQL_TLS_FLAGS == _MYSQL_TLS_FLAGS
+                and data[13:36] == _MYSQL_FILLER):
+            self.upgrade = "tls"
+            if len(data) > 36:  # the ClientHello in the same segment
+                self.upgrade_data = ((True, data[36:]),)
+        return []
+
+
+_MYSQL_TLS_FLAGS = _MYSQL_CLIENT_PROTOCOL_41 | _MYSQL_CLIENT_SSL
+
 
 # --- PostgreSQL (frontend/backend protocol, "Message Formats") ----------------------------
 
@@ -211,6 +245,7 @@ _PG_PROTOCOL_3 = 3 << 16
 _PG_SSL_REQUEST = 80877103
 _PG_GSSENC_REQUEST = 80877104
 _PG_CANCEL_REQUEST = 80877102
+_PG_SSL_REQUEST_BYTES = (8).to_bytes(4, "big") + _PG_SSL_REQUEST.to_bytes(4, "big")
 _PG_MAX_STARTUP = 10000
 """StartupMessage length cap (the server itself rejects longer ones). Reason: a length
 field in the megabytes is not a startup packet."""
@@ -229,6 +264,11 @@ class PostgresqlDissector(SignatureDissector):
     ``user`` key. From the server: an AuthenticationRequest (``R``, length 8-512, a known
     auth code) that ends the segment or is followed by another backend message type letter.
     The server's one-byte SSL answer (``S``/``N``) is too short to be a signature.
+
+    A flow named by its SSLRequest is read on ("SSL Session Encryption"): when the server's
+    answer is the one byte ``S``, the client's next bytes are a TLS ClientHello, so the rest
+    of the flow goes to the TLS dissector (``upgrade``); ``N`` (or anything else) ends the
+    reading, as does any other first message.
     """
 
     name: ClassVar[str] = "postgresql"
@@ -265,6 +305,22 @@ class PostgresqlDissector(SignatureDissector):
         if not payload.endswith(b"\x00\x00"):
             return False
         return payload[8:13] == b"user\x00" or b"\x00user\x00" in payload[8:]
+
+    def __init__(self, proto: int) -> None:
+        super().__init__(proto)
+        self._asked_tls: bool | None = None
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """The bytes ``matches`` named the flow by, then (after an SSLRequest) the server's
+        answer."""
+        if self._asked_tls is None:
+            self._asked_tls = from_orig and data == _PG_SSL_REQUEST_BYTES
+            self.done = not self._asked_tls
+            return []
+        self.done = True
+        if not from_orig and data == b"S":
+            self.upgrade = "tls"
+        return []
 
 
 # --- Redis (RESP, the Redis serialization protocol) ---------------------------------------

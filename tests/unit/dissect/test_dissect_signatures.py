@@ -343,8 +343,56 @@ def test_feed_whole_bytewise_and_with_junk(case: tuple[type[Dissector], int, byt
         for chunk in chunks:
             events += d.feed(chunk, True, 1)
         events += d.finish()
-        assert events == [] and (d.done or cls is StunDissector)  # STUN reads a few messages
+        # STUN reads a few messages; PostgreSQL after an SSLRequest waits for the answer
+        waits = cls is StunDissector or (cls is PostgresqlDissector and chunks[0] == PG_SSL_REQUEST)
+        assert events == [] and (d.done or waits)
         assert d.server_name is None or cls is NetbiosNsDissector  # the one naming its flow
+
+
+def _fed(cls: type[Dissector], steps: list[tuple[bool, bytes]]) -> Dissector:
+    d = cls(TCP)
+    for from_orig, data in steps:
+        assert not d.done, data
+        assert d.feed(data, from_orig, 1) == []
+    return d
+
+
+PG_SSL_REQUEST = struct.pack(">II", 8, 80877103)
+MYSQL_SSL_REQUEST = mysql_packet(1, b"\x85\xae\xff\x01" + struct.pack("<I", 1 << 24) + b"\x21" + bytes(23))
+CLIENT_HELLO_START = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"
+
+
+def test_postgresql_hands_its_tls_session_over() -> None:
+    """PostgreSQL "SSL Session Encryption": SSLRequest, the server's one byte S, then the
+    client's ClientHello goes to the TLS dissector; N, another first message, or an answer
+    with more than the byte S end the reading without."""
+    assert PostgresqlDissector.matches(PG_SSL_REQUEST, TCP, True)
+    d = _fed(PostgresqlDissector, [(True, PG_SSL_REQUEST), (False, b"S")])
+    assert d.done and d.upgrade == "tls" and d.upgrade_data == ()
+    for answer in (b"N", b"SX", b"E"):
+        d = _fed(PostgresqlDissector, [(True, PG_SSL_REQUEST), (False, answer)])
+        assert d.done and d.upgrade is None, answer
+    for first in (pg_startup(), struct.pack(">II", 8, 80877104)):  # GSSENCRequest: no TLS
+        d = _fed(PostgresqlDissector, [(True, first)])
+        assert d.done and d.upgrade is None
+    d = _fed(PostgresqlDissector, [(False, PG_SSL_REQUEST)])  # not the client's
+    assert d.done and d.upgrade is None
+
+
+def test_mysql_hands_its_tls_session_over() -> None:
+    """MySQL "SSL Handshake": after the greeting, an SSLRequest (32-byte body, sequence 1,
+    CLIENT_SSL set) means the client's next bytes are TLS; a HandshakeResponse41 does not."""
+    assert MySqlDissector.matches(MYSQL_SSL_REQUEST, TCP, True)
+    d = _fed(MySqlDissector, [(False, MYSQL_GREETING), (True, MYSQL_SSL_REQUEST)])
+    assert d.done and d.upgrade == "tls" and d.upgrade_data == ()
+    d = _fed(MySqlDissector, [(True, MYSQL_SSL_REQUEST + CLIENT_HELLO_START)])  # one segment
+    assert d.upgrade == "tls" and d.upgrade_data == ((True, CLIENT_HELLO_START),)
+    no_ssl_flag = MYSQL_SSL_REQUEST[:5] + bytes([MYSQL_SSL_REQUEST[5] & ~0x08]) + MYSQL_SSL_REQUEST[6:]
+    for client in (MYSQL_CLIENT, no_ssl_flag, MYSQL_SSL_REQUEST[:-1], mysql_packet(2, MYSQL_SSL_REQUEST[4:])):
+        d = _fed(MySqlDissector, [(False, MYSQL_GREETING), (True, client)])
+        assert d.done and d.upgrade is None, client
+    d = _fed(MySqlDissector, [(False, MYSQL_GREETING)] + [(False, bytes(1460))] * 12)
+    assert d.done and d.upgrade is None  # a server talking alone: not watched for ever
 
 
 def test_registry_facts() -> None:
