@@ -341,3 +341,19 @@ def test_tls_inside_database_sessions(trace: str) -> None:
     if fps:
         assert row["cert_sha256"] == fps.split(",")[0]
     assert {c["service"] for c in res.conn.to_pylist() if c["uid"] == row["uid"]} == {service}
+
+
+def test_smtp_through_an_http_connect_tunnel() -> None:
+    """Zeek's http-connect trace: an accepted CONNECT, then SMTP in the tunnel; the smtp
+    row agrees with Zeek's smtp.log (the tunnel is identified by content), conn keeps http."""
+    btest = _need("zeek/testing/btest")
+    (want,) = _bench("zeek_conn_agreement").parse_conn_log(
+        btest / "Baseline" / "scripts.base.protocols.http.http-connect" / "smtp.log")
+    import wirelens
+
+    res = wirelens.analyze(str(btest / "Traces" / "http" / "connect-with-smtp.pcap"))
+    (row,) = res.smtp.to_pylist()
+    assert (row["helo"], row["mail_from"], row["rcpt_to"], row["date"], row["subject"]) == (
+        want["helo"], want["mailfrom"], [want["rcptto"]], want["date"], want["subject"])
+    assert [c["service"] for c in res.conn.to_pylist()] == ["http"]
+    assert [r["method"] for r in res.http.to_pylist()] == ["CONNECT"]

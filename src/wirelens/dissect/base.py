@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-__all__ = ["IPPROTO_TCP", "IPPROTO_UDP", "Dissector", "Event", "Screen"]
+__all__ = ["BY_CONTENT", "IPPROTO_TCP", "IPPROTO_UDP", "Dissector", "Event", "Screen"]
 
 IPPROTO_TCP = 6
 IPPROTO_UDP = 17
@@ -51,6 +51,11 @@ class Event:
     """Time (ns since the epoch) of the packet that started the event (e.g. the request)."""
 
 
+BY_CONTENT = "*"
+"""``Dissector.upgrade`` value: the rest of the flow is another protocol the dissector cannot
+name (an HTTP CONNECT tunnel); the caller identifies it by content from ``upgrade_data``."""
+
+
 class Dissector(ABC):
     """One protocol parser for one flow.
 
@@ -82,8 +87,8 @@ class Dissector(ABC):
     """True when nothing more is wanted from this flow (the caller may stop feeding)."""
     upgrade: str | None
     """With ``done``: the name of the dissector that reads the rest of the flow (``"tls"``
-    after an accepted STARTTLS / STLS / AUTH TLS); the caller then feeds it the bytes that
-    follow."""
+    after an accepted STARTTLS / STLS / AUTH TLS), or :data:`BY_CONTENT`; the caller then
+    feeds it the bytes that follow."""
     upgrade_data: tuple[tuple[bool, bytes], ...]
     """With ``upgrade``: bytes this dissector already took that belong to its successor,
     as (from_orig, data) in stream order; the caller feeds them first."""

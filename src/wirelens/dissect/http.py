@@ -7,8 +7,11 @@ transactions still open (bodies "as far as seen").
 
 Message bodies (RFC 9112 §6.3): ``Transfer-Encoding: chunked`` wins over
 ``Content-Length``; a response to HEAD, a 1xx, 204 or 304 has none; a response with neither
-runs until the connection closes. A 2xx answer to CONNECT or a 101 switches the flow to a
-tunnel: the dissector is then ``done`` and ignores further bytes.
+runs until the connection closes. A 101 answer switches the flow to another protocol: the
+dissector is then ``done`` and ignores further bytes. A 2xx answer to CONNECT opens a tunnel
+(RFC 9110 §9.3.6): the tunnel's first bytes (the client's ClientHello, or a greeting of the
+server's) are handed on with ``upgrade = BY_CONTENT``, so that what goes through a proxy is
+identified and logged by its own dissector (the tls table of a proxied HTTPS session).
 
 HTTP/0.9 (RFC 1945 §4.1, §6): a Simple-Request is a known method, one space, a ``/`` or
 absolute URI and a line end, with no version and no headers; it is answered by a
@@ -40,7 +43,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from wirelens.dissect import limits
-from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
+from wirelens.dissect.base import BY_CONTENT, IPPROTO_TCP, Dissector, Event
 from wirelens.dissect.magic import SNIFF_BYTES, sniff
 from wirelens.wire.errors import BadValue, LimitExceeded
 
@@ -90,6 +93,11 @@ class HttpRecord(Event):
     ``application/x-dosexec``; None without a body or when unknown."""
     response_mime_type: str | None = None
     """File type of the response body from its first bytes (not its Content-Type)."""
+
+
+TUNNEL_PEEK_BYTES = 16 * 1024
+"""First bytes of a CONNECT tunnel kept to hand on (the client may speak before the proxy's
+answer). Reason: a ClientHello fits; what comes after goes to the successor directly."""
 
 
 class _State:
@@ -324,6 +332,9 @@ class HttpDissector(Dissector):
         self._open: _Message | None = None  # request of the response being read
         self._depth = 0
         self._last_ts = 0  # time of the last bytes fed (for a request the close cut short)
+        self._connected = False  # a CONNECT was accepted: the next bytes are the tunnel's
+        self._tunnel: list[tuple[bool, bytes]] = []  # its first bytes, (from_orig, data)
+        self._tunnel_kept = 0
 
     @classmethod
     def from_server(cls, payload: bytes, proto: int) -> bool:
@@ -362,6 +373,8 @@ class HttpDissector(Dissector):
         while side.buf and not self.done:
             if not self._step(side, is_client, ts_ns, events):
                 break
+        if self._connected and self._tunnel and not self.done:
+            self.done, self.upgrade, self.upgrade_data = True, BY_CONTENT, tuple(self._tunnel)
         return events
 
     def skippable(self, from_orig: bool) -> int:
@@ -566,6 +579,10 @@ class HttpDissector(Dissector):
         # UNTIL_CLOSE, TUNNEL and AFTER_SIMPLE: count and drop
         if state == _State.UNTIL_CLOSE and side.current is not None:
             side.current.body(buf)
+        elif state == _State.TUNNEL and self._tunnel_kept < TUNNEL_PEEK_BYTES:
+            kept = bytes(buf[: TUNNEL_PEEK_BYTES - self._tunnel_kept])
+            self._tunnel.append((is_client == self._client_is_orig, kept))
+            self._tunnel_kept += len(kept)
         del buf[:]
         return False
 
@@ -639,10 +656,14 @@ class HttpDissector(Dissector):
             return
         self._open = self._requests.popleft() if self._requests else None
         method = self._open.method if self._open is not None else b""
-        if status == 101 or (method == b"CONNECT" and 200 <= status < 300):
+        if status == 101:
             side.state = _State.TUNNEL
             self._complete(side, is_client, events)
             self.done = True
+        elif method == b"CONNECT" and 200 <= status < 300:
+            side.state = self._sides[bool(self._client_is_orig)].state = _State.TUNNEL
+            self._complete(side, is_client, events)
+            self._connected = True
         elif method == b"HEAD" or status in (204, 304):
             self._complete(side, is_client, events)
         elif _is_chunked(headers):

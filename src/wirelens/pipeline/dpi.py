@@ -43,7 +43,7 @@ import numpy as np
 from wirelens.apps import DnsCache
 from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.core.limits import DPI_EARLY_BYTES, DPI_IDLE_PACKETS, DPI_SKIP_MIN_BYTES
-from wirelens.dissect.base import Dissector
+from wirelens.dissect.base import BY_CONTENT, Dissector
 from wirelens.dissect.registry import by_name, by_port, identify, ports_of, running_on
 from wirelens.dissect.signatures_base import SignatureDissector
 from wirelens.flow import DPI_HANDSHAKE
@@ -513,7 +513,7 @@ class DpiStage:
         if events:
             self._events(st, fid, events)
         if d.done:
-            successor = by_name(d.upgrade) if d.upgrade and not st.upgraded else None
+            successor = self._successor(d, st.proto) if d.upgrade and not st.upgraded else None
             if successor is None:
                 st.stopped = True
                 self._retire(st, fid, ts)
@@ -528,6 +528,19 @@ class DpiStage:
             for side, data in d.upgrade_data:
                 if not st.stopped:
                     self._feed(st, fid, data, side, ts)
+
+    @staticmethod
+    def _successor(d: Dissector, proto: int) -> type[Dissector] | None:
+        """The dissector that reads the rest of the flow after ``d`` (its ``upgrade``): one
+        named, or (``BY_CONTENT``: a tunnel) the one whose content test takes the first of
+        the bytes ``d`` hands on (ports say nothing of a tunnel)."""
+        if d.upgrade != BY_CONTENT:
+            return by_name(d.upgrade or "")
+        for side, data in d.upgrade_data:
+            found = identify(data, proto, side, 0, 0)
+            if found is not None:
+                return found
+        return None
 
     def _skip(self, st: FlowDpi, fid: int, side: bool, ts: int) -> None:
         """When the dissector can do without the next bytes of this side (a body of known

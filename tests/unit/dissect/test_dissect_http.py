@@ -8,6 +8,7 @@ import pytest
 from wl_dissect_builders import HTTP_REQUESTS, HTTP_RESPONSES, feed_all
 
 from wirelens.dissect import limits
+from wirelens.dissect.base import BY_CONTENT
 from wirelens.dissect.http import UNTIL_CLOSE_SKIP, HttpDissector, HttpRecord
 from wirelens.wire import BadValue, LimitExceeded, ParseError
 
@@ -78,7 +79,8 @@ def test_response_without_request_and_connect_tunnel() -> None:
     d.feed(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", True, 0)
     events = d.feed(b"HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x01", False, 0)
     assert d.done and events[0].method == "CONNECT"
-    assert d.feed(b"\x16\x03\x01\x02\x00garbage", True, 0) == []  # tunnel bytes ignored
+    assert (d.upgrade, d.upgrade_data) == (BY_CONTENT, ((False, b"\x16\x03\x01"),))
+    assert d.feed(b"\x16\x03\x01\x02\x00garbage", True, 0) == []  # the successor's bytes
 
 
 def test_trailing_junk() -> None:

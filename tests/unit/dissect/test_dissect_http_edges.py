@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from wl_dissect_builders import feed_all
 
-from wirelens.dissect.http import HttpDissector, HttpRecord
+from wirelens.dissect.base import BY_CONTENT
+from wirelens.dissect.http import TUNNEL_PEEK_BYTES, HttpDissector, HttpRecord
 from wirelens.dissect.registry import identify
 from wirelens.identify import Service, classify
 from wirelens.wire import BadValue
@@ -197,6 +198,52 @@ def test_connect_refused_then_a_new_request_is_read() -> None:
     ], TCP)  # fmt: skip
     assert [r[0] for r in rows(events)] == ["CONNECT", "CONNECT"]
     assert [r[4] for r in rows(events)] == [407, 200]
+
+
+OK_200 = b"HTTP/1.1 200 Connection established\r\n\r\n"
+HELLO = b"\x16\x03\x01\x00\x8f\x01\x00\x00\x8b\x03\x03"
+
+
+def _connect(steps: list[tuple[bool, bytes]]) -> tuple[HttpDissector, list[HttpRecord]]:
+    d = HttpDissector(TCP)
+    events: list[HttpRecord] = []
+    for from_orig, data in steps:
+        assert not d.done, data
+        events += d.feed(data, from_orig, 1)  # type: ignore[arg-type]
+    return d, events
+
+
+def test_accepted_connect_hands_the_tunnel_on() -> None:
+    """RFC 9110 §9.3.6: after a 2xx to CONNECT the connection is a tunnel; its first bytes,
+    from either side and in order, are handed on to be identified by content."""
+    d, events = _connect([(True, CONNECT), (False, OK_200)])
+    assert not d.done and [e.status_code for e in events] == [200]  # waits for the tunnel
+    d.feed(HELLO, True, 2)
+    assert d.done and (d.upgrade, d.upgrade_data) == (BY_CONTENT, ((True, HELLO),))
+    d, _ = _connect([(True, CONNECT), (False, OK_200)])  # a server-first protocol
+    d.feed(b"220 mail.example ESMTP\r\n", False, 2)
+    assert d.upgrade_data == ((False, b"220 mail.example ESMTP\r\n"),)
+    d, _ = _connect([(True, CONNECT + HELLO)])  # the client did not wait for the answer
+    assert not d.done
+    d.feed(OK_200, False, 2)
+    assert d.done and d.upgrade_data == ((True, HELLO),)
+    d, _ = _connect([(True, CONNECT), (False, OK_200 + b"SSH-2.0-x\r\n")])  # one segment
+    assert d.upgrade_data == ((False, b"SSH-2.0-x\r\n"),)
+
+
+def test_refused_connect_or_switch_hands_nothing_on() -> None:
+    """A 407 leaves the client's early tunnel bytes unused; a 101 switch ends the reading."""
+    d, _ = _connect([(True, CONNECT + HELLO),
+                     (False, b"HTTP/1.1 407 Auth\r\nContent-Length: 0\r\n\r\n")])
+    assert not d.done and d.upgrade is None
+    d, _ = _connect([(True, b"GET /chat HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n"),
+                     (False, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n")])
+    assert d.done and d.upgrade is None
+
+
+def test_tunnel_bytes_kept_are_bounded() -> None:
+    d, _ = _connect([(True, CONNECT + HELLO + bytes(3 * TUNNEL_PEEK_BYTES)), (False, OK_200)])
+    assert d.done and sum(len(data) for _, data in d.upgrade_data) == TUNNEL_PEEK_BYTES
 
 
 def test_bad_line_after_a_normal_request_is_still_an_error() -> None:

@@ -162,6 +162,31 @@ def test_starttls_hands_the_flow_to_tls(capture: str, service: str) -> None:
     assert res.table(service).num_rows > 0
 
 
+def test_https_through_a_proxy_is_read_as_tls(tmp_path: Path) -> None:
+    """An HTTP CONNECT accepted by a proxy on 3128: the http row logs the CONNECT, the
+    tunnel's ClientHello is identified by content and gets its tls row (SNI, JA3); conn
+    keeps http, the proxy protocol."""
+    hello = record(22, client_hello(sni="secure.example.org"), version=0x0301)
+    conv = [(True, b"CONNECT secure.example.org:443 HTTP/1.1\r\nHost: secure.example.org:443\r\n\r\n"),
+            (False, b"HTTP/1.1 200 Connection established\r\n\r\n"), (True, hello)]
+    cap = tmp_path / "proxy.pcap"
+    seq = {True: 1, False: 1}
+    with PcapWriter(cap) as w:
+        for k, (from_orig, data) in enumerate(conv):
+            src, dst, sp, dp = (("10.0.0.1", "10.9.9.9", 40000, 3128) if from_orig
+                                else ("10.9.9.9", "10.0.0.1", 3128, 40000))
+            w.write(1_700_000_000_000_000_000 + k * 1000,
+                    _tcp_frame(src, dst, sp, dp, seq[from_orig], data))
+            seq[from_orig] += len(data)
+    res = wirelens.analyze(cap)
+    (conn,) = res.conn.to_pylist()
+    (http,) = res.http.to_pylist()
+    (tls,) = res.tls.to_pylist()
+    assert conn["service"] == "http" and http["method"] == "CONNECT" and http["status_code"] == 200
+    assert tls["uid"] == conn["uid"] and tls["server_name"] == "secure.example.org"
+    assert tls["ja3_hash"] and conn["server_name"] == "secure.example.org"
+
+
 def test_services_on_other_ports_are_recognised_by_content(tmp_path: Path) -> None:
     """The issue's examples: HTTP on 8081, DNS on 5353, TLS on 4443, SSH on 2222."""
     tls = record(22, client_hello(sni="www.example.org"), version=0x0301)
