@@ -12,11 +12,10 @@ the host a SOCKS request asks for.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Event, Screen
+from wirelens.dissect.base import BY_CONTENT, IPPROTO_TCP, IPPROTO_UDP, Event, Screen
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
     TCP_ONLY,
@@ -414,10 +413,6 @@ def _socks5_greeting(p: bytes) -> bool:
     return all(m in _SOCKS5_METHODS for m in methods) and len(set(methods)) == n - 2
 
 
-_HTTP_REQUEST = re.compile(rb"[A-Z]{3,16} [^ \r\n]+ HTTP/1\.[01]\r?\n")
-"""An HTTP/1.x request line (RFC 9112 §3): what a client sends first through a proxy."""
-
-
 class SocksDissector(_NamingSignature):
     """SOCKS 4, 4A and 5 (TCP 1080).
 
@@ -426,9 +421,9 @@ class SocksDissector(_NamingSignature):
     (:func:`_socks4`); each ends the segment. The server's 2-byte (SOCKS 5) and 8-byte
     (SOCKS 4) replies are too short to be signatures. Names the flow from the host name a
     4A or 5 request asks for (name source ``socks_host``). The client's first bytes after
-    its request are the tunnelled protocol's: a TLS handshake record or an HTTP request line
-    hands the rest of the flow to that dissector (``upgrade``), so the tls and http tables
-    log what goes through the proxy; conn keeps ``socks``.
+    its request are the tunnelled protocol's: they are handed on to be identified by content
+    (``upgrade`` ``BY_CONTENT``), so the tls, http or ssh table logs what goes through the
+    proxy; conn keeps ``socks``.
     """
 
     name: ClassVar[str] = "socks"
@@ -479,14 +474,8 @@ class SocksDissector(_NamingSignature):
             if self.done:  # the request was read: what the client sends next is tunnelled
                 self.done, self._requested = False, True
             return []
-        if from_orig and data:
-            self.done = True
-            if data[0] == 0x16 and data[1:2] == b"\x03":  # a TLS record (RFC 8446 §5.1)
-                self.upgrade = "tls"
-            elif _HTTP_REQUEST.match(data):
-                self.upgrade = "http"
-            if self.upgrade:
-                self.upgrade_data = ((True, data),)
+        if from_orig and data:  # the tunnel's protocol is identified by its content
+            self.done, self.upgrade, self.upgrade_data = True, BY_CONTENT, ((True, data),)
         return []
 
 

@@ -25,7 +25,7 @@ from wl_dissect_builders import OTHER_FIRST_PAYLOADS, mutate
 from wl_strategies import uniform_bytes
 
 from wirelens.dissect import registry
-from wirelens.dissect.base import Dissector
+from wirelens.dissect.base import BY_CONTENT, Dissector
 from wirelens.dissect.signatures_apps import (
     APP_SIGNATURES,
     AmqpDissector,
@@ -533,10 +533,14 @@ def test_xmpp_without_starttls_gives_up() -> None:
 @pytest.mark.parametrize(("tunnelled", "successor"), [
     (b"GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n", "http"),
     (b"\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00", "tls"),
-    (b"SSH-2.0-OpenSSH_9.6\r\n", None),
+    (b"SSH-2.0-OpenSSH_9.6\r\n", "ssh"),
+    (b"\x00\x01random", None),
 ])
 def test_socks_hands_the_tunnel_over(tunnelled: bytes, successor: str | None) -> None:
-    """The client's bytes after its request go to the tunnelled protocol's dissector."""
+    """The client's bytes after its request are handed on; the DPI stage gives them to the
+    dissector whose content test takes them (none for unknown bytes)."""
+    from wirelens.pipeline.dpi import DpiStage
+
     d = SocksDissector(TCP)
     d.feed(b"\x05\x01\x00", True, 0)
     d.feed(b"\x05\x00", False, 0)
@@ -544,8 +548,9 @@ def test_socks_hands_the_tunnel_over(tunnelled: bytes, successor: str | None) ->
     d.feed(b"\x05\x00\x00\x01" + bytes(6), False, 0)  # the reply
     assert not d.done and d.server_name == "example.com"
     d.feed(tunnelled, True, 0)
-    assert d.done and d.upgrade == successor
-    assert d.upgrade_data == (((True, tunnelled),) if successor else ())
+    assert d.done and (d.upgrade, d.upgrade_data) == (BY_CONTENT, ((True, tunnelled),))
+    found = DpiStage._successor(d, TCP)
+    assert (found.name if found else None) == successor
 
 
 def test_module_facts() -> None:
