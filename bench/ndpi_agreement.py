@@ -128,6 +128,26 @@ NDPI_TO_OURS: dict[str, frozenset[str]] = {
         # LAN services, discovery, voice and game chat (signatures_lan)
         "DNScrypt": ("dnscrypt",), "CAPWAP": ("capwap_control",), "LISP": ("lisp",),
         "TeamSpeak": ("teamspeak",), "Mumble": ("mumble",), "Discord": ("discord",),
+        # industrial, instrument and railway field buses (signatures_plant)
+        "TRDP": ("trdp",), "Ether-S-Bus": ("ether_s_bus",), "HiSLIP": ("hislip",),
+        "Controller_Area_Network": ("can_udp",), "Lustre": ("lustre",), "CNP-IP": ("cnp_ip",),
+        "EtherSIO": ("ethersio",), "FLUTE": ("flute",), "EthernetGlobalData": ("egd",),
+        "CPHA": ("cpha",),
+        # RPC, text and finance protocols (signatures_rpc); SOAP over HTTP is an http flow
+        "Z3950": ("z3950",), "Thrift": ("thrift",), "Nano": ("nano",), "FIX": ("fix",),
+        "CHECKMK": ("checkmk",), "JSON-RPC": ("json_rpc",), "SOAP": ("soap", "http"),
+        "Usenet": ("nntp",),
+        # messaging, VPN and consumer device services (signatures_messaging)
+        "WhatsApp": ("whatsapp",), "Xiaomi": ("xiaomi",), "NestLogSink": ("nest_weave",),
+        "Zoom": ("zoom",), "Softether": ("softether",), "RipeAtlas": ("ripe_atlas",),
+        "EAQ": ("eaq",), "AliCloud": ("alicloud",), "HP_VIRTGRP": ("hp_virtgrp",),
+        # online games (signatures_games); nDPI names the Photon flows after a game studio
+        # and the netcode.io ones after a library built on it
+        "Yojimbo": ("netcode_io",), "WorldOfWarcraft": ("world_of_warcraft",),
+        "GenshinImpact": ("genshin_impact",), "CryNetwork": ("crynetwork",),
+        "SteamDatagramRelay": ("steam_datagram_relay",), "TocaBoca": ("photon",),
+        "ZUG": ("zug",), "Heroes_of_the_Storm": ("heroes_of_the_storm",),
+        "AmongUs": ("among_us",), "KCP": ("kcp",),
     }.items()
 }
 """nDPI master protocol (its spelling in the .out files) -> the service names of ours that
@@ -141,6 +161,7 @@ ONLY_ON: dict[str, tuple[str, frozenset[int]]] = {
     "Spotify": ("udp", frozenset({57621})),  # the LAN beacon; its TCP streams are encrypted
     "Dropbox": ("udp", frozenset({17500})),  # the LAN sync beacon; the rest is TLS
     "Discord": ("udp", frozenset()),  # voice IP discovery; the rest is TLS or QUIC
+    "Zoom": ("udp", frozenset()),  # the media setup; the rest is TLS
 }
 """nDPI names covering more than our service: counted only on these transport/ports (no
 ports: any)."""

@@ -31,11 +31,21 @@ docstring:
 - storage, healthcare and field devices (:mod:`~wirelens.dissect.signatures_field`):
   c37_118, hart_ip, ads, dicom, iscsi, dlms, rtps, c12_22, ceph, hl7;
 - LAN services (:mod:`~wirelens.dissect.signatures_lan`): teamspeak, discord,
-  capwap_control, lisp, netbios_dgm, mssql_browser, ubiquiti_discovery, mumble, dnscrypt.
+  capwap_control, lisp, netbios_dgm, mssql_browser, ubiquiti_discovery, mumble, dnscrypt;
+- industrial, instrument and railway field buses (:mod:`~wirelens.dissect.signatures_plant`):
+  trdp, ether_s_bus, can_udp, hislip, lustre, cnp_ip, ethersio, flute, egd, cpha;
+- RPC, text and finance protocols (:mod:`~wirelens.dissect.signatures_rpc`): z3950, thrift,
+  nano, fix, checkmk, json_rpc, soap, nntp;
+- messaging, VPN and consumer device services (:mod:`~wirelens.dissect.signatures_messaging`):
+  xiaomi, nest_weave, zoom, whatsapp, softether, ripe_atlas, eaq, alicloud, hp_virtgrp;
+- online games (:mod:`~wirelens.dissect.signatures_games`): netcode_io, world_of_warcraft,
+  genshin_impact, crynetwork, steam_datagram_relay, photon, zug, heroes_of_the_storm,
+  among_us, kcp.
 
 Some read on after naming the flow: IRC and XMPP hand a STARTTLS session to the TLS
-dissector (:class:`~wirelens.dissect.signatures_base.StartTlsWatch`), SOCKS hands its tunnel
-to the TLS or HTTP dissector.
+dissector (:class:`~wirelens.dissect.signatures_base.StartTlsWatch`), as MySQL and PostgreSQL
+do after their SSLRequest; SOCKS hands its tunnel on to be identified by content; Xiaomi's
+push client names its server.
 
 :data:`SIGNATURE_DISSECTORS` lists them in priority order, strictest first, for the
 registry: they belong after the dissectors with richer parsers (TLS, HTTP) and before DNS,

@@ -69,6 +69,21 @@ def le32(data: bytes, pos: int) -> int:
     return int.from_bytes(data[pos : pos + 4], "little")
 
 
+def varint(data: bytes, pos: int, max_bytes: int) -> tuple[int, int]:
+    """The unsigned LEB128 varint (protobuf, Thrift compact) of at most ``max_bytes`` bytes
+    at ``pos``: (value, position after it), or (-1, -1) when it runs past the data or is
+    longer."""
+    value = 0
+    for i in range(max_bytes):
+        if pos + i >= len(data):
+            return -1, -1
+        byte = data[pos + i]
+        value |= (byte & 0x7F) << (7 * i)
+        if byte < 0x80:
+            return value, pos + i + 1
+    return -1, -1
+
+
 _PRINTABLE = frozenset(range(0x20, 0x7F)) | {0x09}
 
 

@@ -95,7 +95,7 @@ CONN = pa.schema(
           "endpoint name), opcua_endpoint (the host of an OPC UA Hello's endpoint URL), coap_host (a "
           "CoAP Uri-Host), fastcgi_host (a FastCGI request's HTTP_HOST or SERVER_NAME), dicom_called_ae "
           "(the called AE title of a DICOM association request), iscsi_target (an iSCSI login's "
-          "TargetName), dns_cache (an earlier DNS answer held the responder's address), or null."),
+          "TargetName), mipush_host (the server a Xiaomi push client's CONN names), dns_cache (an earlier DNS answer held the responder's address), or null."),
     ]
 )
 

@@ -29,11 +29,15 @@ from wirelens.dissect.signatures import SIGNATURE_DISSECTORS
 from wirelens.dissect.signatures_access import ACCESS_SIGNATURES
 from wirelens.dissect.signatures_apps import APP_SIGNATURES
 from wirelens.dissect.signatures_field import FIELD_SIGNATURES
+from wirelens.dissect.signatures_games import GAME_SIGNATURES
 from wirelens.dissect.signatures_ics import ICS_SIGNATURES
 from wirelens.dissect.signatures_lan import LAN_SIGNATURES
+from wirelens.dissect.signatures_messaging import MESSAGING_SIGNATURES
 from wirelens.dissect.signatures_middleware import MIDDLEWARE_SIGNATURES
 from wirelens.dissect.signatures_net import NET_SIGNATURES
 from wirelens.dissect.signatures_p2p import P2P_SIGNATURES
+from wirelens.dissect.signatures_plant import PLANT_SIGNATURES
+from wirelens.dissect.signatures_rpc import RPC_SIGNATURES
 from wirelens.dissect.signatures_telecom import TELECOM_SIGNATURES
 from wirelens.dissect.tls import TlsDissector
 
@@ -48,9 +52,11 @@ FIRST_SIGNATURES = tuple(
     c for c in SIGNATURE_DISSECTORS if c not in (
         *ICS_SIGNATURES, *APP_SIGNATURES, *NET_SIGNATURES, *ACCESS_SIGNATURES,
         *TELECOM_SIGNATURES, *P2P_SIGNATURES, *MIDDLEWARE_SIGNATURES, *FIELD_SIGNATURES,
-        *LAN_SIGNATURES))
+        *LAN_SIGNATURES, *PLANT_SIGNATURES, *RPC_SIGNATURES, *MESSAGING_SIGNATURES,
+        *GAME_SIGNATURES))
 """The sixteen signatures this file covers; the later families have their own capture tests
-(``test_dissect_signatures_{ics,apps,net,access,telecom,p2p,middleware,field,lan}``)."""
+(``test_dissect_signatures_{ics,apps,net,access,telecom,p2p,middleware,field,lan,plant,rpc,
+messaging,games}``)."""
 
 _FLOW = re.compile(
     r"^\s+\d+\s+(TCP|UDP) (\S+):(\d+) (?:<->|->) (\S+):(\d+) .*?\[proto: [\d.]+/([A-Za-z0-9_.-]+)\]"

@@ -116,8 +116,9 @@ def test_python_content_tests_identify_what_the_compiled_classifier_does_not(tmp
 @pytest.mark.usefixtures("with_test_dissectors")
 def test_port_guess_only_for_flows_with_payload(tmp_path: Path) -> None:
     cap = tmp_path / "p.pcap"
+    assert registry.by_port(47999, IPPROTO_UDP) is None  # nobody's port
     _write(cap, [("unknown bytes on a magic port", 7777, [b"\x00\x01", b"\x02"]),
-                 ("unknown bytes on no port", 6000, [b"\x00\x01"])])
+                 ("unknown bytes on no port", 47999, [b"\x00\x01"])])
     got = _services(cap)
     assert got[0] == ("magic", "port", None)
     assert got[1] == (None, None, None)
