@@ -20,6 +20,7 @@ says when several messages may share it.
 
 from __future__ import annotations
 
+from binascii import crc_hqx  # CRC-16, polynomial 0x1021, not reflected (CCITT from 0xFFFF)
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -54,28 +55,6 @@ _MAX_MESSAGES = 16
 """Messages walked in one segment. Reason: bounds ``matches``."""
 _MAX_ITEMS = 64
 """Elements (submessages, items, TLVs) walked in one message. Reason: bounds ``matches``."""
-
-
-def _ccitt_table() -> tuple[int, ...]:
-    table = []
-    for i in range(256):
-        crc = i << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
-        table.append(crc)
-    return tuple(table)
-
-
-_CCITT = _ccitt_table()
-
-
-def _crc_ccitt(data: bytes) -> int:
-    """CRC-CCITT: polynomial 0x1021, initial 0xFFFF, no reflection, no final xor (a table
-    per byte)."""
-    crc = 0xFFFF
-    for b in data:
-        crc = ((crc << 8) & 0xFFFF) ^ _CCITT[(crc >> 8) ^ b]
-    return crc
 
 
 def _crc_x25(data: bytes) -> int:
@@ -138,7 +117,7 @@ class C37118Dissector(SignatureDissector):
             if size < _C37_MIN or pos + size > n:
                 return False
             end = pos + size
-            if _crc_ccitt(payload[pos : end - 2]) != be16(payload, end - 2):
+            if crc_hqx(payload[pos : end - 2], 0xFFFF) != be16(payload, end - 2):
                 return False
             pos = end
         return False

@@ -23,6 +23,7 @@ one direction; each class says when several messages may share it.
 from __future__ import annotations
 
 import zlib
+from binascii import crc_hqx  # CRC-16, polynomial 0x1021, not reflected (XMODEM from 0)
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -133,27 +134,6 @@ _SBUS_MAX = MAX_SCAN
 Reason: bounds the CRC computation in ``matches``."""
 
 
-def _xmodem_table() -> tuple[int, ...]:
-    table = []
-    for i in range(256):
-        crc = i << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
-        table.append(crc)
-    return tuple(table)
-
-
-_XMODEM = _xmodem_table()
-
-
-def _crc16_xmodem(data: bytes) -> int:
-    """CRC-16 with polynomial 0x1021, initial value 0, no reflection, no final xor."""
-    crc = 0
-    for b in data:
-        crc = ((crc << 8) & 0xFFFF) ^ _XMODEM[(crc >> 8) ^ b]
-    return crc
-
-
 class EtherSBusDissector(SignatureDissector):
     """SAIA Ether-S-Bus (S-Bus telegrams over UDP), UDP 5050.
 
@@ -184,7 +164,7 @@ class EtherSBusDissector(SignatureDissector):
             return False
         if payload[4] > 1 or payload[5] != 0 or payload[8] > 2:
             return False
-        return _crc16_xmodem(payload[:-2]) == be16(payload, n - 2)
+        return crc_hqx(payload[:-2], 0) == be16(payload, n - 2)
 
 
 # --- CAN over UDP (Proconx CAN-ETH) -------------------------------------------------------------
