@@ -18,7 +18,8 @@ from wl_dissect_builders import (
 )
 
 from wirelens.dissect import limits
-from wirelens.dissect.dns import DnsDissector, DnsRecord, parse_message, read_name
+from wirelens.dissect.dns import DnsDissector, DnsRecord
+from wirelens.dissect.dns_message import parse_message, read_name
 from wirelens.wire import (
     BadPointer,
     BadValue,
@@ -218,7 +219,7 @@ def test_edns_opcode_and_answer_types() -> None:
     assert row.answer_types == ("CNAME", "A") and row.opcode_name == "QUERY"  # type: ignore[attr-defined]
     assert parse_message(query).edns is not None and parse_message(response).edns is None
     # the fast and the checked reader agree on it
-    from wirelens.dissect.dns import _parse_checked, _parse_fast
+    from wirelens.dissect.dns_message import _parse_checked, _parse_fast
     assert _parse_checked(query) == _parse_fast(query)
 
 
@@ -227,7 +228,7 @@ def test_update_records_without_rdata() -> None:
     class ANY or NONE), whatever their type; both readers take them."""
     delete_a = dns_name("host.example") + struct.pack(">HHIH", 1, 255, 0, 0)
     msg = dns_header(9, 5 << 11, 1, 0, 1, 0) + dns_name("example") + b"\x00\x06\x00\x01" + delete_a
-    from wirelens.dissect.dns import _parse_checked, _parse_fast
+    from wirelens.dissect.dns_message import _parse_checked, _parse_fast
     assert _parse_checked(msg) == _parse_fast(msg) == parse_message(msg)
     assert DnsDissector.matches(msg, UDP, True)
     (row,) = feed_all(DnsDissector, [(True, msg)], UDP)
@@ -245,7 +246,7 @@ def test_update_row_names_the_updated_record() -> None:
     add = rr(1, bytes([10, 0, 0, 7]), ttl=1200, name=dns_name("host.example"))
     request = dns_header(9, 5 << 11, 1, 1, 2, 0) + zone + prereq + delete + add
     reply = dns_header(9, 0x8000 | 5 << 11, 1, 0, 0, 0) + zone  # RFC 2136 §3.8: counts zero
-    from wirelens.dissect.dns import _parse_checked, _parse_fast
+    from wirelens.dissect.dns_message import _parse_checked, _parse_fast
     assert _parse_checked(request) == _parse_fast(request)
     assert len(parse_message(request).answers) == 3
     (row,) = feed_all(DnsDissector, [(True, request), (False, reply)], UDP)
@@ -268,7 +269,7 @@ _UTF8_EDGES = [b"", b"plain", "h\u00e9llo w\u00f6rld \u20ac \U0001f600".encode()
 
 @pytest.mark.parametrize("raw", _UTF8_EDGES)
 def test_utf8_text_is_the_backslashreplace_decode(raw: bytes) -> None:
-    from wirelens.dissect.dns import _utf8_text
+    from wirelens.dissect.dns_message import _utf8_text
 
     assert _utf8_text(raw) == raw.decode("utf-8", "backslashreplace")
 
@@ -276,7 +277,7 @@ def test_utf8_text_is_the_backslashreplace_decode(raw: bytes) -> None:
 def test_utf8_text_on_random_bytes() -> None:
     import random
 
-    from wirelens.dissect.dns import _utf8_text
+    from wirelens.dissect.dns_message import _utf8_text
 
     rnd = random.Random(5)
     pieces = [b"\\", b"u", b"d", b"c", b"\xc3", b"\xa9", b"\xe2", b"\x82", b"\xf0", b"\x9f",
@@ -316,7 +317,7 @@ def test_name_fast_agrees_with_name_at(first: bytes) -> None:
     """The shortcuts of the fast reader give _name_at's value, or hand over (the same error)
     on anything else, with a limit before the end too; the names it remembers are
     _name_at's; pointers after it to a remembered name agree too."""
-    from wirelens.dissect.dns import _name_at, _name_fast
+    from wirelens.dissect.dns_message import _name_at, _name_fast
 
     for tail in [b""] + _TAILS:
         wire = first + tail
@@ -343,7 +344,7 @@ def test_name_fast_agrees_with_name_at(first: bytes) -> None:
     (b"\x01a\x01b\x00\x01c\xc0\x02", 5),  # a pointer into a name never read
 ])
 def test_name_fast_on_unread_targets(wire: bytes, at: int) -> None:
-    from wirelens.dissect.dns import _name_at, _name_fast
+    from wirelens.dissect.dns_message import _name_at, _name_fast
 
     seen: dict[int, tuple[str, int, int, int, int]] = {}
     want = _outcome(_name_at, wire, at, len(wire))
@@ -359,7 +360,7 @@ def test_ipv6_text_is_the_ipaddress_text() -> None:
     import ipaddress
     import random
 
-    from wirelens.dissect.dns import _ipv6_text
+    from wirelens.dissect.dns_message import _ipv6_text
 
     rnd = random.Random(6)
     special = [bytes(16), bytes(15) + b"\x01", bytes(10) + b"\xff\xff\x01\x02\x03\x04",

@@ -34,7 +34,7 @@ from wl_dissect_builders import (
     vec,
 )
 
-from wirelens.dissect import dns, http, tls
+from wirelens.dissect import dns_message, http, tls
 from wirelens.dissect.dns import DnsDissector, DnsRecord
 from wirelens.wire import ParseError
 
@@ -45,12 +45,12 @@ NDPI_PCAPS = DATA / "nDPI" / "tests" / "cfgs" / "default" / "pcap"
 
 # (public function, fast reader, checked reader, exceptions meaning "hand over")
 PARSERS: dict[str, tuple[Callable[[bytes], Any], Callable[[bytes], Any], Callable[[bytes], Any]]] = {
-    "dns": (dns.parse_message, dns._parse_fast, dns._parse_checked),
+    "dns": (dns_message.parse_message, dns_message._parse_fast, dns_message._parse_checked),
     "client_hello": (tls.parse_client_hello, tls._client_hello_fast, tls._client_hello_checked),
     "server_hello": (tls.parse_server_hello, tls._server_hello_fast, tls._server_hello_checked),
 }
 HANDOVER = {
-    "dns": (ParseError, dns._Slow, struct.error, IndexError),
+    "dns": (ParseError, dns_message._Slow, struct.error, IndexError),
     "client_hello": tls._FALLBACK,
     "server_hello": tls._FALLBACK,
 }
@@ -123,7 +123,7 @@ def test_fast_readers_take_the_common_messages() -> None:
 
 def test_fast_dns_reader_values() -> None:
     """Spot values of the rdata decoded by the fast reader (the checked reader agrees)."""
-    msg = dns._parse_fast(DNS_SEEDS[3])
+    msg = dns_message._parse_fast(DNS_SEEDS[3])
     texts = [a.text for a in msg.answers]
     assert texts == [
         "1:203:405:607:809:a0b:c0d:e0f",
@@ -164,7 +164,7 @@ def test_bad_rdata_is_handed_over(rtype: int, rdata: bytes, section: str) -> Non
     )
     assert not check_agree("dns", msg)
     with pytest.raises(ParseError):
-        dns.parse_message(msg)
+        dns_message.parse_message(msg)
 
 
 @FUZZ
@@ -187,9 +187,9 @@ def test_random_bytes(kind: str, data: bytes) -> None:
 
 def test_non_bytes_inputs_parse_the_same() -> None:
     for data in DNS_SEEDS:
-        want = repr(dns._parse_checked(data))
-        assert repr(dns.parse_message(bytearray(data))) == want
-        assert repr(dns.parse_message(memoryview(data))) == want
+        want = repr(dns_message._parse_checked(data))
+        assert repr(dns_message.parse_message(bytearray(data))) == want
+        assert repr(dns_message.parse_message(memoryview(data))) == want
     body = client_hello()[4:]
     assert repr(tls.parse_client_hello(bytearray(body))) == repr(tls._client_hello_checked(body))
 
@@ -241,12 +241,12 @@ LABEL_BYTES = st.sampled_from([b"a", b"Z", b"0", b"-", b".", b" ", b"\\", b"\x00
 @given(st.lists(st.lists(LABEL_BYTES, min_size=1, max_size=6).map(b"".join), max_size=5))
 def test_dns_names_escape_like_the_reference(labels: list[bytes]) -> None:
     wire = b"".join(bytes([len(label)]) + label for label in labels) + b"\x00"
-    assert dns._name_at(wire, 0, len(wire))[:2] == (naive_dissect.dns_name_text(labels), len(wire))
+    assert dns_message._name_at(wire, 0, len(wire))[:2] == (naive_dissect.dns_name_text(labels), len(wire))
 
 
 def test_dns_name_with_a_dot_inside_a_label() -> None:
     wire = b"\x03a.b\x01c\x00"
-    assert dns._name_at(wire, 0, len(wire))[0] == "a\\046b.c"
+    assert dns_message._name_at(wire, 0, len(wire))[0] == "a\\046b.c"
 
 
 HEAD_BYTES = st.lists(
@@ -283,11 +283,11 @@ def test_reused_name_still_counts_its_pointers() -> None:
     msg = head + rr1 + rr2 + rr3
     assert not check_agree("dns", msg)
     with pytest.raises(ParseError, match="too many compression pointers"):
-        dns.parse_message(msg)
+        dns_message.parse_message(msg)
     # with 63 hops in the earlier walk the reuse is allowed and gives the same name
     head2 = dns_header(1, 0x8180, 1, 3) + b"\x00" + b"\x00\x01\x00\x01"
     rr2b = _pointer(rdata_at + 2 * 61) + struct.pack(">HHIH", 1, 1, 0, 4) + bytes(4)  # 63 hops
     rr3b = _pointer(rr2_at) + struct.pack(">HHIH", 1, 1, 0, 4) + bytes(4)  # 64 hops
     msg2 = head2 + rr1 + rr2b + rr3b
     assert check_agree("dns", msg2)
-    assert [a.name for a in dns.parse_message(msg2).answers] == [".", ".", "."]
+    assert [a.name for a in dns_message.parse_message(msg2).answers] == [".", ".", "."]
