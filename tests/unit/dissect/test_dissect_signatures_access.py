@@ -6,28 +6,25 @@ breaks one checked fact. Real captures: the flows nDPI labels with each service,
 projects' captures named after it, a negative corpus (flows nDPI labels with another
 protocol) and the registry with and without these classes (nothing changes identity).
 
-Fuzz invariant (hypothesis, 250 ms deadline): for any bytes ``matches`` returns a bool and
-never raises; ``feed`` returns no events and raises nothing.
+The generic checks (and the fuzz invariant) are ``wl_signature_family``'s; this file holds
+the family's messages, tables, expected counts and its own tests.
 """
 
 from __future__ import annotations
 
 import os
 import struct
-import time
 import zlib
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+import wl_signature_family as sf
+from hypothesis import given
 from hypothesis import strategies as st
-from test_dissect_signatures_captures import Sample, _samples, all_samples, ndpi_samples
-from wl_dissect_builders import OTHER_FIRST_PAYLOADS, mutate
-from wl_strategies import uniform_bytes
+from wl_dissect_builders import OTHER_FIRST_PAYLOADS
 
 from wirelens.dissect import registry
-from wirelens.dissect.base import Dissector, Screen
+from wirelens.dissect.base import Dissector
 from wirelens.dissect.signatures import SIGNATURE_DISSECTORS
 from wirelens.dissect.signatures_access import (
     ACCESS_SIGNATURES,
@@ -44,7 +41,6 @@ from wirelens.dissect.signatures_access import (
 from wirelens.dissect.signatures_base import MAX_SCAN
 
 TCP, UDP = 6, 17
-FUZZ = settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 
 # --- builders (facts from the specs cited in the classes) ----------------------------------
 
@@ -415,55 +411,35 @@ def _allowed(cls: type[Dissector], payload: bytes) -> tuple[bool, set[int]]:
     return True, set()
 
 
-def _id(case: Case) -> str:
-    return f"{case[0].name}-{'tcp' if case[1] == TCP else 'udp'}"
-
-
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_positive_identified_on_any_ports(case: Case) -> None:
     """Identification is by content: well-known ports and random high ports alike."""
     cls, proto, payload = case
-    assert cls.matches(payload, proto, True)
-    for sport, dport in ((51000, min(cls.ports, default=443)), (51000, 40123), (40123, 51001)):
-        assert registry.identify(payload, proto, True, sport, dport) is cls, (sport, dport)
-    others = [c.name for c in SIGNATURE_DISSECTORS if c is not cls and proto in c.transports
-              and c.matches(payload, proto, True)]
-    assert not others
+    port = min(cls.ports, default=443)  # PROXY protocol: no port of its own
+    sf.check_identified_on_any_ports(
+        cls, proto, payload, ACCESS_SIGNATURES, among=SIGNATURE_DISSECTORS,
+        port_cases=[(True, 51000, port), (True, 51000, 40123), (True, 40123, 51001)])
 
 
-@pytest.mark.parametrize("case", NEGATIVES, ids=[f"{c[0].name}-{c[3]}" for c in NEGATIVES])
+@sf.negatives(NEGATIVES)
 def test_negative_one_fact_broken(case: tuple[type[Dissector], int, bytes, str]) -> None:
-    cls, proto, payload, why = case
-    assert not cls.matches(payload, proto, True), why
+    sf.check_refuses(*case)
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_truncations_and_trailing_junk(case: Case) -> None:
     """Every prefix gives a bool; only message boundaries (or handshake prefixes) are still
     accepted; exact-length tests refuse appended junk."""
     cls, proto, payload = case
-    exact, allowed = _allowed(cls, payload)
-    for cut in range(len(payload)):
-        got = cls.matches(payload[:cut], proto, True)
-        assert isinstance(got, bool)
-        assert not got or cut in allowed, (cls.name, cut)
-    if exact:
-        assert not cls.matches(payload + b"\x00junk", proto, True)
+    sf.check_truncations(cls, proto, payload, *_allowed(cls, payload))
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_feed_whole_bytewise_and_with_junk(case: Case) -> None:
     """Identification only: no events whatever the split, no name."""
     cls, proto, payload = case
-    for chunks in ([payload], [payload[i : i + 1] for i in range(len(payload))],
-                   [payload, b"junk\xff"]):
-        d = cls(proto)
-        events = []
-        for chunk in chunks:
-            events += d.feed(chunk, True, 1)
-        events += d.finish()
-        # IRC watches the server for a STARTTLS go-ahead after identifying the flow
-        assert events == [] and d.done is (cls is not IrcDissector) and d.server_name is None
+    # IRC watches the server for a STARTTLS go-ahead after identifying the flow
+    sf.check_feed_identification_only(cls, proto, payload, done=cls is not IrcDissector)
 
 
 def test_irc_starttls_hands_over_to_tls() -> None:
@@ -478,25 +454,7 @@ def test_irc_starttls_hands_over_to_tls() -> None:
     assert d.done and d.upgrade == "tls"
 
 
-def _screen_holds(sc: Screen, payload: bytes) -> bool:
-    if len(payload) < sc.min_len:
-        return False
-    if any(payload[off : off + len(val)] != val for off, val in sc.equals):
-        return False
-    if any(payload[off] not in vals for off, vals in sc.values):
-        return False
-    if sc.length is not None:
-        off, width, order, delta = sc.length
-        return int.from_bytes(payload[off : off + width], order) == len(payload) - delta
-    return True
-
-
-def _screens_admit(cls: type[Dissector], payload: bytes, proto: int) -> bool:
-    screens = cls.screens.get(proto)
-    return not screens or any(_screen_holds(sc, payload) for sc in screens)
-
-
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_screens_and_first_bytes_admit_positives(case: Case) -> None:
     """Screens and first bytes never refuse what ``matches`` accepts: the positives, and
     every prefix and one-byte change of them that ``matches`` still accepts."""
@@ -507,7 +465,7 @@ def test_screens_and_first_bytes_admit_positives(case: Case) -> None:
     first = cls.first_bytes_on(proto)
     for data in variants:
         if cls.matches(data, proto, True):
-            assert _screens_admit(cls, data, proto), (cls.name, data.hex())
+            assert sf.screens_admit(cls, data, proto), (cls.name, data.hex())
             assert first is None or data[0] in first
 
 
@@ -527,67 +485,43 @@ def test_module_facts() -> None:
 
 @pytest.mark.parametrize("payload", OTHER_FIRST_PAYLOADS)
 def test_other_protocols_refused(payload: bytes) -> None:
-    for cls in ACCESS_SIGNATURES:
-        for proto in (TCP, UDP):
-            assert not cls.matches(payload, proto, True), cls.name
-            assert not cls.matches(payload, proto, False), cls.name
+    sf.check_other_first_payloads(ACCESS_SIGNATURES, [payload])
 
 
 def test_matches_is_cheap() -> None:
     """Random 100-byte payloads: a few microseconds per call at most (measured ~0.1-0.2)."""
     payloads = [os.urandom(100) for _ in range(2000)]
     for cls in ACCESS_SIGNATURES:
-        start = time.perf_counter()
-        for p in payloads:
-            cls.matches(p, TCP, True)
-        assert (time.perf_counter() - start) / len(payloads) < 20e-6, cls.name
+        assert sf.matches_cost(cls, payloads, TCP) < 20e-6, cls.name
 
 
-@pytest.mark.parametrize("cls", ACCESS_SIGNATURES, ids=lambda c: c.name)
-@settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
-@given(uniform_bytes(300), st.sampled_from([TCP, UDP]), st.booleans())
+@pytest.mark.parametrize("cls", ACCESS_SIGNATURES, ids=sf.name_of)
+@sf.random_payloads
 def test_random_bytes_do_not_match(cls: type[Dissector], payload: bytes, proto: int,
                                    from_orig: bool) -> None:
-    assert not cls.matches(payload, proto, from_orig)
+    sf.check_refuses_random(cls, payload, proto, from_orig, others=False)
 
 
-def _check(cls: type[Dissector], proto: int, data: bytes, step: int) -> None:
-    assert isinstance(cls.matches(data, proto, True), bool)
-    assert isinstance(cls.matches(data, proto, False), bool)
-    d = cls(proto)
-    out = []
-    for i in range(0, len(data), step or max(1, len(data))):
-        out += d.feed(data[i : i + (step or len(data))], i % 2 == 0, 0)
-    assert out + d.finish() == []
-
-
-@FUZZ
-@given(st.sampled_from(ACCESS_SIGNATURES), st.sampled_from([TCP, UDP]),
-       st.binary(max_size=400), st.sampled_from([0, 1, 7]))
+@sf.FUZZ
+@given(st.sampled_from(ACCESS_SIGNATURES), sf.PROTOS, sf.FUZZ_BYTES, sf.STEPS)
 def test_fuzz_random_bytes(cls: type[Dissector], proto: int, data: bytes, step: int) -> None:
-    _check(cls, proto, data, step)
+    sf.fuzz_invariant(cls, proto, data, step)
 
 
-@FUZZ
-@given(st.sampled_from(range(len(POSITIVES))),
-       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4096), st.integers(0, 255)),
-                min_size=1, max_size=5))
+@sf.FUZZ
+@given(st.sampled_from(range(len(POSITIVES))), sf.EDITS)
 def test_fuzz_mutated_positives(index: int, edits: list[tuple[int, int, int]]) -> None:
     """Valid samples with bytes changed reach the deep checks without raising."""
     _, proto, payload = POSITIVES[index]
-    changed = mutate(payload, edits)
-    for cls in ACCESS_SIGNATURES:
-        _check(cls, proto, changed, 0)
+    sf.fuzz_mutated(ACCESS_SIGNATURES, proto, payload, edits)
 
 
 # --- real captures --------------------------------------------------------------------------
 
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-CFGS = DATA / "nDPI" / "tests" / "cfgs"
+DATA, CFGS = sf.DATA, sf.CFGS
 TRACES = DATA / "zeek" / "testing" / "btest" / "Traces"
 TD = DATA / "tcpdump" / "tests"
-needs_data = pytest.mark.skipif(
-    not CFGS.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)")
+needs_data = sf.needs_data
 
 NDPI_LABELS = {
     "pptp": {"PPTP"}, "l2tp": {"L2TP"}, "proxy_protocol": {"HAProxy"}, "zabbix": {"Zabbix"},
@@ -595,12 +529,6 @@ NDPI_LABELS = {
     "rtmp": {"RTMP"},
 }  # fmt: skip
 """nDPI's master-protocol labels per service."""
-
-
-def _matched(s: Sample) -> set[str]:
-    """Names of this module's classes whose ``matches`` accepts a first payload of ``s``."""
-    return {cls.name for cls in ACCESS_SIGNATURES if s.proto in cls.transports
-            and any(cls.matches(d, s.proto, side) for side, d in s.firsts)}
 
 
 # (hits, total) on the flows nDPI labels with the service. The nDPI captures hold one flow
@@ -617,11 +545,7 @@ NDPI_EXPECTED = {
 
 @needs_data
 def test_ndpi_positives() -> None:
-    got = {}
-    for name, labels in NDPI_LABELS.items():
-        positives = [s for s in ndpi_samples() if s.label in labels]
-        got[name] = (sum(name in _matched(s) for s in positives), len(positives))
-    assert got == NDPI_EXPECTED
+    assert sf.ndpi_hits(ACCESS_SIGNATURES, NDPI_LABELS) == NDPI_EXPECTED
 
 
 # Other projects' captures named after a service: (files, ports, hits, total).
@@ -641,11 +565,7 @@ OTHER: dict[str, tuple[list[Path], set[int], int, int]] = {
 @needs_data
 @pytest.mark.parametrize("name", sorted(OTHER))
 def test_other_projects_captures(name: str) -> None:
-    paths, ports, want_hits, want_total = OTHER[name]
-    samples = [s for p in paths if p.exists() for s in _samples(p) if s.ports & ports]
-    got = [_matched(s) for s in samples]
-    assert (sum(name in g for g in got), len(got)) == (want_hits, want_total)
-    assert not {n for g in got for n in g} - {name}
+    sf.check_other_captures(ACCESS_SIGNATURES, name, OTHER[name])
 
 
 # Hits on flows nDPI labels with another protocol, (signature, nDPI label) -> count: none.
@@ -656,18 +576,9 @@ EXPLAINED: dict[tuple[str, str], int] = {}
 def test_negative_corpus() -> None:
     """Every flow of every capture: a hit is either a flow labelled with the service, a flow
     without nDPI label (other projects' captures), or an explained exception."""
-    hits: Counter[tuple[str, str]] = Counter()
-    unlabelled: Counter[str] = Counter()
-    samples = all_samples()
-    assert len(samples) > 6000
-    for s in samples:
-        assert len(_matched(s)) <= 1, s
-        for name in _matched(s):
-            if s.label in (None, "Unknown"):
-                unlabelled[name] += 1
-            elif s.label not in NDPI_LABELS[name]:
-                hits[(name, s.label)] += 1
-    assert dict(hits) == EXPLAINED
+    hits, unlabelled = sf.corpus_hits(ACCESS_SIGNATURES, NDPI_LABELS,
+                                      unlabelled=(None, "Unknown"))
+    assert hits == EXPLAINED
     # unlabelled hits: the zeek IRC captures and tcpdump's pptp.pcap listed in OTHER
     assert dict(unlabelled) == UNLABELLED
 
@@ -675,28 +586,12 @@ def test_negative_corpus() -> None:
 UNLABELLED = {"irc": 6, "pptp": 1}
 
 
-def _identify(s: Sample) -> list[type[Dissector] | None]:
-    """The registry's answer for each side's first payload."""
-    out = []
-    for side, data in s.firsts:
-        sport, dport = (s.orig[1], s.resp[1]) if side else (s.resp[1], s.orig[1])
-        out.append(registry.identify(data, s.proto, side, sport, dport))
-    return out
-
-
 @needs_data
 def test_registry_steals_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """The registry with and without these classes: every first payload identified before
     keeps its dissector; the new identifications are all of these services."""
-    samples = all_samples()
-    after = [x for s in samples for x in _identify(s)]
-    monkeypatch.setattr(registry, "DISSECTORS",
-                        tuple(c for c in registry.DISSECTORS if c not in ACCESS_SIGNATURES))
-    before = [x for s in samples for x in _identify(s)]
-    changed = Counter((b.name, a.name if a else None) for b, a in zip(before, after)
-                      if b is not None and a is not b)
+    changed, new = sf.registry_changes(monkeypatch, ACCESS_SIGNATURES)
     assert dict(changed) == {}
-    new = Counter(a.name for b, a in zip(before, after) if b is None and a is not None)
     assert dict(new) == NEW_SIDES
 
 

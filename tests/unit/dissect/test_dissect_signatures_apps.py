@@ -6,8 +6,8 @@ breaks one checked fact. Real captures: the flows nDPI labels with each service,
 projects' captures named after it, a negative corpus (flows nDPI labels with another
 protocol) and the registry with and without these classes (nothing changes identity).
 
-Fuzz invariant (hypothesis, 250 ms deadline): for any bytes ``matches`` returns a bool and
-never raises; ``feed`` returns no events and raises nothing.
+The generic checks (and the fuzz invariant) are ``wl_signature_family``'s; this file holds
+the family's messages, tables, expected counts and its own tests.
 """
 
 from __future__ import annotations
@@ -18,11 +18,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+import wl_signature_family as sf
+from hypothesis import given
 from hypothesis import strategies as st
-from test_dissect_signatures_captures import Sample, _samples, all_samples, ndpi_samples
-from wl_dissect_builders import OTHER_FIRST_PAYLOADS, mutate
-from wl_strategies import uniform_bytes
 
 from wirelens.dissect import registry
 from wirelens.dissect.base import BY_CONTENT, Dissector
@@ -42,7 +40,6 @@ from wirelens.dissect.signatures_apps import (
 )
 
 TCP, UDP = 6, 17
-FUZZ = settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 
 # --- builders (facts from the specs cited in the classes) ----------------------------------
 
@@ -419,61 +416,39 @@ def _exact(cls: type[Dissector], proto: int, payload: bytes) -> tuple[bool, set[
     return cls in (TdsDissector, MemcachedDissector), set()
 
 
-def _id(case: tuple) -> str:  # type: ignore[type-arg]
-    return f"{case[0].name}-{'tcp' if case[1] == TCP else 'udp'}"
-
-
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_positive_identified_on_any_ports(case: tuple[type[Dissector], int, bytes]) -> None:
     """Identification is by content: well-known ports and random high ports alike."""
-    cls, proto, payload = case
-    assert cls.matches(payload, proto, True)
-    for sport, dport in ((51000, min(cls.ports)), (51000, 40123), (40123, 51001)):
-        assert registry.identify(payload, proto, True, sport, dport) is cls, (sport, dport)
-    others = [c.name for c in APP_SIGNATURES if c is not cls and proto in c.transports
-              and c.matches(payload, proto, True)]
-    assert not others
+    sf.check_identified_on_any_ports(*case, APP_SIGNATURES)
 
 
-@pytest.mark.parametrize("case", NEGATIVES, ids=[f"{c[0].name}-{c[3]}" for c in NEGATIVES])
+@sf.negatives(NEGATIVES)
 def test_negative_one_fact_broken(case: tuple[type[Dissector], int, bytes, str]) -> None:
-    cls, proto, payload, why = case
-    assert not cls.matches(payload, proto, True), why
+    sf.check_refuses(*case)
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_truncations_and_trailing_junk(case: tuple[type[Dissector], int, bytes]) -> None:
     """Every prefix gives a bool; exact-length tests refuse prefixes cutting the message
     and appended junk."""
     cls, proto, payload = case
     exact, allowed = _exact(cls, proto, payload)
-    for cut in range(len(payload)):
-        got = cls.matches(payload[:cut], proto, True)
-        assert isinstance(got, bool)
-        if exact or cls in (NfsDissector, SunRpcDissector):
-            assert not got or cut in allowed or not exact and cut >= 40, (cls.name, cut)
-    if exact:
-        assert not cls.matches(payload + b"\x00junk", proto, True)
+    if not exact:  # RPC over UDP: a call cut after its 40-byte header is still one
+        rpc = cls in (NfsDissector, SunRpcDissector)
+        allowed = allowed | set(range(40, len(payload))) if rpc else None
+    sf.check_truncations(cls, proto, payload, exact, allowed)
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_feed_whole_bytewise_and_with_junk(case: tuple[type[Dissector], int, bytes]) -> None:
     """Identification only: no events whatever the split; the name (if any) is the same
     whole and byte by byte."""
     cls, proto, payload = case
-    names = set()
-    for chunks in ([payload], [payload[i : i + 1] for i in range(len(payload))],
-                   [payload, b"junk\xff"]):
-        d = cls(proto)
-        events = []
-        for chunk in chunks:
-            events += d.feed(chunk, True, 1)
-        events += d.finish()
-        assert events == []
-        names.add(d.server_name)
-        if cls.name_source is None:
-            assert d.done and d.server_name is None
-    assert len(names) == 1
+    if cls.name_source is None:
+        sf.check_feed_identification_only(cls, proto, payload)
+    else:
+        sf.check_feed_identification_only(cls, proto, payload, done=None, name=sf.ANY,
+                                          name_when_cut=sf.ANY)
 
 
 @pytest.mark.parametrize(("cls", "payloads", "name"), [
@@ -563,58 +538,35 @@ def test_module_facts() -> None:
         assert "matches" in cls.__doc__
 
 
-@pytest.mark.parametrize("cls", APP_SIGNATURES, ids=lambda c: c.name)
-@settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
-@given(uniform_bytes(300), st.sampled_from([TCP, UDP]), st.booleans())
+@pytest.mark.parametrize("cls", APP_SIGNATURES, ids=sf.name_of)
+@sf.random_payloads
 def test_random_bytes_do_not_match(cls: type[Dissector], payload: bytes, proto: int,
                                    from_orig: bool) -> None:
     """Random payloads and other protocols' first payloads are refused."""
-    if proto not in cls.transports:
-        return
-    assert not cls.matches(payload, proto, from_orig)
-    for other in OTHER_FIRST_PAYLOADS:
-        assert not cls.matches(other, proto, from_orig)
+    sf.check_refuses_random(cls, payload, proto, from_orig)
 
 
-def _check(cls: type[Dissector], proto: int, data: bytes, step: int) -> None:
-    assert isinstance(cls.matches(data, proto, True), bool)
-    assert isinstance(cls.matches(data, proto, False), bool)
-    d = cls(proto)
-    out = []
-    for i in range(0, len(data), step or max(1, len(data))):
-        out += d.feed(data[i : i + (step or len(data))], i % 2 == 0, 0)
-    assert out + d.finish() == []
-
-
-@FUZZ
-@given(st.sampled_from(APP_SIGNATURES), st.sampled_from([TCP, UDP]), st.binary(max_size=400),
-       st.sampled_from([0, 1, 7]))
+@sf.FUZZ
+@given(st.sampled_from(APP_SIGNATURES), sf.PROTOS, sf.FUZZ_BYTES, sf.STEPS)
 def test_fuzz_random_bytes(cls: type[Dissector], proto: int, data: bytes, step: int) -> None:
-    _check(cls, proto, data, step)
+    sf.fuzz_invariant(cls, proto, data, step)
 
 
-@FUZZ
-@given(st.sampled_from(range(len(POSITIVES))),
-       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4096), st.integers(0, 255)),
-                min_size=1, max_size=5))
+@sf.FUZZ
+@given(st.sampled_from(range(len(POSITIVES))), sf.EDITS)
 def test_fuzz_mutated_positives(index: int, edits: list[tuple[int, int, int]]) -> None:
     """Valid samples with bytes changed reach the deep checks without raising."""
     _, proto, payload = POSITIVES[index]
-    changed = mutate(payload, edits)
-    for cls in APP_SIGNATURES:
-        _check(cls, proto, changed, 0)
-        _check(cls, proto, changed, 3)
+    sf.fuzz_mutated(APP_SIGNATURES, proto, payload, edits, steps=(0, 3))
 
 
 # --- real captures --------------------------------------------------------------------------
 
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-CFGS = DATA / "nDPI" / "tests" / "cfgs"
+DATA, CFGS = sf.DATA, sf.CFGS
 TRACES = DATA / "zeek" / "testing" / "btest" / "Traces"
 SV = DATA / "suricata-verify" / "tests"
 TD = DATA / "tcpdump" / "tests"
-needs_data = pytest.mark.skipif(
-    not CFGS.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)")
+needs_data = sf.needs_data
 
 NDPI_LABELS = {
     "socks": {"SOCKS"}, "rtsp": {"RTSP"}, "xmpp": {"Jabber"}, "amqp": {"AMQP"},
@@ -623,25 +575,6 @@ NDPI_LABELS = {
 }  # fmt: skip
 """nDPI's master-protocol labels per service (nDPI names portmapper calls NFS too)."""
 MINE = {label for labels in NDPI_LABELS.values() for label in labels}
-
-
-def _matched(s: Sample) -> set[str]:
-    """Names of this module's classes whose ``matches`` accepts a first payload of ``s``."""
-    return {cls.name for cls in APP_SIGNATURES if s.proto in cls.transports
-            and any(cls.matches(d, s.proto, side) for side, d in s.firsts)}
-
-
-def _ndpi() -> tuple[Sample, ...]:
-    return ndpi_samples()  # cached there
-
-
-def _all() -> tuple[Sample, ...]:
-    return all_samples()  # cached there
-
-
-def _label(s: Sample) -> str | None:
-    """nDPI's label (the master protocol of the flow's .out line)."""
-    return s.label
 
 
 # (hits, total) on the flows nDPI labels with the service. Misses, each explained:
@@ -664,11 +597,7 @@ NDPI_EXPECTED = {
 def test_ndpi_positives() -> None:
     out = (CFGS / "default" / "result" / "mssql_tds.pcap.out").read_text()
     assert len(re.findall(r"\[proto: \d+/MsSQL-TDS\]", out)) == 12
-    got = {}
-    for name, labels in NDPI_LABELS.items():
-        positives = [s for s in _ndpi() if _label(s) in labels]
-        got[name] = (sum(name in _matched(s) for s in positives), len(positives))
-    assert got == NDPI_EXPECTED
+    assert sf.ndpi_hits(APP_SIGNATURES, NDPI_LABELS) == NDPI_EXPECTED
 
 
 # Other projects' captures named after a service: (files, ports, hits, total).
@@ -691,11 +620,7 @@ OTHER: dict[str, tuple[list[Path], set[int], int, int]] = {
 @needs_data
 @pytest.mark.parametrize("name", sorted(OTHER))
 def test_other_projects_captures(name: str) -> None:
-    paths, ports, want_hits, want_total = OTHER[name]
-    samples = [s for p in paths if p.exists() for s in _samples(p) if s.ports & ports]
-    got = [_matched(s) for s in samples]
-    assert (sum(name in g for g in got), len(got)) == (want_hits, want_total)
-    assert not {n for g in got for n in g} - {name, "nfs", "sunrpc"}
+    sf.check_other_captures(APP_SIGNATURES, name, OTHER[name], also={"nfs", "sunrpc"})
 
 
 # Hits on flows nDPI labels with another protocol (or leaves Unknown): (service, label).
@@ -711,44 +636,17 @@ EXPLAINED_COUNTS = {("xmpp", "TruPhone"): 2, ("dcerpc", "Unknown"): 2}
 @needs_data
 def test_negative_corpus() -> None:
     """Every hit on a flow labelled with another protocol is an explained one."""
-    hits: Counter[tuple[str, str]] = Counter()
-    for s in _all():
-        label = _label(s)
-        if label is None:
-            continue
-        for name in _matched(s):
-            if label in NDPI_LABELS[name]:
-                continue
-            assert (name, label) in EXPLAINED, f"{name} claims a {label} flow {s}"
-            hits[(name, label)] += 1
-    assert dict(hits) == EXPLAINED_COUNTS
-
-
-def _identify(s: Sample) -> tuple[str | None, ...]:
-    """The registry's answer for each side's first payload."""
-    out = []
-    for side, data in s.firsts:
-        sport, dport = (s.orig[1], s.resp[1]) if side else (s.resp[1], s.orig[1])
-        found = registry.identify(data, s.proto, side, sport, dport)
-        out.append(found.name if found else None)
-    return tuple(out)
+    hits, _ = sf.corpus_hits(APP_SIGNATURES, NDPI_LABELS)
+    assert set(hits) <= set(EXPLAINED)
+    assert hits == EXPLAINED_COUNTS
 
 
 @needs_data
 def test_registry_without_and_with_these_classes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing identified without these classes changes identity with them; the flows they
     add, per service."""
-    samples = _all()
-    assert len(samples) > 6000
-    after = [_identify(s) for s in samples]
-    monkeypatch.setattr(registry, "DISSECTORS",
-                        tuple(c for c in registry.DISSECTORS if c not in APP_SIGNATURES))
-    before = [_identify(s) for s in samples]
-    changed = Counter((b, a) for bs, as_ in zip(before, after) for b, a in zip(bs, as_)
-                      if b is not None and a != b)
+    changed, new = sf.registry_changes(monkeypatch, APP_SIGNATURES)
     assert changed == Counter()
-    new = Counter(a for bs, as_ in zip(before, after) for b, a in zip(bs, as_)
-                  if b is None and a is not None)
     assert dict(new) == NEW_SIDES
 
 

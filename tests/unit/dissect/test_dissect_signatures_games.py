@@ -8,8 +8,8 @@ one checked fact. Real captures: the flows nDPI labels with each service, the ot
 holding it, a negative corpus (flows nDPI labels with another protocol) and the registry with
 and without these classes (nothing changes identity).
 
-Fuzz invariant (hypothesis, 250 ms deadline): for any bytes ``matches`` returns a bool and
-never raises; ``feed`` returns no events and raises nothing.
+The generic checks (and the fuzz invariant) are ``wl_signature_family``'s; this file holds
+the family's messages, tables, expected counts and its own tests.
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+import wl_signature_family as sf
+from hypothesis import given
 from hypothesis import strategies as st
-from test_dissect_signatures_captures import Sample, _samples, all_samples, ndpi_samples
-from wl_dissect_builders import OTHER_FIRST_PAYLOADS, mutate
-from wl_strategies import uniform_bytes
 
 from wirelens.dissect import registry
 from wirelens.dissect.base import Dissector
@@ -42,7 +40,6 @@ from wirelens.dissect.signatures_games import (
 )
 
 TCP, UDP = 6, 17
-FUZZ = settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 
 # --- builders (facts from the descriptions cited in the classes) ----------------------------
 
@@ -300,55 +297,28 @@ def _accepted_prefixes(cls: type[Dissector], payload: bytes) -> tuple[bool, set[
     return True, set()
 
 
-def _id(case: tuple) -> str:  # type: ignore[type-arg]
-    return f"{case[0].name}-{'tcp' if case[1] == TCP else 'udp'}"
-
-
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_positive_identified_on_any_ports(case: tuple[type[Dissector], int, bytes]) -> None:
     """Identification is by content: well-known ports and random high ports alike."""
-    cls, proto, payload = case
-    assert cls.matches(payload, proto, True)
-    pairs = [(51000, 40123), (40123, 51001)]
-    if cls.ports:
-        pairs.append((51000, min(cls.ports)))
-    for sport, dport in pairs:
-        assert registry.identify(payload, proto, True, sport, dport) is cls, (sport, dport)
-    others = [c.name for c in GAME_SIGNATURES if c is not cls and proto in c.transports
-              and c.matches(payload, proto, True)]
-    assert not others
+    sf.check_identified_on_any_ports(*case, GAME_SIGNATURES)
 
 
-@pytest.mark.parametrize("case", NEGATIVES, ids=[f"{c[0].name}-{c[3]}" for c in NEGATIVES])
+@sf.negatives(NEGATIVES)
 def test_negative_one_fact_broken(case: tuple[type[Dissector], int, bytes, str]) -> None:
-    cls, proto, payload, why = case
-    assert not cls.matches(payload, proto, True), why
+    sf.check_refuses(*case)
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_truncations_and_trailing_junk(case: tuple[type[Dissector], int, bytes]) -> None:
     """Every prefix gives a bool; prefixes cutting the fixed part are refused; exact-length
     tests refuse appended junk."""
     cls, proto, payload = case
-    exact, allowed = _accepted_prefixes(cls, payload)
-    for cut in range(len(payload)):
-        got = cls.matches(payload[:cut], proto, True)
-        assert isinstance(got, bool)
-        assert not got or cut in allowed, (cls.name, cut)
-    if exact:
-        assert not cls.matches(payload + b"\x00junk", proto, True)
+    sf.check_truncations(cls, proto, payload, *_accepted_prefixes(cls, payload))
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_feed_is_identification_only(case: tuple[type[Dissector], int, bytes]) -> None:
-    cls, proto, payload = case
-    for chunks in ([payload], [payload[:1], payload[1:]], [payload, b"junk\xff"]):
-        d = cls(proto)
-        events = []
-        for chunk in chunks:
-            events += d.feed(chunk, True, 1)
-        assert events + d.finish() == []
-        assert d.done and d.server_name is None
+    sf.check_feed_identification_only(*case)
 
 
 def test_module_facts() -> None:
@@ -370,13 +340,7 @@ def test_module_facts() -> None:
 def test_photon_and_kcp_screens_hold_on_positives() -> None:
     """The classes without first bytes rely on their screens: each positive passes one."""
     for cls, _, payload in POSITIVES:
-        for screen in cls.screens.get(UDP, ()):
-            if len(payload) >= screen.min_len and all(
-                    payload[o : o + len(raw)] == raw for o, raw in screen.equals) and all(
-                    payload[o] in values for o, values in screen.values):
-                break
-        else:
-            assert not cls.screens, cls.name
+        assert sf.screens_admit(cls, payload, UDP) or not cls.screens, cls.name
 
 
 def test_discord_keeps_the_i3d_flows() -> None:
@@ -387,55 +351,33 @@ def test_discord_keeps_the_i3d_flows() -> None:
     assert found is not None and found.name == "discord"
 
 
-@pytest.mark.parametrize("cls", GAME_SIGNATURES, ids=lambda c: c.name)
-@settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
-@given(uniform_bytes(300), st.sampled_from([TCP, UDP]), st.booleans())
+@pytest.mark.parametrize("cls", GAME_SIGNATURES, ids=sf.name_of)
+@sf.random_payloads
 def test_random_bytes_do_not_match(cls: type[Dissector], payload: bytes, proto: int,
                                    from_orig: bool) -> None:
     """Random payloads and other protocols' first payloads are refused."""
-    if proto not in cls.transports:
-        return
-    assert not cls.matches(payload, proto, from_orig)
-    for other in OTHER_FIRST_PAYLOADS:
-        assert not cls.matches(other, proto, from_orig)
+    sf.check_refuses_random(cls, payload, proto, from_orig)
 
 
-def _check(cls: type[Dissector], proto: int, data: bytes, step: int) -> None:
-    assert isinstance(cls.matches(data, proto, True), bool)
-    assert isinstance(cls.matches(data, proto, False), bool)
-    d = cls(proto)
-    out = []
-    for i in range(0, len(data), step or max(1, len(data))):
-        out += d.feed(data[i : i + (step or len(data))], i % 2 == 0, 0)
-    assert out + d.finish() == []
-
-
-@FUZZ
-@given(st.sampled_from(GAME_SIGNATURES), st.sampled_from([TCP, UDP]), st.binary(max_size=400),
-       st.sampled_from([0, 1, 7]))
+@sf.FUZZ
+@given(st.sampled_from(GAME_SIGNATURES), sf.PROTOS, sf.FUZZ_BYTES, sf.STEPS)
 def test_fuzz_random_bytes(cls: type[Dissector], proto: int, data: bytes, step: int) -> None:
-    _check(cls, proto, data, step)
+    sf.fuzz_invariant(cls, proto, data, step)
 
 
-@FUZZ
-@given(st.sampled_from(range(len(POSITIVES))),
-       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4096), st.integers(0, 255)),
-                min_size=1, max_size=5))
+@sf.FUZZ
+@given(st.sampled_from(range(len(POSITIVES))), sf.EDITS)
 def test_fuzz_mutated_positives(index: int, edits: list[tuple[int, int, int]]) -> None:
     """Valid samples with bytes changed reach the deep checks without raising."""
     _, proto, payload = POSITIVES[index]
-    changed = mutate(payload, edits)
-    for cls in GAME_SIGNATURES:
-        _check(cls, proto, changed, 0)
+    sf.fuzz_mutated(GAME_SIGNATURES, proto, payload, edits)
 
 
 # --- real captures --------------------------------------------------------------------------
 
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-CFGS = DATA / "nDPI" / "tests" / "cfgs"
+DATA, CFGS = sf.DATA, sf.CFGS
 NFSTREAM = DATA / "nfstream" / "tests" / "pcaps"
-needs_data = pytest.mark.skipif(
-    not CFGS.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)")
+needs_data = sf.needs_data
 
 NDPI_LABELS = {
     "netcode_io": {"Yojimbo"}, "world_of_warcraft": {"WorldOfWarcraft"},
@@ -445,12 +387,6 @@ NDPI_LABELS = {
 }  # fmt: skip
 """nDPI's master-protocol labels per service (nDPI names Photon traffic to Toca Boca's
 servers after the game)."""
-
-
-def _matched(s: Sample) -> set[str]:
-    """Names of this module's classes whose ``matches`` accepts a first payload of ``s``."""
-    return {cls.name for cls in GAME_SIGNATURES if s.proto in cls.transports
-            and any(cls.matches(d, s.proto, side) for side, d in s.firsts)}
 
 
 # (hits, total) on the flows nDPI labels with the service (every cfgs directory). Misses:
@@ -465,11 +401,7 @@ NDPI_EXPECTED = {
 
 @needs_data
 def test_ndpi_positives() -> None:
-    got = {}
-    for name, labels in NDPI_LABELS.items():
-        positives = [s for s in ndpi_samples() if s.label in labels]
-        got[name] = (sum(name in _matched(s) for s in positives), len(positives))
-    assert got == NDPI_EXPECTED
+    assert sf.ndpi_hits(GAME_SIGNATURES, NDPI_LABELS) == NDPI_EXPECTED
 
 
 # Other captures holding a service: (files, ports, hits, total).
@@ -484,11 +416,7 @@ OTHER: dict[str, tuple[list[Path], set[int], int, int]] = {
 @needs_data
 @pytest.mark.parametrize("name", sorted(OTHER))
 def test_other_captures(name: str) -> None:
-    paths, ports, want_hits, want_total = OTHER[name]
-    samples = [s for p in paths if p.exists() for s in _samples(p) if s.ports & ports]
-    got = [_matched(s) for s in samples]
-    assert (sum(name in g for g in got), len(got)) == (want_hits, want_total)
-    assert not {n for g in got for n in g} - {name}
+    sf.check_other_captures(GAME_SIGNATURES, name, OTHER[name])
 
 
 EXPLAINED: dict[tuple[str, str], str] = {
@@ -501,28 +429,11 @@ EXPLAINED: dict[tuple[str, str], str] = {
 @needs_data
 def test_negative_corpus() -> None:
     """No class claims a flow nDPI labels with another protocol, but the explained ones."""
-    hits: Counter[tuple[str, str]] = Counter()
-    unlabelled: Counter[str] = Counter()
-    for s in all_samples():
-        for name in _matched(s):
-            if s.label is None:
-                unlabelled[name] += 1
-            elif s.label not in NDPI_LABELS[name]:
-                assert (name, s.label) in EXPLAINED, f"{name} claims a {s.label} flow {s}"
-                hits[(name, s.label)] += 1
-    assert dict(hits) == {("zug", "Unknown"): 1}
+    hits, unlabelled = sf.corpus_hits(GAME_SIGNATURES, NDPI_LABELS)
+    assert set(hits) <= set(EXPLAINED)
+    assert hits == {("zug", "Unknown"): 1}
     # flows without an nDPI label: the two nfstream captures of OTHER
     assert dict(unlabelled) == {"steam_datagram_relay": 1, "among_us": 1}
-
-
-def _identify(s: Sample) -> tuple[str | None, ...]:
-    """The registry's answer for each side's first payload."""
-    out = []
-    for side, data in s.firsts:
-        sport, dport = (s.orig[1], s.resp[1]) if side else (s.resp[1], s.orig[1])
-        found = registry.identify(data, s.proto, side, sport, dport)
-        out.append(found.name if found else None)
-    return tuple(out)
 
 
 NEW_SIDES: dict[str, int] = {
@@ -539,15 +450,6 @@ the KCP ACK answering the first push; one server side per Heroes of the Storm fl
 def test_registry_without_and_with_these_classes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing identified without these classes changes identity with them; the flows they
     add, per service."""
-    samples = all_samples()
-    assert len(samples) > 6000
-    after = [_identify(s) for s in samples]
-    monkeypatch.setattr(registry, "DISSECTORS",
-                        tuple(c for c in registry.DISSECTORS if c not in GAME_SIGNATURES))
-    before = [_identify(s) for s in samples]
-    changed = Counter((b, a) for bs, as_ in zip(before, after) for b, a in zip(bs, as_)
-                      if b is not None and a != b)
+    changed, new = sf.registry_changes(monkeypatch, GAME_SIGNATURES)
     assert changed == Counter()
-    new = Counter(a for bs, as_ in zip(before, after) for b, a in zip(bs, as_)
-                  if b is None and a is not None)
     assert dict(new) == NEW_SIDES

@@ -18,17 +18,15 @@ from __future__ import annotations
 
 import random
 import struct
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+import wl_signature_family as sf
+from hypothesis import given
 from hypothesis import strategies as st
-from test_dissect_signatures_captures import Sample, _samples, all_samples, ndpi_samples
-from wl_dissect_builders import OTHER_FIRST_PAYLOADS, mutate
 
 from wirelens.dissect import registry
-from wirelens.dissect.base import Dissector, Event
+from wirelens.dissect.base import Dissector
 from wirelens.dissect.rdp import RdpDissector
 from wirelens.dissect.signatures import SIGNATURE_DISSECTORS
 from wirelens.dissect.signatures_ics import (
@@ -47,7 +45,6 @@ from wirelens.dissect.signatures_ics import (
 from wirelens.dissect.signatures_udp import RtpDissector
 
 TCP, UDP = 6, 17
-FUZZ = settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 
 # --- builders (facts from the specs cited in the classes) ---------------------------------------
 
@@ -579,26 +576,19 @@ EXACT: dict[tuple[type[Dissector], int], bool] = {
 (except at message boundaries) and appended junk are refused."""
 
 
-def _id(case: tuple) -> str:  # type: ignore[type-arg]
-    return f"{case[0].name}-{'tcp' if case[1] == TCP else 'udp'}"
-
-
 # --- synthetic positives and negatives ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_positive_identified_by_the_registry(
     case: tuple[type[Dissector], int, bytes, tuple[int, ...]],
 ) -> None:
     """Identified as the class by the whole registry, on the well-known port and on high
     ports, from either side."""
     cls, proto, payload, _ = case
-    assert cls.matches(payload, proto, True)
     port = WELL_KNOWN[cls]
-    for side, sport, dport in ((True, 49152, port), (False, port, 49152), (True, 40001, 51234),
-                               (False, 61000, 33333)):
-        found = registry.identify(payload, proto, side, sport, dport)
-        assert found is cls, f"{found and found.name} identifies a {cls.name} payload"
+    sf.check_identified_on_any_ports(cls, proto, payload, ICS_SIGNATURES, port_cases=(
+        (True, 49152, port), (False, port, 49152), (True, 40001, 51234), (False, 61000, 33333)))
 
 
 def test_every_class_and_transport_has_positives() -> None:
@@ -606,14 +596,12 @@ def test_every_class_and_transport_has_positives() -> None:
     assert got == {(c, p) for c in ICS_SIGNATURES for p in c.transports}
 
 
-@pytest.mark.parametrize("case", NEGATIVES, ids=[f"{c[0].name}-{c[3]}" for c in NEGATIVES])
+@sf.negatives(NEGATIVES)
 def test_negative_one_fact_broken(case: tuple[type[Dissector], int, bytes, str]) -> None:
-    cls, proto, payload, why = case
-    assert not cls.matches(payload, proto, True), why
-    assert not cls.matches(payload, proto, False), why
+    sf.check_refuses(*case)
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_truncations_and_trailing_junk(
     case: tuple[type[Dissector], int, bytes, tuple[int, ...]],
 ) -> None:
@@ -621,30 +609,19 @@ def test_truncations_and_trailing_junk(
     the boundaries of a multi-message payload) and appended junk."""
     cls, proto, payload, boundaries = case
     exact = EXACT[(cls, proto)]
-    for cut in range(len(payload)):
-        got = cls.matches(payload[:cut], proto, True)
-        assert isinstance(got, bool)
-        if exact:
-            assert got == (cut in boundaries), f"{cls.name}: {cut}-byte prefix gives {got}"
-    if exact:
-        assert not cls.matches(payload + b"\x00junk", proto, True)
-        assert not cls.matches(payload + b"\x00", proto, True)
+    sf.check_truncations(cls, proto, payload, exact, boundaries if exact else None, equal=True)
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_feed_whole_bytewise_and_with_junk(
     case: tuple[type[Dissector], int, bytes, tuple[int, ...]],
 ) -> None:
     """Identification only: no events whatever the split, done after the first bytes."""
     cls, proto, payload, _ = case
-    for chunks in ([payload], [payload[i : i + 1] for i in range(len(payload))],
-                   [payload, b"junk\xff"]):
-        d = cls(proto)
-        events: list[Event] = []
-        for chunk in chunks:
-            events += d.feed(chunk, True, 1)
-        events += d.finish()
-        assert events == [] and d.done
+    # OPC UA and CoAP name the flow (test_opcua_endpoint_..., test_coap_uri_host_...)
+    name = sf.ANY if cls.name_source else None
+    sf.check_feed_identification_only(cls, proto, payload, name=name, name_when_cut=name,
+                                      same_name=False)
 
 
 def test_ics_facts() -> None:
@@ -720,10 +697,7 @@ def test_fins_wins_over_rtp() -> None:
 
 
 def test_other_protocols_first_payloads_refused() -> None:
-    for payload in OTHER_FIRST_PAYLOADS:
-        for cls in ICS_SIGNATURES:
-            for proto in (TCP, UDP):
-                assert not cls.matches(payload, proto, True), (cls.name, payload[:16])
+    sf.check_other_first_payloads(ICS_SIGNATURES)
 
 
 RANDOM_SIZES = (4, 6, 8, 12, 13, 16, 20, 24, 28, 32, 48, 64, 100, 148, 200, 512, 1200)
@@ -734,77 +708,44 @@ def test_random_payloads_refused() -> None:
     none is taken. (CoAP is the loosest: its header and one option let about 1 in 10,000
     payloads with a CoAP first byte through, a short message of one valid option such as
     ``NON 0.07`` + token + If-None-Match; none of these 6,800.)"""
-    rng = random.Random(20261201)
-    hits: Counter[str] = Counter()
-    for size in RANDOM_SIZES:
-        for _ in range(400):
-            data = rng.randbytes(size)
-            for cls in ICS_SIGNATURES:
-                for proto in cls.transports:
-                    hits[cls.name] += cls.matches(data, proto, True)
-                    first = cls.first_bytes_on(proto)
-                    if first is not None:
-                        biased = bytes((rng.choice(sorted(first)),)) + data[1:]
-                        hits[f"{cls.name}/first"] += cls.matches(biased, proto, True)
-    assert {k: v for k, v in hits.items() if v} == {}
+    assert sf.random_payload_hits(ICS_SIGNATURES, RANDOM_SIZES) == {}
 
 
-@FUZZ
+@sf.FUZZ
 @given(st.binary(max_size=400), st.sampled_from(ICS_SIGNATURES), st.booleans())
 def test_fuzz_matches_never_raises(data: bytes, cls: type[Dissector], side: bool) -> None:
     for proto in (TCP, UDP):
-        assert isinstance(cls.matches(data, proto, side), bool)
-        d = cls(proto)
-        assert d.feed(data, side, 0) == [] and d.done
+        sf.fuzz_invariant(cls, proto, data, first_side=side, done=True)
 
 
-@FUZZ
+@sf.FUZZ
 @given(st.integers(0, 2**64), st.integers(1, 600))
 def test_fuzz_uniform_random_bytes_refused(seed: int, size: int) -> None:
     data = random.Random(seed).randbytes(size)
     for cls in ICS_SIGNATURES:
         for proto in cls.transports:
-            assert not cls.matches(data, proto, True), (cls.name, data[:16].hex())
+            for side in (True, False):
+                sf.check_refuses_random(cls, data, proto, side, others=False)
 
 
-@FUZZ
-@given(
-    st.sampled_from(range(len(POSITIVES))),
-    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4096), st.integers(0, 255)),
-             min_size=1, max_size=5),
-)
+@sf.FUZZ
+@given(st.sampled_from(range(len(POSITIVES))), sf.EDITS)
 def test_fuzz_mutated_positives(index: int, edits: list[tuple[int, int, int]]) -> None:
     """Valid samples with bytes overwritten, inserted, deleted or cut reach the deep checks
     of every class without an exception."""
     _, proto, payload, _ = POSITIVES[index]
-    changed = mutate(payload, edits)
-    for cls in ICS_SIGNATURES:
-        assert isinstance(cls.matches(changed, proto, True), bool)
-        cls(proto).feed(changed, True, 0)
+    sf.fuzz_mutated(ICS_SIGNATURES, proto, payload, edits)
 
 
 # --- real captures ------------------------------------------------------------------------------
 
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-CFGS = DATA / "nDPI" / "tests" / "cfgs"
-needs_data = pytest.mark.skipif(
-    not CFGS.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)")
+DATA, CFGS, needs_data = sf.DATA, sf.CFGS, sf.needs_data
 
 NDPI_LABELS = {
     "iec104": {"IEC60870"}, "s7comm": {"S7Comm", "S7CommPlus"}, "opcua": {"OPC-UA"},
     "bacnet": {"BACnet"}, "enip": {"CIP", "EthernetIP"}, "coap": {"COAP"},
     "knxnet_ip": {"KNX"}, "fins": {"FINS"}, "tuya_lp": {"TuyaLP"}, "tplink_shp": {"TPLINK_SHP"},
 }  # fmt: skip
-def _label(s: Sample) -> str | None:
-    """nDPI's label (the master protocol of the flow's .out line)."""
-    return s.label
-
-
-def _matched(s: Sample) -> set[str]:
-    return {cls.name for cls in ICS_SIGNATURES if s.proto in cls.transports
-            and any(cls.matches(data, s.proto, side) for side, data in s.firsts)}
-
-
 # (hits, total) of the flows nDPI labels with the service, first payload of either side.
 # - coap 3/8: the 5 misses (coap_mqtt.pcap, to [2001:620:8:35d9::10]:5683) use the pre-RFC
 #   draft encoding (draft-ietf-core-coap up to -12: an option count where RFC 7252 has the
@@ -821,11 +762,7 @@ NDPI_EXPECTED = {
 
 @needs_data
 def test_ndpi_positives() -> None:
-    got = {}
-    for name, labels in NDPI_LABELS.items():
-        positives = [s for s in ndpi_samples() if _label(s) in labels]
-        got[name] = (sum(name in _matched(s) for s in positives), len(positives))
-    assert got == NDPI_EXPECTED
+    assert sf.ndpi_hits(ICS_SIGNATURES, NDPI_LABELS) == NDPI_EXPECTED
 
 
 # Other projects' captures of the services (on the service's port): (paths, ports, hits,
@@ -843,12 +780,7 @@ OTHER: dict[str, tuple[list[Path], set[int], int, int]] = {
 @needs_data
 @pytest.mark.parametrize("name", sorted(OTHER))
 def test_other_projects_captures(name: str) -> None:
-    paths, ports, want_hits, want_total = OTHER[name]
-    assert all(p.exists() for p in paths), paths
-    samples = [s for p in paths for s in _samples(p) if s.ports & ports]
-    got = [_matched(s) for s in samples]
-    assert (sum(name in g for g in got), len(got)) == (want_hits, want_total)
-    assert not {n for g in got for n in g} - {name}
+    sf.check_other_captures(ICS_SIGNATURES, name, OTHER[name])
 
 
 # Hits on flows nDPI labels with another protocol, each explained: (class, nDPI label).
@@ -868,27 +800,10 @@ UNLABELLED = {
 def test_negative_corpus() -> None:
     """Over every flow of the shared captures: the flows our classes take from another
     label are exactly the explained ones; the unlabelled flows taken are the known ones."""
-    samples = all_samples()
-    assert len(samples) > 6000
-    other: Counter[tuple[str, str]] = Counter()
-    unlabelled: Counter[tuple[str, str]] = Counter()
-    for s in samples:
-        label = _label(s)
-        for name in _matched(s):
-            if label in (None, "Unknown"):
-                unlabelled[(name, s.capture)] += 1
-            elif label not in NDPI_LABELS[name]:
-                other[(name, label)] += 1
-    assert dict(other) == EXPLAINED
+    other, unlabelled = sf.corpus_hits(ICS_SIGNATURES, NDPI_LABELS, unlabelled=(None, "Unknown"),
+                                       by_capture=True)
+    assert other == EXPLAINED
     assert dict(unlabelled) == UNLABELLED
-
-
-def _identify(s: Sample) -> type[Dissector] | None:
-    for side, data in s.firsts:
-        sport, dport = (s.orig[1], s.resp[1]) if side else (s.resp[1], s.orig[1])
-        if found := registry.identify(data, s.proto, side, sport, dport):
-            return found
-    return None
 
 
 @needs_data
@@ -897,16 +812,7 @@ def test_registry_with_ics_signatures_steals_nothing(monkeypatch: pytest.MonkeyP
     dissector, except the two FINS flows RTP took (OMRON's ICF 0x80 reads as RTP version 2;
     fins.pcap, nDPI: FINS); the flows newly identified are the positives above and the
     explained CoAP flows."""
-    samples = all_samples()
-    full = registry.DISSECTORS
-    monkeypatch.setattr(registry, "DISSECTORS",
-                        tuple(c for c in full if c not in ICS_SIGNATURES))
-    before = [_identify(s) for s in samples]
-    monkeypatch.setattr(registry, "DISSECTORS", full)
-    after = [_identify(s) for s in samples]
-    changed = Counter((b.name, a.name if a else None)
-                      for b, a in zip(before, after) if b and a is not b)
+    changed, new = sf.registry_changes(monkeypatch, ICS_SIGNATURES, per_side=False)
     assert dict(changed) == {("rtp", "fins"): 2}
-    new = Counter(a.name for b, a in zip(before, after) if b is None and a is not None)
     assert dict(new) == {"iec104": 16, "tuya_lp": 13, "tplink_shp": 8, "coap": 7,
                          "s7comm": 3, "enip": 1, "fins": 1, "opcua": 1, "bacnet": 1}

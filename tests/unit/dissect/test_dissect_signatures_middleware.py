@@ -7,8 +7,8 @@ negative breaks one checked fact. Real captures: the flows nDPI labels with each
 negative corpus (flows nDPI labels with another protocol) and the registry with and without
 these classes (nothing changes identity).
 
-Fuzz invariant (hypothesis, 250 ms deadline): for any bytes ``matches`` returns a bool and
-never raises; ``feed`` returns no events and raises nothing.
+The generic checks (and the fuzz invariant) are ``wl_signature_family``'s; this file holds
+the family's messages, tables, expected counts and its own tests.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 import struct
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+import wl_signature_family as sf
+from hypothesis import given
 from hypothesis import strategies as st
-from test_dissect_signatures_captures import Sample, all_samples, ndpi_samples
-from wl_dissect_builders import OTHER_FIRST_PAYLOADS, mutate
+from test_dissect_signatures_captures import ndpi_samples
+from wl_dissect_builders import mutate
 from wl_strategies import uniform_bytes
 
 from wirelens.dissect import registry
@@ -42,7 +42,6 @@ from wirelens.dissect.signatures_middleware import (
 )
 
 TCP = 6
-FUZZ = settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 
 # --- builders (facts from the specifications cited in the classes) -------------------------
 
@@ -277,54 +276,36 @@ def _id(case: tuple) -> str:  # type: ignore[type-arg]
     return f"{case[0].name}-{'orig' if case[1] else 'resp'}"
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES, _id)
 def test_positive_identified_on_any_ports(case: tuple[type[Dissector], bool, bytes]) -> None:
     """Identification is by content: well-known ports and random high ports alike."""
     cls, side, payload = case
-    assert cls.matches(payload, TCP, side)
-    well_known = min(cls.ports)
     # (a ConnectRequest has the header shape of a Kafka Produce v0 request with an empty
     # client id, which the Kafka test refuses for that reason)
-    for sport, dport in ((51000, well_known), (51000, 40123), (40123, 51001)):
-        if not side:
-            sport, dport = dport, sport
-        assert registry.identify(payload, TCP, side, sport, dport) is cls, (sport, dport)
-    others = [c.name for c in MIDDLEWARE_SIGNATURES if c is not cls
-              and c.matches(payload, TCP, side)]
-    assert not others
+    sf.check_identified_on_any_ports(cls, TCP, payload, MIDDLEWARE_SIGNATURES, side=side)
 
 
-@pytest.mark.parametrize("case", NEGATIVES, ids=[f"{c[0].name}-{c[3]}" for c in NEGATIVES])
+@sf.negatives(NEGATIVES)
 def test_negative_one_fact_broken(case: tuple[type[Dissector], bool, bytes, str]) -> None:
     cls, side, payload, why = case
-    assert not cls.matches(payload, TCP, side), why
+    # (a side's message sent by the other side is a negative of its own, some are positives)
+    sf.check_refuses(cls, TCP, payload, why, sides=(side,))
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES, _id)
 def test_truncations_and_trailing_junk(case: tuple[type[Dissector], bool, bytes]) -> None:
     """Every prefix gives a bool; cut messages are refused (except whole-message prefixes);
     exact-length tests refuse appended junk."""
     cls, side, payload = case
-    exact, allowed = _accepted_prefixes(cls, payload)
-    for cut in range(len(payload)):
-        got = cls.matches(payload[:cut], TCP, side)
-        assert isinstance(got, bool)
-        assert not got or cut in allowed, (cls.name, cut)
-    if exact:
-        assert not cls.matches(payload + b"\x00junk", TCP, side)
+    sf.check_truncations(cls, TCP, payload, *_accepted_prefixes(cls, payload), side=side)
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES, _id)
 def test_feed_is_identification_only(case: tuple[type[Dissector], bool, bytes]) -> None:
     cls, side, payload = case
-    for chunks in ([payload], [payload[:1], payload[1:]], [payload, b"junk\xff"]):
-        d = cls(TCP)
-        events = []
-        for chunk in chunks:
-            events += d.feed(chunk, side, 1)
-        assert events + d.finish() == []
-        # FastCGI reads on for its params' host (test_fastcgi_names_the_flow)
-        assert (d.done or cls is FastCgiDissector) and d.server_name is None
+    # FastCGI reads on for its params' host (test_fastcgi_names_the_flow)
+    sf.check_feed_identification_only(cls, TCP, payload, side=side,
+                                      done=None if cls is FastCgiDissector else True)
 
 
 @pytest.mark.parametrize(("params", "name"), [
@@ -357,49 +338,32 @@ def test_fastcgi_and_hadoop_share_port_9000() -> None:
     assert registry.identify(hrpc(), TCP, True, 40000, 9000) is HadoopIpcDissector
 
 
-@pytest.mark.parametrize("cls", MIDDLEWARE_SIGNATURES, ids=lambda c: c.name)
-@settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.parametrize("cls", MIDDLEWARE_SIGNATURES, ids=sf.name_of)
+@sf.FUZZ
 @given(uniform_bytes(300), st.booleans())
 def test_random_bytes_do_not_match(cls: type[Dissector], payload: bytes, side: bool) -> None:
     """Random payloads and other protocols' first payloads are refused."""
-    assert not cls.matches(payload, TCP, side)
-    for other in OTHER_FIRST_PAYLOADS:
-        assert not cls.matches(other, TCP, side)
+    sf.check_refuses_random(cls, payload, TCP, side)
 
 
-def _check(cls: type[Dissector], data: bytes, step: int) -> None:
-    assert isinstance(cls.matches(data, TCP, True), bool)
-    assert isinstance(cls.matches(data, TCP, False), bool)
-    d = cls(TCP)
-    out = []
-    for i in range(0, len(data), step or max(1, len(data))):
-        out += d.feed(data[i : i + (step or len(data))], i % 2 == 0, 0)
-    assert out + d.finish() == []
-
-
-@FUZZ
-@given(st.sampled_from(MIDDLEWARE_SIGNATURES), st.binary(max_size=400), st.sampled_from([0, 1, 7]))
+@sf.FUZZ
+@given(st.sampled_from(MIDDLEWARE_SIGNATURES), sf.FUZZ_BYTES, sf.STEPS)
 def test_fuzz_random_bytes(cls: type[Dissector], data: bytes, step: int) -> None:
-    _check(cls, data, step)
+    sf.fuzz_invariant(cls, TCP, data, step)
 
 
-@FUZZ
-@given(st.sampled_from(range(len(POSITIVES))),
-       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4096), st.integers(0, 255)),
-                min_size=1, max_size=5))
+@sf.FUZZ
+@given(st.sampled_from(range(len(POSITIVES))), sf.EDITS)
 def test_fuzz_mutated_positives(index: int, edits: list[tuple[int, int, int]]) -> None:
     """Valid samples with bytes changed reach the deep checks without raising."""
     changed = mutate(POSITIVES[index][2], edits)
     for cls in MIDDLEWARE_SIGNATURES:
-        _check(cls, changed, 0)
+        sf.fuzz_invariant(cls, TCP, changed)
 
 
 # --- real captures --------------------------------------------------------------------------
 
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-CFGS = DATA / "nDPI" / "tests" / "cfgs"
-needs_data = pytest.mark.skipif(
-    not CFGS.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)")
+DATA, CFGS, needs_data = sf.DATA, sf.CFGS, sf.needs_data
 
 NDPI_LABELS = {
     "jdwp": {"JDWP"}, "java_rmi": {"JRMI"}, "openwire": {"OpenWire"},
@@ -408,12 +372,6 @@ NDPI_LABELS = {
     "stomp": {"STOMP"}, "nats": {"NATS"},
 }  # fmt: skip
 """nDPI's master-protocol labels per service (those without a capture: nDPI's usual names)."""
-
-
-def _matched(s: Sample) -> set[str]:
-    """Names of this module's classes whose ``matches`` accepts a first payload of ``s``."""
-    return {cls.name for cls in MIDDLEWARE_SIGNATURES if s.proto in cls.transports
-            and any(cls.matches(d, s.proto, side) for side, d in s.firsts)}
 
 
 # (hits, total) on the flows nDPI labels with the service: every labelled flow is claimed.
@@ -429,11 +387,7 @@ NDPI_EXPECTED = {
 
 @needs_data
 def test_ndpi_positives() -> None:
-    got = {}
-    for name, labels in NDPI_LABELS.items():
-        positives = [s for s in ndpi_samples() if s.label in labels]
-        got[name] = (sum(name in _matched(s) for s in positives), len(positives))
-    assert got == NDPI_EXPECTED
+    assert sf.ndpi_hits(MIDDLEWARE_SIGNATURES, NDPI_LABELS) == NDPI_EXPECTED
 
 
 @needs_data
@@ -449,22 +403,8 @@ def test_ndpi_positives_both_sides() -> None:
 @needs_data
 def test_negative_corpus() -> None:
     """No class claims a flow labelled with another protocol, or an unlabelled flow."""
-    hits: Counter[tuple[str, str | None]] = Counter()
-    for s in all_samples():
-        for name in _matched(s):
-            if s.label is None or s.label not in NDPI_LABELS[name]:
-                hits[(name, s.label)] += 1
-    assert dict(hits) == {}
-
-
-def _identify(s: Sample) -> tuple[str | None, ...]:
-    """The registry's answer for each side's first payload."""
-    out = []
-    for side, data in s.firsts:
-        sport, dport = (s.orig[1], s.resp[1]) if side else (s.resp[1], s.orig[1])
-        found = registry.identify(data, s.proto, side, sport, dport)
-        out.append(found.name if found else None)
-    return tuple(out)
+    hits, unlabelled = sf.corpus_hits(MIDDLEWARE_SIGNATURES, NDPI_LABELS)
+    assert hits == {} and unlabelled == {}
 
 
 NEW_SIDES: dict[str, int] = {"fastcgi": 1, "gearman": 2, "java_rmi": 2, "openwire": 2}
@@ -477,17 +417,8 @@ server's first record is FCGI_STDOUT, not claimed)."""
 def test_registry_without_and_with_these_classes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing identified without these classes changes identity with them; the flows they
     add, per service."""
-    samples = all_samples()
-    assert len(samples) > 6000
-    after = [_identify(s) for s in samples]
-    monkeypatch.setattr(registry, "DISSECTORS",
-                        tuple(c for c in registry.DISSECTORS if c not in MIDDLEWARE_SIGNATURES))
-    before = [_identify(s) for s in samples]
-    changed = Counter((b, a) for bs, as_ in zip(before, after) for b, a in zip(bs, as_)
-                      if b is not None and a != b)
+    changed, new = sf.registry_changes(monkeypatch, MIDDLEWARE_SIGNATURES)
     assert changed == Counter()
-    new = Counter(a for bs, as_ in zip(before, after) for b, a in zip(bs, as_)
-                  if b is None and a is not None)
     assert dict(new) == NEW_SIDES
 
 

@@ -18,27 +18,24 @@ without these classes changes identity with them.
 
 from __future__ import annotations
 
-import random
 import struct
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+import wl_signature_family as sf
+from hypothesis import given
 from hypothesis import strategies as st
 from test_dissect_signatures_captures import (
     DATA,
     Sample,
-    _identify,
     _samples,
-    all_samples,
-    ndpi_samples,
 )
 from wl_dissect_builders import OTHER_FIRST_PAYLOADS, mutate
 from wl_strategies import uniform_bytes
 
 from wirelens.dissect import registry
-from wirelens.dissect.base import Dissector, Event, Screen
+from wirelens.dissect.base import Dissector
 from wirelens.dissect.signatures import SIGNATURE_DISSECTORS
 from wirelens.dissect.signatures_net import (
     NET_SIGNATURES,
@@ -55,7 +52,6 @@ from wirelens.dissect.signatures_net import (
 )
 
 TCP, UDP = 6, 17
-FUZZ = settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 
 # --- builders (facts from the specs cited in the dissectors) -------------------------------
 
@@ -446,51 +442,40 @@ def _id(case: tuple) -> str:  # type: ignore[type-arg]
     return f"{case[0].name}-{'tcp' if case[1] == TCP else 'udp'}-{len(case[2])}"
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES, _id)
 def test_positive_identified_by_the_registry(case: Case) -> None:
     """Well-known port or random high ports, either direction: the registry says ``cls``."""
     cls, proto, payload, _ = case
-    mine = [c for c in NET_SIGNATURES if proto in c.transports and c.matches(payload, proto, True)]
-    assert mine == [cls]
     port = WELL_KNOWN[cls]
-    for sport, dport in ((50000, port), (port, 50000), *HIGH_PORTS):
-        for side in (True, False):
-            assert registry.identify(payload, proto, side, sport, dport) is cls, (sport, dport)
-    first = cls.first_bytes_on(proto)
-    assert first is None or payload[0] in first
+    sf.check_identified_on_any_ports(cls, proto, payload, NET_SIGNATURES, port_cases=[
+        (side, sport, dport) for sport, dport in ((50000, port), (port, 50000), *HIGH_PORTS)
+        for side in (True, False)])
 
 
-@pytest.mark.parametrize("case", NEGATIVES, ids=[f"{c[0].name}-{c[3]}" for c in NEGATIVES])
+@sf.negatives(NEGATIVES)
 def test_negative_one_fact_broken(case: tuple[type[Dissector], int, bytes, str]) -> None:
-    cls, proto, payload, why = case
-    assert not cls.matches(payload, proto, True), why
+    sf.check_refuses(*case)
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES, _id)
 def test_truncations_and_trailing_junk(case: Case) -> None:
     """Every prefix is refused except those that are whole messages themselves (a set walk
     cut at a set boundary, a request whose options were cut); appended junk is refused,
     except after an MGCP command line (what follows the line is not checked)."""
     cls, proto, payload, boundaries = case
-    got = {cut for cut in range(len(payload)) if cls.matches(payload[:cut], proto, True)}
-    assert got == set(boundaries)
-    assert cls.matches(payload + b"\x00junk", proto, True) is (cls is MgcpDissector)
+    sf.check_truncations(cls, proto, payload, cls is not MgcpDissector, boundaries, equal=True)
+    if cls is MgcpDissector:
+        assert cls.matches(payload + b"\x00junk", proto, True)
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES, _id)
 def test_feed_whole_bytewise_and_with_junk(case: Case) -> None:
     """Identification only: no events whatever the split, done after the first bytes; only
     MGCP names the flow, from a whole first command (one datagram is one message)."""
     cls, proto, payload, _ = case
-    bytewise = [payload[i : i + 1] for i in range(len(payload))]
-    for chunks in ([payload], bytewise, [payload, b"junk"]):
-        d = cls(proto)
-        events: list[Event] = []
-        for chunk in chunks:
-            events += d.feed(chunk, True, 1)
-        events += d.finish()
-        assert events == [] and d.done
-        assert (d.server_name is not None) is (cls is MgcpDissector and chunks[0] == payload)
+    mgcp = cls is MgcpDissector
+    sf.check_feed_identification_only(cls, proto, payload, name=sf.SOME if mgcp else None,
+                                      same_name=not mgcp)
 
 
 @pytest.mark.parametrize(("line", "name"), [
@@ -506,26 +491,7 @@ def test_mgcp_names_the_gateway(line: bytes, name: str | None) -> None:
     assert d.server_name == name
 
 
-def _screen_holds(screen: Screen, payload: bytes) -> bool:
-    """``Screen`` semantics (base.py), evaluated in Python for one payload."""
-    if len(payload) < screen.min_len:
-        return False
-    if any(payload[at : at + len(raw)] != raw for at, raw in screen.equals):
-        return False
-    if any(payload[at] not in allowed for at, allowed in screen.values):
-        return False
-    if screen.length is not None:
-        at, width, order, delta = screen.length
-        return int.from_bytes(payload[at : at + width], order) == len(payload) - delta
-    return True
-
-
-def _screens_admit(cls: type[Dissector], payload: bytes, proto: int) -> bool:
-    screens = cls.screens.get(proto)
-    return not screens or any(_screen_holds(sc, payload) for sc in screens)
-
-
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES, _id)
 def test_screens_admit_positives_and_their_prefixes(case: Case) -> None:
     """A screen never refuses what ``matches`` accepts: the positives, and every prefix and
     one-byte change of them that ``matches`` still accepts."""
@@ -536,7 +502,7 @@ def test_screens_admit_positives_and_their_prefixes(case: Case) -> None:
                  for i in range(len(payload))]
     for data in variants:
         if cls.matches(data, proto, True):
-            assert _screens_admit(cls, data, proto), (cls.name, data.hex())
+            assert sf.screens_admit(cls, data, proto), (cls.name, data.hex())
 
 
 def test_module_facts() -> None:
@@ -553,59 +519,43 @@ def test_module_facts() -> None:
 
 @pytest.mark.parametrize("payload", OTHER_FIRST_PAYLOADS)
 def test_other_protocols_refused(payload: bytes) -> None:
-    for cls in NET_SIGNATURES:
-        for proto in cls.transports:
-            assert not cls.matches(payload, proto, True), cls.name
-            assert not cls.matches(payload, proto, False), cls.name
+    sf.check_other_first_payloads(NET_SIGNATURES, [payload])
 
 
 def test_random_payloads_never_match() -> None:
     """Uniform random payloads (what encrypted traffic looks like), 9,000 of them: none."""
-    rng = random.Random(20261201)
-    for size in (2, 6, 12, 16, 20, 24, 28, 36, 44, 52, 60, 100, 148, 300, 512, 1200, 1400, 4000):
-        for _ in range(500):
-            data = rng.randbytes(size)
-            for cls in NET_SIGNATURES:
-                for proto in cls.transports:
-                    assert not cls.matches(data, proto, True), (cls.name, data.hex())
+    sizes = (2, 6, 12, 16, 20, 24, 28, 36, 44, 52, 60, 100, 148, 300, 512, 1200, 1400, 4000)
+    assert sf.random_payload_hits(NET_SIGNATURES, sizes, per_size=500, biased=False) == {}
 
 
-@FUZZ
+@sf.FUZZ
 @given(uniform_bytes(400), st.sampled_from([TCP, UDP]), st.booleans())
 def test_fuzz_random_bytes_refused(payload: bytes, proto: int, from_orig: bool) -> None:
     """Invariant: random bytes are refused by every class (NAT-PMP's ``00 00`` request
     aside), ``matches`` returns a bool, ``feed`` returns no events."""
     for cls in NET_SIGNATURES:
-        got = cls.matches(payload, proto, from_orig)
-        assert isinstance(got, bool)
-        if proto in cls.transports and not (cls is NatPmpDissector and payload == b"\x00\x00"):
-            assert not got, (cls.name, payload.hex())
-        assert cls(proto).feed(payload, from_orig, 0) == []
+        sf.fuzz_invariant(cls, proto, payload, first_side=from_orig)
+        if not (cls is NatPmpDissector and payload == b"\x00\x00"):
+            sf.check_refuses_random(cls, payload, proto, from_orig, others=False)
 
 
-@FUZZ
-@given(
-    st.sampled_from(range(len(POSITIVES))),
-    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4096), st.integers(0, 255)),
-             min_size=1, max_size=5),
-)
+@sf.FUZZ
+@given(st.sampled_from(range(len(POSITIVES))), sf.EDITS)
 def test_fuzz_mutated_positives(index: int, edits: list[tuple[int, int, int]]) -> None:
     """Valid samples with bytes overwritten, inserted, deleted or cut reach the deep checks:
     every class returns a bool."""
     _, proto, payload, _ = POSITIVES[index]
     data = mutate(payload, edits)
     for cls in NET_SIGNATURES:
-        got = cls.matches(data, proto, True)
-        assert isinstance(got, bool)
-        assert not got or _screens_admit(cls, data, proto), (cls.name, data.hex())
+        sf.fuzz_invariant(cls, proto, data)
+        assert not cls.matches(data, proto, True) or sf.screens_admit(cls, data, proto), (
+            cls.name, data.hex())
 
 
 # --- real captures -----------------------------------------------------------------------------
 
-CFGS = DATA / "nDPI" / "tests" / "cfgs"
-needs_data = pytest.mark.skipif(
-    not CFGS.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)"
-)
+CFGS = sf.CFGS
+needs_data = sf.needs_data
 PCAPS = CFGS / "default" / "pcap"
 TD = DATA / "tcpdump" / "tests"
 ZEEK = DATA / "zeek" / "testing" / "btest" / "Traces"
@@ -619,13 +569,11 @@ BY_NAME = {cls.name: cls for cls in NET_SIGNATURES}
 
 
 def _matched_by(s: Sample) -> set[str]:
-    return {cls.name for cls in NET_SIGNATURES if s.proto in cls.transports
-            and any(cls.matches(data, s.proto, side) for side, data in s.firsts)}
+    return sf.matched(NET_SIGNATURES, s)
 
 
-def _positives(name: str) -> list[Sample]:
-    return [s for s in ndpi_samples() if s.label == NDPI_LABEL[name]
-            and s.proto in BY_NAME[name].transports]
+def _on_its_transports(name: str, s: Sample) -> bool:
+    return s.proto in BY_NAME[name].transports
 
 
 # (hits, total) on the flows nDPI labels with the service. Misses, each explained:
@@ -650,11 +598,8 @@ NDPI_EXPECTED = {
 
 @needs_data
 def test_ndpi_positives() -> None:
-    got = {}
-    for name in NDPI_EXPECTED:
-        samples = _positives(name)
-        got[name] = (sum(name in _matched_by(s) for s in samples), len(samples))
-    assert got == NDPI_EXPECTED
+    labels = {name: {NDPI_LABEL[name]} for name in NDPI_EXPECTED}
+    assert sf.ndpi_hits(NET_SIGNATURES, labels, _on_its_transports) == NDPI_EXPECTED
 
 
 # Other projects' captures named after a service, on its ports: (files, ports, hits, total).
@@ -675,11 +620,7 @@ OTHER: dict[str, tuple[list[Path], set[int], int, int]] = {
 @needs_data
 @pytest.mark.parametrize("name", sorted(OTHER))
 def test_other_projects_captures(name: str) -> None:
-    paths, ports, want_hits, want_total = OTHER[name]
-    samples = [s for p in paths if p.exists() for s in _samples(p) if s.ports & ports]
-    got = [_matched_by(s) for s in samples]
-    assert (sum(name in g for g in got), len(got)) == (want_hits, want_total)
-    assert {n for g in got for n in g} <= {name}
+    sf.check_other_captures(NET_SIGNATURES, name, OTHER[name])
 
 
 def test_gtp_u_never_claimed() -> None:
@@ -708,18 +649,9 @@ EXPLAINED: dict[tuple[str, str], int] = {}
 def test_negative_corpus() -> None:
     """Every flow of every capture: a hit is either a flow labelled with the service, a flow
     without nDPI label (other projects' captures), or an explained exception."""
-    hits: Counter[tuple[str, str]] = Counter()
-    unlabelled: Counter[str] = Counter()
-    samples = all_samples()
-    assert len(samples) > 6000
-    for s in samples:
-        assert len(_matched_by(s)) <= 1, s
-        for name in _matched_by(s):
-            if s.label in (None, "Unknown"):
-                unlabelled[name] += 1
-            elif s.label != NDPI_LABEL[name]:
-                hits[(name, s.label)] += 1
-    assert dict(hits) == EXPLAINED
+    labels = {name: {label} for name, label in NDPI_LABEL.items()}
+    hits, unlabelled = sf.corpus_hits(NET_SIGNATURES, labels, unlabelled=(None, "Unknown"))
+    assert hits == EXPLAINED
     # unlabelled hits: the other projects' captures listed in OTHER, netflowv9.pcap's
     # nfstream copy, and five flows of nDPI's RADIUS fuzzing capture whose ports were
     # mangled (nDPI: Unknown; their content is RADIUS)
@@ -731,14 +663,7 @@ def test_negative_corpus() -> None:
 def test_registry_steals_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """The registry with and without these classes: every flow identified before keeps its
     dissector; the new identifications are all of these services."""
-    samples = all_samples()
-    with_net = registry.DISSECTORS
-    after = [_identify(s) for s in samples]
-    monkeypatch.setattr(registry, "DISSECTORS", tuple(c for c in with_net if c not in NET_SIGNATURES))
-    before = [_identify(s) for s in samples]
-    changed = Counter((b.name, a.name if a else None) for b, a in zip(before, after)
-                      if b is not None and a is not b)
+    changed, new = sf.registry_changes(monkeypatch, NET_SIGNATURES, per_side=False)
     assert dict(changed) == {}
-    new = Counter(a.name for b, a in zip(before, after) if b is None and a is not None)
     assert new == Counter({"slp": 620, "radius": 52, "hsrp": 11, "tftp": 9, "bfd": 8, "mgcp": 5,
                            "collectd": 4, "nat_pmp": 4, "gtp_c": 2, "netflow": 2})

@@ -6,25 +6,22 @@ negative breaks one checked fact. Real captures: the flows nDPI labels with each
 negative corpus (flows nDPI labels with another protocol) and the registry with and without
 these classes (nothing changes identity).
 
-Fuzz invariant (hypothesis, 250 ms deadline): for any bytes ``matches`` returns a bool and
-never raises; ``feed`` returns no events and raises nothing.
+The generic checks (and the fuzz invariant) are ``wl_signature_family``'s; this file holds
+the family's messages, tables, expected counts and its own tests.
 """
 
 from __future__ import annotations
 
 import random
 import struct
-import time
 import zlib
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+import wl_signature_family as sf
+from hypothesis import given
 from hypothesis import strategies as st
-from test_dissect_signatures_captures import Sample, all_samples, ndpi_samples
-from wl_dissect_builders import OTHER_FIRST_PAYLOADS, mutate
-from wl_strategies import uniform_bytes
+from test_dissect_signatures_captures import ndpi_samples
 
 from wirelens.dissect import registry
 from wirelens.dissect.base import Dissector
@@ -43,7 +40,6 @@ from wirelens.dissect.signatures_plant import (
 )
 
 TCP, UDP = 6, 17
-FUZZ = settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 
 # --- builders (facts from the specifications cited in the classes) --------------------------
 
@@ -385,79 +381,38 @@ def _accepted_prefixes(cls: type[Dissector], proto: int,
     return True, set()
 
 
-def _id(case: tuple) -> str:  # type: ignore[type-arg]
-    return f"{case[0].name}-{'tcp' if case[1] == TCP else 'udp'}"
-
-
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_positive_identified_on_any_ports(case: tuple[type[Dissector], int, bytes]) -> None:
     """Identification is by content: well-known ports and random high ports alike."""
     cls, proto, payload = case
-    assert cls.matches(payload, proto, True)
-    assert cls.matches(payload, proto, False)
-    ports = [(51000, min(cls.ports))] if cls.ports else []
-    for sport, dport in (*ports, (51000, 40123), (40123, 51001)):
-        assert registry.identify(payload, proto, True, sport, dport) is cls, (sport, dport)
-    others = [c.name for c in PLANT_SIGNATURES if c is not cls and proto in c.transports
-              and c.matches(payload, proto, True)]
-    assert not others
+    sf.check_identified_on_any_ports(cls, proto, payload, PLANT_SIGNATURES, both_sides_match=True)
 
 
-@pytest.mark.parametrize("case", NEGATIVES, ids=[f"{c[0].name}-{c[3]}" for c in NEGATIVES])
+@sf.negatives(NEGATIVES)
 def test_negative_one_fact_broken(case: tuple[type[Dissector], int, bytes, str]) -> None:
-    cls, proto, payload, why = case
-    assert not cls.matches(payload, proto, True), why
-    assert not cls.matches(payload, proto, False), why
+    sf.check_refuses(*case)
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_truncations_and_trailing_junk(case: tuple[type[Dissector], int, bytes]) -> None:
     """Every prefix gives a bool; prefixes cutting the fixed part are refused; exact-length
     tests refuse appended junk."""
     cls, proto, payload = case
-    exact, allowed = _accepted_prefixes(cls, proto, payload)
-    for cut in range(len(payload)):
-        got = cls.matches(payload[:cut], proto, True)
-        assert isinstance(got, bool)
-        assert not got or cut in allowed, (cls.name, cut)
-    if exact:
-        assert not cls.matches(payload + b"\x00junk", proto, True)
+    # (TRDP: a datagram followed by a single zero byte is still accepted)
+    sf.check_truncations(cls, proto, payload, *_accepted_prefixes(cls, proto, payload),
+                         one_zero=cls is not TrdpDissector)
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES)
 def test_feed_is_identification_only(case: tuple[type[Dissector], int, bytes]) -> None:
-    cls, proto, payload = case
-    for chunks in ([payload], [payload, b"junk\xff"]):
-        d = cls(proto)
-        events = []
-        for chunk in chunks:
-            events += d.feed(chunk, True, 1)
-        assert events + d.finish() == []
-        assert d.done
-        assert d.server_name is None
+    sf.check_feed_identification_only(*case)
 
 
 def test_screens_hold_on_positives() -> None:
     """Each positive passes one of its class's screens (checked here byte by byte; the
     shared screens test checks them on the corpus)."""
     for cls, proto, payload in POSITIVES:
-        screens = cls.screens.get(proto, ())
-        if not screens:
-            continue
-        ok = False
-        for sc in screens:
-            if len(payload) < sc.min_len:
-                continue
-            if any(payload[o : o + len(raw)] != raw for o, raw in sc.equals):
-                continue
-            if any(payload[o] not in v for o, v in sc.values):
-                continue
-            if sc.length is not None:
-                o, w, order, delta = sc.length
-                if int.from_bytes(payload[o : o + w], order) != len(payload) - delta:
-                    continue
-            ok = True
-        assert ok, (cls.name, payload[:16].hex())
+        assert sf.screens_admit(cls, payload, proto), (cls.name, payload[:16].hex())
 
 
 def test_module_facts() -> None:
@@ -473,46 +428,26 @@ def test_module_facts() -> None:
     assert screened[TCP] <= 3 and screened[UDP] <= 4
 
 
-@pytest.mark.parametrize("cls", PLANT_SIGNATURES, ids=lambda c: c.name)
-@settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
-@given(uniform_bytes(300), st.sampled_from([TCP, UDP]), st.booleans())
+@pytest.mark.parametrize("cls", PLANT_SIGNATURES, ids=sf.name_of)
+@sf.random_payloads
 def test_random_bytes_do_not_match(cls: type[Dissector], payload: bytes, proto: int,
                                    from_orig: bool) -> None:
     """Random payloads and other protocols' first payloads are refused."""
-    if proto not in cls.transports:
-        return
-    assert not cls.matches(payload, proto, from_orig)
-    for other in OTHER_FIRST_PAYLOADS:
-        assert not cls.matches(other, proto, from_orig)
+    sf.check_refuses_random(cls, payload, proto, from_orig)
 
 
-def _check(cls: type[Dissector], proto: int, data: bytes, step: int) -> None:
-    assert isinstance(cls.matches(data, proto, True), bool)
-    assert isinstance(cls.matches(data, proto, False), bool)
-    d = cls(proto)
-    out = []
-    for i in range(0, len(data), step or max(1, len(data))):
-        out += d.feed(data[i : i + (step or len(data))], i % 2 == 0, 0)
-    assert out + d.finish() == []
-
-
-@FUZZ
-@given(st.sampled_from(PLANT_SIGNATURES), st.sampled_from([TCP, UDP]), st.binary(max_size=400),
-       st.sampled_from([0, 1, 7]))
+@sf.FUZZ
+@given(st.sampled_from(PLANT_SIGNATURES), sf.PROTOS, sf.FUZZ_BYTES, sf.STEPS)
 def test_fuzz_random_bytes(cls: type[Dissector], proto: int, data: bytes, step: int) -> None:
-    _check(cls, proto, data, step)
+    sf.fuzz_invariant(cls, proto, data, step)
 
 
-@FUZZ
-@given(st.sampled_from(range(len(POSITIVES))),
-       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4096), st.integers(0, 255)),
-                min_size=1, max_size=5))
+@sf.FUZZ
+@given(st.sampled_from(range(len(POSITIVES))), sf.EDITS)
 def test_fuzz_mutated_positives(index: int, edits: list[tuple[int, int, int]]) -> None:
     """Valid samples with bytes changed reach the deep checks without raising."""
     _, proto, payload = POSITIVES[index]
-    changed = mutate(payload, edits)
-    for cls in PLANT_SIGNATURES:
-        _check(cls, proto, changed, 0)
+    sf.fuzz_mutated(PLANT_SIGNATURES, proto, payload, edits)
 
 
 def test_matches_is_cheap_on_random_payloads() -> None:
@@ -522,18 +457,12 @@ def test_matches_is_cheap_on_random_payloads() -> None:
         firsts = sorted(cls.first_bytes or range(256))
         payloads = [bytes([rng.choice(firsts)]) + rng.randbytes(99) for _ in range(2000)]
         for proto in sorted(cls.transports):
-            start = time.perf_counter()
-            for p in payloads:
-                cls.matches(p, proto, True)
-            assert (time.perf_counter() - start) / len(payloads) < 20e-6, cls.name
+            assert sf.matches_cost(cls, payloads, proto) < 20e-6, cls.name
 
 
 # --- real captures --------------------------------------------------------------------------
 
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-CFGS = DATA / "nDPI" / "tests" / "cfgs"
-needs_data = pytest.mark.skipif(
-    not CFGS.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)")
+DATA, CFGS, needs_data = sf.DATA, sf.CFGS, sf.needs_data
 
 NDPI_LABELS = {
     "trdp": {"TRDP"}, "ether_s_bus": {"Ether-S-Bus"}, "can_udp": {"Controller_Area_Network"},
@@ -542,12 +471,6 @@ NDPI_LABELS = {
     "cpha": {"CPHA"},
 }  # fmt: skip
 """nDPI's master-protocol labels per service."""
-
-
-def _matched(s: Sample) -> set[str]:
-    """Names of this module's classes whose ``matches`` accepts a first payload of ``s``."""
-    return {cls.name for cls in PLANT_SIGNATURES if s.proto in cls.transports
-            and any(cls.matches(d, s.proto, side) for side, d in s.firsts)}
 
 
 # (hits, total) on the flows nDPI labels with the service: every flow is taken.
@@ -566,11 +489,7 @@ NDPI_EXPECTED = {
 
 @needs_data
 def test_ndpi_positives() -> None:
-    got = {}
-    for name, labels in NDPI_LABELS.items():
-        positives = [s for s in ndpi_samples() if s.label in labels]
-        got[name] = (sum(name in _matched(s) for s in positives), len(positives))
-    assert got == NDPI_EXPECTED
+    assert sf.ndpi_hits(PLANT_SIGNATURES, NDPI_LABELS) == NDPI_EXPECTED
 
 
 @needs_data
@@ -596,30 +515,13 @@ EXPLAINED: dict[tuple[str, str], str] = {}
 @needs_data
 def test_negative_corpus() -> None:
     """No class claims a flow nDPI labels with another protocol."""
-    hits: Counter[tuple[str, str]] = Counter()
-    unlabelled: Counter[tuple[str, str]] = Counter()
-    for s in all_samples():
-        for name in _matched(s):
-            if s.label is None:
-                unlabelled[(name, s.capture)] += 1
-            elif s.label not in NDPI_LABELS[name]:
-                assert (name, s.label) in EXPLAINED, f"{name} claims a {s.label} flow {s}"
-                hits[(name, s.label)] += 1
-    assert dict(hits) == {}
+    hits, unlabelled = sf.corpus_hits(PLANT_SIGNATURES, NDPI_LABELS, by_capture=True)
+    assert set(hits) <= set(EXPLAINED)
+    assert hits == {}
     # flows without an nDPI label: nfstream's copy of cpha.pcap (tests/pcaps/cpha.pcap,
     # whose results file names its one flow CPHA): a positive of the capture named after
     # the protocol
     assert dict(unlabelled) == {("cpha", "cpha.pcap"): 1}
-
-
-def _identify(s: Sample) -> tuple[str | None, ...]:
-    """The registry's answer for each side's first payload."""
-    out = []
-    for side, data in s.firsts:
-        sport, dport = (s.orig[1], s.resp[1]) if side else (s.resp[1], s.orig[1])
-        found = registry.identify(data, s.proto, side, sport, dport)
-        out.append(found.name if found else None)
-    return tuple(out)
 
 
 NEW_SIDES: dict[str, int] = {
@@ -639,15 +541,6 @@ prefix); nDPI labels the 4 flows HiSLIP, and HiSLIP's port 4880 breaks the tie."
 def test_registry_without_and_with_these_classes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing identified without these classes changes identity with them; the flows they
     add, per service."""
-    samples = all_samples()
-    assert len(samples) > 6000
-    after = [_identify(s) for s in samples]
-    monkeypatch.setattr(registry, "DISSECTORS",
-                        tuple(c for c in registry.DISSECTORS if c not in PLANT_SIGNATURES))
-    before = [_identify(s) for s in samples]
-    changed = Counter((b, a) for bs, as_ in zip(before, after) for b, a in zip(bs, as_)
-                      if b is not None and a != b)
+    changed, new = sf.registry_changes(monkeypatch, PLANT_SIGNATURES)
     assert changed == CHANGED
-    new = Counter(a for bs, as_ in zip(before, after) for b, a in zip(bs, as_)
-                  if b is None and a is not None)
     assert dict(new) == NEW_SIDES

@@ -7,8 +7,8 @@ negative breaks one checked fact. Real captures: the flows nDPI labels with each
 another protocol, and unlabelled flows) and the registry with and without these classes
 (nothing changes identity).
 
-Fuzz invariant (hypothesis, 250 ms deadline): for any bytes ``matches`` returns a bool and
-never raises; ``feed`` returns no events and raises nothing.
+The generic checks (and the fuzz invariant) are ``wl_signature_family``'s; this file holds
+the family's messages, tables, expected counts and its own tests.
 """
 
 from __future__ import annotations
@@ -17,13 +17,12 @@ import json
 import struct
 import zlib
 from collections import Counter
-from pathlib import Path
 
 import pytest
+import wl_signature_family as sf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_dissect_signatures_captures import Sample, _samples, all_samples, ndpi_samples
-from wl_dissect_builders import OTHER_FIRST_PAYLOADS, mutate
+from test_dissect_signatures_captures import _samples, ndpi_samples
 from wl_strategies import uniform_bytes
 
 from wirelens.dissect import registry
@@ -42,7 +41,6 @@ from wirelens.dissect.signatures_rpc import (
 )
 
 TCP, UDP = 6, 17
-FUZZ = settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 
 # --- builders (facts from the specifications cited in the classes) -------------------------
 
@@ -418,41 +416,25 @@ def _id(case: tuple) -> str:  # type: ignore[type-arg]
     return f"{case[0].name}-{'tcp' if case[1] == TCP else 'udp'}-{'orig' if case[2] else 'resp'}"
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES, _id)
 def test_positive_identified_on_any_ports(case: tuple[type[Dissector], int, bool, bytes]) -> None:
     """Identification is by content: well-known ports (when the service has some) and random
     high ports alike."""
     cls, proto, side, payload = case
-    assert cls.matches(payload, proto, side)
-    pairs = [(51000, 40123), (40123, 51001)] + [(51000, p) for p in sorted(cls.ports)[:1]]
-    for sport, dport in pairs:
-        if not side:
-            sport, dport = dport, sport
-        assert registry.identify(payload, proto, side, sport, dport) is cls, (sport, dport)
-    others = [c.name for c in RPC_SIGNATURES if c is not cls and proto in c.transports
-              and c.matches(payload, proto, side)]
-    assert not others
+    sf.check_identified_on_any_ports(cls, proto, payload, RPC_SIGNATURES, side=side)
 
 
-@pytest.mark.parametrize("case", NEGATIVES, ids=[f"{c[0].name}-{c[3]}" for c in NEGATIVES])
+@sf.negatives(NEGATIVES)
 def test_negative_one_fact_broken(case: tuple[type[Dissector], int, bytes, str]) -> None:
-    cls, proto, payload, why = case
-    assert not cls.matches(payload, proto, True), why
-    assert not cls.matches(payload, proto, False), why
+    sf.check_refuses(*case)
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES, _id)
 def test_truncations_and_trailing_junk(case: tuple[type[Dissector], int, bool, bytes]) -> None:
     """Every prefix gives a bool; cut messages are refused except where the docstring
     accepts them; exact tests refuse appended junk."""
     cls, proto, side, payload = case
-    exact, allowed = _accepted_prefixes(cls, payload)
-    for cut in range(len(payload)):
-        got = cls.matches(payload[:cut], proto, side)
-        assert isinstance(got, bool)
-        assert not got or cut in allowed, (cls.name, cut)
-    if exact:
-        assert not cls.matches(payload + b"\x00junk", proto, side)
+    sf.check_truncations(cls, proto, payload, *_accepted_prefixes(cls, payload), side=side)
 
 
 def test_cut_messages_accepted_where_documented() -> None:
@@ -466,16 +448,10 @@ def test_cut_messages_accepted_where_documented() -> None:
     assert CheckMkDissector.matches(b"<<<check_mk>>>\n", TCP, False)
 
 
-@pytest.mark.parametrize("case", POSITIVES, ids=[_id(c) for c in POSITIVES])
+@sf.positives(POSITIVES, _id)
 def test_feed_is_identification_only(case: tuple[type[Dissector], int, bool, bytes]) -> None:
     cls, proto, side, payload = case
-    for chunks in ([payload], [payload[:1], payload[1:]], [payload, b"junk\xff"]):
-        d = cls(proto)
-        events = []
-        for chunk in chunks:
-            events += d.feed(chunk, side, 1)
-        assert events + d.finish() == []
-        assert d.done and d.server_name is None
+    sf.check_feed_identification_only(cls, proto, payload, side=side)
 
 
 def test_module_facts() -> None:
@@ -512,20 +488,15 @@ def test_ws_discovery_keeps_soap_over_udp() -> None:
     assert UDP not in SoapDissector.transports
 
 
-@pytest.mark.parametrize("cls", RPC_SIGNATURES, ids=lambda c: c.name)
-@settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
-@given(uniform_bytes(300), st.sampled_from([TCP, UDP]), st.booleans())
+@pytest.mark.parametrize("cls", RPC_SIGNATURES, ids=sf.name_of)
+@sf.random_payloads
 def test_random_bytes_do_not_match(cls: type[Dissector], payload: bytes, proto: int,
                                    from_orig: bool) -> None:
     """Random payloads and other protocols' first payloads are refused."""
-    if proto not in cls.transports:
-        return
-    assert not cls.matches(payload, proto, from_orig)
-    for other in OTHER_FIRST_PAYLOADS:
-        assert not cls.matches(other, proto, from_orig)
+    sf.check_refuses_random(cls, payload, proto, from_orig)
 
 
-@pytest.mark.parametrize("cls", RPC_SIGNATURES, ids=lambda c: c.name)
+@pytest.mark.parametrize("cls", RPC_SIGNATURES, ids=sf.name_of)
 @settings(max_examples=200, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 @given(uniform_bytes(300), st.sampled_from([TCP, UDP]), st.booleans(), st.data())
 def test_random_bytes_with_a_declared_first_byte_do_not_match(
@@ -539,42 +510,25 @@ def test_random_bytes_with_a_declared_first_byte_do_not_match(
     assert not cls.matches(bytes((lead,)) + payload[1:], proto, from_orig)
 
 
-def _check(cls: type[Dissector], proto: int, data: bytes, step: int) -> None:
-    assert isinstance(cls.matches(data, proto, True), bool)
-    assert isinstance(cls.matches(data, proto, False), bool)
-    d = cls(proto)
-    out = []
-    for i in range(0, len(data), step or max(1, len(data))):
-        out += d.feed(data[i : i + (step or len(data))], i % 2 == 0, 0)
-    assert out + d.finish() == []
-
-
-@FUZZ
-@given(st.sampled_from(RPC_SIGNATURES), st.sampled_from([TCP, UDP]), st.binary(max_size=400),
-       st.sampled_from([0, 1, 7]))
+@sf.FUZZ
+@given(st.sampled_from(RPC_SIGNATURES), sf.PROTOS, sf.FUZZ_BYTES, sf.STEPS)
 def test_fuzz_random_bytes(cls: type[Dissector], proto: int, data: bytes, step: int) -> None:
-    _check(cls, proto, data, step)
+    sf.fuzz_invariant(cls, proto, data, step)
 
 
-@FUZZ
-@given(st.sampled_from(range(len(POSITIVES))),
-       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 4096), st.integers(0, 255)),
-                min_size=1, max_size=5))
+@sf.FUZZ
+@given(st.sampled_from(range(len(POSITIVES))), sf.EDITS)
 def test_fuzz_mutated_positives(index: int, edits: list[tuple[int, int, int]]) -> None:
     """Valid samples with bytes changed reach the deep checks without raising."""
     _, proto, _, payload = POSITIVES[index]
-    changed = mutate(payload, edits)
-    for cls in RPC_SIGNATURES:
-        _check(cls, proto, changed, 0)
+    sf.fuzz_mutated(RPC_SIGNATURES, proto, payload, edits)
 
 
 # --- real captures --------------------------------------------------------------------------
 
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-CFGS = DATA / "nDPI" / "tests" / "cfgs"
+DATA, CFGS = sf.DATA, sf.CFGS
 NFSTREAM = DATA / "nfstream" / "tests" / "pcaps"
-needs_data = pytest.mark.skipif(
-    not CFGS.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)")
+needs_data = sf.needs_data
 
 NDPI_LABELS = {
     "z3950": {"Z3950"}, "thrift": {"Thrift"}, "nano": {"Nano"}, "fix": {"FIX"},
@@ -588,12 +542,6 @@ CAPTURES = {
     "nntp": "nntp.pcap",
 }  # fmt: skip
 """The capture named after each service (nDPI's, and nfstream's copies of some)."""
-
-
-def _matched(s: Sample) -> set[str]:
-    """Names of this module's classes whose ``matches`` accepts a first payload of ``s``."""
-    return {cls.name for cls in RPC_SIGNATURES if s.proto in cls.transports
-            and any(cls.matches(d, s.proto, side) for side, d in s.firsts)}
 
 
 # (hits, total) on the flows nDPI labels with the service (all cfgs directories). Misses:
@@ -613,11 +561,7 @@ NDPI_EXPECTED = {
 
 @needs_data
 def test_ndpi_positives() -> None:
-    got = {}
-    for name, labels in NDPI_LABELS.items():
-        positives = [s for s in ndpi_samples() if s.label in labels]
-        got[name] = (sum(name in _matched(s) for s in positives), len(positives))
-    assert got == NDPI_EXPECTED
+    assert sf.ndpi_hits(RPC_SIGNATURES, NDPI_LABELS) == NDPI_EXPECTED
 
 
 BOTH_SIDES = {"fix": 12, "z3950": 2, "nano": 1, "thrift": 1, "nntp": 1}
@@ -647,7 +591,7 @@ def test_nfstream_captures(name: str) -> None:
     path = NFSTREAM / CAPTURES[name]
     if not path.exists():
         pytest.skip(f"{path} absent")
-    got = [_matched(s) for s in _samples(path)]
+    got = [sf.matched(RPC_SIGNATURES, s) for s in _samples(path)]
     assert (sum(name in g for g in got), len(got)) == NFSTREAM_EXPECTED[name]
     assert not {n for g in got for n in g} - {name}
 
@@ -660,29 +604,12 @@ EXPLAINED: dict[tuple[str, str], str] = {}
 def test_negative_corpus() -> None:
     """No class claims a flow nDPI labels with another protocol; unlabelled hits are the
     copies of the services' own captures."""
-    hits: Counter[tuple[str, str]] = Counter()
-    unlabelled: Counter[tuple[str, str]] = Counter()
-    for s in all_samples():
-        for name in _matched(s):
-            if s.label is None:
-                unlabelled[(name, s.capture)] += 1
-            elif s.label not in NDPI_LABELS[name]:
-                assert (name, s.label) in EXPLAINED, f"{name} claims a {s.label} flow {s}"
-                hits[(name, s.label)] += 1
-    assert dict(hits) == {}
+    hits, unlabelled = sf.corpus_hits(RPC_SIGNATURES, NDPI_LABELS, by_capture=True)
+    assert set(hits) <= set(EXPLAINED)
+    assert hits == {}
     # nfstream's unlabelled copies of fix.pcap, z3950.pcapng and check_mk_new.pcap
     assert dict(unlabelled) == {("fix", "fix.pcap"): 12, ("z3950", "z3950.pcapng"): 2,
                                 ("checkmk", "check_mk_new.pcap"): 1}
-
-
-def _identify(s: Sample) -> tuple[str | None, ...]:
-    """The registry's answer for each side's first payload."""
-    out = []
-    for side, data in s.firsts:
-        sport, dport = (s.orig[1], s.resp[1]) if side else (s.resp[1], s.orig[1])
-        found = registry.identify(data, s.proto, side, sport, dport)
-        out.append(found.name if found else None)
-    return tuple(out)
 
 
 NEW_SIDES: dict[str, int] = {
@@ -698,15 +625,6 @@ Thrift's TCP call and reply and its UDP batch, the Nano handshakes, the JSON-RPC
 def test_registry_without_and_with_these_classes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing identified without these classes changes identity with them; the flows they
     add, per service."""
-    samples = all_samples()
-    assert len(samples) > 6000
-    after = [_identify(s) for s in samples]
-    monkeypatch.setattr(registry, "DISSECTORS",
-                        tuple(c for c in registry.DISSECTORS if c not in RPC_SIGNATURES))
-    before = [_identify(s) for s in samples]
-    changed = Counter((b, a) for bs, as_ in zip(before, after) for b, a in zip(bs, as_)
-                      if b is not None and a != b)
+    changed, new = sf.registry_changes(monkeypatch, RPC_SIGNATURES)
     assert changed == Counter()
-    new = Counter(a for bs, as_ in zip(before, after) for b, a in zip(bs, as_)
-                  if b is None and a is not None)
     assert dict(new) == NEW_SIDES
