@@ -272,6 +272,8 @@ ZEEK_PAIRS = {
         "scripts.base.protocols.ssl.basic": "tls/tls-conn-with-extensions.pcap",
         "scripts.base.protocols.ssl.tls13-version": "tls/tls13draft23-chrome67.0.3368.0-canary.pcap",
         "scripts.base.protocols.xmpp.starttls": "tls/xmpp-starttls.pcap",
+        "scripts.base.protocols.ssl.dtls": "tls/dtls1_0.pcap",
+        "scripts.base.protocols.quic.curl-http3": "quic/curl-8.1.2-dev-http3-www-google-de.pcap",
     },
     "http.log": {
         "core.tunnels.gtp.different_dl_and_ul": "tunnels/gtp/gtp2_different_udp_port.pcap",
@@ -283,10 +285,11 @@ ZEEK_PAIRS = {
 }
 """Baselines with their trace (found by the script's pairing), per log."""
 
-ZEEK_MIN_AGREE = {"dns.log": (16, 17), "ssl.log": (11, 12), "http.log": (10, 13)}
+ZEEK_MIN_AGREE = {"dns.log": (16, 17), "ssl.log": (14, 14), "http.log": (10, 13)}
 """(rows agreeing on every field at least, zeek rows) measured: dns 16/17 (notify: Zeek
 logs no query for a response whose question we read; dynamic updates agree: both name the
-updated record), ssl 12/12, http 10/13 (http-desynched: Zeek logs requests we do not
+updated record), ssl 14/14 (server_name, version, cipher and curve; DTLS and QUIC
+included), http 10/13 (http-desynched: Zeek logs requests we do not
 pair)."""
 
 
@@ -326,7 +329,7 @@ SSLRequest), with the baseline holding Zeek's ssl.log row of the session."""
 @pytest.mark.parametrize("trace", sorted(DATABASE_TLS))
 def test_tls_inside_database_sessions(trace: str) -> None:
     """The TLS handshake after a database's SSLRequest is read: the tls row agrees with
-    Zeek's (version, cipher, SNI, leaf certificate), conn keeps the database service."""
+    Zeek's (version, cipher, curve, SNI, leaf certificate), conn keeps the database service."""
     btest = _need("zeek/testing/btest")
     service, baseline = DATABASE_TLS[trace]
     (want,) = _bench("zeek_conn_agreement").parse_conn_log(btest / "Baseline" / baseline)
@@ -334,8 +337,8 @@ def test_tls_inside_database_sessions(trace: str) -> None:
 
     res = wirelens.analyze(str(btest / "Traces" / trace))
     (row,) = res.tls.to_pylist()
-    assert (row["version"], row["cipher"], row["server_name"]) == (
-        want["version"], want["cipher"], want["server_name"])
+    assert (row["version"], row["cipher"], row["curve"], row["server_name"]) == (
+        want["version"], want["cipher"], want["curve"], want["server_name"])
     assert row["resp_p"] == want["resp_p"] and row["established"]
     fps = want.get("cert_chain_fps")
     if fps:

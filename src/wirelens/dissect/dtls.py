@@ -48,6 +48,7 @@ from wirelens.dissect.tls import (
     ClientHello,
     ServerHello,
     TlsRecord,
+    ecdhe_named_curve,
     handshake_record,
     is_grease,
     parse_client_hello,
@@ -198,6 +199,7 @@ _APPLICATION_DATA = ContentType.application_data.value
 _CLIENT_HELLO = HandshakeType.client_hello.value
 _SERVER_HELLO = HandshakeType.server_hello.value
 _HVR = HandshakeType.hello_verify_request.value
+_SERVER_KEY_EXCHANGE = HandshakeType.server_key_exchange.value
 _CERTIFICATE = HandshakeType.certificate.value
 _MATCH_TYPES = frozenset((_CLIENT_HELLO, _SERVER_HELLO, _HVR))
 DTLS_MAX_MATCH_EPOCH = 0xFF
@@ -265,6 +267,7 @@ class DtlsDissector(Dissector):
         self._emitted = False
         self._want_client_cert = False
         self._leaf: X509Record | None = None
+        self._kx_group: int | None = None  # the named curve of an ECDHE ServerKeyExchange
         self._chain_len: int | None = None
         self._cert_status: str | None = None
         self._alert: tuple[int, int, bool] | None = None
@@ -400,6 +403,9 @@ class DtlsDissector(Dissector):
             ):
                 if offset == 0:  # the type is all we want: once, on its first fragment
                     side.completed.add(seq)
+                    if msg_type == _SERVER_KEY_EXCHANGE and not self._from_client(from_orig):
+                        self._kx_group = ecdhe_named_curve(self._server_hello,
+                                                           record[start : start + 3])
                     self._on_header(msg_type, from_orig, events)
                 continue
             self._fragment(side, msg_type, length, seq, offset, record[start:pos], from_orig,
@@ -543,5 +549,5 @@ class DtlsDissector(Dissector):
             name_version=dtls_version_name, transport="d",
             # JA4 takes the newest version offered; DTLS codes decrease as versions rise
             ja4_hello=replace(ch, supported_versions=(newest,)) if ch and newest is not None
-            else None,
+            else None, kx_group=self._kx_group,
         )

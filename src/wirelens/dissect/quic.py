@@ -71,9 +71,11 @@ from wirelens.dissect.tls import (
     ClientHello,
     ServerHello,
     cipher_name,
+    curve_name,
     parse_client_hello,
     parse_server_hello,
 )
+from wirelens.dissect.tls import version_name as tls_version_name
 from wirelens.dissect.tls_fingerprints import ja3, ja4, ja4s, md5_hex
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError
@@ -165,6 +167,11 @@ class QuicRecord(Event):
     """Google user agent transport parameter (0x3129) or the gQUIC ``UAID`` tag."""
     cipher: str | None
     """Cipher suite chosen in the ServerHello."""
+    curve: str | None
+    """Key exchange group of the ServerHello's key_share (Zeek ``ssl.log`` ``curve``)."""
+    tls_version: str | None
+    """TLS version the ServerHello chose (``TLSv13``, RFC 9001 §4.2; Zeek ``ssl.log``
+    ``version``)."""
     ja3: str | None
     """JA3 string of the ClientHello."""
     ja3_hash: str | None
@@ -663,6 +670,8 @@ class QuicDissector(Dissector):
             alpn=ch.alpn if ch is not None else (),
             user_agent=self._user_agent,
             cipher=cipher_name(sh.cipher_suite) if sh is not None else None,
+            curve=curve_name(sh),
+            tls_version=tls_version_name(sh.version) if sh is not None else None,
             ja3=j3,
             ja3_hash=md5_hex(j3) if j3 is not None else None,
             ja4=ja4(ch, transport="q") if ch is not None else None,

@@ -85,6 +85,8 @@ __all__ = [
     "TlsDissector",
     "TlsRecord",
     "cipher_name",
+    "curve_name",
+    "ecdhe_named_curve",
     "handshake_record",
     "is_grease",
     "parse_client_hello",
@@ -189,6 +191,10 @@ class TlsRecord(Event):
     summary is kept rather than lost to a ParseError); null otherwise."""
     hello_damage: tuple[str, ...] = ()
     """What did not parse in a ClientHello kept anyway (:attr:`ClientHello.damage`)."""
+    curve: str | None = None
+    """Key exchange group the server chose (Zeek ``ssl.log`` ``curve``): its ServerHello's
+    key_share (TLS 1.3, RFC 8446 §4.2.8), or the named curve of its ECDHE ServerKeyExchange
+    (TLS <= 1.2, RFC 8422 §5.4); null otherwise (RSA or finite-field DHE key exchange)."""
     cert_names: tuple[str, ...] = ()
     """Names of the server's leaf certificate: SAN DNS names, then the subject CN (for the
     application catalogue)."""
@@ -211,6 +217,7 @@ class _Side:
 
 _HELLOS = frozenset((HandshakeType.client_hello.value, HandshakeType.server_hello.value))
 _SERVER_HELLO = HandshakeType.server_hello.value
+_SERVER_KEY_EXCHANGE = HandshakeType.server_key_exchange.value
 _HANDSHAKE = ContentType.handshake.value
 _RECORD_TYPES = frozenset((20, 21, 22, 23))
 
@@ -235,16 +242,44 @@ _CERTIFICATE = HandshakeType.certificate.value
 _TLS13 = 0x0304
 
 
+_KEY_SHARE = 51
+"""key_share (RFC 8446 §4.2.8): in a ServerHello one KeyShareEntry, the group first."""
+_NAMED_CURVE = 3
+"""ECParameters.curve_type of a named curve (RFC 8422 §5.4)."""
+
+
+def ecdhe_named_curve(sh: ServerHello | None, head: bytes | bytearray) -> int | None:
+    """The named curve of a (D)TLS <= 1.2 ServerKeyExchange from its first three bytes, when
+    the suite the ServerHello chose is an ECDHE one: ECParameters (RFC 8422 §5.4), curve_type
+    3 then the NamedCurve; None otherwise."""
+    if (sh is None or len(head) < 3 or head[0] != _NAMED_CURVE
+            or not cipher_name(sh.cipher_suite).startswith("TLS_ECDHE_")):
+        return None
+    return (head[1] << 8) | head[2]
+
+
+def curve_name(sh: ServerHello | None, kx_group: int | None = None) -> str | None:
+    """Name of the key exchange group the server chose: the ServerKeyExchange's named
+    curve, else the ServerHello's key_share group."""
+    if kx_group is None and sh is not None:
+        for ext_type, data in sh.extensions:
+            if ext_type == _KEY_SHARE and len(data) >= 2:
+                kx_group = (data[0] << 8) | data[1]
+                break
+    return group_name(kx_group) if kx_group is not None else None
+
+
 def handshake_record(
     ts_ns: int, ch: ClientHello | None, sh: ServerHello | None, leaf: X509Record | None,
     alert: tuple[int, int, bool] | None, *, cert_status: str | None, chain_len: int | None,
     client_chain_len: int | None, late_error: str | None, cert_names: tuple[str, ...],
     client_version_code: int | None, name_version: Callable[[int], str] = version_name,
-    transport: str = "t", ja4_hello: ClientHello | None = None,
+    transport: str = "t", ja4_hello: ClientHello | None = None, kx_group: int | None = None,
 ) -> TlsRecord:
     """The ``tls`` row of one handshake (TLS here, DTLS in :mod:`wirelens.dissect.dtls`):
-    ``name_version`` names version codes, ``transport`` is JA4's first letter and
-    ``ja4_hello`` the hello JA4 is computed from (default ``ch``)."""
+    ``name_version`` names version codes, ``transport`` is JA4's first letter,
+    ``ja4_hello`` the hello JA4 is computed from (default ``ch``) and ``kx_group`` the named
+    curve of a TLS <= 1.2 ServerKeyExchange (a TLS 1.3 ServerHello's key_share says it)."""
     cs = _client_summary(ch, name_version, transport) if ch is not None else _NO_CLIENT
     ss = _server_summary(sh, name_version, transport) if sh is not None else _NO_SERVER
     if ja4_hello is not None and ja4_hello is not ch:
@@ -298,6 +333,7 @@ def handshake_record(
         late_error=late_error,
         hello_damage=ch.damage if ch else (),
         cert_names=cert_names,
+        curve=curve_name(sh, kx_group),
     )
 
 
@@ -435,6 +471,7 @@ class TlsDissector(Dissector):
         self._client_hello: ClientHello | None = None
         self._server_hello: ServerHello | None = None
         self._tls12 = False  # a TLS <= 1.2 ServerHello was parsed: the flight is in clear
+        self._kx_group: int | None = None  # the named curve of an ECDHE ServerKeyExchange
         self._ts_ns: int | None = None
         self._now = 0
         self._emitted = False
@@ -604,6 +641,8 @@ class TlsDissector(Dissector):
                         side.skip = 4 + length
                         continue
                 else:
+                    if msg_type == _SERVER_KEY_EXCHANGE and stop - pos >= 7:
+                        self._on_key_exchange(buf[pos + 4 : pos + 7], from_orig)
                     side.skip = 4 + length
                     self._on_header(msg_type, from_orig, events)
                     continue
@@ -619,6 +658,11 @@ class TlsDissector(Dissector):
                 del hs[:pos]
             elif pos < stop:
                 hs += buf[pos:stop]
+
+    def _on_key_exchange(self, head: bytes | bytearray, from_orig: bool) -> None:
+        """The first bytes of a TLS <= 1.2 ServerKeyExchange."""
+        if self._tls12 and not self._from_client(from_orig):
+            self._kx_group = ecdhe_named_curve(self._server_hello, head)
 
     def _on_header(self, msg_type: int, from_orig: bool, events: list[Event]) -> None:
         """A handshake message skipped by length: its type may end the clear-text part."""
@@ -688,5 +732,5 @@ class TlsDissector(Dissector):
             cert_status=self._cert_status, chain_len=self._chain_len,
             client_chain_len=self._client_chain_len, late_error=self._late_error,
             cert_names=self.cert_names,
-            client_version_code=ch.max_version if ch else None,
+            client_version_code=ch.max_version if ch else None, kx_group=self._kx_group,
         )

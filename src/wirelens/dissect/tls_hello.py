@@ -16,6 +16,7 @@ from enum import IntEnum
 from functools import lru_cache, wraps
 from typing import TypeVar
 
+from wirelens.dissect.tls_cipher_names import CIPHER_SUITE_NAMES
 from wirelens.dissect.tls_names import extension_name
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, ParseError, TrailingJunk
@@ -81,7 +82,8 @@ class ExtensionType(IntEnum):
 
 
 class CipherSuite(IntEnum):
-    """Common cipher suites (IANA TLS Cipher Suites registry); others are shown in hex."""
+    """Cipher suites the code names (IANA TLS Cipher Suites registry); every registered
+    name is in :data:`~wirelens.dissect.tls_cipher_names.CIPHER_SUITE_NAMES`."""
 
     TLS_RSA_WITH_RC4_128_MD5 = 0x0004
     TLS_RSA_WITH_RC4_128_SHA = 0x0005
@@ -135,21 +137,25 @@ def is_grease(value: int) -> bool:
 
 
 def version_name(code: int) -> str:
-    """Zeek-style version name (``TLSv12``); ``GREASE`` or hex for others."""
+    """Zeek-style version name (``TLSv12``; a TLS 1.3 draft, 0x7f00 + its number, as
+    ``TLSv13-draft23``); ``GREASE`` or hex for others."""
     if code in _VERSION_NAMES:
         return _VERSION_NAMES[code]
+    if 0x7F01 <= code <= 0x7F1C:  # draft-ietf-tls-tls13-01 to -28 (§4.2.1 of each)
+        return f"TLSv13-draft{code & 0xFF:02d}"
     return "GREASE" if is_grease(code) else f"0x{code:04x}"
 
 
 def cipher_name(code: int) -> str:
-    """IANA name of a cipher suite, hex when not in :class:`CipherSuite`."""
+    """IANA name of a cipher suite (:data:`~wirelens.dissect.tls_cipher_names.
+    CIPHER_SUITE_NAMES`), hex when unregistered."""
     name = _CIPHER_NAMES.get(code)
     if name is not None:
         return name
     return "GREASE" if is_grease(code) else f"0x{code:04x}"
 
 
-_CIPHER_NAMES = {m.value: m.name for m in CipherSuite}
+_CIPHER_NAMES = CIPHER_SUITE_NAMES
 
 
 @dataclass(frozen=True, slots=True)

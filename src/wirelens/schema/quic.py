@@ -27,6 +27,9 @@ QUIC = pa.schema(
         f("alpn", pa.list_(pa.string()), "ALPN protocols offered by the client, in order."),
         f("user_agent", pa.string(), "Google user agent transport parameter (0x3129) or gQUIC UAID tag."),
         f("cipher", pa.string(), "Cipher suite chosen in the ServerHello (IANA name or hex)."),
+        f("curve", pa.string(), "Key exchange group of the ServerHello's key_share (x25519, ...)."),
+        f("tls_version", pa.string(), "TLS version the ServerHello chose (TLSv13, RFC 9001 section "
+          "4.2)."),
         f("ja3", pa.string(), "JA3 string of the ClientHello."),
         f("ja3_hash", pa.string(), "MD5 of ja3, lower-case hex."),
         f("ja4", pa.string(), "JA4 fingerprint of the ClientHello, transport 'q'."),

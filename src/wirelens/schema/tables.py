@@ -160,6 +160,9 @@ TLS = pa.schema(
         f("version", pa.string(), "Negotiated version (ServerHello, supported_versions aware), e.g. TLSv1.3."),
         f("client_version", pa.string(), "Highest version the client offered."),
         f("cipher", pa.string(), "Cipher suite chosen by the server (IANA name, or hex code)."),
+        f("curve", pa.string(), "Key exchange group the server chose: its ServerHello's key_share "
+          "(TLS 1.3) or the named curve of its ECDHE ServerKeyExchange (TLS <= 1.2); null for RSA "
+          "or finite-field DHE key exchange."),
         f("server_name", pa.string(), "SNI from the ClientHello (RFC 6066 section 3)."),
         f("alpn", pa.list_(pa.string()), "ALPN protocols offered by the client."),
         f("alpn_selected", pa.string(), "ALPN protocol selected by the server."),

@@ -258,3 +258,48 @@ def test_long_extension_contents_are_read_without_the_reader_cache() -> None:
         hello = parse_client_hello(body)
         assert hello.server_name == long_name
         assert repr(hello) == repr(tls._client_hello_checked(body))
+
+
+# -- the key exchange group (Zeek ssl.log curve), versions and cipher names --------------------
+
+
+def _tls12_flight(cipher: int, key_exchange: bytes | None) -> list[tuple[bool, bytes]]:
+    """A TLS 1.2 handshake whose server flight carries ``key_exchange`` as its
+    ServerKeyExchange body (none: no ServerKeyExchange, as with RSA key exchange)."""
+    server = record(22, server_hello(cipher=cipher, selected=None))
+    if key_exchange is not None:
+        server += record(22, b"\x0c" + vec(key_exchange, 3))
+    server += record(22, b"\x0e\x00\x00\x00")
+    return [(True, record(22, client_hello(), version=0x0301)), (False, server)]
+
+
+def test_curve_is_the_group_the_server_chose() -> None:
+    """TLS 1.3: the ServerHello's key_share group (RFC 8446 §4.2.8); TLS 1.2: the named
+    curve of an ECDHE ServerKeyExchange (RFC 8422 §5.4: curve_type 3, NamedCurve); none for
+    RSA key exchange, finite-field DHE, or an explicit curve."""
+    server = (record(22, server_hello(key_share=0x11EC)) + record(20, b"\x01")
+              + record(23, b"x" * 40))
+    (row,) = feed_all(TlsDissector, [(True, record(22, client_hello(), 0x0301)), (False, server)], TCP)
+    assert (row.version, row.curve) == ("TLSv13", "X25519MLKEM768")  # type: ignore[attr-defined]
+    ecdhe = b"\x03\x00\x17" + vec(b"\x04" + bytes(64), 1) + b"\x04\x03" + vec(bytes(70), 2)
+    cases = [
+        (0xC02F, ecdhe, "secp256r1"),  # TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+        (0xC02F, b"\x01" + ecdhe[1:], None),  # explicit_prime curve: no name
+        (0x009E, vec(bytes(256), 2) + vec(b"\x02", 2) + vec(bytes(256), 2), None),  # DHE
+        (0x009C, None, None),  # TLS_RSA_WITH_AES_128_GCM_SHA256: no ServerKeyExchange
+    ]
+    for cipher, kx, want in cases:
+        (row,) = feed_all(TlsDissector, _tls12_flight(cipher, kx), TCP)
+        assert (row.version, row.curve) == ("TLSv12", want), hex(cipher)  # type: ignore[attr-defined]
+
+
+def test_tls13_draft_versions_and_every_registered_cipher_are_named() -> None:
+    from wirelens.dissect.tls_cipher_names import CIPHER_SUITE_NAMES
+
+    assert tls.version_name(0x7F17) == "TLSv13-draft23"  # as Zeek names it
+    assert tls.version_name(0x7F1C) == "TLSv13-draft28" and tls.version_name(0x7F1D) == "0x7f1d"
+    assert tls.cipher_name(0xC011) == "TLS_ECDHE_RSA_WITH_RC4_128_SHA"
+    assert tls.cipher_name(0xCC13).endswith("_OLD") and tls.cipher_name(0xCCA8) == (
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256")
+    assert len(set(CIPHER_SUITE_NAMES.values())) == len(CIPHER_SUITE_NAMES) > 300
+    assert all(c.name == CIPHER_SUITE_NAMES[c.value] for c in tls.CipherSuite)

@@ -149,12 +149,16 @@ def client_hello(
 
 
 def server_hello(
-    cipher: int = 0x1301, selected: int | None = 0x0304, alpn: str | None = None
+    cipher: int = 0x1301, selected: int | None = 0x0304, alpn: str | None = None,
+    key_share: int | None = None,
 ) -> bytes:
-    """A ServerHello handshake message, RFC 8446 §4.1.3."""
+    """A ServerHello handshake message, RFC 8446 §4.1.3 (``key_share``: the group of its
+    KeyShareEntry, §4.2.8)."""
     exts = b""
     if selected is not None:
         exts += ext(43, struct.pack(">H", selected))
+    if key_share is not None:
+        exts += ext(51, struct.pack(">H", key_share) + vec(b"k" * 32, 2))
     if alpn is not None:
         exts += ext(16, vec(vec(alpn.encode(), 1), 2))
     body = b"\x03\x03" + bytes(32) + vec(bytes(32), 1) + struct.pack(">HB", cipher, 0) + vec(exts, 2)
