@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from tests.conftest import manifest_rows
+
 from wirelens.pipeline.runner import Analysis, AnalyzeOptions
 from wirelens.pipeline.warm import warm
 

@@ -14,10 +14,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from tests.naive.decode import read_capture
+from tests.naive.decode import read_capture  # noqa: E402 (after the path set-up)
 
-from wirelens.core.batch import RawBatch
-from wirelens.decode import Decoder
+from wirelens.core.batch import RawBatch  # noqa: E402
+from wirelens.decode import Decoder  # noqa: E402
 
 DATA = ROOT / ".." / "shared" / "data"
 

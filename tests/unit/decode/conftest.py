@@ -9,9 +9,9 @@ ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import pytest
+import pytest  # noqa: E402 (after the path set-up)
 
-from wirelens.decode import Decoder
+from wirelens.decode import Decoder  # noqa: E402
 
 
 @pytest.fixture(scope="session")
