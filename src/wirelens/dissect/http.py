@@ -12,6 +12,8 @@ dissector is then ``done`` and ignores further bytes. A 2xx answer to CONNECT op
 (RFC 9110 §9.3.6): the tunnel's first bytes (the client's ClientHello, or a greeting of the
 server's) are handed on with ``upgrade = BY_CONTENT``, so that what goes through a proxy is
 identified and logged by its own dissector (the tls table of a proxied HTTPS session).
+HTTP/2 is not parsed: its cleartext connection preface (``PRI * HTTP/2.0``, prior knowledge,
+RFC 9113 §3.4) ends the reading quietly (the flow stays ``http``, no row, no weird).
 
 HTTP/0.9 (RFC 1945 §4.1, §6): a Simple-Request is a known method, one space, a ``/`` or
 absolute URI and a line end, with no version and no headers; it is answered by a
@@ -94,6 +96,10 @@ class HttpRecord(Event):
     response_mime_type: str | None = None
     """File type of the response body from its first bytes (not its Content-Type)."""
 
+
+_H2_PREFACE_LINE = b"PRI * HTTP/2.0"
+"""The request line that starts HTTP/2's client connection preface (RFC 9113 §3.4), sent
+on a cleartext connection by a client that knows the server speaks HTTP/2."""
 
 TUNNEL_PEEK_BYTES = 16 * 1024
 """First bytes of a CONNECT tunnel kept to hand on (the client may speak before the proxy's
@@ -636,6 +642,9 @@ class HttpDissector(Dissector):
         start, headers = _parse_head(head)
         line = side.line if side.line is not None else self._check_start(start, is_client)
         side.line = None
+        if is_client and line.group(0) == _H2_PREFACE_LINE and not headers:
+            self.done = True  # HTTP/2 with prior knowledge: its frames are not read
+            return
         msg = _Message(line, headers, ts_ns)
         length = _content_length(headers)
         side.current = msg

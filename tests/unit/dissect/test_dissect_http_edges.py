@@ -326,3 +326,20 @@ def test_suricata_http_gap_whole_body_capture() -> None:
     got = http_rows(SURICATA / "http-gap-whole-body" / "input.pcap")
     assert [(r["uri"], r["status_code"], r["response_body_len"]) for r in got] == [
         ("/1", 200, 12), ("/2", 200, 70), ("/3", 200, 12)]
+
+
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+H2_SETTINGS = bytes.fromhex("000012040000000000000300000064000400a00000000200000000")
+
+
+@pytest.mark.parametrize("step", [0, 1, 7])
+def test_http2_prior_knowledge_ends_the_reading_quietly(step: int) -> None:
+    """RFC 9113 §3.4: a client that knows the server speaks HTTP/2 starts with the
+    connection preface; its frames are not HTTP/1 messages: no row, no error, done."""
+    chunks = [(True, H2_PREFACE + H2_SETTINGS), (False, H2_SETTINGS)]
+    assert feed_all(HttpDissector, chunks, TCP, step=step) == []
+    d = HttpDissector(TCP)
+    assert d.feed(H2_PREFACE, True, 1) == [] and d.done
+    # the same request line with a header is no preface: an (odd) HTTP request, logged
+    events = feed_all(HttpDissector, [(True, b"PRI * HTTP/2.0\r\nHost: a\r\n\r\n")], TCP)
+    assert [r.method for r in events] == ["PRI"]  # type: ignore[attr-defined]
