@@ -20,7 +20,6 @@ without ``count``). Skipped, and counted as such, with the reason:
 - a whole test whose ``requires:`` holds anything but ``min-version``/``version`` and the
   ``HAVE_JA3``/``HAVE_JA4`` features (``lt-version`` tests expect old Suricata output; ``files``,
   ``script``, ``env`` ... cannot be expressed), or a check with its own ``lt-version``;
-- HTTP/2 tests (``http2-*``): our http table is HTTP/1.x by design (issue 3);
 - DNS counts that cannot map to our rows: Suricata logs a query and an answer as two events,
   our dns row is one transaction. ``dns.type: answer``/``response`` maps to rows with a
   response (``rcode`` not null) and keeps its count; ``dns.type: query``/``request`` (we do not
@@ -205,9 +204,6 @@ def translate(test: str, index: int, event: str, filt: dict[str, Any]) -> Check:
         return chk
     if extra:
         chk.skip = f"filter keys {sorted(extra)}"
-        return chk
-    if test.startswith("http2"):
-        chk.skip = "HTTP/2 (our http table is HTTP/1.x)"
         return chk
     fields = {**COMMON, **FIELD_MAP[event]}
     dns_type = None

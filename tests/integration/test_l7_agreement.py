@@ -231,6 +231,7 @@ def test_ndpi_tls_fingerprints(ndpi_report: Any) -> None:
 # ----------------------------------------------------------------------------- suricata-verify
 
 SURICATA_PASSING = [
+    "http2-long-frame",
     "bug-4702-02", "bug-5758", "bug-7264-tcp-3whs-ack-data-tls-01", "ja4-rules", "ja4-tls",
     "ja4-tls-quic", "tls-duplicate-hello", "tcp-fastopen-11-reject-syn-data",
     "bug-7657-01", "bug-7851-01", "bug-814", "http-async-cli", "http-async-srv",

@@ -12,8 +12,9 @@ dissector is then ``done`` and ignores further bytes. A 2xx answer to CONNECT op
 (RFC 9110 §9.3.6): the tunnel's first bytes (the client's ClientHello, or a greeting of the
 server's) are handed on with ``upgrade = BY_CONTENT``, so that what goes through a proxy is
 identified and logged by its own dissector (the tls table of a proxied HTTPS session).
-HTTP/2 is not parsed: its cleartext connection preface (``PRI * HTTP/2.0``, prior knowledge,
-RFC 9113 §3.4) ends the reading quietly (the flow stays ``http``, no row, no weird).
+Cleartext HTTP/2 goes to :mod:`.http2` (``upgrade = "http2"``): at the client's connection
+preface (``PRI * HTTP/2.0``, prior knowledge, RFC 9113 §3.4), or after a ``101`` to ``h2c``
+(RFC 7540 §3.2). The flow stays ``http``.
 
 HTTP/0.9 (RFC 1945 §4.1, §6): a Simple-Request is a known method, one space, a ``/`` or
 absolute URI and a line end, with no version and no headers; it is answered by a
@@ -643,7 +644,9 @@ class HttpDissector(Dissector):
         line = side.line if side.line is not None else self._check_start(start, is_client)
         side.line = None
         if is_client and line.group(0) == _H2_PREFACE_LINE and not headers:
-            self.done = True  # HTTP/2 with prior knowledge: its frames are not read
+            # HTTP/2 with prior knowledge: the whole flow is HTTP/2's, the preface included
+            self._hand_over("http2", bool(self._client_is_orig),
+                            _H2_PREFACE_LINE + b"\r\n\r\n" + side.buf)
             return
         msg = _Message(line, headers, ts_ns)
         length = _content_length(headers)
@@ -669,6 +672,8 @@ class HttpDissector(Dissector):
             side.state = _State.TUNNEL
             self._complete(side, is_client, events)
             self.done = True
+            if headers.get(b"upgrade", "").strip().lower() == "h2c":  # RFC 7540 §3.2
+                self._hand_over("http2", not self._client_is_orig, side.buf)
         elif method == b"CONNECT" and 200 <= status < 300:
             side.state = self._sides[bool(self._client_is_orig)].state = _State.TUNNEL
             self._complete(side, is_client, events)
@@ -684,6 +689,12 @@ class HttpDissector(Dissector):
                 self._complete(side, is_client, events)
         else:
             side.state = _State.UNTIL_CLOSE
+
+    def _hand_over(self, successor: str, from_orig: bool, data: bytes | bytearray) -> None:
+        """The rest of the flow is ``successor``'s, starting with ``data`` (of that side)."""
+        self.done, self.upgrade = True, successor
+        self.upgrade_data = ((from_orig, bytes(data)),) if data else ()
+        self._sides[from_orig].buf.clear()
 
     def _complete(self, side: _Side, is_client: bool, events: list[Event]) -> None:
         """A message of this direction is complete."""

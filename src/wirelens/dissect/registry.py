@@ -18,6 +18,7 @@ from wirelens.dissect.dns import DnsDissector
 from wirelens.dissect.dtls import DtlsDissector
 from wirelens.dissect.ftp import FtpDissector
 from wirelens.dissect.http import HttpDissector
+from wirelens.dissect.http2 import Http2Dissector
 from wirelens.dissect.imap import ImapDissector
 from wirelens.dissect.kerberos import KerberosDissector
 from wirelens.dissect.ldap import LdapDissector
@@ -40,7 +41,8 @@ __all__ = ["DISSECTORS", "by_first_byte", "by_name", "by_port", "identify", "por
 
 DISSECTORS: tuple[type[Dissector], ...] = (
     TlsDissector,  # strictest content test first
-    HttpDissector,
+    HttpDissector,  # (it hands cleartext HTTP/2 to Http2Dissector at the preface)
+    Http2Dissector,
     SmtpDissector,  # 220 greetings: SMTP and FTP may both match one; their ports decide
     FtpDissector,
     ImapDissector,

@@ -137,7 +137,7 @@ HTTP = pa.schema(
         f("method", pa.string(), "Request method."),
         f("host", pa.string(), "Host header."),
         f("uri", pa.string(), "Request target."),
-        f("version", pa.string(), "HTTP version of the request (or response)."),
+        f("version", pa.string(), "HTTP version of the request (or response): 0.9, 1.0, 1.1, or 2 (a cleartext HTTP/2 stream)."),
         f("user_agent", pa.string(), "User-Agent header."),
         f("referrer", pa.string(), "Referer header."),
         f("status_code", pa.uint16(), "Response status code."),
