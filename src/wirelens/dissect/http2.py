@@ -65,7 +65,8 @@ class _Side:
         self.decoder = Decoder()
         self.decoder.max_allowed_table_size = 1 << 20  # the peer's SETTINGS are not ours
         self.skip = 0  # DATA payload bytes still to pass over
-        self.block: tuple[int, int, bool, bytearray] | None = None  # (stream, type, end, bytes)
+        # an open header block: (its frames' stream, the stream it is for, type, ends, bytes)
+        self.block: tuple[int, int, int, bool, bytearray] | None = None
 
 
 class Http2Dissector(Dissector):
@@ -166,14 +167,14 @@ class Http2Dissector(Dissector):
             elif ftype == _CONTINUATION:
                 if side.block is None or side.block[0] != sid:
                     raise BadValue("CONTINUATION without its HEADERS", 3)
-                side.block[3].extend(payload)
+                side.block[4].extend(payload)
             elif ftype == _RST_STREAM and sid in self._streams:
                 self._end(sid, events)
                 continue
             else:
                 continue
             block = side.block
-            if block is not None and len(block[3]) > MAX_HEADER_BLOCK:
+            if block is not None and len(block[4]) > MAX_HEADER_BLOCK:
                 raise LimitExceeded(f"header block over {MAX_HEADER_BLOCK} bytes", 0)
             if block is not None and flags & _END_HEADERS:
                 side.block = None
@@ -198,11 +199,12 @@ class Http2Dissector(Dissector):
         if start > end or not sid:
             raise BadValue("header block fragment out of its frame", 9)
         ends = bool(flags & _END_STREAM) and ftype == _HEADERS
-        side.block = (target, ftype, ends, bytearray(payload[start:end]))
+        side.block = (sid, target, ftype, ends, bytearray(payload[start:end]))
 
-    def _headers(self, side: _Side, client: bool, block: tuple[int, int, bool, bytearray],
-                 ts_ns: int, events: list[Event]) -> None:
-        sid, ftype, ends, raw = block
+    def _headers(self, side: _Side, client: bool,
+                 block: tuple[int, int, int, bool, bytearray], ts_ns: int,
+                 events: list[Event]) -> None:
+        _, sid, ftype, ends, raw = block
         try:
             fields = dict(side.decoder.decode(bytes(raw), raw=True))
         except (HPACKError, ValueError, IndexError) as exc:

@@ -85,7 +85,8 @@ def test_frame_options_continuation_padding_push_reset_interim() -> None:
     promised = enc_s.encode([(":method", "GET"), (":authority", "api.example"),
                              (":path", "/pushed.css"), (":scheme", "http")])
     server = (frame(HEADERS, END_HEADERS, 1, enc_s.encode([(":status", "100")]))
-              + frame(PUSH, END_HEADERS, 1, struct.pack(">I", 2) + promised)
+              + frame(PUSH, 0, 1, struct.pack(">I", 2) + promised[:3])
+              + frame(CONT, END_HEADERS, 1, promised[3:])  # continued on the stream it rides
               + frame(HEADERS, END_HEADERS, 1, enc_s.encode(RESPONSE))
               + frame(DATA_FRAME, 0, 1, b"12345")
               + frame(HEADERS, END_HEADERS | END_STREAM, 1, enc_s.encode([("grpc-status", "0")]))
