@@ -11,7 +11,7 @@ stream id). A client is the side whose bytes start with the preface. HEADERS and
 PUSH_PROMISE frames, with their CONTINUATIONs up to END_HEADERS (§6.2, §6.6, §6.10), form a
 header block decoded by that direction's HPACK decoder (RFC 7541, the ``hpack`` library):
 every block is decoded in order, as the dynamic table requires. DATA frames (§6.1) are
-counted, not kept. A stream's row (method ``:method``, host ``:authority``, uri ``:path``,
+counted, not kept (and offered to the caller to skip: :meth:`skippable`). A stream's row (method ``:method``, host ``:authority``, uri ``:path``,
 version ``2``, status ``:status``, user agent, referrer, content types, server, body
 lengths) is written when the server ends it (END_STREAM) or resets it (RST_STREAM, either
 side), the rest at :meth:`finish` in stream order.
@@ -113,6 +113,21 @@ class Http2Dissector(Dissector):
         events: list[Event] = []
         self._frames(side, from_orig == self._client, ts_ns, events)
         return events
+
+    def skippable(self, from_orig: bool) -> int:
+        """The rest of a DATA frame's payload (counted from its header, not read)."""
+        side = self._sides[from_orig]
+        return 0 if self.done or side.buf else side.skip
+
+    def gap(self, from_orig: bool, length: int) -> list[Event]:
+        """Bytes never seen: inside a DATA payload they are passed over in step; anywhere
+        else the frame boundaries are lost (``done``)."""
+        side = self._sides[from_orig]
+        if side.buf or length > side.skip:
+            self.done = True
+        else:
+            side.skip -= length
+        return []
 
     def finish(self) -> list[Event]:
         """The rows of the streams still open, in stream order."""

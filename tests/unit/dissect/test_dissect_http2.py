@@ -193,3 +193,23 @@ def test_fuzz_invariant(data: bytes, step: int, after_preface: bool) -> None:
     except ParseError:
         return
     assert all(isinstance(e, HttpRecord) for e in events)
+
+
+def test_data_payloads_can_be_skipped_and_holes_inside_them_stay_in_step() -> None:
+    """A DATA payload is counted from its frame header: the caller may pass over its rest
+    (``skippable``) and announce it as a hole (``gap``); a hole anywhere else loses the
+    frame boundaries."""
+    enc_c, enc_s = Encoder(), Encoder()
+    client, _ = exchange(enc_c, Encoder(), 1)  # (its response is not fed)
+    d = Http2Dissector(TCP)
+    d.feed(PREFACE + client, True, 1)
+    head = frame(HEADERS, END_HEADERS, 1, enc_s.encode(RESPONSE))
+    body = frame(DATA_FRAME, END_STREAM, 1, bytes(100_000))
+    (row,) = d.feed(head + body[:9 + 1000], False, 2)  # END_STREAM: the row at the header
+    assert row.response_body_len == 100_000  # type: ignore[attr-defined]
+    assert d.skippable(False) == 99_000 and d.skippable(True) == 0
+    assert d.gap(False, 99_000) == [] and not d.done and d.skippable(False) == 0
+    c3, _ = exchange(enc_c, Encoder(), 3)
+    assert d.feed(c3, True, 3) == [] and not d.done  # the next stream still read
+    d.feed(b"\x00\x00", False, 4)  # half a frame header, then a hole: lost
+    assert d.gap(False, 10) == [] and d.done
