@@ -78,6 +78,8 @@ class Http2Dissector(Dissector):
     """None: h2c shares HTTP's ports, and the HTTP dissector hands it over."""
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"P")
     """``matches``: the preface's ``P``."""
+    name_source: ClassVar[str | None] = "http_host"
+    """The first request's ``:authority`` (HTTP/2's Host, RFC 9113 §8.3.1)."""
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)

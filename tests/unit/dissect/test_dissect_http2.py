@@ -178,6 +178,10 @@ def test_real_captures(capture: str, want: list[tuple[object, ...]]) -> None:
            for r in res.http.to_pylist()]
     assert got == want
     assert res.weird.num_rows == 0
+    named = {(c["server_name"], c["name_source"]) for c in res.conn.to_pylist() if c["server_name"]}
+    hosts = {h.rpartition(":")[0] if h.count(":") == 1 else h for _, h, *_ in want if h}
+    assert {n for n, _ in named} <= {h.lower() for h in hosts}
+    assert named and {src for _, src in named} == {"http_host"}
 
 
 @settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
