@@ -12,11 +12,19 @@ dissector was created with ``show_passwords=True``, and so is PASS's ``arg``. ``
 ``AUTH SSL`` answered 234 (RFC 4217 §4, RFC 2228 §3) means the rest is TLS: the row says
 ``tls`` and the dissector is ``done``. Client bytes after AUTH are read only once its reply
 is known (a direction fed whole before the other still parses right).
+
+``AUTH GSSAPI`` answered 334 (RFC 2228 §3) starts a security exchange in ``ADAT`` commands
+and ``335``/``235 ADAT=`` replies, base64 (§3.3, §4). When its first token is a TLS record,
+as with GridFTP's GSI (TLS carried in GSSAPI tokens), the tokens are read by a TLS dissector
+whose rows (``tls``, ``x509``) this flow writes; other mechanisms' tokens (Kerberos) are not
+read.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from binascii import Error as Base64Error
+from binascii import a2b_base64
 from collections import deque
 from dataclasses import dataclass
 from enum import IntEnum
@@ -32,12 +40,19 @@ from wirelens.dissect.lines import (
     greeting_line,
     text,
 )
+from wirelens.dissect.tls import TlsDissector
 
 __all__ = ["FtpDissector", "FtpRecord", "FtpReply"]
 
 FTP_MAX_LINE = 4096
 """Longest command or reply line accepted (RFC 959 sets no bound; servers cut commands at
 512-4096 bytes, as suricata's ftp-too-long-command tests show). Longer: LimitExceeded."""
+
+_TLS_CONTENT_TYPES = frozenset((20, 21, 22, 23))
+"""TLS record content types (RFC 8446 §5.1): a GSSAPI token starting so is a TLS record."""
+
+_ADAT_REPLIES = (b"335 ADAT=", b"235 ADAT=")
+"""Replies carrying the server's security token (RFC 2228 §4: continue, complete)."""
 
 FTP_MAX_PENDING = 128
 """Commands waiting for their reply; beyond, further commands are not paired (not kept)."""
@@ -208,6 +223,9 @@ class FtpDissector(Dissector):
         self._banner: str | None = None
         self._user: str | None = None
         self._clear = False
+        self._gss = False  # AUTH GSSAPI accepted: ADAT tokens follow
+        self._gss_tls: TlsDissector | None = None  # reads them when they are TLS records
+        self._inner: list[Event] = []  # the TLS dissector's rows, returned with ours
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -239,9 +257,14 @@ class FtpDissector(Dissector):
                 line = self._server.next_line()
                 if line is None:
                     break
+                if self._gss and line[:9] in _ADAT_REPLIES:  # (the reply text is cut short)
+                    self._token(line[9:].strip(), False, ts_ns)
                 reply = self._replies.feed(line)
                 if reply is not None:
                     self._reply(reply, ts_ns, events)
+        if self._inner:
+            events += self._inner
+            self._inner = []
         return events
 
     def finish(self) -> list[Event]:
@@ -249,6 +272,8 @@ class FtpDissector(Dissector):
         events: list[Event] = []
         while self._pending:
             self._emit(self._pending.popleft(), None, events)
+        if self._gss_tls is not None:
+            events += self._gss_tls.finish()
         return events
 
     def _read_client(self, ts_ns: int) -> None:
@@ -278,6 +303,8 @@ class FtpDissector(Dissector):
                     cmd.channel = (False, eprt[0], eprt[1])
             elif verb == "AUTH":
                 self._held = True  # TLS bytes may follow: wait for the answer
+            elif verb == "ADAT" and self._gss:
+                self._token(arg_raw, True, ts_ns)
             cmd.user, cmd.clear = self._user, self._clear
             if len(self._pending) < FTP_MAX_PENDING:
                 self._pending.append(cmd)
@@ -305,6 +332,9 @@ class FtpDissector(Dissector):
             eprt = _eprt(reply.text[start + 1 : end].encode()) if 0 <= start < end else None
             if eprt is not None:
                 cmd.channel = (True, eprt[0], eprt[1])
+        if cmd.verb == "AUTH" and code == FtpReply.SECURITY_MECHANISM_OK and (
+                (cmd.arg or "").upper() == "GSSAPI"):
+            self._gss = True
         tls = False
         if cmd.verb == "AUTH":
             tls = code == FtpReply.SECURITY_DATA_EXCHANGE_COMPLETE and (cmd.arg or "").upper() in (
@@ -317,6 +347,21 @@ class FtpDissector(Dissector):
         elif cmd.verb == "AUTH" and self._held:
             self._held = False
             self._read_client(ts_ns)
+
+    def _token(self, b64: bytes, from_client: bool, ts_ns: int) -> None:
+        """One base64 security token (RFC 2228 §3.3): TLS records go to the TLS dissector."""
+        try:
+            data = a2b_base64(b64, strict_mode=True)
+        except Base64Error:
+            self._gss = False
+            return
+        if self._gss_tls is None:
+            if len(data) < 5 or data[0] not in _TLS_CONTENT_TYPES or data[1] != 3:
+                self._gss = False  # another mechanism's tokens (Kerberos, ...)
+                return
+            self._gss_tls = TlsDissector(IPPROTO_TCP)
+        if not self._gss_tls.done:
+            self._inner += self._gss_tls.feed(data, from_client, ts_ns)
 
     def _emit(
         self, cmd: _Command, reply: Reply | None, events: list[Event], tls: bool = False

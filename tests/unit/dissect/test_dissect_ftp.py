@@ -214,3 +214,40 @@ def test_fuzz(chunks: list[tuple[bool, bytes]], step: int, at: int, noise: bytes
             pass
     for _, data in chunks:
         FtpDissector.matches(data, TCP, True)
+
+
+def _adat_session(client_token: bytes, server_token: bytes) -> list[tuple[bool, bytes]]:
+    import base64
+
+    return [
+        (False, b"220 GridFTP Server ready.\r\n"),
+        (True, b"AUTH GSSAPI\r\n"),
+        (False, b"334 Using authentication type; ADAT must follow.\r\n"),
+        (True, b"ADAT " + base64.b64encode(client_token) + b"\r\n"),
+        (False, b"335 ADAT=" + base64.b64encode(server_token) + b"\r\n"),
+        (True, b"ENC FwMBACAa\r\n"),
+        (False, b"632 ENC=FwMBACB\r\n"),
+    ]
+
+
+def test_gssapi_tokens_that_are_tls_records_are_read_as_tls() -> None:
+    """RFC 2228 §3.3: after AUTH GSSAPI (334) the ADAT tokens are base64; GridFTP's GSI
+    carries a TLS handshake in them: its tls row is this flow's. Kerberos tokens (not TLS
+    records) and broken base64 are passed over."""
+    from wl_dissect_builders import client_hello, feed_all, record, server_hello
+
+    from wirelens.dissect.tls import TlsRecord
+
+    hello = record(22, client_hello(sni=None), version=0x0301)
+    answer = record(22, server_hello(cipher=0x0035, selected=None)) + record(22, b"\x0e\x00\x00\x00")
+    events = feed_all(FtpDissector, _adat_session(hello, answer), TCP)
+    (tls,) = [e for e in events if isinstance(e, TlsRecord)]
+    assert (tls.version, tls.cipher, tls.ja3_hash is not None) == (
+        "TLSv12", "TLS_RSA_WITH_AES_256_CBC_SHA", True)
+    assert [e.command for e in events if isinstance(e, FtpRecord)] == ["AUTH", "ADAT", "ENC"]
+    kerberos = b"\x60\x82\x02\x10\x06\x09\x2a\x86\x48\x86\xf7\x12\x01\x02\x02" + bytes(40)
+    events = feed_all(FtpDissector, _adat_session(kerberos, kerberos), TCP)
+    assert not [e for e in events if isinstance(e, TlsRecord)]
+    broken = _adat_session(hello, answer)
+    broken[3] = (True, b"ADAT !!not base64!!\r\n")
+    assert not [e for e in feed_all(FtpDissector, broken, TCP) if isinstance(e, TlsRecord)]
