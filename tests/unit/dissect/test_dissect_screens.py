@@ -144,3 +144,34 @@ def test_positives_changed(data: st.DataObject) -> None:
     cut = data.draw(st.integers(at + 1, len(payload)))
     changed = payload[:at] + bytes((value,)) + payload[at + 1:cut]
     _check([(payload, proto, side, 0, 0), (changed, proto, side, 0, 0)])
+
+
+def test_screens_past_the_mask_width_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More screened classes than ``excluded`` has bits: those past ``MAX_SCREENED`` (in
+    priority order) are tested without their screens, so identification is unchanged."""
+    from wirelens.dissect.base import Dissector
+
+    def make(k: int) -> type[Dissector]:
+        tag = bytes((0x40 + k % 64, k // 64))
+
+        class Tagged(Dissector):
+            name = f"tagged{k}"
+            transports = frozenset((IPPROTO_TCP,))
+            ports = frozenset()
+            screens = {IPPROTO_TCP: (Screen(4, equals=((0, tag),)),)}
+
+            @classmethod
+            def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+                return payload[:2] == tag and len(payload) >= 4
+
+            def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[object]:  # type: ignore[override]
+                return []
+
+        return Tagged
+
+    many = tuple(make(k) for k in range(registry.MAX_SCREENED + 8))
+    monkeypatch.setattr(registry, "DISSECTORS", many)
+    assert [c for c, _ in registry.screened(IPPROTO_TCP)] == list(many[: registry.MAX_SCREENED])
+    payloads = [c.screens[IPPROTO_TCP][0].equals[0][1] + b"xx" for c in many]  # type: ignore[attr-defined]
+    for cls, payload, ex in zip(many, payloads, _excluded(payloads, IPPROTO_TCP), strict=True):
+        assert registry.identify(payload, IPPROTO_TCP, True, 1, 2, COMPILED, ex) is cls
