@@ -1,4 +1,5 @@
-"""Do our dns, tls and http tables agree with Zeek's dns.log, ssl.log and http.log baselines?
+"""Do our dns, tls, http and websocket tables agree with Zeek's dns.log, ssl.log, http.log and
+websocket.log baselines?
 
 Zeek's btest baselines (``zeek/testing/btest/Baseline/<test>/{dns,ssl,http}.log``) are paired
 with a trace of ``zeek/testing/btest/Traces`` the way ``bench/zeek_conn_agreement.py`` pairs
@@ -25,7 +26,8 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
   quic) ``server_name``, ``version`` (quic: ``tls_version``), ``cipher`` and ``curve``;
 - http.log ``host`` (name) and ``uri`` = our http ``host`` and ``uri``; the URIs compared
   after decoding percent-encoding (Zeek logs the URI decoded, we keep it as sent) and Zeek's
-  ``\\xNN`` log escapes (:func:`uri_bytes`).
+  ``\\xNN`` log escapes (:func:`uri_bytes`);
+- websocket.log ``host``, ``uri`` and ``subprotocol`` = our websocket columns.
 
 A Zeek row with no row of ours disagrees. Our rows Zeek does not log are counted, not scored.
 
@@ -70,6 +72,8 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
                                   ("version", "tls_version|version", "exact"),
                                   ("cipher", "cipher", "exact"), ("curve", "curve", "exact")), None),
     "http.log": (("http",), (("host", "host", "name"), ("uri", "uri", "uri")), "trans_depth"),
+    "websocket.log": (("websocket",), (("host", "host", "name"), ("uri", "uri", "uri"),
+                                       ("subprotocol", "subprotocol", "exact")), None),
 }
 """Zeek log -> (our tables, ((zeek field, our column, how compared), ...), the column
 identifying a transaction within a flow on both sides). Zeek logs QUIC handshakes in ssl.log,
@@ -235,7 +239,7 @@ def run(data: Path, timeout_s: float) -> tuple[dict[str, LogReport], int, list[s
     results: dict[Path, CaptureResult] = {}
     errors = []
     for t in trace_files(data):
-        res = run_capture(t, timeout_s, tables=("conn", "dns", "http", "tls", "quic"))
+        res = run_capture(t, timeout_s, tables=("conn", "dns", "http", "tls", "quic", "websocket"))
         results[t] = res
         if res.error is not None:
             errors.append(f"{t.relative_to(data)}: {res.error}")

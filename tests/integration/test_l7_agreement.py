@@ -284,10 +284,15 @@ ZEEK_PAIRS = {
         "scripts.base.protocols.http.percent-end-of-line": "http/percent-end-of-line.pcap",
         "scripts.base.protocols.http.x-gzip": "http/x-gzip.pcap",
     },
+    "websocket.log": {
+        "scripts.base.protocols.websocket.jupyter-websocket": "websocket/jupyter-websocket.pcap",
+        "scripts.base.protocols.websocket.wstunnel-http": "websocket/wstunnel-http.pcap",
+    },
 }
 """Baselines with their trace (found by the script's pairing), per log."""
 
-ZEEK_MIN_AGREE = {"dns.log": (16, 17), "ssl.log": (16, 16), "http.log": (10, 13)}
+ZEEK_MIN_AGREE = {"dns.log": (16, 17), "ssl.log": (16, 16), "http.log": (10, 13),
+                  "websocket.log": (2, 2)}
 """(rows agreeing on every field at least, zeek rows) measured: dns 16/17 (notify: Zeek
 logs no query for a response whose question we read; dynamic updates agree: both name the
 updated record), ssl 16/16 (server_name, version, cipher and curve; DTLS, QUIC and

@@ -240,10 +240,26 @@ RUN = pa.schema(
     ]
 )
 
+WEBSOCKET = pa.schema(
+    key_fields("Time of the upgrade request.")
+    + [
+        f("host", pa.string(), "Host header of the upgrade request."),
+        f("uri", pa.string(), "Request target of the upgrade request."),
+        f("user_agent", pa.string(), "User-Agent of the upgrade request."),
+        f("subprotocol", pa.string(), "Subprotocol the server chose (Sec-WebSocket-Protocol, RFC 6455 "
+          "section 4.2.2)."),
+        f("client_protocols", pa.list_(pa.string()), "Subprotocols the client offered, in order."),
+        f("server_extensions", pa.list_(pa.string()), "Extensions the server accepted "
+          "(Sec-WebSocket-Extensions)."),
+        f("client_extensions", pa.list_(pa.string()), "Extensions the client offered."),
+    ]
+)
+
 _CORE_DOCS: dict[str, tuple[pa.Schema, str]] = {
     "conn": (CONN, "One row per bidirectional flow (connection), emitted when it ends."),
     "dns": (DNS, "One row per DNS transaction (query paired with its response within the flow)."),
-    "http": (HTTP, "One row per HTTP/1.x request/response pair."),
+    "http": (HTTP, "One row per HTTP/1.x request/response pair or cleartext HTTP/2 stream."),
+    "websocket": (WEBSOCKET, "One row per WebSocket handshake (an upgrade the server accepted)."),
     "tls": (TLS, "One row per TLS or DTLS handshake (ClientHello and ServerHello)."),
 }
 _TAIL_DOCS: dict[str, tuple[pa.Schema, str]] = {

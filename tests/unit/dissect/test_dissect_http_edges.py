@@ -343,3 +343,31 @@ def test_http2_prior_knowledge_ends_the_reading_quietly(step: int) -> None:
     # the same request line with a header is no preface: an (odd) HTTP request, logged
     events = feed_all(HttpDissector, [(True, b"PRI * HTTP/2.0\r\nHost: a\r\n\r\n")], TCP)
     assert [r.method for r in events] == ["PRI"]  # type: ignore[attr-defined]
+
+
+def test_websocket_handshake_row() -> None:
+    """RFC 6455 §4.1-4.2.2: an upgrade request the server accepts with 101 writes a
+    websocket row (host, target, user agent, the chosen subprotocol, what each side
+    offered); a 101 to another protocol does not, nor a refused upgrade."""
+    from wirelens.dissect.http import WebsocketRecord
+
+    request = (b"GET /chat?room=1 HTTP/1.1\r\nHost: ws.example:8080\r\nUser-Agent: ua/1\r\n"
+               b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: x==\r\n"
+               b"Sec-WebSocket-Protocol: chat, superchat\r\n"
+               b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, x-y\r\n\r\n")
+    accept = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\nConnection: Upgrade\r\n"
+              b"Sec-WebSocket-Accept: y=\r\nSec-WebSocket-Protocol: chat\r\n"
+              b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n\x81\x02hi")
+    events = feed_all(HttpDissector, [(True, request), (False, accept)], TCP)
+    (ws,) = [e for e in events if isinstance(e, WebsocketRecord)]
+    assert (ws.host, ws.uri, ws.user_agent, ws.subprotocol) == (
+        "ws.example:8080", "/chat?room=1", "ua/1", "chat")
+    assert ws.client_protocols == ("chat", "superchat")
+    assert ws.client_extensions == ("permessage-deflate; client_max_window_bits", "x-y")
+    assert ws.server_extensions == ("permessage-deflate",)
+    assert [e.status_code for e in events if isinstance(e, HttpRecord)] == [101]
+    refused = accept.replace(b"101 Switching Protocols", b"426 Upgrade Required")
+    h2c = accept.replace(b"Upgrade: WebSocket", b"Upgrade: h2c")
+    for answer in (refused, h2c):
+        events = feed_all(HttpDissector, [(True, request), (False, answer)], TCP)
+        assert not [e for e in events if isinstance(e, WebsocketRecord)]
