@@ -48,9 +48,10 @@ from typing import ClassVar
 from wirelens.dissect import limits
 from wirelens.dissect.base import BY_CONTENT, IPPROTO_TCP, Dissector, Event
 from wirelens.dissect.magic import SNIFF_BYTES, sniff
+from wirelens.dissect.websocket import websocket_record
 from wirelens.wire.errors import BadValue, LimitExceeded
 
-__all__ = ["HttpDissector", "HttpRecord", "WebsocketRecord"]
+__all__ = ["HttpDissector", "HttpRecord"]
 
 UNTIL_CLOSE_SKIP = 1 << 30
 """Bytes of a body read until the close skipped at a time (a quarter of the TCP sequence
@@ -96,49 +97,6 @@ class HttpRecord(Event):
     ``application/x-dosexec``; None without a body or when unknown."""
     response_mime_type: str | None = None
     """File type of the response body from its first bytes (not its Content-Type)."""
-
-
-@dataclass(frozen=True, slots=True)
-class WebsocketRecord(Event):
-    """A WebSocket handshake (RFC 6455 §4): an upgrade request the server accepted (101)."""
-
-    table: ClassVar[str | None] = "websocket"
-
-    host: str | None
-    """Host header of the upgrade request."""
-    uri: str | None
-    """Request target of the upgrade request."""
-    user_agent: str | None
-    """User-Agent of the upgrade request."""
-    subprotocol: str | None
-    """Subprotocol the server chose (its Sec-WebSocket-Protocol, §4.2.2)."""
-    client_protocols: tuple[str, ...]
-    """Subprotocols the client offered (Sec-WebSocket-Protocol, §4.1), in order."""
-    server_extensions: tuple[str, ...]
-    """Extensions the server accepted (Sec-WebSocket-Extensions, §9.1)."""
-    client_extensions: tuple[str, ...]
-    """Extensions the client offered."""
-
-
-def _tokens(value: str | None) -> tuple[str, ...]:
-    """A comma-separated header value as its items (RFC 9110 §5.6.1), spaces trimmed."""
-    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
-
-
-def _websocket(request: _Message, response: dict[bytes, str]) -> WebsocketRecord:
-    """The row of a WebSocket handshake from its upgrade request and the 101's headers."""
-    rq = request.headers
-    uri = request.line.group(2) if request.line is not None else None
-    return WebsocketRecord(
-        ts_ns=request.ts_ns,
-        host=rq.get(b"host"),
-        uri=uri.decode("latin-1") if uri is not None else None,
-        user_agent=rq.get(b"user-agent"),
-        subprotocol=response.get(b"sec-websocket-protocol"),
-        client_protocols=_tokens(rq.get(b"sec-websocket-protocol")),
-        server_extensions=_tokens(response.get(b"sec-websocket-extensions")),
-        client_extensions=_tokens(rq.get(b"sec-websocket-extensions")),
-    )
 
 
 _H2_PREFACE_LINE = b"PRI * HTTP/2.0"
@@ -720,7 +678,8 @@ class HttpDissector(Dissector):
             if upgrade == "h2c":  # RFC 7540 §3.2
                 self._hand_over("http2", not self._client_is_orig, side.buf)
             elif upgrade == "websocket" and request is not None:  # RFC 6455 §4.2.2
-                events.append(_websocket(request, headers))
+                uri = request.line.group(2) if request.line is not None else None
+                events.append(websocket_record(request.ts_ns, request.headers, uri, headers))
         elif method == b"CONNECT" and 200 <= status < 300:
             side.state = self._sides[bool(self._client_is_orig)].state = _State.TUNNEL
             self._complete(side, is_client, events)

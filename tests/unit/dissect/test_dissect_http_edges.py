@@ -349,7 +349,7 @@ def test_websocket_handshake_row() -> None:
     """RFC 6455 §4.1-4.2.2: an upgrade request the server accepts with 101 writes a
     websocket row (host, target, user agent, the chosen subprotocol, what each side
     offered); a 101 to another protocol does not, nor a refused upgrade."""
-    from wirelens.dissect.http import WebsocketRecord
+    from wirelens.dissect.websocket import WebsocketRecord
 
     request = (b"GET /chat?room=1 HTTP/1.1\r\nHost: ws.example:8080\r\nUser-Agent: ua/1\r\n"
                b"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: x==\r\n"
