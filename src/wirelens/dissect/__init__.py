@@ -1,9 +1,12 @@
-"""Sans-IO L7 dissectors (DNS, HTTP/1.x, TLS) and their registry (no numpy here, by contract).
+"""Sans-IO L7 dissectors and their registry (no numpy here, by contract).
 
-The flow layer asks :func:`identify` which dissector a flow's first payload belongs to,
-creates it with ``cls(proto)``, feeds it payload bytes in order per direction and calls
-``finish()`` when the flow ends. Dissectors raise nothing but
-:class:`wirelens.wire.errors.ParseError`.
+:data:`DISSECTORS` lists them in priority order: those that write protocol tables (DNS,
+HTTP/1.x and HTTP/2, TLS and DTLS, QUIC, SSH, DHCP, the mail protocols, SMB, Kerberos, ...)
+and the identification-only content signatures (:mod:`.signatures`). The DPI stage asks
+:func:`identify` which dissector a flow's first payload belongs to, creates it with
+``cls(proto)``, feeds it payload bytes in order per direction (a dissector may hand the rest
+of the flow to another: ``Dissector.upgrade``) and calls ``finish()`` when the flow ends.
+Dissectors raise nothing but :class:`wirelens.wire.errors.ParseError`.
 """
 
 from wirelens.dissect.base import Dissector, Event
