@@ -13,7 +13,7 @@ header block decoded by that direction's HPACK decoder (RFC 7541, the ``hpack`` 
 every block is decoded in order, as the dynamic table requires. DATA frames (§6.1) are
 counted, not kept (and offered to the caller to skip: :meth:`skippable`). A stream's row (method ``:method``, host ``:authority``, uri ``:path``,
 version ``2``, status ``:status``, user agent, referrer, content types, server, body
-lengths) is written when the server ends it (END_STREAM) or resets it (RST_STREAM, either
+lengths and the file type of each body's first bytes) is written when the server ends it (END_STREAM) or resets it (RST_STREAM, either
 side), the rest at :meth:`finish` in stream order.
 
 Bounds (:data:`MAX_HEADER_BLOCK`, :data:`MAX_STREAMS`): past them, or on a
@@ -29,6 +29,7 @@ from hpack import Decoder, HPACKError
 
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
 from wirelens.dissect.http import HttpRecord
+from wirelens.dissect.magic import SNIFF_BYTES, sniff
 from wirelens.wire.errors import BadValue, LimitExceeded
 
 __all__ = ["PREFACE", "Http2Dissector"]
@@ -47,7 +48,7 @@ _END_STREAM, _END_HEADERS, _PADDED, _PRIORITY = 0x1, 0x4, 0x8, 0x20
 
 
 class _Stream:
-    __slots__ = ("request", "request_body", "response", "response_body", "ts_ns")
+    __slots__ = ("mime", "request", "request_body", "response", "response_body", "ts_ns")
 
     def __init__(self, ts_ns: int) -> None:
         self.ts_ns = ts_ns
@@ -55,6 +56,7 @@ class _Stream:
         self.response: dict[bytes, bytes] | None = None
         self.request_body = 0
         self.response_body = 0
+        self.mime: dict[bool, str | None] = {}  # per side (True: the client's), once sniffed
 
 
 class _Side:
@@ -164,6 +166,12 @@ class Http2Dissector(Dissector):
                     raise BadValue(f"DATA padding {pad} over its {length} bytes", 9)
                 stream = self._streams.get(sid)
                 if stream is not None:
+                    if client not in stream.mime and length > pad:  # the body's first bytes
+                        start = 10 if pad else 9
+                        end = start + min(length - pad, SNIFF_BYTES)
+                        if len(buf) < end:
+                            return  # (at most SNIFF_BYTES more wait)
+                        stream.mime[client] = sniff(bytes(buf[start:end]))
                     if client:
                         stream.request_body += length - pad
                     else:
@@ -270,6 +278,8 @@ class Http2Dissector(Dissector):
             server=_text(rs.get(b"server")),
             request_body_len=stream.request_body,
             response_body_len=stream.response_body,
+            request_mime_type=stream.mime.get(True),
+            response_mime_type=stream.mime.get(False),
         )
 
 

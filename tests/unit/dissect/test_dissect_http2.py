@@ -217,3 +217,20 @@ def test_data_payloads_can_be_skipped_and_holes_inside_them_stay_in_step() -> No
     assert d.feed(c3, True, 3) == [] and not d.done  # the next stream still read
     d.feed(b"\x00\x00", False, 4)  # half a frame header, then a hole: lost
     assert d.gap(False, 10) == [] and d.done
+
+
+@pytest.mark.parametrize("step", [0, 1])
+def test_body_file_types_from_their_first_bytes(step: int) -> None:
+    """As HTTP/1.x rows, each body's file type comes from its first bytes (magic numbers),
+    whatever its content-type says; padding is not body."""
+    enc_c, enc_s = Encoder(), Encoder()
+    png = b"\x89PNG\r\n\x1a\n" + bytes(40)
+    client = (PREFACE + frame(HEADERS, END_HEADERS, 1, enc_c.encode(REQUEST))
+              + frame(DATA_FRAME, END_STREAM | PADDED, 1, b"\x03" + png + bytes(3)))
+    server = (frame(HEADERS, END_HEADERS, 1, enc_s.encode(RESPONSE))
+              + frame(DATA_FRAME, 0, 1, b"%PDF-1.7\n" + bytes(200))
+              + frame(DATA_FRAME, END_STREAM, 1, b"MZ" + bytes(62)))
+    (row,) = feed_all(Http2Dissector, [(True, client), (False, server)], TCP, step=step)
+    assert (row.request_mime_type, row.response_mime_type) == (  # type: ignore[attr-defined]
+        "image/png", "application/pdf")
+    assert (row.request_body_len, row.response_body_len) == (len(png), 209 + 64)  # type: ignore[attr-defined]
