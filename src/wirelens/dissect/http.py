@@ -644,7 +644,7 @@ class HttpDissector(Dissector):
         start, headers = _parse_head(head)
         line = side.line if side.line is not None else self._check_start(start, is_client)
         side.line = None
-        if is_client and line.group(0) == _H2_PREFACE_LINE and not headers:
+        if is_client and not headers and line.group(0) == _H2_PREFACE_LINE:
             # HTTP/2 with prior knowledge: the whole flow is HTTP/2's, the preface included
             self._hand_over("http2", bool(self._client_is_orig),
                             _H2_PREFACE_LINE + b"\r\n\r\n" + side.buf)

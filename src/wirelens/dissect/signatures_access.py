@@ -26,6 +26,7 @@ from wirelens.dissect.signatures_base import (
     StartTlsWatch,
     be16,
     be32,
+    fills,
     is_printable,
     le32,
 )
@@ -60,26 +61,26 @@ _PPTP_MAX_MESSAGES = 8
 """Most control messages walked in one segment. Reason: bounds ``matches``."""
 
 
-def _pptp_message(p: bytes, pos: int) -> int:
-    """The length of the valid control message at ``pos`` (whole in ``p``), or 0."""
+def _pptp_end(p: bytes, pos: int) -> int:
+    """The end of the valid control message at ``pos`` (whole in ``p``), or -1."""
     if pos + 16 > len(p) or p[pos + 2 : pos + 8] != _PPTP_MAGIC or p[pos + 10 : pos + 12] != (
             b"\x00\x00"):
-        return 0
+        return -1
     kind = be16(p, pos + 8)
     size = _PPTP_LENGTHS.get(kind, 0)
     if size == 0 or be16(p, pos) != size or pos + size > len(p):
-        return 0
+        return -1
     if kind in (1, 2):  # Start-Control-Connection-Request / -Reply (§2.1, §2.2)
         if be16(p, pos + 12) != 0x0100:
-            return 0
+            return -1
         if kind == 1 and p[pos + 14 : pos + 16] != b"\x00\x00":  # Reserved1
-            return 0
+            return -1
         if be32(p, pos + 16) & ~3 or be32(p, pos + 20) & ~3:  # framing / bearer bits
-            return 0
+            return -1
         for field in (p[pos + 28 : pos + 92], p[pos + 92 : pos + 156]):  # host, vendor
             if not is_printable(field.split(b"\x00", 1)[0]):
-                return 0
-    return size
+                return -1
+    return pos + size
 
 
 class PptpDissector(SignatureDissector):
@@ -109,15 +110,7 @@ class PptpDissector(SignatureDissector):
         """Whole control messages back to back, ending the segment."""
         if len(payload) < 16 or payload[0] != 0:
             return False
-        pos = 0
-        for _ in range(_PPTP_MAX_MESSAGES):
-            size = _pptp_message(payload, pos)
-            if size == 0:
-                return False
-            pos += size
-            if pos == len(payload):
-                return True
-        return False
+        return fills(payload, _pptp_end, limit=_PPTP_MAX_MESSAGES)
 
 
 # --- L2TP (RFC 2661 §3.1, §4.1, §6; RFC 3931 §3.2.1, §4.1.2.1, §5.1, §6) -------------------

@@ -14,11 +14,13 @@ raise (every read is bounds-checked by the caller first, or by these helpers).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event
 
 __all__ = [
+    "MAX_MESSAGES",
     "MAX_SCAN",
     "STARTTLS_WATCH_BYTES",
     "TCP_AND_UDP",
@@ -28,6 +30,7 @@ __all__ = [
     "StartTlsWatch",
     "be16",
     "be32",
+    "fills",
     "host_name",
     "is_ascii_text",
     "is_printable",
@@ -67,6 +70,25 @@ def be32(data: bytes, pos: int) -> int:
 def le32(data: bytes, pos: int) -> int:
     """Little-endian u32 at ``pos`` (caller checked ``pos + 4 <= len(data)``)."""
     return int.from_bytes(data[pos : pos + 4], "little")
+
+
+MAX_MESSAGES = 16
+"""Messages walked in one segment or datagram. Reason: bounds ``matches``."""
+
+
+def fills(payload: bytes, step: Callable[[bytes, int], int], pos: int = 0,
+          limit: int = MAX_MESSAGES) -> bool:
+    """Whether whole messages, read one after the other by ``step`` (the position after the
+    message at ``pos``, or -1 when there is none), fill ``payload`` exactly from ``pos``, at
+    most ``limit`` of them."""
+    n = len(payload)
+    for _ in range(limit):
+        pos = step(payload, pos)
+        if pos < 0:
+            return False
+        if pos == n:
+            return True
+    return False
 
 
 def varint(data: bytes, pos: int, max_bytes: int) -> tuple[int, int]:

@@ -26,6 +26,7 @@ from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
 from wirelens.dissect.signatures_base import (
+    MAX_MESSAGES,
     MAX_SCAN,
     TCP_AND_UDP,
     TCP_ONLY,
@@ -33,6 +34,7 @@ from wirelens.dissect.signatures_base import (
     SignatureDissector,
     be16,
     be32,
+    fills,
     is_ascii_text,
     le32,
 )
@@ -51,8 +53,6 @@ __all__ = [
     "RtpsDissector",
 ]
 
-_MAX_MESSAGES = 16
-"""Messages walked in one segment. Reason: bounds ``matches``."""
 _MAX_ITEMS = 64
 """Elements (submessages, items, TLVs) walked in one message. Reason: bounds ``matches``."""
 
@@ -108,7 +108,7 @@ class C37118Dissector(SignatureDissector):
         if n < _C37_MIN or n > _C37_MAX_CRC or (proto == IPPROTO_UDP and be16(payload, 2) != n):
             return False
         pos = 0
-        for _ in range(_MAX_MESSAGES):
+        for _ in range(MAX_MESSAGES):
             if pos == n:
                 return True
             if pos + _C37_MIN > n or payload[pos] != 0xAA or payload[pos + 1] not in _C37_SECOND:
@@ -157,9 +157,10 @@ class HartIpDissector(SignatureDissector):
                                                  (2, frozenset(range(4))))),),
     }
 
-    @classmethod
-    def _message(cls, p: bytes, pos: int, n: int) -> int:
+    @staticmethod
+    def _message(p: bytes, pos: int) -> int:
         """End of the message at ``pos``, or -1."""
+        n = len(p)
         if pos + _HART_HEAD > n or p[pos] not in (1, 2) or p[pos + 1] not in _HART_TYPES:
             return -1
         kind, mid, size = p[pos + 1], p[pos + 2], be16(p, pos + 6)
@@ -182,14 +183,7 @@ class HartIpDissector(SignatureDissector):
         n = len(payload)
         if n < _HART_HEAD or (proto == IPPROTO_UDP and be16(payload, 6) != n):
             return False
-        pos = 0
-        for _ in range(_MAX_MESSAGES):
-            if pos == n:
-                return True
-            pos = cls._message(payload, pos, n)
-            if pos < 0:
-                return False
-        return False
+        return fills(payload, cls._message)
 
 
 # --- Beckhoff ADS/AMS ---------------------------------------------------------------------------
@@ -227,7 +221,7 @@ class AdsDissector(SignatureDissector):
         """AMS/TCP packets walked to the end, each AMS header checked."""
         n = len(payload)
         pos = 0
-        for _ in range(_MAX_MESSAGES):
+        for _ in range(MAX_MESSAGES):
             if pos == n:
                 return pos > 0
             if pos + _AMS_TCP_HEAD + _AMS_HEAD > n or payload[pos : pos + 2] != b"\x00\x00":

@@ -28,12 +28,14 @@ from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
 from wirelens.dissect.signatures_base import (
+    MAX_MESSAGES,
     TCP_AND_UDP,
     TCP_ONLY,
     UDP_ONLY,
     SignatureDissector,
     be16,
     be32,
+    fills,
     host_name,
     le16,
     le32,
@@ -54,8 +56,6 @@ __all__ = [
     "TuyaLpDissector",
 ]
 
-_MAX_MESSAGES = 16
-"""Messages walked in one TCP segment (or items in one list). Reason: bounds ``matches``."""
 _MAX_NAME = 255
 """Longest host name kept as ``server_name`` (a DNS name is at most 253 characters)."""
 
@@ -166,7 +166,7 @@ class OpcUaDissector(SignatureDissector):
         if n < 16 or payload[:3] not in _OPCUA_TYPES:
             return False
         pos = 0
-        for _ in range(_MAX_MESSAGES):
+        for _ in range(MAX_MESSAGES):
             kind, chunk = payload[pos : pos + 3], payload[pos + 3]
             if kind not in _OPCUA_TYPES or (chunk != 0x46 and (  # 'F'
                     kind != b"MSG" or chunk not in (0x43, 0x41))):  # 'C', 'A'
@@ -274,7 +274,7 @@ class FinsDissector(SignatureDissector):
         if proto != IPPROTO_TCP:
             return _fins_frame(payload, 0, n)
         pos = 0
-        for _ in range(_MAX_MESSAGES):
+        for _ in range(MAX_MESSAGES):
             if payload[pos : pos + 4] != _FINS_TCP_MAGIC or pos + 16 > n:
                 return False
             size = be32(payload, pos + 4)
@@ -325,7 +325,7 @@ def _cpf(p: bytes, pos: int, transport: bool) -> bool:
     if pos + 2 > n:
         return False
     count = le16(p, pos)
-    if count > _MAX_MESSAGES or (transport and count < 2):
+    if count > MAX_MESSAGES or (transport and count < 2):
         return False
     pos += 2
     for i in range(count):
@@ -755,14 +755,7 @@ class Iec104Dissector(SignatureDissector):
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """Whole APDUs filling the segment."""
-        pos = 0
-        for _ in range(_MAX_MESSAGES):
-            pos = _apdu(payload, pos)
-            if pos < 0:
-                return False
-            if pos == len(payload):
-                return True
-        return False
+        return fills(payload, _apdu)
 
 
 ICS_SIGNATURES: tuple[type[Dissector], ...] = (

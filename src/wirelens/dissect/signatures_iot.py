@@ -20,13 +20,12 @@ from wirelens.dissect.signatures_base import (
     SignatureDissector,
     be16,
     be32,
+    fills,
     host_name,
 )
 
 __all__ = ["CoapDissector", "TplinkShpDissector", "TuyaLpDissector"]
 
-_MAX_MESSAGES = 16
-"""Messages walked in one segment. Reason: bounds ``matches``."""
 
 
 # --- Tuya local protocol (55AA framing of protocols 3.1-3.4, 6699 framing of 3.5) ----------------
@@ -90,14 +89,7 @@ class TuyaLpDissector(SignatureDissector):
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """Whole frames filling the payload."""
-        pos = 0
-        for _ in range(_MAX_MESSAGES):
-            pos = _tuya_frame(payload, pos)
-            if pos < 0:
-                return False
-            if pos == len(payload):
-                return True
-        return False
+        return fills(payload, _tuya_frame)
 
 
 # --- TP-Link Smart Home protocol (TP-Link Kasa local API) -----------------------------------------

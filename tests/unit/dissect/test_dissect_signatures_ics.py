@@ -16,7 +16,6 @@ Fuzz invariant: ``matches`` returns a bool for any bytes (never raises, 250 ms d
 
 from __future__ import annotations
 
-import random
 import struct
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import pytest
 import wl_signature_family as sf
 from hypothesis import given
 from hypothesis import strategies as st
+from wl_strategies import uniform_bytes
 
 from wirelens.dissect import registry
 from wirelens.dissect.base import Dissector
@@ -719,9 +719,8 @@ def test_fuzz_matches_never_raises(data: bytes, cls: type[Dissector], side: bool
 
 
 @sf.FUZZ
-@given(st.integers(0, 2**64), st.integers(1, 600))
-def test_fuzz_uniform_random_bytes_refused(seed: int, size: int) -> None:
-    data = random.Random(seed).randbytes(size)
+@given(uniform_bytes(600))
+def test_fuzz_uniform_random_bytes_refused(data: bytes) -> None:
     for cls in ICS_SIGNATURES:
         for proto in cls.transports:
             for side in (True, False):
