@@ -69,7 +69,6 @@ def _crc_x25(data: bytes) -> int:
 
 # --- IEEE C37.118 synchrophasor -----------------------------------------------------------------
 
-_C37_HEAD = 14
 _C37_MIN = 16
 _C37_MAX_CRC = 4096
 """Bytes of frames whose CRC is computed. Reason: bounds ``matches`` (a bitwise CRC)."""

@@ -127,7 +127,6 @@ class TrdpDissector(SignatureDissector):
 
 # --- SAIA Ether-S-Bus ---------------------------------------------------------------------------
 
-_SBUS_HEAD = 8
 _SBUS_MIN = 12
 _SBUS_MAX = MAX_SCAN
 """Largest telegram checked (an S-Bus telegram carries at most a few hundred bytes).

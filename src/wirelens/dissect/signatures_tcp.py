@@ -300,7 +300,7 @@ class PostgresqlDissector(SignatureDissector):
             return code in (_PG_SSL_REQUEST, _PG_GSSENC_REQUEST)
         if length == 16:
             return code == _PG_CANCEL_REQUEST
-        if code >> 16 != 3 or code & 0xFFFF > 2 or length > _PG_MAX_STARTUP:
+        if code & ~0xFFFF != _PG_PROTOCOL_3 or code & 0xFFFF > 2 or length > _PG_MAX_STARTUP:
             return False
         if not payload.endswith(b"\x00\x00"):
             return False

@@ -577,7 +577,6 @@ class OpenFlowDissector(SignatureDissector):
 
 # --- PTPv2 (IEEE 1588-2008 §13) -----------------------------------------------------------------
 
-_PTP_HEAD = 34
 _PTP_SIZES = {0x0: 44, 0x1: 44, 0x2: 54, 0x3: 54, 0x8: 44, 0x9: 54, 0xA: 54, 0xB: 64,
               0xC: 44, 0xD: 48}
 """§13.6-§13.13: each messageType's fixed size (Signaling and Management: before TLVs)."""
