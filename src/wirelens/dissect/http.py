@@ -51,7 +51,7 @@ from wirelens.dissect.magic import SNIFF_BYTES, sniff
 from wirelens.dissect.websocket import websocket_record
 from wirelens.wire.errors import BadValue, LimitExceeded
 
-__all__ = ["HttpDissector", "HttpRecord"]
+__all__ = ["HttpDissector", "HttpRecord", "host_without_port"]
 
 UNTIL_CLOSE_SKIP = 1 << 30
 """Bytes of a body read until the close skipped at a time (a quarter of the TCP sequence
@@ -313,7 +313,7 @@ def _is_chunked(headers: dict[bytes, str]) -> bool:
     return te is not None and te.rsplit(",", 1)[-1].strip().lower() == "chunked"
 
 
-def _host_name(host: str) -> str:
+def host_without_port(host: str) -> str:
     """Host header without its port (``[v6]:port`` and ``name:port``)."""
     if host.startswith("["):
         return host[1 : host.find("]")] if "]" in host else host
@@ -654,7 +654,7 @@ class HttpDissector(Dissector):
         side.current = msg
         if is_client:
             if self.server_name is None and b"host" in headers:
-                self.server_name = _host_name(headers[b"host"]) or None
+                self.server_name = host_without_port(headers[b"host"]) or None
             self._queue(msg, events)
             if _is_chunked(headers):
                 side.state = _State.CHUNK_SIZE

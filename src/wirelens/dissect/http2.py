@@ -28,7 +28,7 @@ from typing import ClassVar
 from hpack import Decoder, HPACKError
 
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
-from wirelens.dissect.http import HttpRecord
+from wirelens.dissect.http import HttpRecord, host_without_port
 from wirelens.dissect.magic import SNIFF_BYTES, sniff
 from wirelens.wire.errors import BadValue, LimitExceeded
 
@@ -289,9 +289,5 @@ def _text(raw: bytes | None) -> str | None:
 
 def _host(authority: bytes) -> str | None:
     """The host of an ``:authority`` (no user info, no port), lower-cased."""
-    host = authority.rpartition(b"@")[2]
-    if host.startswith(b"["):
-        host = host[1 : host.find(b"]")] if b"]" in host else host
-    else:
-        host = host.partition(b":")[0]
-    return host.decode("ascii", "replace").lower() or None
+    text = authority.decode("ascii", "replace").rpartition("@")[2]
+    return host_without_port(text).lower() or None

@@ -3,7 +3,7 @@
 Mirrors ``wirelens.dissect.http``: ``HttpDissector.matches`` (a status line, a whole request
 line, possibly with an empty target, an HTTP/0.9 Simple-Request line, or a known method and a
 space when no line end is present yet), then the Host header
-as the dissector reports it (``_parse_head`` + ``_host_name``): header names are tokens
+as the dissector reports it (``_parse_head`` + ``host_without_port``): header names are tokens
 matched case-insensitively, the first Host wins, obs-fold lines continue it (RFC 9112 §5.2),
 the value is stripped and its port removed, and a request whose Content-Length is invalid
 gives no name (the dissector raises before it records the host). A Simple-Request (RFC 1945
@@ -346,7 +346,7 @@ def _http_host(d, s, n, out, o, ref):  # type: ignore[no-untyped-def]
         a = nxt
     if v0 < 0 or v1 == v0:
         return -1, 0, o
-    # _host_name: "[v6]:port" -> v6, "name:port" -> name (port all digits)
+    # host_without_port: "[v6]:port" -> v6, "name:port" -> name (port all digits)
     if out[v0] == 91:
         for j in range(v0 + 1, v1):
             if out[j] == 93:
