@@ -342,7 +342,6 @@ class HttpDissector(Dissector):
         self._last_ts = 0  # time of the last bytes fed (for a request the close cut short)
         self._connected = False  # a CONNECT was accepted: the next bytes are the tunnel's
         self._tunnel: list[tuple[bool, bytes]] = []  # its first bytes, (from_orig, data)
-        self._tunnel_kept = 0
 
     @classmethod
     def from_server(cls, payload: bytes, proto: int) -> bool:
@@ -587,10 +586,10 @@ class HttpDissector(Dissector):
         # UNTIL_CLOSE, TUNNEL and AFTER_SIMPLE: count and drop
         if state == _State.UNTIL_CLOSE and side.current is not None:
             side.current.body(buf)
-        elif state == _State.TUNNEL and self._tunnel_kept < TUNNEL_PEEK_BYTES:
-            kept = bytes(buf[: TUNNEL_PEEK_BYTES - self._tunnel_kept])
-            self._tunnel.append((is_client == self._client_is_orig, kept))
-            self._tunnel_kept += len(kept)
+        elif state == _State.TUNNEL:
+            room = TUNNEL_PEEK_BYTES - sum(len(data) for _, data in self._tunnel)
+            if room > 0:
+                self._tunnel.append((is_client == self._client_is_orig, bytes(buf[:room])))
         del buf[:]
         return False
 
