@@ -240,9 +240,17 @@ def in_time_order(raw: RawBatch, pkts: PacketBatch, done: RawBatch, done_pkts: P
     # row i of raw sorts at 2i, a datagram after the raw rows up to its time at 2at-1
     key = np.concatenate([2 * np.arange(n, dtype=np.int64), 2 * at.astype(np.int64) - 1])
     order = np.argsort(key, kind="stable")
+    at_done = np.flatnonzero(order >= n)  # where done's rows go, and which go there
+    done_rows = order[at_done] - n
+    from_raw = np.ones(len(order), bool)
+    from_raw[at_done] = False
 
     def merged(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.concatenate([a, b])[order]
+        # two scatters: several times faster than a gather over the whole batch
+        out = np.empty((len(order),) + a.shape[1:], np.result_type(a, b))
+        out[from_raw] = a
+        out[at_done] = b[done_rows]
+        return out
 
     def moved(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # offsets into the new buffer
         return merged(np.where(a >= 0, a - lo, a), np.where(b >= 0, b + (hi - lo), b))

@@ -204,6 +204,7 @@ class Analysis:
                 raw2, pkts2 = done
                 self._count(raw2, pkts2, reassembled=True)
                 raw, pkts = in_time_order(raw, pkts, raw2, pkts2)  # fragment rows: not flows
+                self.lap("decode")
             self._fragment_weirds()
         self.lap("decode")
         self._flows(raw, pkts)
