@@ -29,7 +29,6 @@ cache by its responder address (``name_source`` ``dns_cache``).
 from __future__ import annotations
 
 import inspect
-import ipaddress
 import re
 from collections import OrderedDict
 from collections.abc import Callable
@@ -103,22 +102,32 @@ HANDSHAKE_LETTERS = np.frombuffer(b"SHsh", np.uint8)
 """History letters of a SYN or SYN-ACK (either side): the roles are TCP's."""
 
 
-def _server_first(cls: type[Dissector], payload: memoryview, proto: int, to: str | None,
+def _to_group(hi: int, lo: int) -> bool:
+    """Whether a 128-bit address (IPv4-mapped for IPv4) is a multicast or the limited
+    broadcast address: 224.0.0.0/4 (RFC 5771), 255.255.255.255, ff00::/8 (RFC 4291 §2.7)."""
+    if hi == 0 and lo >> 32 == 0xFFFF:
+        return lo >> 28 & 0xF == 0xE or lo & 0xFFFFFFFF == 0xFFFFFFFF
+    return hi >> 56 == 0xFF
+
+
+def _server_first(cls: type[Dissector], payload: memoryview, proto: int, to: tuple[int, int],
                   handshake: bool) -> bool:
-    """Whether a flow's first payload, sent by its (guessed) originator to ``to``, shows the
-    roles reversed: a message only a server sends, not to a group (mDNS and SSDP answers go
-    to multicast addresses), and for TCP no handshake that set the roles."""
-    if proto not in (6, 17) or handshake or not to or not cls.from_server(payload.tobytes(),
-                                                                          proto):
+    """Whether a flow's first payload, sent by its (guessed) originator to ``to`` (its
+    address's high and low 64 bits), shows the roles reversed: a message only a server
+    sends, not to a group (mDNS and SSDP answers go to multicast addresses), and for TCP no
+    handshake that set the roles."""
+    if proto not in (6, 17) or handshake or not cls.from_server(payload.tobytes(), proto):
         return False
-    return not (ipaddress.ip_address(to).is_multicast or to == "255.255.255.255")
+    return not _to_group(*to)
 
 
 @dataclass(slots=True)
 class FlowDpi:
     """What DPI knows of one identified flow."""
 
-    orig: tuple[str, int, str, int]
+    orig: tuple[int, int, int, int, int, int]
+    """The ends, originator first: address high and low 64 bits and port of each (formatted
+    as text only for the rows written, a batch at a time)."""
     proto: int
     cls: type[Dissector]
     """The dissector class that identified the flow; its ``name`` is the flow's service."""
@@ -145,7 +154,8 @@ class FlowDpi:
     reversed: bool = False
     """The side seen first is the server (its first payload was a response): ``orig`` holds
     the ends the right way round, and the dissector is fed with the sides swapped."""
-    reported: set[str] = field(default_factory=set)
+    reported: set[str] | None = None
+    """Stream weirds reported for the flow (once each; most flows have none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,12 +342,11 @@ class DpiStage:
                         self._keep_early(fid, (from_orig, seq, flags,
                                                view[off: off + n].tobytes(), ts))
                     continue
-                # addresses as text only now: most packets that reach here start nothing
-                src = addr_one(int(pkts.src_hi[i]), int(pkts.src_lo[i]))
-                dst = addr_one(int(pkts.dst_hi[i]), int(pkts.dst_lo[i]))
+                src = (int(pkts.src_hi[i]), int(pkts.src_lo[i]))
+                dst = (int(pkts.dst_hi[i]), int(pkts.dst_lo[i]))
                 turn = from_orig and _server_first(cls, view[off: off + n], proto, dst,
                                                    bool(marked[i] & DPI_HANDSHAKE))
-                ends = (src, sp, dst, dp) if from_orig != turn else (dst, dp, src, sp)
+                ends = (*src, sp, *dst, dp) if from_orig != turn else (*dst, dp, *src, sp)
                 st = flows[fid] = FlowDpi(ends, proto, cls, reversed=turn)
                 if turn:
                     self.reversed.add(fid)
@@ -582,6 +591,8 @@ class DpiStage:
 
     def _stream_weirds(self, st: FlowDpi, fid: int, ts: int, names: tuple[str, ...]) -> None:
         for name in names:
+            if st.reported is None:
+                st.reported = set()
             if name not in st.reported:  # once per flow
                 st.reported.add(name)
                 self._weird(st, fid, ts, name, "", "tcp")
@@ -632,9 +643,10 @@ class DpiStage:
         return st.uid
 
     def _weird(self, st: FlowDpi, fid: int, ts: int, name: str, detail: str, source: str) -> None:
-        self.weirds.append({"ts": ts, "uid": self._uid(st, fid), "orig_h": st.orig[0],
-                            "resp_h": st.orig[2], "name": name, "source": source, "count": 1,
-                            "detail": detail})
+        o = st.orig
+        self.weirds.append({"ts": ts, "uid": self._uid(st, fid), "orig_h": addr_one(o[0], o[1]),
+                            "resp_h": addr_one(o[3], o[4]), "name": name, "source": source,
+                            "count": 1, "detail": detail})
 
     def take_reversed(self, cols: dict[str, np.ndarray]) -> np.ndarray:
         """Which of these ending flows (``cols``: flow table columns) are to be written with

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from wirelens.pipeline.columns import uids
+from wirelens.pipeline.columns import format_addrs, uids
 from wirelens.pipeline.records import PROTO_NAMES
 from wirelens.schema import SCHEMAS
 
@@ -29,9 +29,10 @@ def rows_batch(table: str, rows: list[dict[str, Any]]) -> pa.RecordBatch:
         [_array(fld, [r.get(fld.name) for r in rows]) for fld in schema], schema=schema)
 
 
-KEYS = ("_flow_id", "orig_h", "orig_p", "resp_h", "resp_p", "_proto")
+KEYS = ("_flow_id", "_orig_hi", "_orig_lo", "orig_p", "_resp_hi", "_resp_lo", "resp_p", "_proto")
 """What the DPI stage adds to each event: the flow's id (its ``uid`` is made per batch),
-endpoints and IP protocol."""
+endpoints (addresses as their high and low 64 bits, written as text per batch) and IP
+protocol."""
 
 
 @dataclass(slots=True)
@@ -63,6 +64,11 @@ def events_batch(table: str, rows: EventRows, salt: int) -> pa.RecordBatch:
             values = cols.get("ts_ns", ())
         elif name == "uid":  # (formatted by the compiled kernel, one call per batch)
             arrays.append(uids(np.array(keys.get("_flow_id", ()), np.uint64), salt))
+            continue
+        elif name in ("orig_h", "resp_h"):  # (formatted by the compiled kernel)
+            side = name[:4]
+            arrays.append(format_addrs(np.array(keys.get(f"_{side}_hi", ()), np.uint64),
+                                       np.array(keys.get(f"_{side}_lo", ()), np.uint64)))
             continue
         elif name == "rtt" and "rtt_ns" in cols:
             values = [None if v is None else v / 1e9 for v in cols["rtt_ns"]]

@@ -3,6 +3,7 @@ with the roles the content shows, as Zeek does (history ``^``): conn, and the pr
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,8 @@ from tests.unit.dissect.wl_dissect_builders import dns_query, dns_response, rr
 import wirelens
 from wirelens.decode import Decoder
 from wirelens.flow import CONN_STATES, FLOW_COLUMNS, FlowTable, reverse_flows
+from wirelens.pipeline.columns import addr_one
+from wirelens.pipeline.dpi import _to_group
 
 CLIENT, SERVER, GROUP = "10.0.0.5", "10.9.9.9", "224.0.0.251"
 SYN, ACK, PSH_ACK, FIN_ACK = 0x02, 0x10, 0x18, 0x11
@@ -177,3 +180,18 @@ def test_a_sip_flow_seen_from_a_response_is_reversed(tmp_path: Path) -> None:
     write_pcap(cap, [udp_frame(SERVER, CLIENT, 5060, 5060, response)])
     row = wirelens.analyze(cap).conn.to_pylist()[0]
     assert (row["orig_h"], row["service"], row["history"]) == (CLIENT, "sip", "^d")
+
+
+@pytest.mark.parametrize("addr", [
+    "224.0.0.251", "239.255.255.250", "223.255.255.255", "240.0.0.1", "255.255.255.255",
+    "255.255.255.254", "10.0.0.5", "0.0.0.0", "ff02::fb", "ff05::c", "fe80::1", "2001:db8::1",
+    "::ffff:224.0.0.1", "::224.0.0.1", "::", "::1"])
+def test_group_addresses_are_told_as_ipaddress_tells_them(addr: str) -> None:
+    """The integer test of a multicast or broadcast destination (no text per flow) agrees with
+    ``ipaddress`` on the address as the pipeline writes it."""
+    ip = ipaddress.ip_address(addr)
+    value = (0xFFFF << 32 | int(ip)) if ip.version == 4 else int(ip)
+    hi, lo = value >> 64, value & (1 << 64) - 1
+    text = addr_one(hi, lo)
+    assert _to_group(hi, lo) == (ipaddress.ip_address(text).is_multicast
+                                 or text == "255.255.255.255")
