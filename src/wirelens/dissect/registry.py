@@ -133,25 +133,16 @@ def by_first_byte(proto: int, skip: frozenset[str] = _NONE) -> _ByFirstByte:
     return found
 
 
-MAX_SCREENED = 62
-"""Dissectors whose screens are used per transport at most: :func:`identify`'s ``excluded``
-holds a bit per one, and the pipeline keeps those masks in int64 arrays (with -1 meaning
-"all"). Past them (in priority order) a dissector is tested as if it had no screens: still
-correct (screens only spare content tests that would fail), but its test runs on every
-payload its first bytes admit."""
-
-
 def screened(proto: int) -> tuple[tuple[type[Dissector], tuple[Screen, ...]], ...]:
-    """The first :data:`MAX_SCREENED` dissectors of :func:`running_on` that declare screens
-    on ``proto`` (``Dissector.screens``), with them: bit ``i`` of :func:`identify`'s
-    ``excluded`` stands for the ``i``-th."""
+    """The dissectors of :func:`running_on` that declare screens on ``proto``
+    (``Dissector.screens``), with them: bit ``i`` of :func:`identify`'s ``excluded`` stands
+    for the ``i``-th."""
     cache = _cache()
     found: tuple[tuple[type[Dissector], tuple[Screen, ...]], ...] | None = cache.get(
         ("screened", proto, _NONE))
     if found is None:
         found = cache[("screened", proto, _NONE)] = tuple(
-            (cls, cls.screens[proto]) for cls in running_on(proto) if cls.screens.get(proto)
-        )[:MAX_SCREENED]
+            (cls, cls.screens[proto]) for cls in running_on(proto) if cls.screens.get(proto))
     return found
 
 

@@ -15,7 +15,10 @@ from wirelens.core.jit import KERNEL_OPTIONS, hot_kernel
 _inl = numba.njit(inline="always", **KERNEL_OPTIONS)
 
 NOTHING = -1
-"""The mask of a payload no content test can accept (``screens.NOTHING``)."""
+"""The mask of a payload no content test can accept (``screens.NOTHING``; every word)."""
+WORD_BITS = 63
+"""Class bits per int64 word of a mask (the sign bit is left clear, so NOTHING stands out):
+class ``c`` is bit ``c % 63`` of word ``c // 63``."""
 
 
 @_inl
@@ -52,20 +55,24 @@ def _holds(data, o, m, s, min_len, eq_range, eq_at, eq_val, val_range, val_at, v
 def screen_masks(data, off, n, row_range, row_cls, not_row, cls_range, min_len, eq_range,  # type: ignore[no-untyped-def]
                  eq_at, eq_val, val_range, val_at, val_row, val_tables, len_at, len_width,
                  len_big, len_delta, unscreened, every, out):
-    """Per payload ``data[off[i]:off[i] + n[i]]``: bit ``c`` set when screened class ``c``
-    cannot accept it: its first byte is not one of the class's (``not_row[first]``: the bits
-    of those classes; ``row_cls[row_range[first]:row_range[first + 1]]`` the others), or all
-    of the class's screens ``cls_range[c]:cls_range[c + 1]`` fail; or :data:`NOTHING` when,
+    """Per payload ``data[off[i]:off[i] + n[i]]``, in the words ``out[i]``: the bit of
+    screened class ``c`` (:data:`WORD_BITS`) set when it cannot accept the payload: its first
+    byte is not one of the class's (``not_row[first]``: the bits of those classes;
+    ``row_cls[row_range[first]:row_range[first + 1]]`` the others), or all of the class's
+    screens ``cls_range[c]:cls_range[c + 1]`` fail; or :data:`NOTHING` in every word when,
     besides, no class without screens admits that first byte (``unscreened``) and every
     screened class that does is ruled out. An empty payload gets ``every`` bit."""
+    words = out.shape[1]
     for i in range(off.shape[0]):
         o = off[i]
         m = n[i]
         if m <= 0:
-            out[i] = every
+            for w in range(words):
+                out[i, w] = every[w]
             continue
         first = data[o]
-        mask = not_row[first]
+        for w in range(words):
+            out[i, w] = not_row[first, w]
         left = False
         for r in range(row_range[first], row_range[first + 1]):
             c = row_cls[r]
@@ -78,7 +85,7 @@ def screen_masks(data, off, n, row_range, row_cls, not_row, cls_range, min_len, 
             if held:
                 left = True
             else:
-                mask |= 1 << c
+                out[i, c // WORD_BITS] |= 1 << (c % WORD_BITS)
         if not unscreened[first] and not left:
-            mask = NOTHING
-        out[i] = mask
+            for w in range(words):
+                out[i, w] = NOTHING

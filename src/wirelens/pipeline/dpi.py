@@ -197,9 +197,9 @@ class _Batch:
     view: memoryview
     """The batch's bytes (cheap slices)."""
     excluded: np.ndarray
-    """Per marked packet: the content tests its screens rule out (``registry.identify``'s
-    ``excluded``; :data:`~wirelens.pipeline.screens.NOTHING`: every one), for packets with
-    no compiled match; else 0."""
+    """Per marked packet: the content tests its screens rule out
+    (``registry.identify``'s ``excluded``; :data:`~wirelens.pipeline.screens.NOTHING`: every
+    one), for packets with no compiled match; else 0."""
     stop_slots: list[int] = field(default_factory=list)
     stop_ids: list[int] = field(default_factory=list)
 
@@ -282,8 +282,11 @@ class DpiStage:
         for pr in (6, 17):
             mine = proto == pr
             if mine.any():
-                out[todo[mine]] = screens.excluded(data, pkts.payload_off[rows[mine]],
-                                           pkts.payload_len[rows[mine]], pr, COMPILED)
+                got = screens.excluded(data, pkts.payload_off[rows[mine]],
+                                       pkts.payload_len[rows[mine]], pr, COMPILED)
+                if got.dtype != out.dtype:  # more screened classes than an int64 has bits
+                    out = out.astype(object)
+                out[todo[mine]] = got
         return out
 
     def _beyond_tries(self, ids: np.ndarray, codes: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ from wirelens.pipeline import _screen_kernel
 
 NOTHING = _screen_kernel.NOTHING
 """The ``excluded`` value of a payload no content test can accept."""
+_WORD = _screen_kernel.WORD_BITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +31,15 @@ class ScreenTables:
     (``row_cls[row_range[b]:row_range[b + 1]]``), the bits of those that do not (``not_row``),
     and whether a class without screens admits it (``unscreened``). Per class its range of
     screens; per screen its minimum length, ranges of single fixed bytes and of allowed-value
-    rows, and its length field (``len_at`` -1: none)."""
+    rows, and its length field (``len_at`` -1: none). Masks (``not_row``, ``every``) are
+    int64 words of :data:`~wirelens.pipeline._screen_kernel.WORD_BITS` class bits each, as
+    many as the classes need."""
 
     row_range: np.ndarray
     row_cls: np.ndarray
     not_row: np.ndarray
     unscreened: np.ndarray
-    every: int
+    every: np.ndarray
     cls_range: np.ndarray
     min_len: np.ndarray
     eq_range: np.ndarray
@@ -54,6 +57,30 @@ class ScreenTables:
 
 def _i64(values: list[int]) -> np.ndarray:
     return np.array(values, np.int64)
+
+
+def _words(mask: int, words: int) -> list[int]:
+    """A mask of class bits as int64 words (the kernel's layout)."""
+    return [mask >> (_WORD * w) & ((1 << _WORD) - 1) for w in range(words)]
+
+
+def fold(words: np.ndarray) -> np.ndarray:
+    """Masks as the kernel writes them (one row of words per payload) as one integer each,
+    class ``c`` at bit ``c`` (:data:`NOTHING` stays itself): int64 when one word holds them,
+    else Python integers (an object array)."""
+    if words.shape[1] == 1:
+        return words[:, 0]
+    out = []
+    for row in words.tolist():
+        value = NOTHING
+        if row[0] != NOTHING:
+            value = 0
+            for w, word in enumerate(row):
+                value |= word << (_WORD * w)
+        out.append(value)
+    folded = np.empty(len(out), object)
+    folded[:] = out
+    return folded
 
 
 def build_tables(proto: int, skip: frozenset[str]) -> ScreenTables:
@@ -87,16 +114,18 @@ def build_tables(proto: int, skip: frozenset[str]) -> ScreenTables:
             len_delta.append(delta)
         cls_range.append(len(min_len))
     every = (1 << len(classes)) - 1
+    words = max(1, -(-len(classes) // _WORD))
     row_range, row_cls, not_row = [0], [], []
     for byte in range(256):
         mine = [c for c, (cls, _) in enumerate(classes) if cls.name not in skip and (
             (allowed := cls.first_bytes_on(proto)) is None or byte in allowed)]
         row_cls.extend(mine)
         row_range.append(len(row_cls))
-        not_row.append(every & ~sum(1 << c for c in mine))
+        not_row.append(_words(every & ~sum(1 << c for c in mine), words))
     unscreened = [row[0] for row in screen_bits(proto, skip)]
     return ScreenTables(
-        _i64(row_range), _i64(row_cls), _i64(not_row), np.array(unscreened, bool), every,
+        _i64(row_range), _i64(row_cls), np.array(not_row, np.int64).reshape(256, words),
+        np.array(unscreened, bool), _i64(_words(every, words)),
         _i64(cls_range), _i64(min_len), _i64(eq_range), _i64(eq_at), _i64(eq_val),
         _i64(val_range), _i64(val_at), _i64(val_row),
         np.array(rows, bool).reshape(len(rows), 256), _i64(len_at), _i64(len_width),
@@ -123,12 +152,13 @@ def excluded(data: np.ndarray, off: np.ndarray, n: np.ndarray, proto: int,
     dissectors that cannot accept it (``registry.identify``'s ``excluded``): its first byte
     is not theirs, or all their screens fail (those named in ``skip``, never tested, always
     have their bit); or :data:`NOTHING` when, besides, no other dissector running (``skip``
-    left out) admits its first byte. One compiled call."""
+    left out) admits its first byte. One compiled call; any number of classes (a word per
+    :data:`~wirelens.pipeline._screen_kernel.WORD_BITS` of them; see :func:`fold`)."""
     t = _tables(proto, skip)
-    out = np.empty(len(n), np.int64)
+    out = np.empty((len(n), len(t.every)), np.int64)
     _screen_kernel.screen_masks(
         np.ascontiguousarray(data, np.uint8), off.astype(np.int64), n.astype(np.int64),
         t.row_range, t.row_cls, t.not_row, t.cls_range, t.min_len, t.eq_range, t.eq_at,
         t.eq_val, t.val_range, t.val_at, t.val_row, t.val_tables, t.len_at, t.len_width,
         t.len_big, t.len_delta, t.unscreened, t.every, out)
-    return out
+    return fold(out)

@@ -34,7 +34,7 @@ def _excluded(payloads: list[bytes], proto: int) -> list[int]:
     data = np.frombuffer(b"".join(payloads) + b"\0", np.uint8)
     n = np.array([len(p) for p in payloads], np.int64)
     off = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
-    return excluded(data, off, n, proto, COMPILED).tolist()
+    return list(excluded(data, off, n, proto, COMPILED).tolist())
 
 
 def _holds(screen: Screen, p: bytes) -> bool:
@@ -146,9 +146,9 @@ def test_positives_changed(data: st.DataObject) -> None:
     _check([(payload, proto, side, 0, 0), (changed, proto, side, 0, 0)])
 
 
-def test_screens_past_the_mask_width_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    """More screened classes than ``excluded`` has bits: those past ``MAX_SCREENED`` (in
-    priority order) are tested without their screens, so identification is unchanged."""
+def test_more_screened_classes_than_a_word_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More screened classes than an int64 word has bits (130: three words): every class keeps
+    its screens, its bit is right in every word, and identification is unchanged."""
     from wirelens.dissect.base import Dissector
 
     def make(k: int) -> type[Dissector]:
@@ -169,9 +169,15 @@ def test_screens_past_the_mask_width_are_not_used(monkeypatch: pytest.MonkeyPatc
 
         return Tagged
 
-    many = tuple(make(k) for k in range(registry.MAX_SCREENED + 8))
+    many = tuple(make(k) for k in range(130))
     monkeypatch.setattr(registry, "DISSECTORS", many)
-    assert [c for c, _ in registry.screened(IPPROTO_TCP)] == list(many[: registry.MAX_SCREENED])
+    assert [c for c, _ in registry.screened(IPPROTO_TCP)] == list(many)
     payloads = [c.screens[IPPROTO_TCP][0].equals[0][1] + b"xx" for c in many]  # type: ignore[attr-defined]
-    for cls, payload, ex in zip(many, payloads, _excluded(payloads, IPPROTO_TCP), strict=True):
+    full = (1 << len(many)) - 1
+    for k, (cls, payload, ex) in enumerate(zip(many, payloads, _excluded(payloads, IPPROTO_TCP),
+                                               strict=True)):
+        assert ex == full & ~(1 << k), k  # only its own class is left
         assert registry.identify(payload, IPPROTO_TCP, True, 1, 2, COMPILED, ex) is cls
+    _check([(p, IPPROTO_TCP, True, 1, 2) for p in payloads]
+           + [(b"\x40\x05zz", IPPROTO_TCP, True, 1, 2), (b"", IPPROTO_TCP, True, 1, 2)])
+    assert _excluded([b"zzzz"], IPPROTO_TCP) == [NOTHING]  # no first byte of theirs

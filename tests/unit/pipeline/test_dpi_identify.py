@@ -3,6 +3,7 @@ dissectors' content tests in Python, the port tie-break, the port guess and givi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,7 +19,7 @@ from tests.unit.dissect.wl_dissect_builders import (
 import wirelens
 from wirelens.capture.writer import PcapWriter
 from wirelens.dissect import registry
-from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event
+from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
 
 
 def _udp_frame(src: str, dst: str, sport: int, dport: int, payload: bytes) -> bytes:
@@ -238,3 +239,43 @@ def test_webrtc_stun_then_dtls() -> None:
     dtls = [r for r in res.tls.to_pylist() if r["uid"] in stun]
     assert any(r["version"] == "DTLSv12" and r["ja3_hash"] == "c14667d7da3e6f7a7ab5519ef78c2452"
                for r in dtls)
+
+
+def test_more_screened_classes_than_an_int64_has_bits(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """With 130 screened classes on UDP (masks of three words, Python integers per packet)
+    the pipeline identifies each flow by the class whose screen and content test take it,
+    whatever its bit, and a payload every screen refuses is identified as nothing."""
+
+    def make(k: int) -> type[Dissector]:
+        tag = b"T" + bytes((k,))
+
+        class Tagged(Dissector):
+            name: ClassVar[str] = f"tagged{k}"
+            transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP,))
+            ports: ClassVar[frozenset[int]] = frozenset()
+            first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"T")
+            screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
+                IPPROTO_UDP: (Screen(4, equals=((0, tag),)),)}
+
+            @classmethod
+            def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+                return payload[:2] == tag and len(payload) >= 4
+
+            def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+                self.done = True
+                return []
+
+        return Tagged
+
+    many = tuple(make(k) for k in range(130))
+    monkeypatch.setattr(registry, "DISSECTORS", (*registry.DISSECTORS, *many))
+    monkeypatch.setattr(registry, "_BY_NAME", {c.name: c for c in registry.DISSECTORS})
+    picks = [3, 62, 63, 64, 125, 126, 129]
+    cap = tmp_path / "t.pcap"
+    _write(cap, [(f"tag {k}", 47000 + k, [b"T" + bytes((k,)) + b"xyz"]) for k in picks]
+           + [("refused by every screen", 47999, [b"T\xffxyz"])])
+    got = _services(cap)
+    for n, k in enumerate(picks):
+        assert got[n] == (f"tagged{k}", "content", None), k
+    assert got[len(picks)] == (None, None, None)
