@@ -75,16 +75,17 @@ def print_summary(s: RunSummary, console: Console = out) -> None:
     if s.flows_evicted:
         detail.append(f"{s.flows_evicted:,} flows evicted (table full)")
     console.print("  " + ", ".join(detail))
-    if s.elapsed_s > 0 and s.stage_s:
-        console.print("  time: " + ", ".join(
-            f"{k} {v:.2f} s" for k, v in s.stage_s.items() if v >= 0.005))
+    stages = [f"{k} {v:.2f} s" for k, v in s.stage_s.items() if v >= 0.005]
+    if stages:
+        console.print("  time: " + ", ".join(stages))
     grid = Table.grid(padding=(0, 3))
     grid.add_column()
     grid.add_column()
     grid.add_column()
     grid.add_row(_counter("protocols (flows)", s.protocols), _counter("services (flows)", s.services),
                  _talkers(s))
-    console.print(grid)
+    if s.flows:
+        console.print(grid)
     if s.weirds:
         console.print(_counter("weirds", s.weirds))
     if s.out:
