@@ -41,7 +41,8 @@ TABLES = ("conn", "dns", "http", "tls", "quic", "websocket")
 """Tables the comparisons read (a table not registered yet is simply empty)."""
 
 CONN_COLUMNS = ("ts", "uid", "orig_h", "orig_p", "resp_h", "resp_p", "proto", "vlan",
-                "service", "service_source", "server_name", "name_source", "application")
+                "orig_mac", "resp_mac", "service", "service_source", "server_name",
+                "name_source", "application")
 """The conn columns kept (the full row is wide; only these are compared)."""
 
 

@@ -15,16 +15,25 @@ field comparison listed in :data:`FIELD_MAP` (or :data:`COMMON`) with a scalar v
 passes when the number of our rows satisfying all comparisons equals ``count`` (or is >= 1
 without ``count``). Skipped, and counted as such, with the reason:
 
-- keys outside the maps (``pcap_cnt``, ``dns.answers[0].rrtype``, ``quic.extensions[..]``,
-  ``tls.client_handshake.*``, ``ether.*``, ``http.request_headers[..]``, ...) or non-scalar values;
+- keys outside the maps (``pcap_cnt``, ``dns.authorities[..]``, ``quic.extensions[..]``,
+  ``tls.client_handshake.*``, ``http.request_headers[..]``, ``http.redirect``, ...) or
+  non-scalar values;
 - a whole test whose ``requires:`` holds anything but ``min-version``/``version`` and the
   ``HAVE_JA3``/``HAVE_JA4`` features (``lt-version`` tests expect old Suricata output; ``files``,
   ``script``, ``env`` ... cannot be expressed), or a check with its own ``lt-version``;
-- DNS counts that cannot map to our rows: Suricata logs a query and an answer as two events,
-  our dns row is one transaction. ``dns.type: answer``/``response`` maps to rows with a
-  response (``rcode`` not null) and keeps its count; ``dns.type: query``/``request`` (we do not
-  record whether the query itself was seen) and positive counts without ``dns.type`` are
-  skipped; without a count (at least one) or with ``count: 0`` the check is kept.
+- ``not-has-key`` (a test's own configuration turning EVE fields off).
+
+Suricata logs a DNS query and its answer as two events; our dns row is one transaction and
+says which it saw (``has_query``, ``is_response``). ``dns.type: answer``/``response`` counts
+our rows with a response, ``query``/``request`` those with the query; without ``dns.type`` a
+row counts once for its query and once for its response (only the response when a condition
+is on an answer field, ``rcode`` or ``answers``). A response event is sent by the server:
+its ``src_*`` and ``ether.src_mac`` are our ``resp_*`` side (EVE's DNS format 3, the
+default; a test whose own ``suricata.yaml`` asks for format 2 logs answers in the flow's
+direction, and is read so). ``ether.src_mac``/``dest_mac``
+(and ``has-key: ether``) and ``vlan[0]`` are read from the flow's conn row (by ``uid``);
+``dns.answers[N].rrtype`` from ``answer_types``. A resumed TLS session is not an event:
+EVE's tls logger leaves them out unless ``session-resumption: yes`` (off by default).
 
 ``tls.version`` is the negotiated version, or the client's when no ServerHello was seen (as
 Suricata >= 8.0.3 logs it: suricata-verify ``bug-5713-01``).
@@ -38,6 +47,7 @@ Run: ``.venv/bin/python bench/suricata_verify_checks.py [--data DIR] [--verbose]
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import Counter
@@ -114,20 +124,38 @@ class Column:
     """Added to our value before comparing (http tx_id is 0-based, trans_depth 1-based)."""
     fallback: str | None = None
     """Our column read when ``column`` is null."""
+    index: int | None = None
+    """Item of a list column compared (``answers[N]``)."""
+    conn: bool = False
+    """The column is the flow's conn row's (joined by ``uid``)."""
+    swap: str | None = None
+    """The column read for an event the server sends (``src_ip`` of a DNS response)."""
+    answer: bool = False
+    """Only a DNS response event has this field."""
 
 
 COMMON: dict[str, Column] = {
-    "src_ip": Column("orig_h", _ip), "dest_ip": Column("resp_h", _ip),
-    "src_port": Column("orig_p", _int), "dest_port": Column("resp_p", _int),
+    "src_ip": Column("orig_h", _ip, swap="resp_h"), "dest_ip": Column("resp_h", _ip, swap="orig_h"),
+    "src_port": Column("orig_p", _int, swap="resp_p"),
+    "dest_port": Column("resp_p", _int, swap="orig_p"),
+    "ether.src_mac": Column("orig_mac", conn=True, swap="resp_mac"),
+    "ether.dest_mac": Column("resp_mac", conn=True, swap="orig_mac"),
+    "vlan[0]": Column("vlan", _int, conn=True),
 }
-"""EVE keys of every event (Suricata's src is the flow's client for these events)."""
+"""EVE keys of every event (its src is the sender: the flow's client, but the server for a
+DNS response event)."""
+HAS_KEY = {"ether": Column("orig_mac", conn=True)}
+"""``has-key`` values we can express: the field is logged when the flow's conn row has it."""
 
 FIELD_MAP: dict[str, dict[str, Column]] = {
     "dns": {
         "dns.rrname": Column("query"), "dns.queries[0].rrname": Column("query"),
         "dns.rrtype": Column("qtype_name"), "dns.queries[0].rrtype": Column("qtype_name"),
-        "dns.rcode": Column("rcode_name"), "dns.id": Column("trans_id", _int),
+        "dns.id": Column("trans_id", _int),
         "dns.tx_id": Column("trans_id", _int),
+        "dns.rcode": Column("rcode_name", answer=True),
+        **{f"dns.answers[{i}].rrtype": Column("answer_types", index=i, answer=True)
+           for i in range(8)},
     },
     "tls": {
         "tls.sni": Column("server_name"), "tls.version": Column("version", _tls_version, fallback="client_version"),
@@ -169,7 +197,8 @@ class Check:
     count: int | None
     skip: str | None = None
     conds: list[tuple[str, Column, Any]] = field(default_factory=list)
-    response_only: bool = False
+    dns_events: str = "both"
+    """DNS events counted: ``query``, ``response`` or ``both`` (see the module docstring)."""
     proto: str | None = None
 
     def text(self) -> str:
@@ -206,7 +235,6 @@ def translate(test: str, index: int, event: str, filt: dict[str, Any]) -> Check:
         chk.skip = f"filter keys {sorted(extra)}"
         return chk
     fields = {**COMMON, **FIELD_MAP[event]}
-    dns_type = None
     for k, v in match.items():
         if k == "event_type":
             continue
@@ -217,53 +245,95 @@ def translate(test: str, index: int, event: str, filt: dict[str, Any]) -> Check:
             chk.proto = str(v).lower()
             continue
         if event == "dns" and k == "dns.type":
-            dns_type = str(v)
+            chk.dns_events = {"answer": "response", "request": "query"}.get(str(v), str(v))
             continue
-        col = fields.get(k)
+        col = HAS_KEY.get(str(v)) if k == "has-key" else fields.get(k)
         if col is None:
             chk.skip = f"not a plain comparison we can express: {k}"
             return chk
-        chk.conds.append((k, col, col.norm(v)))
-    if event == "dns":
-        if dns_type in ("answer", "response"):
-            chk.response_only = True
-        elif dns_type is not None:
-            chk.skip = f"dns.type {dns_type}: we do not record whether the query was seen"
-            return chk
-        elif chk.count not in (None, 0):
-            chk.skip = "dns count over query+answer events (ours: one row per transaction)"
-            return chk
+        chk.conds.append((k, col, None if k == "has-key" else col.norm(v)))
+    if chk.dns_events not in ("query", "response", "both"):
+        chk.skip = f"dns.type {chk.dns_events}"
     return chk
 
 
-def evaluate(chk: Check, res: CaptureResult, columns: set[str]) -> tuple[bool, str]:
+def _value(row: dict[str, Any], conn: dict[str, Any], col: Column, sent_by_server: bool) -> Any:
+    """Our value of one condition's column for an event of ``row`` (``conn``: its flow's)."""
+    name = col.swap if sent_by_server and col.swap else col.column
+    got = (conn if col.conn else row).get(name)
+    if got is None and col.fallback is not None:
+        got = row.get(col.fallback)
+    if col.index is not None:
+        got = got[col.index] if isinstance(got, list) and len(got) > col.index else None
+    if got is not None and col.offset:
+        got = got + col.offset
+    return got
+
+
+TLS_RESUMED = re.compile(r"session-resumption:\s*yes")
+"""A test's own ``suricata.yaml`` logging resumed TLS sessions."""
+DNS_V2 = re.compile(r"-\s*dns:\s*\n(?:[ \t]+\S.*\n)*?[ \t]+version:\s*2\b")
+"""A test's own ``suricata.yaml`` asking for EVE's DNS format 2."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """What a test's own ``suricata.yaml`` changes in the events compared."""
+
+    dns_v2: bool = False
+    """DNS answers logged in the flow's direction (EVE DNS format 2)."""
+    tls_resumed: bool = False
+    """Resumed TLS sessions logged."""
+
+    @classmethod
+    def of(cls, test_dir: Path) -> Config:
+        path = test_dir / "suricata.yaml"
+        if not path.is_file():
+            return cls()
+        text = path.read_text(errors="replace")
+        return cls(DNS_V2.search(text) is not None, TLS_RESUMED.search(text) is not None)
+
+
+def _events(chk: Check, row: dict[str, Any], conn: dict[str, Any], cfg: Config) -> int:
+    """How many of the events Suricata would log for our row match the check."""
+    def holds(by_server: bool) -> bool:
+        for k, col, want in chk.conds:
+            got = _value(row, conn, col, by_server)
+            if (got is None) if k == "has-key" else col.norm(got) != want:
+                return False
+        return True
+
+    if chk.event == "tls" and row.get("resumed") and not cfg.tls_resumed:
+        return 0
+    if chk.event != "dns":
+        return int(holds(False))
+    response = row.get("rcode") is not None
+    query = not response or row.get("rtt") is not None  # (rtt: both were seen)
+    n = 0
+    if query and chk.dns_events != "response" and not any(c.answer for _, c, _ in chk.conds):
+        n += holds(False)
+    if response and chk.dns_events != "query":
+        n += holds(not cfg.dns_v2)
+    return n
+
+
+def evaluate(chk: Check, res: CaptureResult, columns: set[str],
+             cfg: Config = Config()) -> tuple[bool, str]:
     """(passed, why not) of a translated check against one capture's tables."""
     if not columns:
         return False, f"no {chk.event} table registered"
-    missing = [col.column for _, col, _ in chk.conds if col.column not in columns]
+    missing = [col.column for _, col, _ in chk.conds if not col.conn and col.column not in columns]
     if missing:
         return False, f"our {chk.event} table has no column {', '.join(sorted(set(missing)))}"
     rows = res.rows(chk.event)
+    conns = {c["uid"]: c for c in res.rows("conn")}
     hits = []
     for r in rows:
-        if chk.response_only and r.get("rcode") is None:
-            continue
         if chk.proto is not None:
             ours = r.get("proto") or PROTO_OF.get(chk.event)
             if str(ours).lower() != chk.proto:
                 continue
-        ok = True
-        for _, col, want in chk.conds:
-            got = r.get(col.column)
-            if got is None and col.fallback is not None:
-                got = r.get(col.fallback)
-            if got is not None and col.offset:
-                got = got + col.offset
-            if col.norm(got) != want:
-                ok = False
-                break
-        if ok:
-            hits.append(r)
+        hits.extend([r] * _events(chk, r, conns.get(r.get("uid"), {}), cfg))
     n = len(hits)
     passed = n >= 1 if chk.count is None else n == chk.count
     if passed:
@@ -271,7 +341,8 @@ def evaluate(chk: Check, res: CaptureResult, columns: set[str]) -> tuple[bool, s
     why = f"{n} matching rows of {len(rows)} {chk.event} rows"
     if rows and chk.conds and n == 0:
         k, col, want = chk.conds[0]
-        seen = sorted({str(col.norm(r.get(col.column))) for r in rows})[:5]
+        seen = sorted({str(col.norm(_value(r, conns.get(r.get("uid"), {}), col, False)))
+                       for r in rows})[:5]
         why += f"; {k}: want {want!r}, ours {seen}"
     return False, why
 
@@ -332,6 +403,7 @@ def run(data: Path, timeout_s: float, only: list[str] | None = None) -> Report:
             whole = "no single capture in the test folder"
         res: CaptureResult | None = None
         own_cfg = (test_dir / "suricata.yaml").is_file()
+        cfg = Config.of(test_dir)
         for chk in checks:
             rep.checks += 1
             reason = whole or chk.skip
@@ -344,7 +416,7 @@ def run(data: Path, timeout_s: float, only: list[str] | None = None) -> Report:
                 if res.error is not None:
                     rep.errors.append(f"{test_dir.name}: {res.error}")
             tab_cols = set(res.rows(chk.event)[0]) if res.rows(chk.event) else _columns(chk.event)
-            ok, why = evaluate(chk, res, tab_cols)
+            ok, why = evaluate(chk, res, tab_cols, cfg)
             rep.per_event[chk.event] += 1
             if ok:
                 rep.passed += 1

@@ -22,8 +22,9 @@ the same transaction (dns ``trans_id``, http ``trans_depth``), then the nearest 
 Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing dot):
 
 - dns.log ``query`` = our dns ``query``;
-- ssl.log ``server_name``, ``version``, ``cipher`` and ``curve`` = our tls (or, for QUIC,
-  quic) ``server_name``, ``version`` (quic: ``tls_version``), ``cipher`` and ``curve``;
+- ssl.log ``server_name``, ``version``, ``cipher``, ``curve`` and ``resumed`` = our tls (or,
+  for QUIC, quic) ``server_name``, ``version`` (quic: ``tls_version``), ``cipher``, ``curve``
+  and ``resumed``;
 - http.log ``host`` (name) and ``uri`` = our http ``host`` and ``uri``; the URIs compared
   after decoding percent-encoding (Zeek logs the URI decoded, we keep it as sent) and Zeek's
   ``\\xNN`` log escapes (:func:`uri_bytes`);
@@ -70,7 +71,8 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
     "dns.log": (("dns",), (("query", "query", "name"),), "trans_id"),
     "ssl.log": (("tls", "quic"), (("server_name", "server_name", "name"),
                                   ("version", "tls_version|version", "exact"),
-                                  ("cipher", "cipher", "exact"), ("curve", "curve", "exact")), None),
+                                  ("cipher", "cipher", "exact"), ("curve", "curve", "exact"),
+                                  ("resumed", "resumed", "bool")), None),
     "http.log": (("http",), (("host", "host", "name"), ("uri", "uri", "uri")), "trans_depth"),
     "websocket.log": (("websocket",), (("host", "host", "name"), ("uri", "uri", "uri"),
                                        ("subprotocol", "subprotocol", "exact")), None),
@@ -83,12 +85,15 @@ has (a quic row's ``tls_version``, a tls row's ``version``)."""
 _ZEEK_ESCAPE = re.compile(rb"\\x([0-9a-fA-F]{2})")
 
 
-def same(kind: str, zeek: str | None, ours: str | None) -> bool:
-    """Equal as names (:func:`norm_name`), as URIs (see :func:`uri_bytes`) or exactly."""
+def same(kind: str, zeek: str | None, ours: Any) -> bool:
+    """Equal as names (:func:`norm_name`), as URIs (see :func:`uri_bytes`), as booleans
+    (Zeek's ``T``/``F``) or exactly."""
     if kind == "name":
         return norm_name(zeek) == norm_name(ours)
     if kind == "uri":
         return uri_bytes(zeek, True) == uri_bytes(ours, False)
+    if kind == "bool":  # Zeek writes T / F
+        return zeek == {True: "T", False: "F"}.get(ours)
     return zeek == ours
 
 

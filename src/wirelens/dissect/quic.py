@@ -74,6 +74,7 @@ from wirelens.dissect.tls import (
     curve_name,
     parse_client_hello,
     parse_server_hello,
+    session_resumed,
 )
 from wirelens.dissect.tls import version_name as tls_version_name
 from wirelens.dissect.tls_fingerprints import ja3, ja4, ja4s, md5_hex
@@ -190,6 +191,8 @@ class QuicRecord(Event):
     """At least one Initial packet was decrypted (false for versions without known salt)."""
     established: bool
     """The ServerHello was parsed."""
+    resumed: bool
+    """The server selected a pre-shared key: an earlier session resumed (RFC 9001 §4.6)."""
     undecryptable: int
     """Initial packets that did not decrypt after the ClientHello was known (or before any
     client Initial gave the keys)."""
@@ -680,6 +683,7 @@ class QuicDissector(Dissector):
             version_negotiation=self._vn,
             initial_decrypted=self._decrypted,
             established=sh is not None,
+            resumed=session_resumed(ch, sh),
             undecryptable=self._undecryptable,
         )
 

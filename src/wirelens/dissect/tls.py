@@ -65,6 +65,7 @@ from wirelens.dissect.tls_hello import (
 )
 from wirelens.dissect.tls_names import (
     AlertLevel,
+    KnownExtension,
     alert_description_name,
     alert_level_name,
     extension_name,
@@ -124,6 +125,8 @@ class TlsRecord(Event):
     """The whole ServerHello."""
     established: bool = False
     """A ServerHello was seen (the server answered the handshake)."""
+    resumed: bool = False
+    """The server resumed an earlier session (:func:`session_resumed`)."""
     ja3: str | None = None
     """JA3 string of the ClientHello (see :mod:`wirelens.dissect.tls_fingerprints`)."""
     ja3_hash: str | None = None
@@ -269,6 +272,23 @@ def curve_name(sh: ServerHello | None, kx_group: int | None = None) -> str | Non
     return group_name(kx_group) if kx_group is not None else None
 
 
+_PRE_SHARED_KEY = KnownExtension.pre_shared_key.value
+_PSK_VERSIONS = frozenset((_TLS13, 0xFEFC))
+"""TLS 1.3 and DTLS 1.3 (RFC 9147): resumption is a pre-shared key the server selects."""
+
+
+def session_resumed(ch: ClientHello | None, sh: ServerHello | None) -> bool:
+    """Whether the server resumed an earlier session (Zeek's ``resumed``): up to (D)TLS 1.2
+    it echoes the client's non-empty session ID (RFC 5246 §7.4.1.3; a session ticket
+    accepted does so too, RFC 5077 §3.4); in (D)TLS 1.3, whose ServerHello always echoes the
+    ID (RFC 8446 §4.1.3), it selects one of the client's pre-shared keys (§4.2.11)."""
+    if ch is None or sh is None or sh.is_hello_retry_request:
+        return False
+    if sh.version in _PSK_VERSIONS or sh.version >> 8 == 0x7F:  # (0x7fXX: 1.3 drafts)
+        return any(ext_type == _PRE_SHARED_KEY for ext_type, _ in sh.extensions)
+    return bool(ch.session_id) and sh.session_id == ch.session_id
+
+
 def handshake_record(
     ts_ns: int, ch: ClientHello | None, sh: ServerHello | None, leaf: X509Record | None,
     alert: tuple[int, int, bool] | None, *, cert_status: str | None, chain_len: int | None,
@@ -301,6 +321,7 @@ def handshake_record(
         client_hello=ch,
         server_hello=sh,
         established=sh is not None,
+        resumed=session_resumed(ch, sh),
         ja3=cs.ja3,
         ja3_hash=cs.ja3_hash,
         ja3s=ss.ja3s,

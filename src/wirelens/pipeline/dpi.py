@@ -142,6 +142,10 @@ class FlowDpi:
     """What server_name is (sni, http_host, ...)."""
     upgraded: bool = False
     """The flow's dissector was replaced once (STARTTLS -> tls)."""
+    renamed: bool = False
+    """The flow's service was decided again once (:meth:`DpiStage._rename`)."""
+    retries: int = 0
+    """Datagrams still to offer to the other content tests after its dissector failed."""
     skips: dict[bool, list[int]] | None = None
     """Per TCP side (True: the client's) whose dissector skips bytes: [sequence number where
     the skipped bytes start, where they end, their length, end of the bytes passed over so
@@ -365,7 +369,9 @@ class DpiStage:
                 st.server_name, st.name_source = found.name(k), st.cls.name_source
             if st.stopped:
                 continue
-            if st.dissector is None:  # identification only: done once a name is known
+            if st.retries:  # its dissector failed: named wrongly?
+                self._rename(st, fid, view[off: off + n].tobytes(), from_orig != st.reversed, ts)
+            elif st.dissector is None:  # identification only: done once a name is known
                 if st.server_name is not None or st.cls.name != "tls":
                     st.stopped = True
             else:
@@ -519,6 +525,8 @@ class DpiStage:
             events = d.gap(from_orig, gap) if gap else d.feed(payload, from_orig, ts)
         except ParseError as exc:
             self._parse_error(st, fid, ts, exc)
+            if not gap:
+                self._rename(st, fid, payload, from_orig, ts)
             return
         if d.server_name:
             st.server_name, st.name_source = d.server_name, d.name_source
@@ -606,6 +614,34 @@ class DpiStage:
                     str(exc)[:200], d.name)
         st.stopped = st.failed = True
         st.dissector = st.reasm = None  # its state is undefined: dropped
+
+    def _rename(self, st: FlowDpi, fid: int, payload: bytes, from_orig: bool, ts: int) -> None:
+        """A UDP flow whose dissector failed may have been named by a first datagram that
+        misled (e.g. an SNMP request sent to a DNS server, which answers in DNS). The
+        datagram that failed (from the client: ``from_orig``) and up to ``IDENTIFY_TRIES`` - 1
+        later ones are offered to the other content tests; the first one taken makes the flow
+        that service from then on (its dissector reads on from that datagram; the failure's
+        weird stays, and the rows already written) when the first dissector wrote no row, or
+        else when the responder's port is the new service's and not the first one's (two
+        content tests disagree: the port breaks the tie). Once per flow; TCP flows are not
+        renamed (a failing segment is seldom a message's start)."""
+        if st.renamed or st.proto != 17 or st.upgraded:
+            return
+        if not st.retries:  # just failed
+            st.retries, st.stopped = IDENTIFY_TRIES, False
+        st.retries -= 1
+        other = identify(payload, 17, from_orig, st.orig[2], st.orig[5], frozenset((st.cls.name,)))
+        port = st.orig[5]
+        if other is None or (st.rows and (port not in other.ports or port in st.cls.ports)):
+            st.stopped = not st.retries
+            return
+        st.cls, st.renamed, st.failed, st.retries = other, True, False, 0
+        st.server_name = st.name_source = None
+        if self.tables and other.feed is not SignatureDissector.feed:
+            st.dissector = self._create(other, 17)
+            self._feed(st, fid, payload, from_orig, ts)
+        else:
+            st.stopped = True
 
     def _retire(self, st: FlowDpi, fid: int, ts: int) -> None:
         """A dissector that wants nothing more gives its pending events now and its state is

@@ -42,6 +42,8 @@ QUIC = pa.schema(
         f("initial_decrypted", pa.bool_(), "At least one Initial packet was decrypted (false "
           "for versions without a known salt: gQUIC Q046 and older are in clear, mvfst unknown)."),
         f("established", pa.bool_(), "The server's ServerHello was parsed."),
+        f("resumed", pa.bool_(), "The server selected a pre-shared key: an earlier session "
+          "resumed (RFC 9001 section 4.6)."),
         f("undecryptable", pa.uint32(), "Initial packets that did not decrypt (after the "
           "ClientHello was known, or with no client Initial to derive keys from)."),
     ]

@@ -167,6 +167,9 @@ TLS = pa.schema(
         f("alpn", pa.list_(pa.string()), "ALPN protocols offered by the client."),
         f("alpn_selected", pa.string(), "ALPN protocol selected by the server."),
         f("established", pa.bool_(), "A ServerHello was seen."),
+        f("resumed", pa.bool_(), "The server resumed an earlier session: up to TLS 1.2 it echoed "
+          "the client's non-empty session ID (also how a session ticket is accepted); in TLS "
+          "1.3 it selected a pre-shared key."),
         f("ja3", pa.string(), "JA3 string of the ClientHello: version,ciphers,extensions,groups,"
           "point formats (decimal, '-'-joined, GREASE removed)."),
         f("ja3_hash", pa.string(), "JA3 fingerprint: MD5 of ja3, lower-case hex."),

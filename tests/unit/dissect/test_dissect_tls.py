@@ -303,3 +303,23 @@ def test_tls13_draft_versions_and_every_registered_cipher_are_named() -> None:
         "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256")
     assert len(set(CIPHER_SUITE_NAMES.values())) == len(CIPHER_SUITE_NAMES) > 300
     assert all(c.name == CIPHER_SUITE_NAMES[c.value] for c in tls.CipherSuite)
+
+
+@pytest.mark.parametrize(("client_id", "server_id", "selected", "psk", "resumed"), [
+    (b"\x11" * 32, b"\x11" * 32, None, None, True),  # TLS 1.2: the ID echoed
+    (b"\x11" * 32, b"\x22" * 32, None, None, False),  # a new session
+    (b"", b"", None, None, False),  # no ID offered: nothing to resume
+    (b"\x11" * 32, b"\x11" * 32, 0x0304, None, False),  # TLS 1.3 always echoes the ID
+    (b"\x11" * 32, b"\x11" * 32, 0x0304, 0, True),  # TLS 1.3: a pre-shared key selected
+    (b"", b"", 0x7F17, 0, True),  # a TLS 1.3 draft
+])
+def test_resumed_sessions(client_id: bytes, server_id: bytes, selected: int | None,
+                          psk: int | None, resumed: bool) -> None:
+    """Zeek's ``resumed``: up to TLS 1.2 the server echoes the client's session ID (RFC 5246
+    §7.4.1.3), in TLS 1.3 it selects a pre-shared key (RFC 8446 §4.2.11)."""
+    hello = record(22, client_hello(session_id=client_id), 0x0301)
+    answer = record(22, server_hello(cipher=0x1301 if selected else 0xC02F, selected=selected,
+                                     session_id=server_id, psk=psk))
+    (row,) = feed_all(TlsDissector, [(True, hello), (False, answer + record(20, b"\x01"))], TCP)
+    assert row.resumed is resumed  # type: ignore[attr-defined]
+    assert tls.session_resumed(None, None) is False

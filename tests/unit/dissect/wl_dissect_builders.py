@@ -120,6 +120,7 @@ def client_hello(
     versions: Iterable[int] = (0x0A0A, 0x0304, 0x0303),
     ciphers: Iterable[int] = (0x1A1A, 0x1301, 0x1302, 0xC02B, 0xC02F, 0x009C),
     padding: int = 0,
+    session_id: bytes = bytes(32),
 ) -> bytes:
     """A ClientHello handshake message (type 1 + u24 length + body), RFC 8446 §4.1.2."""
     exts = b""
@@ -140,7 +141,7 @@ def client_hello(
     body = (
         b"\x03\x03"
         + bytes(range(32))
-        + vec(bytes(32), 1)
+        + vec(session_id, 1)
         + vec(b"".join(struct.pack(">H", c) for c in ciphers), 2)
         + vec(b"\x00", 1)
         + vec(exts, 2)
@@ -150,18 +151,21 @@ def client_hello(
 
 def server_hello(
     cipher: int = 0x1301, selected: int | None = 0x0304, alpn: str | None = None,
-    key_share: int | None = None,
+    key_share: int | None = None, session_id: bytes = bytes(32), psk: int | None = None,
 ) -> bytes:
     """A ServerHello handshake message, RFC 8446 §4.1.3 (``key_share``: the group of its
-    KeyShareEntry, §4.2.8)."""
+    KeyShareEntry, §4.2.8; ``psk``: the selected identity of a pre_shared_key, §4.2.11)."""
     exts = b""
+    if psk is not None:
+        exts += ext(41, struct.pack(">H", psk))
     if selected is not None:
         exts += ext(43, struct.pack(">H", selected))
     if key_share is not None:
         exts += ext(51, struct.pack(">H", key_share) + vec(b"k" * 32, 2))
     if alpn is not None:
         exts += ext(16, vec(vec(alpn.encode(), 1), 2))
-    body = b"\x03\x03" + bytes(32) + vec(bytes(32), 1) + struct.pack(">HB", cipher, 0) + vec(exts, 2)
+    body = (b"\x03\x03" + bytes(32) + vec(session_id, 1) + struct.pack(">HB", cipher, 0)
+            + vec(exts, 2))
     return b"\x02" + vec(body, 3)
 
 

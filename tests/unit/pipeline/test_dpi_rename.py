@@ -1,0 +1,95 @@
+"""A UDP flow named by a first datagram that misled is named again when its dissector fails
+(``DpiStage._rename``): suricata-verify's ``dns-udp-junkrequest-first`` sends an SNMP request to
+a DNS server, which answers in DNS; the flow is DNS, and its DNS transaction is logged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.unit.decode.decode_frames import tcp_frame, udp_frame, write_pcap
+from tests.unit.dissect.wl_dissect_builders import dns_header, dns_query, dns_response, rr
+
+import wirelens
+from wirelens.pipeline.api import AnalysisResult
+
+CLIENT, SERVER = "10.0.0.5", "10.9.9.9"
+
+
+def _tlv(tag: int, body: bytes) -> bytes:
+    return bytes((tag, len(body))) + body
+
+
+# SNMPv2c GetRequest for sysDescr.0 (RFC 3416 §3: message, PDU, one variable binding)
+GET = _tlv(0x30, _tlv(0x02, b"\x01") + _tlv(0x04, b"public") + _tlv(0xA0, (
+    _tlv(0x02, b"\x12\x34") + _tlv(0x02, b"\x00") + _tlv(0x02, b"\x00")
+    + _tlv(0x30, _tlv(0x30, _tlv(0x06, bytes((0x2B, 6, 1, 2, 1, 1, 1, 0))) + b"\x05\x00")))))
+FORMERR = dns_header(0x3040, 0x8081, 0, 0)  # a header alone: no content test takes it
+
+
+def _run(tmp_path: Path, frames: list[bytes]) -> AnalysisResult:
+    cap = tmp_path / "r.pcap"
+    write_pcap(cap, frames)
+    return wirelens.analyze(cap)
+
+
+def _table(r: AnalysisResult, name: str) -> list[dict[str, object]]:
+    return r.tables[name].to_pylist() if name in r.tables else []
+
+
+def test_snmp_sent_to_a_dns_server_then_dns(tmp_path: Path) -> None:
+    answer = dns_response(7, "a.example.com", [rr(1, bytes([192, 0, 2, 1]))])
+    r = _run(tmp_path, [udp_frame(CLIENT, SERVER, 40000, 53, GET),
+                        udp_frame(SERVER, CLIENT, 53, 40000, FORMERR),
+                        udp_frame(CLIENT, SERVER, 40000, 53, dns_query(7, "a.example.com")),
+                        udp_frame(SERVER, CLIENT, 53, 40000, answer)])
+    (conn,) = r.conn.to_pylist()
+    assert (conn["service"], conn["service_source"], conn["server_name"]) == (
+        "dns", "content", "a.example.com")
+    assert [(d["query"], d["rcode_name"]) for d in _table(r, "dns")] == [
+        ("a.example.com", "NOERROR")]
+    assert len(_table(r, "snmp")) == 1  # what was written before stays
+    assert [w["name"] for w in _table(r, "weird")] == ["snmp_trailing_junk"]
+
+
+def test_with_rows_written_the_port_must_support_the_new_name(tmp_path: Path) -> None:
+    """The SNMP dissector wrote a row; the DNS datagrams that follow go to a port that is not
+    DNS's: two content tests disagree and no port breaks the tie, so the flow stays SNMP."""
+    r = _run(tmp_path, [udp_frame(CLIENT, SERVER, 40000, 5000, GET),
+                        udp_frame(SERVER, CLIENT, 5000, 40000, FORMERR),
+                        udp_frame(CLIENT, SERVER, 40000, 5000, dns_query(7, "a.example.com"))])
+    (conn,) = r.conn.to_pylist()
+    assert conn["service"] == "snmp"
+    assert _table(r, "dns") == []
+
+
+@pytest.mark.parametrize("later", [4, 5])
+def test_only_a_few_datagrams_are_offered(tmp_path: Path, later: int) -> None:
+    """After the failure, the datagram that failed and IDENTIFY_TRIES - 1 more are offered:
+    a DNS query that comes as the 4th of them renames the flow, as the 5th it does not."""
+    junk = [udp_frame(CLIENT, SERVER, 40000, 53, b"\x00" * 5) for _ in range(later - 2)]
+    r = _run(tmp_path, [udp_frame(CLIENT, SERVER, 40000, 53, GET),
+                        udp_frame(SERVER, CLIENT, 53, 40000, FORMERR), *junk,
+                        udp_frame(CLIENT, SERVER, 40000, 53, dns_query(7, "a.example.com"))])
+    (conn,) = r.conn.to_pylist()
+    assert conn["service"] == ("dns" if later == 4 else "snmp")
+
+
+def test_tcp_flows_are_not_renamed(tmp_path: Path) -> None:
+    """A TCP flow whose dissector fails keeps its name (a segment that fails is seldom the
+    start of another protocol's message), even where a UDP flow would be renamed: the segment
+    that fails is an SSH banner, on SSH's port."""
+    syn, ack, psh = 0x02, 0x10, 0x18
+    req = b"GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n"
+    resp = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+    bad = b"SSH-2.0-OpenSSH_9.6\r\n"
+    r = _run(tmp_path, [tcp_frame(CLIENT, SERVER, 40000, 22, 100, 0, syn),
+                        tcp_frame(SERVER, CLIENT, 22, 40000, 500, 101, syn | ack),
+                        tcp_frame(CLIENT, SERVER, 40000, 22, 101, 501, ack),
+                        tcp_frame(CLIENT, SERVER, 40000, 22, 101, 501, psh, req),
+                        tcp_frame(SERVER, CLIENT, 22, 40000, 501, 101 + len(req), psh, resp),
+                        tcp_frame(CLIENT, SERVER, 40000, 22, 101 + len(req), 501 + len(resp), psh,
+                                  bad)])
+    (conn,) = r.conn.to_pylist()
+    assert conn["service"] == "http"
+    assert [w["name"] for w in _table(r, "weird")] == ["http_bad_value"]  # it did fail
