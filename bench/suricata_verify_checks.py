@@ -16,8 +16,7 @@ passes when the number of our rows satisfying all comparisons equals ``count`` (
 without ``count``). Skipped, and counted as such, with the reason:
 
 - keys outside the maps (``pcap_cnt``, ``dns.authorities[..]``, ``quic.extensions[..]``,
-  ``tls.client_handshake.*``, ``http.request_headers[..]``, ``http.redirect``, ...) or
-  non-scalar values;
+  ``tls.client_handshake.*``, ``http.request_headers[..]``, ...) or non-scalar values;
 - a whole test whose ``requires:`` holds anything but ``min-version``/``version`` and the
   ``HAVE_JA3``/``HAVE_JA4`` features (``lt-version`` tests expect old Suricata output; ``files``,
   ``script``, ``env`` ... cannot be expressed), or a check with its own ``lt-version``;
@@ -32,7 +31,8 @@ its ``src_*`` and ``ether.src_mac`` are our ``resp_*`` side (EVE's DNS format 3,
 default; a test whose own ``suricata.yaml`` asks for format 2 logs answers in the flow's
 direction, and is read so). ``ether.src_mac``/``dest_mac``
 (and ``has-key: ether``) and ``vlan[0]`` are read from the flow's conn row (by ``uid``);
-``dns.answers[N].rrtype`` from ``answer_types``. A resumed TLS session is not an event:
+``dns.answers[N].rrtype`` from ``answer_types``; ``tls.serial`` and ``tls.notbefore`` from
+the leaf certificate's x509 row. A resumed TLS session is not an event:
 EVE's tls logger leaves them out unless ``session-resumption: yes`` (off by default).
 
 ``tls.version`` is the negotiated version, or the client's when no ServerHello was seen (as
@@ -110,6 +110,21 @@ def _media_type(v: Any) -> str | None:
     return None if v is None else str(v).split(";", 1)[0].strip().lower()
 
 
+def _time(v: Any) -> str | None:
+    """A time as EVE writes certificate validity: ``YYYY-MM-DDTHH:MM:SS`` (UTC)."""
+    if v is None:
+        return None
+    if hasattr(v, "strftime"):
+        return str(v.strftime("%Y-%m-%dT%H:%M:%S"))
+    return str(v)
+
+
+def _serial(v: Any) -> str | None:
+    """A certificate serial number as hex digits, upper case, without EVE's colons or
+    leading zeros."""
+    return None if v is None else str(v).replace(":", "").upper().lstrip("0") or "0"
+
+
 def _ip(v: Any) -> str | None:
     return None if v is None else canon_ip(str(v))
 
@@ -126,8 +141,9 @@ class Column:
     """Our column read when ``column`` is null."""
     index: int | None = None
     """Item of a list column compared (``answers[N]``)."""
-    conn: bool = False
-    """The column is the flow's conn row's (joined by ``uid``)."""
+    source: str = ""
+    """Where the column is: the event's row (""), the flow's ``conn`` row or the leaf
+    certificate's ``x509`` row (the server's first; joined by ``uid``)."""
     swap: str | None = None
     """The column read for an event the server sends (``src_ip`` of a DNS response)."""
     answer: bool = False
@@ -138,13 +154,13 @@ COMMON: dict[str, Column] = {
     "src_ip": Column("orig_h", _ip, swap="resp_h"), "dest_ip": Column("resp_h", _ip, swap="orig_h"),
     "src_port": Column("orig_p", _int, swap="resp_p"),
     "dest_port": Column("resp_p", _int, swap="orig_p"),
-    "ether.src_mac": Column("orig_mac", conn=True, swap="resp_mac"),
-    "ether.dest_mac": Column("resp_mac", conn=True, swap="orig_mac"),
-    "vlan[0]": Column("vlan", _int, conn=True),
+    "ether.src_mac": Column("orig_mac", source="conn", swap="resp_mac"),
+    "ether.dest_mac": Column("resp_mac", source="conn", swap="orig_mac"),
+    "vlan[0]": Column("vlan", _int, source="conn"),
 }
 """EVE keys of every event (its src is the sender: the flow's client, but the server for a
 DNS response event)."""
-HAS_KEY = {"ether": Column("orig_mac", conn=True)}
+HAS_KEY = {"ether": Column("orig_mac", source="conn")}
 """``has-key`` values we can express: the field is logged when the flow's conn row has it."""
 
 FIELD_MAP: dict[str, dict[str, Column]] = {
@@ -161,8 +177,11 @@ FIELD_MAP: dict[str, dict[str, Column]] = {
         "tls.sni": Column("server_name"), "tls.version": Column("version", _tls_version, fallback="client_version"),
         "tls.ja3.hash": Column("ja3_hash"), "tls.ja3.string": Column("ja3"),
         "tls.ja3s.hash": Column("ja3s_hash"), "tls.ja3s.string": Column("ja3s"),
-        "tls.ja4": Column("ja4"), "tls.subject": Column("subject"),
-        "tls.issuerdn": Column("issuer"), "tls.serial": Column("serial"),
+        "tls.ja4": Column("ja4"), "tls.subject": Column("cert_subject"),
+        "tls.issuerdn": Column("cert_issuer"), "tls.notafter": Column("cert_not_after", _time),
+        "tls.notbefore": Column("not_before", _time, source="x509"),
+        "tls.serial": Column("serial", _serial, source="x509"),
+        "tls.from_proto": Column("service", source="conn"),  # the protocol that started TLS
     },
     "http": {
         "http.hostname": Column("host"), "http.url": Column("uri"),
@@ -171,6 +190,7 @@ FIELD_MAP: dict[str, dict[str, Column]] = {
         "http.http_refer": Column("referrer"),
         "http.http_content_type": Column("response_content_type", _media_type),
         "http.length": Column("response_body_len", _int),
+        "http.redirect": Column("location"),
         "tx_id": Column("trans_depth", _int, offset=-1),
     },
     "quic": {
@@ -257,10 +277,14 @@ def translate(test: str, index: int, event: str, filt: dict[str, Any]) -> Check:
     return chk
 
 
-def _value(row: dict[str, Any], conn: dict[str, Any], col: Column, sent_by_server: bool) -> Any:
-    """Our value of one condition's column for an event of ``row`` (``conn``: its flow's)."""
+Flow = dict[str, dict[str, Any]]
+"""A row's flow: its ``conn`` row and its leaf ``x509`` row (empty when none)."""
+
+
+def _value(row: dict[str, Any], flow: Flow, col: Column, sent_by_server: bool) -> Any:
+    """Our value of one condition's column for an event of ``row``."""
     name = col.swap if sent_by_server and col.swap else col.column
-    got = (conn if col.conn else row).get(name)
+    got = (flow.get(col.source, {}) if col.source else row).get(name)
     if got is None and col.fallback is not None:
         got = row.get(col.fallback)
     if col.index is not None:
@@ -294,11 +318,11 @@ class Config:
         return cls(DNS_V2.search(text) is not None, TLS_RESUMED.search(text) is not None)
 
 
-def _events(chk: Check, row: dict[str, Any], conn: dict[str, Any], cfg: Config) -> int:
+def _events(chk: Check, row: dict[str, Any], flow: Flow, cfg: Config) -> int:
     """How many of the events Suricata would log for our row match the check."""
     def holds(by_server: bool) -> bool:
         for k, col, want in chk.conds:
-            got = _value(row, conn, col, by_server)
+            got = _value(row, flow, col, by_server)
             if (got is None) if k == "has-key" else col.norm(got) != want:
                 return False
         return True
@@ -322,18 +346,25 @@ def evaluate(chk: Check, res: CaptureResult, columns: set[str],
     """(passed, why not) of a translated check against one capture's tables."""
     if not columns:
         return False, f"no {chk.event} table registered"
-    missing = [col.column for _, col, _ in chk.conds if not col.conn and col.column not in columns]
+    missing = [col.column for _, col, _ in chk.conds if not col.source and col.column not in columns]
     if missing:
         return False, f"our {chk.event} table has no column {', '.join(sorted(set(missing)))}"
     rows = res.rows(chk.event)
     conns = {c["uid"]: c for c in res.rows("conn")}
+    leaves = {x["uid"]: x for x in res.rows("x509") if x.get("chain_pos") == 0
+              and not x.get("is_client")}
+
+    def flow(r: dict[str, Any]) -> Flow:
+        uid = r.get("uid")
+        return {"conn": conns.get(uid, {}), "x509": leaves.get(uid, {})}
+
     hits = []
     for r in rows:
         if chk.proto is not None:
             ours = r.get("proto") or PROTO_OF.get(chk.event)
             if str(ours).lower() != chk.proto:
                 continue
-        hits.extend([r] * _events(chk, r, conns.get(r.get("uid"), {}), cfg))
+        hits.extend([r] * _events(chk, r, flow(r), cfg))
     n = len(hits)
     passed = n >= 1 if chk.count is None else n == chk.count
     if passed:
@@ -341,7 +372,7 @@ def evaluate(chk: Check, res: CaptureResult, columns: set[str],
     why = f"{n} matching rows of {len(rows)} {chk.event} rows"
     if rows and chk.conds and n == 0:
         k, col, want = chk.conds[0]
-        seen = sorted({str(col.norm(_value(r, conns.get(r.get("uid"), {}), col, False)))
+        seen = sorted({str(col.norm(_value(r, flow(r), col, False)))
                        for r in rows})[:5]
         why += f"; {k}: want {want!r}, ours {seen}"
     return False, why

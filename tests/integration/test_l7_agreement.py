@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -161,7 +162,7 @@ def test_suricata_events_of_our_rows() -> None:
     def events(match: dict[str, object], cfg: object = both, r: dict[str, object] = row) -> int:
         chk = sv.translate("t", 0, "dns", {"match": {"event_type": "dns", **match}})
         assert chk.skip is None, chk.skip
-        return int(sv._events(chk, r, conn, cfg))
+        return int(sv._events(chk, r, {"conn": conn}, cfg))
 
     assert events({}) == 2
     assert events({"dns.type": "query"}) == events({"dns.type": "answer"}) == 1
@@ -173,10 +174,12 @@ def test_suricata_events_of_our_rows() -> None:
     assert events({}, both, {**row, "rtt": None}) == 1  # the answer alone was seen
     assert events({"dns.type": "query"}, both, {**row, "rcode": None, "rtt": None}) == 1
     tls = sv.translate("t", 0, "tls", {"match": {"event_type": "tls", "has-key": "ether"}})
-    assert sv._events(tls, {"resumed": False}, conn, both) == 1
-    assert sv._events(tls, {"resumed": True}, conn, both) == 0
-    assert sv._events(tls, {"resumed": True}, conn, sv.Config(tls_resumed=True)) == 1
+    assert sv._events(tls, {"resumed": False}, {"conn": conn}, both) == 1
+    assert sv._events(tls, {"resumed": True}, {"conn": conn}, both) == 0
+    assert sv._events(tls, {"resumed": True}, {"conn": conn}, sv.Config(tls_resumed=True)) == 1
     assert sv._events(tls, {"resumed": False}, {}, both) == 0  # no MAC: no ether key
+    assert sv._serial("00:8A:07:E0") == sv._serial("8a07e0") == "8A07E0"
+    assert sv._time(datetime(2025, 1, 28, 2, 18, 29, tzinfo=UTC)) == "2025-01-28T02:18:29"
 
 
 # ----------------------------------------------------------------------------- nDPI
@@ -273,6 +276,8 @@ SURICATA_PASSING = [
     # direction of DNS answers, MACs and VLANs from conn, resumed TLS sessions not logged
     "ethernet-eve", "dns-reversed-udp-1", "dns-reversed-tcp-1", "bug-5197",
     "detect-bytetest-03", "bug-5486",
+    # certificate fields from the leaf's x509 row, the protocol that started TLS
+    "ldap-starttls",
     # since dissectors learned of TCP holes and DPI reads 32 payload packets per flow
     "http-gap-simple", "http-gap-double", "http-multiple100",
 ]

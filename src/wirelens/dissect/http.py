@@ -97,6 +97,8 @@ class HttpRecord(Event):
     ``application/x-dosexec``; None without a body or when unknown."""
     response_mime_type: str | None = None
     """File type of the response body from its first bytes (not its Content-Type)."""
+    location: str | None = None
+    """Location response header: where a redirect (3xx) or a created resource (201) points."""
 
 
 _H2_PREFACE_LINE = b"PRI * HTTP/2.0"
@@ -739,13 +741,14 @@ class HttpDissector(Dissector):
                 method = method_raw.decode("latin-1")
                 uri = (uri_raw or b"").decode("latin-1")
                 version = rq_version or version
-        status_code = status_msg = response_content_type = server = None
+        status_code = status_msg = response_content_type = server = location = None
         response_body_len = 0
         response_mime_type = None
         if response is not None:
             rs = response.headers
             response_content_type = rs.get(b"content-type")
             server = rs.get(b"server")
+            location = rs.get(b"location")
             response_body_len = response.body_len
             response_mime_type = response.mime_type
             rs_line = response.line
@@ -773,4 +776,5 @@ class HttpDissector(Dissector):
             response_body_len,
             request_mime_type,
             response_mime_type,
+            location,
         )

@@ -280,6 +280,7 @@ class Http2Dissector(Dissector):
             response_body_len=stream.response_body,
             request_mime_type=stream.mime.get(True),
             response_mime_type=stream.mime.get(False),
+            location=_text(rs.get(b"location")),
         )
 
 

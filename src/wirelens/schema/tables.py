@@ -151,6 +151,8 @@ HTTP = pa.schema(
           "(magic numbers, e.g. application/x-dosexec), whatever its Content-Type says."),
         f("response_mime_type", pa.string(), "File type of the response body from its first bytes "
           "(e.g. text/html, image/png, application/pdf); a gzip-encoded body reads as application/gzip."),
+        f("location", pa.string(), "Location header of the response: where a redirect (3xx) or "
+          "a created resource (201) points."),
     ]
 )
 

@@ -60,6 +60,19 @@ def test_server_name_strips_port() -> None:
     assert d6.server_name == "2001:db8::1"
 
 
+def test_location_of_a_redirect() -> None:
+    """The response's Location header (RFC 9110 §10.2.2), as sent: Suricata's
+    ``http.redirect``."""
+    (row,) = feed_all(HttpDissector, [
+        (True, b"GET /index.php HTTP/1.0\r\nHost: h\r\n\r\n"),
+        (False, b"HTTP/1.0 302 Found\r\nLocation: /index.php?page=main.php\r\n"
+                b"Content-Length: 0\r\n\r\n")], TCP)
+    assert (row.status_code, row.location) == (302, "/index.php?page=main.php")  # type: ignore[attr-defined]
+    (plain,) = feed_all(HttpDissector, [(True, b"GET / HTTP/1.0\r\n\r\n"),
+                                        (False, b"HTTP/1.0 200 OK\r\n\r\n")], TCP)
+    assert plain.location is None  # type: ignore[attr-defined]
+
+
 def test_finish_emits_open_transactions() -> None:
     d = HttpDissector(TCP)
     d.feed(b"GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n", True, 5)
