@@ -11,7 +11,8 @@ list filters on Suricata's EVE JSON events, e.g.::
 
 A check counts here when its ``event_type`` is ``dns``, ``tls``, ``http`` or ``quic``. It is
 translated into a query on our table of that name when every other key of ``match`` is a plain
-field comparison listed in :data:`FIELD_MAP` (or :data:`COMMON`) with a scalar value; the check
+field comparison listed in :data:`FIELD_MAP` (or :data:`COMMON`) with a scalar value (or a
+list, for the ClientHello's cipher suites, extensions and signature algorithms); the check
 passes when the number of our rows satisfying all comparisons equals ``count`` (or is >= 1
 without ``count``). Skipped, and counted as such, with the reason:
 
@@ -110,6 +111,11 @@ def _media_type(v: Any) -> str | None:
     return None if v is None else str(v).split(";", 1)[0].strip().lower()
 
 
+def _ints(v: Any) -> tuple[int, ...] | None:
+    """A list of numbers (cipher suites, extension types), compared whole and in order."""
+    return None if v is None else tuple(int(x) for x in v)
+
+
 def _time(v: Any) -> str | None:
     """A time as EVE writes certificate validity: ``YYYY-MM-DDTHH:MM:SS`` (UTC)."""
     if v is None:
@@ -182,6 +188,10 @@ FIELD_MAP: dict[str, dict[str, Column]] = {
         "tls.notbefore": Column("not_before", _time, source="x509"),
         "tls.serial": Column("serial", _serial, source="x509"),
         "tls.from_proto": Column("service", source="conn"),  # the protocol that started TLS
+        "tls.client_handshake.version": Column("client_version", _tls_version),
+        "tls.client_handshake.ciphers": Column("cipher_suite_codes", _ints),
+        "tls.client_handshake.exts": Column("extensions", _ints),
+        "tls.client_handshake.sig_algs": Column("signature_algorithms", _ints),
     },
     "http": {
         "http.hostname": Column("host"), "http.url": Column("uri"),
@@ -258,7 +268,8 @@ def translate(test: str, index: int, event: str, filt: dict[str, Any]) -> Check:
     for k, v in match.items():
         if k == "event_type":
             continue
-        if isinstance(v, (list, dict)):
+        if isinstance(v, dict) or (isinstance(v, list) and (
+                k not in fields or fields[k].norm is not _ints)):
             chk.skip = f"non-scalar value of {k}"
             return chk
         if k == "proto":

@@ -277,7 +277,7 @@ SURICATA_PASSING = [
     "ethernet-eve", "dns-reversed-udp-1", "dns-reversed-tcp-1", "bug-5197",
     "detect-bytetest-03", "bug-5486",
     # certificate fields from the leaf's x509 row, the protocol that started TLS
-    "ldap-starttls",
+    "ldap-starttls", "ja4-cl-handshake",
     # since dissectors learned of TCP holes and DPI reads 32 payload packets per flow
     "http-gap-simple", "http-gap-double", "http-multiple100",
 ]
