@@ -22,9 +22,9 @@ the same transaction (dns ``trans_id``, http ``trans_depth``), then the nearest 
 Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing dot):
 
 - dns.log ``query`` = our dns ``query``;
-- ssl.log ``server_name``, ``version``, ``cipher``, ``curve`` and ``resumed`` = our tls (or,
-  for QUIC, quic) ``server_name``, ``version`` (quic: ``tls_version``), ``cipher``, ``curve``
-  and ``resumed``;
+- ssl.log ``server_name``, ``version``, ``cipher``, ``curve``, ``resumed`` and
+  ``sni_matches_cert`` = our tls (or, for QUIC, quic) ``server_name``, ``version`` (quic:
+  ``tls_version``), ``cipher``, ``curve``, ``resumed`` and ``sni_matches_cert``;
 - http.log ``host`` (name) and ``uri`` = our http ``host`` and ``uri``; the URIs compared
   after decoding percent-encoding (Zeek logs the URI decoded, we keep it as sent) and Zeek's
   ``\\xNN`` log escapes (:func:`uri_bytes`);
@@ -72,7 +72,8 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
     "ssl.log": (("tls", "quic"), (("server_name", "server_name", "name"),
                                   ("version", "tls_version|version", "exact"),
                                   ("cipher", "cipher", "exact"), ("curve", "curve", "exact"),
-                                  ("resumed", "resumed", "bool")), None),
+                                  ("resumed", "resumed", "bool"),
+                                  ("sni_matches_cert", "sni_matches_cert", "bool")), None),
     "http.log": (("http",), (("host", "host", "name"), ("uri", "uri", "uri")), "trans_depth"),
     "websocket.log": (("websocket",), (("host", "host", "name"), ("uri", "uri", "uri"),
                                        ("subprotocol", "subprotocol", "exact")), None),
@@ -92,7 +93,7 @@ def same(kind: str, zeek: str | None, ours: Any) -> bool:
         return norm_name(zeek) == norm_name(ours)
     if kind == "uri":
         return uri_bytes(zeek, True) == uri_bytes(ours, False)
-    if kind == "bool":  # Zeek writes T / F
+    if kind == "bool":  # Zeek writes T / F (unset: none)
         return zeek == {True: "T", False: "F"}.get(ours)
     return zeek == ours
 

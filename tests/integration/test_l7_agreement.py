@@ -337,7 +337,8 @@ ZEEK_MIN_AGREE = {"dns.log": (16, 17), "ssl.log": (17, 17), "http.log": (10, 13)
                   "websocket.log": (2, 2)}
 """(rows agreeing on every field at least, zeek rows) measured: dns 16/17 (notify: Zeek
 logs no query for a response whose question we read; dynamic updates agree: both name the
-updated record), ssl 17/17 (server_name, version, cipher, curve and resumed; DTLS, QUIC and
+updated record), ssl 17/17 (server_name, version, cipher, curve, resumed and
+sni_matches_cert; DTLS, QUIC and
 GridFTP's TLS in GSSAPI tokens included; one QUIC handshake resumed), http 10/13 (http-desynched: Zeek logs requests we do not
 pair)."""
 

@@ -201,6 +201,9 @@ class TlsRecord(Event):
     cert_names: tuple[str, ...] = ()
     """Names of the server's leaf certificate: SAN DNS names, then the subject CN (for the
     application catalogue)."""
+    sni_matches_cert: bool | None = None
+    """The SNI is one of the leaf certificate's names (:meth:`X509Record.matches_host`); null
+    without an SNI or a certificate read (TLS 1.3 encrypts it)."""
 
 
 # -- the dissector ----------------------------------------------------------------------------
@@ -355,6 +358,8 @@ def handshake_record(
         hello_damage=ch.damage if ch else (),
         cert_names=cert_names,
         curve=curve_name(sh, kx_group),
+        sni_matches_cert=(leaf.matches_host(ch.server_name) if leaf is not None
+                          and ch is not None and ch.server_name else None),
     )
 
 

@@ -128,6 +128,27 @@ class X509Record(Event):
             return (*self.san_dns, self.subject_cn)
         return self.san_dns
 
+    def matches_host(self, host: str) -> bool:
+        """Whether ``host`` is one of :attr:`names` (Zeek's ``sni_matches_cert``): compared
+        without case or a trailing dot; a ``*`` in a name's left-most label (and only there,
+        in a name of at least three labels) stands for any run of characters within the
+        host's left-most label, not none of it when the label is the wildcard alone (RFC 6125
+        §6.4.3)."""
+        host = host.lower().rstrip(".")
+        head, _, rest = host.partition(".")
+        for name in self.names:
+            name = name.lower().rstrip(".")
+            if name == host:
+                return True
+            label, _, domain = name.partition(".")
+            if "*" not in label or domain != rest or "*" in domain or domain.count(".") < 1:
+                continue
+            before, _, after = label.partition("*")
+            if ("*" not in after and len(head) >= len(before) + len(after) + (label == "*")
+                    and head.startswith(before) and head.endswith(after)):
+                return True
+        return False
+
 
 def parse_certificate_list(body: bytes) -> tuple[list[bytes], int]:
     """The DER certificates of a TLS <= 1.2 Certificate body (RFC 5246 §7.4.2).

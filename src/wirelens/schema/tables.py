@@ -197,6 +197,9 @@ TLS = pa.schema(
         f("cert_sha256", pa.string(), "SHA-256 of the leaf certificate's DER, lower-case hex (joins x509.sha256)."),
         f("cert_self_signed", pa.bool_(), "The leaf certificate is self-signed (names equal, own signature verifies)."),
         f("cert_expired", pa.bool_(), "The leaf certificate was expired at the time of the packet carrying it."),
+        f("sni_matches_cert", pa.bool_(), "The SNI is one of the leaf certificate's names (SANs or "
+          "subject CN; a wildcard in the left-most label, RFC 6125 section 6.4.3); null without "
+          "an SNI or a certificate read (TLS 1.3 encrypts it)."),
         f("client_cert_chain_len", pa.uint16(), "Certificates sent by the client (client authentication); null if none."),
         f("alert_level", pa.uint8(), "Level of the first clear-text alert, either direction (RFC 8446 section 6)."),
         f("alert_level_name", pa.string(), "Readable twin of alert_level (warning, fatal)."),

@@ -504,3 +504,44 @@ def test_pipeline_writes_x509_and_tls_rows(monkeypatch: pytest.MonkeyPatch) -> N
     assert tls["uid"] == x509[0]["uid"] and tls["cert_sha256"] == x509[0]["sha256"]
     assert tls["cert_status"] == "parsed" and tls["cert_chain_len"] == 3
     assert tls["cert_sans"] == ["www.prbtest.dev"] and tls["cipher_suites"]
+
+
+def _named(sans: tuple[str, ...], cn: str | None = None) -> X509Record:
+    return X509Record(0, "", 0, False, 0, 1, 0, "", "", subject_cn=cn, san_dns=sans)
+
+
+@pytest.mark.parametrize(("host", "names", "cn", "want"), [
+    ("www.zeek.org", ("www.zeek.org",), None, True),
+    ("WWW.Zeek.org.", ("www.zeek.org",), None, True),  # no case, no trailing dot
+    ("ww.zeek.org", ("www.zeek.org",), None, False),
+    ("www.zeek.org", ("zeek.org",), None, False),
+    ("www.zeek.org", ("*.zeek.org",), None, True),
+    ("a.b.zeek.org", ("*.zeek.org",), None, False),  # one label only
+    ("zeek.org", ("*.zeek.org",), None, False),
+    ("www.zeek.org", ("ww*.zeek.org",), None, True),  # a partial left-most label
+    ("www.zeek.org", ("wa*.zeek.org",), None, False),
+    ("www.zeek.org", ("*",), None, False),
+    ("www.zeek.com", ("*.*.com",), None, False),  # only the left-most label
+    ("zeek.com", ("*.com",), None, False),  # not a whole top-level domain
+    ("www.zeek.org", (), "www.zeek.org", True),  # the subject CN counts too
+    ("mail.zeek.org", ("www.zeek.org",), "mail.zeek.org", True),
+])
+def test_sni_matches_cert(host: str, names: tuple[str, ...], cn: str | None, want: bool) -> None:
+    assert _named(names, cn).matches_host(host) is want
+
+
+def test_sni_matches_cert_column() -> None:
+    """The tls row says whether the SNI matched the leaf; null with no SNI."""
+    for sni, want in (("www.example.com", True), ("other.example.net", False), (None, None)):
+        conv = tls12_cert_conversation(sni=sni)
+        rows = [e for e in feed_all(TlsDissector, conv, 6) if isinstance(e, TlsRecord)]
+        assert rows and rows[0].sni_matches_cert is want, (sni, rows[0].cert_names)
+
+
+@needs_data
+def test_sni_mismatch_on_a_real_capture() -> None:
+    """nDPI flags malware.pcap's www.internetbadguys.com "TLS Cert Mismatch" (OpenDNS's block
+    page answers with its own certificate); its other TLS flow's certificate names its SNI."""
+    got = {split(events)[1].server_name: split(events)[1].sni_matches_cert
+           for _, events in _dissect("malware.pcap")}
+    assert got == {"www.internetbadguys.com": False, "hobbeach.com": True}

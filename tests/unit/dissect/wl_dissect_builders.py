@@ -300,7 +300,7 @@ def sample_chain() -> list[bytes]:
 
 def tls12_cert_conversation(
     ders: Sequence[bytes] | None = None, client_ders: Sequence[bytes] | None = None,
-    record_size: int = 0,
+    record_size: int = 0, sni: str | None = "www.example.com",
 ) -> list[tuple[bool, bytes]]:
     """A TLS 1.2 handshake with the server's chain (``ders``) and, when ``client_ders`` is
     given, a CertificateRequest answered by the client's chain. ``record_size`` > 0 spreads
@@ -312,7 +312,7 @@ def tls12_cert_conversation(
         flight += CERTIFICATE_REQUEST
     flight += SERVER_HELLO_DONE
     server = records(22, flight, record_size) if record_size else record(22, flight)
-    client = record(22, client_hello(), version=0x0301)
+    client = record(22, client_hello(sni=sni), version=0x0301)
     out = [(True, client), (False, server)]
     second = b""
     if client_ders is not None:
