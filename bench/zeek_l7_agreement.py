@@ -1,5 +1,5 @@
-"""Do our dns, tls, http and websocket tables agree with Zeek's dns.log, ssl.log, http.log and
-websocket.log baselines?
+"""Do our dns, tls, http, websocket and x509 tables agree with Zeek's dns.log, ssl.log,
+http.log, websocket.log and x509.log baselines?
 
 Zeek's btest baselines (``zeek/testing/btest/Baseline/<test>/{dns,ssl,http}.log``) are paired
 with a trace of ``zeek/testing/btest/Traces`` the way ``bench/zeek_conn_agreement.py`` pairs
@@ -28,7 +28,11 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
 - http.log ``host`` (name) and ``uri`` = our http ``host`` and ``uri``; the URIs compared
   after decoding percent-encoding (Zeek logs the URI decoded, we keep it as sent) and Zeek's
   ``\\xNN`` log escapes (:func:`uri_bytes`);
-- websocket.log ``host``, ``uri`` and ``subprotocol`` = our websocket columns.
+- websocket.log ``host``, ``uri`` and ``subprotocol`` = our websocket columns;
+- x509.log (no endpoints: each row is matched by its ``fingerprint``, the certificate's
+  SHA-256, with our x509 rows of any trace): version, serial, subject,
+  issuer, validity, key type, length and curve, SAN DNS names (as sets), ``ca``
+  (:data:`X509_FIELDS`).
 
 A Zeek row with no row of ours disagrees. Our rows Zeek does not log are counted, not scored.
 
@@ -245,7 +249,8 @@ def run(data: Path, timeout_s: float) -> tuple[dict[str, LogReport], int, list[s
     results: dict[Path, CaptureResult] = {}
     errors = []
     for t in trace_files(data):
-        res = run_capture(t, timeout_s, tables=("conn", "dns", "http", "tls", "quic", "websocket"))
+        res = run_capture(t, timeout_s,
+                          tables=("conn", "dns", "http", "tls", "quic", "websocket", "x509"))
         results[t] = res
         if res.error is not None:
             errors.append(f"{t.relative_to(data)}: {res.error}")
@@ -281,7 +286,70 @@ def run(data: Path, timeout_s: float) -> tuple[dict[str, LogReport], int, list[s
             rep.paired += 1
             ours = [r for t in tables for r in results[trace].rows(t)]
             compare_pair(test, trace, baselines[test], ours, log, rep)
+    compare_x509(data, results, reports.setdefault("x509.log", LogReport()))
     return reports, len(results), errors, analysed
+
+
+X509_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("certificate.version", "x509_version", "int"), ("certificate.serial", "serial", "exact"),
+    ("certificate.subject", "subject", "exact"), ("certificate.issuer", "issuer", "exact"),
+    ("certificate.not_valid_before", "not_before", "time"),
+    ("certificate.not_valid_after", "not_after", "time"),
+    ("certificate.key_type", "key_type", "key"), ("certificate.key_length", "key_size", "int"),
+    ("certificate.curve", "key_curve", "curve"), ("san.dns", "san_dns", "set"),
+    ("basic_constraints.ca", "is_ca", "bool"))
+"""x509.log field -> our x509 column, and how they compare (:func:`same_x509`)."""
+CURVE_ALIASES = {"prime256v1": "secp256r1", "prime192v1": "secp192r1"}
+"""OpenSSL's names (Zeek's) of curves that have a SEC name (ours, cryptography's)."""
+
+
+def same_x509(kind: str, zeek: str | None, ours: Any) -> bool:
+    """x509.log values against ours: integers, epoch seconds against our timestamps, Zeek's
+    ``ecdsa`` key type against ``ec``, OpenSSL's curve aliases, name sets, T/F."""
+    if kind == "int":
+        return _int(zeek) == ours
+    if kind == "time":
+        return zeek is not None and ours is not None and float(zeek) == ours.timestamp()
+    if kind == "key":  # (Zeek: ecdsa, ML-DSA-44; ours: ec, ml-dsa-44)
+        return {"ecdsa": "ec"}.get(zeek or "", (zeek or "").lower()) == ours
+    if kind == "curve":
+        return CURVE_ALIASES.get(zeek or "", zeek) == ours
+    if kind == "set":
+        return set((zeek or "").split(",")) - {""} == set(ours or ())
+    return same(kind, zeek, ours)
+
+
+def compare_x509(data: Path, results: dict[Path, CaptureResult], rep: LogReport) -> None:
+    """Each x509.log baseline's certificates against our x509 rows, matched by fingerprint
+    (a SHA-256 names one certificate wherever it was seen: every trace is searched, the
+    MANIFEST's pairing is not needed)."""
+    ours = {r["sha256"]: r for res in results.values() for r in res.rows("x509")}
+    for path in sorted((data / ZEEK_BTEST / "Baseline").glob("*/x509.log")):
+        zrows = parse_conn_log(path)
+        if not zrows:
+            continue
+        rep.baselines += 1
+        test = path.parent.name
+        rep.paired += any(z.get("fingerprint") in ours for z in zrows)
+        for z in zrows:
+            rep.rows += 1
+            hit = ours.get(z.get("fingerprint") or "")
+            if hit is None:
+                for zf, _, _ in X509_FIELDS:
+                    rep.total[zf] += 1
+                rep.diffs.append(f"{test} | {z.get('certificate.subject')} | ours: no row")
+                continue
+            rep.matched += 1
+            all_ok = True
+            for zf, col, kind in X509_FIELDS:
+                ok = same_x509(kind, z.get(zf), hit.get(col))
+                rep.total[zf] += 1
+                rep.agree[zf] += ok
+                if not ok:
+                    all_ok = False
+                    rep.diffs.append(f"{test} | {z.get('certificate.subject')} | {zf}: zeek "
+                                     f"{z.get(zf)!r} ours {hit.get(col)!r}")
+            rep.rows_agree += all_ok
 
 
 def print_report(reports: dict[str, LogReport], verbose: bool) -> None:
@@ -293,7 +361,7 @@ def print_report(reports: dict[str, LogReport], verbose: bool) -> None:
         print(f"  paired by the MANIFEST's expected column: {rep.from_manifest}, by content: "
               f"{rep.paired - rep.from_manifest}")
         print(f"  rows agreeing on every field: {pct(rep.rows_agree, rep.rows)}")
-        for zf, _, _ in LOGS[log][1]:
+        for zf, _, _ in (LOGS[log][1] if log in LOGS else X509_FIELDS):
             print(f"  {zf:12s} {pct(rep.agree[zf], rep.total[zf]):>16s}")
         if verbose:
             for d in rep.diffs:

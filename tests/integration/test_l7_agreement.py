@@ -182,6 +182,34 @@ def test_suricata_events_of_our_rows() -> None:
     assert sv._time(datetime(2025, 1, 28, 2, 18, 29, tzinfo=UTC)) == "2025-01-28T02:18:29"
 
 
+X509_TRACES = {
+    "scripts.base.protocols.ssl.ml-dsa-44-cert": "tls/ml-dsa-44-cert.pcap",  # ML-DSA key
+    "scripts.base.protocols.ssl.ecdsa": "tls/ecdsa-cert.pcap",  # EC key, top-bit serial
+    "scripts.base.protocols.xmpp.starttls": "tls/xmpp-starttls.pcap",  # emailAddress, serial 00
+    "scripts.base.files.x509.caching-hook": "tls/google-duplicate.pcap",  # serial 023A69
+    "scripts.base.protocols.irc.starttls": "tls/irc-starttls.pcap",
+}
+"""x509.log baselines and the trace that carries their certificates."""
+
+
+def test_zeek_x509_subset() -> None:
+    """Every certificate of these x509.log baselines is one of our x509 rows (same SHA-256)
+    and agrees on version, serial, subject, issuer, validity, key, SANs and CA flag."""
+    btest = _need("zeek/testing/btest")
+    zk = _bench("zeek_l7_agreement")
+    lc = _bench("l7_compare")
+    results = {}
+    for trace in X509_TRACES.values():
+        res = lc.run_capture(btest / "Traces" / trace, 60.0)
+        assert res.error is None, res.error
+        results[btest / "Traces" / trace] = res
+    rep = zk.LogReport()
+    zk.compare_x509(DATA, results, rep)
+    wanted = [d for d in rep.diffs if d.split(" | ")[0] in X509_TRACES]
+    assert not wanted, wanted
+    assert rep.matched >= 9, rep.matched  # (certificates of the five traces)
+
+
 # ----------------------------------------------------------------------------- nDPI
 
 NDPI_FLOORS = {"DNS": 0.95, "TLS": 0.98, "HTTP": 0.98}

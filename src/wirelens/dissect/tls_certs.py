@@ -22,7 +22,7 @@ from typing import ClassVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, mldsa, rsa
 from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
 
 from wirelens.dissect.base import Event
@@ -84,7 +84,9 @@ class X509Record(Event):
     x509_version: int | None = None
     """X.509 version (1 or 3)."""
     serial: str | None = None
-    """Serial number, upper-case hex (``-`` prefixed if negative, as some CAs wrongly do)."""
+    """Serial number in upper-case hex, whole bytes (``023A69``), ``-`` prefixed if negative (as
+    some CAs wrongly issue): as OpenSSL and Zeek print it (Suricata writes the DER bytes,
+    colon-separated, with a leading ``00`` when the top bit is set)."""
     subject: str | None = None
     """Subject distinguished name as an RFC 4514 string (most specific RDN first)."""
     issuer: str | None = None
@@ -100,7 +102,8 @@ class X509Record(Event):
     not_after: int | None = None
     """End of validity, seconds since the epoch (UTC)."""
     key_type: str | None = None
-    """Public key type: rsa, ec, dsa, ed25519, ed448, or the key algorithm OID (dotted)."""
+    """Public key type: rsa, ec, dsa, ed25519, ed448, ml-dsa-44/65/87, or the key algorithm OID
+    (dotted)."""
     key_size: int | None = None
     """Public key size in bits (modulus for RSA/DSA, curve size for EC)."""
     key_curve: str | None = None
@@ -203,7 +206,29 @@ def _error(where: str, exc: Exception) -> str:
 
 
 def _serial(value: int) -> str:
-    return f"-{-value:X}" if value < 0 else f"{value:X}"
+    """:attr:`X509Record.serial` of a serial number: 0x023A69 is ``023A69``, 0xFD62 ``FD62``,
+    -0x12 ``-12``."""
+    digits = f"{abs(value):X}"
+    return ("-" if value < 0 else "") + ("0" * (len(digits) % 2)) + digits
+
+
+_NAME_KEYS = {
+    NameOID.EMAIL_ADDRESS: "emailAddress", NameOID.SERIAL_NUMBER: "serialNumber",
+    NameOID.SURNAME: "SN", NameOID.GIVEN_NAME: "GN", NameOID.TITLE: "title",
+    NameOID.INITIALS: "initials", NameOID.PSEUDONYM: "pseudonym",
+    NameOID.GENERATION_QUALIFIER: "generationQualifier", NameOID.DN_QUALIFIER: "dnQualifier",
+    NameOID.BUSINESS_CATEGORY: "businessCategory", NameOID.POSTAL_CODE: "postalCode",
+    NameOID.JURISDICTION_COUNTRY_NAME: "jurisdictionC",
+    NameOID.JURISDICTION_STATE_OR_PROVINCE_NAME: "jurisdictionST",
+    NameOID.JURISDICTION_LOCALITY_NAME: "jurisdictionL",
+    NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier",
+}
+"""OpenSSL's short names of name attributes RFC 4514 gives none (cryptography would write
+their OIDs, e.g. ``1.2.840.113549.1.9.1=`` for emailAddress), as Zeek and Suricata print
+them."""
+_ML_DSA = {mldsa.MLDSA44PublicKey: "ml-dsa-44", mldsa.MLDSA65PublicKey: "ml-dsa-65",
+           mldsa.MLDSA87PublicKey: "ml-dsa-87"}
+"""FIPS 204 public key types (size: the public key's bits, as OpenSSL reports it)."""
 
 
 def _key(cert: x509.Certificate) -> tuple[str | None, int | None, str | None]:
@@ -219,6 +244,9 @@ def _key(cert: x509.Certificate) -> tuple[str | None, int | None, str | None]:
         return "ed25519", 256, None
     if isinstance(key, ed448.Ed448PublicKey):
         return "ed448", 456, None
+    for cls, name in _ML_DSA.items():
+        if isinstance(key, cls):
+            return name, 8 * len(key.public_bytes_raw()), None
     return cert.public_key_algorithm_oid.dotted_string, None, None
 
 
@@ -286,8 +314,8 @@ def _parse_fields(der: bytes, base: dict[str, object]) -> dict[str, object]:
 
     out["x509_version"] = get("version", lambda: cert.version.value + 1)
     out["serial"] = get("serial", lambda: _serial(cert.serial_number))
-    out["subject"] = get("subject", lambda: cert.subject.rfc4514_string())
-    out["issuer"] = get("issuer", lambda: cert.issuer.rfc4514_string())
+    out["subject"] = get("subject", lambda: cert.subject.rfc4514_string(_NAME_KEYS))
+    out["issuer"] = get("issuer", lambda: cert.issuer.rfc4514_string(_NAME_KEYS))
     cns = get("subject", lambda: cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME))
     if cns:
         value = cns[0].value  # type: ignore[index]

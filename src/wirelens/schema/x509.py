@@ -18,7 +18,8 @@ X509 = pa.schema(
         f("sha1", pa.string(), "SHA-1 of the DER, lower-case hex (the usual certificate fingerprint)."),
         f("sha256", pa.string(), "SHA-256 of the DER, lower-case hex (joins tls.cert_sha256)."),
         f("x509_version", pa.uint8(), "X.509 version (1 or 3)."),
-        f("serial", pa.string(), "Serial number, upper-case hex."),
+        f("serial", pa.string(), "Serial number in upper-case hex, whole bytes (023A69), - "
+          "prefixed if negative: as OpenSSL and Zeek print it."),
         f("subject", pa.string(), "Subject distinguished name, RFC 4514 string (most specific RDN first)."),
         f("issuer", pa.string(), "Issuer distinguished name, RFC 4514 string."),
         f("subject_cn", pa.string(), "First commonName of the subject."),
@@ -26,7 +27,7 @@ X509 = pa.schema(
         f("san_ip", pa.list_(pa.string()), "IP addresses of the subjectAltName extension."),
         f("not_before", pa.timestamp("s", tz="UTC"), "Start of validity."),
         f("not_after", pa.timestamp("s", tz="UTC"), "End of validity."),
-        f("key_type", pa.string(), "Public key type: rsa, ec, dsa, ed25519, ed448, or the key algorithm OID."),
+        f("key_type", pa.string(), "Public key type: rsa, ec, dsa, ed25519, ed448, ml-dsa-44/65/87 (FIPS 204), or the key algorithm OID."),
         f("key_size", pa.uint32(), "Public key size in bits (modulus for RSA/DSA, curve size for EC)."),
         f("key_curve", pa.string(), "Curve of an EC key (secp256r1, ...)."),
         f("sig_alg_oid", pa.string(), "Signature algorithm OID (dotted)."),

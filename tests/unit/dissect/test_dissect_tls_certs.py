@@ -34,6 +34,7 @@ from wirelens.dissect.tls_certs import (
     MAX_CHAIN_BYTES,
     X509Record,
     _certificate_list_checked,
+    _serial,
     parse_certificate_list,
     x509_record,
 )
@@ -545,3 +546,36 @@ def test_sni_mismatch_on_a_real_capture() -> None:
     got = {split(events)[1].server_name: split(events)[1].sni_matches_cert
            for _, events in _dissect("malware.pcap")}
     assert got == {"www.internetbadguys.com": False, "hobbeach.com": True}
+
+
+@pytest.mark.parametrize(("serial", "text"), [
+    (0x1234ABCD, "1234ABCD"), (0x023A69, "023A69"), (2, "02"),
+    (0xFD62E14283CA9DF3, "FD62E14283CA9DF3"),  # top bit set: no sign byte (OpenSSL, Zeek)
+])
+def test_serial_as_openssl_prints_it(serial: int, text: str) -> None:
+    leaf = x509_record(x509_der("s.example", serial=serial), 0, False, 0, 1)
+    assert leaf.serial == text
+    assert (_serial(0), _serial(-0x12), _serial(-0x123)) == ("00", "-12", "-0123")
+
+
+def test_name_attributes_without_an_rfc4514_key_get_openssl_names() -> None:
+    """emailAddress (PKCS #9) and serialNumber have no RFC 4514 key: cryptography writes their
+    OIDs; Zeek and Suricata print OpenSSL's names."""
+    import datetime
+
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = cx509.Name([cx509.NameAttribute(NameOID.ORGANIZATION_NAME, "Root CA"),
+                       cx509.NameAttribute(NameOID.SERIAL_NUMBER, "42"),
+                       cx509.NameAttribute(NameOID.EMAIL_ADDRESS, "support@example.org")])
+    now = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    cert = (cx509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    rec = x509_record(cert.public_bytes(serialization.Encoding.DER), 0, False, 0, 1)
+    assert rec.subject == rec.issuer == (
+        "emailAddress=support@example.org,serialNumber=42,O=Root CA")
