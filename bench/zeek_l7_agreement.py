@@ -81,6 +81,22 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
     "http.log": (("http",), (("host", "host", "name"), ("uri", "uri", "uri")), "trans_depth"),
     "websocket.log": (("websocket",), (("host", "host", "name"), ("uri", "uri", "uri"),
                                        ("subprotocol", "subprotocol", "exact")), None),
+    "quic.log": (("quic",), (("version", "version", "exact"),
+                             ("client_initial_dcid", "client_initial_dcid", "exact"),
+                             ("client_scid", "client_scid", "exact"),
+                             ("server_scid", "server_scid", "exact"),
+                             ("server_name", "server_name", "name"),
+                             ("client_protocol", "client_protocol", "exact")), None),
+    "ssh.log": (("ssh",), (("client", "client", "exact"), ("server", "server", "exact"),
+                           ("kex_alg", "kex_alg", "exact"), ("host_key_alg", "host_key_alg", "exact"),
+                           ("cipher_alg", "cipher_alg", "exact"), ("mac_alg", "mac_alg", "exact"),
+                           ("compression_alg", "compression_alg", "exact")), None),
+    "smtp.log": (("smtp",), (("helo", "helo", "exact"), ("mailfrom", "mail_from", "exact"),
+                             ("rcptto", "rcpt_to", "set"), ("subject", "subject", "exact"),
+                             ("tls", "tls", "bool")), "trans_depth"),
+    "ftp.log": (("ftp",), (("user", "user", "exact"), ("command", "command", "exact"),
+                           ("arg", "arg", "secret"), ("reply_code", "reply_code", "int")),
+                "command"),
 }
 """Zeek log -> (our tables, ((zeek field, our column, how compared), ...), the column
 identifying a transaction within a flow on both sides). Zeek logs QUIC handshakes in ssl.log,
@@ -99,6 +115,12 @@ def same(kind: str, zeek: str | None, ours: Any) -> bool:
         return uri_bytes(zeek, True) == uri_bytes(ours, False)
     if kind == "bool":  # Zeek writes T / F (unset: none)
         return zeek == {True: "T", False: "F"}.get(ours)
+    if kind == "set":  # Zeek writes a set comma-separated (empty: "(empty)")
+        return set((zeek or "").split(",")) - {"", "(empty)"} == set(ours or ())
+    if kind == "int":
+        return _int(zeek) == ours
+    if kind == "secret":  # a password: Zeek writes <hidden>, we <redacted>
+        return zeek == ours or (zeek == "<hidden>" and ours == "<redacted>")
     return zeek == ours
 
 
@@ -200,8 +222,8 @@ def compare_pair(test: str, trace: Path, zrows: list[dict[str, Any]], ours: list
 
     def pick(z: dict[str, Any], swap: bool) -> dict[str, Any] | None:
         free = [c for c in index.get(_dkey(z, swap), []) if id(c) not in used]
-        if tx is not None and _int(z.get(tx)) is not None:
-            same = [c for c in free if c.get(tx) == _int(z.get(tx))]
+        if tx is not None and z.get(tx) is not None:  # the same transaction first
+            same = [c for c in free if str(c.get(tx)) == z.get(tx)]
             free = same or free
         if not free:
             return None
@@ -249,8 +271,8 @@ def run(data: Path, timeout_s: float) -> tuple[dict[str, LogReport], int, list[s
     results: dict[Path, CaptureResult] = {}
     errors = []
     for t in trace_files(data):
-        res = run_capture(t, timeout_s,
-                          tables=("conn", "dns", "http", "tls", "quic", "websocket", "x509"))
+        res = run_capture(t, timeout_s, tables=("conn", "dns", "http", "tls", "quic", "websocket",
+                                                "x509", "ssh", "smtp", "ftp"))
         results[t] = res
         if res.error is not None:
             errors.append(f"{t.relative_to(data)}: {res.error}")
@@ -306,16 +328,12 @@ CURVE_ALIASES = {"prime256v1": "secp256r1", "prime192v1": "secp192r1"}
 def same_x509(kind: str, zeek: str | None, ours: Any) -> bool:
     """x509.log values against ours: integers, epoch seconds against our timestamps, Zeek's
     ``ecdsa`` key type against ``ec``, OpenSSL's curve aliases, name sets, T/F."""
-    if kind == "int":
-        return _int(zeek) == ours
     if kind == "time":
         return zeek is not None and ours is not None and float(zeek) == ours.timestamp()
     if kind == "key":  # (Zeek: ecdsa, ML-DSA-44; ours: ec, ml-dsa-44)
         return {"ecdsa": "ec"}.get(zeek or "", (zeek or "").lower()) == ours
     if kind == "curve":
         return CURVE_ALIASES.get(zeek or "", zeek) == ours
-    if kind == "set":
-        return set((zeek or "").split(",")) - {""} == set(ours or ())
     return same(kind, zeek, ours)
 
 

@@ -259,9 +259,12 @@ class FtpDissector(Dissector):
                     break
                 if self._gss and line[:9] in _ADAT_REPLIES:  # (the reply text is cut short)
                     self._token(line[9:].strip(), False, ts_ns)
+                junk = self._replies.junk
                 reply = self._replies.feed(line)
                 if reply is not None:
                     self._reply(reply, ts_ns, events)
+                elif self._replies.junk > junk and self._greeted and self._pending:
+                    self._codeless(line, ts_ns, events)
         if self._inner:
             events += self._inner
             self._inner = []
@@ -348,6 +351,16 @@ class FtpDissector(Dissector):
             self._held = False
             self._read_client(ts_ns)
 
+    def _codeless(self, line: bytes, ts_ns: int, events: list[Event]) -> None:
+        """A server line without a reply code while a command waits (``SYST not supported``
+        from a server that does not follow RFC 959 §4.2): that command's answer, without a
+        code, so that the next reply goes to the next command."""
+        cmd = self._pending.popleft()
+        self._emit(cmd, None, events, reply_msg=text(line))
+        if cmd.verb == "AUTH" and self._held:
+            self._held = False
+            self._read_client(ts_ns)
+
     def _token(self, b64: bytes, from_client: bool, ts_ns: int) -> None:
         """One base64 security token (RFC 2228 §3.3): TLS records go to the TLS dissector."""
         try:
@@ -364,7 +377,8 @@ class FtpDissector(Dissector):
             self._inner += self._gss_tls.feed(data, from_client, ts_ns)
 
     def _emit(
-        self, cmd: _Command, reply: Reply | None, events: list[Event], tls: bool = False
+        self, cmd: _Command, reply: Reply | None, events: list[Event], tls: bool = False,
+        reply_msg: str | None = None,
     ) -> None:
         channel = cmd.channel
         events.append(
@@ -377,7 +391,7 @@ class FtpDissector(Dissector):
                 arg=cmd.arg,
                 reply_code=reply.code if reply is not None else None,
                 reply_code_name=reply_name(reply.code) if reply is not None else None,
-                reply_msg=reply.text if reply is not None else None,
+                reply_msg=reply.text if reply is not None else reply_msg,
                 data_channel_passive=channel[0] if channel is not None else None,
                 data_channel_resp_h=channel[1] if channel is not None else None,
                 data_channel_resp_p=channel[2] if channel is not None else None,

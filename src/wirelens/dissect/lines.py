@@ -152,8 +152,11 @@ class ReplyReader:
 
     A line is ``ddd SP text`` (or ``ddd`` alone), or ``ddd-text`` opening (SMTP: continuing) a
     multi-line reply, which ends with a line ``ddd SP text`` of the same code. FTP (RFC 959
-    §4.2) allows continuation lines that do not start with the code. Lines outside a reply
-    that carry no code are ignored (lenient, as Zeek is: the line is counted in ``junk``).
+    §4.2) allows continuation lines that do not start with the code. Outside a multi-line
+    reply, three digits followed by neither a space, a hyphen nor a fourth digit
+    (``230_no_space``) are still a reply of that code, its text the rest (as Zeek reads it:
+    dropping it would give its command the next command's reply). Other lines outside a
+    reply are ignored (counted in ``junk``).
     """
 
     __slots__ = ("_code", "_lines", "junk")
@@ -168,6 +171,8 @@ class ReplyReader:
         has_code = len(line) >= 3 and line[:3].isdigit() and (len(line) == 3 or line[3] in b" -")
         if self._code is None:
             if not has_code:
+                if len(line) > 3 and line[:3].isdigit() and not line[3:4].isdigit():
+                    return Reply(int(line[:3]), text(line[3:]))  # no separator
                 self.junk += 1
                 return None
             code = int(line[:3])

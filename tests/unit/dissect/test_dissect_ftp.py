@@ -251,3 +251,19 @@ def test_gssapi_tokens_that_are_tls_records_are_read_as_tls() -> None:
     broken = _adat_session(hello, answer)
     broken[3] = (True, b"ADAT !!not base64!!\r\n")
     assert not [e for e in feed_all(FtpDissector, broken, TCP) if isinstance(e, TlsRecord)]
+
+
+@pytest.mark.parametrize("step", [0, 1])
+def test_replies_of_servers_that_do_not_follow_the_grammar(step: int) -> None:
+    """A reply with no space after its code (``230_no_space``) is still that code's reply; a
+    line with no code while a command waits (``SYST not supported``) is that command's
+    answer, without a code. Either way the next reply goes to the next command (Zeek's
+    ftp-missing-space-after-reply-code and ftp-missing-reply-code traces)."""
+    _, events = feed([
+        (False, b"220 ready\r\n"), (True, b"USER zeek\r\n"), (False, b"230 USER OK\r\n"),
+        (True, b"RETR\r\n"), (False, b"230_no_space\r\n"), (True, b"SYST\r\n"),
+        (False, b"SYST not supported\r\n"), (True, b"QUIT\r\n"), (False, b"221 Bye\r\n"),
+    ], step)
+    rows = [(e.command, e.reply_code, e.reply_msg) for e in events if isinstance(e, FtpRecord)]
+    assert rows == [("USER", 230, "USER OK"), ("RETR", 230, "_no_space"),
+                    ("SYST", None, "SYST not supported"), ("QUIT", 221, "Bye")]
