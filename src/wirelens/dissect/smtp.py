@@ -164,7 +164,8 @@ class _Mode(IntEnum):
 class _Transaction:
     """A mail transaction being built (internal, mutable)."""
 
-    __slots__ = ("headers", "last_header", "mail_from", "rcpt_to", "reply", "ts_ns")
+    __slots__ = ("bdat_line", "headers", "headers_done", "last_header", "mail_from", "rcpt_to",
+                 "reply", "ts_ns")
 
     def __init__(self, ts_ns: int, mail_from: str | None) -> None:
         self.ts_ns = ts_ns
@@ -173,6 +174,10 @@ class _Transaction:
         self.headers: dict[str, str] = {}
         self.last_header: str | None = None
         self.reply: Reply | None = None
+        self.headers_done = False
+        """The message's header section has ended (BDAT chunks: the rest is not read)."""
+        self.bdat_line = bytearray()
+        """The header line a BDAT chunk ended inside (the next chunk continues it)."""
 
 
 _WANTED_HEADERS = ("date", "from", "to", "subject", "message-id")
@@ -221,6 +226,8 @@ class SmtpDissector(Dissector):
         self._session_reply: Reply | None = None
         self._rows = 0
         self._bdat_left = 0
+        self._bdat_trans: _Transaction | None = None
+        """The transaction of the BDAT chunk being read."""
         self._ts = 0
         self._first_ts: int | None = None
 
@@ -262,8 +269,14 @@ class SmtpDissector(Dissector):
 
     def finish(self) -> list[Event]:
         """Emit the open transaction, or the session row when nothing was emitted (and
-        something was fed)."""
+        something was fed); client bytes held for an answer to DATA that never came are read
+        as the message first."""
         events: list[Event] = []
+        if self._mode == _Mode.HELD and self._held_verb() == "DATA" and not self.done:
+            # no answer to DATA came (a capture of the client's side): what the client sent
+            # after it is the message, as when the held bytes overflow
+            self._mode = _Mode.DATA_HEADERS
+            self._read_client(self._ts, events)
         self._emit_through(None, events)
         if self._rows == 0 and self._first_ts is not None:
             self._emit(None, events)
@@ -290,6 +303,9 @@ class SmtpDissector(Dissector):
             if mode == _Mode.BDAT:
                 got = buf.take(self._bdat_left)
                 self._bdat_left -= len(got)
+                trans = self._bdat_trans  # (after BDAT LAST no longer self._trans)
+                if trans is not None and not trans.headers_done:
+                    self._bdat_headers(trans, got)
                 if self._bdat_left:
                     return
                 self._mode = _Mode.COMMAND
@@ -348,6 +364,7 @@ class SmtpDissector(Dissector):
                 verb = "BDAT_LAST"
             if self._trans is None:
                 self._trans = self._open(ts_ns, None)
+            self._bdat_trans = self._trans
             if self._bdat_left:
                 self._mode = _Mode.BDAT
         elif verb == "AUTH":  # RFC 4954 §4: AUTH mechanism [initial-response]
@@ -385,26 +402,48 @@ class SmtpDissector(Dissector):
             trans = self._trans = self._open(ts_ns, None)
         if line.startswith(b"."):
             line = line[1:]
+        if not self._header_line(trans, line):
+            self._mode = _Mode.DATA_BODY
+
+    def _bdat_headers(self, trans: _Transaction, data: bytes) -> None:
+        """The header lines of a BDAT chunk (RFC 3030 §2: the message's octets as they are, no
+        dot-stuffing; a line may continue into the next chunk)."""
+        part = trans.bdat_line + data
+        lines = part.split(b"\n")
+        for line in lines[:-1]:
+            if not self._header_line(trans, bytes(line.rstrip(b"\r"))):
+                trans.bdat_line = bytearray()
+                return
+        trans.bdat_line = bytearray(lines[-1])
+        if len(trans.bdat_line) > SMTP_MAX_TEXT_LINE:  # a line too long to be a header's
+            trans.headers_done = True
+            trans.bdat_line = bytearray()
+
+    @staticmethod
+    def _header_line(trans: _Transaction, line: bytes) -> bool:
+        """One line of the message's header section (RFC 5322 §2.2); False for the empty line
+        that ends it."""
         if not line:
-            self._mode = _Mode.DATA_BODY  # the empty line ends the header section
-            return
+            trans.headers_done = True
+            return False
         if line[:1] in (b" ", b"\t"):  # folded continuation (RFC 5322 §2.2.3)
             key = trans.last_header
             if key is not None:
                 trans.headers[key] = (trans.headers[key] + " " + text(line.strip()))[
                     :MAX_TEXT_CHARS
                 ]
-            return
+            return True
         name, colon, value = line.partition(b":")
         if not colon or len(trans.headers) >= SMTP_MAX_HEADERS:
             trans.last_header = None
-            return
+            return True
         key = text(name.strip(), 64).lower()
         if key in _WANTED_HEADERS and key not in trans.headers:
             trans.headers[key] = text(value.strip())
             trans.last_header = key
         else:
             trans.last_header = None
+        return True
 
     # -- server -------------------------------------------------------------------------------
 

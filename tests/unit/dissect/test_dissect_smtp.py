@@ -299,3 +299,32 @@ def test_fuzz(chunks: list[tuple[bool, bytes]], step: int, at: int, noise: bytes
     _run(SmtpDissector, chunks, step)
     for _, data in chunks:
         SmtpDissector.matches(data, TCP, True)
+
+
+@pytest.mark.parametrize("step", [0, 1, 7])
+def test_headers_of_a_message_sent_in_bdat_chunks(step: int) -> None:
+    """RFC 3030 CHUNKING: the message's octets follow ``BDAT size [LAST]`` (pipelined here,
+    as Exim and Exchange do), without dot-stuffing; a header line may run into the next
+    chunk, and a chunk may end the header section."""
+    first = b"From: Bob <bob@example.com>\r\nSubject: Quarterly "
+    second = b"report\r\n\r\n.body line\r\n"
+    _, events = feed([
+        (False, b"220 mx ESMTP\r\n"), (True, b"EHLO c\r\n"), (False, b"250 CHUNKING\r\n"),
+        (True, b"MAIL FROM:<bob@example.com>\r\nRCPT TO:<carol@example.org>\r\n"
+               b"BDAT %d\r\n" % len(first) + first + b"BDAT %d LAST\r\n" % len(second) + second),
+        (False, b"250 Ok\r\n250 Ok\r\n250 chunk\r\n250 queued\r\n"),
+        (True, b"QUIT\r\n"), (False, b"221 Bye\r\n"),
+    ], step)
+    (row,) = [e for e in events if isinstance(e, SmtpRecord) and e.mail_from]
+    assert (row.subject, row.header_from, row.last_reply_code) == (
+        "Quarterly report", "Bob <bob@example.com>", 250)
+
+
+def test_message_after_an_unanswered_data_is_read_at_the_end() -> None:
+    """A capture of the client's side only: no 354 came, but the client sent the message;
+    at the flow's end the held bytes are read as it (Zeek's smtp-attachment-msg trace)."""
+    _, events = feed([(True, b"EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\n"),
+                      (True, b"DATA\r\n"),
+                      (True, b"From: a@example.com\r\nSubject: subject\r\n\r\nbody\r\n.\r\n")])
+    (row,) = [e for e in events if isinstance(e, SmtpRecord)]
+    assert (row.mail_from, row.subject) == ("a@example.com", "subject")
