@@ -35,6 +35,8 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
 - ssh.log banners and negotiated algorithms; smtp.log ``helo``, ``mailfrom``, ``rcptto`` (as
   sets), ``subject`` and ``tls``; ftp.log ``user``, ``command``, ``arg`` (Zeek's ``<hidden>``
   password is our ``<redacted>``) and ``reply_code``, commands paired by name;
+- ldap.log ``message_id``, ``version``, ``opcode``, ``result``, ``diagnostic_message``,
+  ``object``, ``argument``, from our ldap rows as that log writes them (:func:`_ldap_view`);
 - x509.log (no endpoints: each row is matched by its ``fingerprint``, the certificate's
   SHA-256, with our x509 rows of any trace): version, serial, subject,
   issuer, validity, key type, length and curve, SAN DNS names (as sets), ``ca``
@@ -100,6 +102,11 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
     "smtp.log": (("smtp",), (("helo", "helo", "exact"), ("mailfrom", "mail_from", "exact"),
                              ("rcptto", "rcpt_to", "set"), ("subject", "subject", "exact"),
                              ("tls", "tls", "bool")), "trans_depth"),
+    "ldap.log": (("ldap",), (("message_id", "message_id", "int"), ("version", "version", "int"),
+                             ("opcode", "z_opcode", "exact"), ("result", "z_result", "lower"),
+                             ("diagnostic_message", "diagnostic_message", "text"),
+                             ("object", "z_object", "prefix"),
+                             ("argument", "z_argument", "exact")), "message_id"),
     "ftp.log": (("ftp",), (("user", "user", "exact"), ("command", "command", "exact"),
                            ("arg", "arg", "secret"), ("reply_code", "reply_code", "int")),
                 "command"),
@@ -125,6 +132,13 @@ def same(kind: str, zeek: str | None, ours: Any) -> bool:
         return set((zeek or "").split(",")) - {"", "(empty)"} == set(ours or ())
     if kind == "int":
         return _int(zeek) == ours
+    if kind == "lower":
+        return (zeek or "").lower() == (ours or "").lower()
+    if kind == "text":  # unset and empty alike; a trailing NUL (Zeek: "?") left out
+        return (zeek or "").rstrip("?") == (ours or "").rstrip("\x00")
+    if kind == "prefix":  # Zeek appends a name: "1.3.6.1.4.1.1466.20037 (StartTLS)"
+        return zeek == ours or (zeek is not None and ours is not None
+                                and zeek.startswith(ours + " ("))
     if kind == "quic_version":  # Zeek names v2 "quicv2", we "2" (as v1 is "1" for both)
         return {"quicv2": "2"}.get(zeek or "", zeek) == ours
     if kind == "secret":  # a password: Zeek writes <hidden>, we <redacted>
@@ -217,10 +231,32 @@ class LogReport:
     diffs: list[str] = field(default_factory=list)
 
 
+def _ldap_view(row: dict[str, Any]) -> dict[str, Any]:
+    """Our ldap row with ldap.log's ``opcode`` (``bind simple``, ``add``), ``result`` (words),
+    ``object`` (the bind name or extended operation) and ``argument`` (the SASL mechanism, or
+    the simple bind's password, which Zeek writes ``REDACTED``)."""
+    op = (row.get("opcode_name") or "").removesuffix("_request").removesuffix("_response")
+    auth = row.get("auth_type")
+    if op == "bind" and auth:
+        op += " " + {"sasl": "SASL"}.get(auth, auth)
+    argument = row.get("sasl_mechanism") or ("REDACTED" if row.get("password") else None)
+    return {**row, "z_opcode": op or None,
+            "z_result": (row.get("result_name") or "").replace("_", " ") or None,
+            "z_object": row.get("bind_name") or row.get("extended_name"),
+            "z_argument": argument}
+
+
+VIEWS = {"ldap.log": _ldap_view}
+"""Per log, our rows with columns derived the way that log writes them."""
+
+
 def compare_pair(test: str, trace: Path, zrows: list[dict[str, Any]], ours: list[dict[str, Any]],
                  log: str, rep: LogReport) -> None:
     """Match one baseline's rows with our rows of the paired trace and compare."""
     _, fields, tx = LOGS[log]
+    view = VIEWS.get(log)
+    if view is not None:
+        ours = [view(r) for r in ours]
     index: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for r in sorted(ours, key=lambda r: r["ts"] or 0.0):
         for k in _keys(r):

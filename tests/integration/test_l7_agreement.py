@@ -371,19 +371,27 @@ ZEEK_PAIRS = {
         "scripts.base.protocols.ssh.dh_group18_kex": "ssh/ssh_kex_dh_group18.pcap",
         "scripts.base.protocols.ssh.pre-banner": "ssh/server-pre-banner-data.pcap",
     },
+    "ldap.log": {
+        "scripts.base.protocols.ldap.who-am-i": "ldap/ldap-who-am-i.pcap",
+        "scripts.base.protocols.ldap.invalid_credentials": "ldap/ldap_invalid_credentials.pcap",
+        "scripts.base.protocols.ldap.sasl-ntlm": "ldap/sasl-ntlm.pcap",
+        "scripts.base.protocols.ldap.starttls": "ldap/ldap-starttls.pcap",
+        "scripts.base.protocols.ldap.add": "ldap/ldap-add.pcap",
+    },
 }
 """Baselines with their trace (found by the script's pairing), per log."""
 
 ZEEK_MIN_AGREE = {"dns.log": (16, 17), "ssl.log": (17, 17), "http.log": (10, 13),
                   "websocket.log": (2, 2), "smtp.log": (3, 3), "ftp.log": (2, 3),
-                  "ssh.log": (2, 2)}
+                  "ssh.log": (2, 2), "ldap.log": (36, 36)}
 """(rows agreeing on every field at least, zeek rows) measured: dns 16/17 (notify: Zeek
 logs no query for a response whose question we read; dynamic updates agree: both name the
 updated record), ssl 17/17 (server_name, version, cipher, curve, resumed and
 sni_matches_cert; DTLS, QUIC and
 GridFTP's TLS in GSSAPI tokens included; one QUIC handshake resumed), http 10/13 (http-desynched: Zeek logs requests we do not
 pair), smtp 3/3 (subjects of BDAT chunks and of a message no 354 answered), ftp 2/3 (Zeek
-writes RETR's argument as a URL), ssh 2/2 (banners and negotiated algorithms)."""
+writes RETR's argument as a URL), ssh 2/2 (banners and negotiated algorithms), ldap 36/36
+(operation, result, diagnostic message, object and SASL mechanism)."""
 
 
 @pytest.mark.parametrize("log", sorted(ZEEK_PAIRS))
