@@ -37,6 +37,8 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
   password is our ``<redacted>``) and ``reply_code``, commands paired by name;
 - ldap.log ``message_id``, ``version``, ``opcode``, ``result``, ``diagnostic_message``,
   ``object``, ``argument``, from our ldap rows as that log writes them (:func:`_ldap_view`);
+- kerberos.log ``request_type``, ``client`` (``cname/realm``), ``service``, ``success``,
+  ``error_msg``, ``cipher``, ``forwardable``, ``renewable``;
 - x509.log (no endpoints: each row is matched by its ``fingerprint``, the certificate's
   SHA-256, with our x509 rows of any trace): version, serial, subject,
   issuer, validity, key type, length and curve, SAN DNS names (as sets), ``ca``
@@ -107,6 +109,13 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
                              ("diagnostic_message", "diagnostic_message", "text"),
                              ("object", "z_object", "prefix"),
                              ("argument", "z_argument", "exact")), "message_id"),
+    "kerberos.log": (("kerberos",), (("request_type", "request_type", "exact"),
+                                     ("client", "z_client", "exact"),
+                                     ("service", "sname", "exact"), ("success", "success", "bool"),
+                                     ("error_msg", "error_name", "exact"),
+                                     ("cipher", "ticket_etype_name", "exact"),
+                                     ("forwardable", "forwardable", "bool"),
+                                     ("renewable", "renewable", "bool")), None),
     "ftp.log": (("ftp",), (("user", "user", "exact"), ("command", "command", "exact"),
                            ("arg", "arg", "secret"), ("reply_code", "reply_code", "int")),
                 "command"),
@@ -246,7 +255,15 @@ def _ldap_view(row: dict[str, Any]) -> dict[str, Any]:
             "z_argument": argument}
 
 
-VIEWS = {"ldap.log": _ldap_view}
+def _kerberos_view(row: dict[str, Any]) -> dict[str, Any]:
+    """Our kerberos row with kerberos.log's ``client``: ``cname/realm``."""
+    client = None
+    if row.get("cname") is not None or row.get("realm") is not None:
+        client = f"{row.get('cname') or ''}/{row.get('realm') or ''}"
+    return {**row, "z_client": client}
+
+
+VIEWS = {"ldap.log": _ldap_view, "kerberos.log": _kerberos_view}
 """Per log, our rows with columns derived the way that log writes them."""
 
 

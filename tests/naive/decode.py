@@ -343,6 +343,8 @@ def _ip(pk: _Packet, pos: int) -> None:
             pk.fail(12)
         pk.need(pos, ihl, 10)
         _vhl, _tos, total, ident, frag, ttl, proto = struct.unpack_from("!BBHHHBB", pk.buf, pos)
+        if total == 0:  # segmentation offload: the captured length
+            total = pk.end - pos
         if total < ihl:
             pk.fail(15)
         row.update(ip_ver=4, ip_len=total, ttl=ttl, src_hi=0, dst_hi=0, l3_off=pk.base + pos)

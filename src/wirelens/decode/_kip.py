@@ -69,6 +69,8 @@ def ip_header(data, pos, end, wd, ipver, iplen, ttl, shi, slo, dhi, dlo, l3, fid
             wd = W_TRUNC_IP if wd == 0 else wd
             return st, wd, pos, end, nh, ipver, iplen, ttl, shi, slo, dhi, dlo, l3, fid, foff, fmore
         tot = u16(data, pos + 2)
+        if tot == 0:  # TCP segmentation offload, captured on the sender: the length is the
+            tot = end - pos  # captured one (as Wireshark and Zeek read it)
         if tot < ihl:
             st = MALFORMED
             wd = W_IP_LEN_SMALL if wd == 0 else wd

@@ -261,6 +261,11 @@ def test_ipv4_options_and_lengths(decoder: Decoder) -> None:
     assert bad_ihl["status"] == S.MALFORMED and bad_ihl["weird"] == Weird.bad_ip_header_length
     small = one(decoder, eth(ipv4(tcp(), total=12)), 1)
     assert small["status"] == S.MALFORMED and small["weird"] == Weird.ip_total_length_too_small
+    # 0: TCP segmentation offload seen on the sender (Zeek's kerberos_tso.pcapng): the
+    # captured length stands for it
+    tso = one(decoder, eth(ipv4(tcp(payload=PAYLOAD), total=0)), 1)
+    assert tso["status"] == S.OK and tso["weird"] == 0
+    assert tso["ip_len"] == 20 + 20 + len(PAYLOAD) and tso["payload_len"] == len(PAYLOAD)
     # total length beyond capture: decode what is there, note the weird
     long = one(decoder, eth(ipv4(tcp(payload=PAYLOAD), total=1500)), 1)
     assert long["status"] == S.OK and long["weird"] == Weird.ip_total_length_exceeds_capture
