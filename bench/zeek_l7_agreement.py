@@ -39,6 +39,9 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
   ``object``, ``argument``, from our ldap rows as that log writes them (:func:`_ldap_view`);
 - kerberos.log ``request_type``, ``client`` (``cname/realm``), ``service``, ``success``,
   ``error_msg``, ``cipher``, ``forwardable``, ``renewable``;
+- sip.log ``method``, ``uri``, ``request_from`` (without the tag Zeek leaves out),
+  ``request_to``, ``response_to``, ``call_id``, ``seq``, ``status_code``, ``status_msg``,
+  ``user_agent``;
 - x509.log (no endpoints: each row is matched by its ``fingerprint``, the certificate's
   SHA-256, with our x509 rows of any trace): version, serial, subject,
   issuer, validity, key type, length and curve, SAN DNS names (as sets), ``ca``
@@ -116,6 +119,14 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
                                      ("cipher", "ticket_etype_name", "exact"),
                                      ("forwardable", "forwardable", "bool"),
                                      ("renewable", "renewable", "bool")), None),
+    "sip.log": (("sip",), (("method", "method", "exact"), ("uri", "uri", "exact"),
+                           ("request_from", "request_from", "untagged"),
+                           ("request_to", "request_to", "exact"),
+                           ("response_to", "response_to", "exact"),
+                           ("call_id", "call_id", "exact"), ("seq", "seq", "exact"),
+                           ("status_code", "status_code", "int"),
+                           ("status_msg", "status_msg", "exact"),
+                           ("user_agent", "user_agent", "exact")), "seq"),
     "ftp.log": (("ftp",), (("user", "user", "exact"), ("command", "command", "exact"),
                            ("arg", "arg", "secret"), ("reply_code", "reply_code", "int")),
                 "command"),
@@ -141,6 +152,8 @@ def same(kind: str, zeek: str | None, ours: Any) -> bool:
         return set((zeek or "").split(",")) - {"", "(empty)"} == set(ours or ())
     if kind == "int":
         return _int(zeek) == ours
+    if kind == "untagged":  # Zeek drops the From header's tag parameter (RFC 3261 §19.3)
+        return zeek == (re.sub(r";\s*tag=[^;]*", "", ours) if ours else ours)
     if kind == "lower":
         return (zeek or "").lower() == (ours or "").lower()
     if kind == "text":  # unset and empty alike; a trailing NUL (Zeek: "?") left out

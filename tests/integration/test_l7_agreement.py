@@ -375,6 +375,10 @@ ZEEK_PAIRS = {
         "scripts.base.protocols.tcp.krb-tcp-tso": "krb/kerberos_tso.pcapng",  # IP length 0
         "scripts.base.protocols.krb.krb-service-name": "krb/optional-service-name.pcap",
     },
+    "sip.log": {
+        "scripts.base.protocols.sip.wireshark": "sip/wireshark.pcap",
+        "scripts.base.protocols.sip.junk": "sip/sip-junk-before-request.pcap",
+    },
     "ldap.log": {
         "scripts.base.protocols.ldap.who-am-i": "ldap/ldap-who-am-i.pcap",
         "scripts.base.protocols.ldap.invalid_credentials": "ldap/ldap_invalid_credentials.pcap",
@@ -388,7 +392,7 @@ ZEEK_PAIRS = {
 ZEEK_MIN_AGREE = {"dns.log": (16, 17), "ssl.log": (17, 17), "http.log": (10, 13),
                   "websocket.log": (2, 2), "smtp.log": (3, 3), "ftp.log": (2, 3),
                   "ssh.log": (2, 2), "ldap.log": (36, 36),
-                  "kerberos.log": (8, 12)}
+                  "kerberos.log": (8, 12), "sip.log": (35, 37)}
 """(rows agreeing on every field at least, zeek rows) measured: dns 16/17 (notify: Zeek
 logs no query for a response whose question we read; dynamic updates agree: both name the
 updated record), ssl 17/17 (server_name, version, cipher, curve, resumed and
@@ -398,7 +402,8 @@ pair), smtp 3/3 (subjects of BDAT chunks and of a message no 354 answered), ftp 
 writes RETR's argument as a URL), ssh 2/2 (banners and negotiated algorithms), ldap 36/36
 (operation, result, diagnostic message, object and SASL mechanism), kerberos 8/12 (the AS
 and TGS exchanges of a capture whose IP total lengths are 0, segmentation offload; the four
-AP exchanges Zeek logs are inside SMB session setups, which we do not read for Kerberos)."""
+AP exchanges Zeek logs are inside SMB session setups, which we do not read for Kerberos),
+sip 35/37 (Zeek gives an INVITE's 408 to a later CANCEL; its CSeq names the INVITE)."""
 
 
 @pytest.mark.parametrize("log", sorted(ZEEK_PAIRS))
