@@ -42,6 +42,8 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
 - sip.log ``method``, ``uri``, ``request_from`` (without the tag Zeek leaves out),
   ``request_to``, ``response_to``, ``call_id``, ``seq``, ``status_code``, ``status_msg``,
   ``user_agent``;
+- dnp3.log ``fc_reply`` and ``iin`` against our response messages (:func:`_dnp3_responses`;
+  its ``fc_request`` is the request Zeek pairs with a response, not something we log);
 - x509.log (no endpoints: each row is matched by its ``fingerprint``, the certificate's
   SHA-256, with our x509 rows of any trace): version, serial, subject,
   issuer, validity, key type, length and curve, SAN DNS names (as sets), ``ca``
@@ -127,6 +129,7 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
                            ("status_code", "status_code", "int"),
                            ("status_msg", "status_msg", "exact"),
                            ("user_agent", "user_agent", "exact")), "seq"),
+    "dnp3.log": (("dnp3",), (("fc_reply", "func_name", "exact"), ("iin", "iin", "int")), None),
     "ftp.log": (("ftp",), (("user", "user", "exact"), ("command", "command", "exact"),
                            ("arg", "arg", "secret"), ("reply_code", "reply_code", "int")),
                 "command"),
@@ -276,8 +279,19 @@ def _kerberos_view(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "z_client": client}
 
 
-VIEWS = {"ldap.log": _ldap_view, "kerberos.log": _kerberos_view}
-"""Per log, our rows with columns derived the way that log writes them."""
+def _dnp3_responses(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Our dnp3 rows (one per application message) that dnp3.log has one per: the responses
+    (its ``fc_request`` is the request Zeek pairs with each, which we do not log)."""
+    return [r for r in rows if r.get("is_response")]
+
+
+def _rowwise(view: Any) -> Any:
+    return lambda rows: [view(r) for r in rows]
+
+
+VIEWS = {"ldap.log": _rowwise(_ldap_view), "kerberos.log": _rowwise(_kerberos_view),
+         "dnp3.log": _dnp3_responses}
+"""Per log, our rows as that log writes them (columns derived, or rows paired)."""
 
 
 def compare_pair(test: str, trace: Path, zrows: list[dict[str, Any]], ours: list[dict[str, Any]],
@@ -286,7 +300,7 @@ def compare_pair(test: str, trace: Path, zrows: list[dict[str, Any]], ours: list
     _, fields, tx = LOGS[log]
     view = VIEWS.get(log)
     if view is not None:
-        ours = [view(r) for r in ours]
+        ours = view(ours)
     index: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for r in sorted(ours, key=lambda r: r["ts"] or 0.0):
         for k in _keys(r):
