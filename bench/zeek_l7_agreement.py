@@ -44,6 +44,10 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
   ``user_agent``;
 - dnp3.log ``fc_reply`` and ``iin`` against our response messages (:func:`_dnp3_responses`;
   its ``fc_request`` is the request Zeek pairs with a response, not something we log);
+- ntp.log ``version``, ``mode``, ``stratum``, ``poll`` and ``precision`` (Zeek writes
+  seconds, we the exponent), root delay and dispersion, ``ref_id``, ``xmt_time``; rdp.log
+  ``cookie``, ``result``, ``security_protocol``, ``client_name``, desktop size,
+  ``client_channels``;
 - x509.log (no endpoints: each row is matched by its ``fingerprint``, the certificate's
   SHA-256, with our x509 rows of any trace): version, serial, subject,
   issuer, validity, key type, length and curve, SAN DNS names (as sets), ``ca``
@@ -130,6 +134,18 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
                            ("status_msg", "status_msg", "exact"),
                            ("user_agent", "user_agent", "exact")), "seq"),
     "dnp3.log": (("dnp3",), (("fc_reply", "func_name", "exact"), ("iin", "iin", "int")), None),
+    "ntp.log": (("ntp",), (("version", "version", "int"), ("mode", "mode", "int"),
+                           ("stratum", "stratum", "int"), ("poll", "poll", "log2"),
+                           ("precision", "precision", "log2"),
+                           ("root_delay", "root_delay", "float"), ("root_disp", "root_disp", "float"),
+                           ("ref_id", "ref_id", "nul_padded"), ("xmt_time", "xmt_time", "time")),
+                None),
+    "rdp.log": (("rdp",), (("cookie", "cookie", "text"), ("result", "z_result", "lower"),
+                           ("security_protocol", "selected_protocol", "exact"),
+                           ("client_name", "client_name", "exact"),
+                           ("desktop_width", "desktop_width", "int"),
+                           ("desktop_height", "desktop_height", "int"),
+                           ("client_channels", "client_channels", "set")), None),
     "ftp.log": (("ftp",), (("user", "user", "exact"), ("command", "command", "exact"),
                            ("arg", "arg", "secret"), ("reply_code", "reply_code", "int")),
                 "command"),
@@ -157,6 +173,15 @@ def same(kind: str, zeek: str | None, ours: Any) -> bool:
         return _int(zeek) == ours
     if kind == "untagged":  # Zeek drops the From header's tag parameter (RFC 3261 §19.3)
         return zeek == (re.sub(r";\s*tag=[^;]*", "", ours) if ours else ours)
+    if kind == "nul_padded":  # an NTP reference ID's ASCII: Zeek keeps the NUL padding
+        return (zeek or "").replace("\\x00", "") == (ours or "")
+    if kind == "log2":  # Zeek writes 2**exponent seconds (6 decimals), we the exponent
+        return zeek is not None and ours is not None and round(2.0 ** ours, 6) == float(zeek)
+    if kind == "float":  # Zeek writes 6 decimals
+        return zeek is not None and ours is not None and round(ours, 6) == float(zeek)
+    if kind == "time":  # epoch seconds, 6 decimals
+        return zeek is not None and ours is not None and abs(
+            float(zeek) - ours.timestamp()) < 1e-6
     if kind == "lower":
         return (zeek or "").lower() == (ours or "").lower()
     if kind == "text":  # unset and empty alike; a trailing NUL (Zeek: "?") left out
@@ -289,7 +314,14 @@ def _rowwise(view: Any) -> Any:
     return lambda rows: [view(r) for r in rows]
 
 
+def _rdp_view(row: dict[str, Any]) -> dict[str, Any]:
+    """Our rdp row with rdp.log's ``result``: ``encrypted`` once the connection went to TLS or
+    CredSSP (what followed the negotiation is not readable), else the negotiation's."""
+    return {**row, "z_result": "encrypted" if row.get("encrypted") else row.get("result")}
+
+
 VIEWS = {"ldap.log": _rowwise(_ldap_view), "kerberos.log": _rowwise(_kerberos_view),
+         "rdp.log": _rowwise(_rdp_view),
          "dnp3.log": _dnp3_responses}
 """Per log, our rows as that log writes them (columns derived, or rows paired)."""
 

@@ -383,6 +383,11 @@ ZEEK_PAIRS = {
         "scripts.base.protocols.dnp3.dnp3_udp_select_operate": "dnp3/dnp3_udp_select_operate.pcap",
         "scripts.base.protocols.dnp3.dnp3_file_write": "dnp3/dnp3_file_write.pcap",
     },
+    "ntp.log": {"scripts.base.protocols.ntp.ntp2": "ntp/ntp2.pcap"},
+    "rdp.log": {
+        "scripts.base.protocols.rdp.rdp-x509": "rdp/rdp-x509.pcap",
+        "scripts.base.protocols.rdp.rdp-no-cookie-msthash": "rdp/rdp-no-cookie-mstshash.pcap",
+    },
     "ldap.log": {
         "scripts.base.protocols.ldap.who-am-i": "ldap/ldap-who-am-i.pcap",
         "scripts.base.protocols.ldap.invalid_credentials": "ldap/ldap_invalid_credentials.pcap",
@@ -397,7 +402,7 @@ ZEEK_MIN_AGREE = {"dns.log": (16, 17), "ssl.log": (17, 17), "http.log": (10, 13)
                   "websocket.log": (2, 2), "smtp.log": (3, 3), "ftp.log": (2, 3),
                   "ssh.log": (2, 2), "ldap.log": (36, 36),
                   "kerberos.log": (8, 12), "sip.log": (35, 37),
-                  "dnp3.log": (6, 6)}
+                  "dnp3.log": (6, 6), "ntp.log": (34, 34), "rdp.log": (2, 2)}
 """(rows agreeing on every field at least, zeek rows) measured: dns 16/17 (notify: Zeek
 logs no query for a response whose question we read; dynamic updates agree: both name the
 updated record), ssl 17/17 (server_name, version, cipher, curve, resumed and
@@ -409,7 +414,7 @@ writes RETR's argument as a URL), ssh 2/2 (banners and negotiated algorithms), l
 and TGS exchanges of a capture whose IP total lengths are 0, segmentation offload; the four
 AP exchanges Zeek logs are inside SMB session setups, which we do not read for Kerberos),
 sip 35/37 (Zeek gives an INVITE's 408 to a later CANCEL; its CSeq names the INVITE), dnp3
-6/6 (response function codes and IIN)."""
+6/6 (response function codes and IIN), ntp 34/34, rdp 2/2."""
 
 
 @pytest.mark.parametrize("log", sorted(ZEEK_PAIRS))
