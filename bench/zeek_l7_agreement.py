@@ -27,7 +27,9 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
   ``tls_version``), ``cipher``, ``curve``, ``resumed`` and ``sni_matches_cert``;
 - http.log ``host`` (name) and ``uri`` = our http ``host`` and ``uri``; the URIs compared
   after decoding percent-encoding (Zeek logs the URI decoded, we keep it as sent) and Zeek's
-  ``\\xNN`` log escapes (:func:`uri_bytes`);
+  ``\\xNN`` log escapes (:func:`uri_bytes`); also ``method``, ``user_agent``,
+  ``status_code`` and the body lengths (not ``version``: Zeek's is the response's, ours the
+  request's; Zeek's body lengths are after content decoding, ours as sent);
 - websocket.log ``host``, ``uri`` and ``subprotocol`` = our websocket columns;
 - quic.log ``version`` (Zeek's ``quicv2`` is our ``2``), the three connection IDs,
   ``server_name`` and ``client_protocol`` (not ``history``: ours collapses repeated letters
@@ -97,7 +99,12 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
                                   ("cipher", "cipher", "exact"), ("curve", "curve", "exact"),
                                   ("resumed", "resumed", "bool"),
                                   ("sni_matches_cert", "sni_matches_cert", "bool")), None),
-    "http.log": (("http",), (("host", "host", "name"), ("uri", "uri", "uri")), "trans_depth"),
+    "http.log": (("http",), (("host", "host", "name"), ("uri", "uri", "uri"),
+                             ("method", "method", "exact"),
+                             ("user_agent", "user_agent", "exact"),
+                             ("status_code", "status_code", "status"),
+                             ("request_body_len", "request_body_len", "int"),
+                             ("response_body_len", "response_body_len", "int")), "trans_depth"),
     "websocket.log": (("websocket",), (("host", "host", "name"), ("uri", "uri", "uri"),
                                        ("subprotocol", "subprotocol", "exact")), None),
     "quic.log": (("quic",), (("version", "version", "quic_version"),
@@ -171,6 +178,8 @@ def same(kind: str, zeek: str | None, ours: Any) -> bool:
         return set((zeek or "").split(",")) - {"", "(empty)"} == set(ours or ())
     if kind == "int":
         return _int(zeek) == ours
+    if kind == "status":  # Zeek writes 0 for a response without a status line (HTTP/0.9)
+        return _int(zeek) in ((None, 0) if ours is None else (ours,))
     if kind == "untagged":  # Zeek drops the From header's tag parameter (RFC 3261 §19.3)
         return zeek == (re.sub(r";\s*tag=[^;]*", "", ours) if ours else ours)
     if kind == "nul_padded":  # an NTP reference ID's ASCII: Zeek keeps the NUL padding

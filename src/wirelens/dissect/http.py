@@ -340,6 +340,10 @@ class HttpDissector(Dissector):
         self._client_is_orig: bool | None = None  # decided by the first bytes seen
         self._requests: deque[_Message] = deque()  # complete heads waiting for a response
         self._open: _Message | None = None  # request of the response being read
+        self._early: tuple[_Message, _Message, int] | None = None
+        """A response complete before its request's body (a server answering early, e.g. an
+        error to a large upload): (request, response, trans_depth), written when the request
+        body ends, so that its length counts all of it."""
         self._depth = 0
         self._last_ts = 0  # time of the last bytes fed (for a request the close cut short)
         self._connected = False  # a CONNECT was accepted: the next bytes are the tunnel's
@@ -445,6 +449,9 @@ class HttpDissector(Dissector):
         a request line the close cut short, with the server bytes answering it when it is an
         HTTP/0.9 one)."""
         events: list[Event] = []
+        if self._early is not None:  # its request body never ended: as far as it came
+            events.append(self._record(*self._early))
+            self._early = None
         if self._client_is_orig is None:
             return events
         server = self._sides[not self._client_is_orig]
@@ -708,15 +715,28 @@ class HttpDissector(Dissector):
         if side.state != _State.TUNNEL:
             side.state = _State.HEAD
         if is_client:
+            if self._early is not None and self._early[0] is side.current:
+                events.append(self._record(*self._early))
+                self._early = None
             side.current = None
             return
         response = side.current
         side.current = None
-        events.append(self._record(self._open, response))
+        request = self._open
         self._open = None
+        client = self._sides[self._client_is_orig] if self._client_is_orig is not None else None
+        if (request is not None and response is not None and client is not None
+                and client.current is request and self._early is None):
+            self._depth += 1  # (the transaction's place is taken now)
+            self._early = (request, response, self._depth)
+            return
+        events.append(self._record(request, response))
 
-    def _record(self, request: _Message | None, response: _Message | None) -> HttpRecord:
-        self._depth += 1
+    def _record(self, request: _Message | None, response: _Message | None,
+                depth: int | None = None) -> HttpRecord:
+        if depth is None:
+            self._depth += 1
+            depth = self._depth
         if request is not None:
             ts_ns = request.ts_ns
         elif response is not None:
@@ -760,7 +780,7 @@ class HttpDissector(Dissector):
                     version = rs_version
         return HttpRecord(  # positional, in field order (cheaper than keywords on a hot path)
             ts_ns,
-            self._depth,  # trans_depth
+            depth,  # trans_depth
             method,
             host,
             uri,

@@ -250,3 +250,19 @@ def test_skippable_is_the_rest_of_a_known_length_body_once_sniffed() -> None:
     assert until_close.skippable(False) == UNTIL_CLOSE_SKIP
     until_close.gap(False, 5000)
     assert until_close.finish()[0].response_body_len == 5100  # type: ignore[attr-defined]
+
+
+def test_response_before_the_request_body_ends() -> None:
+    """A server may answer before the request body is all sent (an error to a large upload,
+    Zeek's deeply-nested-mime trace): the row waits for the body, so its length counts all
+    of it; the next transaction keeps its place; a body that never ends counts what came."""
+    head = b"POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\n\r\n"
+    answer = b"HTTP/1.1 413 Too Large\r\nContent-Length: 0\r\n\r\n"
+    events = feed_all(HttpDissector, [
+        (True, head + b"x" * 1000), (False, answer), (True, b"y" * 4000),
+        (True, b"GET /next HTTP/1.1\r\nHost: h\r\n\r\n"),
+        (False, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")], TCP)
+    rows = [(e.uri, e.status_code, e.request_body_len, e.trans_depth) for e in events]  # type: ignore[attr-defined]
+    assert rows == [("/up", 413, 5000, 1), ("/next", 200, 0, 2)]
+    cut = feed_all(HttpDissector, [(True, head + b"x" * 1000), (False, answer)], TCP)
+    assert [(e.status_code, e.request_body_len) for e in cut] == [(413, 1000)]  # type: ignore[attr-defined]
