@@ -21,7 +21,8 @@ the same transaction (dns ``trans_id``, http ``trans_depth``), then the nearest 
 
 Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing dot):
 
-- dns.log ``query`` = our dns ``query``;
+- dns.log ``query``, ``qtype_name`` (Zeek's ``*`` is ANY), ``rcode_name``, the AA, TC, RD
+  and RA flags and ``answers`` (sets, names without case) = our dns columns;
 - ssl.log ``server_name``, ``version``, ``cipher``, ``curve``, ``resumed`` and
   ``sni_matches_cert`` = our tls (or, for QUIC, quic) ``server_name``, ``version`` (quic:
   ``tls_version``), ``cipher``, ``curve``, ``resumed`` and ``sni_matches_cert``;
@@ -93,7 +94,10 @@ from zeek_conn_agreement import (  # noqa: E402
 )
 
 LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | None]] = {
-    "dns.log": (("dns",), (("query", "query", "name"),), "trans_id"),
+    "dns.log": (("dns",), (("query", "query", "name"), ("qtype_name", "qtype_name", "qtype"),
+                           ("rcode_name", "rcode_name", "exact"), ("AA", "AA", "bool"),
+                           ("TC", "TC", "bool"), ("RD", "RD", "bool"), ("RA", "RA", "bool"),
+                           ("answers", "answers", "nameset")), "trans_id"),
     "ssl.log": (("tls", "quic"), (("server_name", "server_name", "name"),
                                   ("version", "tls_version|version", "exact"),
                                   ("cipher", "cipher", "exact"), ("curve", "curve", "exact"),
@@ -178,6 +182,11 @@ def same(kind: str, zeek: str | None, ours: Any) -> bool:
         return set((zeek or "").split(",")) - {"", "(empty)"} == set(ours or ())
     if kind == "int":
         return _int(zeek) == ours
+    if kind == "qtype":  # Zeek writes ANY as "*"
+        return {"*": "ANY"}.get(zeek or "", zeek) == ours
+    if kind == "nameset":  # answers: Zeek lower-cases the names in them
+        return ({a.lower() for a in (zeek or "").split(",")} - {"", "(empty)"}
+                == {a.lower() for a in ours or ()})
     if kind == "status":  # Zeek writes 0 for a response without a status line (HTTP/0.9)
         return _int(zeek) in ((None, 0) if ours is None else (ours,))
     if kind == "untagged":  # Zeek drops the From header's tag parameter (RFC 3261 §19.3)

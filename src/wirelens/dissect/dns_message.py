@@ -115,7 +115,19 @@ class Opcode(IntEnum):
     DSO = 6
 
 
-_QTYPE_NAMES = {m.value: m.name for m in QType}
+_OTHER_TYPES = {
+    3: "MD", 4: "MF", 7: "MB", 8: "MG", 9: "MR", 10: "NULL", 11: "WKS", 14: "MINFO", 17: "RP",
+    18: "AFSDB", 19: "X25", 20: "ISDN", 21: "RT", 22: "NSAP", 23: "NSAP-PTR", 24: "SIG",
+    25: "KEY", 26: "PX", 27: "GPOS", 29: "LOC", 30: "NXT", 31: "EID", 32: "NIMLOC", 34: "ATMA",
+    36: "KX", 37: "CERT", 38: "A6", 40: "SINK", 42: "APL", 44: "SSHFP", 45: "IPSECKEY",
+    49: "DHCID", 51: "NSEC3PARAM", 53: "SMIMEA", 55: "HIP", 56: "NINFO", 57: "RKEY",
+    58: "TALINK", 59: "CDS", 60: "CDNSKEY", 61: "OPENPGPKEY", 62: "CSYNC", 63: "ZONEMD",
+    100: "UINFO", 101: "UID", 102: "GID", 103: "UNSPEC", 104: "NID", 105: "L32", 106: "L64",
+    107: "LP", 108: "EUI48", 109: "EUI64", 253: "MAILB", 254: "MAILA", 256: "URI", 258: "AVC",
+    259: "DOA", 260: "AMTRELAY", 261: "RESINFO", 262: "WALLET", 32768: "TA", 32769: "DLV",
+}
+"""The other types of IANA's DNS RR TYPEs registry (names as registered)."""
+_QTYPE_NAMES = {**_OTHER_TYPES, **{m.value: m.name for m in QType}}
 _OPCODE_NAMES = {m.value: m.name for m in Opcode}
 _QCLASS_NAMES = {m.value: m.name for m in QClass}
 _RCODE_NAMES = {m.value: m.name for m in Rcode}
@@ -355,6 +367,12 @@ def _rdata_text(buf: Buffer, rtype: int, length: int) -> str:
         return read_name(buf)
     if rtype in (QType.TXT, QType.SPF):
         return _txt_text(buf)
+    if rtype == QType.RRSIG and length > 18:  # RFC 4034 §3.1, as Zeek writes it
+        covered = buf.pull_u16()
+        buf.skip(16)  # algorithm, labels, original TTL, expiration, inception, key tag
+        signer = read_name(buf)
+        buf.skip(buf.remaining)  # the signature
+        return f"RRSIG {covered} {signer}"
     return buf.pull_bytes(length).hex()
 
 
@@ -394,6 +412,7 @@ _HEADER = struct.Struct(">HHHHHH")
 _QUESTION_TAIL = struct.Struct(">HH")
 _RR_FIXED = struct.Struct(">HHIH")  # TYPE CLASS TTL RDLENGTH (RFC 1035 §4.1.3)
 _A, _AAAA, _MX, _SOA, _SRV = QType.A, QType.AAAA, QType.MX, QType.SOA, QType.SRV
+_RRSIG = QType.RRSIG
 _OPT = int(QType.OPT)
 _MAX_POINTERS = limits.DNS_MAX_POINTERS
 _MAX_NAME_LENGTH = limits.DNS_MAX_NAME_LENGTH
@@ -543,6 +562,9 @@ def _rdata_fast(data: bytes, rtype: int, pos: int, end: int, seen: _Seen) -> str
                 raise _Slow
             parts.append(f"TXT {n} {_utf8_text(data[pos - n : pos])}")
         text = " ".join(parts)
+    elif rtype == _RRSIG and end - pos > 18:  # RFC 4034 §3.1: type covered ... signer
+        signer = _name_fast(data, pos + 18, end, seen)[0]
+        return f"RRSIG {data[pos] << 8 | data[pos + 1]} {signer}"
     else:
         return data[pos:end].hex()
     if pos != end:

@@ -371,3 +371,22 @@ def test_ipv6_text_is_the_ipaddress_text() -> None:
         special.append(b"".join(g.to_bytes(2, "big") for g in groups))
     for raw in special:
         assert _ipv6_text(raw) == str(ipaddress.IPv6Address(raw)), raw
+
+
+def test_rrsig_answers_and_type_names() -> None:
+    """An RRSIG (RFC 4034 §3.1) reads as Zeek writes it, ``RRSIG <type covered> <signer>``,
+    in both readers; registered types outside the enum have their names (NXT, NSEC3PARAM)."""
+    from wirelens.dissect.dns_message import _parse_checked, _parse_fast, qtype_name
+    rrsig = (struct.pack(">HBBIIIH", 1, 5, 2, 30, 1_700_000_000, 1_690_000_000, 0xC52B)
+             + dns_name("upenn.edu") + bytes(64))
+    msg = dns_response(7, "www.upenn.edu", [rr(1, bytes([128, 91, 234, 142])), rr(46, rrsig)])
+    assert _parse_checked(msg) == _parse_fast(msg) == parse_message(msg)
+    assert [a.text for a in parse_message(msg).answers] == ["128.91.234.142",
+                                                             "RRSIG 1 upenn.edu"]
+    # the checked reader alone (the fast one hands over on a compressed signer name)
+    compressed = rrsig[:18] + b"\xc0\x0c" + bytes(64)
+    odd = dns_response(8, "upenn.edu", [rr(46, compressed)])
+    assert [a.text for a in _parse_checked(odd).answers] == ["RRSIG 1 upenn.edu"]
+    assert parse_message(odd) == _parse_checked(odd)
+    assert (qtype_name(30), qtype_name(51), qtype_name(23), qtype_name(65280)) == (
+        "NXT", "NSEC3PARAM", "NSAP-PTR", "TYPE65280")
