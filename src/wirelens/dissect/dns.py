@@ -33,12 +33,13 @@ from wirelens.dissect.dns_message import (
     Rcode,
     ResourceRecord,
     opcode_name,
+    parse_cut,
     parse_message,
     qclass_name,
     qtype_name,
     rcode_name,
 )
-from wirelens.wire.errors import ParseError, TrailingJunk
+from wirelens.wire.errors import ParseError, TrailingJunk, Truncated
 
 __all__ = [
     "DnsDissector",
@@ -106,6 +107,9 @@ class DnsRecord(Event):
     """EDNS version of that OPT record."""
     edns_dnssec_ok: bool | None
     """Its DO bit (RFC 3225: the client wants DNSSEC records)."""
+    partial: str | None = None
+    """Why a message of the transaction was read in part: it ended inside a record (a
+    datagram the capture's snap length cut); the records before the cut are kept."""
 
 
 DNS_MAX_MULTICAST_QUESTIONS = 64
@@ -177,7 +181,14 @@ class DnsDissector(Dissector):
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """A datagram (UDP) or the next stream bytes of one direction (TCP)."""
         if self.proto != IPPROTO_TCP:
-            return self._on_message(parse_message(data), ts_ns)
+            try:
+                msg = parse_message(data)
+            except Truncated:  # a datagram cut short (snap length): as far as it goes
+                cut = parse_cut(data)
+                if cut is None:
+                    raise
+                msg = cut
+            return self._on_message(msg, ts_ns)
         buf = self._bufs[from_orig]
         buf += data
         events: list[Event] = []
@@ -300,4 +311,6 @@ def _record(
         edns.udp_size if edns is not None else None,  # edns_udp_size
         edns.version if edns is not None else None,  # edns_version
         edns.dnssec_ok if edns is not None else None,  # edns_dnssec_ok
+        (response.cut if response is not None else None) or (
+            query.cut if query is not None else None),  # partial
     )

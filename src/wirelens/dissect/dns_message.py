@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 
 from wirelens.dissect import limits
@@ -37,6 +37,7 @@ __all__ = [
     "Rcode",
     "ResourceRecord",
     "opcode_name",
+    "parse_cut",
     "parse_message",
     "qclass_name",
     "qtype_name",
@@ -236,6 +237,8 @@ class DnsMessage:
     """The first OPT pseudo-record of the additional section (RFC 6891 §6.1), if any."""
     end: int
     """Offset just after the last record (bytes beyond it were ignored)."""
+    cut: str | None = None
+    """Why the message was read in part (:func:`parse_cut`): it ended inside a record."""
 
 
 # -- names ------------------------------------------------------------------------------------
@@ -638,9 +641,21 @@ def _parse_fast(data: bytes) -> DnsMessage:
     return _message(trans_id, flags, questions, answers, ns, ar, edns, pos)
 
 
-def _parse_checked(data: bytes | bytearray | memoryview) -> DnsMessage:
+def parse_cut(data: bytes | bytearray | memoryview) -> DnsMessage | None:
+    """A message that ends inside its records (a capture's snap length cut it) read as far as
+    it goes: header, questions and the whole records before the cut, with ``cut`` saying
+    where it ended (as Zeek reads such a response); None when it ends before its records."""
+    try:
+        return _parse_checked(data, partial=True)
+    except Truncated:
+        return None
+
+
+def _parse_checked(data: bytes | bytearray | memoryview, partial: bool = False) -> DnsMessage:
     """The cursor-based reader: every read bounds-checked, every RDATA in its own block.
-    Slower; it is the reference of :func:`_parse_fast` and gives the exact error."""
+    Slower; it is the reference of :func:`_parse_fast` and gives the exact error. With
+    ``partial``, a message that ends inside its records keeps the records before (see
+    :func:`parse_cut`)."""
     buf = Buffer(data)
     trans_id = buf.pull_u16()
     flags = buf.pull_u16()
@@ -654,11 +669,18 @@ def _parse_checked(data: bytes | bytearray | memoryview) -> DnsMessage:
     for _ in range(qd):
         qname = read_name(buf)
         questions.append(Question(qname, buf.pull_u16(), buf.pull_u16()))
-    answers = []
+    answers: list[ResourceRecord] = []
     kept = min(_shown(flags, an, ns), limits.DNS_MAX_ANSWERS_KEPT)
     edns: Edns | None = None
     for i in range(an + ns + ar):
-        rr = _read_record(buf)
+        at = buf.tell()
+        try:
+            rr = _read_record(buf)
+        except Truncated as exc:
+            if not partial:
+                raise
+            msg = _message(trans_id, flags, questions, answers, ns, ar, edns, at)
+            return replace(msg, cut=f"ends inside record {i + 1} of {an + ns + ar} ({exc})")
         if i < kept:
             answers.append(rr)
         elif rr.rtype == QType.OPT and edns is None and i >= an + ns:

@@ -127,6 +127,9 @@ DNS = pa.schema(
           "the response's; null without EDNS."),
         f("edns_version", pa.uint8(), "EDNS version of that OPT record."),
         f("edns_dnssec_ok", pa.bool_(), "Its DO bit (RFC 3225: DNSSEC records wanted)."),
+        f("partial", pa.string(), "Why a message of the transaction was read in part: it ended "
+          "inside a record (a datagram cut by the capture's snap length); the records before "
+          "the cut are kept."),
     ]
 )
 

@@ -109,11 +109,21 @@ def test_trailing_junk() -> None:
 
 @pytest.mark.parametrize("message", [dns_query(3, "a.example.com"), dns_rich_response()])
 def test_truncated_at_every_byte(message: bytes) -> None:
+    """Every prefix is an error for the message reader; over UDP one that ends inside the
+    records is read in part (a row saying so), one that ends sooner is an error."""
+    from wirelens.dissect.dns_message import parse_cut
     for cut in range(len(message)):
         with pytest.raises(ParseError):
             parse_message(message[:cut])
-        with pytest.raises(ParseError):
-            DnsDissector(UDP).feed(message[:cut], True, 0)
+        partial = parse_cut(message[:cut])
+        if partial is None:
+            with pytest.raises(ParseError):
+                DnsDissector(UDP).feed(message[:cut], True, 0)
+        else:
+            assert partial.cut and len(partial.answers) <= len(parse_message(message).answers)
+            d = DnsDissector(UDP)
+            rows = d.feed(message[:cut], False, 0) + d.finish()
+            assert [r.partial for r in rows] == [partial.cut]  # type: ignore[attr-defined]
         # over TCP a prefix is "need more data": no events, no error
         d = DnsDissector(TCP)
         assert d.feed(tcp_frame(message)[: cut + 2], True, 0) == []
@@ -390,3 +400,21 @@ def test_rrsig_answers_and_type_names() -> None:
     assert parse_message(odd) == _parse_checked(odd)
     assert (qtype_name(30), qtype_name(51), qtype_name(23), qtype_name(65280)) == (
         "NXT", "NSEC3PARAM", "NSAP-PTR", "TYPE65280")
+
+
+def test_a_response_cut_by_the_snap_length_is_read_as_far_as_it_goes() -> None:
+    """A datagram that ends inside its records (a capture's snap length cut it): the header,
+    the question and the whole records before the cut make the row (as Zeek reads it), which
+    says so in ``partial``; one cut before its records is still an error."""
+    full = dns_response(7, "a.example.com", [rr(1, bytes([192, 0, 2, 1])),
+                                            rr(16, b"\x0bhello world" * 20)], rcode=0, aa=True)
+    cut = full[:len(full) - 100]
+    query = dns_query(7, "a.example.com")
+    (row,) = feed_all(DnsDissector, [(True, query), (False, cut)], UDP)
+    assert (row.rcode_name, row.AA, row.answers, row.rtt_ns is not None) == (  # type: ignore[attr-defined]
+        "NOERROR", True, ("192.0.2.1",), True)
+    assert row.partial is not None and "record 2 of 2" in row.partial  # type: ignore[attr-defined]
+    (whole,) = feed_all(DnsDissector, [(True, query), (False, full)], UDP)
+    assert whole.partial is None  # type: ignore[attr-defined]
+    with pytest.raises(ParseError):
+        feed_all(DnsDissector, [(True, query), (False, full[:20])], UDP)  # inside the question
