@@ -232,6 +232,28 @@ class DnsDissector(Dissector):
         return [_record(query, q_ts, msg, ts_ns - q_ts)]
 
 
+_ANY, _NONE = int(QClass.ANY), int(QClass.NONE)
+
+
+def _update_text(rr: ResourceRecord, prerequisite: bool) -> str:
+    """One record of an UPDATE as Zeek writes it: a prerequisite (RFC 2136 §2.4: class ANY
+    or NONE without data asks that a name or RRset exist or not, the zone's class with data
+    that a value be there), or an update (§2.5: ANY deletes an RRset, or all of a name's,
+    NONE one record, the zone's class adds one)."""
+    kind = qtype_name(rr.rtype)
+    if prerequisite:
+        if rr.rclass == _ANY:
+            return f"pre: NameInUse {rr.name}" if rr.rtype == QType.ANY else f"pre: RRSet {kind} {rr.name}"
+        if rr.rclass == _NONE:
+            return f"pre: NoName {rr.name}" if rr.rtype == QType.ANY else f"pre: NoRRSet {kind} {rr.name}"
+        return f"pre: {kind} {rr.name} {rr.text}"
+    if rr.rclass == _ANY:
+        return "del: AllRRSets" if rr.rtype == QType.ANY else f"del: RRSet {kind}"
+    if rr.rclass == _NONE:
+        return f"del: {kind} {rr.name} {rr.text}"
+    return f"add: {kind} {rr.name} {rr.text}"
+
+
 def _answers(query: DnsMessage, response: DnsMessage) -> bool:
     """Whether ``response`` answers ``query`` (same id, checked by the caller): it repeats the
     question (names compared without case, RFC 4343 §3), or carries none and the id is not 0
@@ -271,10 +293,12 @@ def _record(
         answers = ()
         rcode = rcode_text = None
         aa = tc = ra = False
+    texts = [rr.text for rr in answers]
     if first.opcode == Opcode.UPDATE and first.answers:
         # the records the update changes, from the request (a response may echo them or not,
         # RFC 2136 §3.8), and as Zeek the first one's owner as the row's name, not the zone
         answers = first.answers
+        texts = [_update_text(rr, i < first.n_answer) for i, rr in enumerate(answers)]
         q = None
     if q is not None:
         name: str | None = q.name
@@ -302,7 +326,7 @@ def _record(
         tc,  # TC
         first.rd,  # RD
         ra,  # RA
-        tuple([rr.text for rr in answers]),  # answers
+        tuple(texts),  # answers
         tuple([float(rr.ttl) for rr in answers]),  # ttls
         opcode,
         rtt_ns if (query is not None and response is not None) else None,  # rtt_ns

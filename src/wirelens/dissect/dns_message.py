@@ -237,6 +237,8 @@ class DnsMessage:
     """The first OPT pseudo-record of the additional section (RFC 6891 §6.1), if any."""
     end: int
     """Offset just after the last record (bytes beyond it were ignored)."""
+    n_answer: int = 0
+    """Records in the answer section (an UPDATE's prerequisites, RFC 2136 §2.4)."""
     cut: str | None = None
     """Why the message was read in part (:func:`parse_cut`): it ended inside a record."""
 
@@ -588,7 +590,7 @@ def _shown(flags: int, an: int, ns: int) -> int:
 
 def _message(trans_id: int, flags: int, questions: list[Question],
              answers: list[ResourceRecord], ns: int, ar: int, edns: Edns | None,
-             end: int) -> DnsMessage:
+             end: int, an: int) -> DnsMessage:
     """The message both readers build from the header flags (RFC 1035 §4.1.1) and sections."""
     return DnsMessage(  # positional, in field order (cheaper than keywords on a hot path)
         trans_id,
@@ -605,6 +607,7 @@ def _message(trans_id: int, flags: int, questions: list[Question],
         ar,  # n_additional
         edns,
         end,
+        an,  # n_answer
     )
 
 
@@ -638,7 +641,7 @@ def _parse_fast(data: bytes) -> DnsMessage:
             answers.append(ResourceRecord(name, rtype, rclass, ttl, text))
         elif rtype == _OPT and edns is None and i >= an + ns:
             edns = _edns(rclass, ttl)
-    return _message(trans_id, flags, questions, answers, ns, ar, edns, pos)
+    return _message(trans_id, flags, questions, answers, ns, ar, edns, pos, an)
 
 
 def parse_cut(data: bytes | bytearray | memoryview) -> DnsMessage | None:
@@ -679,10 +682,10 @@ def _parse_checked(data: bytes | bytearray | memoryview, partial: bool = False) 
         except Truncated as exc:
             if not partial:
                 raise
-            msg = _message(trans_id, flags, questions, answers, ns, ar, edns, at)
+            msg = _message(trans_id, flags, questions, answers, ns, ar, edns, at, an)
             return replace(msg, cut=f"ends inside record {i + 1} of {an + ns + ar} ({exc})")
         if i < kept:
             answers.append(rr)
         elif rr.rtype == QType.OPT and edns is None and i >= an + ns:
             edns = _edns(rr.rclass, rr.ttl)
-    return _message(trans_id, flags, questions, answers, ns, ar, edns, buf.tell())
+    return _message(trans_id, flags, questions, answers, ns, ar, edns, buf.tell(), an)

@@ -45,6 +45,17 @@ def test_answers_keep_addresses_only_with_the_query_name() -> None:
     assert c.add_answers(None, ("1.2.3.4",)) == 0 and c.get("1.2.3.4") is None
 
 
+def test_a_dynamic_update_names_the_address_it_adds() -> None:
+    """RFC 2136: a client registering its own A record (the dns row's update texts): the
+    added address is remembered for the record's owner; prerequisites and deletions add
+    nothing."""
+    c = DnsCache()
+    n = c.add_answers("NWin2.StratoLab.org", ("pre: NoRRSet CNAME NWin2.StratoLab.org",
+                                               "del: RRSet A",
+                                               "add: A NWin2.StratoLab.org. 192.168.1.106"))
+    assert n == 1 and c.get("192.168.1.106") == "nwin2.stratolab.org"
+
+
 def test_canonical_address() -> None:
     assert canonical_address("2001:DB8:0::1") == "2001:db8::1"
     assert canonical_address("192.0.2.1") == "192.0.2.1"
