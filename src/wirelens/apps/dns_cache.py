@@ -62,23 +62,16 @@ class DnsCache:
         m[address] = name
 
     def add_answers(self, query: str | None, answers: Iterable[str]) -> int:
-        """Remember every address among a response's readable answers for ``query``, and
-        the address of each record a dynamic update adds for its own name (the dns row's
-        ``add: A <name> <address>``); returns how many were added."""
+        """Remember every address among a response's readable answers for ``query``;
+        returns how many were added."""
         if not query:
             return 0
         name = query.rstrip(".").lower()
         n = 0
         for text in answers:
-            owner = name
-            if text.startswith("add: "):
-                parts = text.split(" ")
-                if len(parts) != 4:
-                    continue
-                owner, text = parts[2].rstrip(".").lower(), parts[3]
             addr = canonical_address(text)
             if addr is not None:
-                self.add(addr, owner)
+                self.add(addr, name)
                 n += 1
         return n
 

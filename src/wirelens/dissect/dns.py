@@ -110,6 +110,9 @@ class DnsRecord(Event):
     partial: str | None = None
     """Why a message of the transaction was read in part: it ended inside a record (a
     datagram the capture's snap length cut); the records before the cut are kept."""
+    added: tuple[tuple[str, str], ...] = ()
+    """(owner, address) of each A or AAAA record an UPDATE adds: for the DNS cache (a host
+    registering its own name names its flows), not a column."""
 
 
 DNS_MAX_MULTICAST_QUESTIONS = 64
@@ -294,11 +297,14 @@ def _record(
         rcode = rcode_text = None
         aa = tc = ra = False
     texts = [rr.text for rr in answers]
+    added: tuple[tuple[str, str], ...] = ()
     if first.opcode == Opcode.UPDATE and first.answers:
         # the records the update changes, from the request (a response may echo them or not,
         # RFC 2136 §3.8), and as Zeek the first one's owner as the row's name, not the zone
         answers = first.answers
         texts = [_update_text(rr, i < first.n_answer) for i, rr in enumerate(answers)]
+        added = tuple((rr.name, rr.text) for rr in answers[first.n_answer:]
+                      if rr.rtype in (QType.A, QType.AAAA) and rr.rclass not in (_ANY, _NONE))
         q = None
     if q is not None:
         name: str | None = q.name
@@ -337,4 +343,5 @@ def _record(
         edns.dnssec_ok if edns is not None else None,  # edns_dnssec_ok
         (response.cut if response is not None else None) or (
             query.cut if query is not None else None),  # partial
+        added,
     )

@@ -663,8 +663,11 @@ class DpiStage:
             table = type(ev).table
             if table is None:
                 continue
-            if table == "dns" and ev.is_response and ev.answers:
-                self.dns_cache.add_answers(ev.query, ev.answers)
+            if table == "dns" and ev.is_response:
+                if ev.answers:
+                    self.dns_cache.add_answers(ev.query, ev.answers)
+                for owner, address in ev.added:  # what a dynamic update registered
+                    self.dns_cache.add_answers(owner, (address,))
             elif table == "tls" and st.server_name is None and ev.cert_names:
                 # no SNI: the server's certificate names it (first SAN, else the subject CN)
                 st.server_name, st.name_source = ev.cert_names[0], "certificate"

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import struct
+from pathlib import Path
 
+import pytest
+from tests.unit.decode.decode_frames import udp_frame, write_pcap
+from tests.unit.dissect.wl_dissect_builders import dns_header, dns_name
+
+import wirelens
 from wirelens.apps import DnsCache, canonical_address
 from wirelens.core.limits import DNS_CACHE_MAX_ENTRIES
 
@@ -45,15 +51,24 @@ def test_answers_keep_addresses_only_with_the_query_name() -> None:
     assert c.add_answers(None, ("1.2.3.4",)) == 0 and c.get("1.2.3.4") is None
 
 
-def test_a_dynamic_update_names_the_address_it_adds() -> None:
-    """RFC 2136: a client registering its own A record (the dns row's update texts): the
-    added address is remembered for the record's owner; prerequisites and deletions add
-    nothing."""
-    c = DnsCache()
-    n = c.add_answers("NWin2.StratoLab.org", ("pre: NoRRSet CNAME NWin2.StratoLab.org",
-                                               "del: RRSet A",
-                                               "add: A NWin2.StratoLab.org. 192.168.1.106"))
-    assert n == 1 and c.get("192.168.1.106") == "nwin2.stratolab.org"
+def test_a_dynamic_update_names_the_address_it_adds(tmp_path: Path) -> None:
+    """RFC 2136: a client registering its own A record: the added address is remembered for
+    the record's owner (prerequisites and deletions add nothing), so a later flow to it is
+    named from the cache."""
+    zone = dns_name("StratoLab.org") + b"\x00\x06\x00\x01"
+    owner = dns_name("NWin2.StratoLab.org")
+    no_cname = owner + struct.pack(">HHIH", 5, 254, 0, 0)
+    del_a = owner + struct.pack(">HHIH", 1, 255, 0, 0)
+    add_a = owner + struct.pack(">HHIH", 1, 1, 1200, 4) + bytes([192, 168, 1, 106])
+    update = dns_header(9, 5 << 11, 1, 1, 2, 0) + zone + no_cname + del_a + add_a
+    reply = dns_header(9, 0x8000 | 5 << 11, 1, 0, 0, 0) + zone
+    cap = tmp_path / "u.pcap"
+    write_pcap(cap, [udp_frame("192.168.1.106", "192.168.1.108", 62763, 53, update),
+                     udp_frame("192.168.1.108", "192.168.1.106", 53, 62763, reply),
+                     udp_frame("192.168.1.50", "192.168.1.106", 40000, 9999, b"hello")])
+    conn = {r["resp_p"]: r for r in wirelens.analyze(cap).conn.to_pylist()}
+    assert (conn[9999]["server_name"], conn[9999]["name_source"]) == (
+        "nwin2.stratolab.org", "dns_cache")
 
 
 def test_canonical_address() -> None:
