@@ -347,9 +347,8 @@ class FtpDissector(Dissector):
         if tls:
             self.done = True
             self.upgrade = "tls"  # the rest of the flow is a TLS handshake
-        elif cmd.verb == "AUTH" and self._held:
-            self._held = False
-            self._read_client(ts_ns)
+        else:
+            self._answered(cmd, ts_ns)
 
     def _codeless(self, line: bytes, ts_ns: int, events: list[Event]) -> None:
         """A server line without a reply code while a command waits (``SYST not supported``
@@ -357,6 +356,11 @@ class FtpDissector(Dissector):
         code, so that the next reply goes to the next command."""
         cmd = self._pending.popleft()
         self._emit(cmd, None, events, reply_msg=text(line))
+        self._answered(cmd, ts_ns)
+
+    def _answered(self, cmd: _Command, ts_ns: int) -> None:
+        """An AUTH that did not start TLS was answered: the client lines held behind it are
+        commands after all."""
         if cmd.verb == "AUTH" and self._held:
             self._held = False
             self._read_client(ts_ns)
