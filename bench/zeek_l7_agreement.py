@@ -178,15 +178,14 @@ def same(kind: str, zeek: str | None, ours: Any) -> bool:
         return uri_bytes(zeek, True) == uri_bytes(ours, False)
     if kind == "bool":  # Zeek writes T / F (unset: none)
         return zeek == {True: "T", False: "F"}.get(ours)
-    if kind == "set":  # Zeek writes a set comma-separated (empty: "(empty)")
-        return set((zeek or "").split(",")) - {"", "(empty)"} == set(ours or ())
+    if kind in ("set", "nameset"):  # Zeek writes a set comma-separated (empty: "(empty)");
+        fold = str.lower if kind == "nameset" else str  # it lower-cases names in answers
+        return ({fold(a) for a in (zeek or "").split(",")} - {"", "(empty)"}
+                == {fold(a) for a in ours or ()})
     if kind == "int":
         return _int(zeek) == ours
     if kind == "qtype":  # Zeek writes ANY as "*"
         return {"*": "ANY"}.get(zeek or "", zeek) == ours
-    if kind == "nameset":  # answers: Zeek lower-cases the names in them
-        return ({a.lower() for a in (zeek or "").split(",")} - {"", "(empty)"}
-                == {a.lower() for a in ours or ()})
     if kind == "status":  # Zeek writes 0 for a response without a status line (HTTP/0.9)
         return _int(zeek) in ((None, 0) if ours is None else (ours,))
     if kind == "untagged":  # Zeek drops the From header's tag parameter (RFC 3261 §19.3)
@@ -209,6 +208,10 @@ def same(kind: str, zeek: str | None, ours: Any) -> bool:
                                 and zeek.startswith(ours + " ("))
     if kind == "quic_version":  # Zeek names v2 "quicv2", we "2" (as v1 is "1" for both)
         return {"quicv2": "2"}.get(zeek or "", zeek) == ours
+    if kind == "key":  # a key type (Zeek: ecdsa, ML-DSA-44; ours: ec, ml-dsa-44)
+        return {"ecdsa": "ec"}.get(zeek or "", (zeek or "").lower()) == ours
+    if kind == "curve":
+        return CURVE_ALIASES.get(zeek or "", zeek) == ours
     if kind == "secret":  # a password: Zeek writes <hidden>, we <redacted>
         return zeek == ours or (zeek == "<hidden>" and ours == "<redacted>")
     return zeek == ours
@@ -344,6 +347,24 @@ VIEWS = {"ldap.log": _rowwise(_ldap_view), "kerberos.log": _rowwise(_kerberos_vi
 """Per log, our rows as that log writes them (columns derived, or rows paired)."""
 
 
+def compare_row(rep: LogReport, fields: tuple[tuple[str, str, str], ...], z: dict[str, Any],
+                hit: dict[str, Any], where: str) -> None:
+    """One Zeek row against the row of ours matched with it, field by field (:func:`same`;
+    ``a|b``: the first of our columns the row has)."""
+    rep.matched += 1
+    all_ok = True
+    for zf, col, kind in fields:
+        want = z.get(zf)
+        got = hit.get(next((c for c in col.split("|") if c in hit), col))
+        ok = same(kind, want, got)
+        rep.total[zf] += 1
+        rep.agree[zf] += ok
+        if not ok:
+            all_ok = False
+            rep.diffs.append(f"{where} | {zf}: zeek {want!r} ours {got!r}")
+    rep.rows_agree += all_ok
+
+
 def compare_pair(test: str, trace: Path, zrows: list[dict[str, Any]], ours: list[dict[str, Any]],
                  log: str, rep: LogReport) -> None:
     """Match one baseline's rows with our rows of the paired trace and compare."""
@@ -387,19 +408,8 @@ def compare_pair(test: str, trace: Path, zrows: list[dict[str, Any]], ours: list
                              f"{ {zf: z.get(zf) for zf, _, _ in fields} } | ours: no row")
             continue
         used.add(id(hit))
-        rep.matched += 1
         rep.flipped += flipped
-        all_ok = True
-        for zf, col, kind in fields:
-            want = z.get(zf)
-            got = hit.get(next((c for c in col.split("|") if c in hit), col))
-            ok = same(kind, want, got)
-            rep.total[zf] += 1
-            rep.agree[zf] += ok
-            if not ok:
-                all_ok = False
-                rep.diffs.append(f"{test} | {where} | {flow} | {zf}: zeek {want!r} ours {got!r}")
-        rep.rows_agree += all_ok
+        compare_row(rep, fields, z, hit, f"{test} | {where} | {flow}")
     rep.extra += sum(1 for r in ours if id(r) not in used)
 
 
@@ -457,21 +467,9 @@ X509_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("certificate.key_type", "key_type", "key"), ("certificate.key_length", "key_size", "int"),
     ("certificate.curve", "key_curve", "curve"), ("san.dns", "san_dns", "set"),
     ("basic_constraints.ca", "is_ca", "bool"))
-"""x509.log field -> our x509 column, and how they compare (:func:`same_x509`)."""
+"""x509.log field -> our x509 column, and how they compare (:func:`same`)."""
 CURVE_ALIASES = {"prime256v1": "secp256r1", "prime192v1": "secp192r1"}
 """OpenSSL's names (Zeek's) of curves that have a SEC name (ours, cryptography's)."""
-
-
-def same_x509(kind: str, zeek: str | None, ours: Any) -> bool:
-    """x509.log values against ours: integers, epoch seconds against our timestamps, Zeek's
-    ``ecdsa`` key type against ``ec``, OpenSSL's curve aliases, name sets, T/F."""
-    if kind == "time":
-        return zeek is not None and ours is not None and float(zeek) == ours.timestamp()
-    if kind == "key":  # (Zeek: ecdsa, ML-DSA-44; ours: ec, ml-dsa-44)
-        return {"ecdsa": "ec"}.get(zeek or "", (zeek or "").lower()) == ours
-    if kind == "curve":
-        return CURVE_ALIASES.get(zeek or "", zeek) == ours
-    return same(kind, zeek, ours)
 
 
 def compare_x509(data: Path, results: dict[Path, CaptureResult], rep: LogReport) -> None:
@@ -494,17 +492,7 @@ def compare_x509(data: Path, results: dict[Path, CaptureResult], rep: LogReport)
                     rep.total[zf] += 1
                 rep.diffs.append(f"{test} | {z.get('certificate.subject')} | ours: no row")
                 continue
-            rep.matched += 1
-            all_ok = True
-            for zf, col, kind in X509_FIELDS:
-                ok = same_x509(kind, z.get(zf), hit.get(col))
-                rep.total[zf] += 1
-                rep.agree[zf] += ok
-                if not ok:
-                    all_ok = False
-                    rep.diffs.append(f"{test} | {z.get('certificate.subject')} | {zf}: zeek "
-                                     f"{z.get(zf)!r} ours {hit.get(col)!r}")
-            rep.rows_agree += all_ok
+            compare_row(rep, X509_FIELDS, z, hit, f"{test} | {z.get('certificate.subject')}")
 
 
 def print_report(reports: dict[str, LogReport], verbose: bool) -> None:
