@@ -109,9 +109,9 @@ def _rows(table: Any, keep: tuple[str, ...] | None = None) -> list[dict[str, Any
 
 
 def run_capture(path: Path, timeout_s: float = CAPTURE_TIMEOUT_S,
-                tables: tuple[str, ...] = TABLES) -> CaptureResult:
-    """Analyse one capture in-process (``wirelens.analyze``, full DPI) under a time guard
-    (:data:`WARMUP_TIMEOUT_S` for the process's first analysis).
+                tables: tuple[str, ...] = TABLES, **options: Any) -> CaptureResult:
+    """Analyse one capture in-process (``wirelens.analyze``, full DPI, ``options`` passed on)
+    under a time guard (:data:`WARMUP_TIMEOUT_S` for the process's first analysis).
 
     Never raises for a capture problem: the exception text is kept in ``error``.
     """
@@ -122,7 +122,7 @@ def run_capture(path: Path, timeout_s: float = CAPTURE_TIMEOUT_S,
     t0 = time.perf_counter()
     try:
         with time_guard(timeout_s if _warm else max(timeout_s, WARMUP_TIMEOUT_S)):
-            out = wirelens.analyze(path)
+            out = wirelens.analyze(path, **options)
         _warm = True
         for name in tables:
             tab = out.tables.get(name)

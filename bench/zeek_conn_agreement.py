@@ -176,7 +176,7 @@ def our_flows(trace: Path) -> tuple[list[dict[str, Any]], str | None]:
             "orig_pkts", "resp_pkts", "orig_ip_bytes", "resp_ip_bytes", "orig_bytes", "resp_bytes",
             "conn_state", "history", "service", "icmp_type", "end_reason"]
     try:
-        conn = wirelens.analyze(trace).conn
+        conn = wirelens.analyze(trace, vlan_key=False).conn  # Zeek's key has no VLAN
     except Exception as exc:  # noqa: BLE001 -- a trace we cannot read is reported, not fatal
         return [], f"{type(exc).__name__}: {exc}"
     conn = conn.select(cols)

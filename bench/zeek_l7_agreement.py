@@ -419,7 +419,7 @@ def run(data: Path, timeout_s: float) -> tuple[dict[str, LogReport], int, list[s
     results: dict[Path, CaptureResult] = {}
     errors = []
     for t in trace_files(data):
-        res = run_capture(t, timeout_s)
+        res = run_capture(t, timeout_s, vlan_key=False)  # Zeek's connection key has no VLAN
         results[t] = res
         if res.error is not None:
             errors.append(f"{t.relative_to(data)}: {res.error}")

@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--idle-timeout", type=float, default=None, help="flow idle timeout, s (120)")
     a.add_argument("--active-timeout", type=float, default=None, help="flow active timeout, s (1800)")
     a.add_argument("--max-flows", type=int, default=None, help="bound of open flows (1048576)")
+    a.add_argument("--no-vlan-key", action="store_true",
+                   help="leave VLAN ids out of the flow key (a tap whose two directions "
+                        "arrive on different VLANs)")
     a.add_argument("--json", action="store_true", help="print the summary as JSON")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -98,7 +101,8 @@ def _analyze(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_ERROR
     opts: dict[str, Any] = {"dpi": "off" if args.no_dpi else args.dpi,
-                            "show_passwords": args.show_passwords}
+                            "show_passwords": args.show_passwords,
+                            "vlan_key": not args.no_vlan_key}
     for key, val in (("idle_timeout_s", args.idle_timeout), ("active_timeout_s", args.active_timeout),
                      ("max_flows", args.max_flows)):
         if val is not None:

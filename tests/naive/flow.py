@@ -194,12 +194,13 @@ class NaiveFlowMeter:
     """Dict-based flow meter with the same semantics as ``FlowTable``."""
 
     def __init__(self, idle_s: float, active_s: float, max_flows: int, dpi_packets: int,
-                 linger_s: float) -> None:
+                 linger_s: float, vlan_key: bool = True) -> None:
         self.idle = round(idle_s * 1e9)
         self.active = round(active_s * 1e9)
         self.linger = round(linger_s * 1e9)
         self.max_flows = max_flows
         self.dpi_packets = dpi_packets
+        self.vlan_key = vlan_key
         self.flows: dict[tuple[Any, ...], Flow] = {}
         self.now: int | None = None
         self.next_fid = 1
@@ -243,7 +244,8 @@ class NaiveFlowMeter:
         sp, dp = (0, 0) if p.proto in (1, 58) else (p.sport, p.dport)
         fl = p.flags if p.proto == 6 else 0
         # GTP-U (tunnel 5): uplink and downlink TEIDs differ, so the TEID is not in the key
-        rest = (p.proto, p.vlan, p.vlan_inner, p.tunnel, 0 if p.tunnel == 5 else p.tunnel_id)
+        vlans = (p.vlan, p.vlan_inner) if self.vlan_key else (0, 0)
+        rest = (p.proto, *vlans, p.tunnel, 0 if p.tunnel == 5 else p.tunnel_id)
         k0 = (p.src, sp, p.dst, dp) + rest
         k1 = (p.dst, dp, p.src, sp) + rest
         key, d = (k0, 0) if k0 in self.flows else ((k1, 1) if k1 in self.flows else (None, 0))

@@ -349,8 +349,9 @@ def _txt_text(buf: Buffer) -> str:
     return " ".join(parts)
 
 
-def _rdata_text(buf: Buffer, rtype: int, length: int) -> str:
-    """Readable rdata; the caller runs this inside ``pull_block(2)`` (RDLENGTH)."""
+def _rdata_text(buf: Buffer, rtype: int, length: int, owner: str) -> str:
+    """Readable rdata of a record owned by ``owner``; the caller runs this inside
+    ``pull_block(2)`` (RDLENGTH)."""
     if length == 0:  # no RDATA: an UPDATE's prerequisites and deletions (RFC 2136 §2.4-2.5)
         return ""
     if rtype == QType.A:
@@ -378,7 +379,33 @@ def _rdata_text(buf: Buffer, rtype: int, length: int) -> str:
         signer = read_name(buf)
         buf.skip(buf.remaining)  # the signature
         return f"RRSIG {covered} {signer}"
-    return buf.pull_bytes(length).hex()
+    if rtype == QType.NSEC:  # RFC 4034 §4.1: next domain name, type bitmaps
+        following = read_name(buf)
+        buf.skip(buf.remaining)
+        return f"NSEC {owner} {following}"
+    raw = buf.pull_bytes(length)
+    return _fixed_text(rtype, raw) or raw.hex()
+
+
+def _fixed_text(rtype: int, raw: bytes) -> str | None:
+    """Zeek's dns.log text for records of a fixed layout (what it writes, not their master
+    file format): DNSKEY and DS name their algorithms, SSHFP its fingerprint, LOC its size
+    and precision octets; NSEC3 and NSEC3PARAM their type only. None for anything else, or
+    for rdata too short for its type (written as hex)."""
+    n = len(raw)
+    if rtype == _DNSKEY and n >= 4:  # RFC 4034 §2.1: flags, protocol, algorithm, key
+        return f"DNSKEY {raw[3]}"
+    if rtype == _DS and n >= 4:  # RFC 4034 §5.1: key tag, algorithm, digest type, digest
+        return f"DS {raw[2]} {raw[3]}"
+    if rtype == _SSHFP and n >= 2:  # RFC 4255 §3.1: algorithm, fingerprint type, fingerprint
+        return f"SSHFP: {raw[2:].hex()}"
+    if rtype == _LOC and n == 16 and raw[0] == 0:  # RFC 1876 §2: version 0, size, precisions
+        return f"LOC:  {raw[1]} {raw[2]} {raw[3]}"
+    if rtype == _NSEC3 and n >= 5:  # RFC 5155 §3.2
+        return "NSEC3"
+    if rtype == _NSEC3PARAM and n >= 5:  # RFC 5155 §4.2
+        return "NSEC3PARAM"
+    return None
 
 
 # -- messages ---------------------------------------------------------------------------------
@@ -390,7 +417,7 @@ def _read_record(buf: Buffer) -> ResourceRecord:
     rclass = buf.pull_u16()
     ttl = buf.pull_u32()
     with buf.pull_block(2) as length:
-        text = _rdata_text(buf, rtype, length)
+        text = _rdata_text(buf, rtype, length, name)
     return ResourceRecord(name, rtype, rclass, ttl, text)
 
 
@@ -417,7 +444,9 @@ _HEADER = struct.Struct(">HHHHHH")
 _QUESTION_TAIL = struct.Struct(">HH")
 _RR_FIXED = struct.Struct(">HHIH")  # TYPE CLASS TTL RDLENGTH (RFC 1035 §4.1.3)
 _A, _AAAA, _MX, _SOA, _SRV = QType.A, QType.AAAA, QType.MX, QType.SOA, QType.SRV
-_RRSIG = QType.RRSIG
+_RRSIG, _NSEC = QType.RRSIG, QType.NSEC
+_DNSKEY, _DS, _NSEC3 = QType.DNSKEY, QType.DS, QType.NSEC3
+_LOC, _SSHFP, _NSEC3PARAM = 29, 44, 51  # RFC 1876, RFC 4255, RFC 5155 (not in QType)
 _OPT = int(QType.OPT)
 _MAX_POINTERS = limits.DNS_MAX_POINTERS
 _MAX_NAME_LENGTH = limits.DNS_MAX_NAME_LENGTH
@@ -532,7 +561,7 @@ def _ipv6_text(raw: bytes) -> str:
     return text if "." not in text else str(ipaddress.IPv6Address(raw))
 
 
-def _rdata_fast(data: bytes, rtype: int, pos: int, end: int, seen: _Seen) -> str:
+def _rdata_fast(data: bytes, rtype: int, pos: int, end: int, seen: _Seen, owner: str) -> str:
     """What :func:`_rdata_text` returns for the rdata ``data[pos:end]``; raises (to hand
     over to the checked reader) unless the rdata is used up exactly."""
     if end == pos:  # no RDATA (RFC 2136 §2.4-2.5), as _rdata_text
@@ -570,8 +599,11 @@ def _rdata_fast(data: bytes, rtype: int, pos: int, end: int, seen: _Seen) -> str
     elif rtype == _RRSIG and end - pos > 18:  # RFC 4034 §3.1: type covered ... signer
         signer = _name_fast(data, pos + 18, end, seen)[0]
         return f"RRSIG {data[pos] << 8 | data[pos + 1]} {signer}"
+    elif rtype == _NSEC:  # RFC 4034 §4.1: next domain name, type bitmaps
+        return f"NSEC {owner} {_name_fast(data, pos, end, seen)[0]}"
     else:
-        return data[pos:end].hex()
+        raw = data[pos:end]
+        return _fixed_text(rtype, raw) or raw.hex()
     if pos != end:
         raise _Slow
     return text
@@ -635,7 +667,7 @@ def _parse_fast(data: bytes) -> DnsMessage:
         end = pos + length
         if end > size:
             raise _Slow
-        text = _rdata_fast(data, rtype, pos, end, seen)
+        text = _rdata_fast(data, rtype, pos, end, seen, name)
         pos = end
         if i < kept:
             answers.append(ResourceRecord(name, rtype, rclass, ttl, text))

@@ -123,6 +123,7 @@ from wirelens.flow._layout import (
     P_LINGER,
     P_MAXF,
     P_PREFETCH,
+    P_VLAN_KEY,
     S_CAP,
     S_CREATED,
     S_DEADLINE,
@@ -206,9 +207,10 @@ def _hash(a_hi, a_lo, a_p, b_hi, b_lo, b_p, k2, k3):  # type: ignore[no-untyped-
 
 
 @_inl
-def _key(i, proto, sport, dport, src_hi, src_lo, dst_hi, dst_lo, vlan, vlan2, tun, tunid):  # type: ignore[no-untyped-def]
+def _key(i, proto, sport, dport, src_hi, src_lo, dst_hi, dst_lo, vlan, vlan2, tun, tunid, vmask):  # type: ignore[no-untyped-def]
     """Packet ``i``'s key: (proto, sport, dport, src hi/lo, dst hi/lo, proto+tunnel word,
-    VLANs+tunnel id word, hash); ports are 0 for ICMP, whose ports are not part of the key."""
+    VLANs+tunnel id word, hash); ports are 0 for ICMP, whose ports are not part of the key.
+    ``vmask`` keeps the VLAN ids in the key (all ones) or leaves them out (0)."""
     pr = np.int64(proto[i])
     if pr == 1 or pr == 58:
         sp = np.uint64(0)
@@ -224,7 +226,8 @@ def _key(i, proto, sport, dport, src_hi, src_lo, dst_hi, dst_lo, vlan, vlan2, tu
     # GTP-U: uplink and downlink carry different TEIDs (3GPP TS 29.281 section 5.1), so
     # the TEID would split one connection in two; other tunnel ids are the same both ways
     tk = np.uint64(0) if tun[i] == _TUN_GTPU else np.uint64(tunid[i])
-    k2 = np.uint64(vlan[i]) | (np.uint64(vlan2[i]) << np.uint64(16)) | (tk << np.uint64(32))
+    k2 = ((np.uint64(vlan[i]) | (np.uint64(vlan2[i]) << np.uint64(16))) & vmask) | (
+        tk << np.uint64(32))
     return pr, sp, dp, shi, slo, dhi, dlo, kpt, k2, _hash(shi, slo, sp, dhi, dlo, dp, kpt, k2)
 
 
@@ -573,17 +576,18 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
     ecap = EREASON.shape[0]
     m = idx.shape[0] - 1
     ahead = st[S_CAP] >= params[P_PREFETCH]
+    vmask = np.uint64(0xFFFFFFFF) if params[P_VLAN_KEY] else np.uint64(0)
     for i in range(i0, n):
         if ahead:  # software prefetch, in two steps: see PREFETCH_FAR
             k = i + PREFETCH_FAR
             if k < n and status[k] == 0:
                 h = _key(k, proto, sport, dport, src_hi, src_lo, dst_hi, dst_lo, vlan, vlan2,
-                         tun, tunid)[9]
+                         tun, tunid, vmask)[9]
                 prefetch1(idx, np.int64(h & np.uint64(m)))
             k = i + PREFETCH_NEAR
             if k < n and status[k] == 0:
                 h = _key(k, proto, sport, dport, src_hi, src_lo, dst_hi, dst_lo, vlan, vlan2,
-                         tun, tunid)[9]
+                         tun, tunid, vmask)[9]
                 c = idx[np.int64(h & np.uint64(m))]
                 if c >= 0:
                     prefetch2(U, c, 0)
@@ -623,7 +627,7 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
             out_dpi[i] = 0
             continue
         pr, sp, dp, shi, slo, dhi, dlo, kpt, k2, h = _key(
-            i, proto, sport, dport, src_hi, src_lo, dst_hi, dst_lo, vlan, vlan2, tun, tunid)
+            i, proto, sport, dport, src_hi, src_lo, dst_hi, dst_lo, vlan, vlan2, tun, tunid, vmask)
         fl = np.int64(tflags[i]) if pr == 6 else np.int64(0)
         # key words: ports+proto+tunnel type in each orientation
         k_fwd = sp | (dp << np.uint64(16)) | kpt

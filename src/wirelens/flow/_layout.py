@@ -122,7 +122,8 @@ P_LINGER = 2
 P_MAXF = 3
 P_DPI = 4
 P_PREFETCH = 5  # flow slots from which the per-packet loop prefetches (see flow._kernels)
-NP = 6
+P_VLAN_KEY = 6  # 1: VLAN ids are part of the flow key; 0: they are not (recorded only)
+NP = 7
 
 # --- end reasons (index into END_REASONS) -------------------------------------------------
 END_IDLE, END_ACTIVE, END_FIN, END_RST, END_EVICTED, END_EOF = range(6)

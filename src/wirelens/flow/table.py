@@ -7,7 +7,8 @@ Semantics (what the kernels implement, and what ``tests/naive/flow.py`` re-imple
   times are never negative).
 * **Key**: both addresses and ports, IP protocol, outer VLAN, inner VLAN, tunnel type and
   tunnel id -- except for GTP-U, whose uplink and downlink TEIDs differ (the row keeps the
-  TEID of the first packet). ICMP/ICMPv6 use ports 0. The originator sent the first packet,
+  TEID of the first packet). With ``vlan_key=False`` the VLAN ids are left out of the key
+  (a tap whose two directions arrive on different VLANs; the row keeps the first packet's). ICMP/ICMPv6 use ports 0. The originator sent the first packet,
   unless that packet is a TCP SYN-ACK (then the receiver is the originator).
 * **Expiry** (checked at each packet, before it is accounted): a flow whose first packet is
   ``>= active_timeout`` old ends ("active"); an open flow idle ``>= idle_timeout`` ends
@@ -95,6 +96,7 @@ from wirelens.flow._layout import (
     P_LINGER,
     P_MAXF,
     P_PREFETCH,
+    P_VLAN_KEY,
     S_CAP,
     S_CREATED,
     S_DEADLINE,
@@ -314,6 +316,7 @@ class FlowTable:
         initial_slots: int = INITIAL_SLOTS,
         ended_rows: int = ENDED_BUFFER,
         prefetch_from: int = K.PREFETCH_MIN_FLOWS,
+        vlan_key: bool = True,
     ) -> None:
         if ended_rows < 2:
             raise ValueError("ended_rows must be >= 2")
@@ -328,6 +331,7 @@ class FlowTable:
         self._params[P_MAXF] = max_flows
         self._params[P_DPI] = dpi_packets
         self._params[P_PREFETCH] = prefetch_from
+        self._params[P_VLAN_KEY] = int(vlan_key)
         cap = max(1, min(int(initial_slots), int(max_flows)))
         self._st = np.zeros(NS, np.int64)
         for h in (S_HEAD_IDLE, S_TAIL_IDLE, S_HEAD_LING, S_TAIL_LING, S_HEAD_AGE, S_TAIL_AGE):

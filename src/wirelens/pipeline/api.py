@@ -61,8 +61,8 @@ def analyze(
     """Analyse captures; returns the tables as Arrow and, with ``out``, writes the Parquet lake.
 
     ``options`` are :class:`AnalyzeOptions` fields (``idle_timeout_s``, ``active_timeout_s``,
-    ``max_flows``, ``dpi``, ``batch_bytes``). With ``keep_tables=False`` nothing is kept in
-    memory (use it with ``out`` on large inputs).
+    ``max_flows``, ``vlan_key``, ``dpi``, ``batch_bytes``, ``show_passwords``). With
+    ``keep_tables=False`` nothing is kept in memory (use it with ``out`` on large inputs).
     """
     opts = AnalyzeOptions(**options)
     run_id = uuid.uuid4().hex[:12]

@@ -45,6 +45,10 @@ class AnalyzeOptions:
     """Flow active timeout in seconds."""
     max_flows: int = limits.MAX_FLOWS
     """Hard bound of open flows."""
+    vlan_key: bool = True
+    """VLAN ids are part of the flow key. ``False`` for a tap or SPAN port whose two
+    directions arrive on different VLANs (as Zeek by default, or Suricata's
+    ``vlan.use-for-tracking: false``); ``conn.vlan`` is then the first packet's."""
     dpi: str = "full"
     """``full``: identify services and write the protocol tables (dns, http, tls);
     ``fast``: identify services and server names only (compiled, no protocol tables);
@@ -107,7 +111,7 @@ class Analysis:
         self.fragments = FragmentReassembler()
         self.flows = FlowTable(idle_timeout_s=options.idle_timeout_s,
                                active_timeout_s=options.active_timeout_s,
-                               max_flows=options.max_flows,
+                               max_flows=options.max_flows, vlan_key=options.vlan_key,
                                dpi_packets=DPI_PACKETS[options.dpi])
         self.ranges = load_ranges() if options.dpi != "off" else None
         self.dpi = DpiStage(tables=options.dpi == "full", port_guess=options.dpi != "off",

@@ -116,7 +116,9 @@ DNS = pa.schema(
         f("TC", pa.bool_(), "Truncation flag."),
         f("RD", pa.bool_(), "Recursion desired flag."),
         f("RA", pa.bool_(), "Recursion available flag."),
-        f("answers", pa.list_(pa.string()), "Answer record data, in order; for a dynamic update the "
+        f("answers", pa.list_(pa.string()), "Answer record data, in order, as Zeek's dns.log "
+          "writes it (addresses, names, TXT strings, 'RRSIG <type> <signer>', 'DS <alg> "
+          "<digest type>', 'SSHFP: <hex>', ...; other types as hex); for a dynamic update the "
           "data of its prerequisite and update records, from the request."),
         f("TTLs", pa.list_(pa.float64()), "Answer TTLs in seconds, matching answers."),
         f("rtt", pa.float64(), "Seconds from query to response (null when unpaired)."),

@@ -405,6 +405,30 @@ def test_rrsig_answers_and_type_names() -> None:
         "NXT", "NSEC3PARAM", "NSAP-PTR", "TYPE65280")
 
 
+def test_dnssec_and_fixed_layout_answers_read_as_zeek_writes_them() -> None:
+    """DNSKEY, DS, NSEC, NSEC3, NSEC3PARAM, SSHFP and LOC answers read as Zeek's dns.log
+    writes them (its traces: dnssec/nsec3param.pcap, dns/sshfp-trunc.pcap,
+    dns/loc-29-trunc.pcap), in both readers; rdata too short for its type stays hex."""
+    from wirelens.dissect.dns_message import _parse_checked, _parse_fast
+    fp = bytes.fromhex("a6b95f9eba1104a7272a362e8bfbcbebd5726dcf")
+    records = [
+        rr(48, struct.pack(">HBB", 257, 3, 13) + bytes(64)),  # DNSKEY, algorithm 13
+        rr(43, struct.pack(">HBB", 0xC52B, 8, 2) + bytes(32)),  # DS, RSASHA256, SHA-256
+        rr(47, dns_name("b.example.com") + b"\x00\x06\x40\x01\x00\x00\x00\x03"),  # NSEC
+        rr(50, bytes.fromhex("01000014107b1a90a916197e45d0772abcb6441156") + bytes(8)),
+        rr(51, bytes.fromhex("01000014107b1a90a916197e45d0772abcb6441156")),  # NSEC3PARAM
+        rr(44, b"\x01\x01" + fp),  # SSHFP, RSA, SHA-1
+        rr(29, bytes.fromhex("001215138805025065d2d40000989680")),  # LOC version 0
+        rr(29, bytes.fromhex("011215138805025065d2d40000989680")),  # LOC version 1: hex
+        rr(48, b"\x01\x01"),  # a DNSKEY too short: hex
+    ]
+    msg = dns_response(7, "a.example.com", records)
+    assert _parse_checked(msg) == _parse_fast(msg) == parse_message(msg)
+    assert [a.text for a in parse_message(msg).answers] == [
+        "DNSKEY 13", "DS 8 2", "NSEC a.example.com b.example.com", "NSEC3", "NSEC3PARAM",
+        f"SSHFP: {fp.hex()}", "LOC:  18 21 19", "011215138805025065d2d40000989680", "0101"]
+
+
 def test_a_response_cut_by_the_snap_length_is_read_as_far_as_it_goes() -> None:
     """A datagram that ends inside its records (a capture's snap length cut it): the header,
     the question and the whole records before the cut make the row (as Zeek reads it), which

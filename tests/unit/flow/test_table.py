@@ -332,15 +332,15 @@ def _compare(ours: dict[str, np.ndarray], ref: list[dict[str, Any]]) -> None:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seq=packet_seqs(), max_flows=st.integers(1, 6), init=st.sampled_from([1, 2, 16]),
-       ended_rows=st.sampled_from([2, 3, 64]), prefetch=st.booleans())
+       ended_rows=st.sampled_from([2, 3, 64]), prefetch=st.booleans(), vlan_key=st.booleans())
 def test_matches_naive_reference(seq: tuple[list[Pkt], list[int]], max_flows: int, init: int,
-                                 ended_rows: int, prefetch: bool) -> None:
+                                 ended_rows: int, prefetch: bool, vlan_key: bool) -> None:
     pkts, cuts = seq
     kw = {"idle_timeout_s": 10.0, "active_timeout_s": 30.0, "max_flows": max_flows,
               "dpi_packets": 2, "tcp_linger_s": 2.0}
     ft = FlowTable(**kw, initial_slots=init, ended_rows=ended_rows,  # type: ignore[arg-type]
-                   prefetch_from=0 if prefetch else 1 << 30)
-    ref = NaiveFlowMeter(10.0, 30.0, max_flows, 2, 2.0)
+                   prefetch_from=0 if prefetch else 1 << 30, vlan_key=vlan_key)
+    ref = NaiveFlowMeter(10.0, 30.0, max_flows, 2, 2.0, vlan_key)
     bounds = [0, *cuts, len(pkts)]
     for lo, hi in itertools.pairwise(bounds):
         if hi <= lo:
