@@ -41,6 +41,7 @@ as servers are); a bad start line, bad Content-Length or bad chunk size is an er
 from __future__ import annotations
 
 import re
+import zlib
 from collections import deque
 from dataclasses import dataclass
 from typing import ClassVar
@@ -152,10 +153,20 @@ _SIMPLE_REQUEST = re.compile(
 _TCHAR = frozenset(b for b in range(256) if re.fullmatch(_TOKEN, bytes((b,))))
 
 
+ENCODED_HEAD_BYTES = 2048
+"""Bytes of a gzip- or deflate-encoded body kept to find the file type of what they decode
+to: a deflate stream opens with its Huffman tables, so 64 bytes rarely decode to anything."""
+
+_ZLIB_WBITS = {"gzip": 31, "x-gzip": 31, "deflate": 47}
+"""``zlib`` window arguments by content coding (RFC 9110 §8.4.1): gzip's header (31); for
+"deflate", zlib's (RFC 1950) or gzip's, auto-detected (47); a raw deflate stream, which
+some servers send as "deflate", is tried when that fails."""
+
+
 class _Message:
     """A request or response being read (internal, mutable)."""
 
-    __slots__ = ("body_head", "body_len", "headers", "line", "ts_ns")
+    __slots__ = ("body_head", "body_len", "coding", "head_limit", "headers", "line", "ts_ns")
 
     def __init__(
         self, line: re.Match[bytes] | None, headers: dict[bytes, str], ts_ns: int
@@ -168,19 +179,28 @@ class _Message:
         self.body_head: bytearray | None = bytearray()
         """The body's first bytes, for :func:`~wirelens.dissect.magic.sniff` (None once a
         hole broke them)."""
+        coding = headers.get(b"content-encoding")
+        self.coding = _ZLIB_WBITS.get(coding.strip().lower()) if coding else None
+        """zlib window bits of the body's content coding (None: not gzip or deflate)."""
+        self.head_limit = ENCODED_HEAD_BYTES if self.coding else SNIFF_BYTES
 
     def body(self, data: bytes | bytearray) -> None:
         """Count body bytes; keep the first ones."""
         head = self.body_head
-        if head is not None and len(head) < SNIFF_BYTES:
-            head += data[: SNIFF_BYTES - len(head)]
+        if head is not None and len(head) < self.head_limit:
+            head += data[: self.head_limit - len(head)]
         self.body_len += len(data)
 
     def body_gap(self, length: int) -> None:
         """Body bytes never seen."""
-        if self.body_head is not None and len(self.body_head) < SNIFF_BYTES:
+        if self.body_head is not None and len(self.body_head) < self.head_limit:
             self.body_head = None
         self.body_len += length
+
+    @property
+    def sniffed(self) -> bool:
+        """The body's first bytes are all kept (or lost to a hole): the rest may be skipped."""
+        return self.body_head is None or len(self.body_head) >= self.head_limit
 
     @property
     def simple(self) -> bool:
@@ -195,8 +215,27 @@ class _Message:
 
     @property
     def mime_type(self) -> str | None:
-        """The body's file type from its first bytes (None: no body, or unknown)."""
-        return sniff(bytes(self.body_head)) if self.body_head else None
+        """The body's file type from its first bytes (None: no body, or unknown); a gzip or
+        deflate body's is that of what its first bytes decode to, when they decode (else
+        ``application/gzip`` or unknown, from the encoded bytes)."""
+        if not self.body_head:
+            return None
+        head = bytes(self.body_head)
+        if self.coding is not None:
+            decoded = _decoded_head(head, self.coding)
+            if decoded:
+                return sniff(decoded)
+        return sniff(head)
+
+
+def _decoded_head(head: bytes, wbits: int) -> bytes:
+    """The first :data:`SNIFF_BYTES` bytes ``head`` decodes to (b"": it does not decode)."""
+    for bits in (wbits, -15) if wbits == 47 else (wbits,):
+        try:
+            return zlib.decompressobj(bits).decompress(head, SNIFF_BYTES)
+        except zlib.error:
+            continue
+    return b""
 
 
 class _Side:
@@ -397,8 +436,7 @@ class HttpDissector(Dissector):
         to the close for a body delimited by it (``UNTIL_CLOSE_SKIP`` at a time)."""
         side = self._sides[from_orig]
         msg = side.current
-        if self.done or side.buf or msg is None or (
-                msg.body_head is not None and len(msg.body_head) < SNIFF_BYTES):
+        if self.done or side.buf or msg is None or not msg.sniffed:
             return 0
         if side.state in (_State.LENGTH, _State.CHUNK_DATA):
             return side.remaining

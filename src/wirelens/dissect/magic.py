@@ -3,7 +3,8 @@
 A small, explicit table of signatures published by each format's specification (offset 0
 unless said otherwise); the first match wins, longer and stricter signatures first. What a
 body *is*, not what its Content-Type header claims (malware is served as ``image/png``).
-Compressed transfer encodings are not undone: a gzip-encoded body reads as ``application/gzip``.
+This module reads bytes as given; the HTTP/1.x dissector hands it the decoded first bytes of a
+gzip- or deflate-encoded body.
 """
 
 from __future__ import annotations

@@ -149,13 +149,15 @@ HTTP = pa.schema(
         f("status_msg", pa.string(), "Response reason phrase."),
         f("request_content_type", pa.string(), "Content-Type of the request."),
         f("response_content_type", pa.string(), "Content-Type of the response."),
-        f("request_body_len", pa.uint64(), "Request body bytes seen."),
-        f("response_body_len", pa.uint64(), "Response body bytes seen."),
+        f("request_body_len", pa.uint64(), "Request body bytes seen (as sent: a gzip or "
+          "deflate body counts its encoded bytes)."),
+        f("response_body_len", pa.uint64(), "Response body bytes seen (as sent)."),
         f("server", pa.string(), "Server header of the response."),
         f("request_mime_type", pa.string(), "File type of the request body from its first bytes "
           "(magic numbers, e.g. application/x-dosexec), whatever its Content-Type says."),
         f("response_mime_type", pa.string(), "File type of the response body from its first bytes "
-          "(e.g. text/html, image/png, application/pdf); a gzip-encoded body reads as application/gzip."),
+          "(e.g. text/html, image/png, application/pdf); for a gzip- or deflate-encoded body (HTTP/1.x "
+          "Content-Encoding), of what its first bytes decode to."),
         f("location", pa.string(), "Location header of the response: where a redirect (3xx) or "
           "a created resource (201) points."),
     ]

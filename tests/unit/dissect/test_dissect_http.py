@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import zlib
 
 import pytest
 from wl_dissect_builders import HTTP_REQUESTS, HTTP_RESPONSES, feed_all
 
 from wirelens.dissect import limits
 from wirelens.dissect.base import BY_CONTENT
-from wirelens.dissect.http import UNTIL_CLOSE_SKIP, HttpDissector, HttpRecord
+from wirelens.dissect.http import ENCODED_HEAD_BYTES, UNTIL_CLOSE_SKIP, HttpDissector, HttpRecord
 from wirelens.wire import BadValue, LimitExceeded, ParseError
 
 TCP = 6
@@ -266,3 +267,54 @@ def test_response_before_the_request_body_ends() -> None:
     assert rows == [("/up", 413, 5000, 1), ("/next", 200, 0, 2)]
     cut = feed_all(HttpDissector, [(True, head + b"x" * 1000), (False, answer)], TCP)
     assert [(e.status_code, e.request_body_len) for e in cut] == [(413, 1000)]  # type: ignore[attr-defined]
+
+
+def _page(n: int) -> bytes:
+    """An HTML page of about ``n`` bytes that compresses poorly (varied words)."""
+    import random
+
+    rnd = random.Random(n)
+    words = " ".join(f"w{rnd.randrange(10**6)}" for _ in range(n // 7))
+    return b"<!DOCTYPE html><html><body>" + words.encode() + b"</body></html>"
+
+
+def _deflate(data: bytes, wbits: int) -> bytes:
+    z = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    return z.compress(data) + z.flush()
+
+
+@pytest.mark.parametrize(("coding", "wbits"), [
+    ("gzip", 31), ("x-gzip", 31),
+    ("deflate", 15),  # RFC 9110 §8.4.1.2: the zlib format
+    ("deflate", -15),  # a raw deflate stream, as some servers send
+])
+def test_encoded_body_file_type_is_what_it_decodes_to(coding: str, wbits: int) -> None:
+    """Zeek's ayiya3 trace: a gzip-encoded HTML page. The file type is the decoded body's
+    (text/html), from the first ENCODED_HEAD_BYTES, whose skipping waits for them; the body
+    length stays the bytes sent."""
+    body = _deflate(_page(20000), wbits)
+    head = (f"HTTP/1.1 200 OK\r\nContent-Encoding: {coding}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    d = HttpDissector(6)
+    d.feed(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", True, 1)
+    d.feed(head + body[:100], False, 2)
+    assert d.skippable(False) == 0  # 100 encoded bytes kept, not yet enough
+    d.feed(body[100:ENCODED_HEAD_BYTES], False, 3)
+    assert d.skippable(False) == len(body) - ENCODED_HEAD_BYTES
+    (row,) = d.gap(False, len(body) - ENCODED_HEAD_BYTES)
+    assert (row.response_mime_type, row.response_body_len) == (  # type: ignore[attr-defined]
+        "text/html", len(body))
+
+
+def test_encoded_body_that_does_not_decode_keeps_the_encoded_type() -> None:
+    """A "gzip" body that is not gzip reads by its own bytes; an unknown coding is not
+    decoded (a gzip body labelled br stays application/gzip)."""
+    import gzip
+
+    for coding, body, want in (("gzip", b"%PDF-1.7 not compressed at all", "application/pdf"),
+                               ("br", gzip.compress(b"<html></html>"), "application/gzip")):
+        rows = feed_all(HttpDissector, [
+            (True, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n"),
+            (False, (f"HTTP/1.1 200 OK\r\nContent-Encoding: {coding}\r\nContent-Length: "
+                     f"{len(body)}\r\n\r\n").encode() + body)], TCP)
+        assert [r.response_mime_type for r in rows] == [want]  # type: ignore[attr-defined]
