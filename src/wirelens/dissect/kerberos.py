@@ -11,12 +11,17 @@ Kept from requests: realm, client and service principals, KDC options forwardabl
 renewable, ``from``/``till``, requested encryption types. From replies: the ticket's
 encryption type (Zeek's ``cipher``) and the client principal; from errors: the error code
 and text. Encrypted parts and pre-authentication data are not decrypted or decoded.
+
+AP exchanges (a client presenting its ticket to a service, §3.2) travel inside other
+protocols' GSS-API tokens (SMB session setups, ...): :func:`gss_message` finds one in a
+security blob and :func:`ap_record` makes their row (request type ``AP``; the ticket's
+realm, service and encryption type; the client is inside the encrypted authenticator).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import ClassVar
 
@@ -24,7 +29,8 @@ from wirelens.dissect.asn1 import APPLICATION, CONTEXT, INTEGER, SEQUENCE, UNIVE
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError, TrailingJunk
 
-__all__ = ["ErrorCode", "KerberosDissector", "KerberosRecord", "MsgType", "parse_message"]
+__all__ = ["ErrorCode", "KerberosDissector", "KerberosRecord", "KrbMessage", "MsgType", "ap_record",
+           "gss_message", "parse_message"]
 
 KRB_MAX_MESSAGE = 256 * 1024
 """Bytes of one message over TCP. Tickets with a Windows PAC of a user in many groups reach
@@ -156,7 +162,7 @@ def etype_name(code: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Message:
+class KrbMessage:
     """The decoded parts of one KDC message."""
 
     msg_type: int
@@ -232,16 +238,27 @@ def _kdc_rep(parts: dict[int, Tlv]) -> dict[str, object]:
         fields["reply_realm"] = parts[3].as_text()
     if 4 in parts:
         fields["reply_cname"] = _principal(parts[4])
-    ticket = parts.get(5)
-    if ticket is not None:  # Ticket ::= [APPLICATION 1] SEQUENCE { ..., enc-part [3] }
-        inner = _tagged(ticket.expect(APPLICATION, 1, "Ticket").only_child("Ticket"), "Ticket")
-        if 2 in inner:
-            fields["reply_sname"] = _principal(inner[2])
-        if 3 in inner:
-            enc = _tagged(inner[3], "EncryptedData")
-            if 0 in enc:
-                fields["ticket_etype"] = _int(enc[0], "etype")
+    if 5 in parts:
+        _, sname, etype = _ticket(parts[5])
+        if sname is not None:
+            fields["reply_sname"] = sname
+        if etype is not None:
+            fields["ticket_etype"] = etype
     return fields
+
+
+def _ticket(tlv: Tlv) -> tuple[str | None, str | None, int | None]:
+    """(realm, service, enc-part etype) of a Ticket ::= [APPLICATION 1] SEQUENCE {
+    tkt-vno [0], realm [1], sname [2], enc-part [3] EncryptedData } (§5.3)."""
+    inner = _tagged(tlv.expect(APPLICATION, 1, "Ticket").only_child("Ticket"), "Ticket")
+    realm = inner[1].as_text() if 1 in inner else None
+    sname = _principal(inner[2]) if 2 in inner else None
+    etype = None
+    if 3 in inner:
+        enc = _tagged(inner[3], "EncryptedData")
+        if 0 in enc:
+            etype = _int(enc[0], "etype")
+    return realm, sname, etype
 
 
 def _krb_error(parts: dict[int, Tlv]) -> dict[str, object]:
@@ -261,7 +278,7 @@ def _krb_error(parts: dict[int, Tlv]) -> dict[str, object]:
     return fields
 
 
-def parse_message(data: bytes) -> _Message:
+def parse_message(data: bytes) -> KrbMessage:
     """One whole KDC message (AS/TGS request or reply, or KRB-ERROR)."""
     top, end = read_tlv(data)
     if end != len(data):
@@ -271,11 +288,64 @@ def parse_message(data: bytes) -> _Message:
     parts = _tagged(top.only_child("Kerberos message"), msg_type_name(top.tag))
     if top.tag in _REQUESTS:
         _pvno_and_type(parts, 1, top.tag, top.offset)
-        return _Message(top.tag, _kdc_req(parts, top.offset))
+        return KrbMessage(top.tag, _kdc_req(parts, top.offset))
     _pvno_and_type(parts, 0, top.tag, top.offset)
     if top.tag == MsgType.KRB_ERROR:
-        return _Message(top.tag, _krb_error(parts))
-    return _Message(top.tag, _kdc_rep(parts))
+        return KrbMessage(top.tag, _krb_error(parts))
+    return KrbMessage(top.tag, _kdc_rep(parts))
+
+
+_GSS_KRB5_OIDS = (bytes.fromhex("06092a864886f712010202"), bytes.fromhex("06092a864882f712010202"))
+"""DER of the Kerberos V5 GSS-API mechanism OID 1.2.840.113554.1.2.2 (RFC 4121 §1) and of
+1.2.840.48018.1.2.2, which Windows also sends."""
+
+_GSS_TOKENS = {b"\x01\x00": 0x60 | MsgType.AP_REQ, b"\x02\x00": 0x60 | MsgType.AP_REP,
+               b"\x03\x00": 0x60 | MsgType.KRB_ERROR}
+"""TOK_ID of a krb5 GSS-API token (RFC 4121 §4.1) -> the DER tag of the message it carries."""
+
+
+def gss_message(blob: bytes) -> KrbMessage | None:
+    """The AP-REQ, AP-REP or KRB-ERROR of a Kerberos GSS-API token inside ``blob`` (an SPNEGO
+    mechToken or responseToken, RFC 4178, or a bare token): found by the mechanism OID, a
+    TOK_ID and the message's tag right after it (SPNEGO's own lists of OIDs are followed by
+    neither). None when there is none; a damaged message raises :class:`ParseError`."""
+    for oid in _GSS_KRB5_OIDS:
+        at = blob.find(oid)
+        while at >= 0:
+            p = at + len(oid)
+            tag = _GSS_TOKENS.get(blob[p : p + 2])
+            if tag is not None and blob[p + 2 : p + 3] == bytes((tag,)):
+                return _ap_message(blob[p + 2 :], p + 2)
+            at = blob.find(oid, p)
+    return None
+
+
+def _ap_message(data: bytes, offset: int) -> KrbMessage:
+    """AP-REQ (§5.5.1: pvno, msg-type, ap-options, ticket, authenticator), AP-REP (§5.5.2)
+    or KRB-ERROR; bytes after it (an SPNEGO mechListMIC, ...) are not this message's."""
+    top, _ = read_tlv(data)
+    parts = _tagged(top.only_child("Kerberos message"), msg_type_name(top.tag))
+    _pvno_and_type(parts, 0, top.tag, offset)
+    if top.tag == MsgType.KRB_ERROR:
+        return KrbMessage(top.tag, _krb_error(parts))
+    if top.tag == MsgType.AP_REP:
+        return KrbMessage(top.tag, {})
+    if 3 not in parts:
+        raise BadValue("AP-REQ without a ticket", offset)
+    realm, sname, etype = _ticket(parts[3])
+    return KrbMessage(top.tag, {"realm": realm, "sname": sname, "ticket_etype": etype})
+
+
+def ap_record(req: KrbMessage, ts_ns: int, rep: KrbMessage | None, rep_ts_ns: int,
+              accepted: bool | None) -> KerberosRecord:
+    """The row of an AP exchange: ``req`` an AP-REQ from :func:`gss_message`, ``rep`` the
+    AP-REP or KRB-ERROR of the answer (None: none was carried), ``accepted`` what the
+    carrying protocol said (e.g. the session setup's status; None: nothing final), used
+    when no Kerberos answer says it."""
+    row = _record(req, ts_ns, rep, rep_ts_ns - ts_ns)
+    if rep is None and accepted is not None:
+        return replace(row, success=accepted)
+    return row
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +355,8 @@ class KerberosRecord(Event):
     table: ClassVar[str | None] = "kerberos"
 
     request_type: str | None
-    """AS or TGS (None when only a reply was seen)."""
+    """AS, TGS, or AP (a ticket presented to a service inside another protocol's GSS-API
+    token); None when only a reply was seen."""
     msg_type: int
     """Message type of the request (of the reply when no request was seen)."""
     msg_type_name: str
@@ -313,11 +384,13 @@ class KerberosRecord(Event):
     till_time: int | None
     """Requested expiry (ns since the epoch)."""
     ticket_etype: int | None
-    """Encryption type of the returned ticket (Zeek's ``cipher``)."""
+    """Encryption type of the returned ticket, or of the ticket presented in an AP exchange
+    (Zeek's ``cipher``)."""
     ticket_etype_name: str | None
     """Readable twin of ``ticket_etype``."""
     success: bool | None
-    """True for a ticket, False for a KRB-ERROR, None when unanswered."""
+    """True for a ticket (an AP-REP, or a carrying protocol that accepted the AP-REQ), False
+    for a KRB-ERROR (or a carrying protocol that refused it), None when unanswered."""
     error_code: int | None
     """KRB-ERROR error-code."""
     error_name: str | None
@@ -349,7 +422,7 @@ class KerberosDissector(Dissector):
     def __init__(self, proto: int) -> None:
         super().__init__(proto)
         self._bufs: dict[bool, bytearray] = {True: bytearray(), False: bytearray()}
-        self._pending: list[tuple[_Message, int]] = []
+        self._pending: list[tuple[KrbMessage, int]] = []
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -407,7 +480,7 @@ class KerberosDissector(Dissector):
         self._pending.clear()
         return events
 
-    def _on_message(self, msg: _Message, ts_ns: int) -> list[Event]:
+    def _on_message(self, msg: KrbMessage, ts_ns: int) -> list[Event]:
         if msg.msg_type in _REQUESTS:
             self._pending.append((msg, ts_ns))
             if len(self._pending) > KRB_MAX_PENDING:
@@ -433,19 +506,20 @@ def _length(data: bytes, p: int) -> tuple[int, int]:
     return p + 1 + k, int.from_bytes(data[p + 1 : p + 1 + k], "big")
 
 
-def _record(req: _Message | None, ts_ns: int, rep: _Message | None, rtt_ns: int) -> KerberosRecord:
+_REQUEST_TYPES: dict[int, str] = {MsgType.AS_REQ: "AS", MsgType.TGS_REQ: "TGS", MsgType.AP_REQ: "AP"}
+
+
+def _record(req: KrbMessage | None, ts_ns: int, rep: KrbMessage | None, rtt_ns: int) -> KerberosRecord:
     first = req if req is not None else rep
     if first is None:
         raise ParseError("internal: an exchange without request nor reply")
     q = req.fields if req is not None else {}
     r = rep.fields if rep is not None else {}
     etypes: tuple[int, ...] = q.get("etypes", ())  # type: ignore[assignment]
-    ticket: int | None = r.get("ticket_etype")  # type: ignore[assignment]
+    ticket: int | None = r.get("ticket_etype", q.get("ticket_etype"))  # type: ignore[assignment]
     code: int | None = r.get("error_code")  # type: ignore[assignment]
     success = None if rep is None else rep.msg_type != MsgType.KRB_ERROR
-    request_type = None
-    if req is not None:
-        request_type = "AS" if req.msg_type == MsgType.AS_REQ else "TGS"
+    request_type = None if req is None else _REQUEST_TYPES[req.msg_type]
     return KerberosRecord(
         ts_ns=ts_ns,
         request_type=request_type,

@@ -6,7 +6,8 @@ requests, responses and keep-alives are skipped.
 
 Rows (:class:`SmbRecord`): one per request/response pair of a command of interest -
 NEGOTIATE (dialects offered and chosen), SESSION_SETUP (status; NTLM user / domain /
-workstation when an NTLMSSP AUTHENTICATE message is carried), TREE_CONNECT (``\\\\server
+workstation when an NTLMSSP AUTHENTICATE message is carried; a Kerberos AP exchange in the
+security blobs makes a row of the ``kerberos`` table), TREE_CONNECT (``\\\\server
 \\share`` path, share type) and CREATE (file name, with the share path of its tree). This
 is a compromise between Zeek's smb_mapping (tree connects) and smb_files (opens) logs: the
 pipeline feeds only the first packets of a flow, where negotiation, authentication, tree
@@ -20,12 +21,14 @@ gives one ``encrypted`` row per flow; the messages inside cannot be read.
 from __future__ import annotations
 
 import ipaddress
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event, Screen
+from wirelens.dissect.kerberos import KerberosRecord, KrbMessage, MsgType, ap_record, gss_message
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded
 
@@ -210,6 +213,8 @@ class _Req:
     path: str | None = None
     filename: str | None = None
     ntlm: tuple[str | None, str | None, str | None] = (None, None, None)
+    krb: KrbMessage | None = None
+    """SESSION_SETUP: the Kerberos AP-REQ of its security blob."""
 
 
 def _utf16(raw: bytes) -> str:
@@ -459,7 +464,8 @@ class SmbDissector(Dissector):
                 raise BadValue(f"bad NextCommand {next_command}", start + 20)
             body = msg[start + 64 : end]
             if flags & 0x1:  # SMB2_FLAGS_SERVER_TO_REDIR: a response
-                events += self._smb2_response(msg, start, body, command, status, message_id, flags)
+                events += self._smb2_response(msg, start, body, command, status, message_id, flags,
+                                          ts_ns)
             elif command in _SMB2_INTEREST:
                 req = _Req(
                     ts_ns, "SMB2", command, _SMB2_NAMES[command], message_id, session_id, tree_id
@@ -483,7 +489,7 @@ class SmbDissector(Dissector):
         elif req.command == Smb2Command.SESSION_SETUP:  # §2.2.5
             b.skip(12)
             offset, length = b.pull_u16_le(), b.pull_u16_le()
-            req.ntlm = _ntlm_auth(_at(msg, start, offset, length))
+            self._security_blob(req, _at(msg, start, offset, length))
         elif req.command == Smb2Command.TREE_CONNECT:  # §2.2.9
             b.skip(4)
             offset, length = b.pull_u16_le(), b.pull_u16_le()
@@ -494,9 +500,8 @@ class SmbDissector(Dissector):
             offset, length = b.pull_u16_le(), b.pull_u16_le()
             req.filename = _utf16(_at(msg, start, offset, length)) if length else ""
 
-    def _smb2_response(
-        self, msg: bytes, start: int, body: bytes, command: int, status: int, mid: int, flags: int
-    ) -> list[Event]:
+    def _smb2_response(self, msg: bytes, start: int, body: bytes, command: int, status: int,
+                       mid: int, flags: int, ts_ns: int) -> list[Event]:
         key = ("SMB2", mid)
         req = self._pending.get(key)
         if req is None and command == Smb2Command.NEGOTIATE:
@@ -505,6 +510,10 @@ class SmbDissector(Dissector):
         if req is None or (status == NtStatus.STATUS_PENDING and flags & 0x2):
             return []  # not of interest, or an interim response (§3.3.4.2)
         del self._pending[key]
+        events: list[Event] = []
+        if req.krb is not None:  # §2.2.6: StructureSize, SessionFlags, SecurityBuffer
+            blob = _at(msg, start, *struct.unpack_from("<HH", body, 4)) if len(body) >= 8 else b""
+            events.append(_ap_row(req, blob, status, ts_ns))
         reply: dict[str, str | None] = {}
         b = Buffer(body)
         if (
@@ -522,7 +531,7 @@ class SmbDissector(Dissector):
                 req.tree_id = tree
                 if req.path is not None:
                     self._trees[tree] = req.path
-        return [self._row(req, status, reply)]
+        return [*events, self._row(req, status, reply)]
 
     # -- SMB1 -------------------------------------------------------------------------------
 
@@ -547,7 +556,7 @@ class SmbDissector(Dissector):
         unicode = bool(flags2 & 0x8000)  # SMB_FLAGS2_UNICODE
         data_offset = 32 + 1 + len(words) + 2
         if reply:
-            return self._smb1_response(command, status, mid, tid, words, data)
+            return self._smb1_response(command, status, mid, tid, words, data, ts_ns)
         req = _Req(ts_ns, "SMB1", command, _SMB1_NAMES[command], mid, uid, tid)
         if command == Smb1Command.NEGOTIATE:  # §2.2.4.52.1: 0x02 "dialect\0" ...
             parts = data.split(b"\x00")
@@ -555,7 +564,7 @@ class SmbDissector(Dissector):
             req.dialects = tuple(names[:SMB_MAX_DIALECTS])
         elif command == Smb1Command.SESSION_SETUP_ANDX and len(words) == 24:  # extended security
             blob_len = int.from_bytes(words[14:16], "little")  # §2.2.4.53.1 (MS-SMB 2.2.4.6.1)
-            req.ntlm = _ntlm_auth(data[:blob_len])
+            self._security_blob(req, data[:blob_len])
         elif command == Smb1Command.SESSION_SETUP_ANDX and len(words) == 26:  # §2.2.4.53.1
             skip = int.from_bytes(words[14:16], "little") + int.from_bytes(words[16:18], "little")
             user, after = _smb1_string_at(data, skip, data_offset, unicode)
@@ -569,12 +578,15 @@ class SmbDissector(Dissector):
             req.filename = _smb1_string(data, 0, data_offset, unicode)
         return self._add(req)
 
-    def _smb1_response(
-        self, command: int, status: int, mid: int, tid: int, words: bytes, data: bytes
-    ) -> list[Event]:
+    def _smb1_response(self, command: int, status: int, mid: int, tid: int, words: bytes,
+                       data: bytes, ts_ns: int) -> list[Event]:
         req = self._pending.pop(("SMB1", mid), None)
         if req is None:
             return []
+        events: list[Event] = []
+        if req.krb is not None:  # MS-SMB 2.2.4.6.2: AndX, Action, SecurityBlobLength
+            blob = data[: int.from_bytes(words[6:8], "little")] if len(words) >= 8 else b""
+            events.append(_ap_row(req, blob, status, ts_ns))
         reply: dict[str, str | None] = {}
         if command == Smb1Command.NEGOTIATE and len(words) >= 2:
             index = int.from_bytes(words[:2], "little")
@@ -586,7 +598,27 @@ class SmbDissector(Dissector):
             if req.path is not None:
                 self._trees[tid] = req.path
             req.tree_id = tid
-        return [self._row(req, status, reply)]
+        return [*events, self._row(req, status, reply)]
+
+    @staticmethod
+    def _security_blob(req: _Req, blob: bytes) -> None:
+        """A session setup's security blob: the NTLM user or the Kerberos AP-REQ."""
+        req.ntlm = _ntlm_auth(blob)
+        krb = gss_message(blob)
+        if krb is not None and krb.msg_type == MsgType.AP_REQ:
+            req.krb = krb
+
+
+def _ap_row(req: _Req, blob: bytes, status: int, ts_ns: int) -> KerberosRecord:
+    """The kerberos row of a session setup that presented a ticket: the answer's AP-REP or
+    KRB-ERROR, else its status (success, or an error other than "more processing")."""
+    assert req.krb is not None
+    accepted = None
+    if status == NtStatus.STATUS_SUCCESS:
+        accepted = True
+    elif status != NtStatus.STATUS_MORE_PROCESSING_REQUIRED:
+        accepted = False
+    return ap_record(req.krb, req.ts_ns, gss_message(blob), ts_ns, accepted)
 
 
 def _is_address(host: str) -> bool:

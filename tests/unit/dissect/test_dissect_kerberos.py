@@ -12,9 +12,29 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wl_dissect_builders import feed_all
+from wl_krb_builders import (
+    MS_KRB5_OID,
+    ap_rep,
+    ap_req,
+    ctx,
+    integer,
+    kdc_rep,
+    kdc_req,
+    krb5_token,
+    krb_error,
+    spnego_init,
+    spnego_resp,
+    tlv,
+)
 from wl_mini_pcap import flows
 
-from wirelens.dissect.kerberos import KerberosDissector, KerberosRecord, parse_message
+from wirelens.dissect.kerberos import (
+    KerberosDissector,
+    KerberosRecord,
+    ap_record,
+    gss_message,
+    parse_message,
+)
 from wirelens.wire import BadValue, LimitExceeded, ParseError, TrailingJunk, Truncated
 
 TCP, UDP = 6, 17
@@ -22,58 +42,6 @@ DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 needs_data = pytest.mark.skipif(
     not DATA.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)"
 )
-
-
-def tlv(tag: int, body: bytes) -> bytes:
-    n = len(body)
-    if n < 0x80:
-        return bytes([tag, n]) + body
-    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(size)]) + size + body
-
-
-def ctx(n: int, body: bytes) -> bytes:
-    return tlv(0xA0 | n, body)
-
-
-def integer(v: int) -> bytes:
-    return tlv(0x02, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big", signed=True))
-
-
-def gstr(s: str) -> bytes:
-    return tlv(0x1B, s.encode())
-
-
-def principal(*parts: str, kind: int = 1) -> bytes:
-    return tlv(0x30, ctx(0, integer(kind)) + ctx(1, tlv(0x30, b"".join(gstr(p) for p in parts))))
-
-
-def kdc_req(tag: int, cname: str, realm: str, sname: tuple[str, ...], etypes: list[int]) -> bytes:
-    body = tlv(0x30, ctx(0, tlv(0x03, b"\x00\x40\x81\x00\x10"))  # forwardable, renewable
-               + ctx(1, principal(cname)) + ctx(2, gstr(realm)) + ctx(3, principal(*sname, kind=2))
-               + ctx(5, tlv(0x18, b"20370913024805Z")) + ctx(7, integer(12345))
-               + ctx(8, tlv(0x30, b"".join(integer(e) for e in etypes))))  # fmt: skip
-    return tlv(0x60 | tag, tlv(0x30, ctx(1, integer(5)) + ctx(2, integer(tag)) + ctx(4, body)))
-
-
-def enc(etype: int) -> bytes:
-    return tlv(0x30, ctx(0, integer(etype)) + ctx(2, tlv(0x04, b"\xaa" * 20)))
-
-
-def kdc_rep(tag: int, realm: str, cname: str, ticket_etype: int) -> bytes:
-    ticket = tlv(0x61, tlv(0x30, ctx(0, integer(5)) + ctx(1, gstr(realm))
-                           + ctx(2, principal("krbtgt", realm, kind=2)) + ctx(3, enc(ticket_etype))))  # fmt: skip
-    seq = (ctx(0, integer(5)) + ctx(1, integer(tag)) + ctx(3, gstr(realm)) + ctx(4, principal(cname))
-           + ctx(5, ticket) + ctx(6, enc(18)))  # fmt: skip
-    return tlv(0x60 | tag, tlv(0x30, seq))
-
-
-def krb_error(code: int, text: str = "") -> bytes:
-    seq = (ctx(0, integer(5)) + ctx(1, integer(30)) + ctx(4, tlv(0x18, b"20220222074604Z"))
-           + ctx(5, integer(0)) + ctx(6, integer(code)) + ctx(9, gstr("EXAMPLE.COM"))
-           + ctx(10, principal("krbtgt", "EXAMPLE.COM", kind=2))
-           + (ctx(11, gstr(text)) if text else b""))  # fmt: skip
-    return tlv(0x7E, tlv(0x30, seq))
 
 
 AS_REQ = kdc_req(10, "alice", "EXAMPLE.COM", ("krbtgt", "EXAMPLE.COM"), [18, 17, 23])
@@ -194,6 +162,40 @@ def test_schema_matches_event() -> None:
     assert schema.names[6:] == [("rtt" if n == "rtt_ns" else n) for n in names]
 
 
+# -- AP exchanges in GSS-API tokens ---------------------------------------------------------------
+
+
+def test_gss_message_finds_the_ap_exchange_in_spnego() -> None:
+    """The AP-REQ of an SPNEGO mechToken (found past the OIDs SPNEGO itself lists), the AP-REP
+    of a responseToken and a KRB-ERROR; a blob without a krb5 token gives None."""
+    req_blob = spnego_init(krb5_token(b"\x01\x00", ap_req("TEST.LOCAL", ("cifs", "fs"), 18)))
+    req = gss_message(req_blob)
+    assert req is not None and req.msg_type == 14
+    assert req.fields == {"realm": "TEST.LOCAL", "sname": "cifs/fs", "ticket_etype": 18}
+    rep = gss_message(spnego_resp(krb5_token(b"\x02\x00", ap_rep(), MS_KRB5_OID)))
+    assert rep is not None and rep.msg_type == 15
+    err = gss_message(spnego_resp(krb5_token(b"\x03\x00", krb_error(37)), accepted=False))
+    assert err is not None and err.msg_type == 30 and err.fields["error_code"] == 37
+    assert gss_message(spnego_init(b"NTLMSSP\x00\x01\x00\x00\x00")) is None
+    assert gss_message(b"") is None
+    row = ap_record(req, 100, rep, 350, None)
+    assert (row.request_type, row.realm, row.sname, row.ticket_etype_name, row.success,
+            row.reply_msg_type_name, row.rtt_ns, row.cname) == (
+        "AP", "TEST.LOCAL", "cifs/fs", "aes256-cts-hmac-sha1-96", True, "AP-REP", 250, None)
+    assert ap_record(req, 100, err, 350, True).success is False  # the Kerberos answer decides
+    assert ap_record(req, 100, None, 350, False).success is False  # else the carrier's
+    assert ap_record(req, 100, None, 350, None).success is None
+
+
+def test_gss_message_damaged_raises_parse_error() -> None:
+    whole = krb5_token(b"\x01\x00", ap_req("TEST.LOCAL", ("cifs", "fs"), 18))
+    with pytest.raises(ParseError):
+        gss_message(whole[:40])
+    no_ticket = tlv(0x6E, tlv(0x30, ctx(0, integer(5)) + ctx(1, integer(14))))
+    with pytest.raises(BadValue):
+        gss_message(krb5_token(b"\x01\x00", no_ticket))
+
+
 # -- real captures -------------------------------------------------------------------------------
 
 
@@ -255,6 +257,25 @@ def test_real_zeek_kerberos_tso() -> None:
     assert ("TGS", "DESKTOP-RBDMVVA$", "TEST.LOCAL", "cifs/WIN-R5NF6DMLDVH", True, None,
             "aes256-cts-hmac-sha1-96") in rows  # fmt: skip
     assert all(r.till_time == 2136422885 * 10**9 and r.forwardable and r.renewable for r in recs)
+
+
+@needs_data
+def test_real_zeek_kerberos_tso_ap_exchanges_in_smb() -> None:
+    """The same trace's four SMB2 session setups present cifs tickets: Zeek's kerberos.log
+    has four AP rows (client /TEST.LOCAL, services cifs/win7.test.local twice,
+    cifs/WIN-R5NF6DMLDVH.TEST.local and cifs/WIN-R5NF6DMLDVH, aes256-cts-hmac-sha1-96,
+    success), on the SMB connections (port 445)."""
+    import wirelens
+
+    rows = wirelens.analyze(DATA / "zeek/testing/btest/Traces/krb/kerberos_tso.pcapng").tables[
+        "kerberos"].to_pylist()
+    ap = sorted((r["resp_p"], r["realm"], r["sname"], r["ticket_etype_name"], r["success"])
+                for r in rows if r["request_type"] == "AP")
+    assert ap == sorted([
+        (445, "TEST.LOCAL", "cifs/win7.test.local", "aes256-cts-hmac-sha1-96", True),
+        (445, "TEST.LOCAL", "cifs/WIN-R5NF6DMLDVH.TEST.local", "aes256-cts-hmac-sha1-96", True),
+        (445, "TEST.LOCAL", "cifs/WIN-R5NF6DMLDVH", "aes256-cts-hmac-sha1-96", True),
+        (445, "TEST.LOCAL", "cifs/win7.test.local", "aes256-cts-hmac-sha1-96", True)])
 
 
 @needs_data

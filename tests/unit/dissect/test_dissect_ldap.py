@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wl_der import integer, tlv
 from wl_dissect_builders import feed_all
 from wl_mini_pcap import flows
 
@@ -23,19 +24,6 @@ ZEEK_LDAP = DATA / "zeek" / "testing" / "btest" / "Traces" / "ldap"
 needs_data = pytest.mark.skipif(
     not DATA.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)"
 )
-
-
-def tlv(tag: int, body: bytes) -> bytes:
-    """A BER element with a definite length (short or long form)."""
-    n = len(body)
-    if n < 0x80:
-        return bytes([tag, n]) + body
-    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(size)]) + size + body
-
-
-def integer(v: int, tag: int = 0x02) -> bytes:
-    return tlv(tag, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big", signed=True))
 
 
 def octets(s: str, tag: int = 0x04) -> bytes:

@@ -13,8 +13,10 @@ import wl_mini_pcap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wl_dissect_builders import feed_all
+from wl_krb_builders import ap_rep, ap_req, krb5_token, spnego_init, spnego_resp
 
 from wirelens.dissect.base import Event
+from wirelens.dissect.kerberos import KerberosRecord
 from wirelens.dissect.smb import SMB_MAX_PARSED_BYTES, SmbDissector, SmbRecord
 from wirelens.schema.enterprise import TABLES
 from wirelens.wire import BadValue, ParseError
@@ -218,6 +220,45 @@ def test_smb1_negotiate_and_tree_connect() -> None:
     ]  # fmt: skip
     assert rows[0].dialects_offered == ("NT LM 0.12", "SMB 2.002", "SMB 2.???")
     assert rows[2].path == r"\\HOST\IPC$" and rows[2].share_type == "IPC" and rows[2].tree_id == 9
+
+
+KRB_REQ = spnego_init(krb5_token(b"\x01\x00", ap_req("TEST.LOCAL", ("cifs", "fs.test.local"), 18)))
+KRB_REP = spnego_resp(krb5_token(b"\x02\x00", ap_rep()))
+
+
+def session_setup_resp(mid: int, blob: bytes, status: int = 0) -> bytes:
+    """MS-SMB2 §2.2.6: StructureSize 9, SessionFlags, SecurityBufferOffset/Length."""
+    return smb2(1, mid, struct.pack("<HHHH", 9, 0, 64 + 8, len(blob)) + blob, resp=True,
+                status=status)
+
+
+@pytest.mark.parametrize("step", [0, 7])
+def test_kerberos_session_setups_make_kerberos_rows(step: int) -> None:
+    """An SMB2 session setup carrying an AP-REQ (SPNEGO mechToken) makes a kerberos row next
+    to its smb row (Zeek's krb-tcp-tso trace): accepted with an AP-REP; refused with
+    STATUS_LOGON_FAILURE and no Kerberos answer; an SMB1 extended-security one likewise."""
+    ss1_words = struct.pack("<BBHHHHIHII", 0xFF, 0, 0, 4356, 50, 0, 0, len(KRB_REQ), 0, 0x800000D4)
+    ss1_resp = struct.pack("<BBHHH", 0xFF, 0, 0, 0, len(KRB_REP))
+    chunks = [
+        (True, nbss(session_setup_req(1, KRB_REQ))),
+        (False, nbss(session_setup_resp(1, KRB_REP))),
+        (True, nbss(session_setup_req(2, KRB_REQ))),
+        (False, nbss(session_setup_resp(2, b"", status=0xC000006D))),  # STATUS_LOGON_FAILURE
+        (True, nbss(smb1(0x73, 3, ss1_words, KRB_REQ + b"Unix\x00Samba\x00"))),
+        (False, nbss(smb1(0x73, 3, ss1_resp, KRB_REP + b"Unix\x00", reply=True))),
+    ]
+    rows = feed_all(SmbDissector, chunks, TCP, step=step)
+    krb = [r for r in rows if isinstance(r, KerberosRecord)]
+    assert [(r.request_type, r.realm, r.sname, r.ticket_etype_name, r.success,
+             r.reply_msg_type_name) for r in krb] == [
+        ("AP", "TEST.LOCAL", "cifs/fs.test.local", "aes256-cts-hmac-sha1-96", True, "AP-REP"),
+        ("AP", "TEST.LOCAL", "cifs/fs.test.local", "aes256-cts-hmac-sha1-96", False, None),
+        ("AP", "TEST.LOCAL", "cifs/fs.test.local", "aes256-cts-hmac-sha1-96", True, "AP-REP"),
+    ]  # fmt: skip
+    smb = [r for r in rows if isinstance(r, SmbRecord)]
+    assert [(r.command_name, r.status_name) for r in smb] == [
+        ("SESSION_SETUP", "STATUS_SUCCESS"), ("SESSION_SETUP", "STATUS_LOGON_FAILURE"),
+        ("SESSION_SETUP_ANDX", "STATUS_SUCCESS")]  # fmt: skip
 
 
 def test_errors_and_junk() -> None:

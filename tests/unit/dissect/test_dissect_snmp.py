@@ -10,6 +10,7 @@ import pytest
 import wl_mini_pcap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wl_der import integer, tlv
 
 from wirelens.dissect.base import Event
 from wirelens.dissect.snmp import REDACTED, SnmpDissector, SnmpRecord, parse_snmp
@@ -22,19 +23,6 @@ ZEEK_SNMP = DATA / "zeek" / "testing" / "btest" / "Traces" / "snmp"
 needs_data = pytest.mark.skipif(
     not ZEEK_SNMP.is_dir(), reason=f"shared captures not found at {DATA} (see its README.md)"
 )
-
-
-def tlv(tag: int, body: bytes) -> bytes:
-    """One BER TLV (short or long definite length)."""
-    n = len(body)
-    if n < 0x80:
-        return bytes([tag, n]) + body
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(raw)]) + raw + body
-
-
-def integer(v: int) -> bytes:
-    return tlv(0x02, v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big", signed=True))
 
 
 def oid(text: str) -> bytes:
