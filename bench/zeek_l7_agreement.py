@@ -50,7 +50,8 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
 - ntp.log ``version``, ``mode``, ``stratum``, ``poll`` and ``precision`` (Zeek writes
   seconds, we the exponent), root delay and dispersion, ``ref_id``, ``xmt_time``; rdp.log
   ``cookie``, ``result``, ``security_protocol``, ``client_name``, desktop size,
-  ``client_channels``;
+  ``client_channels``, the server certificate's type, count and permanence, the encryption
+  level and method;
 - x509.log (no endpoints: each row is matched by its ``fingerprint``, the certificate's
   SHA-256, with our x509 rows of any trace): version, serial, subject,
   issuer, validity, key type, length and curve, SAN DNS names (as sets), ``ca``
@@ -156,7 +157,12 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
                            ("client_name", "client_name", "exact"),
                            ("desktop_width", "desktop_width", "int"),
                            ("desktop_height", "desktop_height", "int"),
-                           ("client_channels", "client_channels", "set")), None),
+                           ("client_channels", "client_channels", "set"),
+                           ("cert_type", "cert_type", "exact"),
+                           ("cert_count", "cert_count", "count0"),
+                           ("cert_permanent", "cert_permanent", "bool"),
+                           ("encryption_level", "encryption_level", "exact"),
+                           ("encryption_method", "encryption_method", "exact")), None),
     "ftp.log": (("ftp",), (("user", "user", "exact"), ("command", "command", "exact"),
                            ("arg", "arg", "secret"), ("reply_code", "reply_code", "int")),
                 "command"),
@@ -184,6 +190,8 @@ def same(kind: str, zeek: str | None, ours: Any) -> bool:
                 == {fold(a) for a in ours or ()})
     if kind == "int":
         return _int(zeek) == ours
+    if kind == "count0":  # a count Zeek defaults to 0 where we have none
+        return (_int(zeek) or 0) == (ours or 0)
     if kind == "qtype":  # Zeek writes ANY as "*"
         return {"*": "ANY"}.get(zeek or "", zeek) == ours
     if kind == "status":  # Zeek writes 0 for a response without a status line (HTTP/0.9)
@@ -212,6 +220,8 @@ def same(kind: str, zeek: str | None, ours: Any) -> bool:
         return {"ecdsa": "ec"}.get(zeek or "", (zeek or "").lower()) == ours
     if kind == "curve":
         return CURVE_ALIASES.get(zeek or "", zeek) == ours
+    if kind == "dn":  # Zeek's log writes a backslash of the value (OpenSSL's \0D) doubled
+        return (zeek or "").replace("\\\\", "\\") == (ours or "")
     if kind == "secret":  # a password: Zeek writes <hidden>, we <redacted>
         return zeek == ours or (zeek == "<hidden>" and ours == "<redacted>")
     return zeek == ours
@@ -461,7 +471,7 @@ def run(data: Path, timeout_s: float) -> tuple[dict[str, LogReport], int, list[s
 
 X509_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("certificate.version", "x509_version", "int"), ("certificate.serial", "serial", "exact"),
-    ("certificate.subject", "subject", "exact"), ("certificate.issuer", "issuer", "exact"),
+    ("certificate.subject", "subject", "dn"), ("certificate.issuer", "issuer", "dn"),
     ("certificate.not_valid_before", "not_before", "time"),
     ("certificate.not_valid_after", "not_after", "time"),
     ("certificate.key_type", "key_type", "key"), ("certificate.key_length", "key_size", "int"),

@@ -13,9 +13,14 @@ With standard RDP security (no TLS), the client's next message is the MCS Connec
 (§2.2.1.3.4: static virtual channel names); those are read too. The user data is found by
 its H.221 key ``Duca`` (the BER/PER wrapping is not parsed).
 
+The server answers with the MCS Connect Response, whose server security data (§2.2.1.4.3,
+found by the H.221 key ``McDn``) gives the encryption method and level and the server's
+certificate: a proprietary RSA one (§2.2.1.4.3.1.1) or an X.509 chain, each certificate of
+which becomes an ``x509`` row (:func:`~wirelens.dissect.tls_certs.x509_record`).
+
 One :class:`RdpRecord` per connection: emitted once nothing more can be learnt - on the
 Connection Confirm when the connection turns to TLS/CredSSP or failed, on the Connect
-Initial otherwise - (then ``done`` is set), or by :meth:`RdpDissector.finish`.
+Response otherwise - (then ``done`` is set), or by :meth:`RdpDissector.finish`.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from enum import IntEnum, IntFlag
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
+from wirelens.dissect.tls_certs import x509_record
 from wirelens.wire.buffer import Buffer
-from wirelens.wire.errors import BadValue, LimitExceeded
+from wirelens.wire.errors import BadValue, LimitExceeded, ParseError
 
 __all__ = [
     "ClientData",
@@ -34,14 +40,24 @@ __all__ = [
     "Protocol",
     "RdpDissector",
     "RdpRecord",
+    "ServerSecurity",
     "parse_client_data",
+    "parse_server_security",
     "protocol_names",
 ]
 
 RDP_MAX_TPKT_BYTES = 8192
 """A client TPKT larger than this is refused: a Connection Request / Confirm is tens of
 bytes (a cookie is a user name), an MCS Connect Initial well under 2 KiB even with monitor
-data. The server's MCS Connect Response (certificates) is never buffered."""
+data."""
+
+RDP_MAX_SERVER_TPKT_BYTES = 32768
+"""The server's MCS Connect Response carries its certificate chain (2-3 KiB seen; a chain
+of a few 4096-bit certificates stays under 8 KiB): a larger one is refused."""
+
+RDP_MAX_CERTS = 16
+"""Certificates of a server's X.509 chain read (two are usual: the server's own and the
+license server's)."""
 
 RDP_MAX_COOKIE_CHARS = 256
 """Characters kept of the cookie or routing token."""
@@ -55,7 +71,14 @@ _X224_CC = 0xD0  # Connection Confirm TPDU code (X.224 §13.4)
 _COOKIE = b"Cookie: mstshash="
 _X224_DT = 0xF0  # Data TPDU code (X.224 §13.7)
 _H221_CLIENT_KEY = b"Duca"  # T.124 H.221 non-standard key of client-to-server user data
+_H221_SERVER_KEY = b"McDn"  # and of server-to-client user data
 _CS_CORE, _CS_NET = 0xC001, 0xC003  # TS_UD_HEADER types (MS-RDPBCGR §2.2.1.3.1)
+_SC_SECURITY = 0x0C02  # server security data (§2.2.1.4.3)
+_CERT_CHAIN_VERSIONS = {1: "RSA", 2: "X.509"}  # §2.2.1.4.3.1 dwVersion: proprietary, X.509
+_METHOD_NAMES = {0: "None", 0x01: "40bit", 0x02: "128bit", 0x08: "56bit", 0x10: "FIPS"}
+"""encryptionMethod values (§2.2.1.4.3), named as Zeek's rdp.log names them."""
+_LEVEL_NAMES = {0: "None", 1: "Low", 2: "Client compatible", 3: "High", 4: "FIPS"}
+"""encryptionLevel values (§5.3.1), named as Zeek's rdp.log names them."""
 
 
 class NegType(IntEnum):
@@ -151,6 +174,20 @@ class RdpRecord(Event):
     """clientDigProductId: the client's product id string, when sent."""
     client_channels: tuple[str, ...]
     """Static virtual channels the client asks for (rdpdr, cliprdr, rdpsnd, ...)."""
+    encryption_method: str | None = None
+    """Standard RDP security's encryption method chosen by the server (None, 40bit, 56bit,
+    128bit, FIPS)."""
+    encryption_level: str | None = None
+    """Its encryption level (None, Low, Client compatible, High, FIPS)."""
+    cert_type: str | None = None
+    """The server certificate's kind: RSA (proprietary) or X.509."""
+    cert_count: int | None = None
+    """X.509 certificates in the server's chain (0 for a proprietary certificate)."""
+    cert_permanent: bool | None = None
+    """The certificate was issued permanently (False: a temporary one)."""
+    late_error: str | None = None
+    """Damage in the server's MCS Connect Response, which ended reading (the row keeps what
+    was read before it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,12 +214,13 @@ def _text16(raw: bytes) -> str | None:
     return text[:RDP_MAX_COOKIE_CHARS] or None
 
 
-def parse_client_data(tpdu: bytes) -> ClientData | None:
-    """Client data blocks of an X.224 Data TPDU carrying an MCS Connect Initial; None when
-    the TPDU holds no client user data (it is another MCS message)."""
+def _data_blocks(tpdu: bytes, key: bytes) -> list[tuple[int, int, Buffer]] | None:
+    """(type, offset, body) of the TS_UD_HEADER blocks (§2.2.1.3.1) of the GCC user data
+    under the H.221 ``key`` of an X.224 Data TPDU (the BER/PER wrapping is not parsed); None
+    when the TPDU holds no such user data (it is another MCS message)."""
     if len(tpdu) < 3 or tpdu[1] != _X224_DT:
         raise BadValue(f"X.224 TPDU code 0x{tpdu[1:2].hex()} where data was expected", 1)
-    at = tpdu.find(_H221_CLIENT_KEY, 3)
+    at = tpdu.find(key, 3)
     if at < 0:
         return None
     buf = Buffer(tpdu, at + 4)
@@ -190,16 +228,29 @@ def parse_client_data(tpdu: bytes) -> ClientData | None:
     length = ((first & 0x3F) << 8) | buf.pull_u8() if first & 0x80 else first
     end = buf.tell() + length
     if end > len(tpdu):
-        raise BadValue(f"client user data of {length} bytes overruns the TPDU", buf.tell())
-    name = build = width = height = None
-    product: str | None = None
-    channels: list[str] = []
+        raise BadValue(f"user data of {length} bytes overruns the TPDU", buf.tell())
+    blocks = []
     while buf.tell() + 4 <= end:
         start = buf.tell()
         kind, size = buf.pull_u16_le(), buf.pull_u16_le()
         if size < 4 or start + size > end:
-            raise BadValue(f"client data block of {size} bytes", start)
-        block = Buffer(tpdu[start + 4 : start + size])
+            raise BadValue(f"user data block of {size} bytes", start)
+        blocks.append((kind, start, Buffer(tpdu[start + 4 : start + size])))
+        buf.seek(start + size)
+    return blocks
+
+
+def parse_client_data(tpdu: bytes) -> ClientData | None:
+    """Client data blocks of an X.224 Data TPDU carrying an MCS Connect Initial; None when
+    the TPDU holds no client user data (it is another MCS message)."""
+    blocks = _data_blocks(tpdu, _H221_CLIENT_KEY)
+    if blocks is None:
+        return None
+    name = build = width = height = None
+    product: str | None = None
+    channels: list[str] = []
+    for kind, start, block in blocks:
+        size = block.remaining + 4
         if kind == _CS_CORE and size >= 4 + 132:  # §2.2.1.3.2 up to imeFileName
             block.skip(4)  # version
             width, height = block.pull_u16_le(), block.pull_u16_le()
@@ -217,11 +268,52 @@ def parse_client_data(tpdu: bytes) -> ClientData | None:
                 raw = block.pull_bytes(8).split(b"\x00", 1)[0]
                 channels.append(raw.decode("latin-1"))
                 block.skip(4)
-        buf.seek(start + size)
     return ClientData(name, build, width, height, product, tuple(channels))
 
 
-def _tpkt(buf: bytearray) -> bytes | None:
+@dataclass(frozen=True, slots=True)
+class ServerSecurity:
+    """Server security data of the MCS Connect Response (MS-RDPBCGR §2.2.1.4.3)."""
+
+    method: int
+    """encryptionMethod."""
+    level: int
+    """encryptionLevel."""
+    cert_type: str | None
+    """RSA (proprietary) or X.509; None without a certificate (no encryption)."""
+    permanent: bool | None
+    """Not a temporary certificate (the top bit of dwVersion clear)."""
+    certs: tuple[bytes, ...]
+    """DER of the X.509 chain's certificates, as sent (the server's own last)."""
+
+
+def parse_server_security(tpdu: bytes) -> ServerSecurity | None:
+    """The server security data of an X.224 Data TPDU carrying an MCS Connect Response; None
+    when it has none (another MCS message, or no security block)."""
+    for kind, start, block in _data_blocks(tpdu, _H221_SERVER_KEY) or ():
+        if kind != _SC_SECURITY:
+            continue
+        method, level = block.pull_u32_le(), block.pull_u32_le()
+        if block.eof():  # no encryption: no server random, no certificate (§2.2.1.4.3)
+            return ServerSecurity(method, level, None, None, ())
+        random_len, cert_len = block.pull_u32_le(), block.pull_u32_le()
+        block.skip(random_len)
+        cert = Buffer(block.pull_bytes(cert_len))
+        version = cert.pull_u32_le()
+        kind_name = _CERT_CHAIN_VERSIONS.get(version & 0x7FFFFFFF)
+        if kind_name is None:
+            raise BadValue(f"server certificate version {version & 0x7FFFFFFF}", start + 4)
+        ders: list[bytes] = []
+        if kind_name == "X.509":  # §2.2.1.4.3.1.2: NumCertBlobs, then cbCert + abCert each
+            count = cert.pull_u32_le()
+            if count > RDP_MAX_CERTS:
+                raise LimitExceeded(f"{count} certificates in the server's chain", start + 4)
+            ders = [cert.pull_bytes(cert.pull_u32_le()) for _ in range(count)]
+        return ServerSecurity(method, level, kind_name, not version & 0x80000000, tuple(ders))
+    return None
+
+
+def _tpkt(buf: bytearray, limit: int = RDP_MAX_TPKT_BYTES) -> bytes | None:
     """The next whole TPKT payload (X.224 TPDU) of ``buf``, consumed; None if incomplete."""
     if len(buf) < 4:
         return None
@@ -230,7 +322,7 @@ def _tpkt(buf: bytearray) -> bytes | None:
     length = (buf[2] << 8) | buf[3]
     if length < 7:
         raise BadValue(f"TPKT length {length}", 2)
-    if length > RDP_MAX_TPKT_BYTES:
+    if length > limit:
         raise LimitExceeded(f"TPKT of {length} bytes", 2)
     if len(buf) < length:
         return None
@@ -281,6 +373,8 @@ class RdpDissector(Dissector):
         self._request: tuple[str | None, str | None, int | None] | None = None
         self._confirm: tuple[int | None, int | None] | None = None  # (selected, failure)
         self._client: ClientData | None = None
+        self._server: ServerSecurity | None = None
+        self._late_error: str | None = None
         self._emitted = False
 
     @classmethod
@@ -307,15 +401,18 @@ class RdpDissector(Dissector):
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """Client bytes: the Connection Request, then (standard RDP security) the MCS
-        Connect Initial; server bytes: the Connection Confirm."""
-        if self._emitted or (not from_orig and self._confirm is not None):
-            return []  # the server's MCS Connect Response (certificates) is not read
+        Connect Initial; server bytes: the Connection Confirm, then the MCS Connect
+        Response."""
+        if self._emitted:
+            return []
         buf = self._bufs[from_orig]
         buf += data
         while True:
             if from_orig and self._request is not None and buf and buf[0] != _TPKT_VERSION:
                 del buf[:]  # not TPKT after the request (TLS, the confirm unseen): stop here
                 return []
+            if not from_orig and self._confirm is not None:
+                return self._connect_response(buf, ts_ns)
             tpdu = _tpkt(buf)
             if tpdu is None:
                 return []
@@ -325,15 +422,30 @@ class RdpDissector(Dissector):
                     if self._confirm[0] is not None:  # §5.4.5: a TLS handshake follows
                         self.upgrade = "tls"
                     return [self._emit(ts_ns)]
-                return []  # standard RDP security: the client data follows
-            if self._request is None:
+            elif self._request is None:
                 self._ts = ts_ns
                 self._request = self._connection_request(tpdu)
             else:
                 client = parse_client_data(tpdu)
                 if client is not None:
-                    self._client = client
-                    return [self._emit(ts_ns)]
+                    self._client = client  # the server's Connect Response follows
+
+    def _connect_response(self, buf: bytearray, ts_ns: int) -> list[Event]:
+        """Standard RDP security: the server's MCS Connect Response ends the connection's
+        record, with an x509 row per certificate of an X.509 chain. Damage there ends
+        reading without an error (``late_error``): the negotiation and client data read
+        before are worth more than the weird."""
+        try:
+            tpdu = _tpkt(buf, RDP_MAX_SERVER_TPKT_BYTES)
+            if tpdu is None:
+                return []
+            self._server = parse_server_security(tpdu)
+        except ParseError as exc:
+            self._late_error = str(exc)[:200]
+            return [self._emit(ts_ns)]
+        certs = self._server.certs if self._server is not None else ()
+        return [self._emit(ts_ns), *(x509_record(der, ts_ns, False, i, len(certs))
+                                     for i, der in enumerate(certs))]
 
     @staticmethod
     def _connection_request(tpdu: bytes) -> tuple[str | None, str | None, int | None]:
@@ -393,6 +505,7 @@ class RdpDissector(Dissector):
         else:
             result = "success" if self._confirm is not None else None
         c = self._client
+        sec = self._server
         return RdpRecord(
             ts_ns=self._ts if self._ts is not None else ts_ns,
             cookie=cookie,
@@ -410,6 +523,12 @@ class RdpDissector(Dissector):
             desktop_height=c.height if c else None,
             client_dig_product_id=c.dig_product_id if c else None,
             client_channels=c.channels if c else (),
+            encryption_method=_METHOD_NAMES.get(sec.method, str(sec.method)) if sec else None,
+            encryption_level=_LEVEL_NAMES.get(sec.level, str(sec.level)) if sec else None,
+            cert_type=sec.cert_type if sec else None,
+            cert_count=len(sec.certs) if sec and sec.cert_type else None,
+            cert_permanent=sec.permanent if sec else None,
+            late_error=self._late_error,
         )
 
     def finish(self) -> list[Event]:

@@ -15,16 +15,18 @@ of the message (the length-prefixed lists) is checked strictly, by
 from __future__ import annotations
 
 import hashlib
+import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, mldsa, rsa
 from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
 
+from wirelens.dissect.asn1 import CONTEXT, read_tlv
 from wirelens.dissect.base import Event
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import TrailingJunk
@@ -88,7 +90,8 @@ class X509Record(Event):
     some CAs wrongly issue): as OpenSSL and Zeek print it (Suricata writes the DER bytes,
     colon-separated, with a leading ``00`` when the top bit is set)."""
     subject: str | None = None
-    """Subject distinguished name as an RFC 4514 string (most specific RDN first)."""
+    """Subject distinguished name as an RFC 4514 string (most specific RDN first), as OpenSSL
+    prints it (control characters escaped as ``\\XX``)."""
     issuer: str | None = None
     """Issuer distinguished name as an RFC 4514 string."""
     subject_cn: str | None = None
@@ -226,6 +229,19 @@ _NAME_KEYS = {
 """OpenSSL's short names of name attributes RFC 4514 gives none (cryptography would write
 their OIDs, e.g. ``1.2.840.113549.1.9.1=`` for emailAddress), as Zeek and Suricata print
 them."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _dn_text(name: x509.Name) -> str:
+    """RFC 4514 text of a name as OpenSSL prints it (``XN_FLAG_RFC2253``, Zeek's and
+    Suricata's form): the RDNs last first, the members of a multi-valued RDN last first too
+    (RFC 4514 leaves their order open), OpenSSL's short names (:data:`_NAME_KEYS`), and
+    control characters escaped as ``\\XX`` (a CR LF in a value cannot split a log line)."""
+    text = ",".join("+".join(a.rfc4514_string(_NAME_KEYS) for a in reversed(list(rdn)))
+                    for rdn in reversed(name.rdns))
+    return _CONTROL.sub(lambda m: f"\\{ord(m.group()):02X}", text)
+
+
 _ML_DSA = {mldsa.MLDSA44PublicKey: "ml-dsa-44", mldsa.MLDSA65PublicKey: "ml-dsa-65",
            mldsa.MLDSA87PublicKey: "ml-dsa-87"}
 """FIPS 204 public key types (size: the public key's bits, as OpenSSL reports it)."""
@@ -233,7 +249,12 @@ _ML_DSA = {mldsa.MLDSA44PublicKey: "ml-dsa-44", mldsa.MLDSA65PublicKey: "ml-dsa-
 
 def _key(cert: x509.Certificate) -> tuple[str | None, int | None, str | None]:
     """(key_type, key_size, key_curve) of the subject public key."""
-    key = cert.public_key()
+    try:
+        key = cert.public_key()
+    except UnsupportedAlgorithm:
+        if cert.public_key_algorithm_oid.dotted_string.startswith(_PKCS1):
+            return "rsa", _rsa_bits(cert), None
+        raise
     if isinstance(key, rsa.RSAPublicKey):
         return "rsa", key.key_size, None
     if isinstance(key, ec.EllipticCurvePublicKey):
@@ -248,6 +269,22 @@ def _key(cert: x509.Certificate) -> tuple[str | None, int | None, str | None]:
         if isinstance(key, cls):
             return name, 8 * len(key.public_bytes_raw()), None
     return cert.public_key_algorithm_oid.dotted_string, None, None
+
+
+_PKCS1 = "1.2.840.113549.1.1."
+"""PKCS #1 OIDs (RFC 8017 Appendix C). Old Microsoft licensing certificates (RDP's) name the
+key's algorithm with a signature OID of the family (md5WithRSAEncryption) where rsaEncryption
+belongs; the key is an RSAPublicKey all the same, which cryptography refuses to load."""
+
+
+def _rsa_bits(cert: x509.Certificate) -> int:
+    """Modulus size of the RSAPublicKey (RFC 8017 §A.1.1) in the certificate's
+    SubjectPublicKeyInfo: TBSCertificate's 7th element (6th without the [0] version)."""
+    parts = read_tlv(cert.tbs_certificate_bytes)[0].children()
+    spki = parts[6 if parts[0].cls == CONTEXT else 5].children()
+    bits = spki[1].value  # BIT STRING: its unused-bits octet, then the RSAPublicKey
+    modulus = read_tlv(bits[1:])[0].children()[0]  # a positive INTEGER of hundreds of octets
+    return int.from_bytes(modulus.value, "big").bit_length()
 
 
 def _self_signed(cert: x509.Certificate) -> bool:
@@ -314,8 +351,8 @@ def _parse_fields(der: bytes, base: dict[str, object]) -> dict[str, object]:
 
     out["x509_version"] = get("version", lambda: cert.version.value + 1)
     out["serial"] = get("serial", lambda: _serial(cert.serial_number))
-    out["subject"] = get("subject", lambda: cert.subject.rfc4514_string(_NAME_KEYS))
-    out["issuer"] = get("issuer", lambda: cert.issuer.rfc4514_string(_NAME_KEYS))
+    out["subject"] = get("subject", lambda: _dn_text(cert.subject))
+    out["issuer"] = get("issuer", lambda: _dn_text(cert.issuer))
     cns = get("subject", lambda: cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME))
     if cns:
         value = cns[0].value  # type: ignore[index]

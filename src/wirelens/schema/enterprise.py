@@ -218,6 +218,18 @@ RDP = pa.schema(
             _STRS,
             "Static virtual channels requested (rdpdr, cliprdr, rdpsnd, drdynvc, ...).",
         ),
+        f("encryption_method", pa.string(), "Standard RDP security's encryption method chosen "
+          "by the server (None, 40bit, 56bit, 128bit, FIPS; MCS Connect Response)."),
+        f("encryption_level", pa.string(), "Its encryption level (None, Low, Client "
+          "compatible, High, FIPS)."),
+        f("cert_type", pa.string(), "The server certificate's kind: RSA (proprietary) or "
+          "X.509 (whose certificates are x509 rows)."),
+        f("cert_count", pa.uint8(), "X.509 certificates in the server's chain (0 for a "
+          "proprietary certificate)."),
+        f("cert_permanent", pa.bool_(), "The server certificate was issued permanently "
+          "(false: a temporary one)."),
+        f("late_error", pa.string(), "Damage in the server's MCS Connect Response, which "
+          "ended reading (the row keeps what was read before it)."),
     ]
 )
 
@@ -300,7 +312,8 @@ TABLES: dict[str, tuple[pa.Schema, str]] = {
     "rdp": (
         RDP,
         "One row per RDP connection negotiation: cookie, requested and selected security "
-        "protocols, result.",
+        "protocols, result; with standard RDP security the client's data and the server's "
+        "encryption and certificate.",
     ),
     "sip": (
         SIP,

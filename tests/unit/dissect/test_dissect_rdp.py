@@ -12,10 +12,11 @@ import pytest
 import wl_mini_pcap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wl_dissect_builders import feed_all
+from wl_dissect_builders import feed_all, sample_chain
 
 from wirelens.dissect.base import Event
-from wirelens.dissect.rdp import RdpDissector, RdpRecord, protocol_names
+from wirelens.dissect.rdp import RDP_MAX_CERTS, RdpDissector, RdpRecord, protocol_names
+from wirelens.dissect.tls_certs import X509Record
 from wirelens.schema.enterprise import TABLES
 from wirelens.wire import BadValue, LimitExceeded, ParseError
 
@@ -152,6 +153,69 @@ def test_standard_security_reads_the_client_data(step: int) -> None:
     assert row.client_dig_product_id == "0000-1111" and row.client_channels == ("rdpdr", "cliprdr")
 
 
+def connect_response(security: bytes) -> bytes:
+    """An X.224 Data TPDU whose MCS Connect Response carries server core and security data
+    (the wrapping abbreviated, as in :func:`connect_initial`)."""
+    core = struct.pack("<HHI", 0x0C01, 8, 0x00080004)
+    blocks = core + struct.pack("<HH", 0x0C02, 4 + len(security)) + security
+    user = b"\x7f\x66\x82\x01\x00\x0a\x01\x00" + b"McDn" + struct.pack(">H", 0x8000 | len(blocks))
+    x224 = b"\x02\xf0\x80" + user + blocks
+    return struct.pack(">BBH", 3, 0, 4 + len(x224)) + x224
+
+
+def server_security(method: int, level: int, cert: bytes) -> bytes:
+    """SC_SECURITY (MS-RDPBCGR §2.2.1.4.3) with a 32-byte server random."""
+    return struct.pack("<IIII", method, level, 32, len(cert)) + b"\x5a" * 32 + cert
+
+
+def x509_chain(ders: list[bytes], version: int = 0x80000002) -> bytes:
+    """A server X.509 certificate chain (§2.2.1.4.3.1.2), temporary by default."""
+    return (struct.pack("<II", version, len(ders))
+            + b"".join(struct.pack("<I", len(d)) + d for d in ders) + b"\x00" * 16)
+
+
+@pytest.mark.parametrize("step", [0, 1, 97])
+def test_standard_security_reads_the_server_certificates(step: int) -> None:
+    """Zeek's rdp-x509 trace: the Connect Response names the encryption (128bit, Client
+    compatible) and sends an X.509 chain of two temporary certificates, each an x509 row."""
+    chain = sample_chain()
+    chunks = [(True, cr(b"bob", 0)), (False, cc(0)), (True, connect_initial()),
+              (False, connect_response(server_security(2, 2, x509_chain(chain))))]
+    rows = feed_all(RdpDissector, chunks, TCP, step=step)
+    row, *certs = rows
+    assert isinstance(row, RdpRecord) and row.client_name == "LAPTOP-1"
+    assert (row.encryption_method, row.encryption_level, row.cert_type, row.cert_count,
+            row.cert_permanent, row.late_error) == (
+        "128bit", "Client compatible", "X.509", 2, False, None)
+    assert all(isinstance(c, X509Record) for c in certs)
+    assert [(c.chain_pos, c.chain_len, c.subject_cn, c.is_client) for c in certs] == [  # type: ignore[attr-defined]
+        (0, 2, "www.example.com", False), (1, 2, "Test CA", False)]
+
+
+def test_server_security_proprietary_none_and_damaged() -> None:
+    """A proprietary RSA certificate (§2.2.1.4.3.1.1), permanent; no encryption (method and
+    level 0: no random, no certificate); damage in the Connect Response keeps the row and
+    says why in ``late_error``."""
+    proprietary = struct.pack("<III", 1, 1, 1) + b"\x00" * 80
+    cases = [
+        (server_security(0x10, 4, proprietary), ("FIPS", "FIPS", "RSA", 0, True, None)),
+        (struct.pack("<II", 0, 0), ("None", "None", None, None, None, None)),
+    ]
+    for security, want in cases:
+        (row,) = feed_all(RdpDissector, [(True, cr(b"bob", 0)), (False, cc(0)),
+                                         (True, connect_initial()),
+                                         (False, connect_response(security))], TCP)
+        assert (row.encryption_method, row.encryption_level, row.cert_type,  # type: ignore[attr-defined]
+                row.cert_count, row.cert_permanent, row.late_error) == want  # type: ignore[attr-defined]
+    too_many = x509_chain([b"x"] * (RDP_MAX_CERTS + 1))
+    for bad, why in ((connect_response(server_security(2, 2, too_many)), "certificates"),
+                     (connect_response(server_security(2, 2, b"\x07\x00\x00\x00")), "version 7"),
+                     (b"\x03\x00\xff\xff", "TPKT of 65535 bytes")):
+        (row,) = feed_all(RdpDissector, [(True, cr(b"bob", 0)), (False, cc(0)),
+                                         (True, connect_initial()), (False, bad)], TCP)
+        assert row.client_name == "LAPTOP-1" and why in (row.late_error or "")  # type: ignore[attr-defined]
+
+
 def test_standard_security_without_client_data_ends_at_finish() -> None:
     d = RdpDissector(TCP)
     assert d.feed(cr(), True, 1) == [] and d.feed(cc(None), False, 2) == []
@@ -236,6 +300,17 @@ def test_real_zeek_rdp_logs() -> None:
     )
     assert row.client_dig_product_id == "3c571ed0-3415-474b-ae94-74e151b"
     assert row.client_channels == ("rdpdr", "rdpsnd", "cliprdr", "drdynvc")
+    # zeek rdp.log: X.509, 2 certificates, not permanent, Client compatible, 128bit
+    assert (row.cert_type, row.cert_count, row.cert_permanent, row.encryption_level,
+            row.encryption_method) == ("X.509", 2, False, "Client compatible", "128bit")
+    import wirelens
+
+    x509 = wirelens.analyze(ZEEK_RDP / "rdp-x509.pcap").tables["x509"].to_pylist()
+    # zeek x509.log: the server's two certificates, OpenSSL's name forms, RSA 512 both
+    assert [(c["subject"], c["issuer"], c["key_type"], c["key_size"]) for c in x509] == [
+        ("L=TURNBKL+CN=SERVR", "L=TURNBKL+CN=SERVR", "rsa", 512),
+        ("serialNumber=1BcKefYSF97EvkaiCqahPY8uPd0=\\0D\\0A+L=ncalrpc:SERVR+CN=ncalrpc:SERVR",
+         "L=TURNBKL+CN=SERVR", "rsa", 512)]
     (row,) = _capture(ZEEK_RDP / "rdp-no-cookie-mstshash.pcap")
     assert row.cookie is None and row.selected_protocol == "HYBRID_EX" and row.encrypted
     first, second = _capture(ZEEK_RDP / "rdp-proprietary-encryption.pcap")

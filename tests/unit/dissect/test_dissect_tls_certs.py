@@ -579,3 +579,50 @@ def test_name_attributes_without_an_rfc4514_key_get_openssl_names() -> None:
     rec = x509_record(cert.public_bytes(serialization.Encoding.DER), 0, False, 0, 1)
     assert rec.subject == rec.issuer == (
         "emailAddress=support@example.org,serialNumber=42,O=Root CA")
+
+
+def _rsa_cert(name: object) -> bytes:
+    """A self-signed certificate of ``name`` (a cryptography Name) with a 1024-bit RSA key."""
+    import datetime
+
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(65537, 1024)
+    now = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+    cert = (cx509.CertificateBuilder().subject_name(name).issuer_name(name)  # type: ignore[arg-type]
+            .public_key(key.public_key()).serial_number(1).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def test_names_as_openssl_prints_them_multivalued_rdns_and_control_characters() -> None:
+    """Zeek's rdp-x509 trace (an RDP licensing certificate): a multi-valued RDN reads last
+    member first, as OpenSSL prints it (DER sorts the members, X.690 §11.6: here serialNumber,
+    CN, L), and a CR LF in a value is escaped (\\0D\\0A)."""
+    from cryptography import x509 as cx509
+    from cryptography.x509.oid import NameOID
+
+    name = cx509.Name([cx509.RelativeDistinguishedName([
+        cx509.NameAttribute(NameOID.COMMON_NAME, "SERVR"),
+        cx509.NameAttribute(NameOID.LOCALITY_NAME, "TURN\r\nBKL"),
+        cx509.NameAttribute(NameOID.SERIAL_NUMBER, "1BcK")])])
+    rec = x509_record(_rsa_cert(name), 0, False, 0, 1)
+    assert rec.subject == rec.issuer == "L=TURN\\0D\\0ABKL+CN=SERVR+serialNumber=1BcK"
+
+
+def test_rsa_key_named_by_a_signature_oid_is_still_rsa() -> None:
+    """The same trace's licence certificate names its key's algorithm md5WithRSAEncryption
+    (1.2.840.113549.1.1.4) where rsaEncryption (.1) belongs: cryptography will not load the
+    key; Zeek says rsa 512. The modulus is read from the SubjectPublicKeyInfo."""
+    from cryptography import x509 as cx509
+    from cryptography.x509.oid import NameOID
+
+    der = _rsa_cert(cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "lic")]))
+    rsa_oid = bytes.fromhex("06092a864886f70d010101")
+    assert der.count(rsa_oid) == 1  # the SubjectPublicKeyInfo's (signatures use sha256WithRSA)
+    odd = der.replace(rsa_oid, bytes.fromhex("06092a864886f70d010104"))
+    rec = x509_record(odd, 0, False, 0, 1)
+    assert (rec.key_type, rec.key_size) == ("rsa", 1024)
+    assert x509_record(der, 0, False, 0, 1).key_size == 1024
