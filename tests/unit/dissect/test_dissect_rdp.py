@@ -354,16 +354,17 @@ def test_pipeline_rdp_table(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.sampled_from([0, 1, 2]),
-    st.lists(st.tuples(st.integers(0, 1 << 9), st.integers(0, 255)), max_size=6),
-    st.integers(0, 400),
+    st.sampled_from([0, 1, 2, 3]),
+    st.lists(st.tuples(st.integers(0, 1 << 11), st.integers(0, 255)), max_size=6),
+    st.integers(0, 2000),
     st.binary(max_size=64),
     st.sampled_from([0, 1, 5]),
 )
 def test_fuzz(which: int, edits: list[tuple[int, int]], cut: int, extra: bytes, step: int) -> None:
     """Invariant: any input, in any split, yields events or raises ParseError, within the
     deadline; ``matches`` never raises."""
-    chunks = [(True, cr(b"x", 0)), (False, cc(0)), (True, connect_initial())]
+    chunks = [(True, cr(b"x", 0)), (False, cc(0)), (True, connect_initial()),
+              (False, connect_response(server_security(2, 2, x509_chain(sample_chain()))))]
     side, data = chunks[which]
     buf = bytearray(data)
     for pos, value in edits:

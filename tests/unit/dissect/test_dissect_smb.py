@@ -427,7 +427,7 @@ def test_pipeline_smb_table(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @settings(max_examples=200, deadline=250, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    st.integers(0, 8),
+    st.integers(0, 10),
     st.lists(st.tuples(st.integers(0, 1 << 10), st.integers(0, 255)), max_size=6),
     st.integers(0, 400),
     st.binary(max_size=64),
@@ -436,7 +436,8 @@ def test_pipeline_smb_table(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_fuzz(which: int, edits: list[tuple[int, int]], cut: int, extra: bytes, step: int) -> None:
     """Invariant: any input, in any split, yields events or raises ParseError, within the
     deadline; ``matches`` never raises."""
-    chunks = conversation()
+    chunks = [*conversation(), (True, nbss(session_setup_req(9, KRB_REQ))),
+              (False, nbss(session_setup_resp(9, KRB_REP)))]
     side, data = chunks[which]
     buf = bytearray(data)
     for pos, value in edits:
