@@ -192,6 +192,9 @@ FIELD_MAP: dict[str, dict[str, Column]] = {
         "tls.client_handshake.ciphers": Column("cipher_suite_codes", _ints),
         "tls.client_handshake.exts": Column("extensions", _ints),
         "tls.client_handshake.sig_algs": Column("signature_algorithms", _ints),
+        "tls.server_handshake.version": Column("version", _tls_version),
+        "tls.server_handshake.cipher": Column("cipher_code", _int),
+        "tls.server_handshake.exts": Column("server_extensions", _ints),
     },
     "http": {
         "http.hostname": Column("host"), "http.url": Column("uri"),

@@ -145,6 +145,8 @@ class TlsRecord(Event):
     """Codes of :attr:`cipher_suites`."""
     extensions: tuple[int, ...] = ()
     """Extension types of the ClientHello, in wire order (GREASE kept)."""
+    server_extensions: tuple[int, ...] = ()
+    """Extension types of the ServerHello, in wire order."""
     extension_names: tuple[str, ...] = ()
     """Readable twin of :attr:`extensions`."""
     groups: tuple[int, ...] = ()
@@ -335,6 +337,7 @@ def handshake_record(
         cipher_suite_codes=ch.cipher_suites if ch else (),
         extensions=cs.extensions,
         extension_names=cs.extension_names,
+        server_extensions=tuple([t for t, _ in sh.extensions]) if sh else (),
         groups=ch.supported_groups if ch else (),
         group_names=cs.group_names,
         signature_algorithms=ch.signature_algorithms if ch else (),

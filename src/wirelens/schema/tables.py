@@ -169,6 +169,7 @@ TLS = pa.schema(
         f("version", pa.string(), "Negotiated version (ServerHello, supported_versions aware), e.g. TLSv1.3."),
         f("client_version", pa.string(), "Highest version the client offered."),
         f("cipher", pa.string(), "Cipher suite chosen by the server (IANA name, or hex code)."),
+        f("cipher_code", pa.uint16(), "Code of cipher (IANA TLS Cipher Suites registry)."),
         f("curve", pa.string(), "Key exchange group the server chose: its ServerHello's key_share "
           "(TLS 1.3) or the named curve of its ECDHE ServerKeyExchange (TLS <= 1.2); null for RSA "
           "or finite-field DHE key exchange."),
@@ -190,6 +191,7 @@ TLS = pa.schema(
         f("cipher_suite_codes", pa.list_(pa.uint16()), "Codes of cipher_suites."),
         f("extensions", pa.list_(pa.uint16()), "Extension types of the ClientHello, in wire order."),
         f("extension_names", pa.list_(pa.string()), "Readable twin of extensions (server_name, key_share, ...)."),
+        f("server_extensions", pa.list_(pa.uint16()), "Extension types of the ServerHello, in wire order."),
         f("groups", pa.list_(pa.uint16()), "supported_groups offered by the client (RFC 8446 section 4.2.7)."),
         f("group_names", pa.list_(pa.string()), "Readable twin of groups (x25519, secp256r1, ...)."),
         f("signature_algorithms", pa.list_(pa.uint16()), "signature_algorithms offered by the client (RFC 8446 section 4.2.3)."),
