@@ -107,6 +107,14 @@ class DnsRecord(Event):
     """EDNS version of that OPT record."""
     edns_dnssec_ok: bool | None
     """Its DO bit (RFC 3225: the client wants DNSSEC records)."""
+    authorities: tuple[str, ...]
+    """Readable rdata of the response's authority section, in order (as ``answers``)."""
+    authority_names: tuple[str, ...]
+    """Owner name of each authority record (the zone of an SOA or NS record)."""
+    authority_types: tuple[str, ...]
+    """Type name of each authority record (SOA, NS, NSEC, ...)."""
+    authority_ttls: tuple[float, ...]
+    """TTL (seconds) of each authority record."""
     partial: str | None = None
     """Why a message of the transaction was read in part: it ended inside a record (a
     datagram the capture's snap length cut); the records before the cut are kept."""
@@ -289,11 +297,12 @@ def _record(
         if edns is None:
             edns = response.edns
         answers = response.answers
+        auth = response.authorities
         rcode: int | None = response.rcode
         rcode_text: str | None = rcode_name(response.rcode)
         aa, tc, ra = response.aa, response.tc, response.ra
     else:
-        answers = ()
+        answers = auth = ()
         rcode = rcode_text = None
         aa = tc = ra = False
     texts = [rr.text for rr in answers]
@@ -341,6 +350,10 @@ def _record(
         edns.udp_size if edns is not None else None,  # edns_udp_size
         edns.version if edns is not None else None,  # edns_version
         edns.dnssec_ok if edns is not None else None,  # edns_dnssec_ok
+        tuple([rr.text for rr in auth]),  # authorities
+        tuple([rr.name for rr in auth]),  # authority_names
+        tuple([qtype_name(rr.rtype) for rr in auth]),  # authority_types
+        tuple([float(rr.ttl) for rr in auth]),  # authority_ttls
         (response.cut if response is not None else None) or (
             query.cut if query is not None else None),  # partial
         added,

@@ -230,7 +230,7 @@ class DnsMessage:
     """Answer section, for an UPDATE its prerequisite and update sections (at most
     ``DNS_MAX_ANSWERS_KEPT`` kept)."""
     n_authority: int
-    """Records in the authority section (parsed, not kept)."""
+    """Records in the authority section (kept in ``authorities``)."""
     n_additional: int
     """Records in the additional section (parsed, not kept)."""
     edns: Edns | None
@@ -241,6 +241,10 @@ class DnsMessage:
     """Records in the answer section (an UPDATE's prerequisites, RFC 2136 §2.4)."""
     cut: str | None = None
     """Why the message was read in part (:func:`parse_cut`): it ended inside a record."""
+    authorities: tuple[ResourceRecord, ...] = ()
+    """Authority section (RFC 1035 §4.1: e.g. the zone's SOA of a negative answer, RFC 2308
+    §3, or the NS records of a referral); empty for an UPDATE, whose authority section is its
+    update section, shown in ``answers`` (at most ``DNS_MAX_ANSWERS_KEPT`` kept)."""
 
 
 # -- names ------------------------------------------------------------------------------------
@@ -620,9 +624,15 @@ def _shown(flags: int, an: int, ns: int) -> int:
     return an + ns if (flags >> 11) & 0xF == _UPDATE else an
 
 
+def _authority_end(flags: int, an: int, ns: int) -> int:
+    """Index (in record order) after the last record kept as an authority: the authority
+    section follows the answers (none for an UPDATE, see :attr:`DnsMessage.authorities`)."""
+    return an if (flags >> 11) & 0xF == _UPDATE else an + ns
+
+
 def _message(trans_id: int, flags: int, questions: list[Question],
              answers: list[ResourceRecord], ns: int, ar: int, edns: Edns | None,
-             end: int, an: int) -> DnsMessage:
+             end: int, an: int, authorities: list[ResourceRecord]) -> DnsMessage:
     """The message both readers build from the header flags (RFC 1035 §4.1.1) and sections."""
     return DnsMessage(  # positional, in field order (cheaper than keywords on a hot path)
         trans_id,
@@ -640,6 +650,8 @@ def _message(trans_id: int, flags: int, questions: list[Question],
         edns,
         end,
         an,  # n_answer
+        None,  # cut
+        tuple(authorities),
     )
 
 
@@ -658,7 +670,9 @@ def _parse_fast(data: bytes) -> DnsMessage:
         pos += 4
         questions.append(Question(qname, qtype, qclass))
     answers = []
+    authorities: list[ResourceRecord] = []
     kept = min(_shown(flags, an, ns), limits.DNS_MAX_ANSWERS_KEPT)
+    auth_end = min(_authority_end(flags, an, ns), an + limits.DNS_MAX_ANSWERS_KEPT)
     edns: Edns | None = None
     for i in range(an + ns + ar):
         name, pos = _name_fast(data, pos, size, seen)
@@ -671,9 +685,12 @@ def _parse_fast(data: bytes) -> DnsMessage:
         pos = end
         if i < kept:
             answers.append(ResourceRecord(name, rtype, rclass, ttl, text))
+        elif i < auth_end:
+            if i >= an:
+                authorities.append(ResourceRecord(name, rtype, rclass, ttl, text))
         elif rtype == _OPT and edns is None and i >= an + ns:
             edns = _edns(rclass, ttl)
-    return _message(trans_id, flags, questions, answers, ns, ar, edns, pos, an)
+    return _message(trans_id, flags, questions, answers, ns, ar, edns, pos, an, authorities)
 
 
 def parse_cut(data: bytes | bytearray | memoryview) -> DnsMessage | None:
@@ -705,7 +722,9 @@ def _parse_checked(data: bytes | bytearray | memoryview, partial: bool = False) 
         qname = read_name(buf)
         questions.append(Question(qname, buf.pull_u16(), buf.pull_u16()))
     answers: list[ResourceRecord] = []
+    authorities: list[ResourceRecord] = []
     kept = min(_shown(flags, an, ns), limits.DNS_MAX_ANSWERS_KEPT)
+    auth_end = min(_authority_end(flags, an, ns), an + limits.DNS_MAX_ANSWERS_KEPT)
     edns: Edns | None = None
     for i in range(an + ns + ar):
         at = buf.tell()
@@ -714,10 +733,14 @@ def _parse_checked(data: bytes | bytearray | memoryview, partial: bool = False) 
         except Truncated as exc:
             if not partial:
                 raise
-            msg = _message(trans_id, flags, questions, answers, ns, ar, edns, at, an)
+            msg = _message(trans_id, flags, questions, answers, ns, ar, edns, at, an, authorities)
             return replace(msg, cut=f"ends inside record {i + 1} of {an + ns + ar} ({exc})")
         if i < kept:
             answers.append(rr)
+        elif i < auth_end:
+            if i >= an:
+                authorities.append(rr)
         elif rr.rtype == QType.OPT and edns is None and i >= an + ns:
             edns = _edns(rr.rclass, rr.ttl)
-    return _message(trans_id, flags, questions, answers, ns, ar, edns, buf.tell(), an)
+    return _message(trans_id, flags, questions, answers, ns, ar, edns, buf.tell(), an,
+                    authorities)

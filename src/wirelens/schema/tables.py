@@ -129,6 +129,15 @@ DNS = pa.schema(
           "the response's; null without EDNS."),
         f("edns_version", pa.uint8(), "EDNS version of that OPT record."),
         f("edns_dnssec_ok", pa.bool_(), "Its DO bit (RFC 3225: DNSSEC records wanted)."),
+        f("authorities", pa.list_(pa.string()), "Record data of the response's authority section, "
+          "in order, written as answers are (the zone's SOA of a negative answer gives its "
+          "primary server, a referral's NS records the servers)."),
+        f("authority_names", pa.list_(pa.string()), "Owner name of each authority record (the "
+          "zone), matching authorities."),
+        f("authority_types", pa.list_(pa.string()), "Type of each authority record (SOA, NS, "
+          "NSEC, ...), matching authorities."),
+        f("authority_TTLs", pa.list_(pa.float64()), "TTL of each authority record in seconds, "
+          "matching authorities."),
         f("partial", pa.string(), "Why a message of the transaction was read in part: it ended "
           "inside a record (a datagram cut by the capture's snap length); the records before "
           "the cut are kept."),

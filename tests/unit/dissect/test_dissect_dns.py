@@ -446,3 +446,35 @@ def test_a_response_cut_by_the_snap_length_is_read_as_far_as_it_goes() -> None:
     with pytest.raises(ParseError):
         feed_all(DnsDissector, [(True, query), (False, full[:20])], UDP)  # inside the question
 
+
+
+def test_authority_section_kept_negative_answers_and_referrals() -> None:
+    """suricata-verify dns-udp-nxdomain-soa: an NXDOMAIN whose authority section holds the
+    zone's SOA (RFC 2308 §3: owner oisf.net, TTL 899, primary ns-110.awsdns-13.com); a
+    referral's NS records; both readers alike; an UPDATE's update section stays in answers."""
+    from wirelens.dissect.dns_message import _parse_checked, _parse_fast
+
+    soa = rr(6, dns_name("ns-110.awsdns-13.com") + dns_name("awsdns-hostmaster.amazon.com")
+             + struct.pack(">IIIII", 1, 7200, 900, 1209600, 86400), ttl=899,
+             name=dns_name("oisf.net"))
+    nxdomain = (dns_header(0x1234, 0x8183, 1, 0, 1, 0) + dns_name("dne.oisf.net")
+                + struct.pack(">HH", 1, 1) + soa)
+    assert _parse_checked(nxdomain) == _parse_fast(nxdomain)
+    (row,) = feed_all(DnsDissector, [(True, dns_query(0x1234, "dne.oisf.net")),
+                                     (False, nxdomain)], UDP)
+    assert (row.rcode_name, row.answers, row.authorities, row.authority_names,  # type: ignore[attr-defined]
+            row.authority_types, row.authority_ttls) == (  # type: ignore[attr-defined]
+        "NXDOMAIN", (), ("ns-110.awsdns-13.com",), ("oisf.net",), ("SOA",), (899.0,))
+    ns = [rr(2, dns_name(f"a{i}.gtld-servers.net"), name=dns_name("com")) for i in range(3)]
+    glue = rr(1, bytes([192, 5, 6, 30]), name=dns_name("a0.gtld-servers.net"))
+    referral = (dns_header(7, 0x8000, 1, 0, 3, 1) + dns_name("www.example.com")
+                + struct.pack(">HH", 1, 1) + b"".join(ns) + glue)
+    msg = parse_message(referral)
+    assert msg == _parse_checked(referral)
+    assert [(a.name, a.text) for a in msg.authorities] == [
+        ("com", f"a{i}.gtld-servers.net") for i in range(3)]
+    assert msg.answers == ()
+    update = (dns_header(9, 0x2800, 1, 0, 1, 0) + dns_name("example.com")
+              + struct.pack(">HH", 6, 1) + rr(1, bytes([192, 0, 2, 9]), name=dns_name("h.example.com")))
+    upd = parse_message(update)
+    assert upd == _parse_checked(update) and upd.authorities == () and len(upd.answers) == 1
