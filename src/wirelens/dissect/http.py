@@ -41,14 +41,13 @@ as servers are); a bad start line, bad Content-Length or bad chunk size is an er
 from __future__ import annotations
 
 import re
-import zlib
 from collections import deque
 from dataclasses import dataclass
 from typing import ClassVar
 
 from wirelens.dissect import limits
 from wirelens.dissect.base import BY_CONTENT, IPPROTO_TCP, Dissector, Event
-from wirelens.dissect.magic import SNIFF_BYTES, sniff
+from wirelens.dissect.magic import ENCODED_HEAD_BYTES, SNIFF_BYTES, coding_bits, sniff_body
 from wirelens.dissect.websocket import websocket_record
 from wirelens.wire.errors import BadValue, LimitExceeded
 
@@ -153,16 +152,6 @@ _SIMPLE_REQUEST = re.compile(
 _TCHAR = frozenset(b for b in range(256) if re.fullmatch(_TOKEN, bytes((b,))))
 
 
-ENCODED_HEAD_BYTES = 2048
-"""Bytes of a gzip- or deflate-encoded body kept to find the file type of what they decode
-to: a deflate stream opens with its Huffman tables, so 64 bytes rarely decode to anything."""
-
-_ZLIB_WBITS = {"gzip": 31, "x-gzip": 31, "deflate": 47}
-"""``zlib`` window arguments by content coding (RFC 9110 §8.4.1): gzip's header (31); for
-"deflate", zlib's (RFC 1950) or gzip's, auto-detected (47); a raw deflate stream, which
-some servers send as "deflate", is tried when that fails."""
-
-
 class _Message:
     """A request or response being read (internal, mutable)."""
 
@@ -179,8 +168,7 @@ class _Message:
         self.body_head: bytearray | None = bytearray()
         """The body's first bytes, for :func:`~wirelens.dissect.magic.sniff` (None once a
         hole broke them)."""
-        coding = headers.get(b"content-encoding")
-        self.coding = _ZLIB_WBITS.get(coding.strip().lower()) if coding else None
+        self.coding = coding_bits(headers.get(b"content-encoding"))
         """zlib window bits of the body's content coding (None: not gzip or deflate)."""
         self.head_limit = ENCODED_HEAD_BYTES if self.coding else SNIFF_BYTES
 
@@ -218,24 +206,7 @@ class _Message:
         """The body's file type from its first bytes (None: no body, or unknown); a gzip or
         deflate body's is that of what its first bytes decode to, when they decode (else
         ``application/gzip`` or unknown, from the encoded bytes)."""
-        if not self.body_head:
-            return None
-        head = bytes(self.body_head)
-        if self.coding is not None:
-            decoded = _decoded_head(head, self.coding)
-            if decoded:
-                return sniff(decoded)
-        return sniff(head)
-
-
-def _decoded_head(head: bytes, wbits: int) -> bytes:
-    """The first :data:`SNIFF_BYTES` bytes ``head`` decodes to (b"": it does not decode)."""
-    for bits in (wbits, -15) if wbits == 47 else (wbits,):
-        try:
-            return zlib.decompressobj(bits).decompress(head, SNIFF_BYTES)
-        except zlib.error:
-            continue
-    return b""
+        return sniff_body(bytes(self.body_head), self.coding) if self.body_head else None
 
 
 class _Side:

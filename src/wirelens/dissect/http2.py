@@ -29,7 +29,7 @@ from hpack import Decoder, HPACKError
 
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
 from wirelens.dissect.http import HttpRecord, host_without_port
-from wirelens.dissect.magic import SNIFF_BYTES, sniff
+from wirelens.dissect.magic import ENCODED_HEAD_BYTES, SNIFF_BYTES, coding_bits, sniff_body
 from wirelens.wire.errors import BadValue, LimitExceeded
 
 __all__ = ["PREFACE", "Http2Dissector"]
@@ -167,11 +167,14 @@ class Http2Dissector(Dissector):
                 stream = self._streams.get(sid)
                 if stream is not None:
                     if client not in stream.mime and length > pad:  # the body's first bytes
+                        head = stream.request if client else stream.response
+                        coding = coding_bits(_text((head or {}).get(b"content-encoding")))
                         start = 10 if pad else 9
-                        end = start + min(length - pad, SNIFF_BYTES)
+                        end = start + min(length - pad,
+                                          SNIFF_BYTES if coding is None else ENCODED_HEAD_BYTES)
                         if len(buf) < end:
-                            return  # (at most SNIFF_BYTES more wait)
-                        stream.mime[client] = sniff(bytes(buf[start:end]))
+                            return  # (at most ENCODED_HEAD_BYTES more wait)
+                        stream.mime[client] = sniff_body(bytes(buf[start:end]), coding)
                     if client:
                         stream.request_body += length - pad
                     else:

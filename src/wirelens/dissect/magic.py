@@ -3,16 +3,49 @@
 A small, explicit table of signatures published by each format's specification (offset 0
 unless said otherwise); the first match wins, longer and stricter signatures first. What a
 body *is*, not what its Content-Type header claims (malware is served as ``image/png``).
-This module reads bytes as given; the HTTP/1.x dissector hands it the decoded first bytes of a
-gzip- or deflate-encoded body.
+A body sent gzip- or deflate-encoded (HTTP Content-Encoding) is judged by what its first
+bytes decode to (:func:`sniff_body`).
 """
 
 from __future__ import annotations
 
-__all__ = ["SNIFF_BYTES", "sniff"]
+import zlib
+
+__all__ = ["ENCODED_HEAD_BYTES", "SNIFF_BYTES", "coding_bits", "sniff", "sniff_body"]
 
 SNIFF_BYTES = 64
 """Bytes of a body kept for :func:`sniff` (every signature below lies within them)."""
+
+ENCODED_HEAD_BYTES = 2048
+"""Bytes of a gzip- or deflate-encoded body kept for :func:`sniff_body`: a deflate stream
+opens with its Huffman tables, so 64 bytes rarely decode to anything."""
+
+_ZLIB_WBITS = {"gzip": 31, "x-gzip": 31, "deflate": 47}
+"""``zlib`` window arguments by content coding (RFC 9110 §8.4.1): gzip's header (31); for
+"deflate", zlib's (RFC 1950) or gzip's, auto-detected (47); a raw deflate stream, which
+some servers send as "deflate", is tried when that fails."""
+
+
+def coding_bits(content_encoding: str | None) -> int | None:
+    """The zlib window argument of a Content-Encoding value :func:`sniff_body` decodes (None:
+    not gzip or deflate)."""
+    return _ZLIB_WBITS.get(content_encoding.strip().lower()) if content_encoding else None
+
+
+def sniff_body(head: bytes, wbits: int | None) -> str | None:
+    """The file type of a body starting with ``head``, encoded with the content coding of
+    ``wbits`` (:func:`coding_bits`; None: not encoded): that of what ``head`` decodes to when
+    it decodes, else of ``head`` itself (``application/gzip``, or unknown)."""
+    if wbits is not None:
+        for bits in (wbits, -15) if wbits == 47 else (wbits,):
+            try:
+                decoded = zlib.decompressobj(bits).decompress(head, SNIFF_BYTES)
+            except zlib.error:
+                continue
+            if decoded:
+                return sniff(decoded)
+            break
+    return sniff(head)
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),  # PNG specification §5.2

@@ -165,8 +165,8 @@ HTTP = pa.schema(
         f("request_mime_type", pa.string(), "File type of the request body from its first bytes "
           "(magic numbers, e.g. application/x-dosexec), whatever its Content-Type says."),
         f("response_mime_type", pa.string(), "File type of the response body from its first bytes "
-          "(e.g. text/html, image/png, application/pdf); for a gzip- or deflate-encoded body (HTTP/1.x "
-          "Content-Encoding), of what its first bytes decode to."),
+          "(e.g. text/html, image/png, application/pdf); for a gzip- or deflate-encoded body "
+          "(Content-Encoding), of what its first bytes decode to."),
         f("location", pa.string(), "Location header of the response: where a redirect (3xx) or "
           "a created resource (201) points."),
     ]

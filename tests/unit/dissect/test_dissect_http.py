@@ -10,7 +10,8 @@ from wl_dissect_builders import HTTP_REQUESTS, HTTP_RESPONSES, feed_all
 
 from wirelens.dissect import limits
 from wirelens.dissect.base import BY_CONTENT
-from wirelens.dissect.http import ENCODED_HEAD_BYTES, UNTIL_CLOSE_SKIP, HttpDissector, HttpRecord
+from wirelens.dissect.http import UNTIL_CLOSE_SKIP, HttpDissector, HttpRecord
+from wirelens.dissect.magic import ENCODED_HEAD_BYTES
 from wirelens.wire import BadValue, LimitExceeded, ParseError
 
 TCP = 6

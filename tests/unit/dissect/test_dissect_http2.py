@@ -234,3 +234,18 @@ def test_body_file_types_from_their_first_bytes(step: int) -> None:
     assert (row.request_mime_type, row.response_mime_type) == (  # type: ignore[attr-defined]
         "image/png", "application/pdf")
     assert (row.request_body_len, row.response_body_len) == (len(png), 209 + 64)  # type: ignore[attr-defined]
+
+
+def test_encoded_body_file_type_is_what_it_decodes_to() -> None:
+    """As HTTP/1.x: a gzip-encoded response body's file type is that of what it decodes to."""
+    import gzip
+
+    enc_c, enc_s = Encoder(), Encoder()
+    page = gzip.compress(b"<!DOCTYPE html><html><body>" + bytes(range(256)) * 30 + b"</html>")
+    headers = [*RESPONSE, ("content-encoding", "gzip")]
+    client = PREFACE + frame(HEADERS, END_HEADERS | END_STREAM, 1, enc_c.encode(REQUEST))
+    server = (frame(HEADERS, END_HEADERS, 1, enc_s.encode(headers))
+              + frame(DATA_FRAME, END_STREAM, 1, page))
+    (row,) = feed_all(Http2Dissector, [(True, client), (False, server)], TCP)
+    assert (row.response_mime_type, row.response_body_len) == (  # type: ignore[attr-defined]
+        "text/html", len(page))
