@@ -19,9 +19,10 @@ Fields compared (on same-direction matches):
 - ``bytes``: ``orig_bytes``/``resp_bytes`` for UDP and ICMP only (Zeek's TCP byte counts come
   from sequence numbers, ours are captured payload bytes, so TCP is not compared);
 - ``conn_state``;
-- ``history``: after keeping only the letters we implement (``S H A D F R`` in either case;
-  Zeek's ``^ C G T W I Q X`` etc. are dropped). Compared for TCP and UDP (Zeek writes no
+- ``history``: after keeping only the letters we implement (``S H A D F R T G W`` in either
+  case; Zeek's ``^ C I Q X`` etc. are dropped). Compared for TCP and UDP (Zeek writes no
   history for ICMP);
+- ``missed_bytes`` (TCP);
 - ``service``: only where Zeek's service names dns, http or ssl (ssl is our ``tls``);
 - ``duration``: within 2 µs (Zeek prints 6 decimals).
 
@@ -49,13 +50,15 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO / ".." / "shared" / "data"
 ZEEK_BTEST = Path("zeek") / "testing" / "btest"
 
-HISTORY_LETTERS = frozenset("SsHhAaDdFfRr")
-"""History letters wirelens implements (S syn, H syn-ack, A ack, D data, F fin, R rst)."""
+HISTORY_LETTERS = frozenset("SsHhAaDdFfRrTtGgWw")
+"""History letters wirelens implements (S syn, H syn-ack, A ack, D data, F fin, R rst,
+T retransmission, G gap, W zero window)."""
 SERVICE_MAP = {"dns": "dns", "http": "http", "ssl": "tls"}
 """Zeek service names compared, and our name for each."""
 TS_TOLERANCE_S = 0.001
 DURATION_TOLERANCE_S = 2e-6
-FIELDS = ("pkts", "ip_bytes", "bytes", "conn_state", "history", "service", "duration")
+FIELDS = ("pkts", "ip_bytes", "bytes", "missed_bytes", "conn_state", "history", "service",
+          "duration")
 
 _ZEEK_COLUMNS = {
     "id.orig_h": "orig_h", "id.orig_p": "orig_p", "id.resp_h": "resp_h", "id.resp_p": "resp_p",
@@ -174,7 +177,7 @@ def our_flows(trace: Path) -> tuple[list[dict[str, Any]], str | None]:
 
     cols = ["ts", "orig_h", "orig_p", "resp_h", "resp_p", "proto", "proto_name", "duration",
             "orig_pkts", "resp_pkts", "orig_ip_bytes", "resp_ip_bytes", "orig_bytes", "resp_bytes",
-            "conn_state", "history", "service", "icmp_type", "end_reason"]
+            "conn_state", "history", "service", "icmp_type", "end_reason", "missed_bytes"]
     try:
         conn = wirelens.analyze(trace, vlan_key=False).conn  # Zeek's key has no VLAN
     except Exception as exc:  # noqa: BLE001 -- a trace we cannot read is reported, not fatal
@@ -365,6 +368,10 @@ def compare(z: dict[str, Any], o: dict[str, Any]) -> dict[str, tuple[bool, str]]
         ok = _both(z, o, "orig_bytes", "resp_bytes")
         if ok is not None:
             out["bytes"] = (ok, "" if ok else side_diff("orig_bytes", "resp_bytes", "bytes"))
+    if proto == "tcp" and z.get("missed_bytes") is not None:
+        ok = z["missed_bytes"] == o["missed_bytes"]
+        out["missed_bytes"] = (ok, f"missed_bytes tcp: zeek {z['missed_bytes']} ours "
+                                   f"{o['missed_bytes']}")
     if z.get("conn_state") is not None:
         ok = z["conn_state"] == o["conn_state"]
         out["conn_state"] = (ok, f"conn_state {proto}: zeek {z['conn_state']} ours {o['conn_state']}")

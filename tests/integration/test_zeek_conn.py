@@ -169,5 +169,5 @@ def test_parse_formats(zb):
 
 def test_reduce_history(zb):
     assert zb.reduce_history("^hADdFaf") == "hADdFaf"
-    assert zb.reduce_history("ShADdtaTTtFf") == "ShADdaFf"
+    assert zb.reduce_history("ShADdtaTTtFfCcIQ") == "ShADdtaTTtFf"
     assert zb.reduce_history(None) == ""

@@ -45,6 +45,9 @@ class Pkt:
     icmp_code: int = 0
     src_mac: int = 0
     dst_mac: int = 0
+    seq: int = 0
+    ack: int = 0
+    win: int = 1024
 
 
 @dataclass
@@ -74,6 +77,68 @@ class Flow:
     ep: list[str] = field(default_factory=lambda: ["inactive", "inactive"])
     first: list[tuple[int, int, float]] = field(default_factory=list)
     dpi: int = 0
+    nxt: list[int | None] = field(default_factory=lambda: [None, None])
+    hole: list[tuple[int, int] | None] = field(default_factory=lambda: [None, None])
+    missed: list[int] = field(default_factory=lambda: [0, 0])
+    retx: list[int] = field(default_factory=lambda: [0, 0])
+    retx_bytes: list[int] = field(default_factory=lambda: [0, 0])
+
+
+def _diff(a: int, b: int) -> int:
+    """``a - b`` in sequence space: the signed 32-bit difference (RFC 9293 section 3.4)."""
+    return (a - b + 2**31) % 2**32 - 2**31
+
+
+def _sequence(f: Flow, d: int, seq: int, seglen: int, payload: int) -> str:
+    """The sequence-space rules of ``FlowTable`` (its module docstring): "T", "G" or ""."""
+    end = (seq + seglen) % 2**32
+    nxt = f.nxt[d]
+    if nxt is None:
+        f.nxt[d] = end
+        return ""
+    if _diff(seq, nxt) >= 0:
+        f.nxt[d] = end
+        if seq == nxt:
+            return ""
+        old = f.hole[d]
+        if old is not None:
+            f.missed[d] += old[1]
+        f.hole[d] = (nxt, _diff(seq, nxt))
+        return "G" if old is not None else ""
+    if _diff(end, nxt) > 0:
+        f.nxt[d] = end
+        return ""
+    hole = f.hole[d]
+    if hole is not None:
+        lo, n = hole
+        a, b = _diff(seq, lo), _diff(end, lo)
+        if b > 0 and a < n:
+            if a > 0:
+                f.hole[d] = (lo, a)
+                if n > b:
+                    f.missed[d] += n - b
+                    return "G"
+            elif b >= n:
+                f.hole[d] = None
+            else:
+                f.hole[d] = (end, n - b)
+            return ""
+    return "T" if payload > 0 else ""
+
+
+def _acked(f: Flow, d: int, ack: int) -> bool:
+    """The other side acknowledged up to ``ack``: direction ``d``'s hole bytes below it are
+    given up (missed)."""
+    hole = f.hole[d]
+    if hole is None:
+        return False
+    lo, n = hole
+    got = _diff(ack, lo)
+    if got <= 0:
+        return False
+    f.missed[d] += min(got, n)
+    f.hole[d] = None if got >= n else (ack % 2**32, n - got)
+    return True
 
 
 def _endpoint(f: Flow, d: int, fl: int) -> None:
@@ -116,7 +181,7 @@ def conn_state(f: Flow, flip: bool = False) -> str:
         if os_ == "reset":
             if r_inactive:
                 h = history
-                if "S" in h and not any(c in h for c in "HAF"):
+                if "S" in h and not any(c in h for c in "HAFG"):
                     return "RSTOS0"
                 return "OTH"
             return "RSTO"
@@ -152,6 +217,9 @@ def _iats(times: list[int]) -> list[float]:
 
 def record(f: Flow, reason: str) -> dict[str, Any]:
     """The flow as a dict keyed like :data:`wirelens.flow.FLOW_COLUMNS`."""
+    for d, letter in enumerate("Gg"):  # a hole still open at the end is given up
+        if f.hole[d] is not None and letter not in f.history and len(f.history) < 16:
+            f.history += letter
     r: dict[str, Any] = {
         "flow_id": f.fid, "ts_ns": f.ts,
         "last_ts_ns": f.last if f.fin_ts is None else f.fin_ts,
@@ -165,6 +233,9 @@ def record(f: Flow, reason: str) -> dict[str, Any]:
         r[f"{side}_wire_bytes"] = f.wire[d]
         r[f"{side}_ip_bytes"] = sum(f.ps[d])
         r[f"{side}_payload_bytes"] = f.payload[d]
+        r[f"{side}_missed_bytes"] = f.missed[d] + (f.hole[d][1] if f.hole[d] else 0)
+        r[f"{side}_retrans_pkts"] = f.retx[d]
+        r[f"{side}_retrans_bytes"] = f.retx_bytes[d]
         for name, _ in FLAGS:
             r[f"{side}_{name}_pkts"] = f.flags[d][name]
     for name, xs in (("src2dst", f.ps[0]), ("dst2src", f.ps[1]), ("bidirectional", f.all_ps)):
@@ -302,6 +373,20 @@ class NaiveFlowMeter:
                 hist("F")
             if fl & 4:
                 hist("R")
+            seglen = p.payload + (fl & 1) + ((fl >> 1) & 1)
+            if seglen and not fl & 4:
+                got = _sequence(f, d, p.seq, seglen, p.payload)
+                if got == "T":
+                    f.retx[d] += 1
+                    f.retx_bytes[d] += p.payload
+                if got:
+                    hist(got)
+            if fl & 16 and _acked(f, 1 - d, p.ack):
+                c = "G" if d == 1 else "g"
+                if c not in f.history and len(f.history) < 16:
+                    f.history += c
+            if p.win == 0 and fl & 22 == 16:
+                hist("W")
             _endpoint(f, d, fl)
             if not f.closed:
                 if fl & 4:
@@ -349,6 +434,7 @@ def to_batch(pkts: list[Pkt]) -> tuple[Any, Any]:
         b.sport[i], b.dport[i] = p.sport, p.dport
         b.proto[i] = p.proto
         b.tcp_flags[i] = p.flags
+        b.tcp_seq[i], b.tcp_ack[i], b.tcp_win[i] = p.seq, p.ack, p.win
         b.icmp_type[i], b.icmp_code[i] = p.icmp_type, p.icmp_code
         b.ip_len[i] = p.ip_len
         b.payload_len[i] = p.payload

@@ -65,11 +65,15 @@ from wirelens.flow._layout import (
     H_A,
     H_D,
     H_F,
+    H_G,
     H_H,
     H_R,
     H_S,
+    H_T,
+    H_W,
     HANDSHAKE_BITS,
     HIST_LEN,
+    HIST_LETTERS,
     I_ANEXT,
     I_APREV,
     I_CLOSED,
@@ -80,6 +84,8 @@ from wirelens.flow._layout import (
     I_FLAGS,
     I_HBITS,
     I_HLEN,
+    I_HOLE,
+    I_HOLEN,
     I_IATK,
     I_IATMAX,
     I_IATMIN,
@@ -93,7 +99,9 @@ from wirelens.flow._layout import (
     I_LIST,
     I_MAXPS,
     I_MINPS,
+    I_MISSED,
     I_NEXT,
+    I_NXT,
     I_OMAC,
     I_OP,
     I_OST,
@@ -104,8 +112,11 @@ from wirelens.flow._layout import (
     I_PSK,
     I_PSS1,
     I_PSS2,
+    I_RETX,
+    I_RETXB,
     I_RMAC,
     I_RP,
+    I_SEQF,
     I_TOUCH,
     I_TS,
     I_TUN,
@@ -178,7 +189,8 @@ and hot state lines prefetched: with hundreds of thousands of open flows a packe
 and update miss the caches ~10 times, one after another; prefetched, those misses overlap
 with the packets before (measured with ``bench/flowtable_many_open.py``)."""
 
-_HIST_ASCII = np.array([ord(c) for c in "SHADFRshadfr"], dtype=np.uint8)
+_HIST_ASCII = np.array([ord(c) for c in HIST_LETTERS + HIST_LETTERS.lower()], dtype=np.uint8)
+_NH = len(HIST_LETTERS)  # history bits per direction
 
 
 @_inl
@@ -347,7 +359,7 @@ def _conn_state(I, s, flip):  # type: ignore[no-untyped-def]
                 # Zeek: history matches ^S[^HAFGIQ]*R (originator SYN, then RST)
                 if (hbits >> H_S) & 1 and not ((hbits >> H_H) & 1) and not (
                     (hbits >> H_A) & 1
-                ) and not ((hbits >> H_F) & 1):
+                ) and not ((hbits >> H_F) & 1) and not ((hbits >> H_G) & 1):
                     return CS_RSTOS0
                 return CS_OTH
             return CS_RSTO
@@ -399,6 +411,11 @@ def _end_flow(s, reason, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,  # type:
     ``EF`` receives the final statistics (E_* rows), computed here from the shifted sums.
     """
     e = st[S_NENDED]
+    for d in range(2):  # a hole still open when the flow ends was never filled
+        if I[s, I_HOLEN + d] > 0:
+            I[s, I_MISSED + d] += I[s, I_HOLEN + d]
+            I[s, I_HOLEN + d] = 0
+            _hist_add(I, HIST, s, _NH * d + H_G)
     for k in range(len(OUT_U)):
         EU[k, e] = U[s, OUT_U[k]]
     for k in range(len(OUT_I)):
@@ -497,6 +514,85 @@ def _deadline(I, st, params):  # type: ignore[no-untyped-def]
 
 
 @_inl
+def _s32(x):  # type: ignore[no-untyped-def]
+    """``x`` modulo 2**32 as a signed 32-bit difference (RFC 9293 section 3.4 arithmetic)."""
+    x = x & 0xFFFFFFFF
+    return x - 0x100000000 if x >= 0x80000000 else x
+
+
+@_inl
+def _seq(I, s, d, seq, seglen, pl):  # type: ignore[no-untyped-def]
+    """Account a segment of direction ``d`` occupying ``seglen`` sequence numbers from
+    ``seq`` (payload ``pl``, plus one for SYN and for FIN); returns ``H_T`` for a
+    retransmission, ``H_G`` when bytes are given up (missed), -1 otherwise.
+
+    The direction's next expected number starts after its first segment seen. A segment
+    past it opens a hole (an earlier hole still open is given up: missed); one inside the
+    hole fills it (reordering, not a retransmission: a segment filling its middle keeps the
+    hole's first part open and gives up the rest); one wholly before it otherwise, with
+    payload, is a retransmission. The other side acknowledging bytes of the hole gives them
+    up (:func:`_acked`), as does the flow's end."""
+    end = (seq + seglen) & 0xFFFFFFFF
+    if (I[s, I_SEQF] >> d) & 1 == 0:
+        I[s, I_SEQF] |= 1 << d
+        I[s, I_NXT + d] = end
+        return -1
+    nxt = I[s, I_NXT + d]
+    ds = _s32(seq - nxt)
+    if ds >= 0:
+        I[s, I_NXT + d] = end
+        if ds == 0:
+            return -1
+        old = I[s, I_HOLEN + d]
+        I[s, I_MISSED + d] += old
+        I[s, I_HOLE + d] = nxt
+        I[s, I_HOLEN + d] = ds
+        return H_G if old > 0 else -1
+    if _s32(end - nxt) > 0:  # starts before, ends past: its new part extends the stream
+        I[s, I_NXT + d] = end
+        return -1
+    hn = I[s, I_HOLEN + d]
+    if hn > 0:
+        lo = I[s, I_HOLE + d]
+        a = _s32(seq - lo)
+        b = _s32(end - lo)
+        if b > 0 and a < hn:  # it lands in the hole
+            if a > 0:  # the hole's first part stays open; what follows the segment is given up
+                I[s, I_HOLEN + d] = a
+                if hn > b:
+                    I[s, I_MISSED + d] += hn - b
+                    return H_G
+            elif b >= hn:
+                I[s, I_HOLEN + d] = 0
+            else:
+                I[s, I_HOLE + d] = end
+                I[s, I_HOLEN + d] = hn - b
+            return -1
+    return H_T if pl > 0 else -1
+
+
+@_inl
+def _acked(I, s, d, ack):  # type: ignore[no-untyped-def]
+    """The other side acknowledged up to ``ack``: bytes of direction ``d``'s hole below it
+    reached the receiver without passing the capture point: given up (missed). True if
+    any were."""
+    hn = I[s, I_HOLEN + d]
+    if hn == 0:
+        return False
+    got = _s32(ack - I[s, I_HOLE + d])
+    if got <= 0:
+        return False
+    if got >= hn:
+        I[s, I_MISSED + d] += hn
+        I[s, I_HOLEN + d] = 0
+    else:
+        I[s, I_MISSED + d] += got
+        I[s, I_HOLE + d] = ack & 0xFFFFFFFF
+        I[s, I_HOLEN + d] = hn - got
+    return True
+
+
+@_inl
 def _hist_add(I, HIST, s, bit):  # type: ignore[no-untyped-def]
     hb = I[s, I_HBITS]
     if (hb >> bit) & 1:
@@ -567,7 +663,9 @@ def _tcp_endpoint(I, s, d, fl):  # type: ignore[no-untyped-def]
 
 @hot_kernel
 def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sport, dport,  # type: ignore[no-untyped-def]
-             proto, tflags, icmp_t, icmp_c, ip_len, pay_len, vlan, vlan2, tun, tunid, smac, dmac,
+             proto, tflags, tseq, tack, twin, icmp_t, icmp_c, ip_len, pay_len, vlan, vlan2, tun,
+             tunid,
+             smac, dmac,
              U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st, params,
              out_fid, out_slot, out_dir, out_dpi,
              EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):
@@ -755,7 +853,7 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
             FDIR[s, fn] = d
             FIAT[s, fn] = iat_b / 1e6
             I[s, I_FIRSTN] = fn + 1
-        hb = 6 * d
+        hb = _NH * d
         if pr == 6:
             fb = I_FLAGS + 8 * d
             if fl & 16:
@@ -802,6 +900,20 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
                     _hist_add(I, HIST, s, hb + H_F)
                 if fl & 4:
                     _hist_add(I, HIST, s, hb + H_R)
+            # sequence space: retransmissions, gaps (what occupies sequence numbers; a RST's
+            # may be anywhere, RFC 9293 section 3.10.7.3)
+            seglen = pl + (fl & 1) + ((fl >> 1) & 1)
+            if seglen > 0 and (fl & 4) == 0:
+                got = _seq(I, s, d, np.int64(tseq[i]), seglen, pl)
+                if got >= 0:
+                    if got == H_T:
+                        I[s, I_RETX + d] += 1
+                        I[s, I_RETXB + d] += pl
+                    _hist_add(I, HIST, s, hb + got)
+            if (fl & 16) and _acked(I, s, 1 - d, np.int64(tack[i])):
+                _hist_add(I, HIST, s, _NH * (1 - d) + H_G)
+            if twin[i] == 0 and (fl & 22) == 16:  # a zero window (not on a SYN or RST)
+                _hist_add(I, HIST, s, hb + H_W)
             # endpoint states change only on SYN/FIN/RST or before establishment
             if (fl & 7) != 0 or I[s, I_OST + d] <= EP_SYN_ACK_SENT:
                 _tcp_endpoint(I, s, d, fl)

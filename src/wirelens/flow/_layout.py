@@ -69,7 +69,15 @@ I_RMAC = 64
 I_FLAGS = 65  # 8 counters per direction: I_FLAGS + 8*dir + k (k in FLAG_ORDER)
 # line 10: cold
 I_FINTS = 81  # effective time of the packet that completed the FIN exchange (both sides FIN)
-NI = 82
+# lines 10-11: TCP sequence space, touched by TCP segments that carry data, SYN or FIN
+I_SEQF = 82  # bit d: direction d's next sequence number is known
+I_NXT = 83  # next sequence number expected (mod 2**32), +dir
+I_HOLE = 85  # start of the open hole (sequence numbers skipped, maybe still to come), +dir
+I_HOLEN = 87  # its length (0: none), +dir
+I_MISSED = 89  # bytes of holes given up (a new hole opened past it, or the flow ended), +dir
+I_RETX = 91  # retransmitted segments (their payload all at or before I_NXT, not in the hole)
+I_RETXB = 93  # their payload bytes, +dir
+NI = 95
 
 # --- F: float64 columns ------------------------------------------------------------------
 F_IATS2 = 0  # sum of (iat - shift)^2 in ns^2 (+dir, +2 bidirectional)
@@ -81,7 +89,8 @@ OUT_I: tuple[int, ...] = (
     I_TS, I_LAST, I_OP, I_RP, I_PROTO, I_IPVER, I_VLAN, I_VLAN2, I_TUN, I_TUNID, I_OMAC,
     I_RMAC, I_PKTS, I_PKTS + 1, I_WB, I_WB + 1, I_IPB, I_IPB + 1, I_PB, I_PB + 1,
     I_MINPS, I_MINPS + 1, I_MINPS + 2, I_MAXPS, I_MAXPS + 1, I_MAXPS + 2, I_ICMPT, I_ICMPC,
-    I_FIRSTN, *range(I_FLAGS, I_FLAGS + 16),
+    I_FIRSTN, *range(I_FLAGS, I_FLAGS + 16), I_MISSED, I_MISSED + 1, I_RETX, I_RETX + 1,
+    I_RETXB, I_RETXB + 1,
 )
 
 # --- ended buffer: final statistics (float64 rows of the column-major EF, + series 0/1/2) --
@@ -142,9 +151,10 @@ CS_S0, CS_S1, CS_SF, CS_REJ, CS_S2, CS_S3, CS_RSTO, CS_RSTR, CS_RSTOS0, CS_RSTRH
     range(13)
 )
 
-# --- history letters: bit index = letter index + 6*dir; ASCII upper (orig) / lower (resp) --
-HIST_LETTERS = "SHADFR"
-H_S, H_H, H_A, H_D, H_F, H_R = range(6)
+# --- history letters: bit index = letter index + len(HIST_LETTERS)*dir; ASCII upper (orig) /
+# lower (resp). T: a retransmission, G: a gap in the sequence space, W: a zero window
+HIST_LETTERS = "SHADFRTGW"
+H_S, H_H, H_A, H_D, H_F, H_R, H_T, H_G, H_W = range(9)
 HIST_LEN = 16
 HANDSHAKE_BITS = ((1 << H_S) | (1 << H_H)) * (1 | (1 << len(HIST_LETTERS)))
 """History bits of a SYN or SYN-ACK from either side: the flow's roles come from TCP."""

@@ -26,10 +26,21 @@ Semantics (what the kernels implement, and what ``tests/naive/flow.py`` re-imple
 * **Statistics**: ``ps`` is the IP length; stddev is the sample standard deviation (n-1),
   0 below two values; inter-arrival times are in milliseconds, 0 below two packets.
 * **History**: Zeek letters S (SYN), H (SYN-ACK), A (pure ACK), D (payload), F (FIN),
-  R (RST); upper case from the originator, lower case from the responder, each recorded
-  once per direction in order of first occurrence (max 16). UDP flows get D/d for every
-  datagram, empty ones too (as Zeek); other non-TCP flows get D/d for a payload only.
-  Not implemented: C, G, I, Q, T, W and the repeat counters. ``^`` (roles reversed) is
+  R (RST), T (a retransmission), G (a gap), W (a zero window); upper case from the
+  originator, lower case from the responder, each recorded once per direction in order of
+  first occurrence (max 16). UDP flows get D/d for every datagram, empty ones too (as Zeek);
+  other non-TCP flows get D/d for a payload only. Not implemented: C, I, Q and the repeat
+  counters.
+* **Sequence space** (TCP, per direction; RFC 9293 arithmetic modulo 2**32): what a segment
+  occupies is its payload plus one for SYN and one for FIN (a RST's is not looked at). The
+  next expected number starts after the first such segment seen. A segment past it opens a
+  hole (G; an earlier hole still open is given up); one landing in the hole fills it
+  (reordering: a segment filling its middle keeps the first part open and gives up the
+  rest); one with payload wholly before it otherwise is a retransmission (T,
+  ``retrans_pkts``/``retrans_bytes``). Bytes of a hole the other side acknowledges reached
+  the receiver without passing the capture point: they are given up, as is a hole replaced
+  by a newer one or still open at the end; given-up bytes are ``missed_bytes`` (Zeek's, per
+  direction) and mark G. W: an ACK advertising a zero window. ``^`` (roles reversed) is
   added after the table, when DPI finds the side seen first was the server
   (:func:`wirelens.flow.reverse_flows`; ``conn_state_reversed`` is the state then).
 * **conn_state**: Zeek's decision table over simplified TCP endpoint states (inactive, SYN
@@ -69,11 +80,14 @@ from wirelens.flow._layout import (
     I_LAST,
     I_MAXPS,
     I_MINPS,
+    I_MISSED,
     I_OMAC,
     I_OP,
     I_PB,
     I_PKTS,
     I_PROTO,
+    I_RETX,
+    I_RETXB,
     I_RMAC,
     I_RP,
     I_TS,
@@ -153,7 +167,9 @@ FLOW_COLUMNS: tuple[str, ...] = tuple(
     ["flow_id", "ts_ns", "last_ts_ns", "orig_hi", "orig_lo", "resp_hi", "resp_lo", "orig_p",
      "resp_p", "proto", "ip_ver", "vlan", "vlan_inner", "tunnel", "tunnel_id", "orig_mac",
      "resp_mac", "orig_pkts", "resp_pkts", "orig_wire_bytes", "resp_wire_bytes",
-     "orig_ip_bytes", "resp_ip_bytes", "orig_payload_bytes", "resp_payload_bytes"]
+     "orig_ip_bytes", "resp_ip_bytes", "orig_payload_bytes", "resp_payload_bytes",
+     "orig_missed_bytes", "resp_missed_bytes", "orig_retrans_pkts", "resp_retrans_pkts",
+     "orig_retrans_bytes", "resp_retrans_bytes"]
     + [f"{side}_{f}_pkts" for side in ("orig", "resp") for f in FLAG_NAMES]
     + _stat_names()
     + ["icmp_type", "icmp_code", "conn_state", "conn_state_reversed", "history", "first_n",
@@ -250,7 +266,8 @@ def _columns(e: _Ended, k: int) -> FlowColumns:
         "resp_mac": I[I_RMAC].astype(u64),
     }
     for name, col in (("pkts", I_PKTS), ("wire_bytes", I_WB), ("ip_bytes", I_IPB),
-                      ("payload_bytes", I_PB)):
+                      ("payload_bytes", I_PB), ("missed_bytes", I_MISSED),
+                      ("retrans_pkts", I_RETX), ("retrans_bytes", I_RETXB)):
         c[f"orig_{name}"] = I[col].astype(u64)
         c[f"resp_{name}"] = I[col + 1].astype(u64)
     for d, side in enumerate(("orig", "resp")):
@@ -404,7 +421,8 @@ class FlowTable:
         while True:
             i, rc = K._process(
                 i, raw.ts_ns, raw.wirelen, p.status, p.ip_ver, p.src_hi, p.src_lo, p.dst_hi,
-                p.dst_lo, p.sport, p.dport, p.proto, p.tcp_flags, p.icmp_type, p.icmp_code,
+                p.dst_lo, p.sport, p.dport, p.proto, p.tcp_flags, p.tcp_seq, p.tcp_ack, p.tcp_win,
+                p.icmp_type, p.icmp_code,
                 p.ip_len, p.payload_len, p.vlan, p.vlan_inner, p.tunnel, p.tunnel_id,
                 p.src_mac, p.dst_mac,
                 self._U, self._I, self._F, self._PS, self._DIR, self._IAT, self._HIST,

@@ -62,7 +62,9 @@ CONN = pa.schema(
         f("server_name", pa.string(), "Name the client asked for: TLS SNI, HTTP Host, DNS query name, ... "
           "(name_source says which)."),
         f("conn_state", pa.string(), "Zeek-style connection state (S0, S1, SF, REJ, RSTO, RSTR, SH, OTH, ...)."),
-        f("history", pa.string(), "Zeek-style history letters; upper case = originator (S syn, h syn-ack, A ack, D data, F fin, R rst)."),
+        f("history", pa.string(), "Zeek-style history letters, each once per side in order of first "
+          "occurrence; upper case = originator (S syn, h syn-ack, A ack, D data, F fin, R rst, "
+          "T retransmission, G gap, W zero window)."),
         f("end_reason", pa.string(), "Why the flow ended: idle, active, fin, rst, evicted (table full) or eof."),
         f("orig_pkts", pa.uint64(), "Packets from the originator."),
         f("resp_pkts", pa.uint64(), "Packets from the responder."),
@@ -72,6 +74,14 @@ CONN = pa.schema(
         f("resp_bytes", pa.uint64(), "Transport payload bytes from the responder."),
         f("orig_wire_bytes", pa.uint64(), "Link-layer frame bytes (original length) from the originator."),
         f("resp_wire_bytes", pa.uint64(), "Link-layer frame bytes from the responder."),
+        f("missed_bytes", pa.uint64(), "TCP bytes never seen, both directions: holes in the "
+          "sequence space no later segment filled (packet loss in the capture, as Zeek's)."),
+        f("orig_retrans_pkts", pa.uint64(), "TCP segments from the originator whose payload "
+          "had all been sent before (retransmissions; reordered segments filling a hole are "
+          "not)."),
+        f("resp_retrans_pkts", pa.uint64(), "Retransmitted TCP segments from the responder."),
+        f("orig_retrans_bytes", pa.uint64(), "Payload bytes of orig_retrans_pkts."),
+        f("resp_retrans_bytes", pa.uint64(), "Payload bytes of resp_retrans_pkts."),
     ]
     + _flag_counts()
     + _dir_stats()

@@ -308,6 +308,11 @@ def packet_seqs(draw: st.DrawFn) -> tuple[list[Pkt], list[int]]:
             tunnel=draw(st.sampled_from([0, 0, 0, 3, 5])),
             tunnel_id=draw(st.sampled_from([0, 1, 2])),
             icmp_type=draw(st.sampled_from([0, 8, 3])), src_mac=1, dst_mac=2,
+            # sequence numbers around the 2**32 wrap: in order, repeated, skipped, filled
+            seq=(2**32 - 1500 + draw(st.sampled_from([0, 1, 100, 101, 1400, 1401, 1500, 2900,
+                                                       3000]))) % 2**32,
+            ack=(2**32 - 1500 + draw(st.sampled_from([0, 100, 1400, 1500, 3000]))) % 2**32,
+            win=draw(st.sampled_from([1024, 1024, 0])),
         ))
     cuts = sorted(set(draw(st.lists(st.integers(0, n), max_size=4))))
     return pkts, cuts

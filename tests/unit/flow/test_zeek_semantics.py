@@ -193,3 +193,69 @@ def test_empty_udp_datagram_gets_d() -> None:
     assert bytes(cols["history"][0]).rstrip(b"\0") == b"Dd"
     sctp = Pkt(ts=0, src=C, dst=SV, proto=132, ip_len=28, payload=0)
     assert bytes(run([sctp])["history"][0]).rstrip(b"\0") == b""
+
+
+# -- sequence space: retransmissions, gaps, reordering, zero windows -----------------------
+
+ISN_C, ISN_S = 2**32 - 150, 5000  # the client's numbers wrap past 2**32 during the exchange
+
+
+def _conversation(client: list[tuple[int, int]], **last: Any) -> list[Pkt]:
+    """A handshake, then client segments (offset after the ISN + 1, payload), one ms apart,
+    a server ACK of all of them, and a FIN exchange."""
+    srv = ISN_S + 1
+    pkts = [tcp(0, True, S, seq=ISN_C), tcp(MS, False, S | A, seq=ISN_S, ack=ISN_C + 1),
+            tcp(2 * MS, True, A, seq=ISN_C + 1, ack=srv)]
+    for k, (off, size) in enumerate(client):
+        pkts.append(tcp((3 + k) * MS, True, A | P, size, seq=(ISN_C + 1 + off) % 2**32,
+                        ack=srv))
+    t = (4 + len(client)) * MS
+    fin = (ISN_C + 1 + max(off + size for off, size in client)) % 2**32
+    pkts += [tcp(t, False, A, seq=srv, ack=fin, **last),
+             tcp(t + MS, True, F | A, seq=fin, ack=srv),
+             tcp(t + 2 * MS, False, F | A, seq=srv, ack=(fin + 1) % 2**32)]
+    return pkts
+
+
+def _seq_cols(pkts: list[Pkt]) -> tuple[str, int, int, int]:
+    cols = run(pkts)
+    hist = bytes(cols["history"][0]).rstrip(b"\0").decode()
+    return (hist, int(cols["orig_missed_bytes"][0]), int(cols["orig_retrans_pkts"][0]),
+            int(cols["orig_retrans_bytes"][0]))
+
+
+def test_in_order_data_has_no_retransmission_nor_gap() -> None:
+    """Across the 2**32 wrap (RFC 9293 section 3.4 arithmetic)."""
+    hist, missed, retx, _ = _seq_cols(_conversation([(0, 100), (100, 100), (200, 50)]))
+    assert (missed, retx) == (0, 0) and "T" not in hist and "G" not in hist
+
+
+def test_a_segment_sent_again_is_a_retransmission() -> None:
+    hist, missed, retx, retx_bytes = _seq_cols(_conversation([(0, 100), (100, 100), (100, 100)]))
+    assert (missed, retx, retx_bytes) == (0, 1, 100) and hist.startswith("ShAD") and "T" in hist
+
+
+def test_a_gap_the_receiver_acknowledges_is_missed() -> None:
+    """The server acknowledges bytes the capture never saw: given up then (G, as Zeek's
+    content gap), before the FINs; without that ACK, at the flow's end."""
+    hist, missed, retx, _ = _seq_cols(_conversation([(0, 100), (300, 100)]))
+    assert (missed, retx) == (200, 0) and hist.index("G") < hist.index("F")
+    cut = [p for p in _conversation([(0, 100), (300, 100)]) if not p.flags & F][:-1]
+    hist, missed, _, _ = _seq_cols(cut)
+    assert missed == 200 and hist.endswith("G")
+
+
+def test_reordered_segments_fill_the_hole() -> None:
+    """The later segment first, then the ones before it: the hole they fill is no gap, and
+    they are no retransmissions."""
+    hist, missed, retx, _ = _seq_cols(_conversation([(0, 100), (300, 100), (100, 100),
+                                                      (200, 100)]))
+    assert (missed, retx) == (0, 0) and "G" not in hist and "T" not in hist
+    # a segment filling the middle of a hole keeps its first part open, gives up the rest
+    hist, missed, retx, _ = _seq_cols(_conversation([(0, 100), (400, 100), (200, 100)]))
+    assert (missed, retx) == (200, 0) and "G" in hist
+
+
+def test_zero_window_advertisement() -> None:
+    hist, *_ = _seq_cols(_conversation([(0, 100)], win=0))
+    assert "w" in hist and "W" not in hist
