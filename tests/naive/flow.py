@@ -79,6 +79,7 @@ class Flow:
     dpi: int = 0
     nxt: list[int | None] = field(default_factory=lambda: [None, None])
     hole: list[tuple[int, int] | None] = field(default_factory=lambda: [None, None])
+    hole_by_ack: list[bool] = field(default_factory=lambda: [False, False])
     missed: list[int] = field(default_factory=lambda: [0, 0])
     retx: list[int] = field(default_factory=lambda: [0, 0])
     retx_bytes: list[int] = field(default_factory=lambda: [0, 0])
@@ -104,7 +105,10 @@ def _sequence(f: Flow, d: int, seq: int, seglen: int, payload: int) -> str:
         if old is not None:
             f.missed[d] += old[1]
         f.hole[d] = (nxt, _diff(seq, nxt))
+        f.hole_by_ack[d] = seglen == 0  # a pure ACK: its sender had sent those bytes
         return "G" if old is not None else ""
+    if seglen == 0:
+        return ""
     if _diff(end, nxt) > 0:
         f.nxt[d] = end
         return ""
@@ -122,7 +126,7 @@ def _sequence(f: Flow, d: int, seq: int, seglen: int, payload: int) -> str:
                 f.hole[d] = None
             else:
                 f.hole[d] = (end, n - b)
-            return ""
+            return "T" if payload > 0 and f.hole_by_ack[d] else ""
     return "T" if payload > 0 else ""
 
 
@@ -373,9 +377,8 @@ class NaiveFlowMeter:
                 hist("F")
             if fl & 4:
                 hist("R")
-            seglen = p.payload + (fl & 1) + ((fl >> 1) & 1)
-            if seglen and not fl & 4:
-                got = _sequence(f, d, p.seq, seglen, p.payload)
+            if not fl & 4:
+                got = _sequence(f, d, p.seq, p.payload + (fl & 1) + ((fl >> 1) & 1), p.payload)
                 if got == "T":
                     f.retx[d] += 1
                     f.retx_bytes[d] += p.payload

@@ -529,9 +529,11 @@ def _seq(I, s, d, seq, seglen, pl):  # type: ignore[no-untyped-def]
     The direction's next expected number starts after its first segment seen. A segment
     past it opens a hole (an earlier hole still open is given up: missed); one inside the
     hole fills it (reordering, not a retransmission: a segment filling its middle keeps the
-    hole's first part open and gives up the rest); one wholly before it otherwise, with
-    payload, is a retransmission. The other side acknowledging bytes of the hole gives them
-    up (:func:`_acked`), as does the flow's end."""
+    hole's first part open and gives up the rest) -- unless a pure ACK opened the hole (its
+    sender had sent those bytes already: what fills it is sent again, a retransmission); one
+    wholly before it otherwise, with payload, is a retransmission. The other side
+    acknowledging bytes of the hole gives them up (:func:`_acked`), as does the flow's end.
+    A pure ACK (``seglen`` 0) only opens a hole or starts the direction."""
     end = (seq + seglen) & 0xFFFFFFFF
     if (I[s, I_SEQF] >> d) & 1 == 0:
         I[s, I_SEQF] |= 1 << d
@@ -547,7 +549,11 @@ def _seq(I, s, d, seq, seglen, pl):  # type: ignore[no-untyped-def]
         I[s, I_MISSED + d] += old
         I[s, I_HOLE + d] = nxt
         I[s, I_HOLEN + d] = ds
+        by_ack = 4 << d  # SEQF bit 2+d: this hole was opened by a pure ACK
+        I[s, I_SEQF] = (I[s, I_SEQF] | by_ack) if seglen == 0 else (I[s, I_SEQF] & ~by_ack)
         return H_G if old > 0 else -1
+    if seglen == 0:
+        return -1
     if _s32(end - nxt) > 0:  # starts before, ends past: its new part extends the stream
         I[s, I_NXT + d] = end
         return -1
@@ -567,7 +573,7 @@ def _seq(I, s, d, seq, seglen, pl):  # type: ignore[no-untyped-def]
             else:
                 I[s, I_HOLE + d] = end
                 I[s, I_HOLEN + d] = hn - b
-            return -1
+            return H_T if pl > 0 and (I[s, I_SEQF] >> (2 + d)) & 1 else -1
     return H_T if pl > 0 else -1
 
 
@@ -902,9 +908,8 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
                     _hist_add(I, HIST, s, hb + H_R)
             # sequence space: retransmissions, gaps (what occupies sequence numbers; a RST's
             # may be anywhere, RFC 9293 section 3.10.7.3)
-            seglen = pl + (fl & 1) + ((fl >> 1) & 1)
-            if seglen > 0 and (fl & 4) == 0:
-                got = _seq(I, s, d, np.int64(tseq[i]), seglen, pl)
+            if (fl & 4) == 0:
+                got = _seq(I, s, d, np.int64(tseq[i]), pl + (fl & 1) + ((fl >> 1) & 1), pl)
                 if got >= 0:
                     if got == H_T:
                         I[s, I_RETX + d] += 1

@@ -70,7 +70,7 @@ I_FLAGS = 65  # 8 counters per direction: I_FLAGS + 8*dir + k (k in FLAG_ORDER)
 # line 10: cold
 I_FINTS = 81  # effective time of the packet that completed the FIN exchange (both sides FIN)
 # lines 10-11: TCP sequence space, touched by TCP segments that carry data, SYN or FIN
-I_SEQF = 82  # bit d: direction d's next sequence number is known
+I_SEQF = 82  # bit d: direction d's next sequence number is known; bit 2+d: a pure ACK opened its hole
 I_NXT = 83  # next sequence number expected (mod 2**32), +dir
 I_HOLE = 85  # start of the open hole (sequence numbers skipped, maybe still to come), +dir
 I_HOLEN = 87  # its length (0: none), +dir

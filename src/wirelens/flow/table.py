@@ -33,9 +33,10 @@ Semantics (what the kernels implement, and what ``tests/naive/flow.py`` re-imple
   counters.
 * **Sequence space** (TCP, per direction; RFC 9293 arithmetic modulo 2**32): what a segment
   occupies is its payload plus one for SYN and one for FIN (a RST's is not looked at). The
-  next expected number starts after the first such segment seen. A segment past it opens a
-  hole (G; an earlier hole still open is given up); one landing in the hole fills it
-  (reordering: a segment filling its middle keeps the first part open and gives up the
+  next expected number starts after the first segment seen. A segment past it opens a hole
+  (an earlier hole still open is given up), a pure ACK too (its sender had sent those bytes);
+  one landing in the hole fills it (reordering, unless a pure ACK opened the hole: then a
+  retransmission; a segment filling its middle keeps the first part open and gives up the
   rest); one with payload wholly before it otherwise is a retransmission (T,
   ``retrans_pkts``/``retrans_bytes``). Bytes of a hole the other side acknowledges reached
   the receiver without passing the capture point: they are given up, as is a hole replaced

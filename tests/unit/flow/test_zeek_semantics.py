@@ -259,3 +259,18 @@ def test_reordered_segments_fill_the_hole() -> None:
 def test_zero_window_advertisement() -> None:
     hist, *_ = _seq_cols(_conversation([(0, 100)], win=0))
     assert "w" in hist and "W" not in hist
+
+
+def test_data_below_a_pure_acks_sequence_number_is_a_retransmission() -> None:
+    """Zeek's connect-with-smtp trace: a client's pure ACK carries a sequence number past
+    data the capture never saw (its sender had sent it); the data, arriving after, is sent
+    again: a retransmission (T), and nothing is missed."""
+    srv = ISN_S + 1
+    base = ISN_C + 1
+    pkts = [tcp(0, True, S, seq=ISN_C), tcp(MS, False, S | A, seq=ISN_S, ack=base),
+            tcp(2 * MS, True, A | P, 100, seq=base, ack=srv),
+            tcp(3 * MS, True, A, seq=(base + 120) % 2**32, ack=srv),  # 20 bytes unseen
+            tcp(4 * MS, True, A | P, 20, seq=(base + 100) % 2**32, ack=srv),
+            tcp(5 * MS, False, A, seq=srv, ack=(base + 120) % 2**32)]
+    hist, missed, retx, retx_bytes = _seq_cols(pkts)
+    assert (missed, retx, retx_bytes) == (0, 1, 20) and "T" in hist and "G" not in hist
