@@ -40,6 +40,8 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
   password is our ``<redacted>``) and ``reply_code``, commands paired by name;
 - ldap.log ``message_id``, ``version``, ``opcode``, ``result``, ``diagnostic_message``,
   ``object``, ``argument``, from our ldap rows as that log writes them (:func:`_ldap_view`);
+- ntlm.log ``username``, ``hostname``, ``domainname`` and the server's names, from our ldap
+  and smb rows merged per flow;
 - kerberos.log ``request_type``, ``client`` (``cname/realm``), ``service``, ``success``,
   ``error_msg``, ``cipher``, ``forwardable``, ``renewable``;
 - sip.log ``method``, ``uri``, ``request_from`` (without the tag Zeek leaves out),
@@ -130,6 +132,12 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
                              ("diagnostic_message", "diagnostic_message", "text"),
                              ("object", "z_object", "prefix"),
                              ("argument", "z_argument", "exact")), "message_id"),
+    "ntlm.log": (("ldap", "smb"), (("username", "ntlm_user", "exact"),
+                                   ("hostname", "ntlm_host", "exact"),
+                                   ("domainname", "ntlm_domain", "exact"),
+                                   ("server_nb_computer_name", "ntlm_server_nb_name", "exact"),
+                                   ("server_dns_computer_name", "ntlm_server_dns_name", "exact"),
+                                   ("server_tree_name", "ntlm_server_tree", "exact")), None),
     "kerberos.log": (("kerberos",), (("request_type", "request_type", "exact"),
                                      ("client", "z_client", "exact"),
                                      ("service", "sname", "exact"), ("success", "success", "bool"),
@@ -335,6 +343,24 @@ def _kerberos_view(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "z_client": client}
 
 
+_NTLM_COLUMNS = ("ntlm_user", "ntlm_host", "ntlm_domain", "ntlm_server_nb_name",
+                 "ntlm_server_dns_name", "ntlm_server_tree")
+
+
+def _ntlm_flows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per flow with NTLM, as ntlm.log has: the NTLM columns of its ldap and smb rows
+    merged (a challenge comes in one operation's response, the authentication in the next
+    request)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if any(r.get(k) is not None for k in _NTLM_COLUMNS):
+            m = merged.setdefault(r["uid"], dict(r))
+            for k in _NTLM_COLUMNS:
+                if m.get(k) is None:
+                    m[k] = r.get(k)
+    return list(merged.values())
+
+
 def _dnp3_responses(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Our dnp3 rows (one per application message) that dnp3.log has one per: the responses
     (its ``fc_request`` is the request Zeek pairs with each, which we do not log)."""
@@ -352,7 +378,7 @@ def _rdp_view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 VIEWS = {"ldap.log": _rowwise(_ldap_view), "kerberos.log": _rowwise(_kerberos_view),
-         "rdp.log": _rowwise(_rdp_view),
+         "rdp.log": _rowwise(_rdp_view), "ntlm.log": _ntlm_flows,
          "dnp3.log": _dnp3_responses}
 """Per log, our rows as that log writes them (columns derived, or rows paired)."""
 

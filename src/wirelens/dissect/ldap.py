@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
 
+from wirelens.dissect import ntlm
 from wirelens.dissect.asn1 import (
     APPLICATION,
     CONTEXT,
@@ -244,8 +245,13 @@ def _op_fields(op: Tlv, show_passwords: bool) -> dict[str, object]:
         if auth.tag == 0:
             password = auth.as_text()
             fields["password"] = password if show_passwords or not password else "<redacted>"
-        elif auth.tag == 3:  # SaslCredentials ::= SEQUENCE { mechanism, credentials OPTIONAL }
-            fields["sasl_mechanism"] = auth.children()[0].as_text() if auth.value else ""
+        else:
+            if auth.tag == 3:  # SaslCredentials ::= SEQUENCE { mechanism, credentials OPTIONAL }
+                fields["sasl_mechanism"] = auth.children()[0].as_text() if auth.value else ""
+            # NTLM: SASL NTLM or GSS-SPNEGO credentials, or a Sicily response (MS-ADTS 5.1.1.1)
+            who = ntlm.authenticate(auth.value)
+            if who is not None:
+                fields.update(ntlm_user=who.user, ntlm_domain=who.domain, ntlm_host=who.host)
         return fields
     if t == Op.SEARCH_REQUEST:  # base, scope, deref, size, time, typesOnly, filter, attrs
         if len(items) != 8:
@@ -258,7 +264,17 @@ def _op_fields(op: Tlv, show_passwords: bool) -> dict[str, object]:
                 "scope_name": _SCOPES.get(scope, f"scope{scope}"), "filter": summary}  # fmt: skip
     if t == Op.EXTENDED_REQUEST:  # [0] requestName, [1] requestValue OPTIONAL (§4.12)
         return {"extended_name": items[0].as_text() if items and items[0].tag == 0 else None}
-    if t in _REQUEST_FOR or t == Op.BIND_RESPONSE:  # every response is an LDAPResult (+ ...)
+    if t == Op.BIND_RESPONSE:  # LDAPResult, serverSaslCreds [7] (Sicily: in matchedDN)
+        fields = _result(items)
+        server = ntlm.challenge(op.value)
+        if server is not None:
+            fields.update(ntlm_server_nb_name=server.nb_computer,
+                          ntlm_server_dns_name=server.dns_computer,
+                          ntlm_server_tree=server.dns_tree)
+            if fields["matched_dn"] and "NTLMSSP" in str(fields["matched_dn"]):
+                fields["matched_dn"] = None  # the Sicily challenge, not a DN
+        return fields
+    if t in _REQUEST_FOR:  # every response is an LDAPResult (+ ...)
         return _result(items)
     return {}
 
@@ -323,6 +339,18 @@ class LdapRecord(Event):
     """matchedDN of the response."""
     diagnostic_message: str | None
     """diagnosticMessage of the response."""
+    ntlm_user: str | None
+    """Bind with NTLM (SASL NTLM or GSS-SPNEGO, Sicily): the AUTHENTICATE message's user."""
+    ntlm_domain: str | None
+    """Its domain."""
+    ntlm_host: str | None
+    """Its workstation."""
+    ntlm_server_nb_name: str | None
+    """Bind response carrying an NTLM CHALLENGE: the server's NetBIOS computer name."""
+    ntlm_server_dns_name: str | None
+    """Its DNS computer name."""
+    ntlm_server_tree: str | None
+    """Its forest (DNS tree) name."""
     has_request: bool
     """The request was seen."""
     has_response: bool
@@ -332,8 +360,10 @@ class LdapRecord(Event):
 
 
 _RECORD_KEYS = ("version", "bind_name", "auth_type", "password", "sasl_mechanism", "base_object",
-                "scope", "scope_name", "filter", "extended_name")  # fmt: skip
-_RESULT_KEYS = ("result_code", "result_name", "matched_dn", "diagnostic_message")
+                "scope", "scope_name", "filter", "extended_name", "ntlm_user", "ntlm_domain",
+                "ntlm_host")  # fmt: skip
+_RESULT_KEYS = ("result_code", "result_name", "matched_dn", "diagnostic_message",
+                "ntlm_server_nb_name", "ntlm_server_dns_name", "ntlm_server_tree")
 
 
 class LdapDissector(Dissector):

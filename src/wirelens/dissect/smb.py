@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
 
+from wirelens.dissect import ntlm
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event, Screen
 from wirelens.dissect.kerberos import KerberosRecord, KrbMessage, MsgType, ap_record, gss_message
 from wirelens.wire.buffer import Buffer
@@ -219,31 +220,6 @@ class _Req:
 
 def _utf16(raw: bytes) -> str:
     return raw.decode("utf-16-le", "replace").rstrip("\x00")[:SMB_MAX_NAME_CHARS]
-
-
-def _ntlm_auth(blob: bytes) -> tuple[str | None, str | None, str | None]:
-    """(user, domain, workstation) of an NTLMSSP AUTHENTICATE_MESSAGE inside a security
-    blob (MS-NLMP §2.2.1.3), found by its signature (SPNEGO wrapping is not parsed)."""
-    at = blob.find(b"NTLMSSP\x00\x03\x00\x00\x00")
-    if at < 0:
-        return None, None, None
-    msg = blob[at:]
-    buf = Buffer(msg)
-    buf.skip(12 + 8 + 8)  # signature, type, Lm- and NtChallengeResponseFields
-    fields = []
-    for _ in range(3):  # DomainName, UserName, Workstation
-        length = buf.pull_u16_le()
-        buf.skip(2)
-        offset = buf.pull_u32_le()
-        if offset + length > len(msg):
-            raise BadValue("NTLMSSP field outside the message", at + buf.tell())
-        fields.append(msg[offset : offset + length])
-    buf.skip(8)  # EncryptedRandomSessionKeyFields
-    unicode = bool(buf.pull_u32_le() & 0x1)  # NTLMSSP_NEGOTIATE_UNICODE
-    domain, user, host = (
-        (_utf16(f) if unicode else f.decode("latin-1")[:SMB_MAX_NAME_CHARS]) or None for f in fields
-    )
-    return user, domain, host
 
 
 class SmbDissector(Dissector):
@@ -603,7 +579,9 @@ class SmbDissector(Dissector):
     @staticmethod
     def _security_blob(req: _Req, blob: bytes) -> None:
         """A session setup's security blob: the NTLM user or the Kerberos AP-REQ."""
-        req.ntlm = _ntlm_auth(blob)
+        auth = ntlm.authenticate(blob)
+        if auth is not None:
+            req.ntlm = (auth.user, auth.domain, auth.host)
         krb = gss_message(blob)
         if krb is not None and krb.msg_type == MsgType.AP_REQ:
             req.krb = krb

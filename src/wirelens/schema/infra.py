@@ -101,6 +101,14 @@ LDAP = pa.schema(
         f("result_name", pa.string(), "Readable twin of result_code (success, invalid_credentials, ...)."),
         f("matched_dn", pa.string(), "matchedDN of the response."),
         f("diagnostic_message", pa.string(), "diagnosticMessage of the response."),
+        f("ntlm_user", pa.string(), "Bind with NTLM (SASL NTLM or GSS-SPNEGO, Sicily): the user "
+          "of the NTLM AUTHENTICATE message."),
+        f("ntlm_domain", pa.string(), "Its domain."),
+        f("ntlm_host", pa.string(), "Its workstation."),
+        f("ntlm_server_nb_name", pa.string(), "Bind response carrying an NTLM CHALLENGE: the "
+          "server's NetBIOS computer name (what an unauthenticated client learns)."),
+        f("ntlm_server_dns_name", pa.string(), "Its DNS computer name."),
+        f("ntlm_server_tree", pa.string(), "Its forest (DNS tree) name."),
         f("has_request", pa.bool_(), "The request was seen."),
         f("has_response", pa.bool_(), "The (final) response was seen."),
         f("rtt", pa.float64(), "Seconds from request to response (null when unpaired)."),

@@ -12,7 +12,7 @@ import pytest
 import wl_mini_pcap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wl_dissect_builders import feed_all
+from wl_dissect_builders import feed_all, ntlm_authenticate
 from wl_krb_builders import ap_rep, ap_req, krb5_token, spnego_init, spnego_resp
 
 from wirelens.dissect.base import Event
@@ -57,18 +57,6 @@ def negotiate_resp(mid: int = 0, dialect: int = 0x0311) -> bytes:
     return smb2(0, mid, struct.pack("<HHH", 65, 1, dialect) + b"\x00" * 58, resp=True)
 
 
-def ntlm_auth(user: str, domain: str, host: str) -> bytes:
-    fields = [u16s(domain), u16s(user), u16s(host)]
-    offset = 64 + 8
-    head = b"NTLMSSP\x00" + struct.pack("<I", 3) + struct.pack("<HHI", 0, 0, offset) * 2
-    payload = b""
-    for raw in fields:
-        head += struct.pack("<HHI", len(raw), len(raw), offset + len(payload))
-        payload += raw
-    head += struct.pack("<HHI", 0, 0, offset) + struct.pack("<I", 0x1)
-    return head + b"\x00" * (offset - len(head)) + payload
-
-
 def session_setup_req(mid: int, blob: bytes) -> bytes:
     body = struct.pack("<HBBIIHHQ", 25, 0, 1, 0, 0, 64 + 24, len(blob), 0)
     return smb2(1, mid, body + blob)
@@ -101,7 +89,7 @@ def conversation() -> list[tuple[bool, bytes]]:
     return [
         (True, nbss(negotiate_req())),
         (False, nbss(negotiate_resp())),
-        (True, nbss(session_setup_req(1, b"\x60\x10junk" + ntlm_auth("alice", "CORP", "PC1")))),
+        (True, nbss(session_setup_req(1, b"\x60\x10junk" + ntlm_authenticate("alice", "CORP", "PC1")))),
         (False, nbss(simple_resp(1, 1))),
         (True, nbss(tree_connect_req(2, r"\\srv\share"))),
         (False, nbss(tree_connect_resp(2, 7))),

@@ -354,3 +354,31 @@ OTHER_FIRST_PAYLOADS = [  # other protocols' first payloads, for strictness test
     b"\xe3\x00\x06\xe9" + bytes(44),  # NTP
 ]
 
+
+
+# -- NTLMSSP (MS-NLMP §2.2.1) -------------------------------------------------------------
+
+
+def ntlm_authenticate(user: str, domain: str, host: str, unicode: bool = True) -> bytes:
+    """An AUTHENTICATE_MESSAGE with these names (empty responses and session key)."""
+    enc = (lambda t: t.encode("utf-16-le")) if unicode else (lambda t: t.encode("latin-1"))
+    fields = [enc(domain), enc(user), enc(host)]
+    offset = 64 + 8
+    head = b"NTLMSSP\x00" + struct.pack("<I", 3) + struct.pack("<HHI", 0, 0, offset) * 2
+    payload = b""
+    for raw in fields:
+        head += struct.pack("<HHI", len(raw), len(raw), offset + len(payload))
+        payload += raw
+    head += struct.pack("<HHI", 0, 0, offset) + struct.pack("<I", 0x1 if unicode else 0x2)
+    return head + b"\x00" * (offset - len(head)) + payload
+
+
+def ntlm_challenge(pairs: Sequence[tuple[int, str]], eol: bool = True) -> bytes:
+    """A CHALLENGE_MESSAGE whose target information holds these AV_PAIRs (id, text)."""
+    info = b"".join(struct.pack("<HH", i, 2 * len(t)) + t.encode("utf-16-le") for i, t in pairs)
+    info += struct.pack("<HH", 0, 0) if eol else b""
+    offset = 56
+    head = (b"NTLMSSP\x00" + struct.pack("<I", 2) + struct.pack("<HHI", 0, 0, offset)
+            + struct.pack("<I", 0x00828215) + bytes(8) + bytes(8)
+            + struct.pack("<HHI", len(info), len(info), offset) + bytes(8))
+    return head + info
