@@ -197,6 +197,12 @@ class SmbRecord(Event):
     """SESSION_SETUP: domain name of the NTLMSSP AUTHENTICATE message."""
     ntlm_host: str | None
     """SESSION_SETUP: workstation name of the NTLMSSP AUTHENTICATE message."""
+    ntlm_server_nb_name: str | None = None
+    """SESSION_SETUP answered with an NTLMSSP CHALLENGE: the server's NetBIOS computer name."""
+    ntlm_server_dns_name: str | None = None
+    """Its DNS computer name."""
+    ntlm_server_tree: str | None = None
+    """Its forest (DNS tree) name."""
 
 
 @dataclass
@@ -400,6 +406,9 @@ class SmbDissector(Dissector):
             ntlm_user=req.ntlm[0],
             ntlm_domain=req.ntlm[1],
             ntlm_host=req.ntlm[2],
+            ntlm_server_nb_name=reply.get("ntlm_server_nb_name"),
+            ntlm_server_dns_name=reply.get("ntlm_server_dns_name"),
+            ntlm_server_tree=reply.get("ntlm_server_tree"),
         )
 
     # -- SMB2 -------------------------------------------------------------------------------
@@ -486,11 +495,12 @@ class SmbDissector(Dissector):
         if req is None or (status == NtStatus.STATUS_PENDING and flags & 0x2):
             return []  # not of interest, or an interim response (§3.3.4.2)
         del self._pending[key]
-        events: list[Event] = []
-        if req.krb is not None:  # §2.2.6: StructureSize, SessionFlags, SecurityBuffer
-            blob = _at(msg, start, *struct.unpack_from("<HH", body, 4)) if len(body) >= 8 else b""
-            events.append(_ap_row(req, blob, status, ts_ns))
         reply: dict[str, str | None] = {}
+        events: list[Event] = []
+        if command == Smb2Command.SESSION_SETUP and len(body) >= 8:  # §2.2.6: StructureSize,
+            # SessionFlags, SecurityBufferOffset and Length
+            blob = _at(msg, start, *struct.unpack_from("<HH", body, 4))
+            events += self._security_answer(req, blob, status, ts_ns, reply)
         b = Buffer(body)
         if (
             status in (NtStatus.STATUS_SUCCESS, NtStatus.STATUS_MORE_PROCESSING_REQUIRED)
@@ -559,11 +569,12 @@ class SmbDissector(Dissector):
         req = self._pending.pop(("SMB1", mid), None)
         if req is None:
             return []
-        events: list[Event] = []
-        if req.krb is not None:  # MS-SMB 2.2.4.6.2: AndX, Action, SecurityBlobLength
-            blob = data[: int.from_bytes(words[6:8], "little")] if len(words) >= 8 else b""
-            events.append(_ap_row(req, blob, status, ts_ns))
         reply: dict[str, str | None] = {}
+        events: list[Event] = []
+        if command == Smb1Command.SESSION_SETUP_ANDX and len(words) >= 8:  # MS-SMB 2.2.4.6.2:
+            # AndX, Action, SecurityBlobLength
+            blob = data[: int.from_bytes(words[6:8], "little")]
+            events += self._security_answer(req, blob, status, ts_ns, reply)
         if command == Smb1Command.NEGOTIATE and len(words) >= 2:
             index = int.from_bytes(words[:2], "little")
             if index < len(req.dialects):
@@ -575,6 +586,18 @@ class SmbDissector(Dissector):
                 self._trees[tid] = req.path
             req.tree_id = tid
         return [*events, self._row(req, status, reply)]
+
+    @staticmethod
+    def _security_answer(req: _Req, blob: bytes, status: int, ts_ns: int,
+                         reply: dict[str, str | None]) -> list[Event]:
+        """A session setup response's security blob: the NTLM challenge's server names (into
+        ``reply``), and the kerberos row of a request that presented a ticket."""
+        server = ntlm.challenge(blob)
+        if server is not None:
+            reply.update(ntlm_server_nb_name=server.nb_computer,
+                         ntlm_server_dns_name=server.dns_computer,
+                         ntlm_server_tree=server.dns_tree)
+        return [_ap_row(req, blob, status, ts_ns)] if req.krb is not None else []
 
     @staticmethod
     def _security_blob(req: _Req, blob: bytes) -> None:

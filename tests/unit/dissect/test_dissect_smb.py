@@ -12,7 +12,7 @@ import pytest
 import wl_mini_pcap
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wl_dissect_builders import feed_all, ntlm_authenticate
+from wl_dissect_builders import feed_all, ntlm_authenticate, ntlm_challenge
 from wl_krb_builders import ap_rep, ap_req, krb5_token, spnego_init, spnego_resp
 
 from wirelens.dissect.base import Event
@@ -247,6 +247,22 @@ def test_kerberos_session_setups_make_kerberos_rows(step: int) -> None:
     assert [(r.command_name, r.status_name) for r in smb] == [
         ("SESSION_SETUP", "STATUS_SUCCESS"), ("SESSION_SETUP", "STATUS_LOGON_FAILURE"),
         ("SESSION_SETUP_ANDX", "STATUS_SUCCESS")]  # fmt: skip
+
+
+def test_ntlm_challenge_names_the_server() -> None:
+    """An NTLM session setup answered STATUS_MORE_PROCESSING_REQUIRED with the server's
+    CHALLENGE: its NetBIOS, DNS and forest names on that setup's row."""
+    challenge = ntlm_challenge([(1, "FS1"), (3, "fs1.corp.example"), (5, "corp.example")])
+    chunks = [(True, nbss(session_setup_req(1, b"\x60\x10spnego" + b"NTLMSSP\x00\x01" + bytes(30)))),
+              (False, nbss(session_setup_resp(1, b"\xa1\x10spnego" + challenge,
+                                              status=0xC0000016))),
+              (True, nbss(session_setup_req(2, ntlm_authenticate("alice", "CORP", "PC1")))),
+              (False, nbss(session_setup_resp(2, b"")))]
+    rows = [r for r in feed_all(SmbDissector, chunks, TCP) if isinstance(r, SmbRecord)]
+    assert [(r.status_name, r.ntlm_server_nb_name, r.ntlm_server_dns_name, r.ntlm_server_tree,
+             r.ntlm_user) for r in rows] == [
+        ("STATUS_MORE_PROCESSING_REQUIRED", "FS1", "fs1.corp.example", "corp.example", None),
+        ("STATUS_SUCCESS", None, None, None, "alice")]
 
 
 def test_errors_and_junk() -> None:
