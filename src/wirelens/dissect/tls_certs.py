@@ -67,14 +67,16 @@ constants (RFC 4055, RFC 5758, RFC 8410)."""
 
 @dataclass(frozen=True, slots=True)
 class X509Record(Event):
-    """One certificate of a TLS chain (Zeek ``x509.log`` style), a row of ``x509``."""
+    """One certificate of a TLS chain, or of an RDP server's (Zeek ``x509.log`` style), a row
+    of ``x509``."""
 
     table: ClassVar[str | None] = "x509"
 
     is_client: bool
     """True for the client's chain (client authentication), False for the server's."""
     chain_pos: int
-    """Position in the chain as sent: 0 is the sender's own (leaf) certificate."""
+    """Position in the chain as sent: in TLS 0 is the sender's own (leaf) certificate; an RDP
+    server sends its own last."""
     chain_len: int
     """Certificates in the whole chain (parsed or not)."""
     der_len: int

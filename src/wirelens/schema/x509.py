@@ -12,7 +12,8 @@ X509 = pa.schema(
     key_fields("Time of the packet that completed the Certificate message.")
     + [
         f("is_client", pa.bool_(), "True for the client's chain (client authentication), False for the server's."),
-        f("chain_pos", pa.uint16(), "Position in the chain as sent: 0 is the sender's own (leaf) certificate."),
+        f("chain_pos", pa.uint16(), "Position in the chain as sent: in TLS 0 is the sender's own (leaf) "
+          "certificate; an RDP server sends its own last."),
         f("chain_len", pa.uint16(), "Certificates in the whole chain (beyond the per-chain limit: counted, not parsed)."),
         f("der_len", pa.uint32(), "Size of the DER encoding in bytes."),
         f("sha1", pa.string(), "SHA-1 of the DER, lower-case hex (the usual certificate fingerprint)."),
@@ -43,6 +44,7 @@ X509 = pa.schema(
 
 TABLES: dict[str, tuple[pa.Schema, str]] = {
     "x509": (X509, "One row per X.509 certificate of a clear-text TLS handshake (TLS <= 1.2; "
-                   "TLS 1.3 certificates are encrypted)."),
+                   "TLS 1.3 certificates are encrypted), or of an RDP server's chain (standard "
+                   "RDP security)."),
 }
 """Table name -> (schema, one-line doc), for registration in wirelens.schema.SCHEMAS."""
