@@ -155,7 +155,9 @@ def _plausible_header(msg: bytes | memoryview, size: int, whole: bool = False) -
 
 
 class DnsDissector(Dissector):
-    """DNS over UDP or TCP, pairing queries and responses by transaction id."""
+    """DNS over UDP or TCP, pairing queries and responses by transaction id: a response
+    answers the oldest query waiting with its id that it answers (the same question), as Zeek
+    and Suricata pair them, so a query sent again and both answered makes two answered rows."""
 
     name: ClassVar[str] = "dns"
     name_source: ClassVar[str | None] = "dns_query"
@@ -164,7 +166,8 @@ class DnsDissector(Dissector):
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)
-        self._pending: dict[int, tuple[DnsMessage, int]] = {}
+        self._pending: dict[int, list[tuple[DnsMessage, int]]] = {}  # id -> queries, oldest first
+        self._waiting = 0  # queries in _pending
         self._bufs: dict[bool, bytearray] = {True: bytearray(), False: bytearray()}
 
     @classmethod
@@ -217,30 +220,37 @@ class DnsDissector(Dissector):
 
     def finish(self) -> list[Event]:
         """Emit the queries still waiting for an answer."""
-        events: list[Event] = [_record(q, ts, None, 0) for q, ts in self._pending.values()]
+        waiting = sorted((entry for queue in self._pending.values() for entry in queue),
+                         key=lambda entry: entry[1])  # in the order they were sent
         self._pending.clear()
-        return events
+        self._waiting = 0
+        return [_record(q, ts, None, 0) for q, ts in waiting]
 
     def _on_message(self, msg: DnsMessage, ts_ns: int) -> list[Event]:
         if self.server_name is None and msg.questions:
             self.server_name = msg.questions[0].name
         if not msg.is_response:
-            events: list[Event] = []
-            old = self._pending.pop(msg.trans_id, None)
-            if old is not None:  # a retransmission or a reused id: the old one stays alone
-                events.append(_record(old[0], old[1], None, 0))
-            self._pending[msg.trans_id] = (msg, ts_ns)
-            if len(self._pending) > limits.DNS_MAX_PENDING:
-                oldest = next(iter(self._pending))
-                q, ts = self._pending.pop(oldest)
-                events.append(_record(q, ts, None, 0))
-            return events
-        pending = self._pending.get(msg.trans_id)
-        if pending is None or not _answers(pending[0], msg):
-            return [_record(None, ts_ns, msg, 0)]
-        del self._pending[msg.trans_id]
-        query, q_ts = pending
-        return [_record(query, q_ts, msg, ts_ns - q_ts)]
+            self._pending.setdefault(msg.trans_id, []).append((msg, ts_ns))
+            self._waiting += 1
+            if self._waiting <= limits.DNS_MAX_PENDING:
+                return []
+            oldest = next(iter(self._pending))  # the id waiting longest gives up its oldest
+            q, ts = self._take(oldest, 0)
+            return [_record(q, ts, None, 0)]
+        for k, (query, q_ts) in enumerate(self._pending.get(msg.trans_id, ())):
+            if _answers(query, msg):
+                self._take(msg.trans_id, k)
+                return [_record(query, q_ts, msg, ts_ns - q_ts)]
+        return [_record(None, ts_ns, msg, 0)]
+
+    def _take(self, trans_id: int, k: int) -> tuple[DnsMessage, int]:
+        """Remove and return the ``k``-th query waiting with ``trans_id``."""
+        queue = self._pending[trans_id]
+        taken = queue.pop(k)
+        if not queue:
+            del self._pending[trans_id]
+        self._waiting -= 1
+        return taken
 
 
 _ANY, _NONE = int(QClass.ANY), int(QClass.NONE)

@@ -478,3 +478,24 @@ def test_authority_section_kept_negative_answers_and_referrals() -> None:
               + struct.pack(">HH", 6, 1) + rr(1, bytes([192, 0, 2, 9]), name=dns_name("h.example.com")))
     upd = parse_message(update)
     assert upd == _parse_checked(update) and upd.authorities == () and len(upd.answers) == 1
+
+
+def test_a_response_answers_the_oldest_query_waiting_with_its_id() -> None:
+    """Zeek's ipv6-fragmented-dns trace: a query sent again (same id, same question), one
+    response: it answers the first query (RTT from it, as Zeek and Suricata pair), the second
+    stays unanswered; when both are answered, both rows are answered, in order. A response
+    to another question with the same id is not theirs."""
+    q = dns_query(9, "a.example.com")
+    answer = dns_response(9, "a.example.com", [rr(1, bytes([192, 0, 2, 1]))])
+    d = DnsDissector(UDP)
+    assert d.feed(q, True, 1_000) == [] and d.feed(q, True, 5_000) == []
+    (first,) = d.feed(answer, False, 5_100)
+    assert (first.ts_ns, first.rtt_ns, first.rcode_name) == (1_000, 4_100, "NOERROR")  # type: ignore[attr-defined]
+    (second,) = d.finish()
+    assert (second.ts_ns, second.rtt_ns, second.is_response) == (5_000, None, False)  # type: ignore[attr-defined]
+    rows = feed_all(DnsDissector, [(True, q), (True, q), (False, answer), (False, answer)], UDP)
+    assert [r.rcode_name for r in rows] == ["NOERROR", "NOERROR"]  # type: ignore[attr-defined]
+    other = dns_response(9, "b.example.com", [rr(1, bytes([192, 0, 2, 2]))])
+    rows = feed_all(DnsDissector, [(True, q), (False, other), (False, answer)], UDP)
+    assert [(r.query, r.has_query) for r in rows] == [  # type: ignore[attr-defined]
+        ("b.example.com", False), ("a.example.com", True)]
