@@ -40,16 +40,18 @@ as servers are); a bad start line, bad Content-Length or bad chunk size is an er
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections import deque
 from dataclasses import dataclass
 from typing import ClassVar
 
-from wirelens.dissect import limits
+from wirelens.dissect import limits, ntlm
 from wirelens.dissect.base import BY_CONTENT, IPPROTO_TCP, Dissector, Event
 from wirelens.dissect.magic import ENCODED_HEAD_BYTES, SNIFF_BYTES, coding_bits, sniff_body
 from wirelens.dissect.websocket import websocket_record
-from wirelens.wire.errors import BadValue, LimitExceeded
+from wirelens.wire.errors import BadValue, LimitExceeded, ParseError
 
 __all__ = ["HttpDissector", "HttpRecord", "host_without_port"]
 
@@ -99,6 +101,57 @@ class HttpRecord(Event):
     """File type of the response body from its first bytes (not its Content-Type)."""
     location: str | None = None
     """Location response header: where a redirect (3xx) or a created resource (201) points."""
+    auth_mechanism: str | None = None
+    """Scheme of the request's Authorization (else Proxy-Authorization) header: Basic,
+    Digest, NTLM, Negotiate, Bearer, ... (RFC 9110 §11.6.2)."""
+    user: str | None = None
+    """Who authenticated: Basic's user, Digest's ``username``, NTLM's ``DOMAIN\\user``."""
+    password: str | None = None
+    """Basic's password: ``<redacted>`` unless the run shows passwords."""
+    credentials_clear: bool | None = None
+    """A password crossed the connection in clear text (Basic: base64); None without
+    credentials."""
+
+
+HTTP_MAX_USER_CHARS = 256
+"""Characters kept of a user name."""
+
+_DIGEST_USER = re.compile(r'\busername\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))', re.IGNORECASE)
+
+
+def http_credentials(value: str | None, show_passwords: bool
+                     ) -> tuple[str | None, str | None, str | None, bool | None]:
+    """(auth_mechanism, user, password, credentials_clear) of an Authorization header value
+    (RFC 9110 §11.6.2): Basic (RFC 7617: ``user:password`` in base64), Digest (RFC 7616
+    §3.4: ``username``), NTLM and Negotiate (an NTLMSSP AUTHENTICATE in base64); other
+    schemes give their name only. A token that does not decode gives no user."""
+    if not value or not value.strip():
+        return None, None, None, None
+    scheme, _, rest = value.strip().partition(" ")
+    low, rest = scheme.lower(), rest.strip()
+    user = password = None
+    if low == "basic":
+        try:
+            raw = base64.b64decode(rest, validate=True).decode("utf-8", "backslashreplace")
+        except (binascii.Error, ValueError):
+            return scheme, None, None, True
+        name, colon, secret = raw.partition(":")
+        user = name[:HTTP_MAX_USER_CHARS] or None
+        if colon:
+            password = secret if show_passwords or not secret else "<redacted>"
+        return scheme, user, password, True
+    if low == "digest":
+        m = _DIGEST_USER.search(rest)
+        if m:
+            user = (m.group(1) if m.group(1) is not None else m.group(2))[:HTTP_MAX_USER_CHARS]
+    elif low in ("ntlm", "negotiate"):
+        try:
+            who = ntlm.authenticate(base64.b64decode(rest, validate=True))
+        except (binascii.Error, ValueError, ParseError):
+            who = None
+        if who is not None and who.user:
+            user = f"{who.domain}\\{who.user}" if who.domain else who.user
+    return scheme, user, None, False
 
 
 _H2_PREFACE_LINE = b"PRI * HTTP/2.0"
@@ -344,8 +397,10 @@ class HttpDissector(Dissector):
     """``matches``: a request line's method is any ``_TOKEN`` (RFC 9110 §5.6.2 tchar, not
     only the known methods) and ``HTTP/1.`` starts with one too."""
 
-    def __init__(self, proto: int) -> None:
+    def __init__(self, proto: int, *, show_passwords: bool = False) -> None:
         super().__init__(proto)
+        self.show_passwords = show_passwords
+        """Keep Basic authentication passwords in clear (off by default)."""
         self._sides = {True: _Side(), False: _Side()}  # by from_orig
         self._client_is_orig: bool | None = None  # decided by the first bytes seen
         self._requests: deque[_Message] = deque()  # complete heads waiting for a response
@@ -753,6 +808,7 @@ class HttpDissector(Dissector):
         else:
             raise AssertionError("a transaction has a request or a response")
         method = host = uri = user_agent = referrer = request_content_type = None
+        auth: tuple[str | None, str | None, str | None, bool | None] = (None, None, None, None)
         request_body_len = 0
         request_mime_type = None
         version = b"0.9"  # a Simple-Request (or a Simple-Response alone) has no version
@@ -764,6 +820,8 @@ class HttpDissector(Dissector):
             request_content_type = rq.get(b"content-type")
             request_body_len = request.body_len
             request_mime_type = request.mime_type
+            auth = http_credentials(rq.get(b"authorization") or rq.get(b"proxy-authorization"),
+                                    self.show_passwords)
             rq_line = request.line
             if rq_line is not None:
                 method_raw, uri_raw, rq_version = rq_line.groups()
@@ -806,4 +864,5 @@ class HttpDissector(Dissector):
             request_mime_type,
             response_mime_type,
             location,
+            *auth,  # auth_mechanism, user, password, credentials_clear
         )

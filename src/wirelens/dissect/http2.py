@@ -28,7 +28,7 @@ from typing import ClassVar
 from hpack import Decoder, HPACKError
 
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
-from wirelens.dissect.http import HttpRecord, host_without_port
+from wirelens.dissect.http import HttpRecord, host_without_port, http_credentials
 from wirelens.dissect.magic import ENCODED_HEAD_BYTES, SNIFF_BYTES, coding_bits, sniff_body
 from wirelens.wire.errors import BadValue, LimitExceeded
 
@@ -83,8 +83,10 @@ class Http2Dissector(Dissector):
     name_source: ClassVar[str | None] = "http_host"
     """The first request's ``:authority`` (HTTP/2's Host, RFC 9113 §8.3.1)."""
 
-    def __init__(self, proto: int) -> None:
+    def __init__(self, proto: int, *, show_passwords: bool = False) -> None:
         super().__init__(proto)
+        self.show_passwords = show_passwords
+        """Keep Basic authentication passwords in clear (off by default)."""
         self._sides = {True: _Side(), False: _Side()}
         self._client: bool | None = None  # from_orig of the client, once its preface is seen
         self._preface = False  # the client's preface was read
@@ -265,6 +267,8 @@ class Http2Dissector(Dissector):
         rq = stream.request or {}
         rs = stream.response or {}
         status = rs.get(b":status")
+        mechanism, user, password, clear = http_credentials(
+            _text(rq.get(b"authorization") or rq.get(b"proxy-authorization")), self.show_passwords)
         return HttpRecord(
             ts_ns=stream.ts_ns,
             trans_depth=self._depth,
@@ -284,6 +288,10 @@ class Http2Dissector(Dissector):
             request_mime_type=stream.mime.get(True),
             response_mime_type=stream.mime.get(False),
             location=_text(rs.get(b"location")),
+            auth_mechanism=mechanism,
+            user=user,
+            password=password,
+            credentials_clear=clear,
         )
 
 

@@ -56,8 +56,9 @@ class AnalyzeOptions:
     batch_bytes: int = limits.BATCH_BYTES
     """Read window size."""
     show_passwords: bool = False
-    """Keep clear-text passwords (FTP, POP3, IMAP, SMTP AUTH, LDAP simple bind, MQTT) and SNMP
-    communities in the protocol tables; by default they are replaced by ``<redacted>``."""
+    """Keep clear-text passwords (FTP, POP3, IMAP, SMTP AUTH, HTTP Basic, LDAP simple bind,
+    MQTT) and SNMP communities in the protocol tables; by default they are replaced by
+    ``<redacted>``."""
 
 
 DPI_PACKETS = {"full": limits.DPI_MAX_PACKETS, "fast": limits.DPI_FAST_PACKETS, "off": 0}

@@ -179,6 +179,14 @@ HTTP = pa.schema(
           "(Content-Encoding), of what its first bytes decode to."),
         f("location", pa.string(), "Location header of the response: where a redirect (3xx) or "
           "a created resource (201) points."),
+        f("auth_mechanism", pa.string(), "Scheme of the request's Authorization (else "
+          "Proxy-Authorization) header: Basic, Digest, NTLM, Negotiate, Bearer, ..."),
+        f("user", pa.string(), "Who authenticated: Basic's user, Digest's username, NTLM's "
+          "DOMAIN\\user."),
+        f("password", pa.string(), "Basic authentication's password: '<redacted>' unless the "
+          "run shows passwords."),
+        f("credentials_clear", pa.bool_(), "A password crossed the connection in clear text "
+          "(Basic: base64); null without credentials."),
     ]
 )
 

@@ -319,3 +319,34 @@ def test_encoded_body_that_does_not_decode_keeps_the_encoded_type() -> None:
             (False, (f"HTTP/1.1 200 OK\r\nContent-Encoding: {coding}\r\nContent-Length: "
                      f"{len(body)}\r\n\r\n").encode() + body)], TCP)
         assert [r.response_mime_type for r in rows] == [want]  # type: ignore[attr-defined]
+
+
+def test_authorization_credentials() -> None:
+    """Basic (RFC 7617; clear-text, password redacted unless shown), Digest (RFC 7616's
+    username), NTLM / Negotiate (the NTLMSSP AUTHENTICATE's DOMAIN\\user, nDPI's webdav
+    trace), other schemes by name; a token that does not decode gives no user."""
+    import base64
+
+    from wl_dissect_builders import ntlm_authenticate
+
+    from wirelens.dissect.http import http_credentials
+
+    basic = "Basic " + base64.b64encode(b"alice:s3cret").decode()
+    assert http_credentials(basic, False) == ("Basic", "alice", "<redacted>", True)
+    assert http_credentials(basic, True) == ("Basic", "alice", "s3cret", True)
+    assert http_credentials("Basic !!!", False) == ("Basic", None, None, True)
+    digest = 'Digest username="bob", realm="r", nonce="n", uri="/", response="x"'
+    assert http_credentials(digest, False) == ("Digest", "bob", None, False)
+    token = base64.b64encode(ntlm_authenticate("carol", "CORP", "PC1")).decode()
+    assert http_credentials("NTLM " + token, False) == ("NTLM", "CORP\\carol", None, False)
+    assert http_credentials("Negotiate " + token, False)[:2] == ("Negotiate", "CORP\\carol")
+    assert http_credentials("Negotiate TlRMTVNTUAADAAAA", False) == (  # cut short: no user
+        "Negotiate", None, None, False)
+    assert http_credentials("Bearer eyJ0", False) == ("Bearer", None, None, False)
+    assert http_credentials(None, False) == (None, None, None, None)
+    request = (b"GET /private HTTP/1.1\r\nHost: h\r\nProxy-Authorization: " + basic.encode()
+               + b"\r\n\r\n")
+    (row,) = feed_all(HttpDissector, [(True, request), (False, b"HTTP/1.1 200 OK\r\n"
+                                        b"Content-Length: 0\r\n\r\n")], TCP)
+    assert (row.auth_mechanism, row.user, row.password, row.credentials_clear) == (  # type: ignore[attr-defined]
+        "Basic", "alice", "<redacted>", True)
