@@ -13,7 +13,7 @@ encryption type (Zeek's ``cipher``) and the client principal; from errors: the e
 and text. Encrypted parts and pre-authentication data are not decrypted or decoded.
 
 AP exchanges (a client presenting its ticket to a service, §3.2) travel inside other
-protocols' GSS-API tokens (SMB session setups, ...): :func:`gss_message` finds one in a
+protocols' GSS-API tokens (SMB session setups, LDAP SASL binds): :func:`gss_message` finds one in a
 security blob and :func:`ap_record` makes their row (request type ``AP``; the ticket's
 realm, service and encryption type; the client is inside the encrypted authenticator).
 """

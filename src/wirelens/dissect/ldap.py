@@ -37,6 +37,7 @@ from wirelens.dissect.asn1 import (
     tlv_size,
 )
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event
+from wirelens.dissect.kerberos import KrbMessage, MsgType, ap_record, gss_message
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError
 
 __all__ = ["LdapDissector", "LdapRecord", "Op", "ResultCode", "parse_message"]
@@ -252,6 +253,10 @@ def _op_fields(op: Tlv, show_passwords: bool) -> dict[str, object]:
             who = ntlm.authenticate(auth.value)
             if who is not None:
                 fields.update(ntlm_user=who.user, ntlm_domain=who.domain, ntlm_host=who.host)
+            # Kerberos: a SASL GSSAPI or GSS-SPNEGO token carrying an AP-REQ (RFC 4752)
+            ticket = gss_message(auth.value)
+            if ticket is not None and ticket.msg_type == MsgType.AP_REQ:
+                fields["_ap_req"] = ticket
         return fields
     if t == Op.SEARCH_REQUEST:  # base, scope, deref, size, time, typesOnly, filter, attrs
         if len(items) != 8:
@@ -266,6 +271,9 @@ def _op_fields(op: Tlv, show_passwords: bool) -> dict[str, object]:
         return {"extended_name": items[0].as_text() if items and items[0].tag == 0 else None}
     if t == Op.BIND_RESPONSE:  # LDAPResult, serverSaslCreds [7] (Sicily: in matchedDN)
         fields = _result(items)
+        answer = gss_message(op.value)  # an AP-REP or KRB-ERROR in serverSaslCreds
+        if answer is not None:
+            fields["_ap_answer"] = answer
         server = ntlm.challenge(op.value)
         if server is not None:
             fields.update(ntlm_server_nb_name=server.nb_computer,
@@ -488,7 +496,15 @@ class LdapDissector(Dissector):
         if pending is None:
             return [_record(None, ts_ns, msg, 0, 0)]
         req, req_ts, entries = pending
-        return [_record(req, req_ts, msg, ts_ns - req_ts, entries)]
+        events = [_record(req, req_ts, msg, ts_ns - req_ts, entries)]
+        ticket = req.fields.get("_ap_req")
+        if isinstance(ticket, KrbMessage):  # a kerberos row for the AP exchange of the bind
+            code = msg.fields.get("result_code")
+            accepted = None if code == ResultCode.SASL_BIND_IN_PROGRESS else code == 0
+            answer = msg.fields.get("_ap_answer")
+            events.append(ap_record(ticket, req_ts, answer if isinstance(answer, KrbMessage)
+                                    else None, ts_ns, accepted))
+        return events
 
 
 def _record(

@@ -250,3 +250,24 @@ def test_fuzz_ldap(
     except ParseError:
         return
     assert all(isinstance(e, LdapRecord) for e in events)
+
+
+def test_sasl_bind_with_kerberos_makes_a_kerberos_row() -> None:
+    """A GSS-SPNEGO bind carrying an AP-REQ (RFC 4752), answered success with an AP-REP in
+    serverSaslCreds: a kerberos row (request type AP, the ticket's realm and service) next
+    to the ldap row; Zeek's krb5-sign-seal-01 trace has one."""
+    from wl_krb_builders import ap_rep, ap_req, krb5_token, spnego_init, spnego_resp
+
+    from wirelens.dissect.kerberos import KerberosRecord
+
+    req = spnego_init(krb5_token(b"\x01\x00", ap_req("EXAMPLE.COM", ("ldap", "dc1.example.com"), 18)))
+    rep = spnego_resp(krb5_token(b"\x02\x00", ap_rep()))
+    bind = message(1, tlv(0x60, integer(3) + octets("") + tlv(0xA3, octets("GSS-SPNEGO")
+                                                              + tlv(0x04, req))))
+    done = message(1, tlv(0x61, integer(0, 0x0A) + octets("") + octets("") + tlv(0x87, rep)))
+    events = feed_all(LdapDissector, [(True, bind), (False, done)], TCP)
+    (row,) = [e for e in events if isinstance(e, LdapRecord)]
+    (krb,) = [e for e in events if isinstance(e, KerberosRecord)]
+    assert (row.sasl_mechanism, row.result_name) == ("GSS-SPNEGO", "success")
+    assert (krb.request_type, krb.realm, krb.sname, krb.success, krb.reply_msg_type_name) == (
+        "AP", "EXAMPLE.COM", "ldap/dc1.example.com", True, "AP-REP")

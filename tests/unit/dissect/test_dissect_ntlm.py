@@ -89,7 +89,8 @@ def test_ldap_binds_with_ntlm() -> None:
 @pytest.mark.skipif(not ZEEK_LDAP.is_dir(), reason=f"shared captures not found at {DATA}")
 def test_real_zeek_ldap_ntlm() -> None:
     """Zeek's ntlm.log: sasl-ntlm (sasladmin@slapd.ldap, LOCALHOST), the ctu trace's server
-    STRATOLAB-DC / Stratolab-DC.StratoLab.org / StratoLab.org; aduser1-ntlm (Sicily)."""
+    STRATOLAB-DC / Stratolab-DC.StratoLab.org / StratoLab.org; aduser1-ntlm (Sicily); and
+    krb5-sign-seal-01's Kerberos bind (its ticket as tshark shows it)."""
     import wirelens
 
     def ntlm_rows(name: str) -> list[tuple[object, ...]]:
@@ -101,6 +102,10 @@ def test_real_zeek_ldap_ntlm() -> None:
     assert ntlm_rows("sasl-ntlm.pcap") == [("sasladmin@slapd.ldap", "LOCALHOST", None, None, None)]
     assert set(ntlm_rows("ctu-60387-63723-ldap.pcap")) == {
         (None, None, "STRATOLAB-DC", "Stratolab-DC.StratoLab.org", "StratoLab.org")}
+    krb = wirelens.analyze(ZEEK_LDAP / "krb5-sign-seal-01.pcap").tables["kerberos"].to_pylist()
+    assert [(k["request_type"], k["realm"], k["sname"], k["success"]) for k in krb] == [
+        ("AP", "W2K3.VMNET1.VM.BASE", "ldap/w2k3-101.w2k3.vmnet1.vm.base/w2k3.vmnet1.vm.base",
+         True)]  # a Kerberos bind: its AP exchange
     assert ntlm_rows("aduser1-ntlm.pcap") == [
         (None, None, "WIN-VGO56I95EAK", "WIN-VGO56I95EAK.ADHACKING.local", "ADHACKING.local"),
         ("User1", "ADHACKING.LOCAL", None, None, None)]
