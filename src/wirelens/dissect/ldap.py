@@ -11,7 +11,10 @@ Decoded: BindRequest (version, name, simple password or SASL mechanism, §4.2),
 every LDAPResult (resultCode, matchedDN, diagnosticMessage, §4.1.9) and SearchRequest
 (base, scope, a filter summary, §4.5.1). Simple passwords are replaced by ``<redacted>``
 unless the dissector is created with ``show_passwords=True`` (an empty password stays empty: it is an
-anonymous or unauthenticated bind, RFC 4513 §5.1.2, worth seeing).
+anonymous or unauthenticated bind, RFC 4513 §5.1.2, worth seeing). A bind's security tokens
+are looked into: NTLM (the client's user, domain and workstation; the server's names from its
+challenge, :mod:`.ntlm`) and Kerberos (an AP exchange, which makes a ``kerberos`` row,
+:func:`~wirelens.dissect.kerberos.gss_message`).
 
 After a successful StartTLS (§4.14) or a SASL bind (whose security layer may wrap the
 next messages, RFC 4513 §5.2.1.7) the dissector stops (``done``) at the first bytes that
