@@ -49,6 +49,7 @@ from typing import ClassVar
 
 from wirelens.dissect import limits, ntlm
 from wirelens.dissect.base import BY_CONTENT, IPPROTO_TCP, Dissector, Event
+from wirelens.dissect.kerberos import KrbMessage, MsgType, ap_record, gss_message
 from wirelens.dissect.magic import ENCODED_HEAD_BYTES, SNIFF_BYTES, coding_bits, sniff_body
 from wirelens.dissect.websocket import websocket_record
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError
@@ -117,6 +118,20 @@ HTTP_MAX_USER_CHARS = 256
 """Characters kept of a user name."""
 
 _DIGEST_USER = re.compile(r'\busername\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))', re.IGNORECASE)
+
+
+def _negotiate(value: str | None) -> KrbMessage | None:
+    """The Kerberos message of a Negotiate token (RFC 4559 §4), or None (none, another
+    mechanism, or a token that does not decode)."""
+    if not value:
+        return None
+    scheme, _, rest = value.strip().partition(" ")
+    if scheme.lower() != "negotiate":
+        return None
+    try:
+        return gss_message(base64.b64decode(rest.strip(), validate=True))
+    except (binascii.Error, ValueError, ParseError):
+        return None
 
 
 def http_credentials(value: str | None, show_passwords: bool
@@ -514,18 +529,18 @@ class HttpDissector(Dissector):
         HTTP/0.9 one)."""
         events: list[Event] = []
         if self._early is not None:  # its request body never ended: as far as it came
-            events.append(self._record(*self._early))
+            self._emit(events, *self._early)
             self._early = None
         if self._client_is_orig is None:
             return events
         server = self._sides[not self._client_is_orig]
         self._cut_request(self._sides[self._client_is_orig], server)
         if server.current is not None:
-            events.append(self._record(self._open, server.current))
+            self._emit(events, self._open, server.current)
             server.current = None
             self._open = None
         while self._requests:
-            events.append(self._record(self._requests.popleft(), None))
+            self._emit(events, self._requests.popleft(), None)
         return events
 
     # -- internals ----------------------------------------------------------------------------
@@ -578,7 +593,7 @@ class HttpDissector(Dissector):
                 # a version-1.x request answered without a status line: the requests stay
                 # unanswered, reading stops
                 while self._requests:
-                    events.append(self._record(self._requests.popleft(), None))
+                    self._emit(events, self._requests.popleft(), None)
                 self.done = True
                 return False
             if side.line is None:
@@ -684,7 +699,7 @@ class HttpDissector(Dissector):
         """A request waits for its response (the oldest is logged unanswered past the limit)."""
         self._requests.append(msg)
         if len(self._requests) > limits.HTTP_MAX_PENDING:
-            events.append(self._record(self._requests.popleft(), None))
+            self._emit(events, self._requests.popleft(), None)
 
     def _simple_response(self, server: _Side, ts_ns: int) -> _Message:
         """RFC 1945 §6: the oldest request, a Simple-Request, is answered by a Simple-Response:
@@ -705,7 +720,7 @@ class HttpDissector(Dissector):
         if server.current is not None and self._open is None and server.state != _State.HEAD:
             # a response sent before any request, still being read: the server's next bytes
             # are the raw Simple-Response to this request, so that response ends here
-            events.append(self._record(None, server.current))
+            self._emit(events, None, server.current)
             server.current = None
             server.state, server.remaining, server.scan, server.line = _State.HEAD, 0, 0, None
             del server.buf[:]
@@ -780,7 +795,7 @@ class HttpDissector(Dissector):
             side.state = _State.HEAD
         if is_client:
             if self._early is not None and self._early[0] is side.current:
-                events.append(self._record(*self._early))
+                self._emit(events, *self._early)
                 self._early = None
             side.current = None
             return
@@ -794,7 +809,29 @@ class HttpDissector(Dissector):
             self._depth += 1  # (the transaction's place is taken now)
             self._early = (request, response, self._depth)
             return
-        events.append(self._record(request, response))
+        self._emit(events, request, response)
+
+    def _emit(self, events: list[Event], request: _Message | None, response: _Message | None,
+              depth: int | None = None) -> None:
+        """The transaction's row, and a ``kerberos`` row for an AP exchange its Negotiate
+        headers carry (RFC 4559: the client's AP-REQ, the server's AP-REP; accepted unless
+        the status is an error)."""
+        row = self._record(request, response, depth)
+        events.append(row)
+        if request is None:
+            return
+        rq = request.headers
+        ticket = _negotiate(rq.get(b"authorization") or rq.get(b"proxy-authorization"))
+        if ticket is None or ticket.msg_type != MsgType.AP_REQ:
+            return
+        answer = None
+        if response is not None:
+            rs = response.headers
+            answer = _negotiate(rs.get(b"www-authenticate") or rs.get(b"proxy-authenticate"))
+        status = row.status_code
+        events.append(ap_record(ticket, request.ts_ns, answer,
+                                response.ts_ns if response is not None else request.ts_ns,
+                                None if status is None else status < 400))
 
     def _record(self, request: _Message | None, response: _Message | None,
                 depth: int | None = None) -> HttpRecord:

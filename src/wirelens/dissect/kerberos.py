@@ -13,9 +13,10 @@ encryption type (Zeek's ``cipher``) and the client principal; from errors: the e
 and text. Encrypted parts and pre-authentication data are not decrypted or decoded.
 
 AP exchanges (a client presenting its ticket to a service, §3.2) travel inside other
-protocols' GSS-API tokens (SMB session setups, LDAP SASL binds): :func:`gss_message` finds one in a
-security blob and :func:`ap_record` makes their row (request type ``AP``; the ticket's
-realm, service and encryption type; the client is inside the encrypted authenticator).
+protocols' GSS-API tokens (SMB session setups, LDAP SASL binds, HTTP Negotiate headers):
+:func:`gss_message` finds one in a security blob and :func:`ap_record` makes their row
+(request type ``AP``; the ticket's realm, service and encryption type; the client is inside
+the encrypted authenticator).
 """
 
 from __future__ import annotations

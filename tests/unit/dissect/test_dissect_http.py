@@ -350,3 +350,30 @@ def test_authorization_credentials() -> None:
                                         b"Content-Length: 0\r\n\r\n")], TCP)
     assert (row.auth_mechanism, row.user, row.password, row.credentials_clear) == (  # type: ignore[attr-defined]
         "Basic", "alice", "<redacted>", True)
+
+
+def test_negotiate_with_kerberos_makes_a_kerberos_row() -> None:
+    """RFC 4559: the request's Negotiate token carries an AP-REQ, the 200 response's an
+    AP-REP: a kerberos row (request type AP, the ticket's service) next to the http row; a
+    401 refuses it."""
+    import base64
+
+    from wl_krb_builders import ap_rep, ap_req, krb5_token, spnego_init, spnego_resp
+
+    from wirelens.dissect.kerberos import KerberosRecord
+
+    def b64(raw: bytes) -> bytes:
+        return base64.b64encode(raw)
+
+    token = b64(spnego_init(krb5_token(b"\x01\x00", ap_req("CORP.EXAMPLE", ("HTTP", "intra"), 18))))
+    request = b"GET / HTTP/1.1\r\nHost: intra\r\nAuthorization: Negotiate " + token + b"\r\n\r\n"
+    ok = (b"HTTP/1.1 200 OK\r\nWWW-Authenticate: Negotiate "
+          + b64(spnego_resp(krb5_token(b"\x02\x00", ap_rep()))) + b"\r\nContent-Length: 0\r\n\r\n")
+    refused = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n"
+    for response, success in ((ok, True), (refused, False)):
+        events = feed_all(HttpDissector, [(True, request), (False, response)], TCP)
+        (http,) = [e for e in events if isinstance(e, HttpRecord)]
+        (krb,) = [e for e in events if isinstance(e, KerberosRecord)]
+        assert (http.auth_mechanism, http.user) == ("Negotiate", None)
+        assert (krb.request_type, krb.realm, krb.sname, krb.success) == (
+            "AP", "CORP.EXAMPLE", "HTTP/intra", success)
