@@ -15,7 +15,8 @@ import binascii
 from dataclasses import dataclass
 from enum import IntEnum
 
-from wirelens.wire.errors import LimitExceeded
+from wirelens.dissect import ntlm
+from wirelens.wire.errors import LimitExceeded, ParseError
 
 __all__ = [
     "REDACTED",
@@ -244,11 +245,12 @@ def sasl_responses(mechanism: str, initial: bool) -> int:
     """How many client response lines follow a SASL AUTH command before the outcome.
 
     PLAIN (RFC 4616) sends one message: none more when it came as the initial response.
-    LOGIN sends the user then the password (one fewer after an initial response). Other
-    mechanisms (CRAM-MD5, XOAUTH2, ...) are taken as one response after the challenge; a
-    server's final reply ends the exchange earlier in any case.
+    LOGIN sends the user then the password, NTLM its NEGOTIATE then its AUTHENTICATE (one
+    fewer after an initial response). Other mechanisms (CRAM-MD5, XOAUTH2, ...) are taken as
+    one response after the challenge; a server's final reply ends the exchange earlier in any
+    case.
     """
-    if mechanism == "LOGIN":
+    if mechanism in ("LOGIN", "NTLM"):
         return 1 if initial else 2
     if mechanism in ("PLAIN", "EXTERNAL", "ANONYMOUS", "XOAUTH2", "OAUTHBEARER"):
         return 0 if initial else 1
@@ -296,6 +298,13 @@ class Sasl:
                 self.clear = True
         elif mech == "CRAM-MD5":  # RFC 2195 §2: "user SP hex-digest", no password sent
             self.user = text(decoded.rsplit(b" ", 1)[0])
+        elif mech in ("NTLM", "GSS-SPNEGO"):  # MS-SMTPX / MS-OXIMAP: NTLMSSP messages
+            try:
+                who = ntlm.authenticate(decoded)
+            except ParseError:
+                who = None
+            if who is not None and who.user:
+                self.user = f"{who.domain}\\{who.user}" if who.domain else who.user
 
     def line(self, raw: bytes) -> None:
         """A client line during the exchange: one response fewer expected."""

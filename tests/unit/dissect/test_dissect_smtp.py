@@ -328,3 +328,28 @@ def test_message_after_an_unanswered_data_is_read_at_the_end() -> None:
                       (True, b"From: a@example.com\r\nSubject: subject\r\n\r\nbody\r\n.\r\n")])
     (row,) = [e for e in events if isinstance(e, SmtpRecord)]
     assert (row.mail_from, row.subject) == ("a@example.com", "subject")
+
+
+def test_auth_ntlm_exchange_names_the_user() -> None:
+    """AUTH NTLM (Exchange's MS-SMTPX): NEGOTIATE, the server's CHALLENGE, AUTHENTICATE,
+    whose DOMAIN\\user names the session's user; no password crosses in clear."""
+    from wl_dissect_builders import ntlm_authenticate, ntlm_challenge
+
+    conv = [
+        (False, b"220 mx ESMTP\r\n"),
+        (True, b"EHLO c\r\n"),
+        (False, b"250-mx\r\n250 AUTH NTLM LOGIN\r\n"),
+        (True, b"AUTH NTLM\r\n"),
+        (False, b"334 \r\n"),
+        (True, base64.b64encode(b"NTLMSSP\x00\x01\x00\x00\x00" + bytes(24)) + b"\r\n"),
+        (False, b"334 " + base64.b64encode(ntlm_challenge([(1, "MX1")])) + b"\r\n"),
+        (True, base64.b64encode(ntlm_authenticate("joe", "CORP", "PC1")) + b"\r\n"),
+        (False, b"235 2.7.0 Authentication successful\r\n"),
+        (True, b"QUIT\r\n"),
+        (False, b"221 2.0.0 Bye\r\n"),
+    ]
+    _, events = feed(conv)
+    (row,) = events
+    assert isinstance(row, SmtpRecord)
+    assert (row.auth_mechanism, row.user, row.password, row.credentials_clear, row.auth_success) == (
+        "NTLM", "CORP\\joe", None, False, True)
