@@ -164,8 +164,8 @@ def http_credentials(value: str | None, show_passwords: bool
             who = ntlm.authenticate(base64.b64decode(rest, validate=True))
         except (binascii.Error, ValueError, ParseError):
             who = None
-        if who is not None and who.user:
-            user = f"{who.domain}\\{who.user}" if who.domain else who.user
+        if who is not None:
+            user = who.account
     return scheme, user, None, False
 
 

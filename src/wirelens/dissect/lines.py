@@ -303,8 +303,8 @@ class Sasl:
                 who = ntlm.authenticate(decoded)
             except ParseError:
                 who = None
-            if who is not None and who.user:
-                self.user = f"{who.domain}\\{who.user}" if who.domain else who.user
+            if who is not None and who.account:
+                self.user = who.account
 
     def line(self, raw: bytes) -> None:
         """A client line during the exchange: one response fewer expected."""

@@ -37,6 +37,13 @@ class NtlmAuthenticate:
     domain: str | None
     host: str | None
 
+    @property
+    def account(self) -> str | None:
+        """``DOMAIN\\user`` (the user alone without a domain; None without a user)."""
+        if not self.user:
+            return None
+        return f"{self.domain}\\{self.user}" if self.domain else self.user
+
 
 @dataclass(frozen=True, slots=True)
 class NtlmChallenge:
