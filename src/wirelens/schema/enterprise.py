@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from wirelens.schema.fields import f, key_fields
+from wirelens.schema.fields import f, key_fields, ntlm_server_fields
 
 __all__ = ["MQTT", "RDP", "SIP", "SMB", "SNMP", "TABLES"]
 
@@ -300,11 +300,7 @@ SMB = pa.schema(
         ),
         f("ntlm_domain", pa.string(), "SESSION_SETUP: domain name."),
         f("ntlm_host", pa.string(), "SESSION_SETUP: client workstation name (NTLMSSP)."),
-        f("ntlm_server_nb_name", pa.string(), "SESSION_SETUP answered with an NTLMSSP "
-          "CHALLENGE: the server's NetBIOS computer name (what an unauthenticated client "
-          "learns)."),
-        f("ntlm_server_dns_name", pa.string(), "Its DNS computer name."),
-        f("ntlm_server_tree", pa.string(), "Its forest (DNS tree) name."),
+        *ntlm_server_fields("SESSION_SETUP response"),
     ]
 )
 

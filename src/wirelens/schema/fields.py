@@ -28,3 +28,14 @@ def key_fields(ts_doc: str) -> list[pa.Field]:
         f("resp_h", pa.string(), "Responder address."),
         f("resp_p", pa.uint16(), "Responder port."),
     ]
+
+
+def ntlm_server_fields(carrier: str) -> list[pa.Field]:
+    """The server names of an NTLM CHALLENGE (MS-NLMP §2.2.2.1) that ``carrier`` (e.g. "A bind
+    response") brought: what an unauthenticated client learns of a Windows domain."""
+    return [
+        f("ntlm_server_nb_name", pa.string(), f"{carrier} carrying an NTLM CHALLENGE: the "
+          "server's NetBIOS computer name (what an unauthenticated client learns)."),
+        f("ntlm_server_dns_name", pa.string(), "Its DNS computer name."),
+        f("ntlm_server_tree", pa.string(), "Its forest (DNS tree) name."),
+    ]

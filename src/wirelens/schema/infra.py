@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from wirelens.schema.fields import TS, f, key_fields
+from wirelens.schema.fields import TS, f, key_fields, ntlm_server_fields
 
 __all__ = ["DNP3", "KERBEROS", "LDAP", "MODBUS", "NTP", "TABLES"]
 
@@ -105,10 +105,7 @@ LDAP = pa.schema(
           "of the NTLM AUTHENTICATE message."),
         f("ntlm_domain", pa.string(), "Its domain."),
         f("ntlm_host", pa.string(), "Its workstation."),
-        f("ntlm_server_nb_name", pa.string(), "Bind response carrying an NTLM CHALLENGE: the "
-          "server's NetBIOS computer name (what an unauthenticated client learns)."),
-        f("ntlm_server_dns_name", pa.string(), "Its DNS computer name."),
-        f("ntlm_server_tree", pa.string(), "Its forest (DNS tree) name."),
+        *ntlm_server_fields("Bind response"),
         f("has_request", pa.bool_(), "The request was seen."),
         f("has_response", pa.bool_(), "The (final) response was seen."),
         f("rtt", pa.float64(), "Seconds from request to response (null when unpaired)."),
