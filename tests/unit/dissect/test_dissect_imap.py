@@ -154,3 +154,25 @@ def test_fuzz(chunks: list[tuple[bool, bytes]], step: int, at: int, noise: bytes
             pass
     for _, data in chunks:
         ImapDissector.matches(data, TCP, True)
+
+
+def test_authenticate_ntlm_names_the_user() -> None:
+    """AUTHENTICATE NTLM (MS-OXIMAP): NEGOTIATE, the server's CHALLENGE, AUTHENTICATE; the
+    session's rows name DOMAIN\\user, and the next command is read as one."""
+    from wl_dissect_builders import ntlm_authenticate, ntlm_challenge
+
+    conv = [
+        (False, b"* OK IMAP4rev1 ready\r\n"),
+        (True, b"a1 AUTHENTICATE NTLM\r\n"),
+        (False, b"+ \r\n"),
+        (True, base64.b64encode(b"NTLMSSP\x00\x01\x00\x00\x00" + bytes(24)) + b"\r\n"),
+        (False, b"+ " + base64.b64encode(ntlm_challenge([(1, "MX1")])) + b"\r\n"),
+        (True, base64.b64encode(ntlm_authenticate("kim", "CORP", "PC1")) + b"\r\n"),
+        (False, b"a1 OK logged in\r\n"),
+        (True, b"a2 LOGOUT\r\n"),
+        (False, b"* BYE\r\na2 OK bye\r\n"),
+    ]
+    _, events = feed(conv)
+    rows = [e for e in events if isinstance(e, ImapRecord)]
+    assert [(r.tag, r.command, r.status, r.user) for r in rows] == [
+        ("a1", "AUTHENTICATE", "OK", "CORP\\kim"), ("a2", "LOGOUT", "OK", "CORP\\kim")]
