@@ -44,12 +44,13 @@ import base64
 import binascii
 import re
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
 from wirelens.dissect import limits, ntlm
 from wirelens.dissect.base import BY_CONTENT, IPPROTO_TCP, Dissector, Event
-from wirelens.dissect.kerberos import KrbMessage, MsgType, ap_record, gss_message
+from wirelens.dissect.kerberos import KrbMessage, ap_record, ap_request, gss_message
 from wirelens.dissect.magic import ENCODED_HEAD_BYTES, SNIFF_BYTES, coding_bits, sniff_body
 from wirelens.dissect.websocket import websocket_record
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError
@@ -120,17 +121,35 @@ HTTP_MAX_USER_CHARS = 256
 _DIGEST_USER = re.compile(r'\busername\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))', re.IGNORECASE)
 
 
-def _negotiate(value: str | None) -> KrbMessage | None:
-    """The Kerberos message of a Negotiate token (RFC 4559 §4), or None (none, another
-    mechanism, or a token that does not decode)."""
-    if not value:
+def client_auth(headers: Mapping[bytes, str]) -> str | None:
+    """The request's Authorization header, else its Proxy-Authorization (RFC 9110 §11.6)."""
+    return headers.get(b"authorization") or headers.get(b"proxy-authorization")
+
+
+def _auth_token(value: str | None) -> tuple[str, str, bytes | None] | None:
+    """(scheme, scheme lower-cased, the base64 token decoded: None if it is not base64) of
+    an authentication header value (RFC 9110 §11.4), or None without one."""
+    if not value or not value.strip():
         return None
     scheme, _, rest = value.strip().partition(" ")
-    if scheme.lower() != "negotiate":
+    try:
+        token: bytes | None = base64.b64decode(rest.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        token = None
+    return scheme, scheme.lower(), token
+
+
+def _negotiate(value: str | None, read: Callable[[bytes], KrbMessage | None]
+               ) -> KrbMessage | None:
+    """``read`` (:func:`~wirelens.dissect.kerberos.ap_request` or ``gss_message``) of a
+    Negotiate token (RFC 4559 §4), or None (none, another scheme, or a token that does not
+    decode)."""
+    found = _auth_token(value)
+    if found is None or found[1] != "negotiate" or found[2] is None:
         return None
     try:
-        return gss_message(base64.b64decode(rest.strip(), validate=True))
-    except (binascii.Error, ValueError, ParseError):
+        return read(found[2])
+    except ParseError:
         return None
 
 
@@ -140,29 +159,27 @@ def http_credentials(value: str | None, show_passwords: bool
     (RFC 9110 §11.6.2): Basic (RFC 7617: ``user:password`` in base64), Digest (RFC 7616
     §3.4: ``username``), NTLM and Negotiate (an NTLMSSP AUTHENTICATE in base64); other
     schemes give their name only. A token that does not decode gives no user."""
-    if not value or not value.strip():
+    found = _auth_token(value)
+    if found is None:
         return None, None, None, None
-    scheme, _, rest = value.strip().partition(" ")
-    low, rest = scheme.lower(), rest.strip()
+    scheme, low, token = found
     user = password = None
     if low == "basic":
-        try:
-            raw = base64.b64decode(rest, validate=True).decode("utf-8", "backslashreplace")
-        except (binascii.Error, ValueError):
+        if token is None:
             return scheme, None, None, True
-        name, colon, secret = raw.partition(":")
+        name, colon, secret = token.decode("utf-8", "backslashreplace").partition(":")
         user = name[:HTTP_MAX_USER_CHARS] or None
         if colon:
             password = secret if show_passwords or not secret else "<redacted>"
         return scheme, user, password, True
     if low == "digest":
-        m = _DIGEST_USER.search(rest)
+        m = _DIGEST_USER.search(value or "")
         if m:
             user = (m.group(1) if m.group(1) is not None else m.group(2))[:HTTP_MAX_USER_CHARS]
-    elif low in ("ntlm", "negotiate"):
+    elif low in ("ntlm", "negotiate") and token is not None:
         try:
-            who = ntlm.authenticate(base64.b64decode(rest, validate=True))
-        except (binascii.Error, ValueError, ParseError):
+            who = ntlm.authenticate(token)
+        except ParseError:
             who = None
         if who is not None:
             user = who.account
@@ -820,14 +837,14 @@ class HttpDissector(Dissector):
         events.append(row)
         if request is None:
             return
-        rq = request.headers
-        ticket = _negotiate(rq.get(b"authorization") or rq.get(b"proxy-authorization"))
-        if ticket is None or ticket.msg_type != MsgType.AP_REQ:
+        ticket = _negotiate(client_auth(request.headers), ap_request)
+        if ticket is None:
             return
         answer = None
         if response is not None:
             rs = response.headers
-            answer = _negotiate(rs.get(b"www-authenticate") or rs.get(b"proxy-authenticate"))
+            answer = _negotiate(rs.get(b"www-authenticate") or rs.get(b"proxy-authenticate"),
+                                gss_message)
         status = row.status_code
         events.append(ap_record(ticket, request.ts_ns, answer,
                                 response.ts_ns if response is not None else request.ts_ns,
@@ -857,8 +874,7 @@ class HttpDissector(Dissector):
             request_content_type = rq.get(b"content-type")
             request_body_len = request.body_len
             request_mime_type = request.mime_type
-            auth = http_credentials(rq.get(b"authorization") or rq.get(b"proxy-authorization"),
-                                    self.show_passwords)
+            auth = http_credentials(client_auth(rq), self.show_passwords)
             rq_line = request.line
             if rq_line is not None:
                 method_raw, uri_raw, rq_version = rq_line.groups()

@@ -30,7 +30,7 @@ from wirelens.dissect.asn1 import APPLICATION, CONTEXT, INTEGER, SEQUENCE, UNIVE
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError, TrailingJunk
 
-__all__ = ["ErrorCode", "KerberosDissector", "KerberosRecord", "KrbMessage", "MsgType", "ap_record",
+__all__ = ["ErrorCode", "KerberosDissector", "KerberosRecord", "KrbMessage", "MsgType", "ap_record", "ap_request",
            "gss_message", "parse_message"]
 
 KRB_MAX_MESSAGE = 256 * 1024
@@ -319,6 +319,12 @@ def gss_message(blob: bytes) -> KrbMessage | None:
                 return _ap_message(blob[p + 2 :], p + 2)
             at = blob.find(oid, p)
     return None
+
+
+def ap_request(blob: bytes) -> KrbMessage | None:
+    """The AP-REQ of a client's security token (:func:`gss_message`), or None."""
+    found = gss_message(blob)
+    return found if found is not None and found.msg_type == MsgType.AP_REQ else None
 
 
 def _ap_message(data: bytes, offset: int) -> KrbMessage:

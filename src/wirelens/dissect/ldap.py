@@ -40,7 +40,7 @@ from wirelens.dissect.asn1 import (
     tlv_size,
 )
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event
-from wirelens.dissect.kerberos import KrbMessage, MsgType, ap_record, gss_message
+from wirelens.dissect.kerberos import KrbMessage, ap_record, ap_request, gss_message
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError
 
 __all__ = ["LdapDissector", "LdapRecord", "Op", "ResultCode", "parse_message"]
@@ -257,8 +257,8 @@ def _op_fields(op: Tlv, show_passwords: bool) -> dict[str, object]:
             if who is not None:
                 fields.update(ntlm_user=who.user, ntlm_domain=who.domain, ntlm_host=who.host)
             # Kerberos: a SASL GSSAPI or GSS-SPNEGO token carrying an AP-REQ (RFC 4752)
-            ticket = gss_message(auth.value)
-            if ticket is not None and ticket.msg_type == MsgType.AP_REQ:
+            ticket = ap_request(auth.value)
+            if ticket is not None:
                 fields["_ap_req"] = ticket
         return fields
     if t == Op.SEARCH_REQUEST:  # base, scope, deref, size, time, typesOnly, filter, attrs

@@ -29,7 +29,7 @@ from typing import ClassVar
 
 from wirelens.dissect import ntlm
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event, Screen
-from wirelens.dissect.kerberos import KerberosRecord, KrbMessage, MsgType, ap_record, gss_message
+from wirelens.dissect.kerberos import KerberosRecord, KrbMessage, ap_record, ap_request, gss_message
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded
 
@@ -605,9 +605,7 @@ class SmbDissector(Dissector):
         auth = ntlm.authenticate(blob)
         if auth is not None:
             req.ntlm = (auth.user, auth.domain, auth.host)
-        krb = gss_message(blob)
-        if krb is not None and krb.msg_type == MsgType.AP_REQ:
-            req.krb = krb
+        req.krb = ap_request(blob)
 
 
 def _ap_row(req: _Req, blob: bytes, status: int, ts_ns: int) -> KerberosRecord:
