@@ -6,6 +6,6 @@ FRAGMENT and hands back reassembled datagrams, decoded the same way.
 """
 
 from wirelens.decode.decoder import Decoder
-from wirelens.decode.fragments import FragmentReassembler, in_time_order
+from wirelens.decode.fragments import FragmentReassembler, TimeOrder
 
-__all__ = ["Decoder", "FragmentReassembler", "in_time_order"]
+__all__ = ["Decoder", "FragmentReassembler", "TimeOrder"]

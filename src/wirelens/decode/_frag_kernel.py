@@ -478,3 +478,49 @@ def _compact(st, dg, pc, ppos, arena, new_arena):  # type: ignore[no-untyped-def
         s = dg[s, D_NEXT]
     st[ST_ARENA_TAIL] = tail
     return tail
+
+
+# ---- merging reassembled datagrams into their batch (fragments.TimeOrder) -----------------
+@kernel
+def _merge_rows(a, b, at, perm, out):  # type: ignore[no-untyped-def]
+    """``out`` = the rows of ``a`` with those of ``b`` inserted: ``b[perm[j]]`` after the
+    first ``at[perm[j]]`` rows of ``a`` (``perm`` orders ``b`` by ``at``, stably). The runs
+    of ``a`` between insertions are slice copies (memcpy)."""
+    i = 0
+    k = 0
+    na = a.shape[0]
+    for j in range(perm.shape[0]):
+        r = perm[j]
+        stop = min(at[r], na)
+        if stop > i:
+            out[k:k + stop - i] = a[i:stop]
+            k += stop - i
+            i = stop
+        out[k] = b[r]
+        k += 1
+    out[k:k + na - i] = a[i:na]
+
+
+@kernel
+def _merge_offsets(a, b, at, perm, shift_a, shift_b, out):  # type: ignore[no-untyped-def]
+    """:func:`_merge_rows` for offset columns, then ``shift_a`` added to ``a``'s offsets and
+    ``shift_b`` to ``b``'s (negative values mean "none" and stay)."""
+    _merge_rows(a, b, at, perm, out)
+    k = 0
+    i = 0
+    na = a.shape[0]
+    for j in range(perm.shape[0]):
+        stop = min(at[perm[j]], na)
+        while i < stop:
+            if out[k] >= 0:
+                out[k] += shift_a
+            i += 1
+            k += 1
+        if out[k] >= 0:
+            out[k] += shift_b
+        k += 1
+    while i < na:
+        if out[k] >= 0:
+            out[k] += shift_a
+        i += 1
+        k += 1

@@ -25,7 +25,7 @@ from wirelens.core import limits
 from wirelens.core.batch import PacketBatch, PacketStatus, RawBatch
 from wirelens.core.errors import CaptureError
 from wirelens.core.weirds import weird_name
-from wirelens.decode import Decoder, FragmentReassembler, in_time_order
+from wirelens.decode import Decoder, FragmentReassembler, TimeOrder
 from wirelens.flow import FlowTable, reverse_flows
 from wirelens.pipeline.columns import format_addrs, group_rows, mix64, ts_array
 from wirelens.pipeline.dpi import DpiStage
@@ -110,6 +110,7 @@ class Analysis:
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.decoder = Decoder()
         self.fragments = FragmentReassembler()
+        self.time_order = TimeOrder()
         self.flows = FlowTable(idle_timeout_s=options.idle_timeout_s,
                                active_timeout_s=options.active_timeout_s,
                                max_flows=options.max_flows, vlan_key=options.vlan_key,
@@ -208,7 +209,7 @@ class Analysis:
             if done is not None:  # whole datagrams go to the flows in time order
                 raw2, pkts2 = done
                 self._count(raw2, pkts2, reassembled=True)
-                raw, pkts = in_time_order(raw, pkts, raw2, pkts2)  # fragment rows: not flows
+                raw, pkts = self.time_order.merge(raw, pkts, raw2, pkts2)  # fragment rows: not flows
                 self.lap("decode")
             self._fragment_weirds()
         self.lap("decode")

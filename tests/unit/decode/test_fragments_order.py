@@ -1,4 +1,4 @@
-"""Reassembled datagrams reach the flows in time order (``in_time_order``): a TCP segment
+"""Reassembled datagrams reach the flows in time order (``TimeOrder``): a TCP segment
 that travelled as IP fragments is seen before the segments that followed it."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from decode_frames import eth, ipv4, raw_batch, tcp, write_pcap
 
 import wirelens
 from wirelens.core.batch import LinkType, PacketStatus
-from wirelens.decode import Decoder, FragmentReassembler, in_time_order
+from wirelens.decode import Decoder, FragmentReassembler, TimeOrder
 
 CLIENT, SERVER = "10.0.0.5", "10.9.9.9"
 REQUEST = b"GET /big HTTP/1.1\r\nHost: example.org\r\nX-Pad: " + b"p" * 1400 + b"\r\n\r\n"
@@ -30,7 +30,7 @@ def _segment_frames(seq: int, payload: bytes, fragment: bool, ident: int) -> lis
                      frag=half // 8))]
 
 
-def test_in_time_order_inserts_each_datagram_after_its_last_fragment() -> None:
+def test_time_order_inserts_each_datagram_after_its_last_fragment() -> None:
     frames = (_segment_frames(1, REQUEST[:1000], True, 1)
               + _segment_frames(1001, REQUEST[1000:], False, 2))
     raw = raw_batch(frames, LinkType.ETHERNET)
@@ -38,7 +38,7 @@ def test_in_time_order_inserts_each_datagram_after_its_last_fragment() -> None:
     assert pkts.status.tolist()[:2] == [PacketStatus.FRAGMENT] * 2
     done = FragmentReassembler().add(raw, pkts)
     assert done is not None
-    merged, out = in_time_order(raw, pkts, *done)
+    merged, out = TimeOrder().merge(raw, pkts, *done)
     assert len(merged) == len(out) == 4
     assert merged.ts_ns.tolist() == sorted(merged.ts_ns.tolist())
     again = Decoder().decode(merged)  # the merged columns are what decoding would give
@@ -81,3 +81,48 @@ def test_gtp_with_fragmented_outer_packets(shared_data: Path) -> None:
     http = wirelens.analyze(cap).tables["http"].to_pylist()
     assert [(h["host"], h["status_code"]) for h in http] == [
         ("o-o.preferred.telekomrs-beg1.v2.lscache8.c.youtube.com", 206)]
+
+
+def _naive_merge(raw, pkts, done, done_pkts):  # type: ignore[no-untyped-def]
+    """Row order and bytes of the merge, by list insertion: each datagram after the rows of
+    ``raw`` up to its time, datagrams of equal insertion point in ``done`` order."""
+    rows: list[tuple[str, int]] = [("raw", i) for i in range(len(raw))]
+    at = np.searchsorted(raw.ts_ns, done.ts_ns, side="right")
+    for j in sorted(range(len(done)), key=lambda j: (int(at[j]), j), reverse=True):
+        rows.insert(int(at[j]), ("done", j))
+    return rows
+
+
+def test_time_order_equals_list_insertion_with_buffers_reused() -> None:
+    """Random batches through one TimeOrder (its buffers reused, grown and shrunk): the rows,
+    their bytes and every column equal the naive insertion."""
+    rng = np.random.default_rng(7)
+    order = TimeOrder()
+    for size, n_done in ((40, 3), (5, 0), (200, 12), (1, 4), (120, 1), (60, 60)):
+        frames = [eth(ipv4(tcp(1000 + k, 80, seq=k, ack=1, flags=0x18,
+                               payload=bytes(rng.integers(0, 256, int(rng.integers(0, 90)),
+                                                          dtype=np.uint8))),
+                           proto=6, src=CLIENT, dst=SERVER, ident=k)) for k in range(size)]
+        raw = raw_batch(frames, LinkType.ETHERNET)
+        raw.ts_ns = np.sort(rng.integers(0, 50, size)).astype(np.int64)
+        pkts = Decoder().decode(raw)
+        dframes = [ipv4(tcp(9000 + j, 80, seq=j, ack=1, flags=0x18, payload=b"d" * j),
+                        proto=6, src=CLIENT, dst=SERVER, ident=j) for j in range(n_done)]
+        done = raw_batch(dframes, LinkType.RAW)
+        done.ts_ns = rng.integers(-5, 55, n_done).astype(np.int64)  # any order, ties
+        done_pkts = Decoder().decode(done)
+        expect = _naive_merge(raw, pkts, done, done_pkts)
+        merged, out = order.merge(raw, pkts, done, done_pkts)
+        assert len(merged) == len(out) == size + n_done
+        for k, (src, i) in enumerate(expect):
+            r, p = (raw, pkts) if src == "raw" else (done, done_pkts)
+            assert merged.ts_ns[k] == r.ts_ns[i]
+            a = r.data[r.offset[i]: r.offset[i] + r.caplen[i]]
+            b = merged.data[merged.offset[k]: merged.offset[k] + merged.caplen[k]]
+            assert np.array_equal(a, b)
+            for f in dataclasses.fields(out):
+                if f.name in ("l3_off", "payload_off"):  # same place in the record's bytes
+                    assert (getattr(out, f.name)[k] - merged.offset[k]
+                            == getattr(p, f.name)[i] - r.offset[i]), f.name
+                else:
+                    assert getattr(out, f.name)[k] == getattr(p, f.name)[i], f.name
