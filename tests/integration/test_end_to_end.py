@@ -73,6 +73,21 @@ def test_scan_shows_in_conn_state(result, sim):
     assert got.to_pylist()[0]["ports"] >= 20
 
 
+def test_brute_force_tool_has_its_own_hassh(result, sim):
+    """The brute-force tool (libssh) offers other algorithms than the OpenSSH clients: HASSH
+    tells them apart, as it does on real networks."""
+    labels = [json.loads(x) for x in Path(sim.labels).read_text().splitlines()]
+    attacker = next(r for r in labels if r["label"] == "ssh_brute_force")["hosts"][0]
+    by_client: dict[str, set[str]] = {}
+    for r in result.table("ssh").select(["orig_h", "client", "hassh"]).to_pylist():
+        by_client.setdefault(r["client"], set()).add(r["hassh"])
+        if r["orig_h"] == attacker:
+            assert r["client"] == "SSH-2.0-libssh_0.9.6"
+    assert set(by_client) == {"SSH-2.0-libssh_0.9.6", "SSH-2.0-OpenSSH_9.6"}
+    assert all(len(h) == 1 for h in by_client.values())
+    assert by_client["SSH-2.0-libssh_0.9.6"] != by_client["SSH-2.0-OpenSSH_9.6"]
+
+
 def test_lake_matches_memory(result):
     got = query(result.out, "SELECT count(*) AS n, sum(orig_pkts + resp_pkts) AS p FROM conn")
     row = got.to_pylist()[0]

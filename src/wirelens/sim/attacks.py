@@ -22,6 +22,8 @@ from wirelens.sim.frames import (
     tcp_segment,
 )
 from wirelens.sim.protocols import (
+    LIBSSH_ALGS,
+    LIBSSH_BANNER,
     QType,
     app_data,
     dns_query,
@@ -180,7 +182,7 @@ def ssh_brute_force(w: World, rng: random.Random, t0: int, scale: float) -> list
         flow = TcpFlow(w.net, pk, rng, att, srv, ephemeral_port(rng, False), 22,
                        rng.randint(100_000, 400_000), client_rtt_ns=w.rtt_ns(att.ip))
         te = flow.handshake(t)
-        te = ssh_setup(w, rng, flow, te, b"SSH-2.0-libssh_0.9.6\r\n")
+        te = ssh_setup(w, rng, flow, te, LIBSSH_BANNER, LIBSSH_ALGS)
         tries = rng.randint(1, 6)
         attempts += tries
         for _ in range(tries):  # password userauth requests and failures (RFC 4252 §5.1, §8)

@@ -12,11 +12,13 @@ from typing import Any
 
 from wirelens.sim.frames import MSS, Host, Packets, TcpFlow
 from wirelens.sim.protocols import (
+    OPENSSH_ALGS,
     SERVERS,
     SSH_CLIENT_BANNER,
     SSH_SERVER_BANNER,
     USER_AGENTS,
     ContentType,
+    SshAlgorithms,
     app_data,
     certificate_der,
     client_hello,
@@ -218,11 +220,13 @@ def tls_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part
 
 
 def ssh_setup(w: World, rng: random.Random, flow: TcpFlow, t: int,
-              client_banner: bytes = SSH_CLIENT_BANNER) -> int:
+              client_banner: bytes = SSH_CLIENT_BANNER,
+              client_algs: SshAlgorithms = OPENSSH_ALGS) -> int:
     """Banners, KEXINIT both ways, curve25519 key exchange and NEWKEYS (RFC 4253 §4.2, §7)."""
     t = flow.send(t + rng.randint(MS // 2, 3 * MS), False, SSH_SERVER_BANNER)
     t = flow.send(t + flow.crtt + rng.randint(MS // 10, MS), True, client_banner)
-    t = flow.send(t + rng.randint(MS // 10, MS), True, ssh_kexinit(rng, False), ack_last=False)
+    t = flow.send(t + rng.randint(MS // 10, MS), True, ssh_kexinit(rng, False, client_algs),
+                  ack_last=False)
     t = flow.send(t + flow.rtt + rng.randint(0, MS), False, ssh_kexinit(rng, True),
                   ack_last=False)
     t = flow.send(t + flow.crtt + rng.randint(MS // 10, MS), True, ssh_ecdh_init(rng),

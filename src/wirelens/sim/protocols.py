@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 import struct
+from dataclasses import dataclass
 from email.utils import formatdate
 from enum import IntEnum
 
@@ -409,15 +410,44 @@ def tls13_client_finish(rng: random.Random) -> bytes:
 
 SSH_CLIENT_BANNER = b"SSH-2.0-OpenSSH_9.6\r\n"
 SSH_SERVER_BANNER = b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13.5\r\n"
+LIBSSH_BANNER = b"SSH-2.0-libssh_0.9.6\r\n"
 
-_KEX_ALGS = ("curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
-             "diffie-hellman-group16-sha512,diffie-hellman-group14-sha256,ext-info-c")
-_HOSTKEY_ALGS = "ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256"
-_CIPHERS = ("chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,"
-            "aes128-gcm@openssh.com,aes256-gcm@openssh.com")
-_MACS = ("umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,"
-         "hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,hmac-sha2-256,hmac-sha2-512")
-_COMP = "none,zlib@openssh.com"
+
+@dataclass(frozen=True)
+class SshAlgorithms:
+    """The name-lists a KEXINIT offers (RFC 4253 §7.1), one per SSH implementation: what
+    HASSH fingerprints, so each client software gets its own."""
+
+    kex: str
+    host_key: str
+    ciphers: str
+    macs: str
+    compression: str
+
+
+OPENSSH_ALGS = SshAlgorithms(
+    kex="curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
+        "diffie-hellman-group16-sha512,diffie-hellman-group14-sha256,ext-info-c",
+    host_key="ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256",
+    ciphers="chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,"
+            "aes128-gcm@openssh.com,aes256-gcm@openssh.com",
+    macs="umac-64-etm@openssh.com,umac-128-etm@openssh.com,hmac-sha2-256-etm@openssh.com,"
+         "hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,hmac-sha2-256,hmac-sha2-512",
+    compression="none,zlib@openssh.com",
+)
+LIBSSH_ALGS = SshAlgorithms(  # libssh 0.9's default client lists (older groups and SHA-1 kept)
+    kex="curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,"
+        "ecdh-sha2-nistp521,diffie-hellman-group18-sha512,diffie-hellman-group16-sha512,"
+        "diffie-hellman-group-exchange-sha256,diffie-hellman-group14-sha256,"
+        "diffie-hellman-group14-sha1,diffie-hellman-group1-sha1,ext-info-c",
+    host_key="ssh-ed25519,ecdsa-sha2-nistp521,ecdsa-sha2-nistp384,ecdsa-sha2-nistp256,"
+             "rsa-sha2-512,rsa-sha2-256,ssh-rsa",
+    ciphers="chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,"
+            "aes256-ctr,aes192-ctr,aes128-ctr",
+    macs="hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha1-etm@openssh.com,"
+         "hmac-sha2-256,hmac-sha2-512,hmac-sha1",
+    compression="none",
+)
 
 
 class SshMsg(IntEnum):
@@ -442,11 +472,15 @@ def ssh_packet(rng: random.Random, payload: bytes, block: int = 8) -> bytes:
     return struct.pack("!IB", 1 + len(payload) + pad, pad) + payload + rng.randbytes(pad)
 
 
-def ssh_kexinit(rng: random.Random, server: bool) -> bytes:
-    """SSH_MSG_KEXINIT (RFC 4253 §7.1)."""
-    kex = _KEX_ALGS.replace("ext-info-c", "kex-strict-s-v00@openssh.com" if server else
-                            "ext-info-c,kex-strict-c-v00@openssh.com")
-    lists = (kex, _HOSTKEY_ALGS, _CIPHERS, _CIPHERS, _MACS, _MACS, _COMP, _COMP, "", "")
+def ssh_kexinit(rng: random.Random, server: bool, algs: SshAlgorithms = OPENSSH_ALGS) -> bytes:
+    """SSH_MSG_KEXINIT (RFC 4253 §7.1) offering ``algs`` (OpenSSH's strict-KEX markers added
+    for OpenSSH)."""
+    kex = algs.kex
+    if algs is OPENSSH_ALGS:
+        kex = kex.replace("ext-info-c", "kex-strict-s-v00@openssh.com" if server else
+                          "ext-info-c,kex-strict-c-v00@openssh.com")
+    lists = (kex, algs.host_key, algs.ciphers, algs.ciphers, algs.macs, algs.macs,
+             algs.compression, algs.compression, "", "")
     payload = (bytes([SshMsg.KEXINIT]) + rng.randbytes(16)
                + b"".join(_ssh_string(x.encode()) for x in lists) + b"\x00" + b"\x00" * 4)
     return ssh_packet(rng, payload)
