@@ -1,4 +1,4 @@
-"""Do our dns/tls/http/quic tables pass suricata-verify's checks on its captures?
+"""Do our dns/tls/http/quic/dce_rpc tables pass suricata-verify's checks on its captures?
 
 Each test ``suricata-verify/tests/<name>/`` holds a capture and ``test.yaml``, whose ``checks:``
 list filters on Suricata's EVE JSON events, e.g.::
@@ -9,8 +9,11 @@ list filters on Suricata's EVE JSON events, e.g.::
           event_type: tls
           tls.sni: vlscppe.microsoft.com
 
-A check counts here when its ``event_type`` is ``dns``, ``tls``, ``http`` or ``quic``. It is
-translated into a query on our table of that name when every other key of ``match`` is a plain
+A check counts here when its ``event_type`` is ``dns``, ``tls``, ``http``, ``quic`` or
+``dcerpc`` (our ``dce_rpc`` table: one row per call, as EVE's REQUEST/RESPONSE event, and per
+BIND or ALTER_CONTEXT with its answer; EVE's ``stub_data_size`` is not compared: Suricata
+counts a request's object UUID and a response's 8 header bytes in it, we count the stub
+alone, as the PDU's alloc_hint does). It is translated into a query on our table when every other key of ``match`` is a plain
 field comparison listed in :data:`FIELD_MAP` (or :data:`COMMON`) with a scalar value (or a
 list, for the ClientHello's cipher suites, extensions and signature algorithms); the check
 passes when the number of our rows satisfying all comparisons equals ``count`` (or is >= 1
@@ -70,7 +73,9 @@ from l7_compare import (  # noqa: E402 -- the bench folder is not a package
 )
 
 SV_TESTS = Path("suricata-verify") / "tests"
-EVENTS = ("dns", "tls", "http", "quic")
+EVENTS = ("dns", "tls", "http", "quic", "dcerpc")
+TABLE_OF = {"dcerpc": "dce_rpc"}
+"""Our table of an event type, where the names differ."""
 ALLOWED_REQUIRES = frozenset({"min-version", "version"})
 ALLOWED_FEATURES = frozenset({"HAVE_JA3", "HAVE_JA4"})
 
@@ -210,10 +215,20 @@ FIELD_MAP: dict[str, dict[str, Column]] = {
         "quic.sni": Column("server_name"), "quic.ua": Column("user_agent"),
         "quic.ja4": Column("ja4"), "quic.version": Column("version"),
     },
+    "dcerpc": {
+        "dcerpc.request": Column("request"), "dcerpc.response": Column("response"),
+        "dcerpc.call_id": Column("call_id", _int), "dcerpc.rpc_version": Column("rpc_version"),
+        "dcerpc.req.opnum": Column("opnum", _int),
+        "dcerpc.req.frag_cnt": Column("request_frags", _int),
+        "dcerpc.res.frag_cnt": Column("response_frags", _int),
+        "dcerpc.interfaces[0].uuid": Column("uuid"),
+        "dcerpc.interfaces[0].service": Column("endpoint"),
+        "dcerpc.interfaces[0].procedure": Column("operation"),
+    },
 }
 """EVE field -> our column, per event type (documented in the module docstring)."""
 
-PROTO_OF = {"tls": "tcp", "http": "tcp", "quic": "udp"}
+PROTO_OF = {"tls": "tcp", "http": "tcp", "quic": "udp", "dcerpc": "tcp"}
 """Transport of the tables without a proto column (dns has one)."""
 
 
@@ -363,7 +378,7 @@ def evaluate(chk: Check, res: CaptureResult, columns: set[str],
     missing = [col.column for _, col, _ in chk.conds if not col.source and col.column not in columns]
     if missing:
         return False, f"our {chk.event} table has no column {', '.join(sorted(set(missing)))}"
-    rows = res.rows(chk.event)
+    rows = res.rows(TABLE_OF.get(chk.event, chk.event))
     conns = {c["uid"]: c for c in res.rows("conn")}
     leaves = {x["uid"]: x for x in res.rows("x509") if x.get("chain_pos") == 0
               and not x.get("is_client")}
@@ -420,7 +435,8 @@ def _pcap_of(test_dir: Path, spec: dict[str, Any]) -> Path | None:
 def run(data: Path, timeout_s: float, only: list[str] | None = None) -> Report:
     """Translate and evaluate every check of interest."""
     rep = Report()
-    for test_dir in sorted(p for p in (data / SV_TESTS).iterdir() if p.is_dir()):
+    root = data / SV_TESTS
+    for test_dir in sorted({p.parent for p in root.rglob("test.yaml")}):  # (dcerpc/ nests)
         if only and test_dir.name not in only:
             continue
         yml = test_dir / "test.yaml"
@@ -460,7 +476,8 @@ def run(data: Path, timeout_s: float, only: list[str] | None = None) -> Report:
                 res = run_capture(pcap, timeout_s)
                 if res.error is not None:
                     rep.errors.append(f"{test_dir.name}: {res.error}")
-            tab_cols = set(res.rows(chk.event)[0]) if res.rows(chk.event) else _columns(chk.event)
+            table = TABLE_OF.get(chk.event, chk.event)
+            tab_cols = set(res.rows(table)[0]) if res.rows(table) else _columns(table)
             ok, why = evaluate(chk, res, tab_cols, cfg)
             rep.per_event[chk.event] += 1
             if ok:
@@ -483,7 +500,7 @@ def _columns(table: str) -> set[str]:
 def print_report(rep: Report, verbose: bool) -> None:
     """Pass rate, failures, skip reasons."""
     tried = rep.checks - sum(rep.skipped.values())
-    print(f"tests with dns/tls/http/quic checks: {rep.tests}; checks: {rep.checks}; "
+    print(f"tests with dns/tls/http/quic/dcerpc checks: {rep.tests}; checks: {rep.checks}; "
           f"expressible: {tried}; skipped: {sum(rep.skipped.values())}")
     print(f"passed: {pct(rep.passed, tried)}")
     for ev in EVENTS:

@@ -40,8 +40,10 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
   password is our ``<redacted>``) and ``reply_code``, commands paired by name;
 - ldap.log ``message_id``, ``version``, ``opcode``, ``result``, ``diagnostic_message``,
   ``object``, ``argument``, from our ldap rows as that log writes them (:func:`_ldap_view`);
-- ntlm.log ``username``, ``hostname``, ``domainname`` and the server's names, from our ldap
-  and smb rows merged per flow;
+- ntlm.log ``username``, ``hostname``, ``domainname`` and the server's names, from our ldap,
+  smb and dce_rpc rows merged per flow;
+- dce_rpc.log ``named_pipe``, ``endpoint`` and ``operation``, against our calls (not the
+  negotiations, which it does not log);
 - kerberos.log ``request_type``, ``client`` (``cname/realm``), ``service``, ``success``,
   ``error_msg``, ``cipher``, ``forwardable``, ``renewable``;
 - sip.log ``method``, ``uri``, ``request_from`` (without the tag Zeek leaves out),
@@ -132,7 +134,7 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
                              ("diagnostic_message", "diagnostic_message", "text"),
                              ("object", "z_object", "prefix"),
                              ("argument", "z_argument", "exact")), "message_id"),
-    "ntlm.log": (("ldap", "smb"), (("username", "ntlm_user", "exact"),
+    "ntlm.log": (("ldap", "smb", "dce_rpc"), (("username", "ntlm_user", "exact"),
                                    ("hostname", "ntlm_host", "exact"),
                                    ("domainname", "ntlm_domain", "exact"),
                                    ("server_nb_computer_name", "ntlm_server_nb_name", "exact"),
@@ -160,6 +162,9 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
                            ("root_delay", "root_delay", "float"), ("root_disp", "root_disp", "float"),
                            ("ref_id", "ref_id", "nul_padded"), ("xmt_time", "xmt_time", "time")),
                 None),
+    "dce_rpc.log": (("dce_rpc",), (("named_pipe", "named_pipe", "exact"),
+                                   ("endpoint", "endpoint", "exact"),
+                                   ("operation", "operation", "exact")), None),
     "rdp.log": (("rdp",), (("cookie", "cookie", "text"), ("result", "z_result", "lower"),
                            ("security_protocol", "selected_protocol", "exact"),
                            ("client_name", "client_name", "exact"),
@@ -348,9 +353,9 @@ _NTLM_COLUMNS = ("ntlm_user", "ntlm_host", "ntlm_domain", "ntlm_server_nb_name",
 
 
 def _ntlm_flows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per flow with NTLM, as ntlm.log has: the NTLM columns of its ldap and smb rows
-    merged (a challenge comes in one operation's response, the authentication in the next
-    request)."""
+    """One row per flow with NTLM, as ntlm.log has: the NTLM columns of its ldap, smb and
+    dce_rpc rows merged (a challenge comes in one operation's response, the authentication
+    in the next request)."""
     merged: dict[str, dict[str, Any]] = {}
     for r in rows:
         if any(r.get(k) is not None for k in _NTLM_COLUMNS):
@@ -379,6 +384,7 @@ def _rdp_view(row: dict[str, Any]) -> dict[str, Any]:
 
 VIEWS = {"ldap.log": _rowwise(_ldap_view), "kerberos.log": _rowwise(_kerberos_view),
          "rdp.log": _rowwise(_rdp_view), "ntlm.log": _ntlm_flows,
+         "dce_rpc.log": lambda rows: [r for r in rows if r.get("request") == "REQUEST"],
          "dnp3.log": _dnp3_responses}
 """Per log, our rows as that log writes them (columns derived, or rows paired)."""
 

@@ -65,12 +65,14 @@ def _utf16(raw: bytes) -> str | None:
     return raw.decode("utf-16-le", "replace").rstrip("\x00")[:NTLM_MAX_NAME_CHARS] or None
 
 
-def _field(buf: Buffer, msg: bytes, at: int) -> bytes:
-    """A payload field's bytes from its (Len, MaxLen, BufferOffset) descriptor (§2.2.1)."""
+def _field(buf: Buffer, msg: bytes, at: int, clip: bool = False) -> bytes:
+    """A payload field's bytes from its (Len, MaxLen, BufferOffset) descriptor (§2.2.1);
+    with ``clip``, a field whose declared length runs past the message is cut at its end
+    (the bytes that are there are read)."""
     length = buf.pull_u16_le()
     buf.skip(2)
     offset = buf.pull_u32_le()
-    if offset + length > len(msg):
+    if offset > len(msg) or (offset + length > len(msg) and not clip):
         raise BadValue("NTLMSSP field outside the message", at + buf.tell())
     return msg[offset : offset + length]
 
@@ -109,7 +111,10 @@ def challenge(blob: bytes) -> NtlmChallenge | None:
         return None
     msg, buf, at = found
     buf.skip(8 + 4 + 8 + 8)  # TargetNameFields, NegotiateFlags, ServerChallenge, Reserved
-    info = Buffer(_field(buf, msg, at))  # TargetInfoFields
+    # TargetInfoFields; some servers declare it longer than they send (Zeek's
+    # ntlm-unterminated-av-sequence trace: four bytes short, no MsvAvEOL): the pairs there
+    # are read
+    info = Buffer(_field(buf, msg, at, clip=True))
     names: dict[int, str | None] = {}
     for _ in range(NTLM_MAX_AV_PAIRS):
         if info.eof():  # some servers end the list without MsvAvEOL

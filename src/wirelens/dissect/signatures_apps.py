@@ -1,6 +1,7 @@
 """Content signatures of enterprise and application services: the Git protocol, RTSP, XMPP
 and SOCKS here, and the binary, length-framed ones of :mod:`wirelens.dissect.signatures_framed`
-(BGP, DCE/RPC, ONC RPC, MS SQL TDS, AMQP, Memcached); :data:`APP_SIGNATURES` orders them all.
+(BGP, ONC RPC, MS SQL TDS, AMQP, Memcached); :data:`APP_SIGNATURES` orders them all, with
+DCE/RPC (:mod:`wirelens.dissect.dcerpc`, a full dissector whose content test ranks here).
 
 Identification only (see :mod:`wirelens.dissect.signatures_base`). ``matches`` sees the
 first payload of one direction (a TCP segment or a UDP datagram); each class's docstring
@@ -15,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
-from wirelens.dissect.base import BY_CONTENT, IPPROTO_TCP, IPPROTO_UDP, Event, Screen
+from wirelens.dissect.base import BY_CONTENT, IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
+from wirelens.dissect.dcerpc import DceRpcDissector
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
     TCP_ONLY,
@@ -28,7 +30,6 @@ from wirelens.dissect.signatures_base import (
 from wirelens.dissect.signatures_framed import (
     AmqpDissector,
     BgpDissector,
-    DceRpcDissector,
     MemcachedDissector,
     NfsDissector,
     SunRpcDissector,
@@ -479,9 +480,9 @@ class SocksDissector(_NamingSignature):
         return []
 
 
-APP_SIGNATURES: tuple[type[SignatureDissector], ...] = (
+APP_SIGNATURES: tuple[type[Dissector], ...] = (
     BgpDissector,  # a 16-byte marker, exact lengths
-    DceRpcDissector,  # version, PTYPE, data representation, exact fragment lengths
+    DceRpcDissector,  # version, PTYPE, data representation, exact fragment lengths (rows)
     NfsDissector,  # msg_type + rpcvers (8 fixed bytes), flavors, exact lengths
     SunRpcDissector,
     TdsDissector,  # exact packet length, window 0, per-type data

@@ -1,4 +1,4 @@
-"""Content signatures of binary, length-framed services: BGP, DCE/RPC, ONC RPC (NFS and
+"""Content signatures of binary, length-framed services: BGP, ONC RPC (NFS and
 other Sun RPC programs), MS SQL TDS, AMQP and Memcached.
 
 Identification only (see :mod:`wirelens.dissect.signatures_base`). ``matches`` sees the
@@ -25,7 +25,6 @@ from wirelens.dissect.signatures_base import (
 __all__ = [
     "AmqpDissector",
     "BgpDissector",
-    "DceRpcDissector",
     "MemcachedDissector",
     "NfsDissector",
     "SunRpcDissector",
@@ -115,121 +114,6 @@ class BgpDissector(SignatureDissector):
                 return False
             pos += length
         return True
-
-
-# --- DCE/RPC (DCE 1.1 RPC chapters 12-13, MS-RPCE §2.2.2) ----------------------------------
-
-_DCE_CO_TYPES = frozenset((0, 2, 3, 11, 12, 13, 14, 15, 16, 17, 18, 19))
-"""Connection-oriented PTYPEs (DCE 1.1 §12.6.4.1): request, response, fault, bind, bind_ack,
-bind_nak, alter_context, alter_context_resp, auth3 (MS-RPCE), shutdown, co_cancel,
-orphaned."""
-_DCE_BIND_TYPES = frozenset((11, 14))
-_DCE_MAX_PDUS = 8
-"""PDUs walked in one segment. Reason: bounds ``matches``."""
-_DCE_CL_HEADER = 80
-"""Connectionless header size (DCE 1.1 §12.5.2.1)."""
-
-
-def _dce_drep_ok(p: bytes, pos: int) -> bool:
-    """Data representation (DCE 1.1 §14.1): integer order ASCII big (0x00) or little (0x10)
-    endian, floating point IEEE/VAX/Cray/IBM (0-3), two reserved zero bytes."""
-    return p[pos] in (0x00, 0x10) and p[pos + 1] <= 3 and p[pos + 2] == 0 and p[pos + 3] == 0
-
-
-def _dce_u16(p: bytes, pos: int, little: bool) -> int:
-    return p[pos] | (p[pos + 1] << 8) if little else (p[pos] << 8) | p[pos + 1]
-
-
-def _dce_uuid(p: bytes, pos: int, little: bool) -> bool:
-    """A UUID (DCE 1.1 appendix A, RFC 9562 §4) at ``pos`` with integers in the given order:
-    version 1-5 in time_hi_and_version, the DCE variant (bits 10) in clock_seq_hi."""
-    version = (p[pos + 7] if little else p[pos + 6]) >> 4
-    return 1 <= version <= 5 and p[pos + 8] & 0xC0 == 0x80
-
-
-def _dce_co_pdu(p: bytes, pos: int) -> int:
-    """frag_length of the connection-oriented PDU at ``pos`` when its common header (DCE 1.1
-    §12.6.3.1) is valid, else 0."""
-    if len(p) - pos < 16 or p[pos] != 5 or p[pos + 1] > 1 or p[pos + 2] not in _DCE_CO_TYPES:
-        return 0
-    if not _dce_drep_ok(p, pos + 4):
-        return 0
-    little = p[pos + 4] == 0x10
-    frag = _dce_u16(p, pos + 8, little)
-    auth = _dce_u16(p, pos + 10, little)
-    if frag < 16 or (auth and 16 + 8 + auth > frag):  # an auth verifier has its sec_trailer
-        return 0
-    if p[pos + 2] in _DCE_BIND_TYPES:  # p_context_elem: at least one, reserved bytes zero
-        if frag < 28 or pos + 28 > len(p):
-            return 0
-        if p[pos + 24] == 0 or p[pos + 25] or p[pos + 26] or p[pos + 27]:
-            return 0
-    elif p[pos + 2] in (0, 2) and frag < 24:  # request / response: alloc_hint, context id
-        return 0
-    return frag
-
-
-class DceRpcDissector(SignatureDissector):
-    """DCE/RPC (TCP 135 and dynamic ports; UDP 135 and dynamic ports).
-
-    ``matches``, over TCP (connection-oriented, DCE 1.1 §12.6.3.1, MS-RPCE §2.2.2): PDUs
-    filling the segment exactly (at most 8), each with rpc_vers 5, rpc_vers_minor 0/1, a
-    connection-oriented PTYPE (:data:`_DCE_CO_TYPES`), a valid data representation (integer
-    order 0x00/0x10, float 0-3, two zero bytes), frag_length (in that byte order) at least
-    16, auth_length fitting with its 8-byte sec_trailer; a bind / alter_context holds at
-    least one presentation context with zero reserved bytes; a request / response its
-    8-byte body header. Over UDP (connectionless, §12.5.2.1): the 80-byte header with
-    rpc_vers 4, PTYPE 0-10, the reserved flags1 bits (0x01, 0x80) clear, only defined
-    flags2 bits (cancel pending), the data representation as above, fragment number 0
-    unless the fragment flag is set, an activity UUID of version 1-5 with the DCE variant,
-    no authentication (auth_proto 0) and the fragment length equal to the rest of the
-    datagram.
-    """
-
-    name: ClassVar[str] = "dcerpc"
-    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
-    ports: ClassVar[frozenset[int]] = frozenset((135,))
-    first_bytes: ClassVar[frozenset[int] | None] = frozenset((4, 5))
-    """``matches``: rpc_vers 5 over TCP, 4 over UDP (:meth:`first_bytes_on`)."""
-    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {
-        IPPROTO_TCP: (Screen(16, equals=((0, b"\x05"), (6, b"\x00\x00")), values=(
-            (1, frozenset((0, 1))), (2, _DCE_CO_TYPES), (4, frozenset((0x00, 0x10))))),),
-        IPPROTO_UDP: (
-            Screen(_DCE_CL_HEADER, equals=((0, b"\x04"), (4, b"\x10"), (78, b"\x00")),
-                   length=(74, 2, "little", _DCE_CL_HEADER)),  # little-endian integers
-            Screen(_DCE_CL_HEADER, equals=((0, b"\x04"), (4, b"\x00"), (78, b"\x00")),
-                   length=(74, 2, "big", _DCE_CL_HEADER))),  # big-endian integers
-    }  # fmt: skip
-
-    @classmethod
-    def first_bytes_on(cls, proto: int) -> frozenset[int] | None:
-        """rpc_vers: 5 connection-oriented (TCP), 4 connectionless (UDP)."""
-        return frozenset((5,)) if proto == IPPROTO_TCP else frozenset((4,))
-
-    @classmethod
-    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
-        """Connection-oriented PDUs over TCP, one connectionless PDU over UDP."""
-        n = len(payload)
-        if proto == IPPROTO_TCP:
-            pos = 0
-            for _ in range(_DCE_MAX_PDUS):
-                frag = _dce_co_pdu(payload, pos)
-                if not frag or pos + frag > n:
-                    return False
-                pos += frag
-                if pos == n:
-                    return True
-            return False
-        if n < _DCE_CL_HEADER or payload[0] != 4 or payload[1] > 10 or payload[3] & ~0x02:
-            return False
-        if payload[2] & 0x81 or not _dce_drep_ok(payload, 4) or payload[78] != 0:
-            return False
-        little = payload[4] == 0x10
-        if _dce_u16(payload, 74, little) != n - _DCE_CL_HEADER:
-            return False
-        if not payload[2] & 0x04 and _dce_u16(payload, 76, little):  # not a fragment: number 0
-            return False
-        return _dce_uuid(payload, 40, little)
 
 
 # --- ONC RPC (RFC 5531 §8-§9, §14; RFC 2203 §5) --------------------------------------------

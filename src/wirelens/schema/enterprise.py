@@ -1,4 +1,4 @@
-"""Schemas of the enterprise-protocol tables: smb, rdp, snmp, sip, mqtt.
+"""Schemas of the enterprise-protocol tables: smb, dce_rpc, rdp, snmp, sip, mqtt.
 
 One documented Arrow schema per table; each table = the join keys (``key_fields``) plus one
 field per field of the dissector's event class (same names; ``ts_ns`` becomes ``ts``).
@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from wirelens.schema.fields import f, key_fields, ntlm_server_fields
 
-__all__ = ["MQTT", "RDP", "SIP", "SMB", "SNMP", "TABLES"]
+__all__ = ["DCE_RPC", "MQTT", "RDP", "SIP", "SMB", "SNMP", "TABLES"]
 
 _STRS = pa.list_(pa.string())
 
@@ -304,7 +304,44 @@ SMB = pa.schema(
     ]
 )
 
+DCE_RPC = pa.schema(
+    key_fields("Time of the request (of the answer when no request was seen).")
+    + [
+        f("rpc_version", pa.string(), "5.0 / 5.1 (connection-oriented) or 4.0 (connectionless, UDP)."),
+        f("request", pa.string(), "The client's PDU type: REQUEST (a call), BIND or ALTER_CONTEXT (a context negotiation); null when only the answer was seen."),
+        f("response", pa.string(), "The answer's PDU type: RESPONSE, FAULT, BIND_ACK, BIND_NAK, ALTER_CONTEXT_RESP, REJECT; null when unanswered."),
+        f("call_id", pa.uint32(), "Call id (connectionless: the sequence number)."),
+        f("context_id", pa.uint16(), "Presentation context of the call (of the first one offered, for a negotiation)."),
+        f("uuid", pa.string(), "Interface UUID."),
+        f("if_version", pa.string(), "Interface version major.minor."),
+        f("endpoint", pa.string(), "The interface's common name (svcctl, samr, lsarpc, drsuapi, netlogon, winreg, IRemUnknown2, ...); null when not a known one."),
+        f("opnum", pa.uint16(), "Operation number of a call."),
+        f("operation", pa.string(), "The operation's name (CreateServiceW, DRSGetNCChanges, NetrServerAuthenticate3, ...); null when not known."),
+        f("named_pipe", pa.string(), "The SMB named pipe carrying the association (null over TCP and UDP)."),
+        f("request_frags", pa.uint32(), "Fragments of the request."),
+        f("request_stub_len", pa.uint64(), "Stub bytes of the request (auth padding and verifier not counted)."),
+        f("response_frags", pa.uint32(), "Fragments of the response."),
+        f("response_stub_len", pa.uint64(), "Stub bytes of the response."),
+        f("fault_status", pa.uint32(), "Status of a FAULT or REJECT (0x1c010002 nca_s_op_rng_error, 5 access denied, ...)."),
+        f("bind_result", pa.string(), "Negotiation: the result for the first context offered (acceptance, user_rejection, provider_rejection, negotiate_ack), nak for a BIND_NAK."),
+        f("contexts_offered", pa.uint8(), "Negotiation: presentation contexts offered."),
+        f("auth_type", pa.string(), "Security provider of the association (ntlmssp, spnego, kerberos, netlogon, schannel, ...)."),
+        f("auth_level", pa.string(), "Its authentication level (connect, call, packet, integrity, privacy: privacy encrypts the stubs)."),
+        f("ntlm_user", pa.string(), "NTLMSSP: the user of the association's AUTHENTICATE (auth3, bind or alter_context)."),
+        f("ntlm_domain", pa.string(), "Its domain."),
+        f("ntlm_host", pa.string(), "Its workstation."),
+        *ntlm_server_fields("A bind answer"),
+        f("rtt", pa.float64(), "Seconds from request to answer (null when unpaired)."),
+    ]
+)
+
 TABLES: dict[str, tuple[pa.Schema, str]] = {
+    "dce_rpc": (
+        DCE_RPC,
+        "One row per DCE/RPC call (request paired with its response or fault by call id), "
+        "named by interface and operation, and per presentation-context negotiation (bind, "
+        "alter_context); the association's authentication (NTLM user, server names).",
+    ),
     "mqtt": (
         MQTT,
         "One row per MQTT connection: CONNECT, CONNACK, topics subscribed and "

@@ -4,6 +4,7 @@ carrying them (Zeek's ntlm.log values for its ldap traces)."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,17 @@ def test_challenge_target_information() -> None:
     # some servers end the list without MsvAvEOL; missing names are None
     assert challenge(ntlm_challenge([(1, "DC1")], eol=False)) == NtlmChallenge(
         "DC1", None, None, None, None)
+
+
+def test_target_information_declared_longer_than_sent_is_read() -> None:
+    """Zeek's ntlm-unterminated-av-sequence trace: TargetInfo declared 4 bytes longer than
+    the message, without MsvAvEOL; the pairs that are there name the server."""
+    msg = ntlm_challenge([(2, "CNAMIS"), (1, "SATURN")], eol=False)
+    info_len = struct.unpack_from("<H", msg, 40)[0]
+    longer = msg[:40] + struct.pack("<HH", info_len + 4, info_len + 4) + msg[44:]
+    assert challenge(longer) == NtlmChallenge("SATURN", "CNAMIS", None, None, None)
+    with pytest.raises(ParseError):  # but a field starting past the message is damage
+        challenge(msg[:40] + msg[40:44] + struct.pack("<I", 4000) + msg[48:])
 
 
 def test_damage_raises_parse_errors_and_av_pairs_are_bounded() -> None:

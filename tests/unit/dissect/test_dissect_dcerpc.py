@@ -1,0 +1,328 @@
+"""DCE/RPC (``dissect/dcerpc.py``): calls and negotiations of built associations (NTLM
+authenticated, fragmented, big-endian, unflagged, faults, unanswered), connectionless calls,
+whole / byte by byte / with junk, and suricata-verify's captures against the counts its
+tests expect (svcctl from PsExec, DCOM's IRemUnknown2, Zerologon's Netlogon calls)."""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+import uuid as uuidlib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from wl_dissect_builders import feed_all, mutate, ntlm_authenticate, ntlm_challenge
+from wl_krb_builders import ap_rep, ap_req, krb5_token
+
+from wirelens.dissect.dcerpc import DceRpcDissector, DceRpcRecord
+from wirelens.dissect.dcerpc_names import INTERFACES, operation_name
+from wirelens.dissect.kerberos import KerberosRecord
+from wirelens.wire import ParseError
+
+TCP, UDP = 6, 17
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+SV = DATA / "suricata-verify" / "tests"
+needs_data = pytest.mark.skipif(not SV.is_dir(), reason=f"shared captures not found at {DATA}")
+
+SVCCTL = "367abb81-9844-35f1-ad32-98f038001003"
+EPM = "e1af8308-5d1f-11c9-91a4-08002b14a0fa"
+NDR = uuidlib.UUID("8a885d04-1ceb-11c9-9fe8-08002b104860")
+SERVER = [(1, "DC1"), (3, "dc1.corp.example"), (5, "corp.example")]
+
+
+# --- builders (DCE 1.1 chapters 12-14, MS-RPCE §2.2.2) --------------------------------------
+
+def co(ptype: int, body: bytes, call_id: int, flags: int = 3, little: bool = True,
+       auth: tuple[int, int, bytes] | None = None) -> bytes:
+    """A connection-oriented PDU; ``auth`` (type, level, token) appends the padding to 4
+    bytes, the sec_trailer and the token."""
+    e = "<" if little else ">"
+    tail = b""
+    if auth is not None:
+        pad = -(16 + len(body)) % 4
+        tail = bytes(pad) + struct.pack(e + "BBBBI", auth[0], auth[1], pad, 0, 1) + auth[2]
+    frag = 16 + len(body) + len(tail)
+    drep = b"\x10\x00\x00\x00" if little else b"\x00\x00\x00\x00"
+    head = bytes((5, 0, ptype, flags)) + drep + struct.pack(e + "HHI", frag,
+                                                           len(auth[2]) if auth else 0, call_id)
+    return head + body + tail
+
+
+def uuid_bytes(text: str, little: bool = True) -> bytes:
+    u = uuidlib.UUID(text)
+    return u.bytes_le if little else u.bytes
+
+
+def bind_body(contexts: list[tuple[int, str, int, int]], little: bool = True) -> bytes:
+    e = "<" if little else ">"
+    body = struct.pack(e + "HHI", 4280, 4280, 0) + bytes((len(contexts), 0, 0, 0))
+    for ctx, text, major, minor in contexts:
+        body += struct.pack(e + "HBB", ctx, 1, 0) + uuid_bytes(text, little)
+        body += struct.pack(e + "HH", major, minor)
+        body += (NDR.bytes_le if little else NDR.bytes) + struct.pack(e + "I", 2)
+    return body
+
+
+def bind_ack_body(results: list[int], little: bool = True) -> bytes:
+    e = "<" if little else ">"
+    port = b"\\PIPE\\ntsvcs\x00"
+    body = struct.pack(e + "HHIH", 4280, 4280, 0x1234, len(port)) + port
+    body += bytes(-(16 + len(body)) % 4) + bytes((len(results), 0, 0, 0))
+    for r in results:
+        body += struct.pack(e + "HH", r, 0) + (NDR.bytes_le if little else NDR.bytes)
+        body += struct.pack(e + "I", 2)
+    return body
+
+
+def request_body(ctx: int, opnum: int, stub: bytes, little: bool = True) -> bytes:
+    return struct.pack(("<" if little else ">") + "IHH", len(stub), ctx, opnum) + stub
+
+
+def response_body(ctx: int, stub: bytes, little: bool = True) -> bytes:
+    return struct.pack(("<" if little else ">") + "IHBB", len(stub), ctx, 0, 0) + stub
+
+
+def fault_body(ctx: int, status: int) -> bytes:
+    return struct.pack("<IHBBII", 0, ctx, 0, 0, status, 0)
+
+
+def association() -> list[tuple[bool, bytes]]:
+    """An NTLM-authenticated svcctl association: bind (NEGOTIATE) / bind_ack (CHALLENGE),
+    auth3 (AUTHENTICATE), OpenSCManagerW in two fragments answered in one, CreateServiceW
+    answered with a fault (packet privacy), StartServiceW never answered."""
+    neg = b"NTLMSSP\x00\x01\x00\x00\x00" + bytes(24)
+    priv = (10, 6, bytes(16))
+    return [
+        (True, co(11, bind_body([(0, SVCCTL, 2, 0), (1, SVCCTL, 2, 0)]), 1, auth=(10, 6, neg))),
+        (False, co(12, bind_ack_body([0, 2]), 1, auth=(10, 6, ntlm_challenge(SERVER)))),
+        (True, co(16, bytes(4), 1, auth=(10, 6, ntlm_authenticate("alice", "CORP", "PC1")))),
+        (True, co(0, request_body(0, 15, b"a" * 30), 2, flags=1, auth=priv)
+         + co(0, request_body(0, 15, b"b" * 10), 2, flags=2, auth=priv)),
+        (False, co(2, response_body(0, b"h" * 20), 2, auth=priv)),
+        (True, co(0, request_body(0, 12, b"c" * 64), 3, auth=priv)),
+        (False, co(3, fault_body(0, 5), 3)),
+        (True, co(0, request_body(0, 19, b"d" * 8), 4, auth=priv)),
+    ]
+
+
+def rows(events: list[object]) -> list[DceRpcRecord]:
+    return [e for e in events if isinstance(e, DceRpcRecord)]
+
+
+def view(r: DceRpcRecord) -> tuple[object, ...]:
+    return (r.request, r.response, r.call_id, r.endpoint, r.operation, r.request_frags,
+            r.request_stub_len, r.response_frags, r.response_stub_len, r.fault_status,
+            r.bind_result)
+
+
+# --- built associations --------------------------------------------------------------------
+
+def test_calls_negotiation_and_ntlm_of_an_association() -> None:
+    got = rows(feed_all(DceRpcDissector, association(), TCP))
+    assert [view(r) for r in got] == [
+        ("BIND", "BIND_ACK", 1, "svcctl", None, 0, 0, 0, 0, None, "acceptance"),
+        ("REQUEST", "RESPONSE", 2, "svcctl", "OpenSCManagerW", 2, 40, 1, 20, None, None),
+        ("REQUEST", "FAULT", 3, "svcctl", "CreateServiceW", 1, 64, 1, 0, 5, None),
+        ("REQUEST", None, 4, "svcctl", "StartServiceW", 1, 8, 0, 0, None, None),
+    ]
+    bind, call = got[0], got[1]
+    assert (bind.contexts_offered, bind.uuid, bind.if_version, bind.rpc_version) == (
+        2, SVCCTL, "2.0", "5.0")
+    assert (bind.auth_type, bind.auth_level, bind.ntlm_server_nb_name,
+            bind.ntlm_server_dns_name, bind.ntlm_server_tree, bind.ntlm_user) == (
+        "ntlmssp", "privacy", "DC1", "dc1.corp.example", "corp.example", None)
+    assert (call.ntlm_user, call.ntlm_domain, call.ntlm_host, call.ntlm_server_nb_name) == (
+        "alice", "CORP", "PC1", "DC1")  # the auth3 names the association's later calls
+    assert [r.rtt_ns for r in got] == [0, 0, 0, None]  # one timestamp: answered ones 0
+
+
+@pytest.mark.parametrize("step", [1, 3, 7, 64])
+def test_byte_by_byte_gives_the_same_rows(step: int) -> None:
+    whole = feed_all(DceRpcDissector, association(), TCP)
+    assert feed_all(DceRpcDissector, association(), TCP, step) == whole
+
+
+def test_big_endian_unflagged_and_unanswered() -> None:
+    """Integers in big-endian order (drep 0x00); a request and response flagged neither
+    first nor last fragment are whole PDUs (some stacks send them so); a response whose
+    request was not seen makes a row of its own; a reused call id ends the old call."""
+    chunks = [
+        (True, co(11, bind_body([(3, EPM, 3, 0)], little=False), 7, little=False)),
+        (False, co(12, bind_ack_body([0], little=False), 7, little=False)),
+        (True, co(0, request_body(3, 3, b"x" * 12, little=False), 8, flags=0, little=False)),
+        (False, co(2, response_body(3, b"y" * 4, little=False), 8, flags=0, little=False)),
+        (False, co(2, response_body(3, b"z", little=False), 9, little=False)),
+        (True, co(0, request_body(3, 2, b"", little=False), 10, little=False)),
+        (True, co(0, request_body(3, 3, b"", little=False), 10, little=False)),
+    ]
+    got = rows(feed_all(DceRpcDissector, chunks, TCP))
+    assert [view(r) for r in got] == [
+        ("BIND", "BIND_ACK", 7, "epmapper", None, 0, 0, 0, 0, None, "acceptance"),
+        ("REQUEST", "RESPONSE", 8, "epmapper", "ept_map", 1, 12, 1, 4, None, None),
+        (None, "RESPONSE", 9, "epmapper", None, 0, 0, 1, 1, None, None),
+        ("REQUEST", None, 10, "epmapper", "ept_lookup", 1, 0, 0, 0, None, None),
+        ("REQUEST", None, 10, "epmapper", "ept_map", 1, 0, 0, 0, None, None),
+    ]
+    assert got[2].rtt_ns is None and got[2].uuid == EPM  # its context was negotiated
+
+
+def test_bind_nak_and_rejected_context() -> None:
+    chunks = [(True, co(11, bind_body([(0, SVCCTL, 2, 0)]), 1)),
+              (False, co(13, struct.pack("<HB", 4, 0), 1)),
+              (True, co(14, bind_body([(1, "00000000-0000-0000-0000-000000000001", 1, 0)]), 2)),
+              (False, co(15, bind_ack_body([2]), 2))]
+    got = rows(feed_all(DceRpcDissector, chunks, TCP))
+    assert [(r.request, r.response, r.bind_result, r.endpoint) for r in got] == [
+        ("BIND", "BIND_NAK", "nak", "svcctl"),
+        ("ALTER_CONTEXT", "ALTER_CONTEXT_RESP", "provider_rejection", None)]
+
+
+def test_kerberos_in_a_bind_makes_a_kerberos_row() -> None:
+    """A bind whose auth verifier carries a krb5 AP-REQ, answered with an AP-REP."""
+    token = krb5_token(b"\x01\x00", ap_req("CORP.EXAMPLE", ("host", "dc1"), 18))
+    answer = krb5_token(b"\x02\x00", ap_rep())
+    chunks = [(True, co(11, bind_body([(0, SVCCTL, 2, 0)]), 1, auth=(16, 6, token))),
+              (False, co(12, bind_ack_body([0]), 1, auth=(16, 6, answer)))]
+    events = feed_all(DceRpcDissector, chunks, TCP)
+    krb = [e for e in events if isinstance(e, KerberosRecord)]
+    assert [(k.request_type, k.realm, k.sname, k.success) for k in krb] == [
+        ("AP", "CORP.EXAMPLE", "host/dc1", True)]
+    assert rows(events)[0].auth_type == "kerberos"
+
+
+def test_trailing_junk_and_damage_raise_parse_errors() -> None:
+    for bad in (b"\x05\x00\x0b\x03\x20\x00\x00\x00" + bytes(8),  # integer representation 2
+                co(11, bind_body([(0, SVCCTL, 2, 0)]), 1)[:8] + b"\x08\x00" + bytes(6),
+                co(11, b"\x00" * 8 + bytes((70, 0, 0, 0)), 1),  # 70 contexts
+                co(11, bind_body([(0, SVCCTL, 2, 0)])[:-10], 1),  # syntax cut short
+                b"HTTP/1.1 200 OK\r\n\r\n"):
+        with pytest.raises(ParseError):
+            feed_all(DceRpcDissector, [(True, bad)], TCP)
+    with pytest.raises(ParseError):  # junk after a whole association
+        feed_all(DceRpcDissector, [*association(), (True, b"junk-after-the-pdus")], TCP)
+
+
+def test_connectionless_calls() -> None:
+    """UDP (DCE 1.1 §12.5.2.1): a request paired with its response by activity and sequence
+    number; a response in two fragments; a fault."""
+    def cl(ptype: int, seq: int, opnum: int, body: bytes, flags1: int = 0) -> bytes:
+        head = bytes((4, ptype, flags1, 0, 0x10, 0, 0, 0)) + bytes(16)
+        head += uuid_bytes(SVCCTL) + uuid_bytes("6d6f6f6e-0001-11d0-8000-00aa00bbccdd")
+        head += struct.pack("<IIIHHHHHBB", 0, 2, seq, opnum, 0xFFFF, 0xFFFF, len(body), 0,
+                            0, 0)
+        return head + body
+
+    chunks = [(True, cl(0, 1, 16, b"q" * 10)), (False, cl(2, 1, 16, b"r" * 6, 0x04)),
+              (False, cl(2, 1, 16, b"s" * 2, 0x06)), (True, cl(0, 2, 0, b"")),
+              (False, cl(3, 2, 0, struct.pack("<I", 0x1C010002)))]
+    assert all(DceRpcDissector.matches(c, UDP, o) for o, c in chunks)
+    got = rows(feed_all(DceRpcDissector, chunks, UDP))
+    assert [(r.rpc_version, *view(r), r.if_version) for r in got] == [
+        ("4.0", "REQUEST", "RESPONSE", 1, "svcctl", "OpenServiceW", 1, 10, 2, 8, None, None,
+         "2.0"),
+        ("4.0", "REQUEST", "FAULT", 2, "svcctl", "CloseServiceHandle", 1, 0, 1, 0, 0x1C010002,
+         None, "2.0")]
+
+
+def test_schema_matches_event() -> None:
+    from wirelens.schema.enterprise import TABLES
+
+    schema, _ = TABLES["dce_rpc"]
+    names = [f.name for f in dataclasses.fields(DceRpcRecord) if f.name != "ts_ns"]
+    assert schema.names[6:] == [("rtt" if n == "rtt_ns" else n) for n in names]
+
+
+def test_names() -> None:
+    assert operation_name(SVCCTL, 45) == "CreateServiceWOW64W"
+    assert operation_name("12345678-1234-abcd-ef00-01234567cffb", 30) == "NetrServerPasswordSet2"
+    assert operation_name("e3514235-4b06-11d1-ab04-00c04fc2dcd2", 3) == "DRSGetNCChanges"
+    assert operation_name(SVCCTL, 999) is None and operation_name("x", 0) is None
+    assert all(k == str(uuidlib.UUID(k)) for k in INTERFACES)  # canonical lower case
+
+
+# --- real captures (suricata-verify: the counts its test.yaml expects) ----------------------
+
+def _calls(test: str) -> Counter[tuple[str | None, str | None]]:
+    import wirelens
+
+    pcap = sorted((SV / test).glob("*.pcap"))[0]
+    got = wirelens.analyze(pcap).tables["dce_rpc"].to_pylist()
+    return Counter((r["endpoint"], r["operation"]) for r in got if r["request"] == "REQUEST")
+
+
+@needs_data
+def test_real_psexec_svcctl_calls() -> None:
+    """dcerpc-dce-iface-01: PsExec's service control calls over TCP."""
+    calls = _calls("dcerpc/dcerpc-dce-iface-01")
+    assert {op: n for (ep, op), n in calls.items() if ep == "svcctl"} == {
+        "CloseServiceHandle": 6, "OpenServiceW": 3, "OpenSCManagerW": 2, "ControlService": 1,
+        "DeleteService": 1, "CreateServiceWOW64W": 1, "QueryServiceStatus": 4,
+        "StartServiceW": 1}
+
+
+@needs_data
+def test_real_dcom_and_zerologon() -> None:
+    dcom = _calls("dcerpc/dcerpc-ctxids")
+    assert (dcom[("IRemUnknown2", "RemRelease")], dcom[("IRemUnknown2", "RemQueryInterface")],
+            dcom[("IDispatch", "Invoke")]) == (8, 26, 3)
+    zl = _calls("dcerpc/zerologon")  # 21 attempts, one password reset (the test's alerts)
+    assert (zl[("netlogon", "NetrServerAuthenticate3")],
+            zl[("netlogon", "NetrServerPasswordSet2")]) == (21, 1)
+
+
+@needs_data
+def test_real_alter_context_and_call_ids() -> None:
+    """bug-6191: the ALTER_CONTEXT / ALTER_CONTEXT_RESP and the REQUEST / RESPONSE of call
+    69 (opnum 3, one fragment each way) and of call 4 on the second connection."""
+    import wirelens
+
+    pcap = sorted((SV / "bug-6191").glob("*.pcap"))[0]
+    got = wirelens.analyze(pcap).tables["dce_rpc"].to_pylist()
+    keys = ("resp_p", "call_id", "request", "response", "opnum", "request_frags",
+            "response_frags")
+    picked = [tuple(r[k] for k in keys) for r in got if (r["call_id"], r["resp_p"]) in
+              ((69, 49353), (4, 1178))]
+    assert picked == [(49353, 69, "ALTER_CONTEXT", "ALTER_CONTEXT_RESP", None, 0, 0),
+                      (49353, 69, "REQUEST", "RESPONSE", 3, 1, 1),
+                      (1178, 4, "ALTER_CONTEXT", "ALTER_CONTEXT_RESP", None, 0, 0),
+                      (1178, 4, "REQUEST", "RESPONSE", 3, 1, 1)]
+
+
+@pytest.mark.skipif(not (DATA / "zeek").is_dir(), reason=f"shared captures not found at {DATA}")
+def test_real_zeek_ntlm_in_a_bind() -> None:
+    """Zeek's ntlm.log of ntlm-unterminated-av-sequence: the server SATURN, from a bind_ack's
+    NTLM CHALLENGE whose target information is declared longer than sent."""
+    import wirelens
+
+    pcap = DATA / "zeek/testing/btest/Traces/dce-rpc/ntlm-unterminated-av-sequence.pcap"
+    got = wirelens.analyze(pcap).tables["dce_rpc"].to_pylist()
+    assert [(r["request"], r["response"], r["endpoint"], r["auth_type"], r["auth_level"],
+             r["ntlm_server_nb_name"]) for r in got] == [
+        ("BIND", "BIND_ACK", "nspi", "ntlmssp", "connect", "SATURN")]
+
+
+# --- fuzz ----------------------------------------------------------------------------------
+
+EDITS = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 12), st.integers(0, 255)),
+                 min_size=1, max_size=6)
+
+
+@settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
+@given(which=st.integers(0, 7), edits=EDITS, step=st.sampled_from([0, 1, 5, 64]))
+def test_fuzz_mutated_association(which: int, edits: list[tuple[int, int, int]],
+                                  step: int) -> None:
+    """Invariant: any mutation of the association, in any split, yields rows or raises
+    ParseError (within the deadline); ``matches`` never raises."""
+    chunks = association()
+    side, data = chunks[which]
+    chunks[which] = (side, mutate(data, edits))
+    for proto in (TCP, UDP):
+        assert isinstance(DceRpcDissector.matches(chunks[which][1], proto, side), bool)
+    try:
+        events = feed_all(DceRpcDissector, chunks, TCP, step)
+    except ParseError:
+        return
+    assert all(isinstance(e, (DceRpcRecord, KerberosRecord)) for e in events)
