@@ -42,7 +42,7 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
   ``object``, ``argument``, from our ldap rows as that log writes them (:func:`_ldap_view`);
 - ntlm.log ``username``, ``hostname``, ``domainname`` and the server's names, from our ldap,
   smb and dce_rpc rows merged per flow;
-- dce_rpc.log ``named_pipe``, ``endpoint`` and ``operation``, against our calls (not the
+- dce_rpc.log ``rtt``, ``named_pipe``, ``endpoint`` and ``operation``, against our calls (not the
   negotiations, which it does not log);
 - kerberos.log ``request_type``, ``client`` (``cname/realm``), ``service``, ``success``,
   ``error_msg``, ``cipher``, ``forwardable``, ``renewable``;
@@ -162,7 +162,8 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
                            ("root_delay", "root_delay", "float"), ("root_disp", "root_disp", "float"),
                            ("ref_id", "ref_id", "nul_padded"), ("xmt_time", "xmt_time", "time")),
                 None),
-    "dce_rpc.log": (("dce_rpc",), (("named_pipe", "named_pipe", "exact"),
+    "dce_rpc.log": (("dce_rpc",), (("rtt", "rtt", "float"),
+                                   ("named_pipe", "named_pipe", "escaped"),
                                    ("endpoint", "endpoint", "exact"),
                                    ("operation", "operation", "exact")), None),
     "rdp.log": (("rdp",), (("cookie", "cookie", "text"), ("result", "z_result", "lower"),
@@ -233,7 +234,8 @@ def same(kind: str, zeek: str | None, ours: Any) -> bool:
         return {"ecdsa": "ec"}.get(zeek or "", (zeek or "").lower()) == ours
     if kind == "curve":
         return CURVE_ALIASES.get(zeek or "", zeek) == ours
-    if kind == "dn":  # Zeek's log writes a backslash of the value (OpenSSL's \0D) doubled
+    if kind in ("dn", "escaped"):  # Zeek's log writes a backslash of the value doubled
+        # (OpenSSL's \0D in a name, a pipe's \PIPE\lsass)
         return (zeek or "").replace("\\\\", "\\") == (ours or "")
     if kind == "secret":  # a password: Zeek writes <hidden>, we <redacted>
         return zeek == ours or (zeek == "<hidden>" and ours == "<redacted>")

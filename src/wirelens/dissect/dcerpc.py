@@ -19,8 +19,9 @@ Connectionless (UDP, §12.5): each datagram has the 80-byte header with the inte
 operation number, activity and sequence number; a request is paired with its response or
 fault by activity and sequence number.
 
-:class:`DceRpcAssociation` holds one association's state and is fed its byte streams; the
-TCP dissector owns one. (A named pipe over SMB would own one per open pipe.)
+:class:`DceRpcAssociation` holds one association's state and is fed its byte streams: the
+TCP dissector owns one, the SMB dissector one per named pipe
+(:mod:`wirelens.dissect.smb_pipes`).
 """
 
 from __future__ import annotations
@@ -185,7 +186,9 @@ class DceRpcRecord(Event):
     operation: str | None
     """The operation's name (CreateServiceW, DRSGetNCChanges, ...; None when unknown)."""
     named_pipe: str | None
-    """The SMB named pipe carrying the association (None over TCP or UDP)."""
+    """The endpoint as the server's bind answer names it (its secondary address:
+    ``\\PIPE\\lsass`` over SMB, the port over TCP, as Zeek logs it); before that answer,
+    the SMB pipe's opened name (``samr``, ``\\lsarpc``); None over UDP."""
     request_frags: int
     """Fragments of the request."""
     request_stub_len: int
@@ -393,6 +396,9 @@ class DceRpcAssociation:
             if len(p) < 26:
                 raise Truncated("bind answer cut short", len(p))
             (sec_len,) = struct.unpack_from(e + "H", p, 24)
+            port = p[26 : 26 + sec_len].split(b"\x00", 1)[0]  # port_spec (§12.6.3.4)
+            if port:  # the server's name of the endpoint: \PIPE\lsass, or a TCP port
+                self.named_pipe = port.decode("latin-1")
             pos = 26 + sec_len
             pos += -pos % 4
             if pos + 8 <= len(p) and p[pos]:  # n_results, reserved, then the first result

@@ -30,6 +30,7 @@ from typing import ClassVar
 from wirelens.dissect import ntlm
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event, Screen
 from wirelens.dissect.kerberos import KerberosRecord, KrbMessage, ap_record, ap_request, gss_message
+from wirelens.dissect.smb_pipes import SMB1_PIPE_COMMANDS, SMB2_PIPE_COMMANDS, SmbPipes
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded
 
@@ -249,6 +250,8 @@ class SmbDissector(Dissector):
         self._skip: dict[bool, int] = {True: 0, False: 0}
         self._pending: dict[tuple[str, int], _Req] = {}
         self._trees: dict[int, str] = {}  # SMB2 TreeId / SMB1 TID -> share path
+        self._pipe_trees: set[int] = set()  # trees of an IPC$ share: their opens are pipes
+        self._pipes = SmbPipes()
         self._encrypted = False
 
     @classmethod
@@ -336,7 +339,7 @@ class SmbDissector(Dissector):
         """Requests never answered."""
         events: list[Event] = [self._row(r, None, None) for r in self._pending.values()]
         self._pending.clear()
-        return events
+        return events + self._pipes.finish()
 
     # -- messages ---------------------------------------------------------------------------
 
@@ -371,6 +374,11 @@ class SmbDissector(Dissector):
         if not host or _is_address(host):
             return
         self.server_name = host
+
+    def _maybe_pipe(self, tree: int | None) -> bool:
+        """An open on this tree may be a named pipe: an IPC$ tree, or one whose connect was
+        not seen."""
+        return tree in self._pipe_trees or tree not in self._trees
 
     def _add(self, req: _Req) -> list[Event]:
         events: list[Event] = []
@@ -448,7 +456,10 @@ class SmbDissector(Dissector):
             if next_command and (next_command < 64 or end > len(msg) or next_command % 8):
                 raise BadValue(f"bad NextCommand {next_command}", start + 20)
             body = msg[start + 64 : end]
-            if flags & 0x1:  # SMB2_FLAGS_SERVER_TO_REDIR: a response
+            if command in SMB2_PIPE_COMMANDS:  # reads and writes of DCE/RPC named pipes
+                events += self._pipes.smb2(command, bool(flags & 0x1), status, message_id, msg,
+                                           start, body, ts_ns)
+            elif flags & 0x1:  # SMB2_FLAGS_SERVER_TO_REDIR: a response
                 events += self._smb2_response(msg, start, body, command, status, message_id, flags,
                                           ts_ns)
             elif command in _SMB2_INTEREST:
@@ -517,6 +528,11 @@ class SmbDissector(Dissector):
                 req.tree_id = tree
                 if req.path is not None:
                     self._trees[tree] = req.path
+                if share == 2:  # PIPE
+                    self._pipe_trees.add(tree)
+            elif command == Smb2Command.CREATE and status == NtStatus.STATUS_SUCCESS:
+                if len(body) >= 80 and self._maybe_pipe(req.tree_id):  # §2.2.14: FileId
+                    events += self._pipes.open(body[64:80], req.filename)
         return [*events, self._row(req, status, reply)]
 
     # -- SMB1 -------------------------------------------------------------------------------
@@ -535,12 +551,16 @@ class SmbDissector(Dissector):
         uid = b.pull_u16_le()
         mid = b.pull_u16_le()
         reply = bool(flags & 0x80)  # SMB_FLAGS_REPLY
-        if command not in _SMB1_NAMES or (reply and ("SMB1", mid) not in self._pending):
+        pipe = command in SMB1_PIPE_COMMANDS and self._pipes
+        if not pipe and (command not in _SMB1_NAMES
+                         or (reply and ("SMB1", mid) not in self._pending)):
             return []  # other commands are not parsed past the header
         words = b.pull_bytes(2 * b.pull_u8())
         data = b.pull_bytes(b.pull_u16_le())
         unicode = bool(flags2 & 0x8000)  # SMB_FLAGS2_UNICODE
         data_offset = 32 + 1 + len(words) + 2
+        if pipe:  # reads and writes of DCE/RPC named pipes
+            return self._pipes.smb1(command, reply, status, mid, words, data, data_offset, ts_ns)
         if reply:
             return self._smb1_response(command, status, mid, tid, words, data, ts_ns)
         req = _Req(ts_ns, "SMB1", command, _SMB1_NAMES[command], mid, uid, tid)
@@ -584,7 +604,12 @@ class SmbDissector(Dissector):
             reply["share_type"] = service or None
             if req.path is not None:
                 self._trees[tid] = req.path
+            if service == "IPC":
+                self._pipe_trees.add(tid)
             req.tree_id = tid
+        elif command == Smb1Command.NT_CREATE_ANDX and status == NtStatus.STATUS_SUCCESS:
+            if len(words) >= 7 and self._maybe_pipe(tid):  # §2.2.4.64.2: FID
+                events += self._pipes.open(words[5:7], req.filename)
         return [*events, self._row(req, status, reply)]
 
     @staticmethod

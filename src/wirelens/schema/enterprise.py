@@ -317,7 +317,7 @@ DCE_RPC = pa.schema(
         f("endpoint", pa.string(), "The interface's common name (svcctl, samr, lsarpc, drsuapi, netlogon, winreg, IRemUnknown2, ...); null when not a known one."),
         f("opnum", pa.uint16(), "Operation number of a call."),
         f("operation", pa.string(), "The operation's name (CreateServiceW, DRSGetNCChanges, NetrServerAuthenticate3, ...); null when not known."),
-        f("named_pipe", pa.string(), "The SMB named pipe carrying the association (null over TCP and UDP)."),
+        f("named_pipe", pa.string(), "The endpoint as the server's bind answer names it (its secondary address: \\PIPE\\lsass over an SMB named pipe, the port over TCP, as Zeek logs it); before that answer, the SMB pipe's opened name (samr, \\lsarpc); null over UDP."),
         f("request_frags", pa.uint32(), "Fragments of the request."),
         f("request_stub_len", pa.uint64(), "Stub bytes of the request (auth padding and verifier not counted)."),
         f("response_frags", pa.uint32(), "Fragments of the response."),

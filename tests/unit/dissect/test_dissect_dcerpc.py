@@ -131,6 +131,7 @@ def test_calls_negotiation_and_ntlm_of_an_association() -> None:
     bind, call = got[0], got[1]
     assert (bind.contexts_offered, bind.uuid, bind.if_version, bind.rpc_version) == (
         2, SVCCTL, "2.0", "5.0")
+    assert {r.named_pipe for r in got} == {"\\PIPE\\ntsvcs"}  # the bind_ack's address
     assert (bind.auth_type, bind.auth_level, bind.ntlm_server_nb_name,
             bind.ntlm_server_dns_name, bind.ntlm_server_tree, bind.ntlm_user) == (
         "ntlmssp", "privacy", "DC1", "dc1.corp.example", "corp.example", None)
@@ -304,6 +305,109 @@ def test_real_zeek_ntlm_in_a_bind() -> None:
         ("BIND", "BIND_ACK", "nspi", "ntlmssp", "connect", "SATURN")]
 
 
+# --- over SMB named pipes (smb_pipes.py) ----------------------------------------------------
+
+def _smb2_pipe(cmd: int, mid: int, body: bytes, resp: bool = False, status: int = 0) -> bytes:
+    from test_dissect_smb import nbss, smb2
+
+    return nbss(smb2(cmd, mid, body, resp=resp, status=status, tree=9))
+
+
+def create_resp(mid: int, file_id: bytes) -> bytes:
+    """SMB2 CREATE response (MS-SMB2 §2.2.14): FileId after 64 bytes of attributes."""
+    return _smb2_pipe(5, mid, struct.pack("<HBBI", 89, 0, 0, 1) + bytes(56) + file_id
+                      + bytes(8), resp=True)
+
+
+def write_req(mid: int, file_id: bytes, data: bytes) -> bytes:
+    return _smb2_pipe(9, mid, struct.pack("<HHIQ", 49, 64 + 48, len(data), 0) + file_id
+                      + bytes(16) + data)
+
+
+def read_req(mid: int, file_id: bytes) -> bytes:
+    return _smb2_pipe(8, mid, struct.pack("<HBBIQ", 49, 0, 0, 4280, 0) + file_id + bytes(17))
+
+
+def read_resp(mid: int, data: bytes, status: int = 0) -> bytes:
+    return _smb2_pipe(8, mid, struct.pack("<HBBIII", 17, 64 + 16, 0, len(data), 0, 0) + data,
+                      resp=True, status=status)
+
+
+def transceive(mid: int, file_id: bytes, data: bytes, resp: bool = False) -> bytes:
+    """FSCTL_PIPE_TRANSCEIVE (MS-SMB2 §2.2.31, §2.2.32): input in the request, output in the
+    response."""
+    head = struct.pack("<HHI", 57 if not resp else 49, 0, 0x0011C017) + file_id
+    if resp:
+        body = head + struct.pack("<IIIIII", 64 + 48, 0, 64 + 48, len(data), 0, 0) + data
+    else:
+        body = head + struct.pack("<IIIIIIII", 64 + 56, len(data), 0, 0, 0, 4280, 1, 0) + data
+    return _smb2_pipe(11, mid, body, resp=resp)
+
+
+def pipe_conversation(connect: bool = True) -> list[tuple[bool, bytes]]:
+    """An svcctl pipe over SMB2: tree connect to IPC$ (share type PIPE, unless the capture
+    started after it), CREATE, the bind written and its answer read (an interim
+    STATUS_PENDING first), a call by transceive, CLOSE; a file of another share opened too."""
+    from test_dissect_smb import create_req, nbss, tree_connect_req, tree_connect_resp
+
+    fid, other = bytes(range(16)), bytes(range(16, 32))
+    bind = co(11, bind_body([(0, SVCCTL, 2, 0)]), 1)
+    chunks = [(True, nbss(tree_connect_req(1, r"\\srv\IPC$"))),
+              (False, nbss(tree_connect_resp(1, 9, share_type=2)))] if connect else []
+    return chunks + [
+        (True, nbss(create_req(2, "svcctl", tree=9))), (False, create_resp(2, fid)),
+        (True, write_req(3, fid, bind)), (True, read_req(4, fid)),
+        (False, read_resp(4, b"", status=0x103)),
+        (False, read_resp(4, co(12, bind_ack_body([0]), 1))),
+        (True, transceive(5, fid, co(0, request_body(0, 15, b"x" * 12), 2))),
+        (False, transceive(5, fid, co(2, response_body(0, b"y" * 20), 2), resp=True)),
+        (True, nbss(create_req(6, "notes.txt", tree=9))), (False, create_resp(6, other)),
+        (True, write_req(7, other, b"plain text, not DCE/RPC")),
+        (True, _smb2_pipe(6, 8, struct.pack("<HHI", 24, 0, 0) + fid)),  # CLOSE
+    ]
+
+
+@pytest.mark.parametrize("connect", [True, False])
+def test_smb2_named_pipe(connect: bool) -> None:
+    from wirelens.dissect.smb import SmbDissector
+
+    for step in (0, 7):
+        got = rows(feed_all(SmbDissector, pipe_conversation(connect), TCP, step))
+        assert [(r.named_pipe, *view(r)[:7]) for r in got] == [
+            ("\\PIPE\\ntsvcs", "BIND", "BIND_ACK", 1, "svcctl", None, 0, 0),
+            ("\\PIPE\\ntsvcs", "REQUEST", "RESPONSE", 2, "svcctl", "OpenSCManagerW", 1, 12)]
+
+
+@pytest.mark.skipif(not (DATA / "zeek").is_dir(), reason=f"shared captures not found at {DATA}")
+def test_real_zeek_smb1_transaction_dce_rpc() -> None:
+    """Zeek's dce_rpc.log of its smb1-transaction-dcerpc test: the pipe \\PIPE\\lsass,
+    dssetup's DsRolerGetPrimaryDomainInformation answered in 2.138 ms (SMB1 TransactNmPipe;
+    the capture starts after the tree connect)."""
+    import wirelens
+
+    pcap = (DATA / "zeek/testing/btest/Traces/smb"
+            / "dssetup_DsRoleGetPrimaryDomainInformation_standalone_workstation.cap")
+    got = [r for r in wirelens.analyze(pcap).tables["dce_rpc"].to_pylist()
+           if r["request"] == "REQUEST"]
+    assert [(r["named_pipe"], r["endpoint"], r["operation"], round(r["rtt"], 6))
+            for r in got] == [("\\PIPE\\lsass", "dssetup",
+                               "DsRolerGetPrimaryDomainInformation", 0.002138)]
+
+
+@needs_data
+def test_real_smb2_pipes() -> None:
+    """smb2-06 (net user over SMB2: samr), and Zeek's 20-fids (twenty samr pipes)."""
+    calls = _calls("smb2-06")
+    assert (calls[("samr", "SamrConnect5")], calls[("samr", "SamrEnumerateDomainsInSamServer")]
+            ) == (4, 3)
+    import wirelens
+
+    fids = wirelens.analyze(DATA / "zeek/testing/btest/Traces/dce-rpc/20-fids.pcap")
+    got = Counter((r["request"], r["operation"]) for r in fids.tables["dce_rpc"].to_pylist())
+    assert (got[("BIND", None)], got[("REQUEST", "SamrConnect5")],
+            got[("REQUEST", "SamrCloseHandle")]) == (20, 20, 40)
+
+
 # --- fuzz ----------------------------------------------------------------------------------
 
 EDITS = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 12), st.integers(0, 255)),
@@ -326,3 +430,22 @@ def test_fuzz_mutated_association(which: int, edits: list[tuple[int, int, int]],
     except ParseError:
         return
     assert all(isinstance(e, (DceRpcRecord, KerberosRecord)) for e in events)
+
+
+@settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
+@given(which=st.integers(0, 13), edits=EDITS, step=st.sampled_from([0, 1, 9]),
+       connect=st.booleans())
+def test_fuzz_mutated_pipe_conversation(which: int, edits: list[tuple[int, int, int]],
+                                        step: int, connect: bool) -> None:
+    """Invariant: any mutation of the SMB2 pipe conversation, in any split, yields rows or
+    raises ParseError (within the deadline)."""
+    from wirelens.dissect.smb import SmbDissector, SmbRecord
+
+    chunks = pipe_conversation(connect)
+    side, data = chunks[which % len(chunks)]
+    chunks[which % len(chunks)] = (side, mutate(data, edits))
+    try:
+        events = feed_all(SmbDissector, chunks, TCP, step)
+    except ParseError:
+        return
+    assert all(isinstance(e, (DceRpcRecord, SmbRecord, KerberosRecord)) for e in events)
