@@ -190,6 +190,8 @@ _H2_PREFACE_LINE = b"PRI * HTTP/2.0"
 """The request line that starts HTTP/2's client connection preface (RFC 9113 §3.4), sent
 on a cleartext connection by a client that knows the server speaks HTTP/2."""
 
+TUNNEL_MIN_BYTES = 8
+"""One side's first tunnel bytes enough to name a protocol (see ``_tunnel_ready``)."""
 TUNNEL_PEEK_BYTES = 16 * 1024
 """First bytes of a CONNECT tunnel kept to hand on (the client may speak before the proxy's
 answer). Reason: a ClientHello fits; what comes after goes to the successor directly."""
@@ -483,9 +485,18 @@ class HttpDissector(Dissector):
         while side.buf and not self.done:
             if not self._step(side, is_client, ts_ns, events):
                 break
-        if self._connected and self._tunnel and not self.done:
+        if self._connected and self._tunnel_ready() and not self.done:
             self.done, self.upgrade, self.upgrade_data = True, BY_CONTENT, tuple(self._tunnel)
         return events
+
+    def _tunnel_ready(self) -> bool:
+        """Enough of a CONNECT tunnel's first bytes to name what it carries: both sides
+        spoke, or one sent :data:`TUNNEL_MIN_BYTES` (a request cut after ``GE`` is not yet
+        anything)."""
+        sent = {True: 0, False: 0}
+        for side, data in self._tunnel:
+            sent[side] += len(data)
+        return all(sent.values()) or max(sent.values()) >= TUNNEL_MIN_BYTES
 
     def skippable(self, from_orig: bool) -> int:
         """Body bytes this side can do without, once the body's first bytes (for the file
@@ -692,9 +703,14 @@ class HttpDissector(Dissector):
         if state == _State.UNTIL_CLOSE and side.current is not None:
             side.current.body(buf)
         elif state == _State.TUNNEL:
+            from_orig = is_client == self._client_is_orig
+            chunk = bytes(buf)
+            if all(s != from_orig for s, _ in self._tunnel):  # this side's first tunnel bytes:
+                chunk = chunk.lstrip(b"\r\n")  # empty lines after the CONNECT exchange are
+                # not the tunnel's (RFC 9112 §2.2: ignored before a message)
             room = TUNNEL_PEEK_BYTES - sum(len(data) for _, data in self._tunnel)
-            if room > 0:
-                self._tunnel.append((is_client == self._client_is_orig, bytes(buf[:room])))
+            if room > 0 and chunk:
+                self._tunnel.append((from_orig, chunk[:room]))
         del buf[:]
         return False
 

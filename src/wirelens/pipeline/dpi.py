@@ -552,11 +552,15 @@ class DpiStage:
     @staticmethod
     def _successor(d: Dissector, proto: int) -> type[Dissector] | None:
         """The dissector that reads the rest of the flow after ``d`` (its ``upgrade``): one
-        named, or (``BY_CONTENT``: a tunnel) the one whose content test takes the first of
-        the bytes ``d`` hands on (ports say nothing of a tunnel)."""
+        named, or (``BY_CONTENT``: a tunnel) the one whose content test takes the bytes ``d``
+        hands on, one side's together, the side that spoke first first (ports say nothing of
+        a tunnel)."""
         if d.upgrade != BY_CONTENT:
             return by_name(d.upgrade or "")
+        sides: dict[bool, bytes] = {}
         for side, data in d.upgrade_data:
+            sides[side] = sides.get(side, b"") + data
+        for side, data in sides.items():
             found = identify(data, proto, side, 0, 0)
             if found is not None:
                 return found

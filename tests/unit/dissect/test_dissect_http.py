@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
+from pathlib import Path
 
 import pytest
 from wl_dissect_builders import HTTP_REQUESTS, HTTP_RESPONSES, feed_all
@@ -93,9 +94,29 @@ def test_response_without_request_and_connect_tunnel() -> None:
     d = HttpDissector(TCP)
     d.feed(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", True, 0)
     events = d.feed(b"HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x01", False, 0)
-    assert d.done and events[0].method == "CONNECT"
-    assert (d.upgrade, d.upgrade_data) == (BY_CONTENT, ((False, b"\x16\x03\x01"),))
+    assert not d.done and events[0].method == "CONNECT"  # three bytes name nothing yet
+    d.feed(b"\x02\x00\x00\x46\x03", False, 0)
+    assert (d.done, d.upgrade, d.upgrade_data) == (
+        True, BY_CONTENT, ((False, b"\x16\x03\x01"), (False, b"\x02\x00\x00\x46\x03")))
     assert d.feed(b"\x16\x03\x01\x02\x00garbage", True, 0) == []  # the successor's bytes
+
+
+def test_connect_tunnel_of_http_cut_and_after_empty_lines() -> None:
+    """suricata-verify http-connect-simple / -fragmented: a bare LF after each message of the
+    CONNECT exchange is not the tunnel's (RFC 9112 §2.2); a request in the tunnel cut after
+    ``GE`` waits for more; both sides spoke: enough."""
+    d = HttpDissector(TCP)
+    d.feed(b"CONNECT abc:443 HTTP/1.1\r\n\r\n\n", True, 0)
+    d.feed(b"HTTP/1.1 200 OK\r\n\r\n\n", False, 0)
+    d.feed(b"GE", True, 0)
+    assert not d.done
+    d.feed(b"T / HTTP/1.1\r\n\r\n", True, 0)
+    assert d.done and d.upgrade_data == ((True, b"GE"), (True, b"T / HTTP/1.1\r\n\r\n"))
+    d = HttpDissector(TCP)
+    d.feed(b"CONNECT abc:443 HTTP/1.1\r\n\r\n", True, 0)
+    d.feed(b"HTTP/1.1 200 OK\r\n\r\nab", False, 0)
+    d.feed(b"c", True, 0)
+    assert d.done and d.upgrade_data == ((False, b"ab"), (True, b"c"))
 
 
 def test_trailing_junk() -> None:
@@ -377,3 +398,19 @@ def test_negotiate_with_kerberos_makes_a_kerberos_row() -> None:
         assert (http.auth_mechanism, http.user) == ("Negotiate", None)
         assert (krb.request_type, krb.realm, krb.sname, krb.success) == (
             "AP", "CORP.EXAMPLE", "HTTP/intra", success)
+
+
+SV_CONNECT = (Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "suricata-verify"
+              / "tests" / "http-connect")
+
+
+@pytest.mark.skipif(not SV_CONNECT.is_dir(), reason="suricata-verify captures not found")
+@pytest.mark.parametrize("test", ["http-connect-simple", "http-connect-fragmented"])
+def test_real_http_inside_a_connect_tunnel(test: str) -> None:
+    """The request inside the tunnel is a transaction of its own (Suricata's tx 0 again)."""
+    import wirelens
+
+    pcap = next((SV_CONNECT / test).glob("*.pcap"))
+    rows = wirelens.analyze(pcap).tables["http"].to_pylist()
+    assert [(r["method"], r["uri"], r["status_code"]) for r in rows] == [
+        ("CONNECT", "abc:443", 200), ("GET", "/", 200)]
