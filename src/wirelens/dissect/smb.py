@@ -11,7 +11,9 @@ security blobs makes a row of the ``kerberos`` table), TREE_CONNECT (``\\\\serve
 \\share`` path, share type) and CREATE (file name, with the share path of its tree). This
 is a compromise between Zeek's smb_mapping (tree connects) and smb_files (opens) logs: the
 pipeline feeds only the first packets of a flow, where negotiation, authentication, tree
-connects and the first opens happen; reads and writes are neither buffered nor stored.
+connects and the first opens happen; reads and writes of files are neither buffered nor
+stored, those of DCE/RPC named pipes are read (:mod:`wirelens.dissect.smb_pipes`: rows of
+the ``dce_rpc`` table).
 Pairs are matched by MessageId (SMB2; interim STATUS_PENDING responses keep the request
 waiting, MS-SMB2 §3.3.4.2) or by MID (SMB1). Requests without a response are emitted by
 :meth:`SmbDissector.finish`. An SMB 3 transform header (0xFD 'SMB', MS-SMB2 §2.2.41)
