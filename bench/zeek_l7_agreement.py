@@ -42,6 +42,8 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
   ``object``, ``argument``, from our ldap rows as that log writes them (:func:`_ldap_view`);
 - ntlm.log ``username``, ``hostname``, ``domainname`` and the server's names, from our ldap,
   smb and dce_rpc rows merged per flow;
+- smb_files.log ``name``, ``size`` and the four times of its opens (``SMB::FILE_OPEN``),
+  against our answered CREATE rows;
 - dce_rpc.log ``rtt``, ``named_pipe``, ``endpoint`` and ``operation``, against our calls (not the
   negotiations, which it does not log);
 - kerberos.log ``request_type``, ``client`` (``cname/realm``), ``service``, ``success``,
@@ -162,6 +164,11 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
                            ("root_delay", "root_delay", "float"), ("root_disp", "root_disp", "float"),
                            ("ref_id", "ref_id", "nul_padded"), ("xmt_time", "xmt_time", "time")),
                 None),
+    "smb_files.log": (("smb",), (("name", "name", "exact"), ("size", "file_size", "int"),
+                                 ("times.modified", "modified", "time"),
+                                 ("times.accessed", "accessed", "time"),
+                                 ("times.created", "created", "time"),
+                                 ("times.changed", "changed", "time")), "name"),
     "dce_rpc.log": (("dce_rpc",), (("rtt", "rtt", "float"),
                                    ("named_pipe", "named_pipe", "escaped"),
                                    ("endpoint", "endpoint", "exact"),
@@ -368,6 +375,13 @@ def _ntlm_flows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
+def _smb_opens(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Our answered CREATE rows with smb_files.log's ``name`` as its log writes it: the share
+    root ``<share_root>``, a backslash doubled (paired with its rows by name)."""
+    return [{**r, "name": (r["filename"] or "<share_root>").replace("\\", "\\\\")}
+            for r in rows if r.get("create_action")]
+
+
 def _dnp3_responses(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Our dnp3 rows (one per application message) that dnp3.log has one per: the responses
     (its ``fc_request`` is the request Zeek pairs with each, which we do not log)."""
@@ -387,8 +401,12 @@ def _rdp_view(row: dict[str, Any]) -> dict[str, Any]:
 VIEWS = {"ldap.log": _rowwise(_ldap_view), "kerberos.log": _rowwise(_kerberos_view),
          "rdp.log": _rowwise(_rdp_view), "ntlm.log": _ntlm_flows,
          "dce_rpc.log": lambda rows: [r for r in rows if r.get("request") == "REQUEST"],
+         "smb_files.log": _smb_opens,
          "dnp3.log": _dnp3_responses}
 """Per log, our rows as that log writes them (columns derived, or rows paired)."""
+ZEEK_ROWS = {"smb_files.log": lambda z: z.get("action") == "SMB::FILE_OPEN"}
+"""Per log, the baseline rows compared (smb_files.log: the opens, which our smb rows are;
+its reads, writes and deletes are not logged by us)."""
 
 
 def compare_row(rep: LogReport, fields: tuple[tuple[str, str, str], ...], z: dict[str, Any],
@@ -416,6 +434,9 @@ def compare_pair(test: str, trace: Path, zrows: list[dict[str, Any]], ours: list
     view = VIEWS.get(log)
     if view is not None:
         ours = view(ours)
+    keep = ZEEK_ROWS.get(log)
+    if keep is not None:
+        zrows = [z for z in zrows if keep(z)]
     index: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for r in sorted(ours, key=lambda r: r["ts"] or 0.0):
         for k in _keys(r):

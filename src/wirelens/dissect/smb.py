@@ -27,7 +27,7 @@ import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from wirelens.dissect import ntlm
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event, Screen
@@ -144,6 +144,23 @@ class NtStatus(IntEnum):
 NT_STATUS = {m.value: m.name for m in NtStatus}
 
 _SHARE_TYPES = {1: "DISK", 2: "PIPE", 3: "PRINT"}  # MS-SMB2 §2.2.10
+_CREATE_ACTIONS = {0: "superseded", 1: "opened", 2: "created", 3: "overwritten"}
+"""MS-SMB2 §2.2.14 CreateAction; MS-CIFS §2.2.4.64.2 CreateDisposition (its
+FILE_SUPERSEDED .. FILE_OVERWRITTEN outcomes)."""
+_FILETIME_EPOCH = 116_444_736_000_000_000
+"""FILETIME (100 ns since 1601-01-01) of the Unix epoch (MS-DTYP §2.3.3)."""
+
+
+def _file_info(action: int, times: tuple[int, int, int, int], size: int, attributes: int,
+               ) -> dict[str, object]:
+    """The row fields of a CREATE answer: action, the four times (FILETIME), EndOfFile and
+    whether FILE_ATTRIBUTE_DIRECTORY (0x10) is set."""
+    names = ("created", "accessed", "modified", "changed")  # ns since the epoch
+    info: dict[str, object] = {n: (t - _FILETIME_EPOCH) * 100 if t > _FILETIME_EPOCH else None
+                               for n, t in zip(names, times, strict=True)}
+    info.update(create_action=_CREATE_ACTIONS.get(action, str(action)), file_size=size,
+                is_directory=bool(attributes & 0x10))
+    return info
 _SMB2_NAMES = {m.value: m.name for m in Smb2Command}
 _SMB1_NAMES = {m.value: m.name for m in Smb1Command}
 _SMB2_INTEREST = frozenset(
@@ -206,6 +223,20 @@ class SmbRecord(Event):
     """Its DNS computer name."""
     ntlm_server_tree: str | None = None
     """Its forest (DNS tree) name."""
+    create_action: str | None = None
+    """CREATE answered: superseded, opened, created or overwritten (MS-SMB2 §2.2.14)."""
+    file_size: int | None = None
+    """CREATE answered: EndOfFile, bytes."""
+    is_directory: bool | None = None
+    """CREATE answered: FILE_ATTRIBUTE_DIRECTORY is set."""
+    created: int | None = None
+    """CREATE answered: creation time (ns since the epoch; None when zero)."""
+    accessed: int | None = None
+    """Last access time."""
+    modified: int | None = None
+    """Last write time."""
+    changed: int | None = None
+    """Last change time."""
 
 
 @dataclass
@@ -393,7 +424,7 @@ class SmbDissector(Dissector):
         self._pending[key] = req
         return events
 
-    def _row(self, req: _Req, status: int | None, reply: dict[str, str | None] | None) -> SmbRecord:
+    def _row(self, req: _Req, status: int | None, reply: dict[str, Any] | None) -> SmbRecord:
         reply = reply or {}
         path = reply.get("path") or req.path
         if path is None and req.tree_id is not None and req.name != "TREE_CONNECT":
@@ -419,6 +450,13 @@ class SmbDissector(Dissector):
             ntlm_server_nb_name=reply.get("ntlm_server_nb_name"),
             ntlm_server_dns_name=reply.get("ntlm_server_dns_name"),
             ntlm_server_tree=reply.get("ntlm_server_tree"),
+            create_action=reply.get("create_action"),
+            file_size=reply.get("file_size"),
+            is_directory=reply.get("is_directory"),
+            created=reply.get("created"),
+            accessed=reply.get("accessed"),
+            modified=reply.get("modified"),
+            changed=reply.get("changed"),
         )
 
     # -- SMB2 -------------------------------------------------------------------------------
@@ -508,7 +546,7 @@ class SmbDissector(Dissector):
         if req is None or (status == NtStatus.STATUS_PENDING and flags & 0x2):
             return []  # not of interest, or an interim response (§3.3.4.2)
         del self._pending[key]
-        reply: dict[str, str | None] = {}
+        reply: dict[str, Any] = {}
         events: list[Event] = []
         if command == Smb2Command.SESSION_SETUP and len(body) >= 8:  # §2.2.6: StructureSize,
             # SessionFlags, SecurityBufferOffset and Length
@@ -533,7 +571,11 @@ class SmbDissector(Dissector):
                 if share == 2:  # PIPE
                     self._pipe_trees.add(tree)
             elif command == Smb2Command.CREATE and status == NtStatus.STATUS_SUCCESS:
-                if len(body) >= 80 and self._maybe_pipe(req.tree_id):  # §2.2.14: FileId
+                if len(body) >= 64:  # §2.2.14: CreateAction, four times, sizes, attributes
+                    action, *times = struct.unpack_from("<I4Q", body, 4)
+                    size, attributes = struct.unpack_from("<QI", body, 48)
+                    reply.update(_file_info(action, tuple(times), size, attributes))
+                if len(body) >= 80 and self._maybe_pipe(req.tree_id):  # its FileId
                     events += self._pipes.open(body[64:80], req.filename)
         return [*events, self._row(req, status, reply)]
 
@@ -591,7 +633,7 @@ class SmbDissector(Dissector):
         req = self._pending.pop(("SMB1", mid), None)
         if req is None:
             return []
-        reply: dict[str, str | None] = {}
+        reply: dict[str, Any] = {}
         events: list[Event] = []
         if command == Smb1Command.SESSION_SETUP_ANDX and len(words) >= 8:  # MS-SMB 2.2.4.6.2:
             # AndX, Action, SecurityBlobLength
@@ -610,13 +652,17 @@ class SmbDissector(Dissector):
                 self._pipe_trees.add(tid)
             req.tree_id = tid
         elif command == Smb1Command.NT_CREATE_ANDX and status == NtStatus.STATUS_SUCCESS:
-            if len(words) >= 7 and self._maybe_pipe(tid):  # §2.2.4.64.2: FID
+            if len(words) >= 63:  # §2.2.4.64.2: CreateDisposition, four times, attributes,
+                action, *times = struct.unpack_from("<I4Q", words, 7)  # sizes
+                attributes, _, size = struct.unpack_from("<IQQ", words, 43)
+                reply.update(_file_info(action, tuple(times), size, attributes))
+            if len(words) >= 7 and self._maybe_pipe(tid):  # its FID
                 events += self._pipes.open(words[5:7], req.filename)
         return [*events, self._row(req, status, reply)]
 
     @staticmethod
     def _security_answer(req: _Req, blob: bytes, status: int, ts_ns: int,
-                         reply: dict[str, str | None]) -> list[Event]:
+                         reply: dict[str, Any]) -> list[Event]:
         """A session setup response's security blob: the NTLM challenge's server names (into
         ``reply``), and the kerberos row of a request that presented a ticket."""
         server = ntlm.challenge(blob)

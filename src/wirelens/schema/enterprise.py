@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from wirelens.schema.fields import f, key_fields, ntlm_server_fields
+from wirelens.schema.fields import TS, f, key_fields, ntlm_server_fields
 
 __all__ = ["DCE_RPC", "MQTT", "RDP", "SIP", "SMB", "SNMP", "TABLES"]
 
@@ -301,6 +301,13 @@ SMB = pa.schema(
         f("ntlm_domain", pa.string(), "SESSION_SETUP: domain name."),
         f("ntlm_host", pa.string(), "SESSION_SETUP: client workstation name (NTLMSSP)."),
         *ntlm_server_fields("SESSION_SETUP response"),
+        f("create_action", pa.string(), "CREATE answered: what the server did (superseded, opened, created, overwritten)."),
+        f("file_size", pa.uint64(), "CREATE answered: the file's size (EndOfFile), bytes."),
+        f("is_directory", pa.bool_(), "CREATE answered: the name is a directory."),
+        f("created", TS, "CREATE answered: the file's creation time (UTC; null when zero)."),
+        f("accessed", TS, "Its last access time."),
+        f("modified", TS, "Its last write time."),
+        f("changed", TS, "Its last change time."),
     ]
 )
 

@@ -454,3 +454,45 @@ def test_fuzz(which: int, edits: list[tuple[int, int]], cut: int, extra: bytes, 
         assert all(isinstance(e, Event) for e in out)
     except ParseError:
         pass
+
+
+def create_resp(mid: int, action: int, times: tuple[int, int, int, int], size: int,
+                attributes: int) -> bytes:
+    """SMB2 CREATE response (MS-SMB2 §2.2.14): CreateAction, four FILETIMEs, AllocationSize,
+    EndofFile, FileAttributes, then the FileId."""
+    body = struct.pack("<HBBI4QQQII", 89, 0, 0, action, *times, 4096, size, attributes, 0)
+    return smb2(5, mid, body + bytes(16) + bytes(8), resp=True)
+
+
+def test_create_answer_names_size_times_and_action() -> None:
+    """The file's size, times (FILETIME: 100 ns since 1601) and what the server did; a zero
+    time is none."""
+    epoch = 116_444_736_000_000_000
+    t = epoch + 17_000_000_000_000_000  # 1,700,000,000 s after the epoch
+    chunks = [(True, nbss(tree_connect_req(1, r"\\srv\share"))),
+              (False, nbss(tree_connect_resp(1, 7))),
+              (True, nbss(create_req(2, r"dir\new.txt"))),
+              (False, nbss(create_resp(2, 2, (t, t + 10, t + 20, 0), 12345, 0x20))),
+              (True, nbss(create_req(3, "dir"))),
+              (False, nbss(create_resp(3, 1, (t, t, t, t), 0, 0x10)))]
+    rows = [r for r in feed_all(SmbDissector, chunks, TCP) if r.command_name == "CREATE"]
+    assert [(r.filename, r.create_action, r.file_size, r.is_directory, r.created, r.accessed,
+             r.modified, r.changed) for r in rows] == [
+        ("dir\\new.txt", "created", 12345, False, 1_700_000_000 * 10**9,
+         1_700_000_000 * 10**9 + 1000, 1_700_000_000 * 10**9 + 2000, None),
+        ("dir", "opened", 0, True, *[1_700_000_000 * 10**9] * 4)]
+
+
+@pytest.mark.skipif(not ZEEK_SMB.is_dir(), reason=f"shared captures not found at {DATA}")
+def test_real_create_answers_as_zeek_smb_files() -> None:
+    """Zeek's smb_files.log: smb1's 2009-12 Payroll.xlsx of 25940 bytes, last written
+    1403148950 (SMB1 NT_CREATE_ANDX); smb2-read-write's pythonfile, 16 bytes."""
+    import wirelens
+
+    def opens(name: str) -> set[tuple[object, ...]]:
+        rows = wirelens.analyze(ZEEK_SMB / name).tables["smb"].to_pylist()
+        return {(r["filename"], r["file_size"], r["modified"].timestamp() // 1)
+                for r in rows if r["create_action"]}
+
+    assert ("Test\\2009-12 Payroll.xlsx", 25940, 1403148950) in opens("smb1.pcap")
+    assert ("pythonfile", 16, 1549643138) in opens("smb2readwrite.pcap")
