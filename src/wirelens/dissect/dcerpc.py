@@ -262,6 +262,10 @@ class _Auth:
     server: tuple[str | None, str | None, str | None] = (None, None, None)
 
 
+_NO_AUTH = _Auth()
+"""A connectionless call's: no association, no security exchange read."""
+
+
 def _uuid(p: bytes, pos: int, little: bool) -> str:
     """A UUID's text (RFC 9562 §4): its first three fields in the drep's byte order."""
     a, b, c = struct.unpack_from("<IHH" if little else ">IHH", p, pos)
@@ -432,13 +436,14 @@ class DceRpcAssociation:
     def _answer(self, p: bytes, e: str, ptype: int, flags: int, call_id: int, version: str,
                 body_end: int, ts_ns: int) -> list[Event]:
         call = self._calls.get((False, call_id))
-        if call is None:
+        events: list[Event] = []
+        if call is None:  # its request was not seen
             call = _Call(ts_ns, version, None, call_id)
             if len(p) >= 24:
                 (call.context_id,) = struct.unpack_from(e + "H", p, 20)
                 if call.context_id in self._contexts:
                     call.uuid, call.if_version = self._contexts[call.context_id]
-            self._calls[(False, call_id)] = call
+            events = self._open((False, call_id), call)
         call.response = PTYPE_NAMES[ptype]
         call.response_frags += 1
         if ptype == PType.FAULT:
@@ -449,9 +454,9 @@ class DceRpcAssociation:
             call.response_stub += max(0, body_end - 24)
         whole = call.response_frags == 1 and not flags & _PFC_FIRST_FRAG  # unflagged: whole
         if ptype == PType.FAULT or flags & _PFC_LAST_FRAG or whole:
-            del self._calls[(False, call_id)]
-            return [self._row(call, ts_ns - call.ts_ns)]
-        return []
+            self._calls.pop((False, call_id), None)
+            events.append(self._row(call, ts_ns - call.ts_ns))
+        return events
 
     # -- rows ------------------------------------------------------------------------------
     def _open(self, key: tuple[bool, int], call: _Call) -> list[Event]:
@@ -469,7 +474,8 @@ class DceRpcAssociation:
         return _record(call, rtt_ns, self._auth, self.named_pipe)
 
 
-def _record(call: _Call, rtt_ns: int, auth: _Auth, named_pipe: str | None) -> DceRpcRecord:
+def _record(call: _Call, rtt_ns: int, auth: _Auth = _NO_AUTH, named_pipe: str | None = None,
+            ) -> DceRpcRecord:
     """The row of ``call``; ``rtt_ns`` counts when both its request and answer were seen."""
     uuid = call.uuid
     user, server = auth.user, auth.server
@@ -553,7 +559,7 @@ class DceRpcDissector(Dissector):
 
     def finish(self) -> list[Event]:
         events = self._assoc.finish()
-        events.extend(_record(c, 0, _Auth(), None) for c in self._cl.values())
+        events.extend(_record(c, 0) for c in self._cl.values())
         self._cl.clear()
         return events
 
@@ -576,9 +582,7 @@ class DceRpcDissector(Dissector):
                 (vers,) = struct.unpack_from(e + "I", p, 60)
                 call = _Call(ts_ns, "4.0", "REQUEST", seq, uuid=_uuid(p, 24, little),
                              if_version=f"{vers & 0xFFFF}.{vers >> 16}", opnum=opnum)
-                self._cl[key] = call
-                if len(self._cl) > DCE_MAX_PENDING:
-                    events.append(_record(self._cl.pop(next(iter(self._cl))), 0, _Auth(), None))
+                events = self._keep(key, call)
             call.frags += 1
             call.stub += len(p) - _CL_HEADER
             return events
@@ -591,9 +595,16 @@ class DceRpcDissector(Dissector):
         if ptype == PType.RESPONSE:
             call.response_stub += len(p) - _CL_HEADER
             if p[2] & _CL_FRAG and not p[2] & _CL_LAST_FRAG:
-                self._cl[key] = call
-                return []
+                return self._keep(key, call) if key not in self._cl else []
         elif len(p) >= _CL_HEADER + 4:
             (call.fault_status,) = struct.unpack_from(e + "I", p, _CL_HEADER)
         self._cl.pop(key, None)
-        return [_record(call, ts_ns - call.ts_ns, _Auth(), None)]
+        return [_record(call, ts_ns - call.ts_ns)]
+
+    def _keep(self, key: tuple[str, int], call: _Call) -> list[Event]:
+        """A connectionless call waiting (for its response, or its response's next
+        fragment); the oldest is written past :data:`DCE_MAX_PENDING`."""
+        self._cl[key] = call
+        if len(self._cl) > DCE_MAX_PENDING:
+            return [_record(self._cl.pop(next(iter(self._cl))), 0)]
+        return []

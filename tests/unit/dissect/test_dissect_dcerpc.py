@@ -206,6 +206,20 @@ def test_trailing_junk_and_damage_raise_parse_errors() -> None:
         feed_all(DceRpcDissector, [*association(), (True, b"junk-after-the-pdus")], TCP)
 
 
+def test_waiting_calls_are_bounded() -> None:
+    """Requests never answered, and first fragments of answers whose request was not seen,
+    wait at most DCE_MAX_PENDING at a time: the oldest are written past it."""
+    from wirelens.dissect.dcerpc import DCE_MAX_PENDING
+
+    n = DCE_MAX_PENDING + 40
+    for side, pdu in ((True, lambda i: co(0, request_body(0, 1, b""), i)),
+                      (False, lambda i: co(2, response_body(0, b"x"), i, flags=1))):
+        d = DceRpcDissector(TCP)
+        early = rows(d.feed(b"".join(pdu(i) for i in range(n)), side, 0))
+        assert len(early) == 40 and len(d._assoc._calls) == DCE_MAX_PENDING
+        assert [r.call_id for r in early] == list(range(40))
+
+
 def test_connectionless_calls() -> None:
     """UDP (DCE 1.1 §12.5.2.1): a request paired with its response by activity and sequence
     number; a response in two fragments; a fault."""
