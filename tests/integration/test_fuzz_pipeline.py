@@ -31,6 +31,10 @@ SEEDS = [
     "nDPI/tests/cfgs/default/pcap/smb_deletefile.pcap",
     "nDPI/tests/cfgs/default/pcap/ssh.pcap",
     "nDPI/tests/cfgs/default/pcap/selfsigned.pcap",
+    # DCE/RPC over TCP (PsExec's svcctl calls) and over SMB named pipes (SMB1, SMB2)
+    "suricata-verify/tests/dcerpc/dcerpc-dce-iface-01/20171220_smb_psexec_mimikatz_ticket_dump-s2.pcap",
+    "zeek/testing/btest/Traces/smb/dssetup_DsRoleGetPrimaryDomainInformation_standalone_workstation.cap",
+    "suricata-verify/tests/smb2-06/20171220_smb_net_user.pcap",
 ]
 EXAMPLES = int(os.environ.get("WIRELENS_FUZZ_EXAMPLES", "60"))
 SECONDS_PER_RUN = 10.0
