@@ -157,6 +157,9 @@ def demo(dest: Path, seed: int = 7, scale: float = 1.0) -> int:
         ("SSH software and HASSH (brute force shows as many short sessions)",
          "SELECT client, hassh, count(*) AS sessions, count(DISTINCT orig_h) AS hosts FROM ssh "
          "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3"),
+        ("DCE/RPC calls to the domain controller, and who made them (NTLM)",
+         "SELECT endpoint, operation, count(*) AS calls, count(DISTINCT ntlm_user) AS users "
+         "FROM dce_rpc WHERE request = 'REQUEST' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5"),
         ("Certificate issuers", "SELECT issuer, count(*) AS certs, sum(CAST(self_signed AS INT)) "
          "AS self_signed FROM x509 GROUP BY 1 ORDER BY 2 DESC LIMIT 3"),
         ("Hosts contacting most ports (scan?)", "SELECT orig_h, count(DISTINCT resp_p) AS ports, "

@@ -88,6 +88,26 @@ def test_brute_force_tool_has_its_own_hassh(result, sim):
     assert by_client["SSH-2.0-libssh_0.9.6"] != by_client["SSH-2.0-OpenSSH_9.6"]
 
 
+def test_rpc_sessions_in_dce_rpc(result, sim):
+    """Each simulated workstation's LSA session: the endpoint mapper's answer, then the
+    NTLM-authenticated calls at packet privacy, named by operation, with the user."""
+    labels = [json.loads(x) for x in Path(sim.labels).read_text().splitlines()]
+    sessions = [r for r in labels if r["label"] == "rpc_session"]
+    assert sessions
+    rows = result.table("dce_rpc").to_pylist()
+    for s in sessions:
+        client, dc = s["hosts"]
+        mine = [r for r in rows if (r["orig_h"], r["resp_h"]) == (client, dc)]
+        calls = [(r["endpoint"], r["operation"]) for r in mine if r["request"] == "REQUEST"]
+        assert calls[0] == ("epmapper", "ept_map") and calls[1] == ("lsarpc", "LsarOpenPolicy2")
+        assert calls[-1] == ("lsarpc", "LsarClose") and len(calls) == s["detail"]["calls"] + 1
+        lsa = [r for r in mine if r["endpoint"] == "lsarpc" and r["request"] == "REQUEST"]
+        assert {(r["named_pipe"], r["auth_type"], r["auth_level"], r["response"]) for r in lsa
+                } == {(str(s["detail"]["rpc_port"]), "ntlmssp", "privacy", "RESPONSE")}
+        assert {f"{r['ntlm_domain']}\\{r['ntlm_user']}" for r in lsa} == {s["detail"]["user"]}
+        assert {r["ntlm_server_nb_name"] for r in lsa} == {"DC01"}
+
+
 def test_lake_matches_memory(result):
     got = query(result.out, "SELECT count(*) AS n, sum(orig_pkts + resp_pkts) AS p FROM conn")
     row = got.to_pylist()[0]

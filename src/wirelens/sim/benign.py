@@ -10,6 +10,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from wirelens.sim import rpc
 from wirelens.sim.frames import MSS, Host, Packets, TcpFlow
 from wirelens.sim.protocols import (
     OPENSSH_ALGS,
@@ -279,3 +280,59 @@ def ssh_session(w: World, rng: random.Random, t0: int, client: Host) -> list[Par
     return [(row("benign", "ssh_session", [client.ip, srv.ip], 1, commands=commands,
                  proto="tcp", sport=sport, dport=22, bytes_out=flow.bytes_c2s,
                  bytes_in=flow.bytes_s2c), pk)]
+
+
+DOMAIN = ("CORP", "corp.example", "DC01")
+"""The Windows domain of the site: NetBIOS name, DNS name, its controller's NetBIOS name
+(the LAN resolver: a domain controller serves the site's DNS)."""
+
+
+def rpc_session(w: World, rng: random.Random, t0: int, client: Host) -> list[Part]:
+    """A workstation resolving names through the domain controller's LSA: the endpoint
+    mapper (TCP 135) maps the interface to a dynamic port; there an NTLM-authenticated
+    association at packet privacy opens the policy, looks names up and closes it
+    (MS-RPCE, MS-LSAT)."""
+    dc = w.resolver
+    nb_domain, dns_domain, nb_dc = DOMAIN
+    n = client.raw[3]
+    user, host = f"user{n:03d}", f"WS-{n:03d}"
+    port = 49664 + int(dc.raw[3]) % 32  # the DC's LSA endpoint (stable per site)
+    pk: Packets = []
+    windows = client.ttl == 128
+    sport = ephemeral_port(rng, windows)
+    epm = TcpFlow(w.net, pk, rng, client, dc, sport, 135, rng.randint(100_000, 900_000))
+    t = epm.handshake(t0)
+    t = epm.send(t + rng.randint(MS // 10, MS), True, rpc.bind(1, rpc.EPMAPPER), ack_last=False)
+    t = epm.send(t + epm.rtt, False, rpc.bind_ack(1, "135", rng.getrandbits(32)),
+                 ack_last=False)
+    t = epm.send(t + rng.randint(MS // 10, MS), True,
+                 rpc.request(rng, 2, 3, rpc.ept_map_request(rpc.LSARPC), False), ack_last=False)
+    t = epm.send(t + epm.rtt + rng.randint(MS // 10, MS), False,
+                 rpc.response(rng, 2, rpc.ept_map_response(rpc.LSARPC, port, dc.raw), False),
+                 ack_last=False)
+    epm.close(t + rng.randint(MS // 10, MS), by_client=True)
+    sport2 = ephemeral_port(rng, windows)
+    lsa = TcpFlow(w.net, pk, rng, client, dc, sport2, port, rng.randint(100_000, 900_000))
+    t = lsa.handshake(t + rng.randint(MS, 5 * MS))
+    t = lsa.send(t + rng.randint(MS // 10, MS), True,
+                 rpc.bind(1, rpc.LSARPC, rpc.ntlm_negotiate()), ack_last=False)
+    challenge = rpc.ntlm_challenge(rng, nb_dc, nb_domain, f"{nb_dc.lower()}.{dns_domain}",
+                                   dns_domain)
+    t = lsa.send(t + lsa.rtt, False, rpc.bind_ack(1, str(port), rng.getrandbits(32),
+                                                  challenge), ack_last=False)
+    t = lsa.send(t + rng.randint(MS // 10, MS), True,
+                 rpc.auth3(1, rpc.ntlm_authenticate(rng, user, nb_domain, host, challenge)))
+    calls = [(44, 60, 24)]  # LsarOpenPolicy2: policy handle
+    calls += [(68, rng.randint(90, 200), rng.randint(150, 400))
+              for _ in range(rng.randint(1, 4))]  # LsarLookupNames3
+    calls += [(0, 24, 24)]  # LsarClose
+    for call_id, (opnum, req_len, resp_len) in enumerate(calls, start=2):
+        t = lsa.send(t + rng.randint(MS // 5, 20 * MS), True,  # stubs sealed (encrypted)
+                     rpc.request(rng, call_id, opnum, rng.randbytes(req_len), True),
+                     ack_last=False)
+        t = lsa.send(t + lsa.rtt + rng.randint(MS // 10, 2 * MS), False,
+                     rpc.response(rng, call_id, rng.randbytes(resp_len), True), ack_last=False)
+    lsa.close(t + rng.randint(MS // 10, MS), by_client=True)
+    return [(row("benign", "rpc_session", [client.ip, dc.ip], 2, proto="tcp", sport=sport,
+                 dport=135, rpc_sport=sport2, rpc_port=port, user=f"{nb_domain}\\{user}",
+                 calls=len(calls)), pk)]

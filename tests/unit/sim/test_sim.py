@@ -247,7 +247,8 @@ def test_every_tcp_connection_arithmetic(sim: dict[str, Any]) -> None:
             checked += 1
     expected = sum(r["flows"] for r in sim["labels"]
                    if r["label"] in ("http_browse", "tls_browse", "ssh_session",
-                                     "ssh_brute_force", "http_beacon", "exfil_upload"))
+                                     "ssh_brute_force", "http_beacon", "exfil_upload",
+                                     "rpc_session"))
     assert checked == expected
 
 
