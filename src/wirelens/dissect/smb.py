@@ -283,7 +283,7 @@ class SmbDissector(Dissector):
         self._skip: dict[bool, int] = {True: 0, False: 0}
         self._pending: dict[tuple[str, int], _Req] = {}
         self._trees: dict[int, str] = {}  # SMB2 TreeId / SMB1 TID -> share path
-        self._pipe_trees: set[int] = set()  # trees of an IPC$ share: their opens are pipes
+        self._pipe_trees: set[int] = set()  # IPC$ trees: their opens may be DCE/RPC pipes
         self._pipes = SmbPipes()
         self._encrypted = False
 

@@ -49,7 +49,7 @@ class SmbPipes:
 
     def __init__(self) -> None:
         self._pipes: dict[bytes, DceRpcAssociation] = {}
-        self._maybe: dict[bytes, str | None] = {}  # opened on a tree of unknown share type
+        self._maybe: dict[bytes, str | None] = {}  # opened, first bytes not seen yet
         self._io: dict[tuple[str, int], bytes] = {}  # (version, message id) -> pipe id
 
     def __bool__(self) -> bool:
