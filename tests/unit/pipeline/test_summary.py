@@ -25,3 +25,24 @@ def test_top_talkers_sum_over_batches():
     assert top[2] == {"host": "0.0.0.1", "ip_bytes": 155, "flows": 3}
     assert s.flows == 5 and s.protocols == {"tcp": 5} and s.services == {"dns": 2, "tls": 1}
     assert s.to_dict()["top_talkers"][0]["host"] == "0.0.0.9"
+
+
+def test_arp_pairs_are_bounded(monkeypatch):
+    """An ARP sweep's distinct pairs are counted up to a bound: past twice ARP_PAIRS_KEPT,
+    the busiest ARP_PAIRS_KEPT stay."""
+    from wirelens.core.batch import PacketBatch, PacketStatus
+    from wirelens.pipeline import runner
+
+    monkeypatch.setattr(runner, "ARP_PAIRS_KEPT", 5)
+    a = runner.Analysis()
+    a.summary = RunSummary(run_id="x", inputs=[])
+    n = 12
+    pkts = PacketBatch.empty(n + 3)
+    pkts.status[:] = PacketStatus.ARP
+    pkts.src_lo[:n] = V4 | 1
+    pkts.dst_lo[:n] = [V4 | (100 + i) for i in range(n)]
+    pkts.src_lo[n:] = V4 | 1  # the pair 0.0.0.1 -> 0.0.0.100 three more times
+    pkts.dst_lo[n:] = V4 | 100
+    a._arp(pkts)
+    assert len(a.summary.arp_pairs) == 5
+    assert a.summary.arp_pairs.most_common(1) == [("0.0.0.1 -> 0.0.0.100", 4)]
