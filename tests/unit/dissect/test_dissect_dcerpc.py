@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wl_dissect_builders import feed_all, mutate, ntlm_authenticate, ntlm_challenge
 from wl_krb_builders import ap_rep, ap_req, krb5_token
+from wl_smb_builders import create_req, nbss, smb2, tree_connect_req, tree_connect_resp
 
 from wirelens.dissect.dcerpc import DceRpcDissector, DceRpcRecord
 from wirelens.dissect.dcerpc_names import INTERFACES, operation_name
@@ -322,8 +323,6 @@ def test_real_zeek_ntlm_in_a_bind() -> None:
 # --- over SMB named pipes (smb_pipes.py) ----------------------------------------------------
 
 def _smb2_pipe(cmd: int, mid: int, body: bytes, resp: bool = False, status: int = 0) -> bytes:
-    from test_dissect_smb import nbss, smb2
-
     return nbss(smb2(cmd, mid, body, resp=resp, status=status, tree=9))
 
 
@@ -362,8 +361,6 @@ def pipe_conversation(connect: bool = True) -> list[tuple[bool, bytes]]:
     """An svcctl pipe over SMB2: tree connect to IPC$ (share type PIPE, unless the capture
     started after it), CREATE, the bind written and its answer read (an interim
     STATUS_PENDING first), a call by transceive, CLOSE; a file of another share opened too."""
-    from test_dissect_smb import create_req, nbss, tree_connect_req, tree_connect_resp
-
     fid, other = bytes(range(16)), bytes(range(16, 32))
     bind = co(11, bind_body([(0, SVCCTL, 2, 0)]), 1)
     chunks = [(True, nbss(tree_connect_req(1, r"\\srv\IPC$"))),

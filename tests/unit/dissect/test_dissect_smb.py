@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wl_dissect_builders import feed_all, ntlm_authenticate, ntlm_challenge
 from wl_krb_builders import ap_rep, ap_req, krb5_token, spnego_init, spnego_resp
+from wl_smb_builders import create_req, nbss, smb2, tree_connect_req, tree_connect_resp, u16s
 
 from wirelens.dissect.base import Event
 from wirelens.dissect.kerberos import KerberosRecord
@@ -31,22 +32,6 @@ needs_data = pytest.mark.skipif(
 )
 
 
-def nbss(msg: bytes) -> bytes:
-    return b"\x00" + len(msg).to_bytes(3, "big") + msg
-
-
-def smb2(cmd: int, mid: int, body: bytes, *, resp: bool = False, status: int = 0,
-         tree: int = 7, flags: int = 0, next_command: int = 0) -> bytes:  # fmt: skip
-    flags |= 1 if resp else 0
-    header = struct.pack("<4sHHIHHIIQIIQ16s", b"\xfeSMB", 64, 1, status, cmd, 1, flags,
-                         next_command, mid, 0, tree, 0x1122, b"\x00" * 16)  # fmt: skip
-    return header + body
-
-
-def u16s(text: str) -> bytes:
-    return text.encode("utf-16-le")
-
-
 def negotiate_req(mid: int = 0) -> bytes:
     dialects = [0x0202, 0x0210, 0x0300, 0x0302, 0x0311]
     body = struct.pack("<HHHHI16sQ", 36, len(dialects), 1, 0, 0, b"g" * 16, 0)
@@ -60,25 +45,6 @@ def negotiate_resp(mid: int = 0, dialect: int = 0x0311) -> bytes:
 def session_setup_req(mid: int, blob: bytes) -> bytes:
     body = struct.pack("<HBBIIHHQ", 25, 0, 1, 0, 0, 64 + 24, len(blob), 0)
     return smb2(1, mid, body + blob)
-
-
-def tree_connect_req(mid: int, path: str) -> bytes:
-    raw = u16s(path)
-    return smb2(3, mid, struct.pack("<HHHH", 9, 0, 64 + 8, len(raw)) + raw, tree=0)
-
-
-def tree_connect_resp(mid: int, tree: int, share_type: int = 1) -> bytes:
-    return smb2(
-        3, mid, struct.pack("<HBBIII", 16, share_type, 0, 0, 0, 0x1F01FF), resp=True, tree=tree
-    )
-
-
-def create_req(mid: int, name: str, tree: int = 7, flags: int = 0) -> bytes:
-    raw = u16s(name)
-    body = struct.pack(
-        "<HBBIQQIIIIIHHII", 57, 0, 0, 2, 0, 0, 0x80, 0, 7, 1, 0, 64 + 56, len(raw), 0, 0
-    )
-    return smb2(5, mid, body + (raw or b"\x00"), tree=tree, flags=flags)
 
 
 def simple_resp(cmd: int, mid: int, status: int = 0, flags: int = 0) -> bytes:
