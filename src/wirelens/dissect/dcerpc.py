@@ -33,6 +33,7 @@ from typing import ClassVar
 
 from wirelens.dissect import ntlm
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
+from wirelens.dissect.dcerpc_args import ARG_DECODERS, MAX_STUB_BYTES, call_arguments
 from wirelens.dissect.dcerpc_names import interface_name, operation_name
 from wirelens.dissect.kerberos import KrbMessage, ap_record, ap_request, gss_message
 from wirelens.dissect.signatures_base import TCP_AND_UDP
@@ -95,6 +96,8 @@ AUTH_TYPES = {0: "none", 1: "dce_private", 2: "dce_public", 4: "dec_public",
 """Security providers (MS-RPCE §2.2.1.1.7, RPC_C_AUTHN_*)."""
 AUTH_LEVELS = {1: "none", 2: "connect", 3: "call", 4: "packet", 5: "integrity", 6: "privacy"}
 """Authentication levels (MS-RPCE §2.2.1.1.8, RPC_C_AUTHN_LEVEL_*)."""
+NDR64 = "71710533-beba-4937-8319-b5dbef9ccc36"
+"""The NDR64 transfer syntax (MS-RPCE §2.2.5.1)."""
 BIND_RESULTS = {0: "acceptance", 1: "user_rejection", 2: "provider_rejection",
                 3: "negotiate_ack"}
 """p_cont_def_result_t (DCE 1.1 §12.6.3.1; MS-RPCE §2.2.2.4 negotiate_ack)."""
@@ -223,6 +226,10 @@ class DceRpcRecord(Event):
     """Its forest (DNS tree) name."""
     rtt_ns: int | None
     """Answer time minus request time, when both were seen."""
+    arguments: tuple[tuple[str, str], ...] | None = None
+    """A few operations' arguments read from a request sent in the clear
+    (:mod:`wirelens.dissect.dcerpc_args`): a created service's name and binary path, a
+    scheduled job's command, a registry key or value."""
 
 
 @dataclass
@@ -240,6 +247,8 @@ class _Call:
     frags: int = 0
     stub: int = 0
     contexts: int | None = None
+    offered: tuple[int, ...] = ()
+    """Negotiation: the context ids offered, in order (the answer's results follow it)."""
     done: bool = False
     """The request's last fragment was seen."""
     krb: KrbMessage | None = None
@@ -250,6 +259,10 @@ class _Call:
     response_stub: int = 0
     fault_status: int | None = None
     bind_result: str | None = None
+    stub_bytes: bytearray | None = None
+    """The request's stub bytes, kept when its arguments are to be read."""
+    little: bool = True
+    arguments: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass
@@ -280,6 +293,7 @@ class DceRpcAssociation:
         self.named_pipe = named_pipe
         self._bufs: dict[bool, bytearray] = {True: bytearray(), False: bytearray()}
         self._contexts: dict[int, tuple[str, str]] = {}
+        self._ndr64: set[int] = set()  # contexts whose accepted transfer syntax is NDR64
         self._calls: dict[tuple[bool, int], _Call] = {}  # (negotiation?, call id)
         self._auth = _Auth()
 
@@ -318,6 +332,7 @@ class DceRpcAssociation:
         version = f"5.{p[1]}"
         token = b""
         body_end = len(p)
+        sealed = False
         if auth_len:  # sec_trailer (8 bytes) then the auth value (MS-RPCE §2.2.2.11)
             trailer = len(p) - auth_len - 8
             if trailer < _CO_HEADER:
@@ -327,6 +342,7 @@ class DceRpcAssociation:
             body_end = max(_CO_HEADER, trailer - pad)
             self._auth.auth_type = AUTH_TYPES.get(auth_type, str(auth_type))
             self._auth.auth_level = AUTH_LEVELS.get(auth_level, str(auth_level))
+            sealed = auth_level == 6  # packet privacy: the stub is encrypted
         if ptype in _BIND_TYPES and from_client:
             return self._bind(p, e, little, ptype, call_id, version, token, ts_ns)
         if ptype in (PType.BIND_ACK, PType.ALTER_CONTEXT_RESP, PType.BIND_NAK):
@@ -335,7 +351,7 @@ class DceRpcAssociation:
             self._token(token)
             return []
         if ptype == PType.REQUEST and from_client:
-            return self._request(p, e, flags, call_id, version, body_end, ts_ns)
+            return self._request(p, e, flags, call_id, version, body_end, sealed, ts_ns)
         if ptype in (PType.RESPONSE, PType.FAULT) and not from_client:
             return self._answer(p, e, ptype, flags, call_id, version, body_end, ts_ns)
         return []  # shutdown, cancel, orphaned; a PDU from the wrong side is not a call
@@ -358,6 +374,7 @@ class DceRpcAssociation:
             raise LimitExceeded(f"{n} presentation contexts offered", 24)
         pos = 28
         first: tuple[int, str, str] | None = None
+        offered = []
         for _ in range(n):  # p_cont_elem_t: context id, transfer syntaxes, abstract syntax
             if pos + 24 > len(p):
                 raise Truncated("presentation context cut short", pos)
@@ -369,9 +386,11 @@ class DceRpcAssociation:
                 self._contexts[ctx] = (uuid, f"{major}.{minor}")
             if first is None:
                 first = (ctx, uuid, f"{major}.{minor}")
+            offered.append(ctx)
         if pos > len(p):
             raise Truncated("transfer syntaxes cut short", len(p))
-        call = _Call(ts_ns, version, PTYPE_NAMES[ptype], call_id, contexts=n)
+        call = _Call(ts_ns, version, PTYPE_NAMES[ptype], call_id, contexts=n,
+                     offered=tuple(offered))
         if first is not None:
             call.context_id, call.uuid, call.if_version = first
         call.krb = self._token(token)
@@ -405,14 +424,25 @@ class DceRpcAssociation:
                 self.named_pipe = port.decode("latin-1")
             pos = 26 + sec_len
             pos += -pos % 4
-            if pos + 8 <= len(p) and p[pos]:  # n_results, reserved, then the first result
-                (code,) = struct.unpack_from(e + "H", p, pos + 4)
-                call.bind_result = BIND_RESULTS.get(code, str(code))
+            n_results = p[pos] if pos < len(p) else 0
+            for i in range(min(n_results, len(call.offered) or 1)):  # p_result_t: result,
+                at = pos + 4 + 24 * i  # reason, transfer syntax (UUID, version)
+                if at + 20 > len(p):
+                    break
+                (code,) = struct.unpack_from(e + "H", p, at)
+                if i == 0:
+                    call.bind_result = BIND_RESULTS.get(code, str(code))
+                if code == 0 and i < len(call.offered):  # accepted: NDR or NDR64
+                    ctx = call.offered[i]
+                    if _uuid(p, at + 4, e == "<") == NDR64:
+                        self._ndr64.add(ctx)
+                    else:
+                        self._ndr64.discard(ctx)
         events.append(self._row(call, ts_ns - call.ts_ns))
         return events
 
     def _request(self, p: bytes, e: str, flags: int, call_id: int, version: str,
-                 body_end: int, ts_ns: int) -> list[Event]:
+                 body_end: int, sealed: bool, ts_ns: int) -> list[Event]:
         if len(p) < 24:
             raise Truncated("request header cut short", len(p))
         ctx, opnum = struct.unpack_from(e + "HH", p, 20)
@@ -423,14 +453,22 @@ class DceRpcAssociation:
             call = _Call(ts_ns, version, "REQUEST", call_id, context_id=ctx, opnum=opnum)
             if ctx in self._contexts:
                 call.uuid, call.if_version = self._contexts[ctx]
+            if not sealed and (call.uuid, opnum) in ARG_DECODERS:
+                call.stub_bytes, call.little = bytearray(), e == "<"
             events.extend(self._open((False, call_id), call))
             # a first PDU flagged neither first nor last fragment (some stacks send them so)
             # is a whole request; later unflagged ones are middle fragments
             call.done = not flags & _PFC_FIRST_FRAG
         call.frags += 1
         call.stub += max(0, body_end - head)
+        if call.stub_bytes is not None and len(call.stub_bytes) < MAX_STUB_BYTES:
+            call.stub_bytes += p[head:body_end][: MAX_STUB_BYTES - len(call.stub_bytes)]
         if flags & _PFC_LAST_FRAG:
             call.done = True
+        if call.done and call.stub_bytes is not None and call.uuid is not None:
+            call.arguments = call_arguments(call.uuid, opnum, bytes(call.stub_bytes),
+                                            call.little, ctx in self._ndr64)
+            call.stub_bytes = None
         return events
 
     def _answer(self, p: bytes, e: str, ptype: int, flags: int, call_id: int, version: str,
@@ -493,6 +531,7 @@ def _record(call: _Call, rtt_ns: int, auth: _Auth = _NO_AUTH, named_pipe: str | 
         ntlm_server_nb_name=server[0], ntlm_server_dns_name=server[1],
         ntlm_server_tree=server[2],
         rtt_ns=rtt_ns if call.response is not None and call.request is not None else None,
+        arguments=call.arguments,
     )
 
 

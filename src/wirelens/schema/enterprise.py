@@ -339,6 +339,7 @@ DCE_RPC = pa.schema(
         f("ntlm_host", pa.string(), "Its workstation."),
         *ntlm_server_fields("A bind answer"),
         f("rtt", pa.float64(), "Seconds from request to answer (null when unpaired)."),
+        f("arguments", pa.map_(pa.string(), pa.string()), "A few operations' arguments, read from a request sent in the clear (not at packet privacy): service, display_name, binary_path, service_type, start_type of a service created or changed (svcctl); server, command, job_time of a job (atsvc NetrJobAdd); task and command of a task registered (SchRpcRegisterTask); key, value, value_type, data of the registry (winreg). Query one with arguments['binary_path']."),
     ]
 )
 

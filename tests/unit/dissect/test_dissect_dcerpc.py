@@ -19,6 +19,7 @@ from wl_krb_builders import ap_rep, ap_req, krb5_token
 from wl_smb_builders import create_req, nbss, smb2, tree_connect_req, tree_connect_resp
 
 from wirelens.dissect.dcerpc import DceRpcDissector, DceRpcRecord
+from wirelens.dissect.dcerpc_args import ARG_DECODERS, call_arguments
 from wirelens.dissect.dcerpc_names import INTERFACES, operation_name
 from wirelens.dissect.kerberos import KerberosRecord
 from wirelens.wire import ParseError
@@ -29,6 +30,9 @@ SV = DATA / "suricata-verify" / "tests"
 needs_data = pytest.mark.skipif(not SV.is_dir(), reason=f"shared captures not found at {DATA}")
 
 SVCCTL = "367abb81-9844-35f1-ad32-98f038001003"
+ATSVC = "1ff70682-0a51-30e8-076d-740be8cee98b"
+TSCH = "86d35949-83c9-4044-b424-db363231fd0c"
+WINREG = "338cd001-2244-31f1-aaaa-900038001003"
 EPM = "e1af8308-5d1f-11c9-91a4-08002b14a0fa"
 NDR = uuidlib.UUID("8a885d04-1ceb-11c9-9fe8-08002b104860")
 SERVER = [(1, "DC1"), (3, "dc1.corp.example"), (5, "corp.example")]
@@ -67,14 +71,15 @@ def bind_body(contexts: list[tuple[int, str, int, int]], little: bool = True) ->
     return body
 
 
-def bind_ack_body(results: list[int], little: bool = True) -> bytes:
+def bind_ack_body(results: list[int], little: bool = True,
+                  syntax: uuidlib.UUID = NDR) -> bytes:
     e = "<" if little else ">"
     port = b"\\PIPE\\ntsvcs\x00"
     body = struct.pack(e + "HHIH", 4280, 4280, 0x1234, len(port)) + port
     body += bytes(-(16 + len(body)) % 4) + bytes((len(results), 0, 0, 0))
     for r in results:
-        body += struct.pack(e + "HH", r, 0) + (NDR.bytes_le if little else NDR.bytes)
-        body += struct.pack(e + "I", 2)
+        body += struct.pack(e + "HH", r, 0) + (syntax.bytes_le if little else syntax.bytes)
+        body += struct.pack(e + "I", 2 if syntax == NDR else 1)
     return body
 
 
@@ -259,6 +264,68 @@ def test_names() -> None:
     assert all(k == str(uuidlib.UUID(k)) for k in INTERFACES)  # canonical lower case
 
 
+# --- arguments of a few operations (dcerpc_args.py) ------------------------------------------
+
+NDR64 = uuidlib.UUID("71710533-beba-4937-8319-b5dbef9ccc36")
+
+
+def ndr_wstring(text: str, wide: int = 4) -> bytes:
+    """A conformant varying UTF-16 string with its NUL (NDR20: 4-byte counts; NDR64: 8)."""
+    units = len(text) + 1
+    f = "<I" if wide == 4 else "<Q"
+    raw = (text + "\x00").encode("utf-16-le")
+    return struct.pack(f, units) + struct.pack(f, 0) + struct.pack(f, units) + raw
+
+
+def pad(data: bytes, n: int = 4) -> bytes:
+    return data + bytes(-len(data) % n)
+
+
+def _one_call(iface: str, opnum: int, stub: bytes, syntax: uuidlib.UUID = NDR,
+              auth: tuple[int, int, bytes] | None = None) -> DceRpcRecord:
+    chunks = [(True, co(11, bind_body([(0, iface, 1, 0)]), 1)),
+              (False, co(12, bind_ack_body([0], syntax=syntax), 1)),
+              (True, co(0, request_body(0, opnum, stub), 2, auth=auth)),
+              (False, co(2, response_body(0, b"\x00" * 4), 2))]
+    return [r for r in rows(feed_all(DceRpcDissector, chunks, TCP)) if r.request == "REQUEST"][0]
+
+
+def test_arguments_of_a_created_service_job_task_and_registry_value() -> None:
+    create = (bytes(20) + pad(ndr_wstring("PSEXESVC")) + struct.pack("<I", 0x20000)
+              + pad(ndr_wstring("PsExec service")) + struct.pack("<IIII", 0xF01FF, 0x10, 3, 1)
+              + pad(ndr_wstring("%SystemRoot%\\PSEXESVC.exe")))
+    assert dict(_one_call(SVCCTL, 12, create).arguments or ()) == {
+        "service": "PSEXESVC", "display_name": "PsExec service",
+        "binary_path": "%SystemRoot%\\PSEXESVC.exe", "service_type": "0x10",
+        "start_type": "demand"}
+    xml = ("<Task><Actions><Exec><Command>cmd.exe</Command><Arguments>/C whoami &gt; x"
+           "</Arguments></Exec></Actions></Task>")
+    task = struct.pack("<I", 0x20000) + pad(ndr_wstring("\\Updater")) + pad(ndr_wstring(xml))
+    assert dict(_one_call(TSCH, 1, task).arguments or ()) == {
+        "task": "\\Updater", "command": "cmd.exe /C whoami &gt; x"}
+    name = "Run".encode("utf-16-le")
+    value = (bytes(20) + struct.pack("<HHI", len(name), len(name), 0x20000)
+             + struct.pack("<III", 3, 0, 3) + name + b"\x00\x00" + struct.pack("<I", 4)
+             + struct.pack("<I", 4) + struct.pack("<I", 4660) + struct.pack("<I", 4))
+    assert dict(_one_call(WINREG, 22, value).arguments or ()) == {
+        "value": "Run", "value_type": "REG_DWORD", "data": "4660"}
+
+
+def test_ndr64_job_and_what_is_not_read() -> None:
+    """A job added through an NDR64 context (8-byte pointers, counts and DWORD_PTR); a
+    sealed stub (packet privacy) and a stub without the layout give no arguments, the row
+    stays."""
+    job = (struct.pack("<Q", 0x20000) + pad(ndr_wstring("\\\\pc", 8), 8)
+           + struct.pack("<QIBB", 47_100_000, 0, 0, 0x10) + bytes(2) + struct.pack("<Q", 0x20004)
+           + ndr_wstring("c:\\tool.exe", 8))
+    assert dict(_one_call(ATSVC, 0, job, NDR64).arguments or ()) == {
+        "server": "\\\\pc", "command": "c:\\tool.exe", "job_time": "13:05"}
+    assert _one_call(ATSVC, 0, job).arguments is None  # read as NDR20: not its layout
+    sealed = _one_call(ATSVC, 0, job, NDR64, auth=(10, 6, bytes(16)))
+    assert sealed.arguments is None and sealed.operation == "NetrJobAdd"
+    assert _one_call(SVCCTL, 12, bytes(30)).arguments is None
+
+
 # --- real captures (suricata-verify: the counts its test.yaml expects) ----------------------
 
 def _calls(test: str) -> Counter[tuple[str | None, str | None]]:
@@ -287,6 +354,24 @@ def test_real_dcom_and_zerologon() -> None:
     zl = _calls("dcerpc/zerologon")  # 21 attempts, one password reset (the test's alerts)
     assert (zl[("netlogon", "NetrServerAuthenticate3")],
             zl[("netlogon", "NetrServerPasswordSet2")]) == (21, 1)
+
+
+@needs_data
+def test_real_scheduled_job_and_run_key() -> None:
+    """dcerpc-3109: a job running c:\\mimikatz.exe added over SMB2 (NDR64); stub-data-04:
+    the Run key opened and a value Osa32 = NTOSA32.EXE set remotely."""
+    import wirelens
+
+    def args(test: str) -> list[dict[str, str]]:
+        pcap = sorted((SV / "dcerpc" / test).glob("*.pcap"))[0]
+        got = wirelens.analyze(pcap).tables["dce_rpc"].to_pylist()
+        return [dict(r["arguments"]) for r in got if r["arguments"]]
+
+    assert args("dcerpc-3109") == [
+        {"server": "\\\\admin-pc", "command": "c:\\mimikatz.exe", "job_time": "13:05"}]
+    assert args("dcerpc-dce-stub-data-04") == [
+        {"key": "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run"},
+        {"value": "Osa32", "value_type": "REG_SZ", "data": "NTOSA32.EXE"}]
 
 
 @needs_data
@@ -460,3 +545,13 @@ def test_fuzz_mutated_pipe_conversation(which: int, edits: list[tuple[int, int, 
     except ParseError:
         return
     assert all(isinstance(e, (DceRpcRecord, SmbRecord, KerberosRecord)) for e in events)
+
+
+@settings(max_examples=300, deadline=250, suppress_health_check=[HealthCheck.too_slow])
+@given(key=st.sampled_from(sorted(ARG_DECODERS)),
+       stub=st.binary(max_size=400), little=st.booleans(), ndr64=st.booleans())
+def test_fuzz_call_arguments(key: tuple[str, int], stub: bytes, little: bool,
+                             ndr64: bool) -> None:
+    """Invariant: any stub gives string pairs or None, never an exception."""
+    got = call_arguments(key[0], key[1], stub, little, ndr64)
+    assert got is None or all(isinstance(k, str) and isinstance(v, str) for k, v in got)
