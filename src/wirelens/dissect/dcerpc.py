@@ -14,6 +14,9 @@ workstation (from the AUTHENTICATE in an auth3, bind or alter_context) and the s
 names (from the CHALLENGE in its answer), which every later row of the association carries;
 a Kerberos AP exchange (SPNEGO or krb5 GSS-API tokens) makes a ``kerberos`` row. With
 packet privacy the stubs are encrypted; the headers, hence interface and operation, are not.
+A few operations' arguments are read from stubs sent in the clear
+(:mod:`wirelens.dissect.dcerpc_args`), in the transfer syntax the bind answer accepted for
+the context (NDR or NDR64).
 
 Connectionless (UDP, §12.5): each datagram has the 80-byte header with the interface UUID,
 operation number, activity and sequence number; a request is paired with its response or
