@@ -149,6 +149,9 @@ _CREATE_ACTIONS = {0: "superseded", 1: "opened", 2: "created", 3: "overwritten"}
 FILE_SUPERSEDED .. FILE_OVERWRITTEN outcomes)."""
 _FILETIME_EPOCH = 116_444_736_000_000_000
 """FILETIME (100 ns since 1601-01-01) of the Unix epoch (MS-DTYP §2.3.3)."""
+_FILETIME_LAST = _FILETIME_EPOCH + (2**63 - 1) // 100
+"""The last FILETIME whose time in ns since the epoch fits a timestamp (year 2262); later
+ones (damage, or "never") are no time."""
 
 
 def _file_info(action: int, times: tuple[int, int, int, int], size: int, attributes: int,
@@ -156,7 +159,8 @@ def _file_info(action: int, times: tuple[int, int, int, int], size: int, attribu
     """The row fields of a CREATE answer: action, the four times (FILETIME), EndOfFile and
     whether FILE_ATTRIBUTE_DIRECTORY (0x10) is set."""
     names = ("created", "accessed", "modified", "changed")  # ns since the epoch
-    info: dict[str, object] = {n: (t - _FILETIME_EPOCH) * 100 if t > _FILETIME_EPOCH else None
+    info: dict[str, object] = {n: (t - _FILETIME_EPOCH) * 100
+                               if _FILETIME_EPOCH < t <= _FILETIME_LAST else None
                                for n, t in zip(names, times, strict=True)}
     info.update(create_action=_CREATE_ACTIONS.get(action, str(action)), file_size=size,
                 is_directory=bool(attributes & 0x10))

@@ -440,13 +440,16 @@ def test_create_answer_names_size_times_and_action() -> None:
               (True, nbss(create_req(2, r"dir\new.txt"))),
               (False, nbss(create_resp(2, 2, (t, t + 10, t + 20, 0), 12345, 0x20))),
               (True, nbss(create_req(3, "dir"))),
-              (False, nbss(create_resp(3, 1, (t, t, t, t), 0, 0x10)))]
+              (False, nbss(create_resp(3, 1, (t, t, t, t), 0, 0x10))),
+              (True, nbss(create_req(4, "x"))),  # times past 2262 (a timestamp's end)
+              (False, nbss(create_resp(4, 1, (2**64 - 1, 2**63, t, 0), 1, 0)))]
     rows = [r for r in feed_all(SmbDissector, chunks, TCP) if r.command_name == "CREATE"]
     assert [(r.filename, r.create_action, r.file_size, r.is_directory, r.created, r.accessed,
              r.modified, r.changed) for r in rows] == [
         ("dir\\new.txt", "created", 12345, False, 1_700_000_000 * 10**9,
          1_700_000_000 * 10**9 + 1000, 1_700_000_000 * 10**9 + 2000, None),
-        ("dir", "opened", 0, True, *[1_700_000_000 * 10**9] * 4)]
+        ("dir", "opened", 0, True, *[1_700_000_000 * 10**9] * 4),
+        ("x", "opened", 1, False, None, None, 1_700_000_000 * 10**9, None)]
 
 
 @pytest.mark.skipif(not ZEEK_SMB.is_dir(), reason=f"shared captures not found at {DATA}")
