@@ -15,11 +15,27 @@ from wirelens.schema import SCHEMAS
 _TS = pa.timestamp("ns", tz="UTC")
 
 
-def _array(fld: pa.Field, values: Any) -> pa.Array:
-    """One column of a declared field (timestamps given as ns integers)."""
-    if fld.type == _TS:  # Python or numpy integers, or None
-        return pa.array(values, pa.int64()).cast(_TS)
-    return pa.array(values, fld.type)
+def _array(fld: pa.Field, values: Any, bad: list[str] | None = None) -> pa.Array:
+    """One column of a declared field (timestamps given as ns integers). A value the type
+    cannot hold (a number out of its range: a dissector's bug on damaged input) becomes
+    null rather than stopping the run; the field's name is added to ``bad``."""
+    target = pa.int64() if fld.type == _TS else fld.type
+    try:
+        arr = pa.array(values, target)
+    except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError):
+        kept = [v if _fits(v, target) else None for v in values]
+        if bad is not None:
+            bad.append(fld.name)
+        arr = pa.array(kept, target)
+    return arr.cast(_TS) if fld.type == _TS else arr
+
+
+def _fits(value: Any, typ: pa.DataType) -> bool:
+    try:
+        pa.scalar(value, typ)
+    except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError):
+        return False
+    return True
 
 
 def rows_batch(table: str, rows: list[dict[str, Any]]) -> pa.RecordBatch:
@@ -47,11 +63,13 @@ class EventRows:
     """Per event: the values of :data:`KEYS`."""
 
 
-def events_batch(table: str, rows: EventRows, salt: int) -> pa.RecordBatch:
+def events_batch(table: str, rows: EventRows, salt: int,
+                 bad: list[str] | None = None) -> pa.RecordBatch:
     """The events as a batch of ``table``: a column per schema field, from the event field of
     that name (``ts`` from ``ts_ns``, ``rtt`` in seconds from ``rtt_ns``, ``proto`` the
     transport's name, ``uid`` from the flow id and the run's ``salt``), or the flow keys;
-    null where the event has no such field."""
+    null where the event has no such field. Fields where a value had to be left out (see
+    :func:`_array`) are added to ``bad``."""
     schema = SCHEMAS[table]
     n = len(rows.values)
     cols: dict[str, Any] = dict(zip(rows.names, zip(*rows.values, strict=True), strict=True)) if n else {}
@@ -80,5 +98,5 @@ def events_batch(table: str, rows: EventRows, salt: int) -> pa.RecordBatch:
             values = cols[name] if name in cols else cols[name.lower()]
         else:
             values = [None] * n
-        arrays.append(_array(fld, values))
+        arrays.append(_array(fld, values, bad))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

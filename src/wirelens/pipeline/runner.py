@@ -321,9 +321,15 @@ class Analysis:
             self._emit_events()
 
     def _emit_events(self) -> None:
+        weirds = []
         for table, rows in self.dpi.take_events():
-            self._emit(table, events_batch(table, rows, self.salt or 0))
-        weirds = self.dpi.take_weirds()
+            bad: list[str] = []
+            self._emit(table, events_batch(table, rows, self.salt or 0, bad))
+            weirds += [{"ts": rows.values[0][rows.names.index("ts_ns")], "name":
+                        "value_out_of_range", "source": table, "count": 1,
+                        "detail": f"{table}.{name}: a value its type cannot hold, left null"}
+                       for name in bad]
+        weirds += self.dpi.take_weirds()
         for w in weirds:
             self.summary.weirds[w["name"]] += 1  # type: ignore[union-attr]
         if weirds:
