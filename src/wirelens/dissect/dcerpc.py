@@ -264,7 +264,6 @@ class _Call:
     bind_result: str | None = None
     stub_bytes: bytearray | None = None
     """The request's stub bytes, kept when its arguments are to be read."""
-    little: bool = True
     arguments: tuple[tuple[str, str], ...] | None = None
 
 
@@ -405,16 +404,13 @@ class DceRpcAssociation:
         if call is None:
             call = _Call(ts_ns, version, None, call_id)
         events: list[Event] = []
-        if token:
-            server = ntlm.challenge(token)
-            if server is not None:
-                self._auth.server = (server.nb_computer, server.dns_computer, server.dns_tree)
-            if call.krb is not None:
-                events.append(ap_record(call.krb, call.ts_ns, gss_message(token), ts_ns,
-                                        ptype != PType.BIND_NAK or None))
-        elif call.krb is not None:
-            events.append(ap_record(call.krb, call.ts_ns, None, ts_ns,
-                                    False if ptype == PType.BIND_NAK else None))
+        server = ntlm.challenge(token) if token else None
+        if server is not None:
+            self._auth.server = (server.nb_computer, server.dns_computer, server.dns_tree)
+        if call.krb is not None:  # the ticket's answer: an AP-REP or KRB-ERROR, else the PDU
+            accepted = False if ptype == PType.BIND_NAK else (True if token else None)
+            events.append(ap_record(call.krb, call.ts_ns, gss_message(token) if token else None,
+                                    ts_ns, accepted))
         call.response = PTYPE_NAMES[ptype]
         if ptype == PType.BIND_NAK:
             call.bind_result = "nak"
@@ -457,7 +453,7 @@ class DceRpcAssociation:
             if ctx in self._contexts:
                 call.uuid, call.if_version = self._contexts[ctx]
             if not sealed and (call.uuid, opnum) in ARG_DECODERS:
-                call.stub_bytes, call.little = bytearray(), e == "<"
+                call.stub_bytes = bytearray()
             events.extend(self._open((False, call_id), call))
             # a first PDU flagged neither first nor last fragment (some stacks send them so)
             # is a whole request; later unflagged ones are middle fragments
@@ -469,8 +465,8 @@ class DceRpcAssociation:
         if flags & _PFC_LAST_FRAG:
             call.done = True
         if call.done and call.stub_bytes is not None and call.uuid is not None:
-            call.arguments = call_arguments(call.uuid, opnum, bytes(call.stub_bytes),
-                                            call.little, ctx in self._ndr64)
+            call.arguments = call_arguments(call.uuid, opnum, bytes(call.stub_bytes), e == "<",
+                                            ctx in self._ndr64)
             call.stub_bytes = None
         return events
 

@@ -164,8 +164,7 @@ def _register_task(r: _Ndr) -> Pairs:
     """SchRpcRegisterTask (MS-TSCH §3.2.5.4.2): the task's path and its XML, whose Exec
     action names the command."""
     path = r.unique_wstring()
-    xml = r.wstring() if len(r.data) - r.pos <= MAX_STUB_BYTES else ""
-    found = _COMMAND.search(xml)
+    found = _COMMAND.search(r.wstring())
     command = None
     if found is not None:
         command = " ".join(x.strip() for x in found.groups() if x)[:MAX_ARG_CHARS]

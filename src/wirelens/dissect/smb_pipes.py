@@ -76,17 +76,17 @@ class SmbPipes:
         return assoc.finish() if assoc is not None else []
 
     def _feed(self, pipe_id: bytes, data: bytes, from_client: bool, ts_ns: int) -> list[Event]:
-        if pipe_id in self._maybe and from_client and data:
+        events: list[Event] = []
+        if pipe_id in self._maybe and from_client and data:  # its first bytes decide
             name = self._maybe.pop(pipe_id)
-            if DceRpcDissector.matches(data, IPPROTO_TCP, True):  # the oldest ends past the bound
+            if DceRpcDissector.matches(data, IPPROTO_TCP, True):
                 self._pipes[pipe_id] = DceRpcAssociation(named_pipe=name or None)
-                if len(self._pipes) > SMB_MAX_PIPES:
-                    return self._end(next(iter(self._pipes))) + self._feed(
-                        pipe_id, data, from_client, ts_ns)
+                if len(self._pipes) > SMB_MAX_PIPES:  # the oldest ends past the bound
+                    events = self._end(next(iter(self._pipes)))
         assoc = self._pipes.get(pipe_id)
-        if assoc is None or not data:
-            return []
-        return assoc.feed(data, from_client, ts_ns)
+        if assoc is not None and data:
+            events += assoc.feed(data, from_client, ts_ns)
+        return events
 
     def _wait(self, key: tuple[str, int], pipe_id: bytes) -> None:
         """A read or transceive whose response carries the server's bytes."""
