@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from wirelens.schema.fields import TS, f, key_fields, ntlm_server_fields
+from wirelens.schema.fields import TS, f, key_fields, ntlm_fields
 
 __all__ = ["DCE_RPC", "MQTT", "RDP", "SIP", "SMB", "SNMP", "TABLES"]
 
@@ -292,15 +292,8 @@ SMB = pa.schema(
             pa.string(),
             "CREATE: file (or pipe) name relative to the share ('' = the share root).",
         ),
-        f(
-            "ntlm_user",
-            pa.string(),
-            "SESSION_SETUP: user name (NTLMSSP AUTHENTICATE, or the SMB1 "
-            "AccountName without extended security).",
-        ),
-        f("ntlm_domain", pa.string(), "SESSION_SETUP: domain name."),
-        f("ntlm_host", pa.string(), "SESSION_SETUP: client workstation name (NTLMSSP)."),
-        *ntlm_server_fields("SESSION_SETUP response"),
+        *ntlm_fields("SESSION_SETUP (without extended security, SMB1's AccountName and "
+                     "PrimaryDomain, no workstation)", "SESSION_SETUP response"),
         f("create_action", pa.string(), "CREATE answered: what the server did (superseded, opened, created, overwritten)."),
         f("file_size", pa.uint64(), "CREATE answered: the file's size (EndOfFile), bytes."),
         f("is_directory", pa.bool_(), "CREATE answered: the name is a directory."),
@@ -334,10 +327,7 @@ DCE_RPC = pa.schema(
         f("contexts_offered", pa.uint8(), "Negotiation: presentation contexts offered."),
         f("auth_type", pa.string(), "Security provider of the association (ntlmssp, spnego, kerberos, netlogon, schannel, ...)."),
         f("auth_level", pa.string(), "Its authentication level (connect, call, packet, integrity, privacy: privacy encrypts the stubs)."),
-        f("ntlm_user", pa.string(), "NTLMSSP: the user of the association's AUTHENTICATE (auth3, bind or alter_context)."),
-        f("ntlm_domain", pa.string(), "Its domain."),
-        f("ntlm_host", pa.string(), "Its workstation."),
-        *ntlm_server_fields("A bind answer"),
+        *ntlm_fields("The association's auth3, bind or alter_context", "A bind answer"),
         f("rtt", pa.float64(), "Seconds from request to answer (null when unpaired)."),
         f("arguments", pa.map_(pa.string(), pa.string()), "A few operations' arguments, read from a request sent in the clear (not at packet privacy): service, display_name, binary_path, service_type, start_type of a service created or changed (svcctl); server, command, job_time of a job (atsvc NetrJobAdd); task and command of a task registered (SchRpcRegisterTask); key, value, value_type, data of the registry (winreg). Query one with arguments['binary_path']."),
     ]

@@ -30,11 +30,16 @@ def key_fields(ts_doc: str) -> list[pa.Field]:
     ]
 
 
-def ntlm_server_fields(carrier: str) -> list[pa.Field]:
-    """The server names of an NTLM CHALLENGE (MS-NLMP §2.2.2.1) that ``carrier`` (e.g. "A bind
-    response") brought: what an unauthenticated client learns of a Windows domain."""
+def ntlm_fields(client: str, server: str) -> list[pa.Field]:
+    """Who authenticated with NTLM (MS-NLMP §2.2.1.3), from the AUTHENTICATE that ``client``
+    (e.g. "Bind with NTLM") carried, and the server names of the CHALLENGE (§2.2.2.1) that
+    ``server`` (e.g. "Bind response") brought: what an unauthenticated client learns of a
+    Windows domain."""
     return [
-        f("ntlm_server_nb_name", pa.string(), f"{carrier} carrying an NTLM CHALLENGE: the "
+        f("ntlm_user", pa.string(), f"{client}: the user of the NTLM AUTHENTICATE message."),
+        f("ntlm_domain", pa.string(), "Its domain."),
+        f("ntlm_host", pa.string(), "Its workstation."),
+        f("ntlm_server_nb_name", pa.string(), f"{server} carrying an NTLM CHALLENGE: the "
           "server's NetBIOS computer name (what an unauthenticated client learns)."),
         f("ntlm_server_dns_name", pa.string(), "Its DNS computer name."),
         f("ntlm_server_tree", pa.string(), "Its forest (DNS tree) name."),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from wirelens.schema.fields import TS, f, key_fields, ntlm_server_fields
+from wirelens.schema.fields import TS, f, key_fields, ntlm_fields
 
 __all__ = ["DNP3", "KERBEROS", "LDAP", "MODBUS", "NTP", "TABLES"]
 
@@ -101,11 +101,7 @@ LDAP = pa.schema(
         f("result_name", pa.string(), "Readable twin of result_code (success, invalid_credentials, ...)."),
         f("matched_dn", pa.string(), "matchedDN of the response."),
         f("diagnostic_message", pa.string(), "diagnosticMessage of the response."),
-        f("ntlm_user", pa.string(), "Bind with NTLM (SASL NTLM or GSS-SPNEGO, Sicily): the user "
-          "of the NTLM AUTHENTICATE message."),
-        f("ntlm_domain", pa.string(), "Its domain."),
-        f("ntlm_host", pa.string(), "Its workstation."),
-        *ntlm_server_fields("Bind response"),
+        *ntlm_fields("Bind with NTLM (SASL NTLM or GSS-SPNEGO, Sicily)", "Bind response"),
         f("has_request", pa.bool_(), "The request was seen."),
         f("has_response", pa.bool_(), "The (final) response was seen."),
         f("rtt", pa.float64(), "Seconds from request to response (null when unpaired)."),
