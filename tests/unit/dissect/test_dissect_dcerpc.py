@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wl_dissect_builders import feed_all, mutate, ntlm_authenticate, ntlm_challenge
+from wl_dissect_builders import (
+    NTLM_NEGOTIATE,
+    feed_all,
+    mutate,
+    ntlm_authenticate,
+    ntlm_challenge,
+)
 from wl_krb_builders import ap_rep, ap_req, krb5_token
 from wl_smb_builders import create_req, nbss, smb2, tree_connect_req, tree_connect_resp
 
@@ -99,10 +105,9 @@ def association() -> list[tuple[bool, bytes]]:
     """An NTLM-authenticated svcctl association: bind (NEGOTIATE) / bind_ack (CHALLENGE),
     auth3 (AUTHENTICATE), OpenSCManagerW in two fragments answered in one, CreateServiceW
     answered with a fault (packet privacy), StartServiceW never answered."""
-    neg = b"NTLMSSP\x00\x01\x00\x00\x00" + bytes(24)
     priv = (10, 6, bytes(16))
     return [
-        (True, co(11, bind_body([(0, SVCCTL, 2, 0), (1, SVCCTL, 2, 0)]), 1, auth=(10, 6, neg))),
+        (True, co(11, bind_body([(0, SVCCTL, 2, 0), (1, SVCCTL, 2, 0)]), 1, auth=(10, 6, NTLM_NEGOTIATE))),
         (False, co(12, bind_ack_body([0, 2]), 1, auth=(10, 6, ntlm_challenge(SERVER)))),
         (True, co(16, bytes(4), 1, auth=(10, 6, ntlm_authenticate("alice", "CORP", "PC1")))),
         (True, co(0, request_body(0, 15, b"a" * 30), 2, flags=1, auth=priv)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wl_der import integer, tlv
-from wl_dissect_builders import feed_all, ntlm_authenticate, ntlm_challenge
+from wl_dissect_builders import NTLM_NEGOTIATE, feed_all, ntlm_authenticate, ntlm_challenge
 
 from wirelens.dissect.ldap import LdapDissector, LdapRecord
 from wirelens.dissect.ntlm import (
@@ -88,7 +88,7 @@ def test_ldap_binds_with_ntlm() -> None:
               (False, response(1, 14, creds=b"spnego" + ntlm_challenge(SERVER))),
               (True, bind(2, sasl(b"spnego" + ntlm_authenticate("alice", "CORP", "PC1")))),
               (False, response(2, 0)),
-              (True, bind(3, tlv(0x8A, b"NTLMSSP\x00\x01\x00\x00\x00" + bytes(24)))),
+              (True, bind(3, tlv(0x8A, NTLM_NEGOTIATE))),
               (False, response(3, 0, dn=ntlm_challenge(SERVER[:1])))]
     rows = [e for e in feed_all(LdapDissector, chunks, TCP) if isinstance(e, LdapRecord)]
     assert [(r.ntlm_user, r.ntlm_domain, r.ntlm_host, r.ntlm_server_nb_name,

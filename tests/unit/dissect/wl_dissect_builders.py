@@ -3,6 +3,7 @@ bench). Field layouts follow the RFCs cited; nothing here is copied from other p
 
 from __future__ import annotations
 
+import base64
 import struct
 from collections.abc import Iterable, Sequence
 
@@ -357,6 +358,18 @@ OTHER_FIRST_PAYLOADS = [  # other protocols' first payloads, for strictness test
 
 
 # -- NTLMSSP (MS-NLMP §2.2.1) -------------------------------------------------------------
+
+NTLM_NEGOTIATE = b"NTLMSSP\x00\x01\x00\x00\x00" + bytes(24)
+"""A NEGOTIATE_MESSAGE (flags and empty domain and workstation fields)."""
+
+
+def ntlm_sasl_legs(user: str, go_ahead: bytes) -> list[tuple[bool, bytes]]:
+    """The three legs of a mail protocol's AUTH NTLM after the server's first go-ahead: the
+    client's NEGOTIATE, the server's CHALLENGE after ``go_ahead`` (``+ `` or ``334 ``),
+    the client's AUTHENTICATE naming CORP\\``user`` on PC1; each base64 on its line."""
+    return [(True, base64.b64encode(NTLM_NEGOTIATE) + b"\r\n"),
+            (False, go_ahead + base64.b64encode(ntlm_challenge([(1, "MX1")])) + b"\r\n"),
+            (True, base64.b64encode(ntlm_authenticate(user, "CORP", "PC1")) + b"\r\n")]
 
 
 def ntlm_authenticate(user: str, domain: str, host: str, unicode: bool = True) -> bytes:
