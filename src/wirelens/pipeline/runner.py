@@ -11,7 +11,6 @@ import json
 import os
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
@@ -95,10 +94,6 @@ Progress = Callable[[int, int, int], None]
 
 
 DPI_MODES = ("full", "fast", "off")
-ARP_PAIRS_KEPT = 10_000
-"""ARP host pairs counted at most (the summary shows the top 20); past twice as many, the
-busiest are kept (an ARP sweep of a large network would otherwise grow the count without
-bound)."""
 EMIT_CHUNK = 65_536
 """Flows turned into one conn batch at most (keeps the end-of-input flush's memory flat)."""
 
@@ -259,12 +254,8 @@ class Analysis:
         zeros = np.zeros(len(uniq), np.uint64)
         a = format_addrs(zeros, uniq[:, 0]).to_pylist()
         b = format_addrs(zeros, uniq[:, 1]).to_pylist()
-        s = self.summary
-        assert s is not None
-        for x, y, c in zip(a, b, counts.tolist()):
-            s.arp_pairs[f"{x} -> {y}"] += c
-        if len(s.arp_pairs) > ARP_PAIRS_KEPT * 2:  # bounded: the busiest pairs stay
-            s.arp_pairs = Counter(dict(s.arp_pairs.most_common(ARP_PAIRS_KEPT)))
+        self.summary.add_arp(  # type: ignore[union-attr]
+            (f"{x} -> {y}", c) for x, y, c in zip(a, b, counts.tolist()))
 
     def _decode_weirds(self, raw: RawBatch, pkts: PacketBatch, idx: np.ndarray) -> None:
         """One weird row per (name, source, destination) per batch, with a count."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -12,6 +13,10 @@ import numpy as np
 from wirelens.pipeline.columns import format_addrs, group_rows
 from wirelens.pipeline.records import PROTO_NAMES
 
+ARP_PAIRS_KEPT = 10_000
+"""ARP host pairs counted at most (the summary shows the top 20); past twice as many, the
+busiest are kept (an ARP sweep of a large network would otherwise grow the count without
+bound)."""
 HOSTS_FOLD_AT = 200_000
 """Flow ends gathered for the top talkers before they are summed per host (~32 bytes each):
 memory for them stays flat whatever the input (folding ~250 k ends takes ~50 ms)."""
@@ -96,6 +101,12 @@ class RunSummary:
             self._host_flows.append(ones)
         if sum(len(h) for h in self._hosts) > HOSTS_FOLD_AT:
             self._fold_hosts()
+
+    def add_arp(self, pairs: Iterable[tuple[str, int]]) -> None:
+        """Count ARP packets per ``"sender -> target"`` pair, within :data:`ARP_PAIRS_KEPT`."""
+        self.arp_pairs.update(dict(pairs))
+        if len(self.arp_pairs) > ARP_PAIRS_KEPT * 2:  # bounded: the busiest pairs stay
+            self.arp_pairs = Counter(dict(self.arp_pairs.most_common(ARP_PAIRS_KEPT)))
 
     def _fold_hosts(self) -> None:
         """Sum bytes and flows per host so far (vectorised), keeping memory bounded."""

@@ -31,9 +31,9 @@ def test_arp_pairs_are_bounded(monkeypatch):
     """An ARP sweep's distinct pairs are counted up to a bound: past twice ARP_PAIRS_KEPT,
     the busiest ARP_PAIRS_KEPT stay."""
     from wirelens.core.batch import PacketBatch, PacketStatus
-    from wirelens.pipeline import runner
+    from wirelens.pipeline import runner, summary
 
-    monkeypatch.setattr(runner, "ARP_PAIRS_KEPT", 5)
+    monkeypatch.setattr(summary, "ARP_PAIRS_KEPT", 5)
     a = runner.Analysis()
     a.summary = RunSummary(run_id="x", inputs=[])
     n = 12
