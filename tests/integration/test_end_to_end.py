@@ -13,6 +13,7 @@ import pytest
 
 import wirelens
 from wirelens.cli import EXIT_DAMAGED, EXIT_ERROR, EXIT_OK, main
+from wirelens.pipeline.runner import Analysis, AnalyzeOptions, MemorySink
 from wirelens.pipeline.summary import STAGES
 from wirelens.service.lake_query import query
 from wirelens.sim import SimConfig, simulate
@@ -122,6 +123,20 @@ def test_iter_flows_equals_analyze(sim, result):
     assert sorted(f["uid"] for f in flows) == sorted(result.conn["uid"].to_pylist())
 
 
+def test_output_streams_while_the_input_is_read(sim, result):
+    """Ended flows reach the sinks every ``emit_bytes`` of input, not only at the end; the
+    pieces add up to the same flows."""
+    sink = MemorySink()
+    steps = Analysis(AnalyzeOptions(batch_bytes=1 << 15, emit_bytes=1 << 17), [sink])
+    early = None
+    for _ in steps.steps([str(sim.pcap)]):
+        if early is None and sink.batches["conn"]:
+            early = steps.summary.packets
+    assert early is not None and early < sim.packets
+    assert sum(b.num_rows for b in sink.batches["conn"]) == result.conn.num_rows
+    assert len(sink.batches["conn"]) > 2
+
+
 def test_gzip_and_stdin_give_the_same_flows(sim, result, tmp_path):
     gz = tmp_path / "s.pcap.gz"
     with open(sim.pcap, "rb") as src, gzip.open(gz, "wb") as dst:
@@ -186,7 +201,8 @@ def test_interrupted_run_keeps_complete_files(sim, tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        wirelens.analyze(sim.pcap, out=out, batch_bytes=1 << 16, progress=progress)
+        wirelens.analyze(sim.pcap, out=out, batch_bytes=1 << 16, emit_bytes=1,
+                         progress=progress)
     assert calls and calls[0] < sim.packets
     assert not list(out.rglob("*.tmp"))
     n = query(out, "SELECT count(*) AS n FROM conn").to_pylist()[0]["n"]

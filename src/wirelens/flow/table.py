@@ -305,6 +305,9 @@ def _concat(chunks: list[FlowColumns]) -> FlowColumns:
     return {k: np.concatenate([ch[k] for ch in chunks]) for k in FLOW_COLUMNS}
 
 
+_NO_FLOWS = empty_flow_columns()
+
+
 class FlowTable:
     """Bidirectional flow table over batches (see the module docstring for semantics).
 
@@ -400,15 +403,22 @@ class FlowTable:
             self._ended.chunks.append(_columns(self._ended, k))
             self._st[S_NENDED] = 0
 
-    def _take_ended(self) -> FlowColumns:
+    def take_ended(self) -> FlowColumns:
+        """The flows that ended and were not returned yet (see :meth:`process`'s
+        ``gather``), in the order they ended."""
         self._drain()
         out = _concat(self._ended.chunks)
         self._ended.chunks = []
         return out
 
     # -- public ----------------------------------------------------------------------------
-    def process(self, raw: RawBatch, pkts: PacketBatch) -> FlowStep:
-        """Account one batch; returns the flows that ended and per-packet flow columns."""
+    def process(self, raw: RawBatch, pkts: PacketBatch, gather: bool = False) -> FlowStep:
+        """Account one batch; returns the flows that ended and per-packet flow columns.
+
+        ``gather``: the flows that ended stay in the table (copied out of its ended buffer
+        only when that fills) until :meth:`take_ended`, and ``FlowStep.ended`` is empty: a
+        caller that hands flows on every few batches then pays the copy per piece, not per
+        batch."""
         n = len(raw)
         if len(pkts) != n:
             raise ValueError(f"RawBatch has {n} rows but PacketBatch has {len(pkts)}")
@@ -436,7 +446,8 @@ class FlowTable:
                 self._grow()
             else:
                 self._drain()
-        return FlowStep(self._take_ended(), out_fid, out_slot, out_dir, out_dpi)
+        ended = _NO_FLOWS if gather else self.take_ended()
+        return FlowStep(ended, out_fid, out_slot, out_dir, out_dpi)
 
     def flush(self) -> FlowColumns:
         """End every open flow (reason "eof"), in creation order (ascending flow_id)."""
@@ -445,8 +456,11 @@ class FlowTable:
     def flush_chunks(self) -> Iterator[FlowColumns]:
         """:meth:`flush` in pieces of at most the ended buffer's rows (``ended_rows``), each
         made when the previous one has been taken: a table holding hundreds of thousands of
-        flows ends them with one piece in memory at a time, not a copy of all of them."""
-        while True:  # (process() leaves the ended buffer empty)
+        flows ends them with one piece in memory at a time, not a copy of all of them. Flows
+        that ended before and were gathered (``process(gather=True)``) come first."""
+        if self._ended.chunks or self._st[S_NENDED]:
+            yield self.take_ended()
+        while True:  # (the ended buffer is empty)
             left = K._flush(self._U, self._I, self._F, self._PS, self._DIR, self._IAT,
                             self._HIST, self._idx, self._free, self._st, END_EOF,
                             *self._ended.args())
@@ -464,6 +478,11 @@ class FlowTable:
         if s.shape != f.shape:
             raise ValueError("slots and flow_ids must have the same shape")
         K._stop_dpi(self._I, self._U, s, f)
+
+    @property
+    def ended_rows(self) -> int:
+        """Flows that ended and wait for :meth:`take_ended` (``process(gather=True)``)."""
+        return sum(len(c["flow_id"]) for c in self._ended.chunks) + int(self._st[S_NENDED])
 
     @property
     def stats(self) -> dict[str, int]:

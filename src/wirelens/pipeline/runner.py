@@ -1,7 +1,9 @@
 """The batch runner: capture -> decode -> (fragments) -> flows -> DPI -> tables -> sinks.
 
-One pass, batch by batch; flows and protocol events are handed to the sinks as they end, so
-output streams while the input is read and memory stays flat.
+One pass, batch by batch (``limits.BATCH_BYTES``); the flows that ended and the protocol
+events are gathered and handed to the sinks every ``limits.EMIT_BYTES`` of input (or
+``limits.EMIT_ROWS`` flows), so output streams while the input is read, memory stays flat,
+and the cost of building and writing rows is paid per piece of output, not per small batch.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from wirelens.core.errors import CaptureError
 from wirelens.core.weirds import weird_name
 from wirelens.decode import Decoder, FragmentReassembler, TimeOrder
 from wirelens.flow import FlowTable, reverse_flows
-from wirelens.pipeline.columns import format_addrs, group_rows, mix64, ts_array
+from wirelens.pipeline.columns import mix64, ts_array
+from wirelens.pipeline.decode_weirds import DecodeWeirds
 from wirelens.pipeline.dpi import DpiStage
 from wirelens.pipeline.events import events_batch, rows_batch
 from wirelens.pipeline.records import conn_batch
@@ -55,6 +58,8 @@ class AnalyzeOptions:
     ``off``: flows only."""
     batch_bytes: int = limits.BATCH_BYTES
     """Read window size."""
+    emit_bytes: int = limits.EMIT_BYTES
+    """Input read between two hand-overs of ended flows and protocol rows to the sinks."""
     show_passwords: bool = False
     """Keep clear-text passwords (FTP, POP3, IMAP, SMTP AUTH, HTTP Basic, LDAP simple bind,
     MQTT) and SNMP communities in the protocol tables; by default they are replaced by
@@ -94,8 +99,6 @@ Progress = Callable[[int, int, int], None]
 
 
 DPI_MODES = ("full", "fast", "off")
-EMIT_CHUNK = 65_536
-"""Flows turned into one conn batch at most (keeps the end-of-input flush's memory flat)."""
 
 
 class Analysis:
@@ -111,6 +114,7 @@ class Analysis:
         self.decoder = Decoder()
         self.fragments = FragmentReassembler()
         self.time_order = TimeOrder()
+        self.decode_weirds = DecodeWeirds()
         self.flows = FlowTable(idle_timeout_s=options.idle_timeout_s,
                                active_timeout_s=options.active_timeout_s,
                                max_flows=options.max_flows, vlan_key=options.vlan_key,
@@ -119,6 +123,8 @@ class Analysis:
         self.dpi = DpiStage(tables=options.dpi == "full", port_guess=options.dpi != "off",
                             show_passwords=options.show_passwords)
         self.salt: int | None = None
+        self._handed_at = 0
+        """``summary.bytes`` at the last hand-over."""
         self.summary: RunSummary | None = None
         self.lap: Laps = Laps({})
 
@@ -170,13 +176,14 @@ class Analysis:
                 for p in src.problems:
                     s.weirds[p.kind] += 1
                 done_before += src.size or 0
+        self._hand_over()
         for ended in self.flows.flush_chunks():  # (one piece of the open flows at a time)
             lap("flows")
             self._emit_flows(ended)
             lap("other")
             yield
             lap("other")
-        self._emit_events()
+        self._hand_over()
         s.flows_evicted = int(self.flows.stats.get("evicted", 0))
         for name, count in self.decoder.counters.items():
             if name.startswith("linktype_"):
@@ -211,12 +218,11 @@ class Analysis:
                 self._count(raw2, pkts2, reassembled=True)
                 raw, pkts = self.time_order.merge(raw, pkts, raw2, pkts2)  # fragment rows: not flows
                 self.lap("decode")
-            self._fragment_weirds()
         self.lap("decode")
         self._flows(raw, pkts)
 
     def _flows(self, raw: RawBatch, pkts: PacketBatch) -> None:
-        step = self.flows.process(raw, pkts)
+        step = self.flows.process(raw, pkts, gather=True)
         self.lap("flows")
         if self.options.dpi != "off":
             slots, ids = self.dpi.process(raw, pkts, step.pkt_flow_id, step.pkt_slot,
@@ -226,8 +232,19 @@ class Analysis:
             self.lap("dpi")
             self.summary.dpi_packets = self.dpi.payload_packets  # type: ignore[union-attr]
             self.summary.dpi_python_packets = self.dpi.python_packets  # type: ignore[union-attr]
-        self._emit_flows(step.ended)
+        s = self.summary
+        assert s is not None
+        if (s.bytes - self._handed_at >= self.options.emit_bytes
+                or self.flows.ended_rows >= limits.EMIT_ROWS):
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """The flows that ended and the protocol events since the last call, to the sinks."""
+        self._weirds()
+        if self.flows.ended_rows:
+            self._emit_flows(self.flows.take_ended())
         self._emit_events()
+        self._handed_at = self.summary.bytes  # type: ignore[union-attr]
 
     def _count(self, raw: RawBatch, pkts: PacketBatch, reassembled: bool = False) -> None:
         s = self.summary
@@ -244,42 +261,20 @@ class Analysis:
             self._arp(pkts)
         bad = np.flatnonzero(pkts.weird != 0)
         if bad.size:
-            self._decode_weirds(raw, pkts, bad)
+            self.decode_weirds.add(raw, pkts, bad)
 
     def _arp(self, pkts: PacketBatch) -> None:
         idx = np.flatnonzero(pkts.status == PacketStatus.ARP)
-        pairs = np.stack([pkts.src_lo[idx], pkts.dst_lo[idx]], axis=1)
-        order, starts, counts = group_rows(pairs)
-        uniq = pairs[order[starts]]
-        zeros = np.zeros(len(uniq), np.uint64)
-        a = format_addrs(zeros, uniq[:, 0]).to_pylist()
-        b = format_addrs(zeros, uniq[:, 1]).to_pylist()
-        self.summary.add_arp(  # type: ignore[union-attr]
-            (f"{x} -> {y}", c) for x, y, c in zip(a, b, counts.tolist()))
+        self.summary.add_arp(pkts.src_lo[idx], pkts.dst_lo[idx])  # type: ignore[union-attr]
 
-    def _decode_weirds(self, raw: RawBatch, pkts: PacketBatch, idx: np.ndarray) -> None:
-        """One weird row per (name, source, destination) per batch, with a count."""
-        keys = np.stack([pkts.weird[idx].astype(np.uint64), pkts.src_hi[idx], pkts.src_lo[idx],
-                         pkts.dst_hi[idx], pkts.dst_lo[idx]], axis=1)
-        order, starts, counts = group_rows(keys)
-        uniq = keys[order[starts]]
-        rows = idx[order[starts]]  # each one's first packet
-        has_ip = pkts.ip_ver[rows] != 0
-        src = format_addrs(uniq[:, 1], uniq[:, 2]).to_pylist()
-        dst = format_addrs(uniq[:, 3], uniq[:, 4]).to_pylist()
-        out = []
-        for k in range(len(uniq)):
-            name = weird_name(int(uniq[k, 0]))
-            self.summary.weirds[name] += int(counts[k])  # type: ignore[union-attr]
-            out.append({"ts": int(raw.ts_ns[rows[k]]), "uid": None,
-                        "orig_h": src[k] if has_ip[k] else None,
-                        "resp_h": dst[k] if has_ip[k] else None, "name": name,
-                        "source": "decode", "count": int(counts[k]),
-                        "detail": f"{raw.source} packet {raw.first_index + int(rows[k]) + 1}"})
-        self._emit("weird", rows_batch("weird", out))
-
-    def _fragment_weirds(self) -> None:
-        """Reassembly anomalies (overlaps, timeouts, a full table): one row per name and batch."""
+    def _weirds(self) -> None:
+        """The decode weirds (:class:`DecodeWeirds`) and the reassembly anomalies (overlaps,
+        timeouts, a full table: one row per name) since the last hand-over."""
+        rows = self.decode_weirds.take()
+        for row in rows:
+            self.summary.weirds[row["name"]] += row["count"]  # type: ignore[union-attr]
+        if rows:
+            self._emit("weird", rows_batch("weird", rows))
         drained = self.fragments.drain_weirds()
         if not drained:
             return
@@ -298,8 +293,9 @@ class Analysis:
     # -- output ---------------------------------------------------------------------------
     def _emit_flows(self, cols: dict[str, np.ndarray]) -> None:
         n = len(cols["flow_id"])
-        for start in range(0, n, EMIT_CHUNK):  # the table's final flush can hold every flow
-            part = cols if n <= EMIT_CHUNK else {k: v[start:start + EMIT_CHUNK]
+        chunk = limits.EMIT_ROWS
+        for start in range(0, n, chunk):  # (a batch's ended flows may be more)
+            part = cols if n <= chunk else {k: v[start:start + chunk]
                                                  for k, v in cols.items()}
             part = reverse_flows(part, self.dpi.take_reversed(part))
             self.lap("records")

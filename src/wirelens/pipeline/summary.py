@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -17,6 +16,9 @@ ARP_PAIRS_KEPT = 10_000
 """ARP host pairs counted at most (the summary shows the top 20); past twice as many, the
 busiest are kept (an ARP sweep of a large network would otherwise grow the count without
 bound)."""
+ARP_FOLD_AT = 100_000
+"""ARP packets gathered (16 bytes each) before they are counted per pair: counting per batch
+formatted the same addresses again and again."""
 HOSTS_FOLD_AT = 200_000
 """Flow ends gathered for the top talkers before they are summed per host (~32 bytes each):
 memory for them stays flat whatever the input (folding ~250 k ends takes ~50 ms)."""
@@ -77,6 +79,9 @@ class RunSummary:
     link_types: Counter[str] = field(default_factory=Counter)
     rows: Counter[str] = field(default_factory=Counter)
     arp_pairs: Counter[str] = field(default_factory=Counter)
+    """ARP packets per ``"sender -> target"`` pair (complete after :meth:`to_dict`)."""
+    _arp: list[np.ndarray] = field(default_factory=list)
+    _arp_rows: int = 0
     _hosts: list[np.ndarray] = field(default_factory=list)
     _host_bytes: list[np.ndarray] = field(default_factory=list)
     _host_flows: list[np.ndarray] = field(default_factory=list)
@@ -102,9 +107,27 @@ class RunSummary:
         if sum(len(h) for h in self._hosts) > HOSTS_FOLD_AT:
             self._fold_hosts()
 
-    def add_arp(self, pairs: Iterable[tuple[str, int]]) -> None:
-        """Count ARP packets per ``"sender -> target"`` pair, within :data:`ARP_PAIRS_KEPT`."""
-        self.arp_pairs.update(dict(pairs))
+    def add_arp(self, senders: np.ndarray, targets: np.ndarray) -> None:
+        """Count ARP packets by sender and target address (IPv4, as the low 64 bits of the
+        128-bit form), per pair, within :data:`ARP_PAIRS_KEPT`; gathered and counted every
+        :data:`ARP_FOLD_AT` packets (and for :meth:`to_dict`)."""
+        self._arp.append(np.stack([senders, targets], axis=1))
+        self._arp_rows += len(senders)
+        if self._arp_rows >= ARP_FOLD_AT:
+            self._fold_arp()
+
+    def _fold_arp(self) -> None:
+        if not self._arp:
+            return
+        pairs = np.concatenate(self._arp)
+        self._arp, self._arp_rows = [], 0
+        order, starts, counts = group_rows(pairs)
+        uniq = pairs[order[starts]]
+        zeros = np.zeros(len(uniq), np.uint64)
+        senders = format_addrs(zeros, uniq[:, 0]).to_pylist()
+        targets = format_addrs(zeros, uniq[:, 1]).to_pylist()
+        self.arp_pairs.update({f"{x} -> {y}": c for x, y, c in
+                               zip(senders, targets, counts.tolist())})
         if len(self.arp_pairs) > ARP_PAIRS_KEPT * 2:  # bounded: the busiest pairs stay
             self.arp_pairs = Counter(dict(self.arp_pairs.most_common(ARP_PAIRS_KEPT)))
 
@@ -138,6 +161,7 @@ class RunSummary:
         d = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
         for k in ("protocols", "services", "weirds", "link_types", "rows"):
             d[k] = dict(getattr(self, k).most_common())
+        self._fold_arp()
         d["arp_pairs"] = dict(self.arp_pairs.most_common(20))
         d["top_talkers"] = self.top_talkers()
         d["packets_per_s"] = round(self.packets_per_s, 1)

@@ -44,5 +44,6 @@ def test_arp_pairs_are_bounded(monkeypatch):
     pkts.src_lo[n:] = V4 | 1  # the pair 0.0.0.1 -> 0.0.0.100 three more times
     pkts.dst_lo[n:] = V4 | 100
     a._arp(pkts)
+    a.summary._fold_arp()
     assert len(a.summary.arp_pairs) == 5
     assert a.summary.arp_pairs.most_common(1) == [("0.0.0.1 -> 0.0.0.100", 4)]
