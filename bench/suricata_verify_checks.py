@@ -36,8 +36,9 @@ default; a test whose own ``suricata.yaml`` asks for format 2 logs answers in th
 direction, and is read so). ``ether.src_mac``/``dest_mac``
 (and ``has-key: ether``) and ``vlan[0]`` are read from the flow's conn row (by ``uid``);
 ``dns.answers[N].rrtype`` from ``answer_types``; ``tls.serial`` and ``tls.notbefore`` from
-the leaf certificate's x509 row. A resumed TLS session is not an event:
-EVE's tls logger leaves them out unless ``session-resumption: yes`` (off by default).
+the leaf certificate's x509 row. A resumed TLS session up to 1.2 is not an event: EVE's
+tls logger leaves them out unless ``session-resumption: yes`` (off by default); it logs every
+TLS 1.3 session, resumed (a pre-shared key) or not.
 
 ``tls.version`` is the negotiated version, or the client's when no ServerHello was seen (as
 Suricata >= 8.0.3 logs it: suricata-verify ``bug-5713-01``).
@@ -95,10 +96,13 @@ def _int(v: Any) -> int | None:
 
 def _tls_version(v: Any) -> str | None:
     """``TLSv1``/``TLS 1.0``/``TLSv10`` -> ``1.0``; ``TLS 1.2``/``TLSv12`` -> ``1.2``; SSL kept;
-    Suricata's ``UNDETERMINED`` (no ServerHello) -> None like our null version."""
+    Suricata's ``UNDETERMINED`` (no ServerHello) -> None like our null version. A TLS 1.3
+    draft is ``1.3``: Suricata names the drafts before 16 as one (``TLS 1.3 draft-<16``,
+    e.g. a ServerHello carrying 0x0304 itself), we name a draft by its version code
+    (``TLSv13-draft23``; ``TLSv13`` for 0x0304)."""
     if v is None or str(v).upper() == "UNDETERMINED":
         return None
-    t = str(v).upper().replace(" ", "")
+    t = str(v).upper().replace(" ", "").split("-DRAFT")[0].split("DRAFT")[0]
     if t.startswith("SSL"):
         return t
     digits = "".join(c for c in t if c.isdigit())
@@ -356,7 +360,8 @@ def _events(chk: Check, row: dict[str, Any], flow: Flow, cfg: Config) -> int:
                 return False
         return True
 
-    if chk.event == "tls" and row.get("resumed") and not cfg.tls_resumed:
+    if (chk.event == "tls" and row.get("resumed") and not cfg.tls_resumed
+            and not str(row.get("version") or "").startswith("TLSv13")):
         return 0
     if chk.event != "dns":
         return int(holds(False))

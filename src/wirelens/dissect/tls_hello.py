@@ -553,8 +553,19 @@ def parse_client_hello(body: bytes) -> ClientHello:
         return _client_hello_checked(body)
 
 
+def _draft_layout(version: int) -> bool:
+    """Whether a ServerHello's version field names a TLS 1.3 draft before -22, whose
+    ServerHello had no session id and no compression method: 0x7f01-0x7f15 (draft-NN
+    §4.2.1), or 0x0304 itself, which only such pre-RFC implementations put there (RFC 8446
+    keeps it 0x0303 and says 0x0304 in supported_versions)."""
+    return version == 0x0304 or 0x7F01 <= version <= 0x7F15
+
+
 def parse_server_hello(body: bytes) -> ServerHello:
-    """Parse a ServerHello body (after the 4-byte handshake header), RFC 8446 §4.1.3."""
+    """Parse a ServerHello body (after the 4-byte handshake header), RFC 8446 §4.1.3, or a
+    TLS 1.3 draft's before -22 (version, random, cipher suite, extensions)."""
+    if len(body) >= 2 and _draft_layout((body[0] << 8) | body[1]):
+        return _server_hello_checked(body, draft=True)
     try:
         return _server_hello_fast(body if type(body) is bytes else bytes(body))
     except _FALLBACK:
@@ -607,15 +618,19 @@ def _client_hello_checked(body: bytes) -> ClientHello:
     return replace(hello, damage=tuple(damage)) if damage else hello
 
 
-def _server_hello_checked(body: bytes) -> ServerHello:
-    """The reference ServerHello reader."""
+def _server_hello_checked(body: bytes, draft: bool = False) -> ServerHello:
+    """The reference ServerHello reader (``draft``: the layout of TLS 1.3 drafts before -22,
+    without session id and compression method)."""
     buf = Buffer(body)
     legacy_version = buf.pull_u16()
     random = buf.pull_bytes(32)
-    with buf.pull_block(1) as n:
-        session_id = buf.pull_bytes(n)
+    session_id, compression = b"", 0
+    if not draft:
+        with buf.pull_block(1) as n:
+            session_id = buf.pull_bytes(n)
     cipher = buf.pull_u16()
-    compression = buf.pull_u8()
+    if not draft:
+        compression = buf.pull_u8()
     exts = _extensions(buf)
     versions = _first(exts, ExtensionType.supported_versions)
     selected = None

@@ -178,6 +178,30 @@ def test_bad_extension_vectors() -> None:
         parse_server_hello(body)
 
 
+@pytest.mark.parametrize("version", [0x0304, 0x7F0E, 0x7F13])
+def test_tls13_draft_server_hello_layout(version: int) -> None:
+    """Before draft-22 a TLS 1.3 ServerHello had no session id and no compression method
+    (version, random, cipher suite, extensions); its version field held the draft's code
+    (0x7f00 + draft) or, in some implementations, 0x0304 itself. Read as the RFC's layout,
+    its cipher suite's first byte was taken for a session id length."""
+    exts = ext(40, b"\x00\x17" + vec(b"k" * 65, 2)) + ext(41, b"\x00\x00")  # key_share, psk
+    body = version.to_bytes(2, "big") + bytes(range(32)) + b"\x13\x02" + vec(exts, 2)
+    sh = parse_server_hello(body)
+    assert (sh.version, sh.cipher_suite, sh.session_id, sh.compression_method) == (
+        version, 0x1302, b"", 0)
+    assert [t for t, _ in sh.extensions] == [40, 41]
+    with pytest.raises(ParseError):
+        parse_server_hello(body[:-1])
+    server = record(22, b"\x02" + vec(body, 3)) + record(23, b"\x17" * 40)
+    (event,) = feed_all(TlsDissector, [(True, record(22, client_hello(), version=0x0301)),
+                                       (False, server)], TCP)
+    assert event.version == version_name(version) and event.established
+    assert event.ja3s == f"{version},4866,40-41" and event.late_error is None
+    assert event.resumed  # the server selected a pre-shared key (41 in the drafts too)
+    # the RFC's layout is still read as such, 0x0303 in the version field
+    assert parse_server_hello(server_hello()[4:]).session_id == bytes(32)
+
+
 def _last_extension_overrunning(hello: bytes) -> bytes:
     """``hello`` (with its handshake header) whose last extension claims 0x4FC6 bytes."""
     body = hello[4:]
