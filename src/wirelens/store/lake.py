@@ -81,16 +81,15 @@ class _PartitionFile:
             self.sink = pa.OSFile(str(self.tmp), "wb")
             self.writer = pq.ParquetWriter(self.sink, self.schema, write_statistics=self.stats,
                                            **PARQUET_OPTIONS)
-        self.writer.write_table(pa.Table.from_batches(self.pending, self.schema),
-                                row_group_size=1 << 30)
+        self.writer.write_table(self._table(), row_group_size=1 << 30)
         self.rows += self.pending_rows
         self.pending, self.pending_rows = [], 0
 
     def close(self) -> None:
         if self.writer is None:
             buf = pa.BufferOutputStream()
-            pq.write_table(pa.Table.from_batches(self.pending, self.schema), buf,
-                           row_group_size=1 << 30, write_statistics=self.stats, **PARQUET_OPTIONS)
+            pq.write_table(self._table(), buf, row_group_size=1 << 30,
+                           write_statistics=self.stats, **PARQUET_OPTIONS)
             with open(self.tmp, "wb") as fh:
                 fh.write(buf.getvalue())
             self.rows += self.pending_rows
@@ -100,6 +99,13 @@ class _PartitionFile:
             self.writer.close()
             self._close_sink()
         os.replace(self.tmp, self.final)
+
+    def _table(self) -> pa.Table:
+        """The pending rows as one table of one chunk: Arrow's writer pays per chunk and
+        column (a 121-row ``conn`` file in 16 pieces took 1.75 ms to write, 0.94 ms whole,
+        0.19 ms to join)."""
+        table = pa.Table.from_batches(self.pending, self.schema)
+        return table.combine_chunks() if len(self.pending) > 1 else table
 
     def abort(self) -> None:
         try:
