@@ -295,8 +295,7 @@ class Analysis:
         n = len(cols["flow_id"])
         chunk = limits.EMIT_ROWS
         for start in range(0, n, chunk):  # (a batch's ended flows may be more)
-            part = cols if n <= chunk else {k: v[start:start + chunk]
-                                                 for k, v in cols.items()}
+            part = cols if n <= chunk else {k: v[start:start + chunk] for k, v in cols.items()}
             part = reverse_flows(part, self.dpi.take_reversed(part))
             self.lap("records")
             done = self.dpi.finish_flows(part)

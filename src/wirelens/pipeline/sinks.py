@@ -18,7 +18,8 @@ class LakeSink:
     def write(self, table: str, batch: pa.RecordBatch) -> None:
         self.writer.write(table, batch)
 
-    def close(self) -> list[Path]:
+    def close(self) -> int:
+        """Finish the files; returns how many were written."""
         return self.writer.close()
 
     def abort(self) -> None:

@@ -45,6 +45,9 @@ STATS_COLUMNS = ("ts", "uid", "orig_h", "orig_p", "resp_h", "resp_p", "proto", "
 groups with them). Statistics on every column cost time and are rarely useful."""
 
 _HOUR_NS = 3_600_000_000_000
+MAX_KNOWN_DIRS = 4096
+"""Partition folders remembered as made (then forgotten all at once: a long run writes a
+folder per table and hour, and ``os.makedirs`` on an existing one is only a little slower)."""
 
 
 class _PartitionFile:
@@ -138,7 +141,8 @@ class LakeWriter:
         self._seq: dict[str, int] = {}
         self._dirs: set[Path] = set()
         self.rows: dict[str, int] = {t: 0 for t in SCHEMAS}
-        self.files: list[Path] = []
+        self.files = 0
+        """Files written (renamed into place) so far."""
 
     def open_partitions(self) -> list[_PartitionFile]:
         return [p for parts in self._open.values() for p in parts.values()]
@@ -185,6 +189,8 @@ class LakeWriter:
             folder = self.root / table / f"date={day}" / f"hour={hour % 24:02d}"
             if folder not in self._dirs:
                 os.makedirs(folder, exist_ok=True)
+                if len(self._dirs) >= MAX_KNOWN_DIRS:  # (a long run: memory stays flat)
+                    self._dirs.clear()
                 self._dirs.add(folder)
             part = _PartitionFile(folder / f"part-{self.run_id}-{n:04d}.parquet",
                                   self._schemas[table], self._stats[table])
@@ -194,10 +200,10 @@ class LakeWriter:
     def _finish(self, part: _PartitionFile) -> None:
         self._pending -= part.pending_rows
         part.close()
-        self.files.append(part.final)
+        self.files += 1
 
-    def close(self) -> list[Path]:
-        """Finish every file (rename into place); returns the files written."""
+    def close(self) -> int:
+        """Finish every file (rename into place); returns how many files were written."""
         for part in self.open_partitions():
             self._finish(part)
         self._open.clear()
