@@ -61,7 +61,7 @@ def analyze(
     """Analyse captures; returns the tables as Arrow and, with ``out``, writes the Parquet lake.
 
     ``options`` are :class:`AnalyzeOptions` fields (``idle_timeout_s``, ``active_timeout_s``,
-    ``max_flows``, ``vlan_key``, ``dpi``, ``batch_bytes``, ``show_passwords``). With
+    ``max_flows``, ``vlan_key``, ``dpi``, ``batch_bytes``, ``emit_bytes``, ``show_passwords``). With
     ``keep_tables=False`` nothing is kept in memory (use it with ``out`` on large inputs).
     """
     opts = AnalyzeOptions(**options)
@@ -88,6 +88,7 @@ def analyze(
 
 
 def iter_flows(path: InputPaths, **options: Any) -> Iterator[dict[str, Any]]:
-    """Stream flows (``conn`` rows as dicts) as they end, while the input is read."""
+    """Stream flows (``conn`` rows as dicts) as they end, while the input is read: those that
+    ended are handed over every ``emit_bytes`` of input (16 MiB; smaller for a live feel)."""
     for batch in iter_conn_batches(_inputs(path), AnalyzeOptions(**options)):
         yield from batch.to_pylist()
