@@ -255,7 +255,7 @@ WEIRD = pa.schema(
         f("resp_h", pa.string(), "Destination/responder address, when known."),
         f("name", pa.string(), "Stable snake_case name of the anomaly (see wirelens.core.weirds)."),
         f("source", pa.string(), "What noticed it: capture, decode, fragments, flow, or a dissector name."),
-        f("count", pa.uint64(), "Occurrences folded into this row (same name and endpoints in one batch)."),
+        f("count", pa.uint64(), "Occurrences folded into this row (same name, input file and endpoints within 16 MiB of input, the stretch whose output is handed over at once)."),
         f("detail", pa.string(), "Extra detail, e.g. a parser message."),
     ]
 )

@@ -156,6 +156,30 @@ def test_ended_buffer_chunks_concatenate_in_order() -> None:
         assert np.array_equal(outs[0][k], outs[1][k]) and np.array_equal(outs[0][k], outs[2][k])
 
 
+def test_gathered_ended_flows_wait_for_take_ended() -> None:
+    """``process(gather=True)``: the flows that ended stay in the table, over batches and
+    ended-buffer refills, until ``take_ended`` (and come first in ``flush_chunks``); the rows
+    are those of per-batch ends."""
+    pkts = [Pkt(ts=i * 20 * SEC, src=(0, 0xFFFF_0000_0000 + i), dst=SV, sport=1, dport=2,
+                proto=17, ip_len=60) for i in range(50)]
+    want = FlowTable(idle_timeout_s=10.0, ended_rows=5)
+    per_batch = [want.process(*to_batch(pkts[i:i + 7])).ended for i in range(0, 50, 7)]
+    ft = FlowTable(idle_timeout_s=10.0, ended_rows=5)
+    for i in range(0, 28, 7):
+        assert len(ft.process(*to_batch(pkts[i:i + 7]), gather=True).ended["flow_id"]) == 0
+    assert ft.ended_rows == 27
+    first = ft.take_ended()
+    assert ft.ended_rows == 0 and first["flow_id"].tolist() == list(range(1, 28))
+    for i in range(28, 50, 7):
+        ft.process(*to_batch(pkts[i:i + 7]), gather=True)
+    pieces = list(ft.flush_chunks())
+    assert pieces[0]["flow_id"].tolist() == list(range(28, 50))  # gathered, then the open one
+    assert [p["flow_id"].tolist() for p in pieces[1:]] == [[50]]
+    got = {k: np.concatenate([first[k], *(p[k] for p in pieces[:1])]) for k in FLOW_COLUMNS}
+    for k in FLOW_COLUMNS:
+        assert np.array_equal(got[k], np.concatenate([b[k] for b in per_batch])), k
+
+
 # ------------------------------------------------------------------------------------------
 # the kernel against the naive reference on real captures
 
