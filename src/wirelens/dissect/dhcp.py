@@ -159,7 +159,8 @@ class DhcpRecord(Event):
     requested_addr: str | None
     """Option 50: the address the client asks for."""
     assigned_addr: str | None
-    """yiaddr of an ACK (the address actually leased); None for other messages."""
+    """yiaddr of an ACK (the address actually leased); None for other messages, and for an
+    ACK that leases nothing (yiaddr 0.0.0.0: the answer to an INFORM, RFC 2131 §4.3.5)."""
     server_id: str | None
     """Option 54: the server's identifier (its address)."""
     lease_time: int | None
@@ -384,7 +385,7 @@ def parse_dhcp(data: bytes, ts_ns: int = 0) -> DhcpRecord:
         siaddr=siaddr,
         giaddr=giaddr,
         requested_addr=addr(DhcpOption.REQUESTED_ADDRESS),
-        assigned_addr=yiaddr if msg_type == DhcpMsgType.ACK else None,
+        assigned_addr=yiaddr if msg_type == DhcpMsgType.ACK and yiaddr != "0.0.0.0" else None,
         server_id=addr(DhcpOption.SERVER_ID),
         lease_time=seconds(DhcpOption.LEASE_TIME),
         renewal_time=seconds(DhcpOption.RENEWAL_TIME),

@@ -135,6 +135,9 @@ def test_discover() -> None:
 def test_ack() -> None:
     rec = one(ack())
     assert (rec.msg_type_name, rec.yiaddr, rec.assigned_addr) == ("ACK", "10.0.0.77", "10.0.0.77")
+    # the ACK answering an INFORM leases nothing (yiaddr zero, RFC 2131 §4.3.5)
+    inform_ack = one(bootp(2, opt(53, b"\x05") + opt(54, ip("10.0.0.1")), yiaddr="0.0.0.0"))
+    assert (inform_ack.msg_type_name, inform_ack.assigned_addr) == ("ACK", None)
     assert (rec.server_id, rec.lease_time, rec.renewal_time, rec.rebinding_time) == (
         "10.0.0.1",
         86400,
