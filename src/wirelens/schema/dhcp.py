@@ -48,7 +48,7 @@ DHCP = pa.schema(
         f(
             "assigned_addr",
             pa.string(),
-            "yiaddr of an ACK: the address leased (null for other messages).",
+            "yiaddr of an ACK: the address leased (null for other messages, and for an ACK to an INFORM, which leases none).",
         ),
         f("server_id", pa.string(), "Server identifier, option 54."),
         f("lease_time", pa.uint32(), "IP address lease time in seconds, option 51."),
