@@ -38,7 +38,7 @@ the pipeline's kernels: interrupting a compilation leaves numba broken for the p
 _warm = False
 
 TABLES = ("conn", "dns", "http", "tls", "quic", "websocket", "x509", "ssh", "smtp", "ftp",
-          "ldap", "kerberos", "sip", "dnp3", "ntp", "rdp", "smb", "dce_rpc")
+          "ldap", "kerberos", "sip", "dnp3", "ntp", "rdp", "smb", "dce_rpc", "dhcp")
 """Tables the comparisons read (a table not registered yet is simply empty)."""
 
 CONN_COLUMNS = ("ts", "uid", "orig_h", "orig_p", "resp_h", "resp_p", "proto", "vlan",

@@ -58,6 +58,9 @@ Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing
   ``cookie``, ``result``, ``security_protocol``, ``client_name``, desktop size,
   ``client_channels``, the server certificate's type, count and permanence, the encryption
   level and method;
+- dhcp.log (no endpoints: a row is a transaction, joined across connections by its id as
+  Zeek joins them, :func:`dhcp_transactions`): message types, client MAC and address, host
+  name, FQDN, domain, requested and assigned address, lease time;
 - x509.log (no endpoints: each row is matched by its ``fingerprint``, the certificate's
   SHA-256, with our x509 rows of any trace): version, serial, subject,
   issuer, validity, key type, length and curve, SAN DNS names (as sets), ``ca``
@@ -244,6 +247,11 @@ def same(kind: str, zeek: str | None, ours: Any) -> bool:
     if kind in ("dn", "escaped"):  # Zeek's log writes a backslash of the value doubled
         # (OpenSSL's \0D in a name, a pipe's \PIPE\lsass)
         return (zeek or "").replace("\\\\", "\\") == (ours or "")
+    if kind == "list":  # a vector, comma-separated
+        return (zeek or "").split(",") == list(ours or ())
+    if kind == "seconds":  # an interval Zeek writes with 6 decimals; unset alike
+        return (zeek is None and ours is None) or (
+            zeek is not None and ours is not None and float(zeek) == float(ours))
     if kind == "secret":  # a password: Zeek writes <hidden>, we <redacted>
         return zeek == ours or (zeek == "<hidden>" and ours == "<redacted>")
     return zeek == ours
@@ -521,6 +529,7 @@ def run(data: Path, timeout_s: float) -> tuple[dict[str, LogReport], int, list[s
             ours = [r for t in tables for r in results[trace].rows(t)]
             compare_pair(test, trace, baselines[test], ours, log, rep)
     compare_x509(data, results, reports.setdefault("x509.log", LogReport()))
+    compare_dhcp(data, results, by_baseline, reports.setdefault("dhcp.log", LogReport()))
     return reports, len(results), errors, analysed
 
 
@@ -560,6 +569,96 @@ def compare_x509(data: Path, results: dict[Path, CaptureResult], rep: LogReport)
             compare_row(rep, X509_FIELDS, z, hit, f"{test} | {z.get('certificate.subject')}")
 
 
+DHCP_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("msg_types", "msg_types", "list"), ("mac", "client_mac", "exact"),
+    ("client_addr", "client_addr", "exact"), ("host_name", "hostname", "exact"),
+    ("client_fqdn", "client_fqdn", "exact"), ("domain", "domain", "exact"),
+    ("requested_addr", "requested_addr", "exact"), ("assigned_addr", "assigned_addr", "exact"),
+    ("lease_time", "lease_time", "seconds"))
+"""dhcp.log field -> our column of a transaction (:func:`dhcp_transactions`)."""
+
+
+DHCP_JOIN = (30.0, 10, 50)
+"""Zeek's defaults for joining DHCP messages into one dhcp.log entry: messages of one
+transaction id within ``DHCP::max_txid_watch_time`` (30 s) of its first, and the entry logged
+once it holds ``DHCP::max_uids_per_log_entry`` (10) connections or
+``DHCP::max_msg_types_per_log_entry`` (50) messages."""
+DHCP_JOIN_OF_TEST = {"scripts.base.protocols.dhcp.dhcp-prevent-large-msgtypes": (30.0, 500, 8)}
+"""Baselines whose test redefines those options (that test runs ``zeek ... -e 'redef
+DHCP::max_uids_per_log_entry=500; redef DHCP::max_msg_types_per_log_entry=8;'``)."""
+
+
+def dhcp_transactions(rows: list[dict[str, Any]], join: tuple[float, int, int] = DHCP_JOIN,
+                      ) -> list[dict[str, Any]]:
+    """Our dhcp rows (one per message) as dhcp.log's entries, joined as Zeek joins them
+    (:data:`DHCP_JOIN`: by transaction id, whatever the connection), each with its message
+    types, the client's MAC, the client's address (a client message's non-zero ``ciaddr``),
+    the first host name, FQDN, domain and requested address given, and the address and
+    lease an ACK granted."""
+    watch_s, max_uids, max_types = join
+    entries: list[list[dict[str, Any]]] = []
+    open_: dict[Any, list[dict[str, Any]]] = {}
+    for r in sorted(rows, key=lambda r: r["ts"]):
+        msgs = open_.get(r["xid"])
+        if msgs is None or r["ts"] - msgs[0]["ts"] > watch_s:
+            msgs = open_[r["xid"]] = []
+            entries.append(msgs)
+        msgs.append(r)
+        if len(msgs) >= max_types or len({m["uid"] for m in msgs}) >= max_uids:
+            del open_[r["xid"]]  # logged: the next message of this id starts an entry
+
+    def first(msgs: list[dict[str, Any]], col: str) -> Any:
+        return next((m[col] for m in msgs if m.get(col) is not None), None)
+
+    out = []
+    for msgs in entries:
+        client = [m for m in msgs if m["op"] == 1]
+        acks = [m for m in msgs if m["msg_type_name"] == "ACK"]
+        out.append({
+            "ts": msgs[0]["ts"], "msg_types": [m["msg_type_name"] for m in msgs],
+            "client_mac": first(msgs, "client_mac"),
+            "client_addr": next((m["orig_h"] for m in reversed(client)
+                                 if m["orig_h"] not in ("0.0.0.0", "255.255.255.255")), None),
+            "hostname": first(msgs, "hostname"), "client_fqdn": first(msgs, "client_fqdn"),
+            "domain": first(msgs, "domain"), "requested_addr": first(msgs, "requested_addr"),
+            "assigned_addr": first(acks, "assigned_addr"), "lease_time": first(acks, "lease_time"),
+        })
+    return out
+
+
+def compare_dhcp(data: Path, results: dict[Path, CaptureResult],
+                 by_baseline: dict[str, list[Path]], rep: LogReport) -> None:
+    """Each dhcp.log baseline (no endpoints: a row is a transaction, by ``xid``) against the
+    transactions of the traces the MANIFEST names for it (:func:`dhcp_transactions`), paired
+    in order by client MAC and message types, else by MAC alone."""
+    for path in sorted((data / ZEEK_BTEST / "Baseline").glob("*/dhcp.log")):
+        zrows = parse_conn_log(path)
+        test = path.parent.name
+        traces = [t for t in by_baseline.get(test, []) if t in results]
+        if not zrows or not traces:
+            continue
+        rep.baselines += 1
+        rep.paired += 1
+        rep.from_manifest += 1
+        join = DHCP_JOIN_OF_TEST.get(test, DHCP_JOIN)
+        ours = [tx for t in traces for tx in dhcp_transactions(results[t].rows("dhcp"), join)]
+        used: set[int] = set()
+        for z in zrows:
+            rep.rows += 1
+            free = [tx for tx in ours if id(tx) not in used and tx["client_mac"] == z.get("mac")]
+            types = (z.get("msg_types") or "").split(",")
+            hit = next((tx for tx in free if tx["msg_types"] == types), free[0] if free else None)
+            where = f"{test} | {z.get('mac')} {z.get('msg_types')}"
+            if hit is None:
+                for zf, _, _ in DHCP_FIELDS:
+                    rep.total[zf] += 1
+                rep.diffs.append(f"{where} | ours: no transaction")
+                continue
+            used.add(id(hit))
+            compare_row(rep, DHCP_FIELDS, z, hit, where)
+        rep.extra += sum(1 for tx in ours if id(tx) not in used)
+
+
 def print_report(reports: dict[str, LogReport], verbose: bool) -> None:
     """Agreement per log and field; differences with ``verbose``."""
     for log, rep in reports.items():
@@ -569,7 +668,8 @@ def print_report(reports: dict[str, LogReport], verbose: bool) -> None:
         print(f"  paired by the MANIFEST's expected column: {rep.from_manifest}, by content: "
               f"{rep.paired - rep.from_manifest}")
         print(f"  rows agreeing on every field: {pct(rep.rows_agree, rep.rows)}")
-        for zf, _, _ in (LOGS[log][1] if log in LOGS else X509_FIELDS):
+        fields = LOGS[log][1] if log in LOGS else DHCP_FIELDS if log == "dhcp.log" else X509_FIELDS
+        for zf, _, _ in fields:
             print(f"  {zf:12s} {pct(rep.agree[zf], rep.total[zf]):>16s}")
         if verbose:
             for d in rep.diffs:
