@@ -210,6 +210,27 @@ def test_zeek_x509_subset() -> None:
     assert rep.matched >= 9, rep.matched  # (certificates of the five traces)
 
 
+def test_zeek_dhcp_transactions() -> None:
+    """Every dhcp.log baseline's rows are transactions of ours (messages joined by id as
+    Zeek joins them) agreeing on every compared field (the ACK to an INFORM assigns none)."""
+    btest = _need("zeek/testing/btest")
+    zk = _bench("zeek_l7_agreement")
+    lc = _bench("l7_compare")
+    by_baseline: dict[str, list[Path]] = {}
+    results = {}
+    for rel, exp in zk.manifest_expected(DATA).items():
+        test = exp.rstrip("/").rsplit("/", 1)[-1]
+        if (btest / "Baseline" / test / "dhcp.log").is_file():
+            res = lc.run_capture(DATA / rel, 60.0)
+            assert res.error is None, res.error
+            results[DATA / rel] = res
+            by_baseline.setdefault(test, []).append(DATA / rel)
+    rep = zk.LogReport()
+    zk.compare_dhcp(DATA, results, by_baseline, rep)
+    assert rep.baselines >= 3 and rep.rows >= 100, (rep.baselines, rep.rows)
+    assert rep.rows_agree == rep.rows, rep.diffs[:5]
+
+
 # ----------------------------------------------------------------------------- nDPI
 
 NDPI_FLOORS = {"DNS": 0.95, "TLS": 0.98, "HTTP": 0.98}
