@@ -337,8 +337,9 @@ class DpiStage:
             if st is None:
                 if not code and given_up.get(fid, 0) >= IDENTIFY_TRIES:
                     continue  # given up on earlier in this batch (the flow table was told)
-                cls = self._identify(view[off: off + n], fid, from_orig, code, proto, sp, dp,
-                                     ex)
+                handshake = bool(marked[i] & DPI_HANDSHAKE)
+                cls, flipped = self._identify(view[off: off + n], fid, from_orig, code, proto,
+                                              sp, dp, ex, handshake)
                 if cls is None:
                     if given_up.get(fid, 0) >= IDENTIFY_TRIES:  # just now
                         stop_slots.append(int(slots[i]))
@@ -351,8 +352,8 @@ class DpiStage:
                     continue
                 src = (int(pkts.src_hi[i]), int(pkts.src_lo[i]))
                 dst = (int(pkts.dst_hi[i]), int(pkts.dst_lo[i]))
-                turn = from_orig and _server_first(cls, view[off: off + n], proto, dst,
-                                                   bool(marked[i] & DPI_HANDSHAKE))
+                turn = flipped or (from_orig and _server_first(cls, view[off: off + n], proto,
+                                                               dst, handshake))
                 ends = (*src, sp, *dst, dp) if from_orig != turn else (*dst, dp, *src, sp)
                 st = flows[fid] = FlowDpi(ends, proto, cls, reversed=turn)
                 if turn:
@@ -463,10 +464,18 @@ class DpiStage:
         return False
 
     def _identify(self, payload: memoryview, fid: int, from_orig: bool, code: int, proto: int,
-                  sp: int, dp: int, excluded: int = 0) -> type[Dissector] | None:
+                  sp: int, dp: int, excluded: int = 0, handshake: bool = True,
+                  ) -> tuple[type[Dissector] | None, bool]:
         """The dissector of a flow not identified yet, from one of its payloads (``code``:
         what the compiled classifier said of it; ``excluded``: the content tests its
-        screens ruled out, ``screens.NOTHING`` for all of them), or None.
+        screens ruled out, ``screens.NOTHING`` for all of them), or None; and whether the
+        payload was recognised as sent by the other role than its side says (``flipped``).
+
+        A TCP flow seen without its handshake (``handshake`` false: a capture that starts
+        mid-conversation) may show a server's message first, from the side then taken for the
+        client: when no content test takes the payload as sent by its side, they are asked
+        again with the roles the other way round (a Modbus response, an SMB answer, an FTP
+        reply...); one that takes it names the flow, and the flow's roles are reversed.
 
         The compiled classifier decides DNS/HTTP/TLS; the other registered dissectors' content
         tests run in Python (registry priority order), on at most ``IDENTIFY_TRIES`` payload
@@ -480,19 +489,25 @@ class DpiStage:
             others = ports_of(proto, COMPILED)
             if cls is None or sp in cls.ports or dp in cls.ports or not (
                     sp in others or dp in others):
-                return cls
+                return cls, False
             other = identify(payload.tobytes(), proto, from_orig, sp, dp, COMPILED)
             if other is not None and (sp in other.ports or dp in other.ports):
-                return other
-            return cls
+                return other, False
+            return cls, False
         tries = self.given_up.get(fid, 0)
-        if tries >= IDENTIFY_TRIES:
-            return None
-        other = None if excluded == screens.NOTHING else identify(
-            payload.tobytes(), proto, from_orig, sp, dp, COMPILED, excluded)
+        if tries >= IDENTIFY_TRIES or excluded == screens.NOTHING:
+            if tries < IDENTIFY_TRIES:
+                self.given_up[fid] = tries + 1
+            return None, False
+        data = payload.tobytes()
+        other = identify(data, proto, from_orig, sp, dp, COMPILED, excluded)
+        flipped = False
+        if other is None and proto == 6 and not handshake:
+            other = identify(data, proto, not from_orig, sp, dp, COMPILED, excluded)
+            flipped = other is not None
         if other is None:
             self.given_up[fid] = tries + 1
-        return other
+        return other, flipped
 
     def _create(self, cls: type[Dissector], proto: int) -> Dissector:
         """A dissector for one flow; those handling credentials get ``show_passwords``."""

@@ -88,6 +88,47 @@ def test_the_handshake_decides_over_the_content(tmp_path: Path) -> None:
     assert row["orig_h"] == CLIENT and not row["history"].startswith("^")
 
 
+def _modbus(tid: int, response: bool) -> bytes:
+    """A READ_HOLDING_REGISTERS request (address 0, 2 registers) or its response."""
+    pdu = b"\x03\x04\x00\x01\x00\x02" if response else b"\x03\x00\x00\x00\x02"
+    return tid.to_bytes(2, "big") + b"\x00\x00" + (len(pdu) + 1).to_bytes(2, "big") + b"\x01" + pdu
+
+
+def _modbus_midstream(handshake: bool) -> list[bytes]:
+    """A Modbus/TCP server on a port of its own (5020: no well-known port to go by) whose
+    response is the first payload seen."""
+    head = [tcp_frame(CLIENT, SERVER, 41000, 5020, 99, 0, SYN)] if handshake else []
+    return head + [
+        tcp_frame(SERVER, CLIENT, 5020, 41000, 5000, 200, PSH_ACK, _modbus(1, True)),
+        tcp_frame(CLIENT, SERVER, 41000, 5020, 200, 5013, PSH_ACK, _modbus(2, False)),
+        tcp_frame(SERVER, CLIENT, 5020, 41000, 5013, 212, PSH_ACK, _modbus(2, True)),
+    ]
+
+
+def test_a_server_message_only_a_direction_aware_test_takes_reverses_the_flow(
+        tmp_path: Path) -> None:
+    """Without a handshake, a payload no content test takes as sent by its side is offered
+    as sent by the other: a Modbus response (which the test accepts only from a server)
+    names the flow and reverses its roles; with a handshake the roles stand."""
+    cap = tmp_path / "m.pcap"
+    write_pcap(cap, _modbus_midstream(handshake=False))
+    r = wirelens.analyze(cap)
+    row = r.conn.to_pylist()[0]
+    assert (row["orig_h"], row["orig_p"], row["resp_h"], row["resp_p"]) == (
+        CLIENT, 41000, SERVER, 5020)
+    assert (row["service"], row["service_source"]) == ("modbus", "content")
+    assert row["history"].startswith("^d")
+    rows = r.tables["modbus"].to_pylist()
+    assert [(m["orig_h"], m["resp_p"], m["trans_id"], m["has_request"], m["has_response"])
+            for m in rows] == [(CLIENT, 5020, 1, False, True), (CLIENT, 5020, 2, True, True)]
+    cap2 = tmp_path / "m2.pcap"
+    frames = _modbus_midstream(handshake=True)
+    frames[1] = tcp_frame(CLIENT, SERVER, 41000, 5020, 100, 0, PSH_ACK, _modbus(1, True))
+    write_pcap(cap2, frames[:2])  # the SYN's sender sends a response: not taken as a server
+    row = wirelens.analyze(cap2).conn.to_pylist()[0]
+    assert row["orig_h"] == CLIENT and row["service"] is None
+
+
 def _columns(n: int) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(5)
     cols: dict[str, np.ndarray] = {}
