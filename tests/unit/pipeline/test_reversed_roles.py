@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -63,11 +64,16 @@ def _http_midstream(handshake: bool) -> list[bytes]:
     ]
 
 
-def test_a_tcp_flow_seen_from_a_response_is_reversed(tmp_path: Path) -> None:
-    cap = tmp_path / "h.pcap"
-    write_pcap(cap, _http_midstream(handshake=False))
+def _one_flow(tmp_path: Path, frames: list[bytes]) -> tuple[Any, dict[str, Any]]:
+    """The analysis of a capture of ``frames`` and its (first) conn row."""
+    cap = tmp_path / "one.pcap"
+    write_pcap(cap, frames)
     r = wirelens.analyze(cap)
-    row = r.conn.to_pylist()[0]
+    return r, r.conn.to_pylist()[0]
+
+
+def test_a_tcp_flow_seen_from_a_response_is_reversed(tmp_path: Path) -> None:
+    r, row = _one_flow(tmp_path, _http_midstream(handshake=False))
     assert (row["orig_h"], row["orig_p"], row["resp_h"], row["resp_p"]) == (
         CLIENT, 41000, SERVER, 80)
     assert row["history"].startswith("^d") and row["service"] == "http"
@@ -110,10 +116,7 @@ def test_a_server_message_only_a_direction_aware_test_takes_reverses_the_flow(
     """Without a handshake, a payload no content test takes as sent by its side is offered
     as sent by the other: a Modbus response (which the test accepts only from a server)
     names the flow and reverses its roles; with a handshake the roles stand."""
-    cap = tmp_path / "m.pcap"
-    write_pcap(cap, _modbus_midstream(handshake=False))
-    r = wirelens.analyze(cap)
-    row = r.conn.to_pylist()[0]
+    r, row = _one_flow(tmp_path, _modbus_midstream(handshake=False))
     assert (row["orig_h"], row["orig_p"], row["resp_h"], row["resp_p"]) == (
         CLIENT, 41000, SERVER, 5020)
     assert (row["service"], row["service_source"]) == ("modbus", "content")
@@ -121,11 +124,9 @@ def test_a_server_message_only_a_direction_aware_test_takes_reverses_the_flow(
     rows = r.tables["modbus"].to_pylist()
     assert [(m["orig_h"], m["resp_p"], m["trans_id"], m["has_request"], m["has_response"])
             for m in rows] == [(CLIENT, 5020, 1, False, True), (CLIENT, 5020, 2, True, True)]
-    cap2 = tmp_path / "m2.pcap"
     frames = _modbus_midstream(handshake=True)
     frames[1] = tcp_frame(CLIENT, SERVER, 41000, 5020, 100, 0, PSH_ACK, _modbus(1, True))
-    write_pcap(cap2, frames[:2])  # the SYN's sender sends a response: not taken as a server
-    row = wirelens.analyze(cap2).conn.to_pylist()[0]
+    _, row = _one_flow(tmp_path, frames[:2])  # the SYN's sender sends a response: no server
     assert row["orig_h"] == CLIENT and row["service"] is None
 
 
