@@ -446,7 +446,7 @@ class FlowTable:
                 self._grow()
             else:
                 self._drain()
-        ended = _NO_FLOWS if gather else self.take_ended()
+        ended = dict(_NO_FLOWS) if gather else self.take_ended()  # (a dict of its own)
         return FlowStep(ended, out_fid, out_slot, out_dir, out_dpi)
 
     def flush(self) -> FlowColumns:
