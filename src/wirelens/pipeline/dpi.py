@@ -474,8 +474,8 @@ class DpiStage:
         A TCP flow seen without its handshake (``handshake`` false: a capture that starts
         mid-conversation) may show a server's message first, from the side then taken for the
         client: when no content test takes the payload as sent by its side, they are asked
-        again with the roles the other way round (a Modbus response, an SMB answer, an FTP
-        reply...); one that takes it names the flow, and the flow's roles are reversed.
+        again with the roles the other way round (a Modbus response, which its test takes only
+        from a server); one that takes it names the flow, and the flow's roles are reversed.
 
         The compiled classifier decides DNS/HTTP/TLS; the other registered dissectors' content
         tests run in Python (registry priority order), on at most ``IDENTIFY_TRIES`` payload
@@ -495,16 +495,15 @@ class DpiStage:
                 return other, False
             return cls, False
         tries = self.given_up.get(fid, 0)
-        if tries >= IDENTIFY_TRIES or excluded == screens.NOTHING:
-            if tries < IDENTIFY_TRIES:
-                self.given_up[fid] = tries + 1
+        if tries >= IDENTIFY_TRIES:
             return None, False
-        data = payload.tobytes()
-        other = identify(data, proto, from_orig, sp, dp, COMPILED, excluded)
-        flipped = False
-        if other is None and proto == 6 and not handshake:
-            other = identify(data, proto, not from_orig, sp, dp, COMPILED, excluded)
-            flipped = other is not None
+        other, flipped = None, False
+        if excluded != screens.NOTHING:
+            data = payload.tobytes()
+            other = identify(data, proto, from_orig, sp, dp, COMPILED, excluded)
+            if other is None and proto == 6 and not handshake:
+                other = identify(data, proto, not from_orig, sp, dp, COMPILED, excluded)
+                flipped = other is not None
         if other is None:
             self.given_up[fid] = tries + 1
         return other, flipped
