@@ -223,10 +223,14 @@ def _skip_pandas_probe() -> None:
 
 
 def run() -> None:
-    """Console entry point: ``main``, then exit without the interpreter's teardown (the
-    output is flushed first; the run is over and its files are closed)."""
+    """Console entry point: ``main`` (glibc's mmap threshold fixed first:
+    :func:`wirelens.core.memory.fix_mmap_threshold`), then exit without the interpreter's
+    teardown (the output is flushed first; the run is over and its files are closed)."""
     import os
 
+    from wirelens.core.memory import fix_mmap_threshold
+
+    fix_mmap_threshold()
     _skip_pandas_probe()
     rc = main()
     sys.stdout.flush()
