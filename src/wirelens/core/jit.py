@@ -70,7 +70,7 @@ def hot_kernel(fn: Callable[..., Any]) -> Any:
 
 KERNEL_PACKAGES = ("capture", "core", "decode", "flow", "identify")
 """Packages whose modules hold kernels, their inlined helpers or the constants they freeze."""
-KERNEL_MODULES = ("pipeline/_text.py", "pipeline/_screen_kernel.py")
+KERNEL_MODULES = ("pipeline/_text.py", "pipeline/_screen_kernel.py", "pipeline/_hosts_kernel.py")
 """Kernel modules elsewhere."""
 
 

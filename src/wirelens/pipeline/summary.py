@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from wirelens.pipeline.columns import format_addrs, group_rows
+from wirelens.pipeline.hosts import HostTotals
 from wirelens.pipeline.records import PROTO_NAMES
 
 ARP_PAIRS_KEPT = 10_000
@@ -19,9 +20,6 @@ bound)."""
 ARP_FOLD_AT = 100_000
 """ARP packets gathered (16 bytes each) before they are counted per pair: counting per batch
 formatted the same addresses again and again."""
-HOSTS_FOLD_AT = 200_000
-"""Flow ends gathered for the top talkers before they are summed per host (~32 bytes each):
-memory for them stays flat whatever the input (folding ~250 k ends takes ~50 ms)."""
 
 STAGES = ("read", "decode", "flows", "dpi", "records", "output", "other")
 """Stages of a run's time: reading the capture (walking records), decoding (and fragment
@@ -82,9 +80,8 @@ class RunSummary:
     """ARP packets per ``"sender -> target"`` pair (complete after :meth:`to_dict`)."""
     _arp: list[np.ndarray] = field(default_factory=list)
     _arp_rows: int = 0
-    _hosts: list[np.ndarray] = field(default_factory=list)
-    _host_bytes: list[np.ndarray] = field(default_factory=list)
-    _host_flows: list[np.ndarray] = field(default_factory=list)
+    _hosts: HostTotals = field(default_factory=HostTotals)
+    """Bytes and flows per host (the top talkers)."""
     out: str | None = None
 
     @property
@@ -98,14 +95,9 @@ class RunSummary:
         for code, n in zip(codes.tolist(), counts.tolist()):
             self.protocols[PROTO_NAMES.get(code, str(code))] += n
         self.services.update(x for x in services if x is not None)
-        ip_bytes = cols["orig_ip_bytes"] + cols["resp_ip_bytes"]
-        ones = np.ones(len(ip_bytes))
+        ip_bytes = (cols["orig_ip_bytes"] + cols["resp_ip_bytes"]).astype(np.float64)
         for side in ("orig", "resp"):
-            self._hosts.append(np.stack([cols[f"{side}_hi"], cols[f"{side}_lo"]], axis=1))
-            self._host_bytes.append(ip_bytes.astype(np.float64))
-            self._host_flows.append(ones)
-        if sum(len(h) for h in self._hosts) > HOSTS_FOLD_AT:
-            self._fold_hosts()
+            self._hosts.add(cols[f"{side}_hi"], cols[f"{side}_lo"], ip_bytes)
 
     def add_arp(self, senders: np.ndarray, targets: np.ndarray) -> None:
         """Count ARP packets by sender and target address (IPv4, as the low 64 bits of the
@@ -131,31 +123,11 @@ class RunSummary:
         if len(self.arp_pairs) > ARP_PAIRS_KEPT * 2:  # bounded: the busiest pairs stay
             self.arp_pairs = Counter(dict(self.arp_pairs.most_common(ARP_PAIRS_KEPT)))
 
-    def _fold_hosts(self) -> None:
-        """Sum bytes and flows per host so far (vectorised), keeping memory bounded."""
-        if not self._hosts:
-            return
-        keys = np.concatenate(self._hosts)
-        order, starts, counts = group_rows(keys)
-        uniq = keys[order[starts]]
-        inv = np.empty(len(keys), np.int64)
-        inv[order] = np.repeat(np.arange(len(starts)), counts)
-        b = np.bincount(inv, weights=np.concatenate(self._host_bytes), minlength=len(uniq))
-        f = np.bincount(inv, weights=np.concatenate(self._host_flows), minlength=len(uniq))
-        if len(uniq) > 200_000:  # bound memory on huge address spaces: keep the heaviest
-            keep = np.argsort(-b)[:50_000]
-            uniq, b, f = uniq[keep], b[keep], f[keep]
-        self._hosts, self._host_bytes, self._host_flows = [uniq], [b], [f]
-
     def top_talkers(self, n: int = 10) -> list[dict[str, Any]]:
-        self._fold_hosts()
-        if not self._hosts:
-            return []
-        keys, b, f = self._hosts[0], self._host_bytes[0], self._host_flows[0]
-        top = np.argsort(-b, kind="stable")[:n]
-        names = format_addrs(keys[top, 0], keys[top, 1]).to_pylist()
-        return [{"host": h, "ip_bytes": int(b[k]), "flows": int(f[k])}
-                for h, k in zip(names, top.tolist())]
+        hi, lo, nbytes, nflows = self._hosts.top(n)
+        names = format_addrs(hi, lo).to_pylist()
+        return [{"host": h, "ip_bytes": int(b), "flows": int(f)}
+                for h, b, f in zip(names, nbytes.tolist(), nflows.tolist())]
 
     def to_dict(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
