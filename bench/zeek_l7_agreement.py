@@ -418,9 +418,15 @@ its reads, writes and deletes are not logged by us)."""
 
 
 def compare_row(rep: LogReport, fields: tuple[tuple[str, str, str], ...], z: dict[str, Any],
-                hit: dict[str, Any], where: str) -> None:
+                hit: dict[str, Any] | None, where: str, missing: str = "ours: no row") -> None:
     """One Zeek row against the row of ours matched with it, field by field (:func:`same`;
-    ``a|b``: the first of our columns the row has)."""
+    ``a|b``: the first of our columns the row has); without one (``hit`` None) every field
+    disagrees and ``missing`` says so."""
+    if hit is None:
+        for zf, _, _ in fields:
+            rep.total[zf] += 1
+        rep.diffs.append(f"{where} | {missing}")
+        return
     rep.matched += 1
     all_ok = True
     for zf, col, kind in fields:
@@ -475,10 +481,8 @@ def compare_pair(test: str, trace: Path, zrows: list[dict[str, Any]], ours: list
             flipped = hit is not None
         flow = f"{z.get('orig_h')}:{z.get('orig_p')} -> {z.get('resp_h')}:{z.get('resp_p')}"
         if hit is None:
-            for zf, _, _ in fields:
-                rep.total[zf] += 1
-            rep.diffs.append(f"{test} | {where} | {flow} | zeek "
-                             f"{ {zf: z.get(zf) for zf, _, _ in fields} } | ours: no row")
+            compare_row(rep, fields, z, None, f"{test} | {where} | {flow} | zeek "
+                        f"{ {zf: z.get(zf) for zf, _, _ in fields} }")
             continue
         used.add(id(hit))
         rep.flipped += flipped
@@ -561,11 +565,6 @@ def compare_x509(data: Path, results: dict[Path, CaptureResult], rep: LogReport)
         for z in zrows:
             rep.rows += 1
             hit = ours.get(z.get("fingerprint") or "")
-            if hit is None:
-                for zf, _, _ in X509_FIELDS:
-                    rep.total[zf] += 1
-                rep.diffs.append(f"{test} | {z.get('certificate.subject')} | ours: no row")
-                continue
             compare_row(rep, X509_FIELDS, z, hit, f"{test} | {z.get('certificate.subject')}")
 
 
@@ -649,13 +648,9 @@ def compare_dhcp(data: Path, results: dict[Path, CaptureResult],
             types = (z.get("msg_types") or "").split(",")
             hit = next((tx for tx in free if tx["msg_types"] == types), free[0] if free else None)
             where = f"{test} | {z.get('mac')} {z.get('msg_types')}"
-            if hit is None:
-                for zf, _, _ in DHCP_FIELDS:
-                    rep.total[zf] += 1
-                rep.diffs.append(f"{where} | ours: no transaction")
-                continue
-            used.add(id(hit))
-            compare_row(rep, DHCP_FIELDS, z, hit, where)
+            if hit is not None:
+                used.add(id(hit))
+            compare_row(rep, DHCP_FIELDS, z, hit, where, "ours: no transaction")
         rep.extra += sum(1 for tx in ours if id(tx) not in used)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wirelens.pipeline._hosts_kernel import add_hosts
+from wirelens.pipeline._hosts_kernel import LOAD_PERCENT, add_hosts
 
 HOST_SLOTS = 1 << 18
 """Slots of the table (8.6 MB once used); it holds up to 70% of them (~183 k hosts)."""
@@ -23,6 +23,8 @@ class HostTotals:
     def __init__(self, slots: int = HOST_SLOTS, kept: int = HOSTS_KEPT) -> None:
         if slots & (slots - 1) or slots < 4:
             raise ValueError("slots must be a power of two >= 4")
+        if not 0 < kept < slots * LOAD_PERCENT // 100:  # (else a trim frees no slot)
+            raise ValueError("kept must be positive and below the table's load limit")
         self.slots, self.kept = slots, kept
         self._arrays: tuple[np.ndarray, ...] | None = None  # made at the first add
         self._state = np.zeros(1, np.int64)

@@ -52,3 +52,5 @@ def test_empty_and_bad_sizes() -> None:
     assert len(table) == 0 and all(len(a) == 0 for a in table.top(3))
     with pytest.raises(ValueError):
         HostTotals(10, 2)
+    with pytest.raises(ValueError):  # a trim that keeps as many as the table holds frees none
+        HostTotals(16, 11)
