@@ -461,30 +461,43 @@ class MumbleDissector(SignatureDissector):
 # --- Discord voice IP discovery (Discord developer docs, "IP Discovery") --------------------
 
 
-class DiscordDissector(SignatureDissector):
-    """Discord voice UDP IP discovery (voice servers' UDP ports, typically 50000-65535; 443
-    is not registered: the hint is 50001).
+_DISCORD_KEEPALIVE = b"\x13\x37\xca\xfe"
+"""The magic opening a Discord voice keep-alive datagram."""
 
-    ``matches`` (74-byte packet: type BE u16, length BE u16, SSRC BE u32, address 64 bytes,
-    port BE u16): type 1 (request) or 2 (response); length 70; the address is printable
-    ASCII then NUL padding only (all NUL allowed in a request); a response carries an
-    address and a port that is not 0. Discord's other traffic (TLS, QUIC, encrypted RTP) is
-    named elsewhere.
+
+class DiscordDissector(SignatureDissector):
+    """Discord voice over UDP (voice servers' UDP ports, typically 50000-65535; 443 is not
+    registered: the hint is 50001): IP discovery and keep-alives.
+
+    ``matches``:
+
+    - IP discovery (74-byte packet: type BE u16, length BE u16, SSRC BE u32, address 64
+      bytes, port BE u16): type 1 (request) or 2 (response); length 70; the address is
+      printable ASCII then NUL padding only (all NUL allowed in a request); a response
+      carries an address and a port that is not 0.
+    - keep-alive: an 8-byte datagram, the 32-bit magic ``13 37 ca fe`` then a counter
+      (either side sends them, the server echoing the client's; a flow can hold nothing
+      else once its discovery went by in an earlier flow).
+
+    Discord's other traffic (TLS, QUIC, encrypted RTP) is named elsewhere.
     """
 
     name: ClassVar[str] = "discord"
     transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((50001,))
-    first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x00,))
-    """``matches``: the type's high byte."""
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x00, 0x13))
+    """``matches``: the type's high byte, or the keep-alive magic's first."""
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_UDP: (
         Screen(74, equals=((0, b"\x00\x01\x00\x46"),), length=(2, 2, "big", 4)),
         Screen(74, equals=((0, b"\x00\x02\x00\x46"),), length=(2, 2, "big", 4)),
+        Screen(8, equals=((0, _DISCORD_KEEPALIVE),)),
     )}  # fmt: skip
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
-        """Exact size, type, length and a NUL-padded printable address."""
+        """Exact size, type, length and a NUL-padded printable address; or a keep-alive."""
+        if len(payload) == 8:
+            return payload[:4] == _DISCORD_KEEPALIVE
         if len(payload) != 74 or payload[:4] not in (b"\x00\x01\x00\x46", b"\x00\x02\x00\x46"):
             return False
         address = payload[8:72].rstrip(b"\x00")

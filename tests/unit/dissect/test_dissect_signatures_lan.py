@@ -188,6 +188,7 @@ POSITIVES: list[tuple[type[Dissector], int, bytes]] = [
     (MumbleDissector, UDP, mumble_reply()),
     (DiscordDissector, UDP, discord(1, b"", 0)),
     (DiscordDissector, UDP, discord(2)),
+    (DiscordDissector, UDP, b"\x13\x37\xca\xfe\x0e\x00\x00\x00"),
     (UbiquitiDiscoveryDissector, UDP, ubnt()),
     (UbiquitiDiscoveryDissector, UDP, ubnt(2, 0x06)),
 ]  # fmt: skip
@@ -263,6 +264,9 @@ NEGATIVES: list[tuple[type[Dissector], int, bytes, str]] = [
     (DiscordDissector, UDP, discord(2, b""), "response without an address"),
     (DiscordDissector, UDP, discord(2, port=0), "response port 0"),
     (DiscordDissector, UDP, discord() + b"\x00", "size 75"),
+    (DiscordDissector, UDP, b"\x13\x37\xca\xfe\x0e\x00\x00", "keep-alive of 7 bytes"),
+    (DiscordDissector, UDP, b"\x13\x37\xca\xfe\x0e\x00\x00\x00\x00", "keep-alive of 9 bytes"),
+    (DiscordDissector, UDP, b"\x13\x37\xca\xff\x0e\x00\x00\x00", "other magic"),
     (UbiquitiDiscoveryDissector, UDP, b"\x01\x00\x00\x00", "version 1 request"),
     (UbiquitiDiscoveryDissector, UDP, ubnt(command=1), "version 1 command 1"),
     (UbiquitiDiscoveryDissector, UDP, ubnt(2, 0x07), "version 2 command 7"),
@@ -387,11 +391,10 @@ def _in_scope(name: str, s: Sample) -> bool:
 # - lisp 2/4: the 2 misses are lisp_registration.pcap's TCP flows to 4342 (LISP
 #   reliable transport: a different framing, not claimed).
 # - teamspeak 1/2: the miss is a 4-byte datagram on UDP 2010/2011 (no TS3INIT1 header).
-# - discord 28/34: the 6 misses are 8-byte 0x1337cafe datagrams (not IP discovery).
 # - mssql_browser, ubiquiti_discovery 0/0: no nDPI capture carries them under a label.
 NDPI_EXPECTED = {
     "netbios_dgm": (4, 7), "mssql_browser": (0, 0), "capwap_control": (2, 4), "lisp": (2, 4),
-    "dnscrypt": (4, 4), "teamspeak": (1, 2), "mumble": (2, 2), "discord": (28, 34),
+    "dnscrypt": (4, 4), "teamspeak": (1, 2), "mumble": (2, 2), "discord": (34, 34),
     "ubiquiti_discovery": (0, 0),
 }  # fmt: skip
 
@@ -426,11 +429,11 @@ def test_negative_corpus() -> None:
 
 
 NEW_SIDES: dict[str, int] = {
-    "discord": 64, "netbios_dgm": 14, "lisp": 6, "dnscrypt": 5, "capwap_control": 4,
+    "discord": 76, "netbios_dgm": 14, "lisp": 6, "dnscrypt": 5, "capwap_control": 4,
     "mumble": 2, "teamspeak": 2,
 }  # fmt: skip
 """First payloads (per side) the registry names only with these classes, per service
-(Discord: both sides of the 32 discovery flows; LISP: Map-Register / Map-Notify pairs)."""
+(Discord: both sides of the 32 discovery flows and of 6 flows of keep-alives only; LISP: Map-Register / Map-Notify pairs)."""
 CHANGED: Counter[tuple[str, str]] = Counter()
 """First payloads another dissector named before these classes and one of them names now."""
 
