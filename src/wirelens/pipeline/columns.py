@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wirelens.pipeline import _text
+from wirelens.store.lake import HOUR_NS
 
 
 def group_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -29,6 +30,19 @@ def group_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ordered = keys[order]
     starts = np.flatnonzero(np.r_[True, (ordered[1:] != ordered[:-1]).any(axis=1)])
     return order, starts, np.diff(np.r_[starts, len(keys)])
+
+
+def by_start_hour(cols: dict[str, np.ndarray], ts: str = "ts_ns") -> dict[str, np.ndarray]:
+    """``cols`` (numpy columns of equal length) with their rows in order of the hour their
+    ``ts`` (ns) falls in, each hour's rows in the order given: the lake then writes each
+    hour's rows as one slice of the Arrow batch made from them. Gathering the engine's
+    columns here costs about a third of taking the built Arrow rows (big.pcap's flows:
+    0.05 s against 0.15 s)."""
+    hours = cols[ts] // HOUR_NS
+    if len(hours) < 2 or (hours[1:] >= hours[:-1]).all():
+        return cols
+    order = np.argsort(hours, kind="stable")
+    return {k: v[order] for k, v in cols.items()}
 
 
 def format_addrs(hi: np.ndarray, lo: np.ndarray) -> pa.Array:

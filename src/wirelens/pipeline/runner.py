@@ -29,7 +29,7 @@ from wirelens.core.errors import CaptureError
 from wirelens.core.weirds import weird_name
 from wirelens.decode import Decoder, FragmentReassembler, TimeOrder
 from wirelens.flow import FlowTable, reverse_flows
-from wirelens.pipeline.columns import mix64, ts_array
+from wirelens.pipeline.columns import by_start_hour, mix64, ts_array
 from wirelens.pipeline.decode_weirds import DecodeWeirds
 from wirelens.pipeline.dpi import DpiStage
 from wirelens.pipeline.events import events_batch, rows_batch
@@ -296,6 +296,7 @@ class Analysis:
         chunk = limits.EMIT_ROWS
         for start in range(0, n, chunk):  # (a batch's ended flows may be more)
             part = cols if n <= chunk else {k: v[start:start + chunk] for k, v in cols.items()}
+            part = by_start_hour(part)
             part = reverse_flows(part, self.dpi.take_reversed(part))
             self.lap("records")
             done = self.dpi.finish_flows(part)

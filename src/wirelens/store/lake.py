@@ -48,7 +48,8 @@ STATS_COLUMNS = ("ts", "uid", "orig_h", "orig_p", "resp_h", "resp_p", "proto", "
 """Columns whose min/max statistics are written (what queries filter on; DuckDB prunes row
 groups with them). Statistics on every column cost time and are rarely useful."""
 
-_HOUR_NS = 3_600_000_000_000
+HOUR_NS = 3_600_000_000_000
+"""A partition's span: rows go to the hour their ``ts`` falls in (UTC)."""
 MAX_KNOWN_DIRS = 4096
 """Partition folders remembered as made (then forgotten all at once: a long run writes a
 folder per table and hour, and ``os.makedirs`` on an existing one is only a little slower)."""
@@ -163,17 +164,18 @@ class LakeWriter:
             batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else batch
         ts = batch.column(batch.schema.get_field_index("ts")).cast(pa.int64()).to_numpy(
             zero_copy_only=False)
-        hours = ts // _HOUR_NS
+        hours = ts // HOUR_NS
         if hours.size and hours[0] == hours[-1] and (hours == hours[0]).all():
             self._add(table, int(hours[0]), batch)
         else:
-            order = np.argsort(hours, kind="stable")
-            sorted_hours = hours[order]
-            starts = np.flatnonzero(np.r_[True, sorted_hours[1:] != sorted_hours[:-1]])
-            ends = np.r_[starts[1:], len(order)]
-            taken = batch.take(pa.array(order))
+            if not (hours[1:] >= hours[:-1]).all():  # (rows in hour order are only sliced)
+                order = np.argsort(hours, kind="stable")
+                hours = hours[order]
+                batch = batch.take(pa.array(order))
+            starts = np.flatnonzero(np.r_[True, hours[1:] != hours[:-1]])
+            ends = np.r_[starts[1:], len(hours)]
             for s, e in zip(starts.tolist(), ends.tolist()):
-                self._add(table, int(sorted_hours[s]), taken.slice(s, e - s))
+                self._add(table, int(hours[s]), batch.slice(s, e - s))
         self.rows[table] += batch.num_rows
         if self._pending > self.pending_rows:
             fullest = max(self.open_partitions(), key=lambda p: p.pending_rows)

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wirelens.pipeline.columns import addr_one, format_addrs, format_macs, group_rows, ragged, uids
+from wirelens.pipeline.columns import (addr_one, by_start_hour, format_addrs, format_macs,
+                                      group_rows, ragged, uids)
+from wirelens.store.lake import HOUR_NS
 
 
 @settings(deadline=None, max_examples=300)
@@ -84,3 +86,15 @@ def test_group_rows_is_np_unique_axis0(seed: int) -> None:
     assert (sizes == counts).all()
     empty = group_rows(np.empty((0, 2), np.uint64))
     assert empty[0].size == 0 and empty[1].size == 0 and empty[2].size == 0
+
+
+@given(st.lists(st.integers(0, 5 * HOUR_NS), max_size=40))
+def test_by_start_hour_orders_rows_by_hour_keeping_their_order_within_one(ts):
+    cols = {"ts_ns": np.array(ts, np.int64), "row": np.arange(len(ts)),
+            "pair": np.arange(2 * len(ts)).reshape(-1, 2)}
+    got = by_start_hour(cols)
+    hours = [t // HOUR_NS for t in ts]
+    want = sorted(range(len(ts)), key=lambda k: hours[k])  # (sorted() is stable)
+    assert got["row"].tolist() == want
+    assert got["ts_ns"].tolist() == [ts[k] for k in want]
+    assert got["pair"].tolist() == [[2 * k, 2 * k + 1] for k in want]

@@ -91,3 +91,17 @@ def test_pending_rows_are_bounded_across_partitions(tmp_path):
         assert sum(p.pending_rows for p in w.open_partitions()) <= 5
     w.close()
     assert query(tmp_path, "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 8}]
+
+
+def test_each_hour_keeps_its_rows_in_order_sorted_or_interleaved(tmp_path):
+    base = 1_768_467_600 * 10**9
+    w = LakeWriter(tmp_path, "r7")
+    # rows already in hour order are sliced, interleaved ones sorted by hour (stable)
+    w.write("weird", weird_batch([base + h * HOUR + k for k, h in enumerate((0, 0, 1, 1, 2))]))
+    w.write("weird", weird_batch([base + h * HOUR + 9 - k for k, h in enumerate((4, 3, 4, 3))]))
+    w.close()
+    got = {}
+    for f in sorted(tmp_path.rglob("*.parquet")):
+        got[f.parent.name] = pq.read_table(f).column("detail").to_pylist()
+    assert got == {"hour=09": ["0", "1"], "hour=10": ["2", "3"], "hour=11": ["4"],
+                   "hour=12": ["1", "3"], "hour=13": ["0", "2"]}
