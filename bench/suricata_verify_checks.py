@@ -35,7 +35,8 @@ its ``src_*`` and ``ether.src_mac`` are our ``resp_*`` side (EVE's DNS format 3,
 default; a test whose own ``suricata.yaml`` asks for format 2 logs answers in the flow's
 direction, and is read so). ``ether.src_mac``/``dest_mac``
 (and ``has-key: ether``) and ``vlan[0]`` are read from the flow's conn row (by ``uid``);
-``dns.answers[N].rrtype`` from ``answer_types``; ``tls.serial`` and ``tls.notbefore`` from
+``dns.answers[N].rrtype``, ``.rrname``, ``.rdata`` and ``.ttl`` from ``answer_types``,
+``answer_names``, ``answers`` and ``TTLs`` (``dns.authorities[N]`` likewise); ``tls.serial`` and ``tls.notbefore`` from
 the leaf certificate's x509 row. A resumed TLS session up to 1.2 is not an event: EVE's
 tls logger leaves them out unless ``session-resumption: yes`` (off by default); it logs every
 TLS 1.3 session, resumed (a pre-shared key) or not.
@@ -187,6 +188,16 @@ FIELD_MAP: dict[str, dict[str, Column]] = {
         "dns.rcode": Column("rcode_name", answer=True),
         **{f"dns.answers[{i}].rrtype": Column("answer_types", index=i, answer=True)
            for i in range(8)},
+        **{f"dns.answers[{i}].rdata": Column("answers", index=i, answer=True)
+           for i in range(8)},
+        **{f"dns.answers[{i}].rrname": Column("answer_names", index=i, answer=True)
+           for i in range(8)},
+        **{f"dns.answers[{i}].ttl": Column("TTLs", _int, index=i, answer=True)
+           for i in range(8)},
+        **{f"dns.authorities[{i}].{key}": Column(col, norm, index=i, answer=True)
+           for i in range(4) for key, col, norm in (
+               ("rrname", "authority_names", _text), ("rrtype", "authority_types", _text),
+               ("ttl", "authority_TTLs", _int))},
     },
     "tls": {
         "tls.sni": Column("server_name"), "tls.version": Column("version", _tls_version, fallback="client_version"),
@@ -404,11 +415,12 @@ def evaluate(chk: Check, res: CaptureResult, columns: set[str],
     if passed:
         return True, ""
     why = f"{n} matching rows of {len(rows)} {chk.event} rows"
-    if rows and chk.conds and n == 0:
-        k, col, want = chk.conds[0]
-        seen = sorted({str(col.norm(_value(r, flow(r), col, False)))
-                       for r in rows})[:5]
-        why += f"; {k}: want {want!r}, ours {seen}"
+    if rows and chk.conds and n == 0:  # the first condition none of our rows meets
+        for k, col, want in chk.conds:
+            got = {col.norm(_value(r, flow(r), col, side)) for r in rows for side in (False, True)}
+            if k != "has-key" and want not in got:
+                why += f"; {k}: want {want!r}, ours {sorted(map(str, got))[:5]}"
+                break
     return False, why
 
 

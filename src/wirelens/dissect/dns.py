@@ -100,6 +100,8 @@ class DnsRecord(Event):
     """Readable twin of ``opcode`` (QUERY, NOTIFY, UPDATE, ...)."""
     answer_types: tuple[str, ...]
     """Type name of each answer, matching ``answers`` (A, CNAME, ...)."""
+    answer_names: tuple[str, ...]
+    """Owner name of each answer, matching ``answers`` (after a CNAME, its target)."""
     edns_udp_size: int | None
     """UDP payload size of the query's OPT record (RFC 6891), else the response's; None
     without EDNS."""
@@ -357,6 +359,7 @@ def _record(
         rtt_ns if (query is not None and response is not None) else None,  # rtt_ns
         opcode_name(opcode),
         tuple([qtype_name(rr.rtype) for rr in answers]),  # answer_types
+        tuple([rr.name for rr in answers]),  # answer_names
         edns.udp_size if edns is not None else None,  # edns_udp_size
         edns.version if edns is not None else None,  # edns_version
         edns.dnssec_ok if edns is not None else None,  # edns_dnssec_ok

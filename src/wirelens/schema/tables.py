@@ -135,6 +135,8 @@ DNS = pa.schema(
         f("opcode", pa.uint8(), "Header OPCODE of the query (or response)."),
         f("opcode_name", pa.string(), "Readable twin of opcode (QUERY, NOTIFY, UPDATE, ...)."),
         f("answer_types", pa.list_(pa.string()), "Type of each answer (A, CNAME, ...), matching answers."),
+        f("answer_names", pa.list_(pa.string()), "Owner name of each answer, matching answers (the "
+          "query's name, or after a CNAME its target)."),
         f("edns_udp_size", pa.uint16(), "UDP payload size of the query's EDNS OPT record (RFC 6891), else "
           "the response's; null without EDNS."),
         f("edns_version", pa.uint8(), "EDNS version of that OPT record."),

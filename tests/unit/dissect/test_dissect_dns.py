@@ -233,6 +233,18 @@ def test_edns_opcode_and_answer_types() -> None:
     assert _parse_checked(query) == _parse_fast(query)
 
 
+def test_answer_owner_names_follow_a_cname_chain() -> None:
+    """Each answer's owner name is kept, matching ``answers``: after a CNAME the addresses
+    belong to its target (a compressed pointer back into the CNAME's rdata here)."""
+    cname = rr(5, dns_name("cdn.example.net"), ttl=60)
+    target = 12 + len(dns_name("www.example")) + 4 + 12  # the CNAME's rdata
+    a = rr(1, bytes([192, 0, 2, 7]), name=bytes([0xC0, target]))
+    (row,) = feed_all(DnsDissector, [(False, dns_response(8, "www.example", [cname, a]))], UDP)
+    assert row.answer_names == ("www.example", "cdn.example.net")  # type: ignore[attr-defined]
+    assert row.answers == ("cdn.example.net", "192.0.2.7")  # type: ignore[attr-defined]
+    assert row.ttls == (60.0, 300.0)  # type: ignore[attr-defined]
+
+
 def test_update_records_without_rdata() -> None:
     """RFC 2136 §2.4-2.5: an UPDATE's prerequisites and deletions carry no RDATA (RDLENGTH 0,
     class ANY or NONE), whatever their type; both readers take them."""
