@@ -6,8 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wirelens.pipeline.columns import (addr_one, by_start_hour, format_addrs, format_macs,
-                                      group_rows, ragged, uids)
+from wirelens.pipeline.columns import (
+    addr_one,
+    by_start_hour,
+    format_addrs,
+    format_macs,
+    group_rows,
+    ragged,
+    uids,
+)
 from wirelens.store.lake import HOUR_NS
 
 
