@@ -9,7 +9,7 @@ facts listed in its class docstring:
 - Steam in-home streaming discovery: :class:`SteamDiscoveryDissector`;
 - Syncthing local discovery: :class:`SyncthingDiscoveryDissector`;
 - Spotify LAN discovery: :class:`SpotifyDiscoveryDissector`;
-- RakNet offline messages: :class:`RakNetDissector`;
+- RakNet offline messages and connected datagrams: :class:`RakNetDissector`;
 - eDonkey / eMule client-server and client-client messages: :class:`EdonkeyDissector`;
 - the Source engine server queries (A2S): :class:`SourceEngineDissector`;
 - the Gnutella 0.4 / 0.6 handshake: :class:`GnutellaDissector`;
@@ -34,6 +34,7 @@ from wirelens.dissect.signatures_base import (
     UDP_ONLY,
     SignatureDissector,
     be16,
+    be32,
     is_printable,
     json_object,
     le32,
@@ -279,7 +280,7 @@ class SpotifyDiscoveryDissector(SignatureDissector):
                 and payload[16:20] == _SPOTIFY_FIXED)
 
 
-# --- RakNet offline messages (RakNet's MessageIdentifiers and offline handshake) ------------
+# --- RakNet (its MessageIdentifiers, offline handshake and datagram framing) ---------------
 
 _RAKNET_MAGIC = b"\x00\xff\xff\x00\xfe\xfe\xfe\xfe\xfd\xfd\xfd\xfd\x12\x34\x56\x78"
 """The 16-byte offline message identifier every unconnected message carries."""
@@ -288,6 +289,91 @@ _RAKNET_MTU = (400, 1500)
 576 bytes; 400 is its floor)."""
 _RAKNET_MAX_VERSION = 32
 """Largest protocol version byte accepted (RakNet 3-4 use 5-6, Minecraft Bedrock 9-11)."""
+
+
+_RAKNET_MAX_FRAMES = 64
+"""Most frames walked in one connected datagram."""
+_RAKNET_RELIABLE = frozenset((2, 3, 4, 6, 7))
+"""Reliabilities whose frames carry a reliable message number (3 bytes)."""
+_RAKNET_SEQUENCED = frozenset((1, 4))
+"""... a sequencing index (3 bytes)."""
+_RAKNET_ORDERED = frozenset((1, 3, 4, 7))
+"""... an ordering index (3 bytes) and an ordering channel (1 byte)."""
+_RAKNET_SIZED = {0x00: 9, 0x03: 17, 0x15: 1}
+"""Internal messages of a fixed size (id included): connected ping (time), connected pong
+(ping and pong times), disconnection notification."""
+_RAKNET_OPEN = frozenset((0x09, 0x10, 0x13))
+"""Internal messages of a variable size: connection request (at least 18 bytes), request
+accepted, new incoming connection."""
+_RAKNET_USER = 0x86
+"""The first message id of an application's own (ID_USER_PACKET_ENUM; Minecraft uses
+0xfe)."""
+
+
+def _raknet_body_ok(first: int, size: int) -> bool:
+    """Whether a frame's body (unsplit, or a split message's first piece) may be a RakNet
+    message: a known internal one at its size, or an application's."""
+    if first in _RAKNET_SIZED:
+        return size == _RAKNET_SIZED[first]
+    if first == 0x09:
+        return size >= 18
+    return first in _RAKNET_OPEN or first >= _RAKNET_USER
+
+
+def _raknet_frames(payload: bytes) -> bool:
+    """A connected data datagram (first byte 0x80-0x8f: valid, neither ACK nor NAK; a 3-byte
+    sequence number) whose frames use up the datagram exactly: each a flags byte (reliability
+    in the top 3 bits, the split bit, the low nibble zero), its body's size in bits
+    (big-endian, whole bytes), the indexes its reliability carries, the split header (count,
+    id, index < count) if split, then a body that :func:`_raknet_body_ok` accepts (a split
+    message's first piece only)."""
+    n, pos = len(payload), 4
+    for _ in range(_RAKNET_MAX_FRAMES):
+        if pos + 3 > n:
+            return False
+        flags = payload[pos]
+        bits = be16(payload, pos + 1)
+        if flags & 0x0F or bits == 0 or bits & 7:
+            return False
+        reliability = flags >> 5
+        pos += (3 + 3 * (reliability in _RAKNET_RELIABLE) + 3 * (reliability in _RAKNET_SEQUENCED)
+                + 4 * (reliability in _RAKNET_ORDERED))
+        first_piece = True
+        if flags & 0x10:
+            if pos + 10 > n:
+                return False
+            count, index = be32(payload, pos), be32(payload, pos + 6)
+            if not index < count:
+                return False
+            first_piece = index == 0
+            pos += 10
+        size = bits >> 3
+        if pos + size > n or (first_piece and not _raknet_body_ok(payload[pos], size)):
+            return False
+        pos += size
+        if pos == n:
+            return True
+    return False
+
+
+def _raknet_acks(payload: bytes) -> bool:
+    """An ACK (0xc0) or NAK (0xa0): a record count (BE u16, at least 1), then the records,
+    using up the datagram exactly: a byte 1 and one 3-byte sequence number, or a byte 0 and
+    a range of two (little-endian, the first not above the second)."""
+    n = len(payload)
+    count = be16(payload, 1)
+    pos = 3
+    for _ in range(count):
+        if pos + 4 > n or payload[pos] > 1:
+            return False
+        if payload[pos] == 1:
+            pos += 4
+            continue
+        if pos + 7 > n or int.from_bytes(payload[pos + 1:pos + 4], "little") > int.from_bytes(
+                payload[pos + 4:pos + 7], "little"):
+            return False
+        pos += 7
+    return count > 0 and pos == n
 
 
 def _raknet_address(payload: bytes, pos: int) -> int:
@@ -299,12 +385,17 @@ def _raknet_address(payload: bytes, pos: int) -> int:
 
 
 class RakNetDissector(SignatureDissector):
-    """RakNet offline (connectionless) messages (UDP 19132, 19133 Minecraft Bedrock; games
-    pick their own ports). Connected datagrams (0x80-0x8f, 0xc0 acknowledgements) carry no
-    fixed bytes: not claimed.
+    """RakNet (UDP 19132, 19133 Minecraft Bedrock; games pick their own ports): the offline
+    (connectionless) handshake, and the connected datagrams of a session seen after it.
 
-    ``matches``, per message id (every integer big-endian; the magic is
+    ``matches``, per first byte (every integer big-endian unless said; the magic is
     :data:`_RAKNET_MAGIC`):
+
+    - 0x80-0x8f a connected data datagram whose frames use up the datagram exactly and whose
+      messages are known ones at their sizes or an application's (:func:`_raknet_frames`;
+      no fixed bytes, so the walk is strict: a DNS message of the right size could otherwise
+      pass for one frame);
+    - 0xc0 / 0xa0 an ACK or NAK whose records use up the datagram (:func:`_raknet_acks`);
 
     - 0x01 / 0x02 unconnected ping: time (8), magic, client GUID (8): exactly 33 bytes;
     - 0x1c unconnected pong: time (8), server GUID (8), magic, a u16 length then that many
@@ -322,22 +413,29 @@ class RakNetDissector(SignatureDissector):
     name: ClassVar[str] = "raknet"
     transports: ClassVar[frozenset[int]] = UDP_ONLY
     ports: ClassVar[frozenset[int]] = frozenset((19132, 19133))
-    first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x01, 0x02, 0x05, 0x06, 0x07,
-                                                              0x08, 0x1C))
-    """``matches``: the offline message ids."""
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset(
+        (0x01, 0x02, 0x05, 0x06, 0x07, 0x08, 0x1C, 0xA0, 0xC0, *range(0x80, 0x90)))
+    """``matches``: the offline message ids, the datagram header bytes."""
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_UDP: (
         Screen(18, equals=((1, _RAKNET_MAGIC),)),
         Screen(33, equals=((9, _RAKNET_MAGIC),)),
         Screen(35, equals=((17, _RAKNET_MAGIC),)),
+        Screen(8, values=((0, frozenset(range(0x80, 0x90))), (4, frozenset(range(0, 256, 16))),
+                          (6, frozenset(range(0, 256, 8))))),  # (the first frame's flags, size)
+        Screen(7, values=((0, frozenset((0xA0, 0xC0))), (3, frozenset((0, 1))))),
     )}  # fmt: skip
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
-        """One offline message of the kinds above, whole."""
+        """One offline message of the kinds above, whole, or a connected datagram."""
         n = len(payload)
+        kind = payload[0] if n else 0
+        if 0x80 <= kind <= 0x8F:
+            return n >= 8 and _raknet_frames(payload)
+        if kind in (0xA0, 0xC0):
+            return n >= 7 and _raknet_acks(payload)
         if n < 18:
             return False
-        kind = payload[0]
         if kind in (1, 2):
             return n == 33 and payload[9:25] == _RAKNET_MAGIC
         if kind == 0x1C:
