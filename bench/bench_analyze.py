@@ -5,7 +5,8 @@
 DIR holds the captures built by ``../shared/bench/make-capture.sh DIR`` (built there if
 missing, which needs tshark and tcpreplay). For each capture it runs, A B A B in one go:
 ``wirelens analyze`` with full DPI, ``--dpi fast`` and ``--dpi off``, and where installed ndpiReader
-(Debian libndpi-bin) and NFStream (pip nfstream). Each under ``/usr/bin/time -v``; prints the
+(Debian libndpi-bin) and NFStream (pip nfstream, in this interpreter or the one
+``--nfstream-python`` names: a venv of its own keeps it out of ours). Each under ``/usr/bin/time -v``; prints the
 median wall time, packets/s, Gbit/s, peak RSS, and the ratios against the peers, then where
 wirelens's time went by stage (its ``--json`` summary's ``stage_s``).
 A first (untimed) run warms the kernel cache so compile time is not measured.
@@ -47,12 +48,23 @@ def capinfo(path: Path) -> tuple[int, int]:
     return int(out[1]), int(out[2])
 
 
+def has_nfstream(python: str) -> bool:
+    """Whether ``python`` can import nfstream."""
+    try:
+        return subprocess.run([python, "-c", "import nfstream"], capture_output=True,
+                              timeout=120).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(HERE / "data"))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--files", default="big.pcap")
     ap.add_argument("--peers", default="ndpi,nfstream", help="comma list; empty for none")
+    ap.add_argument("--nfstream-python", default=sys.executable,
+                    help="a Python that can import nfstream (default: this one)")
     args = ap.parse_args()
     data = Path(args.data)
     if not (data / "big.pcap").exists():
@@ -76,13 +88,10 @@ def main() -> int:
             }
             if "ndpi" in peers and shutil.which("ndpiReader"):
                 cmds["ndpiReader 4.2 (flows+DPI)"] = ["ndpiReader", "-i", str(cap), "-n", "1"]
-            try:
-                import nfstream  # noqa: F401
-                if "nfstream" in peers:
-                    cmds["NFStream (flows+DPI)"] = [sys.executable, str(SHARED_BENCH / "peer_nfstream.py"),
-                                                    str(cap), "20", "0", "iter"]
-            except ImportError:
-                pass
+            if "nfstream" in peers and has_nfstream(args.nfstream_python):
+                cmds["NFStream (flows+DPI)"] = [args.nfstream_python,
+                                                str(SHARED_BENCH / "peer_nfstream.py"),
+                                                str(cap), "20", "0", "iter"]
             timed(ours("full", "warm"))  # compiles the kernels if the cache is cold
             results: dict[str, list[tuple[float, int]]] = {k: [] for k in cmds}
             flows = {}
@@ -110,10 +119,12 @@ def main() -> int:
                     kernels = by["read"] + by["decode"] + by["flows"]
                     print(f"  {'':30} capture+decode+flows alone: {packets / kernels / 1e6:.2f} M "
                           "packets/s (the steady-state rate with the output left out)")
-            base = med["wirelens (flows+DPI+Parquet)"][0]
+            ours_ = {"full DPI": "wirelens (flows+DPI+Parquet)", "--dpi fast": "wirelens --dpi fast",
+                     "--dpi off": "wirelens --dpi off"}
             for label, (wall, _) in med.items():
                 if not label.startswith("wirelens"):
-                    print(f"ratio wirelens(DPI) vs {label}: {wall / base:.2f}x packets/s")
+                    print(f"packets/s of wirelens against {label}: " + ", ".join(
+                        f"{mode} {wall / med[key][0]:.2f}x" for mode, key in ours_.items()))
     return 0
 
 
