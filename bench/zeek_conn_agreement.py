@@ -24,7 +24,12 @@ Fields compared (on same-direction matches):
   history for ICMP);
 - ``missed_bytes`` (TCP);
 - ``service``: only where Zeek's service names dns, http or ssl (ssl is our ``tls``);
-- ``duration``: within 2 µs (Zeek prints 6 decimals).
+- ``duration``: within 2 µs (Zeek prints 6 decimals);
+- ``tunnel``: where Zeek's row names ``tunnel_parents`` and the baseline's folder holds a
+  ``tunnel.log``: the endpoints of those tunnels (both directions' outer connections of a
+  VXLAN or GTP flow, say) equal our ``tunnel_orig_h`` and ``tunnel_resp_h`` (as a set: Zeek's
+  tunnel connection takes its direction from the first outer packet, which may be another
+  flow's). Zeek's parents are the innermost tunnel, ours the outermost.
 
 ICMP keys: Zeek puts the ICMP type/counterpart type in the ports; our ``conn`` has ports 0 and
 ``icmp_type`` in its own column, so ICMP rows are keyed by hosts and protocol only.
@@ -58,7 +63,7 @@ SERVICE_MAP = {"dns": "dns", "http": "http", "ssl": "tls"}
 TS_TOLERANCE_S = 0.001
 DURATION_TOLERANCE_S = 2e-6
 FIELDS = ("pkts", "ip_bytes", "bytes", "missed_bytes", "conn_state", "history", "service",
-          "duration")
+          "duration", "tunnel")
 
 _ZEEK_COLUMNS = {
     "id.orig_h": "orig_h", "id.orig_p": "orig_p", "id.resp_h": "resp_h", "id.resp_p": "resp_p",
@@ -177,7 +182,8 @@ def our_flows(trace: Path) -> tuple[list[dict[str, Any]], str | None]:
 
     cols = ["ts", "orig_h", "orig_p", "resp_h", "resp_p", "proto", "proto_name", "duration",
             "orig_pkts", "resp_pkts", "orig_ip_bytes", "resp_ip_bytes", "orig_bytes", "resp_bytes",
-            "conn_state", "history", "service", "icmp_type", "end_reason", "missed_bytes"]
+            "conn_state", "history", "service", "icmp_type", "end_reason", "missed_bytes",
+            "tunnel_orig_h", "tunnel_resp_h"]
     try:
         conn = wirelens.analyze(trace, vlan_key=False).conn  # Zeek's key has no VLAN
     except Exception as exc:  # noqa: BLE001 -- a trace we cannot read is reported, not fatal
@@ -396,6 +402,14 @@ def compare(z: dict[str, Any], o: dict[str, Any]) -> dict[str, tuple[bool, str]]
         ok = math.isclose(z["duration"], o["duration"], abs_tol=DURATION_TOLERANCE_S)
         sign = "longer" if o["duration"] > z["duration"] else "shorter"
         out["duration"] = (ok, f"duration {proto}: ours {sign}")
+    if z.get("tunnel_ends"):
+        ours = {o.get("tunnel_orig_h"), o.get("tunnel_resp_h")} - {None}
+        ok = ours == z["tunnel_ends"]
+        nested = bool(ours) and not ours & z["tunnel_ends"]
+        out["tunnel"] = (ok, "tunnel endpoints: a tunnel in a tunnel (zeek's parents are the "
+                             "innermost, ours the outermost)" if nested else
+                             f"tunnel endpoints {proto}: zeek {sorted(z['tunnel_ends'])} ours "
+                             f"{sorted(ours)}")
     return out
 
 
@@ -542,8 +556,26 @@ def load_baselines(data: Path) -> tuple[dict[str, list[dict[str, Any]]], list[st
         if path.parent.name in EXCLUDED or rows is None or key_columns(rows) is None:
             skipped.append(path.parent.name)
         else:
+            add_tunnel_ends(rows, path.parent / "tunnel.log")
             out[path.parent.name] = rows
     return out, skipped
+
+
+def add_tunnel_ends(rows: list[dict[str, Any]], tunnel_log: Path) -> None:
+    """Give each row naming ``tunnel_parents`` the set of those tunnels' endpoint addresses
+    (``tunnel_ends``), from the ``tunnel.log`` beside its conn.log; rows whose parents it
+    does not list get none (not compared)."""
+    tunnels = parse_conn_log(tunnel_log) if tunnel_log.is_file() else None
+    if not tunnels:
+        return
+    ends: dict[str, set[str]] = defaultdict(set)
+    for t in tunnels:
+        if t.get("uid") and t.get("orig_h") and t.get("resp_h"):
+            ends[t["uid"]] |= {t["orig_h"], t["resp_h"]}
+    for r in rows:
+        parents = [u for u in (r.get("tunnel_parents") or "").split(",") if u]
+        if parents and all(u in ends for u in parents):
+            r["tunnel_ends"] = set().union(*(ends[u] for u in parents))
 
 
 def trace_files(data: Path) -> list[Path]:

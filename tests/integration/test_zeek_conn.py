@@ -108,6 +108,7 @@ def pairs(zb):
     for test, trace in PAIRS.items():
         rows = zb.parse_conn_log(btest / "Baseline" / test / "conn.log")
         assert rows, f"{test}: baseline unreadable"
+        zb.add_tunnel_ends(rows, btest / "Baseline" / test / "tunnel.log")
         cols = zb.key_columns(rows)
         flows, err = zb.our_flows(btest / "Traces" / trace)
         assert err is None, f"{trace}: {err}"
@@ -128,6 +129,17 @@ def test_field_agreement_floor(report, name):
     assert rate >= FLOORS[name], (
         f"{name}: {report.agree[name]}/{report.total[name]} = {rate:.3f} < floor {FLOORS[name]}; "
         f"top categories: {report.categories.most_common(8)}")
+
+
+def test_tunnel_endpoints(report):
+    """Our tunnel_orig_h / tunnel_resp_h against the endpoints of Zeek's tunnel_parents (its
+    tunnel.log): every flow in one tunnel agrees (VXLAN's two outer directions, GTP-U); the
+    others are tunnels in tunnels, where Zeek names the innermost and we the outermost."""
+    nested = ("tunnel endpoints: a tunnel in a tunnel (zeek's parents are the innermost, ours "
+              "the outermost)")
+    assert (report.agree["tunnel"], report.total["tunnel"]) == (5, 10)  # (vxlan, gtp6: 5/5)
+    assert report.total["tunnel"] - report.agree["tunnel"] == report.categories[nested]
+    assert not [c for c in report.categories if c.startswith("tunnel endpoints ")]
 
 
 def test_matching_counts(report):

@@ -49,7 +49,9 @@ COLUMNS = [
     "mpls_label",
     "tunnel",
     "tunnel_id",
+    "outer_src_hi",
     "outer_src_lo",
+    "outer_dst_hi",
     "outer_dst_lo",
     "src_mac",
     "dst_mac",
@@ -114,8 +116,9 @@ class _Packet:
         if self.row["tunnel"] == 0:
             self.row["tunnel"] = kind
             self.row["tunnel_id"] = ident
-            self.row["outer_src_lo"] = self.row["src_lo"]
-            self.row["outer_dst_lo"] = self.row["dst_lo"]
+            for side in ("src", "dst"):
+                for half in ("hi", "lo"):
+                    self.row[f"outer_{side}_{half}"] = self.row[f"{side}_{half}"]
 
     def done(self, poff: int, pend: int) -> None:
         self.row["payload_off"] = self.base + poff

@@ -45,6 +45,8 @@ class Pkt:
     icmp_code: int = 0
     src_mac: int = 0
     dst_mac: int = 0
+    outer_src: tuple[int, int] = (0, 0)  # the outermost tunnel's IP addresses (hi, lo)
+    outer_dst: tuple[int, int] = (0, 0)
     seq: int = 0
     ack: int = 0
     win: int = 1024
@@ -61,6 +63,8 @@ class Flow:
     ts: int
     orig_mac: int
     resp_mac: int
+    orig_tunnel: tuple[int, int] = (0, 0)
+    resp_tunnel: tuple[int, int] = (0, 0)
     last: int = 0
     fin_ts: int | None = None  # time of the packet that completed the FIN exchange
     touch: int = 0
@@ -231,6 +235,8 @@ def record(f: Flow, reason: str) -> dict[str, Any]:
         "orig_p": f.orig_p, "resp_p": f.resp_p, "proto": f.p.proto, "ip_ver": f.p.ip_ver,
         "vlan": f.p.vlan, "vlan_inner": f.p.vlan_inner, "tunnel": f.p.tunnel,
         "tunnel_id": f.p.tunnel_id, "orig_mac": f.orig_mac, "resp_mac": f.resp_mac,
+        "orig_tunnel_hi": f.orig_tunnel[0], "orig_tunnel_lo": f.orig_tunnel[1],
+        "resp_tunnel_hi": f.resp_tunnel[0], "resp_tunnel_lo": f.resp_tunnel[1],
     }
     for d, side in enumerate(("orig", "resp")):
         r[f"{side}_pkts"] = len(f.ps[d])
@@ -335,9 +341,11 @@ class NaiveFlowMeter:
             d = 1 if (fl & 18) == 18 else 0
             key = k0 if d == 0 else k1
             if d == 0:
-                f = Flow(self.next_fid, p.src, p.dst, sp, dp, p, now, p.src_mac, p.dst_mac)
+                f = Flow(self.next_fid, p.src, p.dst, sp, dp, p, now, p.src_mac, p.dst_mac,
+                         p.outer_src, p.outer_dst)
             else:
-                f = Flow(self.next_fid, p.dst, p.src, dp, sp, p, now, p.dst_mac, p.src_mac)
+                f = Flow(self.next_fid, p.dst, p.src, dp, sp, p, now, p.dst_mac, p.src_mac,
+                         p.outer_dst, p.outer_src)
             self.next_fid += 1
             self.flows[key] = f
         f = self.flows[key]
@@ -444,4 +452,6 @@ def to_batch(pkts: list[Pkt]) -> tuple[Any, Any]:
         b.vlan[i], b.vlan_inner[i] = p.vlan, p.vlan_inner
         b.tunnel[i], b.tunnel_id[i] = p.tunnel, p.tunnel_id
         b.src_mac[i], b.dst_mac[i] = p.src_mac, p.dst_mac
+        b.outer_src_hi[i], b.outer_src_lo[i] = p.outer_src
+        b.outer_dst_hi[i], b.outer_dst_lo[i] = p.outer_dst
     return raw, b

@@ -127,8 +127,10 @@ class PacketBatch:
     mpls_label: np.ndarray  # uint32 top MPLS label + 1 (0 none)
     tunnel: np.ndarray  # uint8  Tunnel of the outermost encapsulation
     tunnel_id: np.ndarray  # uint32 VNI / TEID / GRE key / ERSPAN session id
-    outer_src_lo: np.ndarray  # uint64 outer tunnel source address (low half; IPv4 mapped)
-    outer_dst_lo: np.ndarray  # uint64 outer tunnel destination address
+    outer_src_hi: np.ndarray  # uint64 source of the IP header carrying the outermost tunnel
+    outer_src_lo: np.ndarray  # uint64 (as src_hi/src_lo; 0 and 0 without one)
+    outer_dst_hi: np.ndarray  # uint64 its destination
+    outer_dst_lo: np.ndarray  # uint64
     src_mac: np.ndarray  # uint64 48-bit MAC in the low bits (0 none)
     dst_mac: np.ndarray  # uint64
     frag_id: np.ndarray  # uint32 IP identification of a fragment (status FRAGMENT)
@@ -178,7 +180,9 @@ _DTYPES: dict[str, type] = {
     "mpls_label": np.uint32,
     "tunnel": np.uint8,
     "tunnel_id": np.uint32,
+    "outer_src_hi": np.uint64,
     "outer_src_lo": np.uint64,
+    "outer_dst_hi": np.uint64,
     "outer_dst_lo": np.uint64,
     "src_mac": np.uint64,
     "dst_mac": np.uint64,

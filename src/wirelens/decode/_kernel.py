@@ -83,7 +83,9 @@ def _decode_rows(  # type: ignore[no-untyped-def]
     mpls_label,
     tunnel,
     tunnel_id,
+    outer_src_hi,
     outer_src_lo,
+    outer_dst_hi,
     outer_dst_lo,
     src_mac,
     dst_mac,
@@ -134,7 +136,9 @@ def _decode_rows(  # type: ignore[no-untyped-def]
         v_mpls = 0
         v_tun = 0
         v_tid = 0
+        v_oshi = np.uint64(0)
         v_osrc = np.uint64(0)
+        v_odhi = np.uint64(0)
         v_odst = np.uint64(0)
         v_dmac = np.uint64(0)
         v_fid = 0
@@ -232,7 +236,9 @@ def _decode_rows(  # type: ignore[no-untyped-def]
                 if v_tun == 0:
                     v_tun = new_tun
                     v_tid = new_tid
+                    v_oshi = v_shi
                     v_osrc = v_slo
+                    v_odhi = v_dhi
                     v_odst = v_dlo
 
         if st == FRAGMENT:
@@ -269,7 +275,9 @@ def _decode_rows(  # type: ignore[no-untyped-def]
         mpls_label[ui] = v_mpls
         tunnel[ui] = v_tun
         tunnel_id[ui] = v_tid
+        outer_src_hi[ui] = v_oshi
         outer_src_lo[ui] = v_osrc
+        outer_dst_hi[ui] = v_odhi
         outer_dst_lo[ui] = v_odst
         src_mac[ui] = v_smac
         dst_mac[ui] = v_dmac

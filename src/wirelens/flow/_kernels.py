@@ -105,6 +105,7 @@ from wirelens.flow._layout import (
     I_OMAC,
     I_OP,
     I_OST,
+    I_OTUN,
     I_PB,
     I_PKTS,
     I_PREV,
@@ -671,7 +672,7 @@ def _tcp_endpoint(I, s, d, fl):  # type: ignore[no-untyped-def]
 def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sport, dport,  # type: ignore[no-untyped-def]
              proto, tflags, tseq, tack, twin, icmp_t, icmp_c, ip_len, pay_len, vlan, vlan2, tun,
              tunid,
-             smac, dmac,
+             smac, dmac, oshi, oslo, odhi, odlo,
              U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st, params,
              out_fid, out_slot, out_dir, out_dpi,
              EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE):
@@ -784,9 +785,15 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
             if d == 0:
                 ohi, olo, rhi, rlo, k1 = shi, slo, dhi, dlo, k_fwd
                 omac, rmac, op, rp = smac[i], dmac[i], sp, dp
+                t0, t1, t2, t3 = oshi[i], oslo[i], odhi[i], odlo[i]
             else:
                 ohi, olo, rhi, rlo, k1 = dhi, dlo, shi, slo, k_rev
                 omac, rmac, op, rp = dmac[i], smac[i], dp, sp
+                t0, t1, t2, t3 = odhi[i], odlo[i], oshi[i], oslo[i]
+            I[s, I_OTUN] = np.int64(t0)
+            I[s, I_OTUN + 1] = np.int64(t1)
+            I[s, I_OTUN + 2] = np.int64(t2)
+            I[s, I_OTUN + 3] = np.int64(t3)
             U[s, U_OHI] = ohi
             U[s, U_OLO] = olo
             U[s, U_RHI] = rhi

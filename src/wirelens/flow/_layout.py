@@ -77,7 +77,10 @@ I_HOLEN = 87  # its length (0: none), +dir
 I_MISSED = 89  # bytes of holes given up (a new hole opened past it, or the flow ended), +dir
 I_RETX = 91  # retransmitted segments (their payload all at or before I_NXT, not in the hole)
 I_RETXB = 93  # their payload bytes, +dir
-NI = 95
+# line 11-12: cold, set when the flow is created
+I_OTUN = 95  # outer addresses of the first packet's outermost tunnel, originator side (hi,
+# lo), then the responder side's (hi, lo): uint64 halves stored as int64; 0 without a tunnel
+NI = 99
 
 # --- F: float64 columns ------------------------------------------------------------------
 F_IATS2 = 0  # sum of (iat - shift)^2 in ns^2 (+dir, +2 bidirectional)
@@ -90,7 +93,7 @@ OUT_I: tuple[int, ...] = (
     I_RMAC, I_PKTS, I_PKTS + 1, I_WB, I_WB + 1, I_IPB, I_IPB + 1, I_PB, I_PB + 1,
     I_MINPS, I_MINPS + 1, I_MINPS + 2, I_MAXPS, I_MAXPS + 1, I_MAXPS + 2, I_ICMPT, I_ICMPC,
     I_FIRSTN, *range(I_FLAGS, I_FLAGS + 16), I_MISSED, I_MISSED + 1, I_RETX, I_RETX + 1,
-    I_RETXB, I_RETXB + 1,
+    I_RETXB, I_RETXB + 1, *range(I_OTUN, I_OTUN + 4),
 )
 
 # --- ended buffer: final statistics (float64 rows of the column-major EF, + series 0/1/2) --

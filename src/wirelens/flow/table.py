@@ -84,6 +84,7 @@ from wirelens.flow._layout import (
     I_MISSED,
     I_OMAC,
     I_OP,
+    I_OTUN,
     I_PB,
     I_PKTS,
     I_PROTO,
@@ -166,7 +167,8 @@ def _stat_names() -> list[str]:
 
 FLOW_COLUMNS: tuple[str, ...] = tuple(
     ["flow_id", "ts_ns", "last_ts_ns", "orig_hi", "orig_lo", "resp_hi", "resp_lo", "orig_p",
-     "resp_p", "proto", "ip_ver", "vlan", "vlan_inner", "tunnel", "tunnel_id", "orig_mac",
+     "resp_p", "proto", "ip_ver", "vlan", "vlan_inner", "tunnel", "tunnel_id",
+     "orig_tunnel_hi", "orig_tunnel_lo", "resp_tunnel_hi", "resp_tunnel_lo", "orig_mac",
      "resp_mac", "orig_pkts", "resp_pkts", "orig_wire_bytes", "resp_wire_bytes",
      "orig_ip_bytes", "resp_ip_bytes", "orig_payload_bytes", "resp_payload_bytes",
      "orig_missed_bytes", "resp_missed_bytes", "orig_retrans_pkts", "resp_retrans_pkts",
@@ -265,6 +267,10 @@ def _columns(e: _Ended, k: int) -> FlowColumns:
         "tunnel_id": I[I_TUNID].astype(np.uint32),
         "orig_mac": I[I_OMAC].astype(u64),
         "resp_mac": I[I_RMAC].astype(u64),
+        "orig_tunnel_hi": I[I_OTUN].astype(u64),
+        "orig_tunnel_lo": I[I_OTUN + 1].astype(u64),
+        "resp_tunnel_hi": I[I_OTUN + 2].astype(u64),
+        "resp_tunnel_lo": I[I_OTUN + 3].astype(u64),
     }
     for name, col in (("pkts", I_PKTS), ("wire_bytes", I_WB), ("ip_bytes", I_IPB),
                       ("payload_bytes", I_PB), ("missed_bytes", I_MISSED),
@@ -435,7 +441,8 @@ class FlowTable:
                 p.dst_lo, p.sport, p.dport, p.proto, p.tcp_flags, p.tcp_seq, p.tcp_ack, p.tcp_win,
                 p.icmp_type, p.icmp_code,
                 p.ip_len, p.payload_len, p.vlan, p.vlan_inner, p.tunnel, p.tunnel_id,
-                p.src_mac, p.dst_mac,
+                p.src_mac, p.dst_mac, p.outer_src_hi, p.outer_src_lo, p.outer_dst_hi,
+                p.outer_dst_lo,
                 self._U, self._I, self._F, self._PS, self._DIR, self._IAT, self._HIST,
                 self._idx, self._free, self._st, self._params,
                 out_fid, out_slot, out_dir, out_dpi, *self._ended.args(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from wirelens.apps import AddressRanges, lookup
 from wirelens.core.batch import Tunnel
@@ -25,6 +26,15 @@ def _lookup(codes: np.ndarray, names: dict[int, str] | tuple[str, ...]) -> pa.Ar
     uniq, inv = np.unique(codes, return_inverse=True)
     labels = pa.array([names.get(int(u)) for u in uniq], pa.string())
     return labels.take(pa.array(inv.astype(np.int32)))
+
+
+def _tunnel_ends(cols: dict[str, np.ndarray], side: str) -> pa.Array:
+    """One side's outer tunnel address as text, null where there is none (both halves 0)."""
+    hi, lo = cols[f"{side}_tunnel_hi"], cols[f"{side}_tunnel_lo"]
+    none = (hi == 0) & (lo == 0)
+    if none.all():
+        return pa.nulls(len(hi), pa.string())
+    return pc.if_else(pa.array(none), pa.scalar(None, pa.string()), format_addrs(hi, lo))
 
 
 def _applications(names: list[str | None] | None, n: int) -> tuple[pa.Array, pa.Array]:
@@ -104,6 +114,8 @@ def conn_batch(
         "vlan_inner": pa.array(cols["vlan_inner"], pa.uint16()),
         "tunnel": _lookup(cols["tunnel"], TUNNEL_NAMES),
         "tunnel_id": pa.array(cols["tunnel_id"], pa.uint32()),
+        "tunnel_orig_h": _tunnel_ends(cols, "orig"),
+        "tunnel_resp_h": _tunnel_ends(cols, "resp"),
         "service": pa.array(service, pa.string()) if service is not None else null_str,
         "service_source": (pa.array(service_source, pa.string()) if service_source is not None
                            else null_str),

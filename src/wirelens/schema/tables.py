@@ -53,6 +53,10 @@ CONN = pa.schema(
         f("vlan_inner", pa.uint16(), "Inner VLAN id of QinQ (0 when none)."),
         f("tunnel", pa.string(), "Outermost encapsulation (gre, erspan, vxlan, geneve, gtpu, ipip, teredo, pppoe, capwap, ayiya) or null."),
         f("tunnel_id", pa.uint32(), "VXLAN/Geneve VNI, GTP TEID, GRE key or ERSPAN session (0 when none)."),
+        f("tunnel_orig_h", pa.string(), "Originator-side address of the IP header carrying that "
+          "tunnel (the VTEP, GTP or GRE endpoint on the originator's side), from the flow's "
+          "first packet; null without a tunnel or one not carried by IP (PPPoE)."),
+        f("tunnel_resp_h", pa.string(), "Responder-side address of that IP header."),
         f("service", pa.string(), "Protocol identified by content (dns, http, tls, ...), null if unknown."),
         f("service_source", pa.string(), "How the flow was identified: content (a dissector recognised "
           "its payload), port (no content match; service guessed from the responder's well-known "

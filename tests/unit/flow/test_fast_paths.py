@@ -188,7 +188,8 @@ def _pkts(raw: RawBatch, p: PacketBatch) -> list[Pkt]:
     cols = {k: getattr(p, k).tolist() for k in (
         "status", "src_hi", "src_lo", "dst_hi", "dst_lo", "sport", "dport", "proto",
         "tcp_flags", "ip_len", "payload_len", "vlan", "vlan_inner", "tunnel", "tunnel_id",
-        "ip_ver", "icmp_type", "icmp_code", "src_mac", "dst_mac", "tcp_seq", "tcp_ack", "tcp_win")}
+        "ip_ver", "icmp_type", "icmp_code", "src_mac", "dst_mac", "tcp_seq", "tcp_ack", "tcp_win",
+        "outer_src_hi", "outer_src_lo", "outer_dst_hi", "outer_dst_lo")}
     ts, wl = raw.ts_ns.tolist(), raw.wirelen.tolist()
     return [Pkt(ts=ts[i], status=cols["status"][i], src=(cols["src_hi"][i], cols["src_lo"][i]),
                 dst=(cols["dst_hi"][i], cols["dst_lo"][i]), sport=cols["sport"][i],
@@ -199,7 +200,9 @@ def _pkts(raw: RawBatch, p: PacketBatch) -> list[Pkt]:
                 ip_ver=cols["ip_ver"][i], icmp_type=cols["icmp_type"][i],
                 icmp_code=cols["icmp_code"][i], src_mac=cols["src_mac"][i],
                 dst_mac=cols["dst_mac"][i], seq=cols["tcp_seq"][i], ack=cols["tcp_ack"][i],
-                win=cols["tcp_win"][i])
+                win=cols["tcp_win"][i],
+                outer_src=(cols["outer_src_hi"][i], cols["outer_src_lo"][i]),
+                outer_dst=(cols["outer_dst_hi"][i], cols["outer_dst_lo"][i]))
             for i in range(len(raw))]
 
 

@@ -144,6 +144,23 @@ def test_syn_ack_first_swaps_originator() -> None:
     assert hist(cols, 0) == "hA"
 
 
+OUTER = [(0, 0), (0, 0xFFFF_C000_0201), (0xFE80 << 48, 5)]
+"""Outer tunnel addresses: none, 192.0.2.1, fe80::5 (a high half past 2**63)."""
+
+
+def test_tunnel_endpoints_follow_the_roles() -> None:
+    """The outer addresses of the flow's first packet, each on its side: swapped with the
+    roles when the first packet is a SYN-ACK; later packets' outer addresses change
+    nothing."""
+    v4, v6 = OUTER[1], OUTER[2]
+    pkts = [tcp(0, False, S | A, tunnel=3, outer_src=v6, outer_dst=v4),
+            tcp(1, True, A, tunnel=3, outer_src=(0, 9), outer_dst=(0, 8))]
+    cols, _, _ = run(pkts)
+    assert len(cols["flow_id"]) == 1
+    assert (int(cols["orig_tunnel_hi"][0]), int(cols["orig_tunnel_lo"][0])) == v4
+    assert (int(cols["resp_tunnel_hi"][0]), int(cols["resp_tunnel_lo"][0])) == v6
+
+
 def test_idle_timeout_splits() -> None:
     pkts = [tcp(0, True, A, 5), tcp(SEC, False, A, 5), tcp(200 * SEC, True, A, 5)]
     cols, (step,), ft = run(pkts)
@@ -308,6 +325,7 @@ def packet_seqs(draw: st.DrawFn) -> tuple[list[Pkt], list[int]]:
             tunnel=draw(st.sampled_from([0, 0, 0, 3, 5])),
             tunnel_id=draw(st.sampled_from([0, 1, 2])),
             icmp_type=draw(st.sampled_from([0, 8, 3])), src_mac=1, dst_mac=2,
+            outer_src=draw(st.sampled_from(OUTER)), outer_dst=draw(st.sampled_from(OUTER)),
             # sequence numbers around the 2**32 wrap: in order, repeated, skipped, filled
             seq=(2**32 - 1500 + draw(st.sampled_from([0, 1, 100, 101, 1400, 1401, 1500, 2900,
                                                        3000]))) % 2**32,
