@@ -38,7 +38,11 @@ _MAX_IP_PAYLOAD = 65_535
 MAX_WEIRDS_KEPT = 65_536
 """Weird records kept until drained (older ones are dropped first; ``counters`` stay exact)."""
 
-_Key = tuple[int, int, int, int, int, int, int]
+_Key = tuple[int, ...]
+CONTEXT = ("vlan", "vlan_inner", "mpls_label", "src_mac", "dst_mac", "tunnel", "tunnel_id",
+           "outer_src_hi", "outer_src_lo", "outer_dst_hi", "outer_dst_lo")
+"""Columns a rebuilt datagram takes from the fragment that opened it (the tunnel's, from
+``tunnel`` on, only when that fragment came through one)."""
 
 
 @dataclass(slots=True)
@@ -49,6 +53,8 @@ class _Datagram:
     ip_ver: int
     proto: int
     frag_id: int
+    context: tuple[int, ...] = ()
+    """CONTEXT values of the fragment that opened it."""
     header: bytes | None = None
     """IP header bytes of the fragment at offset 0 (None until it arrives)."""
     total: int = -1
@@ -123,14 +129,14 @@ class NaiveFragmentReassembler:
         if len(pkts) != len(raw):
             raise ValueError("raw and pkts have different lengths")
         rows = np.flatnonzero(pkts.status == PacketStatus.FRAGMENT)
-        done: list[tuple[bytes, int]] = []
+        done: list[tuple[bytes, int, tuple[int, ...]]] = []
         data = raw.data
         for i in rows.tolist():
             ts = int(raw.ts_ns[i])
             self._expire(ts)
             out = self._add_one(data, pkts, i, ts)
             if out is not None:
-                done.append((out, ts))
+                done.append(out)
         if len(raw):
             self._expire(int(raw.ts_ns.max()))
         if not done:
@@ -155,7 +161,7 @@ class NaiveFragmentReassembler:
             self._drop(key)
             self._weird(now, Weird.fragment_timeout, dg.frag_id, "timeouts")
 
-    def _add_one(self, data: np.ndarray, p: PacketBatch, i: int, ts: int) -> bytes | None:
+    def _add_one(self, data: np.ndarray, p: PacketBatch, i: int, ts: int) -> tuple[bytes, int, tuple[int, ...]] | None:
         self.counters["fragments"] += 1
         ver = int(p.ip_ver[i])
         fid = int(p.frag_id[i])
@@ -168,6 +174,10 @@ class NaiveFragmentReassembler:
             int(p.dst_lo[i]),
             fid,
             proto,
+            int(p.vlan[i]),
+            int(p.vlan_inner[i]),
+            int(p.tunnel[i]),
+            int(p.tunnel_id[i]),
         )
         off = int(p.frag_off[i])
         poff = int(p.payload_off[i])
@@ -186,7 +196,8 @@ class NaiveFragmentReassembler:
                 old_key, old = next(iter(self._table.items()))
                 self._drop(old_key)
                 self._weird(ts, Weird.fragment_table_full, old.frag_id, "table_full")
-            dg = _Datagram(first_ts=ts, ip_ver=ver, proto=proto, frag_id=fid)
+            dg = _Datagram(first_ts=ts, ip_ver=ver, proto=proto, frag_id=fid,
+                           context=tuple(int(getattr(p, c)[i]) for c in CONTEXT))
             self._table[key] = dg
         if len(dg.pieces) >= self.max_fragments:
             self._drop(key)
@@ -224,7 +235,8 @@ class NaiveFragmentReassembler:
             self._weird(ts, Weird.fragment_evicted, old.frag_id, "evicted")
             if old_key == key:
                 return None
-        return self._complete(key, dg)
+        whole = self._complete(key, dg)
+        return None if whole is None else (whole, ts, dg.context)
 
     def _complete(self, key: _Key, dg: _Datagram) -> bytes | None:
         if dg.header is None or dg.total < 0:
@@ -252,17 +264,18 @@ class NaiveFragmentReassembler:
             struct.pack_into("!HB", hdr, 4, dg.total, dg.proto)
         return bytes(hdr) + bytes(body)
 
-    def _emit(self, done: list[tuple[bytes, int]]) -> tuple[RawBatch, PacketBatch]:
+    def _emit(self, done: list[tuple[bytes, int, tuple[int, ...]]]
+              ) -> tuple[RawBatch, PacketBatch]:
         n = len(done)
-        lens = np.array([len(d) for d, _ in done], dtype=np.uint32)
+        lens = np.array([len(d) for d, _, _ in done], dtype=np.uint32)
         offs = np.zeros(n, dtype=np.int64)
         offs[1:] = np.cumsum(lens, dtype=np.int64)[:-1]
         raw = RawBatch(
-            data=np.frombuffer(b"".join(d for d, _ in done), dtype=np.uint8).copy(),
+            data=np.frombuffer(b"".join(d for d, _, _ in done), dtype=np.uint8).copy(),
             offset=offs,
             caplen=lens,
             wirelen=lens.copy(),
-            ts_ns=np.array([t for _, t in done], dtype=np.int64),
+            ts_ns=np.array([t for _, t, _ in done], dtype=np.int64),
             linktype=np.full(n, LinkType.RAW, dtype=np.uint16),
             source="reassembled",
         )
@@ -270,6 +283,11 @@ class NaiveFragmentReassembler:
             self._decoder = Decoder(max(n, 1024))
         view = self._decoder.decode(raw)
         pkts = PacketBatch(**{f.name: getattr(view, f.name).copy() for f in fields(view)})
+        for row, (_, _, context) in enumerate(done):
+            tunnelled = context[CONTEXT.index("tunnel")] != 0
+            for name, value in zip(CONTEXT, context, strict=True):
+                if tunnelled or CONTEXT.index(name) < CONTEXT.index("tunnel"):
+                    getattr(pkts, name)[row] = value
         return raw, pkts
 
     @property

@@ -4,15 +4,18 @@ All state lives in numpy arrays owned by :class:`~wirelens.decode.fragments.Frag
 
 * a bounded datagram table: slots ``0..D-1`` with their key (``dk``) and scalar fields
   (``dg``), found through an open-addressing index (linear probing, backward-shift deletion)
-  on (source, destination, IP id, protocol, IP version), chained in a doubly linked list in
-  order of creation (the oldest is the one dropped on timeout, table full or memory bound);
+  on (source, destination, IP id, protocol, IP version, and the link and tunnel the fragments
+  came in: VLANs, tunnel kind and id), chained in a doubly linked list in order of creation (the oldest is the one dropped on timeout, table full or memory bound);
 * per datagram, at most ``F`` pieces (``pc``: offset, length, and the rank-by-offset list;
   ``ppos``: where the piece's bytes sit in the arena), kept in arrival order (the order in
   which overlaps are checked and reported) and also sorted by offset (completion check);
 * an append-only byte arena holding the pieces' bytes; garbage left by dropped datagrams is
   reclaimed by :func:`_compact` (called by the wrapper when the arena is full);
 * a ring of the last ``R`` weird records ``(ts_ns, code, frag_id)``;
-* an output buffer where completed datagrams are assembled (fixed IP header, then payload).
+* an output buffer where completed datagrams are assembled (fixed IP header, then payload);
+* per datagram, the link and tunnel context of the fragment that opened it (``dctx``: VLANs,
+  MPLS label, tunnel, outer addresses, MACs), handed out with each completed datagram
+  (``o_ctx``): the rebuilt IP packet is decoded without its link layer.
 
 The main kernel :func:`_add_rows` walks the FRAGMENT rows of a batch and stops early (returning
 the row to resume at, with the reason in ``st[ST_REASON]``) when the arena or the output buffer
@@ -59,8 +62,10 @@ C_FRAGMENTS, C_REASSEMBLED, C_TIMEOUTS, C_TABLE_FULL, C_EVICTED = 0, 1, 2, 3, 4
 C_TOO_LARGE, C_TOO_MANY, C_OVERLAPS, C_INCONSISTENT = 5, 6, 7, 8
 
 # ---- datagram key (dk, uint64) and fields (dg, int64) ----------------------------------------
-K_SRC_HI, K_SRC_LO, K_DST_HI, K_DST_LO, K_META, K_HASH = 0, 1, 2, 3, 4, 5
-N_K = 6
+K_SRC_HI, K_SRC_LO, K_DST_HI, K_DST_LO, K_META, K_HASH, K_CTX = 0, 1, 2, 3, 4, 5, 6
+N_K = 7
+"""``K_CTX``: vlan | vlan_inner << 12 | tunnel << 24 | tunnel_id << 32 (fragments of one
+datagram share them; the same addresses in two VLANs or tunnels are two datagrams)."""
 D_FIRST_TS = 0  # time of the first fragment (timeouts count from it)
 D_TOTAL = 1  # payload length once the last fragment (more=0) arrived, else -1
 D_HLEN = 2  # bytes of the saved IP header (0 until the offset-0 fragment arrived)
@@ -101,12 +106,12 @@ def _mix(x):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _key_hash(shi, slo, dhi, dlo, meta):  # type: ignore[no-untyped-def]
-    return _mix(shi ^ _mix(slo ^ _mix(dhi ^ _mix(dlo ^ _mix(meta)))))
+def _key_hash(shi, slo, dhi, dlo, meta, ck):  # type: ignore[no-untyped-def]
+    return _mix(shi ^ _mix(slo ^ _mix(dhi ^ _mix(dlo ^ _mix(meta ^ _mix(ck))))))
 
 
 @kernel
-def _find(index, dk, h, shi, slo, dhi, dlo, meta):  # type: ignore[no-untyped-def]
+def _find(index, dk, h, shi, slo, dhi, dlo, meta, ck):  # type: ignore[no-untyped-def]
     """Slot of the datagram with this key, or -1."""
     mask = index.shape[0] - 1
     p = np.int64(h & np.uint64(mask))
@@ -121,6 +126,7 @@ def _find(index, dk, h, shi, slo, dhi, dlo, meta):  # type: ignore[no-untyped-de
             and dk[s, K_DST_LO] == dlo
             and dk[s, K_SRC_HI] == shi
             and dk[s, K_DST_HI] == dhi
+            and dk[s, K_CTX] == ck
         ):
             return s
         p = (p + 1) & mask
@@ -279,10 +285,11 @@ def _add_rows(  # type: ignore[no-untyped-def]
     rows, k0, data, ts_ns, ip_ver, src_hi, src_lo, dst_hi, dst_lo, proto, frag_id, frag_off,
     frag_more, l3_off, payload_off, payload_len, final_now, has_final, timeout_ns,
     max_fragments, max_bytes, st, cnt, dk, dg, hdr, pc, ppos, index, free, arena, wr, out,
-    o_len, o_ts,
+    o_len, o_ts, ckey, ctx, dctx, o_ctx,
 ):  # fmt: skip
     """Reassemble the FRAGMENT rows ``rows[k0:]``; return the index in ``rows`` reached (all
-    of them unless ``st[ST_REASON]`` says which buffer needs room first)."""
+    of them unless ``st[ST_REASON]`` says which buffer needs room first). ``ckey[k]`` and
+    ``ctx[k]`` are row ``rows[k]``'s context key (``K_CTX``) and columns."""
     n = rows.shape[0]
     cap_d = dk.shape[0]
     cand = np.empty(max(max_fragments, 1), dtype=np.int64)
@@ -304,7 +311,8 @@ def _add_rows(  # type: ignore[no-untyped-def]
         meta = (np.uint64(ver) << np.uint64(40)) | (np.uint64(pr) << np.uint64(32))
         meta |= np.uint64(fid)
         shi, slo, dhi, dlo = src_hi[i], src_lo[i], dst_hi[i], dst_lo[i]
-        h = _key_hash(shi, slo, dhi, dlo, meta)
+        ck = ckey[k]
+        h = _key_hash(shi, slo, dhi, dlo, meta, ck)
         off = np.int64(frag_off[i])
         poff = payload_off[i]
         l3 = l3_off[i]
@@ -312,7 +320,7 @@ def _add_rows(  # type: ignore[no-untyped-def]
         # RFC 791: the whole datagram (header included) fits in 65535; RFC 8200: payload does
         limit = MAX_IP_PAYLOAD - hlen if ver == 4 else np.int64(MAX_IP_PAYLOAD)
         end = off + plen
-        slot = _find(index, dk, h, shi, slo, dhi, dlo, meta)
+        slot = _find(index, dk, h, shi, slo, dhi, dlo, meta, ck)
         if end > limit:
             if slot >= 0:
                 _drop(st, dk, dg, index, free, slot)
@@ -334,6 +342,9 @@ def _add_rows(  # type: ignore[no-untyped-def]
             dk[slot, K_DST_LO] = dlo
             dk[slot, K_META] = meta
             dk[slot, K_HASH] = h
+            dk[slot, K_CTX] = ck
+            for q in range(ctx.shape[1]):
+                dctx[slot, q] = ctx[k, q]
             dg[slot, D_FIRST_TS] = ts
             dg[slot, D_TOTAL] = -1
             dg[slot, D_HLEN] = 0
@@ -453,6 +464,8 @@ def _add_rows(  # type: ignore[no-untyped-def]
             cnt[C_REASSEMBLED] += 1
             o_len[st[ST_N_OUT]] = size
             o_ts[st[ST_N_OUT]] = ts
+            for q in range(ctx.shape[1]):
+                o_ctx[st[ST_N_OUT], q] = dctx[slot, q]
             st[ST_N_OUT] += 1
             st[ST_OUT_POS] += size
     if has_final:

@@ -15,6 +15,12 @@ set, the fragment field cleared and the checksum recomputed; IPv6 keeps the firs
 40-byte fixed header with the payload length set and the next header set to the fragment
 header's one (unfragmentable extension headers before the fragment header are dropped).
 
+The rebuilt packet is decoded without its link layer: the VLANs, MPLS label, MACs and (when
+the fragments travelled inside one) tunnel and outer addresses of the fragment that opened the
+datagram are put back on its row (``CONTEXT``), so a fragmented datagram joins the flow of its
+conversation's other packets. Fragments are grouped by those too: the same addresses in two
+VLANs or tunnels are two datagrams.
+
 Problems are data: every one is counted in ``counters`` and kept, with its time, in
 ``weirds`` (a bounded deque of ``(ts_ns, weird_code, frag_id)``; drain it with
 :meth:`FragmentReassembler.drain_weirds`).
@@ -40,6 +46,13 @@ from wirelens.decode.decoder import Decoder
 
 MAX_WEIRDS_KEPT = 65_536
 """Weird records kept until drained (older ones are dropped first; ``counters`` stay exact)."""
+
+CONTEXT = ("vlan", "vlan_inner", "mpls_label", "src_mac", "dst_mac", "tunnel", "tunnel_id",
+           "outer_src_hi", "outer_src_lo", "outer_dst_hi", "outer_dst_lo")
+"""PacketBatch columns a reassembled datagram takes from the fragment that opened it: the first
+five always, the tunnel's six when that fragment came through a tunnel (else the rebuilt
+packet's own decoding says, e.g. a tunnel inside an outer datagram that was fragmented)."""
+_TUNNEL_AT = CONTEXT.index("tunnel")
 
 _ARENA_START = 1 << 20
 _OUT_START = 4 * fk.MAX_DATAGRAM_OUT
@@ -87,6 +100,7 @@ class FragmentReassembler:
         self._arena = np.zeros(_ARENA_START, dtype=np.uint8)
         self._out = np.zeros(_OUT_START, dtype=np.uint8)
         self._ring = np.zeros((MAX_WEIRDS_KEPT, 3), dtype=np.int64)
+        self._dctx = np.zeros((d, len(CONTEXT)), dtype=np.int64)
         self._decoder: Decoder | None = None
         self.weirds: deque[tuple[int, int, int]] = deque(maxlen=MAX_WEIRDS_KEPT)
 
@@ -127,6 +141,11 @@ class FragmentReassembler:
         _check_rows(pkts, rows, len(data))
         o_len = np.zeros(len(rows), dtype=np.int64)
         o_ts = np.zeros(len(rows), dtype=np.int64)
+        o_ctx = np.zeros((len(rows), len(CONTEXT)), dtype=np.int64)
+        ctx = np.stack([getattr(pkts, c)[rows].astype(np.int64) for c in CONTEXT], axis=1)
+        ckey = (pkts.vlan[rows].astype(np.uint64) | pkts.vlan_inner[rows].astype(np.uint64) << 12
+                | pkts.tunnel[rows].astype(np.uint64) << 24
+                | pkts.tunnel_id[rows].astype(np.uint64) << 32)
         st = self._st
         st[fk.ST_OUT_POS] = st[fk.ST_N_OUT] = 0
         w0 = int(st[fk.ST_W_COUNT])
@@ -138,7 +157,7 @@ class FragmentReassembler:
                 pkts.l3_off, pkts.payload_off, pkts.payload_len, final_now, n > 0,
                 self.timeout_ns, self.max_fragments, self.max_bytes, st, self._cnt, self._dk,
                 self._dg, self._hdr, self._pc, self._ppos, self._index, self._free,
-                self._arena, self._ring, self._out, o_len, o_ts,
+                self._arena, self._ring, self._out, o_len, o_ts, ckey, ctx, self._dctx, o_ctx,
             )  # fmt: skip
             reason = int(st[fk.ST_REASON])
             if reason == fk.REASON_DONE:
@@ -153,7 +172,7 @@ class FragmentReassembler:
         m = int(st[fk.ST_N_OUT])
         if m == 0:
             return None
-        return self._emit(self._out[: st[fk.ST_OUT_POS]].copy(), o_len[:m], o_ts[:m])
+        return self._emit(self._out[: st[fk.ST_OUT_POS]].copy(), o_len[:m], o_ts[:m], o_ctx[:m])
 
     # ---- internals ---------------------------------------------------------------------
     def _make_room(self, need: int) -> None:
@@ -179,7 +198,7 @@ class FragmentReassembler:
         self.weirds.extend(zip(recs[:, 0].tolist(), recs[:, 1].tolist(), recs[:, 2].tolist()))
 
     def _emit(
-        self, data: np.ndarray, lens: np.ndarray, ts: np.ndarray
+        self, data: np.ndarray, lens: np.ndarray, ts: np.ndarray, ctx: np.ndarray
     ) -> tuple[RawBatch, PacketBatch]:
         n = len(lens)
         offs = np.zeros(n, dtype=np.int64)
@@ -198,12 +217,26 @@ class FragmentReassembler:
             self._decoder = Decoder(max(n, 1024))
         view = self._decoder.decode(raw)
         pkts = PacketBatch(**{f.name: getattr(view, f.name).copy() for f in fields(view)})
+        put_context(pkts, ctx)
         return raw, pkts
 
     @property
     def decoder_counters(self) -> dict[str, int]:
         """Counters of the decoder that decoded the reassembled datagrams."""
         return {} if self._decoder is None else self._decoder.counters
+
+
+def put_context(pkts: PacketBatch, ctx: np.ndarray) -> None:
+    """Give the rebuilt datagrams' rows the context of their opening fragments (``ctx``: one
+    row of :data:`CONTEXT` values each, as int64)."""
+    tunnelled = ctx[:, _TUNNEL_AT] != 0
+    for j, name in enumerate(CONTEXT):
+        col = getattr(pkts, name)
+        values = ctx[:, j].astype(col.dtype)
+        if j < _TUNNEL_AT:
+            col[:] = values
+        else:
+            col[tunnelled] = values[tunnelled]
 
 
 def _check_rows(p: PacketBatch, rows: np.ndarray, size: int) -> None:

@@ -4,15 +4,17 @@ that travelled as IP fragments is seen before the segments that followed it."""
 from __future__ import annotations
 
 import dataclasses
+import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
-from decode_frames import eth, ipv4, raw_batch, tcp, write_pcap
+from decode_frames import eth, ipv4, raw_batch, tcp, udp, vlan, write_pcap
 
 import wirelens
 from wirelens.core.batch import LinkType, PacketStatus
 from wirelens.decode import Decoder, FragmentReassembler, TimeOrder
+from wirelens.decode.fragments import CONTEXT
 
 CLIENT, SERVER = "10.0.0.5", "10.9.9.9"
 REQUEST = b"GET /big HTTP/1.1\r\nHost: example.org\r\nX-Pad: " + b"p" * 1400 + b"\r\n\r\n"
@@ -41,9 +43,13 @@ def test_time_order_inserts_each_datagram_after_its_last_fragment() -> None:
     merged, out = TimeOrder().merge(raw, pkts, *done)
     assert len(merged) == len(out) == 4
     assert merged.ts_ns.tolist() == sorted(merged.ts_ns.tolist())
-    again = Decoder().decode(merged)  # the merged columns are what decoding would give
-    for f in dataclasses.fields(out):
-        assert np.array_equal(getattr(out, f.name), getattr(again, f.name)), f.name
+    again = Decoder().decode(merged)  # the merged columns are what decoding would give,
+    for f in dataclasses.fields(out):  # but the rebuilt packet's link comes from its fragments
+        got, want = getattr(out, f.name), getattr(again, f.name).copy()
+        if f.name in CONTEXT[:5]:
+            want[2] = got[0]
+        assert np.array_equal(got, want), f.name
+    assert out.src_mac[2] == out.src_mac[0] != 0
     assert out.status.tolist() == [PacketStatus.FRAGMENT, PacketStatus.FRAGMENT,
                                    PacketStatus.OK, PacketStatus.OK]
     assert out.tcp_seq.tolist()[2:] == [1, 1001]  # the whole segment before the next one
@@ -126,3 +132,50 @@ def test_time_order_equals_list_insertion_with_buffers_reused() -> None:
                             == getattr(p, f.name)[i] - r.offset[i]), f.name
                 else:
                     assert getattr(out, f.name)[k] == getattr(p, f.name)[i], f.name
+
+
+def _datagram_frames(wrap, ident: int, src: str = CLIENT, sport: int = 5353) -> list[bytes]:
+    """One whole UDP datagram then one of 1,200 bytes in two fragments, each IP packet
+    passed through ``wrap`` (the link and tunnel around it)."""
+    big = udp(sport, 53, b"q" * 1200)
+    return [wrap(ipv4(udp(sport, 53, b"a" * 50), proto=17, src=src, dst=SERVER, ident=ident)),
+            wrap(ipv4(big[:800], proto=17, src=src, dst=SERVER, ident=ident + 1, frag=0x2000)),
+            wrap(ipv4(big[800:], proto=17, src=src, dst=SERVER, ident=ident + 1, frag=100))]
+
+
+def _in_vlan(vid: int):
+    return lambda packet: eth(vlan(vid, 0x0800, packet), ethertype=0x8100)
+
+
+def test_a_reassembled_datagram_keeps_its_vlan_and_macs(tmp_path: Path) -> None:
+    """The rebuilt packet is decoded without its link layer: it takes the VLAN and MACs of
+    its fragments and joins its conversation's flow (it had made a flow of its own in VLAN
+    0, without MACs)."""
+    cap = tmp_path / "v.pcap"
+    write_pcap(cap, _datagram_frames(_in_vlan(100), 7))
+    (row,) = wirelens.analyze(cap).conn.to_pylist()
+    assert (row["vlan"], row["orig_pkts"], row["orig_mac"]) == (100, 2, "02:00:00:00:00:01")
+
+
+def test_fragments_in_two_vlans_are_two_datagrams(tmp_path: Path) -> None:
+    """The same addresses and IP id in two VLANs (a routed copy on a trunk, or overlapping
+    address plans): each VLAN's fragments make their own datagram, interleaved or not."""
+    a, b = _datagram_frames(_in_vlan(10), 7), _datagram_frames(_in_vlan(20), 7)
+    cap = tmp_path / "two.pcap"
+    write_pcap(cap, [a[0], b[0], a[1], b[1], a[2], b[2]])
+    conn = wirelens.analyze(cap).conn.to_pylist()
+    assert sorted((r["vlan"], r["orig_pkts"]) for r in conn) == [(10, 2), (20, 2)]
+
+
+def test_a_datagram_fragmented_inside_a_tunnel_keeps_the_tunnel(tmp_path: Path) -> None:
+    """Fragments carried by VXLAN: the rebuilt datagram keeps the tunnel, its VNI and the
+    outer addresses (from its fragments' outer headers) and joins the tunnelled flow."""
+    def vxlan(packet: bytes) -> bytes:
+        inner = struct.pack("!II", 0x0800_0000, 0x00ABCD00) + eth(packet)
+        return eth(ipv4(udp(40000, 4789, inner), proto=17, src="192.0.2.1", dst="192.0.2.2"))
+
+    cap = tmp_path / "t.pcap"
+    write_pcap(cap, _datagram_frames(vxlan, 7))
+    (row,) = wirelens.analyze(cap).conn.to_pylist()
+    assert (row["tunnel"], row["tunnel_id"], row["orig_pkts"]) == ("vxlan", 0xABCD, 2)
+    assert (row["tunnel_orig_h"], row["tunnel_resp_h"]) == ("192.0.2.1", "192.0.2.2")
