@@ -285,11 +285,12 @@ def _add_rows(  # type: ignore[no-untyped-def]
     rows, k0, data, ts_ns, ip_ver, src_hi, src_lo, dst_hi, dst_lo, proto, frag_id, frag_off,
     frag_more, l3_off, payload_off, payload_len, final_now, has_final, timeout_ns,
     max_fragments, max_bytes, st, cnt, dk, dg, hdr, pc, ppos, index, free, arena, wr, out,
-    o_len, o_ts, ckey, ctx, dctx, o_ctx,
+    o_len, o_ts, vlan, vlan2, mpls, smac, dmac, tun, tunid, oshi, oslo, odhi, odlo, dctx,
+    o_ctx,
 ):  # fmt: skip
     """Reassemble the FRAGMENT rows ``rows[k0:]``; return the index in ``rows`` reached (all
-    of them unless ``st[ST_REASON]`` says which buffer needs room first). ``ckey[k]`` and
-    ``ctx[k]`` are row ``rows[k]``'s context key (``K_CTX``) and columns."""
+    of them unless ``st[ST_REASON]`` says which buffer needs room first). ``vlan`` ...
+    ``odlo`` are the decoded columns of the context (``fragments.CONTEXT``, in its order)."""
     n = rows.shape[0]
     cap_d = dk.shape[0]
     cand = np.empty(max(max_fragments, 1), dtype=np.int64)
@@ -311,7 +312,8 @@ def _add_rows(  # type: ignore[no-untyped-def]
         meta = (np.uint64(ver) << np.uint64(40)) | (np.uint64(pr) << np.uint64(32))
         meta |= np.uint64(fid)
         shi, slo, dhi, dlo = src_hi[i], src_lo[i], dst_hi[i], dst_lo[i]
-        ck = ckey[k]
+        ck = (np.uint64(vlan[i]) | np.uint64(vlan2[i]) << np.uint64(12)
+              | np.uint64(tun[i]) << np.uint64(24) | np.uint64(tunid[i]) << np.uint64(32))
         h = _key_hash(shi, slo, dhi, dlo, meta, ck)
         off = np.int64(frag_off[i])
         poff = payload_off[i]
@@ -343,8 +345,17 @@ def _add_rows(  # type: ignore[no-untyped-def]
             dk[slot, K_META] = meta
             dk[slot, K_HASH] = h
             dk[slot, K_CTX] = ck
-            for q in range(ctx.shape[1]):
-                dctx[slot, q] = ctx[k, q]
+            dctx[slot, 0] = np.int64(vlan[i])
+            dctx[slot, 1] = np.int64(vlan2[i])
+            dctx[slot, 2] = np.int64(mpls[i])
+            dctx[slot, 3] = np.int64(smac[i])
+            dctx[slot, 4] = np.int64(dmac[i])
+            dctx[slot, 5] = np.int64(tun[i])
+            dctx[slot, 6] = np.int64(tunid[i])
+            dctx[slot, 7] = np.int64(oshi[i])
+            dctx[slot, 8] = np.int64(oslo[i])
+            dctx[slot, 9] = np.int64(odhi[i])
+            dctx[slot, 10] = np.int64(odlo[i])
             dg[slot, D_FIRST_TS] = ts
             dg[slot, D_TOTAL] = -1
             dg[slot, D_HLEN] = 0
@@ -464,7 +475,7 @@ def _add_rows(  # type: ignore[no-untyped-def]
             cnt[C_REASSEMBLED] += 1
             o_len[st[ST_N_OUT]] = size
             o_ts[st[ST_N_OUT]] = ts
-            for q in range(ctx.shape[1]):
+            for q in range(dctx.shape[1]):
                 o_ctx[st[ST_N_OUT], q] = dctx[slot, q]
             st[ST_N_OUT] += 1
             st[ST_OUT_POS] += size

@@ -142,10 +142,7 @@ class FragmentReassembler:
         o_len = np.zeros(len(rows), dtype=np.int64)
         o_ts = np.zeros(len(rows), dtype=np.int64)
         o_ctx = np.zeros((len(rows), len(CONTEXT)), dtype=np.int64)
-        ctx = np.stack([getattr(pkts, c)[rows].astype(np.int64) for c in CONTEXT], axis=1)
-        ckey = (pkts.vlan[rows].astype(np.uint64) | pkts.vlan_inner[rows].astype(np.uint64) << 12
-                | pkts.tunnel[rows].astype(np.uint64) << 24
-                | pkts.tunnel_id[rows].astype(np.uint64) << 32)
+        context = [getattr(pkts, c) for c in CONTEXT]
         st = self._st
         st[fk.ST_OUT_POS] = st[fk.ST_N_OUT] = 0
         w0 = int(st[fk.ST_W_COUNT])
@@ -157,7 +154,7 @@ class FragmentReassembler:
                 pkts.l3_off, pkts.payload_off, pkts.payload_len, final_now, n > 0,
                 self.timeout_ns, self.max_fragments, self.max_bytes, st, self._cnt, self._dk,
                 self._dg, self._hdr, self._pc, self._ppos, self._index, self._free,
-                self._arena, self._ring, self._out, o_len, o_ts, ckey, ctx, self._dctx, o_ctx,
+                self._arena, self._ring, self._out, o_len, o_ts, *context, self._dctx, o_ctx,
             )  # fmt: skip
             reason = int(st[fk.ST_REASON])
             if reason == fk.REASON_DONE:
