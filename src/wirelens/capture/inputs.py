@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -49,9 +50,20 @@ def is_capture_file(path: str | Path) -> bool:
         return False
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key of a path with its runs of digits compared as numbers (``cap2`` before
+    ``cap10``, as tcpdump ``-C`` names its rotated files): the files of a directory are then
+    read in the order they were written."""
+    return tuple((1, int(part)) if part.isdigit() else (0, part)
+                 for part in _DIGITS.split(path) if part)
+
+
 def expand_inputs(paths: Iterable[str | Path], skipped: list[str] | None = None) -> ExpandedInputs:
     """Expand ``paths`` in order: a directory becomes every capture file below it (recursive,
-    sorted by path; files that are not captures by magic are left out and listed in the
+    in natural order of their paths, :func:`natural_key`; files that are not captures by magic are left out and listed in the
     result's ``skipped`` and, if given, appended to ``skipped``); a file or ``-`` (stdin) is
     kept as given, even if it does not exist (opening it will say why)."""
     out = ExpandedInputs()
@@ -62,7 +74,7 @@ def expand_inputs(paths: Iterable[str | Path], skipped: list[str] | None = None)
             for root, dirs, files in os.walk(name):
                 dirs.sort()
                 found.extend(os.path.join(root, f) for f in files)
-            for f in sorted(found):
+            for f in sorted(found, key=natural_key):
                 if os.path.isfile(f) and is_capture_file(f):
                     out.append(f)
                 else:

@@ -24,6 +24,7 @@ from wirelens.capture import (
     expand_inputs,
     open_capture,
 )
+from wirelens.capture.inputs import natural_key
 from wirelens.core import limits
 from wirelens.core.errors import CaptureError
 
@@ -342,6 +343,16 @@ def test_stdin_monkeypatched(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", fake)
     got, problems = records("-")
     assert problems == [] and [g[4] for g in got] == frames(9)
+
+
+def test_rotated_files_are_read_in_the_order_written(tmp_path: Path) -> None:
+    """tcpdump -C names its files cap, cap1, cap2, ... cap10: digits compare as numbers."""
+    names = ["cap", "cap1", "cap2", "cap9", "cap10", "cap11", "cap100"]
+    for name in reversed(names):
+        (tmp_path / name).write_bytes(pcap_bytes(1))
+    assert expand_inputs([tmp_path]) == [str(tmp_path / n) for n in names]
+    assert sorted(["b-7.pcap", "a-10.pcap", "a-9.pcap", "a-09x.pcap"], key=natural_key) == [
+        "a-9.pcap", "a-09x.pcap", "a-10.pcap", "b-7.pcap"]
 
 
 def test_expand_inputs(tmp_path: Path) -> None:
