@@ -63,9 +63,10 @@ def natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
 
 def expand_inputs(paths: Iterable[str | Path], skipped: list[str] | None = None) -> ExpandedInputs:
     """Expand ``paths`` in order: a directory becomes every capture file below it (recursive,
-    in natural order of their paths, :func:`natural_key`; files that are not captures by magic are left out and listed in the
-    result's ``skipped`` and, if given, appended to ``skipped``); a file or ``-`` (stdin) is
-    kept as given, even if it does not exist (opening it will say why)."""
+    in natural order of their paths, :func:`natural_key`; files that are not captures by
+    magic are left out and listed in the result's ``skipped`` and, if given, appended to
+    ``skipped``); a file or ``-`` (stdin) is kept as given, even if it does not exist (opening
+    it will say why)."""
     out = ExpandedInputs()
     for p in paths:
         name = str(p)

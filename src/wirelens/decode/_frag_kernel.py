@@ -5,7 +5,8 @@ All state lives in numpy arrays owned by :class:`~wirelens.decode.fragments.Frag
 * a bounded datagram table: slots ``0..D-1`` with their key (``dk``) and scalar fields
   (``dg``), found through an open-addressing index (linear probing, backward-shift deletion)
   on (source, destination, IP id, protocol, IP version, and the link and tunnel the fragments
-  came in: VLANs, tunnel kind and id), chained in a doubly linked list in order of creation (the oldest is the one dropped on timeout, table full or memory bound);
+  came in: VLANs, tunnel kind and id), chained in a doubly linked list in order of creation
+  (the oldest is the one dropped on timeout, table full or memory bound);
 * per datagram, at most ``F`` pieces (``pc``: offset, length, and the rank-by-offset list;
   ``ppos``: where the piece's bytes sit in the arena), kept in arrival order (the order in
   which overlaps are checked and reported) and also sorted by offset (completion check);
