@@ -122,6 +122,8 @@ def _analyze(args: argparse.Namespace) -> int:
         print_summary(summary)
     for line in summary.problems:
         print(line, file=sys.stderr)
+    for line in summary.notices:
+        print(f"note: {line}", file=sys.stderr)
     if summary.files == 0 or len(summary.unreadable_inputs) == summary.files:
         if summary.files == 0:
             print("wirelens: no capture files found in the inputs", file=sys.stderr)

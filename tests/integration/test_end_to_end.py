@@ -182,6 +182,29 @@ def test_damaged_capture_keeps_packets_and_exits_3(sim, tmp_path, capsys):
     assert json.loads(captured.out)["packets"] > 0
 
 
+def test_files_out_of_time_order_get_a_notice_not_an_error(sim, tmp_path, capsys):
+    """Two captures of one simulated hour given late half first: a notice (the packets of
+    the second are counted at the latest time seen), on stderr and in the run table, exit
+    status 0; in the order written, none."""
+    from wirelens.capture import PcapWriter, open_capture
+
+    frames = [(int(t), bytes(raw.data[o:o + c])) for raw in open_capture(sim.pcap)
+              for t, o, c in zip(raw.ts_ns, raw.offset, raw.caplen, strict=True)]
+    half = len(frames) // 2
+    for name, part in (("a.pcap", frames[:half]), ("b.pcap", frames[half:])):
+        with PcapWriter(tmp_path / name, nanosecond=True) as w:
+            for t, frame in part:
+                w.write(t, frame)
+    a, b = str(tmp_path / "a.pcap"), str(tmp_path / "b.pcap")
+    rc = main(["analyze", b, a, "-o", str(tmp_path / "o"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == EXIT_OK
+    assert f"note: {a}: starts " in err and "before the end of the inputs read before it" in err
+    notices = query(tmp_path / "o", "SELECT notices FROM run").column(0).to_pylist()
+    assert len(notices) == 1 and len(notices[0]) == 1 and notices[0][0].startswith(a)
+    assert wirelens.analyze([a, b]).summary.notices == []
+
+
 def test_not_a_capture_is_an_error(tmp_path, capsys):
     junk = tmp_path / "junk.pcap"
     junk.write_bytes(b"hello, this is not a capture at all" * 10)

@@ -23,6 +23,12 @@ MAX_RECORD_BYTES = 256 * 1024
 """A pcap/pcapng record claiming more captured bytes than this is corrupt (real snaplens are
 at most 262144); the reader reports it and stops the file instead of allocating."""
 
+INPUT_ORDER_SLACK_S = 1.0
+"""How far a file's first packet may come before the last packet of the inputs read before it
+without a notice in the run summary: the flow table counts an older packet at the latest time
+seen, so files read out of the order they were written (or overlapping captures) distort the
+flows that span them."""
+
 IDLE_TIMEOUT_S = 120.0
 """Default flow idle timeout (NFStream and many meters use 120 s)."""
 

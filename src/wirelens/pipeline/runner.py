@@ -164,8 +164,12 @@ class Analysis:
                 continue
             with src:
                 lap("other")
+                first = True
                 for raw in src:
                     lap("read")
+                    if first and len(raw):
+                        self._check_order(path, raw)
+                        first = False
                     self._batch(raw)
                     if progress is not None:
                         progress(done_before + raw.bytes_done, total, s.packets)
@@ -192,6 +196,20 @@ class Analysis:
         s.elapsed_s = time.perf_counter() - t0
         self._emit("run", self._run_row(started))
         yield
+
+    def _check_order(self, path: str, raw: RawBatch) -> None:
+        """A notice when the first batch of ``path`` starts before the packets read so far
+        end (by more than ``limits.INPUT_ORDER_SLACK_S``)."""
+        s = self.summary
+        assert s is not None
+        start = int(raw.ts_ns.min())
+        if s.last_packet_ns is None or start >= s.last_packet_ns - limits.INPUT_ORDER_SLACK_S * 1e9:
+            return
+        ahead = (s.last_packet_ns - start) / 1e9
+        s.notices.append(
+            f"{path}: starts {_span(ahead)} before the end of the inputs read before it; an "
+            "older packet is counted at the latest time seen, so flows spanning them are "
+            "distorted (give files in the order written, or merge them first: mergecap)")
 
     def _batch(self, raw: RawBatch) -> None:
         s = self.summary
@@ -346,6 +364,7 @@ class Analysis:
             "inputs": pa.array([s.inputs], pa.list_(pa.string())),
             "first_packet_ts": ts(s.first_packet_ns), "last_packet_ts": ts(s.last_packet_ns),
             "problems": pa.array([s.problems], pa.list_(pa.string())),
+            "notices": pa.array([s.notices], pa.list_(pa.string())),
             "elapsed_s": pa.array([s.elapsed_s]), "config": pa.array([cfg]),
             "flows": pa.array([s.flows], pa.uint64()),
         }
@@ -354,6 +373,14 @@ class Analysis:
             values[name] = pa.array([getattr(s, name)], pa.uint64())
         schema = SCHEMAS["run"]
         return pa.RecordBatch.from_arrays([values[f.name] for f in schema], schema=schema)
+
+
+def _span(seconds: float) -> str:
+    """A duration in the largest fitting unit (``3.2 s``, ``41 min``, ``5.5 h``, ``12 days``)."""
+    for unit, size in (("days", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} s"
 
 
 def _size(path: str) -> int:

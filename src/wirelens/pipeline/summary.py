@@ -68,6 +68,9 @@ class RunSummary:
     stage_s: dict[str, float] = field(default_factory=dict)
     """Where ``elapsed_s`` went, by stage (:data:`STAGES`)."""
     problems: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """Remarks on the inputs that damaged nothing (a file whose packets start before the end
+    of those read before it)."""
     skipped_inputs: list[str] = field(default_factory=list)
     unreadable_inputs: list[str] = field(default_factory=list)
     files: int = 0

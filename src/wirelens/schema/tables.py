@@ -285,6 +285,9 @@ RUN = pa.schema(
         f("flows", pa.uint64(), "Flows emitted."),
         f("flows_evicted", pa.uint64(), "Flows emitted early because the flow table was full."),
         f("problems", pa.list_(pa.string()), "Damage found in the inputs, one line each."),
+        f("notices", pa.list_(pa.string()), "Remarks on the inputs that damaged nothing, one "
+          "line each (a file whose packets start before the end of those read before it: "
+          "flows spanning them are distorted)."),
         f("elapsed_s", pa.float64(), "Wall time of the run in seconds."),
         f("config", pa.string(), "The run's settings as JSON."),
     ]

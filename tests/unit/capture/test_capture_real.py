@@ -11,6 +11,7 @@ from tests.naive.capture import load as naive_load
 from tests.naive.capture import read as naive_read
 
 from wirelens.capture import count_packets, expand_inputs, open_capture
+from wirelens.capture.inputs import natural_key
 from wirelens.core.errors import CaptureError
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
@@ -137,7 +138,7 @@ def test_expand_inputs_finds_every_manifest_capture() -> None:
     rel = {str(Path(p).resolve().relative_to(DATA.resolve())) for p in found}
     missing = [r["path"] for r in ROWS if r["path"] not in rel]
     assert not missing, missing[:20]
-    assert found == sorted(found)
+    assert found == sorted(found, key=natural_key)
     assert any(s.endswith("MANIFEST.csv") for s in found.skipped)
     assert not {str(Path(p).resolve()) for p in found} & {
         str(Path(s).resolve()) for s in found.skipped
