@@ -89,6 +89,8 @@ def analyze(
 
 def iter_flows(path: InputPaths, **options: Any) -> Iterator[dict[str, Any]]:
     """Stream flows (``conn`` rows as dicts) as they end, while the input is read: those that
-    ended are handed over every ``emit_bytes`` of input (16 MiB; smaller for a live feel)."""
+    ended are handed over every ``emit_bytes`` of input (16 MiB; smaller for a live feel),
+    each piece in order of the hour the flows started, in the order they ended within an
+    hour."""
     for batch in iter_conn_batches(_inputs(path), AnalyzeOptions(**options)):
         yield from batch.to_pylist()
