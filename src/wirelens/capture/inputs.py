@@ -53,12 +53,13 @@ def is_capture_file(path: str | Path) -> bool:
 _DIGITS = re.compile(r"(\d+)")
 
 
-def natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
+def natural_key(path: str) -> tuple[tuple[tuple[int, int | str], ...], str]:
     """Sort key of a path with its runs of digits compared as numbers (``cap2`` before
     ``cap10``, as tcpdump ``-C`` names its rotated files): the files of a directory are then
-    read in the order they were written."""
+    read in the order they were written. Paths equal as numbers (``a01``, ``a1``) keep their
+    text order."""
     return tuple((1, int(part)) if part.isdigit() else (0, part)
-                 for part in _DIGITS.split(path) if part)
+                 for part in _DIGITS.split(path) if part), path
 
 
 def expand_inputs(paths: Iterable[str | Path], skipped: list[str] | None = None) -> ExpandedInputs:

@@ -353,6 +353,8 @@ def test_rotated_files_are_read_in_the_order_written(tmp_path: Path) -> None:
     assert expand_inputs([tmp_path]) == [str(tmp_path / n) for n in names]
     assert sorted(["b-7.pcap", "a-10.pcap", "a-9.pcap", "a-09x.pcap"], key=natural_key) == [
         "a-9.pcap", "a-09x.pcap", "a-10.pcap", "b-7.pcap"]
+    assert sorted(["a1", "a01"], key=natural_key) == sorted(["a01", "a1"], key=natural_key) == [
+        "a01", "a1"]
 
 
 def test_expand_inputs(tmp_path: Path) -> None:
