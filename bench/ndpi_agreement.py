@@ -77,7 +77,7 @@ NDPI_TO_OURS: dict[str, frozenset[str]] = {
         # protocol (stun) and log its DTLS handshake in the tls table
         "DTLS": ("dtls", "stun"),
         "DHCP": ("dhcp",), "DHCPV6": ("dhcpv6", "dhcp"),
-        "SMTP": ("smtp",), "IMAP": ("imap",), "POP3": ("pop3",), "FTP_CONTROL": ("ftp",),
+        "SMTP": ("smtp",), "IMAP": ("imap",), "POP3": ("pop3",), "FTP_CONTROL": ("ftp",), "FTP_DATA": ("ftp_data",),
         # implicit-TLS variants: the content is TLS (or the clear-text greeting of a
         # server that speaks STARTTLS on the TLS port)
         "SMTPS": ("tls", "smtp"), "IMAPS": ("tls", "imap"), "POPS": ("tls", "pop3"),

@@ -23,7 +23,8 @@ Fields compared (on same-direction matches):
   case; Zeek's ``^ C I Q X`` etc. are dropped). Compared for TCP and UDP (Zeek writes no
   history for ICMP);
 - ``missed_bytes`` (TCP);
-- ``service``: only where Zeek's service names dns, http or ssl (ssl is our ``tls``);
+- ``service``: only where Zeek's service names dns, http, ssl or ftp-data (our ``tls``,
+  ``ftp_data``);
 - ``duration``: within 2 µs (Zeek prints 6 decimals);
 - ``tunnel``: where Zeek's row names ``tunnel_parents`` and the baseline's folder holds a
   ``tunnel.log``: the endpoints of those tunnels (both directions' outer connections of a
@@ -58,7 +59,7 @@ ZEEK_BTEST = Path("zeek") / "testing" / "btest"
 HISTORY_LETTERS = frozenset("SsHhAaDdFfRrTtGgWw")
 """History letters wirelens implements (S syn, H syn-ack, A ack, D data, F fin, R rst,
 T retransmission, G gap, W zero window)."""
-SERVICE_MAP = {"dns": "dns", "http": "http", "ssl": "tls"}
+SERVICE_MAP = {"dns": "dns", "http": "http", "ssl": "tls", "ftp-data": "ftp_data"}
 """Zeek service names compared, and our name for each."""
 TS_TOLERANCE_S = 0.001
 DURATION_TOLERANCE_S = 2e-6

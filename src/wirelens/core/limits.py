@@ -29,6 +29,14 @@ without a notice in the run summary: the flow table counts an older packet at th
 seen, so files read out of the order they were written (or overlapping captures) distort the
 flows that span them."""
 
+EXPECTED_MAX = 4096
+"""Announced connections (FTP data, TFTP transfers: ``pipeline.expected``) waiting at most;
+the oldest is forgotten first."""
+
+EXPECTED_TIMEOUT_S = 300.0
+"""How long an announced connection is waited for (clients open a passive FTP data connection
+at once; 300 s is Zeek's FTP expectation too)."""
+
 IDLE_TIMEOUT_S = 120.0
 """Default flow idle timeout (NFStream and many meters use 120 s)."""
 

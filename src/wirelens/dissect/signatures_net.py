@@ -631,7 +631,9 @@ class TftpDissector(SignatureDissector):
       :data:`_TFTP_OPTIONS` (case-insensitive), every value printable and nonempty, digits
       only for the numeric options.
 
-    DATA, ACK and ERROR packets (4-byte headers and free content) are too weak to claim.
+    DATA, ACK and ERROR packets (4-byte headers and free content) are too weak to claim: the
+    transfer flow a request starts (from a new server port to the client's) is named by the
+    request instead (``pipeline.expected``).
     """
 
     name: ClassVar[str] = "tftp"

@@ -51,6 +51,7 @@ from wirelens.identify import Classified, Service, classify, service_name
 from wirelens.pipeline import screens
 from wirelens.pipeline.columns import addr_one, format_addrs, group_rows, uid_one
 from wirelens.pipeline.events import EventRows
+from wirelens.pipeline.expected import ExpectedFlows, FtpDataDissector, address_halves
 from wirelens.wire.errors import ParseError
 
 COMPILED: frozenset[str] = frozenset(
@@ -160,6 +161,9 @@ class FlowDpi:
     the ends the right way round, and the dissector is fed with the sides swapped."""
     reported: set[str] | None = None
     """Stream weirds reported for the flow (once each; most flows have none)."""
+    source: str = "content"
+    """How the service was decided: ``content``, or ``expected`` (announced by another
+    flow, :mod:`wirelens.pipeline.expected`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +239,8 @@ class DpiStage:
     early_bytes: int = 0
     early_sizes: dict[int, int] = field(default_factory=dict)
     """Bytes kept per flow of ``early`` (their sum is ``early_bytes``)."""
+    expected: ExpectedFlows = field(default_factory=ExpectedFlows)
+    """Connections announced by flows read so far (FTP data, TFTP transfers)."""
 
     def process(self, raw: RawBatch, pkts: PacketBatch, flow_ids: np.ndarray, slots: np.ndarray,
                 dirs: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -338,8 +344,14 @@ class DpiStage:
                 if not code and given_up.get(fid, 0) >= IDENTIFY_TRIES:
                     continue  # given up on earlier in this batch (the flow table was told)
                 handshake = bool(marked[i] & DPI_HANDSHAKE)
-                cls, flipped = self._identify(view[off: off + n], fid, from_orig, code, proto,
-                                              sp, dp, ex, handshake)
+                announced = self._announced(pkts, i, from_orig, proto, sp, dp, ts) if len(
+                    self.expected) else None
+                cls: type[Dissector] | None
+                if announced is not None:
+                    cls, flipped = announced, False
+                else:
+                    cls, flipped = self._identify(view[off: off + n], fid, from_orig, code,
+                                                  proto, sp, dp, ex, handshake)
                 if cls is None:
                     if given_up.get(fid, 0) >= IDENTIFY_TRIES:  # just now
                         stop_slots.append(int(slots[i]))
@@ -356,6 +368,11 @@ class DpiStage:
                                                                dst, handshake))
                 ends = (*src, sp, *dst, dp) if from_orig != turn else (*dst, dp, *src, sp)
                 st = flows[fid] = FlowDpi(ends, proto, cls, reversed=turn)
+                if announced is not None:
+                    st.source = "expected"
+                elif cls.name == "tftp" and from_orig != turn and view[off] == 0 and view[
+                        off + 1] in (1, 2):  # a request: the transfer comes to its port
+                    self.expected.add(proto, *ends[:2], ends[2], "tftp", ts)
                 if turn:
                     self.reversed.add(fid)
                 given_up.pop(fid, None)
@@ -384,6 +401,18 @@ class DpiStage:
             if st.stopped:
                 stop_slots.append(int(slots[i]))
                 stop_ids.append(fid)
+
+    def _announced(self, pkts: PacketBatch, i: int, from_orig: bool, proto: int, sp: int,
+                   dp: int, ts: int) -> type[Dissector] | None:
+        """The class of the service announced for the responder of packet ``i``'s flow (the
+        destination of a packet from the originator, else its source), or None."""
+        if from_orig:
+            service = self.expected.take(proto, int(pkts.dst_hi[i]), int(pkts.dst_lo[i]), dp, ts)
+        else:
+            service = self.expected.take(proto, int(pkts.src_hi[i]), int(pkts.src_lo[i]), sp, ts)
+        if service is None:
+            return None
+        return FtpDataDissector if service == FtpDataDissector.name else by_name(service)
 
     def _keep_early(self, fid: int, segment: _Segment) -> None:
         """Keep a segment of a TCP flow not named yet (the oldest flows' go past the bound)."""
@@ -689,6 +718,13 @@ class DpiStage:
             elif table == "tls" and st.server_name is None and ev.cert_names:
                 # no SNI: the server's certificate names it (first SAN, else the subject CN)
                 st.server_name, st.name_source = ev.cert_names[0], "certificate"
+            elif table == "ftp" and ev.data_channel_resp_p:  # PASV, EPSV, PORT, EPRT
+                # (EPSV names no address: the control connection's server, RFC 2428 §3)
+                where = (address_halves(ev.data_channel_resp_h) if ev.data_channel_resp_h
+                         else st.orig[3:5])
+                if where is not None:
+                    self.expected.add(6, *where, ev.data_channel_resp_p, FtpDataDissector.name,
+                                      ev.ts_ns)
             names, getter = _getter(type(ev))
             bucket = self.events.get((table, type(ev)))
             if bucket is None:
@@ -772,14 +808,28 @@ class DpiStage:
                     self._deliver(st, fid, st.reasm.flush(side), side, last)
                 if st.dissector is not None and not st.failed:
                     self._retire(st, fid, last)
-                service[k], source[k], names[k] = st.cls.name, "content", st.server_name
+                service[k], source[k], names[k] = st.cls.name, st.source, st.server_name
                 if st.server_name:
                     how[k] = st.name_source
+        if len(self.expected) and "resp_p" in cols:
+            self._services_expected(cols, service, source)
         if self.port_guess and "resp_p" in cols:
             self._services_from_ports(cols, service, source)
         if len(self.dns_cache) and "resp_hi" in cols:
             self._names_from_cache(cols, names, how, source)
         return FinishedFlows(service, source, names, how)
+
+    def _services_expected(self, cols: dict[str, np.ndarray], service: list[str | None],
+                           source: list[str | None]) -> None:
+        """A flow no content test named whose responder was announced when it started: the
+        announced service (``service_source = expected``). (Its packets may have been read
+        before the announcement: those of a flow unknown at the start of a batch that go
+        past its tries wait until the walk is over.)"""
+        cols_at = [cols[c] for c in ("proto", "resp_hi", "resp_lo", "resp_p", "ts_ns")]
+        for k in [k for k, name in enumerate(service) if name is None]:
+            got = self.expected.take(*(int(c[k]) for c in cols_at))
+            if got is not None:
+                service[k], source[k] = got, "expected"
 
     @staticmethod
     def _services_from_ports(cols: dict[str, np.ndarray], service: list[str | None],

@@ -59,7 +59,8 @@ CONN = pa.schema(
         f("tunnel_resp_h", pa.string(), "Responder-side address of that IP header."),
         f("service", pa.string(), "Protocol identified by content (dns, http, tls, ...), null if unknown."),
         f("service_source", pa.string(), "How the flow was identified: content (a dissector recognised "
-          "its payload), port (no content match; service guessed from the responder's well-known "
+          "its payload), expected (announced by another flow: an FTP data connection, a TFTP "
+          "transfer), port (no content match; service guessed from the responder's well-known "
           "port), dns-cache (no service; application named from earlier DNS answers for the "
           "responder address), catalogue (no service; application from the catalogue's address "
           "ranges), or null."),

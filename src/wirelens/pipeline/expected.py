@@ -1,0 +1,84 @@
+"""Connections a protocol announces before they open, named by the announcement.
+
+An FTP session says where its data connection will go (RFC 959 §4.1.2 PASV reply and PORT
+command, RFC 2428 EPSV and EPRT); a TFTP request (RFC 1350 §4) is answered from a new server
+port, to the client's port. Those flows carry a file, whose bytes say nothing of the
+protocol: the DPI stage names one ``ftp_data`` or ``tftp`` when its responder (address, port)
+was announced (``service_source`` ``expected``), before any content test, as Zeek does with
+its expected connections. An announcement is used once, and forgotten after
+``limits.EXPECTED_TIMEOUT_S`` or when ``limits.EXPECTED_MAX`` newer ones are waiting.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import OrderedDict
+from typing import ClassVar
+
+from wirelens.core import limits
+from wirelens.dissect.base import IPPROTO_TCP
+from wirelens.dissect.signatures_base import SignatureDissector
+
+_Key = tuple[int, int, int, int]
+"""(IP protocol, responder address high and low 64 bits, responder port)."""
+
+
+class FtpDataDissector(SignatureDissector):
+    """The data connection of an FTP session: named only by its announcement on the control
+    connection (:class:`ExpectedFlows`), never by content (its bytes are the file's); not in
+    the registry."""
+
+    name: ClassVar[str] = "ftp_data"
+    transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset()
+
+    @classmethod
+    def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """Never: see the class docstring."""
+        return False
+
+
+class ExpectedFlows:
+    """Announced responders, oldest first, bounded in number and age."""
+
+    def __init__(self, limit: int = limits.EXPECTED_MAX,
+                 timeout_s: float = limits.EXPECTED_TIMEOUT_S) -> None:
+        self.limit = limit
+        self.timeout_ns = int(timeout_s * 1e9)
+        self._table: OrderedDict[_Key, tuple[str, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def add(self, proto: int, hi: int, lo: int, port: int, service: str, ts_ns: int) -> None:
+        """A flow of ``proto`` to (``hi``, ``lo``, ``port``) will be ``service``'s (the
+        oldest announcement is forgotten past ``limit``)."""
+        key = (proto, hi, lo, port)
+        self._table.pop(key, None)
+        self._table[key] = (service, ts_ns)
+        table = self._table
+        while table and (len(table) > self.limit
+                         or ts_ns - next(iter(table.values()))[1] > self.timeout_ns):
+            table.popitem(last=False)  # (the oldest first: announcements come in time order)
+
+    def take(self, proto: int, hi: int, lo: int, port: int, ts_ns: int) -> str | None:
+        """The service announced for this responder (used up), or None (none, or announced
+        more than the timeout before ``ts_ns``, the flow's start)."""
+        hit = self._table.pop((proto, hi, lo, port), None)
+        if hit is None or ts_ns - hit[1] > self.timeout_ns:
+            return None
+        return hit[0]
+
+
+def address_halves(text: str) -> tuple[int, int] | None:
+    """An address as the engine keeps it (high and low 64 bits; IPv4 mapped), or None."""
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if addr.version == 4:
+        return 0, 0xFFFF_0000_0000 | int(addr)
+    return int(addr) >> 64, int(addr) & 0xFFFF_FFFF_FFFF_FFFF
+
+
+__all__ = ["ExpectedFlows", "FtpDataDissector", "address_halves"]
