@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numba
+import numpy as np
 
 KERNEL_OPTIONS: dict[str, Any] = dict(cache=True, nogil=True, boundscheck=False,
                                       error_model="numpy")
@@ -66,6 +67,15 @@ def hot_kernel(fn: Callable[..., Any]) -> Any:
         except (KeyError, TypeError, ValueError):  # pragma: no cover - flag refused
             pass
     return kernel(fn)
+
+
+@numba.njit(inline="always", **KERNEL_OPTIONS)
+def mix64(x):  # type: ignore[no-untyped-def]
+    """splitmix64 finaliser (a bijective 64-bit mixer) of a uint64, for the kernels that hash
+    (flow ids into uids, fragment keys, hosts): inlined where it is called."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
 
 KERNEL_PACKAGES = ("capture", "core", "decode", "flow", "identify")

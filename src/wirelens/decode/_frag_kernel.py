@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wirelens.core.jit import kernel
+from wirelens.core.jit import kernel, mix64
 from wirelens.core.weirds import Weird
 
 # ---- scalar state (st, int64) ---------------------------------------------------------------
@@ -96,19 +96,8 @@ W_INCONSISTENT = int(Weird.fragment_inconsistent_overlap)
 
 
 @kernel
-def _mix(x):  # type: ignore[no-untyped-def]
-    """splitmix64 finaliser."""
-    x ^= x >> np.uint64(30)
-    x *= np.uint64(0xBF58476D1CE4E5B9)
-    x ^= x >> np.uint64(27)
-    x *= np.uint64(0x94D049BB133111EB)
-    x ^= x >> np.uint64(31)
-    return x
-
-
-@kernel
 def _key_hash(shi, slo, dhi, dlo, meta, ck):  # type: ignore[no-untyped-def]
-    return _mix(shi ^ _mix(slo ^ _mix(dhi ^ _mix(dlo ^ _mix(meta ^ _mix(ck))))))
+    return mix64(shi ^ mix64(slo ^ mix64(dhi ^ mix64(dlo ^ mix64(meta ^ mix64(ck))))))
 
 
 @kernel

@@ -195,14 +195,6 @@ _NH = len(HIST_LETTERS)  # history bits per direction
 
 
 @_inl
-def _mix(x):  # type: ignore[no-untyped-def]
-    """splitmix64 finaliser (a bijective 64-bit mixer)."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-@_inl
 def _hash(a_hi, a_lo, a_p, b_hi, b_lo, b_p, k2, k3):  # type: ignore[no-untyped-def]
     """Direction-free hash: the two endpoint terms are added (commutative), then mixed once.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from wirelens.core.jit import kernel
+from wirelens.core.jit import kernel, mix64
 
 LOAD_PERCENT = 70
 """Occupied slots at most, in percent of the table: past it the caller trims the table."""
@@ -24,10 +24,7 @@ def add_hosts(hi, lo, nbytes, nflows, keys_hi, keys_lo, used, tot_bytes, tot_flo
     for i in range(hi.shape[0]):
         h_hi = hi[i]
         h_lo = lo[i]
-        z = h_lo ^ (h_hi * np.uint64(0x9E3779B97F4A7C15))  # splitmix64 finaliser
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        slot = (z ^ (z >> np.uint64(31))) & mask
+        slot = mix64(h_lo ^ (h_hi * np.uint64(0x9E3779B97F4A7C15))) & mask
         while True:
             if not used[slot]:
                 if state[0] >= limit:

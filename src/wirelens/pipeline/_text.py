@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from wirelens.core.jit import kernel
+from wirelens.core.jit import kernel, mix64
 
 _HEX = np.frombuffer(b"0123456789abcdef", np.uint8).copy()
 _B62 = np.frombuffer(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
@@ -116,10 +116,7 @@ def _format_uids(ids, salt, b62, out, offsets):  # type: ignore[no-untyped-def]
     pos = 0
     for i in range(ids.shape[0]):
         offsets[i] = pos
-        z = (ids[i] ^ salt) + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
+        z = mix64((ids[i] ^ salt) + np.uint64(0x9E3779B97F4A7C15))
         out[pos] = 67  # "C"
         for k in range(11, 0, -1):
             out[pos + k] = b62[np.int64(z % np.uint64(62))]

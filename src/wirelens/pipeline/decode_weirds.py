@@ -12,9 +12,6 @@ from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.core.weirds import weird_name
 from wirelens.pipeline.columns import format_addrs, group_rows
 
-_KEY_COLUMNS = 6
-"""weird code, input file, source high and low 64 bits, destination high and low 64 bits."""
-
 
 class DecodeWeirds:
     """Weird packets gathered batch by batch (grouped per batch, so what is kept between
@@ -31,6 +28,7 @@ class DecodeWeirds:
     def add(self, raw: RawBatch, pkts: PacketBatch, idx: np.ndarray) -> None:
         """The rows ``idx`` of a batch, whose ``pkts.weird`` is set."""
         source = self._sources.setdefault(raw.source, len(self._sources))
+        # key: weird code, input file, source and destination (high and low 64 bits each)
         keys = np.stack([pkts.weird[idx].astype(np.uint64),
                          np.full(len(idx), source, np.uint64), pkts.src_hi[idx],
                          pkts.src_lo[idx], pkts.dst_hi[idx], pkts.dst_lo[idx]], axis=1)
