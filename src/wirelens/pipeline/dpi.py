@@ -51,7 +51,7 @@ from wirelens.identify import Classified, Service, classify, service_name
 from wirelens.pipeline import screens
 from wirelens.pipeline.columns import addr_one, format_addrs, group_rows, uid_one
 from wirelens.pipeline.events import EventRows
-from wirelens.pipeline.expected import ExpectedFlows, FtpDataDissector, address_halves
+from wirelens.pipeline.expected import ExpectedFlows
 from wirelens.wire.errors import ParseError
 
 COMPILED: frozenset[str] = frozenset(
@@ -344,8 +344,7 @@ class DpiStage:
                 if not code and given_up.get(fid, 0) >= IDENTIFY_TRIES:
                     continue  # given up on earlier in this batch (the flow table was told)
                 handshake = bool(marked[i] & DPI_HANDSHAKE)
-                announced = self._announced(pkts, i, from_orig, proto, sp, dp, ts) if len(
-                    self.expected) else None
+                announced = self._announced(pkts, i, from_orig, proto, sp, dp, ts)
                 cls: type[Dissector] | None
                 if announced is not None:
                     cls, flipped = announced, False
@@ -370,9 +369,8 @@ class DpiStage:
                 st = flows[fid] = FlowDpi(ends, proto, cls, reversed=turn)
                 if announced is not None:
                     st.source = "expected"
-                elif cls.name == "tftp" and from_orig != turn and view[off] == 0 and view[
-                        off + 1] in (1, 2):  # a request: the transfer comes to its port
-                    self.expected.add(proto, *ends[:2], ends[2], "tftp", ts)
+                elif from_orig != turn:  # (named by its client's payload)
+                    self.expected.note_named(cls, view[off: off + n], proto, ends, ts)
                 if turn:
                     self.reversed.add(fid)
                 given_up.pop(fid, None)
@@ -404,15 +402,13 @@ class DpiStage:
 
     def _announced(self, pkts: PacketBatch, i: int, from_orig: bool, proto: int, sp: int,
                    dp: int, ts: int) -> type[Dissector] | None:
-        """The class of the service announced for the responder of packet ``i``'s flow (the
-        destination of a packet from the originator, else its source), or None."""
-        if from_orig:
-            service = self.expected.take(proto, int(pkts.dst_hi[i]), int(pkts.dst_lo[i]), dp, ts)
-        else:
-            service = self.expected.take(proto, int(pkts.src_hi[i]), int(pkts.src_lo[i]), sp, ts)
-        if service is None:
+        """The class announced for the responder of packet ``i``'s flow (the destination of a
+        packet from the originator, else its source), or None."""
+        if not len(self.expected):
             return None
-        return FtpDataDissector if service == FtpDataDissector.name else by_name(service)
+        if from_orig:
+            return self.expected.take(proto, int(pkts.dst_hi[i]), int(pkts.dst_lo[i]), dp, ts)
+        return self.expected.take(proto, int(pkts.src_hi[i]), int(pkts.src_lo[i]), sp, ts)
 
     def _keep_early(self, fid: int, segment: _Segment) -> None:
         """Keep a segment of a TCP flow not named yet (the oldest flows' go past the bound)."""
@@ -718,13 +714,7 @@ class DpiStage:
             elif table == "tls" and st.server_name is None and ev.cert_names:
                 # no SNI: the server's certificate names it (first SAN, else the subject CN)
                 st.server_name, st.name_source = ev.cert_names[0], "certificate"
-            elif table == "ftp" and ev.data_channel_resp_p:  # PASV, EPSV, PORT, EPRT
-                # (EPSV names no address: the control connection's server, RFC 2428 §3)
-                where = (address_halves(ev.data_channel_resp_h) if ev.data_channel_resp_h
-                         else st.orig[3:5])
-                if where is not None:
-                    self.expected.add(6, *where, ev.data_channel_resp_p, FtpDataDissector.name,
-                                      ev.ts_ns)
+            self.expected.note_event(ev, st.orig)
             names, getter = _getter(type(ev))
             bucket = self.events.get((table, type(ev)))
             if bucket is None:
@@ -829,7 +819,7 @@ class DpiStage:
         for k in [k for k, name in enumerate(service) if name is None]:
             got = self.expected.take(*(int(c[k]) for c in cols_at))
             if got is not None:
-                service[k], source[k] = got, "expected"
+                service[k], source[k] = got.name, "expected"
 
     @staticmethod
     def _services_from_ports(cols: dict[str, np.ndarray], service: list[str | None],

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import ipaddress
 from collections import OrderedDict
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from wirelens.core import limits
-from wirelens.dissect.base import IPPROTO_TCP
+from wirelens.dissect.base import IPPROTO_TCP, Dissector
 from wirelens.dissect.signatures_base import SignatureDissector
+from wirelens.dissect.signatures_net import TftpDissector
 
 _Key = tuple[int, int, int, int]
 """(IP protocol, responder address high and low 64 bits, responder port)."""
+_TFTP_REQUESTS = (b"\x00\x01", b"\x00\x02")
+"""Opcodes of a read and a write request (RFC 1350 §5)."""
 
 
 class FtpDataDissector(SignatureDissector):
@@ -39,35 +42,59 @@ class FtpDataDissector(SignatureDissector):
 
 
 class ExpectedFlows:
-    """Announced responders, oldest first, bounded in number and age."""
+    """Announced responders and the class that will name their flow, oldest first, bounded
+    in number and age. What announces one: :meth:`note_event` (an FTP row naming a data
+    channel) and :meth:`note_named` (a TFTP request)."""
 
     def __init__(self, limit: int = limits.EXPECTED_MAX,
                  timeout_s: float = limits.EXPECTED_TIMEOUT_S) -> None:
         self.limit = limit
         self.timeout_ns = int(timeout_s * 1e9)
-        self._table: OrderedDict[_Key, tuple[str, int]] = OrderedDict()
+        self._table: OrderedDict[_Key, tuple[type[Dissector], int]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._table)
 
-    def add(self, proto: int, hi: int, lo: int, port: int, service: str, ts_ns: int) -> None:
-        """A flow of ``proto`` to (``hi``, ``lo``, ``port``) will be ``service``'s (the
+    def add(self, proto: int, hi: int, lo: int, port: int, cls: type[Dissector],
+            ts_ns: int) -> None:
+        """A flow of ``proto`` to (``hi``, ``lo``, ``port``) will be ``cls``'s service (the
         oldest announcement is forgotten past ``limit``)."""
         key = (proto, hi, lo, port)
         self._table.pop(key, None)
-        self._table[key] = (service, ts_ns)
+        self._table[key] = (cls, ts_ns)
         table = self._table
         while table and (len(table) > self.limit
                          or ts_ns - next(iter(table.values()))[1] > self.timeout_ns):
             table.popitem(last=False)  # (the oldest first: announcements come in time order)
 
-    def take(self, proto: int, hi: int, lo: int, port: int, ts_ns: int) -> str | None:
-        """The service announced for this responder (used up), or None (none, or announced
+    def take(self, proto: int, hi: int, lo: int, port: int,
+             ts_ns: int) -> type[Dissector] | None:
+        """The class announced for this responder (used up), or None (none, or announced
         more than the timeout before ``ts_ns``, the flow's start)."""
         hit = self._table.pop((proto, hi, lo, port), None)
         if hit is None or ts_ns - hit[1] > self.timeout_ns:
             return None
         return hit[0]
+
+    def note_event(self, ev: Any, ends: tuple[int, ...]) -> None:
+        """An event of a flow (``ends``: client then server, address halves and port each):
+        an FTP row naming a data channel (PASV, EPSV, PORT, EPRT) announces its responder;
+        EPSV names no address, it is the control connection's server (RFC 2428 §3)."""
+        port = getattr(ev, "data_channel_resp_p", None) if type(ev).table == "ftp" else None
+        if not port:
+            return
+        where = (address_halves(ev.data_channel_resp_h) if ev.data_channel_resp_h
+                 else (ends[3], ends[4]))
+        if where is not None:
+            self.add(IPPROTO_TCP, *where, port, FtpDataDissector, ev.ts_ns)
+
+    def note_named(self, cls: type[Dissector], payload: memoryview | bytes, proto: int,
+                   ends: tuple[int, ...], ts_ns: int) -> None:
+        """A flow just named by its client's ``payload`` (``ends``: client then server): a
+        TFTP request announces the transfer, from a new server port to the client's (RFC
+        1350 §4)."""
+        if cls is TftpDissector and bytes(payload[:2]) in _TFTP_REQUESTS:
+            self.add(proto, ends[0], ends[1], ends[2], TftpDissector, ts_ns)
 
 
 def address_halves(text: str) -> tuple[int, int] | None:

@@ -13,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "decode"))
 from decode_frames import DATA, tcp_frame, udp_frame, write_pcap  # noqa: E402
 
 import wirelens  # noqa: E402
-from wirelens.pipeline.expected import ExpectedFlows, address_halves  # noqa: E402
+from wirelens.dissect.signatures_net import TftpDissector  # noqa: E402
+from wirelens.pipeline.expected import ExpectedFlows, FtpDataDissector, address_halves  # noqa: E402
 
 CLIENT, SERVER = "10.1.0.5", "10.1.0.9"
 SEC = 1_000_000_000
@@ -103,14 +104,14 @@ def test_tftp_transfer_from_a_new_port(tmp_path: Path) -> None:
 
 def test_expected_flows_are_used_once_bounded_and_timed_out() -> None:
     e = ExpectedFlows(limit=2, timeout_s=10)
-    e.add(6, 0, 1, 80, "ftp_data", 0)
-    assert e.take(6, 0, 1, 80, SEC) == "ftp_data" and e.take(6, 0, 1, 80, SEC) is None
-    e.add(6, 0, 1, 81, "a", 0)
+    e.add(6, 0, 1, 80, FtpDataDissector, 0)
+    assert e.take(6, 0, 1, 80, SEC) is FtpDataDissector and e.take(6, 0, 1, 80, SEC) is None
+    e.add(6, 0, 1, 81, FtpDataDissector, 0)
     assert e.take(6, 0, 1, 81, 11 * SEC) is None  # past the timeout
     for port in (1, 2, 3):
-        e.add(17, 0, 1, port, "b", port * SEC)
+        e.add(17, 0, 1, port, TftpDissector, port * SEC)
     assert len(e) == 2 and e.take(17, 0, 1, 1, 4 * SEC) is None  # the oldest went first
-    e.add(17, 0, 1, 9, "c", 30 * SEC)  # the others are older than the timeout by now
+    e.add(17, 0, 1, 9, TftpDissector, 30 * SEC)  # the others are older than the timeout by now
     assert len(e) == 1
     assert address_halves("192.0.2.1") == (0, 0xFFFF_C000_0201)
     assert address_halves("2001:db8::1") == (0x2001_0DB8_0000_0000, 1)
