@@ -165,17 +165,14 @@ class LakeWriter:
         ts = batch.column(batch.schema.get_field_index("ts")).cast(pa.int64()).to_numpy(
             zero_copy_only=False)
         hours = ts // HOUR_NS
-        if hours.size and hours[0] == hours[-1] and (hours == hours[0]).all():
-            self._add(table, int(hours[0]), batch)
-        else:
-            if not (hours[1:] >= hours[:-1]).all():  # (rows in hour order are only sliced)
-                order = np.argsort(hours, kind="stable")
-                hours = hours[order]
-                batch = batch.take(pa.array(order))
-            starts = np.flatnonzero(np.r_[True, hours[1:] != hours[:-1]])
-            ends = np.r_[starts[1:], len(hours)]
-            for s, e in zip(starts.tolist(), ends.tolist()):
-                self._add(table, int(hours[s]), batch.slice(s, e - s))
+        if not (hours[1:] >= hours[:-1]).all():  # (rows in hour order are only sliced)
+            order = np.argsort(hours, kind="stable")
+            hours = hours[order]
+            batch = batch.take(pa.array(order))
+        starts = np.flatnonzero(np.r_[True, hours[1:] != hours[:-1]])
+        ends = np.r_[starts[1:], len(hours)]
+        for s, e in zip(starts.tolist(), ends.tolist()):
+            self._add(table, int(hours[s]), batch.slice(s, e - s))
         self.rows[table] += batch.num_rows
         if self._pending > self.pending_rows:
             fullest = max(self.open_partitions(), key=lambda p: p.pending_rows)
