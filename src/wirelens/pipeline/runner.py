@@ -164,12 +164,10 @@ class Analysis:
                 continue
             with src:
                 lap("other")
-                first = True
                 for raw in src:
                     lap("read")
-                    if first and len(raw):
+                    if raw.first_index == 0 and len(raw):  # the file's first packets
                         self._check_order(path, raw)
-                        first = False
                     self._batch(raw)
                     if progress is not None:
                         progress(done_before + raw.bytes_done, total, s.packets)
