@@ -344,7 +344,8 @@ class DpiStage:
                 if not code and given_up.get(fid, 0) >= IDENTIFY_TRIES:
                     continue  # given up on earlier in this batch (the flow table was told)
                 handshake = bool(marked[i] & DPI_HANDSHAKE)
-                announced = self._announced(pkts, i, from_orig, proto, sp, dp, ts)
+                announced = (self._announced(pkts, i, from_orig, proto, sp, dp, ts)
+                             if self.expected else None)  # (no call per packet when none)
                 cls: type[Dissector] | None
                 if announced is not None:
                     cls, flipped = announced, False
@@ -404,8 +405,6 @@ class DpiStage:
                    dp: int, ts: int) -> type[Dissector] | None:
         """The class announced for the responder of packet ``i``'s flow (the destination of a
         packet from the originator, else its source), or None."""
-        if not len(self.expected):
-            return None
         if from_orig:
             return self.expected.take(proto, int(pkts.dst_hi[i]), int(pkts.dst_lo[i]), dp, ts)
         return self.expected.take(proto, int(pkts.src_hi[i]), int(pkts.src_lo[i]), sp, ts)
