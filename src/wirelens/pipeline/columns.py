@@ -61,6 +61,18 @@ def addr_one(hi: int, lo: int) -> str:
     return text if "." not in text else str(ipaddress.IPv6Address(hi << 64 | lo))
 
 
+def addr_halves(text: str) -> tuple[int, int] | None:
+    """An address in text as the engine keeps it (high and low 64 bits; IPv4 mapped), or None:
+    the inverse of :func:`addr_one`."""
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if addr.version == 4:
+        return 0, 0xFFFF_0000_0000 | int(addr)
+    return int(addr) >> 64, int(addr) & 0xFFFF_FFFF_FFFF_FFFF
+
+
 def format_macs(mac: np.ndarray) -> pa.Array:
     """48-bit MACs (low bits of uint64) as ``aa:bb:cc:dd:ee:ff``; 0 becomes null."""
     return _text.macs(mac)

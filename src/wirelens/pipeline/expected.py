@@ -11,7 +11,6 @@ its expected connections. An announcement is used once, and forgotten after
 
 from __future__ import annotations
 
-import ipaddress
 from collections import OrderedDict
 from typing import Any, ClassVar
 
@@ -19,6 +18,7 @@ from wirelens.core import limits
 from wirelens.dissect.base import IPPROTO_TCP, Dissector
 from wirelens.dissect.signatures_base import SignatureDissector
 from wirelens.dissect.signatures_net import TftpDissector
+from wirelens.pipeline.columns import addr_halves
 
 _Key = tuple[int, int, int, int]
 """(IP protocol, responder address high and low 64 bits, responder port)."""
@@ -83,7 +83,7 @@ class ExpectedFlows:
         port = getattr(ev, "data_channel_resp_p", None) if type(ev).table == "ftp" else None
         if not port:
             return
-        where = (address_halves(ev.data_channel_resp_h) if ev.data_channel_resp_h
+        where = (addr_halves(ev.data_channel_resp_h) if ev.data_channel_resp_h
                  else (ends[3], ends[4]))
         if where is not None:
             self.add(IPPROTO_TCP, *where, port, FtpDataDissector, ev.ts_ns)
@@ -97,15 +97,4 @@ class ExpectedFlows:
             self.add(proto, ends[0], ends[1], ends[2], TftpDissector, ts_ns)
 
 
-def address_halves(text: str) -> tuple[int, int] | None:
-    """An address as the engine keeps it (high and low 64 bits; IPv4 mapped), or None."""
-    try:
-        addr = ipaddress.ip_address(text)
-    except ValueError:
-        return None
-    if addr.version == 4:
-        return 0, 0xFFFF_0000_0000 | int(addr)
-    return int(addr) >> 64, int(addr) & 0xFFFF_FFFF_FFFF_FFFF
-
-
-__all__ = ["ExpectedFlows", "FtpDataDissector", "address_halves"]
+__all__ = ["ExpectedFlows", "FtpDataDissector"]

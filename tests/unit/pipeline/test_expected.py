@@ -14,7 +14,8 @@ from decode_frames import DATA, tcp_frame, udp_frame, write_pcap  # noqa: E402
 
 import wirelens  # noqa: E402
 from wirelens.dissect.signatures_net import TftpDissector  # noqa: E402
-from wirelens.pipeline.expected import ExpectedFlows, FtpDataDissector, address_halves  # noqa: E402
+from wirelens.pipeline.columns import addr_halves  # noqa: E402
+from wirelens.pipeline.expected import ExpectedFlows, FtpDataDissector  # noqa: E402
 
 CLIENT, SERVER = "10.1.0.5", "10.1.0.9"
 SEC = 1_000_000_000
@@ -113,9 +114,9 @@ def test_expected_flows_are_used_once_bounded_and_timed_out() -> None:
     assert len(e) == 2 and e.take(17, 0, 1, 1, 4 * SEC) is None  # the oldest went first
     e.add(17, 0, 1, 9, TftpDissector, 30 * SEC)  # the others are older than the timeout by now
     assert len(e) == 1
-    assert address_halves("192.0.2.1") == (0, 0xFFFF_C000_0201)
-    assert address_halves("2001:db8::1") == (0x2001_0DB8_0000_0000, 1)
-    assert address_halves("nonsense") is None
+    assert addr_halves("192.0.2.1") == (0, 0xFFFF_C000_0201)
+    assert addr_halves("2001:db8::1") == (0x2001_0DB8_0000_0000, 1)
+    assert addr_halves("nonsense") is None
 
 
 @pytest.mark.skipif(not (DATA / "nDPI").is_dir(), reason="../shared/data not found")
