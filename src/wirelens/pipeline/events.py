@@ -12,14 +12,15 @@ from wirelens.pipeline.columns import format_addrs, uids
 from wirelens.pipeline.records import PROTO_NAMES
 from wirelens.schema import SCHEMAS
 
-_TS = pa.timestamp("ns", tz="UTC")
-
 
 def _array(fld: pa.Field, values: Any, bad: list[str] | None = None) -> pa.Array:
     """One column of a declared field (timestamps given as ns integers). A value the type
     cannot hold (a number out of its range: a dissector's bug on damaged input) becomes
-    null rather than stopping the run; the field's name is added to ``bad``."""
-    target = pa.int64() if fld.type == _TS else fld.type
+    null rather than stopping the run; the field's name is added to ``bad``. (Timestamps are
+    built as int64 and viewed as their type, no copy: converting Python values to a zoned
+    timestamp, or casting to one, costs ~100 us a call, 40% of this function's time.)"""
+    stamp = pa.types.is_timestamp(fld.type)
+    target = pa.int64() if stamp else fld.type
     try:
         arr = pa.array(values, target)
     except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError):
@@ -27,7 +28,7 @@ def _array(fld: pa.Field, values: Any, bad: list[str] | None = None) -> pa.Array
         if bad is not None:
             bad.append(fld.name)
         arr = pa.array(kept, target)
-    return arr.cast(_TS) if fld.type == _TS else arr
+    return arr.view(fld.type) if stamp else arr
 
 
 def _fits(value: Any, typ: pa.DataType) -> bool:
