@@ -68,6 +68,7 @@ __all__ = [
     "DTLS_MAX_BAD_DATAGRAMS",
     "DTLS_MAX_FRAGMENTS",
     "DTLS_MAX_HELLO_BYTES",
+    "DTLS_MAX_OTHER_FIRST",
     "DTLS_MAX_PENDING_MESSAGES",
     "DTLS_MAX_RECORD_BYTES",
     "DtlsDissector",
@@ -91,6 +92,12 @@ DTLS_MAX_BAD_DATAGRAMS = 3
 """Damaged datagrams discarded (RFC 6347 §4.1.2.7) before the flow is given up as not DTLS
 (a ParseError): a retransmitted or corrupted datagram or two is normal, a stream of them is
 not."""
+DTLS_MAX_OTHER_FIRST = 16
+"""Datagrams that are not DTLS (RFC 7983 §7: STUN 0-3, RTP/RTCP 128-191, TURN ChannelData
+64-79) read before any DTLS record, after which the flow is left alone. ICE's checks on the
+chosen pair precede the handshake by a few messages (and the STUN dissector has read up to
+``STUN_MAX_MESSAGES`` before it handed the flow over); DTLS-SRTP media is keyed by the
+handshake, so it never comes first. A relayed or SDES-keyed call has no DTLS in clear."""
 DTLS_MAX_PENDING_MESSAGES = 8
 """Handshake messages being joined at once per direction: a flight has a few (ServerHello,
 Certificate, ServerKeyExchange, ...); more means message_seq values that never complete."""
@@ -272,6 +279,7 @@ class DtlsDissector(Dissector):
         self._cert_status: str | None = None
         self._alert: tuple[int, int, bool] | None = None
         self._discard_note: str | None = None
+        self._other_first = 0  # datagrams before any DTLS record that are not DTLS
         self.discarded = 0
         self.hello_verify_request = False
         self.cookie = b""
@@ -310,7 +318,12 @@ class DtlsDissector(Dissector):
         """One datagram of one direction (a session seen from its middle is read as encrypted:
         no row without a hello)."""
         if self.done or not data or not 20 <= data[0] <= 63:
-            return []  # RFC 7983 §7: STUN (0-3), RTP/RTCP (128-191) share the port
+            # RFC 7983 §7: STUN (0-3), RTP/RTCP (128-191) share the port
+            if data and self._ts_ns is None:
+                self._other_first += 1
+                if self._other_first >= DTLS_MAX_OTHER_FIRST:
+                    self.done = True
+            return []
         if self._ts_ns is None:
             self._ts_ns = ts_ns
         self._now = ts_ns

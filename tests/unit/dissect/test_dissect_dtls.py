@@ -18,6 +18,7 @@ from wl_mini_pcap import flows
 from wirelens.dissect.base import Event
 from wirelens.dissect.dtls import (
     DTLS_MAX_BAD_DATAGRAMS,
+    DTLS_MAX_OTHER_FIRST,
     DtlsDissector,
     client_hello_without_cookie,
     dtls_version_name,
@@ -222,6 +223,24 @@ def test_stun_and_rtp_datagrams_are_ignored() -> None:
     assert d.feed(stun, True, 1) == [] and d.feed(b"\x80" + bytes(20), False, 2) == []
     d.feed(rec(22, hs(*CH)), True, 3)
     assert d.discarded == 0 and summary(d.finish()).server_name == "www.example.com"
+
+
+def test_flow_left_alone_after_other_datagrams_without_dtls() -> None:
+    """A relayed or SDES-keyed call (STUN and RTP, no DTLS in clear) is not read to its
+    end: done after ``DTLS_MAX_OTHER_FIRST`` datagrams that are not DTLS; one fewer still
+    lets a late handshake be read."""
+    stun = bytes.fromhex("0001000021120a4400000000000000000000000000")
+    rtp = b"\x80" + bytes(20)
+    for n, read in ((DTLS_MAX_OTHER_FIRST - 1, True), (DTLS_MAX_OTHER_FIRST, False)):
+        d = DtlsDissector(UDP)
+        for i in range(n):
+            assert d.feed(stun if i % 2 else rtp, bool(i % 2), i) == []
+        assert d.done is not read
+        d.feed(rec(22, hs(*CH)), True, n)
+        rows = [e for e in d.finish() if isinstance(e, TlsRecord)]
+        assert len(rows) == int(read)
+    d, events = run([*handshake_12(), *[(True, rtp)] * (2 * DTLS_MAX_OTHER_FIRST)])
+    assert summary(events).server_name == "www.example.com"  # media after the handshake
 
 
 # -- damage -----------------------------------------------------------------------------------
