@@ -25,8 +25,9 @@ Server names: for those counted flows where nDPI prints ``Hostname/SNI`` (except
 of :data:`NOT_A_SERVER_NAME`, where that field holds something else), our conn ``server_name``
 must equal it after :func:`l7_compare.norm_name` (lower case, no trailing dot, no surrounding
 blanks), with every character outside ``[a-z0-9._-]`` folded to ``_`` (nDPI writes ``*`` or
-``=`` of a name as ``_``) and, for HTTP, without a ``:port`` suffix of the Host header (RFC 9110
-section 7.2; nDPI drops it). The figure is also given without the ``fuzz-*`` captures, whose
+``=`` of a name as ``_``; a byte outside printable ASCII it writes as ``?``, which we escape
+as ``\\DDD`` (RFC 4343 section 2.1): one ``_`` each) and, for HTTP, without a ``:port`` suffix
+of the Host header (RFC 9110 section 7.2; nDPI drops it). The figure is also given without the ``fuzz-*`` captures, whose
 mutated names nDPI and we read from different packets of a flow.
 
 Fingerprints: on every paired flow where nDPI prints ``JA3C`` / ``JA4`` (whatever its
@@ -194,6 +195,8 @@ _JA3C = re.compile(r"\[JA3C: ([0-9a-fA-F]{32})")
 _JA4 = re.compile(r"\[JA4: ([^\]\s]+)")
 _HTTP_PORT = re.compile(r":\d+$")
 _UNSAFE = re.compile(r"[^a-z0-9._-]")
+_ESCAPED_BYTE = re.compile(r"\\\d{3}")
+"""A label byte as we write one outside printable ASCII (``\\229``)."""
 
 
 @dataclass
@@ -274,13 +277,14 @@ def cases(data: Path, cfgs: list[str]) -> list[tuple[Path, Path]]:
 
 def _name_for_compare(name: str | None, service: str) -> str | None:
     """:func:`norm_name`, then (as nDPI writes names) every character outside
-    ``[a-z0-9._-]`` folded to ``_``; an HTTP Host's ``:port`` removed."""
+    ``[a-z0-9._-]`` folded to ``_``, an escaped byte ``\\DDD`` counting as one; an HTTP
+    Host's ``:port`` removed."""
     n = norm_name(name)
     if n is None:
         return None
     if service == "http" and not n.endswith("]"):
         n = _HTTP_PORT.sub("", n)
-    return _UNSAFE.sub("_", n)
+    return _UNSAFE.sub("_", _ESCAPED_BYTE.sub("_", n))
 
 
 @dataclass

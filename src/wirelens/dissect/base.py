@@ -112,6 +112,14 @@ class Dissector(ABC):
     (checked by ``tests/unit/dissect/test_dissect_screens.py``)."""
 
     @classmethod
+    def matches_on_own_port(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """A weaker content test, asked only when no content test took the payload and one
+        of the flow's ports is among this class's :attr:`ports` (content and port together
+        name the flow): a message a capture cut short or whose counts were damaged, which
+        :meth:`matches` must refuse elsewhere. Default: never."""
+        return False
+
+    @classmethod
     def first_bytes_on(cls, proto: int) -> frozenset[int] | None:
         """:attr:`first_bytes` on the transport ``proto``: a class whose first byte is free on
         one transport (a length prefix over TCP) and fixed on another narrows it here."""

@@ -7,7 +7,10 @@ alone; queries never answered are emitted by :meth:`DnsDissector.finish`.
 Defined behaviour on extra bytes:
 
 - UDP: bytes after the last resource record of a datagram are ignored (padding seen in
-  real traffic); the message itself must parse.
+  real traffic); the message itself must parse, except that a datagram ending inside its
+  records (cut by a snap length, or claiming more records than it holds) is read as far as
+  it goes (the row's ``partial``). Such a datagram names a flow only on a DNS port
+  (:meth:`DnsDissector.matches_on_own_port`).
 - TCP: bytes after a message are the start of the next length-prefixed message; they are
   kept until complete, then parsed (a malformed one raises :class:`ParseError`).
 
@@ -38,8 +41,10 @@ from wirelens.dissect.dns_message import (
     qclass_name,
     qtype_name,
     rcode_name,
+    read_name,
 )
-from wirelens.wire.errors import ParseError, TrailingJunk, Truncated
+from wirelens.wire.buffer import Buffer
+from wirelens.wire.errors import LimitExceeded, ParseError, TrailingJunk, Truncated
 
 __all__ = [
     "DnsDissector",
@@ -156,6 +161,10 @@ def _plausible_header(msg: bytes | memoryview, size: int, whole: bool = False) -
     return qd == 1 or (qd == 0 and an > 0)
 
 
+_QUESTION_CLASSES = frozenset((1, 3, 4, 254, 255))
+"""Classes a question asks (RFC 1035 §3.2.4-3.2.5, RFC 2136 §1.3): IN, CH, HS, NONE, ANY."""
+
+
 class DnsDissector(Dissector):
     """DNS over UDP or TCP, pairing queries and responses by transaction id: a response
     answers the oldest query waiting with its id that it answers (the same question), as Zeek
@@ -194,13 +203,35 @@ class DnsDissector(Dissector):
             return False
         return True
 
+    @classmethod
+    def matches_on_own_port(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """On a DNS port, a datagram that holds fewer records than its header claims (the
+        capture's snap length cut it, or the counts are damaged): an opcode and rcode DNS
+        has, one question, read whole, of a class DNS has. :meth:`feed` reads it as far as
+        it goes (the row's ``partial`` says where it ended). The port is required: this test
+        alone is too weak to name a flow."""
+        if proto != IPPROTO_UDP or len(payload) < 17 or (payload[4] << 8 | payload[5]) != 1:
+            return False
+        flags = (payload[2] << 8) | payload[3]
+        if (flags >> 11) & 0xF not in (0, 1, 2, 4, 5) or (flags & 0xF) > 10:
+            return False
+        buf = Buffer(payload)
+        try:
+            buf.skip(12)
+            read_name(buf)
+            buf.pull_u16()  # QTYPE: any
+            qclass = buf.pull_u16()
+        except ParseError:
+            return False
+        return qclass & 0x7FFF in _QUESTION_CLASSES  # (the top bit: mDNS's QU, RFC 6762 §5.4)
+
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """A datagram (UDP) or the next stream bytes of one direction (TCP)."""
         if self.proto != IPPROTO_TCP:
             try:
                 msg = parse_message(data)
-            except Truncated:  # a datagram cut short (snap length): as far as it goes
-                cut = parse_cut(data)
+            except (Truncated, LimitExceeded):  # a datagram cut short (snap length), or
+                cut = parse_cut(data)  # claiming more records than it holds: as far as it goes
                 if cut is None:
                     raise
                 msg = cut

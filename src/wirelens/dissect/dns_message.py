@@ -694,9 +694,10 @@ def _parse_fast(data: bytes) -> DnsMessage:
 
 
 def parse_cut(data: bytes | bytearray | memoryview) -> DnsMessage | None:
-    """A message that ends inside its records (a capture's snap length cut it) read as far as
-    it goes: header, questions and the whole records before the cut, with ``cut`` saying
-    where it ended (as Zeek reads such a response); None when it ends before its records."""
+    """A message that ends inside its records (a capture's snap length cut it, or its header
+    claims more records than it holds, even past ``DNS_MAX_RECORDS``) read as far as it goes:
+    header, questions and the whole records before the cut, with ``cut`` saying where it
+    ended (as Zeek reads such a response); None when it ends before its records."""
     try:
         return _parse_checked(data, partial=True)
     except Truncated:
@@ -715,8 +716,8 @@ def _parse_checked(data: bytes | bytearray | memoryview, partial: bool = False) 
     an = buf.pull_u16()
     ns = buf.pull_u16()
     ar = buf.pull_u16()
-    if qd + an + ns + ar > limits.DNS_MAX_RECORDS:
-        raise LimitExceeded(f"{qd + an + ns + ar} records claimed", 4)
+    if qd + an + ns + ar > limits.DNS_MAX_RECORDS and not partial:  # (a partial read stops
+        raise LimitExceeded(f"{qd + an + ns + ar} records claimed", 4)  # where the data ends)
     questions = []
     for _ in range(qd):
         qname = read_name(buf)

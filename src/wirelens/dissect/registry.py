@@ -186,6 +186,22 @@ def _tests_by_first_byte(proto: int, skip: frozenset[str]) -> _TestTable:
     return found
 
 
+def _own_port_tests(proto: int, skip: frozenset[str]) -> dict[int, tuple[_Test, ...]]:
+    """Port -> the classes of :func:`running_on` with that well-known port and a
+    ``matches_on_own_port`` of their own, each with that bound test (priority order)."""
+    cache = _cache()
+    found: dict[int, tuple[_Test, ...]] | None = cache.get(("own", proto, skip))
+    if found is None:
+        base = Dissector.matches_on_own_port.__func__  # type: ignore[attr-defined]
+        weak: dict[int, list[_Test]] = {}
+        for cls in running_on(proto, skip):
+            if cls.matches_on_own_port.__func__ is not base:  # type: ignore[attr-defined]
+                for port in cls.ports:
+                    weak.setdefault(port, []).append((cls, cls.matches_on_own_port, 0))
+        found = cache[("own", proto, skip)] = {p: tuple(t) for p, t in weak.items()}
+    return found
+
+
 def identify(
     payload: bytes, proto: int, from_orig: bool, sport: int, dport: int,
     skip: frozenset[str] = _NONE, excluded: int = 0,
@@ -199,6 +215,9 @@ def identify(
     Only the content tests of dissectors whose ``first_bytes`` admit ``payload[0]`` run
     (:func:`by_first_byte`): the others cannot accept it; nor do those whose :func:`screened`
     bit is set in ``excluded`` (the caller found their screens fail on this payload).
+    When none matches, the weaker tests of the classes whose well-known ports include the
+    destination port, then the source port, are asked (``matches_on_own_port``; screens do
+    not apply to them).
     """
     if not payload:
         return None
@@ -217,12 +236,26 @@ def identify(
                 candidates = [first, cls]
             else:
                 candidates.append(cls)
+    if first is None:
+        return _on_own_port(payload, proto, from_orig, sport, dport, skip)
     if candidates is None:
         return first
     for cls in candidates:
         if sport in cls.ports or dport in cls.ports:
             return cls
     return first
+
+
+def _on_own_port(payload: bytes, proto: int, from_orig: bool, sport: int, dport: int,
+                 skip: frozenset[str]) -> type[Dissector] | None:
+    weak = _cache().get(("own", proto, skip))
+    if weak is None:
+        weak = _own_port_tests(proto, skip)
+    for port in (dport, sport):
+        for cls, test, _bit in weak.get(port, ()):
+            if test(payload, proto, from_orig):
+                return cls
+    return None
 
 
 def by_port(port: int, proto: int) -> type[Dissector] | None:

@@ -232,3 +232,24 @@ def _dns_match(d, s, n, tcp, out):  # type: ignore[no-untyped-def]
     if stop < 0:
         return -2
     return first
+
+
+@kernel
+def _dns_cut_question(d, s, n, out):  # type: ignore[no-untyped-def]
+    """dns.py ``DnsDissector.matches_on_own_port`` (asked on a DNS port when ``_dns_match``
+    refused a UDP payload): a datagram holding fewer records than its header claims. Returns
+    -2 (no match) or -1 (DNS; no name: the dissector gives the question's when it reads the
+    message, and no name when it refuses it)."""
+    if n < 17 or _u16(d, s + 4) != 1:
+        return -2
+    flags = _u16(d, s + 2)
+    opcode = (flags >> 11) & 0xF
+    if not (opcode <= 2 or opcode == 4 or opcode == 5) or (flags & 0xF) > 10:
+        return -2
+    p, _ = _read_name(d, s, s + 12, s + n, out, 0, False)
+    if p < 0 or p + 4 > s + n:
+        return -2
+    qclass = _u16(d, p + 2) & 0x7FFF
+    if qclass == 1 or qclass == 3 or qclass == 4 or qclass == 254 or qclass == 255:
+        return -1
+    return -2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from wirelens.core.jit import kernel
-from wirelens.identify._dns import _dns_match, _read_name
+from wirelens.identify._dns import _dns_cut_question, _dns_match, _read_name
 from wirelens.identify._http import _http_host, _http_match
 from wirelens.identify._tls import _tls_match, _tls_sni
 
@@ -63,6 +63,9 @@ def _classify(data, payload_off, payload_len, proto, sport, dport, use_ports, id
         elif tcp and _http_match(data, s, n):
             bits |= 1 << S_HTTP
         q = _dns_match(data, s, n, tcp, names)
+        if q == -2 and bits == 0 and not tcp and use_ports and _has_port(
+                DNS_PORTS, np.int64(sport[i]), np.int64(dport[i])):
+            q = _dns_cut_question(data, s, n, names)  # (registry.identify's own-port test)
         if q > -2:
             bits |= 1 << S_DNS
         cands[k] = bits

@@ -460,6 +460,27 @@ def test_a_response_cut_by_the_snap_length_is_read_as_far_as_it_goes() -> None:
 
 
 
+def test_more_records_claimed_than_held() -> None:
+    """A header that claims more records than the datagram holds, even past
+    ``DNS_MAX_RECORDS`` (damage, or a snap length): the question and the whole records make
+    the row, ``partial`` says where it ended; the whole-message test refuses it, the test
+    asked on a DNS port takes it (one question of a class DNS has)."""
+    query = dns_query(5, "sip.example.dk")
+    damaged = query[:10] + b"\x00\xcf" + query[12:]  # 207 additional records claimed
+    huge = damaged[:6] + b"\x73\x00" + damaged[8:]  # and 29,440 answers
+    for msg, where in ((damaged, "record 1 of 207"), (huge, "record 1 of 29647")):
+        assert not DnsDissector.matches(msg, UDP, True)
+        assert DnsDissector.matches_on_own_port(msg, UDP, True)
+        (row,) = feed_all(DnsDissector, [(True, msg)], UDP)
+        assert row.query == "sip.example.dk" and where in row.partial  # type: ignore[attr-defined]
+    assert not DnsDissector.matches_on_own_port(damaged, TCP, True)
+    assert not DnsDissector.matches_on_own_port(damaged[:-1], UDP, True)  # question cut
+    assert not DnsDissector.matches_on_own_port(damaged[:-2] + b"\x00\x07", UDP, True)  # class 7
+    assert not DnsDissector.matches_on_own_port(damaged[:5] + b"\x02" + damaged[6:], UDP, True)
+    assert not DnsDissector.matches_on_own_port(damaged[:2] + b"\x30" + damaged[3:], UDP, True)
+    assert DnsDissector.matches_on_own_port(damaged[:-2] + b"\x80\x01", UDP, True)  # mDNS QU
+
+
 def test_authority_section_kept_negative_answers_and_referrals() -> None:
     """suricata-verify dns-udp-nxdomain-soa: an NXDOMAIN whose authority section holds the
     zone's SOA (RFC 2308 §3: owner oisf.net, TTL 899, primary ns-110.awsdns-13.com); a

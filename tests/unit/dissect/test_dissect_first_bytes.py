@@ -90,11 +90,17 @@ def _filtered() -> list[type[Dissector]]:
 def _reference_identify(
     payload: bytes, proto: int, from_orig: bool, sport: int, dport: int, skip: frozenset[str]
 ) -> type[Dissector] | None:
-    """The unfiltered registry loop: every content test of ``running_on``, no prefilter."""
+    """The unfiltered registry loop: every content test of ``running_on``, no prefilter;
+    without a match, the own-port tests of the classes with the destination port, then the
+    source port."""
     if not payload:
         return None
     found = [cls for cls in registry.running_on(proto, skip)
              if cls.matches(payload, proto, from_orig)]
+    if not found:
+        return next((cls for port in (dport, sport) for cls in registry.running_on(proto, skip)
+                     if port in cls.ports and cls.matches_on_own_port(payload, proto, from_orig)),
+                    None)
     for cls in found if len(found) > 1 else ():
         if sport in cls.ports or dport in cls.ports:
             return cls

@@ -157,6 +157,24 @@ def test_dns_escapes_and_root() -> None:
     assert one(root, UDP).name(0) == "."
 
 
+def test_dns_claiming_more_records_than_held_only_on_a_dns_port() -> None:
+    """Content and port together: a query whose header claims records it does not hold is
+    DNS on port 53 (no name from the fast path: the dissector reads it in part), nothing
+    on another port or without ports, as ``registry.identify`` decides."""
+    q = dns_query("sip.example.dk")
+    damaged = q[:10] + b"\x00\xcf" + q[12:]
+    assert one(damaged, UDP, 2712, 53).service_of(0) is Service.DNS
+    assert one(damaged, UDP, 53, 2712).service_of(0) is Service.DNS
+    assert one(damaged, UDP, 2712, 5000).service_of(0) is Service.UNKNOWN
+    data = np.frombuffer(damaged, np.uint8)
+    assert classify(data, np.array([0]), np.array([len(damaged)]), np.array([UDP]),
+                    np.array([0])).service_of(0) is Service.UNKNOWN
+    for sport, dport in ((2712, 53), (53, 2712), (2712, 5000)):
+        check_agrees(damaged, UDP, sport, dport)
+        for cut in range(len(damaged)):
+            check_agrees(damaged[:cut], UDP, sport, dport)
+
+
 def test_bad_rows_are_unknown() -> None:
     data = np.frombuffer(HTTP_REQUEST, np.uint8)
     off = np.array([0, -5, 10, 0])
