@@ -44,7 +44,7 @@ from wirelens.dissect.dns_message import (
     read_name,
 )
 from wirelens.wire.buffer import Buffer
-from wirelens.wire.errors import LimitExceeded, ParseError, TrailingJunk, Truncated
+from wirelens.wire.errors import ParseError, TrailingJunk
 
 __all__ = [
     "DnsDissector",
@@ -227,15 +227,8 @@ class DnsDissector(Dissector):
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """A datagram (UDP) or the next stream bytes of one direction (TCP)."""
-        if self.proto != IPPROTO_TCP:
-            try:
-                msg = parse_message(data)
-            except (Truncated, LimitExceeded):  # a datagram cut short (snap length), or
-                cut = parse_cut(data)  # claiming more records than it holds: as far as it goes
-                if cut is None:
-                    raise
-                msg = cut
-            return self._on_message(msg, ts_ns)
+        if self.proto != IPPROTO_TCP:  # (cut short, or claiming more records than it
+            return self._on_message(parse_cut(data), ts_ns)  # holds: as far as it goes)
         buf = self._bufs[from_orig]
         buf += data
         events: list[Event] = []

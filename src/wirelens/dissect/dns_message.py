@@ -655,11 +655,13 @@ def _message(trans_id: int, flags: int, questions: list[Question],
     )
 
 
-def _parse_fast(data: bytes) -> DnsMessage:
-    """:func:`parse_message` over bytes with plain indexing; raises on anything wrong."""
+def _parse_fast(data: bytes, partial: bool = False) -> DnsMessage:
+    """:func:`parse_message` over bytes with plain indexing; raises on anything wrong. With
+    ``partial``, a record that the data ends inside gives the message as far as it goes
+    (:func:`_cut_at`), as :func:`parse_cut`."""
     size = len(data)
     trans_id, flags, qd, an, ns, ar = _HEADER.unpack_from(data, 0)
-    if qd + an + ns + ar > limits.DNS_MAX_RECORDS:
+    if qd + an + ns + ar > limits.DNS_MAX_RECORDS and not partial:
         raise _Slow
     pos = 12
     seen: _Seen = {}
@@ -669,19 +671,27 @@ def _parse_fast(data: bytes) -> DnsMessage:
         qtype, qclass = _QUESTION_TAIL.unpack_from(data, pos)
         pos += 4
         questions.append(Question(qname, qtype, qclass))
-    answers = []
+    answers: list[ResourceRecord] = []
     authorities: list[ResourceRecord] = []
     kept = min(_shown(flags, an, ns), limits.DNS_MAX_ANSWERS_KEPT)
     auth_end = min(_authority_end(flags, an, ns), an + limits.DNS_MAX_ANSWERS_KEPT)
     edns: Edns | None = None
     for i in range(an + ns + ar):
-        name, pos = _name_fast(data, pos, size, seen)
-        rtype, rclass, ttl, length = _RR_FIXED.unpack_from(data, pos)
-        pos += 10
-        end = pos + length
-        if end > size:
-            raise _Slow
-        text = _rdata_fast(data, rtype, pos, end, seen, name)
+        at = pos
+        try:
+            name, pos = _name_fast(data, pos, size, seen)
+            rtype, rclass, ttl, length = _RR_FIXED.unpack_from(data, pos)
+            pos += 10
+            end = pos + length
+            if end > size:
+                raise _Slow
+            text = _rdata_fast(data, rtype, pos, end, seen, name)
+        except (ParseError, _Slow, struct.error, IndexError):
+            if not partial:
+                raise
+            cut = _cut_at(data, at, f"record {i + 1} of {an + ns + ar}")
+            msg = _message(trans_id, flags, questions, answers, ns, ar, edns, at, an, authorities)
+            return replace(msg, cut=cut)
         pos = end
         if i < kept:
             answers.append(ResourceRecord(name, rtype, rclass, ttl, text))
@@ -693,15 +703,35 @@ def _parse_fast(data: bytes) -> DnsMessage:
     return _message(trans_id, flags, questions, answers, ns, ar, edns, pos, an, authorities)
 
 
-def parse_cut(data: bytes | bytearray | memoryview) -> DnsMessage | None:
-    """A message that ends inside its records (a capture's snap length cut it, or its header
-    claims more records than it holds, even past ``DNS_MAX_RECORDS``) read as far as it goes:
-    header, questions and the whole records before the cut, with ``cut`` saying where it
-    ended (as Zeek reads such a response); None when it ends before its records."""
+def _cut_at(data: bytes, at: int, which: str) -> str:
+    """Why the record at ``at``, where the fast reader stopped, ends the message read in
+    part: the checked reader's :class:`Truncated` on that record alone (the records before
+    it read the same either way); raises :class:`_Slow` when that record is damaged
+    otherwise, or whole (then the checked reader decides, from the start)."""
+    buf = Buffer(data)
+    buf.seek(at)
     try:
-        return _parse_checked(data, partial=True)
-    except Truncated:
-        return None
+        _read_record(buf)
+    except Truncated as exc:
+        return f"ends inside {which} ({exc})"
+    except ParseError:
+        pass
+    raise _Slow
+
+
+def parse_cut(data: bytes | bytearray | memoryview) -> DnsMessage:
+    """:func:`parse_message`, except that a message ending inside its records (a capture's
+    snap length cut it, or its header claims more records than it holds, even past
+    ``DNS_MAX_RECORDS``) is read as far as it goes: header, questions and the whole records
+    before the cut, with ``cut`` saying where it ended (as Zeek reads such a response). Other
+    damage, and a message that ends before its records, raise as :func:`parse_message`
+    does. (A whole message costs the fast reader only; a cut one the fast reader, which
+    fails at the cut, and one checked read.)"""
+    try:
+        return _parse_fast(data if type(data) is bytes else bytes(data), partial=True)
+    except (ParseError, _Slow, struct.error, IndexError):
+        pass
+    return _parse_checked(data, partial=True)
 
 
 def _parse_checked(data: bytes | bytearray | memoryview, partial: bool = False) -> DnsMessage:

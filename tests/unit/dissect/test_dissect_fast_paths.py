@@ -46,11 +46,14 @@ NDPI_PCAPS = DATA / "nDPI" / "tests" / "cfgs" / "default" / "pcap"
 # (public function, fast reader, checked reader, exceptions meaning "hand over")
 PARSERS: dict[str, tuple[Callable[[bytes], Any], Callable[[bytes], Any], Callable[[bytes], Any]]] = {
     "dns": (dns_message.parse_message, dns_message._parse_fast, dns_message._parse_checked),
+    "dns_cut": (dns_message.parse_cut, lambda b: dns_message._parse_fast(b, partial=True),
+                lambda b: dns_message._parse_checked(b, partial=True)),
     "client_hello": (tls.parse_client_hello, tls._client_hello_fast, tls._client_hello_checked),
     "server_hello": (tls.parse_server_hello, tls._server_hello_fast, tls._server_hello_checked),
 }
 HANDOVER = {
     "dns": (ParseError, dns_message._Slow, struct.error, IndexError),
+    "dns_cut": (ParseError, dns_message._Slow, struct.error, IndexError),
     "client_hello": tls._FALLBACK,
     "server_hello": tls._FALLBACK,
 }
@@ -181,6 +184,21 @@ def test_bad_rdata_is_handed_over(rtype: int, rdata: bytes, section: str) -> Non
 @given(st.sampled_from(range(len(DNS_SEEDS))), EDITS)
 def test_dns_mutated(seed: int, edits: list) -> None:  # type: ignore[type-arg]
     check_agree("dns", mutate(DNS_SEEDS[seed], edits))
+    data = mutate(DNS_SEEDS[seed], edits)
+    check_agree("dns_cut", data)
+    check_agree("dns_cut", data[: len(data) * 2 // 3])  # (cut inside its records, mostly)
+
+
+def test_dns_cut_at_every_byte_and_with_counts_claimed() -> None:
+    """The read in part (``parse_cut``): the fast reader stops at the record the data ends
+    inside and takes the checked reader's reason for it; the same message either way."""
+    fast_cuts = 0
+    for seed in DNS_SEEDS:
+        claiming = seed[:10] + b"\xff\xf0" + seed[12:]  # 65,520 additional records claimed
+        for data in (*(seed[:n] for n in range(len(seed) + 1)), claiming):
+            if check_agree("dns_cut", data):
+                fast_cuts += dns_message.parse_cut(data).cut is not None
+    assert fast_cuts > 20
 
 
 @FUZZ
@@ -215,7 +233,7 @@ def _real_payloads() -> list[tuple[str, bytes]]:
         for flow in flows(NDPI / "pcap" / pcap):
             for _, data, _ in flow.chunks[:8]:
                 if flow.proto == 17 and len(data) >= 12:
-                    out.append(("dns", data))
+                    out += [("dns", data), ("dns_cut", data), ("dns_cut", data[: len(data) - 9])]
                 elif flow.proto == 6 and len(data) > 9 and data[0] == 22 and data[5] in (1, 2):
                     body = data[9 : 9 + int.from_bytes(data[6:9], "big")]
                     out.append(("client_hello" if data[5] == 1 else "server_hello", body))
