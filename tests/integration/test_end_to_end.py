@@ -149,6 +149,39 @@ def test_gzip_and_stdin_give_the_same_flows(sim, result, tmp_path):
     assert json.loads(p.stdout)["flows"] == result.conn.num_rows
 
 
+def _snapped(src: Path, dst: Path, snaplen: int) -> Path:
+    """A copy of ``src`` whose frames a capture with snap length ``snaplen`` would hold."""
+    from wirelens.capture import open_capture
+    from wirelens.capture.writer import PcapWriter
+
+    with open_capture(src) as cap, PcapWriter(dst, nanosecond=True, snaplen=snaplen) as out:
+        for raw in cap:
+            for k in range(len(raw)):
+                at = int(raw.offset[k])
+                frame = bytes(raw.data[at: at + min(int(raw.caplen[k]), snaplen)])
+                out.write(int(raw.ts_ns[k]), frame, wirelen=int(raw.wirelen[k]))
+    return dst
+
+
+def test_a_snap_length_keeps_the_transactions(sim, result, tmp_path):
+    """Frames cut to 200 bytes (every long segment then ends in a hole its peer
+    acknowledges): each HTTP transaction is still one row with its request and, where
+    the status line was captured, its response, in step; TLS rows keep their hellos'
+    versions; DNS rows are kept (those cut inside their records say so)."""
+    got = wirelens.analyze(_snapped(sim.pcap, tmp_path / "snap.pcap", 200))
+    key = ["uid", "method", "uri", "host"]
+    full = result.table("http").to_pandas().sort_values(key)[key].reset_index(drop=True)
+    cut_all = got.table("http").to_pandas()
+    cut = cut_all.sort_values(key)[key].reset_index(drop=True)
+    assert cut.equals(full)
+    paired = cut_all.merge(result.table("http").to_pandas(), on=["uid", "trans_depth"])
+    answered = paired[paired.status_code_x.notna()]
+    assert len(answered) > 0.6 * len(paired)
+    assert (answered.status_code_x == answered.status_code_y).all()  # never shifted
+    assert got.table("tls").num_rows == result.table("tls").num_rows
+    assert got.table("dns").num_rows == result.table("dns").num_rows
+
+
 def test_cli_analyze_query_schema(sim, tmp_path, capsys):
     out = tmp_path / "o"
     assert main(["analyze", str(sim.pcap), "-o", str(out), "--json", "--export", "jsonl,csv"]) == EXIT_OK

@@ -212,6 +212,9 @@ class _State:
     AFTER_SIMPLE = 8  # client bytes after an HTTP/0.9 request: not requests, dropped
 
 
+_FRAMING = (_State.CHUNK_SIZE, _State.CHUNK_CRLF, _State.TRAILER)
+"""States reading a chunked body's framing: a hole there cannot be stepped over."""
+
 _TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 # RFC 9112 §3: method SP request-target SP HTTP-version; an empty target (one run of spaces
 # between method and version) is accepted and read as "" (group 2 is then None)
@@ -517,14 +520,19 @@ class HttpDissector(Dissector):
         """Bytes never seen: inside a body of known length (or one read until the close, or a
         tunnel) they are counted as body and parsing stays in step. A hole between messages,
         or one running past the end of a body of known length (the body is then complete),
-        leaves the side out of step: its next bytes must start a message. Anywhere else (a
-        header block, chunk framing) the stream is lost and the dissector stops."""
+        leaves the side out of step: its next bytes must start a message. A hole inside a
+        header block or chunk framing (a capture's snap length cuts every long message so)
+        ends the message being read as far as it came (:meth:`_lose_step`) and leaves the
+        side out of step too."""
         if self.done:
             return []
         side = self._sides[from_orig]
         events: list[Event] = []
-        if side.buf:  # a message head or chunk line was waiting for these bytes
-            self.done = True
+        if self._client_is_orig is None:
+            self.done = True  # (a few bytes, then a hole: nothing to go on)
+        elif side.buf or side.state in _FRAMING or (
+                side.state == _State.CHUNK_DATA and length > side.remaining):
+            self._lose_step(side, from_orig == self._client_is_orig, events)
         elif side.state in (_State.LENGTH, _State.CHUNK_DATA) and length <= side.remaining:
             side.remaining -= length
             assert side.current is not None
@@ -540,7 +548,7 @@ class HttpDissector(Dissector):
             side.remaining = 0
             self._complete(side, from_orig == self._client_is_orig, events)
             side.out_of_step = True
-        elif side.state == _State.HEAD and self._client_is_orig is not None:
+        elif side.state == _State.HEAD:
             if from_orig != self._client_is_orig and self._requests and self._requests[0].simple:
                 self._simple_response(side, self._last_ts).body_gap(length)  # raw: in step
             else:
@@ -548,8 +556,55 @@ class HttpDissector(Dissector):
         elif side.state == _State.UNTIL_CLOSE and side.current is not None:
             side.current.body_gap(length)
         elif side.state != _State.TUNNEL:
-            self.done = True
+            self.done = True  # (client bytes after an HTTP/0.9 request)
         return events
+
+    def _lose_step(self, side: _Side, is_client: bool, events: list[Event]) -> None:
+        """A hole where parsing cannot stay in step. A head cut by it counts as far as whole
+        lines go when its start line is whole and valid: a request waits for its response,
+        a response answers the oldest request waiting (its body unknown: none seen); a head
+        cut inside its start line is lost. A message in its chunk framing ends as far as it
+        came. Then the side is out of step: its next bytes must start a message."""
+        if side.state == _State.HEAD:
+            msg = self._head_so_far(side, is_client)
+            if msg is not None and is_client:
+                if self.server_name is None and b"host" in msg.headers:
+                    self.server_name = host_without_port(msg.headers[b"host"]) or None
+                self._queue(msg, events)
+            elif msg is not None:
+                status = int(msg.line.group(2))  # type: ignore[union-attr]
+                if not 100 <= status < 200:  # (an interim response is not paired)
+                    request = self._open = self._requests.popleft() if self._requests else None
+                    side.current = msg
+                    self._complete(side, is_client, events)
+                    if status == 101 or (request is not None and request.method == b"CONNECT"
+                                         and status < 300):
+                        self.done = True  # a tunnel whose start is lost: nothing to read
+        elif side.current is not None:
+            self._complete(side, is_client, events)
+        del side.buf[:]
+        side.state, side.remaining, side.scan, side.line = _State.HEAD, 0, 0, None
+        side.current = None
+        side.out_of_step = True
+
+    def _head_so_far(self, side: _Side, is_client: bool) -> _Message | None:
+        """The message whose head a hole cut, from its whole lines: None when its start line
+        is not whole or not valid (or starts HTTP/2 or an HTTP/0.9 exchange)."""
+        buf = side.buf
+        while buf.startswith(_LINE_ENDS):
+            del buf[: 2 if buf[0] == 0x0D else 1]
+        end = buf.find(b"\n")
+        if end < 0:
+            return None
+        line = side.line
+        if line is None:
+            try:
+                line = self._check_start(bytes(buf[:end]).rstrip(b"\r"), is_client)
+            except BadValue:
+                return None
+        if line.re is _SIMPLE_REQUEST or line.group(0) == _H2_PREFACE_LINE:
+            return None
+        return _Message(line, _parse_head(bytes(buf[: buf.rfind(b"\n") + 1]))[1], self._last_ts)
 
     def finish(self) -> list[Event]:
         """Emit the transactions still open: a response cut short, unanswered requests (and
@@ -611,10 +666,11 @@ class HttpDissector(Dissector):
                 del buf[: 2 if buf[0] == 0x0D else 1]
             if not buf:
                 return False
-            if side.out_of_step:  # after a hole: these bytes must start a message
-                resumes = _resumes(buf, is_client)
+            if side.out_of_step:  # after a hole: these bytes must start a message; others
+                resumes = _resumes(buf, is_client)  # are the rest of one never seen whole
                 if not resumes:
-                    self.done = resumes is not None
+                    if resumes is not None:
+                        del buf[:]
                     return False
                 side.out_of_step = False
             if not is_client and self._requests and len(buf) >= 5 and not buf.startswith(b"HTTP/"):

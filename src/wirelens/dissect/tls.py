@@ -214,13 +214,14 @@ class TlsRecord(Event):
 class _Side:
     """Record and handshake reassembly state of one direction."""
 
-    __slots__ = ("encrypted", "hs", "records", "skip")
+    __slots__ = ("encrypted", "hs", "lost", "records", "skip")
 
     def __init__(self) -> None:
         self.records = bytearray()  # bytes of the record stream not yet cut
         self.hs = bytearray()  # handshake stream bytes not yet parsed
         self.skip = 0  # handshake bytes still to drop (a message we do not parse)
         self.encrypted = False
+        self.lost = False  # a hole: its record boundaries are unknown, nothing more is read
 
 
 _HELLOS = frozenset((HandshakeType.client_hello.value, HandshakeType.server_hello.value))
@@ -538,12 +539,12 @@ class TlsDissector(Dissector):
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """Next stream bytes of one direction."""
-        if self.done:
+        side = self._sides[from_orig]
+        if self.done or side.lost:
             return []
         if self._ts_ns is None:
             self._ts_ns = ts_ns
         self._now = ts_ns
-        side = self._sides[from_orig]
         events: list[Event] = []
         try:
             self._records(side, data, from_orig, events)
@@ -607,6 +608,25 @@ class TlsDissector(Dissector):
                 pending += buf[pos:]
         if self.done:
             pending.clear()
+
+    def gap(self, from_orig: bool, length: int) -> list[Event]:
+        """A hole in one direction (a capture that lost a segment, or whose snap length cut
+        the hello short): that direction's record boundaries are lost and nothing more is read
+        from it; the other one goes on (a ServerHello and certificates after a ClientHello
+        cut short). Both lost: the summary of what was seen, and the end."""
+        side = self._sides[from_orig]
+        if self.done or side.lost:
+            return []
+        side.lost = True
+        side.records.clear()
+        side.hs.clear()
+        events: list[Event] = []
+        if all(s.lost for s in self._sides.values()):
+            if self._client_hello is None and self._server_hello is None:
+                self.done = True
+            else:
+                self._end(events)
+        return events
 
     def finish(self) -> list[Event]:
         """Emit the summary when the handshake was not seen to its end."""

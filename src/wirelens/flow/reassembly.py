@@ -25,6 +25,10 @@ Rules, per direction:
 * When a bound is exceeded the oldest hole is given up on (``tcp_reassembly_limit``): the
   stream skips to the earliest buffered piece, the skipped length is reported as a gap
   (``tcp_gap``) and the data that follows is delivered; repeated until within bounds.
+* A hole the other direction acknowledges (:meth:`TcpReassembler.acked`) is given up on at
+  once (``tcp_gap``): its bytes were lost by the capture or cut by its snap length, and what
+  follows it is delivered before the acknowledging segment's data (as Zeek reports a content
+  gap once the hole is acknowledged).
 * Keep-alives (1 byte at ``nxt - 1``, or no payload) and pure ACKs deliver nothing and are not
   compared. FIN consumes one sequence number after the data; data beyond the FIN is dropped
   (``tcp_data_after_fin``). RST is nothing special.
@@ -97,10 +101,11 @@ class _Direction:
     """Reassembly state of one direction; offsets count sequence numbers from ``base``."""
 
     __slots__ = ("base", "delivered_fin", "fin_off", "hist", "hist_end", "nxt", "reported",
-                 "starts", "started", "datas", "buffered")
+                 "starts", "started", "datas", "buffered", "spoke")
 
     def __init__(self) -> None:
         self.started = False
+        self.spoke = False         # a segment with data was seen
         self.base = 0              # sequence number of offset 0
         self.nxt = 0               # offset of the next expected sequence number
         self.fin_off: int | None = None   # offset of the FIN's sequence number, once seen
@@ -167,6 +172,8 @@ class TcpReassembler:
             d.started = True
             d.base = dseq
             d.nxt = d.hist_end = 0
+        if payload:
+            d.spoke = True
         rel = seq_diff(dseq, (d.base + d.nxt) % _MOD)
         if rel == 0 and payload and not (syn or fin or d.starts) and d.fin_off is None:
             # the common case: the next in-order segment, nothing buffered
@@ -184,6 +191,34 @@ class TcpReassembler:
             self._data(d, off, payload, out)
         self._advance(d, out)
         self._enforce(d, out)
+        return out.result()
+
+    def acked(self, from_orig: bool, ack: int) -> Delivery:
+        """The peer acknowledged the direction ``from_orig`` up to the sequence number
+        ``ack`` (a segment of the other direction with the ACK flag): the bytes before it
+        that were not seen will not be (the peer has them; the capture lost them, or its
+        snap length cut their segment short). They are given up on as holes (``tcp_gap``)
+        and what was buffered after them is delivered, so that this direction's stream
+        reaches the parser before the acknowledging segment's data. Nothing is given up on
+        in a direction not seen carrying data yet (a capture of one side of the traffic
+        sees acknowledgements of a stream it never holds), nor past ``REASM_MAX_AHEAD``, nor
+        the FIN's own number."""
+        d = self._dirs[1 if from_orig else 0]
+        if not d.spoke:
+            return _NOTHING
+        ahead = seq_diff(ack % _MOD, (d.base + d.nxt) % _MOD)
+        if ahead <= 0 or ahead > self.max_ahead:  # (nothing missing: the common case)
+            return _NOTHING
+        to = d.nxt + ahead
+        if d.fin_off is not None:
+            to = min(to, d.fin_off)
+        out = _Out()
+        while d.starts and d.starts[0] <= to:
+            self._skip_to_first(d, out, d.starts[0])
+            self._advance(d, out)
+        if d.nxt < to:  # acknowledged, never seen, nothing buffered after it yet
+            self._skip_to_first(d, out, to)
+            self._advance(d, out)
         return out.result()
 
     def flush(self, from_orig: bool) -> Delivery:

@@ -335,9 +335,9 @@ class DpiStage:
                    pkts.sport[rows].tolist(), pkts.dport[rows].tolist(),
                    pkts.payload_off[rows].tolist(), pkts.payload_len[rows].tolist(),
                    rows.tolist(), pkts.tcp_seq[rows].tolist(), pkts.tcp_flags[rows].tolist(),
-                   b.raw.ts_ns[rows].tolist())
+                   pkts.tcp_ack[rows].tolist(), b.raw.ts_ns[rows].tolist())
         stop_slots, stop_ids, slots = b.stop_slots, b.stop_ids, b.slots
-        for k, fid, from_orig, code, ex, proto, sp, dp, off, n, i, seq, flags, ts in cols:
+        for k, fid, from_orig, code, ex, proto, sp, dp, off, n, i, seq, flags, ack, ts in cols:
             waiting: list[_Segment] | None = None  # early segments of a flow named now
             st = flows.get(fid)
             if st is None:
@@ -393,10 +393,10 @@ class DpiStage:
                     st.stopped = True
             else:
                 self._read(st, fid, from_orig != st.reversed, view[off: off + n], ts, seq,
-                           flags)
+                           flags, ack)
                 if waiting:  # named now: what came early follows
                     self._read_early(st, fid, waiting, from_orig, seq,
-                                     int(pkts.tcp_ack[i]) if flags & ACK else None)
+                                     ack if flags & ACK else None)
             if st.stopped:
                 stop_slots.append(int(slots[i]))
                 stop_ids.append(fid)
@@ -448,16 +448,24 @@ class DpiStage:
                 self._read(st, fid, side != st.reversed, payload, ts, at, flags)
 
     def _read(self, st: FlowDpi, fid: int, side: bool, payload: memoryview | bytes, ts: int,
-              seq: int = 0, flags: int = 0) -> None:
+              seq: int = 0, flags: int = 0, ack: int | None = None) -> None:
         """One payload packet of an identified flow (``side``: from the client) to its
-        dissector (TCP: through the reassembler, with the segment's ``seq`` and ``flags``),
-        bytes the dissector skips passed over. After
+        dissector (TCP: through the reassembler, with the segment's ``seq`` and ``flags``;
+        its ``ack`` first gives up on the holes of the other side it acknowledges, whose
+        bytes then come first), bytes the dissector skips passed over. After
         ``DPI_IDLE_PACKETS`` packets without a row the flow is no longer read."""
         written = st.rows
         if st.reasm is None:
             if len(payload):
                 self._feed(st, fid, bytes(payload), side, ts)
         else:
+            if ack is not None and flags & ACK:
+                other = st.reasm.acked(not side, ack)
+                if other.data or other.holes:
+                    self._deliver(st, fid, other, not side, ts)
+                    if st.stopped or st.dissector is None:
+                        return
+
             if st.skips and side in st.skips and self._passed_over(st, fid, side, seq,
                                                                    len(payload), ts):
                 return

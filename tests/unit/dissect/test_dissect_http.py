@@ -211,9 +211,11 @@ def test_roles_from_content_when_orig_is_the_server(step: int) -> None:
     assert feed_all(HttpDissector, swapped_labels, TCP, step=step) == normal
 
 
-def test_gap_inside_a_body_keeps_step_elsewhere_stops() -> None:
+def test_gap_inside_a_body_keeps_step_elsewhere_loses_step() -> None:
     """A TCP hole inside a body of known length is counted as body: the next response is
-    still read; a hole in a header block loses the stream (``done``)."""
+    still read. A hole in a header block ends that message as far as its whole lines go
+    (its start line whole), or loses it (cut inside the start line); the side is then out
+    of step until bytes start a message (those that do not are dropped)."""
     d = HttpDissector(TCP)
     d.feed(b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n", True, 0)
     events = d.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", False, 0)
@@ -222,15 +224,32 @@ def test_gap_inside_a_body_keeps_step_elsewhere_stops() -> None:
     assert [(e.uri, e.status_code, e.response_body_len) for e in events] == [  # type: ignore[attr-defined]
         ("/1", 200, 10), ("/2", 404, 0)]
     assert not d.done
-    d.feed(b"GET /3 HTTP/1.1\r\nHo", True, 0)
-    assert d.gap(True, 7) == [] and d.done
+    d.feed(b"GET /3 HTTP/1.1\r\nHost: c\r\nUser-Ag", True, 0)
+    assert d.gap(True, 7) == [] and not d.done  # queued: start line and Host are whole
+    d.feed(b"GET /4 HTTP/1.1\r\nHost: d\r\n\r\nGET /5 HT", True, 0)
+    d.gap(True, 100)  # cut inside its start line: /5 is lost
+    d.feed(b"HTTP/1.1 301 Moved\r\nLocation: /x\r\nContent-Le", False, 0)
+    (e,) = d.gap(False, 30)  # a response head cut: it answers /3, its body unknown
+    assert (e.uri, e.host, e.status_code, e.location, e.response_body_len) == (  # type: ignore[attr-defined]
+        "/3", "c", 301, "/x", 0)
+    assert d.feed(b"tail of that body", False, 0) == [] and not d.done  # dropped
+    (e,) = d.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", False, 0)
+    assert (e.uri, e.status_code) == ("/4", 200)  # type: ignore[attr-defined]
     d = HttpDissector(TCP)
     d.feed(b"GET /1 HTTP/1.1\r\n\r\n", True, 0)
     d.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", False, 0)
     (e,) = d.gap(False, 4)  # longer than the body: the body is complete, out of step
     assert (e.uri, e.status_code, e.response_body_len) == ("/1", 200, 3)  # type: ignore[attr-defined]
     assert not d.done
-    assert d.feed(b"junk!", False, 0) == [] and d.done  # not a message start: lost
+    assert d.feed(b"junk!", False, 0) == [] and not d.done  # not a message start: dropped
+    chunked = HttpDissector(TCP)
+    chunked.feed(b"GET /c HTTP/1.1\r\n\r\n", True, 0)
+    chunked.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", False, 0)
+    (e,) = chunked.gap(False, 50)  # past the chunk: the body ends as far as it came
+    assert (e.uri, e.status_code, e.response_body_len) == ("/c", 200, 2)  # type: ignore[attr-defined]
+    chunked.feed(b"GET /d HTTP/1.1\r\n\r\n", True, 0)
+    (e,) = chunked.feed(b"HTTP/1.1 204 No\r\n\r\n", False, 0)
+    assert (e.uri, e.status_code) == ("/d", 204)  # type: ignore[attr-defined]
 
 
 def test_http09_simple_response_keeps_the_request() -> None:

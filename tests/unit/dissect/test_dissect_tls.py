@@ -72,6 +72,22 @@ def test_client_hello_spanning_records_and_padding() -> None:
     assert d.server_name == "split.example.org" and not d.done
 
 
+def test_a_hole_loses_one_direction_only() -> None:
+    """A ClientHello cut short (snap length) then a hole: the client side is read no more,
+    the server's hello still is; both sides lost: the summary of what was seen, and done."""
+    hello = record(22, client_hello(sni="cut.example"))
+    d = TlsDissector(TCP)
+    assert d.feed(hello[:60], True, 1) == [] and d.gap(True, len(hello) - 60) == []
+    assert not d.done and d.feed(hello, True, 2) == []  # after the hole: not read
+    d.feed(record(22, server_hello(cipher=0xC02F, selected=None)), False, 3)
+    (event,) = d.gap(False, 100)
+    assert d.done and event.server_name is None and event.cipher == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+    nothing = TlsDissector(TCP)
+    nothing.feed(hello[:60], True, 1)
+    assert nothing.gap(True, 10) == [] and nothing.gap(False, 10) == [] and nothing.done
+    assert nothing.finish() == []
+
+
 def test_client_only_emitted_at_finish() -> None:
     d = TlsDissector(TCP)
     assert d.feed(record(22, client_hello(sni=None, alpn=(), versions=())), True, 7) == []

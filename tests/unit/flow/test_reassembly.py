@@ -515,3 +515,77 @@ def test_property_skip_removes_exactly_the_skipped_bytes(
     else:
         assert got == stream[:cut[0]] + stream[cut[1]:]
     assert all(d.gap == 0 and d.weirds == () for d in out)
+
+
+# ---------------------------------------------------------------- holes the peer acknowledges
+
+
+def test_acked_hole_given_up_at_once_and_what_follows_delivered() -> None:
+    """A segment the capture cut short (snap length) leaves a hole its peer acknowledges:
+    the hole is given up on then, and the buffered bytes after it come out in order."""
+    r = TcpReassembler()
+    syn(r)
+    assert r.add(True, ISN + 1, ACK, b"GET /1 ") == Delivery(b"GET /1 ")  # 7 of 20 captured
+    assert r.add(True, ISN + 21, ACK, b"GET /2") == Delivery()  # after the hole: waits
+    d = r.acked(True, ISN + 15)  # part of the hole acknowledged: that part is lost
+    assert d.data == b"" and d.holes == ((0, 7),) and d.weirds == ("tcp_gap",)
+    d = r.acked(True, ISN + 21)  # the rest
+    assert d.data == b"GET /2" and d.holes == ((0, 6),) and d.weirds == ()
+    assert r.acked(True, ISN + 27) == Delivery() and r.buffered(True) == (0, 0)
+    assert r.acked(True, ISN + 2) == Delivery()  # an old acknowledgement: nothing
+
+
+def test_acked_bytes_never_seen_with_nothing_after_them() -> None:
+    r = TcpReassembler()
+    syn(r)
+    r.add(True, ISN + 1, ACK, b"ab")
+    d = r.acked(True, ISN + 10)  # 7 bytes acknowledged, none seen, nothing buffered
+    assert d.data == b"" and d.holes == ((0, 7),)
+    assert r.add(True, ISN + 10, ACK, b"xy") == Delivery(b"xy")  # in step after it
+    assert r.add(True, ISN + 5, ACK, b"late") == Delivery()  # the hole's bytes: old now
+
+
+def test_acked_ignores_silent_directions_far_acks_and_the_fin() -> None:
+    r = TcpReassembler()
+    syn(r, fwd=False)  # the other side's SYN: started, but it never sent data
+    assert r.acked(False, ISN + 500) == Delivery()  # a one-sided capture: nothing given up
+    syn(r)
+    r.add(True, ISN + 1, ACK, b"ab")
+    assert r.acked(True, ISN + 3 + limits.REASM_MAX_AHEAD + 1) == Delivery()
+    r.add(True, ISN + 8, ACK | FIN, b"")  # FIN at offset 7
+    d = r.acked(True, ISN + 9)  # acknowledges the FIN too
+    assert d.holes == ((0, 5),) and d.fin
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sessions(window=12), st.lists(st.tuples(st.integers(0, 80), st.integers(0, 2100)),
+                                     max_size=20))
+def test_property_acked_keeps_the_stream_invariant(
+        case: tuple[bytes, list[tuple[int, int, bytes]], bool],
+        acks: list[tuple[int, int]]) -> None:
+    """Acknowledgements anywhere among the segments (at any offset of the stream): every
+    byte delivered is the sender's byte at its position, positions only grow, and the
+    stream ends at its length; a hole is only given up on below an acknowledgement."""
+    stream, pkts, use_fin = case
+    base = None
+    r = TcpReassembler()
+    out = []
+    by_index: dict[int, list[int]] = {}
+    for at, off in acks:
+        by_index.setdefault(at, []).append(off)
+    for k, (s, f, p) in enumerate(pkts):
+        out.append(r.add(True, s, f, p))
+        if base is None and (f & SYN or p):
+            base = (s + 1) % MOD if f & SYN else s
+        for off in by_index.get(k, ()):
+            if base is not None:
+                before = r.next_seq(True)
+                d = r.acked(True, (base + min(off, len(stream))) % MOD)
+                if d.gap:  # given up only on bytes the acknowledgement covers
+                    assert seq_diff((base + min(off, len(stream))) % MOD, before) > 0
+                out.append(d)
+    out.append(r.flush(True))
+    got, pos = rebuild(out)
+    assert all(stream[q] == v for q, v in got.items())
+    assert len(got) + sum(d.gap for d in out) == len(stream) == pos
+    assert sum(d.fin for d in out) == (1 if use_fin else 0)
