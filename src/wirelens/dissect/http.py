@@ -607,9 +607,9 @@ class HttpDissector(Dissector):
         return _Message(line, _parse_head(bytes(buf[: buf.rfind(b"\n") + 1]))[1], self._last_ts)
 
     def finish(self) -> list[Event]:
-        """Emit the transactions still open: a response cut short, unanswered requests (and
-        a request line the close cut short, with the server bytes answering it when it is an
-        HTTP/0.9 one)."""
+        """Emit the transactions still open: a response cut short (its head too, when its
+        status line is whole), unanswered requests (and a request line the close cut short,
+        with the server bytes answering it when it is an HTTP/0.9 one)."""
         events: list[Event] = []
         if self._early is not None:  # its request body never ended: as far as it came
             self._emit(events, *self._early)
@@ -618,6 +618,8 @@ class HttpDissector(Dissector):
             return events
         server = self._sides[not self._client_is_orig]
         self._cut_request(self._sides[self._client_is_orig], server)
+        if server.state == _State.HEAD and server.buf and not server.out_of_step:
+            self._lose_step(server, False, events)  # a response head the close cut short
         if server.current is not None:
             self._emit(events, self._open, server.current)
             server.current = None

@@ -242,6 +242,11 @@ def test_gap_inside_a_body_keeps_step_elsewhere_loses_step() -> None:
     assert (e.uri, e.status_code, e.response_body_len) == ("/1", 200, 3)  # type: ignore[attr-defined]
     assert not d.done
     assert d.feed(b"junk!", False, 0) == [] and not d.done  # not a message start: dropped
+    cut = HttpDissector(TCP)  # a response head the close cut short: its status counts
+    cut.feed(b"GET /z HTTP/1.1\r\n\r\n", True, 0)
+    cut.feed(b"HTTP/1.1 403 Forbidden\r\nServer: x\r\nContent-Ty", False, 0)
+    (e,) = cut.finish()
+    assert (e.uri, e.status_code, e.server) == ("/z", 403, "x")  # type: ignore[attr-defined]
     chunked = HttpDissector(TCP)
     chunked.feed(b"GET /c HTTP/1.1\r\n\r\n", True, 0)
     chunked.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", False, 0)
