@@ -147,6 +147,13 @@ class Dissector(ABC):
         them and announce them with :meth:`gap` instead of feeding them. Default: none."""
         return 0
 
+    def resumable(self) -> bool:
+        """After :meth:`feed` raised :class:`~wirelens.wire.errors.ParseError`: whether the
+        dissector's state is intact and reading may go on with the next message (a datagram
+        protocol whose messages stand alone, once it has read a good one: the bad one is a
+        weird, not the end of the flow's rows). Default: no, its state is undefined."""
+        return False
+
     def gap(self, from_orig: bool, length: int) -> list[Event]:
         """``length`` bytes of this direction were never seen (a TCP hole given up on), at
         the current position of its stream. Default: the stream is lost, nothing more is read

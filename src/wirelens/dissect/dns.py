@@ -180,6 +180,7 @@ class DnsDissector(Dissector):
         self._pending: dict[int, list[tuple[DnsMessage, int]]] = {}  # id -> queries, oldest first
         self._waiting = 0  # queries in _pending
         self._bufs: dict[bool, bytearray] = {True: bytearray(), False: bytearray()}
+        self._read_one = False  # a message was read
 
     @classmethod
     def from_server(cls, payload: bytes, proto: int) -> bool:
@@ -244,6 +245,12 @@ class DnsDissector(Dissector):
             events.extend(self._on_message(msg, ts_ns))
         return events
 
+    def resumable(self) -> bool:
+        """Over UDP, once a message was read: a datagram that does not parse changed nothing
+        (each one stands alone), the next ones are read (a DNS tunnel's flow keeps its
+        transactions after one damaged datagram)."""
+        return self.proto != IPPROTO_TCP and self._read_one
+
     def finish(self) -> list[Event]:
         """Emit the queries still waiting for an answer."""
         waiting = sorted((entry for queue in self._pending.values() for entry in queue),
@@ -253,6 +260,7 @@ class DnsDissector(Dissector):
         return [_record(q, ts, None, 0) for q, ts in waiting]
 
     def _on_message(self, msg: DnsMessage, ts_ns: int) -> list[Event]:
+        self._read_one = True
         if self.server_name is None and msg.questions:
             self.server_name = msg.questions[0].name
         if not msg.is_response:

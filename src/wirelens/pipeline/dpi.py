@@ -122,6 +122,11 @@ def _server_first(cls: type[Dissector], payload: memoryview, proto: int, to: tup
     return not _to_group(*to)
 
 
+def _error_name(dissector: str, exc: ParseError) -> str:
+    """The weird of a dissector's parse error: ``dns_truncated``, ``tls_bad_value``, ..."""
+    return f"{dissector}_{_CAMEL.sub('_', type(exc).__name__).lower()}"
+
+
 @dataclass(slots=True)
 class FlowDpi:
     """What DPI knows of one identified flow."""
@@ -570,6 +575,9 @@ class DpiStage:
         try:
             events = d.gap(from_orig, gap) if gap else d.feed(payload, from_orig, ts)
         except ParseError as exc:
+            if not gap and d.resumable():  # one bad message: a weird, the flow is read on
+                self._weird(st, fid, ts, _error_name(d.name, exc), str(exc)[:200], d.name)
+                return
             self._parse_error(st, fid, ts, exc)
             if not gap:
                 self._rename(st, fid, payload, from_orig, ts)
@@ -660,8 +668,7 @@ class DpiStage:
 
     def _parse_error(self, st: FlowDpi, fid: int, ts: int, exc: ParseError) -> None:
         d = st.dissector
-        self._weird(st, fid, ts, f"{d.name}_{_CAMEL.sub('_', type(exc).__name__).lower()}",
-                    str(exc)[:200], d.name)
+        self._weird(st, fid, ts, _error_name(d.name, exc), str(exc)[:200], d.name)
         st.stopped = st.failed = True
         st.dissector = st.reasm = None  # its state is undefined: dropped
 

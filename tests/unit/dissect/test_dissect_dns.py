@@ -483,6 +483,25 @@ def test_more_records_claimed_than_held() -> None:
     assert DnsDissector.matches_on_own_port(damaged[:-2] + b"\x80\x01", UDP, True)  # mDNS QU
 
 
+def test_a_bad_datagram_leaves_the_flow_readable() -> None:
+    """Over UDP each datagram stands alone: once a message was read, one that does not parse
+    (cut inside its question) raises, changes nothing, and the dissector says it may go on
+    (the pipeline records a weird and reads the next ones); over TCP it may not."""
+    d = DnsDissector(UDP)
+    assert not d.resumable()
+    d.feed(dns_query(1, "a.example"), True, 0)
+    d.feed(dns_query(2, "b.example"), True, 1)
+    with pytest.raises(ParseError):
+        d.feed(dns_response(1, "a.example", [rr(1, b"\x01\x02\x03\x04")])[:20], False, 2)
+    assert d.resumable()
+    (row,) = d.feed(dns_response(2, "b.example", [rr(1, b"\x05\x06\x07\x08")]), False, 3)
+    assert (row.query, row.answers) == ("b.example", ("5.6.7.8",))  # type: ignore[attr-defined]
+    assert [r.query for r in d.finish()] == ["a.example"]  # type: ignore[attr-defined]
+    tcp = DnsDissector(TCP)
+    tcp.feed(tcp_frame(dns_query(1, "a.example")), True, 0)
+    assert not tcp.resumable()
+
+
 def test_authority_section_kept_negative_answers_and_referrals() -> None:
     """suricata-verify dns-udp-nxdomain-soa: an NXDOMAIN whose authority section holds the
     zone's SOA (RFC 2308 §3: owner oisf.net, TTL 899, primary ns-110.awsdns-13.com); a

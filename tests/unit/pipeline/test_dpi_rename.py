@@ -93,3 +93,20 @@ def test_tcp_flows_are_not_renamed(tmp_path: Path) -> None:
     (conn,) = r.conn.to_pylist()
     assert conn["service"] == "http"
     assert [w["name"] for w in _table(r, "weird")] == ["http_bad_value"]  # it did fail
+
+
+def test_a_damaged_datagram_amid_dns_transactions_is_a_weird(tmp_path: Path) -> None:
+    """One response cut inside its question in the middle of a DNS flow (a tunnel's, say):
+    one weird, and the transactions before and after it are all logged."""
+    frames = []
+    for tid in range(1, 6):
+        name = f"t{tid}.example.com"
+        answer = dns_response(tid, name, [rr(1, bytes([192, 0, 2, tid]))])
+        frames += [udp_frame(CLIENT, SERVER, 40001, 53, dns_query(tid, name)),
+                   udp_frame(SERVER, CLIENT, 53, 40001, answer[:20] if tid == 3 else answer)]
+    r = _run(tmp_path, frames)
+    rows = {d["query"]: d["rcode_name"] for d in _table(r, "dns")}
+    assert rows == {"t1.example.com": "NOERROR", "t2.example.com": "NOERROR",
+                    "t3.example.com": None, "t4.example.com": "NOERROR",
+                    "t5.example.com": "NOERROR"}
+    assert [w["name"] for w in _table(r, "weird")] == ["dns_truncated"]
