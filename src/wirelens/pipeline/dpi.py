@@ -575,7 +575,9 @@ class DpiStage:
         try:
             events = d.gap(from_orig, gap) if gap else d.feed(payload, from_orig, ts)
         except ParseError as exc:
-            if not gap and d.resumable():  # one bad message: a weird, the flow is read on
+            if not gap and d.resumable() and (st.rows or st.orig[5] in st.cls.ports):
+                # one bad message of a flow that is this protocol's (it wrote rows, or it is
+                # on its port; else it may be another protocol's: renamed): a weird, read on
                 self._weird(st, fid, ts, _error_name(d.name, exc), str(exc)[:200], d.name)
                 return
             self._parse_error(st, fid, ts, exc)
