@@ -124,7 +124,8 @@ class DnsRecord(Event):
     """TTL (seconds) of each authority record."""
     partial: str | None = None
     """Why a message of the transaction was read in part: it ended inside a record (a
-    datagram the capture's snap length cut); the records before the cut are kept."""
+    datagram the capture's snap length cut, or whose header counts more records than it
+    holds); the records before the cut are kept."""
     added: tuple[tuple[str, str], ...] = ()
     """(owner, address) of each A or AAAA record an UPDATE adds: for the DNS cache (a host
     registering its own name names its flows), not a column."""

@@ -156,8 +156,8 @@ DNS = pa.schema(
         f("authority_TTLs", pa.list_(pa.float64()), "TTL of each authority record in seconds, "
           "matching authorities."),
         f("partial", pa.string(), "Why a message of the transaction was read in part: it ended "
-          "inside a record (a datagram cut by the capture's snap length); the records before "
-          "the cut are kept."),
+          "inside a record (a datagram cut by the capture's snap length, or whose header counts "
+          "more records than it holds); the records before the cut are kept."),
     ]
 )
 
