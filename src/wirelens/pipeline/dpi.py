@@ -464,13 +464,13 @@ class DpiStage:
             if len(payload):
                 self._feed(st, fid, bytes(payload), side, ts)
         else:
-            if ack is not None and flags & ACK:
+            if ack is not None and flags & ACK and not (st.skips and (not side) in st.skips):
+                # (a side whose bytes are being skipped is told of that hole first, later)
                 other = st.reasm.acked(not side, ack)
                 if other.data or other.holes:
                     self._deliver(st, fid, other, not side, ts)
                     if st.stopped or st.dissector is None:
                         return
-
             if st.skips and side in st.skips and self._passed_over(st, fid, side, seq,
                                                                    len(payload), ts):
                 return
