@@ -186,18 +186,21 @@ def _tests_by_first_byte(proto: int, skip: frozenset[str]) -> _TestTable:
     return found
 
 
-def _own_port_tests(proto: int, skip: frozenset[str]) -> dict[int, tuple[_Test, ...]]:
+_OwnPortTests = dict[int, tuple[tuple[type[Dissector], Callable[[bytes, int, bool], bool]], ...]]
+
+
+def _own_port_tests(proto: int, skip: frozenset[str]) -> _OwnPortTests:
     """Port -> the classes of :func:`running_on` with that well-known port and a
     ``matches_on_own_port`` of their own, each with that bound test (priority order)."""
     cache = _cache()
-    found: dict[int, tuple[_Test, ...]] | None = cache.get(("own", proto, skip))
+    found: _OwnPortTests | None = cache.get(("own", proto, skip))
     if found is None:
         base = Dissector.matches_on_own_port.__func__  # type: ignore[attr-defined]
-        weak: dict[int, list[_Test]] = {}
+        weak: dict[int, list[tuple[type[Dissector], Callable[[bytes, int, bool], bool]]]] = {}
         for cls in running_on(proto, skip):
             if cls.matches_on_own_port.__func__ is not base:  # type: ignore[attr-defined]
                 for port in cls.ports:
-                    weak.setdefault(port, []).append((cls, cls.matches_on_own_port, 0))
+                    weak.setdefault(port, []).append((cls, cls.matches_on_own_port))
         found = cache[("own", proto, skip)] = {p: tuple(t) for p, t in weak.items()}
     return found
 
@@ -252,7 +255,7 @@ def _on_own_port(payload: bytes, proto: int, from_orig: bool, sport: int, dport:
     if weak is None:
         weak = _own_port_tests(proto, skip)
     for port in (dport, sport):
-        for cls, test, _bit in weak.get(port, ()):
+        for cls, test in weak.get(port, ()):
             if test(payload, proto, from_orig):
                 return cls
     return None
