@@ -37,7 +37,9 @@ from wirelens.dissect.lines import (
     Reply,
     ReplyReader,
     code_name,
+    command_start,
     greeting_line,
+    reply_start,
     text,
 )
 from wirelens.dissect.tls import TlsDissector
@@ -226,6 +228,7 @@ class FtpDissector(Dissector):
         self._gss = False  # AUTH GSSAPI accepted: ADAT tokens follow
         self._gss_tls: TlsDissector | None = None  # reads them when they are TLS records
         self._inner: list[Event] = []  # the TLS dissector's rows, returned with ours
+        self._last_ts = 0  # time of the last bytes fed
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -246,6 +249,7 @@ class FtpDissector(Dissector):
             return []
         if self._client_is_orig is None:  # roles from content: the server sends codes
             self._client_is_orig = from_orig != data[:3].isdigit()
+        self._last_ts = ts_ns
         events: list[Event] = []
         if from_orig == self._client_is_orig:
             if not self._ignored:
@@ -268,6 +272,23 @@ class FtpDissector(Dissector):
         if self._inner:
             events += self._inner
             self._inner = []
+        return events
+
+    def gap(self, from_orig: bool, length: int) -> list[Event]:
+        """A TCP hole (a lost segment, or one a snap length cut short): the line it cuts is
+        dropped and reading resumes at the next command (client) or reply (server; a
+        multi-line reply it cuts ends as far as it came, answering its command)."""
+        if self.done or self._client_is_orig is None:
+            self.done = True
+            return []
+        events: list[Event] = []
+        if from_orig == self._client_is_orig:
+            self._client.lost(command_start)
+        else:
+            self._server.lost(reply_start)
+            reply = self._replies.lost()
+            if reply is not None:
+                self._reply(reply, self._last_ts, events)
         return events
 
     def finish(self) -> list[Event]:

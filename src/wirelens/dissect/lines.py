@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -24,7 +25,9 @@ __all__ = [
     "Reply",
     "ReplyReader",
     "b64_text",
+    "command_start",
     "greeting_line",
+    "reply_start",
     "sasl_plain",
     "sasl_responses",
     "text",
@@ -58,13 +61,14 @@ class LineBuffer:
     buffered without a line end, raises :class:`LimitExceeded`.
     """
 
-    __slots__ = ("_buf", "_dropping", "_pos", "_scan", "max_line")
+    __slots__ = ("_buf", "_dropping", "_pos", "_resync", "_scan", "max_line")
 
     def __init__(self, max_line: int) -> None:
         self._buf = bytearray()
         self._pos = 0  # start of the unread bytes
         self._scan = 0  # where the search for the next LF resumes
         self._dropping = False  # inside an over-long line being dropped (lenient reads)
+        self._resync: Callable[[bytes], bool | None] | None = None  # after a hole (lost())
         self.max_line = max_line
 
     def __len__(self) -> int:
@@ -78,8 +82,37 @@ class LineBuffer:
             self._pos = 0
         self._buf += data
 
+    def lost(self, resumes: Callable[[bytes], bool | None] = lambda first: False) -> None:
+        """A hole in the stream (bytes never seen): the line being read never ends as it
+        began, and is dropped. The bytes after the hole are read from the next line end on,
+        unless ``resumes`` says their first bytes start a line (a command, a reply): True,
+        False, or None for too few bytes to say."""
+        self.clear()
+        self._dropping = False
+        self._resync = resumes
+
+    def _resynced(self) -> bool:
+        """After a hole: whether the unread bytes start a line now (False: wait for more)."""
+        assert self._resync is not None
+        buf, start = self._buf, self._pos
+        if len(buf) == start:
+            return False
+        end = buf.find(b"\n", start)
+        verdict = self._resync(bytes(buf[start: start + 16]))
+        if verdict is None and end < 0 and len(buf) - start < 16:
+            return False
+        if not verdict:
+            if end < 0:  # the rest of a line never seen whole: dropped as it comes
+                self._pos = self._scan = len(buf)
+                return False
+            self._pos = self._scan = end + 1
+        self._resync = None
+        return True
+
     def next_line(self) -> bytes | None:
         """The next complete line without its CR LF, or None when none is complete yet."""
+        if self._resync is not None and not self._resynced():
+            return None
         buf = self._buf
         start = self._pos
         end = buf.find(b"\n", max(self._scan, start))
@@ -98,6 +131,8 @@ class LineBuffer:
     def next_line_lenient(self) -> bytes | None:
         """Like :meth:`next_line`, but an over-long line is dropped instead of refused (message
         bodies, server listings): its bytes are discarded and its end is not returned."""
+        if self._resync is not None and not self._resynced():
+            return None
         while True:
             buf = self._buf
             start = self._pos
@@ -194,6 +229,15 @@ class ReplyReader:
             self._lines.append(text(body))
         return None
 
+    def lost(self) -> Reply | None:
+        """A hole in the server's stream: the multi-line reply being read, if any, ends as
+        far as it came (its code is its first line's)."""
+        if self._code is None:
+            return None
+        reply = Reply(self._code, "\n".join(self._lines)[: MAX_TEXT_CHARS * 4])
+        self._code, self._lines = None, []
+        return reply
+
     @property
     def open_lines(self) -> tuple[str, ...]:
         """Lines of the multi-line reply still open (for :meth:`finish`-time reporting)."""
@@ -201,6 +245,27 @@ class ReplyReader:
 
 
 _CONTROL = bytes(range(0x09)) + bytes(range(0x0A, 0x20)) + b"\x7f"
+
+
+def reply_start(first: bytes) -> bool | None:
+    """Whether bytes after a hole start a numeric reply line (three digits): for
+    :meth:`LineBuffer.lost` on a server's side."""
+    digits = first[:3]
+    if not digits.isdigit():
+        return None if not digits else False
+    return True if len(digits) == 3 else None
+
+
+def command_start(first: bytes) -> bool | None:
+    """Whether bytes after a hole start a command line (a verb of 3 to 8 letters, then a
+    space or the line end: SMTP, FTP and POP3 verbs): for :meth:`LineBuffer.lost` on a
+    client's side."""
+    n = 0
+    while n < len(first) and first[n: n + 1].isalpha():
+        n += 1
+    if n == len(first):  # letters so far: undecided, unless already too long for a verb
+        return None if n <= 8 else False
+    return 3 <= n <= 8 and first[n] in b" \r\n"
 
 
 def greeting_line(payload: bytes, prefixes: tuple[bytes, ...]) -> bytes | None:

@@ -35,7 +35,9 @@ from wirelens.dissect.lines import (
     ReplyReader,
     Sasl,
     code_name,
+    command_start,
     greeting_line,
+    reply_start,
     text,
 )
 
@@ -265,6 +267,35 @@ class SmtpDissector(Dissector):
         else:
             self._server.append(data)
             self._read_server(events)
+        return events
+
+    def gap(self, from_orig: bool, length: int) -> list[Event]:
+        """A TCP hole (a lost segment, or one a snap length cut short). Inside a BDAT chunk
+        it is counted and reading stays in step; elsewhere the line it cuts is dropped and
+        reading resumes at the next command (client), at the next line of a message being
+        sent, or at the next reply (server; a multi-line reply it cuts ends as far as it
+        came)."""
+        if self.done or self._client_is_orig is None:
+            self.done = True
+            return []
+        events: list[Event] = []
+        if from_orig == self._client_is_orig:
+            if self._mode == _Mode.BDAT and length <= self._bdat_left:
+                self._bdat_left -= length
+                if not self._bdat_left:
+                    self._mode = _Mode.COMMAND
+                return events
+            if self._mode == _Mode.BDAT:  # past the chunk's end: the next line is a command
+                self._bdat_left, self._mode = 0, _Mode.COMMAND
+            if self._mode in (_Mode.DATA_HEADERS, _Mode.DATA_BODY):
+                self._client.lost()
+            else:
+                self._client.lost(command_start)
+        else:
+            self._server.lost(reply_start)
+            reply = self._replies.lost()
+            if reply is not None:
+                self._reply(reply, events)
         return events
 
     def finish(self) -> list[Event]:

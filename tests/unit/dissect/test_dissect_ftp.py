@@ -73,6 +73,51 @@ def test_commands_paired_with_final_replies() -> None:
     assert (eprt.data_channel_resp_h, eprt.data_channel_resp_p) == ("2001:db8::1", 5282)
 
 
+def test_holes_cut_lines_and_reading_resumes() -> None:
+    """A hole inside a multi-line reply ends it as far as it came (the greeting), one inside
+    a command line loses that command; the next command and replies are read in step."""
+    d = FtpDissector(TCP)
+    rows: list[Event] = []
+    rows += d.feed(b"220-Welcome\r\n text", False, 1)
+    rows += d.gap(False, 40)  # the rest of the greeting never seen
+    rows += d.feed(b"USER alice\r\nPASS hun", True, 2)
+    rows += d.gap(True, 5)  # the PASS line cut: lost
+    rows += d.feed(b"331 Password required\r\n", False, 3)
+    rows += d.feed(b"RETR a.txt\r\n", True, 4)
+    rows += d.feed(b"150 Opening\r\n226 Transfer complete\r\n", False, 5)
+    rows += d.finish()
+    assert not d.done
+    assert [(r.command, r.reply_code) for r in rows] == [  # type: ignore[attr-defined]
+        ("USER", 331), ("RETR", 226)]
+
+
+def test_line_buffer_after_a_hole() -> None:
+    """``LineBuffer.lost``: the cut line is dropped; the bytes after the hole are a line when
+    the test says they start one (undecided: wait for more), else read from the next line
+    end on."""
+    from wirelens.dissect.lines import LineBuffer, command_start, reply_start
+
+    buf = LineBuffer(100)
+    buf.append(b"RETR a-long-na")
+    buf.lost(command_start)
+    buf.append(b"me.txt\r\nQUIT\r\n")  # the rest of the cut line, then a command
+    assert buf.next_line() == b"QUIT" and buf.next_line() is None
+    buf.lost(command_start)
+    buf.append(b"NO")
+    assert buf.next_line() is None  # two letters: undecided
+    buf.append(b"OP\r\n")
+    assert buf.next_line() == b"NOOP"
+    buf.lost(reply_start)
+    buf.append(b"226 done\r\n")
+    assert buf.next_line() == b"226 done"
+    buf.lost()  # (no test: always from the next line end)
+    buf.append(b"226 done\r\nnext\r\n")
+    assert buf.next_line_lenient() == b"next"
+    assert [command_start(b) for b in (b"MAIL FROM:<a>", b"QUI", b"x-header: v", b"a" * 9)] == [
+        True, None, False, False]
+    assert [reply_start(b) for b in (b"250 ok", b"25", b"2x0")] == [True, None, False]
+
+
 def test_show_passwords() -> None:
     _, events = feed(CONV, show_passwords=True)
     pw = events[1]

@@ -81,6 +81,48 @@ def test_transactions_and_session_facts() -> None:
     assert second.last_reply_code == 554 and second.subject is None
 
 
+def _with_holes(chunks: list[tuple[bool, bytes]], cut: int) -> SmtpDissector:
+    """A dissector fed ``chunks`` as a capture with snap length ``cut`` bytes of payload
+    would see them: each chunk's first ``cut`` bytes, then a hole for the rest."""
+    d = SmtpDissector(TCP)
+    d.events = []  # type: ignore[attr-defined]
+    for from_orig, data in chunks:
+        d.events += d.feed(data[:cut], from_orig, 7)  # type: ignore[attr-defined]
+        if len(data) > cut:
+            d.events += d.gap(from_orig, len(data) - cut)  # type: ignore[attr-defined]
+    d.events += d.finish()  # type: ignore[attr-defined]
+    return d
+
+
+def test_holes_cut_lines_and_reading_resumes() -> None:
+    """Every segment cut at 40 bytes (a snap length): the line a hole cuts is dropped, the
+    next command, message line or reply is read; both transactions are still logged, with
+    what was seen whole (a multi-line reply a hole cut ends as far as it came)."""
+    d = _with_holes(CONV, 40)
+    first, second = d.events  # type: ignore[attr-defined]
+    assert not d.done and d.server_name == "mail.example.org"
+    assert (first.helo, first.mail_from, first.auth_success) == (
+        "client.example.com", "bob@example.com", True)
+    assert first.rcpt_to == () and first.header_from is None  # their lines were cut off
+    assert second.mail_from == "" and second.rcpt_to == ("x@example.org",)
+    assert _with_holes(CONV, 1000).events == feed(CONV)[1]  # type: ignore[attr-defined]
+    no_holes = SmtpDissector(TCP)
+    no_holes.feed(b"220 mx\r\n", False, 1)
+    assert no_holes.gap(True, 10) == [] and not no_holes.done  # (a hole: never the end)
+
+
+def test_hole_inside_a_bdat_chunk_keeps_step() -> None:
+    d = SmtpDissector(TCP)
+    d.feed(b"220 mx ESMTP\r\n", False, 1)
+    d.feed(b"EHLO a\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 20 LAST\r\nSubject: hi\r\n",
+           True, 2)
+    assert d.gap(True, 7) == []  # the rest of the 20-byte chunk never seen: in step
+    d.feed(b"QUIT\r\n", True, 3)
+    (row,) = d.feed(b"250 mx\r\n250 ok\r\n250 ok\r\n250 queued\r\n221 bye\r\n", False, 4)
+    assert (row.subject, row.rcpt_to, row.last_reply_code) == ("hi", ("b@y",), 250)  # type: ignore[attr-defined]
+    assert d.finish() == []
+
+
 def test_show_passwords() -> None:
     _, events = feed(CONV, show_passwords=True)
     assert isinstance(events[0], SmtpRecord) and events[0].password == "s3cret"
