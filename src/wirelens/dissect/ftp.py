@@ -276,19 +276,20 @@ class FtpDissector(Dissector):
 
     def gap(self, from_orig: bool, length: int) -> list[Event]:
         """A TCP hole (a lost segment, or one a snap length cut short): the line it cuts is
-        dropped and reading resumes at the next command (client) or reply (server; a
-        multi-line reply it cuts ends as far as it came, answering its command)."""
+        dropped and reading resumes at the next command (client) or reply (server; a reply
+        line it cuts counts when its code is whole, and a multi-line reply it cuts ends as
+        far as it came, answering its command)."""
         if self.done or self._client_is_orig is None:
             self.done = True
             return []
         events: list[Event] = []
         if from_orig == self._client_is_orig:
             self._client.lost(command_start)
-        else:
-            self._server.lost(reply_start)
-            reply = self._replies.lost()
-            if reply is not None:
-                self._reply(reply, self._last_ts, events)
+        else:  # a reply line it cuts counts (its code is whole), a multi-line one ends
+            cut = self._server.lost(reply_start)
+            for reply in (self._replies.feed(cut) if cut else None, self._replies.lost()):
+                if reply is not None:
+                    self._reply(reply, self._last_ts, events)
         return events
 
     def finish(self) -> list[Event]:

@@ -82,14 +82,17 @@ class LineBuffer:
             self._pos = 0
         self._buf += data
 
-    def lost(self, resumes: Callable[[bytes], bool | None] = lambda first: False) -> None:
+    def lost(self, resumes: Callable[[bytes], bool | None] = lambda first: False) -> bytes:
         """A hole in the stream (bytes never seen): the line being read never ends as it
-        began, and is dropped. The bytes after the hole are read from the next line end on,
-        unless ``resumes`` says their first bytes start a line (a command, a reply): True,
-        False, or None for too few bytes to say."""
+        began; it is dropped and returned (its bytes so far: a reply's code and first words,
+        say). The bytes after the hole are read from the next line end on, unless
+        ``resumes`` says their first bytes start a line (a command, a reply): True, False,
+        or None for too few bytes to say."""
+        cut = b"" if self._dropping else bytes(self._buf[self._pos:])
         self.clear()
         self._dropping = False
         self._resync = resumes
+        return cut.rstrip(b"\r")
 
     def _resynced(self) -> bool:
         """After a hole: whether the unread bytes start a line now (False: wait for more)."""

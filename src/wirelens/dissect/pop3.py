@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
-from wirelens.dissect.lines import REDACTED, LineBuffer, Sasl, greeting_line, text
+from wirelens.dissect.lines import (
+    REDACTED,
+    LineBuffer,
+    Sasl,
+    command_start,
+    greeting_line,
+    text,
+)
 
 __all__ = ["Pop3Dissector", "Pop3Record"]
 
@@ -85,6 +92,16 @@ class _Command:
         self.sasl: Sasl | None = None
 
 
+def _status_start(first: bytes) -> bool | None:
+    """Whether bytes after a hole start a status line (``+OK``, ``-ERR``, or a ``+``
+    continuation, RFC 1939 §3, RFC 5034 §4)."""
+    for status in (b"+OK", b"-ERR", b"+ "):
+        n = min(len(first), len(status))
+        if first[:n] == status[:n]:
+            return True if n == len(status) else None
+    return False
+
+
 class Pop3Dissector(Dissector):
     """POP3 over TCP (port 110)."""
 
@@ -114,6 +131,8 @@ class Pop3Dissector(Dissector):
         self._held = False
         self._ignored = False
         self._auth_cmd: _Command | None = None
+        self._last_ts = 0  # time of the last bytes fed
+        self._holed = False  # a hole cut the multi-line response being read
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -129,6 +148,7 @@ class Pop3Dissector(Dissector):
             return []
         if self._client_is_orig is None:  # roles from content: the server sends +OK/-ERR
             self._client_is_orig = from_orig != (data[:1] in (b"+", b"-"))
+        self._last_ts = ts_ns
         events: list[Event] = []
         if from_orig == self._client_is_orig:
             if not self._ignored:
@@ -137,6 +157,28 @@ class Pop3Dissector(Dissector):
         else:
             self._server.append(data)
             self._read_server(ts_ns, events)
+        return events
+
+    def gap(self, from_orig: bool, length: int) -> list[Event]:
+        """A TCP hole (a lost segment, or one a snap length cut short): the line it cuts is
+        dropped and reading resumes at the next command (client), at the next line of a
+        multi-line response being read (its ``.`` ends it, or a status line after the hole:
+        the ``.`` was lost), or at the next status line (one it cuts counts: the greeting, or
+        an answer with its text so far)."""
+        if self.done or self._client_is_orig is None:
+            self.done = True
+            return []
+        events: list[Event] = []
+        if from_orig == self._client_is_orig:
+            self._client.lost(command_start)
+        elif self._listing is not None:
+            self._server.lost()
+            self._holed = True
+        else:  # a status line it cuts counts (the greeting, or an answer)
+            cut = self._server.lost(_status_start)
+            if cut:
+                self._status(cut, self._last_ts, events)
+                self._holed = self._listing is not None  # (a listing opened by it: holed)
         return events
 
     def finish(self) -> list[Event]:
@@ -205,39 +247,48 @@ class Pop3Dissector(Dissector):
                 return
             if self._listing is not None:
                 if line == b".":  # RFC 1939 §3: end of a multi-line response
-                    self._listing = None
+                    self._listing, self._holed = None, False
+                elif self._holed and line.startswith((b"+OK", b"-ERR")):
+                    # after a hole in it, a status line: its "." end was lost
+                    self._listing, self._holed = None, False
+                    self._status(line, ts_ns, events)
                 elif self._listing == "CAPA":
                     self._capability(line)
                 continue
-            if not line.startswith((b"+OK", b"-ERR", b"+")):
-                continue  # not a status line: ignored (lenient)
-            if not self._greeted:
-                self._greeted = True
-                if line.startswith(b"+OK"):  # RFC 1939 §4: the greeting comes first
-                    self._banner = text(line[4:])
-                    continue
-            if not self._pending:
-                continue
-            cmd = self._pending[0]
-            if not line.startswith((b"+OK", b"-ERR")):  # "+ challenge" (RFC 5034 §4)
-                continue
-            self._pending.popleft()
-            ok = line.startswith(b"+OK")
-            status, msg = ("+OK", line[4:]) if ok else ("-ERR", line[5:])
-            if ok and (
-                cmd.verb in _MULTILINE or (cmd.verb in _MULTILINE_NO_ARG and cmd.arg is None)
-            ):
-                self._listing = cmd.verb
-            if cmd.sasl is not None and cmd.sasl is self._sasl:
-                self._sasl.remaining = 0
-            tls = cmd.verb == "STLS" and ok
-            self._emit(cmd, status, text(msg), events, tls)
-            if tls:
-                self.done = True
-                self.upgrade = "tls"  # the rest of the flow is a TLS handshake
-            elif cmd.verb == "STLS" and self._held:
-                self._held = False
-                self._read_client(ts_ns)
+            self._status(line, ts_ns, events)
+
+    def _status(self, line: bytes, ts_ns: int, events: list[Event]) -> None:
+        """A server line outside a multi-line response: the greeting, or a status that
+        answers the oldest command waiting."""
+        if not line.startswith((b"+OK", b"-ERR", b"+")):
+            return  # not a status line: ignored (lenient)
+        if not self._greeted:
+            self._greeted = True
+            if line.startswith(b"+OK"):  # RFC 1939 §4: the greeting comes first
+                self._banner = text(line[4:])
+                return
+        if not self._pending:
+            return
+        cmd = self._pending[0]
+        if not line.startswith((b"+OK", b"-ERR")):  # "+ challenge" (RFC 5034 §4)
+            return
+        self._pending.popleft()
+        ok = line.startswith(b"+OK")
+        status, msg = ("+OK", line[4:]) if ok else ("-ERR", line[5:])
+        if ok and (
+            cmd.verb in _MULTILINE or (cmd.verb in _MULTILINE_NO_ARG and cmd.arg is None)
+        ):
+            self._listing = cmd.verb
+        if cmd.sasl is not None and cmd.sasl is self._sasl:
+            self._sasl.remaining = 0
+        tls = cmd.verb == "STLS" and ok
+        self._emit(cmd, status, text(msg), events, tls)
+        if tls:
+            self.done = True
+            self.upgrade = "tls"  # the rest of the flow is a TLS handshake
+        elif cmd.verb == "STLS" and self._held:
+            self._held = False
+            self._read_client(ts_ns)
 
     def _capability(self, line: bytes) -> None:
         """A CAPA line (RFC 2449 §6): ``SASL mech ...`` lists the mechanisms."""

@@ -273,8 +273,8 @@ class SmtpDissector(Dissector):
         """A TCP hole (a lost segment, or one a snap length cut short). Inside a BDAT chunk
         it is counted and reading stays in step; elsewhere the line it cuts is dropped and
         reading resumes at the next command (client), at the next line of a message being
-        sent, or at the next reply (server; a multi-line reply it cuts ends as far as it
-        came)."""
+        sent, or at the next reply (server; a reply line it cuts counts when its code is
+        whole, and a multi-line reply it cuts ends as far as it came)."""
         if self.done or self._client_is_orig is None:
             self.done = True
             return []
@@ -291,11 +291,11 @@ class SmtpDissector(Dissector):
                 self._client.lost()
             else:
                 self._client.lost(command_start)
-        else:
-            self._server.lost(reply_start)
-            reply = self._replies.lost()
-            if reply is not None:
-                self._reply(reply, events)
+        else:  # a reply line it cuts counts (its code is whole), a multi-line one ends
+            cut = self._server.lost(reply_start)
+            for reply in (self._replies.feed(cut) if cut else None, self._replies.lost()):
+                if reply is not None:
+                    self._reply(reply, events)
         return events
 
     def finish(self) -> list[Event]:

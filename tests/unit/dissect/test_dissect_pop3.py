@@ -52,6 +52,31 @@ def feed(
     return d, out + d.finish()
 
 
+def test_holes_cut_lines_and_reading_resumes() -> None:
+    """Every segment cut at 20 bytes (a snap length): a cut command is lost, a cut status
+    line counts, a multi-line response reads on to its ``.`` line or, when a hole was in
+    it, to a status line; statuses pair in step with the commands seen."""
+    d = Pop3Dissector(TCP)
+    rows: list[Event] = []
+    for from_orig, data in CONV:
+        rows += d.feed(data[:20], from_orig, 1)
+        if len(data) > 20:
+            rows += d.gap(from_orig, len(data) - 20)
+    rows += d.finish()
+    assert not d.done and [(r.command, r.status) for r in rows] == [  # type: ignore[attr-defined]
+        ("CAPA", "+OK"), ("USER", "+OK"), ("RETR", "+OK"), ("AUTH", "-ERR"), ("QUIT", "+OK")]
+    # (the PASS line was cut: lost; each listing's "." was in a hole: a status line ends it)
+    listing = Pop3Dissector(TCP)
+    listing.feed(b"+OK ready\r\n", False, 1)
+    listing.feed(b"RETR 1\r\n", True, 2)
+    listing.feed(b"+OK 900 octets\r\nSubject: a long subj", False, 3)
+    listing.gap(False, 500)
+    listing.feed(b"+OK inside the message\r\nend of it\r\n.\r\n", False, 4)  # body lines
+    listing.feed(b"QUIT\r\n", True, 5)
+    (quit_row,) = listing.feed(b"+OK bye\r\n", False, 6)
+    assert (quit_row.command, quit_row.status) == ("QUIT", "+OK")  # type: ignore[attr-defined]
+
+
 def test_commands_and_statuses() -> None:
     _, events = feed(CONV)
     rows = [e for e in events if isinstance(e, Pop3Record)]
