@@ -48,6 +48,27 @@ IMAP_MAX_HELD = 64 * 1024
 no longer read."""
 
 _LITERAL = re.compile(rb"\{(\d{1,10})\+?\}\Z")
+_TAGGED_LINE = re.compile(rb"[A-Za-z0-9.]{1,32} [A-Za-z]{2}")
+"""The start of a tagged command (RFC 9051 §2.2.1: tag, space, command), or of a tagged
+status (tag, space, OK/NO/BAD)."""
+
+
+def _tagged_start(first: bytes) -> bool | None:
+    """Whether bytes after a hole start a tagged command or status line."""
+    if _TAGGED_LINE.match(first):
+        return True
+    return None if len(first) < 8 and all(c in _TAG_BYTES for c in first) else False
+
+
+def _server_start(first: bytes) -> bool | None:
+    """Whether bytes after a hole start a server line: untagged (``* ``), a continuation
+    request (``+``) or a tagged status."""
+    if first[:2] == b"* " or first[:1] == b"+":
+        return True
+    return None if first == b"*" else _tagged_start(first)
+
+
+_TAG_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789. ")
 _ASTRING = re.compile(rb'\s*(?:"((?:[^"\\]|\\.)*)"|(\S+))')
 
 
@@ -133,6 +154,7 @@ class ImapDissector(Dissector):
         self._offered: tuple[str, ...] = ()
         self._parts: list[bytes] = []  # command line so far, across client literals
         self._client_literal = 0  # octets of a client literal still to read
+        self._last_ts = 0  # time of the last bytes fed
         self._server_literal = 0  # octets of a server literal still to skip
         self._sasl: Sasl | None = None
         self._mechanism: str | None = None
@@ -158,6 +180,7 @@ class ImapDissector(Dissector):
             self._client_is_orig is None
         ):  # roles: the server starts with "*" (not a tag character, RFC 9051 §9)
             self._client_is_orig = from_orig != (data[:1] == b"*")
+        self._last_ts = ts_ns
         events: list[Event] = []
         if from_orig == self._client_is_orig:
             if not self._ignored:
@@ -166,6 +189,35 @@ class ImapDissector(Dissector):
         else:
             self._server.append(data)
             self._read_server(ts_ns, events)
+        return events
+
+    def gap(self, from_orig: bool, length: int) -> list[Event]:
+        """A TCP hole (a lost segment, or one a snap length cut short). Inside a literal it
+        is counted and reading stays in step; elsewhere the line it cuts is dropped (with a
+        command's parts read so far) and reading resumes at the next tagged command
+        (client) or server line (untagged, continuation, tagged status: statuses pair by
+        tag, so a lost one leaves its command unanswered, not the next one; one a hole cuts
+        counts with its text so far)."""
+        if self.done or self._client_is_orig is None:
+            self.done = True
+            return []
+        client = from_orig == self._client_is_orig
+        left = self._client_literal if client else self._server_literal
+        if 0 < length <= left:
+            if client:
+                self._client_literal -= length
+            else:
+                self._server_literal -= length
+            return []
+        events: list[Event] = []
+        if client:
+            self._client_literal, self._parts = 0, []
+            self._client.lost(_tagged_start)
+        else:  # a line it cuts counts: a tagged status with its text so far, say
+            self._server_literal = 0
+            cut = self._server.lost(_server_start)
+            if cut:
+                self._server_line(cut, self._last_ts, events)
         return events
 
     def finish(self) -> list[Event]:
@@ -269,30 +321,35 @@ class ImapDissector(Dissector):
             literal = _LITERAL.search(line)
             if literal is not None:
                 self._server_literal = int(literal.group(1))
-            if line.startswith(b"* "):
-                self._untagged(line[2:])
-                continue
-            if line.startswith(b"+"):  # continuation request (§7.5)
-                continue
-            tag_raw, _, rest = line.partition(b" ")
-            status_raw, _, msg = rest.partition(b" ")
-            status = status_raw.upper()
-            if status not in (b"OK", b"NO", b"BAD"):
-                continue  # not a tagged status: ignored (lenient)
-            cmd = self._pop(text(tag_raw, 64))
-            if cmd is None:
-                continue
-            if cmd.verb == "AUTHENTICATE" and self._sasl is not None:
-                self._sasl.remaining = 0
-            self._capabilities(msg)
-            tls = cmd.verb == "STARTTLS" and status == b"OK"
-            self._emit(cmd, status.decode(), text(msg), events, tls)
-            if tls:
-                self.done = True
-                self.upgrade = "tls"  # the rest of the flow is a TLS handshake
-            elif cmd.verb == "STARTTLS" and self._held:
-                self._held = False
-                self._read_client(ts_ns)
+            self._server_line(line, ts_ns, events)
+
+    def _server_line(self, line: bytes, ts_ns: int, events: list[Event]) -> None:
+        """An untagged line, a continuation request, or a tagged status (the row of its
+        command); other lines are ignored (lenient)."""
+        if line.startswith(b"* "):
+            self._untagged(line[2:])
+            return
+        if line.startswith(b"+"):  # continuation request (§7.5)
+            return
+        tag_raw, _, rest = line.partition(b" ")
+        status_raw, _, msg = rest.partition(b" ")
+        status = status_raw.upper()
+        if status not in (b"OK", b"NO", b"BAD"):
+            return  # not a tagged status: ignored (lenient)
+        cmd = self._pop(text(tag_raw, 64))
+        if cmd is None:
+            return
+        if cmd.verb == "AUTHENTICATE" and self._sasl is not None:
+            self._sasl.remaining = 0
+        self._capabilities(msg)
+        tls = cmd.verb == "STARTTLS" and status == b"OK"
+        self._emit(cmd, status.decode(), text(msg), events, tls)
+        if tls:
+            self.done = True
+            self.upgrade = "tls"  # the rest of the flow is a TLS handshake
+        elif cmd.verb == "STARTTLS" and self._held:
+            self._held = False
+            self._read_client(ts_ns)
 
     def _pop(self, tag: str) -> _Command | None:
         for i, cmd in enumerate(self._pending):

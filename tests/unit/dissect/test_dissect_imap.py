@@ -49,6 +49,29 @@ def feed(
     return d, out + d.finish()
 
 
+def test_holes_cut_lines_and_reading_resumes() -> None:
+    """Every segment cut at 30 bytes (a snap length): a status line a hole cuts counts with
+    its text so far; statuses lost in holes leave their commands unanswered (they pair by
+    tag: nothing shifts); a hole inside a literal is counted."""
+    d = ImapDissector(TCP)
+    rows: list[Event] = []
+    for from_orig, data in CONV:
+        rows += d.feed(data[:30], from_orig, 1)
+        if len(data) > 30:
+            rows += d.gap(from_orig, len(data) - 30)
+    rows += d.finish()
+    assert not d.done and [(r.tag, r.command, r.status) for r in rows] == [  # type: ignore[attr-defined]
+        ("a2", "LOGIN", "NO"), ("a3", "AUTHENTICATE", "OK"), ("a1", "CAPABILITY", None),
+        ("a4", "FETCH", None)]
+    literal = ImapDissector(TCP)
+    literal.feed(b"* OK ready\r\n", False, 1)
+    literal.feed(b"b1 APPEND inbox {100}\r\nFrom: a", True, 2)
+    assert literal.gap(True, 93) == []  # the rest of the literal: counted, in step
+    literal.feed(b"\r\n", True, 3)
+    (row,) = literal.feed(b"b1 OK appended\r\n", False, 4)
+    assert (row.tag, row.command, row.status) == ("b1", "APPEND", "OK")  # type: ignore[attr-defined]
+
+
 def test_tagged_commands() -> None:
     _, events = feed(CONV)
     rows = [e for e in events if isinstance(e, ImapRecord)]
