@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wl_dissect_builders import feed_snapped
 from wl_mini_pcap import flows
 
 from wirelens.dissect.base import Event
@@ -54,12 +55,7 @@ def test_holes_cut_lines_and_reading_resumes() -> None:
     its text so far; statuses lost in holes leave their commands unanswered (they pair by
     tag: nothing shifts); a hole inside a literal is counted."""
     d = ImapDissector(TCP)
-    rows: list[Event] = []
-    for from_orig, data in CONV:
-        rows += d.feed(data[:30], from_orig, 1)
-        if len(data) > 30:
-            rows += d.gap(from_orig, len(data) - 30)
-    rows += d.finish()
+    rows = feed_snapped(d, CONV, 30)
     assert not d.done and [(r.tag, r.command, r.status) for r in rows] == [  # type: ignore[attr-defined]
         ("a2", "LOGIN", "NO"), ("a3", "AUTHENTICATE", "OK"), ("a1", "CAPABILITY", None),
         ("a4", "FETCH", None)]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wl_dissect_builders import feed_snapped
 from wl_mini_pcap import flows
 
 from wirelens.dissect.base import Event
@@ -57,12 +58,7 @@ def test_holes_cut_lines_and_reading_resumes() -> None:
     line counts, a multi-line response reads on to its ``.`` line or, when a hole was in
     it, to a status line; statuses pair in step with the commands seen."""
     d = Pop3Dissector(TCP)
-    rows: list[Event] = []
-    for from_orig, data in CONV:
-        rows += d.feed(data[:20], from_orig, 1)
-        if len(data) > 20:
-            rows += d.gap(from_orig, len(data) - 20)
-    rows += d.finish()
+    rows = feed_snapped(d, CONV, 20)
     assert not d.done and [(r.command, r.status) for r in rows] == [  # type: ignore[attr-defined]
         ("CAPA", "+OK"), ("USER", "+OK"), ("RETR", "+OK"), ("AUTH", "-ERR"), ("QUIT", "+OK")]
     # (the PASS line was cut: lost; each listing's "." was in a hole: a status line ends it)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from wl_dissect_builders import feed_snapped
 from wl_mini_pcap import flows
 
 from wirelens.dissect.base import Dissector, Event
@@ -81,31 +82,21 @@ def test_transactions_and_session_facts() -> None:
     assert second.last_reply_code == 554 and second.subject is None
 
 
-def _with_holes(chunks: list[tuple[bool, bytes]], cut: int) -> SmtpDissector:
-    """A dissector fed ``chunks`` as a capture with snap length ``cut`` bytes of payload
-    would see them: each chunk's first ``cut`` bytes, then a hole for the rest."""
-    d = SmtpDissector(TCP)
-    d.events = []  # type: ignore[attr-defined]
-    for from_orig, data in chunks:
-        d.events += d.feed(data[:cut], from_orig, 7)  # type: ignore[attr-defined]
-        if len(data) > cut:
-            d.events += d.gap(from_orig, len(data) - cut)  # type: ignore[attr-defined]
-    d.events += d.finish()  # type: ignore[attr-defined]
-    return d
-
-
 def test_holes_cut_lines_and_reading_resumes() -> None:
     """Every segment cut at 40 bytes (a snap length): the line a hole cuts is dropped, the
     next command, message line or reply is read; both transactions are still logged, with
     what was seen whole (a multi-line reply a hole cut ends as far as it came)."""
-    d = _with_holes(CONV, 40)
-    first, second = d.events  # type: ignore[attr-defined]
+    d = SmtpDissector(TCP)
+    first, second = feed_snapped(d, CONV, 40)
     assert not d.done and d.server_name == "mail.example.org"
     assert (first.helo, first.mail_from, first.auth_success) == (
         "client.example.com", "bob@example.com", True)
     assert first.rcpt_to == () and first.header_from is None  # their lines were cut off
     assert second.mail_from == "" and second.rcpt_to == ("x@example.org",)
-    assert _with_holes(CONV, 1000).events == feed(CONV)[1]  # type: ignore[attr-defined]
+    def rows(events: list[Event]) -> list[tuple[object, ...]]:
+        return [(e.mail_from, e.rcpt_to, e.subject, e.last_reply_code) for e in events]  # type: ignore[attr-defined]
+
+    assert rows(feed_snapped(SmtpDissector(TCP), CONV, 1000)) == rows(feed(CONV)[1])  # no hole
     no_holes = SmtpDissector(TCP)
     no_holes.feed(b"220 mx\r\n", False, 1)
     assert no_holes.gap(True, 10) == [] and not no_holes.done  # (a hole: never the end)

@@ -215,6 +215,18 @@ def feed_all(
     return events + dissector.finish()
 
 
+def feed_snapped(dissector: Dissector, chunks: Sequence[tuple[bool, bytes]],
+                 cut: int) -> list[Event]:
+    """Feed ``chunks`` as a capture with a snap length of ``cut`` payload bytes shows them
+    (each chunk's first ``cut`` bytes, then a hole for the rest) and finish; every event."""
+    events: list[Event] = []
+    for from_orig, data in chunks:
+        events += dissector.feed(data[:cut], from_orig, 1000)
+        if len(data) > cut:
+            events += dissector.gap(from_orig, len(data) - cut)
+    return events + dissector.finish()
+
+
 # -- TLS certificates (RFC 5246 §7.4.2) -------------------------------------------------------
 
 
