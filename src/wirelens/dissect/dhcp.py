@@ -437,3 +437,7 @@ class DhcpDissector(Dissector):
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """One datagram: one record."""
         return [parse_dhcp(data, ts_ns)]
+
+    def resumable(self) -> bool:
+        """Each datagram stands alone (no state): one that does not parse changes nothing."""
+        return True

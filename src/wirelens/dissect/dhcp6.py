@@ -450,3 +450,7 @@ class Dhcpv6Dissector(Dissector):
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """One datagram: one record."""
         return [parse_dhcpv6(data, ts_ns)]
+
+    def resumable(self) -> bool:
+        """Each datagram stands alone (no state): one that does not parse changes nothing."""
+        return True

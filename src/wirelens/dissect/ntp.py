@@ -419,3 +419,7 @@ class NtpDissector(Dissector):
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """One datagram: one message."""
         return [parse_ntp(data, ts_ns)]
+
+    def resumable(self) -> bool:
+        """Each datagram stands alone (no state): one that does not parse changes nothing."""
+        return True

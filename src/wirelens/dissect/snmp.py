@@ -514,6 +514,10 @@ class SnmpDissector(Dissector):
             return False
         return _plausible(payload)
 
+    def resumable(self) -> bool:
+        """Each datagram stands alone (no state): one that does not parse changes nothing."""
+        return True
+
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """One datagram: one record."""
         msg = parse_snmp(bytes(data))

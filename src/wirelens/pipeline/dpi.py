@@ -122,6 +122,15 @@ def _server_first(cls: type[Dissector], payload: memoryview, proto: int, to: tup
     return not _to_group(*to)
 
 
+def _owned(st: FlowDpi) -> bool:
+    """Whether a flow is surely its dissector's protocol, so a message that does not parse is
+    damage, not a sign the flow was named wrongly (:meth:`DpiStage._rename`): its responder
+    port is the protocol's own, or it wrote rows and no dissector claims that port (an SNMP
+    request sent to a DNS server, answered in DNS, is renamed)."""
+    port = st.orig[5]
+    return port in st.cls.ports or (st.rows > 0 and by_port(port, st.proto) is None)
+
+
 def _error_name(dissector: str, exc: ParseError) -> str:
     """The weird of a dissector's parse error: ``dns_truncated``, ``tls_bad_value``, ..."""
     return f"{dissector}_{_CAMEL.sub('_', type(exc).__name__).lower()}"
@@ -575,9 +584,8 @@ class DpiStage:
         try:
             events = d.gap(from_orig, gap) if gap else d.feed(payload, from_orig, ts)
         except ParseError as exc:
-            if not gap and d.resumable() and (st.rows or st.orig[5] in st.cls.ports):
-                # one bad message of a flow that is this protocol's (it wrote rows, or it is
-                # on its port; else it may be another protocol's: renamed): a weird, read on
+            if not gap and d.resumable() and _owned(st):
+                # one bad message of a flow that is this protocol's: a weird, read on
                 self._weird(st, fid, ts, _error_name(d.name, exc), str(exc)[:200], d.name)
                 return
             self._parse_error(st, fid, ts, exc)

@@ -110,3 +110,18 @@ def test_a_damaged_datagram_amid_dns_transactions_is_a_weird(tmp_path: Path) -> 
                     "t3.example.com": None, "t4.example.com": "NOERROR",
                     "t5.example.com": "NOERROR"}
     assert [w["name"] for w in _table(r, "weird")] == ["dns_truncated"]
+
+
+def test_stateless_datagram_dissectors_read_on_after_a_bad_one(tmp_path: Path) -> None:
+    """NTP (as DHCP, DHCPv6 and SNMP) keeps no state between datagrams: a short one in the
+    middle of a flow is a weird, the ones after it are still rows."""
+    client = b"\x23" + bytes(47)  # v4, mode 3 (client)
+    server = b"\x24\x02" + bytes(46)  # v4, mode 4 (server), stratum 2
+    frames = [udp_frame(CLIENT, SERVER, 123, 123, client),
+              udp_frame(SERVER, CLIENT, 123, 123, server),
+              udp_frame(CLIENT, SERVER, 123, 123, client[:20]),  # cut short
+              udp_frame(CLIENT, SERVER, 123, 123, client),
+              udp_frame(SERVER, CLIENT, 123, 123, server)]
+    r = _run(tmp_path, frames)
+    assert len(_table(r, "ntp")) == 4
+    assert [w["name"] for w in _table(r, "weird")] == ["ntp_truncated"]
