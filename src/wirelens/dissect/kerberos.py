@@ -461,6 +461,11 @@ class KerberosDissector(Dissector):
         pvno_tag = 0xA1 if tag in _REQUESTS else 0xA0
         return payload[r : r + 5] == bytes((pvno_tag, 3, 2, 1, 5))
 
+    def resumable(self) -> bool:
+        """Over UDP a datagram is a message of its own, parsed before anything is kept: one
+        that does not parse changes nothing."""
+        return self.proto == IPPROTO_UDP
+
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """A datagram (UDP) or the next stream bytes of one direction (TCP)."""
         if self.proto == IPPROTO_UDP:

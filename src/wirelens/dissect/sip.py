@@ -298,6 +298,11 @@ class SipDissector(Dissector):
         """A request line ``METHOD sip:... SIP/2.0`` or a ``SIP/2.0 NNN`` status line."""
         return _start_line_ok(payload)
 
+    def resumable(self) -> bool:
+        """Over UDP a datagram is a message of its own, parsed before anything is kept: one
+        that does not parse changes nothing."""
+        return self.proto != IPPROTO_TCP
+
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """A datagram (UDP) or the next stream bytes of one direction (TCP)."""
         if self.proto != IPPROTO_TCP:

@@ -125,3 +125,13 @@ def test_stateless_datagram_dissectors_read_on_after_a_bad_one(tmp_path: Path) -
     r = _run(tmp_path, frames)
     assert len(_table(r, "ntp")) == 4
     assert [w["name"] for w in _table(r, "weird")] == ["ntp_truncated"]
+
+
+def test_which_dissectors_read_on_after_a_bad_message() -> None:
+    """Datagram protocols whose state a bad datagram leaves intact; never over TCP, where a
+    message that does not parse leaves the stream's framing unknown."""
+    from wirelens.dissect.registry import DISSECTORS
+
+    resumable = {c.name for c in DISSECTORS if 17 in c.transports and c(17).resumable()}
+    assert resumable == {"dhcp", "dhcpv6", "ntp", "snmp", "sip", "kerberos"}  # (dns: once read)
+    assert not any(c(6).resumable() for c in DISSECTORS if 6 in c.transports)
