@@ -342,6 +342,17 @@ def _resumes(buf: bytearray, is_client: bool) -> bool | None:
     return None if undecided else False
 
 
+_NEXT_REQUEST = re.compile(b"\n(?=(?:" + b"|".join(re.escape(m) for m in _METHODS) + b"))")
+_NEXT_RESPONSE = re.compile(rb"\n(?=HTTP/1\.[01] [0-9]{3}[ \r\n])")
+
+
+def _next_start(buf: bytearray, is_client: bool) -> int:
+    """Where in ``buf`` (bytes after a hole that start no message) a line starts a message of
+    this side (a known method and a space, or a status line), or -1."""
+    found = (_NEXT_REQUEST if is_client else _NEXT_RESPONSE).search(buf)
+    return found.end() if found is not None else -1
+
+
 def _parse_head(head: bytes) -> tuple[bytes, dict[bytes, str]]:
     """Split a head into its start line and the headers (lowercase names, first value wins
     except Content-Length and Transfer-Encoding, whose values are joined)."""
@@ -669,10 +680,12 @@ class HttpDissector(Dissector):
             if not buf:
                 return False
             if side.out_of_step:  # after a hole: these bytes must start a message; others
-                resumes = _resumes(buf, is_client)  # are the rest of one never seen whole
-                if not resumes:
-                    if resumes is not None:
-                        del buf[:]
+                resumes = _resumes(buf, is_client)  # are the rest of one never seen whole,
+                if not resumes:  # up to a line that starts one (a lost segment's neighbour
+                    if resumes is not None:  # may hold a body's tail and the next head)
+                        at = _next_start(buf, is_client)
+                        del buf[: at if at >= 0 else len(buf)]
+                        return at >= 0
                     return False
                 side.out_of_step = False
             if not is_client and self._requests and len(buf) >= 5 and not buf.startswith(b"HTTP/"):

@@ -247,6 +247,12 @@ def test_gap_inside_a_body_keeps_step_elsewhere_loses_step() -> None:
     cut.feed(b"HTTP/1.1 403 Forbidden\r\nServer: x\r\nContent-Ty", False, 0)
     (e,) = cut.finish()
     assert (e.uri, e.status_code, e.server) == ("/z", 403, "x")  # type: ignore[attr-defined]
+    mid = HttpDissector(TCP)  # after a hole, a message may start inside the bytes that come
+    mid.feed(b"GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n", True, 0)
+    mid.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\nabc", False, 0)
+    (e,) = mid.gap(False, 5000)  # past the body: out of step
+    (e2,) = mid.feed(b"tail\r\nmore\nHTTP/1.1 404 No\r\nContent-Length: 0\r\n\r\n", False, 0)
+    assert [(x.uri, x.status_code) for x in (e, e2)] == [("/1", 200), ("/2", 404)]  # type: ignore[attr-defined]
     chunked = HttpDissector(TCP)
     chunked.feed(b"GET /c HTTP/1.1\r\n\r\n", True, 0)
     chunked.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", False, 0)
