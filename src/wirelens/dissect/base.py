@@ -147,12 +147,16 @@ class Dissector(ABC):
         them and announce them with :meth:`gap` instead of feeding them. Default: none."""
         return 0
 
+    datagrams_stand_alone: ClassVar[bool] = False
+    """Over UDP each datagram is a message of its own, parsed before anything is kept: one
+    that does not parse leaves the dissector's state as it was (:meth:`resumable`)."""
+
     def resumable(self) -> bool:
         """After :meth:`feed` raised :class:`~wirelens.wire.errors.ParseError`: whether the
-        dissector's state is intact and reading may go on with the next message (a datagram
-        protocol whose messages stand alone, once it has read a good one: the bad one is a
-        weird, not the end of the flow's rows). Default: no, its state is undefined."""
-        return False
+        dissector's state is intact and reading may go on with the next message (the bad one
+        is a weird, not the end of the flow's rows). Default: over UDP when
+        :attr:`datagrams_stand_alone`; otherwise its state is undefined."""
+        return self.datagrams_stand_alone and self.proto == IPPROTO_UDP
 
     def gap(self, from_orig: bool, length: int) -> list[Event]:
         """``length`` bytes of this direction were never seen (a TCP hole given up on), at

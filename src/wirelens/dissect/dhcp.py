@@ -416,6 +416,7 @@ class DhcpDissector(Dissector):
 
     name: ClassVar[str] = "dhcp"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP,))
+    datagrams_stand_alone: ClassVar[bool] = True
     ports: ClassVar[frozenset[int]] = frozenset((67, 68))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((1, 2))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_UDP: (  # the magic cookie
@@ -437,7 +438,3 @@ class DhcpDissector(Dissector):
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """One datagram: one record."""
         return [parse_dhcp(data, ts_ns)]
-
-    def resumable(self) -> bool:
-        """Each datagram stands alone (no state): one that does not parse changes nothing."""
-        return True

@@ -418,6 +418,7 @@ class Dhcpv6Dissector(Dissector):
 
     name: ClassVar[str] = "dhcpv6"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP,))
+    datagrams_stand_alone: ClassVar[bool] = True
     ports: ClassVar[frozenset[int]] = frozenset((546, 547))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(range(1, 14))
     """``matches``: msg-type ``1 <= payload[0] <= 13`` (RFC 8415 §7.3)."""
@@ -450,7 +451,3 @@ class Dhcpv6Dissector(Dissector):
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """One datagram: one record."""
         return [parse_dhcpv6(data, ts_ns)]
-
-    def resumable(self) -> bool:
-        """Each datagram stands alone (no state): one that does not parse changes nothing."""
-        return True

@@ -175,6 +175,7 @@ class DnsDissector(Dissector):
     name_source: ClassVar[str | None] = "dns_query"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP, IPPROTO_TCP))
     ports: ClassVar[frozenset[int]] = frozenset((53, 5353, 5355))
+    datagrams_stand_alone: ClassVar[bool] = True
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)
@@ -247,10 +248,10 @@ class DnsDissector(Dissector):
         return events
 
     def resumable(self) -> bool:
-        """Over UDP, once a message was read: a datagram that does not parse changed nothing
-        (each one stands alone), the next ones are read (a DNS tunnel's flow keeps its
+        """Over UDP (:attr:`datagrams_stand_alone`), once a message was read: the next
+        datagrams are read after one that does not parse (a DNS tunnel's flow keeps its
         transactions after one damaged datagram)."""
-        return self.proto != IPPROTO_TCP and self._read_one
+        return super().resumable() and self._read_one
 
     def finish(self) -> list[Event]:
         """Emit the queries still waiting for an answer."""

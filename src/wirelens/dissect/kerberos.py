@@ -417,6 +417,7 @@ class KerberosDissector(Dissector):
 
     name: ClassVar[str] = "kerberos"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP, IPPROTO_UDP))
+    datagrams_stand_alone: ClassVar[bool] = True
     ports: ClassVar[frozenset[int]] = frozenset((88,))
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (  # after the mark
         Screen(16, values=((4, frozenset(0x60 | tag for tag in _KDC_TAGS)),)),)}
@@ -460,11 +461,6 @@ class KerberosDissector(Dissector):
             return False
         pvno_tag = 0xA1 if tag in _REQUESTS else 0xA0
         return payload[r : r + 5] == bytes((pvno_tag, 3, 2, 1, 5))
-
-    def resumable(self) -> bool:
-        """Over UDP a datagram is a message of its own, parsed before anything is kept: one
-        that does not parse changes nothing."""
-        return self.proto == IPPROTO_UDP
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """A datagram (UDP) or the next stream bytes of one direction (TCP)."""

@@ -355,6 +355,7 @@ class NtpDissector(Dissector):
 
     name: ClassVar[str] = "ntp"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP,))
+    datagrams_stand_alone: ClassVar[bool] = True
     ports: ClassVar[frozenset[int]] = frozenset((123,))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(
         b for b in range(256)
@@ -419,7 +420,3 @@ class NtpDissector(Dissector):
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """One datagram: one message."""
         return [parse_ntp(data, ts_ns)]
-
-    def resumable(self) -> bool:
-        """Each datagram stands alone (no state): one that does not parse changes nothing."""
-        return True

@@ -277,6 +277,7 @@ class SipDissector(Dissector):
 
     name: ClassVar[str] = "sip"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP, IPPROTO_TCP))
+    datagrams_stand_alone: ClassVar[bool] = True
     ports: ClassVar[frozenset[int]] = frozenset((5060, 5061))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset({m[0] for m in METHODS} | {ord("S")})
     """``matches``: a registered method or ``SIP/2.0`` first."""
@@ -297,11 +298,6 @@ class SipDissector(Dissector):
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """A request line ``METHOD sip:... SIP/2.0`` or a ``SIP/2.0 NNN`` status line."""
         return _start_line_ok(payload)
-
-    def resumable(self) -> bool:
-        """Over UDP a datagram is a message of its own, parsed before anything is kept: one
-        that does not parse changes nothing."""
-        return self.proto != IPPROTO_TCP
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """A datagram (UDP) or the next stream bytes of one direction (TCP)."""

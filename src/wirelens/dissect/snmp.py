@@ -497,6 +497,7 @@ class SnmpDissector(Dissector):
 
     name: ClassVar[str] = "snmp"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_UDP,))
+    datagrams_stand_alone: ClassVar[bool] = True
     ports: ClassVar[frozenset[int]] = frozenset((161, 162))
     first_bytes: ClassVar[frozenset[int] | None] = frozenset((_SEQUENCE,))
     """``matches``: a BER SEQUENCE (0x30) first."""
@@ -513,10 +514,6 @@ class SnmpDissector(Dissector):
         if proto != IPPROTO_UDP:
             return False
         return _plausible(payload)
-
-    def resumable(self) -> bool:
-        """Each datagram stands alone (no state): one that does not parse changes nothing."""
-        return True
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """One datagram: one record."""
