@@ -285,11 +285,9 @@ class FtpDissector(Dissector):
         events: list[Event] = []
         if from_orig == self._client_is_orig:
             self._client.lost(command_start)
-        else:  # a reply line it cuts counts (its code is whole), a multi-line one ends
-            cut = self._server.lost(reply_start)
-            for reply in (self._replies.feed(cut) if cut else None, self._replies.lost()):
-                if reply is not None:
-                    self._reply(reply, self._last_ts, events)
+        else:
+            for reply in self._replies.lost(self._server.lost(reply_start)):
+                self._reply(reply, self._last_ts, events)
         return events
 
     def finish(self) -> list[Event]:

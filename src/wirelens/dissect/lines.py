@@ -232,14 +232,16 @@ class ReplyReader:
             self._lines.append(text(body))
         return None
 
-    def lost(self) -> Reply | None:
-        """A hole in the server's stream: the multi-line reply being read, if any, ends as
-        far as it came (its code is its first line's)."""
-        if self._code is None:
-            return None
-        reply = Reply(self._code, "\n".join(self._lines)[: MAX_TEXT_CHARS * 4])
-        self._code, self._lines = None, []
-        return reply
+    def lost(self, cut: bytes) -> list[Reply]:
+        """A hole in the server's stream, which cut the line ``cut`` (its bytes so far,
+        :meth:`LineBuffer.lost`): the replies it ends. The cut line counts when its code is
+        whole (a reply, or a multi-line reply's last or next line); a multi-line reply still
+        open then ends as far as it came (its code is its first line's)."""
+        done = [reply] if cut and (reply := self.feed(cut)) is not None else []
+        if self._code is not None:
+            done.append(Reply(self._code, "\n".join(self._lines)[: MAX_TEXT_CHARS * 4]))
+            self._code, self._lines = None, []
+        return done
 
     @property
     def open_lines(self) -> tuple[str, ...]:

@@ -291,11 +291,9 @@ class SmtpDissector(Dissector):
                 self._client.lost()
             else:
                 self._client.lost(command_start)
-        else:  # a reply line it cuts counts (its code is whole), a multi-line one ends
-            cut = self._server.lost(reply_start)
-            for reply in (self._replies.feed(cut) if cut else None, self._replies.lost()):
-                if reply is not None:
-                    self._reply(reply, events)
+        else:
+            for reply in self._replies.lost(self._server.lost(reply_start)):
+                self._reply(reply, events)
         return events
 
     def finish(self) -> list[Event]:
