@@ -137,6 +137,12 @@ DNS_MAX_MULTICAST_QUESTIONS = 64
 then also succeed). Unicast DNS asks one question (RFC 9619)."""
 
 
+def _known_codes(flags: int) -> bool:
+    """An opcode DNS has (QUERY, IQUERY, STATUS, NOTIFY, UPDATE) and an rcode up to NOTZONE
+    in the header's flags word."""
+    return (flags >> 11) & 0xF in (0, 1, 2, 4, 5) and flags & 0xF <= 10
+
+
 def _plausible_header(msg: bytes | memoryview, size: int, whole: bool = False) -> bool:
     """Cheap header test: opcode, rcode and section counts that fit ``size`` bytes.
 
@@ -147,9 +153,9 @@ def _plausible_header(msg: bytes | memoryview, size: int, whole: bool = False) -
     if len(msg) < 12 or size < 12:
         return False
     flags = (msg[2] << 8) | msg[3]
-    opcode = (flags >> 11) & 0xF
-    if opcode not in (0, 1, 2, 4, 5) or (flags & 0xF) > 10:
+    if not _known_codes(flags):
         return False
+    opcode = (flags >> 11) & 0xF
     qd = (msg[4] << 8) | msg[5]
     an = (msg[6] << 8) | msg[7]
     other = ((msg[8] << 8) | msg[9]) + ((msg[10] << 8) | msg[11])
@@ -215,8 +221,7 @@ class DnsDissector(Dissector):
         alone is too weak to name a flow."""
         if proto != IPPROTO_UDP or len(payload) < 17 or (payload[4] << 8 | payload[5]) != 1:
             return False
-        flags = (payload[2] << 8) | payload[3]
-        if (flags >> 11) & 0xF not in (0, 1, 2, 4, 5) or (flags & 0xF) > 10:
+        if not _known_codes((payload[2] << 8) | payload[3]):
             return False
         buf = Buffer(payload)
         try:

@@ -182,14 +182,21 @@ def _parse_message(d, base, lim, out):  # type: ignore[no-untyped-def]
 
 
 @kernel
+def _known_codes(flags):  # type: ignore[no-untyped-def]
+    """dns.py ``_known_codes``: an opcode DNS has and an rcode up to 10."""
+    opcode = (flags >> 11) & 0xF
+    return (opcode <= 2 or opcode == 4 or opcode == 5) and (flags & 0xF) <= 10
+
+
+@kernel
 def _plausible(d, h, size, whole):  # type: ignore[no-untyped-def]
     """dns.py ``_plausible_header`` on the 12 header bytes at ``h`` (caller checked them)."""
     if size < 12:
         return False
     flags = _u16(d, h + 2)
-    opcode = (flags >> 11) & 0xF
-    if not (opcode <= 2 or opcode == 4 or opcode == 5) or (flags & 0xF) > 10:
+    if not _known_codes(flags):
         return False
+    opcode = (flags >> 11) & 0xF
     qd = _u16(d, h + 4)
     an = _u16(d, h + 6)
     other = _u16(d, h + 8) + _u16(d, h + 10)
@@ -240,11 +247,7 @@ def _dns_cut_question(d, s, n, out):  # type: ignore[no-untyped-def]
     refused a UDP payload): a datagram holding fewer records than its header claims. Returns
     -2 (no match) or -1 (DNS; no name: the dissector gives the question's when it reads the
     message, and no name when it refuses it)."""
-    if n < 17 or _u16(d, s + 4) != 1:
-        return -2
-    flags = _u16(d, s + 2)
-    opcode = (flags >> 11) & 0xF
-    if not (opcode <= 2 or opcode == 4 or opcode == 5) or (flags & 0xF) > 10:
+    if n < 17 or _u16(d, s + 4) != 1 or not _known_codes(_u16(d, s + 2)):
         return -2
     p, _ = _read_name(d, s, s + 12, s + n, out, 0, False)
     if p < 0 or p + 4 > s + n:
