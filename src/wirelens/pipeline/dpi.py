@@ -738,7 +738,8 @@ class DpiStage:
             elif table == "tls" and st.server_name is None and ev.cert_names:
                 # no SNI: the server's certificate names it (first SAN, else the subject CN)
                 st.server_name, st.name_source = ev.cert_names[0], "certificate"
-            self.expected.note_event(ev, st.orig)
+            elif table == "ftp" and ev.data_channel_resp_p:  # a data connection announced
+                self.expected.note_ftp(ev, st.orig)
             names, getter = _getter(type(ev))
             bucket = self.events.get((table, type(ev)))
             if bucket is None:

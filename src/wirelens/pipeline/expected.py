@@ -12,10 +12,11 @@ its expected connections. An announcement is used once, and forgotten after
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from wirelens.core import limits
 from wirelens.dissect.base import IPPROTO_TCP, Dissector
+from wirelens.dissect.ftp import FtpRecord
 from wirelens.dissect.signatures_base import SignatureDissector
 from wirelens.dissect.signatures_net import TftpDissector
 from wirelens.pipeline.columns import addr_halves
@@ -43,7 +44,7 @@ class FtpDataDissector(SignatureDissector):
 
 class ExpectedFlows:
     """Announced responders and the class that will name their flow, oldest first, bounded
-    in number and age. What announces one: :meth:`note_event` (an FTP row naming a data
+    in number and age. What announces one: :meth:`note_ftp` (an FTP row naming a data
     channel) and :meth:`note_named` (a TFTP request)."""
 
     def __init__(self, limit: int = limits.EXPECTED_MAX,
@@ -76,17 +77,14 @@ class ExpectedFlows:
             return None
         return hit[0]
 
-    def note_event(self, ev: Any, ends: tuple[int, ...]) -> None:
-        """An event of a flow (``ends``: client then server, address halves and port each):
-        an FTP row naming a data channel (PASV, EPSV, PORT, EPRT) announces its responder;
-        EPSV names no address, it is the control connection's server (RFC 2428 §3)."""
-        port = getattr(ev, "data_channel_resp_p", None) if type(ev).table == "ftp" else None
-        if not port:
-            return
+    def note_ftp(self, ev: FtpRecord, ends: tuple[int, ...]) -> None:
+        """An FTP row naming a data channel (PASV, EPSV, PORT, EPRT) announces its responder
+        (``ends``: the control flow's client then server, address halves and port each; EPSV
+        names no address, it is the control connection's server, RFC 2428 §3)."""
         where = (addr_halves(ev.data_channel_resp_h) if ev.data_channel_resp_h
                  else (ends[3], ends[4]))
-        if where is not None:
-            self.add(IPPROTO_TCP, *where, port, FtpDataDissector, ev.ts_ns)
+        if where is not None and ev.data_channel_resp_p:
+            self.add(IPPROTO_TCP, *where, ev.data_channel_resp_p, FtpDataDissector, ev.ts_ns)
 
     def note_named(self, cls: type[Dissector], payload: memoryview | bytes, proto: int,
                    ends: tuple[int, ...], ts_ns: int) -> None:
