@@ -51,6 +51,7 @@ from typing import ClassVar
 from wirelens.dissect import limits, ntlm
 from wirelens.dissect.base import BY_CONTENT, IPPROTO_TCP, Dissector, Event
 from wirelens.dissect.kerberos import KrbMessage, ap_record, ap_request, gss_message
+from wirelens.dissect.lines import starts_with_one
 from wirelens.dissect.magic import ENCODED_HEAD_BYTES, SNIFF_BYTES, coding_bits, sniff_body
 from wirelens.dissect.websocket import websocket_record
 from wirelens.wire.errors import BadValue, LimitExceeded, ParseError
@@ -331,15 +332,7 @@ def _head_end(buf: bytearray, start: int) -> tuple[int, int]:
 def _resumes(buf: bytearray, is_client: bool) -> bool | None:
     """Whether bytes after a hole start a message of this side: a known method and a space
     from the client, ``HTTP/`` from the server (None: too few bytes to say)."""
-    starts = _METHODS if is_client else (b"HTTP/",)
-    undecided = False
-    for start in starts:
-        n = min(len(start), len(buf))
-        if buf[:n] == start[:n]:
-            if n == len(start):
-                return True
-            undecided = True
-    return None if undecided else False
+    return starts_with_one(buf, _METHODS if is_client else (b"HTTP/",))
 
 
 _NEXT_REQUEST = re.compile(b"\n(?=(?:" + b"|".join(re.escape(m) for m in _METHODS) + b"))")

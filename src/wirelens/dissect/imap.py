@@ -51,6 +51,8 @@ _LITERAL = re.compile(rb"\{(\d{1,10})\+?\}\Z")
 _TAGGED_LINE = re.compile(rb"[A-Za-z0-9.]{1,32} [A-Za-z]{2}")
 """The start of a tagged command (RFC 9051 §2.2.1: tag, space, command), or of a tagged
 status (tag, space, OK/NO/BAD)."""
+_TAG_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789. ")
+"""Bytes a tagged line starts with: a tag's (as :data:`_TAGGED_LINE` reads it), a space."""
 
 
 def _tagged_start(first: bytes) -> bool | None:
@@ -67,8 +69,6 @@ def _server_start(first: bytes) -> bool | None:
         return True
     return None if first == b"*" else _tagged_start(first)
 
-
-_TAG_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789. ")
 _ASTRING = re.compile(rb'\s*(?:"((?:[^"\\]|\\.)*)"|(\S+))')
 
 

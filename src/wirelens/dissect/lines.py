@@ -30,6 +30,7 @@ __all__ = [
     "reply_start",
     "sasl_plain",
     "sasl_responses",
+    "starts_with_one",
     "text",
 ]
 
@@ -250,6 +251,19 @@ class ReplyReader:
 
 
 _CONTROL = bytes(range(0x09)) + bytes(range(0x0A, 0x20)) + b"\x7f"
+
+
+def starts_with_one(first: bytes | bytearray, starts: tuple[bytes, ...]) -> bool | None:
+    """Whether ``first`` (bytes after a hole) begins with one of ``starts``: True, False, or
+    None while it is too short to say (a prefix of one of them)."""
+    undecided = False
+    for start in starts:
+        n = min(len(start), len(first))
+        if first[:n] == start[:n]:
+            if n == len(start):
+                return True
+            undecided = True
+    return None if undecided else False
 
 
 def reply_start(first: bytes) -> bool | None:

@@ -25,6 +25,7 @@ from wirelens.dissect.lines import (
     Sasl,
     command_start,
     greeting_line,
+    starts_with_one,
     text,
 )
 
@@ -95,11 +96,7 @@ class _Command:
 def _status_start(first: bytes) -> bool | None:
     """Whether bytes after a hole start a status line (``+OK``, ``-ERR``, or a ``+``
     continuation, RFC 1939 §3, RFC 5034 §4)."""
-    for status in (b"+OK", b"-ERR", b"+ "):
-        n = min(len(first), len(status))
-        if first[:n] == status[:n]:
-            return True if n == len(status) else None
-    return False
+    return starts_with_one(first, (b"+OK", b"-ERR", b"+ "))
 
 
 class Pop3Dissector(Dissector):
