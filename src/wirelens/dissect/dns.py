@@ -36,7 +36,6 @@ from wirelens.dissect.dns_message import (
     Rcode,
     ResourceRecord,
     opcode_name,
-    parse_cut,
     parse_message,
     qclass_name,
     qtype_name,
@@ -236,7 +235,7 @@ class DnsDissector(Dissector):
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
         """A datagram (UDP) or the next stream bytes of one direction (TCP)."""
         if self.proto != IPPROTO_TCP:  # (cut short, or claiming more records than it
-            return self._on_message(parse_cut(data), ts_ns)  # holds: as far as it goes)
+            return self._on_message(parse_message(data, partial=True), ts_ns)  # holds: as far as it goes)
         buf = self._bufs[from_orig]
         buf += data
         events: list[Event] = []

@@ -37,7 +37,6 @@ __all__ = [
     "Rcode",
     "ResourceRecord",
     "opcode_name",
-    "parse_cut",
     "parse_message",
     "qclass_name",
     "qtype_name",
@@ -240,7 +239,8 @@ class DnsMessage:
     n_answer: int = 0
     """Records in the answer section (an UPDATE's prerequisites, RFC 2136 §2.4)."""
     cut: str | None = None
-    """Why the message was read in part (:func:`parse_cut`): it ended inside a record."""
+    """Why the message was read in part (:func:`parse_message` with ``partial``): it ended
+    inside a record."""
     authorities: tuple[ResourceRecord, ...] = ()
     """Authority section (RFC 1035 §4.1: e.g. the zone's SOA of a negative answer, RFC 2308
     §3, or the NS records of a referral); empty for an UPDATE, whose authority section is its
@@ -425,23 +425,33 @@ def _read_record(buf: Buffer) -> ResourceRecord:
     return ResourceRecord(name, rtype, rclass, ttl, text)
 
 
-def parse_message(data: bytes | bytearray | memoryview) -> DnsMessage:
+def parse_message(data: bytes | bytearray | memoryview, partial: bool = False) -> DnsMessage:
     """Parse one whole DNS message (RFC 1035 §4.1). Bytes after the last record are ignored
-    (their start is :attr:`DnsMessage.end`).
+    (their start is :attr:`DnsMessage.end`). With ``partial``, a message ending inside its
+    records (a capture's snap length cut it, or its header claims more records than it holds,
+    even past ``DNS_MAX_RECORDS``) is read as far as it goes: header, questions and the whole
+    records before the cut, with ``cut`` saying where it ended (as Zeek reads such a
+    response); other damage, and a message that ends before its records, raise all the same.
 
     The work is done by a fast reader over the bytes; whenever it finds anything wrong, the
     message is parsed again by the cursor-based reader, whose :class:`ParseError` (type,
-    message, offset) is the one raised. Both give the same message (differential tests).
+    message, offset) is the one raised. Both give the same message (differential tests). (A
+    message read in part costs the fast reader, which fails at the cut, and the checked
+    reader's view of that one record, :func:`_cut_at`.)
     """
     try:
-        return _parse_fast(data if type(data) is bytes else bytes(data))
-    except (ParseError, _Slow, struct.error, IndexError):
+        return _parse_fast(data if type(data) is bytes else bytes(data), partial)
+    except _HAND_OVER:
         pass
-    return _parse_checked(data)
+    return _parse_checked(data, partial)
 
 
 class _Slow(Exception):
     """Internal: the fast reader hands over to the cursor-based one (for its exact error)."""
+
+
+_HAND_OVER = (ParseError, _Slow, struct.error, IndexError)
+"""What the fast reader raises to hand a message over to the checked one."""
 
 
 _HEADER = struct.Struct(">HHHHHH")
@@ -658,7 +668,7 @@ def _message(trans_id: int, flags: int, questions: list[Question],
 def _parse_fast(data: bytes, partial: bool = False) -> DnsMessage:
     """:func:`parse_message` over bytes with plain indexing; raises on anything wrong. With
     ``partial``, a record that the data ends inside gives the message as far as it goes
-    (:func:`_cut_at`), as :func:`parse_cut`."""
+    (:func:`_cut_at`)."""
     size = len(data)
     trans_id, flags, qd, an, ns, ar = _HEADER.unpack_from(data, 0)
     if qd + an + ns + ar > limits.DNS_MAX_RECORDS and not partial:
@@ -686,7 +696,7 @@ def _parse_fast(data: bytes, partial: bool = False) -> DnsMessage:
             if end > size:
                 raise _Slow
             text = _rdata_fast(data, rtype, pos, end, seen, name)
-        except (ParseError, _Slow, struct.error, IndexError):
+        except _HAND_OVER:
             if not partial:
                 raise
             cut = _cut_at(data, at, f"record {i + 1} of {an + ns + ar}")
@@ -719,26 +729,11 @@ def _cut_at(data: bytes, at: int, which: str) -> str:
     raise _Slow
 
 
-def parse_cut(data: bytes | bytearray | memoryview) -> DnsMessage:
-    """:func:`parse_message`, except that a message ending inside its records (a capture's
-    snap length cut it, or its header claims more records than it holds, even past
-    ``DNS_MAX_RECORDS``) is read as far as it goes: header, questions and the whole records
-    before the cut, with ``cut`` saying where it ended (as Zeek reads such a response). Other
-    damage, and a message that ends before its records, raise as :func:`parse_message`
-    does. (A whole message costs the fast reader only; a cut one the fast reader, which
-    fails at the cut, and one checked read.)"""
-    try:
-        return _parse_fast(data if type(data) is bytes else bytes(data), partial=True)
-    except (ParseError, _Slow, struct.error, IndexError):
-        pass
-    return _parse_checked(data, partial=True)
-
-
 def _parse_checked(data: bytes | bytearray | memoryview, partial: bool = False) -> DnsMessage:
     """The cursor-based reader: every read bounds-checked, every RDATA in its own block.
     Slower; it is the reference of :func:`_parse_fast` and gives the exact error. With
     ``partial``, a message that ends inside its records keeps the records before (see
-    :func:`parse_cut`)."""
+    :func:`parse_message`)."""
     buf = Buffer(data)
     trans_id = buf.pull_u16()
     flags = buf.pull_u16()
