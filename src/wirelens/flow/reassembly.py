@@ -101,11 +101,10 @@ class _Direction:
     """Reassembly state of one direction; offsets count sequence numbers from ``base``."""
 
     __slots__ = ("base", "delivered_fin", "fin_off", "hist", "hist_end", "nxt", "reported",
-                 "starts", "started", "datas", "buffered", "spoke")
+                 "starts", "started", "datas", "buffered")
 
     def __init__(self) -> None:
         self.started = False
-        self.spoke = False         # a segment with data was seen
         self.base = 0              # sequence number of offset 0
         self.nxt = 0               # offset of the next expected sequence number
         self.fin_off: int | None = None   # offset of the FIN's sequence number, once seen
@@ -172,8 +171,6 @@ class TcpReassembler:
             d.started = True
             d.base = dseq
             d.nxt = d.hist_end = 0
-        if payload:
-            d.spoke = True
         rel = seq_diff(dseq, (d.base + d.nxt) % _MOD)
         if rel == 0 and payload and not (syn or fin or d.starts) and d.fin_off is None:
             # the common case: the next in-order segment, nothing buffered
@@ -204,7 +201,7 @@ class TcpReassembler:
         sees acknowledgements of a stream it never holds), nor past ``REASM_MAX_AHEAD``, nor
         the FIN's own number."""
         d = self._dirs[1 if from_orig else 0]
-        if not d.spoke:
+        if not (d.nxt or d.starts):  # (no data seen yet in this direction)
             return _NOTHING
         ahead = seq_diff(ack % _MOD, (d.base + d.nxt) % _MOD)
         if ahead <= 0 or ahead > self.max_ahead:  # (nothing missing: the common case)
