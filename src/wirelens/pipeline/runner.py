@@ -80,6 +80,10 @@ cyclic collector walk them again and again (about 5% of a full-DPI run, measured
 class Sink(Protocol):
     def write(self, table: str, batch: pa.RecordBatch) -> None: ...
 
+    def drain(self) -> None:
+        """Returns once what was written is stored (a sink may write in the background)."""
+        ...
+
 
 class MemorySink:
     """Keeps every batch in memory (the Python API's ``analyze`` result)."""
@@ -89,6 +93,9 @@ class MemorySink:
 
     def write(self, table: str, batch: pa.RecordBatch) -> None:
         self.batches[table].append(batch)
+
+    def drain(self) -> None:
+        pass
 
     def table(self, name: str) -> pa.Table:
         return pa.Table.from_batches(self.batches[name], schema=SCHEMAS[name])
@@ -191,6 +198,9 @@ class Analysis:
             if name.startswith("linktype_"):
                 s.link_types[name[len("linktype_"):]] += count
         lap("other")
+        for sink in self.sinks:  # (the time to store the rows is part of the run's)
+            sink.drain()
+        lap("output")
         s.elapsed_s = time.perf_counter() - t0
         self._emit("run", self._run_row(started))
         yield

@@ -18,6 +18,10 @@ class LakeSink:
     def write(self, table: str, batch: pa.RecordBatch) -> None:
         self.writer.write(table, batch)
 
+    def drain(self) -> None:
+        """Wait until everything written so far is in finished files."""
+        self.writer.drain()
+
     def close(self) -> int:
         """Finish the files; returns how many were written."""
         return self.writer.close()

@@ -5,12 +5,19 @@ written under a temporary name (``….parquet.tmp``, which readers ignore) and r
 when complete, so a crash never leaves a half-written ``.parquet`` visible. Rows are buffered
 per partition up to ``row_group_rows`` and written as row groups, and at most ``pending_rows``
 across partitions, so memory stays flat.
+
+Files are encoded and written by one background thread, in the order they are handed over:
+Arrow's Parquet encoder and the file writes release the GIL, so that work runs on a second
+core while the analysis goes on (at most ``IN_FLIGHT_ROWS`` rows wait for it).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +38,10 @@ written out as a row group, so memory stays flat whatever the number of open par
 PARQUET_OPTIONS = {"compression": "lz4", "use_dictionary": False}
 """LZ4 (LZ4_RAW) writes about a third faster than zstd for the many small partition files a
 capture spanning days makes, at ~20% larger files; dictionaries cost more than they save here."""
+
+IN_FLIGHT_ROWS = 524_288
+"""Rows handed to the writer thread and not yet written at most; past it the analysis waits
+(memory stays flat when it makes rows faster than they are written)."""
 
 JOIN_ROWS = 8192
 """A file's pending pieces are joined into one chunk before writing up to this many rows."""
@@ -58,11 +69,14 @@ folder per table and hour, and ``os.makedirs`` on an existing one is only a litt
 class _PartitionFile:
     """One Parquet file being written for one (table, date, hour).
 
-    Most partitions of a capture are small: their rows stay buffered until ``close``, which
-    encodes the whole file in memory and writes it in one piece (cheaper than a streaming
-    writer on a path: ~10% less CPU over quarter.pcap's 1,199 files). A partition that
-    reaches ``row_group_rows`` (or is flushed to bound the rows pending across partitions)
-    opens the temporary file and streams row groups into it from then on.
+    Most partitions of a capture are small: their rows stay buffered until they are finished,
+    and the whole file is encoded in memory and written in one piece (cheaper than a
+    streaming writer on a path: ~10% less CPU over quarter.pcap's 1,199 files). A partition
+    that reaches ``row_group_rows`` (or is flushed to bound the rows pending across
+    partitions) opens the temporary file and streams row groups into it from then on.
+
+    The analysis thread adds rows and ``take``s them; ``write``, ``finish`` and ``abort`` run on
+    the writer thread, in order (the Parquet writer is only ever touched there).
     """
 
     def __init__(self, final: Path, schema: pa.Schema, stats: list[str]) -> None:
@@ -74,48 +88,56 @@ class _PartitionFile:
         self.writer: pq.ParquetWriter | None = None
         self.pending: list[pa.RecordBatch] = []
         self.pending_rows = 0
-        self.rows = 0
 
-    def add(self, batch: pa.RecordBatch, row_group_rows: int) -> None:
+    def add(self, batch: pa.RecordBatch) -> None:
         self.pending.append(batch)
         self.pending_rows += batch.num_rows
-        if self.pending_rows >= row_group_rows:
-            self.flush()
 
-    def flush(self) -> None:
-        if not self.pending_rows:
-            return
-        if self.writer is None:
+    def take(self, streaming: bool) -> list[pa.RecordBatch]:
+        """The pending rows, handed to the writer thread; ``streaming``: they are a row group
+        of a file streamed from now on (its temporary file is made at once)."""
+        batches = self.pending
+        self.pending, self.pending_rows = [], 0
+        if streaming and self.sink is None:
             self.sink = pa.OSFile(str(self.tmp), "wb")
+        return batches
+
+    def write(self, batches: list[pa.RecordBatch]) -> None:
+        """Writes ``batches`` as a row group of the streamed file."""
+        if self.writer is None:
+            assert self.sink is not None
             self.writer = pq.ParquetWriter(self.sink, self.schema, write_statistics=self.stats,
                                            **PARQUET_OPTIONS)
-        self.writer.write_table(self._table(), row_group_size=1 << 30)
-        self.rows += self.pending_rows
-        self.pending, self.pending_rows = [], 0
+        self.writer.write_table(self._table(batches), row_group_size=1 << 30)
 
-    def close(self) -> None:
-        if self.writer is None:
-            buf = pa.BufferOutputStream()
-            pq.write_table(self._table(), buf, row_group_size=1 << 30,
-                           write_statistics=self.stats, **PARQUET_OPTIONS)
-            with open(self.tmp, "wb") as fh:
-                fh.write(buf.getvalue())
-            self.rows += self.pending_rows
-            self.pending, self.pending_rows = [], 0
-        else:
-            self.flush()
-            self.writer.close()
-            self._close_sink()
-        os.replace(self.tmp, self.final)
+    def finish(self, batches: list[pa.RecordBatch]) -> None:
+        """Writes the last ``batches`` and renames the file into place."""
+        try:
+            if self.sink is None:
+                buf = pa.BufferOutputStream()
+                pq.write_table(self._table(batches), buf, row_group_size=1 << 30,
+                               write_statistics=self.stats, **PARQUET_OPTIONS)
+                with open(self.tmp, "wb") as fh:
+                    fh.write(buf.getvalue())
+            else:
+                if batches:
+                    self.write(batches)
+                assert self.writer is not None
+                self.writer.close()
+                self._close_sink()
+            os.replace(self.tmp, self.final)
+        except BaseException:
+            self.abort()
+            raise
 
-    def _table(self) -> pa.Table:
-        """The pending rows as a table; a small one joined into one chunk first: Arrow's
-        writer pays per chunk and column (a 121-row ``conn`` file in 16 pieces took 1.75 ms
-        to write, 0.94 ms whole, 0.19 ms to join). Big ones are written as they are (the
-        cost per chunk is small beside their rows, and a joined copy would double them in
+    def _table(self, batches: list[pa.RecordBatch]) -> pa.Table:
+        """``batches`` as a table; a small one joined into one chunk first: Arrow's writer
+        pays per chunk and column (a 121-row ``conn`` file in 16 pieces took 1.75 ms to
+        write, 0.94 ms whole, 0.19 ms to join). Big ones are written as they are (the cost
+        per chunk is small beside their rows, and a joined copy would double them in
         memory)."""
-        table = pa.Table.from_batches(self.pending, self.schema)
-        if len(self.pending) > 1 and self.pending_rows <= JOIN_ROWS:
+        table = pa.Table.from_batches(batches, self.schema)
+        if len(batches) > 1 and table.num_rows <= JOIN_ROWS:
             return table.combine_chunks()
         return table
 
@@ -123,6 +145,7 @@ class _PartitionFile:
         try:
             if self.writer is not None:
                 self.writer.close()
+                self.writer = None
         finally:
             self._close_sink()
             self.tmp.unlink(missing_ok=True)
@@ -151,7 +174,10 @@ class LakeWriter:
         self._dirs: set[Path] = set()
         self.rows: dict[str, int] = {t: 0 for t in SCHEMAS}
         self.files = 0
-        """Files written (renamed into place) so far."""
+        """Files finished (handed to the writer thread to be renamed into place) so far."""
+        self._thread: ThreadPoolExecutor | None = None
+        self._jobs: deque[tuple[Future[None], int]] = deque()  # handed over, in order
+        self._in_flight = 0  # rows of those
 
     def open_partitions(self) -> list[_PartitionFile]:
         return [p for parts in self._open.values() for p in parts.values()]
@@ -175,15 +201,37 @@ class LakeWriter:
             self._add(table, int(hours[s]), batch.slice(s, e - s))
         self.rows[table] += batch.num_rows
         if self._pending > self.pending_rows:
-            fullest = max(self.open_partitions(), key=lambda p: p.pending_rows)
-            self._pending -= fullest.pending_rows
-            fullest.flush()
+            self._flush(max(self.open_partitions(), key=lambda p: p.pending_rows))
 
     def _add(self, table: str, hour: int, batch: pa.RecordBatch) -> None:
         part = self._part(table, hour)
-        before = part.pending_rows
-        part.add(batch, self.row_group_rows)
-        self._pending += part.pending_rows - before
+        part.add(batch)
+        self._pending += batch.num_rows
+        if part.pending_rows >= self.row_group_rows:
+            self._flush(part)
+
+    def _flush(self, part: _PartitionFile) -> None:
+        rows = part.pending_rows
+        self._pending -= rows
+        batches = part.take(streaming=True)
+        self._hand_over(lambda: part.write(batches), rows)
+
+    def _hand_over(self, job: Callable[[], None], rows: int) -> None:
+        """Runs ``job`` on the writer thread after those handed over before it; raises the
+        error of any job that failed, and waits while too many rows are in flight."""
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="wirelens-lake")
+        self._jobs.append((self._thread.submit(job), rows))
+        self._in_flight += rows
+        self._reap(IN_FLIGHT_ROWS)
+
+    def _reap(self, bound: int) -> None:
+        """Collects finished jobs (raising a failed one's error), waiting for the oldest while
+        more than ``bound`` rows are in flight (``-1``: until every job is done)."""
+        while self._jobs and (self._jobs[0][0].done() or self._in_flight > bound):
+            job, rows = self._jobs.popleft()
+            self._in_flight -= rows
+            job.result()
 
     def _part(self, table: str, hour: int) -> _PartitionFile:
         parts = self._open.setdefault(table, {})
@@ -205,23 +253,45 @@ class LakeWriter:
         return part
 
     def _finish(self, part: _PartitionFile) -> None:
-        self._pending -= part.pending_rows
-        part.close()
+        rows = part.pending_rows
+        self._pending -= rows
+        batches = part.take(streaming=False)
+        self._hand_over(lambda: part.finish(batches), rows)
         self.files += 1
 
-    def close(self) -> int:
-        """Finish every file (rename into place); returns how many files were written."""
+    def drain(self) -> None:
+        """Finish every open file and wait until all are written (renamed into place); raises
+        the first error of the writer thread. Writing may go on after it."""
         for part in self.open_partitions():
             self._finish(part)
         self._open.clear()
+        self._reap(-1)
+
+    def close(self) -> int:
+        """:meth:`drain`, and end the writer thread; returns how many files were written."""
+        try:
+            self.drain()
+        finally:
+            self._stop()
         return self.files
 
     def abort(self) -> None:
-        """Drop files not yet complete (their temporary names only)."""
+        """Drop files not yet complete (their temporary names only); those already handed
+        over to be finished are completed."""
+        self._stop()
         for part in self.open_partitions():
             part.abort()
         self._open.clear()
         self._pending = 0
+
+    def _stop(self) -> None:
+        """Waits for every job handed over (their errors dropped: an error already raised
+        stops the writer) and ends the writer thread."""
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+        self._jobs.clear()
+        self._in_flight = 0
 
 
 def table_glob(root: str | Path, table: str) -> str:

@@ -105,3 +105,49 @@ def test_each_hour_keeps_its_rows_in_order_sorted_or_interleaved(tmp_path):
         got[f.parent.name] = pq.read_table(f).column("detail").to_pylist()
     assert got == {"hour=09": ["0", "1"], "hour=10": ["2", "3"], "hour=11": ["4"],
                    "hour=12": ["1", "3"], "hour=13": ["0", "2"]}
+
+
+def test_writer_thread_error_is_raised_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import wirelens.store.lake as lake
+
+    def refuse(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(lake.os, "replace", refuse)
+    w = LakeWriter(tmp_path, "r8")
+    w.write("weird", weird_batch([10**18]))
+    try:
+        w.close()
+    except OSError as exc:
+        assert exc.errno == 28
+    else:
+        raise AssertionError("the writer thread's error was not raised")
+    assert not list(tmp_path.rglob("*.parquet*"))
+
+
+def test_rows_in_flight_to_the_writer_thread_are_bounded(tmp_path, monkeypatch):
+    import threading
+
+    import wirelens.store.lake as lake
+
+    monkeypatch.setattr(lake, "IN_FLIGHT_ROWS", 4)
+    gate = threading.Event()
+    finish = lake._PartitionFile.finish
+
+    def slow_finish(self, batches):
+        gate.wait(5)
+        finish(self, batches)
+
+    monkeypatch.setattr(lake._PartitionFile, "finish", slow_finish)
+    base = 1_768_467_600 * 10**9
+    w = LakeWriter(tmp_path, "r9", max_open=1)
+    seen = []
+    timer = threading.Timer(0.5, gate.set)  # the writer is held back until the analysis waits
+    timer.start()
+    for h in range(6):  # each new hour finishes the previous one: 2 rows handed over
+        w.write("weird", weird_batch([base + h * HOUR] * 2))
+        seen.append(w._in_flight)
+    timer.join()
+    assert max(seen) <= 4
+    assert w.close() == 6
+    assert query(tmp_path, "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 12}]
