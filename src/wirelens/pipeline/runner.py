@@ -80,6 +80,11 @@ cyclic collector walk them again and again (about 5% of a full-DPI run, measured
 class Sink(Protocol):
     def write(self, table: str, batch: pa.RecordBatch) -> None: ...
 
+    def watermark(self, ts_ns: int) -> None:
+        """No row older than ``ts_ns`` is expected any more (later ones may still come: input
+        out of time order)."""
+        ...
+
     def drain(self) -> None:
         """Returns once what was written is stored (a sink may write in the background)."""
         ...
@@ -93,6 +98,9 @@ class MemorySink:
 
     def write(self, table: str, batch: pa.RecordBatch) -> None:
         self.batches[table].append(batch)
+
+    def watermark(self, ts_ns: int) -> None:
+        pass
 
     def drain(self) -> None:
         pass
@@ -270,7 +278,14 @@ class Analysis:
         if self.flows.ended_rows:
             self._emit_flows(self.flows.take_ended())
         self._emit_events()
-        self._handed_at = self.summary.bytes  # type: ignore[union-attr]
+        s = self.summary
+        assert s is not None
+        self._handed_at = s.bytes
+        if s.last_packet_ns is not None:  # (rows of flows still open are no older than this)
+            o = self.options
+            late = o.idle_timeout_s + o.active_timeout_s + limits.WATERMARK_SLACK_S
+            for sink in self.sinks:
+                sink.watermark(s.last_packet_ns - int(late * 1e9))
 
     def _count(self, raw: RawBatch, pkts: PacketBatch, reassembled: bool = False) -> None:
         s = self.summary

@@ -18,6 +18,10 @@ class LakeSink:
     def write(self, table: str, batch: pa.RecordBatch) -> None:
         self.writer.write(table, batch)
 
+    def watermark(self, ts_ns: int) -> None:
+        """No row older than ``ts_ns`` is expected any more (files done with are finished)."""
+        self.writer.watermark(ts_ns)
+
     def drain(self) -> None:
         """Wait until everything written so far is in finished files."""
         self.writer.drain()

@@ -30,8 +30,9 @@ ROW_GROUP_ROWS = 131_072
 MAX_OPEN_PARTITIONS = 24
 """Partition files kept open per table (a day of hours: flows end late, and their rows go to
 the hour they started in); the least recently used one is finished (renamed into place) when
-another is needed, so open files do not grow with the capture's time span. A partition
-reopened later gets a new file."""
+another is needed, so open files do not grow with the capture's time span; those of hours
+before the watermark are finished as it passes them (:meth:`LakeWriter.watermark`). A
+partition reopened later gets a new file."""
 PENDING_ROWS = 262_144
 """Rows buffered across all open partitions at most; past it the partition holding most is
 written out as a row group, so memory stays flat whatever the number of open partitions."""
@@ -209,6 +210,14 @@ class LakeWriter:
         self._pending += batch.num_rows
         if part.pending_rows >= self.row_group_rows:
             self._flush(part)
+
+    def watermark(self, ts_ns: int) -> None:
+        """No row older than ``ts_ns`` is expected any more: the partitions of hours that end
+        by then are finished (the writer thread writes them while the analysis goes on, not
+        all at the end). A row that does come later goes to a new file."""
+        for parts in self._open.values():
+            for hour in [h for h in parts if (h + 1) * HOUR_NS <= ts_ns]:
+                self._finish(parts.pop(hour))
 
     def _flush(self, part: _PartitionFile) -> None:
         rows = part.pending_rows

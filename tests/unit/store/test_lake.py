@@ -151,3 +151,15 @@ def test_rows_in_flight_to_the_writer_thread_are_bounded(tmp_path, monkeypatch):
     assert max(seen) <= 4
     assert w.close() == 6
     assert query(tmp_path, "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 12}]
+
+
+def test_watermark_finishes_the_hours_before_it(tmp_path):
+    base = 1_768_467_600 * 10**9
+    w = LakeWriter(tmp_path, "r10")
+    for h in range(4):
+        w.write("weird", weird_batch([base + h * HOUR]))
+    w.watermark(base + 2 * HOUR)  # hours 0 and 1 end by then
+    assert sorted(p.final.parent.name for p in w.open_partitions()) == ["hour=11", "hour=12"]
+    w.write("weird", weird_batch([base]))  # a row later than promised: a file of its own
+    assert w.close() == 5
+    assert query(tmp_path, "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 5}]
