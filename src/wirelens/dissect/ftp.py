@@ -25,15 +25,14 @@ from __future__ import annotations
 import ipaddress
 from binascii import Error as Base64Error
 from binascii import a2b_base64
-from collections import deque
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
+from wirelens.dissect.base import IPPROTO_TCP, Event
+from wirelens.dissect.command_session import Command, CommandSession
 from wirelens.dissect.lines import (
     REDACTED,
-    LineBuffer,
     Reply,
     ReplyReader,
     code_name,
@@ -188,20 +187,15 @@ def _eprt(arg: bytes) -> tuple[str | None, int] | None:
         return None
 
 
-class _Command:
-    __slots__ = ("arg", "channel", "clear", "password", "ts_ns", "user", "verb")
+class _Command(Command):
+    __slots__ = ("channel",)
 
     def __init__(self, verb: str, arg: str | None, ts_ns: int) -> None:
-        self.verb = verb
-        self.arg = arg
-        self.ts_ns = ts_ns
-        self.password: str | None = None
+        super().__init__(verb, arg, ts_ns)
         self.channel: tuple[bool, str | None, int] | None = None
-        self.user: str | None = None  # session facts as of this command
-        self.clear = False
 
 
-class FtpDissector(Dissector):
+class FtpDissector(CommandSession[_Command]):
     """FTP control connections over TCP (port 21)."""
 
     name: ClassVar[str] = "ftp"
@@ -210,25 +204,15 @@ class FtpDissector(Dissector):
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"2Uu")
     """``matches``: ``220 ``/``220-`` greetings, ``USER ``/``user `` lines."""
     name_source: ClassVar[str | None] = None
+    client_max_line: ClassVar[int] = FTP_MAX_LINE
+    server_max_line: ClassVar[int] = FTP_MAX_LINE
 
     def __init__(self, proto: int, *, show_passwords: bool = False) -> None:
-        super().__init__(proto)
-        self.show_passwords = show_passwords
-        self._client = LineBuffer(FTP_MAX_LINE)
-        self._server = LineBuffer(FTP_MAX_LINE)
+        super().__init__(proto, show_passwords=show_passwords)
         self._replies = ReplyReader()
-        self._client_is_orig: bool | None = None
-        self._pending: deque[_Command] = deque()
-        self._held = False  # client bytes wait for the reply to AUTH
-        self._ignored = False  # the client side is no longer read
-        self._greeted = False
-        self._banner: str | None = None
-        self._user: str | None = None
-        self._clear = False
         self._gss = False  # AUTH GSSAPI accepted: ADAT tokens follow
         self._gss_tls: TlsDissector | None = None  # reads them when they are TLS records
         self._inner: list[Event] = []  # the TLS dissector's rows, returned with ours
-        self._last_ts = 0  # time of the last bytes fed
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -243,61 +227,52 @@ class FtpDissector(Dissector):
         line = greeting_line(payload, (b"USER ", b"user "))
         return line is not None and len(line) > 5 and b" " not in line[5:].strip()
 
+    @staticmethod
+    def _from_server(data: bytes) -> bool:
+        return data[:3].isdigit()  # a reply code
+
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
-        """Next stream bytes of one direction."""
-        if self.done or not data:
-            return []
-        if self._client_is_orig is None:  # roles from content: the server sends codes
-            self._client_is_orig = from_orig != data[:3].isdigit()
-        self._last_ts = ts_ns
-        events: list[Event] = []
-        if from_orig == self._client_is_orig:
-            if not self._ignored:
-                self._client.append(data)
-                self._read_client(ts_ns)
-        else:
-            self._server.append(data)
-            while not self.done:
-                line = self._server.next_line()
-                if line is None:
-                    break
-                if self._gss and line[:9] in _ADAT_REPLIES:  # (the reply text is cut short)
-                    self._token(line[9:].strip(), False, ts_ns)
-                junk = self._replies.junk
-                reply = self._replies.feed(line)
-                if reply is not None:
-                    self._reply(reply, ts_ns, events)
-                elif self._replies.junk > junk and self._greeted and self._pending:
-                    self._codeless(line, ts_ns, events)
+        """Next stream bytes of one direction (and the rows of TLS in GSSAPI tokens)."""
+        events = super().feed(data, from_orig, ts_ns)
         if self._inner:
             events += self._inner
             self._inner = []
         return events
 
-    def gap(self, from_orig: bool, length: int) -> list[Event]:
-        """A TCP hole (a lost segment, or one a snap length cut short): the line it cuts is
-        dropped and reading resumes at the next command (client) or reply (server; a reply
-        line it cuts counts when its code is whole, and a multi-line reply it cuts ends as
-        far as it came, answering its command)."""
-        if self.done or self._client_is_orig is None:
-            self.done = True
-            return []
-        events: list[Event] = []
-        if from_orig == self._client_is_orig:
-            self._client.lost(command_start)
-        else:
-            for reply in self._replies.lost(self._server.lost(reply_start)):
-                self._reply(reply, self._last_ts, events)
-        return events
+    def _client_gap(self, length: int) -> None:
+        """The line a hole cuts is dropped; reading resumes at the next command."""
+        self._client.lost(command_start)
+
+    def _server_gap(self, length: int, events: list[Event]) -> None:
+        """Reading resumes at the next reply; a reply line the hole cuts counts when its
+        code is whole, and a multi-line reply it cuts ends as far as it came, answering its
+        command."""
+        for reply in self._replies.lost(self._server.lost(reply_start)):
+            self._reply(reply, self._last_ts, events)
 
     def finish(self) -> list[Event]:
-        """Emit the commands never answered."""
-        events: list[Event] = []
-        while self._pending:
-            self._emit(self._pending.popleft(), None, events)
+        """Emit the commands never answered (and the rows of TLS in GSSAPI tokens)."""
+        events = super().finish()
         if self._gss_tls is not None:
             events += self._gss_tls.finish()
         return events
+
+    def _unanswered(self, cmd: _Command, events: list[Event]) -> None:
+        self._emit(cmd, None, events)
+
+    def _read_server(self, ts_ns: int, events: list[Event]) -> None:
+        while not self.done:
+            line = self._server.next_line()
+            if line is None:
+                return
+            if self._gss and line[:9] in _ADAT_REPLIES:  # (the reply text is cut short)
+                self._token(line[9:].strip(), False, ts_ns)
+            junk = self._replies.junk
+            reply = self._replies.feed(line)
+            if reply is not None:
+                self._reply(reply, ts_ns, events)
+            elif self._replies.junk > junk and self._greeted and self._pending:
+                self._codeless(line, ts_ns, events)
 
     def _read_client(self, ts_ns: int) -> None:
         buf = self._client
@@ -364,11 +339,7 @@ class FtpDissector(Dissector):
                 "TLS", "SSL", "TLS-C", "TLS-P",
             )  # fmt: skip
         self._emit(cmd, reply, events, tls)
-        if tls:
-            self.done = True
-            self.upgrade = "tls"  # the rest of the flow is a TLS handshake
-        else:
-            self._answered(cmd, ts_ns)
+        self._answered(cmd, ts_ns, tls)
 
     def _codeless(self, line: bytes, ts_ns: int, events: list[Event]) -> None:
         """A server line without a reply code while a command waits (``SYST not supported``
@@ -378,12 +349,11 @@ class FtpDissector(Dissector):
         self._emit(cmd, None, events, reply_msg=text(line))
         self._answered(cmd, ts_ns)
 
-    def _answered(self, cmd: _Command, ts_ns: int) -> None:
-        """An AUTH that did not start TLS was answered: the client lines held behind it are
-        commands after all."""
-        if cmd.verb == "AUTH" and self._held:
-            self._held = False
-            self._read_client(ts_ns)
+    def _answered(self, cmd: _Command, ts_ns: int, tls: bool = False) -> None:
+        """An AUTH was answered: the rest is TLS (``tls``), or the client lines held behind
+        it are commands after all."""
+        if cmd.verb == "AUTH":
+            self._answered_holding(tls, ts_ns)
 
     def _token(self, b64: bytes, from_client: bool, ts_ns: int) -> None:
         """One base64 security token (RFC 2228 §3.3): TLS records go to the TLS dissector."""

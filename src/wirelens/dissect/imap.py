@@ -17,12 +17,12 @@ rest is TLS: the row says ``tls`` and the dissector is ``done``.
 from __future__ import annotations
 
 import re
-from collections import deque
 from dataclasses import dataclass
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
-from wirelens.dissect.lines import MAX_TEXT_CHARS, REDACTED, LineBuffer, Sasl, greeting_line, text
+from wirelens.dissect.base import IPPROTO_TCP, Event
+from wirelens.dissect.command_session import Command, CommandSession
+from wirelens.dissect.lines import MAX_TEXT_CHARS, REDACTED, Sasl, greeting_line, text
 from wirelens.wire.errors import LimitExceeded
 
 __all__ = ["ImapDissector", "ImapRecord"]
@@ -104,18 +104,12 @@ class ImapRecord(Event):
     """STARTTLS was accepted: the rest of the connection is TLS."""
 
 
-class _Command:
-    __slots__ = ("arg", "clear", "mechanism", "password", "tag", "ts_ns", "user", "verb")
+class _Command(Command):
+    __slots__ = ("tag",)
 
     def __init__(self, tag: str, verb: str, arg: str | None, ts_ns: int) -> None:
+        super().__init__(verb, arg, ts_ns)
         self.tag = tag
-        self.verb = verb
-        self.arg = arg
-        self.ts_ns = ts_ns
-        self.user: str | None = None  # session facts as of this command
-        self.password: str | None = None
-        self.clear = False
-        self.mechanism: str | None = None
 
 
 def _astrings(raw: bytes, n: int) -> list[bytes]:
@@ -132,7 +126,7 @@ def _astrings(raw: bytes, n: int) -> list[bytes]:
     return out
 
 
-class ImapDissector(Dissector):
+class ImapDissector(CommandSession[_Command]):
     """IMAP4rev1/IMAP4rev2 over TCP (port 143)."""
 
     name: ClassVar[str] = "imap"
@@ -141,29 +135,15 @@ class ImapDissector(Dissector):
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"*")
     """``matches``: untagged ``* OK``/``* PREAUTH`` greetings."""
     name_source: ClassVar[str | None] = None
+    client_max_line: ClassVar[int] = IMAP_MAX_LINE
+    server_max_line: ClassVar[int] = IMAP_MAX_SERVER_LINE
 
     def __init__(self, proto: int, *, show_passwords: bool = False) -> None:
-        super().__init__(proto)
-        self.show_passwords = show_passwords
-        self._client = LineBuffer(IMAP_MAX_LINE)
-        self._server = LineBuffer(IMAP_MAX_SERVER_LINE)
-        self._client_is_orig: bool | None = None
-        self._pending: deque[_Command] = deque()
-        self._greeted = False
-        self._banner: str | None = None
+        super().__init__(proto, show_passwords=show_passwords)
         self._offered: tuple[str, ...] = ()
         self._parts: list[bytes] = []  # command line so far, across client literals
         self._client_literal = 0  # octets of a client literal still to read
-        self._last_ts = 0  # time of the last bytes fed
         self._server_literal = 0  # octets of a server literal still to skip
-        self._sasl: Sasl | None = None
-        self._mechanism: str | None = None
-        self._user: str | None = None
-        self._password: str | None = None
-        self._clear = False
-        self._held = False
-        self._ignored = False
-        self._auth_cmd: _Command | None = None
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -172,60 +152,35 @@ class ImapDissector(Dissector):
             return False
         return greeting_line(payload, (b"* OK ", b"* PREAUTH ", b"* OK\r\n")) is not None
 
-    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
-        """Next stream bytes of one direction."""
-        if self.done or not data:
-            return []
-        if (
-            self._client_is_orig is None
-        ):  # roles: the server starts with "*" (not a tag character, RFC 9051 §9)
-            self._client_is_orig = from_orig != (data[:1] == b"*")
-        self._last_ts = ts_ns
-        events: list[Event] = []
-        if from_orig == self._client_is_orig:
-            if not self._ignored:
-                self._client.append(data)
-                self._read_client(ts_ns)
-        else:
-            self._server.append(data)
-            self._read_server(ts_ns, events)
-        return events
+    @staticmethod
+    def _from_server(data: bytes) -> bool:
+        return data[:1] == b"*"  # (not a tag character, RFC 9051 §9)
 
-    def gap(self, from_orig: bool, length: int) -> list[Event]:
-        """A TCP hole (a lost segment, or one a snap length cut short). Inside a literal it
-        is counted and reading stays in step; elsewhere the line it cuts is dropped (with a
-        command's parts read so far) and reading resumes at the next tagged command
-        (client) or server line (untagged, continuation, tagged status: statuses pair by
-        tag, so a lost one leaves its command unanswered, not the next one; one a hole cuts
-        counts with its text so far)."""
-        if self.done or self._client_is_orig is None:
-            self.done = True
-            return []
-        client = from_orig == self._client_is_orig
-        left = self._client_literal if client else self._server_literal
-        if 0 < length <= left:
-            if client:
-                self._client_literal -= length
-            else:
-                self._server_literal -= length
-            return []
-        events: list[Event] = []
-        if client:
-            self._client_literal, self._parts = 0, []
-            self._client.lost(_tagged_start)
-        else:  # a line it cuts counts: a tagged status with its text so far, say
-            self._server_literal = 0
-            cut = self._server.lost(_server_start)
-            if cut:
-                self._server_line(cut, self._last_ts, events)
-        return events
+    def _client_gap(self, length: int) -> None:
+        """Inside a literal a hole is counted and reading stays in step; elsewhere the line
+        it cuts is dropped (with the command's parts read so far) and reading resumes at the
+        next tagged command."""
+        if 0 < length <= self._client_literal:
+            self._client_literal -= length
+            return
+        self._client_literal, self._parts = 0, []
+        self._client.lost(_tagged_start)
 
-    def finish(self) -> list[Event]:
-        """Emit the commands never answered."""
-        events: list[Event] = []
-        while self._pending:
-            self._emit(self._pending.popleft(), None, None, events)
-        return events
+    def _server_gap(self, length: int, events: list[Event]) -> None:
+        """Inside a literal a hole is counted; elsewhere reading resumes at the next server
+        line (untagged, continuation, tagged status: statuses pair by tag, so a lost one
+        leaves its command unanswered, not the next one; one the hole cuts counts with its
+        text so far)."""
+        if 0 < length <= self._server_literal:
+            self._server_literal -= length
+            return
+        self._server_literal = 0
+        cut = self._server.lost(_server_start)
+        if cut:
+            self._server_line(cut, self._last_ts, events)
+
+    def _unanswered(self, cmd: _Command, events: list[Event]) -> None:
+        self._emit(cmd, None, None, events)
 
     # -- client -------------------------------------------------------------------------------
 
@@ -288,22 +243,11 @@ class ImapDissector(Dissector):
                 cmd.arg = f"{sasl.mechanism} {REDACTED}"
         elif verb == "STARTTLS":
             self._held = True  # TLS bytes may follow: wait for the answer
-        cmd.user, cmd.password, cmd.clear = self._user, self._password, self._clear
-        cmd.mechanism = self._mechanism
+        self._credentials(cmd)
         if verb == "AUTHENTICATE":
             self._auth_cmd = cmd
         if len(self._pending) < IMAP_MAX_PENDING:
             self._pending.append(cmd)
-
-    def _learn(self, sasl: Sasl) -> None:
-        if sasl.user is not None:
-            self._user = sasl.user
-        if sasl.password is not None:
-            self._password = sasl.password
-        self._clear = self._clear or sasl.clear
-        cmd = self._auth_cmd
-        if cmd is not None:  # the AUTHENTICATE row shows what its exchange revealed
-            cmd.user, cmd.password, cmd.clear = self._user, self._password, self._clear
 
     # -- server -------------------------------------------------------------------------------
 
@@ -344,12 +288,8 @@ class ImapDissector(Dissector):
         self._capabilities(msg)
         tls = cmd.verb == "STARTTLS" and status == b"OK"
         self._emit(cmd, status.decode(), text(msg), events, tls)
-        if tls:
-            self.done = True
-            self.upgrade = "tls"  # the rest of the flow is a TLS handshake
-        elif cmd.verb == "STARTTLS" and self._held:
-            self._held = False
-            self._read_client(ts_ns)
+        if cmd.verb == "STARTTLS":
+            self._answered_holding(tls, ts_ns)
 
     def _pop(self, tag: str) -> _Command | None:
         for i, cmd in enumerate(self._pending):

@@ -14,14 +14,13 @@ created with ``show_passwords=True``. APOP sends a digest, not the password. STL
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
+from wirelens.dissect.base import IPPROTO_TCP, Event
+from wirelens.dissect.command_session import Command, CommandSession
 from wirelens.dissect.lines import (
     REDACTED,
-    LineBuffer,
     Sasl,
     command_start,
     greeting_line,
@@ -79,18 +78,12 @@ class Pop3Record(Event):
     """STLS was accepted (RFC 2595 §4): the rest of the connection is TLS."""
 
 
-class _Command:
-    __slots__ = ("arg", "clear", "mechanism", "password", "sasl", "ts_ns", "user", "verb")
+class _Command(Command):
+    __slots__ = ("sasl",)
 
     def __init__(self, verb: str, arg: str | None, ts_ns: int) -> None:
-        self.verb = verb
-        self.arg = arg
-        self.ts_ns = ts_ns
-        self.user: str | None = None  # session facts as of this command
-        self.password: str | None = None
-        self.clear = False
-        self.mechanism: str | None = None
-        self.sasl: Sasl | None = None
+        super().__init__(verb, arg, ts_ns)
+        self.sasl: Sasl | None = None  # the exchange an AUTH opened
 
 
 def _status_start(first: bytes) -> bool | None:
@@ -99,7 +92,7 @@ def _status_start(first: bytes) -> bool | None:
     return starts_with_one(first, (b"+OK", b"-ERR", b"+ "))
 
 
-class Pop3Dissector(Dissector):
+class Pop3Dissector(CommandSession[_Command]):
     """POP3 over TCP (port 110)."""
 
     name: ClassVar[str] = "pop3"
@@ -108,27 +101,13 @@ class Pop3Dissector(Dissector):
     first_bytes: ClassVar[frozenset[int] | None] = frozenset(b"+")
     """``matches``: a ``+OK`` greeting."""
     name_source: ClassVar[str | None] = None
+    client_max_line: ClassVar[int] = POP3_MAX_LINE
+    server_max_line: ClassVar[int] = POP3_MAX_LISTING_LINE
 
     def __init__(self, proto: int, *, show_passwords: bool = False) -> None:
-        super().__init__(proto)
-        self.show_passwords = show_passwords
-        self._client = LineBuffer(POP3_MAX_LINE)
-        self._server = LineBuffer(POP3_MAX_LISTING_LINE)
-        self._client_is_orig: bool | None = None
-        self._pending: deque[_Command] = deque()
-        self._greeted = False
-        self._banner: str | None = None
+        super().__init__(proto, show_passwords=show_passwords)
         self._offered: tuple[str, ...] = ()
         self._listing: str | None = None  # verb of the multi-line response being read
-        self._sasl: Sasl | None = None  # exchange whose client responses are being read
-        self._mechanism: str | None = None
-        self._user: str | None = None
-        self._password: str | None = None
-        self._clear = False
-        self._held = False
-        self._ignored = False
-        self._auth_cmd: _Command | None = None
-        self._last_ts = 0  # time of the last bytes fed
         self._holed = False  # a hole cut the multi-line response being read
 
     @classmethod
@@ -139,51 +118,29 @@ class Pop3Dissector(Dissector):
         line = greeting_line(payload, (b"+OK",))
         return line is not None and (len(line) == 3 or line[3] == 0x20)
 
-    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
-        """Next stream bytes of one direction."""
-        if self.done or not data:
-            return []
-        if self._client_is_orig is None:  # roles from content: the server sends +OK/-ERR
-            self._client_is_orig = from_orig != (data[:1] in (b"+", b"-"))
-        self._last_ts = ts_ns
-        events: list[Event] = []
-        if from_orig == self._client_is_orig:
-            if not self._ignored:
-                self._client.append(data)
-                self._read_client(ts_ns)
-        else:
-            self._server.append(data)
-            self._read_server(ts_ns, events)
-        return events
+    @staticmethod
+    def _from_server(data: bytes) -> bool:
+        return data[:1] in (b"+", b"-")  # +OK / -ERR
 
-    def gap(self, from_orig: bool, length: int) -> list[Event]:
-        """A TCP hole (a lost segment, or one a snap length cut short): the line it cuts is
-        dropped and reading resumes at the next command (client), at the next line of a
-        multi-line response being read (its ``.`` ends it, or a status line after the hole:
-        the ``.`` was lost), or at the next status line (one it cuts counts: the greeting, or
-        an answer with its text so far)."""
-        if self.done or self._client_is_orig is None:
-            self.done = True
-            return []
-        events: list[Event] = []
-        if from_orig == self._client_is_orig:
-            self._client.lost(command_start)
-        elif self._listing is not None:
+    def _client_gap(self, length: int) -> None:
+        """The line a hole cuts is dropped; reading resumes at the next command."""
+        self._client.lost(command_start)
+
+    def _server_gap(self, length: int, events: list[Event]) -> None:
+        """Reading resumes at the next line of a multi-line response being read (its ``.``
+        ends it, or a status line after the hole: the ``.`` was lost), or at the next status
+        line (one the hole cuts counts: the greeting, or an answer with its text so far)."""
+        if self._listing is not None:
             self._server.lost()
             self._holed = True
-        else:  # a status line it cuts counts (the greeting, or an answer)
+        else:
             cut = self._server.lost(_status_start)
             if cut:
                 self._status(cut, self._last_ts, events)
                 self._holed = self._listing is not None  # (a listing opened by it: holed)
-        return events
 
-    def finish(self) -> list[Event]:
-        """Emit the commands never answered."""
-        events: list[Event] = []
-        while self._pending:
-            self._emit(self._pending.popleft(), None, None, events)
-        return events
+    def _unanswered(self, cmd: _Command, events: list[Event]) -> None:
+        self._emit(cmd, None, None, events)
 
     def _read_client(self, ts_ns: int) -> None:
         buf = self._client
@@ -216,8 +173,7 @@ class Pop3Dissector(Dissector):
                     cmd.arg = f"{cmd.sasl.mechanism} {REDACTED}"
             elif verb == "STLS":
                 self._held = True  # TLS bytes may follow: wait for the answer
-            cmd.user, cmd.password, cmd.clear = self._user, self._password, self._clear
-            cmd.mechanism = self._mechanism
+            self._credentials(cmd)
             if verb == "AUTH":
                 self._auth_cmd = cmd
             if len(self._pending) < POP3_MAX_PENDING:
@@ -225,16 +181,6 @@ class Pop3Dissector(Dissector):
         if len(buf) > POP3_MAX_HELD:
             self._ignored = True
             buf.clear()
-
-    def _learn(self, sasl: Sasl) -> None:
-        if sasl.user is not None:
-            self._user = sasl.user
-        if sasl.password is not None:
-            self._password = sasl.password
-        self._clear = self._clear or sasl.clear
-        cmd = self._auth_cmd
-        if cmd is not None:  # the AUTH row shows what its exchange revealed
-            cmd.user, cmd.password, cmd.clear = self._user, self._password, self._clear
 
     def _read_server(self, ts_ns: int, events: list[Event]) -> None:
         buf = self._server
@@ -280,12 +226,8 @@ class Pop3Dissector(Dissector):
             self._sasl.remaining = 0
         tls = cmd.verb == "STLS" and ok
         self._emit(cmd, status, text(msg), events, tls)
-        if tls:
-            self.done = True
-            self.upgrade = "tls"  # the rest of the flow is a TLS handshake
-        elif cmd.verb == "STLS" and self._held:
-            self._held = False
-            self._read_client(ts_ns)
+        if cmd.verb == "STLS":
+            self._answered_holding(tls, ts_ns)
 
     def _capability(self, line: bytes) -> None:
         """A CAPA line (RFC 2449 §6): ``SASL mech ...`` lists the mechanisms."""
