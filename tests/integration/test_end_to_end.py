@@ -215,6 +215,22 @@ def test_a_snap_length_keeps_the_transactions(sim, result, tmp_path):
     assert got.table("dns").num_rows == result.table("dns").num_rows
 
 
+def test_a_short_snap_length_keeps_methods_and_uris_so_far(sim, result, tmp_path):
+    """At 96 bytes a long request line is cut short: its row keeps the method and the URI
+    as far as it came (a prefix of the whole one), in step with its response's status."""
+    got = wirelens.analyze(_snapped(sim.pcap, tmp_path / "snap96.pcap", 96))
+    whole = {(r["uid"], r["trans_depth"]): r for r in result.table("http").to_pylist()}
+    rows = got.table("http").to_pylist()
+    assert len(rows) == len(whole)
+    cut = 0
+    for r in rows:
+        w = whole[(r["uid"], r["trans_depth"])]
+        assert (r["method"], r["status_code"]) == (w["method"], w["status_code"])
+        assert w["uri"].startswith(r["uri"])
+        cut += r["uri"] != w["uri"]
+    assert cut > 0
+
+
 def test_cli_analyze_query_schema(sim, tmp_path, capsys):
     out = tmp_path / "o"
     assert main(["analyze", str(sim.pcap), "-o", str(out), "--json", "--export", "jsonl,csv"]) == EXIT_OK

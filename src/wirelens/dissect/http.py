@@ -240,6 +240,12 @@ _METHODS = (
 _SIMPLE_REQUEST = re.compile(
     rb"(" + b"|".join(m.strip() for m in _METHODS) + rb") "
     rb"((?:/|[A-Za-z][A-Za-z0-9+.-]*://)\S*)()\Z")
+# A request line a hole cut (a snap length: a segment's first bytes only): a known method,
+# the URI as far as it came, perhaps part of the version; the same three groups, the version
+# empty (the response's is written).
+_CUT_REQUEST = re.compile(
+    rb"(" + b"|".join(m.strip() for m in _METHODS) + rb") +"
+    rb"((?:/|\*|[A-Za-z][A-Za-z0-9+.-]*://)\S*)(?: +[A-Z/0-9.]{0,8})?()\Z")
 _TCHAR = frozenset(b for b in range(256) if re.fullmatch(_TOKEN, bytes((b,))))
 
 
@@ -593,13 +599,16 @@ class HttpDissector(Dissector):
 
     def _head_so_far(self, side: _Side, is_client: bool) -> _Message | None:
         """The message whose head a hole cut, from its whole lines: None when its start line
-        is not whole or not valid (or starts HTTP/2 or an HTTP/0.9 exchange)."""
+        is not whole or not valid (or starts HTTP/2 or an HTTP/0.9 exchange). A request line
+        cut short (a snap length keeps a segment's first bytes only) counts when it has a
+        known method and the start of a URI: the URI as far as it came, no headers."""
         buf = side.buf
         while buf.startswith(_LINE_ENDS):
             del buf[: 2 if buf[0] == 0x0D else 1]
         end = buf.find(b"\n")
         if end < 0:
-            return None
+            cut = _CUT_REQUEST.match(bytes(buf).rstrip(b"\r")) if is_client else None
+            return None if cut is None else _Message(cut, {}, self._last_ts)
         line = side.line
         if line is None:
             try:
@@ -945,7 +954,7 @@ class HttpDissector(Dissector):
         auth: tuple[str | None, str | None, str | None, bool | None] = (None, None, None, None)
         request_body_len = 0
         request_mime_type = None
-        version = b"0.9"  # a Simple-Request (or a Simple-Response alone) has no version
+        version: bytes | None = b"0.9"  # a Simple-Request (or Simple-Response alone) has none
         if request is not None:
             rq = request.headers
             host = rq.get(b"host")
@@ -960,7 +969,7 @@ class HttpDissector(Dissector):
                 method_raw, uri_raw, rq_version = rq_line.groups()
                 method = method_raw.decode("latin-1")
                 uri = (uri_raw or b"").decode("latin-1")
-                version = rq_version or version
+                version = None if rq_line.re is _CUT_REQUEST else rq_version or version
         status_code = status_msg = response_content_type = server = location = None
         response_body_len = 0
         response_mime_type = None
@@ -976,7 +985,7 @@ class HttpDissector(Dissector):
                 rs_version, status, reason = rs_line.groups()
                 status_code = int(status)
                 status_msg = (reason or b"").decode("latin-1")
-                if request is None or request.line is None:
+                if request is None or request.line is None or request.line.re is _CUT_REQUEST:
                     version = rs_version
         return HttpRecord(  # positional, in field order (cheaper than keywords on a hot path)
             ts_ns,
@@ -984,7 +993,7 @@ class HttpDissector(Dissector):
             method,
             host,
             uri,
-            version.decode("ascii"),
+            version.decode("ascii") if version is not None else None,
             user_agent,
             referrer,
             status_code,

@@ -214,8 +214,9 @@ def test_roles_from_content_when_orig_is_the_server(step: int) -> None:
 def test_gap_inside_a_body_keeps_step_elsewhere_loses_step() -> None:
     """A TCP hole inside a body of known length is counted as body: the next response is
     still read. A hole in a header block ends that message as far as its whole lines go
-    (its start line whole), or loses it (cut inside the start line); the side is then out
-    of step until bytes start a message (those that do not are dropped)."""
+    (its start line whole; a request line cut short counts with its method and the URI so
+    far); the side is then out of step until bytes start a message (those that do not are
+    dropped)."""
     d = HttpDissector(TCP)
     d.feed(b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n", True, 0)
     events = d.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", False, 0)
@@ -227,7 +228,7 @@ def test_gap_inside_a_body_keeps_step_elsewhere_loses_step() -> None:
     d.feed(b"GET /3 HTTP/1.1\r\nHost: c\r\nUser-Ag", True, 0)
     assert d.gap(True, 7) == [] and not d.done  # queued: start line and Host are whole
     d.feed(b"GET /4 HTTP/1.1\r\nHost: d\r\n\r\nGET /5 HT", True, 0)
-    d.gap(True, 100)  # cut inside its start line: /5 is lost
+    d.gap(True, 100)  # cut inside its start line: /5 waits, without headers
     d.feed(b"HTTP/1.1 301 Moved\r\nLocation: /x\r\nContent-Le", False, 0)
     (e,) = d.gap(False, 30)  # a response head cut: it answers /3, its body unknown
     assert (e.uri, e.host, e.status_code, e.location, e.response_body_len) == (  # type: ignore[attr-defined]
@@ -235,6 +236,9 @@ def test_gap_inside_a_body_keeps_step_elsewhere_loses_step() -> None:
     assert d.feed(b"tail of that body", False, 0) == [] and not d.done  # dropped
     (e,) = d.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", False, 0)
     assert (e.uri, e.status_code) == ("/4", 200)  # type: ignore[attr-defined]
+    (e,) = d.finish()  # never answered: its version unknown
+    assert (e.method, e.uri, e.host, e.version, e.status_code) == (  # type: ignore[attr-defined]
+        "GET", "/5", None, None, None)
     d = HttpDissector(TCP)
     d.feed(b"GET /1 HTTP/1.1\r\n\r\n", True, 0)
     d.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", False, 0)
@@ -261,6 +265,29 @@ def test_gap_inside_a_body_keeps_step_elsewhere_loses_step() -> None:
     chunked.feed(b"GET /d HTTP/1.1\r\n\r\n", True, 0)
     (e,) = chunked.feed(b"HTTP/1.1 204 No\r\n\r\n", False, 0)
     assert (e.uri, e.status_code) == ("/d", 204)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("cut", [b"GET /ubuntu/dists/noble-up", b"GET /a/b ", b"POST /a HTTP/1.",
+                                 b"GET http://x.example/a", b"OPTIONS *"])
+def test_a_request_line_a_hole_cuts_keeps_its_method_and_uri_so_far(cut: bytes) -> None:
+    """A snap length keeps a segment's first bytes only: a request line cut short counts
+    when it has a known method and the start of a URI; the response's version is written."""
+    d = HttpDissector(TCP)
+    d.feed(cut, True, 0)
+    assert d.gap(True, 300) == [] and not d.done
+    (e,) = d.feed(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", False, 0)
+    method, _, rest = cut.decode().partition(" ")
+    assert (e.method, e.uri, e.version, e.status_code) == (  # type: ignore[attr-defined]
+        method, rest.split(" ")[0], "1.0", 200)
+
+
+@pytest.mark.parametrize("cut", [b"GET ", b"GET x/y", b"FETCH /a", b"GET /a HTTP/1.1 extra"])
+def test_bytes_a_hole_cuts_that_start_no_request_line_are_not_a_request(cut: bytes) -> None:
+    d = HttpDissector(TCP)
+    d.feed(cut, True, 0)
+    d.gap(True, 300)
+    events = d.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", False, 0) + d.finish()
+    assert [(e.method, e.status_code) for e in events] == [(None, 200)]  # type: ignore[attr-defined]
 
 
 def test_http09_simple_response_keeps_the_request() -> None:
