@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: files completed so far are kept", file=sys.stderr)
         return 130
-    except (FileNotFoundError, ValueError, KeyError) as exc:
-        print(f"wirelens: {exc}", file=sys.stderr)
+    except (OSError, ValueError, KeyError) as exc:  # (OSError: a file that cannot be read or
+        print(f"wirelens: {exc}", file=sys.stderr)  # written: disk full, no permission)
         return EXIT_ERROR
 
 

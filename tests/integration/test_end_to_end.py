@@ -231,6 +231,23 @@ def test_a_short_snap_length_keeps_methods_and_uris_so_far(sim, result, tmp_path
     assert cut > 0
 
 
+def test_cli_output_that_cannot_be_written_is_one_line(sim, tmp_path, capsys, monkeypatch):
+    """A file of the lake that cannot be written (here: the device is full) ends the run
+    with one line naming the file and the reason, exit status 1, no traceback and no
+    temporary file left."""
+    import wirelens.store.lake as lake
+
+    def full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(lake.os, "replace", full)
+    out = tmp_path / "o"
+    assert main(["analyze", str(sim.pcap), "-o", str(out), "--quiet"]) == EXIT_ERROR
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("wirelens: [Errno 28] No space left on device: ")
+    assert err[0].endswith(".parquet'") and not list(out.rglob("*.tmp"))
+
+
 def test_cli_analyze_query_schema(sim, tmp_path, capsys):
     out = tmp_path / "o"
     assert main(["analyze", str(sim.pcap), "-o", str(out), "--json", "--export", "jsonl,csv"]) == EXIT_OK

@@ -89,6 +89,7 @@ class _PartitionFile:
         self.writer: pq.ParquetWriter | None = None
         self.pending: list[pa.RecordBatch] = []
         self.pending_rows = 0
+        self.failed = False
 
     def add(self, batch: pa.RecordBatch) -> None:
         self.pending.append(batch)
@@ -105,31 +106,49 @@ class _PartitionFile:
 
     def write(self, batches: list[pa.RecordBatch]) -> None:
         """Writes ``batches`` as a row group of the streamed file."""
+        self._guarded(self._write_group, batches)
+
+    def finish(self, batches: list[pa.RecordBatch]) -> None:
+        """Writes the last ``batches`` and renames the file into place."""
+        self._guarded(self._finish, batches)
+
+    def _guarded(self, step: Callable[[list[pa.RecordBatch]], None],
+                 batches: list[pa.RecordBatch]) -> None:
+        """A file that failed is dropped whole (its later steps do nothing: no file with
+        part of its rows is ever renamed into place); an OSError names the file."""
+        if self.failed:
+            self.abort()  # (a temporary file opened for it meanwhile goes too)
+            return
+        try:
+            step(batches)
+        except OSError as exc:  # (disk full, say)
+            self.abort()
+            raise OSError(exc.errno, exc.strerror or str(exc), str(self.final)) from exc
+        except BaseException:
+            self.abort()
+            raise
+
+    def _write_group(self, batches: list[pa.RecordBatch]) -> None:
         if self.writer is None:
             assert self.sink is not None
             self.writer = pq.ParquetWriter(self.sink, self.schema, write_statistics=self.stats,
                                            **PARQUET_OPTIONS)
         self.writer.write_table(self._table(batches), row_group_size=1 << 30)
 
-    def finish(self, batches: list[pa.RecordBatch]) -> None:
-        """Writes the last ``batches`` and renames the file into place."""
-        try:
-            if self.sink is None:
-                buf = pa.BufferOutputStream()
-                pq.write_table(self._table(batches), buf, row_group_size=1 << 30,
-                               write_statistics=self.stats, **PARQUET_OPTIONS)
-                with open(self.tmp, "wb") as fh:
-                    fh.write(buf.getvalue())
-            else:
-                if batches:
-                    self.write(batches)
-                assert self.writer is not None
-                self.writer.close()
-                self._close_sink()
-            os.replace(self.tmp, self.final)
-        except BaseException:
-            self.abort()
-            raise
+    def _finish(self, batches: list[pa.RecordBatch]) -> None:
+        if self.sink is None:
+            buf = pa.BufferOutputStream()
+            pq.write_table(self._table(batches), buf, row_group_size=1 << 30,
+                           write_statistics=self.stats, **PARQUET_OPTIONS)
+            with open(self.tmp, "wb") as fh:
+                fh.write(buf.getvalue())
+        else:
+            if batches:
+                self._write_group(batches)
+            assert self.writer is not None
+            self.writer.close()
+            self._close_sink()
+        os.replace(self.tmp, self.final)
 
     def _table(self, batches: list[pa.RecordBatch]) -> pa.Table:
         """``batches`` as a table; a small one joined into one chunk first: Arrow's writer
@@ -143,6 +162,8 @@ class _PartitionFile:
         return table
 
     def abort(self) -> None:
+        """Drops the file (its temporary name); nothing more is written to it."""
+        self.failed = True
         try:
             if self.writer is not None:
                 self.writer.close()

@@ -163,3 +163,32 @@ def test_watermark_finishes_the_hours_before_it(tmp_path):
     w.write("weird", weird_batch([base]))  # a row later than promised: a file of its own
     assert w.close() == 5
     assert query(tmp_path, "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 5}]
+
+
+def test_a_file_that_failed_is_dropped_whole(tmp_path, monkeypatch):
+    """A row group that cannot be written (disk full) drops its file: its later rows do not
+    make a file with part of them, no temporary file stays, the error names the file."""
+    import wirelens.store.lake as lake
+
+    calls = []
+    write_group = lake._PartitionFile._write_group
+
+    def full_once(self, batches):
+        calls.append(len(batches))
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        write_group(self, batches)
+
+    monkeypatch.setattr(lake._PartitionFile, "_write_group", full_once)
+    base = 1_768_467_600 * 10**9
+    w = LakeWriter(tmp_path, "r11", row_group_rows=2)
+    try:  # (raised by whichever call finds the writer thread's job failed)
+        w.write("weird", weird_batch([base, base + 1]))  # a row group: fails in the thread
+        w.write("weird", weird_batch([base + 2, base + 3]))
+        w.close()
+    except OSError as exc:
+        assert exc.errno == 28 and exc.filename.endswith(".parquet")
+    else:
+        raise AssertionError("the error was not raised")
+    w.close()  # (as the API does after an error: what was complete is kept)
+    assert not list(tmp_path.rglob("*.parquet*"))
