@@ -69,11 +69,13 @@ def test_a_client_hello_whose_tail_came_first_is_fingerprinted(tmp_path: Path) -
 
 def test_early_segments_are_bounded(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Past ``DPI_EARLY_BYTES`` the oldest flows' early segments are forgotten: then, as
-    before they were kept, the request is lost (its second half is before the stream the
-    reassembler reads) and only the answer is logged."""
+    before they were kept, the request's second half is lost (it is before the stream the
+    reassembler reads): its row has what the first half holds, the request line cut short
+    (method and URI so far), and the answer; its headers are lost."""
     monkeypatch.setattr("wirelens.pipeline.dpi.DPI_EARLY_BYTES", 10)
     row = _http(tmp_path, head_first=False)
-    assert (row["method"], row["uri"], row["status_code"]) == (None, None, 200)
+    assert (row["method"], row["uri"], row["host"], row["user_agent"], row["status_code"]) == (
+        "GET", "/reordered", None, None, 200)
     assert limits.DPI_EARLY_BYTES >= 1 << 20
 
 
