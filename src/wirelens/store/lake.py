@@ -40,9 +40,10 @@ PARQUET_OPTIONS = {"compression": "lz4", "use_dictionary": False}
 """LZ4 (LZ4_RAW) writes about a third faster than zstd for the many small partition files a
 capture spanning days makes, at ~20% larger files; dictionaries cost more than they save here."""
 
-IN_FLIGHT_ROWS = 524_288
-"""Rows handed to the writer thread and not yet written at most; past it the analysis waits
-(memory stays flat when it makes rows faster than they are written)."""
+IN_FLIGHT_ROWS = 131_072
+"""Rows handed to the writer thread and not yet written at most (one row group); past it the
+analysis waits, so memory stays flat when rows are made faster than they are written (with
+the ``pending_rows`` buffered, at most twice as many rows as before the thread)."""
 
 JOIN_ROWS = 8192
 """A file's pending pieces are joined into one chunk before writing up to this many rows."""
