@@ -45,8 +45,9 @@ ACTIVE_TIMEOUT_S = 1800.0
 
 WATERMARK_SLACK_S = 3600.0
 """Margin of the watermark the runner gives the sinks after each hand-over: rows older than
-the newest packet minus idle and active timeout and this are not expected any more (a flow
-still open started within those timeouts; its rows are no older than it)."""
+its clock (the latest of the batches' earliest timestamps, at most the newest packet's) minus
+idle and active timeout and this are not expected any more (a flow still open started within
+those timeouts of the newest packet; its rows are no older than it)."""
 
 MAX_FLOWS = 1_048_576
 """Default hard bound of the flow table (open flows). When full, the flows idle longest are

@@ -139,6 +139,9 @@ class Analysis:
                             show_passwords=options.show_passwords)
         self.salt: int | None = None
         self._handed_at = 0
+        self._now_ns: int | None = None
+        """The latest of the batches' earliest timestamps: the watermark's clock (a packet
+        stamped far ahead, a damaged timestamp, moves it no further than its batch's others)."""
         """``summary.bytes`` at the last hand-over."""
         self.summary: RunSummary | None = None
         self.lap: Laps = Laps({})
@@ -241,6 +244,7 @@ class Analysis:
         lo, hi = int(raw.ts_ns.min()), int(raw.ts_ns.max())
         s.first_packet_ns = lo if s.first_packet_ns is None else min(lo, s.first_packet_ns)
         s.last_packet_ns = hi if s.last_packet_ns is None else max(hi, s.last_packet_ns)
+        self._now_ns = lo if self._now_ns is None else max(lo, self._now_ns)
         pkts = self.decoder.decode(raw)
         self.lap("decode")
         self._count(raw, pkts)
@@ -281,11 +285,11 @@ class Analysis:
         s = self.summary
         assert s is not None
         self._handed_at = s.bytes
-        if s.last_packet_ns is not None:  # (rows of flows still open are no older than this)
+        if self._now_ns is not None:  # (a flow still open started after now - the timeouts)
             o = self.options
             late = o.idle_timeout_s + o.active_timeout_s + limits.WATERMARK_SLACK_S
             for sink in self.sinks:
-                sink.watermark(s.last_packet_ns - int(late * 1e9))
+                sink.watermark(self._now_ns - int(late * 1e9))
 
     def _count(self, raw: RawBatch, pkts: PacketBatch, reassembled: bool = False) -> None:
         s = self.summary
