@@ -172,23 +172,42 @@ def test_no_row_comes_older_than_the_watermark(sim, result, monkeypatch):
     assert sink.late == []
 
 
-def test_a_packet_stamped_far_ahead_does_not_split_the_lake_files(sim, tmp_path):
-    """The watermark's clock is the latest of the batches' earliest timestamps: one packet
-    stamped 80 years ahead (a damaged timestamp) does not finish every hour's file at each
-    hand-over (with the newest packet as the clock it did: a file per hand-over and table;
-    the demo's capture made 49 files instead of 8)."""
+def _stamped_ahead(src: Path, dst: Path, packets: tuple[int, ...]) -> Path:
+    """A copy of ``src`` whose packets at these positions are stamped 80 years ahead."""
     from wirelens.capture import open_capture
     from wirelens.capture.writer import PcapWriter
 
-    jump = tmp_path / "jump.pcap"
-    with open_capture(sim.pcap) as cap, PcapWriter(jump, nanosecond=True) as out:
+    with open_capture(src) as cap, PcapWriter(dst, nanosecond=True) as out:
         n = 0
         for raw in cap:
             for k in range(len(raw)):
                 at, ts = int(raw.offset[k]), int(raw.ts_ns[k])
-                out.write(ts + (80 * 365 * 86400 * 10**9 if n == 3000 else 0),
+                out.write(ts + (80 * 365 * 86400 * 10**9 if n in packets else 0),
                           bytes(raw.data[at: at + int(raw.caplen[k])]))
                 n += 1
+    return dst
+
+
+def test_an_isolated_packet_stamped_far_ahead_is_counted_at_the_time_before(sim, result,
+                                                                            tmp_path):
+    """One damaged timestamp 80 years ahead of the packets around it: the packet is counted
+    at its predecessor's time and a weird says so; the flows are those of the capture
+    without the damage (before, every open flow ended there and the later packets took that
+    far time)."""
+    got = wirelens.analyze(_stamped_ahead(sim.pcap, tmp_path / "j.pcap", (3000,)))
+    assert sorted(got.conn["uid"].to_pylist()) == sorted(result.conn["uid"].to_pylist())
+    assert got.summary.last_packet_ns == result.summary.last_packet_ns
+    (w,) = [r for r in got.table("weird").to_pylist() if r["name"] == "timestamp_out_of_line"]
+    assert w["count"] == 1 and "packet 3001 stamped 2,522,880,000 s after" in w["detail"]
+
+
+def test_packets_stamped_far_ahead_do_not_split_the_lake_files(sim, tmp_path):
+    """Two packets in a row stamped 80 years ahead stand (they are not isolated): the flow
+    table's time moves there. The watermark's clock is the latest of the batches' earliest
+    timestamps, so the hours' files are not all finished at each hand-over after it (with the
+    newest packet as the clock they were: a file per hand-over and table; the demo's capture
+    made 49 files instead of 8)."""
+    jump = _stamped_ahead(sim.pcap, tmp_path / "jump.pcap", (3000, 3001))
 
     def files(path: Path, out: Path) -> int:
         wirelens.analyze(path, out=out, keep_tables=False, emit_bytes=1 << 17)

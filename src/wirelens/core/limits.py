@@ -43,6 +43,11 @@ IDLE_TIMEOUT_S = 120.0
 ACTIVE_TIMEOUT_S = 1800.0
 """Default flow active timeout: a flow longer than this is emitted and a new one started."""
 
+TIMESTAMP_OUT_OF_LINE_S = 3600.0
+"""A packet stamped more than this after both its neighbours, which are within this of each
+other, has a damaged timestamp: it is counted at its predecessor's time (weird
+``timestamp_out_of_line``; :mod:`wirelens.pipeline.clock`)."""
+
 WATERMARK_SLACK_S = 3600.0
 """Margin of the watermark the runner gives the sinks after each hand-over: rows older than
 its clock (the latest of the batches' earliest timestamps, at most the newest packet's) minus

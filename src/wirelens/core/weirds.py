@@ -11,6 +11,7 @@ class Weird(IntEnum):
     # link / capture
     truncated_link_header = 1
     unknown_link_type = 2
+    timestamp_out_of_line = 3  # a packet stamped far after both neighbours: counted earlier
     # IP
     truncated_ip_header = 10
     bad_ip_version = 11

@@ -29,6 +29,7 @@ from wirelens.core.errors import CaptureError
 from wirelens.core.weirds import weird_name
 from wirelens.decode import Decoder, FragmentReassembler, TimeOrder
 from wirelens.flow import FlowTable, reverse_flows
+from wirelens.pipeline.clock import clamp_out_of_line
 from wirelens.pipeline.columns import by_start_hour, mix64, ts_array
 from wirelens.pipeline.decode_weirds import DecodeWeirds
 from wirelens.pipeline.dpi import DpiStage
@@ -139,6 +140,8 @@ class Analysis:
                             show_passwords=options.show_passwords)
         self.salt: int | None = None
         self._handed_at = 0
+        self._before_ns: int | None = None  # the last packet's time (of the current input)
+        self._clock_weirds: list[dict[str, Any]] = []  # (one row per hand-over: the first)
         self._now_ns: int | None = None
         """The latest of the batches' earliest timestamps: the watermark's clock (a packet
         stamped far ahead, a damaged timestamp, moves it no further than its batch's others)."""
@@ -242,6 +245,12 @@ class Analysis:
         s.packets += n
         s.bytes += int(raw.caplen.sum(dtype=np.uint64))
         lo, hi = int(raw.ts_ns.min()), int(raw.ts_ns.max())
+        before = self._before_ns if raw.first_index else None
+        limit = int(limits.TIMESTAMP_OUT_OF_LINE_S * 1e9)
+        if hi - lo > limit or (before is not None and hi - before > limit):
+            self._out_of_line(raw, before, limit)
+            lo, hi = int(raw.ts_ns.min()), int(raw.ts_ns.max())
+        self._before_ns = int(raw.ts_ns[-1])
         s.first_packet_ns = lo if s.first_packet_ns is None else min(lo, s.first_packet_ns)
         s.last_packet_ns = hi if s.last_packet_ns is None else max(hi, s.last_packet_ns)
         self._now_ns = lo if self._now_ns is None else max(lo, self._now_ns)
@@ -258,6 +267,24 @@ class Analysis:
                 self.lap("decode")
         self.lap("decode")
         self._flows(raw, pkts)
+
+    def _out_of_line(self, raw: RawBatch, before: int | None, limit: int) -> None:
+        """Packets of ``raw`` stamped far after both neighbours are counted at their
+        predecessor's time (:mod:`wirelens.pipeline.clock`); a weird says so."""
+        hits, stamped = clamp_out_of_line(raw.ts_ns, before, limit)
+        if not hits.size:
+            return
+        self.summary.weirds["timestamp_out_of_line"] += int(hits.size)  # type: ignore[union-attr]
+        if self._clock_weirds:
+            self._clock_weirds[0]["count"] += int(hits.size)
+            return
+        i = int(hits[0])
+        ahead = (int(stamped[0]) - int(raw.ts_ns[i])) / 1e9
+        self._clock_weirds.append({
+            "ts": int(raw.ts_ns[i]), "name": "timestamp_out_of_line", "source": "capture",
+            "count": int(hits.size),
+            "detail": f"{raw.source}: packet {raw.first_index + i + 1} stamped {ahead:,.0f} s "
+                      "after the packets around it; counted at the time of the one before"})
 
     def _flows(self, raw: RawBatch, pkts: PacketBatch) -> None:
         step = self.flows.process(raw, pkts, gather=True)
@@ -318,6 +345,8 @@ class Analysis:
         rows = self.decode_weirds.take()
         for row in rows:
             self.summary.weirds[row["name"]] += row["count"]  # type: ignore[union-attr]
+        rows += self._clock_weirds  # (counted in the summary when found)
+        self._clock_weirds = []
         if rows:
             self._emit("weird", rows_batch("weird", rows))
         drained = self.fragments.drain_weirds()
