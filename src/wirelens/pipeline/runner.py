@@ -140,12 +140,12 @@ class Analysis:
                             show_passwords=options.show_passwords)
         self.salt: int | None = None
         self._handed_at = 0
+        """``summary.bytes`` at the last hand-over."""
         self._before_ns: int | None = None  # the last packet's time (of the current input)
         self._clock_weirds: list[dict[str, Any]] = []  # (one row per hand-over: the first)
         self._now_ns: int | None = None
         """The latest of the batches' earliest timestamps: the watermark's clock (a packet
         stamped far ahead, a damaged timestamp, moves it no further than its batch's others)."""
-        """``summary.bytes`` at the last hand-over."""
         self.summary: RunSummary | None = None
         self.lap: Laps = Laps({})
 
