@@ -40,10 +40,12 @@ PARQUET_OPTIONS = {"compression": "lz4", "use_dictionary": False}
 """LZ4 (LZ4_RAW) writes about a third faster than zstd for the many small partition files a
 capture spanning days makes, at ~20% larger files; dictionaries cost more than they save here."""
 
-IN_FLIGHT_ROWS = 131_072
-"""Rows handed to the writer thread and not yet written at most (one row group); past it the
-analysis waits, so memory stays flat when rows are made faster than they are written (with
-the ``pending_rows`` buffered, at most twice as many rows as before the thread)."""
+IN_FLIGHT_ROWS = 32_768
+"""Rows handed to the writer thread and not yet written at most; past it the analysis waits,
+so memory stays flat when rows are made faster than they are written (measured with
+``bench/many_open_capture.py``, whose 400 k flows still open at the end are written at once:
+peak 737 MB before the thread, 789 MB with 131,072 rows in flight, 755 MB with 32,768; the
+benchmark's times the same)."""
 
 JOIN_ROWS = 8192
 """A file's pending pieces are joined into one chunk before writing up to this many rows."""
