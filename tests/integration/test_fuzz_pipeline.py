@@ -1,18 +1,23 @@
 """Hostile input through the whole pipeline: real captures with bytes flipped, cut, inserted,
 and their link type changed. Invariant: ``Analysis.run`` returns (damage becomes problems and
-weirds), never raises, and finishes within a time bound. A longer run: raise
-``WIRELENS_FUZZ_EXAMPLES`` (e.g. 5000)."""
+weirds), never raises, and finishes within a time bound; the Parquet lake it writes (damaged
+timestamps move its watermark) holds every flow, and no temporary file is left. A longer run:
+raise ``WIRELENS_FUZZ_EXAMPLES`` (e.g. 5000)."""
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
 import time
 
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wirelens.pipeline.runner import Analysis, AnalyzeOptions
+from wirelens.pipeline.sinks import LakeSink
 from wirelens.pipeline.warm import warm
 
 SEEDS = [
@@ -77,7 +82,20 @@ def test_mutated_captures_never_crash(seeds, tmp_path, which, ops):
     data = mutate(seeds[which % len(seeds)], ops)
     path = tmp_path / "fuzz.pcap"
     path.write_bytes(data)
+    lake = tmp_path / f"lake{next(_RUNS)}"
+    sink = LakeSink(lake, "fuzz")
     t0 = time.perf_counter()
-    summary = Analysis(AnalyzeOptions(batch_bytes=1 << 12)).run([str(path)])
+    try:
+        summary = Analysis(AnalyzeOptions(batch_bytes=1 << 12, emit_bytes=1 << 14),
+                           [sink]).run([str(path)])
+    finally:
+        sink.close()
     assert time.perf_counter() - t0 < SECONDS_PER_RUN
     assert summary.packets >= 0 and summary.flows >= 0
+    assert not list(lake.rglob("*.tmp"))
+    rows = sum(pq.ParquetFile(f).metadata.num_rows for f in (lake / "conn").rglob("*.parquet"))
+    assert rows == summary.flows
+    shutil.rmtree(lake)
+
+
+_RUNS = itertools.count()
