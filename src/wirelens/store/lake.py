@@ -111,19 +111,21 @@ class _PartitionFile:
         """Writes ``batches`` as a row group of the streamed file."""
         self._guarded(self._write_group, batches)
 
-    def finish(self, batches: list[pa.RecordBatch]) -> None:
-        """Writes the last ``batches`` and renames the file into place."""
-        self._guarded(self._finish, batches)
+    def finish(self, batches: list[pa.RecordBatch]) -> bool:
+        """Writes the last ``batches`` and renames the file into place (False: it had
+        failed before, and is dropped)."""
+        return self._guarded(self._finish, batches)
 
     def _guarded(self, step: Callable[[list[pa.RecordBatch]], None],
-                 batches: list[pa.RecordBatch]) -> None:
+                 batches: list[pa.RecordBatch]) -> bool:
         """A file that failed is dropped whole (its later steps do nothing: no file with
         part of its rows is ever renamed into place); an OSError names the file."""
         if self.failed:
             self.abort()  # (a temporary file opened for it meanwhile goes too)
-            return
+            return False
         try:
             step(batches)
+            return True
         except OSError as exc:  # (disk full, say)
             self.abort()
             raise OSError(exc.errno, exc.strerror or str(exc), str(self.final)) from exc
@@ -199,7 +201,7 @@ class LakeWriter:
         self._dirs: set[Path] = set()
         self.rows: dict[str, int] = {t: 0 for t in SCHEMAS}
         self.files = 0
-        """Files finished (handed to the writer thread to be renamed into place) so far."""
+        """Files written (renamed into place) so far."""
         self._thread: ThreadPoolExecutor | None = None
         self._jobs: deque[tuple[Future[None], int]] = deque()  # handed over, in order
         self._in_flight = 0  # rows of those
@@ -289,8 +291,12 @@ class LakeWriter:
         rows = part.pending_rows
         self._pending -= rows
         batches = part.take(streaming=False)
-        self._hand_over(lambda: part.finish(batches), rows)
-        self.files += 1
+
+        def finish() -> None:  # (on the writer thread, the only one counting files)
+            if part.finish(batches):
+                self.files += 1
+
+        self._hand_over(finish, rows)
 
     def drain(self) -> None:
         """Finish every open file and wait until all are written (renamed into place); raises
