@@ -251,9 +251,7 @@ def identify(
 
 def _on_own_port(payload: bytes, proto: int, from_orig: bool, sport: int, dport: int,
                  skip: frozenset[str]) -> type[Dissector] | None:
-    weak = _cache().get(("own", proto, skip))
-    if weak is None:
-        weak = _own_port_tests(proto, skip)
+    weak = _own_port_tests(proto, skip)
     for port in (dport, sport):
         for cls, test in weak.get(port, ()):
             if test(payload, proto, from_orig):

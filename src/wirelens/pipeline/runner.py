@@ -244,13 +244,9 @@ class Analysis:
             self.dpi.salt = self.salt
         s.packets += n
         s.bytes += int(raw.caplen.sum(dtype=np.uint64))
-        lo, hi = int(raw.ts_ns.min()), int(raw.ts_ns.max())
-        before = self._before_ns if raw.first_index else None
-        limit = int(limits.TIMESTAMP_OUT_OF_LINE_S * 1e9)
-        if hi - lo > limit or (before is not None and hi - before > limit):
-            self._out_of_line(raw, before, limit)
-            lo, hi = int(raw.ts_ns.min()), int(raw.ts_ns.max())
+        self._out_of_line(raw, self._before_ns if raw.first_index else None)
         self._before_ns = int(raw.ts_ns[-1])
+        lo, hi = int(raw.ts_ns.min()), int(raw.ts_ns.max())
         s.first_packet_ns = lo if s.first_packet_ns is None else min(lo, s.first_packet_ns)
         s.last_packet_ns = hi if s.last_packet_ns is None else max(hi, s.last_packet_ns)
         self._now_ns = lo if self._now_ns is None else max(lo, self._now_ns)
@@ -268,10 +264,12 @@ class Analysis:
         self.lap("decode")
         self._flows(raw, pkts)
 
-    def _out_of_line(self, raw: RawBatch, before: int | None, limit: int) -> None:
-        """Packets of ``raw`` stamped far after both neighbours are counted at their
-        predecessor's time (:mod:`wirelens.pipeline.clock`); a weird says so."""
-        hits, stamped = clamp_out_of_line(raw.ts_ns, before, limit)
+    def _out_of_line(self, raw: RawBatch, before: int | None) -> None:
+        """Packets of ``raw`` stamped far after both neighbours (``before``: the time of the
+        packet before the batch in its input) are counted at their predecessor's time
+        (:mod:`wirelens.pipeline.clock`); a weird says so."""
+        hits, stamped = clamp_out_of_line(raw.ts_ns, before,
+                                          int(limits.TIMESTAMP_OUT_OF_LINE_S * 1e9))
         if not hits.size:
             return
         self.summary.weirds["timestamp_out_of_line"] += int(hits.size)  # type: ignore[union-attr]

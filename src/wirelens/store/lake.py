@@ -246,10 +246,25 @@ class LakeWriter:
                 self._finish(parts.pop(hour))
 
     def _flush(self, part: _PartitionFile) -> None:
+        """``part``'s pending rows to the writer thread, as a row group of its streamed file."""
+        self._send(part, last=False)
+
+    def _finish(self, part: _PartitionFile) -> None:
+        """``part``'s pending rows to the writer thread, which ends the file with them."""
+        self._send(part, last=True)
+
+    def _send(self, part: _PartitionFile, last: bool) -> None:
         rows = part.pending_rows
         self._pending -= rows
-        batches = part.take(streaming=True)
-        self._hand_over(lambda: part.write(batches), rows)
+        batches = part.take(streaming=not last)
+
+        def job() -> None:  # (on the writer thread, the only one counting files)
+            if not last:
+                part.write(batches)
+            elif part.finish(batches):
+                self.files += 1
+
+        self._hand_over(job, rows)
 
     def _hand_over(self, job: Callable[[], None], rows: int) -> None:
         """Runs ``job`` on the writer thread after those handed over before it; raises the
@@ -286,17 +301,6 @@ class LakeWriter:
                                   self._schemas[table], self._stats[table])
         parts[hour] = part  # most recently used last
         return part
-
-    def _finish(self, part: _PartitionFile) -> None:
-        rows = part.pending_rows
-        self._pending -= rows
-        batches = part.take(streaming=False)
-
-        def finish() -> None:  # (on the writer thread, the only one counting files)
-            if part.finish(batches):
-                self.files += 1
-
-        self._hand_over(finish, rows)
 
     def drain(self) -> None:
         """Finish every open file and wait until all are written (renamed into place); raises
