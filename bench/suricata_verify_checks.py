@@ -197,6 +197,7 @@ FIELD_MAP: dict[str, dict[str, Column]] = {
         **{f"dns.authorities[{i}].{key}": Column(col, norm, index=i, answer=True)
            for i in range(4) for key, col, norm in (
                ("rrname", "authority_names", _text), ("rrtype", "authority_types", _text),
+               ("rdata", "authorities", _text),
                ("ttl", "authority_TTLs", _int))},
     },
     "tls": {

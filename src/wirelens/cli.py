@@ -84,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: files completed so far are kept", file=sys.stderr)
         return 130
     except (OSError, ValueError, KeyError) as exc:  # (OSError: a file that cannot be read or
-        print(f"wirelens: {exc}", file=sys.stderr)  # written: disk full, no permission)
+        # written: disk full, no permission; a KeyError's text is its message, not its repr)
+        text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"wirelens: {text}", file=sys.stderr)
         return EXIT_ERROR
 
 

@@ -314,6 +314,8 @@ def test_cli_analyze_query_schema(sim, tmp_path, capsys):
     assert main(["query", "-d", str(out), "SELECT nope FROM conn"]) == EXIT_ERROR
     assert main(["schema", "conn"]) == EXIT_OK
     assert "src2dst_mean_piat_ms" in capsys.readouterr().out
+    assert main(["schema", "nosuch"]) == EXIT_ERROR  # one plain line naming the tables
+    assert capsys.readouterr().err.startswith("wirelens: unknown table 'nosuch'; tables: conn,")
 
 
 def test_damaged_capture_keeps_packets_and_exits_3(sim, tmp_path, capsys):
