@@ -80,7 +80,8 @@ def mix64(x):  # type: ignore[no-untyped-def]
 
 KERNEL_PACKAGES = ("capture", "core", "decode", "flow", "identify")
 """Packages whose modules hold kernels, their inlined helpers or the constants they freeze."""
-KERNEL_MODULES = ("pipeline/_text.py", "pipeline/_screen_kernel.py", "pipeline/_hosts_kernel.py")
+KERNEL_MODULES = ("pipeline/_text.py", "pipeline/_screen_kernel.py", "pipeline/_hosts_kernel.py",
+                  "pipeline/_dns_kernel.py", "dissect/limits.py")
 """Kernel modules elsewhere."""
 
 

@@ -251,6 +251,18 @@ class DnsDissector(Dissector):
             events.extend(self._on_message(msg, ts_ns))
         return events
 
+    def adopt(self, pending: dict[int, list[tuple[bytes, int]]], server_name: str | None) -> None:
+        """Take over a UDP flow read so far by the DPI stage's fast path
+        (:mod:`wirelens.pipeline.dns_fast`): its queries still waiting for an answer, per id
+        (datagram and time, the oldest first; the ids in the order this dissector keeps them),
+        and the name it was given."""
+        for trans_id, queue in pending.items():
+            self._pending[trans_id] = [(parse_message(raw, partial=True), ts)
+                                       for raw, ts in queue]
+            self._waiting += len(queue)
+        self._read_one = True
+        self.server_name = server_name
+
     def resumable(self) -> bool:
         """Over UDP (:attr:`datagrams_stand_alone`), once a message was read: the next
         datagrams are read after one that does not parse (a DNS tunnel's flow keeps its

@@ -38,13 +38,24 @@ def _u16(d: np.ndarray, p: int) -> np.int64:
     return (np.int64(d[p]) << 8) | np.int64(d[p + 1])
 
 
+CUT_NAME, CUT_POINTER, CUT_LABEL = 1, 2, 3
+"""How :func:`name_text` finds a name cut short by its limit (the checked reader's
+``Truncated``): a length byte at the limit, a compression pointer cut, a label running
+past it."""
+
+
 @kernel
-def _read_name(d, base, pos, lim, out, o, write):  # type: ignore[no-untyped-def]
-    """Walk a possibly compressed name at ``pos`` (RFC 1035 §3.1, §4.1.4).
+def name_text(d, base, pos, lim, out, o, cap, write):  # type: ignore[no-untyped-def]
+    """Walk a possibly compressed name at ``pos`` (RFC 1035 §3.1, §4.1.4), as
+    ``wirelens.dissect.dns_message._name_at`` reads it.
 
     Pointers are relative to the message start ``base`` and must point before the start of
-    the label run containing them (strictly backwards: no loops). Returns (cursor after the
-    name or -1 on error, output position after the dotted text when ``write``).
+    the label run containing them (strictly backwards: no loops). With ``write``, the dotted
+    text goes to ``out[o:]`` (bytes outside :data:`PLAIN` as ``\\DDD``; the root as ``.``),
+    never past ``cap``. Returns (cursor after the name, output position after the text, -1);
+    for a name ``_name_at`` refuses, (-1, ``o``, 0), or when it is cut short by ``lim``
+    (-1, the position of the cut, ``CUT_*``); (-1, ``o``, 0) also when the text would pass
+    ``cap``.
     """
     run_start = pos
     wire_len: Any = 1  # numba int64 (local annotations are not evaluated)
@@ -54,7 +65,7 @@ def _read_name(d, base, pos, lim, out, o, write):  # type: ignore[no-untyped-def
     o0 = o
     while True:
         if pos >= lim:
-            return -1, o0
+            return -1, pos, CUT_NAME
         n = np.int64(d[pos])
         if n == 0:
             pos += 1
@@ -62,29 +73,31 @@ def _read_name(d, base, pos, lim, out, o, write):  # type: ignore[no-untyped-def
         kind = n & 0xC0
         if kind == 0xC0:
             if pos + 2 > lim:
-                return -1, o0
+                return -1, pos, CUT_POINTER
             target = base + (((n & 0x3F) << 8) | np.int64(d[pos + 1]))
             if target >= run_start:
-                return -1, o0
+                return -1, o0, 0
             hops += 1
             if hops > DNS_MAX_POINTERS:
-                return -1, o0
+                return -1, o0, 0
             if resume < 0:
                 resume = pos + 2
             pos = target
             run_start = target
             continue
         if kind != 0:
-            return -1, o0
+            return -1, o0, 0
         wire_len += n + 1
         if wire_len > DNS_MAX_NAME_LENGTH:
-            return -1, o0
+            return -1, o0, 0
         if pos + 1 + n > lim:
-            return -1, o0
+            return -1, pos, CUT_LABEL
         labels += 1
         if labels > DNS_MAX_LABELS:
-            return -1, o0
+            return -1, o0, 0
         if write:
+            if o + 1 + 4 * n > cap:
+                return -1, o0, 0
             if labels > 1:
                 out[o] = 46  # "."
                 o += 1
@@ -102,9 +115,19 @@ def _read_name(d, base, pos, lim, out, o, write):  # type: ignore[no-untyped-def
                     o += 4
         pos += 1 + n
     if write and labels == 0:
+        if o + 1 > cap:
+            return -1, o0, 0
         out[o] = 46  # the root is "."
         o += 1
-    return (resume if resume >= 0 else pos), o
+    return (resume if resume >= 0 else pos), o, -1
+
+
+@kernel
+def _read_name(d, base, pos, lim, out, o, write):  # type: ignore[no-untyped-def]
+    """:func:`name_text` without the cut: (cursor after the name or -1 on error, output
+    position after the dotted text when ``write``)."""
+    p, e, _ = name_text(d, base, pos, lim, out, o, out.shape[0], write)
+    return p, (e if p >= 0 else o)
 
 
 @kernel

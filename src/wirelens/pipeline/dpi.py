@@ -43,12 +43,13 @@ from wirelens.apps import DnsCache
 from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.core.limits import DPI_EARLY_BYTES, DPI_IDLE_PACKETS, DPI_SKIP_MIN_BYTES
 from wirelens.dissect.base import BY_CONTENT, Dissector
+from wirelens.dissect.dns import DnsDissector
 from wirelens.dissect.registry import by_name, by_port, identify, ports_of, running_on
 from wirelens.dissect.signatures_base import SignatureDissector
 from wirelens.flow import DPI_HANDSHAKE
 from wirelens.flow.reassembly import RST, SEQ_MOD, SYN, Delivery, TcpReassembler, seq_diff
 from wirelens.identify import Classified, Service, classify, service_name
-from wirelens.pipeline import screens
+from wirelens.pipeline import dns_fast, screens
 from wirelens.pipeline.columns import addr_one, format_addrs, group_rows, uid_one
 from wirelens.pipeline.events import EventRows
 from wirelens.pipeline.expected import ExpectedFlows
@@ -224,6 +225,16 @@ class _Batch:
     one), for packets with no compiled match; else 0."""
     stop_slots: list[int] = field(default_factory=list)
     stop_ids: list[int] = field(default_factory=list)
+    dns: dns_fast.Messages | None = None
+    """The batch's UDP datagrams the compiled classifier named DNS, as the DNS fast path's
+    reader read them."""
+    dns_of: dict[int, int] = field(default_factory=dict)
+    """Marked packet -> its datagram in :attr:`dns`."""
+
+    def dns_whole(self, k: int) -> bool:
+        """Whether the fast path's reader read marked packet ``k`` whole."""
+        m = self.dns_of.get(k, -1)
+        return m >= 0 and self.dns is not None and self.dns.whole(m)
 
 
 @dataclass
@@ -255,6 +266,11 @@ class DpiStage:
     """Bytes kept per flow of ``early`` (their sum is ``early_bytes``)."""
     expected: ExpectedFlows = field(default_factory=ExpectedFlows)
     """Connections announced by flows read so far (FTP data, TFTP transfers)."""
+    fast_rows: list[dns_fast.FastRows] = field(default_factory=list)
+    """The fast path's rows of the batches since :meth:`take_events`."""
+    _fast: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[int]] = field(
+        default_factory=lambda: ([], [], []))
+    """This batch's fast path rows so far: plain fields, flow keys, response datagrams."""
 
     def process(self, raw: RawBatch, pkts: PacketBatch, flow_ids: np.ndarray, slots: np.ndarray,
                 dirs: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -284,6 +300,8 @@ class DpiStage:
         data = np.ascontiguousarray(raw.data, np.uint8)
         batch = _Batch(raw, pkts, found, ids, idx, slots, dirs, marked, data.data,
                        self._screen(data, pkts, idx, sel[~held & (found.service[sel] == 0)]))
+        if self.tables:
+            self._read_dns(batch, data, sel)
         before = len(self.flows)
         self._walk(batch, sel[~held])
         if held.any() and len(self.flows) > before:
@@ -293,7 +311,22 @@ class DpiStage:
                                                len(self.flows) - before) if not st.stopped]
             later = sel[held]
             self._walk(batch, later[np.isin(ids[later], np.array(named, np.uint64))])
+        values, keys, ks = self._fast
+        if values:
+            assert batch.dns is not None
+            self.fast_rows.append(dns_fast.rows_of(batch.dns, values, keys, ks))
+            self._fast = ([], [], [])
         return np.array(batch.stop_slots, np.int32), np.array(batch.stop_ids, np.uint64)
+
+    @staticmethod
+    def _read_dns(b: _Batch, data: np.ndarray, sel: np.ndarray) -> None:
+        """Read the batch's UDP datagrams the compiled classifier named DNS (among the marked
+        packets ``sel``) with the fast path's compiled reader."""
+        pos = sel[(b.found.service[sel] == Service.DNS) & (b.pkts.proto[b.idx[sel]] == 17)]
+        if pos.size:
+            rows = b.idx[pos]
+            b.dns = dns_fast.read(data, b.pkts.payload_off[rows], b.pkts.payload_len[rows])
+            b.dns_of = dict(zip(pos.tolist(), range(pos.size)))
 
     @staticmethod
     def _screen(data: np.ndarray, pkts: PacketBatch, idx: np.ndarray,
@@ -393,7 +426,10 @@ class DpiStage:
                     waiting = self._forget_early(fid)
                 if self.tables and cls.feed is not SignatureDissector.feed:
                     # (a signature that reads nothing is done once it named the service)
-                    st.dissector = self._create(cls, proto)
+                    if cls is DnsDissector and proto == 17 and b.dns_whole(k):
+                        st.dissector = dns_fast.FastDns()
+                    else:
+                        st.dissector = self._create(cls, proto)
                     if proto == 6:
                         st.reasm = self._reassembler(pkts, i, from_orig != turn)
             if st.server_name is None and code and st.cls.name == service_name(code):
@@ -405,6 +441,9 @@ class DpiStage:
             elif st.dissector is None:  # identification only: done once a name is known
                 if st.server_name is not None or st.cls.name != "tls":
                     st.stopped = True
+            elif type(st.dissector) is dns_fast.FastDns:
+                self._read_fast_dns(st, fid, b, k, from_orig != st.reversed,
+                                    view[off: off + n], ts)
             else:
                 self._read(st, fid, from_orig != st.reversed, view[off: off + n], ts, seq,
                            flags, ack)
@@ -487,6 +526,11 @@ class DpiStage:
             self._deliver(st, fid, got, side, ts)
             if st.dissector is not None and not st.stopped:
                 self._skip(st, fid, side, ts)
+        self._idle(st, fid, written, ts)
+
+    def _idle(self, st: FlowDpi, fid: int, written: int, ts: int) -> None:
+        """After a payload packet read (``written``: the flow's rows before it): after
+        ``DPI_IDLE_PACKETS`` packets without a row the flow is no longer read."""
         if st.rows > written:
             st.idle_left = DPI_IDLE_PACKETS
         else:
@@ -494,6 +538,32 @@ class DpiStage:
             if st.idle_left <= 0 and not st.stopped:  # e.g. a bulk body: enough
                 st.stopped = True
                 self._retire(st, fid, ts)
+
+    def _read_fast_dns(self, st: FlowDpi, fid: int, b: _Batch, k: int, side: bool,
+                       payload: memoryview, ts: int) -> None:
+        """Marked packet ``k``, a datagram of a flow on the DNS fast path
+        (:mod:`~wirelens.pipeline.dns_fast`); one its reader declined hands the flow to the
+        Python dissector, which reads it and the rest of the flow."""
+        fast: dns_fast.FastDns = st.dissector
+        m = b.dns_of.get(k, -1)
+        if m < 0 or b.dns is None or not b.dns.whole(m):
+            st.dissector = fast.handover()
+            self._read(st, fid, side, payload, ts)
+            return
+        written = st.rows
+        dropped, row, answered = fast.read(b.dns, m, ts, payload)
+        st.server_name, st.name_source = fast.server_name, fast.name_source
+        if dropped:
+            self._events(st, fid, dropped)
+        if row is not None:
+            values, keys, ks = self._fast
+            values.append(row)
+            keys.append((fid, *st.orig, st.proto))
+            ks.append(m)
+            st.rows += 1
+            if answered:
+                self.dns_cache.add_answers(row[2], b.dns.answers(m))
+        self._idle(st, fid, written, ts)
 
     def _passed_over(self, st: FlowDpi, fid: int, side: bool, seq: int, n: int,
                      ts: int) -> bool:
@@ -879,9 +949,14 @@ class DpiStage:
                     source[k] = "dns-cache"
 
     def take_events(self) -> list[tuple[str, EventRows]]:
-        """The events gathered since the last call, by table (and event class)."""
+        """The events gathered since the last call, by table (and event class; the DNS fast
+        path's rows apart)."""
         out, self.events = self.events, {}
-        return [(table, rows) for (table, _), rows in out.items()]
+        found = [(table, rows) for (table, _), rows in out.items()]
+        if self.fast_rows:
+            found.append(("dns", dns_fast.event_rows(self.fast_rows)))
+            self.fast_rows = []
+        return found
 
     def take_weirds(self) -> list[dict[str, Any]]:
         out, self.weirds = self.weirds, []

@@ -62,6 +62,8 @@ class EventRows:
     values: list[tuple[Any, ...]] = field(default_factory=list)
     keys: list[tuple[Any, ...]] = field(default_factory=list)
     """Per event: the values of :data:`KEYS`."""
+    columns: dict[str, pa.Array] | None = None
+    """Columns already built, by schema field name (the DNS fast path's answer lists)."""
 
 
 def events_batch(table: str, rows: EventRows, salt: int,
@@ -79,6 +81,9 @@ def events_batch(table: str, rows: EventRows, salt: int,
     for fld in schema:
         name = fld.name
         values: Any
+        if rows.columns is not None and name in rows.columns:
+            arrays.append(rows.columns[name])
+            continue
         if name == "ts":
             values = cols.get("ts_ns", ())
         elif name == "uid":  # (formatted by the compiled kernel, one call per batch)

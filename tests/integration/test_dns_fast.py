@@ -1,0 +1,119 @@
+"""The DPI stage's DNS fast path (``pipeline.dns_fast``) writes what the Python DNS dissector
+writes: every table of a run is the same with the fast path and without it (every UDP DNS
+datagram then read by ``DnsDissector``). On real captures (DNS of every kind: cut by a snap
+length, damaged, mDNS, DNSCrypt, tunnels), on the simulator's capture read in small batches
+(queries answered in a later batch, rows written across hand-overs), and on a built flow
+that goes through every turn of the pairing: an answer in the next batch, repeated ids, an
+answer alone, a datagram the compiled reader declines in the middle (the flow handed to the
+dissector with its waiting queries), more queries waiting than ``DNS_MAX_PENDING``, and a flow
+given up idle. ``bench/dns_fast_agreement.py`` runs the comparison on every shared capture.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.unit.decode.decode_frames import udp_frame, write_pcap
+from tests.unit.dissect.wl_dissect_builders import dns_header, dns_name, dns_query, dns_response, rr
+
+import wirelens
+from wirelens.core import limits
+from wirelens.dissect import limits as dissect_limits
+from wirelens.pipeline import dns_fast
+from wirelens.pipeline.dpi import DpiStage
+from wirelens.sim import SimConfig, simulate
+
+TABLES = ("conn", "dns", "weird")
+CAPTURES = [
+    "nDPI/tests/cfgs/default/pcap/dns.pcap",
+    "nDPI/tests/cfgs/default/pcap/dns_exfiltration.pcap",
+    "nDPI/tests/cfgs/default/pcap/dns-exf.pcap",
+    "nDPI/tests/cfgs/default/pcap/fuzz-2006-06-26-2594.pcap",
+    "nDPI/tests/cfgs/default/pcap/badpackets.pcap",
+    "nDPI/tests/cfgs/default/pcap/avast_securedns.pcapng",
+    "nDPI/tests/cfgs/default/pcap/dns_fragmented.pcap",
+    "nDPI/tests/cfgs/default/pcap/tls_certificate_too_long.pcap",
+    "nDPI/tests/cfgs/default/pcap/wa_voice.pcap",
+]
+
+
+def _rows(result: Any, table: str) -> list[str]:
+    return sorted(json.dumps(r, default=str, sort_keys=True)
+                  for r in result.table(table).to_pylist())
+
+
+def _both(path: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> int:
+    """Analyse ``path`` with the fast path and without; assert every table is the same.
+    Returns the datagrams the fast path read."""
+    read = []
+    real_read = dns_fast.FastDns.read
+
+    def counted(self: dns_fast.FastDns, *args: Any) -> Any:
+        read.append(1)
+        return real_read(self, *args)
+
+    monkeypatch.setattr(dns_fast.FastDns, "read", counted)
+    fast = wirelens.analyze(path, **options)
+    monkeypatch.setattr(DpiStage, "_read_dns", staticmethod(lambda *args: None))
+    python = wirelens.analyze(path, **options)
+    for table in TABLES:
+        assert _rows(fast, table) == _rows(python, table), f"{path.name}: {table} differs"
+    return len(read)
+
+
+@pytest.mark.parametrize("rel", CAPTURES)
+def test_real_captures(rel: str, shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = shared_data / rel
+    if not path.exists():
+        pytest.skip(f"{rel} not in ../shared/data")
+    assert _both(path, monkeypatch) > 0
+
+
+def test_simulated_capture_in_small_batches(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = simulate(tmp_path / "s.pcap", SimConfig(seed=5, scale=0.25, duration_s=300.0))
+    assert _both(Path(sim.pcap), monkeypatch, batch_bytes=16 * 1024, emit_bytes=64 * 1024) > 300
+
+
+CLIENT, SERVER = "10.1.0.7", "10.1.0.53"
+
+
+def _query(tid: int, name: str, sport: int = 40000) -> bytes:
+    return udp_frame(CLIENT, SERVER, sport, 53, dns_query(tid, name))
+
+
+def _answer(tid: int, name: str, sport: int = 40000, **kw: Any) -> bytes:
+    return udp_frame(SERVER, CLIENT, 53, sport, dns_response(tid, name, [rr(1, bytes([10, 0, 0,
+                                                                                      tid % 250]))],
+                                                             **kw))
+
+
+def test_every_turn_of_the_pairing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    frames = [_query(1, "a.example"), _query(2, "b.example"), _query(1, "c.example")]
+    frames += [udp_frame(CLIENT, "10.9.9.9", 40000 + k, 9, b"\0" * 1400) for k in range(40)]
+    opt = rr(41, b"", ttl=0x0001_8000, name=b"\x00")  # EDNS in the response only
+    frames += [_answer(1, "C.Example", extra=[opt]),  # (in a later batch, names without case)
+               _answer(1, "a.example"), _answer(7, "alone.example"),
+               _answer(2, "b.example", qtype=28),  # (same id, another question: alone)
+               _query(5, "cut.example"), _answer(5, "cut.example")[:-3],  # (a snap length)
+               udp_frame(CLIENT, SERVER, 40000, 53, dns_header(6, 0x0100, 1, 0, 0, 1)
+                         + dns_name("cutq.example") + b"\x00\x01\x00\x01\x00\x00\x29"),
+               _answer(6, "cutq.example")]
+    # a response without a question (declined): handed over with a query waiting
+    frames += [_query(3, "d.example"),
+               udp_frame(SERVER, CLIENT, 53, 40000, dns_header(9, 0x8180, 0, 1) +
+                         rr(1, bytes(4), name=dns_name("x.example"))),
+               _answer(3, "d.example"), _query(4, "e.example")]
+    # more queries waiting than DNS_MAX_PENDING, on another flow
+    frames += [_query(k, f"q{k}.example", sport=40001)
+               for k in range(dissect_limits.DNS_MAX_PENDING + 5)]
+    frames += [_answer(k, f"q{k}.example", sport=40001) for k in range(3, 9)]
+    # given up idle: DPI_IDLE_PACKETS queries without an answer, then one answered
+    frames += [_query(k, "idle.example", sport=40002) for k in range(limits.DPI_IDLE_PACKETS + 2)]
+    frames += [_answer(0, "idle.example", sport=40002)]
+    cap = tmp_path / "turns.pcap"
+    write_pcap(cap, frames)
+    assert _both(cap, monkeypatch, batch_bytes=4096) > 30
