@@ -186,7 +186,31 @@ def _tests_by_first_byte(proto: int, skip: frozenset[str]) -> _TestTable:
     return found
 
 
-_OwnPortTests = dict[int, tuple[tuple[type[Dissector], Callable[[bytes, int, bool], bool]], ...]]
+_Tests = tuple[tuple[type[Dissector], Callable[[bytes, int, bool], bool]], ...]
+_UNSCREENED_MAX = 4096
+"""Views of the first-byte table without the screened-out tests kept per (protocol, skip):
+each is a (first byte, ``excluded``) seen; the payloads of a capture show a few hundred."""
+
+
+def _unscreened(proto: int, skip: frozenset[str], first: int, excluded: int) -> _Tests:
+    """The content tests :func:`identify` runs on a payload starting with ``first`` whose
+    screens ruled out ``excluded``: the row of :func:`_tests_by_first_byte` without them
+    (remembered: the same few combinations come again and again)."""
+    cache = _cache()
+    seen: dict[tuple[int, int], _Tests] | None = cache.get(("unscreened", proto, skip))
+    if seen is None:
+        seen = cache[("unscreened", proto, skip)] = {}
+    tests = seen.get((first, excluded))
+    if tests is None:
+        if len(seen) >= _UNSCREENED_MAX:
+            seen.clear()
+        tests = seen[(first, excluded)] = tuple(
+            (cls, matches) for cls, matches, bit in _tests_by_first_byte(proto, skip)[first]
+            if not bit & excluded)
+    return tests
+
+
+_OwnPortTests = dict[int, _Tests]
 
 
 def _own_port_tests(proto: int, skip: frozenset[str]) -> _OwnPortTests:
@@ -224,14 +248,9 @@ def identify(
     """
     if not payload:
         return None
-    table: _TestTable | None = _cache().get(("tests", proto, skip))
-    if table is None:
-        table = _tests_by_first_byte(proto, skip)
     first: type[Dissector] | None = None
     candidates: list[type[Dissector]] | None = None
-    for cls, matches, bit in table[payload[0]]:
-        if bit & excluded:
-            continue
+    for cls, matches in _unscreened(proto, skip, payload[0], excluded):
         if matches(payload, proto, from_orig):
             if first is None:
                 first = cls

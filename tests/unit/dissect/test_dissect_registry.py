@@ -75,3 +75,20 @@ def test_no_numpy_in_dissect_and_wire() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_screened_out_tests_are_not_run_and_the_views_are_bounded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``identify`` runs the tests of the first-byte table minus those whose screen bit is in
+    ``excluded``; the views it keeps per (first byte, excluded) are bounded."""
+    handshake = b"\x01\x00\x00\x00" + bytes(range(144))  # a WireGuard initiation
+    wireguard = by_name("wireguard")
+    bit = registry._bit_of(17)[wireguard]
+    assert identify(handshake, 17, True, 40000, 51820) is wireguard
+    assert identify(handshake, 17, True, 40000, 51820, excluded=bit) is None  # not asked
+    assert identify(handshake, 17, True, 40000, 51820, excluded=bit << 1) is wireguard
+    monkeypatch.setattr(registry, "_UNSCREENED_MAX", 3)
+    seen = registry._cache()[("unscreened", 17, registry._NONE)]
+    for excluded in range(1, 12):
+        identify(handshake, 17, True, 40000, 51820, excluded=excluded << 60)
+        assert len(seen) <= 3
