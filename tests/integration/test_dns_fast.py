@@ -6,7 +6,9 @@ length, damaged, mDNS, DNSCrypt, tunnels), on the simulator's capture read in sm
 that goes through every turn of the pairing: an answer in the next batch, repeated ids, an
 answer alone, a datagram the compiled reader declines in the middle (the flow handed to the
 dissector with its waiting queries), more queries waiting than ``DNS_MAX_PENDING``, and a flow
-given up idle. ``bench/dns_fast_agreement.py`` runs the comparison on every shared capture.
+given up idle; and on random conversations of colliding ids and names, cut responses,
+declined ones and junk (hypothesis). ``bench/dns_fast_agreement.py`` runs the comparison on
+every shared capture.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.unit.decode.decode_frames import udp_frame, write_pcap
 from tests.unit.dissect.wl_dissect_builders import dns_header, dns_name, dns_query, dns_response, rr
 
@@ -117,3 +121,45 @@ def test_every_turn_of_the_pairing(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     cap = tmp_path / "turns.pcap"
     write_pcap(cap, frames)
     assert _both(cap, monkeypatch, batch_bytes=4096) > 30
+
+
+_NAMES = ("a.example", "A.Example", "b.example", "c.test")
+
+
+@st.composite
+def _conversation(draw: st.DrawFn) -> list[bytes]:
+    """Datagrams of a few DNS flows: queries and responses with colliding ids and names,
+    some cut short, some the compiled reader declines (no question), some not DNS at all."""
+    frames = []
+    for _ in range(draw(st.integers(1, 40))):
+        sport = 40000 + draw(st.integers(0, 2))
+        tid = draw(st.integers(0, 3))
+        name = draw(st.sampled_from(_NAMES))
+        qtype = draw(st.sampled_from((1, 28)))
+        kind = draw(st.sampled_from(("query", "answer", "answer", "cut", "no question",
+                                     "junk")))
+        if kind == "query":
+            frames.append(udp_frame(CLIENT, SERVER, sport, 53, dns_query(tid, name, qtype)))
+            continue
+        if kind == "junk":
+            data = draw(st.binary(min_size=1, max_size=40))
+        elif kind == "no question":
+            data = dns_header(tid, 0x8180, 0, 1) + rr(1, bytes(4), name=dns_name(name))
+        else:
+            data = dns_response(tid, name, [rr(1, bytes([10, 0, 0, tid])),
+                                            rr(16, b"\x03txt")], qtype=qtype)
+            if kind == "cut":
+                data = data[: draw(st.integers(12, len(data) - 1))]
+        frames.append(udp_frame(SERVER, CLIENT, 53, sport, data))
+    return frames
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(frames=_conversation())
+def test_random_conversations(frames: list[bytes], tmp_path_factory: pytest.TempPathFactory,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    cap = tmp_path_factory.mktemp("conv") / "conv.pcap"
+    write_pcap(cap, frames)
+    with monkeypatch.context() as patch:
+        _both(cap, patch, batch_bytes=2048)
