@@ -241,11 +241,11 @@ def _rdata(data, base, rtype, pos, end, mapped_declined, arena, apos, cap,  # ty
     if rtype == 28:  # AAAA
         if n != 16:
             return -1
-        if mapped_declined:  # ::ffff:0:0/96 written with a dotted quad by this Python
-            mapped = data[at + 10] == 255 and data[at + 11] == 255
+        if mapped_declined:  # ::ffff:0:0/96 (or ::/96) written with a dotted quad here
+            zeros = True
             for k in range(10):
-                mapped = mapped and data[at + k] == 0
-            if mapped:
+                zeros = zeros and data[at + k] == 0
+            if zeros:
                 return -1
         return _ipv6(data, at, arena, apos, cap)
     if rtype == 2 or rtype == 5 or rtype == 12 or rtype == 39:  # NS CNAME PTR DNAME

@@ -39,9 +39,11 @@ from wirelens.pipeline import _dns_kernel as K
 from wirelens.pipeline.events import EventRows
 from wirelens.schema import SCHEMAS
 
-_MAPPED_DECLINED = "." in str(ipaddress.IPv6Address("::ffff:1.2.3.4"))
-"""Whether this Python writes an IPv4-mapped IPv6 address with a dotted quad (newer versions
-may): the compiled reader then declines such AAAA records instead of guessing."""
+_MAPPED_DECLINED = any("." in str(ipaddress.IPv6Address(a)) for a in ("::ffff:1.2.3.4",
+                                                                      "::1.2.3.4"))
+"""Whether this Python writes an IPv4-mapped (or -compatible) IPv6 address with a dotted quad
+(newer versions may): the compiled reader then declines every AAAA record whose first 80 bits
+are zero instead of guessing."""
 
 QR, AA, TC, RD, RA = 0x8000, 0x0400, 0x0200, 0x0100, 0x0080
 
