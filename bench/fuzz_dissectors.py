@@ -9,7 +9,9 @@ payloads of every flow of ../shared/data/nDPI/tests/cfgs/default that a register
 claims: every dissector gets real seeds) and random bytes, fed whole or in random splits
 (down to a byte per call). Invariant: each input yields events or a ParseError, within
 ``--max-ms`` plus ``PER_CALL_MS`` per call made (an input fed a byte at a time makes as many
-calls as it has bytes: the bound stays linear in them, so quadratic work still shows).
+calls as it has bytes: the bound stays linear in them, so quadratic work still shows). DNS
+datagrams are also read by the DPI stage's compiled reader, which must agree with the Python
+one (``test_dissect_dns_compiled.check``).
 Violations are printed (hex input and traceback); the exit status is 1 if there was any.
 """
 
@@ -23,8 +25,10 @@ import time
 import traceback
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "unit" / "dissect"))
+sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "tests" / "unit" / "dissect"),
+                str(Path(__file__).resolve().parents[1])]  # (the test helpers import tests.*)
 
+from test_dissect_dns_compiled import check as dns_compiled_agree
 from wl_dissect_builders import (
     HTTP_REQUESTS,
     HTTP_RESPONSES,
@@ -118,6 +122,8 @@ def pieces(proto: int, data: bytes, step: int) -> list[bytes]:
 
 
 def run(cls: type[Dissector], proto: int, chunks: Chunks, step: int) -> None:
+    if cls is DnsDissector and proto == 17:
+        dns_compiled_agree([data for _, data in chunks])
     d = cls(proto)
     try:
         for from_orig, data in chunks:
