@@ -21,6 +21,10 @@ a row of its class's table (``Event.table``). A dissector that raises ``ParseErr
 weird (once per flow) and is switched off for that flow; one that ends with ``upgrade`` (an
 accepted STARTTLS, STUN before DTLS) hands the rest of the flow to the dissector named there.
 
+DNS over UDP is read on a fast path (:mod:`wirelens.pipeline.dns_fast`: one compiled call per
+batch reads the datagrams, rows are written as columns), with the rows the DNS dissector would
+write; a datagram it declines hands the flow to the dissector.
+
 Every DNS response parsed also feeds a bounded LRU cache (address -> queried name,
 :class:`wirelens.apps.DnsCache`); at flow end a flow with no name of its own is named from the
 cache by its responder address (``name_source`` ``dns_cache``).
@@ -545,11 +549,12 @@ class DpiStage:
         (:mod:`~wirelens.pipeline.dns_fast`); one its reader declined hands the flow to the
         Python dissector, which reads it and the rest of the flow."""
         fast: dns_fast.FastDns = st.dissector
-        m = b.dns_of.get(k, -1)
-        if m < 0 or b.dns is None or not b.dns.whole(m):
+        if not b.dns_whole(k):
             st.dissector = fast.handover()
             self._read(st, fid, side, payload, ts)
             return
+        assert b.dns is not None
+        m = b.dns_of[k]
         written = st.rows
         dropped, row, answered = fast.read(b.dns, m, ts, payload)
         st.server_name, st.name_source = fast.server_name, fast.name_source
