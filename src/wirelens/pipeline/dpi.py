@@ -463,7 +463,11 @@ class DpiStage:
         """The class announced for the responder of packet ``i``'s flow (the destination of a
         packet from the originator, else its source), or None."""
         if from_orig:
+            if not self.expected.awaits(dp):  # (most flows: no address looked up)
+                return None
             return self.expected.take(proto, int(pkts.dst_hi[i]), int(pkts.dst_lo[i]), dp, ts)
+        if not self.expected.awaits(sp):
+            return None
         return self.expected.take(proto, int(pkts.src_hi[i]), int(pkts.src_lo[i]), sp, ts)
 
     def _keep_early(self, fid: int, segment: _Segment) -> None:
@@ -916,7 +920,10 @@ class DpiStage:
         before the announcement: those of a flow unknown at the start of a batch that go
         past its tries wait until the walk is over.)"""
         cols_at = [cols[c] for c in ("proto", "resp_hi", "resp_lo", "resp_p", "ts_ns")]
+        ports = cols["resp_p"]
         for k in [k for k, name in enumerate(service) if name is None]:
+            if not self.expected.awaits(int(ports[k])):
+                continue
             got = self.expected.take(*(int(c[k]) for c in cols_at))
             if got is not None:
                 service[k], source[k] = got.name, "expected"

@@ -52,30 +52,50 @@ class ExpectedFlows:
         self.limit = limit
         self.timeout_ns = int(timeout_s * 1e9)
         self._table: OrderedDict[_Key, tuple[type[Dissector], int]] = OrderedDict()
+        self._ports: dict[int, int] = {}
+        """Responder port -> announcements waiting for it (most flows' ports have none:
+        :meth:`awaits` answers without the addresses)."""
 
     def __len__(self) -> int:
         return len(self._table)
+
+    def awaits(self, port: int) -> bool:
+        """Whether some announcement waits for a responder on ``port``."""
+        return port in self._ports
+
+    def _forget(self, key: _Key) -> None:
+        port = key[3]
+        left = self._ports[port] - 1
+        if left:
+            self._ports[port] = left
+        else:
+            del self._ports[port]
 
     def add(self, proto: int, hi: int, lo: int, port: int, cls: type[Dissector],
             ts_ns: int) -> None:
         """A flow of ``proto`` to (``hi``, ``lo``, ``port``) will be ``cls``'s service (the
         oldest announcement is forgotten past ``limit``)."""
         key = (proto, hi, lo, port)
-        self._table.pop(key, None)
+        if self._table.pop(key, None) is not None:
+            self._forget(key)
         self._table[key] = (cls, ts_ns)
+        self._ports[port] = self._ports.get(port, 0) + 1
         table = self._table
         while table and (len(table) > self.limit
                          or ts_ns - next(iter(table.values()))[1] > self.timeout_ns):
-            table.popitem(last=False)  # (the oldest first: announcements come in time order)
+            # (the oldest first: announcements come in time order)
+            self._forget(table.popitem(last=False)[0])
 
     def take(self, proto: int, hi: int, lo: int, port: int,
              ts_ns: int) -> type[Dissector] | None:
         """The class announced for this responder (used up), or None (none, or announced
         more than the timeout before ``ts_ns``, the flow's start)."""
-        hit = self._table.pop((proto, hi, lo, port), None)
-        if hit is None or ts_ns - hit[1] > self.timeout_ns:
+        key = (proto, hi, lo, port)
+        hit = self._table.pop(key, None)
+        if hit is None:
             return None
-        return hit[0]
+        self._forget(key)
+        return None if ts_ns - hit[1] > self.timeout_ns else hit[0]
 
     def note_ftp(self, ev: FtpRecord, ends: tuple[int, ...]) -> None:
         """An FTP row naming a data channel (PASV, EPSV, PORT, EPRT) announces its responder

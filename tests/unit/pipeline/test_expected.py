@@ -114,6 +114,12 @@ def test_expected_flows_are_used_once_bounded_and_timed_out() -> None:
     assert len(e) == 2 and e.take(17, 0, 1, 1, 4 * SEC) is None  # the oldest went first
     e.add(17, 0, 1, 9, TftpDissector, 30 * SEC)  # the others are older than the timeout by now
     assert len(e) == 1
+    # the ports waited on follow every way an announcement goes (used, replaced, dropped)
+    assert [p for p in (1, 2, 3, 9, 80, 81) if e.awaits(p)] == [9]
+    e.add(17, 0, 1, 9, TftpDissector, 31 * SEC)  # announced again: one waiting
+    e.add(17, 0, 2, 9, TftpDissector, 31 * SEC)  # another responder on the same port
+    assert e.take(17, 0, 1, 9, 32 * SEC) is TftpDissector and e.awaits(9)
+    assert e.take(17, 0, 2, 9, 32 * SEC) is TftpDissector and not e.awaits(9)
     assert addr_halves("192.0.2.1") == (0, 0xFFFF_C000_0201)
     assert addr_halves("2001:db8::1") == (0x2001_0DB8_0000_0000, 1)
     assert addr_halves("nonsense") is None
