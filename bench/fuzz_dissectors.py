@@ -25,8 +25,8 @@ import time
 import traceback
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[1] / "tests" / "unit" / "dissect"),
-                str(Path(__file__).resolve().parents[1])]  # (the test helpers import tests.*)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # (the helpers import tests.*)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "unit" / "dissect"))
 
 from test_dissect_dns_compiled import check as dns_compiled_agree
 from wl_dissect_builders import (
