@@ -2,15 +2,17 @@
 (:mod:`wirelens.pipeline.dns_fast`): one call reads a batch's DNS datagrams into arrays and a
 text arena, with the texts :func:`wirelens.dissect.dns_message.parse_message` gives.
 
-It reads only what it can render exactly as that function does, and declines the rest (the
-message then goes to the Python dissector, which reads it, or raises its error): a message
-must be whole (no record cut), hold one question, not be an UPDATE (RFC 2136: its sections
-mean something else), keep within the record limits, and its TXT strings must be ASCII. Names
-follow the same rules as ``dns_message._name_at`` (pointers strictly backwards, at most
-``DNS_MAX_POINTERS`` of them, 255 octets, ``DNS_MAX_LABELS`` labels, bytes outside the plain
-set written ``\\DDD``); rdata the same texts as ``dns_message._rdata_text``. The Python
-reader is the reference: a differential test compares both on every DNS datagram of the
-shared captures and on fuzzed ones.
+It reads a datagram as ``parse_message(data, partial=True)`` does (the first question kept;
+a datagram a snap length cut inside a record keeps the records before it, and says where and
+how it ends in the checked reader's words), and declines what it cannot render exactly as
+that function does (the datagram then goes to the Python dissector, which reads it, or raises
+its error): no question, an UPDATE (RFC 2136: its sections mean something else), a question
+cut short, rdata that does not parse or is not used up, a text that would not fit the arena.
+Names follow the rules of ``dns_message._name_at`` (:func:`~wirelens.identify._dns.name_text`:
+pointers strictly backwards, at most ``DNS_MAX_POINTERS`` of them, 255 octets,
+``DNS_MAX_LABELS`` labels, bytes outside the plain set written ``\\DDD``); rdata the texts of
+``dns_message._rdata_text``. The Python reader is the reference: differential tests compare
+both on every DNS datagram of the shared captures and on mutated and random ones.
 """
 
 from __future__ import annotations

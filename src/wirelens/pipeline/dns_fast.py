@@ -9,10 +9,10 @@ and responses are paired in Python on a few plain values, exactly as
 columns, their answer lists copied out of the arena by one compiled call per batch and made
 Arrow arrays when written.
 
-A UDP flow named DNS whose first datagram the compiled reader reads whole gets a
-:class:`FastDns` in place of the dissector. At the first datagram of the flow the reader
-declines (see :mod:`._dns_kernel`: a cut message, several questions, an UPDATE, non-ASCII
-TXT, ...) the flow is handed to the Python dissector with its queries still waiting
+A UDP flow named DNS whose first datagram the compiled reader reads gets a :class:`FastDns`
+in place of the dissector. At the first datagram of the flow the reader declines (see
+:mod:`._dns_kernel`: no question, an UPDATE, rdata that does not parse, ...) the flow is
+handed to the Python dissector with its queries still waiting
 (:meth:`FastDns.handover`), which reads it from that datagram on: the rows are the same
 either way (a differential test runs every capture of ``../shared/data`` both ways).
 """
