@@ -2,7 +2,8 @@
 writes: every table of a run is the same with the fast path and without it (every UDP DNS
 datagram then read by ``DnsDissector``). On real captures (DNS of every kind: cut by a snap
 length, damaged, mDNS, DNSCrypt, tunnels), on the simulator's capture read in small batches
-(queries answered in a later batch, rows written across hand-overs), and on a built flow
+(queries answered in a later batch, rows written across hand-overs) and with a flow table too
+small for its flows (DNS flows ended early and started again), and on a built flow
 that goes through every turn of the pairing: an answer in the next batch, repeated ids, an
 answer alone, a datagram the compiled reader declines in the middle (the flow handed to the
 dissector with its waiting queries), more queries waiting than ``DNS_MAX_PENDING``, and a flow
@@ -59,10 +60,11 @@ def _both(path: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> int:
         read.append(1)
         return real_read(self, *args)
 
-    monkeypatch.setattr(dns_fast.FastDns, "read", counted)
-    fast = wirelens.analyze(path, **options)
-    monkeypatch.setattr(DpiStage, "_read_dns", staticmethod(lambda *args: None))
-    python = wirelens.analyze(path, **options)
+    with monkeypatch.context() as patch:
+        patch.setattr(dns_fast.FastDns, "read", counted)
+        fast = wirelens.analyze(path, **options)
+        patch.setattr(DpiStage, "_read_dns", staticmethod(lambda *args: None))
+        python = wirelens.analyze(path, **options)
     for table in TABLES:
         assert _rows(fast, table) == _rows(python, table), f"{path.name}: {table} differs"
     return len(read)
@@ -80,6 +82,9 @@ def test_simulated_capture_in_small_batches(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     sim = simulate(tmp_path / "s.pcap", SimConfig(seed=5, scale=0.25, duration_s=300.0))
     assert _both(Path(sim.pcap), monkeypatch, batch_bytes=16 * 1024, emit_bytes=64 * 1024) > 300
+    # a flow table of 16 flows: DNS flows ended early (their waiting queries written) and
+    # started again
+    assert _both(Path(sim.pcap), monkeypatch, max_flows=16, batch_bytes=8192) > 300
 
 
 CLIENT, SERVER = "10.1.0.7", "10.1.0.53"
@@ -161,5 +166,4 @@ def test_random_conversations(frames: list[bytes], tmp_path_factory: pytest.Temp
                               monkeypatch: pytest.MonkeyPatch) -> None:
     cap = tmp_path_factory.mktemp("conv") / "conv.pcap"
     write_pcap(cap, frames)
-    with monkeypatch.context() as patch:
-        _both(cap, patch, batch_bytes=2048)
+    _both(cap, monkeypatch, batch_bytes=2048)
