@@ -24,10 +24,6 @@ from wirelens.core.jit import KERNEL_OPTIONS, kernel
 from wirelens.dissect import limits
 from wirelens.identify._dns import name_text
 
-_MAX_POINTERS = limits.DNS_MAX_POINTERS
-_MAX_NAME_LENGTH = limits.DNS_MAX_NAME_LENGTH
-_MAX_LABELS = limits.DNS_MAX_LABELS
-_MAX_RECORDS = limits.DNS_MAX_RECORDS
 _KEPT = limits.DNS_MAX_ANSWERS_KEPT
 
 # message columns (``msg[m, ...]``)

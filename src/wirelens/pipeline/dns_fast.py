@@ -11,8 +11,9 @@ Arrow arrays when written.
 
 A UDP flow named DNS whose first datagram the compiled reader reads gets a :class:`FastDns`
 in place of the dissector. At the first datagram of the flow the reader declines (see
-:mod:`._dns_kernel`: no question, an UPDATE, rdata that does not parse, ...) the flow is
-handed to the Python dissector with its queries still waiting
+:mod:`._dns_kernel`: no question, an UPDATE, rdata that does not parse, ...), or at a query
+past ``DNS_MAX_PENDING`` waiting ones, the flow is handed to the Python dissector with its
+queries still waiting
 (:meth:`FastDns.handover`), which reads it from that datagram on: the rows are the same
 either way (a differential test runs every capture of ``../shared/data`` both ways).
 """
@@ -27,7 +28,8 @@ import numpy as np
 import pyarrow as pa
 
 from wirelens.dissect import limits
-from wirelens.dissect.dns import DnsDissector, DnsRecord
+from wirelens.dissect.base import Event
+from wirelens.dissect.dns import DnsDissector
 from wirelens.dissect.dns_message import (
     opcode_name,
     qclass_name,
@@ -134,28 +136,28 @@ class FastDns:
         self.waiting = 0
         self.server_name: str | None = None
 
+    def takes(self, m: Messages, k: int) -> bool:
+        """Whether datagram ``k`` of ``m`` (read whole) is this flow's to read: not a query
+        past ``DNS_MAX_PENDING`` waiting ones (the dissector, handed the flow, gives up the
+        oldest then, as it does)."""
+        return bool(m.rows[k][K.M_FLAGS] & QR) or self.waiting < limits.DNS_MAX_PENDING
+
     def read(self, m: Messages, k: int, ts_ns: int, datagram: memoryview,
-             ) -> tuple[list[DnsRecord], tuple[Any, ...] | None, bool]:
-        """Datagram ``k`` of ``m`` (read whole): the rows of queries it makes the flow give
-        up (unanswered), its own row's plain fields (:data:`NAMES`; a response's) or None (a
-        query, kept), and whether that row has answers (for the DNS cache)."""
+             ) -> tuple[tuple[Any, ...] | None, bool]:
+        """Datagram ``k`` of ``m`` (read whole, :meth:`takes`): its row's plain fields
+        (:data:`NAMES`; a response's) or None (a query, kept), and whether that row has
+        answers (for the DNS cache)."""
         row = m.rows[k]
         if self.server_name is None:  # (the first datagram's question)
             self.server_name = m.name(row[K.M_QNAME_A], row[K.M_QNAME_B])
         if not row[K.M_FLAGS] & QR:
-            return self.query(query_of(m, k, ts_ns, datagram.tobytes())), None, False
+            query = query_of(m, k, ts_ns, datagram.tobytes())
+            self.pending.setdefault(query[1], []).append(query)
+            self.waiting += 1
+            return None, False
         name = m.name(row[K.M_QNAME_A], row[K.M_QNAME_B])
         q = self.answered(row[K.M_ID], row[K.M_QTYPE], name)
-        return [], response_row(m, k, ts_ns, q, name), bool(row[K.M_ANSWERS])
-
-    def query(self, q: Query) -> list[DnsRecord]:
-        """Keep a query; past ``DNS_MAX_PENDING`` waiting, the oldest id's oldest is given up
-        (its row, unanswered)."""
-        self.pending.setdefault(q[1], []).append(q)
-        self.waiting += 1
-        if self.waiting <= limits.DNS_MAX_PENDING:
-            return []
-        return [_unanswered(self._take(next(iter(self.pending)), 0))]
+        return response_row(m, k, ts_ns, q, name), bool(row[K.M_ANSWERS])
 
     def answered(self, trans_id: int, qtype: int, name: str) -> Query | None:
         """The query a response (its id, question type and name) answers, taken; or None."""
@@ -175,13 +177,10 @@ class FastDns:
         self.waiting -= 1
         return taken
 
-    def finish(self) -> list[DnsRecord]:
-        """The rows of the queries never answered, in the order they were sent."""
-        waiting = sorted((q for queue in self.pending.values() for q in queue),
-                         key=lambda q: q[0])
-        self.pending.clear()
-        self.waiting = 0
-        return [_unanswered(q) for q in waiting]
+    def finish(self) -> list[Event]:
+        """The rows of the queries never answered, in the order they were sent: the
+        dissector's, handed the flow."""
+        return self.handover().finish()
 
     def handover(self) -> DnsDissector:
         """The Python dissector, holding this flow's waiting queries (read again from their
@@ -207,17 +206,6 @@ def _edns(packed: int) -> tuple[int | None, int | None, bool | None]:
         return None, None, None
     ttl = packed & 0xFFFF_FFFF
     return packed >> 32, (ttl >> 16) & 0xFF, bool(ttl & 0x8000)
-
-
-def _unanswered(q: Query) -> DnsRecord:
-    """The row of a query without its response (as ``dns._record(query, ts, None, 0)``)."""
-    ts, tid, name, qclass, qtype, flags, edns, cut, _ = q
-    opcode = (flags >> 11) & 0xF
-    size, version, do = _edns(edns)
-    return DnsRecord(ts, tid, name, qclass, qclass_name(qclass), qtype, qtype_name(qtype), None,
-                     None, False, True, False, False, bool(flags & RD), False, (), (), opcode,
-                     None, opcode_name(opcode), (), (), size, version, do, (), (), (), (), cut,
-                     ())
 
 
 def response_row(m: Messages, k: int, ts_ns: int, q: Query | None, name: str,

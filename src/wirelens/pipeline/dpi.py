@@ -235,10 +235,11 @@ class _Batch:
     dns_of: dict[int, int] = field(default_factory=dict)
     """Marked packet -> its datagram in :attr:`dns`."""
 
-    def dns_whole(self, k: int) -> bool:
-        """Whether the fast path's reader read marked packet ``k`` whole."""
+    def dns_at(self, k: int) -> int:
+        """Marked packet ``k``'s datagram in :attr:`dns` when the fast path's reader read it,
+        else -1."""
         m = self.dns_of.get(k, -1)
-        return m >= 0 and self.dns is not None and self.dns.whole(m)
+        return m if m >= 0 and self.dns is not None and self.dns.whole(m) else -1
 
 
 @dataclass
@@ -430,7 +431,7 @@ class DpiStage:
                     waiting = self._forget_early(fid)
                 if self.tables and cls.feed is not SignatureDissector.feed:
                     # (a signature that reads nothing is done once it named the service)
-                    if cls is DnsDissector and proto == 17 and b.dns_whole(k):
+                    if cls is DnsDissector and proto == 17 and b.dns_at(k) >= 0:
                         st.dissector = dns_fast.FastDns()
                     else:
                         st.dissector = self._create(cls, proto)
@@ -553,17 +554,14 @@ class DpiStage:
         (:mod:`~wirelens.pipeline.dns_fast`); one its reader declined hands the flow to the
         Python dissector, which reads it and the rest of the flow."""
         fast: dns_fast.FastDns = st.dissector
-        if not b.dns_whole(k):
+        msgs, m = b.dns, b.dns_at(k)
+        if msgs is None or m < 0 or not fast.takes(msgs, m):
             st.dissector = fast.handover()
             self._read(st, fid, side, payload, ts)
             return
-        assert b.dns is not None
-        m = b.dns_of[k]
         written = st.rows
-        dropped, row, answered = fast.read(b.dns, m, ts, payload)
+        row, answered = fast.read(msgs, m, ts, payload)
         st.server_name, st.name_source = fast.server_name, fast.name_source
-        if dropped:
-            self._events(st, fid, dropped)
         if row is not None:
             values, keys, ks = self._fast
             values.append(row)
@@ -571,7 +569,7 @@ class DpiStage:
             ks.append(m)
             st.rows += 1
             if answered:
-                self.dns_cache.add_answers(row[2], b.dns.answers(m))
+                self.dns_cache.add_answers(row[2], msgs.answers(m))
         self._idle(st, fid, written, ts)
 
     def _passed_over(self, st: FlowDpi, fid: int, side: bool, seq: int, n: int,
