@@ -73,12 +73,11 @@ class Messages:
     """One row per datagram (``_dns_kernel.MSG_COLUMNS``)."""
     rec: np.ndarray
     """Kept answers then authorities of each datagram read (``_dns_kernel.REC_COLUMNS``)."""
-    arena: np.ndarray
-    """Every text, one after the other."""
     rows: list[list[int]]
     """``msg`` as plain ints (read per datagram in the walk)."""
     text: bytes
-    """``arena`` as bytes (names decoded per datagram)."""
+    """The arena: every text, one after the other (names decoded per datagram, the rows'
+    lists copied out of it per batch)."""
 
     def whole(self, m: int) -> bool:
         """Whether datagram ``m`` was read (else the reader declined it)."""
@@ -118,8 +117,7 @@ def read(data: np.ndarray, offs: np.ndarray, lens: np.ndarray) -> Messages:
     arena = np.empty(4 * total + 4096, np.uint8)
     n_rec, used = K.read_messages(data, offs.astype(np.int64), lens.astype(np.int64),
                                   _MAPPED_DECLINED, msg, rec, arena)
-    arena = arena[:used]
-    return Messages(msg, rec[:n_rec], arena, msg.tolist(), arena.tobytes())
+    return Messages(msg, rec[:n_rec], msg.tolist(), arena[:used].tobytes())
 
 
 class FastDns:
@@ -251,7 +249,8 @@ class Lists:
     @classmethod
     def gather(cls, m: Messages, first: np.ndarray, counts: np.ndarray) -> Lists:
         """The records ``m.rec[first[i]:first[i] + counts[i]]`` of each row ``i``."""
-        return cls(counts, *K.gather_records(m.arena, m.rec, first, counts))
+        return cls(counts, *K.gather_records(np.frombuffer(m.text, np.uint8), m.rec, first,
+                                             counts))
 
     @classmethod
     def join(cls, parts: list[Lists]) -> Lists:

@@ -187,7 +187,7 @@ def test_arena_too_small_declines(monkeypatch: pytest.MonkeyPatch) -> None:
         rec = np.empty((64, K.REC_COLUMNS), np.int64)
         arena = np.empty(300, np.uint8)
         K.read_messages(buf, offs, lens, False, msg, rec, arena)
-        return dns_fast.Messages(msg, rec, arena, msg.tolist(), arena.tobytes())
+        return dns_fast.Messages(msg, rec, msg.tolist(), arena.tobytes())
 
     monkeypatch.setattr(dns_fast, "read", small)
     assert compiled([data]) == [None]
