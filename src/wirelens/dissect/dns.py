@@ -23,7 +23,7 @@ named by the compiled classifier, so ``matches`` rarely runs there).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 from wirelens.dissect import limits
 from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event
@@ -54,6 +54,7 @@ __all__ = [
     "Question",
     "Rcode",
     "ResourceRecord",
+    "Waiting",
     "parse_message",
 ]
 
@@ -171,6 +172,50 @@ _QUESTION_CLASSES = frozenset((1, 3, 4, 254, 255))
 """Classes a question asks (RFC 1035 §3.2.4-3.2.5, RFC 2136 §1.3): IN, CH, HS, NONE, ANY."""
 
 
+T = TypeVar("T")
+
+
+class Waiting(Generic[T]):
+    """Queries waiting for their response: per transaction id the oldest first, the ids in the
+    order they began waiting (so the id waiting longest is the first). The DNS dissector keeps
+    its messages here, the DPI stage's fast path (:mod:`wirelens.pipeline.dns_fast`) its
+    plain values, so both pair and give up in the same order."""
+
+    __slots__ = ("by_id", "count")
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, list[T]] = {}
+        self.count = 0
+
+    def add(self, trans_id: int, item: T) -> None:
+        self.by_id.setdefault(trans_id, []).append(item)
+        self.count += 1
+
+    def queue(self, trans_id: int) -> list[T]:
+        """The queries waiting with ``trans_id``, oldest first (do not change it)."""
+        return self.by_id.get(trans_id, [])
+
+    def take(self, trans_id: int, k: int) -> T:
+        """Remove and return the ``k``-th query waiting with ``trans_id``."""
+        queue = self.by_id[trans_id]
+        taken = queue.pop(k)
+        if not queue:
+            del self.by_id[trans_id]
+        self.count -= 1
+        return taken
+
+    def take_oldest(self) -> T:
+        """Remove and return the oldest query of the id waiting longest."""
+        return self.take(next(iter(self.by_id)), 0)
+
+    def drain(self) -> list[T]:
+        """Remove and return every query waiting (id by id)."""
+        out = [item for queue in self.by_id.values() for item in queue]
+        self.by_id.clear()
+        self.count = 0
+        return out
+
+
 class DnsDissector(Dissector):
     """DNS over UDP or TCP, pairing queries and responses by transaction id: a response
     answers the oldest query waiting with its id that it answers (the same question), as Zeek
@@ -184,8 +229,7 @@ class DnsDissector(Dissector):
 
     def __init__(self, proto: int) -> None:
         super().__init__(proto)
-        self._pending: dict[int, list[tuple[DnsMessage, int]]] = {}  # id -> queries, oldest first
-        self._waiting = 0  # queries in _pending
+        self._pending: Waiting[tuple[DnsMessage, int]] = Waiting()  # (query, its time)
         self._bufs: dict[bool, bytearray] = {True: bytearray(), False: bytearray()}
         self._read_one = False  # a message was read
 
@@ -251,15 +295,13 @@ class DnsDissector(Dissector):
             events.extend(self._on_message(msg, ts_ns))
         return events
 
-    def adopt(self, pending: dict[int, list[tuple[bytes, int]]], server_name: str | None) -> None:
+    def adopt(self, pending: Waiting[tuple[int, bytes]], server_name: str | None) -> None:
         """Take over a UDP flow read so far by the DPI stage's fast path
-        (:mod:`wirelens.pipeline.dns_fast`): its queries still waiting for an answer, per id
-        (datagram and time, the oldest first; the ids in the order this dissector keeps them),
-        and the name it was given."""
-        for trans_id, queue in pending.items():
-            self._pending[trans_id] = [(parse_message(raw, partial=True), ts)
-                                       for raw, ts in queue]
-            self._waiting += len(queue)
+        (:mod:`wirelens.pipeline.dns_fast`): its queries still waiting for an answer (id and
+        datagram, read again here; their times) and the name it was given."""
+        for trans_id, queue in pending.by_id.items():
+            for ts, raw in queue:
+                self._pending.add(trans_id, (parse_message(raw, partial=True), ts))
         self._read_one = True
         self.server_name = server_name
 
@@ -271,10 +313,7 @@ class DnsDissector(Dissector):
 
     def finish(self) -> list[Event]:
         """Emit the queries still waiting for an answer."""
-        waiting = sorted((entry for queue in self._pending.values() for entry in queue),
-                         key=lambda entry: entry[1])  # in the order they were sent
-        self._pending.clear()
-        self._waiting = 0
+        waiting = sorted(self._pending.drain(), key=lambda entry: entry[1])  # as they were sent
         return [_record(q, ts, None, 0) for q, ts in waiting]
 
     def _on_message(self, msg: DnsMessage, ts_ns: int) -> list[Event]:
@@ -282,27 +321,16 @@ class DnsDissector(Dissector):
         if self.server_name is None and msg.questions:
             self.server_name = msg.questions[0].name
         if not msg.is_response:
-            self._pending.setdefault(msg.trans_id, []).append((msg, ts_ns))
-            self._waiting += 1
-            if self._waiting <= limits.DNS_MAX_PENDING:
+            self._pending.add(msg.trans_id, (msg, ts_ns))
+            if self._pending.count <= limits.DNS_MAX_PENDING:
                 return []
-            oldest = next(iter(self._pending))  # the id waiting longest gives up its oldest
-            q, ts = self._take(oldest, 0)
+            q, ts = self._pending.take_oldest()  # the id waiting longest gives up its oldest
             return [_record(q, ts, None, 0)]
-        for k, (query, q_ts) in enumerate(self._pending.get(msg.trans_id, ())):
+        for k, (query, q_ts) in enumerate(self._pending.queue(msg.trans_id)):
             if _answers(query, msg):
-                self._take(msg.trans_id, k)
+                self._pending.take(msg.trans_id, k)
                 return [_record(query, q_ts, msg, ts_ns - q_ts)]
         return [_record(None, ts_ns, msg, 0)]
-
-    def _take(self, trans_id: int, k: int) -> tuple[DnsMessage, int]:
-        """Remove and return the ``k``-th query waiting with ``trans_id``."""
-        queue = self._pending[trans_id]
-        taken = queue.pop(k)
-        if not queue:
-            del self._pending[trans_id]
-        self._waiting -= 1
-        return taken
 
 
 _ANY, _NONE = int(QClass.ANY), int(QClass.NONE)

@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from wirelens.dissect import limits
 from wirelens.dissect.base import Event
-from wirelens.dissect.dns import DnsDissector
+from wirelens.dissect.dns import DnsDissector, Waiting
 from wirelens.dissect.dns_message import (
     opcode_name,
     qclass_name,
@@ -125,20 +125,19 @@ class FastDns:
     paired as :class:`~wirelens.dissect.dns.DnsDissector` keeps and pairs them (per id, the
     oldest first; a response answers the oldest waiting query with its id and question)."""
 
-    __slots__ = ("pending", "server_name", "waiting")
+    __slots__ = ("pending", "server_name")
     name = DnsDissector.name
     name_source = DnsDissector.name_source
 
     def __init__(self) -> None:
-        self.pending: dict[int, list[Query]] = {}
-        self.waiting = 0
+        self.pending: Waiting[Query] = Waiting()
         self.server_name: str | None = None
 
     def takes(self, m: Messages, k: int) -> bool:
         """Whether datagram ``k`` of ``m`` (read whole) is this flow's to read: not a query
         past ``DNS_MAX_PENDING`` waiting ones (the dissector, handed the flow, gives up the
         oldest then, as it does)."""
-        return bool(m.rows[k][K.M_FLAGS] & QR) or self.waiting < limits.DNS_MAX_PENDING
+        return bool(m.rows[k][K.M_FLAGS] & QR) or self.pending.count < limits.DNS_MAX_PENDING
 
     def read(self, m: Messages, k: int, ts_ns: int, datagram: memoryview,
              ) -> tuple[tuple[Any, ...] | None, bool]:
@@ -150,8 +149,7 @@ class FastDns:
             self.server_name = m.name(row[K.M_QNAME_A], row[K.M_QNAME_B])
         if not row[K.M_FLAGS] & QR:
             query = query_of(m, k, ts_ns, datagram.tobytes())
-            self.pending.setdefault(query[1], []).append(query)
-            self.waiting += 1
+            self.pending.add(query[1], query)
             return None, False
         name = m.name(row[K.M_QNAME_A], row[K.M_QNAME_B])
         q = self.answered(row[K.M_ID], row[K.M_QTYPE], name)
@@ -159,21 +157,13 @@ class FastDns:
 
     def answered(self, trans_id: int, qtype: int, name: str) -> Query | None:
         """The query a response (its id, question type and name) answers, taken; or None."""
-        queue = self.pending.get(trans_id)
+        queue = self.pending.queue(trans_id)
         if queue:
             lower = name.lower()
             for k, q in enumerate(queue):
                 if q[4] == qtype and q[2].lower() == lower:  # (RFC 4343: without case)
-                    return self._take(trans_id, k)
+                    return self.pending.take(trans_id, k)
         return None
-
-    def _take(self, trans_id: int, k: int) -> Query:
-        queue = self.pending[trans_id]
-        taken = queue.pop(k)
-        if not queue:
-            del self.pending[trans_id]
-        self.waiting -= 1
-        return taken
 
     def finish(self) -> list[Event]:
         """The rows of the queries never answered, in the order they were sent: the
@@ -183,9 +173,12 @@ class FastDns:
     def handover(self) -> DnsDissector:
         """The Python dissector, holding this flow's waiting queries (read again from their
         datagrams, in the same order), to read the flow from here on."""
+        sent: Waiting[tuple[int, bytes]] = Waiting()  # (time, datagram) of each, in order
+        for trans_id, queue in self.pending.by_id.items():
+            for q in queue:
+                sent.add(trans_id, (q[0], q[8]))
         d = DnsDissector(17)
-        d.adopt({tid: [(q[8], q[0]) for q in queue] for tid, queue in self.pending.items()},
-                self.server_name)
+        d.adopt(sent, self.server_name)
         return d
 
 
