@@ -122,14 +122,16 @@ class NaiveFragmentReassembler:
         return out
 
     # ---- main entry ------------------------------------------------------------------
-    def add(self, raw: RawBatch, pkts: PacketBatch) -> tuple[RawBatch, PacketBatch] | None:
+    def add(self, raw: RawBatch, pkts: PacketBatch
+            ) -> tuple[RawBatch, PacketBatch, np.ndarray] | None:
         """Take the FRAGMENT rows of ``pkts`` (bytes copied from ``raw.data``); return the
-        datagrams they completed, as a RawBatch of their own and its decoded PacketBatch
-        (columns copied, not a view), or None."""
+        datagrams they completed, as a RawBatch of their own, its decoded PacketBatch (columns
+        copied, not a view) and the rows whose fragments completed them, or None."""
         if len(pkts) != len(raw):
             raise ValueError("raw and pkts have different lengths")
         rows = np.flatnonzero(pkts.status == PacketStatus.FRAGMENT)
         done: list[tuple[bytes, int, tuple[int, ...]]] = []
+        completed: list[int] = []
         data = raw.data
         for i in rows.tolist():
             ts = int(raw.ts_ns[i])
@@ -137,11 +139,12 @@ class NaiveFragmentReassembler:
             out = self._add_one(data, pkts, i, ts)
             if out is not None:
                 done.append(out)
+                completed.append(i)
         if len(raw):
             self._expire(int(raw.ts_ns.max()))
         if not done:
             return None
-        return self._emit(done)
+        return (*self._emit(done), np.array(completed, np.int64))
 
     # ---- internals ---------------------------------------------------------------------
     def _weird(self, ts: int, code: Weird, frag_id: int, counter: str) -> None:

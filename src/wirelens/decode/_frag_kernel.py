@@ -16,7 +16,8 @@ All state lives in numpy arrays owned by :class:`~wirelens.decode.fragments.Frag
 * an output buffer where completed datagrams are assembled (fixed IP header, then payload);
 * per datagram, the link and tunnel context of the fragment that opened it (``dctx``: VLANs,
   MPLS label, tunnel, outer addresses, MACs), handed out with each completed datagram
-  (``o_ctx``): the rebuilt IP packet is decoded without its link layer.
+  (``o_ctx``): the rebuilt IP packet is decoded without its link layer; and the row of the
+  fragment that completed it (``o_row``), whose place in the batch it takes.
 
 The main kernel :func:`_add_rows` walks the FRAGMENT rows of a batch and stops early (returning
 the row to resume at, with the reason in ``st[ST_REASON]``) when the arena or the output buffer
@@ -275,7 +276,7 @@ def _add_rows(  # type: ignore[no-untyped-def]
     rows, k0, data, ts_ns, ip_ver, src_hi, src_lo, dst_hi, dst_lo, proto, frag_id, frag_off,
     frag_more, l3_off, payload_off, payload_len, final_now, has_final, timeout_ns,
     max_fragments, max_bytes, st, cnt, dk, dg, hdr, pc, ppos, index, free, arena, wr, out,
-    o_len, o_ts, vlan, vlan2, mpls, smac, dmac, tun, tunid, oshi, oslo, odhi, odlo, dctx,
+    o_len, o_ts, o_row, vlan, vlan2, mpls, smac, dmac, tun, tunid, oshi, oslo, odhi, odlo, dctx,
     o_ctx,
 ):  # fmt: skip
     """Reassemble the FRAGMENT rows ``rows[k0:]``; return the index in ``rows`` reached (all
@@ -465,6 +466,7 @@ def _add_rows(  # type: ignore[no-untyped-def]
             cnt[C_REASSEMBLED] += 1
             o_len[st[ST_N_OUT]] = size
             o_ts[st[ST_N_OUT]] = ts
+            o_row[st[ST_N_OUT]] = i
             for q in range(dctx.shape[1]):
                 o_ctx[st[ST_N_OUT], q] = dctx[slot, q]
             st[ST_N_OUT] += 1
@@ -492,49 +494,3 @@ def _compact(st, dg, pc, ppos, arena, new_arena):  # type: ignore[no-untyped-def
         s = dg[s, D_NEXT]
     st[ST_ARENA_TAIL] = tail
     return tail
-
-
-# ---- merging reassembled datagrams into their batch (fragments.TimeOrder) -----------------
-@kernel
-def _merge_rows(a, b, at, perm, out):  # type: ignore[no-untyped-def]
-    """``out`` = the rows of ``a`` with those of ``b`` inserted: ``b[perm[j]]`` after the
-    first ``at[perm[j]]`` rows of ``a`` (``perm`` orders ``b`` by ``at``, stably). The runs
-    of ``a`` between insertions are slice copies (memcpy)."""
-    i = 0
-    k = 0
-    na = a.shape[0]
-    for j in range(perm.shape[0]):
-        r = perm[j]
-        stop = min(at[r], na)
-        if stop > i:
-            out[k:k + stop - i] = a[i:stop]
-            k += stop - i
-            i = stop
-        out[k] = b[r]
-        k += 1
-    out[k:k + na - i] = a[i:na]
-
-
-@kernel
-def _merge_offsets(a, b, at, perm, shift_a, shift_b, out):  # type: ignore[no-untyped-def]
-    """:func:`_merge_rows` for offset columns, then ``shift_a`` added to ``a``'s offsets and
-    ``shift_b`` to ``b``'s (negative values mean "none" and stay)."""
-    _merge_rows(a, b, at, perm, out)
-    k = 0
-    i = 0
-    na = a.shape[0]
-    for j in range(perm.shape[0]):
-        stop = min(at[perm[j]], na)
-        while i < stop:
-            if out[k] >= 0:
-                out[k] += shift_a
-            i += 1
-            k += 1
-        if out[k] >= 0:
-            out[k] += shift_b
-        k += 1
-    while i < na:
-        if out[k] >= 0:
-            out[k] += shift_a
-        i += 1
-        k += 1

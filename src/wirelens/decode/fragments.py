@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import fields
+from typing import NamedTuple
 
 import numpy as np
 
@@ -56,6 +57,20 @@ _TUNNEL_AT = CONTEXT.index("tunnel")
 
 _ARENA_START = 1 << 20
 _OUT_START = 4 * fk.MAX_DATAGRAM_OUT
+
+
+class Reassembled(NamedTuple):
+    """The datagrams one :meth:`FragmentReassembler.add` completed."""
+
+    raw: RawBatch
+    """Their bytes (rebuilt IP packets, link type RAW), each at the time of its last
+    fragment."""
+    pkts: PacketBatch
+    """Their decoded columns (copies, not a view), with their fragments' link and tunnel
+    context (:data:`CONTEXT`)."""
+    rows: np.ndarray
+    """Per datagram, the row of the batch given to ``add`` whose fragment completed it
+    (int64; ascending)."""
 
 
 class FragmentReassembler:
@@ -127,10 +142,9 @@ class FragmentReassembler:
         return out
 
     # ---- main entry ------------------------------------------------------------------
-    def add(self, raw: RawBatch, pkts: PacketBatch) -> tuple[RawBatch, PacketBatch] | None:
+    def add(self, raw: RawBatch, pkts: PacketBatch) -> Reassembled | None:
         """Take the FRAGMENT rows of ``pkts`` (bytes copied from ``raw.data``); return the
-        datagrams they completed, as a RawBatch of their own and its decoded PacketBatch
-        (columns copied, not a view), or None."""
+        datagrams they completed (:class:`Reassembled`), or None."""
         if len(pkts) != len(raw):
             raise ValueError("raw and pkts have different lengths")
         n = len(raw)
@@ -141,6 +155,7 @@ class FragmentReassembler:
         _check_rows(pkts, rows, len(data))
         o_len = np.zeros(len(rows), dtype=np.int64)
         o_ts = np.zeros(len(rows), dtype=np.int64)
+        o_row = np.zeros(len(rows), dtype=np.int64)
         o_ctx = np.zeros((len(rows), len(CONTEXT)), dtype=np.int64)
         context = [getattr(pkts, c) for c in CONTEXT]
         st = self._st
@@ -154,7 +169,7 @@ class FragmentReassembler:
                 pkts.l3_off, pkts.payload_off, pkts.payload_len, final_now, n > 0,
                 self.timeout_ns, self.max_fragments, self.max_bytes, st, self._cnt, self._dk,
                 self._dg, self._hdr, self._pc, self._ppos, self._index, self._free,
-                self._arena, self._ring, self._out, o_len, o_ts, *context, self._dctx, o_ctx,
+                self._arena, self._ring, self._out, o_len, o_ts, o_row, *context, self._dctx, o_ctx,
             )  # fmt: skip
             reason = int(st[fk.ST_REASON])
             if reason == fk.REASON_DONE:
@@ -169,7 +184,9 @@ class FragmentReassembler:
         m = int(st[fk.ST_N_OUT])
         if m == 0:
             return None
-        return self._emit(self._out[: st[fk.ST_OUT_POS]].copy(), o_len[:m], o_ts[:m], o_ctx[:m])
+        raw_out, pkts_out = self._emit(self._out[: st[fk.ST_OUT_POS]].copy(), o_len[:m],
+                                       o_ts[:m], o_ctx[:m])
+        return Reassembled(raw_out, pkts_out, o_row[:m])
 
     # ---- internals ---------------------------------------------------------------------
     def _make_room(self, need: int) -> None:
@@ -254,69 +271,62 @@ def _check_rows(p: PacketBatch, rows: np.ndarray, size: int) -> None:
 
 
 class TimeOrder:
-    """Inserts the datagrams a batch's fragments completed into the batch, in time order.
+    """Puts the datagrams a batch's fragments completed into the batch, in time order.
 
-    :meth:`merge` returns ``raw``/``pkts`` with the datagrams (``done``/``done_pkts``, from
-    :meth:`FragmentReassembler.add`) inserted after the row of the same time: a reassembled
-    datagram then reaches the flows between the packets sent before and after it (a request
-    split into fragments before its connection's next segment stays before it). The batch's
-    bytes (one contiguous span of its window) and ``done``'s are copied into one buffer and
-    the decoded columns merged (offsets moved), not decoded again.
+    :meth:`place` returns ``raw``/``pkts`` with each datagram in the row of the fragment that
+    completed it (:attr:`Reassembled.rows`): a reassembled datagram then reaches the flows
+    between the packets sent before and after its last fragment (a request split into
+    fragments before its connection's next segment stays before it). That fragment's row is
+    not needed any more (the flows skip FRAGMENT rows; it was counted and reassembled), so no
+    row moves: only the batch's bytes (one contiguous span of its window) and the datagrams'
+    are copied into one buffer, and the replaced rows' columns written.
 
-    The buffers are reused: what :meth:`merge` returns is a view that the next call
-    overwrites (as :meth:`Decoder.decode`'s), and the bytes and columns are not allocated
-    afresh for every batch (on big.pcap every 63 k-row batch completes about 16 datagrams:
-    a fresh 16 MB concatenation and boolean scatters per column took 4.1 ms a batch, slice
-    copies into reused buffers take 3.0).
+    The byte buffer is reused: what :meth:`place` returns reads a buffer the next call
+    overwrites (as :meth:`Decoder.decode`'s columns are). Inserting the datagrams as rows of
+    their own instead (every column of the batch merged around them) cost ~1 ms a batch on
+    big.pcap, where most batches complete a few datagrams.
     """
 
     def __init__(self) -> None:
         self._data = np.empty(0, np.uint8)
-        self._raw_cols: dict[str, np.ndarray] = {}
-        self._cols = PacketBatch.empty(0)
 
-    def merge(self, raw: RawBatch, pkts: PacketBatch, done: RawBatch, done_pkts: PacketBatch,
+    def place(self, raw: RawBatch, pkts: PacketBatch, done: Reassembled,
               ) -> tuple[RawBatch, PacketBatch]:
-        n, m = len(raw), len(done)
+        """``raw`` and ``pkts`` with ``done``'s datagrams in their completing rows. ``pkts``'s
+        columns are written in place (as the decoder's reused output they are the caller's
+        to change); ``raw``'s are not (new columns are made)."""
+        at, d_raw, d_pkts = done.rows, done.raw, done.pkts
+        n = len(raw)
         lo = int(raw.offset.min()) if n else 0
         hi = int((raw.offset + raw.caplen).max()) if n else 0
-        span, extra = hi - lo, len(done.data)
+        span, extra = hi - lo, len(d_raw.data)
         if len(self._data) < span + extra:
             self._data = np.empty((span + extra) * 5 // 4, np.uint8)
         data = self._data[: span + extra]
         data[:span] = raw.data[lo:hi]
-        data[span:] = done.data
-        at = np.searchsorted(raw.ts_ns, done.ts_ns, side="right").astype(np.int64)
-        perm = np.argsort(at, kind="stable").astype(np.int64)  # done rows in insertion order
-        if len(self._cols) < n + m:
-            self._cols = PacketBatch.empty((n + m) * 5 // 4)
-            self._raw_cols = {}
-        cols = self._cols.view(n + m)
-
-        def into(name: str, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-            if name in _OFFSET_COLUMNS:
-                fk._merge_offsets(a, b, at, perm, -lo, span, out)
-            else:
-                fk._merge_rows(a, b, at, perm, out)
-            return out
-
-        def raw_col(name: str) -> np.ndarray:
-            a = getattr(raw, name)
-            if name not in self._raw_cols:
-                self._raw_cols[name] = np.empty(len(self._cols), a.dtype)
-            return into(name, a, getattr(done, name).astype(a.dtype, copy=False),
-                        self._raw_cols[name][: n + m])
-
+        data[span:] = d_raw.data
+        offset = raw.offset - lo
+        offset[at] = d_raw.offset + span
         out_raw = RawBatch(
-            data, raw_col("offset"), raw_col("caplen"), raw_col("wirelen"), raw_col("ts_ns"),
-            raw_col("linktype"), source=raw.source, first_index=raw.first_index,
-            bytes_done=raw.bytes_done,
+            data, offset, _put(raw.caplen, at, d_raw.caplen), _put(raw.wirelen, at, d_raw.wirelen),
+            raw.ts_ns, _put(raw.linktype, at, d_raw.linktype), source=raw.source,
+            first_index=raw.first_index, bytes_done=raw.bytes_done,
         )
         for f in fields(PacketBatch):
-            into(f.name, getattr(pkts, f.name), getattr(done_pkts, f.name),
-                 getattr(cols, f.name))
-        return out_raw, cols
+            col, value = getattr(pkts, f.name), getattr(d_pkts, f.name)
+            if f.name in _OFFSET_COLUMNS:  # (-1: none, stays)
+                np.subtract(col, lo, out=col, where=col >= 0)
+                value = np.where(value >= 0, value + span, value)
+            col[at] = value
+        return out_raw, pkts
 
 
-_OFFSET_COLUMNS = frozenset(("offset", "l3_off", "payload_off"))
-"""Columns that are offsets into ``RawBatch.data`` (-1: none)."""
+def _put(col: np.ndarray, at: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A copy of ``col`` with ``values`` at the rows ``at``."""
+    out = col.copy()
+    out[at] = values
+    return out
+
+
+_OFFSET_COLUMNS = frozenset(("l3_off", "payload_off"))
+"""PacketBatch columns that are offsets into ``RawBatch.data`` (-1: none)."""

@@ -257,9 +257,8 @@ class Analysis:
             done = self.fragments.add(raw, pkts)
             self.lap("decode")
             if done is not None:  # whole datagrams go to the flows in time order
-                raw2, pkts2 = done
-                self._count(raw2, pkts2, reassembled=True)
-                raw, pkts = self.time_order.merge(raw, pkts, raw2, pkts2)  # fragment rows: not flows
+                self._count(done.raw, done.pkts, reassembled=True)
+                raw, pkts = self.time_order.place(raw, pkts, done)
                 self.lap("decode")
         self.lap("decode")
         self._flows(raw, pkts)

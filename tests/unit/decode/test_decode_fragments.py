@@ -9,9 +9,10 @@ import pytest
 from decode_frames import DATA, eth, ipv4, ipv6, mapped, raw_batch, udp
 from tests.naive.decode import read_capture
 
-from wirelens.core.batch import LinkType, PacketStatus, RawBatch
+from wirelens.core.batch import LinkType, PacketStatus
 from wirelens.core.weirds import Weird
 from wirelens.decode import Decoder, FragmentReassembler
+from wirelens.decode.fragments import Reassembled
 
 S = PacketStatus
 BODY = udp(5000, 53, bytes(range(256)) * 2)  # 520 bytes of UDP
@@ -39,7 +40,7 @@ def frags_v6(body: bytes, size: int, ident: int = 0xABCD) -> list[tuple[int, byt
 
 def feed(
     fr: FragmentReassembler, dec: Decoder, frames: list[bytes], ts: list[int] | None = None
-) -> tuple[RawBatch, object] | None:
+) -> Reassembled | None:
     raw = raw_batch(frames, LinkType.ETHERNET)
     if ts is not None:
         raw.ts_ns = np.array(ts, dtype=np.int64)
@@ -57,7 +58,7 @@ def test_ipv4_reassembly_any_order(order: str) -> None:
     fr, dec = FragmentReassembler(), Decoder(64)
     out = feed(fr, dec, pieces)
     assert out is not None
-    raw, pk = out
+    raw, pk, _ = out
     assert len(raw) == 1 and raw.linktype[0] == LinkType.RAW
     assert raw.ts_ns[0] == (len(pieces) - 1) * 1_000_000  # last fragment's time
     assert pk.status[0] == S.OK and pk.weird[0] == 0
@@ -85,7 +86,7 @@ def test_ipv6_reassembly_across_batches() -> None:
     assert len(fr) == 1
     out = feed(fr, dec, pieces[2:])
     assert out is not None
-    raw, pk = out
+    raw, pk, _ = out
     assert pk.status[0] == S.OK and pk.ip_ver[0] == 6 and pk.dport[0] == 53
     assert pk.ip_len[0] == 40 + len(BODY)
     assert raw.data[pk.payload_off[0] :].tobytes() == BODY[8:]
@@ -97,7 +98,7 @@ def test_two_datagrams_interleaved_and_non_fragments_ignored() -> None:
     frames = [a[0][1], b[0][1], eth(ipv4(udp(1, 2, b"x"), proto=17)), a[1][1], b[1][1], a[2][1]]
     out = feed(FragmentReassembler(), Decoder(64), frames)
     assert out is not None
-    raw, pk = out
+    raw, pk, _ = out
     assert len(raw) == 2 and list(pk.status) == [S.OK, S.OK]
     assert sorted(pk.ip_len.tolist()) == [320, 540]
 
@@ -180,7 +181,8 @@ def test_real_captures(path: str, expected: int) -> None:
     pk = Decoder(len(raw)).decode(raw)
     out = FragmentReassembler().add(raw, pk)
     assert out is not None
-    rraw, rpk = out
+    rraw, rpk, rows = out
     assert len(rraw) == expected
+    assert np.all(pk.status[rows] == S.FRAGMENT) and np.array_equal(raw.ts_ns[rows], rraw.ts_ns)
     assert np.all(rpk.status == S.OK)
     assert np.all((rpk.proto == 17) | (rpk.proto == 6))

@@ -61,7 +61,8 @@ def assert_same(a: tuple | None, b: tuple | None) -> None:
     assert (a is None) == (b is None)
     if a is None or b is None:
         return
-    (ra, pa), (rb, pb) = a, b
+    (ra, pa, at_a), (rb, pb, at_b) = a, b
+    assert at_a.tolist() == at_b.tolist()
     assert ra.data.tobytes() == rb.data.tobytes()
     for col in ("offset", "caplen", "wirelen", "ts_ns", "linktype"):
         assert np.array_equal(getattr(ra, col), getattr(rb, col)), col
@@ -107,7 +108,7 @@ def test_ipv4_header_rebuilt_with_options() -> None:
     frames = [v4_frag(d, o, m, options=opts) for o, d, m in cut(BODY, 512)]
     out = FragmentReassembler().add(batch(frames), Decoder(16).decode(batch(frames)))
     assert out is not None
-    raw, pk = out
+    raw, pk, _ = out
     hdr = raw.data[:24].tobytes()
     assert hdr[0] == 0x46 and struct.unpack("!H", hdr[2:4])[0] == 24 + len(BODY)
     assert hdr[6:8] == b"\x00\x00" and hdr[20:24] == opts
@@ -122,7 +123,7 @@ def test_ipv4_header_rebuilt_with_options() -> None:
 
 def test_ipv6_header_rebuilt() -> None:
     frames = [v6_frag(d, o, m) for o, d, m in cut(BODY, 400)]
-    raw, pk = FragmentReassembler().add(batch(frames), Decoder(16).decode(batch(frames)))  # type: ignore[misc]
+    raw, pk, _ = FragmentReassembler().add(batch(frames), Decoder(16).decode(batch(frames)))  # type: ignore[misc]
     hdr = raw.data[:40].tobytes()
     assert struct.unpack("!H", hdr[4:6])[0] == len(BODY) and hdr[6] == 17
     assert raw.data[40:].tobytes() == BODY and pk.ip_ver[0] == 6

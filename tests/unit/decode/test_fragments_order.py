@@ -12,9 +12,9 @@ import pytest
 from decode_frames import eth, ipv4, raw_batch, tcp, udp, vlan, write_pcap
 
 import wirelens
-from wirelens.core.batch import LinkType, PacketStatus
+from wirelens.core.batch import LinkType, PacketBatch, PacketStatus
 from wirelens.decode import Decoder, FragmentReassembler, TimeOrder
-from wirelens.decode.fragments import CONTEXT
+from wirelens.decode.fragments import CONTEXT, Reassembled
 
 CLIENT, SERVER = "10.0.0.5", "10.9.9.9"
 REQUEST = b"GET /big HTTP/1.1\r\nHost: example.org\r\nX-Pad: " + b"p" * 1400 + b"\r\n\r\n"
@@ -32,30 +32,28 @@ def _segment_frames(seq: int, payload: bytes, fragment: bool, ident: int) -> lis
                      frag=half // 8))]
 
 
-def test_time_order_inserts_each_datagram_after_its_last_fragment() -> None:
+def test_time_order_puts_each_datagram_in_its_last_fragments_row() -> None:
     frames = (_segment_frames(1, REQUEST[:1000], True, 1)
               + _segment_frames(1001, REQUEST[1000:], False, 2))
     raw = raw_batch(frames, LinkType.ETHERNET)
     pkts = Decoder().decode(raw)
     assert pkts.status.tolist()[:2] == [PacketStatus.FRAGMENT] * 2
     done = FragmentReassembler().add(raw, pkts)
-    assert done is not None
-    merged, out = TimeOrder().merge(raw, pkts, *done)
-    assert len(merged) == len(out) == 4
-    assert merged.ts_ns.tolist() == sorted(merged.ts_ns.tolist())
-    again = Decoder().decode(merged)  # the merged columns are what decoding would give,
+    assert done is not None and done.rows.tolist() == [1]
+    placed, out = TimeOrder().place(raw, pkts, done)
+    assert len(placed) == len(out) == 3
+    again = Decoder().decode(placed)  # the placed columns are what decoding would give,
     for f in dataclasses.fields(out):  # but the rebuilt packet's link comes from its fragments
         got, want = getattr(out, f.name), getattr(again, f.name).copy()
         if f.name in CONTEXT[:5]:
-            want[2] = got[0]
+            want[1] = got[0]
         assert np.array_equal(got, want), f.name
-    assert out.src_mac[2] == out.src_mac[0] != 0
-    assert out.status.tolist() == [PacketStatus.FRAGMENT, PacketStatus.FRAGMENT,
-                                   PacketStatus.OK, PacketStatus.OK]
-    assert out.tcp_seq.tolist()[2:] == [1, 1001]  # the whole segment before the next one
-    for k, m in ((0, 0), (1, 1), (2, 3)):  # the batch's rows keep their bytes
+    assert out.src_mac[1] == out.src_mac[0] != 0
+    assert out.status.tolist() == [PacketStatus.FRAGMENT, PacketStatus.OK, PacketStatus.OK]
+    assert out.tcp_seq.tolist()[1:] == [1, 1001]  # the whole segment before the next one
+    for k in (0, 2):  # the batch's other rows keep their bytes
         a = raw.data[raw.offset[k]: raw.offset[k] + raw.caplen[k]]
-        b = merged.data[merged.offset[m]: merged.offset[m] + merged.caplen[m]]
+        b = placed.data[placed.offset[k]: placed.offset[k] + placed.caplen[k]]
         assert np.array_equal(a, b)
 
 
@@ -89,46 +87,44 @@ def test_gtp_with_fragmented_outer_packets(shared_data: Path) -> None:
         ("o-o.preferred.telekomrs-beg1.v2.lscache8.c.youtube.com", 206)]
 
 
-def _naive_merge(raw, pkts, done, done_pkts):  # type: ignore[no-untyped-def]
-    """Row order and bytes of the merge, by list insertion: each datagram after the rows of
-    ``raw`` up to its time, datagrams of equal insertion point in ``done`` order."""
-    rows: list[tuple[str, int]] = [("raw", i) for i in range(len(raw))]
-    at = np.searchsorted(raw.ts_ns, done.ts_ns, side="right")
-    for j in sorted(range(len(done)), key=lambda j: (int(at[j]), j), reverse=True):
-        rows.insert(int(at[j]), ("done", j))
-    return rows
-
-
-def test_time_order_equals_list_insertion_with_buffers_reused() -> None:
-    """Random batches through one TimeOrder (its buffers reused, grown and shrunk): the rows,
-    their bytes and every column equal the naive insertion."""
+def test_time_order_equals_row_replacement_with_buffers_reused() -> None:
+    """Random batches through one TimeOrder (its buffer reused, grown and shrunk), each with
+    datagrams for some of its rows: the rows, their bytes and every column equal the batch's
+    with those rows replaced by the datagrams'."""
     rng = np.random.default_rng(7)
     order = TimeOrder()
-    for size, n_done in ((40, 3), (5, 0), (200, 12), (1, 4), (120, 1), (60, 60)):
+    for size, n_done in ((40, 3), (5, 0), (200, 12), (4, 4), (120, 1), (60, 60)):
         frames = [eth(ipv4(tcp(1000 + k, 80, seq=k, ack=1, flags=0x18,
                                payload=bytes(rng.integers(0, 256, int(rng.integers(0, 90)),
                                                           dtype=np.uint8))),
                            proto=6, src=CLIENT, dst=SERVER, ident=k)) for k in range(size)]
         raw = raw_batch(frames, LinkType.ETHERNET)
+        lead = int(rng.integers(0, 3))  # (a batch whose bytes start inside its window)
+        raw.data = np.concatenate([np.full(lead * 100, 0xEE, np.uint8), raw.data])
+        raw.offset = raw.offset + lead * 100
         raw.ts_ns = np.sort(rng.integers(0, 50, size)).astype(np.int64)
         pkts = Decoder().decode(raw)
+        before = PacketBatch(**{f.name: getattr(pkts, f.name).copy()
+                                for f in dataclasses.fields(pkts)})
+        at = np.sort(rng.choice(size, n_done, replace=False)).astype(np.int64)
         dframes = [ipv4(tcp(9000 + j, 80, seq=j, ack=1, flags=0x18, payload=b"d" * j),
                         proto=6, src=CLIENT, dst=SERVER, ident=j) for j in range(n_done)]
-        done = raw_batch(dframes, LinkType.RAW)
-        done.ts_ns = rng.integers(-5, 55, n_done).astype(np.int64)  # any order, ties
-        done_pkts = Decoder().decode(done)
-        expect = _naive_merge(raw, pkts, done, done_pkts)
-        merged, out = order.merge(raw, pkts, done, done_pkts)
-        assert len(merged) == len(out) == size + n_done
-        for k, (src, i) in enumerate(expect):
-            r, p = (raw, pkts) if src == "raw" else (done, done_pkts)
-            assert merged.ts_ns[k] == r.ts_ns[i]
+        d_raw = raw_batch(dframes, LinkType.RAW)
+        d_raw.ts_ns = raw.ts_ns[at]
+        d_pkts = Decoder().decode(d_raw)
+        placed, out = order.place(raw, pkts, Reassembled(d_raw, d_pkts, at))
+        assert len(placed) == len(out) == size
+        which = dict(zip(at.tolist(), range(n_done)))
+        for k in range(size):
+            j = which.get(k)
+            r, p, i = (raw, before, k) if j is None else (d_raw, d_pkts, j)
+            assert placed.ts_ns[k] == r.ts_ns[i] and placed.linktype[k] == r.linktype[i]
             a = r.data[r.offset[i]: r.offset[i] + r.caplen[i]]
-            b = merged.data[merged.offset[k]: merged.offset[k] + merged.caplen[k]]
+            b = placed.data[placed.offset[k]: placed.offset[k] + placed.caplen[k]]
             assert np.array_equal(a, b)
             for f in dataclasses.fields(out):
                 if f.name in ("l3_off", "payload_off"):  # same place in the record's bytes
-                    assert (getattr(out, f.name)[k] - merged.offset[k]
+                    assert (getattr(out, f.name)[k] - placed.offset[k]
                             == getattr(p, f.name)[i] - r.offset[i]), f.name
                 else:
                     assert getattr(out, f.name)[k] == getattr(p, f.name)[i], f.name

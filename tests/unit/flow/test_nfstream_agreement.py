@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.flow import FLOW_COLUMNS, FlowColumns, FlowTable
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
@@ -33,33 +31,18 @@ KNOWN_DIVERGENT: dict[str, str] = {
 }
 
 
-def _merge(a: tuple[RawBatch, PacketBatch], b: tuple[RawBatch, PacketBatch]
-           ) -> tuple[RawBatch, PacketBatch]:
-    """Rows of both batches in timestamp order (stable), for the flow table only."""
-    ts = np.concatenate([a[0].ts_ns, b[0].ts_ns])
-    order = np.argsort(ts, kind="stable")
-    n = ts.shape[0]
-    raw = RawBatch(data=np.zeros(1, np.uint8), offset=np.zeros(n, np.int64),
-                   caplen=np.zeros(n, np.uint32),
-                   wirelen=np.concatenate([a[0].wirelen, b[0].wirelen])[order],
-                   ts_ns=ts[order], linktype=np.ones(n, np.uint16))
-    cols = {f.name: np.concatenate([getattr(a[1], f.name), getattr(b[1], f.name)])[order]
-            for f in fields(PacketBatch)}
-    return raw, PacketBatch(**cols)
-
-
 def our_flows(path: Path) -> FlowColumns:
-    """capture -> decode -> fragment reassembly (merged back in time order) -> flows."""
+    """capture -> decode -> fragment reassembly (put back in time order) -> flows."""
     from wirelens.capture import open_capture
-    from wirelens.decode import Decoder, FragmentReassembler
+    from wirelens.decode import Decoder, FragmentReassembler, TimeOrder
 
-    ft, dec, frag = FlowTable(), Decoder(), FragmentReassembler()
+    ft, dec, frag, order = FlowTable(), Decoder(), FragmentReassembler(), TimeOrder()
     out = []
     with open_capture(path) as src:
         for raw in src:
             pkts = dec.decode(raw)
             done = frag.add(raw, pkts)
-            batch = (raw, pkts) if done is None else _merge((raw, pkts), done)
+            batch = (raw, pkts) if done is None else order.place(raw, pkts, done)
             out.append(ft.process(*batch).ended)
     out.append(ft.flush())
     return {k: np.concatenate([o[k] for o in out]) for k in FLOW_COLUMNS}
