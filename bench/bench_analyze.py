@@ -7,7 +7,8 @@ missing, which needs tshark and tcpreplay). For each capture it runs, A B A B in
 ``wirelens analyze`` with full DPI, ``--dpi fast`` and ``--dpi off``, and where installed ndpiReader
 (Debian libndpi-bin) and NFStream (pip nfstream, in this interpreter or the one
 ``--nfstream-python`` names: a venv of its own keeps it out of ours). Each under ``/usr/bin/time -v``; prints the
-median wall time, packets/s, Gbit/s, peak RSS, and the ratios against the peers, then where
+median wall time, packets/s, Gbit/s, peak RSS (for wirelens the analysis process's plus
+the lake writer's, ``writer_peak_rss`` in its summary), and the ratios against the peers, then where
 wirelens's time went by stage (its ``--json`` summary's ``stage_s``).
 A first (untimed) run warms the kernel cache so compile time is not measured.
 """
@@ -99,11 +100,12 @@ def main() -> int:
             for _ in range(args.runs):
                 for label, cmd in cmds.items():
                     wall, rss, stdout = timed(cmd)
-                    results[label].append((wall, rss))
                     if label.startswith("wirelens"):
                         summary = json.loads(stdout)
+                        rss += summary.get("writer_peak_rss") or 0  # (the lake's process)
                         flows[label] = summary["flows"]
                         stages[label].append(summary["stage_s"])
+                    results[label].append((wall, rss))
             med = {k: (statistics.median(w for w, _ in v), max(r for _, r in v))
                    for k, v in results.items()}
             print(f"{'tool':32} {'wall s':>8} {'kpkt/s':>9} {'Gbit/s':>7} {'peak RSS MB':>12}  flows")

@@ -65,7 +65,9 @@ def timed(cmd: list[str]) -> tuple[float, int, dict]:
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
     assert wall and rss
     h, m, s = wall.groups()
-    return int(h or 0) * 3600 + int(m) * 60 + float(s), int(rss.group(1)) * 1024, json.loads(p.stdout)
+    summary = json.loads(p.stdout)
+    peak = int(rss.group(1)) * 1024 + (summary.get("writer_peak_rss") or 0)  # (+ the lake's)
+    return int(h or 0) * 3600 + int(m) * 60 + float(s), peak, summary
 
 
 def main() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,6 +51,26 @@ def _inputs(path: InputPaths) -> list[str]:
     return [str(path)]
 
 
+SEPARATE_WRITER_BYTES = 64 << 20
+"""Inputs of at least this size (or stdin) have the lake written by a process of its own
+(:class:`~wirelens.store.lake_process.LakeProcess`); smaller ones, whose few files a
+thread writes in the time that process takes to start, by a thread."""
+
+
+def _input_bytes(paths: list[str]) -> float:
+    """The inputs' size in bytes (a folder's files summed; stdin: unbounded)."""
+    total = 0.0
+    for p in paths:
+        if p == "-":
+            return float("inf")
+        if os.path.isdir(p):
+            total += sum(os.path.getsize(os.path.join(root, f))
+                         for root, _, files in os.walk(p) for f in files)
+        elif os.path.isfile(p):
+            total += os.path.getsize(p)
+    return total
+
+
 def analyze(
     path: InputPaths,
     out: str | Path | None = None,
@@ -70,12 +91,14 @@ def analyze(
     memory = MemorySink() if keep_tables else None
     if memory is not None:
         sinks.append(memory)
-    lake = LakeSink(out, run_id) if out is not None else None
+    inputs = _inputs(path)
+    lake = (LakeSink(out, run_id, separate=_input_bytes(inputs) >= SEPARATE_WRITER_BYTES)
+            if out is not None else None)
     if lake is not None:
         sinks.append(lake)
     analysis = Analysis(opts, sinks, run_id=run_id)
     try:
-        summary = analysis.run(_inputs(path), progress=progress)
+        summary = analysis.run(inputs, progress=progress)
     except BaseException:
         if lake is not None:
             lake.close()  # keep what was complete: every file is renamed only once whole
@@ -83,6 +106,7 @@ def analyze(
     if lake is not None:
         lake.close()
         summary.out = str(out)
+        summary.writer_peak_rss = lake.peak_rss
     tables = {t: memory.table(t) for t in SCHEMAS} if memory is not None else {}
     return AnalysisResult(summary, tables, Path(out) if out is not None else None)
 

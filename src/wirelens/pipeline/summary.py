@@ -64,6 +64,9 @@ class RunSummary:
     """Of those, packets handed to Python (dissectors of identified flows)."""
     first_packet_ns: int | None = None
     last_packet_ns: int | None = None
+    writer_peak_rss: int | None = None
+    """Peak resident memory (bytes) of the process that wrote the lake, when one did: the
+    run's memory is the analysis process's plus this."""
     elapsed_s: float = 0.0
     stage_s: dict[str, float] = field(default_factory=dict)
     """Where ``elapsed_s`` went, by stage (:data:`STAGES`)."""
