@@ -1,6 +1,6 @@
 """The lake written by a process of its own (``LakeProcess``): the same files as the writer
 in this process, failures raised in the analysis, abort, a child that dies, the analysis
-that goes away, and the API choosing it for large inputs."""
+that goes away, and the API choosing it for large inputs with DPI."""
 
 from __future__ import annotations
 
@@ -126,3 +126,5 @@ def test_the_api_writes_large_inputs_from_a_process(tmp_path: Path, monkeypatch)
 
     assert tables(tmp_path / "b") == tables(tmp_path / "a")
     assert len(tables(tmp_path / "a")) > 5
+    flows_only = wirelens.analyze(cap, out=tmp_path / "c", dpi="off")  # (a thread: cheaper)
+    assert flows_only.summary.writer_peak_rss is None
