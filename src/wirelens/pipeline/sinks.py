@@ -16,8 +16,11 @@ class LakeSink:
     start-up, ~0.3 s of the other core, when there is much to write)."""
 
     def __init__(self, root: str | Path, run_id: str, separate: bool = False) -> None:
-        self.writer: LakeWriter | LakeProcess = (LakeProcess if separate else LakeWriter)(
-            root, run_id)
+        self.writer: LakeWriter | LakeProcess
+        try:
+            self.writer = (LakeProcess if separate else LakeWriter)(root, run_id)
+        except OSError:  # (no Python to start: an embedding host's ``sys.executable``)
+            self.writer = LakeWriter(root, run_id)
 
     def write(self, table: str, batch: pa.RecordBatch) -> None:
         self.writer.write(table, batch)

@@ -128,3 +128,13 @@ def test_the_api_writes_large_inputs_from_a_process(tmp_path: Path, monkeypatch)
     assert len(tables(tmp_path / "a")) > 5
     flows_only = wirelens.analyze(cap, out=tmp_path / "c", dpi="off")  # (a thread: cheaper)
     assert flows_only.summary.writer_peak_rss is None
+
+
+def test_without_a_python_to_start_a_thread_writes(tmp_path: Path, monkeypatch) -> None:
+    from wirelens.pipeline.sinks import LakeSink
+
+    monkeypatch.setattr("sys.executable", str(tmp_path / "no-python"))
+    sink = LakeSink(tmp_path, "r6", separate=True)
+    assert isinstance(sink.writer, LakeWriter)
+    sink.write("weird", weird_batch([BASE]))
+    assert sink.close() == 1 and sink.peak_rss is None
