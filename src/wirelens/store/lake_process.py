@@ -115,12 +115,17 @@ class LakeProcess:
         if self._proc is None:
             raise LakeWriterFailed("the lake writer process has ended")
         try:
-            self._to.write(_HEADER.pack(op, table, len(body)))
-            if len(body):
-                self._to.write(body)
+            self._write(_HEADER.pack(op, table, len(body)))
+            self._write(body)
         except BrokenPipeError:
             self._reply()  # (the child's last words say why)
             raise LakeWriterFailed("the lake writer process ended") from None
+
+    def _write(self, data: bytes | pa.Buffer) -> None:
+        """All of ``data`` (an unbuffered pipe's write may take part of it)."""
+        view = memoryview(data)
+        while view:
+            view = view[self._to.write(view) or 0:]
 
     def _check(self) -> None:
         """Raises a failure the child reported, without waiting."""
