@@ -7,7 +7,9 @@ missing, which needs tshark and tcpreplay). For each capture it runs, A B A B in
 ``wirelens analyze`` with full DPI, ``--dpi fast`` and ``--dpi off``, and where installed ndpiReader
 (Debian libndpi-bin) and NFStream (pip nfstream, in this interpreter or the one
 ``--nfstream-python`` names: a venv of its own keeps it out of ours). Each under ``/usr/bin/time -v``; prints the
-median wall time, packets/s, Gbit/s, peak RSS (for wirelens the analysis process's plus
+median wall time, CPU time (user + system, child processes included: wirelens writes its
+Parquet files on a second core, by a thread or, with DPI, a process), packets/s, Gbit/s,
+peak RSS (for wirelens the analysis process's plus
 the lake writer's, ``writer_peak_rss`` in its summary), and the ratios against the peers, then where
 wirelens's time went by stage (its ``--json`` summary's ``stage_s``).
 A first (untimed) run warms the kernel cache so compile time is not measured.
@@ -30,8 +32,9 @@ HERE = Path(__file__).resolve().parent
 SHARED_BENCH = HERE.parent.parent / "shared" / "bench"
 
 
-def timed(cmd: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS bytes and stdout of ``cmd`` under /usr/bin/time -v."""
+def timed(cmd: list[str]) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (user + system, its children's included), peak RSS bytes and
+    stdout of ``cmd`` under /usr/bin/time -v."""
     p = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
     if p.returncode not in (0, 3):
         raise RuntimeError(f"{cmd[0]} failed ({p.returncode}): {p.stderr[-2000:]}")
@@ -40,7 +43,9 @@ def timed(cmd: list[str]) -> tuple[float, int, str]:
     assert wall and rss, p.stderr
     h, m, s = wall.groups()
     secs = int(h or 0) * 3600 + int(m) * 60 + float(s)
-    return secs, int(rss.group(1)) * 1024, p.stdout
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)",
+                                            p.stderr))
+    return secs, cpu, int(rss.group(1)) * 1024, p.stdout
 
 
 def capinfo(path: Path) -> tuple[int, int]:
@@ -94,23 +99,24 @@ def main() -> int:
                                                 str(SHARED_BENCH / "peer_nfstream.py"),
                                                 str(cap), "20", "0", "iter"]
             timed(ours("full", "warm"))  # compiles the kernels if the cache is cold
-            results: dict[str, list[tuple[float, int]]] = {k: [] for k in cmds}
+            results: dict[str, list[tuple[float, float, int]]] = {k: [] for k in cmds}
             flows = {}
             stages: dict[str, list[dict[str, float]]] = {k: [] for k in cmds}
             for _ in range(args.runs):
                 for label, cmd in cmds.items():
-                    wall, rss, stdout = timed(cmd)
+                    wall, cpu, rss, stdout = timed(cmd)
                     if label.startswith("wirelens"):
                         summary = json.loads(stdout)
                         rss += summary.get("writer_peak_rss") or 0  # (the lake's process)
                         flows[label] = summary["flows"]
                         stages[label].append(summary["stage_s"])
-                    results[label].append((wall, rss))
-            med = {k: (statistics.median(w for w, _ in v), max(r for _, r in v))
-                   for k, v in results.items()}
-            print(f"{'tool':32} {'wall s':>8} {'kpkt/s':>9} {'Gbit/s':>7} {'peak RSS MB':>12}  flows")
-            for label, (wall, rss) in med.items():
-                print(f"{label:32} {wall:8.2f} {packets / wall / 1e3:9.0f} "
+                    results[label].append((wall, cpu, rss))
+            med = {k: (statistics.median(w for w, _, _ in v), statistics.median(c for _, c, _ in v),
+                       max(r for _, _, r in v)) for k, v in results.items()}
+            print(f"{'tool':32} {'wall s':>8} {'CPU s':>7} {'kpkt/s':>9} {'Gbit/s':>7} "
+                  f"{'peak RSS MB':>12}  flows")
+            for label, (wall, cpu, rss) in med.items():
+                print(f"{label:32} {wall:8.2f} {cpu:7.2f} {packets / wall / 1e3:9.0f} "
                       f"{size * 8 / wall / 1e9:7.2f} {rss / 2**20:12.0f}  {flows.get(label, '')}")
             print("where the time went inside wirelens (median s by stage; the rest of the wall "
                   "time is start-up: imports, loading the kernels):")
@@ -123,7 +129,7 @@ def main() -> int:
                           "packets/s (the steady-state rate with the output left out)")
             ours_ = {"full DPI": "wirelens (flows+DPI+Parquet)", "--dpi fast": "wirelens --dpi fast",
                      "--dpi off": "wirelens --dpi off"}
-            for label, (wall, _) in med.items():
+            for label, (wall, _, _) in med.items():
                 if not label.startswith("wirelens"):
                     print(f"packets/s of wirelens against {label}: " + ", ".join(
                         f"{mode} {wall / med[key][0]:.2f}x" for mode, key in ours_.items()))
