@@ -201,6 +201,27 @@ def test_an_isolated_packet_stamped_far_ahead_is_counted_at_the_time_before(sim,
     assert w["count"] == 1 and "packet 3001 stamped 2,522,880,000 s after" in w["detail"]
 
 
+def test_records_claiming_more_bytes_than_sent_are_read_and_named(tmp_path):
+    """A record whose captured length exceeds its wire length (a capture writer's bug) is
+    read as captured, and a weird says so once per hand-over with the first one's number."""
+    frame = (b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + bytes.fromhex(
+        "4500001c0001000040110000" "0a000001" "0a000002") + bytes.fromhex("0035003500080000"))
+    from wirelens.capture.writer import PcapWriter
+
+    path = tmp_path / "over.pcap"
+    with PcapWriter(path) as out:
+        out.write(1_700_000_000 * 10**9, frame)
+        out.write(1_700_000_001 * 10**9, frame, wirelen=20)
+        out.write(1_700_000_002 * 10**9, frame, wirelen=len(frame) - 1)
+    got = wirelens.analyze(path)
+    assert got.summary.packets == 3 and got.summary.ip_packets == 3
+    (w,) = [r for r in got.table("weird").to_pylist()
+            if r["name"] == "captured_length_exceeds_wire_length"]
+    assert w["count"] == 2 and w["source"] == "capture"
+    assert w["detail"].endswith(f"packet 2 has {len(frame)} bytes captured of 20 on the wire")
+    assert got.summary.weirds["captured_length_exceeds_wire_length"] == 2
+
+
 def test_packets_stamped_far_ahead_do_not_split_the_lake_files(sim, tmp_path):
     """Two packets in a row stamped 80 years ahead stand (they are not isolated): the flow
     table's time moves there. The watermark's clock is the latest of the batches' earliest

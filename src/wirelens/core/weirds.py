@@ -12,6 +12,7 @@ class Weird(IntEnum):
     truncated_link_header = 1
     unknown_link_type = 2
     timestamp_out_of_line = 3  # a packet stamped far after both neighbours: counted earlier
+    captured_length_exceeds_wire_length = 4  # a record's caplen above its wire length
     # IP
     truncated_ip_header = 10
     bad_ip_version = 11

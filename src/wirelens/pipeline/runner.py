@@ -142,7 +142,7 @@ class Analysis:
         self._handed_at = 0
         """``summary.bytes`` at the last hand-over."""
         self._before_ns: int | None = None  # the last packet's time (of the current input)
-        self._clock_weirds: list[dict[str, Any]] = []  # (one row per hand-over: the first)
+        self._capture_weirds: list[dict[str, Any]] = []  # (one row per name and hand-over)
         self._now_ns: int | None = None
         """The latest of the batches' earliest timestamps: the watermark's clock (a packet
         stamped far ahead, a damaged timestamp, moves it no further than its batch's others)."""
@@ -245,6 +245,7 @@ class Analysis:
         s.packets += n
         s.bytes += int(raw.caplen.sum(dtype=np.uint64))
         self._out_of_line(raw, self._before_ns if raw.first_index else None)
+        self._longer_than_sent(raw)
         self._before_ns = int(raw.ts_ns[-1])
         lo, hi = int(raw.ts_ns.min()), int(raw.ts_ns.max())
         s.first_packet_ns = lo if s.first_packet_ns is None else min(lo, s.first_packet_ns)
@@ -269,19 +270,36 @@ class Analysis:
         (:mod:`wirelens.pipeline.clock`); a weird says so."""
         hits, stamped = clamp_out_of_line(raw.ts_ns, before,
                                           int(limits.TIMESTAMP_OUT_OF_LINE_S * 1e9))
-        if not hits.size:
-            return
-        self.summary.weirds["timestamp_out_of_line"] += int(hits.size)  # type: ignore[union-attr]
-        if self._clock_weirds:
-            self._clock_weirds[0]["count"] += int(hits.size)
-            return
-        i = int(hits[0])
-        ahead = (int(stamped[0]) - int(raw.ts_ns[i])) / 1e9
-        self._clock_weirds.append({
-            "ts": int(raw.ts_ns[i]), "name": "timestamp_out_of_line", "source": "capture",
-            "count": int(hits.size),
-            "detail": f"{raw.source}: packet {raw.first_index + i + 1} stamped {ahead:,.0f} s "
-                      "after the packets around it; counted at the time of the one before"})
+        if hits.size:
+            i = int(hits[0])
+            ahead = (int(stamped[0]) - int(raw.ts_ns[i])) / 1e9
+            self._capture_weird(
+                "timestamp_out_of_line", int(raw.ts_ns[i]), int(hits.size),
+                f"{raw.source}: packet {raw.first_index + i + 1} stamped {ahead:,.0f} s after "
+                "the packets around it; counted at the time of the one before")
+
+    def _longer_than_sent(self, raw: RawBatch) -> None:
+        """Records claiming more bytes captured than were on the wire (a capture writer's
+        bug; Wireshark flags it too): read as captured, their wire length kept as given; a
+        weird says so."""
+        over = np.flatnonzero(raw.caplen > raw.wirelen)
+        if over.size:
+            i = int(over[0])
+            self._capture_weird(
+                "captured_length_exceeds_wire_length", int(raw.ts_ns[i]), int(over.size),
+                f"{raw.source}: packet {raw.first_index + i + 1} has {int(raw.caplen[i])} bytes "
+                f"captured of {int(raw.wirelen[i])} on the wire")
+
+    def _capture_weird(self, name: str, ts: int, count: int, detail: str) -> None:
+        """A weird of the capture's records: counted now, one row per name until the next
+        hand-over (its ``ts`` and ``detail`` those of the first)."""
+        self.summary.weirds[name] += count  # type: ignore[union-attr]
+        for row in self._capture_weirds:
+            if row["name"] == name:
+                row["count"] += count
+                return
+        self._capture_weirds.append({"ts": ts, "name": name, "source": "capture",
+                                     "count": count, "detail": detail})
 
     def _flows(self, raw: RawBatch, pkts: PacketBatch) -> None:
         step = self.flows.process(raw, pkts, gather=True)
@@ -342,8 +360,8 @@ class Analysis:
         rows = self.decode_weirds.take()
         for row in rows:
             self.summary.weirds[row["name"]] += row["count"]  # type: ignore[union-attr]
-        rows += self._clock_weirds  # (counted in the summary when found)
-        self._clock_weirds = []
+        rows += self._capture_weirds  # (counted in the summary when found)
+        self._capture_weirds = []
         if rows:
             self._emit("weird", rows_batch("weird", rows))
         drained = self.fragments.drain_weirds()
