@@ -24,6 +24,7 @@ Replies: one JSON line per ``drain``/``close``/``abort``, and one for a failure.
 from __future__ import annotations
 
 import json
+import os
 import select
 import signal
 import struct
@@ -58,9 +59,13 @@ class LakeProcess:
         self.files = 0
         self.peak_rss: int | None = None
         """The child's peak resident memory (bytes), once closed."""
+        # the child imports this very package (``-P``: not one that the working folder holds)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(Path(__file__).resolve().parents[2]), *filter(None, [env.get("PYTHONPATH")])])
         self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-            [sys.executable, "-m", "wirelens.store.lake_process", str(self.root), run_id],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+            [sys.executable, "-P", "-m", "wirelens.store.lake_process", str(self.root), run_id],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env)
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._to: IO[bytes] = self._proc.stdin
         self._from: IO[bytes] = self._proc.stdout
