@@ -138,3 +138,14 @@ def test_without_a_python_to_start_a_thread_writes(tmp_path: Path, monkeypatch) 
     assert isinstance(sink.writer, LakeWriter)
     sink.write("weird", weird_batch([BASE]))
     assert sink.close() == 1 and sink.peak_rss is None
+
+
+def test_the_child_runs_this_package_whatever_the_working_folder(tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    decoy = tmp_path / "cwd" / "wirelens"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise SystemExit('a wirelens of the working folder')\n")
+    monkeypatch.chdir(decoy.parent)
+    w = LakeProcess(tmp_path / "lake", "r7")
+    w.write("weird", weird_batch([BASE]))
+    assert w.close() == 1
