@@ -318,8 +318,11 @@ class DnsDissector(Dissector):
 
     def _on_message(self, msg: DnsMessage, ts_ns: int) -> list[Event]:
         self._read_one = True
-        if self.server_name is None and msg.questions:
-            self.server_name = msg.questions[0].name
+        if self.server_name is None:  # the first question, or with none (an mDNS
+            if msg.questions:         # announcement) the first answer's name, as the row's
+                self.server_name = msg.questions[0].name
+            elif msg.answers:
+                self.server_name = msg.answers[0].name
         if not msg.is_response:
             self._pending.add(msg.trans_id, (msg, ts_ns))
             if self._pending.count <= limits.DNS_MAX_PENDING:

@@ -80,6 +80,22 @@ def test_server_name_is_first_query() -> None:
     assert d.server_name == "a.example"
 
 
+def test_server_name_without_a_question_is_the_first_answers() -> None:
+    """An mDNS announcement has no question: the flow is named by its first answer's owner,
+    as its row's ``query`` (Zeek's choice); a question seen first wins."""
+    owner = dns_name("_companion-link._tcp.local")
+    announce = (dns_header(0, 0x8400, 0, 1) + rr(12, dns_name("MBPro._companion-link._tcp.local"),
+                                                  name=owner))
+    d = DnsDissector(UDP)
+    (row,) = d.feed(announce, False, 0)
+    assert row.query == d.server_name == "_companion-link._tcp.local"
+    d.feed(dns_query(2, "b.example"), True, 0)
+    assert d.server_name == "_companion-link._tcp.local"
+    empty = DnsDissector(UDP)
+    empty.feed(dns_header(0, 0x8400, 0, 0), False, 0)
+    assert empty.server_name is None
+
+
 @pytest.mark.parametrize("step", [0, 1, 2, 3, 13])
 def test_tcp_whole_and_split_give_same_events(step: int) -> None:
     chunks = [(o, tcp_frame(m)) for o, m in conversation()]
