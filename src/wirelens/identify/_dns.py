@@ -181,7 +181,8 @@ def _skip_record(d, base, pos, lim, out):  # type: ignore[no-untyped-def]
 @kernel
 def _parse_message(d, base, lim, out):  # type: ignore[no-untyped-def]
     """Whole-message check as ``parse_message`` (RFC 1035 §4.1). Returns (end of the last
-    record or -1, position of the first question's name or -1)."""
+    record or -1, position of the first question's name, or with no question the first
+    answer's owner name, as the dissector names such a flow (an mDNS announcement); or -1)."""
     if base + 12 > lim:
         return -1, -1
     qd = _u16(d, base + 4)
@@ -189,7 +190,7 @@ def _parse_message(d, base, lim, out):  # type: ignore[no-untyped-def]
     if qd + rr > DNS_MAX_RECORDS:
         return -1, -1
     pos = base + 12
-    first = -1
+    first = base + 12 if qd == 0 and _u16(d, base + 6) > 0 else -1
     for _ in range(qd):
         if first < 0:
             first = pos
@@ -236,7 +237,8 @@ def _plausible(d, h, size, whole):  # type: ignore[no-untyped-def]
 def _dns_match(d, s, n, tcp, out):  # type: ignore[no-untyped-def]
     """DNS content test of the payload ``d[s:s+n]``.
 
-    Returns -2 (no match), -1 (DNS, no name) or the position of the first question's name.
+    Returns -2 (no match), -1 (DNS, no name) or the position of the name (the first
+    question's; with none, the first answer's owner).
     UDP: plausible header and the whole datagram parses. TCP (RFC 1035 §4.2.2): 2-byte length
     then a plausible header; the name is given when the message is whole in the payload and
     parses exactly to its length, or, for a message continuing later, when its question parses.

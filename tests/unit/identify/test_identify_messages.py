@@ -157,6 +157,20 @@ def test_dns_escapes_and_root() -> None:
     assert one(root, UDP).name(0) == "."
 
 
+def test_dns_without_a_question_is_named_by_its_first_answer() -> None:
+    """An mDNS announcement (no question, answers): named by the first answer's owner, as
+    the dissector names the flow; with no answer (authorities only) no name."""
+    owner = b"\x0f_companion-link\x04_tcp\x05local\x00"
+    ptr = owner + b"\x00\x0c\x00\x01\x00\x00\x11\x94\x00\x08\x05MBPro\xc0\x0c"
+    announce = b"\x00\x00\x84\x00\x00\x00\x00\x01\x00\x00\x00\x00" + ptr
+    got = one(announce, UDP, 5353, 5353)
+    assert got.service_of(0) is Service.DNS and got.name(0) == "_companion-link._tcp.local"
+    check_agrees(announce, UDP, 5353, 5353)
+    authority_only = announce[:6] + b"\x00\x00\x00\x01" + announce[10:]
+    assert one(authority_only, UDP, 5353, 5353).name(0) is None
+    check_agrees(authority_only, UDP, 5353, 5353)
+
+
 def test_dns_claiming_more_records_than_held_only_on_a_dns_port() -> None:
     """Content and port together: a query whose header claims records it does not hold is
     DNS on port 53 (no name from the fast path: the dissector reads it in part), nothing
