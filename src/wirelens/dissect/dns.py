@@ -318,8 +318,10 @@ class DnsDissector(Dissector):
 
     def _on_message(self, msg: DnsMessage, ts_ns: int) -> list[Event]:
         self._read_one = True
-        if self.server_name is None:  # the first question, or with none (an mDNS
-            if msg.questions:         # announcement) the first answer's name, as the row's
+        # the flow's name: the first question's, or with none (an mDNS announcement) the
+        # first answer's owner, as the row's ``query``
+        if self.server_name is None:
+            if msg.questions:
                 self.server_name = msg.questions[0].name
             elif msg.answers:
                 self.server_name = msg.answers[0].name
