@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,11 +10,13 @@ from typing import Any
 
 import pyarrow as pa
 
+from wirelens.capture import expand_inputs
 from wirelens.pipeline.runner import (
     Analysis,
     AnalyzeOptions,
     MemorySink,
     Progress,
+    input_size,
     iter_conn_batches,
 )
 from wirelens.pipeline.sinks import LakeSink
@@ -62,17 +63,10 @@ less than moving every row through the pipe costs.)"""
 
 
 def _input_bytes(paths: list[str]) -> float:
-    """The inputs' size in bytes (a folder's files summed; stdin: unbounded)."""
-    total = 0.0
-    for p in paths:
-        if p == "-":
-            return float("inf")
-        if os.path.isdir(p):
-            total += sum(os.path.getsize(os.path.join(root, f))
-                         for root, _, files in os.walk(p) for f in files)
-        elif os.path.isfile(p):
-            total += os.path.getsize(p)
-    return total
+    """The inputs' size in bytes, as the run counts them (stdin: unbounded)."""
+    if "-" in paths:
+        return float("inf")
+    return sum(input_size(f) for f in expand_inputs(paths))
 
 
 def analyze(

@@ -174,7 +174,7 @@ class Analysis:
         lap = self.lap = Laps(s.stage_s)
         s.skipped_inputs = [str(x) for x in files.skipped]
         s.files = len(files)
-        total = sum(_size(f) for f in files)
+        total = sum(input_size(f) for f in files)
         done_before = 0
         for path in files:
             try:
@@ -454,7 +454,8 @@ def _span(seconds: float) -> str:
     return f"{seconds:.3g} s"
 
 
-def _size(path: str) -> int:
+def input_size(path: str) -> int:
+    """Bytes of one input (0 for stdin or one that cannot be read)."""
     if path == "-":
         return 0
     try:
