@@ -19,34 +19,35 @@ _PAIRS: tuple[tuple[str, str], ...] = tuple(
      if n.startswith("orig_") and "resp_" + n[5:] in FLOW_COLUMNS]
     + [(n, "dst2src_" + n[8:]) for n in FLOW_COLUMNS if n.startswith("src2dst_")])
 """Column pairs that trade places (addresses, ports, MACs, counters, per-direction stats)."""
+_CHANGED = frozenset(name for pair in _PAIRS for name in pair) | {
+    "conn_state", "conn_state_reversed", "first_dir", "history"}
 
 FLIPPED = ord("^")
 
 
-def reverse_flows(cols: FlowColumns, mask: np.ndarray) -> FlowColumns:
+def reverse_flows(cols: FlowColumns, mask: np.ndarray, in_place: bool = False) -> FlowColumns:
     """``cols`` with the rows of ``mask`` (bool) reversed: originator and responder columns
     swapped, the first packets' directions inverted, ``conn_state`` taken from
     ``conn_state_reversed`` (and that one from ``conn_state``), and the history's letters
-    switching case behind a leading ``^`` (its last letter dropped if all 16 are used)."""
+    switching case behind a leading ``^`` (its last letter dropped if all 16 are used).
+    ``in_place``: the arrays of ``cols`` are changed (only the reversed rows are touched), for
+    a caller that owns them; else they are left as they are and copies returned."""
     rows = np.flatnonzero(mask)
     if rows.size == 0:
         return cols
-    out = dict(cols)
+    out = cols if in_place else {k: v.copy() if k in _CHANGED else v for k, v in cols.items()}
     for a, b in _PAIRS + (("conn_state", "conn_state_reversed"),):
-        x, y = cols[a].copy(), cols[b].copy()
-        x[rows], y[rows] = cols[b][rows], cols[a][rows]
-        out[a], out[b] = x, y
-    first_dir = cols["first_dir"].copy()
-    used = np.arange(first_dir.shape[1])[None, :] < cols["first_n"][rows, None]
+        x, y = out[a], out[b]
+        x[rows], y[rows] = y[rows], x[rows]  # (fancy indexing reads copies first)
+    first_dir = out["first_dir"]
+    used = np.arange(first_dir.shape[1])[None, :] < out["first_n"][rows, None]
     first_dir[rows] = np.where(used, 1 - first_dir[rows], first_dir[rows])
-    out["first_dir"] = first_dir
-    history = cols["history"].copy()
+    history = out["history"]
     letters = history[rows, : HIST_LEN - 1]
     swapped = np.where((letters >= 65) & (letters <= 90), letters + 32,
                        np.where((letters >= 97) & (letters <= 122), letters - 32, letters))
     history[rows, 0] = FLIPPED
     history[rows, 1:] = swapped
-    out["history"] = history
     return out
 
 

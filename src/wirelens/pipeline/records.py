@@ -20,12 +20,21 @@ _DIRECT = [fld.name for fld in CONN if fld.name.endswith(("_pkts", "_ps", "_piat
            and not fld.name.startswith("first_")]
 
 
-def _lookup(codes: np.ndarray, names: dict[int, str] | tuple[str, ...]) -> pa.Array:
-    if isinstance(names, tuple):
-        names = dict(enumerate(names))
-    uniq, inv = np.unique(codes, return_inverse=True)
-    labels = pa.array([names.get(int(u)) for u in uniq], pa.string())
-    return labels.take(pa.array(inv.astype(np.int32)))
+def _code_names(names: dict[int, str] | tuple[str, ...]) -> pa.Array:
+    """The text of each one-byte code (null where it has none), to be taken by code."""
+    of = names if isinstance(names, dict) else dict(enumerate(names))
+    return pa.array([of.get(code) for code in range(256)], pa.string())
+
+
+_PROTO_TEXT = _code_names(PROTO_NAMES)
+_TUNNEL_TEXT = _code_names(TUNNEL_NAMES)
+_STATE_TEXT = _code_names(CONN_STATES)
+_REASON_TEXT = _code_names(END_REASONS)
+
+
+def _lookup(codes: np.ndarray, text: pa.Array) -> pa.Array:
+    """One-byte codes as their text (a table of :func:`_code_names`)."""
+    return text.take(pa.array(np.asarray(codes, np.uint8)))
 
 
 def _tunnel_ends(cols: dict[str, np.ndarray], side: str) -> pa.Array:
@@ -106,13 +115,13 @@ def conn_batch(
         "last_ts": ts_array(cols["last_ts_ns"]),
         "duration": pa.array((cols["last_ts_ns"] - cols["ts_ns"]) / 1e9, pa.float64()),
         "proto": pa.array(proto, pa.uint8()),
-        "proto_name": _lookup(proto, PROTO_NAMES),
+        "proto_name": _lookup(proto, _PROTO_TEXT),
         "ip_version": pa.array(cols["ip_ver"], pa.uint8()),
         "orig_mac": format_macs(cols["orig_mac"]),
         "resp_mac": format_macs(cols["resp_mac"]),
         "vlan": pa.array(cols["vlan"], pa.uint16()),
         "vlan_inner": pa.array(cols["vlan_inner"], pa.uint16()),
-        "tunnel": _lookup(cols["tunnel"], TUNNEL_NAMES),
+        "tunnel": _lookup(cols["tunnel"], _TUNNEL_TEXT),
         "tunnel_id": pa.array(cols["tunnel_id"], pa.uint32()),
         "tunnel_orig_h": _tunnel_ends(cols, "orig"),
         "tunnel_resp_h": _tunnel_ends(cols, "resp"),
@@ -120,9 +129,9 @@ def conn_batch(
         "service_source": (pa.array(service_source, pa.string()) if service_source is not None
                            else null_str),
         "server_name": pa.array(server_name, pa.string()) if server_name is not None else null_str,
-        "conn_state": _lookup(cols["conn_state"], CONN_STATES),
+        "conn_state": _lookup(cols["conn_state"], _STATE_TEXT),
         "history": fixed_ascii(cols["history"]),
-        "end_reason": _lookup(cols["end_reason"], END_REASONS),
+        "end_reason": _lookup(cols["end_reason"], _REASON_TEXT),
         "orig_pkts": pa.array(cols["orig_pkts"], pa.uint64()),
         "resp_pkts": pa.array(cols["resp_pkts"], pa.uint64()),
         "orig_ip_bytes": pa.array(cols["orig_ip_bytes"], pa.uint64()),

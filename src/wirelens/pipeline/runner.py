@@ -386,7 +386,7 @@ class Analysis:
         for start in range(0, n, chunk):  # (a batch's ended flows may be more)
             part = cols if n <= chunk else {k: v[start:start + chunk] for k, v in cols.items()}
             part = by_start_hour(part)
-            part = reverse_flows(part, self.dpi.take_reversed(part))
+            part = reverse_flows(part, self.dpi.take_reversed(part), in_place=True)
             self.lap("records")
             done = self.dpi.finish_flows(part)
             self.lap("dpi")

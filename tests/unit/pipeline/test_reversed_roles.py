@@ -166,6 +166,9 @@ def test_reverse_flows_swaps_every_pair_and_only_the_masked_rows() -> None:
     assert text == ["^dDaf", "^" + "sHadADFf" + "sHadADF", ""]  # 16 letters at most
     assert cols["history"][0, 0] == ord("D")  # the input is not modified
     assert reverse_flows(cols, np.zeros(3, bool)) is cols
+    mine = {k: v.copy() for k, v in cols.items()}
+    assert reverse_flows(mine, mask, in_place=True) is mine  # the same, in the arrays given
+    assert all(np.array_equal(mine[k], out[k]) for k in cols)
 
 
 def test_the_kernel_gives_the_state_zeek_would_write_reversed() -> None:
