@@ -137,7 +137,7 @@ def _query(args: argparse.Namespace) -> int:
     import duckdb
 
     from wirelens.cli_view import print_table
-    from wirelens.service.lake_query import query
+    from wirelens.service.lake_query import python_rows, query
 
     try:
         result = query(args.dir, args.sql)
@@ -145,7 +145,7 @@ def _query(args: argparse.Namespace) -> int:
         print(f"wirelens: query failed: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if args.format == "json":
-        for row in result.to_pylist():
+        for row in python_rows(result):
             print(json.dumps(row, default=str))
     elif args.format == "csv":
         import pyarrow.csv as pacsv

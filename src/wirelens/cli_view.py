@@ -108,10 +108,12 @@ def _talkers(s: RunSummary) -> Table:
 
 
 def print_table(table: pa.Table, limit: int = 50, console: Console = out) -> None:
+    from wirelens.service.lake_query import python_rows  # (duckdb: not for every command)
+
     t = Table(show_lines=False)
     for name in table.column_names:
         t.add_column(name, overflow="fold")
-    for row in table.slice(0, limit).to_pylist():
+    for row in python_rows(table.slice(0, limit)):
         t.add_row(*["" if v is None else str(v) for v in row.values()])
     console.print(t)
     if table.num_rows > limit:

@@ -201,6 +201,26 @@ def test_an_isolated_packet_stamped_far_ahead_is_counted_at_the_time_before(sim,
     assert w["count"] == 1 and "packet 3001 stamped 2,522,880,000 s after" in w["detail"]
 
 
+def test_query_prints_nanosecond_timestamps(tmp_path, capsys):
+    """A nanosecond capture's times (digits below the microsecond, which Python's datetime
+    cannot hold) are printed whole by ``wirelens query``, as a table and as JSON (both failed
+    on the conversion before)."""
+    frame = (b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + bytes.fromhex(
+        "4500001c0001000040110000" "0a000001" "0a000002") + bytes.fromhex("0035003500080000"))
+    from wirelens.capture.writer import PcapWriter
+
+    path, out = tmp_path / "ns.pcap", tmp_path / "o"
+    with PcapWriter(path, nanosecond=True) as w:
+        w.write(1_700_000_000_123_456_789, frame)
+    assert main(["analyze", str(path), "-o", str(out), "--quiet"]) == EXIT_OK
+    capsys.readouterr()
+    assert main(["query", "-d", str(out), "--format", "json", "SELECT ts, uid FROM conn"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["ts"] == "2023-11-14 22:13:20.123456789+00:00"
+    assert main(["query", "-d", str(out), "--limit", "1", "SELECT ts FROM conn"]) == EXIT_OK
+    assert "22:13:20.123456789" in capsys.readouterr().out
+
+
 def test_records_claiming_more_bytes_than_sent_are_read_and_named(tmp_path):
     """A record whose captured length exceeds its wire length (a capture writer's bug) is
     read as captured, and a weird says so once per hand-over with the first one's number."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from wirelens.schema import SCHEMAS
 from wirelens.store.lake import table_glob
@@ -47,6 +49,24 @@ def query(root: str | Path, sql: str) -> pa.Table:
         return fetch()
     finally:
         con.close()
+
+
+def python_rows(table: pa.Table) -> list[dict[str, Any]]:
+    """The rows of a result as Python values, for display and JSON. Python's ``datetime``
+    holds microseconds: a nanosecond timestamp column whose values all fit stays datetimes;
+    one with digits below the microsecond (a nanosecond capture's ``ts``) becomes text,
+    ``2023-11-14 22:13:20.123456789+00:00``, instead of failing the conversion."""
+    cols = []
+    for col in table.columns:
+        typ = col.type
+        if pa.types.is_timestamp(typ) and typ.unit == "ns":
+            try:
+                col = col.cast(pa.timestamp("us", typ.tz), safe=True)
+            except pa.ArrowInvalid:  # (a value would lose its nanoseconds)
+                col = pc.strftime(col, "%Y-%m-%d %H:%M:%S" + ("%Ez" if typ.tz else ""))
+        cols.append(col)
+    rows: list[dict[str, Any]] = pa.table(cols, names=table.column_names).to_pylist()
+    return rows
 
 
 def export(root: str | Path, formats: list[str]) -> list[Path]:

@@ -3,7 +3,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from wirelens.schema import SCHEMAS
-from wirelens.service.lake_query import connect, export, query
+from wirelens.service.lake_query import connect, export, python_rows, query
 from wirelens.store.lake import LakeWriter, has_data
 
 HOUR = 3_600_000_000_000
@@ -192,3 +192,17 @@ def test_a_file_that_failed_is_dropped_whole(tmp_path, monkeypatch):
         raise AssertionError("the error was not raised")
     assert w.close() == 0  # (as the API does after an error: what was complete is kept)
     assert not list(tmp_path.rglob("*.parquet*"))
+
+
+def test_python_rows_keep_nanoseconds_as_text_and_microseconds_as_datetimes():
+    ns = pa.timestamp("ns", tz="UTC")
+    table = pa.table({
+        "exact": pa.array([1_700_000_000_123_456_000, None], ns),  # fits a datetime
+        "fine": pa.array([1_700_000_000_123_456_789, None], ns),  # does not
+        "plain": pa.array([5_000_000_001, 0], pa.timestamp("ns")),
+        "n": [1, 2],
+    })
+    rows = python_rows(table)
+    assert str(rows[0]["exact"]) == "2023-11-14 22:13:20.123456+00:00" and rows[1]["exact"] is None
+    assert rows[0]["fine"] == "2023-11-14 22:13:20.123456789+00:00" and rows[1]["fine"] is None
+    assert rows[0]["plain"] == "1970-01-01 00:00:05.000000001" and rows[1]["n"] == 2
