@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wirelens.schema import SCHEMAS
-from wirelens.store.lake import table_glob
+from wirelens.store.lake import table_files
 
 
 def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
@@ -23,12 +23,14 @@ def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
         raise FileNotFoundError(f"{root}: no such output folder")
     con = duckdb.connect(":memory:")
     for table, schema in SCHEMAS.items():
-        folder = root / table
-        if folder.is_dir() and any(folder.rglob("*.parquet")):
-            glob = table_glob(root, table).replace("'", "''")
+        # the files listed, not globbed: DuckDB's glob would read the folder's own ``[``,
+        # ``*``, ``?`` as patterns and cannot match a ``\`` in it (as fast: one walk either way)
+        files = table_files(root, table)
+        if files:
+            listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
             con.execute(
                 f"CREATE VIEW {table} AS SELECT * EXCLUDE (date, hour) FROM "
-                f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
+                f"read_parquet([{listed}], hive_partitioning = true, union_by_name = true)"
             )
         else:
             empty = pa.Table.from_batches([], schema=schema)

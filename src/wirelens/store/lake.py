@@ -337,8 +337,10 @@ class LakeWriter:
         self._in_flight = 0
 
 
-def table_glob(root: str | Path, table: str) -> str:
-    return str(Path(root) / table / "**" / "*.parquet")
+def table_files(root: str | Path, table: str) -> list[Path]:
+    """The Parquet files of a table, in path order (none if it has no folder)."""
+    folder = Path(root) / table
+    return sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
 
 
 def has_data(root: str | Path) -> bool:
@@ -352,4 +354,4 @@ def clear_tables(root: str | Path) -> None:
         shutil.rmtree(Path(root) / t, ignore_errors=True)
 
 
-__all__ = ["LakeWriter", "clear_tables", "file_schema", "has_data", "table_glob"]
+__all__ = ["LakeWriter", "clear_tables", "file_schema", "has_data", "table_files"]

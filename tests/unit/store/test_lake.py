@@ -1,6 +1,7 @@
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from wirelens.schema import SCHEMAS
 from wirelens.service.lake_query import connect, export, python_rows, query
@@ -206,3 +207,15 @@ def test_python_rows_keep_nanoseconds_as_text_and_microseconds_as_datetimes():
     assert str(rows[0]["exact"]) == "2023-11-14 22:13:20.123456+00:00" and rows[1]["exact"] is None
     assert rows[0]["fine"] == "2023-11-14 22:13:20.123456789+00:00" and rows[1]["fine"] is None
     assert rows[0]["plain"] == "1970-01-01 00:00:05.000000001" and rows[1]["n"] == 2
+
+
+@pytest.mark.parametrize("name", ["out[1]", "a*b", "q?", "it's", "back\\slash", "date=x"])
+def test_a_lake_in_a_folder_whose_name_looks_like_a_pattern_is_queried(tmp_path, name):
+    """The files are listed, not globbed: DuckDB's glob took ``out[1]`` for ``out1`` and
+    matched nothing below a backslash."""
+    root = tmp_path / name
+    w = LakeWriter(root, "r9")
+    w.write("weird", weird_batch([10**18, 10**18 + 5]))
+    w.close()
+    assert query(root, "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 2}]
+    assert [p.name for p in export(root, ["jsonl"])][0].endswith(".jsonl")
