@@ -154,6 +154,10 @@ _POOLS: tuple[tuple[int, type], ...] = (
 ENDED_BUFFER = 16_384
 """Rows of the ended-flow buffer; the kernel resumes after it is drained."""
 
+MAX_TIMEOUT_S = 9e9
+"""Largest timeout accepted (~285 years: as nanoseconds it fits the kernels' int64); a
+timeout that large never expires a flow."""
+
 
 def _stat_names() -> list[str]:
     out = []
@@ -349,8 +353,12 @@ class FlowTable:
             raise ValueError("ended_rows must be >= 2")
         if max_flows < 1:
             raise ValueError("max_flows must be >= 1")
-        if min(idle_timeout_s, active_timeout_s, tcp_linger_s) < 0 or dpi_packets < 0:
-            raise ValueError("timeouts and dpi_packets must be >= 0")
+        for name, value in (("idle_timeout_s", idle_timeout_s),
+                            ("active_timeout_s", active_timeout_s), ("tcp_linger_s", tcp_linger_s)):
+            if not 0 <= value <= MAX_TIMEOUT_S:  # (NaN too; the kernels keep ns in an int64)
+                raise ValueError(f"{name} must be from 0 to {MAX_TIMEOUT_S:.0e} s, not {value}")
+        if dpi_packets < 0:
+            raise ValueError("dpi_packets must be >= 0")
         self._params = np.zeros(NP, np.int64)
         self._params[P_IDLE] = round(idle_timeout_s * 1e9)
         self._params[P_ACTIVE] = round(active_timeout_s * 1e9)
