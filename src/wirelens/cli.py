@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is (:func:`run`): the files completed so far are kept, the
+    temporary ones removed, instead of the process ending where it stands."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.version:
@@ -80,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     try:
         return handlers[args.cmd](args)
+    except Terminated:
+        print("terminated: files completed so far are kept", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("interrupted: files completed so far are kept", file=sys.stderr)
         return 130
@@ -236,6 +249,7 @@ def run() -> None:
 
     fix_mmap_threshold()
     _skip_pandas_probe()
+    signal.signal(signal.SIGTERM, _terminate)
     rc = main()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -269,6 +270,27 @@ def test_gzip_and_stdin_give_the_same_flows(sim, result, tmp_path):
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == EXIT_OK, p.stderr
     assert json.loads(p.stdout)["flows"] == result.conn.num_rows
+
+
+@pytest.mark.parametrize("dpi", ["full", "off"])  # (stdin: the lake's process; its thread)
+def test_sigterm_ends_a_run_as_ctrl_c_does(sim, tmp_path, dpi):
+    """SIGTERM (``kill``, ``timeout``, a service manager) ends the run as Ctrl-C does: one
+    line, exit status 128 + 15, the files completed kept and no temporary one left (it ended
+    the process where it stood, leaving a ``.parquet.tmp`` behind when a file was open)."""
+    out = tmp_path / "o"
+    p = subprocess.Popen([sys.executable, "-m", "wirelens.cli", "analyze", "-", "-o", str(out),
+                          "--quiet", "--dpi", dpi], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdin is not None
+    # the pipe holds 64 KiB: once the capture is written, the run has read the rest of it,
+    # its handler set (the input stays open: the run waits for more)
+    p.stdin.write(Path(sim.pcap).read_bytes())
+    p.stdin.flush()
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 128 + signal.SIGTERM, err
+    assert err.decode().strip().endswith("terminated: files completed so far are kept")
+    assert not list(out.rglob("*.tmp"))
 
 
 def _snapped(src: Path, dst: Path, snaplen: int) -> Path:

@@ -267,7 +267,10 @@ def _quietly(step: Any) -> None:
 
 
 def main(argv: list[str]) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # (Ctrl-C is the analysis' to handle)
+    # Ctrl-C, and a SIGTERM sent to the whole process group (``timeout``, a service manager),
+    # are the analysis' to handle: it closes this writer, or its end closes our input
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     root, run_id = argv
     serve(root, run_id, sys.stdin.buffer, sys.stdout.buffer)
 
