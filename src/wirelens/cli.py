@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -96,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: files completed so far are kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output left (``| head``): quietly, as the
+        # Unix tools do; what is left to print goes nowhere (the lake's own pipe reports
+        # its failures as LakeWriterFailed, not as this)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except (OSError, ValueError, KeyError) as exc:  # (OSError: a file that cannot be read or
         # written: disk full, no permission; a KeyError's text is its message, not its repr)
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
@@ -243,8 +249,6 @@ def run() -> None:
     """Console entry point: ``main`` (glibc's mmap threshold fixed first:
     :func:`wirelens.core.memory.fix_mmap_threshold`), then exit without the interpreter's
     teardown (the output is flushed first; the run is over and its files are closed)."""
-    import os
-
     from wirelens.core.memory import fix_mmap_threshold
 
     fix_mmap_threshold()

@@ -293,6 +293,20 @@ def test_sigterm_ends_a_run_as_ctrl_c_does(sim, tmp_path, dpi):
     assert not list(out.rglob("*.tmp"))
 
 
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_query_output_cut_short_by_its_reader_ends_quietly(result, fmt):
+    """``wirelens query ... | head -1``: exit 128 + SIGPIPE with nothing on stderr, as the Unix
+    tools do (it printed ``wirelens: [Errno 32] Broken pipe`` and exited 1)."""
+    p = subprocess.Popen([sys.executable, "-m", "wirelens.cli", "query", "-d", str(result.out),
+                          "--format", fmt, "SELECT range AS n FROM range(1000000)"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout is not None and p.stderr is not None
+    assert p.stdout.readline()  # (15 MB to write: far more than the pipe holds)
+    p.stdout.close()
+    assert p.wait(timeout=120) == 128 + signal.SIGPIPE
+    assert p.stderr.read() == b""
+
+
 def _snapped(src: Path, dst: Path, snaplen: int) -> Path:
     """A copy of ``src`` whose frames a capture with snap length ``snaplen`` would hold."""
     from wirelens.capture import open_capture
