@@ -307,6 +307,24 @@ def test_query_output_cut_short_by_its_reader_ends_quietly(result, fmt):
     assert p.stderr.read() == b""
 
 
+def test_a_file_name_that_is_not_utf8_is_read_and_named_with_escapes(sim, tmp_path):
+    """Bytes of a name that are not UTF-8 (Python keeps them as lone surrogates) are written
+    as escapes wherever the name is text: the run's inputs, problems, the lake (the run row
+    failed at the end of the run: ``UnicodeEncodeError``, the whole analysis lost)."""
+    import os
+
+    odd = os.fsdecode(bytes(tmp_path / "cap") + b"\xfe.pcap")
+    shutil.copy(sim.pcap, odd)
+    missing = os.fsdecode(bytes(tmp_path / "gone") + b"\xfd.pcap")
+    got = wirelens.analyze([odd, missing], out=tmp_path / "o")
+    assert got.summary.packets == sim.packets
+    shown = [str(tmp_path / "cap") + "\\xfe.pcap", str(tmp_path / "gone") + "\\xfd.pcap"]
+    assert got.summary.inputs == shown and got.summary.unreadable_inputs == shown[1:]
+    assert got.summary.problems == [shown[1] + ": cannot open: No such file or directory"]
+    (run,) = query(tmp_path / "o", "SELECT inputs FROM run").to_pylist()
+    assert run["inputs"] == shown
+
+
 def _snapped(src: Path, dst: Path, snaplen: int) -> Path:
     """A copy of ``src`` whose frames a capture with snap length ``snaplen`` would hold."""
     from wirelens.capture import open_capture

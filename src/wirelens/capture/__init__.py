@@ -7,7 +7,7 @@ Public API::
     count_packets(path) -> (packets, problems)
 """
 
-from wirelens.capture.inputs import ExpandedInputs, expand_inputs, is_capture_file
+from wirelens.capture.inputs import ExpandedInputs, display_name, expand_inputs, is_capture_file
 from wirelens.capture.source import CaptureSource, count_packets, open_capture
 from wirelens.capture.writer import PcapngWriter, PcapWriter
 
@@ -17,6 +17,7 @@ __all__ = [
     "PcapWriter",
     "PcapngWriter",
     "count_packets",
+    "display_name",
     "expand_inputs",
     "is_capture_file",
     "open_capture",

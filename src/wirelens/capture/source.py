@@ -34,6 +34,7 @@ from wirelens.capture._io import (
     read_head,
 )
 from wirelens.capture._mmap import MmapWindow
+from wirelens.capture.inputs import display_name
 from wirelens.core import limits
 from wirelens.core.batch import RawBatch
 from wirelens.core.errors import CaptureError, CaptureProblem
@@ -443,7 +444,7 @@ def open_capture(
     Raises :class:`CaptureError` with one clear message if the input cannot be opened or is
     not a capture at all (empty, unknown magic, undecodable compression header).
     """
-    name = str(path)
+    name = display_name(path)  # (in messages and ``RawBatch.source``)
     raw: BinaryIO | None
     if name == "-":
         raw = None
@@ -451,8 +452,8 @@ def open_capture(
         size: int | None = None
     else:
         try:
-            raw = open(name, "rb")  # noqa: SIM115 - owned by the CaptureSource
-            size = Path(name).stat().st_size
+            raw = open(path, "rb")  # noqa: SIM115 - owned by the CaptureSource
+            size = Path(path).stat().st_size
         except OSError as exc:
             raise CaptureError(f"{name}: cannot open: {exc.strerror or exc}") from None
         inner = raw

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from wirelens import __version__
 from wirelens.apps import load_ranges
-from wirelens.capture import expand_inputs, open_capture
+from wirelens.capture import display_name, expand_inputs, open_capture
 from wirelens.core import limits
 from wirelens.core.batch import PacketBatch, PacketStatus, RawBatch
 from wirelens.core.errors import CaptureError
@@ -170,9 +170,10 @@ class Analysis:
         started = time.time()
         t0 = time.perf_counter()
         files = expand_inputs(inputs)
-        s = self.summary = RunSummary(run_id=self.run_id, inputs=list(inputs))
+        s = self.summary = RunSummary(run_id=self.run_id,
+                                      inputs=[display_name(x) for x in inputs])
         lap = self.lap = Laps(s.stage_s)
-        s.skipped_inputs = [str(x) for x in files.skipped]
+        s.skipped_inputs = [display_name(x) for x in files.skipped]
         s.files = len(files)
         total = sum(input_size(f) for f in files)
         done_before = 0
@@ -181,14 +182,14 @@ class Analysis:
                 src = open_capture(path, batch_bytes=self.options.batch_bytes)
             except CaptureError as exc:
                 s.problems.append(str(exc))
-                s.unreadable_inputs.append(path)
+                s.unreadable_inputs.append(display_name(path))
                 continue
             with src:
                 lap("other")
                 for raw in src:
                     lap("read")
                     if raw.first_index == 0 and len(raw):  # the file's first packets
-                        self._check_order(path, raw)
+                        self._check_order(src.name, raw)
                     self._batch(raw)
                     if progress is not None:
                         progress(done_before + raw.bytes_done, total, s.packets)
