@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wirelens.capture import display_name
 from wirelens.schema import SCHEMAS
 from wirelens.store.lake import table_files
 
@@ -20,7 +21,13 @@ def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
     """
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(f"{root}: no such output folder")
+        raise FileNotFoundError(f"{display_name(root)}: no such output folder")
+    try:
+        str(root).encode("utf-8")
+    except UnicodeEncodeError:  # (DuckDB takes its paths as UTF-8 text)
+        raise ValueError(f"{display_name(root)}: DuckDB cannot read below a folder whose name "
+                         "is not UTF-8; query it through a symbolic link named in UTF-8"
+                         ) from None
     con = duckdb.connect(":memory:")
     for table, schema in SCHEMAS.items():
         # the files listed, not globbed: DuckDB's glob would read the folder's own ``[``,

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -219,3 +221,16 @@ def test_a_lake_in_a_folder_whose_name_looks_like_a_pattern_is_queried(tmp_path,
     w.close()
     assert query(root, "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 2}]
     assert [p.name for p in export(root, ["jsonl"])][0].endswith(".jsonl")
+
+
+def test_a_lake_below_a_folder_not_named_in_utf8_is_refused_in_one_line(tmp_path):
+    import os
+
+    root = Path(os.fsdecode(bytes(tmp_path / "o") + b"\xff"))
+    w = LakeWriter(root, "r10")
+    w.write("weird", weird_batch([10**18]))
+    w.close()
+    with pytest.raises(ValueError, match=r"o\\xff: DuckDB cannot read below a folder whose name"):
+        query(root, "SELECT count(*) FROM weird")
+    (tmp_path / "link").symlink_to(root)  # the way round it the message gives
+    assert query(tmp_path / "link", "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 1}]
