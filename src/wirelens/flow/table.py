@@ -154,8 +154,8 @@ _POOLS: tuple[tuple[int, type], ...] = (
 ENDED_BUFFER = 16_384
 """Rows of the ended-flow buffer; the kernel resumes after it is drained."""
 
-MAX_TIMEOUT_S = 9e9
-"""Largest timeout accepted (~285 years: as nanoseconds it fits the kernels' int64); a
+MAX_TIMEOUT_S = 9.2e9
+"""Largest timeout accepted (~290 years: as nanoseconds it fits the kernels' int64); a
 timeout that large never expires a flow."""
 
 
@@ -356,7 +356,7 @@ class FlowTable:
         for name, value in (("idle_timeout_s", idle_timeout_s),
                             ("active_timeout_s", active_timeout_s), ("tcp_linger_s", tcp_linger_s)):
             if not 0 <= value <= MAX_TIMEOUT_S:  # (NaN too; the kernels keep ns in an int64)
-                raise ValueError(f"{name} must be from 0 to {MAX_TIMEOUT_S:.0e} s, not {value}")
+                raise ValueError(f"{name} must be from 0 to {MAX_TIMEOUT_S:.2g} s, not {value}")
         if dpi_packets < 0:
             raise ValueError("dpi_packets must be >= 0")
         self._params = np.zeros(NP, np.int64)
