@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +133,10 @@ def _analyze(args: argparse.Namespace) -> int:
     bad = [x for x in formats if x not in ("jsonl", "json", "csv")]
     if bad:
         raise ValueError(f"--export takes jsonl and/or csv, not {', '.join(bad)}")
-    summary = analyze_with_progress(args.inputs, out, opts, quiet=args.quiet or args.json)
+    stop = threading.Event()
+    signals = _stop_gracefully(stop)
+    summary = analyze_with_progress(args.inputs, out, opts, quiet=args.quiet or args.json,
+                                    stop=stop)
     if formats:
         from wirelens.service.lake_query import export
 
@@ -145,11 +149,38 @@ def _analyze(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
     for line in summary.notices:
         print(f"note: {line}", file=sys.stderr)
+    if summary.interrupted and signals:  # (a notice said where; the tables are complete
+        return 128 + signals[0]         # up to there)
     if summary.files == 0 or len(summary.unreadable_inputs) == summary.files:
         if summary.files == 0:
             print("wirelens: no capture files found in the inputs", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_DAMAGED if summary.problems else EXIT_OK
+
+
+def _stop_gracefully(stop: threading.Event) -> list[int]:
+    """SIGINT and SIGTERM during an analysis: the first sets ``stop`` (the run reads no
+    further and ends as at the end of its inputs, every table and the run row written; a
+    read waiting on a pipe ends at once), a second stops at once, as Ctrl-C does elsewhere.
+    Returns the list the first signal's number is put in."""
+    from wirelens.capture import EndInput, waiting_on_pipe
+
+    got: list[int] = []
+
+    def handler(signum: int, frame: Any) -> None:
+        if got:
+            raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+        got.append(signum)
+        stop.set()
+        # (os.write: a print here could land inside one of the main thread's, which raises)
+        os.write(2, b"stopping: ending the open flows and writing the tables "
+                    b"(again to stop at once)\n")
+        if waiting_on_pipe():
+            raise EndInput
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return got
 
 
 def _query(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -23,12 +24,13 @@ out = Console()
 
 
 def analyze_with_progress(inputs: list[str], dest: Path, opts: dict[str, Any],
-                          quiet: bool = False) -> RunSummary:
+                          quiet: bool = False, stop: threading.Event | None = None,
+                          ) -> RunSummary:
     from wirelens.pipeline.api import analyze
 
     warm_with_notice()
     if quiet or not err.is_terminal:
-        return analyze(inputs, dest, keep_tables=False, **opts).summary
+        return analyze(inputs, dest, keep_tables=False, stop=stop, **opts).summary
     started = time.perf_counter()
     with Progress(TextColumn("[bold]analyzing"), BarColumn(), DownloadColumn(),
                   TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
@@ -40,15 +42,14 @@ def analyze_with_progress(inputs: list[str], dest: Path, opts: dict[str, Any],
             bar.update(task, completed=done, total=total or None,
                        rate=f"{packets:,} pkts  {packets / secs / 1e3:,.0f} kpkt/s")
 
-        return analyze(inputs, dest, keep_tables=False, progress=progress, **opts).summary
+        return analyze(inputs, dest, keep_tables=False, progress=progress, stop=stop,
+                       **opts).summary
 
 
 def warm_with_notice(after_s: float = 1.5) -> None:
     """Load the compiled kernels (compiling them if the cache is cold or stale) before the
     run, so its timing is honest; says so on screen only when it takes long, i.e. when the
     kernels are really being compiled (once per installation and source version)."""
-    import threading
-
     from wirelens.pipeline.warm import warm
 
     done = threading.Event()

@@ -272,25 +272,64 @@ def test_gzip_and_stdin_give_the_same_flows(sim, result, tmp_path):
     assert json.loads(p.stdout)["flows"] == result.conn.num_rows
 
 
+def test_a_stop_ends_the_run_after_the_batch_in_hand(sim, tmp_path):
+    """``analyze(..., stop=event)``: once set, no further batch is read; the flows open then
+    end (``eof``) and the tables and run row are written, the run marked interrupted."""
+    import threading
+
+    stop = threading.Event()
+    batches: list[int] = []
+
+    def progress(done: int, total: int, packets: int) -> None:
+        batches.append(packets)
+        if len(batches) == 2:
+            stop.set()
+
+    got = wirelens.analyze(sim.pcap, out=tmp_path / "o", progress=progress, stop=stop,
+                           batch_bytes=64 * 1024)
+    s = got.summary
+    assert s.interrupted and len(batches) == 2 and s.packets == batches[-1] < sim.packets
+    assert s.notices == [f"stopped on request after {s.packets:,} packets (in {sim.pcap}): "
+                         "the flows open then were ended there; later input was not read"]
+    conn = got.conn
+    assert sum(conn["orig_pkts"].to_pylist()) + sum(conn["resp_pkts"].to_pylist()) == s.ip_packets
+    assert "eof" in conn["end_reason"].to_pylist()
+    (run,) = query(tmp_path / "o", "SELECT interrupted, packets FROM run").to_pylist()
+    assert run == {"interrupted": True, "packets": s.packets}
+    stop_first = threading.Event()
+    stop_first.set()  # (asked before the run: nothing read)
+    early = wirelens.analyze(sim.pcap, stop=stop_first).summary
+    assert early.interrupted and early.packets == 0 and "(before " in early.notices[0]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 @pytest.mark.parametrize("dpi", ["full", "off"])  # (stdin: the lake's process; its thread)
-def test_sigterm_ends_a_run_as_ctrl_c_does(sim, tmp_path, dpi):
-    """SIGTERM (``kill``, ``timeout``, a service manager) ends the run as Ctrl-C does: one
-    line, exit status 128 + 15, the files completed kept and no temporary one left (it ended
-    the process where it stood, leaving a ``.parquet.tmp`` behind when a file was open)."""
+def test_ctrl_c_or_sigterm_ends_the_run_with_complete_tables(sim, tmp_path, dpi, signum):
+    """Ctrl-C or SIGTERM (``kill``, ``timeout``, a service manager) ends the input where the
+    run is, here a read waiting on a pipe, and the run ends as at the end of its input: the
+    flows open then ended (``eof``), every table and the run row written, the run marked
+    ``interrupted``, exit status 128 + the signal, no temporary file. (Ctrl-C stopped the run
+    where it stood, with no run row and the open flows lost; SIGTERM ended the process, a
+    ``.parquet.tmp`` left behind when a file was open.)"""
     out = tmp_path / "o"
     p = subprocess.Popen([sys.executable, "-m", "wirelens.cli", "analyze", "-", "-o", str(out),
                           "--quiet", "--dpi", dpi], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert p.stdin is not None
     # the pipe holds 64 KiB: once the capture is written, the run has read the rest of it,
-    # its handler set (the input stays open: the run waits for more)
+    # its handlers set (the input stays open: the run waits for more)
     p.stdin.write(Path(sim.pcap).read_bytes())
     p.stdin.flush()
-    p.send_signal(signal.SIGTERM)
+    p.send_signal(signum)
     _, err = p.communicate(timeout=120)
-    assert p.returncode == 128 + signal.SIGTERM, err
-    assert err.decode().strip().endswith("terminated: files completed so far are kept")
+    assert p.returncode == 128 + signum, err
+    assert "stopped on request after" in err.decode()
     assert not list(out.rglob("*.tmp"))
+    (run,) = query(out, "SELECT packets, ip_packets, interrupted FROM run").to_pylist()
+    assert run["interrupted"] and 0 < run["packets"] <= sim.packets
+    (conn,) = query(out, "SELECT sum(orig_pkts + resp_pkts) AS n, "
+                         "count(*) FILTER (WHERE end_reason = 'eof') AS eof FROM conn").to_pylist()
+    assert conn["n"] == run["ip_packets"] and conn["eof"] > 0  # every packet read is in a flow
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

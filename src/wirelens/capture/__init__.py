@@ -7,12 +7,14 @@ Public API::
     count_packets(path) -> (packets, problems)
 """
 
+from wirelens.capture._io import EndInput, waiting_on_pipe
 from wirelens.capture.inputs import ExpandedInputs, display_name, expand_inputs, is_capture_file
 from wirelens.capture.source import CaptureSource, count_packets, open_capture
 from wirelens.capture.writer import PcapngWriter, PcapWriter
 
 __all__ = [
     "CaptureSource",
+    "EndInput",
     "ExpandedInputs",
     "PcapWriter",
     "PcapngWriter",
@@ -21,4 +23,5 @@ __all__ = [
     "expand_inputs",
     "is_capture_file",
     "open_capture",
+    "waiting_on_pipe",
 ]

@@ -17,7 +17,7 @@ import io
 import lzma
 import zlib
 from enum import Enum
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import numpy as np
 import zstandard
@@ -221,6 +221,21 @@ PIECE = 64 * 1024
 """Most bytes :class:`Window` asks of a stream's ``readinto1`` at a time."""
 
 
+class EndInput(Exception):
+    """Raised by a signal handler into a read that waits on a pipe (:func:`waiting_on_pipe`):
+    the input ends there, as at its end of file (a stop asked for while nothing comes)."""
+
+
+_waiting_on_pipe = False
+
+
+def waiting_on_pipe() -> bool:
+    """Whether the main thread is in a read of a pipe (stdin) that may wait for input: the
+    one place a signal handler may raise :class:`EndInput` (elsewhere a raise could cut a
+    step of the analysis half-way)."""
+    return _waiting_on_pipe
+
+
 class Window:
     """A reusable read buffer over a (decompressed) stream.
 
@@ -285,7 +300,10 @@ class Window:
             if not self.greedy and self.end - self.pos >= need:
                 break
             try:
-                got = read(mv[self.end : min(cap, self.end + piece)])
+                got = self._read(read, mv[self.end : min(cap, self.end + piece)])
+            except EndInput:
+                self.eof = True
+                break
             except DECOMPRESS_ERRORS as exc:
                 self.eof = True
                 self.error = f"{type(exc).__name__}: {exc}"
@@ -294,3 +312,14 @@ class Window:
                 self.eof = True
                 break
             self.end += got
+
+    def _read(self, read: Any, into: memoryview) -> int:
+        """One read; of a pipe, marked as one that may wait (:func:`waiting_on_pipe`)."""
+        global _waiting_on_pipe
+        if self.greedy:
+            return int(read(into) or 0)
+        _waiting_on_pipe = True
+        try:
+            return int(read(into) or 0)
+        finally:
+            _waiting_on_pipe = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ def analyze(
     *,
     keep_tables: bool = True,
     progress: Progress | None = None,
+    stop: threading.Event | None = None,
     **options: Any,
 ) -> AnalysisResult:
     """Analyse captures; returns the tables as Arrow and, with ``out``, writes the Parquet lake.
@@ -82,6 +84,7 @@ def analyze(
     ``options`` are :class:`AnalyzeOptions` fields (``idle_timeout_s``, ``active_timeout_s``,
     ``max_flows``, ``vlan_key``, ``dpi``, ``batch_bytes``, ``emit_bytes``, ``show_passwords``). With
     ``keep_tables=False`` nothing is kept in memory (use it with ``out`` on large inputs).
+    Setting ``stop`` ends the run early with complete output (:class:`Analysis`).
     """
     opts = AnalyzeOptions(**options)
     run_id = uuid.uuid4().hex[:12]
@@ -94,7 +97,7 @@ def analyze(
     lake = LakeSink(out, run_id, separate=separate) if out is not None else None
     if lake is not None:
         sinks.append(lake)
-    analysis = Analysis(opts, sinks, run_id=run_id)
+    analysis = Analysis(opts, sinks, run_id=run_id, stop=stop)
     try:
         summary = analysis.run(inputs, progress=progress)
     except BaseException:

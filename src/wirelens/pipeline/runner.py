@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -121,11 +122,16 @@ class Analysis:
     """One run over one or more inputs. Call :meth:`run` once."""
 
     def __init__(self, options: AnalyzeOptions = AnalyzeOptions(),
-                 sinks: Iterable[Sink] = (), run_id: str | None = None) -> None:
+                 sinks: Iterable[Sink] = (), run_id: str | None = None,
+                 stop: threading.Event | None = None) -> None:
+        """``stop``: when set (a Ctrl-C, say), the run reads no further than the batch in
+        hand and ends as at the end of its inputs: the flows still open are ended there and
+        every table and the run row written, the run marked ``interrupted``."""
         if options.dpi not in DPI_MODES:
             raise ValueError(f"dpi must be one of {', '.join(DPI_MODES)}, not {options.dpi!r}")
         self.options = options
         self.sinks = list(sinks)
+        self.stop = stop
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.decoder = Decoder()
         self.fragments = FragmentReassembler()
@@ -178,6 +184,8 @@ class Analysis:
         total = sum(input_size(f) for f in files)
         done_before = 0
         for path in files:
+            if self._stopping(display_name(path), before=True):  # (asked before the run)
+                break
             try:
                 src = open_capture(path, batch_bytes=self.options.batch_bytes)
             except CaptureError as exc:
@@ -196,10 +204,14 @@ class Analysis:
                     lap("other")
                     yield
                     lap("other")
+                    if self._stopping(src.name):
+                        break
                 s.problems.extend(str(p) for p in src.problems)
                 for p in src.problems:
                     s.weirds[p.kind] += 1
                 done_before += src.size or 0
+            if self._stopping(src.name):  # (also a pipe's read ended by the stop)
+                break
         self._hand_over()
         for ended in self.flows.flush_chunks():  # (one piece of the open flows at a time)
             lap("flows")
@@ -219,6 +231,21 @@ class Analysis:
         s.elapsed_s = time.perf_counter() - t0
         self._emit("run", self._run_row(started))
         yield
+
+    def _stopping(self, name: str, before: bool = False) -> bool:
+        """Whether a stop was asked for (:attr:`stop`); the first time, says where (a notice)
+        and marks the run ``interrupted``."""
+        s = self.summary
+        assert s is not None
+        if s.interrupted:
+            return True
+        if self.stop is None or not self.stop.is_set():
+            return False
+        s.interrupted = True
+        where = f"before {name}" if before else f"in {name}"
+        s.notices.append(f"stopped on request after {s.packets:,} packets ({where}): the flows "
+                         "open then were ended there; later input was not read")
+        return True
 
     def _check_order(self, path: str, raw: RawBatch) -> None:
         """A notice when the first batch of ``path`` starts before the packets read so far
@@ -438,6 +465,7 @@ class Analysis:
             "problems": pa.array([s.problems], pa.list_(pa.string())),
             "notices": pa.array([s.notices], pa.list_(pa.string())),
             "elapsed_s": pa.array([s.elapsed_s]), "config": pa.array([cfg]),
+            "interrupted": pa.array([s.interrupted]),
             "flows": pa.array([s.flows], pa.uint64()),
         }
         for name in ("packets", "bytes", "ip_packets", "non_ip_packets", "arp_packets",

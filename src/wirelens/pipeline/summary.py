@@ -74,6 +74,8 @@ class RunSummary:
     notices: list[str] = field(default_factory=list)
     """Remarks on the inputs that damaged nothing (a file whose packets start before the end
     of those read before it)."""
+    interrupted: bool = False
+    """The run was stopped on request before the end of its inputs (see ``notices``)."""
     skipped_inputs: list[str] = field(default_factory=list)
     unreadable_inputs: list[str] = field(default_factory=list)
     files: int = 0

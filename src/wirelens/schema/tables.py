@@ -291,6 +291,9 @@ RUN = pa.schema(
           "flows spanning them are distorted)."),
         f("elapsed_s", pa.float64(), "Wall time of the run in seconds."),
         f("config", pa.string(), "The run's settings as JSON."),
+        f("interrupted", pa.bool_(), "Stopped on request (Ctrl-C, SIGTERM) before the end of "
+          "its inputs: the tables hold what was read until then, the flows open then ended "
+          "there (a notice says where)."),
     ]
 )
 
