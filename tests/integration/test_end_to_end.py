@@ -272,6 +272,18 @@ def test_gzip_and_stdin_give_the_same_flows(sim, result, tmp_path):
     assert json.loads(p.stdout)["flows"] == result.conn.num_rows
 
 
+def test_an_output_that_cannot_be_a_folder_is_said_before_the_analysis(sim, tmp_path, capsys):
+    """A file where the output folder goes: one line, exit 1, before reading the input (it
+    was said when the first Parquet file was written, the analysis done until then lost)."""
+    taken = tmp_path / "taken"
+    taken.write_text("not a lake")
+    for out in (taken, taken / "sub"):
+        assert main(["analyze", str(sim.pcap), "-o", str(out), "--quiet"]) == EXIT_ERROR
+        got = capsys.readouterr()
+        assert got.out == "" and got.err.startswith("wirelens: [Errno 20] ")
+        assert str(out) in got.err
+
+
 def test_a_stop_ends_the_run_after_the_batch_in_hand(sim, tmp_path):
     """``analyze(..., stop=event)``: once set, no further batch is read; the flows open then
     end (``eof``) and the tables and run row are written, the run marked interrupted."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,6 +17,12 @@ class LakeSink:
     start-up, ~0.3 s of the other core, when there is much to write)."""
 
     def __init__(self, root: str | Path, run_id: str, separate: bool = False) -> None:
+        # the folder made now: one that cannot be (a file of that name, no permission) is
+        # said before the analysis, not when its first file is written
+        try:
+            Path(root).mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(root)) from None
         self.writer: LakeWriter | LakeProcess
         try:
             self.writer = (LakeProcess if separate else LakeWriter)(root, run_id)
