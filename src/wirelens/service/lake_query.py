@@ -64,7 +64,8 @@ def python_rows(table: pa.Table) -> list[dict[str, Any]]:
     """The rows of a result as Python values, for display and JSON. Python's ``datetime``
     holds microseconds: a nanosecond timestamp column whose values all fit stays datetimes;
     one with digits below the microsecond (a nanosecond capture's ``ts``) becomes text,
-    ``2023-11-14 22:13:20.123456789+00:00``, instead of failing the conversion."""
+    ``2023-11-14 22:13:20.123456789+00:00``, instead of failing the conversion. Times inside
+    lists and structs (a query's ``list(ts)``) are shown to the microsecond."""
     cols = []
     for col in table.columns:
         typ = col.type
@@ -73,9 +74,26 @@ def python_rows(table: pa.Table) -> list[dict[str, Any]]:
                 col = col.cast(pa.timestamp("us", typ.tz), safe=True)
             except pa.ArrowInvalid:  # (a value would lose its nanoseconds)
                 col = pc.strftime(col, "%Y-%m-%d %H:%M:%S" + ("%Ez" if typ.tz else ""))
+        elif (micro := _to_micro(typ)) != typ:
+            col = col.cast(micro, safe=False)
         cols.append(col)
     rows: list[dict[str, Any]] = pa.table(cols, names=table.column_names).to_pylist()
     return rows
+
+
+def _to_micro(typ: pa.DataType) -> pa.DataType:
+    """``typ`` with its nanosecond timestamps, at any depth of lists and structs, in us."""
+    if pa.types.is_timestamp(typ) and typ.unit == "ns":
+        return pa.timestamp("us", typ.tz)
+    if pa.types.is_list(typ) or pa.types.is_large_list(typ):
+        inner = _to_micro(typ.value_type)
+        return typ if inner == typ.value_type else (
+            pa.list_(inner) if pa.types.is_list(typ) else pa.large_list(inner))
+    if pa.types.is_struct(typ):
+        fields = [typ.field(i) for i in range(typ.num_fields)]
+        micro = [f.with_type(_to_micro(f.type)) for f in fields]
+        return typ if micro == fields else pa.struct(micro)
+    return typ
 
 
 def export(root: str | Path, formats: list[str]) -> list[Path]:

@@ -209,6 +209,14 @@ def test_python_rows_keep_nanoseconds_as_text_and_microseconds_as_datetimes():
     assert str(rows[0]["exact"]) == "2023-11-14 22:13:20.123456+00:00" and rows[1]["exact"] is None
     assert rows[0]["fine"] == "2023-11-14 22:13:20.123456789+00:00" and rows[1]["fine"] is None
     assert rows[0]["plain"] == "1970-01-01 00:00:05.000000001" and rows[1]["n"] == 2
+    nested = pa.table({  # (a query's list(ts), a struct of times: to the microsecond)
+        "times": pa.array([[1_700_000_000_123_456_789, None]], pa.list_(ns)),
+        "pair": pa.array([{"at": 1_700_000_000_123_456_789, "n": 1}],
+                         pa.struct([("at", ns), ("n", pa.int64())])),
+    })
+    (row,) = python_rows(nested)
+    assert str(row["times"][0]) == "2023-11-14 22:13:20.123456+00:00" and row["times"][1] is None
+    assert str(row["pair"]["at"]) == "2023-11-14 22:13:20.123456+00:00" and row["pair"]["n"] == 1
 
 
 @pytest.mark.parametrize("name", ["out[1]", "a*b", "q?", "it's", "back\\slash", "date=x"])
