@@ -5,6 +5,7 @@ Presentation only; the work is done by the pipeline and the service layer.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import threading
@@ -14,8 +15,10 @@ from typing import Any
 
 import pyarrow as pa
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from wirelens.pipeline.summary import RunSummary
 
@@ -91,20 +94,20 @@ def print_summary(s: RunSummary, console: Console = out) -> None:
         console.print(_counter("weirds", s.weirds))
     if s.out:
         tables = ", ".join(f"{t} {n:,}" for t, n in s.rows.most_common())
-        console.print(f"tables in [bold]{s.out}[/]: {tables}")
+        console.print(f"tables in [bold]{escape(s.out)}[/]: {tables}")
 
 
 def _counter(title: str, counter: Any, n: int = 8) -> Table:
     t = Table(title=title, show_header=False, box=None, title_justify="left")
     for k, v in counter.most_common(n):
-        t.add_row(str(k), f"{v:,}")
+        t.add_row(Text(str(k)), f"{v:,}")
     return t
 
 
 def _talkers(s: RunSummary) -> Table:
     t = Table(title="top talkers (IP bytes)", show_header=False, box=None, title_justify="left")
     for row in s.top_talkers(8):
-        t.add_row(row["host"], f"{row['ip_bytes']:,}", f"{row['flows']:,} flows")
+        t.add_row(Text(row["host"]), f"{row['ip_bytes']:,}", f"{row['flows']:,} flows")
     return t
 
 
@@ -112,13 +115,22 @@ def print_table(table: pa.Table, limit: int = 50, console: Console = out) -> Non
     from wirelens.service.lake_query import python_rows  # (duckdb: not for every command)
 
     t = Table(show_lines=False)
-    for name in table.column_names:
-        t.add_column(name, overflow="fold")
+    for name in table.column_names:  # (as Text: data, not markup; "a[b]c" stays itself)
+        t.add_column(Text(name), overflow="fold")
     for row in python_rows(table.slice(0, limit)):
-        t.add_row(*["" if v is None else str(v) for v in row.values()])
+        t.add_row(*[Text(_cell(v)) for v in row.values()])
     console.print(t)
     if table.num_rows > limit:
         console.print(f"({table.num_rows:,} rows, {limit} shown; --limit N or --format csv)")
+
+
+def _cell(value: Any) -> str:
+    """A value as a table cell: lists and structs as JSON (their times as text), not reprs."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, default=str)
+    return str(value)
 
 
 def print_schema(name: str, rows: list[dict[str, str]], console: Console = out) -> None:
@@ -126,7 +138,7 @@ def print_schema(name: str, rows: list[dict[str, str]], console: Console = out) 
     for col in ("name", "type", "nullable", "doc"):
         t.add_column(col, overflow="fold")
     for r in rows:
-        t.add_row(r["name"], r["type"], r["nullable"], r["doc"])
+        t.add_row(*(Text(r[k]) for k in ("name", "type", "nullable", "doc")))
     console.print(t)
 
 
@@ -140,13 +152,13 @@ def demo(dest: Path, seed: int = 7, scale: float = 1.0) -> int:
     shutil.rmtree(lake, ignore_errors=True)
     pcap = dest / "demo.pcap"
     res = simulate(pcap, SimConfig(seed=seed, scale=scale))
-    out.print(f"[bold]1. simulated[/] {res.packets:,} packets, {res.flows:,} flows -> {res.pcap}"
-              f" (ground truth: {res.labels})")
+    out.print(f"[bold]1. simulated[/] {res.packets:,} packets, {res.flows:,} flows -> "
+              f"{escape(str(res.pcap))} (ground truth: {escape(str(res.labels))})")
     out.print("[bold]2. analysed[/] with wirelens analyze:")
     summary = analyze_with_progress([str(pcap)], lake, {"dpi": "full"})
     print_summary(summary)
     out.print("[bold]3. a few answers[/] (wirelens query -d "
-              f"{lake} \"SQL\"):")
+              f"{escape(str(lake))} \"SQL\"):")
     questions = [
         ("Busiest services", "SELECT service, count(*) AS flows, sum(orig_ip_bytes+resp_ip_bytes) "
          "AS bytes FROM conn GROUP BY 1 ORDER BY 3 DESC LIMIT 6"),
@@ -173,9 +185,9 @@ def demo(dest: Path, seed: int = 7, scale: float = 1.0) -> int:
          "ORDER BY orig_bytes DESC LIMIT 3"),
     ]
     for title, sql in questions:
-        out.print(f"[bold cyan]{title}[/]  [dim]{sql}[/]")
+        out.print(f"[bold cyan]{title}[/]  [dim]{escape(sql)}[/]")
         print_table(query(lake, sql))
-    out.print(f"Results: Parquet tables under [bold]{lake}[/]; try "
-              f"`wirelens query -d {lake} \"SELECT * FROM conn LIMIT 5\"`.")
+    out.print(f"Results: Parquet tables under [bold]{escape(str(lake))}[/]; try "
+              f"`wirelens query -d {escape(str(lake))} \"SELECT * FROM conn LIMIT 5\"`.")
     sys.stdout.flush()
     return 0

@@ -344,6 +344,19 @@ def test_ctrl_c_or_sigterm_ends_the_run_with_complete_tables(sim, tmp_path, dpi,
     assert conn["n"] == run["ip_packets"] and conn["eof"] > 0  # every packet read is in a flow
 
 
+def test_query_table_shows_brackets_as_they_are(result, capsys):
+    """The table view prints values, not markup: ``a[b]c`` and ``[red]`` were eaten by the
+    terminal library's markup (so were column types in ``wirelens schema``:
+    ``timestamp[ns, tz=UTC]`` read ``timestamp``); lists show as JSON."""
+    capsys.readouterr()
+    sql = "SELECT 'a[b]c' AS \"q[1]\", '[red]' AS r, [1, 2] AS l"
+    assert main(["query", "-d", str(result.out), sql]) == EXIT_OK
+    shown = capsys.readouterr().out
+    assert all(x in shown for x in ("a[b]c", "[red]", "q[1]", "[1, 2]")), shown
+    assert main(["schema", "conn"]) == EXIT_OK
+    assert "timestamp[ns," in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_query_output_cut_short_by_its_reader_ends_quietly(result, fmt):
     """``wirelens query ... | head -1``: exit 128 + SIGPIPE with nothing on stderr, as the Unix
