@@ -207,12 +207,16 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _stringify_lists(table: Any) -> Any:
+    """Lists and structs as JSON text (CSV has no place for them), their times as text."""
     import pyarrow as pa
+
+    from wirelens.service.lake_query import python_rows
 
     cols = []
     for col in table.columns:
         if pa.types.is_list(col.type) or pa.types.is_struct(col.type):
-            col = pa.array([json.dumps(v, default=str) for v in col.to_pylist()], pa.string())
+            values = [row["v"] for row in python_rows(pa.table([col], names=["v"]))]
+            col = pa.array([json.dumps(v, default=str) for v in values], pa.string())
         cols.append(col)
     return pa.table(cols, names=table.column_names)
 

@@ -220,6 +220,9 @@ def test_query_prints_nanosecond_timestamps(tmp_path, capsys):
     assert row["ts"] == "2023-11-14 22:13:20.123456789+00:00"
     assert main(["query", "-d", str(out), "--limit", "1", "SELECT ts FROM conn"]) == EXIT_OK
     assert "22:13:20.123456789" in capsys.readouterr().out
+    # nested in a list: to the microsecond, as JSON and as CSV (CSV failed the same way)
+    assert main(["query", "-d", str(out), "--format", "csv", "SELECT list(ts) AS t FROM conn"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == '"[""2023-11-14 22:13:20.123456+00:00""]"'
 
 
 def test_records_claiming_more_bytes_than_sent_are_read_and_named(tmp_path):
