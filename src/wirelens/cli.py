@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("sql")
     q.add_argument("-d", "--dir", required=True, help="output folder of wirelens analyze")
     q.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    q.add_argument("--limit", type=int, default=50, help="rows shown in table format (50)")
+    q.add_argument("--limit", type=count, default=50, help="rows shown in table format (50)")
 
     s = sub.add_parser("schema", help="print the declared schema of a table")
     s.add_argument("table", nargs="?", help="conn, dns, http, tls, weird or run (none: list tables)")
@@ -76,6 +76,14 @@ class Terminated(KeyboardInterrupt):
 
 def _terminate(signum: int, frame: Any) -> None:
     raise Terminated
+
+
+def count(text: str) -> int:
+    """An argument that counts something: an integer, 0 or more."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -121,7 +121,7 @@ def print_table(table: pa.Table, limit: int = 50, console: Console = out) -> Non
         t.add_row(*[Text(_cell(v)) for v in row.values()])
     console.print(t)
     if table.num_rows > limit:
-        console.print(f"({table.num_rows:,} rows, {limit} shown; --limit N or --format csv)")
+        console.print(f"({table.num_rows:,} rows, {limit:,} shown; --limit N or --format csv)")
 
 
 def _cell(value: Any) -> str:

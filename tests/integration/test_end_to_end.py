@@ -358,6 +358,9 @@ def test_query_table_shows_brackets_as_they_are(result, capsys):
     assert all(x in shown for x in ("a[b]c", "[red]", "q[1]", "[1, 2]")), shown
     assert main(["schema", "conn"]) == EXIT_OK
     assert "timestamp[ns," in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:  # (it printed "-1 shown")
+        main(["query", "-d", str(result.out), "--limit", "-1", "SELECT 1"])
+    assert exc.value.code == 2 and "must be 0 or more, not -1" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
