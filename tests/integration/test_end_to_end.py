@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -361,6 +362,41 @@ def test_query_table_shows_brackets_as_they_are(result, capsys):
     with pytest.raises(SystemExit) as exc:  # (it printed "-1 shown")
         main(["query", "-d", str(result.out), "--limit", "-1", "SELECT 1"])
     assert exc.value.code == 2 and "must be 0 or more, not -1" in capsys.readouterr().err
+
+
+def test_ctrl_c_ends_a_run_on_a_named_pipe_with_or_without_its_writer(sim, tmp_path):
+    """A named pipe given by name is read as a pipe (bytes as they come; it was read as a
+    file, filling a whole window first), and Ctrl-C ends it at once: while it waits for more
+    bytes, and while its open waits for a writer that never comes (it hung there until a
+    second Ctrl-C, with no run row)."""
+    import os
+
+    def analyze(fifo: Path, out: Path) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "wirelens.cli", "analyze", str(fifo),
+                                 "-o", str(out), "--quiet"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+
+    fed, lonely = tmp_path / "fed.fifo", tmp_path / "lonely.fifo"
+    os.mkfifo(fed)
+    os.mkfifo(lonely)
+    p = analyze(fed, tmp_path / "a")
+    with open(fed, "wb") as w:  # (returns once the run opened it: its handlers are set)
+        w.write(Path(sim.pcap).read_bytes())  # (more than the pipe holds: read as it came)
+        w.flush()
+        p.send_signal(signal.SIGINT)
+        assert p.wait(timeout=120) == 130, p.stderr.read() if p.stderr else ""
+    (run,) = query(tmp_path / "a", "SELECT packets, interrupted FROM run").to_pylist()
+    assert run["interrupted"] and run["packets"] > 0
+    q = analyze(lonely, tmp_path / "b")
+    wchan = Path(f"/proc/{q.pid}/wchan")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and wchan.read_text() != "wait_for_partner":
+        time.sleep(0.1)  # (until its open waits for a writer)
+    assert wchan.read_text() == "wait_for_partner"
+    q.send_signal(signal.SIGINT)
+    assert q.wait(timeout=60) == 130
+    (run,) = query(tmp_path / "b", "SELECT packets, interrupted FROM run").to_pylist()
+    assert run == {"packets": 0, "interrupted": True}
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

@@ -12,10 +12,12 @@ Formats are recognised from magic bytes only (never from the file name):
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import io
 import lzma
 import zlib
+from collections.abc import Iterator
 from enum import Enum
 from typing import Any, BinaryIO, Protocol
 
@@ -230,10 +232,22 @@ _waiting_on_pipe = False
 
 
 def waiting_on_pipe() -> bool:
-    """Whether the main thread is in a read of a pipe (stdin) that may wait for input: the
-    one place a signal handler may raise :class:`EndInput` (elsewhere a raise could cut a
-    step of the analysis half-way)."""
+    """Whether the main thread is in a read of a pipe (stdin, a named pipe) that may wait for
+    input, or opening a named pipe (which waits for its writer): the places a signal handler
+    may raise :class:`EndInput` (elsewhere a raise could cut a step of the analysis
+    half-way)."""
     return _waiting_on_pipe
+
+
+@contextlib.contextmanager
+def pipe_wait() -> Iterator[None]:
+    """Marks a call that may wait on a pipe (:func:`waiting_on_pipe`)."""
+    global _waiting_on_pipe
+    _waiting_on_pipe = True
+    try:
+        yield
+    finally:
+        _waiting_on_pipe = False
 
 
 class Window:
@@ -315,11 +329,7 @@ class Window:
 
     def _read(self, read: Any, into: memoryview) -> int:
         """One read; of a pipe, marked as one that may wait (:func:`waiting_on_pipe`)."""
-        global _waiting_on_pipe
         if self.greedy:
             return int(read(into) or 0)
-        _waiting_on_pipe = True
-        try:
+        with pipe_wait():
             return int(read(into) or 0)
-        finally:
-            _waiting_on_pipe = False

@@ -31,6 +31,7 @@ from wirelens.capture._io import (
     compression_of,
     decompressor,
     format_of,
+    pipe_wait,
     read_head,
 )
 from wirelens.capture._mmap import MmapWindow
@@ -452,7 +453,11 @@ def open_capture(
         size: int | None = None
     else:
         try:
-            raw = open(path, "rb")  # noqa: SIM115 - owned by the CaptureSource
+            if stat.S_ISFIFO(os.stat(path).st_mode):
+                with pipe_wait():  # (a named pipe's open waits for its writer)
+                    raw = open(path, "rb")  # noqa: SIM115 - owned by the CaptureSource
+            else:
+                raw = open(path, "rb")  # noqa: SIM115 - owned by the CaptureSource
             size = Path(path).stat().st_size
         except OSError as exc:
             raise CaptureError(f"{name}: cannot open: {exc.strerror or exc}") from None
@@ -463,6 +468,14 @@ def open_capture(
         if raw is not None:
             raw.close()
         raise
+
+
+def _regular(raw: BinaryIO) -> bool:
+    """Whether ``raw`` is a regular file (not a named pipe, device or socket)."""
+    try:
+        return stat.S_ISREG(os.fstat(raw.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return True  # (a file object without a descriptor: read as a file)
 
 
 def _try_mmap(raw: BinaryIO | None, batch_bytes: int) -> MmapWindow | None:
@@ -486,8 +499,12 @@ def _open_stream(
     batch_bytes: int,
     use_mmap: bool = True,
 ) -> CaptureSource:
+    # stdin, and a named pipe or device given by name, as pipes: read as bytes come (records
+    # reach the analysis while the writer writes; a stop ends a read that waits at once)
+    pipe = raw is None or not _regular(raw)
     try:
-        head = read_head(inner, 6)
+        with pipe_wait() if pipe else contextlib.nullcontext():
+            head = read_head(inner, 6)
     except OSError as exc:
         raise CaptureError(f"{name}: cannot read: {exc}") from None
     if not head:
@@ -499,8 +516,8 @@ def _open_stream(
     if mapped is not None:
         counter = window = mapped
     else:
-        counter = CountingReader(inner, head, partial=raw is None)
-        window = Window(decompressor(comp, counter), batch_bytes, greedy=raw is not None)
+        counter = CountingReader(inner, head, partial=pipe)
+        window = Window(decompressor(comp, counter), batch_bytes, greedy=not pipe)
     try:
         fmt, be = _sniff(name, window, comp)
     except BaseException:

@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from wirelens import __version__
 from wirelens.apps import load_ranges
-from wirelens.capture import display_name, expand_inputs, open_capture
+from wirelens.capture import EndInput, display_name, expand_inputs, open_capture
 from wirelens.core import limits
 from wirelens.core.batch import PacketBatch, PacketStatus, RawBatch
 from wirelens.core.errors import CaptureError
@@ -188,6 +188,9 @@ class Analysis:
                 break
             try:
                 src = open_capture(path, batch_bytes=self.options.batch_bytes)
+            except EndInput:  # (a stop while a pipe had given nothing yet)
+                self._stopping(display_name(path), before=True)
+                break
             except CaptureError as exc:
                 s.problems.append(str(exc))
                 s.unreadable_inputs.append(display_name(path))
