@@ -53,13 +53,20 @@ def warm_with_notice(after_s: float = 1.5) -> None:
     """Load the compiled kernels (compiling them if the cache is cold or stale) before the
     run, so its timing is honest; says so on screen only when it takes long, i.e. when the
     kernels are really being compiled (once per installation and source version)."""
+    from wirelens.core import jit
     from wirelens.pipeline.warm import warm
 
     done = threading.Event()
 
     def notice() -> None:
         if not done.wait(after_s):
-            err.print("[yellow]First run: compiling the packet kernels (once; about a minute)...[/]")
+            if jit.CACHE_DIR is None:
+                err.print("[yellow]Compiling the packet kernels (about a minute): no folder to "
+                          "keep them in can be written, so every run compiles them; set "
+                          "NUMBA_CACHE_DIR to a writable folder...[/]")
+            else:
+                err.print("[yellow]First run: compiling the packet kernels (once; about a "
+                          "minute)...[/]")
 
     threading.Thread(target=notice, daemon=True).start()
     try:

@@ -11,6 +11,8 @@ import hashlib
 import os
 import re
 import shutil
+import stat
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -69,15 +71,6 @@ def hot_kernel(fn: Callable[..., Any]) -> Any:
     return kernel(fn)
 
 
-@numba.njit(inline="always", **KERNEL_OPTIONS)
-def mix64(x):  # type: ignore[no-untyped-def]
-    """splitmix64 finaliser (a bijective 64-bit mixer) of a uint64, for the kernels that hash
-    (flow ids into uids, fragment keys, hosts): inlined where it is called."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
 KERNEL_PACKAGES = ("capture", "core", "decode", "flow", "identify")
 """Packages whose modules hold kernels, their inlined helpers or the constants they freeze."""
 KERNEL_MODULES = ("pipeline/_text.py", "pipeline/_screen_kernel.py", "pipeline/_hosts_kernel.py",
@@ -120,6 +113,26 @@ def prune_stale(base: str, current: str, max_age_s: float = STALE_CACHE_S) -> li
     return gone
 
 
+CACHE_DIR: str | None = None
+"""The folder the compiled kernels are cached in, or None: no folder could be written, the
+kernels are compiled afresh by every process (:func:`_versioned_cache_dir`)."""
+
+
+def _private_temp_base() -> str | None:
+    """``$TMPDIR/wirelens-numba-<uid>``, made if need be, when it is ours alone (owned by this
+    user, writable by no one else: cached machine code is loaded and run, so a folder another
+    user could write to is not used)."""
+    path = os.path.join(tempfile.gettempdir(), f"wirelens-numba-{os.getuid()}")
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o022:
+        return path
+    return None
+
+
 def _versioned_cache_dir() -> None:
     """Point numba's disk cache at a folder named by :func:`sources_digest`.
 
@@ -128,26 +141,45 @@ def _versioned_cache_dir() -> None:
     (seen here: an edited DNS test in ``identify/_dns.py`` was not picked up by the cached
     ``identify/_kernel.py``). A folder per digest of all kernel sources makes any change
     compile afresh, once. The base folder is ``$NUMBA_CACHE_DIR`` when set, else
-    ``$XDG_CACHE_HOME/wirelens/numba`` (``~/.cache/...``); when it cannot be written, numba's
-    default (``__pycache__`` beside each module) is kept. The folder in use is touched, and
-    folders of other sources unused for :data:`STALE_CACHE_S` are removed.
+    ``$XDG_CACHE_HOME/wirelens/numba`` (``~/.cache/...``); when it cannot be written (a
+    service's read-only or missing home), a private folder under ``$TMPDIR``; when none can,
+    caching is off (:data:`CACHE_DIR` None: numba would otherwise refuse to define a cached
+    kernel at all in a read-only installation, and the import failed). The folder in use is
+    touched, and folders of other sources unused for :data:`STALE_CACHE_S` are removed.
     """
+    global CACHE_DIR
     base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
         "wirelens", "numba")
-    try:
-        digest = sources_digest(Path(__file__).resolve().parents[1])
-        folder = os.path.join(base, digest)
-        os.makedirs(folder, exist_ok=True)
-        if os.access(folder, os.W_OK):
-            numba.config.CACHE_DIR = folder  # type: ignore[attr-defined]
+    digest = sources_digest(Path(__file__).resolve().parents[1])
+    for candidate in (base, _private_temp_base()):
+        if candidate is None:
+            continue
+        folder = os.path.join(candidate, digest)
+        try:
+            os.makedirs(folder, exist_ok=True)
+            if not os.access(folder, os.W_OK):
+                continue
             os.utime(folder)
-            prune_stale(base, digest)
-    except OSError:
-        pass
+        except OSError:
+            continue
+        numba.config.CACHE_DIR = folder  # type: ignore[attr-defined]
+        CACHE_DIR = folder
+        prune_stale(candidate, digest)
+        return
+    KERNEL_OPTIONS["cache"] = False
 
 
-_versioned_cache_dir()
+_versioned_cache_dir()  # (before any kernel is defined: numba fixes its cache then)
+
+
+@numba.njit(inline="always", **KERNEL_OPTIONS)
+def mix64(x):  # type: ignore[no-untyped-def]
+    """splitmix64 finaliser (a bijective 64-bit mixer) of a uint64, for the kernels that hash
+    (flow ids into uids, fragment keys, hosts): inlined where it is called."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
 
 def _prefetch_codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:

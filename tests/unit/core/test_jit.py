@@ -54,3 +54,46 @@ def test_stale_cache_folders_of_other_sources_are_pruned(tmp_path: Path) -> None
 
 def test_the_folder_in_use_is_touched() -> None:
     assert time.time() - Path(numba.config.CACHE_DIR).stat().st_mtime < 3600
+
+
+def _jit_in(env: dict[str, str], code: str = "") -> list[str]:
+    """``CACHE_DIR`` and the cache option a fresh process gets with this environment."""
+    import subprocess
+    import sys
+
+    run_env = {k: v for k, v in os.environ.items()
+               if k not in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME", "TMPDIR")}
+    out = subprocess.run(
+        [sys.executable, "-c", code + "from wirelens.core import jit\n"
+         "import wirelens.pipeline.api  # (every kernel defined)\n"
+         "print(jit.CACHE_DIR, jit.KERNEL_OPTIONS['cache'])"],
+        env={**run_env, **env}, capture_output=True, text=True, timeout=300, check=True)
+    return out.stdout.split()
+
+
+def test_without_a_writable_home_the_kernels_are_cached_in_a_private_temp_folder(
+        tmp_path: Path) -> None:
+    """A service's missing or read-only home: a folder of ours under $TMPDIR (a read-only
+    installation failed at import: numba refuses to define a cached kernel it cannot keep)."""
+    got = _jit_in({"HOME": "/proc/no-home", "TMPDIR": str(tmp_path)})
+    root = Path(jit.__file__).resolve().parents[1]
+    assert got == [str(tmp_path / f"wirelens-numba-{os.getuid()}" / jit.sources_digest(root)),
+                   "True"]
+    assert (tmp_path / f"wirelens-numba-{os.getuid()}").stat().st_mode & 0o077 == 0
+
+
+def test_with_no_writable_folder_at_all_the_kernels_are_not_cached() -> None:
+    got = _jit_in({"HOME": "/proc/no-home"}, "import tempfile\ntempfile.tempdir = '/proc/x'\n")
+    assert got == ["None", "False"]
+
+
+def test_a_temp_folder_others_can_write_is_not_used(tmp_path: Path, monkeypatch) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    shared = tmp_path / f"wirelens-numba-{os.getuid()}"
+    shared.mkdir()
+    shared.chmod(0o777)  # (another user could plant machine code there)
+    assert jit._private_temp_base() is None
+    shared.chmod(0o700)
+    assert jit._private_temp_base() == str(shared)
