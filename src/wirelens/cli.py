@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
@@ -204,7 +205,7 @@ def _query(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     if args.format == "json":
         for row in python_rows(result):
-            print(json.dumps(row, default=str))
+            print(json.dumps(_json_safe(row), default=str, allow_nan=False))
     elif args.format == "csv":
         import pyarrow.csv as pacsv
 
@@ -212,6 +213,18 @@ def _query(args: argparse.Namespace) -> int:
     else:
         print_table(result, args.limit)
     return EXIT_OK
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with NaN and infinities (``0.0/0.0`` in SQL) as null: JSON has no such
+    numbers, and ``NaN`` in the output breaks strict readers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def _stringify_lists(table: Any) -> Any:

@@ -348,6 +348,16 @@ def test_ctrl_c_or_sigterm_ends_the_run_with_complete_tables(sim, tmp_path, dpi,
     assert conn["n"] == run["ip_packets"] and conn["eof"] > 0  # every packet read is in a flow
 
 
+def test_query_json_has_no_nan(result, capsys):
+    """NaN and infinities (``0.0/0.0``) are null in the JSON output (``NaN`` is no JSON)."""
+    capsys.readouterr()
+    sql = "SELECT 0.0/0.0 AS a, 1.0/0.0 AS b, [0.0/0.0, 1.5] AS l, 2.5::DOUBLE AS c"
+    assert main(["query", "-d", str(result.out), "--format", "json", sql]) == EXIT_OK
+    line = capsys.readouterr().out.strip()
+    assert json.loads(line, parse_constant=lambda c: pytest.fail(c)) == {
+        "a": None, "b": None, "l": [None, 1.5], "c": 2.5}
+
+
 def test_query_table_shows_brackets_as_they_are(result, capsys):
     """The table view prints values, not markup: ``a[b]c`` and ``[red]`` were eaten by the
     terminal library's markup (so were column types in ``wirelens schema``:
