@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import signal
 import sys
@@ -196,7 +195,7 @@ def _query(args: argparse.Namespace) -> int:
     import duckdb
 
     from wirelens.cli_view import print_table
-    from wirelens.service.lake_query import python_rows, query
+    from wirelens.service.lake_query import json_text, python_rows, query
 
     try:
         result = query(args.dir, args.sql)
@@ -205,7 +204,7 @@ def _query(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     if args.format == "json":
         for row in python_rows(result):
-            print(json.dumps(_json_safe(row), default=str, allow_nan=False))
+            print(json_text(row))
     elif args.format == "csv":
         import pyarrow.csv as pacsv
 
@@ -215,29 +214,17 @@ def _query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _json_safe(value: Any) -> Any:
-    """``value`` with NaN and infinities (``0.0/0.0`` in SQL) as null: JSON has no such
-    numbers, and ``NaN`` in the output breaks strict readers."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 def _stringify_lists(table: Any) -> Any:
     """Lists and structs as JSON text (CSV has no place for them), their times as text."""
     import pyarrow as pa
 
-    from wirelens.service.lake_query import python_rows
+    from wirelens.service.lake_query import json_text, python_rows
 
     cols = []
     for col in table.columns:
         if pa.types.is_list(col.type) or pa.types.is_struct(col.type):
             values = [row["v"] for row in python_rows(pa.table([col], names=["v"]))]
-            col = pa.array([json.dumps(v, default=str) for v in values], pa.string())
+            col = pa.array([json_text(v) for v in values], pa.string())
         cols.append(col)
     return pa.table(cols, names=table.column_names)
 

@@ -5,7 +5,6 @@ Presentation only; the work is done by the pipeline and the service layer.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import threading
@@ -133,11 +132,11 @@ def print_table(table: pa.Table, limit: int = 50, console: Console = out) -> Non
 
 def _cell(value: Any) -> str:
     """A value as a table cell: lists and structs as JSON (their times as text), not reprs."""
+    from wirelens.service.lake_query import json_text
+
     if value is None:
         return ""
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, default=str)
-    return str(value)
+    return json_text(value) if isinstance(value, (list, dict)) else str(value)
 
 
 def print_schema(name: str, rows: list[dict[str, str]], console: Console = out) -> None:

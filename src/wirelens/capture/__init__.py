@@ -8,7 +8,7 @@ Public API::
 """
 
 from wirelens.capture._io import EndInput, waiting_on_pipe
-from wirelens.capture.inputs import ExpandedInputs, display_name, expand_inputs, is_capture_file
+from wirelens.capture.inputs import ExpandedInputs, expand_inputs, is_capture_file
 from wirelens.capture.source import CaptureSource, count_packets, open_capture
 from wirelens.capture.writer import PcapngWriter, PcapWriter
 
@@ -19,7 +19,6 @@ __all__ = [
     "PcapWriter",
     "PcapngWriter",
     "count_packets",
-    "display_name",
     "expand_inputs",
     "is_capture_file",
     "open_capture",

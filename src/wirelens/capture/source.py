@@ -35,10 +35,10 @@ from wirelens.capture._io import (
     read_head,
 )
 from wirelens.capture._mmap import MmapWindow
-from wirelens.capture.inputs import display_name
 from wirelens.core import limits
 from wirelens.core.batch import RawBatch
 from wirelens.core.errors import CaptureError, CaptureProblem
+from wirelens.core.paths import display_name
 from wirelens.core.resources import ClosesOnExit
 
 PCAP_HEADER_LEN = 24
@@ -453,10 +453,8 @@ def open_capture(
         size: int | None = None
     else:
         try:
-            if stat.S_ISFIFO(os.stat(path).st_mode):
-                with pipe_wait():  # (a named pipe's open waits for its writer)
-                    raw = open(path, "rb")  # noqa: SIM115 - owned by the CaptureSource
-            else:
+            fifo = stat.S_ISFIFO(os.stat(path).st_mode)  # (its open waits for its writer)
+            with pipe_wait() if fifo else contextlib.nullcontext():
                 raw = open(path, "rb")  # noqa: SIM115 - owned by the CaptureSource
             size = Path(path).stat().st_size
         except OSError as exc:

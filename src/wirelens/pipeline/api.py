@@ -63,11 +63,11 @@ runs: full DPI 30.0-30.2 s with the thread, 24.5-25.6 s with the process; `--dpi
 less than moving every row through the pipe costs.)"""
 
 
-def _input_bytes(paths: list[str]) -> float:
-    """The inputs' size in bytes, as the run counts them (stdin: unbounded)."""
-    if "-" in paths:
+def _input_bytes(files: list[str]) -> float:
+    """The size in bytes of the expanded inputs (stdin: unbounded)."""
+    if "-" in files:
         return float("inf")
-    return sum(input_size(f) for f in expand_inputs(paths))
+    return sum(input_size(f) for f in files)
 
 
 def analyze(
@@ -93,13 +93,14 @@ def analyze(
     if memory is not None:
         sinks.append(memory)
     inputs = _inputs(path)
-    separate = opts.dpi != "off" and _input_bytes(inputs) >= SEPARATE_WRITER_BYTES
+    files = expand_inputs(inputs)  # (once: the run is given them)
+    separate = opts.dpi != "off" and _input_bytes(files) >= SEPARATE_WRITER_BYTES
     lake = LakeSink(out, run_id, separate=separate) if out is not None else None
     if lake is not None:
         sinks.append(lake)
     analysis = Analysis(opts, sinks, run_id=run_id, stop=stop)
     try:
-        summary = analysis.run(inputs, progress=progress)
+        summary = analysis.run(inputs, progress=progress, files=files)
     except BaseException:
         if lake is not None:
             lake.close()  # keep what was complete: every file is renamed only once whole

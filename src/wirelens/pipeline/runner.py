@@ -23,10 +23,11 @@ import pyarrow as pa
 
 from wirelens import __version__
 from wirelens.apps import load_ranges
-from wirelens.capture import EndInput, display_name, expand_inputs, open_capture
+from wirelens.capture import EndInput, ExpandedInputs, expand_inputs, open_capture
 from wirelens.core import limits
 from wirelens.core.batch import PacketBatch, PacketStatus, RawBatch
 from wirelens.core.errors import CaptureError
+from wirelens.core.paths import display_name
 from wirelens.core.weirds import weird_name
 from wirelens.decode import Decoder, FragmentReassembler, TimeOrder
 from wirelens.flow import FlowTable, reverse_flows
@@ -156,26 +157,29 @@ class Analysis:
         self.lap: Laps = Laps({})
 
     # -- the pass -------------------------------------------------------------------------
-    def run(self, inputs: list[str], progress: Progress | None = None) -> RunSummary:
+    def run(self, inputs: list[str], progress: Progress | None = None,
+            files: ExpandedInputs | None = None) -> RunSummary:
         """Analyse ``inputs`` to the end; returns the run summary. The cyclic garbage
         collector runs less often meanwhile (:data:`GC_THRESHOLD`)."""
         before = gc.get_threshold()
         gc.set_threshold(*GC_THRESHOLD)
         try:
-            for _ in self.steps(inputs, progress):
+            for _ in self.steps(inputs, progress, files):
                 pass
         finally:
             gc.set_threshold(*before)
         assert self.summary is not None
         return self.summary
 
-    def steps(self, inputs: list[str], progress: Progress | None = None) -> Iterator[None]:
+    def steps(self, inputs: list[str], progress: Progress | None = None,
+              files: ExpandedInputs | None = None) -> Iterator[None]:
         """The pass, one step per batch read and per piece of the flows still open at the
         end (the sinks have received what ended so far); a consumer may stop early. Call
-        once per Analysis."""
+        once per Analysis. ``files``: ``inputs`` as :func:`expand_inputs` gives them, when the
+        caller has them already (folders are then not walked and sniffed again)."""
         started = time.time()
         t0 = time.perf_counter()
-        files = expand_inputs(inputs)
+        files = expand_inputs(inputs) if files is None else files
         s = self.summary = RunSummary(run_id=self.run_id,
                                       inputs=[display_name(x) for x in inputs])
         lap = self.lap = Laps(s.stage_s)
@@ -184,12 +188,12 @@ class Analysis:
         total = sum(input_size(f) for f in files)
         done_before = 0
         for path in files:
-            if self._stopping(display_name(path), before=True):  # (asked before the run)
+            if self._stopping(f"before {display_name(path)}"):
                 break
             try:
                 src = open_capture(path, batch_bytes=self.options.batch_bytes)
             except EndInput:  # (a stop while a pipe had given nothing yet)
-                self._stopping(display_name(path), before=True)
+                self._stopping(f"before {display_name(path)}")
                 break
             except CaptureError as exc:
                 s.problems.append(str(exc))
@@ -207,13 +211,13 @@ class Analysis:
                     lap("other")
                     yield
                     lap("other")
-                    if self._stopping(src.name):
+                    if self._stopping(f"in {src.name}"):
                         break
                 s.problems.extend(str(p) for p in src.problems)
                 for p in src.problems:
                     s.weirds[p.kind] += 1
                 done_before += src.size or 0
-            if self._stopping(src.name):  # (also a pipe's read ended by the stop)
+            if self._stopping(f"in {src.name}"):  # (also a pipe's read ended by the stop)
                 break
         self._hand_over()
         for ended in self.flows.flush_chunks():  # (one piece of the open flows at a time)
@@ -235,9 +239,9 @@ class Analysis:
         self._emit("run", self._run_row(started))
         yield
 
-    def _stopping(self, name: str, before: bool = False) -> bool:
-        """Whether a stop was asked for (:attr:`stop`); the first time, says where (a notice)
-        and marks the run ``interrupted``."""
+    def _stopping(self, where: str) -> bool:
+        """Whether a stop was asked for (:attr:`stop`); the first time, says ``where`` (a
+        notice) and marks the run ``interrupted``."""
         s = self.summary
         assert s is not None
         if s.interrupted:
@@ -245,7 +249,6 @@ class Analysis:
         if self.stop is None or not self.stop.is_set():
             return False
         s.interrupted = True
-        where = f"before {name}" if before else f"in {name}"
         s.notices.append(f"stopped on request after {s.packets:,} packets ({where}): the flows "
                          "open then were ended there; later input was not read")
         return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +11,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wirelens.capture import display_name
+from wirelens.core.paths import display_name
 from wirelens.schema import SCHEMAS
 from wirelens.store.lake import table_files
 
@@ -79,6 +81,23 @@ def python_rows(table: pa.Table) -> list[dict[str, Any]]:
         cols.append(col)
     rows: list[dict[str, Any]] = pa.table(cols, names=table.column_names).to_pylist()
     return rows
+
+
+def json_text(value: Any) -> str:
+    """A value of :func:`python_rows` (a row, a list, a struct) as JSON: times and decimals
+    as text, NaN and infinities (``0.0/0.0`` in SQL) as null, as JSON has no such numbers
+    (``NaN`` in the output breaks strict readers)."""
+    return json.dumps(_finite(value), default=str, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _to_micro(typ: pa.DataType) -> pa.DataType:
