@@ -19,8 +19,9 @@ Rules, per direction:
 * In-order data is delivered at once. Out-of-order data is buffered, bounded by
   ``max_buffered`` bytes and ``max_segments`` pieces.
 * Retransmitted bytes already delivered are dropped; if they differ from what was delivered
-  (compared over the last ``REASM_HISTORY_BYTES`` delivered), ``tcp_overlap_conflict`` is
-  recorded. The first copy is kept (as Zeek does); the same holds between buffered pieces.
+  (compared over the last ``REASM_HISTORY_BYTES`` delivered and not yet acknowledged by the
+  peer: :meth:`TcpReassembler.acked` drops those it acknowledges, the receiver has taken
+  them and a later copy cannot change them), ``tcp_overlap_conflict`` is recorded. The first copy is kept (as Zeek does); the same holds between buffered pieces.
   Partial overlaps are trimmed to the new bytes.
 * When a bound is exceeded the oldest hole is given up on (``tcp_reassembly_limit``): the
   stream skips to the earliest buffered piece, the skipped length is reported as a gap
@@ -43,8 +44,9 @@ grow, and once every segment was seen and flushed the position is the stream len
 bound was hit and no segment came before the start, there are no holes: the concatenated
 ``data`` is exactly the sent stream, whatever the segmentation, reordering and duplication.
 
-Memory per direction is bounded by ``max_buffered + REASM_HISTORY_BYTES`` bytes plus
-``max_segments`` pieces, whatever the input.
+Memory per direction is bounded by ``max_buffered + 2 * REASM_HISTORY_BYTES`` bytes plus
+``max_segments`` pieces, whatever the input; with acknowledgements seen, the history holds
+only the bytes in flight (a keep-alive connection's, between exchanges: none).
 """
 
 from __future__ import annotations
@@ -206,7 +208,12 @@ class TcpReassembler:
         if not (d.nxt or d.starts):  # (no data seen yet in this direction)
             return _NOTHING
         ahead = seq_diff(ack % _MOD, (d.base + d.nxt) % _MOD)
-        if ahead <= 0 or ahead > self.max_ahead:  # (nothing missing: the common case)
+        if ahead <= 0:  # nothing missing (the common case): the history drops what the
+            # peer holds; a retransmission of those bytes cannot change what it took
+            if len(d.hist) > -ahead:
+                del d.hist[: len(d.hist) + ahead]
+            return _NOTHING
+        if ahead > self.max_ahead:
             return _NOTHING
         to = d.nxt + ahead
         if d.fin_off is not None:

@@ -555,6 +555,25 @@ def test_acked_ignores_silent_directions_far_acks_and_the_fin() -> None:
     assert d.holes == ((0, 5),) and d.fin
 
 
+def test_acknowledged_bytes_leave_the_history() -> None:
+    """The history (retransmissions compared against it) holds only the bytes the peer has
+    not acknowledged: a keep-alive connection between exchanges holds none, whatever it
+    carried. A changed copy of unacknowledged bytes is still a conflict."""
+    r = TcpReassembler()
+    syn(r)
+    for k in range(40):  # 40 KB delivered, each request acknowledged by the peer
+        r.add(True, ISN + 1 + 1000 * k, ACK, bytes([65 + k % 26]) * 1000)
+        assert r.acked(True, ISN + 1 + 1000 * (k + 1)) == Delivery()
+    d = r._dirs[1]
+    assert len(d.hist) == 0
+    r.add(True, ISN + 40_001, ACK, b"abcdefgh")
+    r.acked(True, ISN + 40_005)  # half of it acknowledged
+    assert bytes(d.hist) == b"efgh"
+    assert r.add(True, ISN + 40_001, ACK, b"ABCD") == Delivery()  # acknowledged: not compared
+    assert r.add(True, ISN + 40_005, ACK, b"EFGH").weirds == ("tcp_overlap_conflict",)
+    assert r.acked(True, ISN + 1) == Delivery() and bytes(d.hist) == b"efgh"  # an old ACK
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sessions(window=12), st.lists(st.tuples(st.integers(0, 80), st.integers(0, 2100)),
                                      max_size=20))
