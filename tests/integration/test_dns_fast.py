@@ -123,6 +123,16 @@ def test_every_turn_of_the_pairing(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     # given up idle: DPI_IDLE_PACKETS queries without an answer, then one answered
     frames += [_query(k, "idle.example", sport=40002) for k in range(limits.DPI_IDLE_PACKETS + 2)]
     frames += [_answer(0, "idle.example", sport=40002)]
+    # never answered (rows written at the flow's end, without the dissector): with EDNS and
+    # the DO bit, without RD, another class and type, and one query per flow (a flood)
+    edns = rr(41, b"", ttl=0x0001_8000, name=b"\x00")
+    frames += [udp_frame(CLIENT, SERVER, 40003, 53, dns_header(11, 0x0100, 1, 0, 0, 1)
+                         + dns_name("edns.example") + b"\x00\x01\x00\x01" + edns),
+               udp_frame(CLIENT, SERVER, 40003, 53, dns_query(12, "nord.example", rd=False)),
+               udp_frame(CLIENT, SERVER, 40003, 53, dns_query(13, "chaos.example", 16, 3)),
+               udp_frame(CLIENT, SERVER, 40003, 53, dns_query(11, "edns.example"))]
+    frames += [udp_frame(f"10.2.0.{k}", SERVER, 1024 + k, 53, dns_query(k, f"{k:x}.flood"))
+               for k in range(1, 60)]
     cap = tmp_path / "turns.pcap"
     write_pcap(cap, frames)
     assert _both(cap, monkeypatch, batch_bytes=4096) > 30

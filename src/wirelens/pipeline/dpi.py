@@ -276,6 +276,10 @@ class DpiStage:
     _fast: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[int]] = field(
         default_factory=lambda: ([], [], []))
     """This batch's fast path rows so far: plain fields, flow keys, response datagrams."""
+    _unanswered: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]] = field(
+        default_factory=lambda: ([], []))
+    """Fast path rows of queries never answered (their flows' DPI ended): plain fields, flow
+    keys (:func:`~wirelens.pipeline.dns_fast.query_rows`)."""
 
     def process(self, raw: RawBatch, pkts: PacketBatch, flow_ids: np.ndarray, slots: np.ndarray,
                 dirs: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -792,11 +796,18 @@ class DpiStage:
         dropped: an open flow whose DPI is over keeps only a few facts (service, name), not
         parser buffers, until it ends."""
         d = st.dissector
-        try:
-            self._events(st, fid, d.finish())
-        except ParseError as exc:
-            self._parse_error(st, fid, ts, exc)
-            return
+        if type(d) is dns_fast.FastDns:  # its queries never answered: rows without Python
+            rows = d.unanswered()  # objects, as the fast path's others
+            if rows:
+                self._unanswered[0].extend(rows)
+                self._unanswered[1].extend([(fid, *st.orig, st.proto)] * len(rows))
+                st.rows += len(rows)
+        else:
+            try:
+                self._events(st, fid, d.finish())
+            except ParseError as exc:
+                self._parse_error(st, fid, ts, exc)
+                return
         if d.server_name:
             st.server_name, st.name_source = d.server_name, d.name_source
         st.dissector = st.reasm = None
@@ -963,6 +974,9 @@ class DpiStage:
         path's rows apart)."""
         out, self.events = self.events, {}
         found = [(table, rows) for (table, _), rows in out.items()]
+        if self._unanswered[0]:
+            self.fast_rows.append(dns_fast.query_rows(*self._unanswered))
+            self._unanswered = ([], [])
         if self.fast_rows:
             found.append(("dns", dns_fast.event_rows(self.fast_rows)))
             self.fast_rows = []
