@@ -178,8 +178,7 @@ class TcpReassembler:
         rel = seq_diff(dseq, (d.base + d.nxt) % _MOD)
         if rel == 0 and payload and not (syn or fin or d.starts) and d.fin_off is None:
             # the common case: the next in-order segment, nothing buffered
-            out = _Out()
-            self._deliver(d, payload, out)
+            self._keep(d, payload)
             return Delivery(payload)
         out = _Out()
         if rel > self.max_ahead:
@@ -193,6 +192,14 @@ class TcpReassembler:
         self._advance(d, out)
         self._enforce(d, out)
         return out.result()
+
+    def start(self, from_orig: bool, seq: int) -> None:
+        """The stream of the direction ``from_orig`` starts at ``seq`` (as after its SYN at
+        ``seq - 1``); nothing when it has started."""
+        d = self._dirs[1 if from_orig else 0]
+        if not d.started:
+            d.started = True
+            d.base = seq % _MOD
 
     def acked(self, from_orig: bool, ack: int) -> Delivery:
         """The peer acknowledged the direction ``from_orig`` up to the sequence number
@@ -385,6 +392,10 @@ class TcpReassembler:
     def _deliver(self, d: _Direction, data: bytes, out: _Out) -> None:
         out.chunks.append(data)
         out.size += len(data)
+        self._keep(d, data)
+
+    def _keep(self, d: _Direction, data: bytes) -> None:
+        """The stream moves past ``data`` (delivered), kept in the history."""
         d.nxt += len(data)
         if d.hist_end != d.nxt - len(data):
             d.hist.clear()

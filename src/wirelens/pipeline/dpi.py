@@ -746,7 +746,7 @@ class DpiStage:
         reply segment that arrives out of order is not mistaken for the stream's start)."""
         reasm = TcpReassembler()
         if pkts.tcp_flags[i] & ACK:
-            reasm.add(not from_orig, (int(pkts.tcp_ack[i]) - 1) & 0xFFFF_FFFF, SYN, b"")
+            reasm.start(not from_orig, int(pkts.tcp_ack[i]))
         return reasm
 
     def _stream_weirds(self, st: FlowDpi, fid: int, ts: int, names: tuple[str, ...]) -> None:

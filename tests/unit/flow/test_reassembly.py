@@ -555,6 +555,20 @@ def test_acked_ignores_silent_directions_far_acks_and_the_fin() -> None:
     assert d.holes == ((0, 5),) and d.fin
 
 
+def test_start_is_a_syn_before_the_number() -> None:
+    """``start(seq)`` places a direction's stream as its SYN at ``seq - 1`` would (the DPI
+    stage starts the other side where the first segment's ACK points); a started stream
+    keeps its start."""
+    r, s = TcpReassembler(), TcpReassembler()
+    r.start(False, 0)  # (the SYN would be at 2**32 - 1: the wrap)
+    syn(s, MOD - 1, fwd=False)
+    for x in (r, s):
+        x.start(False, 77)  # started: nothing
+        assert x.add(False, 5, ACK, b"late") == Delivery()  # ahead: buffered
+        assert x.add(False, 0, ACK, b"early") == Delivery(b"earlylate")
+    assert r.next_seq(False) == s.next_seq(False) == 9
+
+
 def test_acknowledged_bytes_leave_the_history() -> None:
     """The history (retransmissions compared against it) holds only the bytes the peer has
     not acknowledged: a keep-alive connection between exchanges holds none, whatever it
