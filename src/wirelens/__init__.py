@@ -6,7 +6,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "analyze", "iter_flows"]
+__all__ = ["CaptureError", "WirelensError", "__version__", "analyze", "iter_flows"]
 
 
 def __getattr__(name: str) -> Any:  # lazy: importing wirelens must stay cheap
@@ -14,4 +14,8 @@ def __getattr__(name: str) -> Any:  # lazy: importing wirelens must stay cheap
         from wirelens.pipeline import api
 
         return getattr(api, name)
+    if name in ("CaptureError", "WirelensError"):
+        from wirelens.core import errors
+
+        return getattr(errors, name)
     raise AttributeError(name)

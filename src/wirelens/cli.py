@@ -159,9 +159,9 @@ def _analyze(args: argparse.Namespace) -> int:
         print(f"note: {line}", file=sys.stderr)
     if summary.interrupted and signals:  # (a notice said where; the tables are complete
         return 128 + signals[0]         # up to there)
-    if summary.files == 0 or len(summary.unreadable_inputs) == summary.files:
-        if summary.files == 0:
-            print("wirelens: no capture files found in the inputs", file=sys.stderr)
+    if summary.read_nothing:
+        if summary.files == 0:  # (else each input's problem was printed above)
+            print(f"wirelens: {summary.read_nothing}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_DAMAGED if summary.problems else EXIT_OK
 

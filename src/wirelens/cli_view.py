@@ -28,11 +28,11 @@ out = Console()
 def analyze_with_progress(inputs: list[str], dest: Path, opts: dict[str, Any],
                           quiet: bool = False, stop: threading.Event | None = None,
                           ) -> RunSummary:
-    from wirelens.pipeline.api import analyze
+    from wirelens.pipeline.api import run_analysis
 
     warm_with_notice()
     if quiet or not err.is_terminal:
-        return analyze(inputs, dest, keep_tables=False, stop=stop, **opts).summary
+        return run_analysis(inputs, dest, keep_tables=False, stop=stop, **opts).summary
     started = time.perf_counter()
     with Progress(TextColumn("[bold]analyzing"), BarColumn(), DownloadColumn(),
                   TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
@@ -44,8 +44,8 @@ def analyze_with_progress(inputs: list[str], dest: Path, opts: dict[str, Any],
             bar.update(task, completed=done, total=total or None,
                        rate=f"{packets:,} pkts  {packets / secs / 1e3:,.0f} kpkt/s")
 
-        return analyze(inputs, dest, keep_tables=False, progress=progress, stop=stop,
-                       **opts).summary
+        return run_analysis(inputs, dest, keep_tables=False, progress=progress, stop=stop,
+                            **opts).summary
 
 
 def warm_with_notice(after_s: float = 1.5) -> None:

@@ -125,6 +125,33 @@ def test_iter_flows_equals_analyze(sim, result):
     assert sorted(f["uid"] for f in flows) == sorted(result.conn["uid"].to_pylist())
 
 
+def test_the_api_raises_when_nothing_could_be_read(sim, tmp_path):
+    """A misspelt file, one that is not a capture, or a folder without captures is an error
+    from Python (as the command line's exit status 1), not an empty result; one bad input
+    among readable ones is a problem of the result (as its exit status 3); a value that is
+    no path is a TypeError (``str(None)`` named a file ``None``)."""
+    not_capture = tmp_path / "notes.txt"
+    not_capture.write_text("hello\n")
+    empty_dir = tmp_path / "empty"
+    empty_dir.mkdir()
+    cases = {tmp_path / "missing.pcap": "cannot open: No such file",
+             not_capture: "not a capture file", empty_dir: "no capture files found"}
+    for bad, words in cases.items():
+        with pytest.raises(wirelens.CaptureError, match=words):
+            wirelens.analyze(bad)
+        with pytest.raises(wirelens.CaptureError, match=words):
+            list(wirelens.iter_flows(bad))
+    with pytest.raises(wirelens.CaptureError, match="missing.pcap.*notes.txt"):
+        wirelens.analyze([tmp_path / "missing.pcap", not_capture], out=tmp_path / "o")
+    assert query(tmp_path / "o", "SELECT packets FROM run").to_pylist() == [{"packets": 0}]
+    got = wirelens.analyze([str(sim.pcap).encode(), not_capture], dpi="off")
+    assert got.summary.packets == sim.packets and got.summary.unreadable_inputs == [
+        str(not_capture)]
+    for bad in (None, 123, [sim.pcap, 4.5]):
+        with pytest.raises(TypeError, match="an input is a path"):
+            wirelens.analyze(bad)
+
+
 def test_output_streams_while_the_input_is_read(sim, result):
     """Ended flows reach the sinks every ``emit_bytes`` of input, not only at the end; the
     pieces add up to the same flows."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -12,13 +13,13 @@ from typing import Any
 import pyarrow as pa
 
 from wirelens.capture import expand_inputs
+from wirelens.core.errors import CaptureError
 from wirelens.pipeline.runner import (
     Analysis,
     AnalyzeOptions,
     MemorySink,
     Progress,
     input_size,
-    iter_conn_batches,
 )
 from wirelens.pipeline.sinks import LakeSink
 from wirelens.pipeline.summary import RunSummary
@@ -48,9 +49,13 @@ InputPaths = str | Path | list[str] | list[Path] | list[str | Path] | tuple[str 
 
 
 def _inputs(path: InputPaths) -> list[str]:
-    if isinstance(path, (list, tuple)):
-        return [str(p) for p in path]
-    return [str(path)]
+    """The inputs as text (``-``: stdin); anything but paths is refused (``str(None)`` would
+    name a file ``None``)."""
+    paths = list(path) if isinstance(path, (list, tuple)) else [path]
+    for p in paths:
+        if not isinstance(p, (str, bytes, os.PathLike)):
+            raise TypeError(f"an input is a path (str or os.PathLike), not {type(p).__name__}")
+    return [os.fsdecode(p) for p in paths]
 
 
 SEPARATE_WRITER_BYTES = 64 << 20
@@ -85,7 +90,31 @@ def analyze(
     ``max_flows``, ``vlan_key``, ``dpi``, ``batch_bytes``, ``emit_bytes``, ``show_passwords``). With
     ``keep_tables=False`` nothing is kept in memory (use it with ``out`` on large inputs).
     Setting ``stop`` ends the run early with complete output (:class:`Analysis`).
+
+    Raises :class:`~wirelens.core.errors.CaptureError` when nothing could be read (no capture
+    file in the inputs, or none could be opened: a missing file, one that is not a capture;
+    with ``out`` the run row is written first); damaged inputs, and some of several not
+    readable, are the summary's ``problems`` (``unreadable_inputs``), as the command line's
+    exit status 3.
     """
+    result = run_analysis(path, out, keep_tables=keep_tables, progress=progress, stop=stop,
+                          **options)
+    if result.summary.read_nothing:
+        raise CaptureError(result.summary.read_nothing)
+    return result
+
+
+def run_analysis(
+    path: InputPaths,
+    out: str | Path | None = None,
+    *,
+    keep_tables: bool = True,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+    **options: Any,
+) -> AnalysisResult:
+    """:func:`analyze`, but a run that read nothing is returned like any other (its
+    summary's ``read_nothing`` says why: the command line prints its problems and exits 1)."""
     opts = AnalyzeOptions(**options)
     run_id = uuid.uuid4().hex[:12]
     sinks: list[Any] = []
@@ -117,6 +146,13 @@ def iter_flows(path: InputPaths, **options: Any) -> Iterator[dict[str, Any]]:
     """Stream flows (``conn`` rows as dicts) as they end, while the input is read: those that
     ended are handed over every ``emit_bytes`` of input (16 MiB; smaller for a live feel),
     each piece in order of the hour the flows started, in the order they ended within an
-    hour."""
-    for batch in iter_conn_batches(_inputs(path), AnalyzeOptions(**options)):
-        yield from batch.to_pylist()
+    hour. Raises :class:`~wirelens.core.errors.CaptureError` when nothing could be read (as
+    :func:`analyze`)."""
+    analysis = Analysis(AnalyzeOptions(**options), [sink := MemorySink()])
+    for _ in analysis.steps(_inputs(path)):
+        for batch in sink.batches["conn"]:
+            yield from batch.to_pylist()
+        sink.batches = {t: [] for t in sink.batches}
+    assert analysis.summary is not None
+    if analysis.summary.read_nothing:
+        raise CaptureError(analysis.summary.read_nothing)

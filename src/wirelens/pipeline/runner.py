@@ -499,13 +499,4 @@ def input_size(path: str) -> int:
         return 0
 
 
-def iter_conn_batches(inputs: list[str], options: AnalyzeOptions = AnalyzeOptions()
-                      ) -> Iterator[pa.RecordBatch]:
-    """Stream ``conn`` batches as flows end, while the input is read (``iter_flows``)."""
-    sink = MemorySink()
-    for _ in Analysis(options, [sink]).steps(inputs):
-        yield from sink.batches["conn"]
-        sink.batches = {t: [] for t in sink.batches}
-
-
-__all__ = ["Analysis", "AnalyzeOptions", "MemorySink", "iter_conn_batches"]
+__all__ = ["Analysis", "AnalyzeOptions", "MemorySink"]

@@ -93,6 +93,16 @@ class RunSummary:
     out: str | None = None
 
     @property
+    def read_nothing(self) -> str | None:
+        """Why the run read nothing at all (no capture file in its inputs, or none could be
+        opened), else None: the command line's exit status 1, the Python API's error."""
+        if self.files == 0:
+            return "no capture files found in the inputs"
+        if len(self.unreadable_inputs) == self.files:
+            return "; ".join(self.problems[: 3]) + (" ..." if len(self.problems) > 3 else "")
+        return None
+
+    @property
     def packets_per_s(self) -> float:
         return self.packets / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
