@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import numbers
 import os
 import threading
 import time
@@ -68,6 +69,39 @@ class AnalyzeOptions:
     MQTT) and SNMP communities in the protocol tables; by default they are replaced by
     ``<redacted>``."""
 
+    def __post_init__(self) -> None:
+        """Each value of the type its field says (the flow table checks the timeouts' and
+        ``max_flows``' ranges): a wrong one is refused naming its field, rather than taken
+        as something else (``max_flows=1.5`` bounded the table at 1 flow) or failing deep
+        in the run with a message about neither."""
+        for name in ("idle_timeout_s", "active_timeout_s"):
+            _check(name, getattr(self, name), numbers.Real, "a number of seconds")
+        for name in ("max_flows", "batch_bytes", "emit_bytes"):
+            _check(name, getattr(self, name), numbers.Integral, "an integer")
+        for name in ("vlan_key", "show_passwords"):
+            _check(name, getattr(self, name), _BOOL, "True or False")
+        if self.dpi not in DPI_MODES:
+            raise ValueError(f"dpi must be one of {', '.join(DPI_MODES)}, not {self.dpi!r}")
+        if not 1 <= self.batch_bytes <= limits.MAX_BATCH_BYTES:
+            raise ValueError(f"batch_bytes must be from 1 to {limits.MAX_BATCH_BYTES}, "
+                             f"not {self.batch_bytes}")
+        if self.emit_bytes < 0:
+            raise ValueError(f"emit_bytes must be >= 0, not {self.emit_bytes}")
+
+
+_BOOL = (bool, np.bool_)
+
+
+def _check(name: str, value: Any, kind: Any, what: str) -> None:
+    """``value`` is a ``kind`` (a bool only where ``kind`` is :data:`_BOOL`: Python's bools
+    are integers too)."""
+    is_bool = isinstance(value, _BOOL)
+    if not (is_bool if kind is _BOOL else isinstance(value, kind) and not is_bool):
+        raise TypeError(f"{name} must be {what}, not {value!r}")
+
+
+DPI_MODES = ("full", "fast", "off")
+
 
 DPI_PACKETS = {"full": limits.DPI_MAX_PACKETS, "fast": limits.DPI_FAST_PACKETS, "off": 0}
 """Payload packets per flow the flow table hands to DPI, by ``AnalyzeOptions.dpi`` (``fast``
@@ -116,7 +150,6 @@ Progress = Callable[[int, int, int], None]
 """progress(bytes_done_of_all_inputs, total_bytes_or_0, packets)"""
 
 
-DPI_MODES = ("full", "fast", "off")
 
 
 class Analysis:
@@ -128,8 +161,6 @@ class Analysis:
         """``stop``: when set (a Ctrl-C, say), the run reads no further than the batch in
         hand and ends as at the end of its inputs: the flows still open are ended there and
         every table and the run row written, the run marked ``interrupted``."""
-        if options.dpi not in DPI_MODES:
-            raise ValueError(f"dpi must be one of {', '.join(DPI_MODES)}, not {options.dpi!r}")
         self.options = options
         self.sinks = list(sinks)
         self.stop = stop
