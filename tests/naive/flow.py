@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FIRST_N = 10
-END_REASONS = ("idle", "active", "fin", "rst", "evicted", "eof")
+END_REASONS = ("idle", "active", "fin", "rst", "evicted", "eof", "reuse")
 CONN_STATES = ("S0", "S1", "SF", "REJ", "S2", "S3", "RSTO", "RSTR", "RSTOS0", "RSTRH", "SH",
                "SHR", "OTH")
 FLAGS = (("syn", 2), ("ack", 16), ("fin", 1), ("rst", 4), ("psh", 8), ("urg", 32),
@@ -82,6 +82,7 @@ class Flow:
     first: list[tuple[int, int, float]] = field(default_factory=list)
     dpi: int = 0
     nxt: list[int | None] = field(default_factory=lambda: [None, None])
+    orig_isn: int | None = None  # sequence number of the originator's first segment seen
     hole: list[tuple[int, int] | None] = field(default_factory=lambda: [None, None])
     hole_by_ack: list[bool] = field(default_factory=lambda: [False, False])
     missed: list[int] = field(default_factory=lambda: [0, 0])
@@ -100,6 +101,8 @@ def _sequence(f: Flow, d: int, seq: int, seglen: int, payload: int) -> str:
     nxt = f.nxt[d]
     if nxt is None:
         f.nxt[d] = end
+        if d == 0:
+            f.orig_isn = seq
         return ""
     if _diff(seq, nxt) >= 0:
         f.nxt[d] = end
@@ -330,9 +333,15 @@ class NaiveFlowMeter:
         k0 = (p.src, sp, p.dst, dp) + rest
         k1 = (p.dst, dp, p.src, sp) + rest
         key, d = (k0, 0) if k0 in self.flows else ((k1, 1) if k1 in self.flows else (None, 0))
-        if key is not None and self.flows[key].closed and (fl & 18) == 2:
-            self._end(key, self.flows[key].closed)
-            key = None
+        if key is not None and (fl & 18) == 2:  # port reuse: a SYN on a closed flow, or a
+            # SYN from its originator with another sequence number than its first segment's
+            old = self.flows[key]
+            if old.closed:
+                self._end(key, old.closed)
+                key = None
+            elif d == 0 and old.orig_isn is not None and old.orig_isn != p.seq:
+                self._end(key, "reuse")
+                key = None
         if key is None:
             if len(self.flows) >= self.max_flows:
                 victim = min(self.flows, key=lambda k: self.flows[k].touch)

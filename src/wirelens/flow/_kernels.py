@@ -52,6 +52,7 @@ from wirelens.flow._layout import (
     END_EVICTED,
     END_FIN,
     END_IDLE,
+    END_REUSE,
     END_RST,
     EP_CLOSED,
     EP_ESTABLISHED,
@@ -102,6 +103,7 @@ from wirelens.flow._layout import (
     I_MISSED,
     I_NEXT,
     I_NXT,
+    I_OISN,
     I_OMAC,
     I_OP,
     I_OST,
@@ -531,6 +533,8 @@ def _seq(I, s, d, seq, seglen, pl):  # type: ignore[no-untyped-def]
     if (I[s, I_SEQF] >> d) & 1 == 0:
         I[s, I_SEQF] |= 1 << d
         I[s, I_NXT + d] = end
+        if d == 0:
+            I[s, I_OISN] = seq | (1 << 32)
         return -1
     nxt = I[s, I_NXT + d]
     ds = _s32(seq - nxt)
@@ -750,11 +754,18 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
                     d = 1
                     break
             j = (j + 1) & m
-        # a fresh SYN on a closed TCP flow: port reuse, end it and start a new flow
-        if s >= 0 and (fl & 18) == 2 and I[s, I_CLOSED] != 0:
-            _end_flow(s, I[s, I_CLOSED], U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
-                      EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE)
-            s = -1
+        # a fresh SYN on a closed TCP flow, or from the originator with another initial
+        # sequence number than its first segment's (not a SYN sent again): port reuse, end it
+        # and start a new flow
+        if s >= 0 and (fl & 18) == 2:
+            why = I[s, I_CLOSED]
+            if why == 0 and d == 0 and I[s, I_OISN] != 0 and (
+                    I[s, I_OISN] & 0xFFFFFFFF) != np.int64(tseq[i]):
+                why = END_REUSE
+            if why != 0:
+                _end_flow(s, why, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
+                          EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE)
+                s = -1
         if s < 0:
             if st[S_NFREE] == 0:
                 if st[S_CAP] < params[P_MAXF]:

@@ -80,7 +80,8 @@ I_RETXB = 93  # their payload bytes, +dir
 # line 11-12: cold, set when the flow is created
 I_OTUN = 95  # outer addresses of the first packet's outermost tunnel, originator side (hi,
 # lo), then the responder side's (hi, lo): uint64 halves stored as int64; 0 without a tunnel
-NI = 99
+I_OISN = 99  # sequence number of the originator's first segment seen, | 1 << 32 (0: none yet)
+NI = 100
 
 # --- F: float64 columns ------------------------------------------------------------------
 F_IATS2 = 0  # sum of (iat - shift)^2 in ns^2 (+dir, +2 bidirectional)
@@ -123,9 +124,9 @@ S_EVICTED = 13
 S_MAX_OPEN = 14
 S_NENDED = 15  # rows used in the ended buffer
 S_TOUCH = 16
-S_ENDED = 17  # + END_* reason: flows ended per reason (17..22)
-S_DEADLINE = 23  # lower bound of the next expiry time (no list head expires before it)
-NS = 24
+S_ENDED = 17  # + END_* reason: flows ended per reason (17..23)
+S_DEADLINE = 24  # lower bound of the next expiry time (no list head expires before it)
+NS = 25
 
 # --- params: int64 ------------------------------------------------------------------------
 P_IDLE = 0
@@ -138,8 +139,8 @@ P_VLAN_KEY = 6  # 1: VLAN ids are part of the flow key; 0: they are not (recorde
 NP = 7
 
 # --- end reasons (index into END_REASONS) -------------------------------------------------
-END_IDLE, END_ACTIVE, END_FIN, END_RST, END_EVICTED, END_EOF = range(6)
-END_REASONS: tuple[str, ...] = ("idle", "active", "fin", "rst", "evicted", "eof")
+END_IDLE, END_ACTIVE, END_FIN, END_RST, END_EVICTED, END_EOF, END_REUSE = range(7)
+END_REASONS: tuple[str, ...] = ("idle", "active", "fin", "rst", "evicted", "eof", "reuse")
 
 # --- TCP endpoint states (simplified Zeek TCP_Endpoint states) ---------------------------
 EP_INACTIVE, EP_SYN_SENT, EP_SYN_ACK_SENT, EP_PARTIAL, EP_ESTABLISHED, EP_CLOSED, EP_RESET = (

@@ -17,7 +17,12 @@ Semantics (what the kernels implement, and what ``tests/naive/flow.py`` re-imple
   idle < first + active`` ends "idle", a closed one its close reason); a closed TCP flow
   (FIN seen from both sides, or a RST) lingers ``tcp_linger_s`` after its last packet so
   trailing ACKs and retransmissions still count, then ends with reason "fin" or "rst". A SYN
-  without ACK on a closed flow ends it (same reason) and starts a new flow (port reuse).
+  without ACK on a closed flow ends it (same reason) and starts a new flow (port reuse); so
+  does one from the originator whose sequence number is not that of the originator's first
+  segment (a new connection on the same ports whose predecessor's end was not seen; a SYN
+  sent again has the same number): reason "reuse", as Zeek splits them
+  (``active_connection_reuse``). A SYN from the responder side is not taken for one (a
+  simultaneous open).
 * **Bound**: at most ``max_flows`` open flows; a new flow on a full table first ends the
   flow whose last packet is oldest ("evicted", counted in ``stats["evicted"]``).
 * **Last time**: ``last_ts_ns`` is the last packet's time, except that once both sides of a

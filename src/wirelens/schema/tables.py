@@ -70,7 +70,7 @@ CONN = pa.schema(
         f("history", pa.string(), "Zeek-style history letters, each once per side in order of first "
           "occurrence; upper case = originator (S syn, h syn-ack, A ack, D data, F fin, R rst, "
           "T retransmission, G gap, W zero window)."),
-        f("end_reason", pa.string(), "Why the flow ended: idle, active, fin, rst, evicted (table full) or eof."),
+        f("end_reason", pa.string(), "Why the flow ended: idle, active, fin, rst, evicted (table full), eof, or reuse (a SYN from the originator with a new initial sequence number: a new connection on the same ports)."),
         f("orig_pkts", pa.uint64(), "Packets from the originator."),
         f("resp_pkts", pa.uint64(), "Packets from the responder."),
         f("orig_ip_bytes", pa.uint64(), "IP bytes (IP total length) from the originator."),

@@ -189,6 +189,27 @@ def test_port_reuse_after_close_gives_two_flows() -> None:
     assert hist(cols, 1) == "Sh"
 
 
+def test_a_new_syn_on_an_open_flow_is_a_new_connection() -> None:
+    """A SYN from the originator with another sequence number than its first segment's: a
+    new connection on the same ports whose predecessor's end was never seen (ended "reuse",
+    as Zeek splits them); a SYN sent again (same number) or one from the responder side (a
+    simultaneous open) stays in the flow."""
+    opened = [tcp(0, True, S, seq=500), tcp(SEC // 10, False, S | A, seq=9000),
+              tcp(SEC // 5, True, A | P, 10, seq=501)]
+    cols, (step,), _ = run([*opened, tcp(3 * SEC, True, S, seq=77_000),
+                            tcp(3 * SEC + 1, False, S | A, seq=12)])
+    assert step.pkt_flow_id.tolist() == [1, 1, 1, 2, 2]
+    assert [reason(cols, 0), reason(cols, 1)] == ["reuse", "eof"]
+    assert [hist(cols, 0), hist(cols, 1)] == ["ShD", "Sh"]
+    for same in (tcp(SEC, True, S, seq=500), tcp(SEC, False, S, seq=4)):
+        cols, (step,), _ = run([*opened, same])
+        assert step.pkt_flow_id.tolist() == [1] * 4 and reason(cols, 0) == "eof"
+    # a flow joined in its middle: its first segment's number is the one compared
+    cols, (step,), _ = run([tcp(0, True, A | P, 10, seq=40), tcp(1, True, S, seq=40),
+                            tcp(2, True, S, seq=41)])
+    assert step.pkt_flow_id.tolist() == [1, 1, 2]
+
+
 def test_icmp_echo_request_reply_one_flow() -> None:
     req = Pkt(ts=0, src=C, dst=SV, sport=8, dport=0, proto=1, icmp_type=8, ip_len=84)
     rep = Pkt(ts=1, src=SV, dst=C, sport=0, dport=0, proto=1, icmp_type=0, ip_len=84)
