@@ -21,8 +21,9 @@ Rules, per direction:
 * Retransmitted bytes already delivered are dropped; if they differ from what was delivered
   (compared over the last ``REASM_HISTORY_BYTES`` delivered and not yet acknowledged by the
   peer: :meth:`TcpReassembler.acked` drops those it acknowledges, the receiver has taken
-  them and a later copy cannot change them), ``tcp_overlap_conflict`` is recorded. The first copy is kept (as Zeek does); the same holds between buffered pieces.
-  Partial overlaps are trimmed to the new bytes.
+  them and a later copy cannot change them), ``tcp_overlap_conflict`` is recorded. The
+  first copy is kept (as Zeek does); the same holds between buffered pieces. Partial
+  overlaps are trimmed to the new bytes.
 * When a bound is exceeded the oldest hole is given up on (``tcp_reassembly_limit``): the
   stream skips to the earliest buffered piece, the skipped length is reported as a gap
   (``tcp_gap``) and the data that follows is delivered; repeated until within bounds.
