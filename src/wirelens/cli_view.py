@@ -28,24 +28,27 @@ out = Console()
 def analyze_with_progress(inputs: list[str], dest: Path, opts: dict[str, Any],
                           quiet: bool = False, stop: threading.Event | None = None,
                           ) -> RunSummary:
-    from wirelens.pipeline.api import run_analysis
+    from wirelens.pipeline.api import NothingRead, analyze
 
     warm_with_notice()
-    if quiet or not err.is_terminal:
-        return run_analysis(inputs, dest, keep_tables=False, stop=stop, **opts).summary
-    started = time.perf_counter()
-    with Progress(TextColumn("[bold]analyzing"), BarColumn(), DownloadColumn(),
-                  TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
-                  console=err, transient=True) as bar:
-        task = bar.add_task("analyze", total=None, rate="")
+    try:
+        if quiet or not err.is_terminal:
+            return analyze(inputs, dest, keep_tables=False, stop=stop, **opts).summary
+        started = time.perf_counter()
+        with Progress(TextColumn("[bold]analyzing"), BarColumn(), DownloadColumn(),
+                      TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("analyze", total=None, rate="")
 
-        def progress(done: int, total: int, packets: int) -> None:
-            secs = max(time.perf_counter() - started, 1e-9)
-            bar.update(task, completed=done, total=total or None,
-                       rate=f"{packets:,} pkts  {packets / secs / 1e3:,.0f} kpkt/s")
+            def progress(done: int, total: int, packets: int) -> None:
+                secs = max(time.perf_counter() - started, 1e-9)
+                bar.update(task, completed=done, total=total or None,
+                           rate=f"{packets:,} pkts  {packets / secs / 1e3:,.0f} kpkt/s")
 
-        return run_analysis(inputs, dest, keep_tables=False, progress=progress, stop=stop,
-                            **opts).summary
+            return analyze(inputs, dest, keep_tables=False, progress=progress, stop=stop,
+                           **opts).summary
+    except NothingRead as exc:  # (the caller prints each input's problem and exits 1)
+        return exc.result.summary
 
 
 def warm_with_notice(after_s: float = 1.5) -> None:

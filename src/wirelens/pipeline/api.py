@@ -58,6 +58,15 @@ def _inputs(path: InputPaths) -> list[str]:
     return [os.fsdecode(p) for p in paths]
 
 
+class NothingRead(CaptureError):
+    """No input could be read (the command line's exit status 1); ``result`` is the run's
+    all the same (its summary's problems say why, per input)."""
+
+    def __init__(self, message: str, result: AnalysisResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
 SEPARATE_WRITER_BYTES = 64 << 20
 """Inputs of at least this size (or stdin) analysed with DPI have the lake written by a
 process of its own (:class:`~wirelens.store.lake_process.LakeProcess`), away from the
@@ -91,30 +100,12 @@ def analyze(
     ``keep_tables=False`` nothing is kept in memory (use it with ``out`` on large inputs).
     Setting ``stop`` ends the run early with complete output (:class:`Analysis`).
 
-    Raises :class:`~wirelens.core.errors.CaptureError` when nothing could be read (no capture
-    file in the inputs, or none could be opened: a missing file, one that is not a capture;
-    with ``out`` the run row is written first); damaged inputs, and some of several not
-    readable, are the summary's ``problems`` (``unreadable_inputs``), as the command line's
-    exit status 3.
+    Raises :class:`NothingRead` (a :class:`~wirelens.core.errors.CaptureError`, holding the
+    run's result) when nothing could be read (no capture file in the inputs, or none could be
+    opened: a missing file, one that is not a capture; with ``out`` the run row is written
+    first); damaged inputs, and some of several not readable, are the summary's ``problems``
+    (``unreadable_inputs``), as the command line's exit status 3.
     """
-    result = run_analysis(path, out, keep_tables=keep_tables, progress=progress, stop=stop,
-                          **options)
-    if result.summary.read_nothing:
-        raise CaptureError(result.summary.read_nothing)
-    return result
-
-
-def run_analysis(
-    path: InputPaths,
-    out: str | Path | None = None,
-    *,
-    keep_tables: bool = True,
-    progress: Progress | None = None,
-    stop: threading.Event | None = None,
-    **options: Any,
-) -> AnalysisResult:
-    """:func:`analyze`, but a run that read nothing is returned like any other (its
-    summary's ``read_nothing`` says why: the command line prints its problems and exits 1)."""
     opts = AnalyzeOptions(**options)
     run_id = uuid.uuid4().hex[:12]
     sinks: list[Any] = []
@@ -139,15 +130,17 @@ def run_analysis(
         summary.out = str(out)
         summary.writer_peak_rss = lake.peak_rss
     tables = {t: memory.table(t) for t in SCHEMAS} if memory is not None else {}
-    return AnalysisResult(summary, tables, Path(out) if out is not None else None)
+    result = AnalysisResult(summary, tables, Path(out) if out is not None else None)
+    if summary.read_nothing:
+        raise NothingRead(summary.read_nothing, result)
+    return result
 
 
 def iter_flows(path: InputPaths, **options: Any) -> Iterator[dict[str, Any]]:
     """Stream flows (``conn`` rows as dicts) as they end, while the input is read: those that
     ended are handed over every ``emit_bytes`` of input (16 MiB; smaller for a live feel),
     each piece in order of the hour the flows started, in the order they ended within an
-    hour. Raises :class:`~wirelens.core.errors.CaptureError` when nothing could be read (as
-    :func:`analyze`)."""
+    hour. Raises :class:`NothingRead` when nothing could be read (as :func:`analyze`)."""
     analysis = Analysis(AnalyzeOptions(**options), [sink := MemorySink()])
     for _ in analysis.steps(_inputs(path)):
         for batch in sink.batches["conn"]:
@@ -155,4 +148,5 @@ def iter_flows(path: InputPaths, **options: Any) -> Iterator[dict[str, Any]]:
         sink.batches = {t: [] for t in sink.batches}
     assert analysis.summary is not None
     if analysis.summary.read_nothing:
-        raise CaptureError(analysis.summary.read_nothing)
+        raise NothingRead(analysis.summary.read_nothing,
+                          AnalysisResult(analysis.summary, {}))
