@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from wirelens.core.errors import WirelensError
+
 EXIT_OK, EXIT_ERROR, EXIT_DAMAGED = 0, 1, 3
 
 
@@ -111,8 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         # its failures as LakeWriterFailed, not as this)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + signal.SIGPIPE
-    except (OSError, ValueError, KeyError) as exc:  # (OSError: a file that cannot be read or
-        # written: disk full, no permission; a KeyError's text is its message, not its repr)
+    except (OSError, ValueError, KeyError, WirelensError) as exc:  # (OSError: a file that
+        # cannot be read or written: disk full, no permission; WirelensError: the lake's
+        # writer process killed, say; a KeyError's text is its message, not its repr)
         text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"wirelens: {text}", file=sys.stderr)
         return EXIT_ERROR

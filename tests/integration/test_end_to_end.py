@@ -590,6 +590,34 @@ def test_files_out_of_time_order_get_a_notice_not_an_error(sim, tmp_path, capsys
     assert wirelens.analyze([a, b]).summary.notices == []
 
 
+def test_a_killed_lake_writer_is_one_line(sim, tmp_path, capsys, monkeypatch):
+    """The lake's writer process killed mid-run (the out-of-memory killer's SIGKILL): one
+    line saying so and exit status 1, not a traceback of chained failures; the files it
+    completed stay, no temporary one is left."""
+    import os
+
+    from wirelens.pipeline import api
+    from wirelens.store.lake_process import LakeProcess
+
+    monkeypatch.setattr(api, "SEPARATE_WRITER_BYTES", 0)  # (the process for any input)
+    real_write, calls = LakeProcess.write, []
+
+    def write(self, table, batch):
+        calls.append(table)
+        if len(calls) == 3:
+            os.kill(self._proc.pid, signal.SIGKILL)
+            self._proc.wait()
+        return real_write(self, table, batch)
+
+    monkeypatch.setattr(LakeProcess, "write", write)
+    rc = main(["analyze", str(sim.pcap), "-o", str(tmp_path / "o"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == EXIT_ERROR and len(calls) >= 3
+    assert err == ("wirelens: the lake writer process was killed by SIGKILL (the system's "
+                   "out-of-memory killer sends it)\n")
+    assert not list((tmp_path / "o").rglob("*.tmp"))
+
+
 def test_not_a_capture_is_an_error(tmp_path, capsys):
     junk = tmp_path / "junk.pcap"
     junk.write_bytes(b"hello, this is not a capture at all" * 10)

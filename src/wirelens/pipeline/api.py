@@ -6,6 +6,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,8 +123,9 @@ def analyze(
     try:
         summary = analysis.run(inputs, progress=progress, files=files)
     except BaseException:
-        if lake is not None:
-            lake.close()  # keep what was complete: every file is renamed only once whole
+        if lake is not None:  # keep what was complete: every file is renamed only once
+            with suppress(Exception):  # whole (a writer that failed fails again: the
+                lake.close()  # first failure is the one to tell)
         raise
     if lake is not None:
         lake.close()

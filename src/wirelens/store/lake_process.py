@@ -35,6 +35,7 @@ from typing import IO, Any
 
 import pyarrow as pa
 
+from wirelens.core.errors import WirelensError
 from wirelens.schema import SCHEMAS
 from wirelens.store.lake import LakeWriter
 
@@ -47,8 +48,21 @@ PIPE_BYTES = 1 << 20
 """Pipe capacity asked for (Linux; the default 64 KiB makes a context switch per 64 KiB)."""
 
 
-class LakeWriterFailed(RuntimeError):
-    """The child writing the lake failed with an error that is not an ``OSError``."""
+class LakeWriterFailed(WirelensError):
+    """The child writing the lake failed with an error that is not an ``OSError``, or ended
+    (killed: the system's out-of-memory killer, say)."""
+
+
+def _ended(code: int | None) -> str:
+    """Why the child is gone, in words (``code``: its exit status)."""
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        why = " (the system's out-of-memory killer sends it)" if -code == signal.SIGKILL else ""
+        return f"the lake writer process was killed by {name}{why}"
+    return f"the lake writer process ended (exit status {code})"
 
 
 class LakeProcess:
@@ -140,8 +154,7 @@ class LakeProcess:
     def _reply(self) -> dict[str, Any]:
         line = self._from.readline()
         if not line:
-            code = self._proc.wait() if self._proc is not None else None
-            raise LakeWriterFailed(f"the lake writer process ended (exit status {code})")
+            raise LakeWriterFailed(_ended(self._proc.wait() if self._proc is not None else None))
         msg: dict[str, Any] = json.loads(line)
         err = msg.get("error")
         if err is None:

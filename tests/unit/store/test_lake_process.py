@@ -88,7 +88,7 @@ def test_a_child_that_dies_is_reported(tmp_path: Path) -> None:
     assert w._proc is not None
     os.kill(w._proc.pid, signal.SIGKILL)
     w._proc.wait()
-    with pytest.raises(LakeWriterFailed, match="ended"):
+    with pytest.raises(LakeWriterFailed, match="killed by SIGKILL"):
         for _ in range(1000):  # (the pipe takes some bytes before it breaks)
             w.write("weird", weird_batch([BASE] * 100))
         w.drain()
