@@ -108,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: files completed so far are kept", file=sys.stderr)
         return 130
+    except MemoryError:  # (its text is mostly empty)
+        print("wirelens: out of memory: files completed so far are kept (open flows hold "
+              "most of it: a smaller --max-flows bounds them)", file=sys.stderr)
+        return EXIT_ERROR
     except BrokenPipeError:  # the reader of our output left (``| head``): quietly, as the
         # Unix tools do; what is left to print goes nowhere (the lake's own pipe reports
         # its failures as LakeWriterFailed, not as this)

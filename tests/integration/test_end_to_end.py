@@ -618,6 +618,18 @@ def test_a_killed_lake_writer_is_one_line(sim, tmp_path, capsys, monkeypatch):
     assert not list((tmp_path / "o").rglob("*.tmp"))
 
 
+def test_out_of_memory_is_one_line(sim, tmp_path, capsys, monkeypatch):
+    from wirelens.pipeline.runner import Analysis
+
+    def exhausted(self, raw):
+        raise MemoryError()
+
+    monkeypatch.setattr(Analysis, "_batch", exhausted)
+    rc = main(["analyze", str(sim.pcap), "-o", str(tmp_path / "o"), "--quiet"])
+    assert rc == EXIT_ERROR
+    assert capsys.readouterr().err.startswith("wirelens: out of memory: files completed")
+
+
 def test_not_a_capture_is_an_error(tmp_path, capsys):
     junk = tmp_path / "junk.pcap"
     junk.write_bytes(b"hello, this is not a capture at all" * 10)
