@@ -100,17 +100,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd not in handlers:
         _parser().print_help()
         return EXIT_ERROR
+    kept = (": files completed so far are kept" if args.cmd in ("analyze", "demo", "simulate")
+            else "")  # (the commands that write files)
     try:
         return handlers[args.cmd](args)
     except Terminated:
-        print("terminated: files completed so far are kept", file=sys.stderr)
+        print(f"terminated{kept}", file=sys.stderr)
         return 128 + signal.SIGTERM
     except KeyboardInterrupt:
-        print("interrupted: files completed so far are kept", file=sys.stderr)
+        print(f"interrupted{kept}", file=sys.stderr)
         return 130
     except MemoryError:  # (its text is mostly empty)
-        print("wirelens: out of memory: files completed so far are kept (open flows hold "
-              "most of it: a smaller --max-flows bounds them)", file=sys.stderr)
+        print(f"wirelens: out of memory{kept}"
+              + (" (open flows hold most of it: a smaller --max-flows bounds them)"
+                 if args.cmd == "analyze" else ""), file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:  # the reader of our output left (``| head``): quietly, as the
         # Unix tools do; what is left to print goes nowhere (the lake's own pipe reports

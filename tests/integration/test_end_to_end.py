@@ -630,6 +630,17 @@ def test_out_of_memory_is_one_line(sim, tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().err.startswith("wirelens: out of memory: files completed")
 
 
+def test_a_query_interrupted_mentions_no_files(result, capsys, monkeypatch):
+    from wirelens.service import lake_query
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lake_query, "query", interrupted)
+    assert main(["query", "-d", str(result.out), "SELECT 1"]) == 130
+    assert capsys.readouterr().err == "interrupted\n"
+
+
 def test_not_a_capture_is_an_error(tmp_path, capsys):
     junk = tmp_path / "junk.pcap"
     junk.write_bytes(b"hello, this is not a capture at all" * 10)
