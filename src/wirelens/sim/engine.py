@@ -50,6 +50,15 @@ _BENIGN_RATE = {"dns_lookup": 10.0, "http_browse": 5.0, "tls_browse": 12.0, "ssh
                 "rpc_session": 0.5}
 
 
+MAX_DURATION_S = 86_400
+"""The longest capture window simulated (a day: ~3 M packets at scale 1; the simulator holds
+what is open at once in memory)."""
+MAX_SCALE = 100.0
+"""The largest volume multiplier (~3.7 M packets over the default 600 s)."""
+MAX_SCALE_SECONDS = 360_000
+"""The largest ``scale * duration_s`` (~60 packets each: about 20 M packets, several GB)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SimConfig:
     """What to simulate. The same config always gives the same bytes."""
@@ -146,12 +155,18 @@ def _validate(cfg: SimConfig) -> None:
         raise ValueError(f"unknown scenarios {unknown}; known: {sorted(SCENARIOS)}")
     if len(set(cfg.scenarios)) != len(cfg.scenarios):
         raise ValueError("scenarios must not repeat")
-    if not cfg.duration_s > 0:
-        raise ValueError("duration_s must be > 0")
+    if not 0 < cfg.duration_s <= MAX_DURATION_S:
+        raise ValueError(f"duration_s must be > 0 and at most {MAX_DURATION_S:,} (a day), "
+                         f"not {cfg.duration_s}")
     if not 1 <= cfg.n_clients <= 1000:
         raise ValueError("n_clients must be in 1..1000")
-    if not cfg.scale > 0:
-        raise ValueError("scale must be > 0")
+    if not 0 < cfg.scale <= MAX_SCALE:
+        raise ValueError(f"scale must be > 0 and at most {MAX_SCALE}, not {cfg.scale}")
+    if cfg.scale * cfg.duration_s > MAX_SCALE_SECONDS:
+        raise ValueError(f"scale x duration_s must be at most {MAX_SCALE_SECONDS:,} (about "
+                         f"20 M packets), not {cfg.scale * cfg.duration_s:,.0f}")
+    if not abs(cfg.start_ts) < 1e11:  # (NaN too; the year 5138 is far enough)
+        raise ValueError(f"start_ts must be epoch seconds, not {cfg.start_ts}")
 
 
 class _Stream:

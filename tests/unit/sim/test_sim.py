@@ -167,6 +167,16 @@ def test_scenario_subset_and_validation(tmp_path: Path) -> None:
         simulate(tmp_path / "x.pcap", SimConfig(scenarios=("nope",)))
     with pytest.raises(ValueError):
         simulate(tmp_path / "x.pcap", SimConfig(scale=0))
+    # values with no end (infinite, NaN, a thousand years) are refused, not run for ever
+    for bad, words in ((dict(duration_s=float("inf")), "duration_s must be > 0 and at most"),
+                       (dict(duration_s=3e10), "duration_s must be"),
+                       (dict(scale=float("nan")), "scale must be > 0 and at most 100"),
+                       (dict(scale=1e9), "scale must be"),
+                       (dict(scale=50, duration_s=86_400), "scale x duration_s must be"),
+                       (dict(start_ts=float("inf")), "start_ts must be epoch seconds")):
+        with pytest.raises(ValueError, match=words):
+            simulate(tmp_path / "x.pcap", SimConfig(**bad))  # type: ignore[arg-type]
+    assert not (tmp_path / "x.pcap").exists()
 
 
 # --- TCP in detail ------------------------------------------------------------------------
