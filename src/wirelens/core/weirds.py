@@ -39,6 +39,8 @@ class Weird(IntEnum):
     # flows
     flow_table_full_eviction = 50
     syn_after_close = 51
+    active_connection_reuse = 52  # a SYN with a new initial sequence number: a new flow
+    syn_seq_jump = 53  # the same, on a connection whose SYN was never answered
     # dissectors (the dissector name is kept in the weird table's ``source`` column)
     dissector_error = 60
     # decode (L2-L4)

@@ -31,7 +31,7 @@ from wirelens.core.errors import CaptureError
 from wirelens.core.paths import display_name
 from wirelens.core.weirds import weird_name
 from wirelens.decode import Decoder, FragmentReassembler, TimeOrder
-from wirelens.flow import FlowTable, reverse_flows
+from wirelens.flow import END_REUSE, FlowTable, reverse_flows
 from wirelens.pipeline.clock import clamp_out_of_line
 from wirelens.pipeline.columns import by_start_hour, mix64, ts_array
 from wirelens.pipeline.decode_weirds import DecodeWeirds
@@ -459,7 +459,27 @@ class Analysis:
                                done.server_name, done.name_source, self.ranges)
             self.summary.add_flows(part, done.service)  # type: ignore[union-attr]
             self._emit("conn", batch)
+            self._reuse_weirds(part, batch)
             self._emit_events()
+
+    def _reuse_weirds(self, cols: dict[str, np.ndarray], batch: pa.RecordBatch) -> None:
+        """A weird per flow a new connection on its ports ended (``end_reason`` reuse), as
+        Zeek names them: ``syn_seq_jump`` when its SYN was never answered (S0), else
+        ``active_connection_reuse``; at the old flow's last packet, with its uid."""
+        at = np.flatnonzero(cols["end_reason"] == END_REUSE)
+        if at.size == 0:
+            return
+        take = pa.array(at)
+        uid, orig, resp, state = (batch.column(c).take(take).to_pylist()
+                                  for c in ("uid", "orig_h", "resp_h", "conn_state"))
+        rows = [{"ts": ts, "uid": u, "orig_h": o, "resp_h": r, "source": "tcp", "count": 1,
+                 "name": "syn_seq_jump" if st == "S0" else "active_connection_reuse",
+                 "detail": "a SYN with a new initial sequence number: a new flow"}
+                for ts, u, o, r, st in zip(cols["last_ts_ns"][at].tolist(), uid, orig, resp,
+                                           state)]
+        for row in rows:
+            self.summary.weirds[row["name"]] += 1  # type: ignore[union-attr]
+        self._emit("weird", rows_batch("weird", rows))
 
     def _emit_events(self) -> None:
         weirds = []
