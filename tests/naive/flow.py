@@ -339,7 +339,8 @@ class NaiveFlowMeter:
             if old.closed:
                 self._end(key, old.closed)
                 key = None
-            elif d == 0 and old.orig_isn is not None and old.orig_isn != p.seq:
+            elif d == 0 and old.orig_isn is not None and not (
+                    0 <= _diff(old.orig_isn, p.seq) <= 65_535):  # (not its own SYN, late)
                 self._end(key, "reuse")
                 key = None
         if key is None:

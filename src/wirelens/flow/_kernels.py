@@ -163,6 +163,11 @@ from wirelens.flow._layout import (
     U_RLO,
 )
 
+SYN_LATE_WINDOW = 65_535
+"""How far before the originator's first segment seen a SYN may start and still be that
+connection's own (captured late, after its first data, as captures of several queues
+reorder), not a new connection's."""
+
 RC_DONE = 0
 RC_GROW = 1  # pool full but below max_flows: grow and call again from ``next_i``
 RC_FULL = 2  # ended buffer full: drain it and call again from ``next_i``
@@ -755,13 +760,15 @@ def _process(i0, ts, wirelen, status, ip_ver, src_hi, src_lo, dst_hi, dst_lo, sp
                     break
             j = (j + 1) & m
         # a fresh SYN on a closed TCP flow, or from the originator with another initial
-        # sequence number than its first segment's (not a SYN sent again): port reuse, end it
-        # and start a new flow
+        # sequence number than its first segment's: port reuse, end it and start a new flow.
+        # Not a SYN sent again (the same number) nor this connection's own SYN captured after
+        # its first data (up to 64 KiB before the first segment seen: SYN_LATE_WINDOW)
         if s >= 0 and (fl & 18) == 2:
             why = I[s, I_CLOSED]
-            if why == 0 and d == 0 and I[s, I_OISN] != 0 and (
-                    I[s, I_OISN] & 0xFFFFFFFF) != np.int64(tseq[i]):
-                why = END_REUSE
+            if why == 0 and d == 0 and I[s, I_OISN] != 0:
+                back = _s32((I[s, I_OISN] & 0xFFFFFFFF) - np.int64(tseq[i]))
+                if back < 0 or back > SYN_LATE_WINDOW:
+                    why = END_REUSE
             if why != 0:
                 _end_flow(s, why, U, I, F, FPS, FDIR, FIAT, HIST, idx, free, st,
                           EU, EI, EF, EPS, EDIR, EIAT, EHIST, EREASON, ESTATE)

@@ -20,7 +20,8 @@ Semantics (what the kernels implement, and what ``tests/naive/flow.py`` re-imple
   without ACK on a closed flow ends it (same reason) and starts a new flow (port reuse); so
   does one from the originator whose sequence number is not that of the originator's first
   segment (a new connection on the same ports whose predecessor's end was not seen; a SYN
-  sent again has the same number): reason "reuse", as Zeek splits them
+  sent again has the same number, and this connection's own SYN captured after its first
+  data starts at most 64 KiB before it): reason "reuse", as Zeek splits them
   (``active_connection_reuse``). A SYN from the responder side is not taken for one (a
   simultaneous open).
 * **Bound**: at most ``max_flows`` open flows; a new flow on a full table first ends the
