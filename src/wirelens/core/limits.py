@@ -92,6 +92,13 @@ yet: when a later segment names the flow, those that belong after it in its stre
 came early: reordering) are read after it, so a request split in two whose second half came
 first is whole. Past the bound the oldest flow's segments are forgotten."""
 
+DPI_MAX_READING = 262_144
+"""Flows whose parser and reassembly state DPI holds at once, at most: past it, the flow whose
+dissector was made first gives it up (its pending rows written, weird ``dpi_state_limit``)
+and is read no further. Bounds DPI's memory (~2-4 KB such a flow: ~1 GB) whatever the flow
+table's bound; real traffic keeps far fewer (a flow's state goes when its dissector is done
+or idle: ``DPI_IDLE_PACKETS``)."""
+
 DPI_FAST_PACKETS = 32
 """Payload packets per flow ``--dpi fast`` (identification and names only) reads at most: a
 flow's first packets identify it."""

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from wirelens.apps import DnsCache
+from wirelens.core import limits
 from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.core.limits import DPI_EARLY_BYTES, DPI_IDLE_PACKETS, DPI_SKIP_MIN_BYTES
 from wirelens.dissect.base import BY_CONTENT, Dissector
@@ -183,6 +184,9 @@ class FlowDpi:
     source: str = "content"
     """How the service was decided: ``content``, or ``expected`` (announced by another
     flow, :mod:`wirelens.pipeline.expected`)."""
+    slot: int = -1
+    """The flow's slot in the flow table (told when DPI gives the flow up outside its own
+    packets: :meth:`DpiStage._hold`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +267,9 @@ class DpiStage:
     """Flows not identified yet -> content-test rounds they failed (forgotten at flow end)."""
     reversed: set[int] = field(default_factory=set)
     """Flows whose roles DPI found reversed (see :meth:`take_reversed`)."""
+    reading: dict[int, None] = field(default_factory=dict)
+    """Flows whose dissector state DPI holds, oldest dissector first (at most
+    ``DPI_MAX_READING``, :meth:`_hold`)."""
     early: OrderedDict[int, list[_Segment]] = field(default_factory=OrderedDict)
     """TCP flows not named yet (oldest first) -> their segments the content tests saw, to be
     read if a later segment names the flow (``DPI_EARLY_BYTES`` in all at most)."""
@@ -441,6 +448,8 @@ class DpiStage:
                         st.dissector = self._create(cls, proto)
                     if proto == 6:
                         st.reasm = self._reassembler(pkts, i, from_orig != turn)
+                    st.slot = int(slots[i])
+                    self._hold(fid, ts, b)
             if st.server_name is None and code and st.cls.name == service_name(code):
                 st.server_name, st.name_source = found.name(k), st.cls.name_source
             if st.stopped:
@@ -762,6 +771,7 @@ class DpiStage:
         self._weird(st, fid, ts, _error_name(d.name, exc), str(exc)[:200], d.name)
         st.stopped = st.failed = True
         st.dissector = st.reasm = None  # its state is undefined: dropped
+        self.reading.pop(fid, None)
 
     def _rename(self, st: FlowDpi, fid: int, payload: bytes, from_orig: bool, ts: int) -> None:
         """A UDP flow whose dissector failed may have been named by a first datagram that
@@ -787,9 +797,33 @@ class DpiStage:
         st.server_name = st.name_source = None
         if self.tables and other.feed is not SignatureDissector.feed:
             st.dissector = self._create(other, 17)
+            self._hold(fid, ts, None)
             self._feed(st, fid, payload, from_orig, ts)
         else:
             st.stopped = True
+
+    def _hold(self, fid: int, ts: int, b: _Batch | None) -> None:
+        """Flow ``fid`` now has dissector state; past ``DPI_MAX_READING`` such flows, the one
+        whose dissector was made first gives its state up (its rows so far written, a weird
+        saying why) and is read no further (the flow table is told in batch ``b``, else at
+        its next packet's)."""
+        reading = self.reading
+        reading[fid] = None
+        while len(reading) > limits.DPI_MAX_READING:
+            old = next(iter(reading))
+            st = self.flows.get(old)
+            if st is None or st.dissector is None:  # (its state went meanwhile)
+                del reading[old]
+                continue
+            self._weird(st, old, ts, "dpi_state_limit",
+                        f"more than {limits.DPI_MAX_READING} flows read at once: the one "
+                        "read longest gave its parser state up", "dpi")
+            st.stopped = True
+            self._retire(st, old, ts)
+            reading.pop(old, None)
+            if b is not None and st.slot >= 0:
+                b.stop_slots.append(st.slot)
+                b.stop_ids.append(old)
 
     def _retire(self, st: FlowDpi, fid: int, ts: int) -> None:
         """A dissector that wants nothing more gives its pending events now and its state is
@@ -811,6 +845,7 @@ class DpiStage:
         if d.server_name:
             st.server_name, st.name_source = d.server_name, d.name_source
         st.dissector = st.reasm = None
+        self.reading.pop(fid, None)
 
     def _events(self, st: FlowDpi, fid: int, events: list[Any]) -> None:
         """Each event becomes a row of its class's table (``Event.table``; None: not kept)."""
@@ -911,6 +946,7 @@ class DpiStage:
                     self._deliver(st, fid, st.reasm.flush(side), side, last)
                 if st.dissector is not None and not st.failed:
                     self._retire(st, fid, last)
+                self.reading.pop(fid, None)
                 service[k], source[k], names[k] = st.cls.name, st.source, st.server_name
                 if st.server_name:
                     how[k] = st.name_source

@@ -219,3 +219,32 @@ def test_a_skipped_body_ended_by_a_fin_already_seen_counts_up_to_it(tmp_path: Pa
     write_pcap(cap, conv.frames)
     (row,) = wirelens.analyze(cap).tables["http"].to_pylist()
     assert row["response_body_len"] == 100 + len(body) + len(last)
+
+
+def test_dpi_state_is_bounded_across_flows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            ) -> None:
+    """Past ``DPI_MAX_READING`` flows holding dissector state, the flow whose dissector was
+    made first gives it up: its request waiting for an answer is written (unanswered), a
+    ``dpi_state_limit`` weird says why, and its later bytes are not read (the response that
+    comes is not paired); the flows made later are read whole."""
+    monkeypatch.setattr(limits, "DPI_MAX_READING", 2)
+    ports = (41001, 41002, 41003)
+    frames = []
+    for p in ports:  # three requests, all waiting
+        frames += [tcp_frame(CLIENT, SERVER, p, 80, 0, 0, 0x02),
+                   tcp_frame(SERVER, CLIENT, 80, p, 0, 1, 0x12),
+                   tcp_frame(CLIENT, SERVER, p, 80, 1, 1, 0x18,
+                             f"GET /{p} HTTP/1.1\r\nHost: h{p}\r\n\r\n".encode())]
+    get = len(f"GET /{ports[0]} HTTP/1.1\r\nHost: h{ports[0]}\r\n\r\n")
+    for p in ports:  # then their answers
+        frames.append(tcp_frame(SERVER, CLIENT, 80, p, 1, 1 + get, 0x18,
+                                b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
+    cap = tmp_path / "three.pcap"
+    write_pcap(cap, frames)
+    res = wirelens.analyze(cap)
+    http = {r["uri"]: r["status_code"] for r in res.http.to_pylist()}
+    assert http == {"/41001": None, "/41002": 200, "/41003": 200}
+    (weird,) = [w for w in res.weird.to_pylist() if w["name"] == "dpi_state_limit"]
+    first = [c["uid"] for c in res.conn.to_pylist() if c["orig_p"] == 41001]
+    assert weird["uid"] == first[0] and weird["source"] == "dpi"
+    assert {c["service"] for c in res.conn.to_pylist()} == {"http"}
