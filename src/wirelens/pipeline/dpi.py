@@ -267,9 +267,13 @@ class DpiStage:
     """Flows not identified yet -> content-test rounds they failed (forgotten at flow end)."""
     reversed: set[int] = field(default_factory=set)
     """Flows whose roles DPI found reversed (see :meth:`take_reversed`)."""
-    reading: dict[int, None] = field(default_factory=dict)
+    reading: OrderedDict[int, None] = field(default_factory=OrderedDict)
     """Flows whose dissector state DPI holds, oldest dissector first (at most
-    ``DPI_MAX_READING``, :meth:`_hold`)."""
+    ``DPI_MAX_READING``, :meth:`_hold`; ordered: a plain dict's first key is found by
+    walking past every one deleted before it, quadratic when it serves as a queue)."""
+    shed: tuple[int, int] = (0, 0)
+    """Flows that gave their state up since the last :meth:`take_weirds`, and the time of
+    the first: one weird row per hand-over, not one per flow of a flood."""
     early: OrderedDict[int, list[_Segment]] = field(default_factory=OrderedDict)
     """TCP flows not named yet (oldest first) -> their segments the content tests saw, to be
     read if a later segment names the flow (``DPI_EARLY_BYTES`` in all at most)."""
@@ -810,17 +814,14 @@ class DpiStage:
         reading = self.reading
         reading[fid] = None
         while len(reading) > limits.DPI_MAX_READING:
-            old = next(iter(reading))
+            old, _ = reading.popitem(last=False)
             st = self.flows.get(old)
             if st is None or st.dissector is None:  # (its state went meanwhile)
-                del reading[old]
                 continue
-            self._weird(st, old, ts, "dpi_state_limit",
-                        f"more than {limits.DPI_MAX_READING} flows read at once: the one "
-                        "read longest gave its parser state up", "dpi")
+            n, first = self.shed
+            self.shed = (n + 1, first if n else ts)
             st.stopped = True
             self._retire(st, old, ts)
-            reading.pop(old, None)
             if b is not None and st.slot >= 0:
                 b.stop_slots.append(st.slot)
                 b.stop_ids.append(old)
@@ -1020,4 +1021,10 @@ class DpiStage:
 
     def take_weirds(self) -> list[dict[str, Any]]:
         out, self.weirds = self.weirds, []
+        n, first = self.shed
+        if n:
+            out.append({"ts": first, "name": "dpi_state_limit", "source": "dpi", "count": n,
+                        "detail": f"more than {limits.DPI_MAX_READING} flows read at once: "
+                                  "those read longest gave their parser state up"})
+            self.shed = (0, 0)
         return out

@@ -492,7 +492,7 @@ class Analysis:
                        for name in bad]
         weirds += self.dpi.take_weirds()
         for w in weirds:
-            self.summary.weirds[w["name"]] += 1  # type: ignore[union-attr]
+            self.summary.weirds[w["name"]] += w["count"]  # type: ignore[union-attr]
         if weirds:
             self._emit("weird", rows_batch("weird", weirds))
 
