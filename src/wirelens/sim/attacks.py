@@ -127,8 +127,9 @@ def udp_scan(w: World, rng: random.Random, t0: int, scale: float) -> list[Part]:
         else:
             pk.append((t + rng.randint(60_000, 300_000), w.net.icmp_unreachable(tgt, att, probe)))
         t += rng.randint(gap // 3, gap * 5 // 3)
-    return [(row("attack", "udp_scan", [att.ip, tgt.ip], n, ports_scanned=n, no_reply=silent,
-                 proto="udp", sport=sport), pk)]
+    # flows: one per probe, and the target's port unreachables, one ICMP flow between the two
+    return [(row("attack", "udp_scan", [att.ip, tgt.ip], n + (silent < n), ports_scanned=n,
+                 no_reply=silent, proto="udp", sport=sport), pk)]
 
 
 def syn_flood(w: World, rng: random.Random, t0: int, scale: float) -> list[Part]:

@@ -371,7 +371,9 @@ def test_attack_shapes(sim: dict[str, Any]) -> None:
     udp = _rows(sim, "udp_scan")[0]
     icmp = [p for p in pkts if p.proto == 1 and p.dst == udp["hosts"][0]]
     assert all((p.icmp_type, p.icmp_code) == (3, 3) for p in icmp)
-    assert len(icmp) == udp["flows"] - udp["detail"]["no_reply"]
+    probes = udp["detail"]["ports_scanned"]
+    assert len(icmp) == probes - udp["detail"]["no_reply"]
+    assert udp["flows"] == probes + 1  # (the port unreachables: one ICMP flow)
 
     flood = _rows(sim, "syn_flood")[0]
     fl = [p for p in pkts if p.dst == flood["hosts"][0] and p.dport == 80 and p.flags == SYN
