@@ -453,10 +453,10 @@ def open_capture(
         size: int | None = None
     else:
         try:
-            fifo = stat.S_ISFIFO(os.stat(path).st_mode)  # (its open waits for its writer)
-            with pipe_wait() if fifo else contextlib.nullcontext():
+            st = os.stat(path)  # (a named pipe's open waits for its writer)
+            with pipe_wait() if stat.S_ISFIFO(st.st_mode) else contextlib.nullcontext():
                 raw = open(path, "rb")  # noqa: SIM115 - owned by the CaptureSource
-            size = Path(path).stat().st_size
+            size = st.st_size
         except OSError as exc:
             raise CaptureError(f"{name}: cannot open: {exc.strerror or exc}") from None
         inner = raw

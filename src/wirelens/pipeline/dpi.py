@@ -947,7 +947,6 @@ class DpiStage:
                     self._deliver(st, fid, st.reasm.flush(side), side, last)
                 if st.dissector is not None and not st.failed:
                     self._retire(st, fid, last)
-                self.reading.pop(fid, None)
                 service[k], source[k], names[k] = st.cls.name, st.source, st.server_name
                 if st.server_name:
                     how[k] = st.name_source

@@ -150,8 +150,6 @@ Progress = Callable[[int, int, int], None]
 """progress(bytes_done_of_all_inputs, total_bytes_or_0, packets)"""
 
 
-
-
 class Analysis:
     """One run over one or more inputs. Call :meth:`run` once."""
 
@@ -437,12 +435,8 @@ class Analysis:
         for ts_ns, code, _frag_id in drained:
             first.setdefault(code, ts_ns)
             count[code] = count.get(code, 0) + 1
-        rows = []
-        for code, n in count.items():
-            name = weird_name(code)
-            self.summary.weirds[name] += n  # type: ignore[union-attr]
-            rows.append({"ts": first[code], "name": name, "source": "fragments", "count": n})
-        self._emit("weird", rows_batch("weird", rows))
+        self._emit_weirds([{"ts": first[code], "name": weird_name(code), "source": "fragments",
+                            "count": n} for code, n in count.items()])
 
     # -- output ---------------------------------------------------------------------------
     def _emit_flows(self, cols: dict[str, np.ndarray]) -> None:
@@ -477,9 +471,7 @@ class Analysis:
                  "detail": "a SYN with a new initial sequence number: a new flow"}
                 for ts, u, o, r, st in zip(cols["last_ts_ns"][at].tolist(), uid, orig, resp,
                                            state)]
-        for row in rows:
-            self.summary.weirds[row["name"]] += 1  # type: ignore[union-attr]
-        self._emit("weird", rows_batch("weird", rows))
+        self._emit_weirds(rows)
 
     def _emit_events(self) -> None:
         weirds = []
@@ -490,11 +482,14 @@ class Analysis:
                         "value_out_of_range", "source": table, "count": 1,
                         "detail": f"{table}.{name}: a value its type cannot hold, left null"}
                        for name in bad]
-        weirds += self.dpi.take_weirds()
-        for w in weirds:
-            self.summary.weirds[w["name"]] += w["count"]  # type: ignore[union-attr]
-        if weirds:
-            self._emit("weird", rows_batch("weird", weirds))
+        self._emit_weirds(weirds + self.dpi.take_weirds())
+
+    def _emit_weirds(self, rows: list[dict[str, Any]]) -> None:
+        """Weird rows counted in the summary (by their ``count``) and written."""
+        for row in rows:
+            self.summary.weirds[row["name"]] += row["count"]  # type: ignore[union-attr]
+        if rows:
+            self._emit("weird", rows_batch("weird", rows))
 
     def _emit(self, table: str, batch: pa.RecordBatch) -> None:
         if batch.num_rows == 0:
