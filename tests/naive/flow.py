@@ -304,10 +304,10 @@ class NaiveFlowMeter:
             # the timeout that fired first on the flow's own timeline names the end
             f = self.flows[k]
             why = "active"
-            if not f.closed and f.last + self.idle < f.ts + self.active:
-                why = "idle"
-            elif f.closed and f.last + self.linger < f.ts + self.active:
+            if f.closed:  # (the connection is over: its close reason)
                 why = f.closed
+            elif f.last + self.idle < f.ts + self.active:
+                why = "idle"
             self._end(k, why)
         idle = sorted((f.touch, k) for k, f in self.flows.items()
                       if not f.closed and now - f.last >= self.idle)

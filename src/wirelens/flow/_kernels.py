@@ -463,15 +463,14 @@ def _next_expired(I, st, params, now):  # type: ignore[no-untyped-def]
     """(slot, reason) of one flow to expire at ``now``, or (-1, 0)."""
     s = st[S_HEAD_AGE]
     if s >= 0 and now - I[s, I_TS] >= params[P_ACTIVE]:
-        # ``now`` may be far past the flow (a quiet gap, a capture spliced from several
-        # days): the timeout whose deadline came first on the flow's own timeline names the
-        # end, so a flow silent for longer than the idle timeout ends "idle", not "active"
-        dl = _due(I[s, I_TS], params[P_ACTIVE])
-        if I[s, I_LIST] == 0:
-            if _due(I[s, I_LAST], params[P_IDLE]) < dl:
-                return s, END_IDLE
-        elif _due(I[s, I_LAST], params[P_LINGER]) < dl:
+        # a closed flow ends with its close reason (its connection is over: only its linger
+        # was left); ``now`` may be far past the flow (a quiet gap, a capture spliced from
+        # several days): the timeout whose deadline came first on the flow's own timeline
+        # names the end, so a flow silent for longer than the idle timeout ends "idle"
+        if I[s, I_LIST] != 0:
             return s, I[s, I_CLOSED]
+        if _due(I[s, I_LAST], params[P_IDLE]) < _due(I[s, I_TS], params[P_ACTIVE]):
+            return s, END_IDLE
         return s, END_ACTIVE
     s = st[S_HEAD_IDLE]
     if s >= 0 and now - I[s, I_LAST] >= params[P_IDLE]:

@@ -14,9 +14,10 @@ Semantics (what the kernels implement, and what ``tests/naive/flow.py`` re-imple
   ``>= active_timeout`` old ends ("active"); an open flow idle ``>= idle_timeout`` ends
   ("idle"); when both hold (a long gap: ``now`` is far past the flow), the timeout whose
   deadline came first on the flow's own timeline names the end (a flow silent since ``last +
-  idle < first + active`` ends "idle", a closed one its close reason); a closed TCP flow
-  (FIN seen from both sides, or a RST) lingers ``tcp_linger_s`` after its last packet so
-  trailing ACKs and retransmissions still count, then ends with reason "fin" or "rst". A SYN
+  idle < first + active`` ends "idle"); a closed TCP flow (FIN seen from both sides, or a
+  RST) lingers ``tcp_linger_s`` after its last packet so trailing ACKs and retransmissions
+  still count, then ends with reason "fin" or "rst" -- also when the active timeout comes
+  first (its connection is over: only its linger was cut short). A SYN
   without ACK on a closed flow ends it (same reason) and starts a new flow (port reuse); so
   does one from the originator whose sequence number is not that of the originator's first
   segment (a new connection on the same ports whose predecessor's end was not seen; a SYN

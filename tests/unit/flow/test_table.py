@@ -180,6 +180,20 @@ def test_active_timeout_splits() -> None:
     assert cols["orig_lo"][1] == C[1]
 
 
+@pytest.mark.parametrize("closing", [F | A, R])
+def test_closed_flow_cut_by_the_active_timeout_keeps_its_close_reason(closing: int) -> None:
+    """A connection closed 8 ms in, its 5 s linger cut short by a 3 s active timeout (a UDP
+    flow keeps the timer going): it ended by its FIN or RST, not "active"."""
+    close = ([tcp(6_000_000, True, F | A), tcp(7_000_000, False, F | A)] if closing & F
+             else [tcp(6_000_000, True, R)])
+    other = Pkt(ts=4 * SEC, src=C, dst=SV, sport=53, dport=53, proto=17, payload=10,
+                ip_len=38, wirelen=52)
+    cols, _, ft = run([*HANDSHAKE_DATA_CLOSE[:5], *close, other], active_timeout_s=3.0)
+    assert len(cols["flow_id"]) == 2
+    assert reason(cols, 0) == ("fin" if closing & F else "rst")
+    assert ft.stats["ended_active"] == 0
+
+
 def test_port_reuse_after_close_gives_two_flows() -> None:
     pkts = [*HANDSHAKE_DATA_CLOSE, tcp(SEC, True, S), tcp(SEC + 1, False, S | A)]
     cols, (step,), _ = run(pkts)
