@@ -125,6 +125,27 @@ def test_iter_flows_equals_analyze(sim, result):
     assert sorted(f["uid"] for f in flows) == sorted(result.conn["uid"].to_pylist())
 
 
+def test_runs_appended_to_a_lake_never_share_a_uid(sim, result, tmp_path):
+    """The same capture analysed again into the lake, with another idle timeout (other flows
+    under the same flow numbers): its uids meet none of the first run's, so a join by uid
+    never pairs one run's rows with another's; a fresh lake gets the first run's uids again
+    (uids are stable for the same input)."""
+    out = tmp_path / "lake"
+    shutil.copytree(result.out, out)
+    again = wirelens.analyze(sim.pcap, out=out, keep_tables=False, idle_timeout_s=5.0)
+    assert again.summary.flows != result.summary.flows
+    rows = query(out, "SELECT count(*) AS n, count(DISTINCT uid) AS u FROM conn").to_pylist()
+    assert rows == [{"n": result.summary.flows + again.summary.flows,
+                     "u": result.summary.flows + again.summary.flows}]
+    mixed = query(out, "SELECT count(*) AS n FROM conn c JOIN dns d USING (uid) "
+                       "WHERE c.resp_p <> d.resp_p OR c.ts > d.ts").to_pylist()
+    assert mixed == [{"n": 0}]
+    salts = query(out, "SELECT uid_salt FROM run").column(0).to_pylist()
+    assert len(set(salts)) == 2 and None not in salts
+    fresh = wirelens.analyze(sim.pcap, out=tmp_path / "fresh")
+    assert fresh.conn["uid"].to_pylist() == result.conn["uid"].to_pylist()
+
+
 def test_the_api_raises_when_nothing_could_be_read(sim, tmp_path):
     """A misspelt file, one that is not a capture, or a folder without captures is an error
     from Python (as the command line's exit status 1), not an empty result; one bad input

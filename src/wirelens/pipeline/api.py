@@ -25,6 +25,7 @@ from wirelens.pipeline.runner import (
 from wirelens.pipeline.sinks import LakeSink
 from wirelens.pipeline.summary import RunSummary
 from wirelens.schema import SCHEMAS
+from wirelens.store.lake import uid_salts
 
 
 @dataclass
@@ -119,7 +120,8 @@ def analyze(
     lake = LakeSink(out, run_id, separate=separate) if out is not None else None
     if lake is not None:
         sinks.append(lake)
-    analysis = Analysis(opts, sinks, run_id=run_id, stop=stop)
+    taken = uid_salts(out) if out is not None else ()
+    analysis = Analysis(opts, sinks, run_id=run_id, stop=stop, taken_salts=taken)
     try:
         summary = analysis.run(inputs, progress=progress, files=files)
     except BaseException:

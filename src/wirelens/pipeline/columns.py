@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -110,9 +111,24 @@ def uids(flow_ids: np.ndarray, salt: int) -> pa.Array:
     """Zeek-like connection ids: ``C`` + 11 base-62 digits of a keyed hash of the flow id.
 
     Stable for the same input (the salt comes from the run's first packet), distinct across
-    flows of a run.
+    flows of a run, and across the runs of a lake (:func:`free_salt`).
     """
     return _text.uids(flow_ids, salt & 0xFFFF_FFFF_FFFF_FFFF)
+
+
+UID_FLOW_ID_BITS = 40
+"""Flow ids of a run stay below ``2**40`` (a million new flows a second for 12 days)."""
+
+
+def free_salt(salt: int, taken: Iterable[int]) -> int:
+    """``salt``, or the first of its successors under :func:`mix64` (62 bits), whose uids
+    no run keyed by a salt of ``taken`` can share: a uid is a bijection of ``flow_id ^
+    salt``, so two runs' uids meet only where ``fid ^ fid' == salt ^ other``, never when the
+    salts differ above the flow ids' bits (:data:`UID_FLOW_ID_BITS`)."""
+    high = {t >> UID_FLOW_ID_BITS for t in taken}
+    while salt >> UID_FLOW_ID_BITS in high:
+        salt = int(mix64(np.array([salt], np.uint64))[0]) & ((1 << 62) - 1)
+    return salt
 
 
 _M64 = (1 << 64) - 1

@@ -33,7 +33,7 @@ from wirelens.core.weirds import weird_name
 from wirelens.decode import Decoder, FragmentReassembler, TimeOrder
 from wirelens.flow import END_REUSE, FlowTable, reverse_flows
 from wirelens.pipeline.clock import clamp_out_of_line
-from wirelens.pipeline.columns import by_start_hour, mix64, ts_array
+from wirelens.pipeline.columns import by_start_hour, free_salt, mix64, ts_array
 from wirelens.pipeline.decode_weirds import DecodeWeirds
 from wirelens.pipeline.dpi import DpiStage
 from wirelens.pipeline.events import events_batch, rows_batch
@@ -155,10 +155,12 @@ class Analysis:
 
     def __init__(self, options: AnalyzeOptions = AnalyzeOptions(),
                  sinks: Iterable[Sink] = (), run_id: str | None = None,
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None, taken_salts: Iterable[int] = ()) -> None:
         """``stop``: when set (a Ctrl-C, say), the run reads no further than the batch in
         hand and ends as at the end of its inputs: the flows still open are ended there and
-        every table and the run row written, the run marked ``interrupted``."""
+        every table and the run row written, the run marked ``interrupted``.
+        ``taken_salts``: the uid keys of the runs already in the lake written to (their uids
+        and this run's must not meet: :func:`~wirelens.pipeline.columns.free_salt`)."""
         self.options = options
         self.sinks = list(sinks)
         self.stop = stop
@@ -175,6 +177,7 @@ class Analysis:
         self.dpi = DpiStage(tables=options.dpi == "full", port_guess=options.dpi != "off",
                             show_passwords=options.show_passwords)
         self.salt: int | None = None
+        self.taken_salts = frozenset(taken_salts)
         self._handed_at = 0
         """``summary.bytes`` at the last hand-over."""
         self._before_ns: int | None = None  # the last packet's time (of the current input)
@@ -303,7 +306,8 @@ class Analysis:
         if n == 0:
             return
         if self.salt is None:
-            self.salt = int(mix64(np.array([raw.ts_ns[0]], np.uint64))[0]) & ((1 << 62) - 1)
+            first = int(mix64(np.array([raw.ts_ns[0]], np.uint64))[0]) & ((1 << 62) - 1)
+            self.salt = free_salt(first, self.taken_salts)
             self.dpi.salt = self.salt
         s.packets += n
         s.bytes += int(raw.caplen.sum(dtype=np.uint64))
@@ -519,6 +523,7 @@ class Analysis:
             "elapsed_s": pa.array([s.elapsed_s]), "config": pa.array([cfg]),
             "interrupted": pa.array([s.interrupted]),
             "flows": pa.array([s.flows], pa.uint64()),
+            "uid_salt": pa.array([self.salt], pa.int64()),
         }
         for name in ("packets", "bytes", "ip_packets", "non_ip_packets", "arp_packets",
                      "malformed_packets", "unknown_link_packets", "fragments", "flows_evicted"):

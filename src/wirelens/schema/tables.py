@@ -294,6 +294,10 @@ RUN = pa.schema(
         f("interrupted", pa.bool_(), "Stopped on request (Ctrl-C, SIGTERM) before the end of "
           "its inputs: the tables hold what was read until then, the flows open then ended "
           "there (a notice says where)."),
+        f("uid_salt", pa.int64(), "Key of the run's uids (each a keyed hash of the flow's "
+          "number in the run): from its first packet's time, moved on when a run already in "
+          "the lake has a key whose uids could meet these, so uids stay unique across the "
+          "runs of a lake (the same capture appended twice, or with other settings)."),
     ]
 )
 

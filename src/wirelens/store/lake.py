@@ -343,6 +343,21 @@ def table_files(root: str | Path, table: str) -> list[Path]:
     return sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
 
 
+def uid_salts(root: str | Path) -> set[int]:
+    """The ``uid_salt`` of every run in the lake at ``root`` (none from runs written before
+    that column, nor from a run file that cannot be read)."""
+    salts: set[int] = set()
+    for path in table_files(root, "run"):
+        try:
+            if "uid_salt" not in pq.read_schema(path).names:
+                continue
+            column = pq.read_table(path, columns=["uid_salt"]).column(0)
+        except (OSError, pa.ArrowException):
+            continue
+        salts.update(v for v in column.to_pylist() if v is not None)
+    return salts
+
+
 def has_data(root: str | Path) -> bool:
     root = Path(root)
     return any((root / t).is_dir() and any((root / t).rglob("*.parquet")) for t in SCHEMAS)
@@ -354,4 +369,5 @@ def clear_tables(root: str | Path) -> None:
         shutil.rmtree(Path(root) / t, ignore_errors=True)
 
 
-__all__ = ["LakeWriter", "clear_tables", "file_schema", "has_data", "table_files"]
+__all__ = ["LakeWriter", "clear_tables", "file_schema", "has_data", "table_files",
+           "uid_salts"]

@@ -7,12 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wirelens.pipeline.columns import (
+    UID_FLOW_ID_BITS,
     addr_one,
     by_start_hour,
     format_addrs,
     format_macs,
+    free_salt,
     group_rows,
     ragged,
+    uid_one,
     uids,
 )
 from wirelens.store.lake import HOUR_NS
@@ -67,6 +70,20 @@ def test_uids_distinct_and_stable():
     assert a != uids(np.arange(1, 10001, dtype=np.uint64), 100).to_pylist()
 
 
+@given(st.integers(0, 2**62 - 1), st.sets(st.integers(0, 2**62 - 1), max_size=5),
+       st.integers(0, 2**UID_FLOW_ID_BITS - 1))
+def test_free_salt_keeps_a_run_s_uids_apart_from_the_taken_ones(salt, taken, fid):
+    other = salt ^ fid  # a run keyed so that its flow 1 has the uid of our flow fid ^ 1
+    assert uid_one(fid ^ 1, salt) == uid_one(1, other)
+    taken = taken | {other}
+    got = free_salt(salt, taken)
+    assert got == free_salt(salt, taken) and 0 <= got < 2**62
+    # (a uid is a bijection of flow_id ^ salt: salts apart above the flow ids' bits never
+    # give two flows the same one)
+    assert all((got ^ t) >> UID_FLOW_ID_BITS for t in taken)
+    assert free_salt(salt, ()) == salt
+
+
 def test_ragged():
     arr = ragged(np.array([[1, 2, 3], [4, 5, 6]]), np.array([2, 3]), pa.uint16())
     assert arr.to_pylist() == [[1, 2], [4, 5, 6]]
@@ -75,8 +92,6 @@ def test_ragged():
 @settings(deadline=None)  # the first call may load the compiled kernel
 @given(st.integers(0, 2**64 - 1), st.integers(0, 2**62))
 def test_uid_one_equals_the_kernel(flow_id, salt):
-    from wirelens.pipeline.columns import uid_one
-
     assert uid_one(flow_id, salt) == uids(np.array([flow_id], np.uint64), salt)[0].as_py()
 
 
