@@ -92,6 +92,11 @@ yet: when a later segment names the flow, those that belong after it in its stre
 came early: reordering) are read after it, so a request split in two whose second half came
 first is whole. Past the bound the oldest flow's segments are forgotten."""
 
+CONTINUED_MAX = 65_536
+"""Flows the active timeout ended remembered at once for the flow that continues each
+(:mod:`wirelens.pipeline.continued`: its roles, service and server name; ~300 bytes each):
+past it the oldest is forgotten, and its continuation is written as a new flow."""
+
 DPI_MAX_READING = 262_144
 """Flows whose parser and reassembly state DPI holds at once, at most: past it, the flow whose
 dissector was made first gives it up (its pending rows written, weird ``dpi_state_limit``)

@@ -197,7 +197,8 @@ class FinishedFlows:
     """Service identified by content, or None."""
     service_source: list[str | None]
     """How the flow was identified: ``content``, ``port`` (service guessed from the
-    responder port), ``dns-cache`` (no service; named from earlier DNS answers), or None."""
+    responder port), ``dns-cache`` (no service; named from earlier DNS answers), or None (the
+    runner may then fill ``continued``: :mod:`wirelens.pipeline.continued`)."""
     server_name: list[str | None]
     """The flow's name: its own (SNI, Host, DNS query) or one from the DNS cache."""
     name_source: list[str | None]

@@ -34,6 +34,7 @@ from wirelens.decode import Decoder, FragmentReassembler, TimeOrder
 from wirelens.flow import END_REUSE, FlowTable, reverse_flows
 from wirelens.pipeline.clock import clamp_out_of_line
 from wirelens.pipeline.columns import by_start_hour, free_salt, mix64, ts_array
+from wirelens.pipeline.continued import Continuations
 from wirelens.pipeline.decode_weirds import DecodeWeirds
 from wirelens.pipeline.dpi import DpiStage
 from wirelens.pipeline.events import events_batch, rows_batch
@@ -173,6 +174,7 @@ class Analysis:
                                active_timeout_s=options.active_timeout_s,
                                max_flows=options.max_flows, vlan_key=options.vlan_key,
                                dpi_packets=DPI_PACKETS[options.dpi])
+        self.continued = Continuations(options.idle_timeout_s, options.vlan_key)
         self.ranges = load_ranges() if options.dpi != "off" else None
         self.dpi = DpiStage(tables=options.dpi == "full", port_guess=options.dpi != "off",
                             show_passwords=options.show_passwords)
@@ -449,9 +451,13 @@ class Analysis:
         for start in range(0, n, chunk):  # (a batch's ended flows may be more)
             part = cols if n <= chunk else {k: v[start:start + chunk] for k, v in cols.items()}
             part = by_start_hour(part)
-            part = reverse_flows(part, self.dpi.take_reversed(part), in_place=True)
+            flip = self.dpi.take_reversed(part)
+            links = self.continued.link(part, flip)
+            part = reverse_flows(part, flip, in_place=True)
             self.lap("records")
             done = self.dpi.finish_flows(part)
+            self.continued.inherit(links, done.service, done.service_source, done.server_name,
+                                   done.name_source)
             self.lap("dpi")
             batch = conn_batch(part, self.salt or 0, done.service, done.service_source,
                                done.server_name, done.name_source, self.ranges)

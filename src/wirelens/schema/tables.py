@@ -63,7 +63,9 @@ CONN = pa.schema(
           "transfer), port (no content match; service guessed from the responder's well-known "
           "port), dns-cache (no service; application named from earlier DNS answers for the "
           "responder address), catalogue (no service; application from the catalogue's address "
-          "ranges), or null."),
+          "ranges), continued (the flow continues one the active timeout ended, on the same "
+          "endpoints within the idle timeout and without a SYN: its service, when this flow's "
+          "own content named none), or null."),
         f("server_name", pa.string(), "Name the client asked for: TLS SNI, HTTP Host, DNS query name, ... "
           "(name_source says which)."),
         f("conn_state", pa.string(), "Zeek-style connection state (S0, S1, SF, REJ, RSTO, RSTR, SH, OTH, ...)."),
@@ -110,7 +112,7 @@ CONN = pa.schema(
           "endpoint name), opcua_endpoint (the host of an OPC UA Hello's endpoint URL), coap_host (a "
           "CoAP Uri-Host), fastcgi_host (a FastCGI request's HTTP_HOST or SERVER_NAME), dicom_called_ae "
           "(the called AE title of a DICOM association request), iscsi_target (an iSCSI login's "
-          "TargetName), mipush_host (the server a Xiaomi push client's CONN names), dns_cache (an earlier DNS answer held the responder's address), or null."),
+          "TargetName), mipush_host (the server a Xiaomi push client's CONN names), dns_cache (an earlier DNS answer held the responder's address), continued (the name of the flow this one continues, as service_source), or null."),
     ]
 )
 
