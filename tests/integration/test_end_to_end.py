@@ -537,20 +537,43 @@ def test_a_short_snap_length_keeps_methods_and_uris_so_far(sim, result, tmp_path
 
 
 def test_cli_output_that_cannot_be_written_is_one_line(sim, tmp_path, capsys, monkeypatch):
-    """A file of the lake that cannot be written (here: the device is full) ends the run
-    with one line naming the file and the reason, exit status 1, no traceback and no
-    temporary file left."""
+    """A file of the lake that cannot be written (here: the device is full for conn files)
+    ends the run with one line naming the file and the reason, exit status 1, no traceback
+    and no temporary file left; the run row says what ended it."""
     import wirelens.store.lake as lake
 
+    replace = lake.os.replace
+
+    out = tmp_path / "o"
+
     def full(src, dst):
-        raise OSError(28, "No space left on device")
+        if str(dst).startswith(str(out / "conn")):
+            raise OSError(28, "No space left on device")
+        replace(src, dst)
 
     monkeypatch.setattr(lake.os, "replace", full)
-    out = tmp_path / "o"
     assert main(["analyze", str(sim.pcap), "-o", str(out), "--quiet"]) == EXIT_ERROR
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("wirelens: [Errno 28] No space left on device: ")
     assert err[0].endswith(".parquet'") and not list(out.rglob("*.tmp"))
+    run = query(out, "SELECT error, packets FROM run").to_pylist()
+    assert len(run) == 1 and run[0]["error"] == err[0][len("wirelens: "):]
+    assert 0 < run[0]["packets"] <= sim.packets
+
+
+def test_a_temporary_folder_that_cannot_be_written_fails_no_run(sim, tmp_path, capsys,
+                                                               monkeypatch):
+    """The warm-up before a run analyses a tiny capture in a temporary folder: that folder's
+    disk full is not the run's failure (its kernels load in the run instead)."""
+    from wirelens.pipeline import warm
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(warm.tempfile, "TemporaryDirectory", full)
+    out = tmp_path / "o"
+    assert main(["analyze", str(sim.pcap), "-o", str(out), "--quiet"]) == EXIT_OK
+    assert query(out, "SELECT packets FROM run").to_pylist() == [{"packets": sim.packets}]
 
 
 def test_cli_analyze_query_schema(sim, tmp_path, capsys):
@@ -624,6 +647,8 @@ def test_a_killed_lake_writer_is_one_line(sim, tmp_path, capsys, monkeypatch):
     real_write, calls = LakeProcess.write, []
 
     def write(self, table, batch):
+        if self.root != tmp_path / "o":  # (the warm-up's lake)
+            return real_write(self, table, batch)
         calls.append(table)
         if len(calls) == 3:
             os.kill(self._proc.pid, signal.SIGKILL)
@@ -637,6 +662,8 @@ def test_a_killed_lake_writer_is_one_line(sim, tmp_path, capsys, monkeypatch):
     assert err == ("wirelens: the lake writer process was killed by SIGKILL (the system's "
                    "out-of-memory killer sends it)\n")
     assert not list((tmp_path / "o").rglob("*.tmp"))
+    run = query(tmp_path / "o", "SELECT error FROM run").to_pylist()  # (written in-process)
+    assert run == [{"error": err[len("wirelens: "):].strip()}]
 
 
 def test_out_of_memory_is_one_line(sim, tmp_path, capsys, monkeypatch):
@@ -649,6 +676,8 @@ def test_out_of_memory_is_one_line(sim, tmp_path, capsys, monkeypatch):
     rc = main(["analyze", str(sim.pcap), "-o", str(tmp_path / "o"), "--quiet"])
     assert rc == EXIT_ERROR
     assert capsys.readouterr().err.startswith("wirelens: out of memory: files completed")
+    assert query(tmp_path / "o", "SELECT error, packets FROM run").to_pylist() == [
+        {"error": "out of memory", "packets": 0}]
 
 
 def test_a_query_interrupted_mentions_no_files(result, capsys, monkeypatch):

@@ -25,7 +25,7 @@ from wirelens.pipeline.runner import (
 from wirelens.pipeline.sinks import LakeSink
 from wirelens.pipeline.summary import RunSummary
 from wirelens.schema import SCHEMAS
-from wirelens.store.lake import uid_salts
+from wirelens.store.lake import LakeWriter, table_files, uid_salts
 
 
 @dataclass
@@ -86,6 +86,25 @@ def _input_bytes(files: list[str]) -> float:
     return sum(input_size(f) for f in files)
 
 
+def _failed_run(out: Path, run_id: str, analysis: Analysis, exc: BaseException) -> None:
+    """Write the run row of a run ``exc`` ended early (``error`` says what), in place of
+    one it may have written already, so the lake shows its tables are incomplete."""
+    error = str(exc) or type(exc).__name__
+    if isinstance(exc, KeyboardInterrupt):
+        error = "stopped at once (a second Ctrl-C or SIGTERM)"
+    elif isinstance(exc, MemoryError):
+        error = "out of memory"
+    row = analysis.failed_run_row(error)
+    if row is None:
+        return
+    for done in table_files(out, "run"):
+        if done.name.startswith(f"part-{run_id}-"):
+            done.unlink()
+    writer = LakeWriter(out, run_id)
+    writer.write("run", row)
+    writer.close()
+
+
 def analyze(
     path: InputPaths,
     out: str | Path | None = None,
@@ -124,13 +143,16 @@ def analyze(
     analysis = Analysis(opts, sinks, run_id=run_id, stop=stop, taken_salts=taken)
     try:
         summary = analysis.run(inputs, progress=progress, files=files)
-    except BaseException:
-        if lake is not None:  # keep what was complete: every file is renamed only once
-            with suppress(Exception):  # whole (a writer that failed fails again: the
-                lake.close()  # first failure is the one to tell)
+        if lake is not None:
+            lake.close()
+    except BaseException as exc:
+        if lake is not None and out is not None:  # keep what was complete: every file is
+            with suppress(Exception):  # renamed only once whole (a writer that failed fails
+                lake.close()  # again: the first failure is the one to tell)
+            with suppress(Exception):  # (the disk still full, say: nothing more to do)
+                _failed_run(Path(out), run_id, analysis, exc)
         raise
     if lake is not None:
-        lake.close()
         summary.out = str(out)
         summary.writer_peak_rss = lake.peak_rss
     tables = {t: memory.table(t) for t in SCHEMAS} if memory is not None else {}

@@ -189,6 +189,7 @@ class Analysis:
         stamped far ahead, a damaged timestamp, moves it no further than its batch's others)."""
         self.summary: RunSummary | None = None
         self.lap: Laps = Laps({})
+        self._started: tuple[float, float] | None = None  # (wall clock, perf counter)
 
     # -- the pass -------------------------------------------------------------------------
     def run(self, inputs: list[str], progress: Progress | None = None,
@@ -213,6 +214,7 @@ class Analysis:
         caller has them already (folders are then not walked and sniffed again)."""
         started = time.time()
         t0 = time.perf_counter()
+        self._started = (started, t0)
         files = expand_inputs(inputs) if files is None else files
         s = self.summary = RunSummary(run_id=self.run_id,
                                       inputs=[display_name(x) for x in inputs])
@@ -510,7 +512,15 @@ class Analysis:
             sink.write(table, batch)
         self.lap("output")
 
-    def _run_row(self, started: float) -> pa.RecordBatch:
+    def failed_run_row(self, error: str) -> pa.RecordBatch | None:
+        """The run row of a run that ``error`` ended before its end (None if it had not
+        started): its counts so far, ``error`` said."""
+        if self.summary is None or self._started is None:
+            return None
+        self.summary.elapsed_s = time.perf_counter() - self._started[1]
+        return self._run_row(self._started[0], error)
+
+    def _run_row(self, started: float, error: str | None = None) -> pa.RecordBatch:
         s = self.summary
         assert s is not None
 
@@ -530,6 +540,7 @@ class Analysis:
             "interrupted": pa.array([s.interrupted]),
             "flows": pa.array([s.flows], pa.uint64()),
             "uid_salt": pa.array([self.salt], pa.int64()),
+            "error": pa.array([error], pa.string()),
         }
         for name in ("packets", "bytes", "ip_packets", "non_ip_packets", "arp_packets",
                      "malformed_packets", "unknown_link_packets", "fragments", "flows_evicted"):

@@ -300,6 +300,10 @@ RUN = pa.schema(
           "number in the run): from its first packet's time, moved on when a run already in "
           "the lake has a key whose uids could meet these, so uids stay unique across the "
           "runs of a lake (the same capture appended twice, or with other settings)."),
+        f("error", pa.string(), "What ended the run before the end of its inputs (the disk "
+          "full, the lake's writer process killed, memory exhausted, a second Ctrl-C): its "
+          "tables hold the files completed before it, not the rest; null for a run that "
+          "ended as it should (or was interrupted: see interrupted)."),
     ]
 )
 
