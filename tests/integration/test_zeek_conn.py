@@ -167,6 +167,22 @@ def test_clean_tcp_flow_agrees_on_everything(zb, pairs):
     assert {k for k, (ok, _) in got.items() if not ok} <= {"duration"}, got
 
 
+def test_an_fddi_trace_agrees_with_zeek(zb):
+    """An FDDI capture (LINKTYPE_FDDI: frame control, addresses, LLC/SNAP): each of Zeek's
+    1,333 rows (a lone RST a minute on one connection) is one flow of ours, every compared
+    field alike."""
+    btest = DATA / zb.ZEEK_BTEST
+    rows = zb.parse_conn_log(
+        btest / "Baseline" / "scripts.policy.protocols.conn.mac-logging" / "conn3.log")
+    flows, err = zb.our_flows(btest / "Traces" / "llc.pcap")
+    assert err is None and len(rows) == 1333
+    matches, extra = zb.match_flows(rows, flows, zb.key_columns(rows))
+    assert not extra
+    differ = [(k, v) for m in matches if m.ours is not None and not m.flipped
+              for k, (ok, v) in zb.compare(m.zeek, m.ours).items() if not ok]
+    assert sum(m.ours is not None and not m.flipped for m in matches) == 1333 and not differ
+
+
 def test_parse_formats(zb):
     """ASCII with #fields, a zeek-cut header line, and unpairable logs (no endpoint columns)."""
     base = DATA / zb.ZEEK_BTEST / "Baseline"

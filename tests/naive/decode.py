@@ -127,7 +127,29 @@ class _Packet:
 
 
 # -- link layers ----------------------------------------------------------------------------
+def _wrapper(pk: _Packet, lt: int) -> tuple[int, int]:
+    """PPI (192) or PKTAP (258, 149): the header's length and the link type it wraps."""
+    if lt == 192:
+        if pk.left(0) < 8 or pk.u8(0) != 0:
+            pk.fail(1)
+        length, inner = struct.unpack_from("<HI", pk.buf, 2)
+        if length < 8 or length > pk.left(0):
+            pk.fail(1)
+        return int(length), int(inner)
+    pk.need(0, 12, 1)
+    length, record, inner = struct.unpack_from("<III", pk.buf, 0)
+    if record != 1 or length < 12 or length > pk.left(0):
+        pk.fail(1)
+    return int(length), int(inner)
+
+
 def _link(pk: _Packet, lt: int) -> None:
+    if lt in (192, 258, 149):
+        length, inner = _wrapper(pk, lt)
+        pk.buf, pk.base, pk.end = pk.buf[length:], pk.base + length, pk.end - length
+        if inner in (192, 258, 149):  # (one wrapper only)
+            raise _Stop(UNKNOWN_LINK, 2)
+        _link(pk, inner)
     if lt == 1:
         _ethernet(pk, 0)
     elif lt in RAW_LINKS:
@@ -173,6 +195,18 @@ def _link(pk: _Packet, lt: int) -> None:
         _wifi(pk, 0)
     elif lt == 239:
         _nflog(pk)
+    elif lt in (10, 100):  # FDDI (frame control, destination, source), ATM: LLC/SNAP
+        skip = 13 if lt == 10 else 0
+        pk.need(0, skip + 3, 1)
+        if pk.buf[skip : skip + 3] != b"\xaa\xaa\x03":
+            raise _Stop(NOT_IP)
+        pk.need(0, skip + 8, 1)
+        _ethertype(pk, pk.u16(skip + 6), skip + 8)
+    elif lt == 226:  # Solaris ipnet
+        pk.need(0, 24, 1)
+        if pk.u8(1) not in (2, 26):
+            raise _Stop(NOT_IP)
+        _ip(pk, 24)
     raise _Stop(UNKNOWN_LINK, 2)
 
 

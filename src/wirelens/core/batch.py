@@ -30,6 +30,12 @@ class LinkType(IntEnum):
     IPV6 = 229
     NFLOG = 239  # Linux netfilter log: 4-byte header, then TLVs (type 9 holds the packet)
     LINUX_SLL2 = 276
+    FDDI = 10  # FC, destination, source (13 bytes), then LLC/SNAP
+    ATM_RFC1483 = 100  # LLC/SNAP over ATM
+    PPI = 192  # Per-Packet Information header (AirPcap, Kismet), then the link type it names
+    IPNET = 226  # Solaris ipnet: 24-byte header, then IP
+    PKTAP = 258  # Apple's packet tap (``tcpdump -i any`` on macOS), then the link type it names
+    PKTAP_DARWIN = 149  # the same written under Darwin's DLT value (LINKTYPE_USER2 elsewhere)
     # DLT_RAW aliases that show up in pcap files written on some BSDs
     RAW_ALIAS_12 = 12
     RAW_ALIAS_14 = 14

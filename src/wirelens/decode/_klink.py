@@ -102,6 +102,35 @@ def nflog(data, pos, end):  # type: ignore[no-untyped-def]
 
 
 @inl
+def le32(d, p):  # type: ignore[no-untyped-def]
+    """Little-endian 32-bit value at ``p`` as int64 (the caller checked the bounds)."""
+    return (np.int64(u8(d, p)) | (np.int64(u8(d, p + 1)) << 8)
+            | (np.int64(u8(d, p + 2)) << 16) | (np.int64(u8(d, p + 3)) << 24))
+
+
+@inl
+def wrapper(data, pos, end, lt):  # type: ignore[no-untyped-def]
+    """A header that wraps a packet of another link type at ``pos``: ``(length, inner link
+    type)``, or ``(0, 0)`` if cut or not one. PKTAP (Apple; tcpdump's print-pktap.c layout):
+    header length, record type (1: a packet), link type, little-endian 32-bit words. PPI
+    (the Per-Packet Information header specification 1.0.10): version 0, flags, length
+    (16 bits), link type (32 bits), little-endian."""
+    if lt == 192:
+        if end - pos < 8 or u8(data, pos) != 0:
+            return 0, 0
+        hl = np.int64(u8(data, pos + 2)) | (np.int64(u8(data, pos + 3)) << 8)
+        if hl < 8 or hl > end - pos:
+            return 0, 0
+        return hl, le32(data, pos + 4)
+    if end - pos < 12 or le32(data, pos + 4) != 1:
+        return 0, 0
+    hl = le32(data, pos)
+    if hl < 12 or hl > end - pos:
+        return 0, 0
+    return hl, le32(data, pos + 8)
+
+
+@inl
 def link_header(data, pos, end, lt):  # type: ignore[no-untyped-def]
     """The record's link-layer header (pcap LINKTYPE ``lt``) at ``pos``.
 
@@ -116,6 +145,12 @@ def link_header(data, pos, end, lt):  # type: ignore[no-untyped-def]
     et = 0
     smac = np.uint64(0)
     mac_set = False
+    if lt == 258 or lt == 149 or lt == 192:  # (one wrapper: what it wraps is a plain one)
+        hl, inner = wrapper(data, pos, end, lt)
+        if hl == 0:
+            return K_DONE, pos, end, 0, MALFORMED, W_TRUNC_LINK, smac, mac_set
+        pos += hl
+        lt = inner
     if lt == 1:
         kind = K_ETH
     elif lt == 101 or lt == 228 or lt == 229 or lt == 12 or lt == 14:
@@ -198,6 +233,30 @@ def link_header(data, pos, end, lt):  # type: ignore[no-untyped-def]
         kind = K_WIFI
     elif lt == 239:
         kind, pos, end, st, wd = nflog(data, pos, end)
+    elif lt == 10 or lt == 100:  # FDDI (frame control, two addresses) or ATM: LLC/SNAP
+        hl = 13 if lt == 10 else 0
+        if end - pos < hl + 3:
+            st = MALFORMED
+            wd = W_TRUNC_LINK
+        elif (u8(data, pos + hl) != 0xAA or u8(data, pos + hl + 1) != 0xAA
+              or u8(data, pos + hl + 2) != 3):  # (another LLC: spanning tree, IPX, ...)
+            st = NOT_IP
+        elif end - pos < hl + 8:
+            st = MALFORMED
+            wd = W_TRUNC_LINK
+        else:
+            et = u16(data, pos + hl + 6)
+            pos += hl + 8
+            kind = K_ETYPE
+    elif lt == 226:  # Solaris ipnet: version, address family (2 IPv4, 26 IPv6), ... 24 bytes
+        if end - pos < 24:
+            st = MALFORMED
+            wd = W_TRUNC_LINK
+        elif u8(data, pos + 1) == 2 or u8(data, pos + 1) == 26:
+            pos += 24
+            kind = K_IP
+        else:
+            st = NOT_IP
     else:
         st = UNKNOWN_LINK
         wd = W_UNKNOWN_LINK

@@ -48,6 +48,10 @@ SAMPLE = [
     "nDPI/tests/cfgs/default/pcap/capwap_data.pcapng",
     "zeek/testing/btest/Traces/radiotap.pcap",
     "zeek/testing/btest/Traces/linux_dlt_sll2.pcap",
+    "zeek/testing/btest/Traces/llc.pcap",  # FDDI
+    "libpcap/tests/filter/http_PPI.pcap",
+    "tcpdump/tests/e1000g.pcap",  # Solaris ipnet
+    "tcpdump/tests/pktap-heap-overflow.pcap",
     "zeek/testing/btest/Traces/linuxsll-arp.pcap",
     "suricata-verify/tests/dns/dns-udp-null/input.pcap",
     "suricata-verify/tests/decode-erspan-typeI-02/input.pcap",

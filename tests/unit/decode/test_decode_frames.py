@@ -188,6 +188,50 @@ def test_80211_not_decodable(decoder: Decoder) -> None:
     assert bad_rt["status"] == S.MALFORMED
 
 
+def test_fddi_atm_and_ipnet(decoder: Decoder) -> None:
+    """FDDI (frame control, two addresses, LLC/SNAP), LLC/SNAP over ATM, Solaris ipnet (a
+    24-byte header naming the address family); another LLC is not IP, a cut header a
+    truncated link header."""
+    fddi = b"\x50" + MAC_B + MAC_A
+    assert_tcp_v4(one(decoder, fddi + SNAP + TCP4, LinkType.FDDI), 21, 5)
+    assert one(decoder, fddi + SNAP + TCP4, LinkType.FDDI)["src_mac"] == 0  # (as Zeek: none)
+    assert one(decoder, fddi + b"\x42\x42\x03" + bytes(40), LinkType.FDDI)["status"] == S.NOT_IP
+    cut = one(decoder, fddi + SNAP[:5], LinkType.FDDI)
+    assert cut["status"] == S.MALFORMED and cut["weird"] == Weird.truncated_link_header
+    assert_tcp_v4(one(decoder, SNAP + TCP4, LinkType.ATM_RFC1483), 8, 5)
+    ipnet = struct.pack("!BBHIIIII", 2, 2, 0, len(TCP4), 1, 0, 0, 0)
+    assert_tcp_v4(one(decoder, ipnet + TCP4, LinkType.IPNET), 24, 5)
+    other = struct.pack("!BBHIIIII", 2, 7, 0, len(TCP4), 1, 0, 0, 0)
+    assert one(decoder, other + TCP4, LinkType.IPNET)["status"] == S.NOT_IP
+    assert one(decoder, ipnet[:20], LinkType.IPNET)["status"] == S.MALFORMED
+
+
+def test_ppi_and_pktap_wrap_another_link_type(decoder: Decoder) -> None:
+    """PPI (version 0, length, link type) and Apple's PKTAP (length, record type 1, link
+    type), little-endian: the packet inside is read as its link type says."""
+    ppi = struct.pack("<BBHI", 0, 0, 12, LinkType.IEEE802_11) + bytes(4)
+    row = one(decoder, ppi + wifi(0x08, 0x01, SNAP + TCP4), LinkType.PPI)
+    assert_tcp_v4(row, 12 + 24 + 8, 5)
+    assert row["src_mac"] == 0x020000000022
+    for lt in (LinkType.PKTAP, LinkType.PKTAP_DARWIN):
+        pktap = struct.pack("<III", 108, 1, LinkType.ETHERNET) + bytes(96)
+        row = one(decoder, pktap + eth(TCP4), lt)
+        assert_tcp_v4(row, 108 + 14, 5)
+        assert (row["src_mac"], row["dst_mac"]) == (MA, MB)
+        raw = one(decoder, struct.pack("<III", 12, 1, LinkType.RAW) + TCP4, lt)
+        assert_tcp_v4(raw, 12, 5)
+    for bad in (struct.pack("<III", 108, 2, 1) + bytes(96) + eth(TCP4),  # not a packet
+                struct.pack("<III", 500, 1, 1) + bytes(96) + eth(TCP4),  # past the record
+                struct.pack("<II", 12, 1)):  # cut
+        row = one(decoder, bad, LinkType.PKTAP)
+        assert row["status"] == S.MALFORMED and row["weird"] == Weird.truncated_link_header
+    assert one(decoder, struct.pack("<BBHI", 1, 0, 8, 1) + eth(TCP4), LinkType.PPI)[
+        "status"] == S.MALFORMED  # (version 1: not one we read)
+    nested = struct.pack("<III", 20, 1, LinkType.PPI) + struct.pack("<BBHI", 0, 0, 8, 1)
+    row = one(decoder, nested + eth(TCP4), LinkType.PKTAP)
+    assert row["status"] == S.UNKNOWN_LINK  # (one wrapper, not two)
+
+
 def test_unknown_link_type_counted() -> None:
     dec = Decoder(8)
     pk = dec.decode(raw_batch([TCP4, TCP4], [147, 1]))

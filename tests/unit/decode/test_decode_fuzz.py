@@ -99,6 +99,10 @@ TEMPLATES: list[tuple[int, bytes]] = [
         + TCP4,
     ),
     (239, b"\x0a\x00\x00\x01" + struct.pack(">HH", 4 + len(UDP6), 9) + UDP6),
+    (10, b"\x50" + bytes(12) + SNAP + TCP4),
+    (226, struct.pack("!BBHIIIII", 2, 26, 0, len(UDP6), 1, 0, 0, 0) + UDP6),
+    (192, struct.pack("<BBHI", 0, 0, 8, 1) + eth(TCP4)),
+    (258, struct.pack("<III", 16, 1, 101) + bytes(4) + TCP4),
     # AYIYA forward message, 16-byte identity, 20-byte signature, IPv6 inside
     (1, eth(ipv4(udp(40000, 5072, b"\x41\x52\x11\x29" + bytes(40) + UDP6), proto=17))),
 ]
