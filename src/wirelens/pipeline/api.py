@@ -25,7 +25,7 @@ from wirelens.pipeline.runner import (
 from wirelens.pipeline.sinks import LakeSink
 from wirelens.pipeline.summary import RunSummary
 from wirelens.schema import SCHEMAS
-from wirelens.store.lake import LakeWriter, table_files, uid_salts
+from wirelens.store.lake import uid_salts, write_alone
 
 
 @dataclass
@@ -95,14 +95,8 @@ def _failed_run(out: Path, run_id: str, analysis: Analysis, exc: BaseException) 
     elif isinstance(exc, MemoryError):
         error = "out of memory"
     row = analysis.failed_run_row(error)
-    if row is None:
-        return
-    for done in table_files(out, "run"):
-        if done.name.startswith(f"part-{run_id}-"):
-            done.unlink()
-    writer = LakeWriter(out, run_id)
-    writer.write("run", row)
-    writer.close()
+    if row is not None:
+        write_alone(out, run_id, "run", row)
 
 
 def analyze(

@@ -94,10 +94,10 @@ class Continuations:
         links = Links([], [], [])
         syn = cols["orig_syn_pkts"] + cols["resp_syn_pkts"]
         for k in rows.tolist():
-            key = self._key(cols, k)
-            h = int(hashes[k])
             a = (int(cols["orig_hi"][k]), int(cols["orig_lo"][k]), int(cols["orig_p"][k]))
             b = (int(cols["resp_hi"][k]), int(cols["resp_lo"][k]), int(cols["resp_p"][k]))
+            key = self._key(cols, k, a, b)
+            h = int(hashes[k])
             orig = b if flip[k] else a
             parent = self._waiting.get(key)
             start = int(cols["ts_ns"][k])
@@ -158,10 +158,10 @@ class Continuations:
             del self._hashes[h]
 
     # -- the flow key ---------------------------------------------------------------------
-    def _key(self, cols: dict[str, np.ndarray], k: int) -> tuple[int, ...]:
-        """The flow table's key of row ``k``, the endpoints in a fixed order."""
-        a = (int(cols["orig_hi"][k]), int(cols["orig_lo"][k]), int(cols["orig_p"][k]))
-        b = (int(cols["resp_hi"][k]), int(cols["resp_lo"][k]), int(cols["resp_p"][k]))
+    def _key(self, cols: dict[str, np.ndarray], k: int, a: tuple[int, int, int],
+             b: tuple[int, int, int]) -> tuple[int, ...]:
+        """The flow table's key of row ``k`` (endpoints ``a`` and ``b``: address high, low,
+        port), the endpoints in a fixed order."""
         tun = int(cols["tunnel"][k])
         vlans = ((int(cols["vlan"][k]), int(cols["vlan_inner"][k])) if self.vlan_key
                  else (0, 0))

@@ -343,6 +343,17 @@ def table_files(root: str | Path, table: str) -> list[Path]:
     return sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
 
 
+def write_alone(root: str | Path, run_id: str, table: str, batch: pa.RecordBatch) -> None:
+    """Write ``batch`` as the only rows of ``table`` from run ``run_id`` (the run's files of
+    that table removed first): a failed run's ``run`` row in place of one it wrote."""
+    for done in table_files(root, table):
+        if done.name.startswith(f"part-{run_id}-"):
+            done.unlink()
+    writer = LakeWriter(root, run_id)
+    writer.write(table, batch)
+    writer.close()
+
+
 def uid_salts(root: str | Path) -> set[int]:
     """The ``uid_salt`` of every run in the lake at ``root`` (none from runs written before
     that column, nor from a run file that cannot be read)."""
@@ -370,4 +381,4 @@ def clear_tables(root: str | Path) -> None:
 
 
 __all__ = ["LakeWriter", "clear_tables", "file_schema", "has_data", "table_files",
-           "uid_salts"]
+           "uid_salts", "write_alone"]
