@@ -701,7 +701,8 @@ def test_not_a_capture_is_an_error(tmp_path, capsys):
 
 def test_interrupted_run_keeps_complete_files(sim, tmp_path):
     """An interrupt mid-run (here from the progress callback) leaves only whole Parquet files:
-    what was written stays queryable, nothing half-written is visible."""
+    what was written stays queryable, nothing half-written is visible; the run row says the
+    run was stopped at once."""
     out = tmp_path / "o"
     calls = []
 
@@ -716,6 +717,8 @@ def test_interrupted_run_keeps_complete_files(sim, tmp_path):
     assert not list(out.rglob("*.tmp"))
     n = query(out, "SELECT count(*) AS n FROM conn").to_pylist()[0]["n"]
     assert 0 < n < 5000
+    (run,) = query(out, "SELECT error, packets FROM run").to_pylist()
+    assert run["error"].startswith("stopped at once") and 0 < run["packets"] < sim.packets
 
 
 def test_tables_convert_to_pandas(result):
