@@ -195,6 +195,15 @@ def _link(pk: _Packet, lt: int) -> None:
         _wifi(pk, 0)
     elif lt == 239:
         _nflog(pk)
+    elif lt in (281, 284, 285):  # Ethernet with a switch tag before the ethertype
+        tag = 8 if lt == 285 else 4
+        pk.need(0, 14 + tag, 1)
+        pk.row["dst_mac"], pk.row["src_mac"] = pk.mac(0), pk.mac(6)
+        pk.mac_done = True
+        _ethertype(pk, pk.u16(12 + tag), 14 + tag)
+    elif lt == 282:  # a Broadcom tag, then Ethernet
+        pk.need(0, 4, 1)
+        _ethernet(pk, 4)
     elif lt in (10, 100):  # FDDI (frame control, destination, source), ATM: LLC/SNAP
         skip = 13 if lt == 10 else 0
         pk.need(0, skip + 3, 1)

@@ -36,6 +36,10 @@ class LinkType(IntEnum):
     IPNET = 226  # Solaris ipnet: 24-byte header, then IP
     PKTAP = 258  # Apple's packet tap (``tcpdump -i any`` on macOS), then the link type it names
     PKTAP_DARWIN = 149  # the same written under Darwin's DLT value (LINKTYPE_USER2 elsewhere)
+    DSA_TAG_BRCM = 281  # Ethernet, a 4-byte Broadcom switch tag before the ethertype
+    DSA_TAG_BRCM_PREPEND = 282  # a 4-byte Broadcom switch tag, then Ethernet
+    DSA_TAG_DSA = 284  # Ethernet, a 4-byte Marvell DSA tag before the ethertype
+    DSA_TAG_EDSA = 285  # Ethernet, an 8-byte Marvell EDSA tag before the ethertype
     # DLT_RAW aliases that show up in pcap files written on some BSDs
     RAW_ALIAS_12 = 12
     RAW_ALIAS_14 = 14

@@ -150,7 +150,7 @@ def _decode_rows(  # type: ignore[no-untyped-def]
         fc_swap = False  # 802.11 frame control may be byte-swapped (CAPWAP, Cisco WLC)
 
         # ---- link layer -------------------------------------------------------------
-        kind, pos, end, et, st, wd, v_smac, mac_set = link_header(data, start, end, lt)
+        kind, pos, end, et, st, wd, v_smac, v_dmac, mac_set = link_header(data, start, end, lt)
 
         # ---- encapsulations, IP, transport ------------------------------------------------
         while st == OK and kind != K_DONE:

@@ -134,25 +134,47 @@ def wrapper(data, pos, end, lt):  # type: ignore[no-untyped-def]
 def link_header(data, pos, end, lt):  # type: ignore[no-untyped-def]
     """The record's link-layer header (pcap LINKTYPE ``lt``) at ``pos``.
 
-    Returns ``(kind, pos, end, et, st, wd, smac, mac_set)``: what follows and where (``end``
-    is lowered only by a link header that bounds its payload, NFLOG's), its ethertype when
-    ``kind`` is ``K_ETYPE``, the status / weird so far, and the source MAC when the header
-    carries one (Linux cooked captures).
+    Returns ``(kind, pos, end, et, st, wd, smac, dmac, mac_set)``: what follows and where
+    (``end`` is lowered only by a link header that bounds its payload, NFLOG's), its ethertype
+    when ``kind`` is ``K_ETYPE``, the status / weird so far, and the MACs when the header
+    carries them (Linux cooked captures: the source's; Ethernet with a switch tag).
     """
     st = OK
     wd = 0
     kind = K_DONE
     et = 0
     smac = np.uint64(0)
+    dmac = np.uint64(0)
     mac_set = False
     if lt == 258 or lt == 149 or lt == 192:  # (one wrapper: what it wraps is a plain one)
         hl, inner = wrapper(data, pos, end, lt)
         if hl == 0:
-            return K_DONE, pos, end, 0, MALFORMED, W_TRUNC_LINK, smac, mac_set
+            return K_DONE, pos, end, 0, MALFORMED, W_TRUNC_LINK, smac, dmac, mac_set
         pos += hl
         lt = inner
     if lt == 1:
         kind = K_ETH
+    elif lt == 281 or lt == 284 or lt == 285:
+        # Ethernet with a switch's tag between the source MAC and the ethertype: Broadcom
+        # (4 bytes), Marvell DSA (4), EDSA (8: an ethertype, 2 reserved bytes, a DSA tag)
+        tag = 8 if lt == 285 else 4
+        if end - pos < 14 + tag:
+            st = MALFORMED
+            wd = W_TRUNC_LINK
+        else:
+            dmac = u64(data, pos, 6)
+            smac = u64(data, pos + 6, 6)
+            mac_set = True
+            et = u16(data, pos + 12 + tag)
+            pos += 14 + tag
+            kind = K_ETYPE
+    elif lt == 282:  # a Broadcom tag before the Ethernet header
+        if end - pos < 4:
+            st = MALFORMED
+            wd = W_TRUNC_LINK
+        else:
+            pos += 4
+            kind = K_ETH
     elif lt == 101 or lt == 228 or lt == 229 or lt == 12 or lt == 14:
         kind = K_IP
     elif lt == 113:  # Linux cooked v1: 16-byte header, protocol at 14
@@ -260,7 +282,7 @@ def link_header(data, pos, end, lt):  # type: ignore[no-untyped-def]
     else:
         st = UNKNOWN_LINK
         wd = W_UNKNOWN_LINK
-    return kind, pos, end, et, st, wd, smac, mac_set
+    return kind, pos, end, et, st, wd, smac, dmac, mac_set
 
 
 @inl

@@ -52,6 +52,10 @@ SAMPLE = [
     "libpcap/tests/filter/http_PPI.pcap",
     "tcpdump/tests/e1000g.pcap",  # Solaris ipnet
     "tcpdump/tests/pktap-heap-overflow.pcap",
+    "tcpdump/tests/dsa.pcap",
+    "tcpdump/tests/edsa.pcap",
+    "tcpdump/tests/brcm-tag.pcap",
+    "tcpdump/tests/brcm-tag-prepend.pcap",
     "zeek/testing/btest/Traces/linuxsll-arp.pcap",
     "suricata-verify/tests/dns/dns-udp-null/input.pcap",
     "suricata-verify/tests/decode-erspan-typeI-02/input.pcap",

@@ -232,6 +232,23 @@ def test_ppi_and_pktap_wrap_another_link_type(decoder: Decoder) -> None:
     assert row["status"] == S.UNKNOWN_LINK  # (one wrapper, not two)
 
 
+def test_ethernet_with_a_switch_tag(decoder: Decoder) -> None:
+    """Broadcom and Marvell DSA/EDSA tags between the source MAC and the ethertype, a
+    Broadcom tag before the Ethernet header (a switch's CPU port, Linux DSA)."""
+    for lt, tag in ((LinkType.DSA_TAG_BRCM, 4), (LinkType.DSA_TAG_DSA, 4),
+                    (LinkType.DSA_TAG_EDSA, 8)):
+        frame = MAC_B + MAC_A + bytes(range(1, tag + 1)) + b"\x08\x00" + TCP4
+        row = one(decoder, frame, lt)
+        assert_tcp_v4(row, 14 + tag, 5)
+        assert (row["src_mac"], row["dst_mac"]) == (MA, MB)
+        cut = one(decoder, frame[: 13 + tag], lt)
+        assert cut["status"] == S.MALFORMED and cut["weird"] == Weird.truncated_link_header
+    row = one(decoder, b"\x00\x00\x20\x05" + eth(TCP4), LinkType.DSA_TAG_BRCM_PREPEND)
+    assert_tcp_v4(row, 4 + 14, 5)
+    assert (row["src_mac"], row["dst_mac"]) == (MA, MB)
+    assert one(decoder, b"\x00\x00", LinkType.DSA_TAG_BRCM_PREPEND)["status"] == S.MALFORMED
+
+
 def test_unknown_link_type_counted() -> None:
     dec = Decoder(8)
     pk = dec.decode(raw_batch([TCP4, TCP4], [147, 1]))

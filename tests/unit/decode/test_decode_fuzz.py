@@ -103,6 +103,8 @@ TEMPLATES: list[tuple[int, bytes]] = [
     (226, struct.pack("!BBHIIIII", 2, 26, 0, len(UDP6), 1, 0, 0, 0) + UDP6),
     (192, struct.pack("<BBHI", 0, 0, 8, 1) + eth(TCP4)),
     (258, struct.pack("<III", 16, 1, 101) + bytes(4) + TCP4),
+    (285, bytes(12) + b"\xda\xda" + bytes(6) + b"\x08\x00" + TCP4),
+    (282, bytes(4) + eth(TCP4)),
     # AYIYA forward message, 16-byte identity, 20-byte signature, IPv6 inside
     (1, eth(ipv4(udp(40000, 5072, b"\x41\x52\x11\x29" + bytes(40) + UDP6), proto=17))),
 ]
