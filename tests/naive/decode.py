@@ -201,6 +201,18 @@ def _link(pk: _Packet, lt: int) -> None:
         pk.row["dst_mac"], pk.row["src_mac"] = pk.mac(0), pk.mac(6)
         pk.mac_done = True
         _ethertype(pk, pk.u16(12 + tag), 14 + tag)
+    elif lt == 129:  # Linux ARCnet: source, destination, offset, protocol id [flag, seq]
+        pk.need(0, 5, 1)
+        pid = pk.u8(4)
+        if pid in (240, 241):  # RFC 1051
+            _ethertype(pk, 0x0800 if pid == 240 else 0x0806, 5)
+        if pid not in (212, 213, 196):
+            raise _Stop(NOT_IP)
+        pk.need(0, 8, 1)
+        flag = pk.u8(5)
+        if flag == 0xFF or (flag != 0 and flag % 2 == 0):  # (an exception, a later piece)
+            raise _Stop(NOT_IP)
+        _ethertype(pk, {212: 0x0800, 213: 0x0806, 196: 0x86DD}[pid], 8)
     elif lt == 282:  # a Broadcom tag, then Ethernet
         pk.need(0, 4, 1)
         _ethernet(pk, 4)

@@ -36,6 +36,7 @@ class LinkType(IntEnum):
     IPNET = 226  # Solaris ipnet: 24-byte header, then IP
     PKTAP = 258  # Apple's packet tap (``tcpdump -i any`` on macOS), then the link type it names
     PKTAP_DARWIN = 149  # the same written under Darwin's DLT value (LINKTYPE_USER2 elsewhere)
+    ARCNET_LINUX = 129  # Linux ARCnet: 4-byte header, a protocol id (RFC 1201 / RFC 1051)
     DSA_TAG_BRCM = 281  # Ethernet, a 4-byte Broadcom switch tag before the ethertype
     DSA_TAG_BRCM_PREPEND = 282  # a 4-byte Broadcom switch tag, then Ethernet
     DSA_TAG_DSA = 284  # Ethernet, a 4-byte Marvell DSA tag before the ethertype

@@ -131,6 +131,29 @@ def wrapper(data, pos, end, lt):  # type: ignore[no-untyped-def]
 
 
 @inl
+def arcnet(data, pos, end):  # type: ignore[no-untyped-def]
+    """A Linux ARCnet header at ``pos`` (LINKTYPE_ARCNET_LINUX; RFC 1201 and RFC 1051
+    framing): ``(kind, pos, et, st, wd)``. RFC 1051 protocol ids (240 IP, 241 ARP) start the
+    payload; RFC 1201 ones (212 IP, 213 ARP, 196 IPv6: RFC 2497) are followed by a split
+    flag and a sequence number: an unsplit packet (flag 0) or the first piece of a split one
+    (an odd flag: its start, the IP header) is read, a later piece or an exception packet is
+    not IP."""
+    if end - pos < 5:
+        return K_DONE, pos, 0, MALFORMED, W_TRUNC_LINK
+    pid = u8(data, pos + 4)
+    if pid == 240 or pid == 241:
+        return K_ETYPE, pos + 5, 0x0800 if pid == 240 else 0x0806, OK, 0
+    if pid != 212 and pid != 213 and pid != 196:
+        return K_DONE, pos, 0, NOT_IP, 0
+    if end - pos < 8:
+        return K_DONE, pos, 0, MALFORMED, W_TRUNC_LINK
+    flag = u8(data, pos + 5)
+    if flag != 0 and ((flag & 1) == 0 or flag == 0xFF):
+        return K_DONE, pos, 0, NOT_IP, 0
+    return K_ETYPE, pos + 8, 0x0800 if pid == 212 else 0x0806 if pid == 213 else 0x86DD, OK, 0
+
+
+@inl
 def link_header(data, pos, end, lt):  # type: ignore[no-untyped-def]
     """The record's link-layer header (pcap LINKTYPE ``lt``) at ``pos``.
 
@@ -270,6 +293,8 @@ def link_header(data, pos, end, lt):  # type: ignore[no-untyped-def]
             et = u16(data, pos + hl + 6)
             pos += hl + 8
             kind = K_ETYPE
+    elif lt == 129:  # Linux ARCnet: source, destination, offset (2), protocol id
+        kind, pos, et, st, wd = arcnet(data, pos, end)
     elif lt == 226:  # Solaris ipnet: version, address family (2 IPv4, 26 IPv6), ... 24 bytes
         if end - pos < 24:
             st = MALFORMED

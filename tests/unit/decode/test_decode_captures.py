@@ -53,6 +53,8 @@ SAMPLE = [
     "tcpdump/tests/e1000g.pcap",  # Solaris ipnet
     "tcpdump/tests/pktap-heap-overflow.pcap",
     "tcpdump/tests/dsa.pcap",
+    "tcpdump/tests/arcnet-rfc1201-arp-icmp-http.pcap",
+    "tcpdump/tests/arcnet-rfc1051-arp-icmp-http.pcap",
     "tcpdump/tests/edsa.pcap",
     "tcpdump/tests/brcm-tag.pcap",
     "tcpdump/tests/brcm-tag-prepend.pcap",

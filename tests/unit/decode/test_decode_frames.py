@@ -249,6 +249,23 @@ def test_ethernet_with_a_switch_tag(decoder: Decoder) -> None:
     assert one(decoder, b"\x00\x00", LinkType.DSA_TAG_BRCM_PREPEND)["status"] == S.MALFORMED
 
 
+def test_arcnet(decoder: Decoder) -> None:
+    """Linux ARCnet: RFC 1051 ids (240 IP) start the payload; RFC 1201 ones (212 IP) carry
+    a split flag and a sequence number: unsplit or a first piece is read, a later piece is
+    not IP."""
+    assert_tcp_v4(one(decoder, b"\xbe\x50\xab\x08\xf0" + TCP4, LinkType.ARCNET_LINUX), 5, 5)
+    for flag in (0, 3):
+        frame = b"\xbe\x50\xa8\xe7\xd4" + bytes([flag]) + b"\x01\x66" + TCP4
+        assert_tcp_v4(one(decoder, frame, LinkType.ARCNET_LINUX), 8, 5)
+    for frame in (b"\xbe\x50\xa8\xe7\xd4\x04\x01\x66" + TCP4,  # a later piece (bytes
+                  # that only look like an IP header), an exception packet
+                  b"\xbe\x50\xa8\xe7\xd4\xff\xff\xff" + TCP4,
+                  b"\xbe\x50\xa8\xe7\xcd" + bytes(20)):  # (BACnet)
+        assert one(decoder, frame, LinkType.ARCNET_LINUX)["status"] == S.NOT_IP
+    assert one(decoder, b"\xbe\x50\xa8\xe7\xd4\x00", LinkType.ARCNET_LINUX)[
+        "status"] == S.MALFORMED
+
+
 def test_unknown_link_type_counted() -> None:
     dec = Decoder(8)
     pk = dec.decode(raw_batch([TCP4, TCP4], [147, 1]))
