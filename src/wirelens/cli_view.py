@@ -30,7 +30,7 @@ def analyze_with_progress(inputs: list[str], dest: Path, opts: dict[str, Any],
                           ) -> RunSummary:
     from wirelens.pipeline.api import NothingRead, analyze
 
-    warm_with_notice()
+    warm_with_notice(opts.get("dpi", "full"))
     try:
         if quiet or not err.is_terminal:
             return analyze(inputs, dest, keep_tables=False, stop=stop, **opts).summary
@@ -51,10 +51,11 @@ def analyze_with_progress(inputs: list[str], dest: Path, opts: dict[str, Any],
         return exc.result.summary
 
 
-def warm_with_notice(after_s: float = 1.5) -> None:
-    """Load the compiled kernels (compiling them if the cache is cold or stale) before the
-    run, so its timing is honest; says so on screen only when it takes long, i.e. when the
-    kernels are really being compiled (once per installation and source version)."""
+def warm_with_notice(dpi: str = "full", after_s: float = 1.5) -> None:
+    """Load the compiled kernels a run with ``dpi`` uses (compiling them if the cache is cold
+    or stale) before the run, so its timing is honest; says so on screen only when it takes
+    long, i.e. when the kernels are really being compiled (once per installation and source
+    version)."""
     from wirelens.core import jit
     from wirelens.pipeline.warm import warm
 
@@ -72,7 +73,7 @@ def warm_with_notice(after_s: float = 1.5) -> None:
 
     threading.Thread(target=notice, daemon=True).start()
     try:
-        warm()
+        warm(dpi)
     finally:
         done.set()
 

@@ -56,6 +56,7 @@ from wirelens.flow.reassembly import RST, SEQ_MOD, SYN, Delivery, TcpReassembler
 from wirelens.identify import Classified, Service, classify, service_name
 from wirelens.pipeline import dns_fast, screens
 from wirelens.pipeline.columns import addr_one, format_addrs, group_rows, uid_one
+from wirelens.pipeline.dpi_common import FinishedFlows, reversed_by_ports
 from wirelens.pipeline.events import EventRows
 from wirelens.pipeline.expected import ExpectedFlows
 from wirelens.wire.errors import ParseError
@@ -102,11 +103,6 @@ def _getter(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]
         found = _GETTERS[cls] = (names, attrgetter(*names))
     return found
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
-EPHEMERAL_PORTS = 32768
-"""Where client (ephemeral) port ranges begin (RFC 6335 §6 suggests 49152; Linux uses 32768):
-a well-known port at or above it is not taken as the sign of a server."""
-HANDSHAKE_LETTERS = np.frombuffer(b"SHsh", np.uint8)
-"""History letters of a SYN or SYN-ACK (either side): the roles are TCP's."""
 
 
 def _to_group(hi: int, lo: int) -> bool:
@@ -187,23 +183,6 @@ class FlowDpi:
     slot: int = -1
     """The flow's slot in the flow table (told when DPI gives the flow up outside its own
     packets: :meth:`DpiStage._hold`)."""
-
-
-@dataclass(frozen=True, slots=True)
-class FinishedFlows:
-    """Per ended flow (parallel lists): what DPI decided."""
-
-    service: list[str | None]
-    """Service identified by content, or None."""
-    service_source: list[str | None]
-    """How the flow was identified: ``content``, ``port`` (service guessed from the
-    responder port), ``dns-cache`` (no service; named from earlier DNS answers), or None (the
-    runner may then fill ``continued``: :mod:`wirelens.pipeline.continued`)."""
-    server_name: list[str | None]
-    """The flow's name: its own (SNI, Host, DNS query) or one from the DNS cache."""
-    name_source: list[str | None]
-    """How the name was found: the naming dissector's ``name_source`` (sni, http_host, ...),
-    certificate, dns_cache, or None."""
 
 
 _Segment = tuple[bool, int, int, bytes, int]
@@ -899,23 +878,11 @@ class DpiStage:
         return mask
 
     def _reversed_by_ports(self, cols: dict[str, np.ndarray]) -> np.ndarray:
-        """Flows whose roles nothing else decided, turned round as Zeek does for a
-        conversation joined in its middle: no SYN or SYN-ACK seen, no content identified
-        them, the side seen first used a registered dissector's well-known port below
-        ``EPHEMERAL_PORTS`` and the other side a port of 1024 or more that is none."""
-        orig_p, resp_p, proto = cols["orig_p"], cols["resp_p"], cols["proto"]
-        mask = np.zeros(len(orig_p), bool)
-        for pr in (6, 17):
-            codes = _port_services(pr)[1]  # 0: not a well-known port of a dissector
-            mask |= ((proto == pr) & (orig_p < EPHEMERAL_PORTS) & (resp_p >= 1024)
-                     & (codes[orig_p] != 0) & (codes[resp_p] == 0))
-        cand = np.flatnonzero(mask)
-        if cand.size:
-            shook = np.isin(cols["history"][cand], HANDSHAKE_LETTERS).any(axis=1)
-            decided = np.fromiter((f in self.flows for f in cols["flow_id"][cand].tolist()),
-                                  bool, cand.size)  # content decided: it stands
-            mask[cand[shook | decided]] = False
-        return mask
+        """:func:`~wirelens.pipeline.dpi_common.reversed_by_ports` with the running
+        dissectors' ports; a flow content named stands."""
+        flows = self.flows
+        return reversed_by_ports(cols, lambda proto: _port_services(proto)[1],
+                                 lambda ids: [f in flows for f in ids])
 
     def finish_flows(self, cols: dict[str, np.ndarray]) -> FinishedFlows:
         """What DPI decided for ended flows (``cols``: ``flow_id``, ``last_ts_ns`` and, for the

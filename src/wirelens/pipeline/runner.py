@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -36,11 +36,14 @@ from wirelens.pipeline.clock import clamp_out_of_line
 from wirelens.pipeline.columns import by_start_hour, free_salt, mix64, ts_array
 from wirelens.pipeline.continued import Continuations
 from wirelens.pipeline.decode_weirds import DecodeWeirds
-from wirelens.pipeline.dpi import DpiStage
+from wirelens.pipeline.dpi_common import NoDpi
 from wirelens.pipeline.events import events_batch, rows_batch
 from wirelens.pipeline.records import conn_batch
 from wirelens.pipeline.summary import Laps, RunSummary
 from wirelens.schema import SCHEMAS
+
+if TYPE_CHECKING:
+    from wirelens.pipeline.dpi import DpiStage
 
 
 @dataclass(frozen=True)
@@ -176,8 +179,12 @@ class Analysis:
                                dpi_packets=DPI_PACKETS[options.dpi])
         self.continued = Continuations(options.idle_timeout_s, options.vlan_key)
         self.ranges = load_ranges() if options.dpi != "off" else None
-        self.dpi = DpiStage(tables=options.dpi == "full", port_guess=options.dpi != "off",
-                            show_passwords=options.show_passwords)
+        self.dpi: DpiStage | NoDpi = NoDpi()
+        if options.dpi != "off":  # (the dissectors imported only for a run that uses them)
+            from wirelens.pipeline.dpi import DpiStage
+
+            self.dpi = DpiStage(tables=options.dpi == "full", port_guess=True,
+                                show_passwords=options.show_passwords)
         self.salt: int | None = None
         self.taken_salts = frozenset(taken_salts)
         self._handed_at = 0
@@ -375,7 +382,7 @@ class Analysis:
     def _flows(self, raw: RawBatch, pkts: PacketBatch) -> None:
         step = self.flows.process(raw, pkts, gather=True)
         self.lap("flows")
-        if self.options.dpi != "off":
+        if not isinstance(self.dpi, NoDpi):
             slots, ids = self.dpi.process(raw, pkts, step.pkt_flow_id, step.pkt_slot,
                                           step.pkt_dir, step.pkt_dpi)
             if len(slots):

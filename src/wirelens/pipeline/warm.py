@@ -46,10 +46,11 @@ def frames() -> list[bytes]:
             _eth(_ipv4(a, b, 17, big[40:], ident=9, frag=5))]
 
 
-def warm() -> None:
-    """Analyse the tiny capture into a lake in a temporary folder. Its failure (that folder
-    full or read-only, its writer process killed) is no reason to fail the run it warms up:
-    the kernels then load (or compile) in that run, which meets any real fault itself."""
+def warm(dpi: str = "full") -> None:
+    """Analyse the tiny capture into a lake in a temporary folder with ``dpi`` (``off``
+    loads no dissector and none of their kernels). Its failure (that folder full or
+    read-only, its writer process killed) is no reason to fail the run it warms up: the
+    kernels then load (or compile) in that run, which meets any real fault itself."""
     from wirelens.pipeline.api import analyze
 
     try:
@@ -58,7 +59,7 @@ def warm() -> None:
             with PcapWriter(path) as w:
                 for k, f in enumerate(frames()):
                     w.write(1_700_000_000_000_000_000 + k * 1000, f)
-            analyze(path, out=Path(tmp) / "lake")
+            analyze(path, out=Path(tmp) / "lake", dpi=dpi)
     except Exception:  # noqa: BLE001, S110 (see above)
         pass
 

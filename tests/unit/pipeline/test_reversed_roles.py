@@ -193,10 +193,12 @@ def test_suricata_verify_reversed_captures(shared_data: Path, test: str) -> None
     assert row["history"].startswith("^")
 
 
-def test_ports_turn_round_a_flow_nothing_else_decided(tmp_path: Path) -> None:
+@pytest.mark.parametrize("dpi", ["full", "off"])
+def test_ports_turn_round_a_flow_nothing_else_decided(tmp_path: Path, dpi: str) -> None:
     """As Zeek does for a conversation joined in its middle: the side seen first used a
     well-known server port and the other an ephemeral one, no handshake, no content test
-    recognised it (the first segment is the middle of a body)."""
+    recognised it (the first segment is the middle of a body); the same without DPI (the
+    ports written out, :mod:`wirelens.pipeline.well_known_ports`)."""
     cap = tmp_path / "p.pcap"
     write_pcap(cap, [
         tcp_frame(SERVER, CLIENT, 80, 41000, 5000, 200, PSH_ACK, b"...middle of a body..."),
@@ -206,10 +208,11 @@ def test_ports_turn_round_a_flow_nothing_else_decided(tmp_path: Path) -> None:
         tcp_frame(SERVER, CLIENT, 443, 41001, 0, 0, SYN),  # a handshake decides
         tcp_frame(SERVER, CLIENT, 443, 41001, 1, 0, PSH_ACK, b"x" * 20),
     ])
-    rows = {(r["orig_p"], r["resp_p"]): r for r in wirelens.analyze(cap).conn.to_pylist()}
+    rows = {(r["orig_p"], r["resp_p"]): r
+            for r in wirelens.analyze(cap, dpi=dpi).conn.to_pylist()}
     assert set(rows) == {(41000, 80), (50000, 443), (53, 53), (51820, 9999), (443, 41001)}
     assert rows[(41000, 80)]["history"] == "^d" and rows[(41000, 80)]["orig_h"] == CLIENT
-    assert rows[(41000, 80)]["service"] == "http"  # the responder's port, now right
+    assert rows[(41000, 80)]["service"] == ("http" if dpi == "full" else None)  # (its port)
     assert rows[(50000, 443)]["history"] == "^d"
     assert not rows[(53, 53)]["history"].startswith("^")
     assert not rows[(51820, 9999)]["history"].startswith("^")
