@@ -241,8 +241,6 @@ class DpiStage:
     """Addresses learned from DNS answers (fed by the ``dns`` dissector's records)."""
     show_passwords: bool = False
     """Keep clear-text passwords and community strings in the tables (else redacted)."""
-    port_guess: bool = True
-    """Give flows no content test recognised the service of their responder port."""
     given_up: dict[int, int] = field(default_factory=dict)
     """Flows not identified yet -> content-test rounds they failed (forgotten at flow end)."""
     reversed: set[int] = field(default_factory=set)
@@ -893,7 +891,7 @@ class DpiStage:
         source: list[str | None] = [None] * n
         names: list[str | None] = [None] * n
         how: list[str | None] = [None] * n
-        if self.flows or self.given_up or self.early:  # (none with --dpi off)
+        if self.flows or self.given_up or self.early:
             pop = self.flows.pop
             forget = self.given_up.pop
             early = self.early
@@ -920,7 +918,7 @@ class DpiStage:
                     how[k] = st.name_source
         if len(self.expected) and "resp_p" in cols:
             self._services_expected(cols, service, source)
-        if self.port_guess and "resp_p" in cols:
+        if "resp_p" in cols:  # (no content test named them: the responder port's service)
             self._services_from_ports(cols, service, source)
         if len(self.dns_cache) and "resp_hi" in cols:
             self._names_from_cache(cols, names, how, source)

@@ -183,7 +183,7 @@ class Analysis:
         if options.dpi != "off":  # (the dissectors imported only for a run that uses them)
             from wirelens.pipeline.dpi import DpiStage
 
-            self.dpi = DpiStage(tables=options.dpi == "full", port_guess=True,
+            self.dpi = DpiStage(tables=options.dpi == "full",
                                 show_passwords=options.show_passwords)
         self.salt: int | None = None
         self.taken_salts = frozenset(taken_salts)
