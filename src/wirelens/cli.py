@@ -202,25 +202,44 @@ def _stop_gracefully(stop: threading.Event) -> list[int]:
 
 
 def _query(args: argparse.Namespace) -> int:
+    """The result printed as it comes, a batch at a time (json, csv), or its first rows
+    (table): memory stays that of a batch whatever the result's size."""
     import duckdb
+    import pyarrow as pa
 
     from wirelens.cli_view import print_table
-    from wirelens.service.lake_query import json_text, python_rows, query
+    from wirelens.service.lake_query import json_text, python_rows, query_reader
 
     try:
-        result = query(args.dir, args.sql)
+        with query_reader(args.dir, args.sql) as reader:
+            if args.format == "json":
+                for batch in reader:
+                    for row in python_rows(pa.Table.from_batches([batch])):
+                        print(json_text(row))
+            elif args.format == "csv":
+                import pyarrow.csv as pacsv
+
+                writer = None
+                for batch in reader:
+                    part = _stringify_lists(pa.Table.from_batches([batch]))
+                    writer = writer or pacsv.CSVWriter(sys.stdout.buffer, part.schema)
+                    writer.write_table(part)
+                if writer is None:  # (no row: the header alone)
+                    pacsv.write_csv(_stringify_lists(reader.schema.empty_table()),
+                                    sys.stdout.buffer)
+                else:
+                    writer.close()
+            else:
+                head, total = [], 0
+                for batch in reader:
+                    if total < args.limit:
+                        head.append(batch.slice(0, args.limit - total))
+                    total += batch.num_rows
+                print_table(pa.Table.from_batches(head, reader.schema), args.limit, total)
     except (duckdb.Error, FileNotFoundError) as exc:  # one clear line, no traceback
+        sys.stdout.flush()
         print(f"wirelens: query failed: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    if args.format == "json":
-        for row in python_rows(result):
-            print(json_text(row))
-    elif args.format == "csv":
-        import pyarrow.csv as pacsv
-
-        pacsv.write_csv(_stringify_lists(result), sys.stdout.buffer)
-    else:
-        print_table(result, args.limit)
     return EXIT_OK
 
 

@@ -121,7 +121,10 @@ def _talkers(s: RunSummary) -> Table:
     return t
 
 
-def print_table(table: pa.Table, limit: int = 50, console: Console = out) -> None:
+def print_table(table: pa.Table, limit: int = 50, total: int | None = None,
+                console: Console = out) -> None:
+    """The first ``limit`` rows of ``table``, and how many rows the result had (``total``:
+    ``table``'s own when not given)."""
     from wirelens.service.lake_query import python_rows  # (duckdb: not for every command)
 
     t = Table(show_lines=False)
@@ -130,8 +133,9 @@ def print_table(table: pa.Table, limit: int = 50, console: Console = out) -> Non
     for row in python_rows(table.slice(0, limit)):
         t.add_row(*[Text(_cell(v)) for v in row.values()])
     console.print(t)
-    if table.num_rows > limit:
-        console.print(f"({table.num_rows:,} rows, {limit:,} shown; --limit N or --format csv)")
+    total = table.num_rows if total is None else total
+    if total > limit:
+        console.print(f"({total:,} rows, {limit:,} shown; --limit N or --format csv)")
 
 
 def _cell(value: Any) -> str:

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 import wirelens
@@ -396,6 +397,37 @@ def test_ctrl_c_or_sigterm_ends_the_run_with_complete_tables(sim, tmp_path, dpi,
     assert conn["n"] == run["ip_packets"] and conn["eof"] > 0  # every packet read is in a flow
 
 
+def test_query_output_comes_a_batch_at_a_time(result, capsys, monkeypatch):
+    """The command line prints a result as DuckDB hands it over, in batches (here of 7
+    rows), never holding it whole: the same JSON lines, the same CSV (one header), the same
+    table head and row count as from the whole result."""
+    import pyarrow.csv as pacsv
+
+    from wirelens.cli import _stringify_lists
+    from wirelens.service import lake_query
+
+    sql = "SELECT uid, ts, orig_h, history, first_ps FROM conn ORDER BY ts, uid LIMIT 40"
+    whole = query(result.out, sql)
+    monkeypatch.setattr(lake_query, "QUERY_BATCH_ROWS", 7)
+    with lake_query.query_reader(result.out, sql) as reader:
+        assert [b.num_rows for b in reader] == [7] * 5 + [5]
+    capsys.readouterr()
+    assert main(["query", "-d", str(result.out), "--format", "json", sql]) == EXIT_OK
+    assert capsys.readouterr().out.splitlines() == [
+        lake_query.json_text(r) for r in lake_query.python_rows(whole)]
+    assert main(["query", "-d", str(result.out), "--format", "csv", sql]) == EXIT_OK
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(_stringify_lists(whole), sink)
+    assert capsys.readouterr().out == sink.getvalue().to_pybytes().decode()
+    assert main(["query", "-d", str(result.out), "--limit", "10", sql]) == EXIT_OK
+    shown = capsys.readouterr().out
+    assert "(40 rows, 10 shown" in shown and whole["uid"][9].as_py() in shown
+    assert whole["uid"][10].as_py() not in shown
+    assert main(["query", "-d", str(result.out), "--format", "csv",
+                 "SELECT uid, first_ps FROM conn WHERE false"]) == EXIT_OK
+    assert capsys.readouterr().out == '"uid","first_ps"\n'
+
+
 def test_query_json_has_no_nan(result, capsys):
     """NaN and infinities (``0.0/0.0``) are null in the JSON output (``NaN`` is no JSON)."""
     capsys.readouterr()
@@ -686,7 +718,7 @@ def test_a_query_interrupted_mentions_no_files(result, capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(lake_query, "query", interrupted)
+    monkeypatch.setattr(lake_query, "query_reader", interrupted)
     assert main(["query", "-d", str(result.out), "SELECT 1"]) == 130
     assert capsys.readouterr().err == "interrupted\n"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +52,30 @@ def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
 
 def query(root: str | Path, sql: str) -> pa.Table:
     """Run ``sql`` against the lake and return the result as Arrow."""
+    with query_reader(root, sql) as reader:
+        return reader.read_all()
+
+
+QUERY_BATCH_ROWS = 65_536
+"""Rows of a result handed on at a time by :func:`query_reader`."""
+
+
+@contextmanager
+def query_reader(root: str | Path, sql: str,
+                 rows: int | None = None) -> Iterator[pa.RecordBatchReader]:
+    """Run ``sql`` against the lake; its result in batches of at most ``rows`` rows
+    (:data:`QUERY_BATCH_ROWS`), as
+    DuckDB makes them (the whole result is never held: printing every flow of a large lake
+    takes the memory of a batch). The connection closes when the block ends."""
     con = connect(root)
     try:
-        # typed non-optional by duckdb, but None for a statement without a result
+        # typed non-optional by duckdb, but None for a statement without a result (duckdb 1)
         rel: duckdb.DuckDBPyRelation | None = con.sql(sql)
-        if rel is None:  # a statement without a result
-            return pa.table({})
-        fetch = getattr(rel, "to_arrow_table", None) or rel.arrow  # duckdb 2 / 1
-        return fetch()
+        if rel is None:
+            yield pa.RecordBatchReader.from_batches(pa.schema([]), [])
+        else:
+            reader = getattr(rel, "to_arrow_reader", None) or rel.fetch_record_batch  # 2 / 1
+            yield reader(rows or QUERY_BATCH_ROWS)
     finally:
         con.close()
 
