@@ -643,6 +643,16 @@ def test_damaged_capture_keeps_packets_and_exits_3(sim, tmp_path, capsys):
     assert json.loads(captured.out)["packets"] > 0
 
 
+def test_a_file_given_twice_is_read_once_with_a_notice(sim, tmp_path, capsys):
+    link = tmp_path / "latest.pcap"
+    link.symlink_to(sim.pcap)
+    out = tmp_path / "o"
+    assert main(["analyze", str(sim.pcap), str(link), "-o", str(out), "--quiet"]) == EXIT_OK
+    assert f"note: {link}: the same file as {sim.pcap}, read once" in capsys.readouterr().err
+    (run,) = query(out, "SELECT packets, notices FROM run").to_pylist()
+    assert run["packets"] == sim.packets and len(run["notices"]) == 1
+
+
 def test_files_out_of_time_order_get_a_notice_not_an_error(sim, tmp_path, capsys):
     """Two captures of one simulated hour given late half first: a notice (the packets of
     the second are counted at the latest time seen), on stderr and in the run table, exit

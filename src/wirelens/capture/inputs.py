@@ -19,13 +19,33 @@ from wirelens.capture._io import (
 
 class ExpandedInputs(list[str]):
     """The inputs to read (a plain ``list[str]``) plus ``skipped``: the files found under
-    directories that are not captures by their magic bytes (for the caller to mention)."""
+    directories that are not captures by their magic bytes, and ``repeated``: inputs left
+    out as the same file as one listed before (a symbolic or hard link, a file named twice),
+    each with that one (for the caller to mention)."""
 
     skipped: list[str]
+    repeated: list[tuple[str, str]]
 
     def __init__(self, items: Iterable[str] = (), skipped: Iterable[str] = ()) -> None:
         super().__init__(items)
         self.skipped = list(skipped)
+        self.repeated = []
+        self._seen: dict[tuple[int, int], str] = {}
+
+    def append(self, name: str) -> None:
+        """Add ``name``, unless it is the same file as one added before (then it is noted in
+        ``repeated``): a file read twice would count its packets and flows twice."""
+        try:
+            st = os.stat(name) if name != "-" else None
+        except OSError:  # (opening it will say why)
+            st = None
+        if st is not None:
+            first = self._seen.get((st.st_dev, st.st_ino))
+            if first is not None:
+                self.repeated.append((name, first))
+                return
+            self._seen[(st.st_dev, st.st_ino)] = name
+        super().append(name)
 
 
 def is_capture_file(path: str | Path) -> bool:

@@ -227,6 +227,9 @@ class Analysis:
                                       inputs=[display_name(x) for x in inputs])
         lap = self.lap = Laps(s.stage_s)
         s.skipped_inputs = [display_name(x) for x in files.skipped]
+        s.notices.extend(f"{display_name(again)}: " + ("given twice" if again == first else
+                         f"the same file as {display_name(first)}") + ", read once"
+                         for again, first in files.repeated)
         s.files = len(files)
         total = sum(input_size(f) for f in files)
         done_before = 0

@@ -397,6 +397,25 @@ def test_expand_inputs(tmp_path: Path) -> None:
     assert skipped == got.skipped
 
 
+def test_the_same_file_is_read_once(tmp_path: Path) -> None:
+    """A file reached again -- by a symbolic link (``latest.pcap`` beside the capture it
+    points to), a hard link, or named twice -- is left out and noted, the first path kept; a
+    link to a folder is not walked (no loop); ``-`` and missing files are kept as given."""
+    d = tmp_path / "dir"
+    d.mkdir()
+    (d / "cap-1.pcap").write_bytes(pcap_bytes(2))
+    (d / "latest.pcap").symlink_to(d / "cap-1.pcap")
+    (d / "hard.pcap").hardlink_to(d / "cap-1.pcap")
+    (d / "loop").symlink_to(d)
+    other = tmp_path / "other.pcap"
+    other.write_bytes(pcap_bytes(1))
+    got = expand_inputs([d, other, d / "cap-1.pcap", other, "-", "-", tmp_path / "gone"])
+    assert got == [str(d / "cap-1.pcap"), str(other), "-", "-", str(tmp_path / "gone")]
+    first = str(d / "cap-1.pcap")
+    assert got.repeated == [(str(d / "hard.pcap"), first), (str(d / "latest.pcap"), first),
+                            (first, first), (str(other), str(other))]
+
+
 # ---- not a capture / damage ----------------------------------------------------------------
 
 
