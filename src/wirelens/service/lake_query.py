@@ -64,9 +64,9 @@ QUERY_BATCH_ROWS = 65_536
 def query_reader(root: str | Path, sql: str,
                  rows: int | None = None) -> Iterator[pa.RecordBatchReader]:
     """Run ``sql`` against the lake; its result in batches of at most ``rows`` rows
-    (:data:`QUERY_BATCH_ROWS`), as
-    DuckDB makes them (the whole result is never held: printing every flow of a large lake
-    takes the memory of a batch). The connection closes when the block ends."""
+    (:data:`QUERY_BATCH_ROWS`), as DuckDB makes them (the whole result is never held:
+    printing every flow of a large lake takes the memory of a batch). The connection closes
+    when the block ends."""
     con = connect(root)
     try:
         # typed non-optional by duckdb, but None for a statement without a result (duckdb 1)
