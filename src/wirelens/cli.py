@@ -156,9 +156,17 @@ def _analyze(args: argparse.Namespace) -> int:
     summary = analyze_with_progress(args.inputs, out, opts, quiet=args.quiet or args.json,
                                     stop=stop)
     if formats:
+        import duckdb
+
         from wirelens.service.lake_query import export
 
-        export(out, formats)
+        try:
+            export(out, formats)
+        except duckdb.Error as exc:  # one line, no traceback
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            print(f"wirelens: export failed (the tables in {out} are complete): {first}",
+                  file=sys.stderr)
+            return EXIT_ERROR
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2, default=str))
     else:

@@ -428,6 +428,34 @@ def test_query_output_comes_a_batch_at_a_time(result, capsys, monkeypatch):
     assert capsys.readouterr().out == '"uid","first_ps"\n'
 
 
+def test_export_in_bounded_memory_says_nothing_on_stdout(sim, result, tmp_path, capfd,
+                                                         monkeypatch):
+    """The export sorts each table by ts within DuckDB's memory bound, spilling to a folder
+    in the lake that is gone afterwards; DuckDB's progress bar (drawn on stdout, into a
+    ``--json`` summary) stays off."""
+    from wirelens.service import lake_query
+
+    out = tmp_path / "lake"
+    shutil.copytree(result.out, out)
+    monkeypatch.setattr(lake_query, "EXPORT_MEMORY", "64MB")
+    capfd.readouterr()
+    written = lake_query.export(out, ["csv", "jsonl"])
+    assert capfd.readouterr().out == ""
+    assert {p.name for p in out.iterdir() if p.name.startswith(".")} == set()
+    conn = [p for p in written if p.name == "conn.jsonl"][0].read_text().splitlines()
+    assert len(conn) == result.conn.num_rows
+    ts = [json.loads(line)["ts"] for line in conn]
+    assert ts == sorted(ts)
+    monkeypatch.setattr(lake_query, "EXPORT_MEMORY", "1MB")  # (too little: DuckDB fails)
+    again = tmp_path / "again"
+    rc = main(["analyze", str(sim.pcap), "-o", str(again), "--export", "csv", "--quiet"])
+    err = capfd.readouterr().err.strip().splitlines()
+    assert rc == EXIT_ERROR and len(err) == 1
+    assert err[0].startswith(f"wirelens: export failed (the tables in {again} are complete): ")
+    assert query(again, "SELECT count(*) AS n FROM conn").to_pylist() == [
+        {"n": result.conn.num_rows}]
+
+
 def test_query_json_has_no_nan(result, capsys):
     """NaN and infinities (``0.0/0.0``) are null in the JSON output (``NaN`` is no JSON)."""
     capsys.readouterr()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +35,7 @@ def connect(root: str | Path) -> duckdb.DuckDBPyConnection:
                          "is not UTF-8; query it through a symbolic link named in UTF-8"
                          ) from None
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")  # (DuckDB draws it on stdout: the output)
     for table, schema in SCHEMAS.items():
         # the files listed, not globbed: DuckDB's glob would read the folder's own ``[``,
         # ``*``, ``?`` as patterns and cannot match a ``\`` in it (as fast: one walk either way)
@@ -133,12 +136,22 @@ def _to_micro(typ: pa.DataType) -> pa.DataType:
     return typ
 
 
+EXPORT_MEMORY = "512MB"
+"""DuckDB's memory for an export; its sort by ``ts`` spills to a folder in the lake beyond
+that (one thread: each more holds buffers of its own, and the wide rows would not spill)."""
+
+
 def export(root: str | Path, formats: list[str]) -> list[Path]:
-    """Write every table as ``OUT/<table>.jsonl`` and/or ``OUT/<table>.csv``."""
+    """Write every table as ``OUT/<table>.jsonl`` and/or ``OUT/<table>.csv``, in ``ts``
+    order, in bounded memory (:data:`EXPORT_MEMORY`)."""
     root = Path(root)
     written: list[Path] = []
     con = connect(root)
+    spill = tempfile.mkdtemp(prefix=".export-", dir=root)
     try:
+        con.execute("SET threads = 1")
+        con.execute(f"SET memory_limit = '{EXPORT_MEMORY}'")
+        con.execute("SET temp_directory = '" + spill.replace("'", "''") + "'")
         for table in SCHEMAS:
             for fmt in formats:
                 ext = {"jsonl": "jsonl", "json": "jsonl", "csv": "csv"}[fmt]
@@ -151,4 +164,5 @@ def export(root: str | Path, formats: list[str]) -> list[Path]:
                 written.append(path)
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
     return written
