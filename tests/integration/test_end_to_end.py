@@ -671,6 +671,27 @@ def test_damaged_capture_keeps_packets_and_exits_3(sim, tmp_path, capsys):
     assert json.loads(captured.out)["packets"] > 0
 
 
+def test_files_in_a_folder_that_are_not_captures(sim, tmp_path, capsys):
+    """In a folder given, a file named as a capture without a capture's header (empty: the
+    capturing tool killed before it wrote one; damaged) is damage, exit status 3, each one
+    line; other files (notes, logs) one note; the captures are read."""
+    d = tmp_path / "d"
+    d.mkdir()
+    shutil.copy(sim.pcap, d / "a.pcap")
+    (d / "empty.pcap").write_bytes(b"")
+    (d / "bad.pcapng.gz").write_bytes(b"\x1f\x8b" + bytes(30))
+    (d / "notes.txt").write_text("hello")
+    out = tmp_path / "o"
+    assert main(["analyze", str(d), "-o", str(out), "--quiet"]) == EXIT_DAMAGED
+    err = capsys.readouterr().err.splitlines()
+    assert sorted(line.split(":")[0] for line in err if not line.startswith("note:")) == [
+        str(d / "bad.pcapng.gz"), str(d / "empty.pcap")]
+    assert f"note: 1 file(s) under the folders given are not captures, not read: " \
+           f"{d / 'notes.txt'}" in err
+    (run,) = query(out, "SELECT packets, problems FROM run").to_pylist()
+    assert run["packets"] == sim.packets and len(run["problems"]) == 2
+
+
 def test_a_file_given_twice_is_read_once_with_a_notice(sim, tmp_path, capsys):
     link = tmp_path / "latest.pcap"
     link.symlink_to(sim.pcap)

@@ -12,6 +12,7 @@ import gc
 import json
 import numbers
 import os
+import re
 import threading
 import time
 import uuid
@@ -41,6 +42,9 @@ from wirelens.pipeline.events import events_batch, rows_batch
 from wirelens.pipeline.records import conn_batch
 from wirelens.pipeline.summary import Laps, RunSummary
 from wirelens.schema import SCHEMAS
+
+CAPTURE_NAME = re.compile(r"\.(pcap|pcapng|cap|dmp)(\.(gz|zst|xz|bz2))?$", re.IGNORECASE)
+"""A file name that says capture."""
 
 if TYPE_CHECKING:
     from wirelens.pipeline.dpi import DpiStage
@@ -227,6 +231,7 @@ class Analysis:
                                       inputs=[display_name(x) for x in inputs])
         lap = self.lap = Laps(s.stage_s)
         s.skipped_inputs = [display_name(x) for x in files.skipped]
+        self._skipped(files.skipped)
         s.notices.extend(f"{display_name(again)}: " + ("given twice" if again == first else
                          f"the same file as {display_name(first)}") + ", read once"
                          for again, first in files.repeated)
@@ -521,6 +526,26 @@ class Analysis:
         for sink in self.sinks:
             sink.write(table, batch)
         self.lap("output")
+
+    def _skipped(self, skipped: list[str]) -> None:
+        """Files under the folders given that are not captures by their magic bytes: one
+        named as a capture (``.pcap``, ``.pcapng``, ``.cap``, ``.dmp``, compressed or not)
+        is damage (a problem: its header is wrong, or it is empty); the others are noted in
+        one line (notes, logs beside the captures)."""
+        s = self.summary
+        assert s is not None
+        other = []
+        for path in skipped:
+            if CAPTURE_NAME.search(os.path.basename(path)):
+                s.problems.append(f"{display_name(path)}: named as a capture but not one (no "
+                                  "pcap or pcapng header): not read")
+                s.unreadable_inputs.append(display_name(path))
+            else:
+                other.append(display_name(path))
+        if other:
+            s.notices.append(f"{len(other):,} file(s) under the folders given are not captures, "
+                             f"not read: {', '.join(other[:3])}" + (", ..." if len(other) > 3
+                                                                     else ""))
 
     def failed_run_row(self, error: str) -> pa.RecordBatch | None:
         """The run row of a run that ``error`` ended before its end (None if it had not
