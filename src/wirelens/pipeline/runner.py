@@ -231,10 +231,7 @@ class Analysis:
                                       inputs=[display_name(x) for x in inputs])
         lap = self.lap = Laps(s.stage_s)
         s.skipped_inputs = [display_name(x) for x in files.skipped]
-        self._skipped(files.skipped)
-        s.notices.extend(f"{display_name(again)}: " + ("given twice" if again == first else
-                         f"the same file as {display_name(first)}") + ", read once"
-                         for again, first in files.repeated)
+        self._left_out(files)
         s.files = len(files)
         total = sum(input_size(f) for f in files)
         done_before = 0
@@ -527,15 +524,19 @@ class Analysis:
             sink.write(table, batch)
         self.lap("output")
 
-    def _skipped(self, skipped: list[str]) -> None:
-        """Files under the folders given that are not captures by their magic bytes: one
-        named as a capture (``.pcap``, ``.pcapng``, ``.cap``, ``.dmp``, compressed or not)
-        is damage (a problem: its header is wrong, or it is empty); the others are noted in
-        one line (notes, logs beside the captures)."""
+    def _left_out(self, files: ExpandedInputs) -> None:
+        """What the inputs' expansion left out, told: a file reached again (a link, named
+        twice) is noted; of the files under the folders given that are not captures by their
+        magic bytes, one named as a capture (``.pcap``, ``.pcapng``, ``.cap``, ``.dmp``,
+        compressed or not) is damage (a problem: its header is wrong, or it is empty), the
+        others are noted in one line (notes, logs beside the captures)."""
         s = self.summary
         assert s is not None
+        s.notices.extend(f"{display_name(again)}: " + ("given twice" if again == first else
+                         f"the same file as {display_name(first)}") + ", read once"
+                         for again, first in files.repeated)
         other = []
-        for path in skipped:
+        for path in files.skipped:
             if CAPTURE_NAME.search(os.path.basename(path)):
                 s.problems.append(f"{display_name(path)}: named as a capture but not one (no "
                                   "pcap or pcapng header): not read")
