@@ -48,6 +48,16 @@ class ExpandedInputs(list[str]):
         super().append(name)
 
 
+_CAPTURE_NAME = re.compile(r"\.(pcap|pcapng|cap|dmp)(\.(gz|zst|xz|bz2))?$", re.IGNORECASE)
+
+
+def named_as_capture(path: str | Path) -> bool:
+    """Whether the file's name says capture (``.pcap``, ``.pcapng``, ``.cap``, ``.dmp``,
+    compressed or not): one that :func:`is_capture_file` refuses is a damaged capture, not
+    some other file."""
+    return _CAPTURE_NAME.search(os.path.basename(path)) is not None
+
+
 def is_capture_file(path: str | Path) -> bool:
     """Whether ``path`` starts with pcap/pcapng magic, directly or inside gzip, zstd, xz or
     bzip2 compression (only the first bytes are read)."""

@@ -12,7 +12,6 @@ import gc
 import json
 import numbers
 import os
-import re
 import threading
 import time
 import uuid
@@ -25,7 +24,13 @@ import pyarrow as pa
 
 from wirelens import __version__
 from wirelens.apps import load_ranges
-from wirelens.capture import EndInput, ExpandedInputs, expand_inputs, open_capture
+from wirelens.capture import (
+    EndInput,
+    ExpandedInputs,
+    expand_inputs,
+    named_as_capture,
+    open_capture,
+)
 from wirelens.core import limits
 from wirelens.core.batch import PacketBatch, PacketStatus, RawBatch
 from wirelens.core.errors import CaptureError
@@ -42,9 +47,6 @@ from wirelens.pipeline.events import events_batch, rows_batch
 from wirelens.pipeline.records import conn_batch
 from wirelens.pipeline.summary import Laps, RunSummary
 from wirelens.schema import SCHEMAS
-
-CAPTURE_NAME = re.compile(r"\.(pcap|pcapng|cap|dmp)(\.(gz|zst|xz|bz2))?$", re.IGNORECASE)
-"""A file name that says capture."""
 
 if TYPE_CHECKING:
     from wirelens.pipeline.dpi import DpiStage
@@ -223,9 +225,7 @@ class Analysis:
         end (the sinks have received what ended so far); a consumer may stop early. Call
         once per Analysis. ``files``: ``inputs`` as :func:`expand_inputs` gives them, when the
         caller has them already (folders are then not walked and sniffed again)."""
-        started = time.time()
-        t0 = time.perf_counter()
-        self._started = (started, t0)
+        self._started = (time.time(), time.perf_counter())
         files = expand_inputs(inputs) if files is None else files
         s = self.summary = RunSummary(run_id=self.run_id,
                                       inputs=[display_name(x) for x in inputs])
@@ -283,8 +283,7 @@ class Analysis:
         for sink in self.sinks:  # (the time to store the rows is part of the run's)
             sink.drain()
         lap("output")
-        s.elapsed_s = time.perf_counter() - t0
-        self._emit("run", self._run_row(started))
+        self._emit("run", self._run_row())
         yield
 
     def _stopping(self, where: str) -> bool:
@@ -537,7 +536,7 @@ class Analysis:
                          for again, first in files.repeated)
         other = []
         for path in files.skipped:
-            if CAPTURE_NAME.search(os.path.basename(path)):
+            if named_as_capture(path):
                 s.problems.append(f"{display_name(path)}: named as a capture but not one (no "
                                   "pcap or pcapng header): not read")
                 s.unreadable_inputs.append(display_name(path))
@@ -553,12 +552,14 @@ class Analysis:
         started): its counts so far, ``error`` said."""
         if self.summary is None or self._started is None:
             return None
-        self.summary.elapsed_s = time.perf_counter() - self._started[1]
-        return self._run_row(self._started[0], error)
+        return self._run_row(error)
 
-    def _run_row(self, started: float, error: str | None = None) -> pa.RecordBatch:
+    def _run_row(self, error: str | None = None) -> pa.RecordBatch:
+        """The run row, its time so far (``elapsed_s``) set in the summary."""
         s = self.summary
-        assert s is not None
+        assert s is not None and self._started is not None
+        started, t0 = self._started
+        s.elapsed_s = time.perf_counter() - t0
 
         def ts(v: int | None) -> pa.Array:
             return ts_array(np.array([v or 0], np.int64)) if v is not None else pa.nulls(
