@@ -273,6 +273,10 @@ class TcpReassembler:
         self._advance(d, out)
         return out.result()
 
+    def started(self, from_orig: bool) -> bool:
+        """Whether the direction ``from_orig`` knows where its stream starts."""
+        return self._dirs[1 if from_orig else 0].started
+
     def next_seq(self, from_orig: bool) -> int:
         """The sequence number of the next byte expected in the direction ``from_orig``."""
         d = self._dirs[1 if from_orig else 0]

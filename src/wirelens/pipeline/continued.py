@@ -40,6 +40,14 @@ _GTP = 5
 """Tunnel type GTP-U: the flow key leaves its TEID out (the two directions' differ)."""
 
 
+def flow_key(a: tuple[int, int, int], b: tuple[int, int, int], proto: int, vlan: int,
+             vlan_inner: int, tunnel: int, tunnel_id: int, vlan_key: bool) -> tuple[int, ...]:
+    """The flow table's key of a flow between the endpoints ``a`` and ``b`` (address high
+    and low 64 bits, port), the endpoints in a fixed order: equal for both directions."""
+    vlans = (vlan, vlan_inner) if vlan_key else (0, 0)
+    return (*min(a, b), *max(a, b), proto, *vlans, tunnel, 0 if tunnel == _GTP else tunnel_id)
+
+
 @dataclass
 class _Piece:
     """A flow the active timeout ended, as the flow that continues it needs it."""
@@ -160,13 +168,10 @@ class Continuations:
     # -- the flow key ---------------------------------------------------------------------
     def _key(self, cols: dict[str, np.ndarray], k: int, a: tuple[int, int, int],
              b: tuple[int, int, int]) -> tuple[int, ...]:
-        """The flow table's key of row ``k`` (endpoints ``a`` and ``b``: address high, low,
-        port), the endpoints in a fixed order."""
-        tun = int(cols["tunnel"][k])
-        vlans = ((int(cols["vlan"][k]), int(cols["vlan_inner"][k])) if self.vlan_key
-                 else (0, 0))
-        return (*min(a, b), *max(a, b), int(cols["proto"][k]), *vlans, tun,
-                0 if tun == _GTP else int(cols["tunnel_id"][k]))
+        """The flow table's key of row ``k`` (endpoints ``a`` and ``b``)."""
+        return flow_key(a, b, int(cols["proto"][k]), int(cols["vlan"][k]),
+                        int(cols["vlan_inner"][k]), int(cols["tunnel"][k]),
+                        int(cols["tunnel_id"][k]), self.vlan_key)
 
     def _hash(self, cols: dict[str, np.ndarray]) -> np.ndarray:
         """A hash of each row's flow key, the same in either orientation (a filter: equal
@@ -187,4 +192,4 @@ class Continuations:
             return mix64(ends ^ mix64(rest))
 
 
-__all__ = ["CONTINUED", "Continuations", "Links"]
+__all__ = ["CONTINUED", "Continuations", "Links", "flow_key"]

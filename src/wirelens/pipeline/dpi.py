@@ -56,6 +56,8 @@ from wirelens.flow.reassembly import RST, SEQ_MOD, SYN, Delivery, TcpReassembler
 from wirelens.identify import Classified, Service, classify, service_name
 from wirelens.pipeline import dns_fast, screens
 from wirelens.pipeline.columns import addr_one, format_addrs, group_rows, uid_one
+from wirelens.pipeline.continued import flow_key
+from wirelens.pipeline.dpi_carry import Carry
 from wirelens.pipeline.dpi_common import FinishedFlows, reversed_by_ports
 from wirelens.pipeline.events import EventRows
 from wirelens.pipeline.expected import ExpectedFlows
@@ -183,6 +185,9 @@ class FlowDpi:
     slot: int = -1
     """The flow's slot in the flow table (told when DPI gives the flow up outside its own
     packets: :meth:`DpiStage._hold`)."""
+    key: tuple[int, ...] | None = None
+    """A TCP flow's flow-table key, while its dissector state may be carried over
+    (:mod:`wirelens.pipeline.dpi_carry`)."""
 
 
 _Segment = tuple[bool, int, int, bytes, int]
@@ -218,6 +223,9 @@ class _Batch:
     reader read them."""
     dns_of: dict[int, int] = field(default_factory=dict)
     """Marked packet -> its datagram in :attr:`dns`."""
+    later: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    """Marked packets (positions) of flows past their content tests' tries, waiting for the
+    end of the walk (:meth:`DpiStage._beyond_tries`)."""
 
     def dns_at(self, k: int) -> int:
         """Marked packet ``k``'s datagram in :attr:`dns` when the fast path's reader read it,
@@ -232,6 +240,8 @@ class DpiStage:
 
     tables: bool = True
     salt: int = 0
+    vlan_key: bool = True
+    """Whether the flow table keys flows on their VLAN ids (as ``FlowTable``'s)."""
     flows: dict[int, FlowDpi] = field(default_factory=dict)
     events: dict[tuple[str, type], EventRows] = field(default_factory=dict)
     weirds: list[dict[str, Any]] = field(default_factory=list)
@@ -269,6 +279,13 @@ class DpiStage:
         default_factory=lambda: ([], []))
     """Fast path rows of queries never answered (their flows' DPI ended): plain fields, flow
     keys (:func:`~wirelens.pipeline.dns_fast.query_rows`)."""
+    carry: Carry = field(init=False)
+    added: int = 0
+    """Entries made in :attr:`flows` so far (the newest are the flows a walk named)."""
+    """TCP flows whose dissector state a flow continuing their connection may take over."""
+
+    def __post_init__(self) -> None:
+        self.carry = Carry(self.vlan_key)
 
     def process(self, raw: RawBatch, pkts: PacketBatch, flow_ids: np.ndarray, slots: np.ndarray,
                 dirs: np.ndarray, marked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -300,14 +317,15 @@ class DpiStage:
                        self._screen(data, pkts, idx, sel[~held & (found.service[sel] == 0)]))
         if self.tables:
             self._read_dns(batch, data, sel)
-        before = len(self.flows)
+        batch.later = sel[held]
+        before = self.added
         self._walk(batch, sel[~held])
-        if held.any() and len(self.flows) > before:
-            # of flows a content test identified meanwhile (the newest entries) and still
-            # read: now, in order
+        later = batch.later
+        if later.size and self.added > before:
+            # of flows a content test identified meanwhile or that took a state over (the
+            # newest entries) and still read: now, in order
             named = [fid for fid, st in islice(reversed(self.flows.items()),
-                                               len(self.flows) - before) if not st.stopped]
-            later = sel[held]
+                                               self.added - before) if not st.stopped]
             self._walk(batch, later[np.isin(ids[later], np.array(named, np.uint64))])
         values, keys, ks = self._fast
         if values:
@@ -382,9 +400,16 @@ class DpiStage:
                    rows.tolist(), pkts.tcp_seq[rows].tolist(), pkts.tcp_flags[rows].tolist(),
                    pkts.tcp_ack[rows].tolist(), b.raw.ts_ns[rows].tolist())
         stop_slots, stop_ids, slots = b.stop_slots, b.stop_ids, b.slots
+        carry = self.carry
         for k, fid, from_orig, code, ex, proto, sp, dp, off, n, i, seq, flags, ack, ts in cols:
             waiting: list[_Segment] | None = None  # early segments of a flow named now
             st = flows.get(fid)
+            if (st is None and proto == 6 and carry and not flags & (SYN | RST)
+                    and fid not in given_up and not marked[i] & DPI_HANDSHAKE):
+                # the first payload of a TCP flow that started without a handshake: does it
+                # continue a connection whose dissector state is held?
+                st = self._carry_over(b, i, fid, from_orig, seq,
+                                      ack if flags & ACK else None, int(slots[i]))
             if st is None:
                 if not code and given_up.get(fid, 0) >= IDENTIFY_TRIES:
                     continue  # given up on earlier in this batch (the flow table was told)
@@ -413,6 +438,7 @@ class DpiStage:
                                                                dst, handshake))
                 ends = (*src, sp, *dst, dp) if from_orig != turn else (*dst, dp, *src, sp)
                 st = flows[fid] = FlowDpi(ends, proto, cls, reversed=turn)
+                self.added += 1
                 if announced is not None:
                     st.source = "expected"
                 elif from_orig != turn:  # (named by its client's payload)
@@ -430,6 +456,8 @@ class DpiStage:
                         st.dissector = self._create(cls, proto)
                     if proto == 6:
                         st.reasm = self._reassembler(pkts, i, from_orig != turn)
+                        st.key = self._key(pkts, i, (*src, sp), (*dst, dp))
+                        carry.by_key[st.key] = fid
                     st.slot = int(slots[i])
                     self._hold(fid, ts, b)
             if st.server_name is None and code and st.cls.name == service_name(code):
@@ -465,6 +493,54 @@ class DpiStage:
         if not self.expected.awaits(sp):
             return None
         return self.expected.take(proto, int(pkts.src_hi[i]), int(pkts.src_lo[i]), sp, ts)
+
+    def _key(self, pkts: PacketBatch, i: int, a: tuple[int, int, int],
+             b: tuple[int, int, int]) -> tuple[int, ...]:
+        """The flow-table key of packet ``i``'s flow (its ends ``a`` and ``b``)."""
+        return flow_key(a, b, int(pkts.proto[i]), int(pkts.vlan[i]),
+                        int(pkts.vlan_inner[i]), int(pkts.tunnel[i]), int(pkts.tunnel_id[i]),
+                        self.vlan_key)
+
+    def _carry_over(self, b: _Batch, i: int, fid: int, from_orig: bool, seq: int,
+                    ack: int | None, slot: int) -> FlowDpi | None:
+        """The dissector state flow ``fid`` takes over from the flow its connection was in
+        before the flow table ended it, when packet ``i`` (its first payload) continues that
+        flow's streams (:mod:`wirelens.pipeline.dpi_carry`); else None. The packets of that
+        flow waiting for the end of the walk (:attr:`_Batch.later`) are read first: they
+        came before this one."""
+        pkts = b.pkts
+        src = (int(pkts.src_hi[i]), int(pkts.src_lo[i]), int(pkts.sport[i]))
+        dst = (int(pkts.dst_hi[i]), int(pkts.dst_lo[i]), int(pkts.dport[i]))
+        key = self._key(pkts, i, src, dst)
+        old = self.carry.by_key.get(key)
+        if old is None or old == fid:
+            return None
+        st = self.flows.get(old)
+        if st is not None and not st.stopped and b.later.size:
+            mine = b.ids[b.later] == old
+            if mine.any():
+                waiting, b.later = b.later[mine], b.later[~mine]
+                self._walk(b, waiting)
+                st = self.flows.get(old)
+        if (st is None or st.stopped or st.failed or st.reasm is None
+                or st.dissector is None):
+            return None
+        client = src == st.orig[:3]
+        if not self.carry.continues(st.reasm, st.skips, client, seq, ack):
+            return None
+        self.carry.hand_over(old, fid, key, (st.cls.name, st.source, st.server_name,
+                                             st.name_source))
+        del self.flows[old]
+        self.flows[fid] = st
+        self.added += 1
+        if old in self.reading:
+            del self.reading[old]
+            self.reading[fid] = None
+        st.reversed = client != from_orig
+        if st.reversed:
+            self.reversed.add(fid)
+        st.slot, st.uid = slot, None
+        return st
 
     def _keep_early(self, fid: int, segment: _Segment) -> None:
         """Keep a segment of a TCP flow not named yet (the oldest flows' go past the bound)."""
@@ -891,10 +967,11 @@ class DpiStage:
         source: list[str | None] = [None] * n
         names: list[str | None] = [None] * n
         how: list[str | None] = [None] * n
-        if self.flows or self.given_up or self.early:
+        if self.flows or self.given_up or self.early or self.carry.handed:
             pop = self.flows.pop
             forget = self.given_up.pop
             early = self.early
+            handed = self.carry.handed
             for k, (fid, last) in enumerate(zip(flow_ids.tolist(), last_ts_ns.tolist())):
                 if self.given_up:
                     forget(fid, None)
@@ -902,7 +979,12 @@ class DpiStage:
                     self._forget_early(fid)
                 st = pop(fid, None) if self.flows else None
                 if st is None:
+                    if handed and fid in handed:  # its state went on with its continuation
+                        service[k], source[k], names[k], name_how = handed.pop(fid)
+                        how[k] = name_how if names[k] else None
                     continue
+                if st.key is not None:
+                    self.carry.forget(st.key, fid)
                 for side in (True, False):  # what waited behind a hole
                     if st.skips and side in st.skips:  # bytes skipped: as far as they came
                         start, _, length, seen = st.skips[side]

@@ -189,7 +189,7 @@ class Analysis:
         if options.dpi != "off":  # (the dissectors imported only for a run that uses them)
             from wirelens.pipeline.dpi import DpiStage
 
-            self.dpi = DpiStage(tables=options.dpi == "full",
+            self.dpi = DpiStage(tables=options.dpi == "full", vlan_key=options.vlan_key,
                                 show_passwords=options.show_passwords)
         self.salt: int | None = None
         self.taken_salts = frozenset(taken_salts)
