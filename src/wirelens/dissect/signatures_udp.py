@@ -73,6 +73,24 @@ _NBNS_HALF_ASCII = frozenset(range(ord("A"), ord("P") + 1))
 a letter ``'A' + nibble``, so the 32 encoded bytes are in A..P."""
 
 
+_NBNS_DAMAGED = 8
+"""Letters of an encoded name (of 32) outside ``A``..``P`` that a datagram on port 137 may
+have and still be taken for NetBIOS (:meth:`NetbiosNsDissector.matches_on_own_port`)."""
+
+
+def _nbns_header(payload: bytes) -> bool:
+    """A NetBIOS name service header (RFC 1002 §4.2.1) followed by a 32-byte name (length
+    byte 0x20), its letters not looked at."""
+    # the name's length byte first: the one test nearly every other datagram fails
+    if len(payload) < 12 + 1 + 32 + 1 or payload[12] != 0x20:
+        return False
+    flags = be16(payload, 2)
+    if (flags >> 11) & 0xF not in _NBNS_OPCODES or flags & 0x0060:
+        return False
+    qd, an, ns, ar = be16(payload, 4), be16(payload, 6), be16(payload, 8), be16(payload, 10)
+    return max(qd, an, ns, ar) <= 1 and qd + an == 1
+
+
 class NetbiosNsDissector(SignatureDissector):
     """NetBIOS Name Service (UDP 137).
 
@@ -92,16 +110,15 @@ class NetbiosNsDissector(SignatureDissector):
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """Header flags, counts and the first-level encoded name."""
-        # the name's length byte first: the one test nearly every other datagram fails
-        if len(payload) < 12 + 1 + 32 + 1 or payload[12] != 0x20:
-            return False
-        flags = be16(payload, 2)
-        if (flags >> 11) & 0xF not in _NBNS_OPCODES or flags & 0x0060:
-            return False
-        qd, an, ns, ar = be16(payload, 4), be16(payload, 6), be16(payload, 8), be16(payload, 10)
-        if max(qd, an, ns, ar) > 1 or qd + an != 1:
-            return False
-        return all(b in _NBNS_HALF_ASCII for b in payload[13:45])
+        return _nbns_header(payload) and all(b in _NBNS_HALF_ASCII for b in payload[13:45])
+
+    @classmethod
+    def matches_on_own_port(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
+        """On port 137, a name damaged in a few letters (at most :data:`_NBNS_DAMAGED` of
+        the 32 outside ``A``..``P``), the header as :meth:`matches` asks: NetBIOS, not a
+        DNS query with a 32-byte label (DNS on 137 would be no less damaged)."""
+        return _nbns_header(payload) and sum(
+            b not in _NBNS_HALF_ASCII for b in payload[13:45]) <= _NBNS_DAMAGED
 
     name_source: ClassVar[str | None] = "netbios_name"
 
@@ -118,12 +135,17 @@ def netbios_name(data: bytes, pos: int) -> str | None:
     """The NetBIOS name encoded at ``data[pos:]`` (a 0x20 length byte, then 32 letters
     ``A``-``P``: first-level encoding, RFC 1001 §14.1, two per byte; the 16th byte, a suffix,
     dropped; trailing spaces and NULs stripped; bytes outside printable ASCII as ``\\xhh``),
-    or None when there is none."""
-    if len(data) < pos + 33 or data[pos] != 0x20 or not all(
-            b in _NBNS_HALF_ASCII for b in data[pos + 1 : pos + 33]):
+    or None when there is none. A name damaged in its letters is read as far as it is valid
+    (up to the first pair with a letter outside ``A``..``P``), as nDPI reads it."""
+    if len(data) < pos + 33 or data[pos] != 0x20:
         return None
-    raw = bytes(((data[i] - 0x41) << 4) | (data[i + 1] - 0x41) for i in range(pos + 1, pos + 31, 2))
-    name = raw.rstrip(b" \x00")
+    raw = bytearray()
+    for i in range(pos + 1, pos + 31, 2):
+        hi, lo = data[i] - 0x41, data[i + 1] - 0x41
+        if not (0 <= hi < 16 and 0 <= lo < 16):
+            break
+        raw.append(hi << 4 | lo)
+    name = bytes(raw).rstrip(b" \x00")
     return "".join(chr(b) if 0x20 < b < 0x7F else f"\\x{b:02x}" for b in name) or None
 
 

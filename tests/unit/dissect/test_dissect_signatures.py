@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import random
 import struct
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.unit.decode.decode_frames import udp_frame, write_pcap
 from wl_dissect_builders import mutate
 
+import wirelens
 from wirelens.dissect.base import Dissector, Event
 from wirelens.dissect.signatures import (
     SIGNATURE_DISSECTORS,
@@ -489,6 +492,41 @@ def test_netbios_name_names_the_flow(name: str, suffix: int, expected: str) -> N
     d = NetbiosNsDissector(UDP)
     d.feed(nbns_query()[:40], True, 0)  # cut name: no name, no error
     assert d.server_name is None
+
+
+def _damaged(query: bytes, *at: int) -> bytes:
+    """``query`` with the name's letters at ``at`` (0-31) turned to lower case."""
+    out = bytearray(query)
+    for k in at:
+        out[13 + k] |= 0x20
+    return bytes(out)
+
+
+def test_a_damaged_netbios_name_is_read_as_far_as_it_is_valid() -> None:
+    """Fuzzed captures damage single letters: the name up to the first damaged pair (as nDPI
+    reads it); the suffix's pair is not part of the name; the port names the flow."""
+    for at, expected in [((31,), "WORKGROUP"), ((10,), "WORKG"), ((0,), None),
+                         ((19, 25), "WORKGROUP")]:
+        d = NetbiosNsDissector(UDP)
+        d.feed(_damaged(nbns_query(), *at), True, 0)
+        assert d.server_name == expected, at
+    damaged = _damaged(nbns_query(), 3, 10)
+    assert not NetbiosNsDissector.matches(damaged, UDP, True)
+    assert NetbiosNsDissector.matches_on_own_port(damaged, UDP, True)
+    assert not NetbiosNsDissector.matches_on_own_port(_damaged(nbns_query(), *range(9)),
+                                                      UDP, True)
+
+
+def test_a_damaged_netbios_datagram_is_netbios_on_its_port(tmp_path: Path) -> None:
+    """The compiled DNS test takes the datagram (a query with a 32-byte label); on port 137
+    the NetBIOS test for damaged names wins, elsewhere DNS stays."""
+    damaged = _damaged(nbns_query(), 10)
+    cap = tmp_path / "nbns.pcap"
+    write_pcap(cap, [udp_frame("10.0.0.2", "10.0.0.255", 137, 137, damaged),
+                     udp_frame("10.0.0.2", "10.0.0.9", 40000, 53, damaged)])
+    rows = {r["resp_p"]: r for r in wirelens.analyze(cap).conn.to_pylist()}
+    assert (rows[137]["service"], rows[137]["server_name"]) == ("netbios_ns", "WORKG")
+    assert rows[53]["service"] == "dns"
 
 
 def test_stun_realm_names_the_flow_then_dtls_takes_over() -> None:
