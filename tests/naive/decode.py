@@ -485,11 +485,11 @@ def _transport(pk: _Packet, proto: int, pos: int, ip_end: int) -> None:
         if seg < 8:
             pk.fail(32)
         sp, dp, ulen = struct.unpack_from("!HHH", pk.buf, pos)
-        if proto == 17 and (ulen < 8 or (pos + ulen > ip_end and not row.get("frag_more"))):
-            row.update(sport=sp, dport=dp)
-            pk.fail(33)
+        bad = proto == 17 and (ulen < 8 or (pos + ulen > ip_end and not row.get("frag_more")))
+        if bad:  # the IP datagram bounds the payload
+            pk.note(33)
         body = pos + 8
-        body_end = min(pk.end, pos + ulen) if proto == 17 else pk.end
+        body_end = min(pk.end, pos + ulen) if proto == 17 and not bad else pk.end
         _udp_tunnels(pk, sp, dp, body, body_end)
         row.update(sport=sp, dport=dp)
         pk.done(body, body_end)

@@ -218,14 +218,15 @@ def udp(data, pos, end, nh, ip_end, fmore, et, wd, fc_swap, sp, dp, poff, plen):
     usp = u16(data, pos)
     udport = u16(data, pos + 2)
     ulen = u16(data, pos + 4)
-    # (a cut first fragment's UDP length covers the whole datagram)
-    if nh == 17 and (ulen < 8 or (pos + ulen > ip_end and fmore == 0)):
-        st = MALFORMED
+    # a length field the datagram contradicts (damaged, forged) is a weird and the IP
+    # datagram bounds the payload, as Zeek reads it (UDP_datagram_length_mismatch); the
+    # packet stays in its flow (a cut first fragment's UDP length covers the whole datagram)
+    bad = nh == 17 and (ulen < 8 or (pos + ulen > ip_end and fmore == 0))
+    if bad:
         wd = W_BAD_UDP_LEN if wd == 0 else wd
-        return st, wd, K_DONE, pos, end, et, 0, 0, fc_swap, usp, udport, poff, plen
     q = pos + 8
     qend = end
-    if nh == 17 and pos + ulen < qend:
+    if nh == 17 and not bad and pos + ulen < qend:
         qend = pos + ulen
     st, wd, kind, pos, end, et, new_tun, new_tid, fc_swap = udp_tunnel(
         data, q, qend, usp, udport, pos, end, et, wd, fc_swap

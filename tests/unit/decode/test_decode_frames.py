@@ -415,8 +415,14 @@ def test_transport_errors(decoder: Decoder) -> None:
     assert r["status"] == S.MALFORMED and r["weird"] == Weird.bad_tcp_header_length
     r = one(decoder, eth(ipv4(tcp()[:12], proto=6)), 1)
     assert r["status"] == S.MALFORMED and r["weird"] == Weird.truncated_tcp_header
-    r = one(decoder, eth(ipv4(udp(1, 2, b"abc", length=60), proto=17)), 1)
-    assert r["status"] == S.MALFORMED and r["weird"] == Weird.bad_udp_length
+    # a UDP length the datagram contradicts: a weird, the packet kept (as Zeek), its payload
+    # the IP datagram's
+    for length in (60, 3):
+        r = one(decoder, eth(ipv4(udp(1, 2, b"abc", length=length), proto=17)), 1)
+        assert r["status"] == S.OK and r["weird"] == Weird.bad_udp_length
+        assert (r["sport"], r["dport"], r["payload_len"]) == (1, 2, 3)
+    r = one(decoder, eth(ipv4(udp(1, 2, b"abcdef", length=12), proto=17)), 1)  # (shorter: kept)
+    assert r["status"] == S.OK and r["weird"] == 0 and r["payload_len"] == 4
     r = one(decoder, eth(ipv4(b"\x00" * 4, proto=17)), 1)
     assert r["weird"] == Weird.truncated_udp_header
     r = one(decoder, eth(ipv4(b"\x08", proto=1)), 1)
