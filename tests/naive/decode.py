@@ -422,6 +422,8 @@ def _ip(pk: _Packet, pos: int) -> None:
     elif version == 6:
         pk.need(pos, 40, 10)
         plen, nxt, hops = struct.unpack_from("!HBB", pk.buf, pos + 4)
+        if plen == 0 and nxt != 59 and pk.end - pos > 40:  # jumbogram, segmentation offload
+            plen = pk.end - pos - 40
         src = pk.buf[pos + 8 : pos + 24]
         dst = pk.buf[pos + 24 : pos + 40]
         row.update(ip_ver=6, ip_len=40 + plen, ttl=hops, l3_off=pk.base + pos)
