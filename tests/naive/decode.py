@@ -17,7 +17,7 @@ import numpy as np
 from wirelens.core.batch import PacketBatch, RawBatch
 
 OK, NOT_IP, ARP, MALFORMED, FRAGMENT, UNKNOWN_LINK = range(6)
-GRE, ERSPAN, VXLAN, GENEVE, GTPU, IPIP, TEREDO, PPPOE, CAPWAP, AYIYA = range(1, 11)
+GRE, ERSPAN, VXLAN, GENEVE, GTPU, IPIP, TEREDO, PPPOE, CAPWAP, AYIYA, MPLS_UDP = range(1, 12)
 V4MAP = 0x0000_FFFF_0000_0000
 RAW_LINKS = {101, 228, 229, 12, 14}
 MAX_DEPTH = 4
@@ -318,6 +318,25 @@ def _ppp(pk: _Packet, pos: int) -> None:
     raise _Stop(NOT_IP)
 
 
+def _pw_control_word(pk: _Packet, pos: int) -> bool:
+    """RFC 4448 §4.6 / RFC 4385 §3: 0 nibble, flags and fragment bits 0, length 0 or the
+    payload's (under 64 bytes)."""
+    if pk.left(pos) < 4 or pk.u8(pos) != 0:
+        return False
+    b = pk.u8(pos + 1)
+    return b >> 6 == 0 and (b & 0x3F) in (0, pk.left(pos) - 4)
+
+
+def _pw_frame(pk: _Packet, pos: int) -> bool:
+    """An Ethernet frame an MPLS pseudowire carries (RFC 4448): one whose ethertype we read
+    (IPv4/IPv6 with their version nibble)."""
+    if pk.left(pos) < 15:
+        return False
+    et, version = pk.u16(pos + 12), pk.u8(pos + 14) >> 4
+    return {0x0800: version == 4, 0x86DD: version == 6}.get(
+        et, et in (0x0806, 0x8100, 0x88A8, 0x8847))
+
+
 def _ethertype(pk: _Packet, et: int, pos: int) -> None:
     while True:
         if et in (0x0800, 0x86DD):
@@ -341,8 +360,13 @@ def _ethertype(pk: _Packet, et: int, pos: int) -> None:
                 if word & 0x100:
                     break
             pk.need(pos, 1, 1)
-            if pk.u8(pos) >> 4 in (4, 6):
+            nibble = pk.u8(pos) >> 4
+            if nibble in (4, 6):
                 _ip(pk, pos)
+            if nibble == 0 and _pw_control_word(pk, pos) and _pw_frame(pk, pos + 4):
+                _ethernet(pk, pos + 4)  # a pseudowire's control word, then the frame
+            if nibble != 1 and _pw_frame(pk, pos):  # a frame, no control word
+                _ethernet(pk, pos)
             raise _Stop(NOT_IP)
         if et == 0x8864:
             pk.need(pos, 8, 40)
@@ -422,7 +446,7 @@ def _ip(pk: _Packet, pos: int) -> None:
     elif version == 6:
         pk.need(pos, 40, 10)
         plen, nxt, hops = struct.unpack_from("!HBB", pk.buf, pos + 4)
-        if plen == 0 and nxt != 59 and pk.end - pos > 40:  # jumbogram, segmentation offload
+        if plen == 0 and nxt in (0, 6, 17) and pk.end - pos >= 48:  # jumbogram, offload
             plen = pk.end - pos - 40
         src = pk.buf[pos + 8 : pos + 24]
         dst = pk.buf[pos + 24 : pos + 40]
@@ -625,6 +649,10 @@ def _udp_tunnels(pk: _Packet, sp: int, dp: int, body: int, body_end: int) -> Non
             pk.end = body_end
             _ip(pk, t)
         return
+    if dp == 6635 and size >= 4:  # MPLS in UDP (RFC 7510)
+        pk.tunnel(MPLS_UDP, 0)
+        pk.end = body_end
+        _ethertype(pk, 0x8847, body)
     if 5072 in (sp, dp) and size >= 8:  # AYIYA (SixXS)
         id_len = 2 ** (b[body] >> 4)
         sig_len = 4 * (b[body + 1] >> 4)

@@ -102,6 +102,7 @@ class Tunnel(IntEnum):
     PPPOE = 8  # not strictly a tunnel, but recorded the same way
     CAPWAP = 9  # CAPWAP data channel (RFC 5415), UDP port 5247
     AYIYA = 10  # Anything In Anything (SixXS), UDP port 5072
+    MPLS_UDP = 11  # an MPLS label stack in UDP (RFC 7510), port 6635
 
 
 @dataclass(slots=True)

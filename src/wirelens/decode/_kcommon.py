@@ -40,6 +40,7 @@ T_TEREDO = 7
 T_PPPOE = 8
 T_CAPWAP = 9
 T_AYIYA = 10
+T_MPLS_UDP = 11
 
 # Weird codes (core.weirds.Weird)
 W_TRUNC_LINK = 1

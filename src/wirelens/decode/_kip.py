@@ -107,10 +107,11 @@ def ip_header(data, pos, end, wd, ipver, iplen, ttl, shi, slo, dhi, dlo, l3, fid
         l3 = pos
         plen6 = u16(data, pos + 4)
         nh = np.int64(u8(data, pos + 6))
-        if plen6 == 0 and nh != 59 and end - pos > 40:
+        if plen6 == 0 and (nh == 0 or nh == 6 or nh == 17) and end - pos >= 48:
             # a jumbogram (RFC 2675: its length in a Hop-by-Hop option) or a segmentation
-            # offload / BIG TCP packet captured on its sender: the length is the captured one
-            # (as for IPv4's zero total length); no payload says "no next header" (59)
+            # offload / BIG TCP packet captured on its sender (TCP, UDP): the length is the
+            # captured one (as for IPv4's zero total length). Not for other next headers, nor
+            # for fewer bytes than their headers take: an empty packet's Ethernet padding
             plen6 = end - pos - 40
         ipver = 6
         iplen = 40 + plen6

@@ -27,6 +27,7 @@ from wirelens.decode._kcommon import (
     T_GENEVE,
     T_GRE,
     T_GTPU,
+    T_MPLS_UDP,
     T_TEREDO,
     T_VXLAN,
     W_TRUNC_TUNNEL,
@@ -238,6 +239,16 @@ def udp_tunnel(data, q, qend, usp, udp, pos, end, et, wd, fc_swap):  # type: ign
             pos = t
             end = qend
             kind = K_IP
+    elif udp == 6635 and ql >= 4:
+        # MPLS in UDP, RFC 7510 section 3: a label stack, then what it carries (read as
+        # after an MPLS ethertype). No tunnel id: the labels of the two directions differ
+        # (the row's ``mpls_label`` keeps the top one)
+        new_tun = T_MPLS_UDP
+        new_tid = 0
+        pos = q
+        end = qend
+        et = 0x8847
+        kind = K_ETYPE
     elif (udp == 5072 or usp == 5072) and ql >= 8:
         a = ayiya(data, q, qend)
         if a > 0:

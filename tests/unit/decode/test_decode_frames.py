@@ -356,8 +356,8 @@ def test_ipv4_options_and_lengths(decoder: Decoder) -> None:
 
 def test_ipv6_zero_payload_length(decoder: Decoder) -> None:
     """0: a jumbogram (RFC 2675, its length in a Hop-by-Hop option) or a segmentation
-    offload / BIG TCP packet captured on its sender: the captured length stands for it; with
-    no next header (59) nothing follows (an Ethernet frame's padding is not payload)."""
+    offload / BIG TCP packet captured on its sender: the captured length stands for it (TCP,
+    UDP, Hop-by-Hop; not an Ethernet frame's padding after an empty packet)."""
     tso = one(decoder, eth(ipv6(tcp(payload=PAYLOAD), plen=0), 0x86DD), 1)
     assert tso["status"] == S.OK and tso["weird"] == 0 and tso["proto"] == 6
     assert tso["ip_len"] == 40 + 20 + len(PAYLOAD) and tso["payload_len"] == len(PAYLOAD)
@@ -365,8 +365,9 @@ def test_ipv6_zero_payload_length(decoder: Decoder) -> None:
     jumbo = one(decoder, ipv6(jumbo_opt + tcp(payload=PAYLOAD), nh=0, plen=0), LinkType.RAW)
     assert jumbo["status"] == S.OK and jumbo["proto"] == 6
     assert jumbo["payload_len"] == len(PAYLOAD)
-    nothing = one(decoder, eth(ipv6(b"\x00" * 6, nh=59, plen=0), 0x86DD), 1)
-    assert nothing["ip_len"] == 40 and nothing["payload_len"] == 0
+    for nh in (59, 99, 6):  # nothing follows; an Ethernet frame's padding is not payload
+        nothing = one(decoder, eth(ipv6(b"\x00" * 6, nh=nh, plen=0), 0x86DD), 1)
+        assert nothing["ip_len"] == 40 and nothing["payload_len"] == 0
 
 
 def test_ipv6_extension_headers(decoder: Decoder) -> None:
