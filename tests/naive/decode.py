@@ -327,10 +327,10 @@ def _pw_control_word(pk: _Packet, pos: int) -> bool:
     return b >> 6 == 0 and (b & 0x3F) in (0, pk.left(pos) - 4)
 
 
-def _pw_frame(pk: _Packet, pos: int) -> bool:
-    """An Ethernet frame an MPLS pseudowire carries (RFC 4448): one whose ethertype we read
-    (IPv4/IPv6 with their version nibble)."""
-    if pk.left(pos) < 15:
+def _known_frame(pk: _Packet, pos: int, end: int | None = None) -> bool:
+    """An Ethernet frame whose ethertype we read (IPv4/IPv6 with their version nibble): what a
+    pseudowire (RFC 4448) or VXLAN on Linux's port carries."""
+    if (pk.end if end is None else end) - pos < 15:
         return False
     et, version = pk.u16(pos + 12), pk.u8(pos + 14) >> 4
     return {0x0800: version == 4, 0x86DD: version == 6}.get(
@@ -363,9 +363,9 @@ def _ethertype(pk: _Packet, et: int, pos: int) -> None:
             nibble = pk.u8(pos) >> 4
             if nibble in (4, 6):
                 _ip(pk, pos)
-            if nibble == 0 and _pw_control_word(pk, pos) and _pw_frame(pk, pos + 4):
+            if nibble == 0 and _pw_control_word(pk, pos) and _known_frame(pk, pos + 4):
                 _ethernet(pk, pos + 4)  # a pseudowire's control word, then the frame
-            if nibble != 1 and _pw_frame(pk, pos):  # a frame, no control word
+            if nibble != 1 and _known_frame(pk, pos):  # a frame, no control word
                 _ethernet(pk, pos)
             raise _Stop(NOT_IP)
         if et == 0x8864:
@@ -586,7 +586,9 @@ def _gre(pk: _Packet, pos: int) -> None:
 def _udp_tunnels(pk: _Packet, sp: int, dp: int, body: int, body_end: int) -> None:
     size = body_end - body
     b = pk.buf
-    if dp == 4789 and size >= 8 and b[body] & 0x08:
+    if (dp == 4789 and size >= 8 and b[body] & 0x08) or (
+            dp == 8472 and size >= 8 and pk.u32(body) == 0x08000000 and b[body + 7] == 0
+            and _known_frame(pk, body + 8, body_end)):
         pk.tunnel(VXLAN, pk.u32(body + 4) >> 8)
         pk.end = body_end
         _ethernet(pk, body + 8)

@@ -108,3 +108,18 @@ def u64(d, p, n):  # type: ignore[no-untyped-def]
     if n == 6:
         return (hi << np.uint64(16)) | np.uint64(u16(d, p + 4))
     return (hi << np.uint64(32)) | np.uint64(u32(d, p + 4))
+
+
+@inl
+def known_frame(data, pos, end):  # type: ignore[no-untyped-def]
+    """Whether an Ethernet frame whose ethertype we read (IPv4 or IPv6 with its version,
+    ARP, VLAN, MPLS) starts at ``pos``: what an MPLS pseudowire (RFC 4448) or a VXLAN port
+    other than the registered one carries, told from other payloads."""
+    if end - pos < 15:
+        return False
+    et = u16(data, pos + 12)
+    if et == 0x0800:
+        return u8(data, pos + 14) >> 4 == 4
+    if et == 0x86DD:
+        return u8(data, pos + 14) >> 4 == 6
+    return et == 0x0806 or et == 0x8100 or et == 0x88A8 or et == 0x8847

@@ -29,6 +29,7 @@ from wirelens.decode._kcommon import (
     W_TRUNC_TUNNEL,
     W_UNKNOWN_LINK,
     inl,
+    known_frame,
     u8,
     u16,
     u32,
@@ -325,21 +326,6 @@ def pw_control_word(data, pos, end):  # type: ignore[no-untyped-def]
 
 
 @inl
-def pw_frame(data, pos, end):  # type: ignore[no-untyped-def]
-    """Whether an Ethernet frame whose ethertype we read (IPv4 or IPv6 with its version,
-    ARP, VLAN, MPLS) starts at ``pos``: what an MPLS pseudowire carries (RFC 4448), told from
-    the IP packets an MPLS label stack usually carries by the first nibble."""
-    if end - pos < 15:
-        return False
-    et = u16(data, pos + 12)
-    if et == 0x0800:
-        return u8(data, pos + 14) >> 4 == 4
-    if et == 0x86DD:
-        return u8(data, pos + 14) >> 4 == 6
-    return et == 0x0806 or et == 0x8100 or et == 0x88A8 or et == 0x8847
-
-
-@inl
 def ethernet(data, pos, end, wd, mac_set, smac, dmac):  # type: ignore[no-untyped-def]
     """An Ethernet II / 802.3 header at ``pos`` (the outermost one sets the MACs).
 
@@ -397,11 +383,11 @@ def ethertype(data, pos, end, et, wd, vlan, vlan2, mpls, smac, dmac, shi, slo, d
             nib = u8(data, pos) >> 4
             if nib == 4 or nib == 6:
                 kind = K_IP
-            elif nib == 0 and pw_control_word(data, pos, end) and pw_frame(data, pos + 4, end):
+            elif nib == 0 and pw_control_word(data, pos, end) and known_frame(data, pos + 4, end):
                 # an Ethernet pseudowire's control word, then the frame
                 pos += 4
                 kind = K_ETH
-            elif nib != 1 and pw_frame(data, pos, end):
+            elif nib != 1 and known_frame(data, pos, end):
                 # an Ethernet pseudowire without the control word (optional, RFC 4448
                 # section 4.6): the frame at once (1: an associated channel, RFC 4385)
                 kind = K_ETH

@@ -32,6 +32,7 @@ from wirelens.decode._kcommon import (
     T_VXLAN,
     W_TRUNC_TUNNEL,
     inl,
+    known_frame,
     u8,
     u16,
     u32,
@@ -151,7 +152,12 @@ def udp_tunnel(data, q, qend, usp, udp, pos, end, et, wd, fc_swap):  # type: ign
     kind = K_DONE
     new_tun = 0
     new_tid = 0
-    if udp == 4789 and ql >= 8 and (u8(data, q) & 0x08):  # VXLAN, RFC 7348 section 5
+    if (udp == 4789 and ql >= 8 and (u8(data, q) & 0x08)) or (
+        udp == 8472 and ql >= 8 and u32(data, q) == 0x08000000 and u8(data, q + 7) == 0
+        and known_frame(data, q + 8, qend)
+    ):
+        # VXLAN, RFC 7348 section 5; on 8472, Linux's own default port (flannel, OTV),
+        # only with the flags and reserved fields as the RFC sets them and a frame inside
         new_tun = T_VXLAN
         new_tid = u32(data, q + 4) >> 8
         pos = q + 8

@@ -528,6 +528,20 @@ def test_vxlan_geneve(decoder: Decoder) -> None:
     assert row["status"] == S.ARP and row["tunnel"] == Tunnel.VXLAN
 
 
+def test_vxlan_on_linux_port(decoder: Decoder) -> None:
+    """UDP 8472 (Linux's default VXLAN port: flannel, OTV): VXLAN only with the header as RFC
+    7348 sets it (flags 0x08, reserved fields 0) and a frame inside; else plain UDP."""
+    header = struct.pack("!II", 0x0800_0000, 0x00000100)
+    row = one(decoder, outer4(udp(40000, 8472, header + eth(TCP4)), 17), 1)
+    assert_tcp_v4(row, 14 + 20 + 8 + 8 + 14, 5)
+    assert_outer(row, Tunnel.VXLAN, 1)
+    for other in (struct.pack("!II", 0x0C00_0000, 0x100) + eth(TCP4),  # another flag
+                  struct.pack("!II", 0x0800_0000, 0x101) + eth(TCP4),  # reserved byte
+                  header + b"\x00" * 40):  # no frame
+        row = one(decoder, outer4(udp(40000, 8472, other), 17), 1)
+        assert (row["proto"], row["dport"], row["tunnel"]) == (17, 8472, 0)
+
+
 def test_gtpu(decoder: Decoder) -> None:
     g = struct.pack("!BBHI", 0x30, 0xFF, len(TCP4), 0x01020304) + TCP4
     row = one(decoder, outer4(udp(2152, 2152, g), 17), 1)
