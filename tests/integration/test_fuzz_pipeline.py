@@ -1,7 +1,9 @@
 """Hostile input through the whole pipeline: real captures with bytes flipped, cut, inserted,
 and their link type changed. Invariant: ``Analysis.run`` returns (damage becomes problems and
 weirds), never raises, and finishes within a time bound; the Parquet lake it writes (damaged
-timestamps move its watermark) holds every flow, and no temporary file is left. A longer run:
+timestamps move its watermark) holds every flow, and no temporary file is left; with the
+default active timeout and short ones (long connections cut in pieces: their continuations,
+their dissector state carried over). A longer run:
 raise ``WIRELENS_FUZZ_EXAMPLES`` (e.g. 5000)."""
 
 from __future__ import annotations
@@ -77,8 +79,9 @@ def seeds(shared_data):
 
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(which=st.integers(0, len(SEEDS) - 1), ops=edits)
-def test_mutated_captures_never_crash(seeds, tmp_path, which, ops):
+@given(which=st.integers(0, len(SEEDS) - 1), ops=edits,
+       active=st.sampled_from([1800.0, 1.0, 0.01]))
+def test_mutated_captures_never_crash(seeds, tmp_path, which, ops, active):
     data = mutate(seeds[which % len(seeds)], ops)
     path = tmp_path / "fuzz.pcap"
     path.write_bytes(data)
@@ -86,8 +89,8 @@ def test_mutated_captures_never_crash(seeds, tmp_path, which, ops):
     sink = LakeSink(lake, "fuzz")
     t0 = time.perf_counter()
     try:
-        summary = Analysis(AnalyzeOptions(batch_bytes=1 << 12, emit_bytes=1 << 14),
-                           [sink]).run([str(path)])
+        summary = Analysis(AnalyzeOptions(batch_bytes=1 << 12, emit_bytes=1 << 14,
+                                          active_timeout_s=active), [sink]).run([str(path)])
     finally:
         sink.close()
     assert time.perf_counter() - t0 < SECONDS_PER_RUN
