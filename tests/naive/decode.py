@@ -17,7 +17,7 @@ import numpy as np
 from wirelens.core.batch import PacketBatch, RawBatch
 
 OK, NOT_IP, ARP, MALFORMED, FRAGMENT, UNKNOWN_LINK = range(6)
-GRE, ERSPAN, VXLAN, GENEVE, GTPU, IPIP, TEREDO, PPPOE, CAPWAP, AYIYA, MPLS_UDP = range(1, 12)
+GRE, ERSPAN, VXLAN, GENEVE, GTPU, IPIP, TEREDO, PPPOE, CAPWAP, AYIYA, MPLS_UDP, L2TP = range(1, 13)
 V4MAP = 0x0000_FFFF_0000_0000
 RAW_LINKS = {101, 228, 229, 12, 14}
 MAX_DEPTH = 4
@@ -651,6 +651,16 @@ def _udp_tunnels(pk: _Packet, sp: int, dp: int, body: int, body_end: int) -> Non
             pk.end = body_end
             _ip(pk, t)
         return
+    if 1701 in (sp, dp) and size >= 6 and pk.u16(body) & 0x800F == 2:  # L2TPv2 data
+        flags = pk.u16(body)
+        head = 6 + 2 * bool(flags & 0x4000) + 4 * bool(flags & 0x0800)
+        if flags & 0x0200:
+            head = head + 2 + pk.u16(body + head) if size >= head + 2 else size + 1
+        if size <= head:
+            pk.fail(40)
+        pk.tunnel(L2TP, 0)
+        pk.end = body_end
+        _ppp(pk, body + head)
     if dp == 6635 and size >= 4:  # MPLS in UDP (RFC 7510)
         pk.tunnel(MPLS_UDP, 0)
         pk.end = body_end

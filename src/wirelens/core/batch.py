@@ -103,6 +103,7 @@ class Tunnel(IntEnum):
     CAPWAP = 9  # CAPWAP data channel (RFC 5415), UDP port 5247
     AYIYA = 10  # Anything In Anything (SixXS), UDP port 5072
     MPLS_UDP = 11  # an MPLS label stack in UDP (RFC 7510), port 6635
+    L2TP = 12  # L2TPv2 data messages (RFC 2661), UDP port 1701, carrying PPP
 
 
 @dataclass(slots=True)

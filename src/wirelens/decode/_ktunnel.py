@@ -27,6 +27,7 @@ from wirelens.decode._kcommon import (
     T_GENEVE,
     T_GRE,
     T_GTPU,
+    T_L2TP,
     T_MPLS_UDP,
     T_TEREDO,
     T_VXLAN,
@@ -245,6 +246,24 @@ def udp_tunnel(data, q, qend, usp, udp, pos, end, et, wd, fc_swap):  # type: ign
             pos = t
             end = qend
             kind = K_IP
+    elif (udp == 1701 or usp == 1701) and ql >= 6 and (u16(data, q) & 0x800F) == 2:
+        # L2TPv2 data message, RFC 2661 section 3.1 (T bit 0, version 2; control messages
+        # stay plain UDP): optional length, tunnel and session ids, optional Ns/Nr, optional
+        # offset, then a PPP frame. No tunnel id: both ids are the receiver's, so the two
+        # directions' differ
+        lf = u16(data, q)
+        h = 6 + (2 if lf & 0x4000 else 0) + (4 if lf & 0x0800 else 0)
+        if lf & 0x0200:  # offset size, then that many bytes of padding
+            h = h + 2 + u16(data, q + h) if ql >= h + 2 else ql + 1
+        if ql <= h:
+            st = MALFORMED
+            wd = W_TRUNC_TUNNEL if wd == 0 else wd
+        else:
+            new_tun = T_L2TP
+            new_tid = 0
+            pos = q + h
+            end = qend
+            kind = K_PPP
     elif udp == 6635 and ql >= 4:
         # MPLS in UDP, RFC 7510 section 3: a label stack, then what it carries (read as
         # after an MPLS ethertype). No tunnel id: the labels of the two directions differ

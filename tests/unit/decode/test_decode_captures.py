@@ -142,7 +142,9 @@ def test_sample_exercises_every_tunnel_and_link() -> None:
     for path in SAMPLE:
         pk = dec.decode(read_capture(DATA / path))
         tunnels.update(pk.tunnel.tolist())
-    assert {int(t) for t in Tunnel} <= set(tunnels), f"tunnels seen: {tunnels}"
+    # (no capture of L2TP data messages there -- tcpdump's l2tp-avp-overflow holds control
+    # messages only: hand-built frames in test_decode_mpls.py)
+    assert {int(t) for t in Tunnel} - {Tunnel.L2TP} <= set(tunnels), f"tunnels seen: {tunnels}"
     c = dec.counters
     for name in (
         "ethernet", "linux_sll", "linux_sll2", "null", "raw", "ipv6", "ppp", "c_hdlc", "nflog",

@@ -1,6 +1,7 @@
-"""MPLS beyond IP: the Ethernet frame of a pseudowire (RFC 4448, with or without its control
-word) and MPLS in UDP (RFC 7510): hand-built frames, every cut of them, and tcpdump's capture.
-Every frame is also decoded by the naive reference (tests/naive/decode.py), which must agree.
+"""Service-provider encapsulations: the Ethernet frame of an MPLS pseudowire (RFC 4448, with
+or without its control word), MPLS in UDP (RFC 7510), L2TPv2 data messages (RFC 2661):
+hand-built frames, every cut of them, and tcpdump's capture. Every frame is also decoded by
+the naive reference (tests/naive/decode.py), which must agree.
 """
 
 from __future__ import annotations
@@ -69,3 +70,27 @@ def test_tcpdumps_mpls_over_udp_capture_is_one_icmp_flow() -> None:
     conn = wirelens.analyze(DATA / "tcpdump" / "tests" / "mpls-over-udp.pcap").conn.to_pylist()
     assert [(c["orig_h"], c["resp_h"], c["proto"], c["tunnel"], c["orig_pkts"], c["resp_pkts"])
             for c in conn] == [("10.3.0.10", "10.1.0.10", 1, "mpls_udp", 1, 1)]
+
+
+def test_l2tp_data_messages_carry_ppp() -> None:
+    """RFC 2661 section 3.1: optional length, Ns/Nr and offset fields; PPP with or without
+    its address and control bytes. Control messages (T bit) and other versions stay UDP."""
+    dec = Decoder()
+    ppp = b"\xff\x03\x00\x21" + TCP4
+    for body in (struct.pack("!HHH", 0x0002, 11, 22) + ppp,  # no optional field
+                 struct.pack("!HHHHHH", 0x4802, 12 + len(ppp), 11, 22, 7, 9) + ppp,  # L, S
+                 struct.pack("!HHHH", 0x0202, 11, 22, 2) + b"\x00\x00" + ppp):  # offset 2
+        row = one(dec, eth(ipv4(udp(1701, 1701, body), proto=17)), 1)
+        assert row["status"] == S.OK and (row["proto"], row["sport"]) == (6, 1234)
+        assert (row["tunnel"], row["tunnel_id"]) == (Tunnel.L2TP, 0)
+        assert row["payload_len"] == len(PAYLOAD)
+    bare = struct.pack("!HHH", 0x0002, 11, 22) + b"\x21" + TCP4  # compressed protocol field
+    assert one(dec, eth(ipv4(udp(40000, 1701, bare), proto=17)), 1)["proto"] == 6
+    for first in (0xC802, 0x0003):  # a control message; L2TPv3
+        other = struct.pack("!HHH", first, 11, 22) + ppp
+        row = one(dec, eth(ipv4(udp(1701, 1701, other), proto=17)), 1)
+        assert (row["proto"], row["tunnel"]) == (17, 0)
+    cut = struct.pack("!HHHH", 0x0202, 11, 22, 500) + ppp  # an offset past the datagram
+    assert one(dec, eth(ipv4(udp(1701, 1701, cut), proto=17)), 1)["status"] == S.MALFORMED
+    every_cut(dec, eth(ipv4(udp(1701, 1701, struct.pack("!HHHHH", 0x4802, 60, 11, 22, 0)
+                                + b"\x00\x00" + ppp), proto=17)), 1)
