@@ -901,6 +901,9 @@ class DpiStage:
             st.server_name, st.name_source = d.server_name, d.name_source
         st.dissector = st.reasm = None
         self.reading.pop(fid, None)
+        if st.key is not None:  # (nothing left to carry over)
+            self.carry.forget(st.key, fid)
+            st.key = None
 
     def _events(self, st: FlowDpi, fid: int, events: list[Any]) -> None:
         """Each event becomes a row of its class's table (``Event.table``; None: not kept)."""
