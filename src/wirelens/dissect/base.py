@@ -17,7 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-__all__ = ["BY_CONTENT", "IPPROTO_TCP", "IPPROTO_UDP", "Dissector", "Event", "Screen"]
+from wirelens.wire.errors import ParseError
+
+__all__ = ["BY_CONTENT", "IPPROTO_TCP", "IPPROTO_UDP", "Dissector", "Event", "Problem",
+           "Screen"]
 
 IPPROTO_TCP = 6
 IPPROTO_UDP = 17
@@ -49,6 +52,17 @@ class Event:
 
     ts_ns: int
     """Time (ns since the epoch) of the packet that started the event (e.g. the request)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem(Event):
+    """Damage in a message the dissector still wrote a row for, as far as the message went
+    (a DNS response whose third record is damaged keeps its question and first two
+    answers): returned among the events, it becomes a weird named as a ``ParseError`` of the
+    dissector's would be (``dns_bad_value``), not a row, and the flow is read on."""
+
+    ts_ns: int
+    error: ParseError
 
 
 BY_CONTENT = "*"

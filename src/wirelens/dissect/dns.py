@@ -22,11 +22,11 @@ named by the compiled classifier, so ``matches`` rarely runs there).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar, Generic, TypeVar
 
 from wirelens.dissect import limits
-from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event
+from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Problem
 from wirelens.dissect.dns_message import (
     DnsMessage,
     Opcode,
@@ -325,6 +325,9 @@ class DnsDissector(Dissector):
                 self.server_name = msg.questions[0].name
             elif msg.answers:
                 self.server_name = msg.answers[0].name
+        if msg.damage is not None:  # (read as far as it went: the row, and the damage)
+            return [*self._on_message(replace(msg, damage=None), ts_ns),
+                    Problem(ts_ns, msg.damage)]
         if not msg.is_response:
             self._pending.add(msg.trans_id, (msg, ts_ns))
             if self._pending.count <= limits.DNS_MAX_PENDING:

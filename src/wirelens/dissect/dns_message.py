@@ -240,11 +240,14 @@ class DnsMessage:
     """Records in the answer section (an UPDATE's prerequisites, RFC 2136 §2.4)."""
     cut: str | None = None
     """Why the message was read in part (:func:`parse_message` with ``partial``): it ended
-    inside a record."""
+    inside a record, or a record was damaged (:attr:`damage`)."""
     authorities: tuple[ResourceRecord, ...] = ()
     """Authority section (RFC 1035 §4.1: e.g. the zone's SOA of a negative answer, RFC 2308
     §3, or the NS records of a referral); empty for an UPDATE, whose authority section is its
     update section, shown in ``answers`` (at most ``DNS_MAX_ANSWERS_KEPT`` kept)."""
+    damage: ParseError | None = None
+    """The error of the damaged record a partial read stopped at (None: none, or the message
+    only ended early)."""
 
 
 # -- names ------------------------------------------------------------------------------------
@@ -429,9 +432,12 @@ def parse_message(data: bytes | bytearray | memoryview, partial: bool = False) -
     """Parse one whole DNS message (RFC 1035 §4.1). Bytes after the last record are ignored
     (their start is :attr:`DnsMessage.end`). With ``partial``, a message ending inside its
     records (a capture's snap length cut it, or its header claims more records than it holds,
-    even past ``DNS_MAX_RECORDS``) is read as far as it goes: header, questions and the whole
-    records before the cut, with ``cut`` saying where it ended (as Zeek reads such a
-    response); other damage, and a message that ends before its records, raise all the same.
+    even past ``DNS_MAX_RECORDS``) or with a damaged record (a bad label, a pointer loop, an
+    RDATA that overruns its length) is read as far as it goes: header, questions and the whole
+    records before the cut or the damage, with ``cut`` saying where it ended and ``damage``
+    the damaged record's error (as Zeek reads such a response: its question stays known);
+    damage in the header or the questions, and a message that ends before its records, raise
+    all the same.
 
     The work is done by a fast reader over the bytes; whenever it finds anything wrong, the
     message is parsed again by the cursor-based reader, whose :class:`ParseError` (type,
@@ -756,11 +762,14 @@ def _parse_checked(data: bytes | bytearray | memoryview, partial: bool = False) 
         at = buf.tell()
         try:
             rr = _read_record(buf)
-        except Truncated as exc:
+        except ParseError as exc:
             if not partial:
                 raise
             msg = _message(trans_id, flags, questions, answers, ns, ar, edns, at, an, authorities)
-            return replace(msg, cut=f"ends inside record {i + 1} of {an + ns + ar} ({exc})")
+            if isinstance(exc, Truncated):
+                return replace(msg, cut=f"ends inside record {i + 1} of {an + ns + ar} ({exc})")
+            return replace(msg, cut=f"record {i + 1} of {an + ns + ar} damaged ({exc})",
+                           damage=exc)
         if i < kept:
             answers.append(rr)
         elif i < auth_end:

@@ -47,7 +47,7 @@ from wirelens.apps import DnsCache
 from wirelens.core import limits
 from wirelens.core.batch import PacketBatch, RawBatch
 from wirelens.core.limits import DPI_EARLY_BYTES, DPI_IDLE_PACKETS, DPI_SKIP_MIN_BYTES
-from wirelens.dissect.base import BY_CONTENT, Dissector
+from wirelens.dissect.base import BY_CONTENT, Dissector, Problem
 from wirelens.dissect.dns import DnsDissector
 from wirelens.dissect.registry import by_name, by_port, identify, ports_of, running_on
 from wirelens.dissect.signatures_base import SignatureDissector
@@ -910,6 +910,9 @@ class DpiStage:
         for ev in events:
             table = type(ev).table
             if table is None:
+                if type(ev) is Problem:  # damage in a message written as far as it went
+                    self._weird(st, fid, ev.ts_ns, _error_name(st.cls.name, ev.error),
+                                str(ev.error)[:200], st.cls.name)
                 continue
             if table == "dns" and ev.is_response:
                 if ev.answers:

@@ -18,6 +18,7 @@ from wl_dissect_builders import (
 )
 
 from wirelens.dissect import limits
+from wirelens.dissect.base import Problem
 from wirelens.dissect.dns import DnsDissector, DnsRecord
 from wirelens.dissect.dns_message import parse_message, read_name
 from wirelens.wire import (
@@ -475,6 +476,34 @@ def test_a_response_cut_by_the_snap_length_is_read_as_far_as_it_goes() -> None:
     with pytest.raises(ParseError):
         feed_all(DnsDissector, [(True, query), (False, full[:20])], UDP)  # inside the question
 
+
+
+def test_a_response_with_a_damaged_record_keeps_its_question_and_the_records_before() -> None:
+    """A record damaged (a reserved label type, a pointer loop) after good ones: over UDP the
+    row is written as far as the message went (its question, rcode, the answers before),
+    ``partial`` says which record was damaged, and the damage comes as a :class:`Problem`
+    (a weird in the pipeline); a damaged question is still an error, and the whole-message
+    test still refuses the datagram."""
+    query = dns_query(9, "a.example.com")
+    for bad, error in ((b"\x41", BadValue), (b"\xc0\x2f", BadPointer)):  # 0x40 label, self
+        damaged = dns_response(9, "a.example.com", [rr(1, bytes([192, 0, 2, 7])),
+                                                    rr(1, b"\x00" * 4, name=bad)], rcode=3)
+        with pytest.raises(error):
+            parse_message(damaged)
+        msg = parse_message(damaged, partial=True)
+        assert isinstance(msg.damage, error) and msg.cut is not None
+        assert "record 2 of 2 damaged" in msg.cut
+        d = DnsDissector(UDP)
+        d.feed(query, True, 0)
+        row, problem = d.feed(damaged, False, 5)
+        assert (row.query, row.rcode_name, row.answers) == (  # type: ignore[attr-defined]
+            "a.example.com", "NXDOMAIN", ("192.0.2.7",))
+        assert row.partial == msg.cut and row.rtt_ns == 5  # type: ignore[attr-defined]
+        assert isinstance(problem, Problem) and isinstance(problem.error, error)
+        assert problem.ts_ns == 5 and type(problem).table is None
+        assert not DnsDissector.matches(damaged, UDP, False)
+    with pytest.raises(BadValue):  # in the question
+        DnsDissector(UDP).feed(dns_header(1, 0x8100, 1, 0) + b"\x41\x00\x01\x00\x01", False, 0)
 
 
 def test_more_records_claimed_than_held() -> None:
