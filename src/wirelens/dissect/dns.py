@@ -8,11 +8,13 @@ Defined behaviour on extra bytes:
 
 - UDP: bytes after the last resource record of a datagram are ignored (padding seen in
   real traffic); the message itself must parse, except that a datagram ending inside its
-  records (cut by a snap length, or claiming more records than it holds) is read as far as
-  it goes (the row's ``partial``). Such a datagram names a flow only on a DNS port
+  records (cut by a snap length, or claiming more records than it holds) or with a damaged
+  record is read as far as it goes (the row's ``partial``; the damage a :class:`Problem`). Such a datagram names a flow only on a DNS port
   (:meth:`DnsDissector.matches_on_own_port`).
 - TCP: bytes after a message are the start of the next length-prefixed message; they are
-  kept until complete, then parsed (a malformed one raises :class:`ParseError`).
+  kept until complete, then parsed (a malformed one raises :class:`ParseError`; one whose
+  records are damaged, or fewer than its header claims, is read as far as it goes, as over
+  UDP).
 
 Messages are read by :func:`~wirelens.dissect.dns_message.parse_message` (a fast reader,
 and a checked one whose error is the one raised). Over UDP, :meth:`DnsDissector.matches` parses the whole
@@ -289,8 +291,8 @@ class DnsDissector(Dissector):
                 break
             message = bytes(buf[2 : 2 + size])
             del buf[: 2 + size]
-            msg = parse_message(message)
-            if msg.end != size:
+            msg = parse_message(message, partial=True)  # (a damaged record: as far as it went)
+            if msg.end != size and msg.cut is None:
                 raise TrailingJunk(f"DNS message over TCP ends at {msg.end} of {size}", msg.end)
             events.extend(self._on_message(msg, ts_ns))
         return events

@@ -206,6 +206,25 @@ def _parse_message(d, base, lim, out):  # type: ignore[no-untyped-def]
 
 
 @kernel
+def _partial_name(d, base, lim, out):  # type: ignore[no-untyped-def]
+    """The name of a message whose records are damaged or fewer than claimed, as dns.py's
+    partial read gives it: every question must parse; then the first question's name, or
+    with none the first answer's owner when that record is whole; else -1."""
+    qd = _u16(d, base + 4)
+    pos = base + 12
+    for _ in range(qd):
+        pos, _ = _read_name(d, base, pos, lim, out, 0, False)
+        if pos < 0 or pos + 4 > lim:
+            return -1
+        pos += 4
+    if qd > 0:
+        return base + 12
+    if _u16(d, base + 6) > 0 and _skip_record(d, base, pos, lim, out) >= 0:
+        return base + 12
+    return -1
+
+
+@kernel
 def _known_codes(flags):  # type: ignore[no-untyped-def]
     """dns.py ``_known_codes``: an opcode DNS has and an rcode up to 10."""
     opcode = (flags >> 11) & 0xF
@@ -241,7 +260,8 @@ def _dns_match(d, s, n, tcp, out):  # type: ignore[no-untyped-def]
     question's; with none, the first answer's owner).
     UDP: plausible header and the whole datagram parses. TCP (RFC 1035 §4.2.2): 2-byte length
     then a plausible header; the name is given when the message is whole in the payload and
-    parses exactly to its length, or, for a message continuing later, when its question parses.
+    parses exactly to its length or as far as its records go (:func:`_partial_name`), or, for
+    a message continuing later, when its question parses.
     """
     end = s + n
     if tcp:
@@ -253,7 +273,11 @@ def _dns_match(d, s, n, tcp, out):  # type: ignore[no-untyped-def]
         base = s + 2
         if 2 + size <= n:
             stop, first = _parse_message(d, base, base + size, out)
-            return first if (stop == base + size and first >= 0) else -1
+            if stop == base + size:
+                return first if first >= 0 else -1
+            # damaged records, or fewer than claimed: read as far as they go (bytes after
+            # the last record, an error, give no name)
+            return _partial_name(d, base, base + size, out) if stop < 0 else -1
         if _u16(d, base + 4) != 1:
             return -1
         p, _ = _read_name(d, base, base + 12, end, out, 0, False)

@@ -479,8 +479,8 @@ def test_a_response_cut_by_the_snap_length_is_read_as_far_as_it_goes() -> None:
 
 
 def test_a_response_with_a_damaged_record_keeps_its_question_and_the_records_before() -> None:
-    """A record damaged (a reserved label type, a pointer loop) after good ones: over UDP the
-    row is written as far as the message went (its question, rcode, the answers before),
+    """A record damaged (a reserved label type, a pointer loop) after good ones: the row is
+    written as far as the message went (its question, rcode, the answers before),
     ``partial`` says which record was damaged, and the damage comes as a :class:`Problem`
     (a weird in the pipeline); a damaged question is still an error, and the whole-message
     test still refuses the datagram."""
@@ -502,6 +502,11 @@ def test_a_response_with_a_damaged_record_keeps_its_question_and_the_records_bef
         assert isinstance(problem, Problem) and isinstance(problem.error, error)
         assert problem.ts_ns == 5 and type(problem).table is None
         assert not DnsDissector.matches(damaged, UDP, False)
+        tcp = DnsDissector(TCP)  # over TCP alike (the message's length is known)
+        tcp.feed(tcp_frame(query), True, 0)
+        tcp_row, tcp_problem = tcp.feed(tcp_frame(damaged), False, 5)
+        assert tcp_row == row and isinstance(tcp_problem, Problem)
+        assert str(tcp_problem.error) == str(problem.error)
     with pytest.raises(BadValue):  # in the question
         DnsDissector(UDP).feed(dns_header(1, 0x8100, 1, 0) + b"\x41\x00\x01\x00\x01", False, 0)
 

@@ -189,6 +189,28 @@ def test_dns_claiming_more_records_than_held_only_on_a_dns_port() -> None:
             check_agrees(damaged[:cut], UDP, sport, dport)
 
 
+def test_dns_over_tcp_with_a_damaged_record_is_named_as_far_as_it_goes() -> None:
+    """A whole message in the segment whose third record is damaged, or that holds fewer
+    records than claimed: named by its question (or with none its first whole answer's
+    owner), as the dissector's partial read names it; junk after the records: no name."""
+    def tcp(message: bytes) -> bytes:
+        return len(message).to_bytes(2, "big") + message
+
+    response = dns_response()
+    damaged = response.replace(b"\x03cdn\xc0\x0c", b"\x03cdn\x41\x0c")  # 0x40 label type
+    for message, name in ((damaged, "www.example.com"),
+                          (response[:-20], "www.example.com"),  # records cut short
+                          (response + b"zz", None)):  # bytes after the last record
+        got = one(tcp(message), TCP, 5000, 53)
+        assert got.service_of(0) is Service.DNS and got.name(0) == name
+        check_agrees(tcp(message), TCP, 5000, 53)
+    owner = b"\x05local\x00"
+    answer = owner + b"\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\x00\x00\x01"
+    no_question = b"\x00\x00\x84\x00\x00\x00\x00\x02\x00\x00\x00\x00" + answer + b"\x41"
+    assert one(tcp(no_question), TCP, 5000, 53).name(0) == "local"
+    check_agrees(tcp(no_question), TCP, 5000, 53)
+
+
 def test_bad_rows_are_unknown() -> None:
     data = np.frombuffer(HTTP_REQUEST, np.uint8)
     off = np.array([0, -5, 10, 0])
