@@ -9,8 +9,8 @@ Defined behaviour on extra bytes:
 - UDP: bytes after the last resource record of a datagram are ignored (padding seen in
   real traffic); the message itself must parse, except that a datagram ending inside its
   records (cut by a snap length, or claiming more records than it holds) or with a damaged
-  record is read as far as it goes (the row's ``partial``; the damage a :class:`Problem`). Such a datagram names a flow only on a DNS port
-  (:meth:`DnsDissector.matches_on_own_port`).
+  record is read as far as it goes (the row's ``partial``; the damage a :class:`Problem`).
+  Such a datagram names a flow only on a DNS port (:meth:`DnsDissector.matches_on_own_port`).
 - TCP: bytes after a message are the start of the next length-prefixed message; they are
   kept until complete, then parsed (a malformed one raises :class:`ParseError`; one whose
   records are damaged, or fewer than its header claims, is read as far as it goes, as over

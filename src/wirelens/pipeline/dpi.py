@@ -280,9 +280,9 @@ class DpiStage:
     """Fast path rows of queries never answered (their flows' DPI ended): plain fields, flow
     keys (:func:`~wirelens.pipeline.dns_fast.query_rows`)."""
     carry: Carry = field(init=False)
+    """TCP flows whose dissector state a flow continuing their connection may take over."""
     added: int = 0
     """Entries made in :attr:`flows` so far (the newest are the flows a walk named)."""
-    """TCP flows whose dissector state a flow continuing their connection may take over."""
 
     def __post_init__(self) -> None:
         self.carry = Carry(self.vlan_key)
