@@ -104,6 +104,11 @@ and is read no further. Bounds DPI's memory (~2-4 KB such a flow: ~1 GB) whateve
 table's bound; real traffic keeps far fewer (a flow's state goes when its dissector is done
 or idle: ``DPI_IDLE_PACKETS``)."""
 
+DPI_PARKED_MAX = 4096
+"""Dissector states of flows the active timeout cut that wait, once their flow was written,
+for the flow continuing their connection (:mod:`wirelens.pipeline.dpi_carry`), at most:
+past it the oldest gives its rows up (~2-4 KB each: ~16 MB)."""
+
 DPI_FAST_PACKETS = 32
 """Payload packets per flow ``--dpi fast`` (identification and names only) reads at most: a
 flow's first packets identify it."""

@@ -52,6 +52,7 @@ from wirelens.dissect.dns import DnsDissector
 from wirelens.dissect.registry import by_name, by_port, identify, ports_of, running_on
 from wirelens.dissect.signatures_base import SignatureDissector
 from wirelens.flow import DPI_HANDSHAKE
+from wirelens.flow._layout import END_ACTIVE
 from wirelens.flow.reassembly import RST, SEQ_MOD, SYN, Delivery, TcpReassembler, seq_diff
 from wirelens.identify import Classified, Service, classify, service_name
 from wirelens.pipeline import dns_fast, screens
@@ -242,6 +243,9 @@ class DpiStage:
     salt: int = 0
     vlan_key: bool = True
     """Whether the flow table keys flows on their VLAN ids (as ``FlowTable``'s)."""
+    idle_ns: int = round(limits.IDLE_TIMEOUT_S * 1e9)
+    """The flow table's idle timeout: how long a cut flow's state waits for its
+    continuation."""
     flows: dict[int, FlowDpi] = field(default_factory=dict)
     events: dict[tuple[str, type], EventRows] = field(default_factory=dict)
     weirds: list[dict[str, Any]] = field(default_factory=list)
@@ -292,6 +296,8 @@ class DpiStage:
         """Look at the marked packets (``FlowStep.pkt_dpi``: its ``DPI_HANDSHAKE`` bit says a
         TCP flow's roles come from its handshake, so they are never reversed); returns
         (slots, flow_ids) whose DPI is over."""
+        if self.carry.parked and len(raw):
+            self._expire(int(raw.ts_ns[-1]))
         idx = np.flatnonzero(marked)
         if idx.size == 0:
             return np.empty(0, np.int32), np.empty(0, np.uint64)
@@ -515,6 +521,15 @@ class DpiStage:
         old = self.carry.by_key.get(key)
         if old is None or old == fid:
             return None
+        parked = self.carry.parked.get(old)
+        if parked is not None:  # (its flow already written)
+            st = parked[0]
+            client = src == st.orig[:3]
+            if not self.carry.continues(st.reasm, st.skips, client, seq, ack):
+                return None
+            del self.carry.parked[old]
+            self.carry.by_key[key] = fid
+            return self._adopt(st, old, fid, client != from_orig, slot)
         st = self.flows.get(old)
         if st is not None and not st.stopped and b.later.size:
             mine = b.ids[b.later] == old
@@ -531,13 +546,17 @@ class DpiStage:
         self.carry.hand_over(old, fid, key, (st.cls.name, st.source, st.server_name,
                                              st.name_source))
         del self.flows[old]
+        return self._adopt(st, old, fid, client != from_orig, slot)
+
+    def _adopt(self, st: FlowDpi, old: int, fid: int, turn: bool, slot: int) -> FlowDpi:
+        """Flow ``fid`` reads on with flow ``old``'s state (``turn``: its roles are the other
+        way round from the flow table's)."""
         self.flows[fid] = st
         self.added += 1
-        if old in self.reading:
-            del self.reading[old]
-            self.reading[fid] = None
-        st.reversed = client != from_orig
-        if st.reversed:
+        self.reading.pop(old, None)
+        self.reading[fid] = None
+        st.reversed = turn
+        if turn:
             self.reversed.add(fid)
         st.slot, st.uid = slot, None
         return st
@@ -978,7 +997,9 @@ class DpiStage:
             forget = self.given_up.pop
             early = self.early
             handed = self.carry.handed
-            for k, (fid, last) in enumerate(zip(flow_ids.tolist(), last_ts_ns.tolist())):
+            reasons = cols["end_reason"].tolist() if "end_reason" in cols else [0] * n
+            for k, (fid, last, why) in enumerate(zip(flow_ids.tolist(), last_ts_ns.tolist(),
+                                                     reasons)):
                 if self.given_up:
                     forget(fid, None)
                 if fid in early:
@@ -989,18 +1010,10 @@ class DpiStage:
                         service[k], source[k], names[k], name_how = handed.pop(fid)
                         how[k] = name_how if names[k] else None
                     continue
-                if st.key is not None:
-                    self.carry.forget(st.key, fid)
-                for side in (True, False):  # what waited behind a hole
-                    if st.skips and side in st.skips:  # bytes skipped: as far as they came
-                        start, _, length, seen = st.skips[side]
-                        self._end_skip(st, fid, side, last,
-                                       min(length, max(0, seq_diff(seen, start))))
-                    if st.reasm is None or st.stopped:
-                        break
-                    self._deliver(st, fid, st.reasm.flush(side), side, last)
-                if st.dissector is not None and not st.failed:
-                    self._retire(st, fid, last)
+                if why == END_ACTIVE and self._carried(st):
+                    self._park(st, fid, last)  # (its connection goes on: the state waits)
+                else:
+                    self._close(st, fid, last)
                 service[k], source[k], names[k] = st.cls.name, st.source, st.server_name
                 if st.server_name:
                     how[k] = st.name_source
@@ -1011,6 +1024,56 @@ class DpiStage:
         if len(self.dns_cache) and "resp_hi" in cols:
             self._names_from_cache(cols, names, how, source)
         return FinishedFlows(service, source, names, how)
+
+    def _close(self, st: FlowDpi, fid: int, last: int) -> None:
+        """The end of an ended flow's dissector state (``last``: its last packet's time): what
+        waited behind a hole is delivered, then the dissector's pending events."""
+        if st.key is not None:
+            self.carry.forget(st.key, fid)
+        for side in (True, False):  # what waited behind a hole
+            if st.skips and side in st.skips:  # bytes skipped: as far as they came
+                start, _, length, seen = st.skips[side]
+                self._end_skip(st, fid, side, last, min(length, max(0, seq_diff(seen, start))))
+            if st.reasm is None or st.stopped:
+                break
+            self._deliver(st, fid, st.reasm.flush(side), side, last)
+        if st.dissector is not None and not st.failed:
+            self._retire(st, fid, last)
+
+    @staticmethod
+    def _carried(st: FlowDpi) -> bool:
+        """Whether a flow's dissector state may go on with a flow continuing its connection."""
+        return (st.key is not None and st.reasm is not None and st.dissector is not None
+                and not st.stopped and not st.failed)
+
+    def _park(self, st: FlowDpi, fid: int, last: int) -> None:
+        """A flow the active timeout cut while its dissector read: its state waits for the
+        flow continuing the connection (:mod:`wirelens.pipeline.dpi_carry`), at most
+        ``DPI_PARKED_MAX`` states (the oldest closed first) and until the idle timeout
+        after its last packet (:meth:`_expire`)."""
+        parked = self.carry.parked
+        parked[fid] = (st, last)
+        while len(parked) > limits.DPI_PARKED_MAX:
+            old, (old_st, old_last) = parked.popitem(last=False)
+            self._close(old_st, old, old_last)
+
+    def _expire(self, now: int) -> None:
+        """Close the waiting states whose continuation can no longer come (its first packet
+        must come within the idle timeout of the cut flow's last)."""
+        parked = self.carry.parked
+        while parked:
+            fid, (st, last) = next(iter(parked.items()))
+            if now - last <= self.idle_ns:
+                break
+            del parked[fid]
+            self._close(st, fid, last)
+
+    def close(self) -> None:
+        """End of the input: the states still waiting for a continuation give their rows."""
+        parked = self.carry.parked
+        while parked:
+            fid, (st, last) = parked.popitem(last=False)
+            self._close(st, fid, last)
 
     def _services_expected(self, cols: dict[str, np.ndarray], service: list[str | None],
                            source: list[str | None]) -> None:

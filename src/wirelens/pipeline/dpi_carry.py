@@ -18,14 +18,22 @@ flow takes the state over (:meth:`wirelens.pipeline.dpi.DpiStage._carry_over`): 
 dissector reads on from where it was, with the connection's roles, a transaction completed
 now is written with the new flow's uid, and the ended flow is written with the service and
 server name it had at the hand-over; the continuation's ``service_source`` is the state's
-(``content``: its dissector read the continuation's bytes as that protocol). An ended flow whose end was handed over before the
-connection's next packet came gave its state up then (its rows written): its continuation
-starts afresh (:mod:`wirelens.pipeline.continued` still gives it the roles, service and
-name of a piece the active timeout ended).
+(``content``: its dissector read the continuation's bytes as that protocol).
+
+A flow the active timeout cut is often written before its connection's next packet comes
+(ended flows are handed over every ``limits.EMIT_BYTES`` of input: a fraction of a second on
+a busy link, less than a polling connection's pause). Its state then waits
+(:attr:`Carry.parked`, ``DpiStage._park``): taken over as above by a continuation that comes
+within the idle timeout after the cut flow's last packet, else closed then (its pending rows
+written with the cut flow's uid), at the latest at the end of the input; at most
+``limits.DPI_PARKED_MAX`` wait (the oldest closed first). A flow ended otherwise (a silence
+past the idle timeout; an eviction, whose point is the memory it frees) is taken over only
+before its hand-over; after it, its continuation starts afresh.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from wirelens.flow.reassembly import TcpReassembler, seq_diff
@@ -47,6 +55,9 @@ class Carry:
         self.handed: dict[int, tuple[str, str, str | None, str | None]] = {}
         """Flow id of a flow whose state a continuation took -> (service, service source,
         server name, name source) at the hand-over, for its own row."""
+        self.parked: OrderedDict[int, tuple[Any, int]] = OrderedDict()
+        """Flow id of a flow the active timeout cut, written already -> (its state, its last
+        packet's time), oldest first: waiting for the flow that continues it."""
 
     def __bool__(self) -> bool:
         return bool(self.by_key)

@@ -103,6 +103,9 @@ class NoDpi:
     def take_weirds(self) -> list[dict[str, Any]]:
         return []
 
+    def close(self) -> None:
+        pass
+
 
 __all__ = ["EPHEMERAL_PORTS", "HANDSHAKE_LETTERS", "FinishedFlows", "NoDpi", "reversed_by_ports",
            "well_known_ports"]

@@ -190,6 +190,7 @@ class Analysis:
             from wirelens.pipeline.dpi import DpiStage
 
             self.dpi = DpiStage(tables=options.dpi == "full", vlan_key=options.vlan_key,
+                                idle_ns=round(options.idle_timeout_s * 1e9),
                                 show_passwords=options.show_passwords)
         self.salt: int | None = None
         self.taken_salts = frozenset(taken_salts)
@@ -274,6 +275,8 @@ class Analysis:
             lap("other")
             yield
             lap("other")
+        self.dpi.close()  # (states still waiting for a continuation give their rows)
+        lap("dpi")
         self._hand_over()
         s.flows_evicted = int(self.flows.stats.get("evicted", 0))
         for name, count in self.decoder.counters.items():

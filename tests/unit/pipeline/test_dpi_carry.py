@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.unit.decode.decode_frames import eth, ipv4, tcp, tcp_frame, vlan
+from tests.unit.decode.decode_frames import eth, ipv4, tcp, tcp_frame, udp_frame, vlan
 
 import wirelens
 from wirelens.capture.writer import PcapWriter
@@ -28,11 +28,14 @@ def _request(uri: str) -> bytes:
     return f"GET {uri} HTTP/1.1\r\nHost: www.example.com\r\n\r\n".encode()
 
 
-def _keep_alive(path: Path, cut_jump: int = 0, cut_vlan: int = 0) -> None:
+def _keep_alive(path: Path, cut_jump: int = 0, cut_vlan: int = 0, other_at: int = 0,
+                until: int | None = None, pause: int = 0) -> None:
     """An HTTP/1.1 connection: /a at 0.1 s, /b asked at 2.9 s and answered at 3.1 s (after
     a 3 s active timeout's cut), /c at 3.5 s, closed at 4 s. ``cut_jump`` moves the sequence
     numbers of what the server sends from the cut on; ``cut_vlan`` sends the answer to /b
-    on that VLAN (the rest untagged)."""
+    on that VLAN (the rest untagged); ``other_at`` (ns) adds a datagram of other hosts then;
+    ``until`` (ns) leaves out what comes later; ``pause`` (ns) delays what comes from the
+    answer to /b on."""
     c, s = 1000, 9000
     frames = [(0, tcp_frame(CLIENT, SERVER, PORT, 80, c - 1, 0, SYN)),
               (1 * MS, tcp_frame(SERVER, CLIENT, 80, PORT, s - 1, c, SYN_ACK)),
@@ -60,6 +63,12 @@ def _keep_alive(path: Path, cut_jump: int = 0, cut_vlan: int = 0) -> None:
     frames += [(4000 * MS, tcp_frame(CLIENT, SERVER, PORT, 80, c, s, FIN_ACK)),
                (4001 * MS, tcp_frame(SERVER, CLIENT, 80, PORT, s, c + 1, FIN_ACK)),
                (4002 * MS, tcp_frame(CLIENT, SERVER, PORT, 80, c + 1, s + 1, ACK))]
+    if other_at:
+        frames.append((other_at, udp_frame("10.7.7.7", "10.8.8.8", 5000, 6000, b"x")))
+        frames.sort(key=lambda f: f[0])
+    if until is not None:
+        frames = [f for f in frames if f[0] <= until]
+    frames = [(t + pause if t >= 3100 * MS else t, f) for t, f in frames]
     with PcapWriter(path) as w:
         for t, frame in frames:
             w.write(T0 + t, frame)
@@ -165,3 +174,34 @@ def test_forget_only_drops_the_flow_that_holds_the_key() -> None:
     assert carry.by_key == {(1,): 5} and carry
     carry.forget((1,), 5)
     assert not carry
+
+
+def test_a_state_waits_for_its_continuation_after_the_cut_flow_was_written(tmp_path: Path) -> None:
+    """Batches and hand-overs so small that the cut flow is written before the next packet of
+    its connection comes: the dissector state waits (within the idle timeout) and is taken
+    over all the same; one that waits past the idle timeout, or to the end of the input,
+    gives its rows up then."""
+    cap = tmp_path / "keepalive.pcap"
+    _keep_alive(cap, other_at=3050 * MS)  # (its packet ends the cut flow, written at once)
+    small = {"batch_bytes": 1, "emit_bytes": 1}  # (a packet a batch, each handed over)
+    result = wirelens.analyze(cap, active_timeout_s=3.0, **small)
+    conn = [r for r in result.conn.to_pylist() if r["resp_p"] == 80]
+    assert [r["end_reason"] for r in conn] == ["active", "eof"]
+    http = sorted(result.http.to_pylist(), key=lambda r: r["ts"])
+    assert [(r["uri"], r["status_code"]) for r in http] == [
+        ("/a", 200), ("/b", 200), ("/c", 200)]
+    assert [r["uid"] for r in http] == [conn[0]["uid"], conn[1]["uid"], conn[1]["uid"]]
+    # the connection's next packet later than the idle timeout after the cut flow's last
+    # one (6.2 s after it, 5 s): the state gave its rows up then, /b written unanswered
+    slow = tmp_path / "slow.pcap"
+    _keep_alive(slow, other_at=3050 * MS, pause=6 * 10**9)
+    late = wirelens.analyze(slow, active_timeout_s=3.0, idle_timeout_s=5.0, **small)
+    assert [r["end_reason"] for r in late.conn.to_pylist() if r["resp_p"] == 80][0] == "active"
+    rows = sorted((r["uri"] or "", r["status_code"]) for r in late.http.to_pylist())
+    assert rows == [("", 200), ("/a", 200), ("/b", None), ("/c", 200)]
+    # the input ends while the state waits: its rows are written then
+    cut = tmp_path / "cut.pcap"
+    _keep_alive(cut, other_at=3050 * MS, until=3060 * MS)
+    ended = wirelens.analyze(cut, active_timeout_s=3.0, **small)
+    assert sorted((r["uri"], r["status_code"]) for r in ended.http.to_pylist()) == [
+        ("/a", 200), ("/b", None)]
