@@ -1057,23 +1057,21 @@ class DpiStage:
             old, (old_st, old_last) = parked.popitem(last=False)
             self._close(old_st, old, old_last)
 
-    def _expire(self, now: int) -> None:
+    def _expire(self, now: int | None) -> None:
         """Close the waiting states whose continuation can no longer come (its first packet
-        must come within the idle timeout of the cut flow's last)."""
+        must come within the idle timeout of the cut flow's last); with ``now`` None (the
+        end of the input), all of them."""
         parked = self.carry.parked
         while parked:
             fid, (st, last) = next(iter(parked.items()))
-            if now - last <= self.idle_ns:
+            if now is not None and now - last <= self.idle_ns:
                 break
             del parked[fid]
             self._close(st, fid, last)
 
     def close(self) -> None:
         """End of the input: the states still waiting for a continuation give their rows."""
-        parked = self.carry.parked
-        while parked:
-            fid, (st, last) = parked.popitem(last=False)
-            self._close(st, fid, last)
+        self._expire(None)
 
     def _services_expected(self, cols: dict[str, np.ndarray], service: list[str | None],
                            source: list[str | None]) -> None:
