@@ -512,8 +512,8 @@ def _transport(pk: _Packet, proto: int, pos: int, ip_end: int) -> None:
             pk.fail(32)
         sp, dp, ulen = struct.unpack_from("!HHH", pk.buf, pos)
         bad = proto == 17 and (ulen < 8 or (pos + ulen > ip_end and not row.get("frag_more")))
-        if bad:  # the IP datagram bounds the payload
-            pk.note(33)
+        if bad and not (ulen == 0 and ip_end - pos > 65535):  # (0: a jumbogram's)
+            pk.note(33)  # the IP datagram bounds the payload
         body = pos + 8
         body_end = min(pk.end, pos + ulen) if proto == 17 and not bad else pk.end
         _udp_tunnels(pk, sp, dp, body, body_end)

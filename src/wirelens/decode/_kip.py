@@ -228,7 +228,7 @@ def udp(data, pos, end, nh, ip_end, fmore, et, wd, fc_swap, sp, dp, poff, plen):
     # datagram bounds the payload, as Zeek reads it (UDP_datagram_length_mismatch); the
     # packet stays in its flow (a cut first fragment's UDP length covers the whole datagram)
     bad = nh == 17 and (ulen < 8 or (pos + ulen > ip_end and fmore == 0))
-    if bad:
+    if bad and not (ulen == 0 and ip_end - pos > 65535):  # (0: a jumbogram's, RFC 2675 s4)
         wd = W_BAD_UDP_LEN if wd == 0 else wd
     q = pos + 8
     qend = end

@@ -368,6 +368,13 @@ def test_ipv6_zero_payload_length(decoder: Decoder) -> None:
     for nh in (59, 99, 6):  # nothing follows; an Ethernet frame's padding is not payload
         nothing = one(decoder, eth(ipv6(b"\x00" * 6, nh=nh, plen=0), 0x86DD), 1)
         assert nothing["ip_len"] == 40 and nothing["payload_len"] == 0
+    # a UDP jumbogram: its UDP length 0 too (RFC 2675 section 4), no weird
+    body = b"\x01" * 70_000
+    hbh = struct.pack("!BBBBI", 17, 0, 0xC2, 4, 8 + 8 + len(body))
+    udp_jumbo = one(decoder, ipv6(hbh + udp(5000, 6000, body, length=0), nh=0, plen=0),
+                    LinkType.RAW)
+    assert (udp_jumbo["status"], udp_jumbo["weird"], udp_jumbo["proto"]) == (S.OK, 0, 17)
+    assert udp_jumbo["payload_len"] == len(body)
 
 
 def test_ipv6_extension_headers(decoder: Decoder) -> None:
@@ -433,7 +440,7 @@ def test_transport_errors(decoder: Decoder) -> None:
     assert r["status"] == S.MALFORMED and r["weird"] == Weird.truncated_tcp_header
     # a UDP length the datagram contradicts: a weird, the packet kept (as Zeek), its payload
     # the IP datagram's
-    for length in (60, 3):
+    for length in (60, 3, 0):
         r = one(decoder, eth(ipv4(udp(1, 2, b"abc", length=length), proto=17)), 1)
         assert r["status"] == S.OK and r["weird"] == Weird.bad_udp_length
         assert (r["sport"], r["dport"], r["payload_len"]) == (1, 2, 3)
