@@ -406,12 +406,12 @@ class DpiStage:
                    rows.tolist(), pkts.tcp_seq[rows].tolist(), pkts.tcp_flags[rows].tolist(),
                    pkts.tcp_ack[rows].tolist(), b.raw.ts_ns[rows].tolist())
         stop_slots, stop_ids, slots = b.stop_slots, b.stop_ids, b.slots
-        carry = self.carry
+        carried = self.carry.by_key  # (a dict: its truth is its size, no call)
         for k, fid, from_orig, code, ex, proto, sp, dp, off, n, i, seq, flags, ack, ts in cols:
             waiting: list[_Segment] | None = None  # early segments of a flow named now
             st = flows.get(fid)
-            if (st is None and proto == 6 and carry and not flags & (SYN | RST)
-                    and fid not in given_up and not marked[i] & DPI_HANDSHAKE):
+            if (st is None and proto == 6 and fid not in given_up and carried
+                    and not flags & (SYN | RST) and not marked[i] & DPI_HANDSHAKE):
                 # the first payload of a TCP flow that started without a handshake: does it
                 # continue a connection whose dissector state is held?
                 st = self._carry_over(b, i, fid, from_orig, seq,
@@ -463,7 +463,7 @@ class DpiStage:
                     if proto == 6:
                         st.reasm = self._reassembler(pkts, i, from_orig != turn)
                         st.key = self._key(pkts, i, (*src, sp), (*dst, dp))
-                        carry.by_key[st.key] = fid
+                        carried[st.key] = fid
                     st.slot = int(slots[i])
                     self._hold(fid, ts, b)
             if st.server_name is None and code and st.cls.name == service_name(code):

@@ -59,9 +59,6 @@ class Carry:
         """Flow id of a flow the active timeout cut, written already -> (its state, its last
         packet's time), oldest first: waiting for the flow that continues it."""
 
-    def __bool__(self) -> bool:
-        return bool(self.by_key)
-
     def forget(self, key: tuple[int, ...] | None, fid: int) -> None:
         """Flow ``fid`` (keyed ``key``) ended: its state is no longer held under its key."""
         if key is not None and self.by_key.get(key) == fid:
