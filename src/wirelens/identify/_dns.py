@@ -181,47 +181,31 @@ def _skip_record(d, base, pos, lim, out):  # type: ignore[no-untyped-def]
 @kernel
 def _parse_message(d, base, lim, out):  # type: ignore[no-untyped-def]
     """Whole-message check as ``parse_message`` (RFC 1035 §4.1). Returns (end of the last
-    record or -1, position of the first question's name, or with no question the first
-    answer's owner name, as the dissector names such a flow (an mDNS announcement); or -1)."""
+    record, or -1 when the message does not parse whole; the position of the name the
+    dissector gives it, or -1). The name is the first question's, or with none the first
+    answer's owner (an mDNS announcement); it stands when a later record is damaged or
+    missing, as the dissector's read in part gives it, and not when a question is."""
     if base + 12 > lim:
         return -1, -1
     qd = _u16(d, base + 4)
-    rr = _u16(d, base + 6) + _u16(d, base + 8) + _u16(d, base + 10)
-    if qd + rr > DNS_MAX_RECORDS:
-        return -1, -1
+    an = _u16(d, base + 6)
+    rr = an + _u16(d, base + 8) + _u16(d, base + 10)
     pos = base + 12
-    first = base + 12 if qd == 0 and _u16(d, base + 6) > 0 else -1
     for _ in range(qd):
-        if first < 0:
-            first = pos
         pos, _ = _read_name(d, base, pos, lim, out, 0, False)
         if pos < 0 or pos + 4 > lim:
             return -1, -1
         pos += 4
-    for _ in range(rr):
+    first = base + 12 if qd > 0 else -1
+    for j in range(rr):  # (each record takes bytes: bounded by the message)
         pos = _skip_record(d, base, pos, lim, out)
         if pos < 0:
-            return -1, -1
+            return -1, first
+        if j == 0 and qd == 0 and an > 0:
+            first = base + 12
+    if qd + rr > DNS_MAX_RECORDS:
+        return -1, first
     return pos, first
-
-
-@kernel
-def _partial_name(d, base, lim, out):  # type: ignore[no-untyped-def]
-    """The name of a message whose records are damaged or fewer than claimed, as dns.py's
-    partial read gives it: every question must parse; then the first question's name, or
-    with none the first answer's owner when that record is whole; else -1."""
-    qd = _u16(d, base + 4)
-    pos = base + 12
-    for _ in range(qd):
-        pos, _ = _read_name(d, base, pos, lim, out, 0, False)
-        if pos < 0 or pos + 4 > lim:
-            return -1
-        pos += 4
-    if qd > 0:
-        return base + 12
-    if _u16(d, base + 6) > 0 and _skip_record(d, base, pos, lim, out) >= 0:
-        return base + 12
-    return -1
 
 
 @kernel
@@ -260,7 +244,7 @@ def _dns_match(d, s, n, tcp, out):  # type: ignore[no-untyped-def]
     question's; with none, the first answer's owner).
     UDP: plausible header and the whole datagram parses. TCP (RFC 1035 §4.2.2): 2-byte length
     then a plausible header; the name is given when the message is whole in the payload and
-    parses exactly to its length or as far as its records go (:func:`_partial_name`), or, for
+    parses exactly to its length or as far as its records go (:func:`_parse_message`), or, for
     a message continuing later, when its question parses.
     """
     end = s + n
@@ -273,11 +257,9 @@ def _dns_match(d, s, n, tcp, out):  # type: ignore[no-untyped-def]
         base = s + 2
         if 2 + size <= n:
             stop, first = _parse_message(d, base, base + size, out)
-            if stop == base + size:
-                return first if first >= 0 else -1
-            # damaged records, or fewer than claimed: read as far as they go (bytes after
-            # the last record, an error, give no name)
-            return _partial_name(d, base, base + size, out) if stop < 0 else -1
+            # whole, or damaged records or fewer than claimed (read as far as they go);
+            # bytes after the last record are an error: no name
+            return first if (stop == base + size or stop < 0) else -1
         if _u16(d, base + 4) != 1:
             return -1
         p, _ = _read_name(d, base, base + 12, end, out, 0, False)
