@@ -218,10 +218,9 @@ def _link(pk: _Packet, lt: int) -> None:
         _ethernet(pk, 4)
     elif lt in (10, 100):  # FDDI (frame control, destination, source), ATM: LLC/SNAP
         skip = 13 if lt == 10 else 0
-        pk.need(0, skip + 3, 1)
-        if pk.buf[skip : skip + 3] != b"\xaa\xaa\x03":
-            raise _Stop(NOT_IP)
         pk.need(0, skip + 8, 1)
+        if pk.buf[skip : skip + 3] != b"\xaa\xaa\x03":
+            raise _Stop(NOT_IP)  # (another LLC)
         _ethertype(pk, pk.u16(skip + 6), skip + 8)
     elif lt == 226:  # Solaris ipnet
         pk.need(0, 24, 1)

@@ -281,19 +281,15 @@ def link_header(data, pos, end, lt):  # type: ignore[no-untyped-def]
         kind, pos, end, st, wd = nflog(data, pos, end)
     elif lt == 10 or lt == 100:  # FDDI (frame control, two addresses) or ATM: LLC/SNAP
         hl = 13 if lt == 10 else 0
-        if end - pos < hl + 3:
-            st = MALFORMED
-            wd = W_TRUNC_LINK
-        elif (u8(data, pos + hl) != 0xAA or u8(data, pos + hl + 1) != 0xAA
-              or u8(data, pos + hl + 2) != 3):  # (another LLC: spanning tree, IPX, ...)
-            st = NOT_IP
-        elif end - pos < hl + 8:
-            st = MALFORMED
-            wd = W_TRUNC_LINK
-        else:
+        if llc_snap(data, pos + hl, end):
             et = u16(data, pos + hl + 6)
             pos += hl + 8
             kind = K_ETYPE
+        elif end - pos < hl + 8:
+            st = MALFORMED
+            wd = W_TRUNC_LINK
+        else:  # (another LLC: spanning tree, IPX, ...)
+            st = NOT_IP
     elif lt == 129:  # Linux ARCnet: source, destination, offset (2), protocol id
         kind, pos, et, st, wd = arcnet(data, pos, end)
     elif lt == 226:  # Solaris ipnet: version, address family (2 IPv4, 26 IPv6), ... 24 bytes
