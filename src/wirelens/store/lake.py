@@ -297,7 +297,7 @@ class LakeWriter:
                 if len(self._dirs) >= MAX_KNOWN_DIRS:  # (a long run: memory stays flat)
                     self._dirs.clear()
                 self._dirs.add(folder)
-            part = _PartitionFile(folder / f"part-{self.run_id}-{n:04d}.parquet",
+            part = _PartitionFile(folder / f"{run_prefix(self.run_id)}{n:04d}.parquet",
                                   self._schemas[table], self._stats[table])
         parts[hour] = part  # most recently used last
         return part
@@ -343,11 +343,16 @@ def table_files(root: str | Path, table: str) -> list[Path]:
     return sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
 
 
+def run_prefix(run_id: str) -> str:
+    """How the names of run ``run_id``'s files begin."""
+    return f"part-{run_id}-"
+
+
 def write_alone(root: str | Path, run_id: str, table: str, batch: pa.RecordBatch) -> None:
     """Write ``batch`` as the only rows of ``table`` from run ``run_id`` (the run's files of
     that table removed first): a failed run's ``run`` row in place of one it wrote."""
     for done in table_files(root, table):
-        if done.name.startswith(f"part-{run_id}-"):
+        if done.name.startswith(run_prefix(run_id)):
             done.unlink()
     writer = LakeWriter(root, run_id)
     writer.write(table, batch)
