@@ -37,7 +37,6 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from itertools import islice
 from operator import attrgetter
 from typing import Any
 
@@ -227,6 +226,8 @@ class _Batch:
     later: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     """Marked packets (positions) of flows past their content tests' tries, waiting for the
     end of the walk (:meth:`DpiStage._beyond_tries`)."""
+    named: list[int] = field(default_factory=list)
+    """Flows the walk gave a state: named by a content test, or taking a state over."""
 
     def dns_at(self, k: int) -> int:
         """Marked packet ``k``'s datagram in :attr:`dns` when the fast path's reader read it,
@@ -285,8 +286,6 @@ class DpiStage:
     keys (:func:`~wirelens.pipeline.dns_fast.query_rows`)."""
     carry: Carry = field(init=False)
     """TCP flows whose dissector state a flow continuing their connection may take over."""
-    added: int = 0
-    """Entries made in :attr:`flows` so far (the newest are the flows a walk named)."""
 
     def __post_init__(self) -> None:
         self.carry = Carry(self.vlan_key)
@@ -324,14 +323,13 @@ class DpiStage:
         if self.tables:
             self._read_dns(batch, data, sel)
         batch.later = sel[held]
-        before = self.added
         self._walk(batch, sel[~held])
         later = batch.later
-        if later.size and self.added > before:
-            # of flows a content test identified meanwhile or that took a state over (the
-            # newest entries) and still read: now, in order
-            named = [fid for fid, st in islice(reversed(self.flows.items()),
-                                               self.added - before) if not st.stopped]
+        if later.size and batch.named:
+            # of flows a content test identified meanwhile or that took a state over, and
+            # still read: now, in order
+            flows = self.flows
+            named = [fid for fid in batch.named if fid in flows and not flows[fid].stopped]
             self._walk(batch, later[np.isin(ids[later], np.array(named, np.uint64))])
         values, keys, ks = self._fast
         if values:
@@ -444,7 +442,7 @@ class DpiStage:
                                                                dst, handshake))
                 ends = (*src, sp, *dst, dp) if from_orig != turn else (*dst, dp, *src, sp)
                 st = flows[fid] = FlowDpi(ends, proto, cls, reversed=turn)
-                self.added += 1
+                b.named.append(fid)
                 if announced is not None:
                     st.source = "expected"
                 elif from_orig != turn:  # (named by its client's payload)
@@ -523,40 +521,33 @@ class DpiStage:
             return None
         parked = self.carry.parked.get(old)
         if parked is not None:  # (its flow already written)
-            st = parked[0]
-            client = src == st.orig[:3]
-            if not self.carry.continues(st.reasm, st.skips, client, seq, ack):
+            st: FlowDpi | None = parked[0]
+        else:
+            st = self.flows.get(old)
+            if st is not None and not st.stopped and b.later.size:
+                mine = b.ids[b.later] == old
+                if mine.any():
+                    waiting, b.later = b.later[mine], b.later[~mine]
+                    self._walk(b, waiting)
+                    st = self.flows.get(old)
+            if st is None or not self._carried(st):
                 return None
-            del self.carry.parked[old]
-            self.carry.by_key[key] = fid
-            return self._adopt(st, old, fid, client != from_orig, slot)
-        st = self.flows.get(old)
-        if st is not None and not st.stopped and b.later.size:
-            mine = b.ids[b.later] == old
-            if mine.any():
-                waiting, b.later = b.later[mine], b.later[~mine]
-                self._walk(b, waiting)
-                st = self.flows.get(old)
-        if (st is None or st.stopped or st.failed or st.reasm is None
-                or st.dissector is None):
-            return None
+        assert st is not None and st.reasm is not None
         client = src == st.orig[:3]
         if not self.carry.continues(st.reasm, st.skips, client, seq, ack):
             return None
-        self.carry.hand_over(old, fid, key, (st.cls.name, st.source, st.server_name,
-                                             st.name_source))
-        del self.flows[old]
-        return self._adopt(st, old, fid, client != from_orig, slot)
-
-    def _adopt(self, st: FlowDpi, old: int, fid: int, turn: bool, slot: int) -> FlowDpi:
-        """Flow ``fid`` reads on with flow ``old``'s state (``turn``: its roles are the other
-        way round from the flow table's)."""
+        if parked is not None:
+            del self.carry.parked[old]
+        else:  # (its flow is still to be written: with what it was decided to be)
+            self.carry.handed[old] = (st.cls.name, st.source, st.server_name, st.name_source)
+            del self.flows[old]
+        self.carry.by_key[key] = fid
         self.flows[fid] = st
-        self.added += 1
+        b.named.append(fid)
         self.reading.pop(old, None)
         self.reading[fid] = None
-        st.reversed = turn
-        if turn:
+        st.reversed = client != from_orig  # (the roles the other way from the flow table's)
+        if st.reversed:
             self.reversed.add(fid)
         st.slot, st.uid = slot, None
         return st

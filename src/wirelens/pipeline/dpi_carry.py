@@ -81,10 +81,5 @@ class Carry:
         other = expected(not client)
         return ack is not None and other is not None and abs(seq_diff(ack, other)) <= CARRY_WINDOW
 
-    def hand_over(self, old: int, new: int, key: tuple[int, ...], facts: tuple[Any, ...]) -> None:
-        """Flow ``new`` took the state of ``old`` (decided ``facts`` so far)."""
-        self.handed[old] = facts
-        self.by_key[key] = new
-
 
 __all__ = ["CARRY_WINDOW", "Carry"]
