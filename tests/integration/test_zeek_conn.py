@@ -57,16 +57,19 @@ PAIRS = {
     "core.ppp": "ppp/quic-interop-retry.pcap",
     "core.pppoe-over-qinq": "pppoe-over-qinq.pcap",
     "core.q-in-q": "q-in-q.pcap",
+    "core.pbb": "pbb.pcap",
     "core.radiotap": "radiotap.pcap",
     "core.skip_analyzer": "tunnels/gre-sample.pcap",
     "core.tcp.flip-without-syn": "tcp/http-on-irc-port-missing-syn.pcapng",
     "core.tcp.large-file-reassembly": "ftp/bigtransfer.pcap",
     "core.tcp.miss-end-data": "tcp/miss_end_data.pcap",
+    "core.tunnels.gre-aruba-amsdu": "tunnels/gre-aruba-amsdu.pcap",
     "core.tunnels.gre-in-gre": "tunnels/gre-within-gre.pcap",
     "core.tunnels.gtp.opt_header": "tunnels/gtp/gtp6_gtp_0x32.pcap",
     "core.tunnels.gtp.inner_teredo": "tunnels/gtp/gtp8_teredo.pcap",
     "core.tunnels.vxlan": "tunnels/vxlan.pcap",
     "core.unknown-ip-protocol": "communityid/sctp.pcap",
+    "core.vntag": "vntag.pcap",
     "scripts.base.protocols.ftp.gridftp": "globus-url-copy-bad-encoding.pcap",
     "scripts.base.protocols.irc.starttls": "tls/irc-starttls.pcap",
     "scripts.base.protocols.ssh.half-duplex-client": "ssh/ssh.client-side-half-duplex.pcap",
@@ -133,19 +136,20 @@ def test_field_agreement_floor(report, name):
 
 def test_tunnel_endpoints(report):
     """Our tunnel_orig_h / tunnel_resp_h against the endpoints of Zeek's tunnel_parents (its
-    tunnel.log): every flow in one tunnel agrees (VXLAN's two outer directions, GTP-U); the
-    others are tunnels in tunnels, where Zeek names the innermost and we the outermost."""
+    tunnel.log): every flow in one tunnel agrees (VXLAN's two outer directions, GTP-U,
+    Aruba's GRE); the others are tunnels in tunnels, where Zeek names the innermost and we
+    the outermost."""
     nested = ("tunnel endpoints: a tunnel in a tunnel (zeek's parents are the innermost, ours "
               "the outermost)")
-    assert (report.agree["tunnel"], report.total["tunnel"]) == (5, 10)  # (vxlan, gtp6: 5/5)
+    assert (report.agree["tunnel"], report.total["tunnel"]) == (6, 11)  # (vxlan, gtp6, aruba: 6/6)
     assert report.total["tunnel"] - report.agree["tunnel"] == report.categories[nested]
     assert not [c for c in report.categories if c.startswith("tunnel endpoints ")]
 
 
 def test_matching_counts(report):
     """Most Zeek rows find a flow in the same direction; misses stay at the measured level."""
-    assert report.zeek_rows == 149
-    assert report.matched >= 118
+    assert report.zeek_rows == 154
+    assert report.matched >= 123
     assert report.flipped <= 2
     assert report.missing <= 28
     assert report.extra <= 11

@@ -17,7 +17,7 @@ import numpy as np
 from wirelens.core.batch import PacketBatch, RawBatch
 
 OK, NOT_IP, ARP, MALFORMED, FRAGMENT, UNKNOWN_LINK = range(6)
-GRE, ERSPAN, VXLAN, GENEVE, GTPU, IPIP, TEREDO, PPPOE, CAPWAP, AYIYA, MPLS_UDP, L2TP = range(1, 13)
+GRE, ERSPAN, VXLAN, GENEVE, GTPU, IPIP, TEREDO, PPPOE, CAPWAP, AYIYA, MPLS_UDP, L2TP, PBB = range(1, 14)
 V4MAP = 0x0000_FFFF_0000_0000
 RAW_LINKS = {101, 228, 229, 12, 14}
 MAX_DEPTH = 4
@@ -286,6 +286,9 @@ def _wifi(pk: _Packet, pos: int, cisco_swap: bool = False) -> None:
         raise _Stop(NOT_IP)
     if fc1 & 0x40:
         raise _Stop(NOT_IP, 71)
+    qos = 30 if (to_ds and from_ds) else 24
+    if subtype & 8 and pk.u8(pos + qos) & 0x80:  # an A-MSDU: its first subframe
+        pos += 14
     pos += hdr
     if pk.left(pos) >= 8 and pk.buf[pos : pos + 3] == b"\xaa\xaa\x03":
         _ethertype(pk, pk.u16(pos + 6), pos + 8)
@@ -378,6 +381,29 @@ def _ethertype(pk: _Packet, et: int, pos: int) -> None:
             _arp(pk, pos)
         if et == 0x6558:
             _ethernet(pk, pos)
+        if et == 0x88E7:  # IEEE 802.1ah: the I-TAG, then the customer's frame
+            pk.need(pos, 4, 40)
+            pk.tunnel(PBB, pk.u32(pos) & 0xFFFFFF)
+            _ethernet(pk, pos + 4)
+        if et == 0x8926:  # Cisco VN-Tag
+            pk.need(pos, 6, 1)
+            et, pos = pk.u16(pos + 4), pos + 6
+            continue
+        if et == 0x894F:  # Network Service Header
+            pk.need(pos, 8, 1)
+            hlen, nxt = (pk.u8(pos + 1) & 0x3F) * 4, pk.u8(pos + 3)
+            pk.need(pos, hlen, 1)
+            if pk.u8(pos) >> 6 or hlen < 8:
+                raise _Stop(NOT_IP)
+            pos += hlen
+            if nxt in (1, 2):
+                _ip(pk, pos)
+            if nxt == 3:
+                _ethernet(pk, pos)
+            if nxt in (4, 5):
+                et = 0x894F if nxt == 4 else 0x8847
+                continue
+            raise _Stop(NOT_IP)
         if et == 0x8903:  # Cisco FabricPath
             pk.need(pos, 2, 1)
             _ethernet(pk, pos + 2)
@@ -490,6 +516,8 @@ def _transport(pk: _Packet, proto: int, pos: int, ip_end: int) -> None:
     seg = pk.end - pos
     if proto in (4, 41):
         pk.tunnel(IPIP, 0)
+        if pk.left(pos) >= 1 and pk.u8(pos) >> 4 != (4 if proto == 4 else 6):
+            pk.fail(11)  # the protocol number names the inner header's version
         _ip(pk, pos)
     if proto == 47:
         _gre(pk, pos)
@@ -579,6 +607,8 @@ def _gre(pk: _Packet, pos: int) -> None:
     pk.tunnel(GRE, key)
     if ptype == 0x880B:
         _ppp(pk, pos)
+    if ptype >> 8 == 0x82:  # Aruba: an 802.11 frame
+        _wifi(pk, pos)
     _ethertype(pk, ptype, pos)
 
 

@@ -104,6 +104,7 @@ class Tunnel(IntEnum):
     AYIYA = 10  # Anything In Anything (SixXS), UDP port 5072
     MPLS_UDP = 11  # an MPLS label stack in UDP (RFC 7510), port 6635
     L2TP = 12  # L2TPv2 data messages (RFC 2661), UDP port 1701, carrying PPP
+    PBB = 13  # IEEE 802.1ah provider backbone bridging (MAC-in-MAC): its id is the I-SID
 
 
 @dataclass(slots=True)

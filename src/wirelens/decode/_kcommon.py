@@ -42,6 +42,7 @@ T_CAPWAP = 9
 T_AYIYA = 10
 T_MPLS_UDP = 11
 T_L2TP = 12
+T_PBB = 13
 
 # Weird codes (core.weirds.Weird)
 W_TRUNC_LINK = 1

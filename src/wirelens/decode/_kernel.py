@@ -40,7 +40,9 @@ from wirelens.decode._kcommon import (
     MALFORMED,
     OK,
     T_IPIP,
+    W_BAD_IP_VERSION,
     W_TUNNEL_DEPTH,
+    u8,
 )
 from wirelens.decode._kip import icmp, ip_header, sctp, tcp, udp
 from wirelens.decode._klink import ethernet, ethertype, link_header, ppp, wifi
@@ -147,6 +149,7 @@ def _decode_rows(  # type: ignore[no-untyped-def]
         depth = 0
         new_tun = 0  # tunnel being entered at this step (0 none)
         new_tid = 0
+        want_ver = 0  # the IP version an IP-in-IP header announced for the next one
         fc_swap = False  # 802.11 frame control may be byte-swapped (CAPWAP, Cisco WLC)
 
         # ---- link layer -------------------------------------------------------------
@@ -174,6 +177,11 @@ def _decode_rows(  # type: ignore[no-untyped-def]
                     data, pos, end, et, wd, fc_swap, mac_set, v_smac, v_dmac
                 )
             elif kind == K_IP:
+                if want_ver != 0 and end > pos and (u8(data, pos) >> 4) != want_ver:
+                    st = MALFORMED
+                    wd = W_BAD_IP_VERSION if wd == 0 else wd
+                    break
+                want_ver = 0
                 (
                     st, wd, pos, end, nh, v_ipver, v_iplen, v_ttl,
                     v_shi, v_slo, v_dhi, v_dlo, v_l3, v_fid, v_foff, v_fmore,
@@ -193,6 +201,7 @@ def _decode_rows(  # type: ignore[no-untyped-def]
                     new_tun = T_IPIP
                     new_tid = 0
                     kind = K_IP
+                    want_ver = 4 if nh == 4 else 6  # (the protocol number names it)
                 elif nh == 47:  # GRE
                     st, wd, pos, kind, et, new_tun, new_tid = gre(data, pos, end, end - pos, et, wd)
                 else:

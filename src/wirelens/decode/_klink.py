@@ -20,6 +20,7 @@ from wirelens.decode._kcommon import (
     MALFORMED,
     NOT_IP,
     OK,
+    T_PBB,
     T_PPPOE,
     UNKNOWN_LINK,
     V4_MAPPED,
@@ -426,6 +427,42 @@ def ethertype(data, pos, end, et, wd, vlan, vlan2, mpls, smac, dmac, shi, slo, d
                     dlo = V4_MAPPED | u64(data, pos + 8 + 2 * hln + pln, 4)
     elif et == 0x6558:  # transparent Ethernet bridging (GRE, Geneve)
         kind = K_ETH
+    elif et == 0x88E7:  # IEEE 802.1ah (PBB): the I-TAG (its low 24 bits the I-SID), then the
+        # customer's frame; recorded as a tunnel, so flows of two services stay apart
+        if end - pos < 4:
+            st = MALFORMED
+            wd = W_TRUNC_TUNNEL if wd == 0 else wd
+        else:
+            new_tun = T_PBB
+            new_tid = u32(data, pos) & 0xFFFFFF
+            pos += 4
+            kind = K_ETH
+    elif et == 0x8926:  # Cisco VN-Tag (802.1Qbh's forerunner): 4 bytes, then an ethertype
+        if end - pos < 6:
+            st = MALFORMED
+            wd = W_TRUNC_LINK if wd == 0 else wd
+        else:
+            et = u16(data, pos + 4)
+            pos += 6
+    elif et == 0x894F:  # Network Service Header (RFC 8300 section 2): its length in words,
+        # then what its next-protocol field names
+        if end - pos < 8 or end - pos < (u8(data, pos + 1) & 0x3F) * 4:
+            st = MALFORMED
+            wd = W_TRUNC_LINK if wd == 0 else wd
+        else:
+            hlen = np.int64(u8(data, pos + 1) & 0x3F) * 4
+            nxt = u8(data, pos + 3)
+            if (u8(data, pos) >> 6) != 0 or hlen < 8:
+                st = NOT_IP
+            elif nxt == 1 or nxt == 2:
+                kind = K_IP
+            elif nxt == 3:
+                kind = K_ETH
+            elif nxt == 4 or nxt == 5:
+                et = 0x894F if nxt == 4 else 0x8847
+            else:
+                st = NOT_IP
+            pos += hlen
     elif et == 0x8903:  # Cisco FabricPath: 2-byte FTAG/TTL, then the inner frame
         if end - pos < 2:
             st = MALFORMED
@@ -538,6 +575,10 @@ def wifi(data, pos, end, et, wd, fc_swap, mac_set, smac, dmac):  # type: ignore[
         st = NOT_IP
         wd = W_ENCRYPTED_WIFI if wd == 0 else wd
     else:
+        if sub & 8 and u8(data, pos + hl - (6 if fc1 & 0x80 else 2)) & 0x80:
+            # A-MSDU present (QoS control bit 7): subframes of destination, source, length
+            # and an LLC/SNAP packet each; the first one is decoded (a row is one packet)
+            pos += 14
         pos += hl
         if llc_snap(data, pos, end):
             et = u16(data, pos + 6)

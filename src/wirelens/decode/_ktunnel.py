@@ -105,6 +105,8 @@ def gre(data, pos, end, seg, et, wd):  # type: ignore[no-untyped-def]
         return OK, wd, pos + eh, K_ETH, et, T_ERSPAN, tid
     if gp == 0x880B:
         return OK, wd, pos, K_PPP, et, T_GRE, gkey
+    if gp >> 8 == 0x82:  # Aruba's access points to their controller: an 802.11 frame
+        return OK, wd, pos, K_WIFI, et, T_GRE, gkey
     return OK, wd, pos, K_ETYPE, gp, T_GRE, gkey
 
 

@@ -51,7 +51,7 @@ CONN = pa.schema(
         f("resp_mac", pa.string(), "Responder's link-layer address."),
         f("vlan", pa.uint16(), "Outermost 802.1Q VLAN id (0 when untagged)."),
         f("vlan_inner", pa.uint16(), "Inner VLAN id of QinQ (0 when none)."),
-        f("tunnel", pa.string(), "Outermost encapsulation (gre, erspan, vxlan, geneve, gtpu, ipip, teredo, pppoe, capwap, ayiya, mpls_udp, l2tp) or null."),
+        f("tunnel", pa.string(), "Outermost encapsulation (gre, erspan, vxlan, geneve, gtpu, ipip, teredo, pppoe, capwap, ayiya, mpls_udp, l2tp, pbb) or null."),
         f("tunnel_id", pa.uint32(), "VXLAN/Geneve VNI, GTP TEID, GRE key or ERSPAN session (0 when none)."),
         f("tunnel_orig_h", pa.string(), "Originator-side address of the IP header carrying that "
           "tunnel (the VTEP, GTP or GRE endpoint on the originator's side), from the flow's "

@@ -73,6 +73,10 @@ SAMPLE = [
     "suricata-verify/tests/defrag/bug-6887-defrag-eth-vlan-ipv6-tcp/frag-eth-vlan-ipv6-tcp.pcap",
     "tcpdump/tests/802.1ad_QinQ.pcap",
     "zeek/testing/btest/Traces/pppoe-over-qinq.pcap",
+    "zeek/testing/btest/Traces/pbb.pcap",  # IEEE 802.1ah, in a B-VLAN
+    "zeek/testing/btest/Traces/pbb-recursive-frames.pcapng",  # nested past the depth bound
+    "zeek/testing/btest/Traces/vntag.pcap",
+    "zeek/testing/btest/Traces/vntag_vlan_sandwich_clean.pcap",
     "zeek/testing/btest/Traces/tunnels/6in4.pcap",
     "zeek/testing/btest/Traces/tunnels/4in6.pcap",
     "zeek/testing/btest/Traces/tunnels/6in6in6.pcap",

@@ -497,6 +497,25 @@ def test_gre_variants(decoder: Decoder) -> None:
     assert_outer(row, Tunnel.GRE, 7)
 
 
+def test_gre_aruba_80211_and_amsdu(decoder: Decoder) -> None:
+    """Aruba access points send their clients' 802.11 frames to the controller in GRE of
+    protocol type 0x82xx; a QoS data frame whose QoS control has A-MSDU present (bit 7)
+    holds subframes of destination, source and length before each LLC/SNAP packet: the
+    first is decoded (a row is one packet)."""
+    gre = struct.pack("!HH", 0, 0x8240)
+    row = one(decoder, outer4(gre + wifi(0x08, 0x02, SNAP + TCP4), 47), 1)
+    assert_tcp_v4(row, 14 + 20 + 4 + 24 + 8, 5)
+    assert_outer(row, Tunnel.GRE, 0)
+    frame = bytearray(wifi(0x88, 0x02, b"", qos=True))
+    frame[24] = 0x80  # A-MSDU present
+    sub = MAC_B + MAC_A + struct.pack("!H", 8 + len(TCP4)) + SNAP + TCP4
+    row = one(decoder, outer4(gre + bytes(frame) + sub + b"\x00\x00" + sub, 47), 1)
+    assert_tcp_v4(row, 14 + 20 + 4 + 26 + 14 + 8, 5)
+    frame[24] = 0  # the same bytes without the bit: no LLC/SNAP where the body starts
+    row = one(decoder, outer4(gre + bytes(frame) + sub, 47), 1)
+    assert row["status"] == S.NOT_IP
+
+
 def test_erspan(decoder: Decoder) -> None:
     inner = eth(TCP4)
     t2 = struct.pack("!HHI", 0x1000, 0x88BE, 1) + struct.pack("!HHI", 0x1000, 0x0123, 0) + inner
@@ -579,6 +598,17 @@ def test_ip_in_ip(decoder: Decoder) -> None:
     assert row["src_lo"] == 1 and row["src_hi"] == 0xFD00 << 48
 
 
+@pytest.mark.parametrize("inner, nh", [(TCP4, 41), (ipv6(tcp()), 4)])
+def test_ip_in_ip_of_another_version(decoder: Decoder, inner: bytes, nh: int) -> None:
+    """The protocol number names the inner header's version (4: IPv4, 41: IPv6); a header of
+    the other one is damage, not a packet to read by its first nibble (Suricata's
+    ``ipv6_in_ipv6_wrong_version``: read as IPv4, such a header had given a made-up
+    fragment)."""
+    row = one(decoder, eth(ipv6(inner, nh=nh), 0x86DD), 1)
+    assert row["status"] == S.MALFORMED and row["weird"] == Weird.bad_ip_version
+    assert row["tunnel"] == Tunnel.IPIP and row["src_lo"] == halves("2001:db8::1")[1]
+
+
 def test_teredo(decoder: Decoder) -> None:
     inner = ipv6(udp(1, 2, b"t"), nh=17)
     origin = b"\x00\x00" + b"\x11" * 6
@@ -654,6 +684,56 @@ def test_cisco_fabricpath(decoder: Decoder) -> None:
     row = one(decoder, outer, 1)
     assert_tcp_v4(row, 14 + 2 + 14, len(PAYLOAD))
     assert row["dst_mac"] == MB and row["src_mac"] == MA  # the outer frame's addresses
+
+
+def test_pbb_customer_frame_in_a_service(decoder: Decoder) -> None:
+    """IEEE 802.1ah: a B-VLAN, the I-TAG (I-SID 0x1ABCDE, a tunnel id: two services' flows
+    stay apart), then the customer's own frame (its C-VLAN the inner VLAN)."""
+    itag = struct.pack("!I", 0x1ABCDE)
+    customer = eth(vlan(30, 0x0800, TCP4), 0x8100, src=b"\x02" * 6)
+    row = one(decoder, eth(vlan(20, 0x88E7, itag + customer), 0x88A8), 1)
+    assert_tcp_v4(row, 14 + 4 + 4 + 14 + 4, len(PAYLOAD))
+    assert (row["tunnel"], row["tunnel_id"]) == (Tunnel.PBB, 0x1ABCDE)
+    assert (row["vlan"], row["vlan_inner"]) == (20, 30)
+    assert row["src_mac"] == MA  # the backbone frame's, as for every tunnel
+    cut = one(decoder, eth(b"\x00\x01", 0x88E7), 1)
+    assert cut["status"] == S.MALFORMED and cut["weird"] == Weird.truncated_tunnel_header
+
+
+def test_vntag(decoder: Decoder) -> None:
+    row = one(decoder, eth(b"\x80\x01\x00\x02" + b"\x08\x00" + TCP4, 0x8926), 1)
+    assert_tcp_v4(row, 14 + 6, len(PAYLOAD))
+    assert row["tunnel"] == 0
+    tagged = one(decoder, eth(b"\x00" * 4 + b"\x81\x00" + vlan(11, 0x0800, TCP4), 0x8926), 1)
+    assert_tcp_v4(tagged, 14 + 6 + 4, len(PAYLOAD))
+    assert tagged["vlan"] == 11
+    cut = one(decoder, eth(b"\x00" * 5, 0x8926), 1)
+    assert cut["status"] == S.MALFORMED and cut["weird"] == Weird.truncated_link_header
+
+
+def nsh(next_proto: int, md_type: int = 1, words: int = 6, version: int = 0) -> bytes:
+    """A Network Service Header (RFC 8300 section 2.2): base header, service path (SPI 42,
+    SI 255), then the context headers its length in words leaves (MD type 1: four words)."""
+    base = struct.pack("!BBBB", version << 6 | 0x0F, 0xC0 | words, md_type, next_proto)
+    return base + struct.pack("!I", 42 << 8 | 255) + b"\x00" * (4 * words - 8)
+
+
+def test_network_service_header(decoder: Decoder) -> None:
+    row = one(decoder, eth(nsh(1) + TCP4, 0x894F), 1)
+    assert_tcp_v4(row, 14 + 24, len(PAYLOAD))
+    row = one(decoder, eth(nsh(3, md_type=2, words=2) + eth(TCP4, src=b"\x02" * 6), 0x894F), 1)
+    assert_tcp_v4(row, 14 + 8 + 14, len(PAYLOAD))
+    assert row["src_mac"] == MA
+    row = one(decoder, eth(nsh(4) + nsh(2, words=2) + ipv6(tcp()), 0x894F), 1)  # NSH in NSH
+    assert row["status"] == S.OK and row["ip_ver"] == 6
+    label = struct.pack("!I", 77 << 12 | 0x100 | 64)
+    row = one(decoder, eth(nsh(5) + label + TCP4, 0x894F), 1)  # MPLS
+    assert_tcp_v4(row, 14 + 24 + 4, len(PAYLOAD))
+    assert row["mpls_label"] == 78
+    for bad in (nsh(1, version=1), nsh(1, words=1), nsh(0x7F)):
+        assert one(decoder, eth(bad + TCP4, 0x894F), 1)["status"] == S.NOT_IP
+    cut = one(decoder, eth(nsh(1)[:20], 0x894F), 1)  # shorter than its length says
+    assert cut["status"] == S.MALFORMED and cut["weird"] == Weird.truncated_link_header
 
 
 def capwap(body: bytes, hlen_words: int = 2, rid: int = 1, wbid: int = 1, t: bool = True,
