@@ -389,6 +389,17 @@ def _ethertype(pk: _Packet, et: int, pos: int) -> None:
             pk.need(pos, 6, 1)
             et, pos = pk.u16(pos + 4), pos + 6
             continue
+        if et == 0x8909:  # Cisco MetaData
+            pk.need(pos, 8, 1)
+            et, pos = pk.u16(pos + 6), pos + 8
+            continue
+        if et == 0x88E5:  # MACsec
+            sectag = 14 if pk.left(pos) >= 1 and pk.u8(pos) & 0x20 else 6
+            pk.need(pos, sectag + 2, 1)
+            if pk.u8(pos) & 0x0C:  # encrypted or modified
+                raise _Stop(NOT_IP)
+            et, pos = pk.u16(pos + sectag), pos + sectag + 2
+            continue
         if et == 0x894F:  # Network Service Header
             pk.need(pos, 8, 1)
             hlen, nxt = (pk.u8(pos + 1) & 0x3F) * 4, pk.u8(pos + 3)
@@ -604,11 +615,17 @@ def _gre(pk: _Packet, pos: int) -> None:
             pk.need(pos, hdr, 40)
         pk.tunnel(ERSPAN, session)
         _ethernet(pk, pos + hdr)
+    if ptype == 0x8909:  # Cisco MetaData: the ethertype first (cut short: no tunnel entered)
+        pk.need(pos, 8, 40)
+        ptype, pos = pk.u16(pos), pos + 8
     pk.tunnel(GRE, key)
     if ptype == 0x880B:
         _ppp(pk, pos)
     if ptype >> 8 == 0x82:  # Aruba: an 802.11 frame
         _wifi(pk, pos)
+    if ptype == 0x883E:  # WCCP: v2's redirect header unless an IPv4 header starts at once
+        _ip(pk, pos + 4 if pk.left(pos) >= 1 and pk.u8(pos) >> 4 != 4 else pos)
+
     _ethertype(pk, ptype, pos)
 
 

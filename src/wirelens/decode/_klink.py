@@ -444,6 +444,26 @@ def ethertype(data, pos, end, et, wd, vlan, vlan2, mpls, smac, dmac, shi, slo, d
         else:
             et = u16(data, pos + 4)
             pos += 6
+    elif et == 0x8909:  # Cisco MetaData (TrustSec's inline SGT): version, length, option,
+        # the security group tag, then the frame's own ethertype
+        if end - pos < 8:
+            st = MALFORMED
+            wd = W_TRUNC_LINK if wd == 0 else wd
+        else:
+            et = u16(data, pos + 6)
+            pos += 8
+    elif et == 0x88E5:  # IEEE 802.1AE MACsec: TCI/AN, short length, packet number, and the
+        # secure channel id when the SC bit says so; only a frame neither encrypted (E) nor
+        # modified (C) is read, its ethertype next (the integrity check value trails it)
+        hl = 14 if end - pos >= 1 and u8(data, pos) & 0x20 else 6
+        if end - pos < hl + 2:
+            st = MALFORMED
+            wd = W_TRUNC_LINK if wd == 0 else wd
+        elif u8(data, pos) & 0x0C:
+            st = NOT_IP
+        else:
+            et = u16(data, pos + hl)
+            pos += hl + 2
     elif et == 0x894F:  # Network Service Header (RFC 8300 section 2): its length in words,
         # then what its next-protocol field names
         if end - pos < 8 or end - pos < (u8(data, pos + 1) & 0x3F) * 4:

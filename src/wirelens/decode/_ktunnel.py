@@ -107,6 +107,16 @@ def gre(data, pos, end, seg, et, wd):  # type: ignore[no-untyped-def]
         return OK, wd, pos, K_PPP, et, T_GRE, gkey
     if gp >> 8 == 0x82:  # Aruba's access points to their controller: an 802.11 frame
         return OK, wd, pos, K_WIFI, et, T_GRE, gkey
+    if gp == 0x883E:  # WCCP redirection: version 2 puts a 4-byte redirect header before the
+        # IP packet (told apart by the first nibble, as Wireshark does), version 1 none
+        if end - pos >= 1 and u8(data, pos) >> 4 != 4:
+            pos += 4
+        return OK, wd, pos, K_IP, et, T_GRE, gkey
+    if gp == 0x8909:  # Cisco MetaData in GRE: the ethertype first, then version, length,
+        # option and the security group tag
+        if end - pos < 8:
+            return MALFORMED, W_TRUNC_TUNNEL if wd == 0 else wd, pos, K_DONE, et, 0, 0
+        return OK, wd, pos + 8, K_ETYPE, u16(data, pos), T_GRE, gkey
     return OK, wd, pos, K_ETYPE, gp, T_GRE, gkey
 
 

@@ -711,6 +711,49 @@ def test_vntag(decoder: Decoder) -> None:
     assert cut["status"] == S.MALFORMED and cut["weird"] == Weird.truncated_link_header
 
 
+def test_cisco_metadata(decoder: Decoder) -> None:
+    """TrustSec's inline security group tag (Cisco MetaData, 0x8909): on Ethernet the tag
+    then the frame's ethertype; in GRE (tcpdump's ``various_gre.pcap``) the ethertype first."""
+    cmd = b"\x01\x01\x00\x01\x00\x2a"  # version 1, length 1, option SGT, SGT 42
+    row = one(decoder, eth(cmd + b"\x08\x00" + TCP4, 0x8909), 1)
+    assert_tcp_v4(row, 14 + 8, len(PAYLOAD))
+    gre = struct.pack("!HH", 0, 0x8909) + b"\x08\x00" + cmd
+    row = one(decoder, outer4(gre + TCP4, 47), 1)
+    assert_tcp_v4(row, 14 + 20 + 4 + 8, len(PAYLOAD))
+    assert_outer(row, Tunnel.GRE, 0)
+    cut = one(decoder, outer4(gre[:9], 47), 1)
+    assert cut["status"] == S.MALFORMED and cut["weird"] == Weird.truncated_tunnel_header
+    assert cut["tunnel"] == 0
+    cut = one(decoder, eth(cmd, 0x8909), 1)
+    assert cut["status"] == S.MALFORMED and cut["weird"] == Weird.truncated_link_header
+
+
+def test_gre_wccp_redirect(decoder: Decoder) -> None:
+    """WCCP (GRE protocol type 0x883E): version 2's 4-byte redirect header, then the
+    client's packet; version 1 puts the packet at once."""
+    gre = struct.pack("!HH", 0, 0x883E)
+    row = one(decoder, outer4(gre + b"\x05\x59\x00\x48" + TCP4, 47), 1)
+    assert_tcp_v4(row, 14 + 20 + 4 + 4, len(PAYLOAD))
+    assert_outer(row, Tunnel.GRE, 0)
+    row = one(decoder, outer4(gre + TCP4, 47), 1)
+    assert_tcp_v4(row, 14 + 20 + 4, len(PAYLOAD))
+
+
+@pytest.mark.parametrize("tci, status", [(0x20, S.OK), (0x00, S.OK), (0x2C, S.NOT_IP),
+                                         (0x24, S.NOT_IP)])
+def test_macsec(decoder: Decoder, tci: int, status: int) -> None:
+    """IEEE 802.1AE: the SecTAG (its secure channel id there when the SC bit is), then, in a
+    frame with integrity only, the ethertype and the packet in clear, the ICV trailing; an
+    encrypted (E) or modified (C) frame is not read."""
+    sectag = bytes([tci, 0]) + struct.pack("!I", 68) + (MAC_A + b"\x00\x01" if tci & 0x20 else b"")
+    row = one(decoder, eth(sectag + b"\x08\x00" + TCP4 + b"\xee" * 16, 0x88E5), 1)
+    assert row["status"] == status
+    if status == S.OK:
+        assert_tcp_v4(row, 14 + len(sectag) + 2, len(PAYLOAD))
+    cut = one(decoder, eth(sectag[:-1] if tci & 0x20 else sectag[:5], 0x88E5), 1)
+    assert cut["status"] == S.MALFORMED and cut["weird"] == Weird.truncated_link_header
+
+
 def nsh(next_proto: int, md_type: int = 1, words: int = 6, version: int = 0) -> bytes:
     """A Network Service Header (RFC 8300 section 2.2): base header, service path (SPI 42,
     SI 255), then the context headers its length in words leaves (MD type 1: four words)."""
