@@ -17,7 +17,14 @@ import re
 from collections.abc import Mapping
 from typing import ClassVar
 
-from wirelens.dissect.base import IPPROTO_TCP, IPPROTO_UDP, Dissector, Event, Screen
+from wirelens.dissect.base import (
+    BY_CONTENT,
+    IPPROTO_TCP,
+    IPPROTO_UDP,
+    Dissector,
+    Event,
+    Screen,
+)
 from wirelens.dissect.signatures_base import (
     MAX_SCAN,
     TCP_ONLY,
@@ -258,7 +265,10 @@ class ProxyProtocolDissector(SignatureDissector):
     within 107 bytes. v2 (§2.2, :func:`_proxy_v2`): the 12-byte signature, version 2 with
     command LOCAL or PROXY, a defined family / transport (a PROXY command names one), a
     length covering the address block, the header whole in the segment, TLVs that fill
-    it. The bytes after the header belong to the proxied protocol: not read.
+    it. The bytes after the header belong to the proxied protocol: they are handed on to be
+    identified by content (``upgrade`` ``BY_CONTENT``, the first bytes either side sends
+    after the header), so the tls or http table logs what the proxy forwards; conn keeps
+    ``proxy_protocol``, as nDPI names such a flow HAProxy.
     """
 
     name: ClassVar[str] = "proxy_protocol"
@@ -278,6 +288,35 @@ class ProxyProtocolDissector(SignatureDissector):
         if payload[:6] == b"PROXY ":
             return _proxy_v1(payload)
         return payload[:12] == _PROXY_V2_SIG and _proxy_v2(payload)
+
+    def __init__(self, proto: int) -> None:
+        super().__init__(proto)
+        self._head: bytes | None = b""  # the client's bytes until the header is whole
+
+    def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:
+        """The header (the client's first bytes, whole or in pieces), then the proxied
+        protocol's first bytes; a header that never ends (past v1's 107 bytes without CRLF,
+        or v2's length) ends the reading."""
+        if self._head is not None and from_orig:
+            head = self._head + data
+            end = _proxy_header_end(head)
+            if end < 0:
+                self._head = head
+                self.done = len(head) > _PROXY_V1_MAX and head[:1] == b"P"
+                return []
+            self._head, data = None, head[end:]
+        if data:
+            self.done, self.upgrade, self.upgrade_data = True, BY_CONTENT, ((from_orig, data),)
+        return []
+
+
+def _proxy_header_end(p: bytes) -> int:
+    """Where the PROXY header at the start of ``p`` ends (v1: after its CRLF; v2: after the
+    length its header gives), or -1 while it is not whole."""
+    if p[:1] != b"P":
+        return 16 + be16(p, 14) if len(p) >= 16 and 16 + be16(p, 14) <= len(p) else -1
+    eol = p.find(b"\r\n", 0, _PROXY_V1_MAX)
+    return -1 if eol < 0 else eol + 2
 
 
 # --- Zabbix (Zabbix manual, "Header" of the Zabbix protocols) -------------------------------

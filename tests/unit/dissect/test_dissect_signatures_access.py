@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from wl_dissect_builders import OTHER_FIRST_PAYLOADS
 
 from wirelens.dissect import registry
-from wirelens.dissect.base import Dissector
+from wirelens.dissect.base import BY_CONTENT, Dissector
 from wirelens.dissect.signatures import SIGNATURE_DISSECTORS
 from wirelens.dissect.signatures_access import (
     ACCESS_SIGNATURES,
@@ -438,8 +438,10 @@ def test_truncations_and_trailing_junk(case: Case) -> None:
 def test_feed_whole_bytewise_and_with_junk(case: Case) -> None:
     """Identification only: no events whatever the split, no name."""
     cls, proto, payload = case
-    # IRC watches the server for a STARTTLS go-ahead after identifying the flow
-    sf.check_feed_identification_only(cls, proto, payload, done=cls is not IrcDissector)
+    # IRC watches the server for a STARTTLS go-ahead after identifying the flow; PROXY hands
+    # on what follows its header, if anything does (test_proxy_protocol_hands_...)
+    done = None if cls is ProxyProtocolDissector else cls is not IrcDissector
+    sf.check_feed_identification_only(cls, proto, payload, done=done)
 
 
 def test_irc_starttls_hands_over_to_tls() -> None:
@@ -467,6 +469,39 @@ def test_screens_and_first_bytes_admit_positives(case: Case) -> None:
         if cls.matches(data, proto, True):
             assert sf.screens_admit(cls, data, proto), (cls.name, data.hex())
             assert first is None or data[0] in first
+
+
+HTTP_GET = b"GET / HTTP/1.1\r\nHost: backend.example\r\n\r\n"
+
+
+@pytest.mark.parametrize(("segments", "handed", "successor"), [
+    ([b"PROXY TCP4 192.0.2.1 198.51.100.2 56324 443\r\n" + CLIENT_HELLO_START],
+     (True, CLIENT_HELLO_START), "tls"),
+    ([(b"PROXY TCP4 192.0.2.1 198.51.100.2 56324 80\r\n", True), (HTTP_GET, True)],
+     (True, HTTP_GET), "http"),
+    ([proxy_v2(tlvs=PROXY_TLVS) + HTTP_GET], (True, HTTP_GET), "http"),
+    ([proxy_v2(tlvs=PROXY_TLVS)[:10], proxy_v2(tlvs=PROXY_TLVS)[10:20],  # the header in pieces
+      proxy_v2(tlvs=PROXY_TLVS)[20:] + HTTP_GET], (True, HTTP_GET), "http"),
+    ([b"PROX", b"Y UNKNOWN\r", b"\n" + CLIENT_HELLO_START], (True, CLIENT_HELLO_START), "tls"),
+    ([(b"PROXY UNKNOWN\r\n", True), (b"SSH-2.0-OpenSSH_9.6\r\n", False)],
+     (False, b"SSH-2.0-OpenSSH_9.6\r\n"), "ssh"),  # a server that speaks first
+    ([b"PROXY TCP4 192.0.2.1 198.51.100.2 1 2\r\n\x00\x01random"], (True, b"\x00\x01random"),
+     None),
+])
+def test_proxy_protocol_hands_the_proxied_bytes_over(segments, handed, successor) -> None:
+    """After the header, the first bytes either side sends are the proxied protocol's: handed
+    on to the dissector whose content test takes them (haproxy.pcap: the tls table logs the
+    ClientHello after a v1 header, its SNI the flow's server_name)."""
+    from wirelens.pipeline.dpi import DpiStage
+
+    d = ProxyProtocolDissector(TCP)
+    for seg in segments:
+        data, side = seg if isinstance(seg, tuple) else (seg, True)
+        assert not d.done
+        assert d.feed(data, side, 0) == []
+    assert d.done and (d.upgrade, d.upgrade_data) == (BY_CONTENT, (handed,))
+    found = DpiStage._successor(d, TCP)
+    assert (found.name if found else None) == successor
 
 
 def test_module_facts() -> None:
