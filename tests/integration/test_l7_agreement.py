@@ -235,8 +235,9 @@ def test_zeek_dhcp_transactions() -> None:
 
 NDPI_FLOORS = {"DNS": 0.95, "TLS": 0.98, "HTTP": 0.98}
 """Identification per nDPI master protocol (measured 0.963, 0.996, 1.0)."""
-NDPI_NAME_FLOORS = {"DNS": 0.80, "TLS": 0.97, "HTTP": 0.98}
-"""server_name = nDPI Hostname/SNI (measured 0.844, 0.994, 1.0)."""
+NDPI_NAME_FLOORS = {"DNS": 0.95, "TLS": 0.97, "HTTP": 0.98}
+"""server_name = nDPI Hostname/SNI (measured 0.970, 1.0, 1.0; DNS 0.892 before a flow's name
+followed its questions until one was answered)."""
 
 
 @pytest.fixture(scope="module")
@@ -288,10 +289,19 @@ def test_ndpi_identification_overall(ndpi_report: Any) -> None:
 
 
 def test_ndpi_server_name_without_the_mutated_capture(ndpi_report: Any) -> None:
-    """The issue's target (98%) on every capture but fuzz-2006-06-26-2594.pcap, whose packets
-    were mutated on purpose (measured 456/464 = 98.3%)."""
+    """On every capture but fuzz-2006-06-26-2594.pcap, whose packets were mutated on purpose
+    (measured 466/469 = 99.4%)."""
     n, ok = ndpi_report.name_nofuzz, ndpi_report.name_nofuzz_ok
-    assert n >= 400 and ok / n >= 0.98, f"{ok}/{n}"
+    assert n >= 400 and ok / n >= 0.99, f"{ok}/{n}"
+
+
+def test_ndpi_server_name_overall(ndpi_report: Any) -> None:
+    """The issue's target: server_name equal to nDPI's Hostname/SNI for >= 98% of the flows
+    where nDPI gives one (measured 601/610 = 98.5%: the misses are two DNS exfiltration
+    names nDPI rewrites, one where nDPI names a query neither first nor last, and six
+    mutated datagrams nDPI and we read differently)."""
+    n, ok = sum(ndpi_report.name.values()), sum(ndpi_report.name_ok.values())
+    assert n >= 600 and ok / n >= 0.98, f"{ok}/{n}: {ndpi_report.diffs['server_name'][:10]}"
 
 
 def test_ndpi_tls_fingerprints(ndpi_report: Any) -> None:

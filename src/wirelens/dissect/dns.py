@@ -218,10 +218,29 @@ class Waiting(Generic[T]):
         return out
 
 
+def flow_name(name: str | None, question: str | None, first_answer: str | None,
+              response: bool) -> tuple[str | None, bool]:
+    """A DNS flow's name after one more message (``name``: the flow's so far, not kept yet;
+    the message's first question, its first answer's owner, whether it is a response): the
+    question, which a response keeps; with no question (an mDNS announcement) the first
+    answer's owner, as the row's ``query``, when the flow has no name yet. Returns the name
+    and whether it is kept from now on."""
+    if question is not None:
+        return question, response
+    if name is None:
+        return first_answer, response and first_answer is not None
+    return name, False
+
+
 class DnsDissector(Dissector):
     """DNS over UDP or TCP, pairing queries and responses by transaction id: a response
     answers the oldest query waiting with its id that it answers (the same question), as Zeek
-    and Suricata pair them, so a query sent again and both answered makes two answered rows."""
+    and Suricata pair them, so a query sent again and both answered makes two answered rows.
+
+    The flow's name (:func:`flow_name`): until a response is read, the latest question asked;
+    the first response's question then stays (as nDPI names a DNS flow, and so NFStream's
+    ``requested_server_name``): a flow of queries never answered, a client trying one name
+    after another, is named by its last; an answered one by what was answered."""
 
     name: ClassVar[str] = "dns"
     name_source: ClassVar[str | None] = "dns_query"
@@ -234,6 +253,7 @@ class DnsDissector(Dissector):
         self._pending: Waiting[tuple[DnsMessage, int]] = Waiting()  # (query, its time)
         self._bufs: dict[bool, bytearray] = {True: bytearray(), False: bytearray()}
         self._read_one = False  # a message was read
+        self._name_kept = False  # a response named the flow: its name stays
 
     @classmethod
     def from_server(cls, payload: bytes, proto: int) -> bool:
@@ -297,15 +317,17 @@ class DnsDissector(Dissector):
             events.extend(self._on_message(msg, ts_ns))
         return events
 
-    def adopt(self, pending: Waiting[tuple[int, bytes]], server_name: str | None) -> None:
+    def adopt(self, pending: Waiting[tuple[int, bytes]], server_name: str | None,
+              name_kept: bool) -> None:
         """Take over a UDP flow read so far by the DPI stage's fast path
         (:mod:`wirelens.pipeline.dns_fast`): its queries still waiting for an answer (id and
-        datagram, read again here; their times) and the name it was given."""
+        datagram, read again here; their times) and the name it was given (kept: by a
+        response)."""
         for trans_id, queue in pending.by_id.items():
             for ts, raw in queue:
                 self._pending.add(trans_id, (parse_message(raw, partial=True), ts))
         self._read_one = True
-        self.server_name = server_name
+        self.server_name, self._name_kept = server_name, name_kept
 
     def resumable(self) -> bool:
         """Over UDP (:attr:`datagrams_stand_alone`), once a message was read: the next
@@ -320,13 +342,10 @@ class DnsDissector(Dissector):
 
     def _on_message(self, msg: DnsMessage, ts_ns: int) -> list[Event]:
         self._read_one = True
-        # the flow's name: the first question's, or with none (an mDNS announcement) the
-        # first answer's owner, as the row's ``query``
-        if self.server_name is None:
-            if msg.questions:
-                self.server_name = msg.questions[0].name
-            elif msg.answers:
-                self.server_name = msg.answers[0].name
+        if not self._name_kept:
+            self.server_name, self._name_kept = flow_name(
+                self.server_name, msg.questions[0].name if msg.questions else None,
+                msg.answers[0].name if msg.answers else None, msg.is_response)
         if msg.damage is not None:  # (read as far as it went: the row, and the damage)
             return [*self._on_message(replace(msg, damage=None), ts_ns),
                     Problem(ts_ns, msg.damage)]

@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from wirelens.dissect import limits
-from wirelens.dissect.dns import DnsDissector, Waiting
+from wirelens.dissect.dns import DnsDissector, Waiting, flow_name
 from wirelens.dissect.dns_message import (
     opcode_name,
     qclass_name,
@@ -122,15 +122,17 @@ def read(data: np.ndarray, offs: np.ndarray, lens: np.ndarray) -> Messages:
 class FastDns:
     """A DNS-over-UDP flow on the fast path: the queries waiting for their answer, kept and
     paired as :class:`~wirelens.dissect.dns.DnsDissector` keeps and pairs them (per id, the
-    oldest first; a response answers the oldest waiting query with its id and question)."""
+    oldest first; a response answers the oldest waiting query with its id and question), and
+    named as it names them (:func:`~wirelens.dissect.dns.flow_name`)."""
 
-    __slots__ = ("pending", "server_name")
+    __slots__ = ("name_kept", "pending", "server_name")
     name = DnsDissector.name
     name_source = DnsDissector.name_source
 
     def __init__(self) -> None:
         self.pending: Waiting[Query] = Waiting()
         self.server_name: str | None = None
+        self.name_kept = False
 
     def takes(self, m: Messages, k: int) -> bool:
         """Whether datagram ``k`` of ``m`` (read whole) is this flow's to read: not a query
@@ -144,8 +146,10 @@ class FastDns:
         (:data:`NAMES`; a response's) or None (a query, kept), and whether that row has
         answers (for the DNS cache)."""
         row = m.rows[k]
-        if self.server_name is None:  # (the first datagram's question)
-            self.server_name = m.name(row[K.M_QNAME_A], row[K.M_QNAME_B])
+        if not self.name_kept:
+            self.server_name, self.name_kept = flow_name(
+                self.server_name, m.name(row[K.M_QNAME_A], row[K.M_QNAME_B]), None,
+                bool(row[K.M_FLAGS] & QR))
         if not row[K.M_FLAGS] & QR:
             query = query_of(m, k, ts_ns, datagram.tobytes())
             self.pending.add(query[1], query)
@@ -181,7 +185,7 @@ class FastDns:
             for q in queue:
                 sent.add(trans_id, (q[0], q[8]))
         d = DnsDissector(17)
-        d.adopt(sent, self.server_name)
+        d.adopt(sent, self.server_name, self.name_kept)
         return d
 
 

@@ -19,7 +19,7 @@ from wl_dissect_builders import (
 
 from wirelens.dissect import limits
 from wirelens.dissect.base import Problem
-from wirelens.dissect.dns import DnsDissector, DnsRecord
+from wirelens.dissect.dns import DnsDissector, DnsRecord, flow_name
 from wirelens.dissect.dns_message import parse_message, read_name
 from wirelens.wire import (
     BadPointer,
@@ -73,17 +73,29 @@ def test_udp_pairs_query_and_response() -> None:
     assert not unanswered.is_response and unanswered.rcode is None
 
 
-def test_server_name_is_first_query() -> None:
+def test_server_name_follows_the_questions_until_one_is_answered() -> None:
+    """As nDPI names a DNS flow: the latest question until a response, whose question then
+    stays (fuzz-2006-06-26-2594.pcap's flows of queries never answered, wa_voice.pcap's
+    mDNS flows: their last question)."""
     d = DnsDissector(UDP)
     assert d.server_name is None
     d.feed(dns_query(1, "a.example"), True, 0)
     d.feed(dns_query(2, "b.example"), True, 0)
-    assert d.server_name == "a.example"
+    assert d.server_name == "b.example"
+    d.feed(dns_response(2, "b.example", [rr(1, bytes(4))]), False, 0)
+    d.feed(dns_query(3, "c.example"), True, 0)
+    d.feed(dns_response(3, "c.example", [rr(1, bytes(4))]), False, 0)
+    assert d.server_name == "b.example"
+    seen_late = DnsDissector(UDP)  # a flow seen from its first answer on
+    seen_late.feed(dns_response(4, "d.example", []), False, 0)
+    seen_late.feed(dns_query(5, "e.example"), True, 0)
+    assert seen_late.server_name == "d.example"
+    assert flow_name(None, None, None, True) == (None, False)  # an empty response names none
 
 
 def test_server_name_without_a_question_is_the_first_answers() -> None:
     """An mDNS announcement has no question: the flow is named by its first answer's owner,
-    as its row's ``query`` (Zeek's choice); a question seen first wins."""
+    as its row's ``query`` (Zeek's choice); a response, it keeps the name."""
     owner = dns_name("_companion-link._tcp.local")
     announce = (dns_header(0, 0x8400, 0, 1) + rr(12, dns_name("MBPro._companion-link._tcp.local"),
                                                   name=owner))
