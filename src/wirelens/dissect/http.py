@@ -32,10 +32,13 @@ a known method from the client) or the stream is lost (``done``). At :meth:`fini
 line the close cut short (no line end yet) is logged if it is a valid request line.
 
 Defined behaviour on extra bytes: bytes after a complete message are the start of the next
-message of that direction. If they cannot start one (no valid start line), a
-:class:`~wirelens.wire.errors.BadValue` is raised once the line is complete; an incomplete
-line waits (nothing is emitted for it). Header lines without a colon are skipped (lenient,
-as servers are); a bad start line, bad Content-Length or bad chunk size is an error.
+message of that direction. If they cannot start one (no valid start line), that is damage
+once the line is complete; an incomplete line waits (nothing is emitted for it). Header lines
+without a colon are skipped (lenient, as servers are); a bad start line, bad Content-Length
+or bad chunk size is damage too. Damage ends the reading (the framing is lost): it is
+returned as a :class:`~wirelens.dissect.base.Problem` (a weird), and the transactions read so
+far, the damaged message's own as far as it came (a request with a bad Content-Length, a
+response with a bad chunk size), are written by :meth:`finish`, as Zeek logs them.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from wirelens.dissect import limits, ntlm
-from wirelens.dissect.base import BY_CONTENT, IPPROTO_TCP, Dissector, Event
+from wirelens.dissect.base import BY_CONTENT, IPPROTO_TCP, Dissector, Event, Problem
 from wirelens.dissect.kerberos import KrbMessage, ap_record, ap_request, gss_message
 from wirelens.dissect.lines import starts_with_one
 from wirelens.dissect.magic import ENCODED_HEAD_BYTES, SNIFF_BYTES, coding_bits, sniff_body
@@ -496,9 +499,13 @@ class HttpDissector(Dissector):
             self._client_is_orig = from_orig != head.startswith(b"HTTP/")
         is_client = from_orig == self._client_is_orig
         events: list[Event] = []
-        while side.buf and not self.done:
-            if not self._step(side, is_client, ts_ns, events):
-                break
+        try:
+            while side.buf and not self.done:
+                if not self._step(side, is_client, ts_ns, events):
+                    break
+        except ParseError as exc:  # the framing is lost: what was read is written at finish
+            self.done = True
+            return [*events, Problem(ts_ns, exc)]
         if self._connected and self._tunnel_ready() and not self.done:
             self.done, self.upgrade, self.upgrade_data = True, BY_CONTENT, tuple(self._tunnel)
         return events
@@ -844,12 +851,17 @@ class HttpDissector(Dissector):
                             _H2_PREFACE_LINE + b"\r\n\r\n" + side.buf)
             return
         msg = _Message(line, headers, ts_ns)
-        length = _content_length(headers)
         side.current = msg
+        try:
+            length = _content_length(headers)
+        except BadValue:  # (the message is logged as far as it came: its head)
+            if is_client:
+                self._take_request(msg, events)
+            else:
+                self._open = self._requests.pop(0) if self._requests else None
+            raise
         if is_client:
-            if self.server_name is None and b"host" in headers:
-                self.server_name = host_without_port(headers[b"host"]) or None
-            self._queue(msg, events)
+            self._take_request(msg, events)
             if _is_chunked(headers):
                 side.state = _State.CHUNK_SIZE
             elif length:
@@ -889,6 +901,13 @@ class HttpDissector(Dissector):
                 self._complete(side, is_client, events)
         else:
             side.state = _State.UNTIL_CLOSE
+
+    def _take_request(self, msg: _Message, events: list[Event]) -> None:
+        """A request's head is read: its Host names the flow (the first one), it waits for
+        its response."""
+        if self.server_name is None and b"host" in msg.headers:
+            self.server_name = host_without_port(msg.headers[b"host"]) or None
+        self._queue(msg, events)
 
     def _hand_over(self, successor: str, from_orig: bool, data: bytes | bytearray) -> None:
         """The rest of the flow is ``successor``'s, starting with ``data`` (of that side)."""

@@ -7,7 +7,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from wl_dissect_builders import HTTP_REQUESTS, HTTP_RESPONSES, feed_all
+from wl_dissect_builders import HTTP_REQUESTS, HTTP_RESPONSES, feed_all, problems
 
 from wirelens.dissect import limits
 from wirelens.dissect.base import BY_CONTENT
@@ -121,16 +121,19 @@ def test_connect_tunnel_of_http_cut_and_after_empty_lines() -> None:
 
 def test_trailing_junk() -> None:
     """After complete messages, bytes start the next message: an incomplete line waits
-    (no events), a complete line that is not a start line raises BadValue."""
+    (no events), a complete line that is not a start line is damage (a ``Problem`` carrying
+    BadValue); the transactions before it are written."""
     base = feed_all(HttpDissector, CONV, TCP)
     assert feed_all(HttpDissector, [(True, HTTP_REQUESTS + b"\x00\x01junk")], TCP) == [
         HttpRecord(**_unanswered(e)) for e in base
     ]
     assert feed_all(HttpDissector, [CONV[0], (False, HTTP_RESPONSES + b"junk")], TCP) == base
-    with pytest.raises(BadValue):
-        feed_all(HttpDissector, [(True, HTTP_REQUESTS + b"\x00\x01junk\r\n")], TCP)
-    with pytest.raises(BadValue):
-        feed_all(HttpDissector, [CONV[0], (False, HTTP_RESPONSES + b"junk junk\r\n")], TCP)
+    got = feed_all(HttpDissector, [(True, HTTP_REQUESTS + b"\x00\x01junk\r\n")], TCP)
+    assert problems(got) == [BadValue]
+    assert [e for e in got if isinstance(e, HttpRecord)] == [
+        HttpRecord(**_unanswered(e)) for e in base]
+    got = feed_all(HttpDissector, [CONV[0], (False, HTTP_RESPONSES + b"junk junk\r\n")], TCP)
+    assert problems(got) == [BadValue] and [e for e in got if isinstance(e, HttpRecord)] == base
 
 
 def _unanswered(e: HttpRecord) -> dict[str, object]:
@@ -154,23 +157,34 @@ def test_truncated_at_every_byte_is_need_more_data() -> None:
 
 
 @pytest.mark.parametrize(
-    ("data", "error"),
+    ("data", "error", "rows"),
     [
-        (b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5x\r\n\r\n", BadValue),
-        (b"GET / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", BadValue),
-        (b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", BadValue),
-        (b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXX", BadValue),
-        (b"GET /" + b"a" * (limits.HTTP_MAX_HEADER_BYTES + 10), LimitExceeded),
-        (b"GET / HTTP/1.1\r\nX: " + b"a" * (limits.HTTP_MAX_HEADER_BYTES + 10), LimitExceeded),
-        (b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 9000, LimitExceeded),
-        (b"GET / FTP/1.0\r\n\r\n", BadValue),
-        (b"\x16\x03\x01\x00\x10\r\n", BadValue),
+        (b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5x\r\n\r\n", BadValue, 1),
+        (b"GET / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", BadValue, 1),
+        (b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", BadValue, 1),
+        (b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXX", BadValue, 1),
+        (b"GET /" + b"a" * (limits.HTTP_MAX_HEADER_BYTES + 10), LimitExceeded, 1),
+        (b"GET / HTTP/1.1\r\nX: " + b"a" * (limits.HTTP_MAX_HEADER_BYTES + 10), LimitExceeded, 1),
+        (b"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 9000, LimitExceeded,
+         1),
+        (b"GET / FTP/1.0\r\n\r\n", BadValue, 0),
+        (b"\x16\x03\x01\x00\x10\r\n", BadValue, 0),
     ],
 )
-def test_malformed(data: bytes, error: type[ParseError]) -> None:
+def test_malformed(data: bytes, error: type[ParseError], rows: int) -> None:
+    """Damage ends the reading with a ``Problem`` (a weird); the damaged request is logged as
+    far as it came when its start line was (as Zeek logs it, with ``HTTP_bad_content_length``
+    and the like; a head past the limit as a request the close cut short), and the dissector
+    reads nothing more."""
     for step in (0, 1000):
-        with pytest.raises(error):
-            feed_all(HttpDissector, [(True, data)], TCP, step=step)
+        d = HttpDissector(TCP)
+        events: list[object] = []
+        for i in range(0, len(data), step or len(data)):
+            events += d.feed(data[i: i + (step or len(data))], True, 1000)
+        assert problems(events) == [error]
+        assert d.done and d.feed(b"GET / HTTP/1.1\r\n\r\n", True, 1001) == []
+        got = [e for e in events + d.finish() if isinstance(e, HttpRecord)]
+        assert [e.method for e in got] == ["GET"] * rows
 
 
 def test_lenient_header_lines_and_folding() -> None:

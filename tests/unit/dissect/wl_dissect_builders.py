@@ -7,7 +7,7 @@ import base64
 import struct
 from collections.abc import Iterable, Sequence
 
-from wirelens.dissect.base import Dissector, Event
+from wirelens.dissect.base import Dissector, Event, Problem
 
 # -- DNS (RFC 1035 §4.1) ----------------------------------------------------------------------
 
@@ -407,3 +407,9 @@ def ntlm_challenge(pairs: Sequence[tuple[int, str]], eol: bool = True) -> bytes:
             + struct.pack("<I", 0x00828215) + bytes(8) + bytes(8)
             + struct.pack("<HHI", len(info), len(info), offset) + bytes(8))
     return head + info
+
+
+def problems(events: Iterable[Event]) -> list[type]:
+    """The classes of the errors the :class:`~wirelens.dissect.base.Problem` events among
+    ``events`` carry (damage a dissector reports and reads past or stops at)."""
+    return [type(e.error) for e in events if isinstance(e, Problem)]
