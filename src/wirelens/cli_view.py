@@ -53,12 +53,16 @@ def analyze_with_progress(inputs: list[str], dest: Path, opts: dict[str, Any],
 
 def warm_with_notice(dpi: str = "full", after_s: float = 1.5) -> None:
     """Load the compiled kernels a run with ``dpi`` uses (compiling them if the cache is cold
-    or stale) before the run, so its timing is honest; says so on screen only when it takes
-    long, i.e. when the kernels are really being compiled (once per installation and source
-    version)."""
+    or stale) before the run, so its timing is honest; says so on screen when it takes long
+    and no warm-up went through with these kernel sources before (a busy machine makes a
+    warm load slow too: that is no first run)."""
     from wirelens.core import jit
-    from wirelens.pipeline.warm import warm
+    from wirelens.pipeline.warm import warm, warmed_marker
 
+    marker = warmed_marker(dpi)
+    if marker is not None and marker.exists():
+        warm(dpi)
+        return
     done = threading.Event()
 
     def notice() -> None:

@@ -826,3 +826,24 @@ def test_command_line_does_not_import_pandas_but_pandas_still_works():
             "assert pa.table({'a': [7]}).to_pandas()['a'][0] == 7; print('ok')")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and p.stdout.strip() == "ok", p.stderr
+
+
+def test_first_run_notice_only_without_a_warm_up_behind(tmp_path, monkeypatch):
+    """The "first run: compiling" notice is for kernels not compiled yet: a slow load on a
+    busy machine, after a warm-up went through with these sources, says nothing (it had
+    made ``./run test``'s exact-output tests fail under load)."""
+    from wirelens import cli_view
+    from wirelens.core import jit
+    from wirelens.pipeline import warm as warm_mod
+
+    said: list[str] = []
+    monkeypatch.setattr(jit, "CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(cli_view.err, "print", lambda text, *a, **k: said.append(text))
+    monkeypatch.setattr(warm_mod, "warm", lambda dpi="full": time.sleep(0.3))
+    cli_view.warm_with_notice("full", after_s=0.05)
+    assert len(said) == 1 and "First run" in said[0]
+    said.clear()
+    (tmp_path / "warmed-full").touch()  # (what a warm-up that went through leaves)
+    cli_view.warm_with_notice("full", after_s=0.05)
+    assert said == []
+    assert warm_mod.warmed_marker("off") == tmp_path / "warmed-off"

@@ -854,9 +854,9 @@ class HttpDissector(Dissector):
         side.current = msg
         try:
             length = _content_length(headers)
-        except BadValue:  # (the message is logged as far as it came: its head)
-            if is_client:
-                self._take_request(msg, events)
+        except BadValue:  # (the message is logged as far as it came: its head; a request so
+            if is_client:  # framed does not name the flow, as the compiled classifier's test)
+                self._queue(msg, events)
             else:
                 self._open = self._requests.pop(0) if self._requests else None
             raise

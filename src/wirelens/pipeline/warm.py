@@ -46,11 +46,21 @@ def frames() -> list[bytes]:
             _eth(_ipv4(a, b, 17, big[40:], ident=9, frag=5))]
 
 
+def warmed_marker(dpi: str) -> Path | None:
+    """The file a warm-up with ``dpi`` leaves in the kernel cache's folder once it went
+    through (that folder is one per digest of the kernel sources and numba's version: a
+    change of either starts without it), or None when there is no cache folder."""
+    from wirelens.core import jit
+
+    return None if jit.CACHE_DIR is None else Path(jit.CACHE_DIR) / f"warmed-{dpi}"
+
+
 def warm(dpi: str = "full") -> None:
     """Analyse the tiny capture into a lake in a temporary folder with ``dpi`` (``off``
-    loads no dissector and none of their kernels). Its failure (that folder full or
-    read-only, its writer process killed) is no reason to fail the run it warms up: the
-    kernels then load (or compile) in that run, which meets any real fault itself."""
+    loads no dissector and none of their kernels), then mark the cache warm for ``dpi``
+    (:func:`warmed_marker`). Its failure (that folder full or read-only, its writer process
+    killed) is no reason to fail the run it warms up: the kernels then load (or compile) in
+    that run, which meets any real fault itself."""
     from wirelens.pipeline.api import analyze
 
     try:
@@ -60,6 +70,9 @@ def warm(dpi: str = "full") -> None:
                 for k, f in enumerate(frames()):
                     w.write(1_700_000_000_000_000_000 + k * 1000, f)
             analyze(path, out=Path(tmp) / "lake", dpi=dpi)
+        marker = warmed_marker(dpi)
+        if marker is not None:
+            marker.touch()
     except Exception:  # noqa: BLE001, S110 (see above)
         pass
 
