@@ -133,8 +133,9 @@ def _canon(text: str) -> str:
         return text
 
 
-def _unmapped(text: str) -> str:
-    """An IPv4-mapped IPv6 address written as the engine writes it (dotted)."""
+def engine_address(text: str) -> str:
+    """An address written as the engine writes it (IPv4-mapped IPv6 dotted, RFC 5952
+    otherwise)."""
     try:
         a = ipaddress.ip_address(text)
     except ValueError:
@@ -162,7 +163,7 @@ def classify(t: TsharkPacket, u: OurPacket) -> str | None:
         return ("a source-routed packet: tshark names the route's last address, we the "
                 "header's destination (the next hop)")
     if ours != ips[-1]:
-        if (_unmapped(ips[-1][0]), _unmapped(ips[-1][1])) == ours:
+        if (engine_address(ips[-1][0]), engine_address(ips[-1][1])) == ours:
             return "an IPv4-mapped address in an IPv6 header (the engine keeps IPv4 mapped)"
         if ours in ips[:-1]:
             after = t.layers[t.layers.index(_layer_of(t, ips.index(ours))) + 1:]

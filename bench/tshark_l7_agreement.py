@@ -18,14 +18,13 @@ the replacement character and we as ``\\DDD`` (the mutated ``fuzz-*`` captures).
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from tshark_decode_agreement import DATA, captures
+from tshark_decode_agreement import DATA, captures, engine_address
 
 import wirelens
 
@@ -41,18 +40,8 @@ Key = tuple[str, tuple[tuple[str, int], tuple[str, int]]]
 Names = dict[str, dict[Key, set[str]]]
 
 
-def _addr(text: str) -> str:
-    """An address as the engine writes it (IPv4-mapped IPv6 dotted, RFC 5952 otherwise)."""
-    try:
-        a = ipaddress.ip_address(text)
-    except ValueError:
-        return text
-    mapped = a.ipv4_mapped if isinstance(a, ipaddress.IPv6Address) else None
-    return str(mapped if mapped is not None else a)
-
-
 def connection(transport: str, a: str, ap: int, b: str, bp: int) -> Key:
-    x, y = (_addr(a), ap), (_addr(b), bp)
+    x, y = (engine_address(a), ap), (engine_address(b), bp)
     return transport, (x, y) if x <= y else (y, x)
 
 
