@@ -503,8 +503,11 @@ class HttpDissector(Dissector):
             while side.buf and not self.done:
                 if not self._step(side, is_client, ts_ns, events):
                     break
-        except ParseError as exc:  # the framing is lost: what was read is written at finish
-            self.done = True
+        except ParseError as exc:  # the framing is lost: reading stops, what was read is
+            self.done = True  # written (at finish; a damaged response now, with its request)
+            if not is_client and side.current is not None:
+                self._emit(events, self._open, side.current)
+                side.current = self._open = None
             return [*events, Problem(ts_ns, exc)]
         if self._connected and self._tunnel_ready() and not self.done:
             self.done, self.upgrade, self.upgrade_data = True, BY_CONTENT, tuple(self._tunnel)

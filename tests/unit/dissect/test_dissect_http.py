@@ -187,6 +187,18 @@ def test_malformed(data: bytes, error: type[ParseError], rows: int) -> None:
         assert [e.method for e in got] == ["GET"] * rows
 
 
+@pytest.mark.parametrize("head", [
+    b"HTTP/1.1 200 ok\r\nContent-Length: 68,34\r\n\r\n",  # (http-evader-242)
+    b"HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\nf,\r\n",  # (http-evader-010)
+])  # fmt: skip
+def test_damaged_response_is_logged_with_its_request(head: bytes) -> None:
+    got = feed_all(HttpDissector, [(True, b"GET /e HTTP/1.1\r\nHost: h\r\n\r\n"),
+                                   (False, head + b"X5O!P%@AP[4\\PZX54(P^)7CC)7}")], TCP)
+    assert problems(got) == [BadValue]
+    assert [(e.uri, e.host, e.status_code) for e in got if isinstance(e, HttpRecord)] == [
+        ("/e", "h", 200)]
+
+
 def test_lenient_header_lines_and_folding() -> None:
     data = (
         b"GET / HTTP/1.1\nHost: h\nbroken line\nUser-Agent: a\n b\n\n"  # LF only, obs-fold
