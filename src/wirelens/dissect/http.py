@@ -38,7 +38,8 @@ without a colon are skipped (lenient, as servers are); a bad start line, bad Con
 or bad chunk size is damage too. Damage ends the reading (the framing is lost): it is
 returned as a :class:`~wirelens.dissect.base.Problem` (a weird), and the transactions read so
 far, the damaged message's own as far as it came (a request with a bad Content-Length, a
-response with a bad chunk size), are written by :meth:`finish`, as Zeek logs them.
+response with a bad chunk size, the latter with its request when the damage is met), are
+written (the rest by :meth:`finish`), as Zeek logs them.
 """
 
 from __future__ import annotations
@@ -864,7 +865,9 @@ class HttpDissector(Dissector):
                 self._open = self._requests.pop(0) if self._requests else None
             raise
         if is_client:
-            self._take_request(msg, events)
+            if self.server_name is None and b"host" in headers:
+                self.server_name = host_without_port(headers[b"host"]) or None
+            self._queue(msg, events)
             if _is_chunked(headers):
                 side.state = _State.CHUNK_SIZE
             elif length:
@@ -904,13 +907,6 @@ class HttpDissector(Dissector):
                 self._complete(side, is_client, events)
         else:
             side.state = _State.UNTIL_CLOSE
-
-    def _take_request(self, msg: _Message, events: list[Event]) -> None:
-        """A request's head is read: its Host names the flow (the first one), it waits for
-        its response."""
-        if self.server_name is None and b"host" in msg.headers:
-            self.server_name = host_without_port(msg.headers[b"host"]) or None
-        self._queue(msg, events)
 
     def _hand_over(self, successor: str, from_orig: bool, data: bytes | bytearray) -> None:
         """The rest of the flow is ``successor``'s, starting with ``data`` (of that side)."""
