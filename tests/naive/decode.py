@@ -385,13 +385,10 @@ def _ethertype(pk: _Packet, et: int, pos: int) -> None:
             pk.need(pos, 4, 40)
             pk.tunnel(PBB, pk.u32(pos) & 0xFFFFFF)
             _ethernet(pk, pos + 4)
-        if et == 0x8926:  # Cisco VN-Tag
-            pk.need(pos, 6, 1)
-            et, pos = pk.u16(pos + 4), pos + 6
-            continue
-        if et == 0x8909:  # Cisco MetaData
-            pk.need(pos, 8, 1)
-            et, pos = pk.u16(pos + 6), pos + 8
+        if et in (0x8926, 0x8909):  # Cisco VN-Tag (4 bytes), Cisco MetaData (6), an ethertype
+            tag = 4 if et == 0x8926 else 6
+            pk.need(pos, tag + 2, 1)
+            et, pos = pk.u16(pos + tag), pos + tag + 2
             continue
         if et == 0x88E5:  # MACsec
             sectag = 14 if pk.left(pos) >= 1 and pk.u8(pos) & 0x20 else 6

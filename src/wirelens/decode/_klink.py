@@ -437,21 +437,16 @@ def ethertype(data, pos, end, et, wd, vlan, vlan2, mpls, smac, dmac, shi, slo, d
             new_tid = u32(data, pos) & 0xFFFFFF
             pos += 4
             kind = K_ETH
-    elif et == 0x8926:  # Cisco VN-Tag (802.1Qbh's forerunner): 4 bytes, then an ethertype
-        if end - pos < 6:
+    elif et == 0x8926 or et == 0x8909:  # a tag, then the frame's own ethertype: Cisco VN-Tag
+        # (802.1Qbh's forerunner, 4 bytes) or Cisco MetaData (TrustSec's inline SGT: version,
+        # length, option, the security group tag; 6 bytes)
+        tag = 4 if et == 0x8926 else 6
+        if end - pos < tag + 2:
             st = MALFORMED
             wd = W_TRUNC_LINK if wd == 0 else wd
         else:
-            et = u16(data, pos + 4)
-            pos += 6
-    elif et == 0x8909:  # Cisco MetaData (TrustSec's inline SGT): version, length, option,
-        # the security group tag, then the frame's own ethertype
-        if end - pos < 8:
-            st = MALFORMED
-            wd = W_TRUNC_LINK if wd == 0 else wd
-        else:
-            et = u16(data, pos + 6)
-            pos += 8
+            et = u16(data, pos + tag)
+            pos += tag + 2
     elif et == 0x88E5:  # IEEE 802.1AE MACsec: TCI/AN, short length, packet number, and the
         # secure channel id when the SC bit says so; only a frame neither encrypted (E) nor
         # modified (C) is read, its ethertype next (the integrity check value trails it)
