@@ -7,7 +7,9 @@ Usage::
 Inputs are mutations of valid conversations (built by the test builders, and the first
 payloads of every flow of ../shared/data/nDPI/tests/cfgs/default that a registered dissector
 claims: every dissector gets real seeds) and random bytes, fed whole or in random splits
-(down to a byte per call). Invariant: each input yields events or a ParseError, within
+(down to a byte per call), then ``finish()`` (also after a failed feed, as the DPI stage calls
+it to write what was read before the damage). Invariant: each call yields events or a
+ParseError, the whole input within
 ``--max-ms`` plus ``PER_CALL_MS`` per call made (an input fed a byte at a time makes as many
 calls as it has bytes: the bound stays linear in them, so quadratic work still shows). DNS
 datagrams are also read by the DPI stage's compiled reader, which must agree with the Python
@@ -130,9 +132,10 @@ def run(cls: type[Dissector], proto: int, chunks: Chunks, step: int) -> None:
             cls.matches(data, proto, from_orig)
             for piece in pieces(proto, data, step):
                 d.feed(piece, from_orig, 0)
-        d.finish()
     except ParseError:
         pass
+    with contextlib.suppress(ParseError):
+        d.finish()
 
 
 def main() -> int:

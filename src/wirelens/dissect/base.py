@@ -152,7 +152,9 @@ class Dissector(ABC):
         """Consume ``data`` (the next bytes of one direction); return completed events.
 
         Raises only :class:`~wirelens.wire.errors.ParseError`. After a ``ParseError`` the
-        dissector's state is undefined: the caller turns it off for this flow.
+        dissector's state is undefined for reading on: the caller turns it off for this flow,
+        after one call of :meth:`finish` for the events it completed or held before the damage
+        (which, as always, returns events or raises ``ParseError``).
         """
 
     def skippable(self, from_orig: bool) -> int:

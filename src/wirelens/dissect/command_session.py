@@ -15,7 +15,7 @@ from collections import deque
 from typing import ClassVar, Generic, TypeVar
 
 from wirelens.dissect.base import Dissector, Event
-from wirelens.dissect.lines import LineBuffer, Sasl
+from wirelens.dissect.lines import LineBuffer, Sasl, cut_lines
 
 __all__ = ["Command", "CommandSession"]
 
@@ -42,9 +42,9 @@ class CommandSession(Dissector, Generic[C]):
     """Base of the FTP, POP3 and IMAP dissectors (TCP only)."""
 
     client_max_line: ClassVar[int]
-    """Longest client line accepted (longer: LimitExceeded)."""
+    """Longest client line read whole (a longer one is cut short: ``LineBuffer``)."""
     server_max_line: ClassVar[int]
-    """Server lines longer than this are refused or skipped (see ``LineBuffer``)."""
+    """Server lines longer than this are cut short or skipped (see ``LineBuffer``)."""
 
     def __init__(self, proto: int, *, show_passwords: bool = False) -> None:
         super().__init__(proto)
@@ -103,6 +103,7 @@ class CommandSession(Dissector, Generic[C]):
         else:
             self._server.append(data)
             self._read_server(ts_ns, events)
+        events += cut_lines(ts_ns, self._client, self._server)
         return events
 
     def gap(self, from_orig: bool, length: int) -> list[Event]:

@@ -47,7 +47,7 @@ __all__ = ["FtpDissector", "FtpRecord", "FtpReply"]
 
 FTP_MAX_LINE = 4096
 """Longest command or reply line accepted (RFC 959 sets no bound; servers cut commands at
-512-4096 bytes, as suricata's ftp-too-long-command tests show). Longer: LimitExceeded."""
+512-4096 bytes, as suricata's ftp-too-long-command tests show). Longer: cut short, a weird."""
 
 _TLS_CONTENT_TYPES = frozenset((20, 21, 22, 23))
 """TLS record content types (RFC 8446 §5.1): a GSSAPI token starting so is a TLS record."""

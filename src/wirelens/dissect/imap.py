@@ -29,7 +29,7 @@ __all__ = ["ImapDissector", "ImapRecord"]
 
 IMAP_MAX_LINE = 64 * 1024
 """Longest client command line accepted (RFC 9051 §4 sets no limit; RFC 7162 §4 asks
-servers to take 8192 octets; long UID sets make real ones grow). Longer: LimitExceeded."""
+servers to take 8192 octets; long UID sets make real ones grow). Longer: cut short, a weird."""
 
 IMAP_MAX_SERVER_LINE = 8192
 """Server lines longer than this are skipped, not refused (only short ones are used)."""

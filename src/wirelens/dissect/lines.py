@@ -1,7 +1,7 @@
 """Shared pieces of the line-oriented mail and file-transfer dissectors (smtp, ftp, imap, pop3).
 
 * :class:`LineBuffer`: the bytes of one direction, cut into CRLF (or bare LF) lines, with a
-  bound on the line length (:class:`~wirelens.wire.errors.LimitExceeded` beyond it).
+  bound on the line length (a longer line is read cut short, and said: :meth:`LineBuffer.cut`).
 * :class:`ReplyReader`: numeric replies of SMTP (RFC 5321 §4.2) and FTP (RFC 959 §4.2),
   single or multi-line.
 * SASL helpers (RFC 4422): how many client responses a mechanism sends, and the user and
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from wirelens.dissect import ntlm
+from wirelens.dissect.base import Problem
 from wirelens.wire.errors import LimitExceeded, ParseError
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "ReplyReader",
     "b64_text",
     "command_start",
+    "cut_lines",
     "greeting_line",
     "reply_start",
     "sasl_plain",
@@ -58,17 +60,21 @@ def text(raw: bytes | bytearray, limit: int = MAX_TEXT_CHARS) -> str:
 class LineBuffer:
     """Bytes of one direction, read as lines (RFC 5321 §2.3.8: CRLF; a bare LF is accepted).
 
-    ``max_line`` bounds a line (without its end): a longer complete line, or that many bytes
-    buffered without a line end, raises :class:`LimitExceeded`.
+    ``max_line`` bounds a line (without its end): :meth:`next_line` returns a longer one cut
+    to its first ``max_line`` bytes (as soon as that many are buffered without a line end),
+    drops the rest of it as it comes, and says so once through :meth:`cut` (the dissector's
+    weird: as Suricata truncates an over-long FTP or SMTP line and reads on, the commands
+    around a hostile line keep their rows); memory stays bounded by ``max_line``.
     """
 
-    __slots__ = ("_buf", "_dropping", "_pos", "_resync", "_scan", "max_line")
+    __slots__ = ("_buf", "_cut", "_dropping", "_pos", "_resync", "_scan", "max_line")
 
     def __init__(self, max_line: int) -> None:
         self._buf = bytearray()
         self._pos = 0  # start of the unread bytes
         self._scan = 0  # where the search for the next LF resumes
-        self._dropping = False  # inside an over-long line being dropped (lenient reads)
+        self._dropping = False  # inside an over-long line being dropped
+        self._cut: LimitExceeded | bool = False  # the first line cut short; True once said
         self._resync: Callable[[bytes], bool | None] | None = None  # after a hole (lost())
         self.max_line = max_line
 
@@ -117,20 +123,46 @@ class LineBuffer:
         """The next complete line without its CR LF, or None when none is complete yet."""
         if self._resync is not None and not self._resynced():
             return None
+        if self._dropping and not self._drop_rest():
+            return None
         buf = self._buf
         start = self._pos
         end = buf.find(b"\n", max(self._scan, start))
         if end < 0:
             self._scan = len(buf)
-            if len(buf) - start > self.max_line:
-                raise LimitExceeded(f"line longer than {self.max_line} bytes", start)
-            return None
-        stop = end - 1 if end > start and buf[end - 1] == 0x0D else end
-        if stop - start > self.max_line:
-            raise LimitExceeded(f"line of {stop - start} bytes (limit {self.max_line})", start)
-        line = bytes(buf[start:stop])
+            if len(buf) - start <= self.max_line:
+                return None
+            stop = start + self.max_line  # never ends within the bound: cut now
+            self._pos = self._scan = len(buf)
+            self._dropping = True
+        else:
+            stop = end - 1 if end > start and buf[end - 1] == 0x0D else end
+            self._pos = self._scan = end + 1
+            if stop - start <= self.max_line:
+                return bytes(buf[start:stop])
+        if self._cut is False:
+            self._cut = LimitExceeded(f"line longer than {self.max_line} bytes, cut short", start)
+        return bytes(buf[start: start + self.max_line])
+
+    def _drop_rest(self) -> bool:
+        """Drop the rest of a line cut short, up to its end; whether that end came."""
+        buf = self._buf
+        end = buf.find(b"\n", self._pos)
+        if end < 0:
+            self._pos = self._scan = len(buf)
+            return False
         self._pos = self._scan = end + 1
-        return line
+        self._dropping = False
+        return True
+
+    def cut(self) -> LimitExceeded | None:
+        """The direction's first line cut short, once (None before it and after it was said):
+        a :class:`~wirelens.dissect.base.Problem`, whose weird is ``<name>_limit_exceeded``."""
+        cut = self._cut
+        if isinstance(cut, bool):
+            return None
+        self._cut = True
+        return cut
 
     def next_line_lenient(self) -> bytes | None:
         """Like :meth:`next_line`, but an over-long line is dropped instead of refused (message
@@ -175,6 +207,11 @@ class LineBuffer:
         """Drop everything buffered."""
         self._buf.clear()
         self._pos = self._scan = 0
+
+
+def cut_lines(ts_ns: int, *buffers: LineBuffer) -> list[Problem]:
+    """The weirds of lines these buffers cut short and have not said yet."""
+    return [Problem(ts_ns, cut) for cut in map(LineBuffer.cut, buffers) if cut is not None]
 
 
 @dataclass(frozen=True, slots=True)

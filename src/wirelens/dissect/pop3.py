@@ -32,7 +32,7 @@ __all__ = ["Pop3Dissector", "Pop3Record"]
 
 POP3_MAX_LINE = 4096
 """Longest command or status line accepted (RFC 1939 §3: 255 octets for commands, 512 for
-responses; RFC 2449 §4 keeps them; lenient up to 4 KiB). Longer: LimitExceeded."""
+responses; RFC 2449 §4 keeps them; lenient up to 4 KiB). Longer: cut short, a weird."""
 
 POP3_MAX_LISTING_LINE = 64 * 1024
 """Lines of a multi-line response (message text) longer than this are skipped, not refused."""

@@ -36,6 +36,7 @@ from wirelens.dissect.lines import (
     Sasl,
     code_name,
     command_start,
+    cut_lines,
     greeting_line,
     reply_start,
     text,
@@ -44,8 +45,8 @@ from wirelens.dissect.lines import (
 __all__ = ["SmtpDissector", "SmtpRecord", "SmtpReply"]
 
 SMTP_MAX_LINE = 4096
-"""Longest command or reply line accepted (RFC 5321 §4.5.3.1.4/5 set 512 octets and allow
-extensions to grow them; real servers stay far below 4 KiB). Longer: LimitExceeded."""
+"""Longest command or reply line read whole (RFC 5321 §4.5.3.1.4/5 set 512 octets and allow
+extensions to grow them; real servers stay far below 4 KiB). Longer: cut short, a weird."""
 
 SMTP_MAX_TEXT_LINE = 8192
 """Longest message text line read (RFC 5321 §4.5.3.1.6: 1000 octets; many mailers exceed
@@ -267,6 +268,7 @@ class SmtpDissector(Dissector):
         else:
             self._server.append(data)
             self._read_server(events)
+        events += cut_lines(ts_ns, self._client, self._server)
         return events
 
     def gap(self, from_orig: bool, length: int) -> list[Event]:

@@ -18,7 +18,8 @@ but matched nothing gets its responder port's service at the end (``service_sour
 With ``tables=True`` an identified flow's packets are reassembled per direction (TCP, holes
 announced to the dissector) and fed to its dissector until it is ``done``; each event becomes
 a row of its class's table (``Event.table``). A dissector that raises ``ParseError`` records a
-weird (once per flow) and is switched off for that flow; one that ends with ``upgrade`` (an
+weird (once per flow), writes what it held from before the damage (``finish``) and is switched
+off for that flow; one that ends with ``upgrade`` (an
 accepted STARTTLS, STUN before DTLS) hands the rest of the flow to the dissector named there.
 
 DNS over UDP is read on a fast path (:mod:`wirelens.pipeline.dns_fast`: one compiled call per
@@ -763,7 +764,7 @@ class DpiStage:
             try:  # STARTTLS accepted: the rest of the flow goes to the TLS dissector
                 self._events(st, fid, d.finish())
             except ParseError as exc:
-                self._parse_error(st, fid, ts, exc)
+                self._parse_error(st, fid, ts, exc, salvage=False)
                 return
             st.dissector = self._create(successor, st.proto)
             st.upgraded = True
@@ -834,9 +835,20 @@ class DpiStage:
                 st.reported.add(name)
                 self._weird(st, fid, ts, name, "", "tcp")
 
-    def _parse_error(self, st: FlowDpi, fid: int, ts: int, exc: ParseError) -> None:
+    def _parse_error(self, st: FlowDpi, fid: int, ts: int, exc: ParseError,
+                     salvage: bool = True) -> None:
+        """A dissector failed: a weird, and it reads no more of this flow. What it had read
+        before the damage and still held (a request waiting for its reply, a handshake's
+        summary) is written first (``finish``), as the end of the flow would have, unless
+        ``finish`` itself failed (``salvage`` False) or the flow may yet be renamed (UDP, not
+        surely the protocol's: :meth:`_rename`), whose first reading was then a misreading."""
         d = st.dissector
         self._weird(st, fid, ts, _error_name(d.name, exc), str(exc)[:200], d.name)
+        if salvage and (st.proto != 17 or _owned(st)):
+            try:
+                self._events(st, fid, d.finish())
+            except ParseError:
+                pass  # (the weird above stands for both)
         st.stopped = st.failed = True
         st.dissector = st.reasm = None  # its state is undefined: dropped
         self.reading.pop(fid, None)
@@ -905,7 +917,7 @@ class DpiStage:
             try:
                 self._events(st, fid, d.finish())
             except ParseError as exc:
-                self._parse_error(st, fid, ts, exc)
+                self._parse_error(st, fid, ts, exc, salvage=False)
                 return
         if d.server_name:
             st.server_name, st.name_source = d.server_name, d.name_source

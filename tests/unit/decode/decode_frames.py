@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -147,3 +148,17 @@ def write_pcap(path: Path, frames: list[bytes], t0: int = 1_700_000_000_000_000_
     with PcapWriter(path) as w:
         for k, f in enumerate(frames):
             w.write(t0 + k * step_ns, f)
+
+
+def analyze_frames(tmp_path: Path, frames: list[bytes]) -> Any:
+    """``wirelens.analyze`` of a pcap of ``frames`` (an ``AnalysisResult``)."""
+    import wirelens
+
+    cap = tmp_path / "frames.pcap"
+    write_pcap(cap, frames)
+    return wirelens.analyze(cap)
+
+
+def table_rows(result: Any, name: str) -> list[dict[str, Any]]:
+    """The rows of one table of an ``AnalysisResult`` (none when it was not written)."""
+    return result.tables[name].to_pylist() if name in result.tables else []

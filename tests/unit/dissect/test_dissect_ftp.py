@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wl_mini_pcap import flows
 
-from wirelens.dissect.base import Event
+from wirelens.dissect.base import Event, Problem
 from wirelens.dissect.ftp import FTP_MAX_LINE, FtpDissector, FtpRecord
 from wirelens.dissect.lines import REDACTED
 from wirelens.wire import LimitExceeded, ParseError
@@ -118,6 +118,26 @@ def test_line_buffer_after_a_hole() -> None:
     assert [reply_start(b) for b in (b"250 ok", b"25", b"2x0")] == [True, None, False]
 
 
+def test_line_buffer_cuts_an_overlong_line_with_bounded_memory() -> None:
+    """A line past ``max_line``: returned cut to ``max_line`` bytes as soon as that many wait
+    without a line end, its rest dropped as it comes (the buffer never holds much more than
+    one line's bound), said once by ``cut`` (the first such line of the direction)."""
+    from wirelens.dissect.lines import LineBuffer
+
+    buf = LineBuffer(10)
+    got = []
+    for piece in [b"abcdefgh", b"ijklmn", b"opq" * 1000, b"rs\r\nok\r\n", b"x" * 40 + b"\n"]:
+        buf.append(piece)
+        while (line := buf.next_line()) is not None:
+            got.append(line)
+        assert len(buf) <= 10 + 5  # (at most one bound's worth, and a short line)
+    assert got == [b"abcdefghij", b"ok", b"x" * 10]
+    cut = buf.cut()
+    assert isinstance(cut, LimitExceeded) and buf.cut() is None
+    buf.append(b"y" * 20 + b"\r\n")
+    assert buf.next_line() == b"y" * 10 and buf.cut() is None  # said once per direction
+
+
 def test_show_passwords() -> None:
     _, events = feed(CONV, show_passwords=True)
     pw = events[1]
@@ -164,10 +184,20 @@ def test_trailing_junk_and_truncation() -> None:
     assert isinstance(last, FtpRecord) and last.command == "PASV" and last.reply_code is None
 
 
-def test_overlong_line_is_refused() -> None:
-    d = FtpDissector(TCP)
-    with pytest.raises(LimitExceeded):
-        d.feed(b"STOR " + b"x" * (FTP_MAX_LINE + 1), True, 0)
+@pytest.mark.parametrize("step", [0, 999])
+def test_overlong_lines_are_cut_short_and_reading_goes_on(step: int) -> None:
+    """A command and a reply past the bound (suricata-verify ftp-too-long-command and
+    ftp-too-long-response): read cut short, one weird per direction, the commands after them
+    still paired with their replies."""
+    long = b"x" * (FTP_MAX_LINE + 1)
+    _, events = feed([*CONV[:5], (True, b"STOR " + long + b"\r\n"),
+                      (False, b"150 Ok\r\n226 Done\r\n"), (True, b"PASV\r\n"),
+                      (False, b"227 Entering Passive Mode (10,0,0,5,200,10)" + long + b"\r\n"),
+                      (True, b"QUIT\r\n"), (False, b"221 Bye\r\n")], step)
+    problems = [e for e in events if isinstance(e, Problem)]
+    assert len(problems) == 2 and all(isinstance(p.error, LimitExceeded) for p in problems)
+    rows = [(r.command, r.reply_code) for r in events if isinstance(r, FtpRecord)]
+    assert rows[2:] == [("STOR", 226), ("PASV", 227), ("QUIT", 221)]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from wl_dissect_builders import feed_snapped
 from wl_mini_pcap import flows
 
-from wirelens.dissect.base import Event
+from wirelens.dissect.base import Event, Problem
 from wirelens.dissect.imap import IMAP_MAX_LINE, ImapDissector, ImapRecord
 from wirelens.dissect.lines import REDACTED
 from wirelens.wire import LimitExceeded, ParseError
@@ -120,9 +120,13 @@ def test_trailing_junk_and_truncation() -> None:
     assert [e.tag for e in cut if isinstance(e, ImapRecord)] == ["a1"]
 
 
-def test_overlong_command_is_refused() -> None:
-    with pytest.raises(LimitExceeded):
-        ImapDissector(TCP).feed(b"a1 SEARCH " + b"1," * IMAP_MAX_LINE, True, 0)
+def test_overlong_command_is_cut_short_and_reading_goes_on() -> None:
+    _, events = feed([CONV[0], (True, b"a1 SEARCH " + b"1," * IMAP_MAX_LINE + b"\r\n"),
+                      (False, b"a1 BAD too long\r\n"), (True, b"a2 LOGOUT\r\n"),
+                      (False, b"a2 OK bye\r\n")])
+    assert [type(p.error) for p in events if isinstance(p, Problem)] == [LimitExceeded]
+    assert [(r.tag, r.status) for r in events if isinstance(r, ImapRecord)] == [
+        ("a1", "BAD"), ("a2", "OK")]
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from wl_dissect_builders import feed_snapped
 from wl_mini_pcap import flows
 
-from wirelens.dissect.base import Event
+from wirelens.dissect.base import Event, Problem
 from wirelens.dissect.lines import REDACTED
 from wirelens.dissect.pop3 import POP3_MAX_LINE, Pop3Dissector, Pop3Record
 from wirelens.wire import LimitExceeded, ParseError
@@ -126,9 +126,12 @@ def test_trailing_junk_and_truncation() -> None:
     assert isinstance(last, Pop3Record) and last.command == "USER" and last.status is None
 
 
-def test_overlong_command_is_refused() -> None:
-    with pytest.raises(LimitExceeded):
-        Pop3Dissector(TCP).feed(b"USER " + b"u" * (POP3_MAX_LINE + 1), True, 0)
+def test_overlong_command_is_cut_short_and_reading_goes_on() -> None:
+    _, events = feed([CONV[0], (True, b"USER " + b"u" * (POP3_MAX_LINE + 1) + b"\r\nQUIT\r\n"),
+                      (False, b"-ERR too long\r\n+OK bye\r\n")])
+    assert [type(p.error) for p in events if isinstance(p, Problem)] == [LimitExceeded]
+    assert [(r.command, r.status) for r in events if isinstance(r, Pop3Record)] == [
+        ("USER", "-ERR"), ("QUIT", "+OK")]
 
 
 @pytest.mark.parametrize(

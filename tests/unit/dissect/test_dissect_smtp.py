@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from wl_dissect_builders import feed_snapped
 from wl_mini_pcap import flows
 
-from wirelens.dissect.base import Dissector, Event
+from wirelens.dissect.base import Dissector, Event, Problem
 from wirelens.dissect.lines import REDACTED
 from wirelens.dissect.smtp import SMTP_MAX_LINE, SmtpDissector, SmtpRecord
 from wirelens.wire import LimitExceeded, ParseError
@@ -196,11 +196,24 @@ def test_truncation_anywhere_never_crashes() -> None:
     assert len(whole) == 2
 
 
-def test_overlong_command_line_is_refused() -> None:
-    d = SmtpDissector(TCP)
-    d.feed(b"220 mx ESMTP\r\n", False, 0)
-    with pytest.raises(LimitExceeded):
-        d.feed(b"HELO " + b"a" * (SMTP_MAX_LINE + 10), True, 0)
+@pytest.mark.parametrize("step", [0, 1000])
+def test_overlong_lines_are_cut_short_and_reading_goes_on(step: int) -> None:
+    """A server line past the bound (suricata-verify smtp-bug-5989: 5,000 bytes after the
+    greeting) and a client one: each read cut short, one weird per direction (a Problem),
+    the session's commands still read (Suricata logs that session's HELO)."""
+    long = b"A" * (SMTP_MAX_LINE + 900)
+    _, events = feed([
+        (False, b"220 mx ESMTP\r\n" + long + b"\r\n" + long + b"\r\n"),
+        (True, b"EHLO Percival\r\nMAIL FROM:<" + long + b">\r\nRCPT TO:<" + long + b">\r\n"),
+        (False, b"250 mx\r\n250 ok\r\n250 ok\r\n"),
+        (True, b"QUIT\r\n"),
+        (False, b"221 bye\r\n"),
+    ], step)  # fmt: skip
+    problems = [e for e in events if isinstance(e, Problem)]
+    assert len(problems) == 2 and all(isinstance(p.error, LimitExceeded) for p in problems)
+    rows = [e for e in events if isinstance(e, SmtpRecord)]
+    assert [r.helo for r in rows] == ["Percival"]
+    assert rows[0].mail_from is not None and rows[0].mail_from.startswith("AAAA")
 
 
 def test_overlong_message_line_is_skipped() -> None:

@@ -7,11 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.unit.decode.decode_frames import tcp_frame, udp_frame, write_pcap
+from tests.unit.decode.decode_frames import analyze_frames, table_rows, tcp_frame, udp_frame
 from tests.unit.dissect.wl_dissect_builders import dns_header, dns_query, dns_response, rr
-
-import wirelens
-from wirelens.pipeline.api import AnalysisResult
 
 CLIENT, SERVER = "10.0.0.5", "10.9.9.9"
 
@@ -27,40 +24,30 @@ GET = _tlv(0x30, _tlv(0x02, b"\x01") + _tlv(0x04, b"public") + _tlv(0xA0, (
 FORMERR = dns_header(0x3040, 0x8081, 0, 0)  # a header alone: no content test takes it
 
 
-def _run(tmp_path: Path, frames: list[bytes]) -> AnalysisResult:
-    cap = tmp_path / "r.pcap"
-    write_pcap(cap, frames)
-    return wirelens.analyze(cap)
-
-
-def _table(r: AnalysisResult, name: str) -> list[dict[str, object]]:
-    return r.tables[name].to_pylist() if name in r.tables else []
-
-
 def test_snmp_sent_to_a_dns_server_then_dns(tmp_path: Path) -> None:
     answer = dns_response(7, "a.example.com", [rr(1, bytes([192, 0, 2, 1]))])
-    r = _run(tmp_path, [udp_frame(CLIENT, SERVER, 40000, 53, GET),
+    r = analyze_frames(tmp_path, [udp_frame(CLIENT, SERVER, 40000, 53, GET),
                         udp_frame(SERVER, CLIENT, 53, 40000, FORMERR),
                         udp_frame(CLIENT, SERVER, 40000, 53, dns_query(7, "a.example.com")),
                         udp_frame(SERVER, CLIENT, 53, 40000, answer)])
     (conn,) = r.conn.to_pylist()
     assert (conn["service"], conn["service_source"], conn["server_name"]) == (
         "dns", "content", "a.example.com")
-    assert [(d["query"], d["rcode_name"]) for d in _table(r, "dns")] == [
+    assert [(d["query"], d["rcode_name"]) for d in table_rows(r, "dns")] == [
         ("a.example.com", "NOERROR")]
-    assert len(_table(r, "snmp")) == 1  # what was written before stays
-    assert [w["name"] for w in _table(r, "weird")] == ["snmp_trailing_junk"]
+    assert len(table_rows(r, "snmp")) == 1  # what was written before stays
+    assert [w["name"] for w in table_rows(r, "weird")] == ["snmp_trailing_junk"]
 
 
 def test_with_rows_written_the_port_must_support_the_new_name(tmp_path: Path) -> None:
     """The SNMP dissector wrote a row; the DNS datagrams that follow go to a port that is not
     DNS's: two content tests disagree and no port breaks the tie, so the flow stays SNMP."""
-    r = _run(tmp_path, [udp_frame(CLIENT, SERVER, 40000, 5000, GET),
+    r = analyze_frames(tmp_path, [udp_frame(CLIENT, SERVER, 40000, 5000, GET),
                         udp_frame(SERVER, CLIENT, 5000, 40000, FORMERR),
                         udp_frame(CLIENT, SERVER, 40000, 5000, dns_query(7, "a.example.com"))])
     (conn,) = r.conn.to_pylist()
     assert conn["service"] == "snmp"
-    assert _table(r, "dns") == []
+    assert table_rows(r, "dns") == []
 
 
 @pytest.mark.parametrize("later", [4, 5])
@@ -68,7 +55,7 @@ def test_only_a_few_datagrams_are_offered(tmp_path: Path, later: int) -> None:
     """After the failure, the datagram that failed and IDENTIFY_TRIES - 1 more are offered:
     a DNS query that comes as the 4th of them renames the flow, as the 5th it does not."""
     junk = [udp_frame(CLIENT, SERVER, 40000, 53, b"\x00" * 5) for _ in range(later - 2)]
-    r = _run(tmp_path, [udp_frame(CLIENT, SERVER, 40000, 53, GET),
+    r = analyze_frames(tmp_path, [udp_frame(CLIENT, SERVER, 40000, 53, GET),
                         udp_frame(SERVER, CLIENT, 53, 40000, FORMERR), *junk,
                         udp_frame(CLIENT, SERVER, 40000, 53, dns_query(7, "a.example.com"))])
     (conn,) = r.conn.to_pylist()
@@ -83,7 +70,7 @@ def test_tcp_flows_are_not_renamed(tmp_path: Path) -> None:
     req = b"GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n"
     resp = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
     bad = b"SSH-2.0-OpenSSH_9.6\r\n"
-    r = _run(tmp_path, [tcp_frame(CLIENT, SERVER, 40000, 22, 100, 0, syn),
+    r = analyze_frames(tmp_path, [tcp_frame(CLIENT, SERVER, 40000, 22, 100, 0, syn),
                         tcp_frame(SERVER, CLIENT, 22, 40000, 500, 101, syn | ack),
                         tcp_frame(CLIENT, SERVER, 40000, 22, 101, 501, ack),
                         tcp_frame(CLIENT, SERVER, 40000, 22, 101, 501, psh, req),
@@ -92,7 +79,7 @@ def test_tcp_flows_are_not_renamed(tmp_path: Path) -> None:
                                   bad)])
     (conn,) = r.conn.to_pylist()
     assert conn["service"] == "http"
-    assert [w["name"] for w in _table(r, "weird")] == ["http_bad_value"]  # it did fail
+    assert [w["name"] for w in table_rows(r, "weird")] == ["http_bad_value"]  # it did fail
 
 
 def test_a_damaged_datagram_amid_dns_transactions_is_a_weird(tmp_path: Path) -> None:
@@ -104,12 +91,12 @@ def test_a_damaged_datagram_amid_dns_transactions_is_a_weird(tmp_path: Path) -> 
         answer = dns_response(tid, name, [rr(1, bytes([192, 0, 2, tid]))])
         frames += [udp_frame(CLIENT, SERVER, 40001, 53, dns_query(tid, name)),
                    udp_frame(SERVER, CLIENT, 53, 40001, answer[:20] if tid == 3 else answer)]
-    r = _run(tmp_path, frames)
-    rows = {d["query"]: d["rcode_name"] for d in _table(r, "dns")}
+    r = analyze_frames(tmp_path, frames)
+    rows = {d["query"]: d["rcode_name"] for d in table_rows(r, "dns")}
     assert rows == {"t1.example.com": "NOERROR", "t2.example.com": "NOERROR",
                     "t3.example.com": None, "t4.example.com": "NOERROR",
                     "t5.example.com": "NOERROR"}
-    assert [w["name"] for w in _table(r, "weird")] == ["dns_truncated"]
+    assert [w["name"] for w in table_rows(r, "weird")] == ["dns_truncated"]
 
 
 def test_stateless_datagram_dissectors_read_on_after_a_bad_one(tmp_path: Path) -> None:
@@ -122,9 +109,9 @@ def test_stateless_datagram_dissectors_read_on_after_a_bad_one(tmp_path: Path) -
               udp_frame(CLIENT, SERVER, 123, 123, client[:20]),  # cut short
               udp_frame(CLIENT, SERVER, 123, 123, client),
               udp_frame(SERVER, CLIENT, 123, 123, server)]
-    r = _run(tmp_path, frames)
-    assert len(_table(r, "ntp")) == 4
-    assert [w["name"] for w in _table(r, "weird")] == ["ntp_truncated"]
+    r = analyze_frames(tmp_path, frames)
+    assert len(table_rows(r, "ntp")) == 4
+    assert [w["name"] for w in table_rows(r, "weird")] == ["ntp_truncated"]
 
 
 def test_which_dissectors_read_on_after_a_bad_message() -> None:
