@@ -1,4 +1,4 @@
-"""Do our dns/tls/http/quic/dce_rpc tables pass suricata-verify's checks on its captures?
+"""Do our dns/tls/http/quic/dce_rpc/smtp/ssh tables pass suricata-verify's checks on its captures?
 
 Each test ``suricata-verify/tests/<name>/`` holds a capture and ``test.yaml``, whose ``checks:``
 list filters on Suricata's EVE JSON events, e.g.::
@@ -9,7 +9,9 @@ list filters on Suricata's EVE JSON events, e.g.::
           event_type: tls
           tls.sni: vlscppe.microsoft.com
 
-A check counts here when its ``event_type`` is ``dns``, ``tls``, ``http``, ``quic`` or
+A check counts here when its ``event_type`` is ``dns``, ``tls``, ``http``, ``quic``, ``smtp``
+(one row per transaction, as EVE's; its paths compared without their angle brackets),
+``ssh`` (the versions read from our client and server identification strings) or
 ``dcerpc`` (our ``dce_rpc`` table: one row per call, as EVE's REQUEST/RESPONSE event, and per
 BIND or ALTER_CONTEXT with its answer; EVE's ``stub_data_size`` is not compared: Suricata
 counts a request's object UUID and a response's 8 header bytes in it, we count the stub
@@ -75,7 +77,7 @@ from l7_compare import (  # noqa: E402 -- the bench folder is not a package
 )
 
 SV_TESTS = Path("suricata-verify") / "tests"
-EVENTS = ("dns", "tls", "http", "quic", "dcerpc")
+EVENTS = ("dns", "tls", "http", "quic", "dcerpc", "smtp", "ssh")
 TABLE_OF = {"dcerpc": "dce_rpc"}
 """Our table of an event type, where the names differ."""
 ALLOWED_REQUIRES = frozenset({"min-version", "version"})
@@ -139,6 +141,25 @@ def _serial(v: Any) -> str | None:
     """A certificate serial number as hex digits, upper case, without EVE's colons or
     leading zeros."""
     return None if v is None else str(v).replace(":", "").upper().lstrip("0") or "0"
+
+
+def _path(v: Any) -> str | None:
+    """An SMTP reverse- or forward-path without its angle brackets (EVE keeps them)."""
+    return None if v is None else str(v).strip().removeprefix("<").removesuffix(">")
+
+
+def _ssh_part(k: int) -> Callable[[Any], str | None]:
+    """Part ``k`` of an SSH identification string (RFC 4253 §4.2: ``SSH-protoversion-
+    softwareversion SP comments``): 1 the protocol version, 2 the software version. Our
+    client/server columns hold the whole string; EVE's value is the part already."""
+    def part(v: Any) -> str | None:
+        if v is None:
+            return None
+        t = str(v)
+        if t.startswith("SSH-"):
+            t = t.split(" ", 1)[0].split("-", 2)[k] if t.count("-") >= 2 else ""
+        return t
+    return part
 
 
 def _ip(v: Any) -> str | None:
@@ -241,10 +262,21 @@ FIELD_MAP: dict[str, dict[str, Column]] = {
         "dcerpc.interfaces[0].service": Column("endpoint"),
         "dcerpc.interfaces[0].procedure": Column("operation"),
     },
+    "smtp": {
+        "smtp.helo": Column("helo"), "smtp.mail_from": Column("mail_from", _path),
+        **{f"smtp.rcpt_to[{i}]": Column("rcpt_to", _path, index=i) for i in range(4)},
+        "tx_id": Column("trans_depth", _int, offset=-1),
+    },
+    "ssh": {
+        **{f"ssh.{side}.proto_version": Column(side, _ssh_part(1)) for side in ("client", "server")},
+        **{f"ssh.{side}.software_version": Column(side, _ssh_part(2))
+           for side in ("client", "server")},
+        "ssh.client.hassh.hash": Column("hassh"), "ssh.server.hassh.hash": Column("hassh_server"),
+    },
 }
 """EVE field -> our column, per event type (documented in the module docstring)."""
 
-PROTO_OF = {"tls": "tcp", "http": "tcp", "quic": "udp", "dcerpc": "tcp"}
+PROTO_OF = {"tls": "tcp", "http": "tcp", "quic": "udp", "dcerpc": "tcp", "smtp": "tcp", "ssh": "tcp"}
 """Transport of the tables without a proto column (dns has one)."""
 
 
@@ -518,7 +550,7 @@ def _columns(table: str) -> set[str]:
 def print_report(rep: Report, verbose: bool) -> None:
     """Pass rate, failures, skip reasons."""
     tried = rep.checks - sum(rep.skipped.values())
-    print(f"tests with dns/tls/http/quic/dcerpc checks: {rep.tests}; checks: {rep.checks}; "
+    print(f"tests with {'/'.join(EVENTS)} checks: {rep.tests}; checks: {rep.checks}; "
           f"expressible: {tried}; skipped: {sum(rep.skipped.values())}")
     print(f"passed: {pct(rep.passed, tried)}")
     for ev in EVENTS:

@@ -167,12 +167,15 @@ class _Mode(IntEnum):
 class _Transaction:
     """A mail transaction being built (internal, mutable)."""
 
-    __slots__ = ("bdat_line", "headers", "headers_done", "last_header", "mail_from", "rcpt_to",
-                 "reply", "ts_ns")
+    __slots__ = ("bdat_line", "headers", "headers_done", "last_header", "mail_from", "prior",
+                 "rcpt_to", "reply", "ts_ns")
 
-    def __init__(self, ts_ns: int, mail_from: str | None) -> None:
+    def __init__(self, ts_ns: int, mail_from: str | None,
+                 prior: _Transaction | None = None) -> None:
         self.ts_ns = ts_ns
         self.mail_from = mail_from
+        self.prior = prior
+        """The envelope still open when this one's MAIL was sent (a nested MAIL)."""
         self.rcpt_to: list[str] = []
         self.headers: dict[str, str] = {}
         self.last_header: str | None = None
@@ -375,7 +378,7 @@ class SmtpDissector(Dissector):
         if verb in ("EHLO", "HELO"):
             self._helo = text(arg)
         elif verb == "MAIL":
-            self._trans = self._open(ts_ns, _path(arg))
+            self._trans = self._open(ts_ns, _path(arg), self._trans)
         elif verb == "RCPT":
             trans = self._trans
             if trans is None:
@@ -383,8 +386,10 @@ class SmtpDissector(Dissector):
             if len(trans.rcpt_to) < SMTP_MAX_RCPT:
                 trans.rcpt_to.append(_path(arg))
         elif verb == "RSET":  # RFC 5321 §4.1.1.5: the transaction is aborted
-            trans, self._trans = self._trans, None
-            self._push(verb, trans)
+            # its reply ends the transactions opened before it (none: nothing), not one that a
+            # MAIL pipelined after it opens
+            self._trans = None
+            self._push(verb, self._unemitted[-1] if self._unemitted else None)
             return
         elif verb in ("DATA", "STARTTLS"):
             self._mode = _Mode.HELD
@@ -407,10 +412,13 @@ class SmtpDissector(Dissector):
         if verb in ("BDAT_LAST", "QUIT"):
             self._trans = None
 
-    def _open(self, ts_ns: int, mail_from: str | None) -> _Transaction:
+    def _open(self, ts_ns: int, mail_from: str | None,
+              prior: _Transaction | None = None) -> _Transaction:
         """Start a transaction (the one open before it is closed client-side; its row is
         emitted when its last reply arrives)."""
-        trans = _Transaction(ts_ns, mail_from)
+        trans = _Transaction(ts_ns, mail_from, prior)
+        if prior is not None:
+            prior.prior = None  # (a chain of envelopes never answered stays two long)
         if len(self._unemitted) < SMTP_MAX_PENDING:
             self._unemitted.append(trans)
         return trans
@@ -535,10 +543,30 @@ class SmtpDissector(Dissector):
                     self._trans = None
                 self._emit_through(trans, events)
                 self._release(events)
-        elif verb in (".", "BDAT_LAST", "RSET", "QUIT"):
+        elif verb in (".", "BDAT_LAST", "QUIT") or (verb == "RSET" and trans is not None):
             self._emit_through(trans, events)
-        elif verb == "MAIL" and trans is not None:  # a new MAIL closes the ones before it
-            self._emit_through(trans, events, inclusive=False)
+        elif verb == "MAIL" and trans is not None:
+            prior = trans.prior
+            if code >= 400 and prior is not None and prior in self._unemitted:
+                self._refused_nested(trans, prior, events)
+            else:  # a new MAIL closes the ones before it
+                trans.prior = None
+                self._emit_through(trans, events, inclusive=False)
+
+    def _refused_nested(self, trans: _Transaction, prior: _Transaction,
+                        events: list[Event]) -> None:
+        """The server refused a MAIL sent while the envelope ``prior`` was open (RFC 5321
+        §4.1.4: 503, nested MAIL command): that envelope goes on, the commands sent after the
+        refused MAIL are its own, and the refused MAIL is a row of its own now (its sender and
+        the refusal)."""
+        room = SMTP_MAX_RCPT - len(prior.rcpt_to)
+        prior.rcpt_to.extend(trans.rcpt_to[:max(room, 0)])
+        trans.rcpt_to.clear()
+        if self._trans is trans:
+            self._trans = prior
+        self._pending = deque((v, prior if t is trans else t) for v, t in self._pending)
+        self._unemitted.remove(trans)
+        self._emit(trans, events)
 
     def _release(self, events: list[Event]) -> None:
         """The held client bytes are commands after all: read them."""

@@ -216,6 +216,50 @@ def test_overlong_lines_are_cut_short_and_reading_goes_on(step: int) -> None:
     assert rows[0].mail_from is not None and rows[0].mail_from.startswith("AAAA")
 
 
+@pytest.mark.parametrize("open_before", [False, True])
+def test_rset_pipelined_with_the_next_mail(open_before: bool) -> None:
+    """RSET and the next MAIL in one segment (suricata-verify smtp-pipelined-rset-after-
+    complete): the RSET's reply ends what was open before it (``open_before``: an abandoned
+    envelope, its own row; else nothing), never the transaction the MAIL after it opens."""
+    opened = [(True, b"MAIL FROM:<eve@example.com>\r\n"), (False, b"250 Ok\r\n")]
+    _, events = feed([
+        (False, b"220 mx ESMTP\r\n"), (True, b"EHLO c\r\n"), (False, b"250 mx\r\n"),
+        (True, b"MAIL FROM:<alice@example.com>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\n"),
+        (False, b"250 Ok\r\n250 Ok\r\n354 Go\r\n"),
+        (True, b"Subject: one\r\n\r\nx\r\n.\r\n"), (False, b"250 queued\r\n"),
+        *(opened if open_before else []),
+        (True, b"RSET\r\nMAIL FROM:<bob@example.com>\r\n"), (False, b"250 Ok\r\n250 Ok\r\n"),
+        (True, b"RCPT TO:<alice@example.com>\r\nDATA\r\n"), (False, b"250 Ok\r\n354 Go\r\n"),
+        (True, b"Subject: two\r\n\r\ny\r\n.\r\n"), (False, b"250 queued\r\n"),
+    ])  # fmt: skip
+    rows = [(e.mail_from, e.rcpt_to, e.subject) for e in events if isinstance(e, SmtpRecord)]
+    assert rows == [("alice@example.com", ("bob@example.com",), "one"),
+                    *([("eve@example.com", (), None)] if open_before else []),
+                    ("bob@example.com", ("alice@example.com",), "two")]
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_a_refused_nested_mail_leaves_the_envelope_open(pipelined: bool) -> None:
+    """A second MAIL while an envelope is open, refused (503 nested MAIL: suricata-verify
+    ruletype-firewall-132): the first envelope gets the RCPT and the message (also when the
+    RCPT was pipelined before the refusal came); the refused MAIL is a row of its own."""
+    nested = b"MAIL FROM:<bob@example.com>\r\n"
+    rcpt = b"RCPT TO:<bob@example.com>\r\n"
+    exchange = ([(True, nested + rcpt), (False, b"503 nested MAIL\r\n250 Ok\r\n")] if pipelined
+                else [(True, nested), (False, b"503 nested MAIL\r\n"), (True, rcpt),
+                      (False, b"250 Ok\r\n")])
+    _, events = feed([
+        (False, b"220 mx ESMTP\r\n"), (True, b"HELO c\r\n"), (False, b"250 mx\r\n"),
+        (True, b"MAIL FROM:<alice@example.com>\r\n"), (False, b"250 Ok\r\n"), *exchange,
+        (True, b"DATA\r\n"), (False, b"354 Go\r\n"),
+        (True, b"Subject: nested\r\n\r\nx\r\n.\r\n"), (False, b"250 queued\r\n"),
+    ])  # fmt: skip
+    rows = [(e.mail_from, e.rcpt_to, e.subject, e.last_reply_code) for e in events
+            if isinstance(e, SmtpRecord)]
+    assert rows == [("bob@example.com", (), None, 503),
+                    ("alice@example.com", ("bob@example.com",), "nested", 250)]
+
+
 def test_overlong_message_line_is_skipped() -> None:
     conv = [
         *CONV[:7],
