@@ -437,13 +437,15 @@ class KerberosDissector(Dissector):
         """[APPLICATION 10/12] (from the originator) or [11/13/30] (from the responder) with
         a definite length covering the message, then a SEQUENCE whose first component is
         the pvno, 5: ``[1] INTEGER 5`` in requests, ``[0] INTEGER 5`` in replies. Over TCP
-        the 4-byte record mark must be at least the bytes that follow in the segment."""
-        p = 0
+        the 4-byte record mark must be at least the bytes that follow in the segment, unless
+        the message ends exactly where the mark says (the next record follows in the same
+        segment: suricata-verify bug-8278-krb5-01 sends an AS-REQ and a TGS-REQ in one)."""
+        p = mark = 0
         if proto == IPPROTO_TCP:
             if len(payload) < 4 or payload[0] & 0x80:
                 return False
             mark = int.from_bytes(payload[:4], "big")
-            if not 0 < mark <= KRB_MAX_MESSAGE or mark < len(payload) - 4:
+            if not 0 < mark <= KRB_MAX_MESSAGE:
                 return False
             p = 4
         if len(payload) < p + 12:
@@ -453,6 +455,8 @@ class KerberosDissector(Dissector):
             return False
         q, total = _length(payload, p + 1)
         if q < 0 or (proto == IPPROTO_UDP and q + total != len(payload)):
+            return False
+        if p and mark < len(payload) - 4 and q + total != 4 + mark:  # (TCP: records follow)
             return False
         if payload[q] != 0x30:
             return False

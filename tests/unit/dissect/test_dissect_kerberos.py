@@ -140,6 +140,10 @@ def test_matches_is_strict() -> None:
             conversation(framing)[0][1], proto, False
         )  # request from the server
     assert KerberosDissector.matches(mark(AS_REQ)[:40], TCP, True)  # a first segment
+    # two records in one segment (suricata-verify bug-8278-krb5-01): the first message ends
+    # where its mark says; a mark shorter than the message it frames is refused
+    assert KerberosDissector.matches(mark(AS_REQ) + mark(TGS_REQ), TCP, True)
+    assert not KerberosDissector.matches((len(AS_REQ) - 1).to_bytes(4, "big") + AS_REQ, TCP, True)
     assert not KerberosDissector.matches(AS_REQ + b"\x00", UDP, True)
     rng = random.Random(11)
     for first in (0x6A, 0x6C, 0x6B, 0x7E):
