@@ -187,7 +187,10 @@ class LineBuffer:
             return self.next_line()
 
     def take(self, n: int) -> bytes:
-        """Up to ``n`` raw bytes (a literal, a BDAT chunk): what is buffered, at most ``n``."""
+        """Up to ``n`` raw bytes (a literal, a BDAT chunk): what is buffered, at most ``n``
+        (after the end of a line cut short: the rest of that line is not among them)."""
+        if self._dropping and not self._drop_rest():
+            return b""
         start = self._pos
         out = bytes(self._buf[start : start + n])
         self._pos = start + len(out)

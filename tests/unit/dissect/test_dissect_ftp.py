@@ -136,6 +136,10 @@ def test_line_buffer_cuts_an_overlong_line_with_bounded_memory() -> None:
     assert isinstance(cut, LimitExceeded) and buf.cut() is None
     buf.append(b"y" * 20 + b"\r\n")
     assert buf.next_line() == b"y" * 10 and buf.cut() is None  # said once per direction
+    buf.append(b"z" * 12)  # cut before its end came: raw bytes start after that end
+    assert buf.next_line() == b"z" * 10 and buf.take(4) == b""
+    buf.append(b"zz\r\nDATA")
+    assert buf.take(4) == b"DATA"
 
 
 def test_show_passwords() -> None:
