@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from wirelens.wire.errors import ParseError
+from wirelens.wire.errors import ParseError, detached
 
 __all__ = ["BY_CONTENT", "IPPROTO_TCP", "IPPROTO_UDP", "Dissector", "Event", "Problem",
            "Screen"]
@@ -59,10 +59,14 @@ class Problem(Event):
     """Damage in a message the dissector still wrote a row for, as far as the message went
     (a DNS response whose third record is damaged keeps its question and first two
     answers): returned among the events, it becomes a weird named as a ``ParseError`` of the
-    dissector's would be (``dns_bad_value``), not a row, and the flow is read on."""
+    dissector's would be (``dns_bad_value``), not a row, and the flow is read on. The error
+    is kept without its traceback (:func:`~wirelens.wire.errors.detached`)."""
 
     ts_ns: int
     error: ParseError
+
+    def __post_init__(self) -> None:
+        detached(self.error)
 
 
 BY_CONTENT = "*"

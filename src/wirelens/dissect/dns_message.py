@@ -25,6 +25,7 @@ from wirelens.wire.errors import (
     LimitExceeded,
     ParseError,
     Truncated,
+    detached,
 )
 
 __all__ = [
@@ -769,7 +770,7 @@ def _parse_checked(data: bytes | bytearray | memoryview, partial: bool = False) 
             if isinstance(exc, Truncated):
                 return replace(msg, cut=f"ends inside record {i + 1} of {an + ns + ar} ({exc})")
             return replace(msg, cut=f"record {i + 1} of {an + ns + ar} damaged ({exc})",
-                           damage=exc)
+                           damage=detached(exc))
         if i < kept:
             answers.append(rr)
         elif i < auth_end:

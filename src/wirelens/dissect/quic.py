@@ -79,7 +79,7 @@ from wirelens.dissect.tls import (
 from wirelens.dissect.tls import version_name as tls_version_name
 from wirelens.dissect.tls_fingerprints import ja3, ja4, ja4s, md5_hex
 from wirelens.wire.buffer import Buffer
-from wirelens.wire.errors import BadValue, LimitExceeded, ParseError
+from wirelens.wire.errors import BadValue, LimitExceeded
 
 __all__ = [
     "QUIC_MAX_CID_LEN",
@@ -449,7 +449,7 @@ class QuicDissector(Dissector):
         for cid in (dcid if from_orig else None, self._client_dcid):
             if cid is not None and cid not in candidates:
                 candidates.append(cid)  # a new first Initial (after VN or Retry)
-        failure: ParseError | None = None
+        failure: str | None = None  # (an error kept would hold this frame: wire.errors.detached)
         for cid in candidates:
             keys = self._keys_for(version, cid, server=not from_orig)
             if keys is None:
@@ -457,7 +457,7 @@ class QuicDissector(Dissector):
             try:
                 plain = unprotect(packet, pn_offset, keys, side.largest_pn)
             except BadValue as exc:
-                failure = exc
+                failure = str(exc)
                 continue
             self._key_cid = cid
             self._decrypted = True
@@ -470,7 +470,7 @@ class QuicDissector(Dissector):
                 self._ch_version = self._version = version
             return
         if failure is not None and from_orig and self._ch is None and self._chlo is None:
-            raise failure
+            raise BadValue(failure)
         self._undecryptable += 1
 
     def _frames(self, payload: bytes, from_orig: bool) -> None:

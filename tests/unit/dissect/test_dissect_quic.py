@@ -8,6 +8,7 @@ where nDPI's ALPN/SNI characters depart from the FoxIO spec, see ``_ja4_compare`
 
 from __future__ import annotations
 
+import contextlib
 import re
 import struct
 import time
@@ -16,7 +17,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from wl_dissect_builders import client_hello, ext, mutate, server_hello, vec
+from wl_dissect_builders import (
+    client_hello,
+    exceptions_left_in_cycles,
+    ext,
+    mutate,
+    server_hello,
+    vec,
+)
 from wl_mini_pcap import Flow, flows
 
 from wirelens.dissect.base import Event
@@ -192,6 +200,12 @@ def test_decryption_failure_is_bad_value() -> None:
         QuicDissector(17).feed(bytes(damaged), True, 0)
     with pytest.raises(BadValue, match="does not decrypt"):
         unprotect(bytes(damaged), 18, initial_keys(SALT_V1, RFC_DCID, server=False))
+
+    def fail() -> None:  # the failure is no reference cycle (the frames its traceback holds)
+        with contextlib.suppress(BadValue):
+            QuicDissector(17).feed(bytes(damaged), True, 0)
+
+    assert exceptions_left_in_cycles(fail) == []
 
 
 def test_packet_number_decoding() -> None:

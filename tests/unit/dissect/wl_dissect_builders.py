@@ -4,8 +4,9 @@ bench). Field layouts follow the RFCs cited; nothing here is copied from other p
 from __future__ import annotations
 
 import base64
+import gc
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from wirelens.dissect.base import Dissector, Event, Problem
 
@@ -413,3 +414,21 @@ def problems(events: Iterable[Event]) -> list[type]:
     """The classes of the errors the :class:`~wirelens.dissect.base.Problem` events among
     ``events`` carry (damage a dissector reports and reads past or stops at)."""
     return [type(e.error) for e in events if isinstance(e, Problem)]
+
+
+def exceptions_left_in_cycles(run: Callable[[], object]) -> list[BaseException]:
+    """The exceptions that ``run()`` left in reference cycles (only the cyclic collector would
+    free them, with every frame their tracebacks hold: a run's collector seldom runs)."""
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        run()
+        gc.collect()
+        return [o for o in gc.garbage if isinstance(o, BaseException)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was:
+            gc.enable()
