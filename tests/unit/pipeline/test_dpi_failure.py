@@ -1,14 +1,15 @@
 """What a dissector that fails leaves behind (``DpiStage._parse_error``): a weird, and the rows
 of what it had read before the damage and still held (an SSH session's banners, a request
-waiting for its reply), as the end of the flow would have written them; and the line
-protocols read on past an over-long line (a weird) instead of failing."""
+waiting for its reply), as the end of the flow would have written them; the line protocols
+read on past an over-long line (a weird) instead of failing; and damage reported leaves no
+reference cycle holding the batch (the errors kept drop their tracebacks)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from tests.unit.decode.decode_frames import analyze_frames, table_rows, tcp_frame, udp_frame
+from tests.unit.decode.decode_frames import DATA, analyze_frames, table_rows, tcp_frame, udp_frame
 from tests.unit.dissect.wl_dissect_builders import (
     dns_header,
     dns_name,
@@ -21,7 +22,6 @@ from wirelens.pipeline.api import AnalysisResult
 
 CLIENT, SERVER = "10.0.0.5", "10.9.9.9"
 SYN, ACK, PSH = 0x02, 0x10, 0x18
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 SURICATA = DATA / "suricata-verify" / "tests"
 ZEEK = DATA / "zeek" / "testing" / "btest"
 
@@ -45,8 +45,8 @@ def test_what_was_read_before_the_damage_is_written(tmp_path: Path) -> None:
     """Both banners, then junk where the server's first binary packet should be (OpenSSH's
     ``Protocol mismatch.``): the ssh row with the banners, and the weird."""
     r = analyze_frames(tmp_path, _conversation(22, [(True, b"SSH-2.0-OpenSSH_9.6\r\n"),
-                                          (False, b"SSH-2.0-OpenSSH_8.9p1\r\n"),
-                                          (False, b"Protocol mismatch.\n")]))
+                                                    (False, b"SSH-2.0-OpenSSH_8.9p1\r\n"),
+                                                    (False, b"Protocol mismatch.\n")]))
     assert [(s["client"], s["server"]) for s in table_rows(r, "ssh")] == [
         ("SSH-2.0-OpenSSH_9.6", "SSH-2.0-OpenSSH_8.9p1")]
     assert [w["name"] for w in table_rows(r, "weird")] == ["ssh_limit_exceeded"]  # (its "length")

@@ -26,10 +26,11 @@ FORMERR = dns_header(0x3040, 0x8081, 0, 0)  # a header alone: no content test ta
 
 def test_snmp_sent_to_a_dns_server_then_dns(tmp_path: Path) -> None:
     answer = dns_response(7, "a.example.com", [rr(1, bytes([192, 0, 2, 1]))])
-    r = analyze_frames(tmp_path, [udp_frame(CLIENT, SERVER, 40000, 53, GET),
-                        udp_frame(SERVER, CLIENT, 53, 40000, FORMERR),
-                        udp_frame(CLIENT, SERVER, 40000, 53, dns_query(7, "a.example.com")),
-                        udp_frame(SERVER, CLIENT, 53, 40000, answer)])
+    r = analyze_frames(tmp_path, [
+        udp_frame(CLIENT, SERVER, 40000, 53, GET),
+        udp_frame(SERVER, CLIENT, 53, 40000, FORMERR),
+        udp_frame(CLIENT, SERVER, 40000, 53, dns_query(7, "a.example.com")),
+        udp_frame(SERVER, CLIENT, 53, 40000, answer)])
     (conn,) = r.conn.to_pylist()
     assert (conn["service"], conn["service_source"], conn["server_name"]) == (
         "dns", "content", "a.example.com")
@@ -42,9 +43,10 @@ def test_snmp_sent_to_a_dns_server_then_dns(tmp_path: Path) -> None:
 def test_with_rows_written_the_port_must_support_the_new_name(tmp_path: Path) -> None:
     """The SNMP dissector wrote a row; the DNS datagrams that follow go to a port that is not
     DNS's: two content tests disagree and no port breaks the tie, so the flow stays SNMP."""
-    r = analyze_frames(tmp_path, [udp_frame(CLIENT, SERVER, 40000, 5000, GET),
-                        udp_frame(SERVER, CLIENT, 5000, 40000, FORMERR),
-                        udp_frame(CLIENT, SERVER, 40000, 5000, dns_query(7, "a.example.com"))])
+    r = analyze_frames(tmp_path, [
+        udp_frame(CLIENT, SERVER, 40000, 5000, GET),
+        udp_frame(SERVER, CLIENT, 5000, 40000, FORMERR),
+        udp_frame(CLIENT, SERVER, 40000, 5000, dns_query(7, "a.example.com"))])
     (conn,) = r.conn.to_pylist()
     assert conn["service"] == "snmp"
     assert table_rows(r, "dns") == []
@@ -55,9 +57,10 @@ def test_only_a_few_datagrams_are_offered(tmp_path: Path, later: int) -> None:
     """After the failure, the datagram that failed and IDENTIFY_TRIES - 1 more are offered:
     a DNS query that comes as the 4th of them renames the flow, as the 5th it does not."""
     junk = [udp_frame(CLIENT, SERVER, 40000, 53, b"\x00" * 5) for _ in range(later - 2)]
-    r = analyze_frames(tmp_path, [udp_frame(CLIENT, SERVER, 40000, 53, GET),
-                        udp_frame(SERVER, CLIENT, 53, 40000, FORMERR), *junk,
-                        udp_frame(CLIENT, SERVER, 40000, 53, dns_query(7, "a.example.com"))])
+    r = analyze_frames(tmp_path, [
+        udp_frame(CLIENT, SERVER, 40000, 53, GET),
+        udp_frame(SERVER, CLIENT, 53, 40000, FORMERR), *junk,
+        udp_frame(CLIENT, SERVER, 40000, 53, dns_query(7, "a.example.com"))])
     (conn,) = r.conn.to_pylist()
     assert conn["service"] == ("dns" if later == 4 else "snmp")
 
@@ -70,13 +73,14 @@ def test_tcp_flows_are_not_renamed(tmp_path: Path) -> None:
     req = b"GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n"
     resp = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
     bad = b"SSH-2.0-OpenSSH_9.6\r\n"
-    r = analyze_frames(tmp_path, [tcp_frame(CLIENT, SERVER, 40000, 22, 100, 0, syn),
-                        tcp_frame(SERVER, CLIENT, 22, 40000, 500, 101, syn | ack),
-                        tcp_frame(CLIENT, SERVER, 40000, 22, 101, 501, ack),
-                        tcp_frame(CLIENT, SERVER, 40000, 22, 101, 501, psh, req),
-                        tcp_frame(SERVER, CLIENT, 22, 40000, 501, 101 + len(req), psh, resp),
-                        tcp_frame(CLIENT, SERVER, 40000, 22, 101 + len(req), 501 + len(resp), psh,
-                                  bad)])
+    r = analyze_frames(tmp_path, [
+        tcp_frame(CLIENT, SERVER, 40000, 22, 100, 0, syn),
+        tcp_frame(SERVER, CLIENT, 22, 40000, 500, 101, syn | ack),
+        tcp_frame(CLIENT, SERVER, 40000, 22, 101, 501, ack),
+        tcp_frame(CLIENT, SERVER, 40000, 22, 101, 501, psh, req),
+        tcp_frame(SERVER, CLIENT, 22, 40000, 501, 101 + len(req), psh, resp),
+        tcp_frame(CLIENT, SERVER, 40000, 22, 101 + len(req), 501 + len(resp), psh,
+                  bad)])
     (conn,) = r.conn.to_pylist()
     assert conn["service"] == "http"
     assert [w["name"] for w in table_rows(r, "weird")] == ["http_bad_value"]  # it did fail
