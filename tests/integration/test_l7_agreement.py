@@ -14,25 +14,16 @@ TLS 212/223, HTTP 101/101; server_name DNS 227/269 (most of the rest in the fuzz
 
 from __future__ import annotations
 
-import importlib
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from tests.bench_scripts import bench_module
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = (REPO / ".." / "shared" / "data").resolve()
-BENCH = REPO / "bench"
-
-
-def _bench(name: str) -> ModuleType:
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
-    return importlib.import_module(name)
 
 
 def _need(sub: str) -> Path:
@@ -78,7 +69,7 @@ checks:
 def test_yaml_subset_reader() -> None:
     """Mappings, sequences of mappings, comments, quotes, continued plain scalars, flow lists
     and block scalars read as PyYAML reads them (checked on all suricata-verify files once)."""
-    lc = _bench("l7_compare")
+    lc = bench_module("l7_compare")
     got = lc.load_yaml(YAML_SAMPLE)
     assert got == {
         "requires": {"min-version": 7, "features": ["HAVE_JA4"]},
@@ -110,7 +101,7 @@ NDPI_LINES = (
 
 
 def test_ndpi_out_parser(tmp_path: Path) -> None:
-    na = _bench("ndpi_agreement")
+    na = bench_module("ndpi_agreement")
     out = tmp_path / "x.pcap.out"
     out.write_text(NDPI_LINES)
     flows = na.parse_out(out)
@@ -126,7 +117,7 @@ def test_ndpi_out_parser(tmp_path: Path) -> None:
 
 
 def test_time_guard_interrupts() -> None:
-    lc = _bench("l7_compare")
+    lc = bench_module("l7_compare")
     t0 = time.perf_counter()
     with pytest.raises(lc.CaptureTimeout), lc.time_guard(0.05):
         while time.perf_counter() - t0 < 5:
@@ -135,14 +126,14 @@ def test_time_guard_interrupts() -> None:
 
 
 def test_names_and_versions_normalised() -> None:
-    lc = _bench("l7_compare")
-    sv = _bench("suricata_verify_checks")
+    lc = bench_module("l7_compare")
+    sv = bench_module("suricata_verify_checks")
     assert lc.norm_name(" WWW.Example.COM. ") == "www.example.com"
     assert lc.canon_ip("fe80:0000:0000:0000:020c:29ff:faf2:ab42") == "fe80::20c:29ff:faf2:ab42"
     assert sv._tls_version("TLSv1") == sv._tls_version("TLSv10") == "1.0"
     assert sv._tls_version("TLS 1.3") == sv._tls_version("TLSv13") == "1.3"
     assert sv._tls_version("UNDETERMINED") is None
-    zk = _bench("zeek_l7_agreement")
+    zk = bench_module("zeek_l7_agreement")
     assert zk.same("uri", "/a b=\\xfc", "/a%20b%3d%FC")
     assert not zk.same("uri", "/a", "/b")
     assert zk.same("bool", "T", True) and zk.same("bool", "F", False)
@@ -153,7 +144,7 @@ def test_suricata_events_of_our_rows() -> None:
     """How many EVE events one of our rows stands for: a DNS transaction is a query and an
     answer event (the answer sent by the server: its src is our resp side, unless the test
     asks for DNS format 2); a resumed TLS session is no event by default."""
-    sv = _bench("suricata_verify_checks")
+    sv = bench_module("suricata_verify_checks")
     row = {"uid": "C1", "orig_h": "10.0.0.1", "resp_h": "10.0.0.2", "rcode": 0, "rtt": 0.01,
            "rcode_name": "NOERROR", "answer_types": ["CNAME", "A"]}
     conn = {"orig_mac": "aa:aa:aa:aa:aa:aa", "resp_mac": "bb:bb:bb:bb:bb:bb"}
@@ -196,8 +187,8 @@ def test_zeek_x509_subset() -> None:
     """Every certificate of these x509.log baselines is one of our x509 rows (same SHA-256)
     and agrees on version, serial, subject, issuer, validity, key, SANs and CA flag."""
     btest = _need("zeek/testing/btest")
-    zk = _bench("zeek_l7_agreement")
-    lc = _bench("l7_compare")
+    zk = bench_module("zeek_l7_agreement")
+    lc = bench_module("l7_compare")
     results = {}
     for trace in X509_TRACES.values():
         res = lc.run_capture(btest / "Traces" / trace, 60.0)
@@ -214,8 +205,8 @@ def test_zeek_dhcp_transactions() -> None:
     """Every dhcp.log baseline's rows are transactions of ours (messages joined by id as
     Zeek joins them) agreeing on every compared field (the ACK to an INFORM assigns none)."""
     btest = _need("zeek/testing/btest")
-    zk = _bench("zeek_l7_agreement")
-    lc = _bench("l7_compare")
+    zk = bench_module("zeek_l7_agreement")
+    lc = bench_module("l7_compare")
     by_baseline: dict[str, list[Path]] = {}
     results = {}
     for rel, exp in zk.manifest_expected(DATA).items():
@@ -243,7 +234,7 @@ followed its questions until one was answered)."""
 @pytest.fixture(scope="module")
 def ndpi_report() -> Any:
     _need("nDPI/tests/cfgs/default")
-    na = _bench("ndpi_agreement")
+    na = bench_module("ndpi_agreement")
     return na.measure(DATA, ["default"], timeout_s=60.0)
 
 
@@ -350,7 +341,7 @@ asserted)."""
 
 def test_suricata_verify_subset() -> None:
     _need("suricata-verify/tests")
-    sv = _bench("suricata_verify_checks")
+    sv = bench_module("suricata_verify_checks")
     rep = sv.run(DATA, 60.0, SURICATA_PASSING)
     assert not rep.errors, rep.errors
     failed = [f for f in rep.failed if "quic[" not in f]
@@ -460,8 +451,8 @@ sip 35/37 (Zeek gives an INVITE's 408 to a later CANCEL; its CSeq names the INVI
 @pytest.mark.parametrize("log", sorted(ZEEK_PAIRS))
 def test_zeek_logs_subset(log: str) -> None:
     btest = _need("zeek/testing/btest")
-    zk = _bench("zeek_l7_agreement")
-    lc = _bench("l7_compare")
+    zk = bench_module("zeek_l7_agreement")
+    lc = bench_module("l7_compare")
     tables = zk.LOGS[log][0]
     rep = zk.LogReport()
     for test, trace in ZEEK_PAIRS[log].items():
@@ -498,7 +489,7 @@ def test_tls_inside_database_sessions(trace: str) -> None:
     Zeek's (version, cipher, curve, SNI, leaf certificate), conn keeps the database service."""
     btest = _need("zeek/testing/btest")
     service, baseline = DATABASE_TLS[trace]
-    (want,) = _bench("zeek_conn_agreement").parse_conn_log(btest / "Baseline" / baseline)
+    (want,) = bench_module("zeek_conn_agreement").parse_conn_log(btest / "Baseline" / baseline)
     import wirelens
 
     res = wirelens.analyze(str(btest / "Traces" / trace))
@@ -516,7 +507,7 @@ def test_smtp_through_an_http_connect_tunnel() -> None:
     """Zeek's http-connect trace: an accepted CONNECT, then SMTP in the tunnel; the smtp
     row agrees with Zeek's smtp.log (the tunnel is identified by content), conn keeps http."""
     btest = _need("zeek/testing/btest")
-    (want,) = _bench("zeek_conn_agreement").parse_conn_log(
+    (want,) = bench_module("zeek_conn_agreement").parse_conn_log(
         btest / "Baseline" / "scripts.base.protocols.http.http-connect" / "smtp.log")
     import wirelens
 

@@ -36,15 +36,13 @@ a rise is welcome (then raise the floors).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from tests.bench_scripts import bench_module
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = (REPO / ".." / "shared" / "data").resolve()
-BENCH = REPO / "bench" / "zeek_conn_agreement.py"
 
 PAIRS = {
     "core.cisco-fabric-path": "cisco-fabric-path.pcap",
@@ -88,20 +86,11 @@ FLOORS = {
 """Measured rate minus a margin (about two flows' worth)."""
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("zeek_conn_agreement", BENCH)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.fixture(scope="module")
 def zb():
     if not (DATA / "zeek" / "testing" / "btest").is_dir():
         pytest.skip(f"real captures not found at {DATA} (../shared/data beside the repo)")
-    return _bench()
+    return bench_module("zeek_conn_agreement")
 
 
 @pytest.fixture(scope="module")

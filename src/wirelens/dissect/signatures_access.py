@@ -314,7 +314,8 @@ def _proxy_header_end(p: bytes) -> int:
     """Where the PROXY header at the start of ``p`` ends (v1: after its CRLF; v2: after the
     length its header gives), or -1 while it is not whole."""
     if p[:1] != b"P":
-        return 16 + be16(p, 14) if len(p) >= 16 and 16 + be16(p, 14) <= len(p) else -1
+        end = 16 + be16(p, 14) if len(p) >= 16 else -1
+        return end if 0 <= end <= len(p) else -1
     eol = p.find(b"\r\n", 0, _PROXY_V1_MAX)
     return -1 if eol < 0 else eol + 2
 

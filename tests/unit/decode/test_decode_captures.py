@@ -10,15 +10,13 @@ the naive reference).
 from __future__ import annotations
 
 import csv
-import importlib.util
 import shutil
-import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
 from decode_frames import DATA
+from tests.bench_scripts import bench_module
 from tests.naive.decode import column_mismatches, decode_batch, read_capture
 
 from wirelens.core.batch import PacketBatch, RawBatch, Tunnel
@@ -122,19 +120,11 @@ SAMPLE = [
 ]
 
 
-TSHARK_BENCH = Path(__file__).resolve().parents[3] / "bench" / "tshark_decode_agreement.py"
-
-
 @pytest.fixture(scope="module")
 def tshark_bench():
     if shutil.which("tshark") is None:
         pytest.skip("tshark is not installed (the README's test command installs it)")
-    spec = importlib.util.spec_from_file_location("tshark_decode_agreement", TSHARK_BENCH)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return bench_module("tshark_decode_agreement")
 
 
 TSHARK_CANNOT_READ = {"tcpdump/tests/dsa.pcap", "tcpdump/tests/edsa.pcap",
