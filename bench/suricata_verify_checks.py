@@ -1,4 +1,4 @@
-"""Do our dns/tls/http/quic/dce_rpc/smtp/ssh tables pass suricata-verify's checks on its captures?
+"""Do our dns/tls/http/quic/dce_rpc/smtp/ssh/ftp tables pass suricata-verify's checks on its captures?
 
 Each test ``suricata-verify/tests/<name>/`` holds a capture and ``test.yaml``, whose ``checks:``
 list filters on Suricata's EVE JSON events, e.g.::
@@ -11,7 +11,9 @@ list filters on Suricata's EVE JSON events, e.g.::
 
 A check counts here when its ``event_type`` is ``dns``, ``tls``, ``http``, ``quic``, ``smtp``
 (one row per transaction, as EVE's; its paths compared without their angle brackets),
-``ssh`` (the versions read from our client and server identification strings) or
+``ssh`` (the versions read from our client and server identification strings), ``ftp`` (one
+row per command, as EVE's transactions; the server's greeting, which EVE logs as a
+transaction of its own, counted once per connection from our rows' ``banner``) or
 ``dcerpc`` (our ``dce_rpc`` table: one row per call, as EVE's REQUEST/RESPONSE event, and per
 BIND or ALTER_CONTEXT with its answer; EVE's ``stub_data_size`` is not compared: Suricata
 counts a request's object UUID and a response's 8 header bytes in it, we count the stub
@@ -77,7 +79,7 @@ from l7_compare import (  # noqa: E402 -- the bench folder is not a package
 )
 
 SV_TESTS = Path("suricata-verify") / "tests"
-EVENTS = ("dns", "tls", "http", "quic", "dcerpc", "smtp", "ssh")
+EVENTS = ("dns", "tls", "http", "quic", "dcerpc", "smtp", "ssh", "ftp")
 TABLE_OF = {"dcerpc": "dce_rpc"}
 """Our table of an event type, where the names differ."""
 ALLOWED_REQUIRES = frozenset({"min-version", "version"})
@@ -164,6 +166,29 @@ def _ssh_part(k: int) -> Callable[[Any], str | None]:
 
 def _ip(v: Any) -> str | None:
     return None if v is None else canon_ip(str(v))
+
+
+def _length(v: Any) -> int | None:
+    """EVE's ``<field>.__len`` (the length of a string value) against our string."""
+    return len(v) if isinstance(v, str) else _int(v)
+
+
+def _ftp_mode(v: Any) -> str | None:
+    """EVE's FTP ``mode`` (``passive``/``active``) from our ``data_channel_passive``."""
+    if isinstance(v, bool):
+        return "passive" if v else "active"
+    return None if v is None else str(v)
+
+
+def _received(v: Any) -> str:
+    """EVE's ``reply_received`` (``yes``/``no``) from our reply (code, or codeless text)."""
+    if v in ("yes", "no"):
+        return str(v)
+    return "no" if v is None else "yes"
+
+
+def _flag(v: Any) -> bool | None:
+    return None if v is None else str(v).lower() == "true"
 
 
 @dataclass(frozen=True)
@@ -267,6 +292,15 @@ FIELD_MAP: dict[str, dict[str, Column]] = {
         **{f"smtp.rcpt_to[{i}]": Column("rcpt_to", _path, index=i) for i in range(4)},
         "tx_id": Column("trans_depth", _int, offset=-1),
     },
+    "ftp": {
+        "ftp.command": Column("command"), "ftp.command_data": Column("arg"),
+        "ftp.command_data.__len": Column("arg", _length),
+        "ftp.mode": Column("data_channel_passive", _ftp_mode),
+        "ftp.dynamic_port": Column("data_channel_resp_p", _int),
+        "ftp.reply_received": Column("reply_code", _received, fallback="reply_msg"),
+        "ftp.command_truncated": Column("command_truncated", _flag),
+        "ftp.reply_truncated": Column("reply_truncated", _flag),
+    },
     "ssh": {
         **{f"ssh.{side}.proto_version": Column(side, _ssh_part(1)) for side in ("client", "server")},
         **{f"ssh.{side}.software_version": Column(side, _ssh_part(2))
@@ -276,7 +310,8 @@ FIELD_MAP: dict[str, dict[str, Column]] = {
 }
 """EVE field -> our column, per event type (documented in the module docstring)."""
 
-PROTO_OF = {"tls": "tcp", "http": "tcp", "quic": "udp", "dcerpc": "tcp", "smtp": "tcp", "ssh": "tcp"}
+PROTO_OF = {"tls": "tcp", "http": "tcp", "quic": "udp", "dcerpc": "tcp", "smtp": "tcp", "ssh": "tcp",
+            "ftp": "tcp"}
 """Transport of the tables without a proto column (dns has one)."""
 
 
@@ -419,6 +454,21 @@ def _events(chk: Check, row: dict[str, Any], flow: Flow, cfg: Config) -> int:
     return n
 
 
+def _with_greetings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """FTP rows and, per connection, its server's greeting, which EVE logs as a transaction
+    of its own (no command; its reply the banner) and our rows carry in ``banner``."""
+    out, seen = [], set()
+    for r in rows:
+        if r.get("banner") is not None and r.get("uid") not in seen:
+            seen.add(r.get("uid"))
+            out.append({**r, "command": None, "arg": None, "reply_code": None,
+                        "reply_msg": r["banner"], "data_channel_passive": None,
+                        "data_channel_resp_p": None, "command_truncated": False,
+                        "reply_truncated": False})
+        out.append(r)
+    return out
+
+
 def evaluate(chk: Check, res: CaptureResult, columns: set[str],
              cfg: Config = Config()) -> tuple[bool, str]:
     """(passed, why not) of a translated check against one capture's tables."""
@@ -428,6 +478,8 @@ def evaluate(chk: Check, res: CaptureResult, columns: set[str],
     if missing:
         return False, f"our {chk.event} table has no column {', '.join(sorted(set(missing)))}"
     rows = res.rows(TABLE_OF.get(chk.event, chk.event))
+    if chk.event == "ftp":
+        rows = _with_greetings(rows)
     conns = {c["uid"]: c for c in res.rows("conn")}
     leaves = {x["uid"]: x for x in res.rows("x509") if x.get("chain_pos") == 0
               and not x.get("is_client")}

@@ -150,6 +150,10 @@ class FtpRecord(Event):
     on; True also for anonymous logins, whose password is often an e-mail address)."""
     tls: bool
     """AUTH TLS/SSL was accepted (RFC 4217): the rest of the connection is TLS."""
+    command_truncated: bool
+    """The command line was longer than ``FTP_MAX_LINE``: its argument is cut short."""
+    reply_truncated: bool
+    """A line of the reply was longer than ``FTP_MAX_LINE``: its text is cut short."""
 
 
 def _host_port(fields: list[bytes]) -> tuple[str, int] | None:
@@ -188,11 +192,12 @@ def _eprt(arg: bytes) -> tuple[str | None, int] | None:
 
 
 class _Command(Command):
-    __slots__ = ("channel",)
+    __slots__ = ("channel", "truncated")
 
-    def __init__(self, verb: str, arg: str | None, ts_ns: int) -> None:
+    def __init__(self, verb: str, arg: str | None, ts_ns: int, truncated: bool) -> None:
         super().__init__(verb, arg, ts_ns)
         self.channel: tuple[bool, str | None, int] | None = None
+        self.truncated = truncated
 
 
 class FtpDissector(CommandSession[_Command]):
@@ -213,6 +218,7 @@ class FtpDissector(CommandSession[_Command]):
         self._gss = False  # AUTH GSSAPI accepted: ADAT tokens follow
         self._gss_tls: TlsDissector | None = None  # reads them when they are TLS records
         self._inner: list[Event] = []  # the TLS dissector's rows, returned with ours
+        self._reply_cut = False  # a line of the reply being read was cut short
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
@@ -269,10 +275,13 @@ class FtpDissector(CommandSession[_Command]):
                 self._token(line[9:].strip(), False, ts_ns)
             junk = self._replies.junk
             reply = self._replies.feed(line)
+            cut = self._reply_cut or self._server.last_cut
             if reply is not None:
-                self._reply(reply, ts_ns, events)
+                self._reply(reply, ts_ns, events, cut)
             elif self._replies.junk > junk and self._greeted and self._pending:
-                self._codeless(line, ts_ns, events)
+                self._codeless(line, ts_ns, events, cut)
+            # (a cut line counts for the reply it is part of: one still open)
+            self._reply_cut = cut and reply is None and bool(self._replies.open_lines)
 
     def _read_client(self, ts_ns: int) -> None:
         buf = self._client
@@ -283,7 +292,8 @@ class FtpDissector(CommandSession[_Command]):
             verb_raw, _, arg_raw = line.partition(b" ")
             verb = text(verb_raw, 16).upper()
             arg_raw = arg_raw.strip()
-            cmd = _Command(verb, text(arg_raw) if arg_raw else None, ts_ns)
+            arg = text(arg_raw, FTP_MAX_LINE) if arg_raw else None  # (a path: kept whole)
+            cmd = _Command(verb, arg, ts_ns, buf.last_cut)
             if verb == "USER":
                 self._user = cmd.arg
             elif verb == "PASS":
@@ -310,7 +320,7 @@ class FtpDissector(CommandSession[_Command]):
             self._ignored = True
             buf.clear()
 
-    def _reply(self, reply: Reply, ts_ns: int, events: list[Event]) -> None:
+    def _reply(self, reply: Reply, ts_ns: int, events: list[Event], cut: bool = False) -> None:
         code = reply.code
         if not self._greeted:
             self._greeted = True
@@ -338,15 +348,15 @@ class FtpDissector(CommandSession[_Command]):
             tls = code == FtpReply.SECURITY_DATA_EXCHANGE_COMPLETE and (cmd.arg or "").upper() in (
                 "TLS", "SSL", "TLS-C", "TLS-P",
             )  # fmt: skip
-        self._emit(cmd, reply, events, tls)
+        self._emit(cmd, reply, events, tls, reply_cut=cut)
         self._answered(cmd, ts_ns, tls)
 
-    def _codeless(self, line: bytes, ts_ns: int, events: list[Event]) -> None:
+    def _codeless(self, line: bytes, ts_ns: int, events: list[Event], cut: bool) -> None:
         """A server line without a reply code while a command waits (``SYST not supported``
         from a server that does not follow RFC 959 §4.2): that command's answer, without a
         code, so that the next reply goes to the next command."""
         cmd = self._pending.popleft()
-        self._emit(cmd, None, events, reply_msg=text(line))
+        self._emit(cmd, None, events, reply_msg=text(line), reply_cut=cut)
         self._answered(cmd, ts_ns)
 
     def _answered(self, cmd: _Command, ts_ns: int, tls: bool = False) -> None:
@@ -372,7 +382,7 @@ class FtpDissector(CommandSession[_Command]):
 
     def _emit(
         self, cmd: _Command, reply: Reply | None, events: list[Event], tls: bool = False,
-        reply_msg: str | None = None,
+        reply_msg: str | None = None, reply_cut: bool = False,
     ) -> None:
         channel = cmd.channel
         events.append(
@@ -391,5 +401,7 @@ class FtpDissector(CommandSession[_Command]):
                 data_channel_resp_p=channel[2] if channel is not None else None,
                 credentials_clear=cmd.clear,
                 tls=tls,
+                command_truncated=cmd.truncated,
+                reply_truncated=reply_cut,
             )
         )

@@ -64,10 +64,11 @@ class LineBuffer:
     to its first ``max_line`` bytes (as soon as that many are buffered without a line end),
     drops the rest of it as it comes, and says so once through :meth:`cut` (the dissector's
     weird: as Suricata truncates an over-long FTP or SMTP line and reads on, the commands
-    around a hostile line keep their rows); memory stays bounded by ``max_line``.
+    around a hostile line keep their rows), and :attr:`last_cut` tells the caller which line
+    it was; memory stays bounded by ``max_line``.
     """
 
-    __slots__ = ("_buf", "_cut", "_dropping", "_pos", "_resync", "_scan", "max_line")
+    __slots__ = ("_buf", "_cut", "_dropping", "_pos", "_resync", "_scan", "last_cut", "max_line")
 
     def __init__(self, max_line: int) -> None:
         self._buf = bytearray()
@@ -77,6 +78,8 @@ class LineBuffer:
         self._cut: LimitExceeded | bool = False  # the first line cut short; True once said
         self._resync: Callable[[bytes], bool | None] | None = None  # after a hole (lost())
         self.max_line = max_line
+        self.last_cut = False
+        """Whether the line :meth:`next_line` returned last was cut short."""
 
     def __len__(self) -> int:
         return len(self._buf) - self._pos
@@ -139,9 +142,11 @@ class LineBuffer:
             stop = end - 1 if end > start and buf[end - 1] == 0x0D else end
             self._pos = self._scan = end + 1
             if stop - start <= self.max_line:
+                self.last_cut = False
                 return bytes(buf[start:stop])
         if self._cut is False:
             self._cut = LimitExceeded(f"line longer than {self.max_line} bytes, cut short", start)
+        self.last_cut = True
         return bytes(buf[start: start + self.max_line])
 
     def _drop_rest(self) -> bool:

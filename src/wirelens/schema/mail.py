@@ -117,6 +117,17 @@ FTP = pa.schema(
             pa.bool_(),
             "AUTH TLS/SSL was accepted (RFC 4217): the rest of the connection is TLS.",
         ),
+        f(
+            "command_truncated",
+            pa.bool_(),
+            "The command line was longer than 4,096 bytes: its argument is cut short (a weird "
+            "ftp_limit_exceeded says so once per connection).",
+        ),
+        f(
+            "reply_truncated",
+            pa.bool_(),
+            "A line of the reply was longer than 4,096 bytes: reply_msg is cut short.",
+        ),
     ]
 )
 

@@ -191,17 +191,24 @@ def test_trailing_junk_and_truncation() -> None:
 @pytest.mark.parametrize("step", [0, 999])
 def test_overlong_lines_are_cut_short_and_reading_goes_on(step: int) -> None:
     """A command and a reply past the bound (suricata-verify ftp-too-long-command and
-    ftp-too-long-response): read cut short, one weird per direction, the commands after them
-    still paired with their replies."""
+    ftp-too-long-response): read cut short, flagged on their row (the argument kept up to the
+    bound, as Suricata keeps it), one weird per direction, the commands after them still
+    paired with their replies. A cut line inside a multi-line reply flags that reply only."""
     long = b"x" * (FTP_MAX_LINE + 1)
     _, events = feed([*CONV[:5], (True, b"STOR " + long + b"\r\n"),
                       (False, b"150 Ok\r\n226 Done\r\n"), (True, b"PASV\r\n"),
                       (False, b"227 Entering Passive Mode (10,0,0,5,200,10)" + long + b"\r\n"),
+                      (True, b"HELP\r\n"), (False, b"214-Help\r\n" + long + b"\r\n214 End\r\n"),
                       (True, b"QUIT\r\n"), (False, b"221 Bye\r\n")], step)
     problems = [e for e in events if isinstance(e, Problem)]
     assert len(problems) == 2 and all(isinstance(p.error, LimitExceeded) for p in problems)
-    rows = [(r.command, r.reply_code) for r in events if isinstance(r, FtpRecord)]
-    assert rows[2:] == [("STOR", 226), ("PASV", 227), ("QUIT", 221)]
+    rows = [r for r in events if isinstance(r, FtpRecord)]
+    assert [(r.command, r.reply_code, r.command_truncated, r.reply_truncated)
+            for r in rows[2:]] == [("STOR", 226, True, False), ("PASV", 227, False, True),
+                                   ("HELP", 214, False, True), ("QUIT", 221, False, False)]
+    assert rows[2].arg == "x" * (FTP_MAX_LINE - len("STOR "))
+    assert rows[3].data_channel_resp_p == 200 * 256 + 10
+    assert not any(r.command_truncated or r.reply_truncated for r in rows[:2])
 
 
 @pytest.mark.parametrize(
