@@ -92,6 +92,29 @@ def test_brute_force_tool_has_its_own_hassh(result, sim):
     assert by_client["SSH-2.0-libssh_0.9.6"] != by_client["SSH-2.0-OpenSSH_9.6"]
 
 
+def test_tls_client_stacks_have_their_own_ja4(result, sim):
+    """Each simulated TLS stack (the label's ``client``: browsers, the OS library, tools, the
+    exfiltrating script) has one JA4 of its own on every connection; Chromium's JA3 changes
+    from connection to connection (it shuffles its extensions), the others' do not; every
+    ClientHello, Chromium's spanning two segments, gives its server name."""
+    labels = [json.loads(x) for x in Path(sim.labels).read_text().splitlines()]
+    stack = {(r["hosts"][0], r["detail"]["sport"]): (r["detail"]["client"], r["detail"]["sni"])
+             for r in labels if r["label"] in ("tls_browse", "exfil_upload")}
+    ja4: dict[str, set[str]] = {}
+    ja3: dict[str, list[str]] = {}
+    for r in result.tls.select(["orig_h", "orig_p", "server_name", "ja4", "ja3_hash"]).to_pylist():
+        client, sni = stack.pop((r["orig_h"], r["orig_p"]))
+        assert r["server_name"] == sni
+        ja4.setdefault(client, set()).add(r["ja4"])
+        ja3.setdefault(client, []).append(r["ja3_hash"])
+    assert not stack  # (every TLS connection has its row)
+    assert {"chromium", "python"} <= set(ja4) and len(ja4) >= 3, ja4
+    assert all(len(v) == 1 for v in ja4.values()), ja4
+    assert len({next(iter(v)) for v in ja4.values()}) == len(ja4)
+    for client, hashes in ja3.items():
+        assert (len(set(hashes)) > 1) == (client == "chromium" and len(hashes) > 1), client
+
+
 def test_rpc_sessions_in_dce_rpc(result, sim):
     """Each simulated workstation's LSA session: the endpoint mapper's answer, then the
     NTLM-authenticated calls at packet privacy, named by operation, with the user."""

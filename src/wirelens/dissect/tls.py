@@ -63,6 +63,7 @@ from wirelens.dissect.tls_hello import (
     parse_server_hello,
     version_name,
 )
+from wirelens.dissect.tls_hello_cut import client_hello_prefix, server_hello_prefix
 from wirelens.dissect.tls_names import (
     AlertLevel,
     KnownExtension,
@@ -308,6 +309,10 @@ def handshake_record(
     curve of a TLS <= 1.2 ServerKeyExchange (a TLS 1.3 ServerHello's key_share says it)."""
     cs = _client_summary(ch, name_version, transport) if ch is not None else _NO_CLIENT
     ss = _server_summary(sh, name_version, transport) if sh is not None else _NO_SERVER
+    if ch is not None and ch.cut:  # (no fingerprint of lists seen in part)
+        cs = cs._replace(ja3=None, ja3_hash=None, ja4=None)
+    if sh is not None and sh.cut:
+        ss = ss._replace(ja3s=None, ja3s_hash=None, ja4s=None)
     if ja4_hello is not None and ja4_hello is not ch:
         ch_ja4: str | None = ja4(ja4_hello, transport)
     else:
@@ -612,16 +617,18 @@ class TlsDissector(Dissector):
     def gap(self, from_orig: bool, length: int) -> list[Event]:
         """A hole in one direction (a capture that lost a segment, or whose snap length cut
         the hello short): that direction's record boundaries are lost and nothing more is read
-        from it; the other one goes on (a ServerHello and certificates after a ClientHello
-        cut short). Both lost: the summary of what was seen, and the end."""
+        from it (a hello the hole cuts is read as far as it came: :meth:`_salvage`); the other
+        one goes on (a ServerHello and certificates after a ClientHello cut short). Both lost:
+        the summary of what was seen, and the end."""
         side = self._sides[from_orig]
         if self.done or side.lost:
             return []
+        events: list[Event] = []
+        self._salvage(side, from_orig, events)
         side.lost = True
         side.records.clear()
         side.hs.clear()
-        events: list[Event] = []
-        if all(s.lost for s in self._sides.values()):
+        if not self._emitted and all(s.lost for s in self._sides.values()):
             if self._client_hello is None and self._server_hello is None:
                 self.done = True
             else:
@@ -629,10 +636,16 @@ class TlsDissector(Dissector):
         return events
 
     def finish(self) -> list[Event]:
-        """Emit the summary when the handshake was not seen to its end."""
+        """Emit the summary when the handshake was not seen to its end (a hello cut short by
+        the end of the flow read as far as it came)."""
+        events: list[Event] = []
+        if not self.done:
+            for from_orig, side in self._sides.items():
+                if not side.lost and not self.done:
+                    self._salvage(side, from_orig, events)
         if self._emitted or (self._client_hello is None and self._server_hello is None):
-            return []
-        return [self._record()]
+            return events
+        return [*events, self._record()]
 
     def _from_client(self, from_orig: bool) -> bool:
         """Bytes of this direction come from the TLS client: the sender of the ClientHello
@@ -741,7 +754,9 @@ class TlsDissector(Dissector):
                 self._client_hello = parse_client_hello(body)
                 self.server_name = self._client_hello.server_name
             return
-        server_hello = parse_server_hello(body)
+        self._on_server_hello(parse_server_hello(body), events)
+
+    def _on_server_hello(self, server_hello: ServerHello, events: list[Event]) -> None:
         if server_hello.is_hello_retry_request or self._server_hello is not None:
             return
         self._server_hello = server_hello
@@ -750,6 +765,35 @@ class TlsDissector(Dissector):
             self._end(events)
         else:
             self._tls12 = True
+
+    def _salvage(self, side: _Side, from_orig: bool, events: list[Event]) -> None:
+        """A hello this direction was cut in (a hole after its first bytes, or the end of the
+        flow before its last), when no hello of its kind was read: read as far as it came
+        (:mod:`wirelens.dissect.tls_hello_cut`). A hello is the first handshake message of
+        its direction: the bytes waiting start it, if anything."""
+        if side.encrypted:
+            return
+        pending = bytes(side.hs)
+        records = side.records
+        if not side.skip and len(records) > 5 and records[0] == _HANDSHAKE:
+            pending += records[5:]  # (the record it began in, not yet whole)
+        if len(pending) < 4:
+            return
+        length = int.from_bytes(pending[1:4], "big")
+        body = pending[4:4 + length]
+        if pending[0] == HandshakeType.client_hello and self._client_hello is None:
+            hello = client_hello_prefix(body, length)
+            if hello is not None:
+                if self._client_side is None:
+                    self._client_side = from_orig
+                self._client_hello = hello
+                self.server_name = hello.server_name
+        elif pending[0] == _SERVER_HELLO and self._server_hello is None:
+            server_hello = server_hello_prefix(body, length)
+            if server_hello is not None:
+                if self._client_side is None:
+                    self._client_side = not from_orig
+                self._on_server_hello(server_hello, events)
 
     def _on_certificate(self, body: bytes, from_orig: bool, events: list[Event]) -> None:
         """A TLS <= 1.2 Certificate (RFC 5246 §7.4.2 server, §7.4.6 client)."""

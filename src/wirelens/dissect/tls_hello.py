@@ -191,6 +191,10 @@ class ClientHello:
     extension running past the extensions' end ends the list (the ones before it are kept
     and fingerprinted), and an extension whose content does not parse (an ALPN list longer
     than its extension) reads as absent."""
+    cut: bool = False
+    """Only the first bytes of the hello were seen (a hole in the stream, or the capture's
+    snap length, cut it): the fields whole in them (:mod:`wirelens.dissect.tls_hello_cut`);
+    no fingerprint is made of it."""
 
     @property
     def max_version(self) -> int:
@@ -223,6 +227,8 @@ class ServerHello:
     """Protocol chosen by ALPN when sent in the ServerHello (TLS <= 1.2)."""
     is_hello_retry_request: bool
     """True when this is a HelloRetryRequest (special random, RFC 8446 §4.1.3)."""
+    cut: bool = False
+    """Only the first bytes of the hello were seen (as :attr:`ClientHello.cut`)."""
 
     @property
     def version(self) -> int:

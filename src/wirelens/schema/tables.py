@@ -218,9 +218,9 @@ TLS = pa.schema(
           "1.3 it selected a pre-shared key."),
         f("ja3", pa.string(), "JA3 string of the ClientHello: version,ciphers,extensions,groups,"
           "point formats (decimal, '-'-joined, GREASE removed)."),
-        f("ja3_hash", pa.string(), "JA3 fingerprint: MD5 of ja3, lower-case hex."),
+        f("ja3_hash", pa.string(), "JA3 fingerprint: MD5 of ja3, lower-case hex; null (as ja3 and ja4) for a ClientHello cut short (hello_damage)."),
         f("ja3s", pa.string(), "JA3S string of the ServerHello: version,cipher,extensions."),
-        f("ja3s_hash", pa.string(), "JA3S fingerprint: MD5 of ja3s, lower-case hex; null without ServerHello."),
+        f("ja3s_hash", pa.string(), "JA3S fingerprint: MD5 of ja3s, lower-case hex; null without ServerHello, and (as ja3s and ja4s) for one cut short."),
         f("ja4", pa.string(), "JA4 fingerprint of the ClientHello (FoxIO), e.g. t13d1516h2_8daaf6152771_e5627efa2ab1."),
         f("ja4s", pa.string(), "JA4S fingerprint of the ServerHello (FoxIO), e.g. t120400_c030_4e8089b08790."),
         f("cipher_suites", pa.list_(pa.string()), "Cipher suites offered by the client, in offer order (IANA names, hex when unknown, GREASE kept)."),
@@ -252,7 +252,7 @@ TLS = pa.schema(
         f("alert_description_name", pa.string(), "Readable twin of alert_description (handshake_failure, ...)."),
         f("alert_sender", pa.string(), "Who sent that alert: client or server."),
         f("late_error", pa.string(), "Why reading stopped after the ServerHello when the bytes there were not TLS; null otherwise."),
-        f("hello_damage", pa.list_(pa.string()), "What did not parse in a ClientHello kept anyway (as nDPI and tshark read it): an extension running past the list's end ends the list, the ones before it kept and fingerprinted; an extension whose content does not parse reads as absent."),
+        f("hello_damage", pa.list_(pa.string()), "What did not parse in a ClientHello kept anyway (as nDPI and tshark read it): an extension running past the list's end ends the list, the ones before it kept and fingerprinted; an extension whose content does not parse reads as absent; 'hello cut short: N of M bytes seen' for a hello whose rest was never seen (a hole, a snap length, the end of the flow): the fields whole before the cut are kept, no fingerprint is made."),
     ]
 )
 

@@ -32,6 +32,7 @@ from wirelens.sim.protocols import (
     http_response,
     ssh_encrypted,
 )
+from wirelens.sim.tls_clients import PYTHON
 from wirelens.sim.world import World, dns_lookup, ephemeral_port
 
 # nmap-style "most common" ports probed first (IANA service names registry).
@@ -250,8 +251,9 @@ def http_beacon(w: World, rng: random.Random, t0: int, span_s: float) -> list[Pa
 
 
 def exfil_upload(w: World, rng: random.Random, t0: int, scale: float) -> list[Part]:
-    """One long TLS connection uploading far more than it downloads. Frames are produced in
-    chunks (one per MiB uploaded) so memory stays flat whatever the size."""
+    """One long TLS connection, made by a script (the ``python`` TLS stack, not the host's
+    browser), uploading far more than it downloads. Frames are produced in chunks (one per MiB
+    uploaded) so memory stays flat whatever the size."""
     cli = w.clients[rng.randrange(len(w.clients))]
     dns: Packets = []
     t_ans, ip = dns_lookup(w, dns, rng, cli, t0, EXFIL_NAME, ())
@@ -260,7 +262,8 @@ def exfil_upload(w: World, rng: random.Random, t0: int, scale: float) -> list[Pa
                  qtypes=["A", "AAAA"], answer=ip, purpose="exfil_upload", proto="udp", dport=53)
     sport = ephemeral_port(rng, cli.ttl == 128)
     total = max(200_000, int(8_000_000 * scale))
-    label = row("attack", "exfil_upload", [cli.ip, ip], 1, sni=EXFIL_NAME, proto="tcp",
+    label = row("attack", "exfil_upload", [cli.ip, ip], 1, sni=EXFIL_NAME, client=PYTHON.name,
+                proto="tcp",
                 sport=sport, dport=443, bytes_out=0, bytes_in=0)
 
     def chunks() -> Iterator[Packets]:
@@ -268,7 +271,7 @@ def exfil_upload(w: World, rng: random.Random, t0: int, scale: float) -> list[Pa
         flow = TcpFlow(w.net, pk, rng, cli, w.server(ip), sport, 443, w.rtt_ns(ip),
                        up_bps=50e6)
         t = flow.handshake(t_conn)
-        t = tls_handshake(w, rng, flow, t, EXFIL_NAME, True)
+        t = tls_handshake(w, rng, flow, t, EXFIL_NAME, True, PYTHON)
         sent = 0
         cwnd = 10
         while sent < total:

@@ -39,6 +39,7 @@ from wirelens.sim.protocols import (
     tls13_server_flight,
     tls_record,
 )
+from wirelens.sim.tls_clients import TlsClient, client_for, server_group
 from wirelens.sim.world import (
     HTTP_DOMAINS,
     HTTP_PATHS,
@@ -169,18 +170,21 @@ def http_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Par
 
 
 def tls_handshake(w: World, rng: random.Random, flow: TcpFlow, t: int, sni: str,
-                  tls13: bool) -> int:
-    """ClientHello, the server's flight and the client's Finished; returns the time the client
-    may send application data."""
-    ch = client_hello(rng, sni)
+                  tls13: bool, client: TlsClient) -> int:
+    """``client``'s ClientHello, the server's flight (TLS 1.3 when ``tls13`` and the client
+    offers it) and the client's Finished; returns the time the client may send application
+    data."""
+    ch = client_hello(rng, sni, client)
     t = flow.send(t + rng.randint(MS // 10, MS), True, ch, ack_last=False)
     sid = session_id_of(ch)
     t_srv = t + flow.rtt + rng.randint(MS // 5, 6 * MS)
-    if tls13:
-        t = flow.send(t_srv, False, tls13_server_flight(rng, sid), ack_last=False)
+    if tls13 and client.tls13:
+        flight = tls13_server_flight(rng, sid, server_group(client, sni))
+        t = flow.send(t_srv, False, flight, ack_last=False)
         return flow.send(t + rng.randint(MS // 5, 3 * MS), True, tls13_client_finish(rng),
                          ack_last=False)
-    flight = tls12_server_flight(rng, sid, certificate_der(w.seed, sni))
+    flight = tls12_server_flight(rng, sid, certificate_der(w.seed, sni),
+                                 client.alpn[0] if client.alpn else None)
     t = flow.send(t_srv, False, flight, ack_last=False)
     t = flow.send(t + rng.randint(MS // 5, 3 * MS), True, tls12_client_finish(rng),
                   ack_last=False)
@@ -197,8 +201,9 @@ def tls_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part
     sport = ephemeral_port(rng, client.ttl == 128)
     flow = TcpFlow(w.net, pk, rng, client, srv, sport, 443, w.rtt_ns(ip))
     t = flow.handshake(t)
-    tls13 = rng.random() < 0.75
-    t = tls_handshake(w, rng, flow, t, name, tls13)
+    stack = client_for(rng, w.seed, client.ip, client.ttl == 128, name)
+    tls13 = rng.random() < 0.75 and stack.tls13
+    t = tls_handshake(w, rng, flow, t, name, tls13, stack)
     nreq = rng.randint(1, 6)
     for k in range(nreq):
         if k and t > w.end_ns:
@@ -214,7 +219,8 @@ def tls_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part
                                  rng.randbytes(19 if tls13 else 26)), ack_last=False)
     _, how = _close(w, flow, rng, t)
     parts.append((row("benign", "tls_browse", [client.ip, ip], 1, sni=name,
-                      version="TLS1.3" if tls13 else "TLS1.2", requests=nreq, proto="tcp",
+                      version="TLS1.3" if tls13 else "TLS1.2", client=stack.name,
+                      requests=nreq, proto="tcp",
                       sport=sport, dport=443, close=how, bytes_out=flow.bytes_c2s,
                       bytes_in=flow.bytes_s2c), pk))
     return parts

@@ -13,6 +13,18 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from enum import IntEnum
 
+from wirelens.sim.tls_clients import (
+    CHROMIUM,
+    GREASE,
+    SERVER_SHARE_BYTES,
+    SHARE_BYTES,
+    X25519,
+    ExtType,
+    TlsClient,
+)
+
+E = ExtType
+
 # ---------------------------------------------------------------------------------------------
 # DNS (RFC 1035 §4.1, EDNS0 RFC 6891)
 # ---------------------------------------------------------------------------------------------
@@ -217,28 +229,6 @@ class HandshakeType(IntEnum):
     CLIENT_KEY_EXCHANGE = 16
 
 
-class ExtType(IntEnum):
-    """TLS extension types (IANA registry)."""
-
-    SERVER_NAME = 0
-    STATUS_REQUEST = 5
-    SUPPORTED_GROUPS = 10
-    EC_POINT_FORMATS = 11
-    SIGNATURE_ALGORITHMS = 13
-    ALPN = 16
-    SCT = 18
-    EXTENDED_MASTER_SECRET = 23
-    SESSION_TICKET = 35
-    SUPPORTED_VERSIONS = 43
-    PSK_KEY_EXCHANGE_MODES = 45
-    KEY_SHARE = 51
-    RENEGOTIATION_INFO = 0xFF01
-
-
-CLIENT_CIPHERS = (0x1301, 0x1302, 0x1303, 0xC02B, 0xC02F, 0xC02C, 0xC030, 0xCCA9, 0xCCA8,
-                  0xC013, 0xC014, 0x009C, 0x009D, 0x002F, 0x0035)
-GROUP_X25519, GROUP_P256, GROUP_P384 = 0x001D, 0x0017, 0x0018
-SIG_ALGS = (0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601, 0x0807)
 MAX_RECORD = 16384
 
 
@@ -267,46 +257,93 @@ def _handshake(htype: int, body: bytes) -> bytes:
     return bytes([htype]) + _u24v(body)
 
 
-def client_hello(rng: random.Random, sni: str, alpn: tuple[str, ...] = ("h2", "http/1.1")) -> bytes:
-    """A browser-like ClientHello record offering TLS 1.3 and 1.2 (RFC 8446 §4.1.2)."""
-    host = sni.encode("ascii")
-    exts = [
-        _ext(ExtType.SERVER_NAME, _u16v(b"\x00" + _u16v(host))),  # RFC 6066 §3
-        _ext(ExtType.EXTENDED_MASTER_SECRET, b""),
-        _ext(ExtType.RENEGOTIATION_INFO, b"\x00"),
-        _ext(ExtType.SUPPORTED_GROUPS,
-             _u16v(struct.pack("!HHH", GROUP_X25519, GROUP_P256, GROUP_P384))),
-        _ext(ExtType.EC_POINT_FORMATS, _u8v(b"\x00")),
-        _ext(ExtType.SESSION_TICKET, b""),
-        _ext(ExtType.ALPN, _u16v(b"".join(_u8v(p.encode()) for p in alpn))),  # RFC 7301
-        _ext(ExtType.STATUS_REQUEST, b"\x01\x00\x00\x00\x00"),
-        _ext(ExtType.SIGNATURE_ALGORITHMS,
-             _u16v(b"".join(struct.pack("!H", s) for s in SIG_ALGS))),
-        _ext(ExtType.SCT, b""),
-        _ext(ExtType.KEY_SHARE,
-             _u16v(struct.pack("!H", GROUP_X25519) + _u16v(rng.randbytes(32)))),
-        _ext(ExtType.PSK_KEY_EXCHANGE_MODES, _u8v(b"\x01")),
-        _ext(ExtType.SUPPORTED_VERSIONS, _u8v(struct.pack("!HH", 0x0304, 0x0303))),
-    ]
-    body = (struct.pack("!H", 0x0303) + rng.randbytes(32) + _u8v(rng.randbytes(32))
-            + _u16v(b"".join(struct.pack("!H", c) for c in CLIENT_CIPHERS))
-            + _u8v(b"\x00") + _u16v(b"".join(exts)))
-    return tls_record(ContentType.HANDSHAKE, _handshake(HandshakeType.CLIENT_HELLO, body),
+def _grease(rng: random.Random) -> int:
+    v = rng.randrange(16)
+    return (v << 12) | 0x0A00 | (v << 4) | 0x0A
+
+
+def _u16s(values: list[int]) -> bytes:
+    return b"".join(struct.pack("!H", v) for v in values)
+
+
+def _hello_extensions(rng: random.Random, client: TlsClient, sni: str) -> bytes:
+    """The extensions block of ``client``'s ClientHello to ``sni`` (with its length)."""
+    grease = [_grease(rng) for _ in range(4)]
+    if len(set(grease[:2])) == 1:  # (two GREASE extensions must differ: RFC 8701 §3.1)
+        grease[1] = grease[0] ^ 0x1010
+    fresh = iter(grease)
+
+    def values(items: tuple[int, ...], g: int) -> list[int]:
+        return [g if v == GREASE else v for v in items]
+
+    g_group = grease[2]
+    body: dict[int, bytes] = {
+        E.SERVER_NAME: _u16v(b"\x00" + _u16v(sni.encode("ascii"))),  # RFC 6066 §3
+        E.STATUS_REQUEST: b"\x01\x00\x00\x00\x00",
+        E.SUPPORTED_GROUPS: _u16v(_u16s(values(client.groups, g_group))),
+        E.EC_POINT_FORMATS: _u8v(b"\x00"),
+        E.SIGNATURE_ALGORITHMS: _u16v(_u16s(list(client.sig_algs))),
+        E.ALPN: _u16v(b"".join(_u8v(p.encode()) for p in client.alpn)),  # RFC 7301
+        E.SCT: b"", E.ENCRYPT_THEN_MAC: b"", E.EXTENDED_MASTER_SECRET: b"", E.SESSION_TICKET: b"",
+        E.COMPRESS_CERTIFICATE: _u8v(struct.pack("!H", 2)),  # brotli (RFC 8879)
+        E.RECORD_SIZE_LIMIT: struct.pack("!H", 0x4001),  # RFC 8449
+        E.DELEGATED_CREDENTIALS: _u16v(_u16s([0x0403, 0x0503, 0x0603, 0x0203])),
+        E.SUPPORTED_VERSIONS: _u8v(_u16s(values(client.versions, grease[3]))),
+        E.PSK_KEY_EXCHANGE_MODES: _u8v(b"\x01"),
+        E.POST_HANDSHAKE_AUTH: b"",
+        E.KEY_SHARE: _u16v(b"".join(
+            struct.pack("!H", g_group) + _u16v(b"\x00") if g == GREASE
+            else struct.pack("!H", g) + _u16v(rng.randbytes(SHARE_BYTES[g]))
+            for g in client.key_shares)),
+        E.APPLICATION_SETTINGS: _u16v(_u8v(b"h2")),
+        # a GREASE ECH (draft-ietf-tls-esni: outer, HKDF-SHA256/AES-128-GCM, random payload)
+        E.ENCRYPTED_CLIENT_HELLO: (b"\x00" + struct.pack("!HHB", 1, 1, rng.randrange(256))
+                                   + _u16v(rng.randbytes(32)) + _u16v(rng.randbytes(144))),
+        E.RENEGOTIATION_INFO: b"\x00",
+    }
+    order = list(client.extensions)
+    if client.shuffle:  # the GREASE ones stay first and last
+        middle = order[1:-1]
+        rng.shuffle(middle)
+        order = [order[0], *middle, order[-1]]
+    # (Chromium's first GREASE extension is empty, its last one holds a zero byte)
+    return _u16v(b"".join(_ext(t, body[t]) if t != GREASE
+                          else _ext(next(fresh), b"\x00" if k else b"")
+                          for k, t in enumerate(order)))
+
+
+def _client_hello_body(rng: random.Random, client: TlsClient, sni: str) -> bytes:
+    """The ClientHello message body (RFC 8446 §4.1.2): legacy version, random, a session id,
+    cipher suites, null compression, extensions."""
+    ciphers = [_grease(rng) if c == GREASE else c for c in client.ciphers]
+    return (struct.pack("!H", 0x0303) + rng.randbytes(32) + _u8v(rng.randbytes(32))
+            + _u16v(_u16s(ciphers)) + _u8v(b"\x00") + _hello_extensions(rng, client, sni))
+
+
+def client_hello(rng: random.Random, sni: str, client: TlsClient = CHROMIUM) -> bytes:
+    """The ClientHello record of one TLS client stack (RFC 8446 §4.1.2;
+    :mod:`wirelens.sim.tls_clients`)."""
+    return tls_record(ContentType.HANDSHAKE, _handshake(HandshakeType.CLIENT_HELLO,
+                                                        _client_hello_body(rng, client, sni)),
                       version=0x0301)
 
 
-def server_hello(rng: random.Random, session_id: bytes, tls13: bool, alpn: str = "h2") -> bytes:
-    """ServerHello (RFC 8446 §4.1.3); for TLS 1.2 with ECDHE-ECDSA-AES128-GCM."""
+def server_hello(rng: random.Random, session_id: bytes, tls13: bool, alpn: str | None = "h2",
+                 group: int = X25519) -> bytes:
+    """ServerHello (RFC 8446 §4.1.3), its key share in ``group``; for TLS 1.2 with
+    ECDHE-ECDSA-AES128-GCM and the ALPN protocol ``alpn`` (None: no ALPN extension)."""
     if tls13:
         cipher = 0x1301
+        share = rng.randbytes(SERVER_SHARE_BYTES[group])
         exts = [_ext(ExtType.SUPPORTED_VERSIONS, struct.pack("!H", 0x0304)),
-                _ext(ExtType.KEY_SHARE, struct.pack("!H", GROUP_X25519) + _u16v(rng.randbytes(32)))]
+                _ext(ExtType.KEY_SHARE, struct.pack("!H", group) + _u16v(share))]
     else:
         cipher = 0xC02B
         exts = [_ext(ExtType.RENEGOTIATION_INFO, b"\x00"),
                 _ext(ExtType.EC_POINT_FORMATS, _u8v(b"\x00")),
-                _ext(ExtType.EXTENDED_MASTER_SECRET, b""),
-                _ext(ExtType.ALPN, _u16v(_u8v(alpn.encode())))]
+                _ext(ExtType.EXTENDED_MASTER_SECRET, b"")]
+        if alpn is not None:
+            exts.append(_ext(ExtType.ALPN, _u16v(_u8v(alpn.encode()))))
     body = (struct.pack("!H", 0x0303) + rng.randbytes(32) + _u8v(session_id)
             + struct.pack("!HB", cipher, 0) + _u16v(b"".join(exts)))
     return tls_record(ContentType.HANDSHAKE, _handshake(HandshakeType.SERVER_HELLO, body))
@@ -334,10 +371,11 @@ def app_data(rng: random.Random, plaintext_len: int) -> bytes:
     return bytes(out)
 
 
-def tls13_server_flight(rng: random.Random, session_id: bytes) -> bytes:
-    """ServerHello, the middlebox-compatibility CCS and the encrypted EncryptedExtensions /
-    Certificate / CertificateVerify / Finished (RFC 8446 §4.3-4.4, D.4)."""
-    return (server_hello(rng, session_id, True) + CCS
+def tls13_server_flight(rng: random.Random, session_id: bytes, group: int = X25519) -> bytes:
+    """ServerHello (its key share in ``group``), the middlebox-compatibility CCS and the
+    encrypted EncryptedExtensions / Certificate / CertificateVerify / Finished (RFC 8446
+    §4.3-4.4, D.4)."""
+    return (server_hello(rng, session_id, True, group=group) + CCS
             + app_data(rng, rng.randint(2200, 4800)) )
 
 
@@ -375,16 +413,18 @@ def certificate_der(seed: int, name: str) -> bytes:
     return der
 
 
-def tls12_server_flight(rng: random.Random, session_id: bytes, cert: bytes) -> bytes:
-    """ServerHello, Certificate, ServerKeyExchange (ECDHE x25519, Ed25519 signature) and
-    ServerHelloDone in one handshake record sequence (RFC 5246 §7.4, RFC 8422 §5.4)."""
+def tls12_server_flight(rng: random.Random, session_id: bytes, cert: bytes,
+                        alpn: str | None = "h2") -> bytes:
+    """ServerHello (selecting ``alpn``), Certificate, ServerKeyExchange (ECDHE x25519, Ed25519
+    signature) and ServerHelloDone in one handshake record sequence (RFC 5246 §7.4, RFC 8422
+    §5.4)."""
     certs = _u24v(_u24v(cert))
-    ske = (b"\x03" + struct.pack("!H", GROUP_X25519) + _u8v(rng.randbytes(32))
+    ske = (b"\x03" + struct.pack("!H", X25519) + _u8v(rng.randbytes(32))
            + struct.pack("!H", 0x0807) + _u16v(rng.randbytes(64)))
     msgs = (_handshake(HandshakeType.CERTIFICATE, certs)
             + _handshake(HandshakeType.SERVER_KEY_EXCHANGE, ske)
             + _handshake(HandshakeType.SERVER_HELLO_DONE, b""))
-    return server_hello(rng, session_id, False) + tls_record(ContentType.HANDSHAKE, msgs)
+    return server_hello(rng, session_id, False, alpn) + tls_record(ContentType.HANDSHAKE, msgs)
 
 
 def tls12_client_finish(rng: random.Random) -> bytes:

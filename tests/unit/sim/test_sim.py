@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from wl_sim_check import Pkt, client_hello_sni, parse_dns, read_packets, read_pcap
+from wl_sim_check import Pkt, client_hello, client_hello_sni, parse_dns, read_packets, read_pcap
 
 from wirelens.sim import (
     ALL_SCENARIOS,
@@ -28,6 +28,7 @@ from wirelens.sim import (
     SimConfig,
     simulate,
 )
+from wirelens.sim.frames import MSS
 
 SMALL = SimConfig(seed=11, duration_s=120.0, n_clients=6, scale=0.5)
 SYN, RST, ACK, FIN = 0x02, 0x04, 0x10, 0x01
@@ -284,6 +285,41 @@ def test_dns_messages_valid(sim: dict[str, Any]) -> None:
             saw_cname |= any(t == 5 for _, t, _ in m.answers)
             saw_pointer |= b"\xc0\x0c" in p.payload
     assert n_resp > 10 and saw_cname and saw_pointer
+
+
+def _grease(v: int) -> bool:
+    """RFC 8701 §2: both bytes equal, low nibbles 0xA."""
+    return v >> 8 == v & 0xFF and v & 0x0F == 0x0A
+
+
+def test_tls_client_stacks_keep_their_hello_shape(sim: dict[str, Any]) -> None:
+    """Every ClientHello of one TLS stack (the label's ``client``) offers the same cipher
+    suites and extensions (GREASE aside), another stack's differ; only Chromium uses GREASE
+    (RFC 8701: first and last extension, first cipher, distinct values) and shuffles its
+    extension order; its post-quantum key share makes its hello longer than one segment."""
+    shapes: dict[str, set[tuple[tuple[int, ...], frozenset[int]]]] = defaultdict(set)
+    orders: dict[str, set[tuple[int, ...]]] = defaultdict(set)
+    sizes: dict[str, list[int]] = defaultdict(list)
+    for row in _rows(sim, "tls_browse") + _rows(sim, "exfil_upload"):
+        cli, srv = row["hosts"]
+        conn = _tcp_conn(sim["pkts"], cli, row["detail"]["sport"], srv, 443)
+        ciphers, exts, size = client_hello(_stream(conn, cli))
+        name, types = row["detail"]["client"], [t for t, _ in exts]
+        if name == "chromium":
+            assert _grease(ciphers[0]) and _grease(types[0]) and _grease(types[-1])
+            assert types[0] != types[-1]
+        else:
+            assert not any(map(_grease, ciphers + types))
+        shapes[name].add((tuple(c for c in ciphers if not _grease(c)),
+                          frozenset(t for t in types if not _grease(t))))
+        orders[name].add(tuple(t for t in types if not _grease(t)))
+        sizes[name].append(size)
+    assert {"chromium", "python"} <= set(shapes), set(shapes)
+    assert all(len(s) == 1 for s in shapes.values())
+    assert len({next(iter(s)) for s in shapes.values()}) == len(shapes)
+    assert all((len(o) > 1) == (name == "chromium") for name, o in orders.items() if
+               len(sizes[name]) > 3)
+    assert min(sizes["chromium"]) > MSS
 
 
 def test_tls_sni_matches_preceding_dns(sim: dict[str, Any]) -> None:

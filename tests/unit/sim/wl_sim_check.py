@@ -187,8 +187,9 @@ def parse_dns(msg: bytes) -> Dns:
 # --- TLS ----------------------------------------------------------------------------------
 
 
-def client_hello_sni(stream: bytes) -> str | None:
-    """The server_name of the ClientHello at the start of a client's TLS stream."""
+def client_hello(stream: bytes) -> tuple[list[int], list[tuple[int, bytes]], int]:
+    """(cipher suites, extensions as (type, body) in order, record length) of the ClientHello
+    at the start of a client's TLS stream; every length checked."""
     assert stream[0] == 22, "first record must be a handshake"
     rec_len = struct.unpack_from("!H", stream, 3)[0]
     hs = stream[5:5 + rec_len]
@@ -196,20 +197,28 @@ def client_hello_sni(stream: bytes) -> str | None:
     assert int.from_bytes(hs[1:4], "big") == len(hs) - 4
     off = 4 + 2 + 32
     off += 1 + hs[off]  # session id
-    off += 2 + struct.unpack_from("!H", hs, off)[0]  # cipher suites
+    n = struct.unpack_from("!H", hs, off)[0]
+    ciphers = [struct.unpack_from("!H", hs, off + 2 + k)[0] for k in range(0, n, 2)]
+    off += 2 + n
     off += 1 + hs[off]  # compression
     ext_end = off + 2 + struct.unpack_from("!H", hs, off)[0]
     assert ext_end == len(hs)
     off += 2
-    sni = None
+    exts = []
     while off < ext_end:
         etype, elen = struct.unpack_from("!HH", hs, off)
-        body = hs[off + 4:off + 4 + elen]
+        exts.append((etype, hs[off + 4:off + 4 + elen]))
+        off += 4 + elen
+    assert off == ext_end
+    return ciphers, exts, 5 + rec_len
+
+
+def client_hello_sni(stream: bytes) -> str | None:
+    """The server_name of the ClientHello at the start of a client's TLS stream."""
+    for etype, body in client_hello(stream)[1]:
         if etype == 0:
             assert struct.unpack_from("!H", body, 0)[0] == len(body) - 2
             assert body[2] == 0
             n = struct.unpack_from("!H", body, 3)[0]
-            sni = body[5:5 + n].decode("ascii")
-        off += 4 + elen
-    assert off == ext_end
-    return sni
+            return body[5:5 + n].decode("ascii")
+    return None
