@@ -185,8 +185,9 @@ def demo(dest: Path, seed: int = 7, scale: float = 1.0) -> int:
          "AS bytes FROM conn WHERE application IS NOT NULL GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 6"),
         ("Most queried names", "SELECT query, count(*) AS n FROM dns GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
         ("TLS server names", "SELECT server_name, count(*) AS n FROM tls GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
-        ("TLS clients by JA4 fingerprint", "SELECT ja4, count(*) AS n, count(DISTINCT orig_h) AS "
-         "hosts FROM tls GROUP BY 1 ORDER BY 2 DESC LIMIT 3"),
+        ("TLS client software by JA4 fingerprint (a rare one on one host stands out)",
+         "SELECT ja4, count(*) AS n, count(DISTINCT orig_h) AS hosts, "
+         "count(DISTINCT ja3_hash) AS ja3s FROM tls GROUP BY 1 ORDER BY 2 DESC LIMIT 6"),
         ("SSH software and HASSH (brute force shows as many short sessions)",
          "SELECT client, hassh, count(*) AS sessions, count(DISTINCT orig_h) AS hosts FROM ssh "
          "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3"),
