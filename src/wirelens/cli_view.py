@@ -160,6 +160,35 @@ def print_schema(name: str, rows: list[dict[str, str]], console: Console = out) 
     console.print(t)
 
 
+DEMO_QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("Busiest services", "SELECT service, count(*) AS flows, sum(orig_ip_bytes+resp_ip_bytes) "
+     "AS bytes FROM conn GROUP BY 1 ORDER BY 3 DESC LIMIT 6"),
+    ("Applications (from SNI, Host, DNS names and the DNS cache)",
+     "SELECT application, category, count(*) AS flows, sum(orig_ip_bytes+resp_ip_bytes) "
+     "AS bytes FROM conn WHERE application IS NOT NULL GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 6"),
+    ("Most queried names", "SELECT query, count(*) AS n FROM dns GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
+    ("TLS server names", "SELECT server_name, count(*) AS n FROM tls GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
+    ("TLS client software by JA4 fingerprint (a rare one on one host stands out)",
+     "SELECT ja4, count(*) AS n, count(DISTINCT orig_h) AS hosts, "
+     "count(DISTINCT ja3_hash) AS ja3s FROM tls GROUP BY 1 ORDER BY 2 DESC LIMIT 6"),
+    ("SSH software and HASSH (brute force shows as many short sessions)",
+     "SELECT client, hassh, count(*) AS sessions, count(DISTINCT orig_h) AS hosts FROM ssh "
+     "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3"),
+    ("DCE/RPC calls to the domain controller, and who made them (NTLM)",
+     "SELECT endpoint, operation, count(*) AS calls, count(DISTINCT ntlm_user) AS users "
+     "FROM dce_rpc WHERE request = 'REQUEST' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5"),
+    ("Certificate issuers", "SELECT issuer, count(*) AS certs, sum(CAST(self_signed AS INT)) "
+     "AS self_signed FROM x509 GROUP BY 1 ORDER BY 2 DESC LIMIT 3"),
+    ("Hosts contacting most ports (scan?)", "SELECT orig_h, count(DISTINCT resp_p) AS ports, "
+     "count(*) AS flows FROM conn GROUP BY 1 ORDER BY 2 DESC LIMIT 3"),
+    ("Most rejected/unanswered connections", "SELECT orig_h, conn_state, count(*) AS n FROM conn "
+     "WHERE conn_state IN ('S0','REJ','RSTO','RSTR') GROUP BY 1,2 ORDER BY 3 DESC LIMIT 4"),
+    ("Largest uploads", "SELECT orig_h, resp_h, resp_p, orig_bytes, resp_bytes FROM conn "
+     "ORDER BY orig_bytes DESC LIMIT 3"),
+)
+"""What the demo asks of its lake: (title, SQL); each must answer with rows."""
+
+
 def demo(dest: Path, seed: int = 7, scale: float = 1.0) -> int:
     """Simulate a realistic capture, analyse it, print what was found and where."""
     from wirelens.service.lake_query import query
@@ -177,33 +206,7 @@ def demo(dest: Path, seed: int = 7, scale: float = 1.0) -> int:
     print_summary(summary)
     out.print("[bold]3. a few answers[/] (wirelens query -d "
               f"{escape(str(lake))} \"SQL\"):")
-    questions = [
-        ("Busiest services", "SELECT service, count(*) AS flows, sum(orig_ip_bytes+resp_ip_bytes) "
-         "AS bytes FROM conn GROUP BY 1 ORDER BY 3 DESC LIMIT 6"),
-        ("Applications (from SNI, Host, DNS names and the DNS cache)",
-         "SELECT application, category, count(*) AS flows, sum(orig_ip_bytes+resp_ip_bytes) "
-         "AS bytes FROM conn WHERE application IS NOT NULL GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 6"),
-        ("Most queried names", "SELECT query, count(*) AS n FROM dns GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
-        ("TLS server names", "SELECT server_name, count(*) AS n FROM tls GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
-        ("TLS client software by JA4 fingerprint (a rare one on one host stands out)",
-         "SELECT ja4, count(*) AS n, count(DISTINCT orig_h) AS hosts, "
-         "count(DISTINCT ja3_hash) AS ja3s FROM tls GROUP BY 1 ORDER BY 2 DESC LIMIT 6"),
-        ("SSH software and HASSH (brute force shows as many short sessions)",
-         "SELECT client, hassh, count(*) AS sessions, count(DISTINCT orig_h) AS hosts FROM ssh "
-         "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 3"),
-        ("DCE/RPC calls to the domain controller, and who made them (NTLM)",
-         "SELECT endpoint, operation, count(*) AS calls, count(DISTINCT ntlm_user) AS users "
-         "FROM dce_rpc WHERE request = 'REQUEST' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 5"),
-        ("Certificate issuers", "SELECT issuer, count(*) AS certs, sum(CAST(self_signed AS INT)) "
-         "AS self_signed FROM x509 GROUP BY 1 ORDER BY 2 DESC LIMIT 3"),
-        ("Hosts contacting most ports (scan?)", "SELECT orig_h, count(DISTINCT resp_p) AS ports, "
-         "count(*) AS flows FROM conn GROUP BY 1 ORDER BY 2 DESC LIMIT 3"),
-        ("Most rejected/unanswered connections", "SELECT orig_h, conn_state, count(*) AS n FROM conn "
-         "WHERE conn_state IN ('S0','REJ','RSTO','RSTR') GROUP BY 1,2 ORDER BY 3 DESC LIMIT 4"),
-        ("Largest uploads", "SELECT orig_h, resp_h, resp_p, orig_bytes, resp_bytes FROM conn "
-         "ORDER BY orig_bytes DESC LIMIT 3"),
-    ]
-    for title, sql in questions:
+    for title, sql in DEMO_QUESTIONS:
         out.print(f"[bold cyan]{title}[/]  [dim]{escape(sql)}[/]")
         print_table(query(lake, sql))
     out.print(f"Results: Parquet tables under [bold]{escape(str(lake))}[/]; try "

@@ -683,6 +683,21 @@ def test_cli_analyze_query_schema(sim, tmp_path, capsys):
     assert capsys.readouterr().err.startswith("wirelens: unknown table 'nosuch'; tables: conn,")
 
 
+def test_the_demo_answers_every_question(tmp_path, capsys):
+    """The README's first command: ``wirelens demo`` simulates a capture, analyses it and
+    answers each of its questions with rows (here at a fifth of its default scale)."""
+    from wirelens.cli_view import DEMO_QUESTIONS
+
+    assert main(["demo", "-o", str(tmp_path), "--scale", "0.2"]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert all(title.split(" (")[0] in text for title, _ in DEMO_QUESTIONS)
+    assert "Results: Parquet tables under" in text
+    lake = tmp_path / "lake"
+    empty = [title for title, sql in DEMO_QUESTIONS if query(lake, sql).num_rows == 0]
+    assert not empty, empty
+    assert (tmp_path / "demo.pcap").is_file() and (tmp_path / "demo.pcap.labels.jsonl").is_file()
+
+
 def test_damaged_capture_keeps_packets_and_exits_3(sim, tmp_path, capsys):
     data = Path(sim.pcap).read_bytes()
     cut = tmp_path / "cut.pcap"
