@@ -167,7 +167,10 @@ DEMO_QUESTIONS: tuple[tuple[str, str], ...] = (
      "SELECT application, category, count(*) AS flows, sum(orig_ip_bytes+resp_ip_bytes) "
      "AS bytes FROM conn WHERE application IS NOT NULL GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 6"),
     ("Most queried names", "SELECT query, count(*) AS n FROM dns GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
-    ("TLS server names", "SELECT server_name, count(*) AS n FROM tls GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
+    ("TLS and QUIC server names",
+     "SELECT server_name, count(*) AS n, count(*) FILTER (WHERE via = 'quic') AS over_quic "
+     "FROM (SELECT server_name, 'tls' AS via FROM tls UNION ALL "
+     "SELECT server_name, 'quic' FROM quic) GROUP BY 1 ORDER BY 2 DESC LIMIT 5"),
     ("TLS client software by JA4 fingerprint (a rare one on one host stands out)",
      "SELECT ja4, count(*) AS n, count(DISTINCT orig_h) AS hosts, "
      "count(DISTINCT ja3_hash) AS ja3s FROM tls GROUP BY 1 ORDER BY 2 DESC LIMIT 6"),

@@ -115,6 +115,25 @@ def test_tls_client_stacks_have_their_own_ja4(result, sim):
         assert (len(set(hashes)) > 1) == (client == "chromium" and len(hashes) > 1), client
 
 
+def test_quic_connections_read_through_their_protected_initials(result, sim):
+    """Every simulated HTTP/3 connection has its quic row: the ClientHello decrypted from two
+    Initial packets gives the server name, ALPN h3 and a QUIC JA4; conn names the service."""
+    labels = [json.loads(x) for x in Path(sim.labels).read_text().splitlines()]
+    want = {(r["hosts"][0], r["detail"]["sport"]): r["detail"]["sni"]
+            for r in labels if r["label"] == "quic_browse"}
+    rows = result.table("quic").select(["orig_h", "orig_p", "server_name", "alpn", "ja4",
+                                        "version"]).to_pylist()
+    got = {(r["orig_h"], r["orig_p"]): r for r in rows}
+    assert want and set(got) == set(want)
+    for key, sni in want.items():
+        r = got[key]
+        assert (r["server_name"], r["alpn"], r["version"]) == (sni, ["h3"], "1")
+        assert r["ja4"].startswith("q13d") and r["ja4"][8:10] == "h3"
+    services = {(c["orig_h"], c["orig_p"]): c["service"] for c in
+                result.conn.select(["orig_h", "orig_p", "service"]).to_pylist()}
+    assert {services[k] for k in want} == {"quic"}
+
+
 def test_rpc_sessions_in_dce_rpc(result, sim):
     """Each simulated workstation's LSA session: the endpoint mapper's answer, then the
     NTLM-authenticated calls at packet privacy, named by operation, with the user."""

@@ -10,7 +10,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from wirelens.sim import rpc
+from wirelens.sim import quic, rpc
 from wirelens.sim.frames import MSS, Host, Packets, TcpFlow
 from wirelens.sim.protocols import (
     OPENSSH_ALGS,
@@ -23,8 +23,10 @@ from wirelens.sim.protocols import (
     app_data,
     certificate_der,
     client_hello,
+    client_hello_message,
     http_request,
     http_response,
+    server_hello_message,
     session_id_of,
     ssh_ecdh_init,
     ssh_ecdh_reply,
@@ -39,10 +41,19 @@ from wirelens.sim.protocols import (
     tls13_server_flight,
     tls_record,
 )
-from wirelens.sim.tls_clients import TlsClient, client_for, server_group
+from wirelens.sim.tls_clients import (
+    CHROMIUM,
+    CHROMIUM_QUIC,
+    ExtType,
+    TlsClient,
+    browser_of,
+    client_for,
+    server_group,
+)
 from wirelens.sim.world import (
     HTTP_DOMAINS,
     HTTP_PATHS,
+    QUIC_DOMAINS,
     TLS_DOMAINS,
     World,
     cached_answer,
@@ -223,6 +234,82 @@ def tls_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part
                       requests=nreq, proto="tcp",
                       sport=sport, dport=443, close=how, bytes_out=flow.bytes_c2s,
                       bytes_in=flow.bytes_s2c), pk))
+    return parts
+
+
+def quic_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part]:
+    """DNS lookup then HTTP/3 over QUIC v1 from a Chromium browser (a client on another
+    browser hands the visit to one on Chromium): its ClientHello in two Initial packets, the
+    server's Initial (ServerHello) and Handshake flight, the client's Handshake, then requests
+    and responses in 1-RTT packets (:mod:`wirelens.sim.quic`)."""
+    if browser_of(w.seed, client.ip) is not CHROMIUM:
+        chromium = [c for c in w.clients if browser_of(w.seed, c.ip) is CHROMIUM]
+        client = chromium[rng.randrange(len(chromium))] if chromium else client
+    name = rng.choice(sorted(QUIC_DOMAINS))
+    parts, t, ip = _resolve(w, rng, client, t0, name, TLS_DOMAINS[name], "quic_browse")
+    srv, rtt = w.server(ip), w.rtt_ns(ip)
+    pk: Packets = []
+    sport = ephemeral_port(rng, client.ttl == 128)
+    sent = {True: 0, False: 0}
+
+    def send(at: int, from_client: bool, datagram: bytes) -> int:
+        pk.append((at, w.net.udp(client, srv, sport, 443, datagram) if from_client
+                   else w.net.udp(srv, client, 443, sport, datagram)))
+        sent[from_client] += len(datagram)
+        return at
+
+    dcid, server_cid = rng.randbytes(8), rng.randbytes(8)  # (the client's own id is empty)
+    hello = client_hello_message(rng, name, CHROMIUM_QUIC, {
+        ExtType.QUIC_TRANSPORT_PARAMETERS: quic.transport_parameters(b"", rng)})
+    keys = quic.initial_keys(dcid, False)
+    t += rng.randint(MS // 10, MS)
+    for pn, off in enumerate(range(0, len(hello), 1150)):
+        frame = quic.crypto_frame(off, hello[off:off + 1150])
+        t = send(t + rng.randint(10_000, 150_000), True,
+                 quic.initial_packet(keys, dcid, b"", pn, frame, quic.CLIENT_DATAGRAM))
+    # the server: its ServerHello in Initials, each datagram filled with Handshake bytes
+    # (EncryptedExtensions, Certificate, CertificateVerify, Finished), then the rest of them
+    keys = quic.initial_keys(dcid, True)
+    shello = server_hello_message(rng, b"", True, None, server_group(CHROMIUM_QUIC, name))
+    t = t + rtt + rng.randint(MS // 5, 6 * MS)
+    flight = rng.randint(2500, 4500)
+    for spn, off in enumerate(range(0, len(shello), 1000)):
+        frames = (quic.ack_frame(pn) if spn == 0 else b"") + quic.crypto_frame(
+            off, shello[off:off + 1000])
+        initial = quic.initial_packet(keys, b"", server_cid, spn, frames)
+        fill = quic.MAX_DATAGRAM - len(initial)
+        t = send(t + rng.randint(20_000, 200_000), False,
+                 initial + quic.handshake_packet(rng, b"", server_cid, fill))
+        flight -= fill
+    while flight > 0:
+        size = min(quic.MAX_DATAGRAM, max(100, flight))
+        t = send(t + rng.randint(20_000, 200_000), False,
+                 quic.handshake_packet(rng, b"", server_cid, size))
+        flight -= size
+    # the client's Initial ACK and Handshake (its Finished), padded as every Initial it sends
+    keys = quic.initial_keys(dcid, False)
+    finished = quic.handshake_packet(rng, server_cid, b"", rng.randint(70, 110))
+    t = send(t + rng.randint(MS // 5, 3 * MS), True,
+             quic.initial_packet(keys, server_cid, b"", pn + 1, quic.ack_frame(spn),
+                                 quic.CLIENT_DATAGRAM - len(finished)) + finished)
+    nreq = rng.randint(1, 6)
+    for k in range(nreq):
+        if k and t > w.end_ns:
+            nreq = k
+            break
+        t += rng.randint(MS // 10, 2 * MS) if k == 0 else rng.randint(50 * MS, 4000 * MS)
+        t = send(t, True, quic.short_packet(rng, server_cid, rng.randint(120, 700)))
+        size = int(min(300_000, max(200, rng.lognormvariate(8.3, 1.3))))
+        t += rtt + rng.randint(MS, 40 * MS)
+        for n in range(0, size, quic.MAX_DATAGRAM - 40):
+            t = send(t + rng.randint(30_000, 300_000), False,
+                     quic.short_packet(rng, b"", min(quic.MAX_DATAGRAM, size - n + 40)))
+            if n // (quic.MAX_DATAGRAM - 40) % 4 == 3:  # an ACK every few packets
+                send(t + rtt // 2, True, quic.short_packet(rng, server_cid, rng.randint(38, 50)))
+    parts.append((row("benign", "quic_browse", [client.ip, ip], 1, sni=name,
+                      client=CHROMIUM_QUIC.name, version="QUIC v1", requests=nreq,
+                      proto="udp", sport=sport, dport=443, bytes_out=sent[True],
+                      bytes_in=sent[False]), sorted(pk, key=lambda p: p[0])))
     return parts
 
 

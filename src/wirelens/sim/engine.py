@@ -25,6 +25,8 @@ SCENARIOS: dict[str, str] = {
     "dns_lookup": "benign: A/AAAA lookups through the LAN resolver (CNAME chains, compression)",
     "http_browse": "benign: DNS lookup then a keep-alive HTTP/1.1 connection (GET/POST)",
     "tls_browse": "benign: DNS lookup then HTTPS (TLS 1.3 or 1.2 with SNI/ALPN) and app data",
+    "quic_browse": "benign: DNS lookup then HTTP/3 over QUIC v1 (protected Initials carrying "
+                   "the ClientHello in two packets) and app data",
     "ssh_session": "benign: interactive SSH session to the internal server",
     "rpc_session": "benign: a workstation's name lookups through the domain controller's LSA "
                    "(endpoint mapper, then NTLM-authenticated DCE/RPC at packet privacy)",
@@ -38,7 +40,8 @@ SCENARIOS: dict[str, str] = {
 }
 """Scenario name -> one-line description."""
 
-BENIGN_SCENARIOS = ("dns_lookup", "http_browse", "tls_browse", "ssh_session", "rpc_session")
+BENIGN_SCENARIOS = ("dns_lookup", "http_browse", "tls_browse", "quic_browse", "ssh_session",
+                    "rpc_session")
 ATTACK_SCENARIOS = ("tcp_syn_scan", "udp_scan", "syn_flood", "ssh_brute_force", "dns_tunnel",
                     "http_beacon", "exfil_upload")
 ALL_SCENARIOS: tuple[str, ...] = BENIGN_SCENARIOS + ATTACK_SCENARIOS
@@ -46,7 +49,8 @@ ALL_SCENARIOS: tuple[str, ...] = BENIGN_SCENARIOS + ATTACK_SCENARIOS
 DEFAULT_START_TS = datetime(2026, 1, 15, 9, 0, 0, tzinfo=UTC).timestamp()
 
 # Instances per client per 600 s at scale 1 (benign); tuned for ~20-60k packets by default.
-_BENIGN_RATE = {"dns_lookup": 10.0, "http_browse": 5.0, "tls_browse": 12.0, "ssh_session": 0.1,
+_BENIGN_RATE = {"dns_lookup": 10.0, "http_browse": 5.0, "tls_browse": 12.0, "quic_browse": 4.0,
+                "ssh_session": 0.1,
                 "rpc_session": 0.5}
 
 
@@ -114,7 +118,8 @@ def _plan(cfg: SimConfig, w: World) -> list[tuple[int, int, str, Builder]]:
         if name in _BENIGN_RATE:
             count = max(1, round(_BENIGN_RATE[name] * len(w.clients) * dur / 600.0 * sc))
             fn = {"dns_lookup": benign.dns_lookup_instance, "http_browse": benign.http_browse,
-                  "tls_browse": benign.tls_browse, "ssh_session": benign.ssh_session,
+                  "tls_browse": benign.tls_browse, "quic_browse": benign.quic_browse,
+                  "ssh_session": benign.ssh_session,
                   "rpc_session": benign.rpc_session}[name]
             hi = 0.8 if name == "ssh_session" else 0.95
             for _ in range(count):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 from enum import IntEnum
@@ -266,8 +267,11 @@ def _u16s(values: list[int]) -> bytes:
     return b"".join(struct.pack("!H", v) for v in values)
 
 
-def _hello_extensions(rng: random.Random, client: TlsClient, sni: str) -> bytes:
-    """The extensions block of ``client``'s ClientHello to ``sni`` (with its length)."""
+def _hello_extensions(rng: random.Random, client: TlsClient, sni: str,
+                      extra: Mapping[int, bytes]) -> bytes:
+    """The extensions block of ``client``'s ClientHello to ``sni`` (with its length);
+    ``extra``: the bodies of extensions that depend on the connection (QUIC's transport
+    parameters)."""
     grease = [_grease(rng) for _ in range(4)]
     if len(set(grease[:2])) == 1:  # (two GREASE extensions must differ: RFC 8701 §3.1)
         grease[1] = grease[0] ^ 0x1010
@@ -295,11 +299,12 @@ def _hello_extensions(rng: random.Random, client: TlsClient, sni: str) -> bytes:
             struct.pack("!H", g_group) + _u16v(b"\x00") if g == GREASE
             else struct.pack("!H", g) + _u16v(rng.randbytes(SHARE_BYTES[g]))
             for g in client.key_shares)),
-        E.APPLICATION_SETTINGS: _u16v(_u8v(b"h2")),
+        E.APPLICATION_SETTINGS: _u16v(_u8v(client.alpn[0].encode())),
         # a GREASE ECH (draft-ietf-tls-esni: outer, HKDF-SHA256/AES-128-GCM, random payload)
         E.ENCRYPTED_CLIENT_HELLO: (b"\x00" + struct.pack("!HHB", 1, 1, rng.randrange(256))
                                    + _u16v(rng.randbytes(32)) + _u16v(rng.randbytes(144))),
         E.RENEGOTIATION_INFO: b"\x00",
+        **extra,
     }
     order = list(client.extensions)
     if client.shuffle:  # the GREASE ones stay first and last
@@ -312,24 +317,34 @@ def _hello_extensions(rng: random.Random, client: TlsClient, sni: str) -> bytes:
                           for k, t in enumerate(order)))
 
 
-def _client_hello_body(rng: random.Random, client: TlsClient, sni: str) -> bytes:
-    """The ClientHello message body (RFC 8446 §4.1.2): legacy version, random, a session id,
-    cipher suites, null compression, extensions."""
+def client_hello_message(rng: random.Random, sni: str, client: TlsClient,
+                         extra: Mapping[int, bytes] | None = None) -> bytes:
+    """The ClientHello handshake message of one TLS client stack (RFC 8446 §4.1.2:
+    legacy version, random, a session id, cipher suites, null compression, extensions;
+    :mod:`wirelens.sim.tls_clients`)."""
     ciphers = [_grease(rng) if c == GREASE else c for c in client.ciphers]
-    return (struct.pack("!H", 0x0303) + rng.randbytes(32) + _u8v(rng.randbytes(32))
-            + _u16v(_u16s(ciphers)) + _u8v(b"\x00") + _hello_extensions(rng, client, sni))
+    session_id = rng.randbytes(32) if client.session_id else b""
+    body = (struct.pack("!H", 0x0303) + rng.randbytes(32) + _u8v(session_id)
+            + _u16v(_u16s(ciphers)) + _u8v(b"\x00")
+            + _hello_extensions(rng, client, sni, extra or {}))
+    return _handshake(HandshakeType.CLIENT_HELLO, body)
 
 
 def client_hello(rng: random.Random, sni: str, client: TlsClient = CHROMIUM) -> bytes:
-    """The ClientHello record of one TLS client stack (RFC 8446 §4.1.2;
-    :mod:`wirelens.sim.tls_clients`)."""
-    return tls_record(ContentType.HANDSHAKE, _handshake(HandshakeType.CLIENT_HELLO,
-                                                        _client_hello_body(rng, client, sni)),
+    """The ClientHello record of one TLS client stack."""
+    return tls_record(ContentType.HANDSHAKE, client_hello_message(rng, sni, client),
                       version=0x0301)
 
 
 def server_hello(rng: random.Random, session_id: bytes, tls13: bool, alpn: str | None = "h2",
                  group: int = X25519) -> bytes:
+    """The ServerHello record (:func:`server_hello_message`)."""
+    return tls_record(ContentType.HANDSHAKE,
+                      server_hello_message(rng, session_id, tls13, alpn, group))
+
+
+def server_hello_message(rng: random.Random, session_id: bytes, tls13: bool,
+                         alpn: str | None = "h2", group: int = X25519) -> bytes:
     """ServerHello (RFC 8446 §4.1.3), its key share in ``group``; for TLS 1.2 with
     ECDHE-ECDSA-AES128-GCM and the ALPN protocol ``alpn`` (None: no ALPN extension)."""
     if tls13:
@@ -346,7 +361,7 @@ def server_hello(rng: random.Random, session_id: bytes, tls13: bool, alpn: str |
             exts.append(_ext(ExtType.ALPN, _u16v(_u8v(alpn.encode()))))
     body = (struct.pack("!H", 0x0303) + rng.randbytes(32) + _u8v(session_id)
             + struct.pack("!HB", cipher, 0) + _u16v(b"".join(exts)))
-    return tls_record(ContentType.HANDSHAKE, _handshake(HandshakeType.SERVER_HELLO, body))
+    return _handshake(HandshakeType.SERVER_HELLO, body)
 
 
 def session_id_of(client_hello_record: bytes) -> bytes:

@@ -52,6 +52,7 @@ class ExtType(IntEnum):
     PSK_KEY_EXCHANGE_MODES = 45
     POST_HANDSHAKE_AUTH = 49
     KEY_SHARE = 51
+    QUIC_TRANSPORT_PARAMETERS = 57
     APPLICATION_SETTINGS = 0x44CD
     ENCRYPTED_CLIENT_HELLO = 0xFE0D
     RENEGOTIATION_INFO = 0xFF01
@@ -98,6 +99,9 @@ class TlsClient:
     versions: tuple[int, ...] = ()
     """supported_versions (empty: the extension is not sent, TLS 1.2 only)."""
     shuffle: bool = False
+    session_id: bool = True
+    """A 32-byte legacy_session_id (TLS 1.3 middlebox compatibility mode, RFC 8446 D.4);
+    over QUIC it is empty (RFC 9001 §8.4)."""
 
     @property
     def tls13(self) -> bool:
@@ -117,6 +121,19 @@ CHROMIUM = TlsClient(
     sig_algs=(0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601),
     alpn=("h2", "http/1.1"), versions=(GREASE, 0x0304, 0x0303), shuffle=True,
 )
+CHROMIUM_QUIC = TlsClient(
+    "chromium-quic",
+    ciphers=(0x1301, 0x1302, 0x1303),
+    extensions=(GREASE, E.SERVER_NAME, E.SUPPORTED_GROUPS, E.SIGNATURE_ALGORITHMS, E.ALPN,
+                E.KEY_SHARE, E.PSK_KEY_EXCHANGE_MODES, E.SUPPORTED_VERSIONS,
+                E.QUIC_TRANSPORT_PARAMETERS, E.COMPRESS_CERTIFICATE, E.APPLICATION_SETTINGS,
+                E.ENCRYPTED_CLIENT_HELLO, GREASE),
+    groups=(GREASE, X25519MLKEM768, X25519, SECP256R1, SECP384R1),
+    key_shares=(GREASE, X25519MLKEM768, X25519),
+    sig_algs=CHROMIUM.sig_algs, alpn=("h3",), versions=(GREASE, 0x0304), shuffle=True,
+    session_id=False,
+)
+"""Chromium's ClientHello inside QUIC (TLS 1.3 only, ALPN h3, the transport parameters)."""
 FIREFOX = TlsClient(
     "firefox",
     ciphers=(0x1301, 0x1303, 0x1302, 0xC02B, 0xC02F, 0xCCA9, 0xCCA8, 0xC02C, 0xC030, 0xC00A,
@@ -154,7 +171,7 @@ SCHANNEL = TlsClient(
               0x0601, 0x0603),
     alpn=("h2", "http/1.1"),
 )
-CLIENTS = {c.name: c for c in (CHROMIUM, FIREFOX, CURL, PYTHON, SCHANNEL)}
+CLIENTS = {c.name: c for c in (CHROMIUM, CHROMIUM_QUIC, FIREFOX, CURL, PYTHON, SCHANNEL)}
 
 _TOOL_DOMAINS = frozenset({"api.github.com", "pypi.org", "docs.python.org", "github.com",
                            "cdn.jsdelivr.net"})

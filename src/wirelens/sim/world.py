@@ -59,6 +59,11 @@ TLS_DOMAINS: dict[str, tuple[str, ...]] = {
     "news.ycombinator.com": (),
 }
 
+QUIC_DOMAINS = frozenset({"www.google.com", "www.youtube.com", "fonts.googleapis.com",
+                          "www.facebook.com", "www.cloudflare.com", "cdn.jsdelivr.net",
+                          "www.reddit.com"})
+"""Names among :data:`TLS_DOMAINS` a browser reaches over HTTP/3 (QUIC) as well."""
+
 # Hosts still reached over plain HTTP (captive-portal checks, package mirrors, OCSP/CRL).
 HTTP_DOMAINS: dict[str, tuple[str, ...]] = {
     "connectivitycheck.gstatic.com": (),

@@ -487,5 +487,17 @@ def test_tshark_reads_without_errors(sim: dict[str, Any]) -> None:
                            "-e", "tls.handshake.extensions_server_name"],
                           capture_output=True, text=True, timeout=120, check=True).stdout.split()
     want = [r["detail"]["sni"] for r in sim["labels"] if r["label"] in ("tls_browse",
-                                                                       "exfil_upload")]
+                                                                       "exfil_upload",
+                                                                       "quic_browse")]
     assert sorted(snis) == sorted(want)
+    # QUIC: tshark removes the Initial packets' protection itself (RFC 9001) and finds each
+    # connection's ClientHello (reassembled from two Initials) and ServerHello
+    quic = subprocess.run([TSHARK, "-r", pcap, "-Y", "quic && tls.handshake.type", "-T",
+                           "fields", "-e", "udp.srcport", "-e", "tls.handshake.type",
+                           "-e", "quic.packet_number"],
+                          capture_output=True, text=True, timeout=120, check=True).stdout
+    hellos = [line.split("\t") for line in quic.splitlines()]
+    ports = sorted(r["detail"]["sport"] for r in _rows(sim, "quic_browse"))
+    assert ports and sorted(int(p) for p, t, _ in hellos if t == "1") == ports
+    assert all(pn == "1" for _, t, pn in hellos if t == "1")  # (completed by the second)
+    assert sum(t == "2" for _, t, _ in hellos) == len(ports)
