@@ -238,8 +238,8 @@ def tls_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part
 
 
 def quic_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part]:
-    """DNS lookup then HTTP/3 over QUIC v1 from a Chromium browser (a client on another
-    browser hands the visit to one on Chromium): its ClientHello in two Initial packets, the
+    """DNS lookup then HTTP/3 over QUIC v1 from a Chromium browser (the visit goes to a
+    Chromium client when ``client`` browses with Firefox): its ClientHello in two Initial packets, the
     server's Initial (ServerHello) and Handshake flight, the client's Handshake, then requests
     and responses in 1-RTT packets (:mod:`wirelens.sim.quic`)."""
     if browser_of(w.seed, client.ip) is not CHROMIUM:
