@@ -78,6 +78,7 @@ from wirelens.dissect.tls import (
 )
 from wirelens.dissect.tls import version_name as tls_version_name
 from wirelens.dissect.tls_fingerprints import ja3, ja4, ja4s, md5_hex
+from wirelens.dissect.tls_hello_cut import client_hello_prefix, server_hello_prefix
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded
 
@@ -357,10 +358,33 @@ class QuicDissector(Dissector):
 
 
     def finish(self) -> list[Event]:
-        """Emit the summary when the server's hello was not seen."""
+        """Emit the summary when the server's hello was not seen (a hello whose CRYPTO data
+        never came whole, an Initial lost, is read as far as it came: :meth:`_salvage`)."""
         if self._emitted or not self._seen:
             return []
+        if not self.done:
+            self._salvage(True)
+            self._salvage(False)
         return [self._record()]
+
+    def _salvage(self, from_orig: bool) -> None:
+        """The hello a direction's CRYPTO stream holds only the first bytes of (the rest, or
+        a piece of it, never came): the fields whole in them
+        (:mod:`wirelens.dissect.tls_hello_cut`), no fingerprint made of it."""
+        stream = self._sides[from_orig].crypto
+        data, at = stream.data, stream.hs_pos
+        if len(data) - at < 4:
+            return
+        length = int.from_bytes(data[at + 1 : at + 4], "big")
+        body = bytes(data[at + 4 : at + 4 + length])
+        if from_orig and data[at] == 1 and self._ch is None:
+            hello = client_hello_prefix(body, length)
+            if hello is not None:
+                self._client_hello(hello)
+        elif not from_orig and data[at] == 2 and self._sh is None:
+            sh = server_hello_prefix(body, length)
+            if sh is not None and not sh.is_hello_retry_request:
+                self._sh = sh
 
     # -- packets ----------------------------------------------------------------------------------
 
@@ -659,7 +683,8 @@ class QuicDissector(Dissector):
     def _record(self) -> QuicRecord:
         self._emitted = True
         ch, sh = self._ch, self._sh
-        j3 = ja3(ch) if ch is not None else None
+        whole_ch = ch if ch is not None and not ch.cut else None  # (fingerprints: whole only)
+        j3 = ja3(whole_ch) if whole_ch is not None else None
         v = self._version
         return QuicRecord(
             ts_ns=self._ts_ns or 0,
@@ -677,8 +702,8 @@ class QuicDissector(Dissector):
             tls_version=tls_version_name(sh.version) if sh is not None else None,
             ja3=j3,
             ja3_hash=md5_hex(j3) if j3 is not None else None,
-            ja4=ja4(ch, transport="q") if ch is not None else None,
-            ja4s=ja4s(sh, transport="q") if sh is not None else None,
+            ja4=ja4(whole_ch, transport="q") if whole_ch is not None else None,
+            ja4s=ja4s(sh, transport="q") if sh is not None and not sh.cut else None,
             history="".join(self._history),
             version_negotiation=self._vn,
             initial_decrypted=self._decrypted,

@@ -371,6 +371,29 @@ def test_crypto_split_across_packets_and_datagrams_any_order() -> None:
     assert ev.server_name == "quic.example"
 
 
+@pytest.mark.parametrize("lost", ["second", "first"])
+def test_an_initial_of_a_split_client_hello_lost(lost: str) -> None:
+    """A ClientHello in two Initials (a post-quantum key share makes it that long, here
+    padding) whose second one never came: at the end the hello is read as far as its CRYPTO
+    data is contiguous (the server name, ALPN, cipher suites), with no JA3/JA4; the server's
+    hello, whole, still gives its JA4S. When the first is lost, nothing of the hello is read."""
+    padded = client_hello(sni="quic.example", alpn=("h3",), versions=(0x0304,),
+                          ciphers=(0x1301, 0x1302), padding=1500)
+    assert len(padded) > 1200
+    first, second = (client_initial(frames=frame_crypto(0, padded[:900]), pn=0),
+                     client_initial(frames=frame_crypto(900, padded[900:]), pn=1))
+    d = QuicDissector(17)
+    d.feed(first if lost == "second" else second, True, 1)
+    d.feed(server_initial(), False, 2)
+    (ev,) = d.finish()
+    assert isinstance(ev, QuicRecord) and ev.established and ev.ja4s is not None
+    assert ev.ja3 is None and ev.ja4 is None
+    if lost == "second":
+        assert ev.server_name == "quic.example" and ev.alpn == ("h3",)
+    else:
+        assert ev.server_name is None and ev.alpn == ()
+
+
 def test_duplicate_and_overlapping_crypto() -> None:
     ch = quic_client_hello()
     frames = frame_crypto(0, ch[:50]) + frame_crypto(20, ch[20:80]) + frame_crypto(0, ch[:10])
