@@ -78,7 +78,7 @@ from wirelens.dissect.tls import (
 )
 from wirelens.dissect.tls import version_name as tls_version_name
 from wirelens.dissect.tls_fingerprints import ja3, ja4, ja4s, md5_hex
-from wirelens.dissect.tls_hello_cut import client_hello_prefix, server_hello_prefix
+from wirelens.dissect.tls_hello_cut import cut_hello
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded
 
@@ -372,19 +372,12 @@ class QuicDissector(Dissector):
         a piece of it, never came): the fields whole in them
         (:mod:`wirelens.dissect.tls_hello_cut`), no fingerprint made of it."""
         stream = self._sides[from_orig].crypto
-        data, at = stream.data, stream.hs_pos
-        if len(data) - at < 4:
-            return
-        length = int.from_bytes(data[at + 1 : at + 4], "big")
-        body = bytes(data[at + 4 : at + 4 + length])
-        if from_orig and data[at] == 1 and self._ch is None:
-            hello = client_hello_prefix(body, length)
-            if hello is not None:
-                self._client_hello(hello)
-        elif not from_orig and data[at] == 2 and self._sh is None:
-            sh = server_hello_prefix(body, length)
-            if sh is not None and not sh.is_hello_retry_request:
-                self._sh = sh
+        hello = cut_hello(bytes(stream.data[stream.hs_pos:]))
+        if from_orig and isinstance(hello, ClientHello) and self._ch is None:
+            self._client_hello(hello)
+        elif (not from_orig and isinstance(hello, ServerHello) and self._sh is None
+              and not hello.is_hello_retry_request):
+            self._sh = hello
 
     # -- packets ----------------------------------------------------------------------------------
 

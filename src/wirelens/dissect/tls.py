@@ -63,7 +63,7 @@ from wirelens.dissect.tls_hello import (
     parse_server_hello,
     version_name,
 )
-from wirelens.dissect.tls_hello_cut import client_hello_prefix, server_hello_prefix
+from wirelens.dissect.tls_hello_cut import cut_hello
 from wirelens.dissect.tls_names import (
     AlertLevel,
     KnownExtension,
@@ -777,23 +777,16 @@ class TlsDissector(Dissector):
         records = side.records
         if not side.skip and len(records) > 5 and records[0] == _HANDSHAKE:
             pending += records[5:]  # (the record it began in, not yet whole)
-        if len(pending) < 4:
-            return
-        length = int.from_bytes(pending[1:4], "big")
-        body = pending[4:4 + length]
-        if pending[0] == HandshakeType.client_hello and self._client_hello is None:
-            hello = client_hello_prefix(body, length)
-            if hello is not None:
-                if self._client_side is None:
-                    self._client_side = from_orig
-                self._client_hello = hello
-                self.server_name = hello.server_name
-        elif pending[0] == _SERVER_HELLO and self._server_hello is None:
-            server_hello = server_hello_prefix(body, length)
-            if server_hello is not None:
-                if self._client_side is None:
-                    self._client_side = not from_orig
-                self._on_server_hello(server_hello, events)
+        hello = cut_hello(pending)
+        if isinstance(hello, ClientHello) and self._client_hello is None:
+            if self._client_side is None:
+                self._client_side = from_orig
+            self._client_hello = hello
+            self.server_name = hello.server_name
+        elif isinstance(hello, ServerHello) and self._server_hello is None:
+            if self._client_side is None:
+                self._client_side = not from_orig
+            self._on_server_hello(hello, events)
 
     def _on_certificate(self, body: bytes, from_orig: bool, events: list[Event]) -> None:
         """A TLS <= 1.2 Certificate (RFC 5246 §7.4.2 server, §7.4.6 client)."""

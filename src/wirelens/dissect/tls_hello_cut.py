@@ -26,7 +26,7 @@ from wirelens.dissect.tls_hello import (
 )
 from wirelens.wire.errors import ParseError
 
-__all__ = ["client_hello_prefix", "server_hello_prefix"]
+__all__ = ["client_hello_prefix", "cut_hello", "server_hello_prefix"]
 
 
 def _vector_end(b: bytes, pos: int, length_size: int) -> int:
@@ -87,3 +87,18 @@ def server_hello_prefix(prefix: bytes, length: int) -> ServerHello | None:
     except ParseError:
         return None
     return replace(hello, cut=True)
+
+
+def cut_hello(pending: bytes) -> ClientHello | ServerHello | None:
+    """The hello whose handshake message starts ``pending`` (a direction's handshake bytes
+    never seen whole: type u8, length u24, the body so far), read as far as it is whole; None
+    for another message type or too few bytes."""
+    if len(pending) < 4:
+        return None
+    length = int.from_bytes(pending[1:4], "big")
+    body = pending[4:4 + length]
+    if pending[0] == 1:  # client_hello (RFC 8446 §4)
+        return client_hello_prefix(body, length)
+    if pending[0] == 2:  # server_hello
+        return server_hello_prefix(body, length)
+    return None

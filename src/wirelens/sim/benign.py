@@ -202,6 +202,17 @@ def tls_handshake(w: World, rng: random.Random, flow: TcpFlow, t: int, sni: str,
     return flow.send(t + flow.rtt + rng.randint(MS // 10, MS), False, tls12_server_finish(rng))
 
 
+def _think(rng: random.Random, k: int) -> int:
+    """The wait (ns) before request ``k`` of an HTTPS or HTTP/3 session: the first right after
+    the handshake, the others a user's pause apart."""
+    return rng.randint(MS // 10, 2 * MS) if k == 0 else rng.randint(50 * MS, 4000 * MS)
+
+
+def _response_size(rng: random.Random) -> int:
+    """Bytes of one HTTPS or HTTP/3 response (log-normal, 200 B to 300 kB)."""
+    return int(min(300_000, max(200, rng.lognormvariate(8.3, 1.3))))
+
+
 def tls_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part]:
     """DNS lookup then an HTTPS connection: TLS 1.3 (or 1.2) handshake and request/response
     application data."""
@@ -220,9 +231,9 @@ def tls_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part
         if k and t > w.end_ns:
             nreq = k
             break
-        t += rng.randint(MS // 10, 2 * MS) if k == 0 else rng.randint(50 * MS, 4000 * MS)
+        t += _think(rng, k)
         t = flow.send(t, True, app_data(rng, rng.randint(150, 1100)), ack_last=False)
-        size = int(min(300_000, max(200, rng.lognormvariate(8.3, 1.3))))
+        size = _response_size(rng)
         t = flow.send(t + flow.rtt + rng.randint(MS, 40 * MS), False, app_data(rng, size))
     if rng.random() < 0.7:  # close_notify alert (encrypted, RFC 8446 §6.1)
         t = flow.send(t + rng.randint(100 * MS, 2000 * MS), True,
@@ -297,9 +308,9 @@ def quic_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Par
         if k and t > w.end_ns:
             nreq = k
             break
-        t += rng.randint(MS // 10, 2 * MS) if k == 0 else rng.randint(50 * MS, 4000 * MS)
+        t += _think(rng, k)
         t = send(t, True, quic.short_packet(rng, server_cid, rng.randint(120, 700)))
-        size = int(min(300_000, max(200, rng.lognormvariate(8.3, 1.3))))
+        size = _response_size(rng)
         t += rtt + rng.randint(MS, 40 * MS)
         for n in range(0, size, quic.MAX_DATAGRAM - 40):
             t = send(t + rng.randint(30_000, 300_000), False,

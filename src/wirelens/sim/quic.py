@@ -9,6 +9,11 @@ which Chromium's post-quantum key share makes larger than one Initial (it spans 
 server's ServerHello. Everything later (Handshake and 1-RTT packets) is protected with keys
 from the key exchange, which an observer cannot derive: those packets are random bytes of
 the right shape and size.
+
+The key derivation and packet protection are written here, not taken from the QUIC
+dissector (``wirelens.dissect.quic_crypto``, which removes them): the simulator and the
+dissectors are sibling layers that do not import each other, and what one writes is checked
+by the other and by tshark.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.hmac import HMAC
 from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
+
+from wirelens.wire.buffer import encode_varint
 
 VERSION_1 = 0x00000001
 INITIAL_SALT_V1 = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
@@ -35,17 +42,6 @@ PN_LEN = 2
 
 FRAME_ACK, FRAME_CRYPTO = 0x02, 0x06
 """Frame types (RFC 9000 §19); PADDING frames are zero bytes."""
-
-
-def varint(v: int) -> bytes:
-    """A variable-length integer (RFC 9000 §16), in its shortest encoding."""
-    if v < 1 << 6:
-        return bytes([v])
-    if v < 1 << 14:
-        return struct.pack("!H", 0x4000 | v)
-    if v < 1 << 30:
-        return struct.pack("!I", 0x8000_0000 | v)
-    return struct.pack("!Q", 0xC000_0000_0000_0000 | v)
 
 
 def _expand_label(secret: bytes, label: bytes, length: int) -> bytes:
@@ -66,12 +62,12 @@ def initial_keys(dcid: bytes, server: bool) -> tuple[bytes, bytes, bytes]:
 
 def crypto_frame(offset: int, data: bytes) -> bytes:
     """A CRYPTO frame (RFC 9000 §19.6)."""
-    return bytes([FRAME_CRYPTO]) + varint(offset) + varint(len(data)) + data
+    return bytes([FRAME_CRYPTO]) + encode_varint(offset) + encode_varint(len(data)) + data
 
 
 def ack_frame(largest: int) -> bytes:
     """An ACK frame acknowledging packets 0 to ``largest`` (RFC 9000 §19.3)."""
-    return bytes([FRAME_ACK]) + varint(largest) + varint(0) + varint(0) + varint(largest)
+    return bytes([FRAME_ACK]) + encode_varint(largest) + encode_varint(0) + encode_varint(0) + encode_varint(largest)
 
 
 def initial_packet(keys: tuple[bytes, bytes, bytes], dcid: bytes, scid: bytes, pn: int,
@@ -80,7 +76,7 @@ def initial_packet(keys: tuple[bytes, bytes, bytes], dcid: bytes, scid: bytes, p
     padded with PADDING frames to ``size`` bytes when given."""
     key, iv, hp = keys
     head = (bytes([0xC0 | (PN_LEN - 1)]) + struct.pack("!I", VERSION_1) + bytes([len(dcid)])
-            + dcid + bytes([len(scid)]) + scid + varint(0))  # (no token)
+            + dcid + bytes([len(scid)]) + scid + encode_varint(0))  # (no token)
     if size is not None:  # header, 2-byte length, packet number, frames, 16-byte tag
         frames += bytes(max(0, size - len(head) - 2 - PN_LEN - len(frames) - 16))
     length = PN_LEN + len(frames) + 16
@@ -114,9 +110,9 @@ def short_packet(rng: random.Random, dcid: bytes, size: int) -> bytes:
 
 def transport_parameters(scid: bytes, rng: random.Random) -> bytes:
     """A browser's transport parameters (RFC 9000 §18.2), with a GREASE one (§18.1)."""
-    params = [(0x01, varint(30_000)), (0x03, varint(1472)), (0x04, varint(15_728_640)),
-              (0x05, varint(6_291_456)), (0x06, varint(6_291_456)), (0x07, varint(6_291_456)),
-              (0x08, varint(100)), (0x09, varint(103)), (0x0F, scid),
+    params = [(0x01, encode_varint(30_000)), (0x03, encode_varint(1472)), (0x04, encode_varint(15_728_640)),
+              (0x05, encode_varint(6_291_456)), (0x06, encode_varint(6_291_456)), (0x07, encode_varint(6_291_456)),
+              (0x08, encode_varint(100)), (0x09, encode_varint(103)), (0x0F, scid),
               (31 * rng.randrange(1, 1 << 20) + 27, rng.randbytes(rng.randrange(1, 16)))]
     rng.shuffle(params)
-    return b"".join(varint(k) + varint(len(v)) + v for k, v in params)
+    return b"".join(encode_varint(k) + encode_varint(len(v)) + v for k, v in params)
