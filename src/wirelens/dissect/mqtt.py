@@ -238,14 +238,80 @@ def _connect_prefix_ok(p: bytes) -> bool:
     return ok and len(flags) == 1 and not flags[0] & 0x01  # reserved flag (3.1.1 §3.1.2.3)
 
 
+MIDSTREAM_PACKETS = 16
+"""Control packets :func:`_publishes_ok` walks in one payload at most."""
+_PUBLISH_FIRST = frozenset(0x30 | flags for flags in range(16) if flags & 0x06 != 0x06)
+"""First bytes of a PUBLISH: type 3, any DUP and RETAIN, QoS 0-2 (3 is malformed, §3.3.1.2)."""
+
+
+def _publishes_ok(p: bytes) -> bool:
+    """A session seen from its middle, where PUBLISH packets flow (an MQTT connection lives
+    for days: a capture mostly starts after its CONNECT): ``p`` is whole control packets,
+    at most :data:`MIDSTREAM_PACKETS`, the first a PUBLISH, each with the fixed-header flags
+    its type requires (3.1.1 §2.2.2) and a Remaining Length in as few bytes as it takes (5.0
+    §1.5.5) that ends inside ``p``, every PUBLISH with a valid topic name (:func:`_topic_ok`).
+    Text cannot pass: two printable bytes as a topic length ask for more than 8 KiB, past
+    what a one-byte Remaining Length allows."""
+    pos, n, count = 0, len(p), 0
+    while pos < n:
+        if count == MIDSTREAM_PACKETS:
+            return False
+        first = p[pos]
+        kind = first >> 4
+        if kind == PacketType.PUBLISH:
+            if first not in _PUBLISH_FIRST:
+                return False
+        elif count == 0 or kind == 0 or first & 0x0F != (0b0010 if kind in _FLAGS_0010 else 0):
+            return False
+        length, i = 0, pos + 1
+        for shift in (0, 7, 14, 21):
+            if i >= n:
+                return False
+            b = p[i]
+            i += 1
+            length |= (b & 0x7F) << shift
+            if not b & 0x80:
+                break
+        else:
+            return False
+        if b == 0 and shift:  # (a longer encoding than the value needs)
+            return False
+        end = i + length
+        if end > n or kind == PacketType.PUBLISH and not _topic_ok(p, i, end, first >> 1 & 3):
+            return False
+        pos, count = end, count + 1
+    return count > 0
+
+
+def _topic_ok(p: bytes, start: int, end: int, qos: int) -> bool:
+    """A PUBLISH body ``p[start:end]`` opens with a topic name (§3.3.2.1): 1 to 65,535 bytes
+    of UTF-8 without the wildcards ``+`` and ``#`` (§4.7.1.1), NUL or other control
+    characters (§1.5.3: SHOULD NOT), then with QoS 1 or 2 a non-zero packet identifier
+    (§2.3.1)."""
+    if end - start < 2:
+        return False
+    size = p[start] << 8 | p[start + 1]
+    stop = start + 2 + size
+    if size == 0 or stop + (2 if qos else 0) > end:
+        return False
+    if qos and p[stop] == 0 and p[stop + 1] == 0:
+        return False
+    try:
+        topic = p[start + 2 : stop].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return topic.isprintable() and "+" not in topic and "#" not in topic
+
+
 class MqttDissector(Dissector):
     """MQTT over TCP: one :class:`MqttSession` per connection."""
 
     name: ClassVar[str] = "mqtt"
     transports: ClassVar[frozenset[int]] = frozenset((IPPROTO_TCP,))
     ports: ClassVar[frozenset[int]] = frozenset((1883, 8883))
-    first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x10, 0xC0, 0xD0))
-    """``matches``: a CONNECT (0x10), PINGREQ (0xC0) or PINGRESP (0xD0) fixed header first."""
+    first_bytes: ClassVar[frozenset[int] | None] = frozenset((0x10, 0xC0, 0xD0)) | _PUBLISH_FIRST
+    """``matches``: a CONNECT (0x10), PINGREQ (0xC0), PINGRESP (0xD0) or PUBLISH fixed header
+    first."""
     show_passwords: ClassVar[bool] = False
     """Class-wide default of the ``show_passwords`` argument."""
 
@@ -260,12 +326,15 @@ class MqttDissector(Dissector):
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """A CONNECT packet with protocol name MQTT (level 4/5) or MQIsdp (level 3); or, a
-        session seen from its middle (keep-alives only), a payload that is exactly a PINGREQ
-        from the originator or a PINGRESP to it (3.1.1 §3.12, §3.13: two bytes each)."""
-        if proto != IPPROTO_TCP:
+        session seen from its middle, a payload that is exactly a PINGREQ from the originator
+        or a PINGRESP to it (3.1.1 §3.12, §3.13: two bytes each), or whole packets opening
+        with a PUBLISH (:func:`_publishes_ok`; either side publishes)."""
+        if proto != IPPROTO_TCP or not payload:
             return False
         if len(payload) == 2:
             return payload == (_PINGREQ if from_orig else _PINGRESP)
+        if payload[0] in _PUBLISH_FIRST:
+            return _publishes_ok(payload)
         return _connect_prefix_ok(payload)
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:

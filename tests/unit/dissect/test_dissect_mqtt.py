@@ -185,6 +185,52 @@ def test_matches_keepalives_of_a_session_seen_from_its_middle() -> None:
     assert row.packet_types == ("pingreq", "pingresp") and row.client_id is None
 
 
+def test_matches_publishes_of_a_session_seen_from_its_middle() -> None:
+    """Whole packets opening with a PUBLISH with a valid topic name, from either side (a
+    broker forwards, a client publishes); the rest of the payload whole packets too."""
+    ok = [publish("a/b", b"x"), publish("bus/17/cmd", b'{"x":1}', qos=1),
+          publish("t", b"", qos=2), publish("a/b", b"x") + packet(0x40, b"\x00\x02"),
+          publish("a", b"y" * 200) + publish("b", b"z", qos=1) + packet(0xC0, b""),
+          bytes([0x3B]) + publish("a/b", b"x", qos=1)[1:],  # DUP and RETAIN set, QoS 1
+          publish("a", b"x", qos=2) + packet(0x62, b"\x00\x07")]  # PUBREL, flags 0b0010
+    for payload in ok:
+        assert MqttDissector.matches(payload, TCP, True)
+        assert MqttDissector.matches(payload, TCP, False)
+    bad = [publish("a/+", b"x"), publish("a/#", b"x"), publish("", b"x"),
+           publish("a\x01b", b"x"), packet(0x30, b"\x00\x02\xff\xfe"),  # not UTF-8
+           bytes([0x36]) + publish("a", b"x")[1:],  # QoS 3
+           packet(0x32, s("a") + b"\x00\x00"),  # QoS 1, packet identifier 0
+           publish("a/b", b"x")[:-1], publish("a/b", b"x") + b"\x00",  # cut, a byte more
+           b"\x30\x85\x00" + s("a") + b"xx",  # Remaining Length in more bytes than needed
+           packet(0x40, b"\x00\x02") + publish("a", b"x"),  # not a PUBLISH first
+           publish("a", b"x") + packet(0x60, b"\x00\x02"),  # PUBREL without its 0b0010
+           publish("a", b"x") * 17,  # more packets than are walked
+           publish("a", b"x", qos=1)[:4],  # the topic past the packet
+           b"200 OK, here is a line of text that is not MQTT at all\r\n",
+           b"\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x00\x80\x00"]  # LDAP bind
+    for payload in bad:
+        assert not MqttDissector.matches(payload, TCP, True), payload
+    assert not MqttDissector.matches(publish("a/b", b"x"), UDP, True)
+    d = MqttDissector(TCP)
+    assert d.feed(publish("bus/17/cmd", b"{}", qos=1), True, 1) == []
+    (row,) = d.finish()
+    assert row.publish_topics == ("bus/17/cmd",) and row.client_id is None
+
+
+@needs_data
+def test_real_session_seen_from_its_middle() -> None:
+    """nDPI coap_mqtt.pcap: a connection to a broker on port 17501 whose first payload is
+    a PUBLISH the broker forwards (tshark: topic Bus17Cmd, QoS 1); nDPI says MQTT."""
+    import wirelens
+
+    pcap = DATA / "nDPI" / "tests" / "cfgs" / "default" / "pcap" / "coap_mqtt.pcap"
+    result = wirelens.analyze(pcap)
+    conn = [c for c in result.table("conn").to_pylist() if 53524 in (c["orig_p"], c["resp_p"])]
+    assert [(c["service"], c["service_source"]) for c in conn] == [("mqtt", "content")]
+    rows = [r for r in result.table("mqtt").to_pylist() if r["uid"] == conn[0]["uid"]]
+    assert [r["publish_topics"] for r in rows] == [["Bus17Cmd", "Bus17Info"]]
+
+
 def test_schema_matches_event_fields() -> None:
     schema, doc = TABLES["mqtt"]
     names = [f.name for f in dataclasses.fields(MqttSession) if f.name != "ts_ns"]
