@@ -488,7 +488,8 @@ _BFD_AUTH_SIZES = {1: frozenset(range(4, 20)), 2: frozenset((24,)), 3: frozenset
 
 
 class BfdDissector(SignatureDissector):
-    """BFD control packets (UDP 3784 single hop, 4784 multihop, 6784 LAG, 7784 S-BFD).
+    """BFD control packets (UDP 3784 single hop, 4784 multihop, 6784 LAG, 7784 S-BFD); echo
+    packets (UDP 3785) by their port only.
 
     ``matches`` (RFC 5880 §4.1 and the reception rules of §6.8.6): version 1 and a defined
     diagnostic (:data:`_BFD_FIRST_BYTES`); the multipoint bit clear; a nonzero detect
@@ -496,13 +497,15 @@ class BfdDissector(SignatureDissector):
     bit, else 24 plus an authentication section whose type is 1-5 and whose length byte
     has that type's size (:data:`_BFD_AUTH_SIZES`) and ends the datagram; a nonzero My
     Discriminator; a zero Your Discriminator only in state AdminDown or Down; a nonzero
-    Desired Min TX Interval (zero is reserved). Echo packets (UDP 3785) are opaque to
-    everyone but their sender and are not claimed.
+    Desired Min TX Interval (zero is reserved). Echo packets are opaque to everyone but
+    their sender (RFC 5881 §4: what they hold is the sender's own business; it sends them to
+    itself, the neighbour loops them back) and no content test claims them: 3785 is among
+    the well-known ports, so such a flow is named by its port (``service_source`` port).
     """
 
     name: ClassVar[str] = "bfd"
     transports: ClassVar[frozenset[int]] = UDP_ONLY
-    ports: ClassVar[frozenset[int]] = frozenset((3784, 4784, 6784, 7784))
+    ports: ClassVar[frozenset[int]] = frozenset((3784, 3785, 4784, 6784, 7784))
     first_bytes: ClassVar[frozenset[int] | None] = _BFD_FIRST_BYTES
     """``matches``: version 1 and diagnostic 0-8."""
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_UDP: (

@@ -585,7 +585,8 @@ def _on_its_transports(name: str, s: Sample) -> bool:
 # - tftp 5/9: two requests with an empty file name (a scanner's probes, nDPI itself names
 #   them by port); two transfers seen from their DATA/ACK packets (4-byte headers, refused).
 # - bfd 2/4: the two flows to UDP 3785 are BFD echo packets (RFC 5881 §4: opaque, only
-#   their sender reads them).
+#   their sender reads them); the pipeline names them by that port
+#   (test_bfd_echo_named_by_its_port).
 # - collectd 4/8: four datagrams of collectd.pcap carry mangled lengths (a host part of
 #   length 0xffff, a plugin part of 0xffff, encryption parts of length 0xffff or a user
 #   name length of 0xffff): nDPI names two of them by port.
@@ -600,6 +601,19 @@ NDPI_EXPECTED = {
 def test_ndpi_positives() -> None:
     labels = {name: {NDPI_LABEL[name]} for name in NDPI_EXPECTED}
     assert sf.ndpi_hits(NET_SIGNATURES, labels, _on_its_transports) == NDPI_EXPECTED
+
+
+@needs_data
+def test_bfd_echo_named_by_its_port() -> None:
+    """nDPI bfd.pcap: BFD echo packets each router sends itself on UDP 3785 (its neighbour
+    loops them back; nDPI says BFD): no content test claims them, the port names them."""
+    import wirelens
+
+    conn = wirelens.analyze(DATA / "nDPI/tests/cfgs/default/pcap/bfd.pcap").table("conn")
+    rows = [(r["orig_h"], r["resp_h"], r["resp_p"], r["service"], r["service_source"])
+            for r in conn.to_pylist() if 3785 in (r["orig_p"], r["resp_p"])]
+    assert sorted(rows) == [("155.1.13.1", "155.1.13.1", 3785, "bfd", "port"),
+                            ("155.1.13.3", "155.1.13.3", 3785, "bfd", "port")]
 
 
 # Other projects' captures named after a service, on its ports: (files, ports, hits, total).
