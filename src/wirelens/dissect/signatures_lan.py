@@ -33,6 +33,7 @@ from wirelens.dissect.signatures_base import (
     SignatureDissector,
     be16,
     be32,
+    fills,
     is_printable,
 )
 from wirelens.dissect.signatures_udp import netbios_name
@@ -237,6 +238,25 @@ _LISP_FIRST_BYTES = frozenset(
 P, S, I; type 4 with I, R; the other bits (reserved) zero."""
 _LISP_AUTH_SIZES = frozenset((0, 20, 32))
 """Authentication data sizes: none, HMAC-SHA-1-96 padded to 20, HMAC-SHA-256-128 / 256."""
+_LISP_TCP_TYPES = range(16, 31)
+"""Message types of the reliable transport (draft-ietf-lisp-map-server-reliable-transport;
+Wireshark's lisp-tcp names them): 16 Error Notification, 17-20 Registration and its ACK,
+NACK and Refresh, 21 Mapping Notification, 22-30 the RLOC membership messages."""
+_LISP_TCP_END = b"\x9f\xac\xad\xe9"
+"""The End Marker every reliable-transport message ends with."""
+_LISP_TCP_MIN = 12
+"""Type, Length, Message ID and End Marker: the shortest message."""
+
+
+def _lisp_tcp_message(data: bytes, pos: int) -> int:
+    """End of the reliable-transport message at ``pos`` (Type and Length, 16 bits each, the
+    Length the whole message's, then a 32-bit Message ID, data, and the End Marker), or -1."""
+    if pos + _LISP_TCP_MIN > len(data) or be16(data, pos) not in _LISP_TCP_TYPES:
+        return -1
+    end = pos + be16(data, pos + 2)
+    if end - pos < _LISP_TCP_MIN or end > len(data) or data[end - 4 : end] != _LISP_TCP_END:
+        return -1
+    return end
 
 
 def _lisp_addr(data: bytes, pos: int) -> int:
@@ -272,7 +292,8 @@ def _lisp_records(data: bytes, pos: int, count: int) -> int:
 
 
 class LispDissector(SignatureDissector):
-    """LISP control plane (UDP 4342).
+    """LISP control plane (UDP 4342), and its reliable transport between ETRs and Map-Servers
+    (TCP 4342).
 
     ``matches`` (RFC 9301 §5.2-§5.8, the layouts of RFC 6830 §6.1): byte 0's type and the
     reserved bits after its flags; a record count of 1 to 32; then the message is walked to
@@ -282,18 +303,25 @@ class LispDissector(SignatureDissector):
     records with their locators); Map-Register / Map-Notify (types 3 / 4: nonce, key id,
     authentication data length of 0, 20 or 32 and its data, records with their locators, 24
     bytes of xTR-ID and site-ID when I is set). Encapsulated Control Messages (type 8) wrap
-    an IP header and are not claimed.
+    an IP header and are not claimed. Over TCP (draft-ietf-lisp-map-server-reliable-transport:
+    the Map-Server may speak first, a Registration Refresh), the segment is whole messages
+    (:func:`_lisp_tcp_message`), at most ``MAX_MESSAGES``: each its type, its length within
+    the segment and its End Marker in its last four bytes.
     """
 
     name: ClassVar[str] = "lisp"
-    transports: ClassVar[frozenset[int]] = UDP_ONLY
+    transports: ClassVar[frozenset[int]] = TCP_AND_UDP
     ports: ClassVar[frozenset[int]] = frozenset((4342,))
-    first_bytes: ClassVar[frozenset[int] | None] = _LISP_FIRST_BYTES
-    """``matches``: the message type and its flag bits (reserved bits zero)."""
+    first_bytes: ClassVar[frozenset[int] | None] = _LISP_FIRST_BYTES | {0}
+    """``matches``: the message type and its flag bits (reserved bits zero); over TCP, the
+    high byte (0) of a 16-bit type."""
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
-        """A whole control message, walked to its last byte."""
+        """A whole control message, walked to its last byte; over TCP, whole messages of the
+        reliable transport."""
+        if proto == IPPROTO_TCP:
+            return fills(payload, _lisp_tcp_message)
         n = len(payload)
         if n < 24 or payload[0] not in _LISP_FIRST_BYTES:
             return False

@@ -121,6 +121,13 @@ def lisp_request(irc: int = 0, records: int = 1, mapreply: bool = False) -> byte
             + (lisp_record() if mapreply else b""))
 
 
+def lisp_tcp(kind: int = 17, data: bytes = b"\x00\x00\x00", msg_id: int = 1) -> bytes:
+    """A reliable-transport message: type, length of the whole, message id, data, End
+    Marker."""
+    return (kind.to_bytes(2, "big") + (12 + len(data)).to_bytes(2, "big")
+            + msg_id.to_bytes(4, "big") + data + b"\x9f\xac\xad\xe9")
+
+
 DNSCRYPT = b"r6fnvWj8" + bytes(range(24)) + bytes(range(100, 180))
 
 
@@ -178,6 +185,9 @@ POSITIVES: list[tuple[type[Dissector], int, bytes]] = [
     (LispDissector, UDP, lisp_reply()),
     (LispDissector, UDP, lisp_request()),
     (LispDissector, UDP, lisp_request(irc=1, records=2, mapreply=True)),
+    (LispDissector, TCP, lisp_tcp(20, msg_id=0)),  # a Map-Server's Registration Refresh
+    (LispDissector, TCP, lisp_tcp(17, bytes(88)) + lisp_tcp(17, bytes(100), 2)),
+    (LispDissector, TCP, lisp_tcp(16, b"")),
     (DnscryptDissector, UDP, DNSCRYPT),
     (DnscryptDissector, TCP, struct.pack(">H", len(DNSCRYPT)) + DNSCRYPT),
     (TeamspeakDissector, UDP, ts3_client(0)),
@@ -238,6 +248,14 @@ NEGATIVES: list[tuple[type[Dissector], int, bytes, str]] = [
     (LispDissector, UDP, b"\x33" + lisp_register()[1:], "Map-Register reserved flag bit"),
     (LispDissector, UDP, b"\x42" + lisp_register(4)[1:], "Map-Notify reserved flag bit"),
     (LispDissector, UDP, b"\x10\x00\x02\x01" + lisp_request(irc=1)[4:], "ITR-RLOC count"),
+    (LispDissector, TCP, lisp_tcp(31), "reliable transport type 31"),
+    (LispDissector, TCP, lisp_tcp(15), "reliable transport type 15"),
+    (LispDissector, TCP, lisp_tcp()[:-1] + b"\x00", "End Marker"),
+    (LispDissector, TCP, lisp_tcp() + b"\x00", "a byte after the message"),
+    (LispDissector, TCP, lisp_tcp()[:-2], "message cut"),
+    (LispDissector, TCP, b"\x00\x11\x00\x08" + bytes(4) + b"\x9f\xac\xad\xe9", "length 8"),
+    (LispDissector, TCP, lisp_register(), "a UDP message"),
+    (LispDissector, UDP, lisp_tcp(), "a TCP message"),
     (DnscryptDissector, UDP, b"r6fnvWj9" + DNSCRYPT[8:], "magic"),
     (DnscryptDissector, UDP, DNSCRYPT[:59], "too short"),
     (DnscryptDissector, TCP, struct.pack(">H", 50) + DNSCRYPT, "TCP length below"),
@@ -286,6 +304,8 @@ def _accepted_prefixes(cls: type[Dissector], proto: int,
         return False, set(range(60 + (2 if proto == TCP else 0), n))
     if cls is TeamspeakDissector and n > 244:
         return False, set(range(314, n))
+    if cls is LispDissector and proto == TCP:  # (whole messages: the first alone too)
+        return True, {int.from_bytes(payload[2:4], "big")}
     return True, set()
 
 
@@ -388,12 +408,10 @@ def _in_scope(name: str, s: Sample) -> bool:
 #   datagrams have corrupted encoded names (bytes outside 'A'..'P').
 # - capwap_control 2/4: one flow starts with DTLS (preamble type 1: encrypted control) and
 #   one is the UDP 5247 data channel.
-# - lisp 2/4: the 2 misses are lisp_registration.pcap's TCP flows to 4342 (LISP
-#   reliable transport: a different framing, not claimed).
 # - teamspeak 1/2: the miss is a 4-byte datagram on UDP 2010/2011 (no TS3INIT1 header).
 # - mssql_browser, ubiquiti_discovery 0/0: no nDPI capture carries them under a label.
 NDPI_EXPECTED = {
-    "netbios_dgm": (4, 7), "mssql_browser": (0, 0), "capwap_control": (2, 4), "lisp": (2, 4),
+    "netbios_dgm": (4, 7), "mssql_browser": (0, 0), "capwap_control": (2, 4), "lisp": (4, 4),
     "dnscrypt": (4, 4), "teamspeak": (1, 2), "mumble": (2, 2), "discord": (34, 34),
     "ubiquiti_discovery": (0, 0),
 }  # fmt: skip
@@ -429,11 +447,12 @@ def test_negative_corpus() -> None:
 
 
 NEW_SIDES: dict[str, int] = {
-    "discord": 76, "netbios_dgm": 14, "lisp": 6, "dnscrypt": 5, "capwap_control": 4,
+    "discord": 76, "netbios_dgm": 14, "lisp": 10, "dnscrypt": 5, "capwap_control": 4,
     "mumble": 2, "teamspeak": 2,
 }  # fmt: skip
 """First payloads (per side) the registry names only with these classes, per service
-(Discord: both sides of the 32 discovery flows and of 6 flows of keep-alives only; LISP: Map-Register / Map-Notify pairs)."""
+(Discord: both sides of the 32 discovery flows and of 6 flows of keep-alives only; LISP: Map-Register / Map-Notify pairs, and both sides of lisp_registration.pcap's two
+reliable-transport flows)."""
 CHANGED: Counter[tuple[str, str]] = Counter()
 """First payloads another dissector named before these classes and one of them names now."""
 
