@@ -22,6 +22,7 @@ from enum import IntEnum
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_TCP, Dissector, Event
+from wirelens.dissect.signatures_base import fills, varint
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded, TrailingJunk, Truncated
 
@@ -238,49 +239,37 @@ def _connect_prefix_ok(p: bytes) -> bool:
     return ok and len(flags) == 1 and not flags[0] & 0x01  # reserved flag (3.1.1 §3.1.2.3)
 
 
-MIDSTREAM_PACKETS = 16
-"""Control packets :func:`_publishes_ok` walks in one payload at most."""
 _PUBLISH_FIRST = frozenset(0x30 | flags for flags in range(16) if flags & 0x06 != 0x06)
 """First bytes of a PUBLISH: type 3, any DUP and RETAIN, QoS 0-2 (3 is malformed, §3.3.1.2)."""
 
 
 def _publishes_ok(p: bytes) -> bool:
     """A session seen from its middle, where PUBLISH packets flow (an MQTT connection lives
-    for days: a capture mostly starts after its CONNECT): ``p`` is whole control packets,
-    at most :data:`MIDSTREAM_PACKETS`, the first a PUBLISH, each with the fixed-header flags
-    its type requires (3.1.1 §2.2.2) and a Remaining Length in as few bytes as it takes (5.0
-    §1.5.5) that ends inside ``p``, every PUBLISH with a valid topic name (:func:`_topic_ok`).
-    Text cannot pass: two printable bytes as a topic length ask for more than 8 KiB, past
-    what a one-byte Remaining Length allows."""
-    pos, n, count = 0, len(p), 0
-    while pos < n:
-        if count == MIDSTREAM_PACKETS:
-            return False
-        first = p[pos]
-        kind = first >> 4
-        if kind == PacketType.PUBLISH:
-            if first not in _PUBLISH_FIRST:
-                return False
-        elif count == 0 or kind == 0 or first & 0x0F != (0b0010 if kind in _FLAGS_0010 else 0):
-            return False
-        length, i = 0, pos + 1
-        for shift in (0, 7, 14, 21):
-            if i >= n:
-                return False
-            b = p[i]
-            i += 1
-            length |= (b & 0x7F) << shift
-            if not b & 0x80:
-                break
-        else:
-            return False
-        if b == 0 and shift:  # (a longer encoding than the value needs)
-            return False
-        end = i + length
-        if end > n or kind == PacketType.PUBLISH and not _topic_ok(p, i, end, first >> 1 & 3):
-            return False
-        pos, count = end, count + 1
-    return count > 0
+    for days: a capture mostly starts after its CONNECT): ``p`` is whole control packets
+    (:func:`_packet_end`), at most ``MAX_MESSAGES``, the first a PUBLISH. Text cannot pass:
+    two printable bytes as a topic length ask for more than 8 KiB, past what a one-byte
+    Remaining Length allows."""
+    return bool(p) and p[0] in _PUBLISH_FIRST and fills(p, _packet_end)
+
+
+def _packet_end(p: bytes, pos: int) -> int:
+    """End of the control packet at ``pos``, or -1: the fixed-header flags its type requires
+    (3.1.1 §2.2.2), a Remaining Length in as few bytes as it takes (5.0 §1.5.5) that ends
+    inside ``p``, and for a PUBLISH a valid topic name (:func:`_topic_ok`)."""
+    first = p[pos]
+    kind = first >> 4
+    if kind == PacketType.PUBLISH:
+        if first not in _PUBLISH_FIRST:
+            return -1
+    elif kind == 0 or first & 0x0F != (0b0010 if kind in _FLAGS_0010 else 0):
+        return -1
+    length, i = varint(p, pos + 1, 4)
+    if i < 0 or p[i - 1] == 0 and i > pos + 2:  # (longer than the value needs)
+        return -1
+    end = i + length
+    if end > len(p) or kind == PacketType.PUBLISH and not _topic_ok(p, i, end, first >> 1 & 3):
+        return -1
+    return end
 
 
 def _topic_ok(p: bytes, start: int, end: int, qos: int) -> bool:
