@@ -315,6 +315,10 @@ class LispDissector(SignatureDissector):
     first_bytes: ClassVar[frozenset[int] | None] = _LISP_FIRST_BYTES | {0}
     """``matches``: the message type and its flag bits (reserved bits zero); over TCP, the
     high byte (0) of a 16-bit type."""
+    screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (
+        Screen(_LISP_TCP_MIN, equals=((0, b"\x00"),), values=((1, frozenset(_LISP_TCP_TYPES)),)),)}
+    """Over TCP, the first message's type (many binary protocols open with a zero byte); on
+    UDP the first byte is all a screen could say (too weak to be one)."""
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
