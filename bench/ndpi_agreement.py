@@ -218,8 +218,31 @@ class NdpiFlow:
     def key(self) -> FlowKey:
         return flow_key(self.a[0], self.a[1], self.b[0], self.b[1], self.proto)
 
+    def other_keys(self) -> list[FlowKey]:
+        """The keys the flow may have when nDPI printed an address it compressed twice
+        (:func:`_readings`)."""
+        return [flow_key(a, self.a[1], b, self.b[1], self.proto)
+                for a in _readings(self.a[0]) for b in _readings(self.b[0])
+                if (a, b) != (self.a[0], self.b[0])]
+
     def text(self) -> str:
         return f"{self.proto.upper()} {self.a[0]}:{self.a[1]} <-> {self.b[0]}:{self.b[1]}"
+
+
+def _readings(host: str) -> list[str]:
+    """``host`` as the addresses it may stand for: itself, or where nDPI printed an IPv6
+    address with two ``::`` (its formatting compresses every run of zero groups, stun.pcap's
+    ``2600:1900:4160:5999::19::``: not an address), each split of the missing zero groups
+    between the two runs."""
+    left, sep, rest = host.partition("::")
+    middle, sep2, right = rest.partition("::")
+    if not sep or not sep2 or "::" in right:
+        return [host]
+    groups = [g for part in (left, middle, right) for g in part.split(":") if g]
+    missing = 8 - len(groups)
+    return [canon_ip(":".join([*left.split(":"), *["0"] * k, *middle.split(":"),
+                               *["0"] * (missing - k), *right.split(":")]).strip(":"))
+            for k in range(1, missing)] or [host]
 
 
 def _endpoint(text: str) -> tuple[str, int]:
@@ -324,6 +347,8 @@ def compare_capture(pcap: Path, flows: list[NdpiFlow], res: CaptureResult, rep: 
     where = "/".join(pcap.parts[-3:])
     for f in flows:
         ours = conn.get(f.key, [])
+        for key in f.other_keys() if not ours else ():
+            ours = ours or conn.get(key, [])
         services = [r["service"] for r in ours if r["service"]]
         said = Counter(services).most_common(1)[0][0] if services else None
         if counted(f):

@@ -14,6 +14,7 @@ TLS 212/223, HTTP 101/101; server_name DNS 227/269 (most of the rest in the fuzz
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,6 +115,24 @@ def test_ndpi_out_parser(tmp_path: Path) -> None:
     assert na.counted(tls) and na.counted(dhcp)
     assert nb.a == ("fe80::1", 137) and nb.confidence == "Match by port" and not na.counted(nb)
     assert tls.key == na.flow_key("104.16.248.249", 443, "172.20.10.4", 49877, "tcp")
+
+
+def test_ndpi_address_compressed_twice() -> None:
+    """nDPI prints 2600:1900:4160:5999:0:19:0:0 as ``2600:1900:4160:5999::19::`` (stun.pcap):
+    the flow is looked up under each address that text may stand for."""
+    na = bench_module("ndpi_agreement")
+    assert na._readings("2600:1900:4160:5999::19::") == [
+        "2600:1900:4160:5999:0:19::", "2600:1900:4160:5999::19:0"]
+    both_ends = na._readings("::1:2::")  # (six zero groups: 1+5 up to 5+1)
+    assert len(set(both_ends)) == 5
+    assert [ipaddress.ip_address(r).exploded.split(":").index("0001") for r in both_ends] == [
+        1, 2, 3, 4, 5]
+    for plain in ("fe80::1", "10.0.0.1", "::", "1::2"):
+        assert na._readings(plain) == [plain]
+    flow = na.NdpiFlow(1, "udp", ("2600:1900:4160:5999::19::", 3478), ("10.0.0.1", 5), "STUN",
+                       "STUN", "DPI", None, None, None)
+    assert na.flow_key("2600:1900:4160:5999:0:19::", 3478, "10.0.0.1", 5, "udp") in (
+        flow.other_keys())
 
 
 def test_time_guard_interrupts() -> None:
