@@ -338,6 +338,35 @@ def test_records_claiming_more_bytes_than_sent_are_read_and_named(tmp_path):
     assert got.summary.weirds["captured_length_exceeds_wire_length"] == 2
 
 
+def test_datagrams_missing_fragments_at_the_end_are_named(tmp_path):
+    """A datagram whose last fragment never came is counted as a fragment and named by a
+    weird at the end of the input (nothing analysed it); one completed is not."""
+    from wirelens.capture.writer import PcapWriter
+
+    eth = b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00"
+    udp = bytes.fromhex("3039d431" "0018" "0000") + bytes(16)  # 8 + 16 bytes
+
+    def frag(ident: int, offset_words: int, more: bool, body: bytes) -> bytes:
+        flags = (0x2000 if more else 0) | offset_words
+        head = bytes.fromhex("4500") + (20 + len(body)).to_bytes(2, "big") + ident.to_bytes(
+            2, "big") + flags.to_bytes(2, "big") + bytes.fromhex("4011" "0000" "0a000001" "0a000002")
+        return eth + head + body
+
+    path = tmp_path / "frags.pcap"
+    with PcapWriter(path) as out:
+        t = 1_700_000_000 * 10**9
+        out.write(t, frag(7, 0, True, udp[:16]))  # completed by the next
+        out.write(t + 1000, frag(7, 2, False, udp[16:]))
+        out.write(t + 2000, frag(8, 0, True, udp[:16]))  # its second half never comes
+    got = wirelens.analyze(path)
+    assert got.summary.fragments == 3 and got.summary.flows == 1
+    (w,) = [r for r in got.table("weird").to_pylist() if r["source"] == "fragments"]
+    assert (w["name"], w["count"]) == ("fragment_incomplete_at_end", 1)
+    assert w["detail"] == ("1 IP datagram still missing fragments at the end of the input: "
+                           "not analysed")
+    assert got.summary.weirds == {"fragment_incomplete_at_end": 1}
+
+
 def test_packets_stamped_far_ahead_do_not_split_the_lake_files(sim, tmp_path):
     """Two packets in a row stamped 80 years ahead stand (they are not isolated): the flow
     table's time moves there. The watermark's clock is the latest of the batches' earliest

@@ -26,6 +26,7 @@ class Weird(IntEnum):
     fragment_too_large = 22
     fragment_timeout = 23
     fragment_table_full = 24
+    fragment_incomplete_at_end = 25  # datagrams still missing fragments when the input ends
     # L4
     truncated_tcp_header = 30
     bad_tcp_header_length = 31

@@ -80,7 +80,8 @@ class FragmentReassembler:
     ``fragment_table_full``), ``max_fragments`` per datagram, ``max_bytes`` buffered in total
     (the oldest datagrams are dropped, weird ``fragment_evicted``), and a datagram not complete
     ``timeout_s`` after its first fragment is dropped (weird ``fragment_timeout``, checked
-    against the newest timestamp seen).
+    against the newest timestamp seen). Those still in progress when the input ends are its
+    caller's to report (``len``: the analysis writes weird ``fragment_incomplete_at_end``).
 
     Memory: the table arrays are sized by ``max_datagrams x max_fragments`` once (about 20 MiB
     of zeroed pages with the defaults, touched only as slots are used); the byte arena starts

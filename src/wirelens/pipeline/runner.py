@@ -35,7 +35,7 @@ from wirelens.core import limits
 from wirelens.core.batch import PacketBatch, PacketStatus, RawBatch
 from wirelens.core.errors import CaptureError
 from wirelens.core.paths import display_name
-from wirelens.core.weirds import weird_name
+from wirelens.core.weirds import Weird, weird_name
 from wirelens.decode import Decoder, FragmentReassembler, TimeOrder
 from wirelens.flow import END_REUSE, FlowTable, reverse_flows
 from wirelens.pipeline.clock import clamp_out_of_line
@@ -268,6 +268,7 @@ class Analysis:
                 done_before += src.size or 0
             if self._stopping(f"in {src.name}"):  # (also a pipe's read ended by the stop)
                 break
+        self._unfinished_fragments()
         self._hand_over()
         for ended in self.flows.flush_chunks():  # (one piece of the open flows at a time)
             lap("flows")
@@ -288,6 +289,19 @@ class Analysis:
         lap("output")
         self._emit("run", self._run_row())
         yield
+
+    def _unfinished_fragments(self) -> None:
+        """The IP datagrams still missing fragments when the input ends: their fragments were
+        read and counted, the datagrams never analysed; one weird row says how many (at the
+        last packet's time)."""
+        left = len(self.fragments)
+        s = self.summary
+        if left and s is not None and s.last_packet_ns is not None:
+            self._emit_weirds([{
+                "ts": s.last_packet_ns, "name": weird_name(Weird.fragment_incomplete_at_end),
+                "source": "fragments", "count": left,
+                "detail": f"{left:,} IP datagram{'s' if left > 1 else ''} still missing "
+                          "fragments at the end of the input: not analysed"}])
 
     def _stopping(self, where: str) -> bool:
         """Whether a stop was asked for (:attr:`stop`); the first time, says ``where`` (a
