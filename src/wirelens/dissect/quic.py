@@ -7,7 +7,7 @@ What is read (RFC 9000 §17.2 long headers; RFC 9001 §5 Initial protection; RFC
   bytes after the last packet (padding);
 - Initial packets of QUIC v1, v2, drafts 27-34 and Google's Q050/T050/T051 are decrypted
   with the keys derived from the client's first Destination Connection ID
-  (:mod:`.quic_crypto`), and their frames read: PADDING, PING, ACK, CRYPTO and
+  (:mod:`wirelens.wire.quic_crypto`), and their frames read: PADDING, PING, ACK, CRYPTO and
   CONNECTION_CLOSE; any other frame type stops the reading of that packet (Initial packets
   may carry no other, RFC 9000 §12.4);
 - CRYPTO frame data is put back in order per direction by offset (across packets and
@@ -40,7 +40,6 @@ from enum import IntEnum
 from typing import ClassVar
 
 from wirelens.dissect.base import IPPROTO_UDP, Dissector, Event
-from wirelens.dissect.quic_crypto import InitialKeys, initial_keys, unprotect
 from wirelens.dissect.quic_gquic import (
     Chlo,
     chlo_length,
@@ -81,6 +80,7 @@ from wirelens.dissect.tls_fingerprints import ja3, ja4, ja4s, md5_hex
 from wirelens.dissect.tls_hello_cut import cut_hello
 from wirelens.wire.buffer import Buffer
 from wirelens.wire.errors import BadValue, LimitExceeded
+from wirelens.wire.quic_crypto import InitialKeys, initial_keys, unprotect
 
 __all__ = [
     "QUIC_MAX_CID_LEN",

@@ -4,14 +4,15 @@ plausibility checks :meth:`wirelens.dissect.quic.QuicDissector.matches` relies o
 Versions (RFC 9000 §15): v1 ``0x00000001``; v2 ``0x6b3343cf`` (RFC 9369, its packet type
 bits differ, §3.2); IETF drafts ``0xff0000NN``; Google QUIC ``Q0dd``/``T0dd`` (ASCII);
 mvfst ``0xfaceb0NN``; ``0x?a?a?a?a`` reserved to force version negotiation (RFC 9000 §15).
-Salt ranges: drafts 23-28, 29-32, then v1's from draft-33 (see :mod:`.quic_crypto`).
+Salt ranges: drafts 23-28, 29-32, then v1's from draft-33 (see :mod:`wirelens.wire.quic_crypto`).
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
 
-from wirelens.dissect.quic_crypto import (
+from wirelens.dissect.quic_gquic import is_gquic_version
+from wirelens.wire.quic_crypto import (
     SALT_DRAFT_23,
     SALT_DRAFT_29,
     SALT_Q050,
@@ -20,7 +21,6 @@ from wirelens.dissect.quic_crypto import (
     SALT_V1,
     SALT_V2,
 )
-from wirelens.dissect.quic_gquic import is_gquic_version
 
 __all__ = [
     "DRAFT_FIRST",
@@ -67,7 +67,7 @@ and the Google ones spelled out."""
 
 
 def salt_for(version: int) -> bytes | None:
-    """The Initial salt of a version (see :mod:`.quic_crypto`), None when unknown."""
+    """The Initial salt of a version (see :mod:`wirelens.wire.quic_crypto`), None when unknown."""
     if version == V1:
         return SALT_V1
     if version == V2:

@@ -10,10 +10,9 @@ server's ServerHello. Everything later (Handshake and 1-RTT packets) is protecte
 from the key exchange, which an observer cannot derive: those packets are random bytes of
 the right shape and size.
 
-The key derivation and packet protection are written here, not taken from the QUIC
-dissector (``wirelens.dissect.quic_crypto``, which removes them): the simulator and the
-dissectors are sibling layers that do not import each other, and what one writes is checked
-by the other and by tshark.
+The keys and the protection are :mod:`wirelens.wire.quic_crypto`'s, the module the QUIC
+dissector removes the protection with; tshark, which derives them on its own, checks the
+packets (``tests/unit/sim``).
 """
 
 from __future__ import annotations
@@ -21,17 +20,11 @@ from __future__ import annotations
 import random
 import struct
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.hmac import HMAC
-from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
-
 from wirelens.wire.buffer import encode_varint
+from wirelens.wire.quic_crypto import SALT_V1, InitialKeys, protect
+from wirelens.wire.quic_crypto import initial_keys as _keys
 
 VERSION_1 = 0x00000001
-INITIAL_SALT_V1 = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
-"""RFC 9001 §5.2."""
 CLIENT_DATAGRAM = 1250
 """Size Chromium pads the datagrams carrying its Initial packets to (RFC 9000 §14.1 asks at
 least 1200)."""
@@ -44,20 +37,9 @@ FRAME_ACK, FRAME_CRYPTO = 0x02, 0x06
 """Frame types (RFC 9000 §19); PADDING frames are zero bytes."""
 
 
-def _expand_label(secret: bytes, label: bytes, length: int) -> bytes:
-    """HKDF-Expand-Label with an empty context (RFC 8446 §7.1)."""
-    full = b"tls13 " + label
-    info = struct.pack("!H", length) + bytes([len(full)]) + full + b"\x00"
-    return HKDFExpand(SHA256(), length, info).derive(secret)
-
-
-def initial_keys(dcid: bytes, server: bool) -> tuple[bytes, bytes, bytes]:
-    """(key, iv, header protection key) of one side's Initial packets (RFC 9001 §5.2)."""
-    extract = HMAC(INITIAL_SALT_V1, SHA256())  # HKDF-Extract(salt, dcid)
-    extract.update(dcid)
-    secret = _expand_label(extract.finalize(), b"server in" if server else b"client in", 32)
-    return (_expand_label(secret, b"quic key", 16), _expand_label(secret, b"quic iv", 12),
-            _expand_label(secret, b"quic hp", 16))
+def initial_keys(dcid: bytes, server: bool) -> InitialKeys:
+    """One side's QUIC v1 Initial keys (RFC 9001 §5.2) for the client's first ``dcid``."""
+    return _keys(SALT_V1, dcid, server)
 
 
 def crypto_frame(offset: int, data: bytes) -> bytes:
@@ -70,27 +52,17 @@ def ack_frame(largest: int) -> bytes:
     return bytes([FRAME_ACK]) + encode_varint(largest) + encode_varint(0) + encode_varint(0) + encode_varint(largest)
 
 
-def initial_packet(keys: tuple[bytes, bytes, bytes], dcid: bytes, scid: bytes, pn: int,
+def initial_packet(keys: InitialKeys, dcid: bytes, scid: bytes, pn: int,
                    frames: bytes, size: int | None = None) -> bytes:
     """A protected Initial packet (RFC 9000 §17.2.2, RFC 9001 §5.3-5.4) holding ``frames``,
     padded with PADDING frames to ``size`` bytes when given."""
-    key, iv, hp = keys
     head = (bytes([0xC0 | (PN_LEN - 1)]) + struct.pack("!I", VERSION_1) + bytes([len(dcid)])
             + dcid + bytes([len(scid)]) + scid + encode_varint(0))  # (no token)
     if size is not None:  # header, 2-byte length, packet number, frames, 16-byte tag
         frames += bytes(max(0, size - len(head) - 2 - PN_LEN - len(frames) - 16))
     length = PN_LEN + len(frames) + 16
     header = head + struct.pack("!H", 0x4000 | length) + pn.to_bytes(PN_LEN, "big")
-    nonce = (int.from_bytes(iv, "big") ^ pn).to_bytes(12, "big")
-    sealed = AESGCM(key).encrypt(nonce, frames, header)
-    sample = sealed[4 - PN_LEN: 4 - PN_LEN + 16]  # (the sample starts 4 bytes after the pn's)
-    encryptor = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
-    mask = encryptor.update(sample) + encryptor.finalize()
-    out = bytearray(header)
-    out[0] ^= mask[0] & 0x0F
-    for k in range(PN_LEN):
-        out[len(header) - PN_LEN + k] ^= mask[1 + k]
-    return bytes(out) + sealed
+    return protect(header, len(head) + 2, frames, keys, pn)
 
 
 def handshake_packet(rng: random.Random, dcid: bytes, scid: bytes, size: int) -> bytes:

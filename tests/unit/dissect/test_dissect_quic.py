@@ -34,7 +34,12 @@ from wirelens.dissect.quic import (
     QuicRecord,
     version_name,
 )
-from wirelens.dissect.quic_crypto import (
+from wirelens.dissect.quic_gquic import parse_chlo
+from wirelens.dissect.quic_params import transport_parameter
+from wirelens.wire import ParseError
+from wirelens.wire.buffer import encode_varint
+from wirelens.wire.errors import BadValue, LimitExceeded
+from wirelens.wire.quic_crypto import (
     SALT_DRAFT_29,
     SALT_V1,
     SALT_V2,
@@ -44,11 +49,6 @@ from wirelens.dissect.quic_crypto import (
     protect,
     unprotect,
 )
-from wirelens.dissect.quic_gquic import parse_chlo
-from wirelens.dissect.quic_params import transport_parameter
-from wirelens.wire import ParseError
-from wirelens.wire.buffer import encode_varint
-from wirelens.wire.errors import BadValue, LimitExceeded
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 NDPI = DATA / "nDPI" / "tests" / "cfgs" / "default"

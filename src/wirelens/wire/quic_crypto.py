@@ -2,7 +2,8 @@
 
 Initial packets are encrypted with keys every observer can derive: they come from the
 Destination Connection ID of the client's first Initial packet and a per-version salt
-(RFC 9001 §5.2). This module derives them and removes the protection:
+(RFC 9001 §5.2). This module derives them, removes the protection (the QUIC dissector) and
+applies it (:func:`protect`: the simulator's Initial packets, test packets):
 
 - ``initial_secret = HKDF-Extract(salt, client_dcid)``; the client and server secrets are
   ``HKDF-Expand-Label(initial_secret, "client in" / "server in", "", 32)`` (RFC 9001 §5.2,
@@ -212,7 +213,7 @@ def unprotect(packet: bytes, pn_offset: int, keys: InitialKeys, largest_pn: int 
 
 def protect(header: bytes, pn_offset: int, payload: bytes, keys: InitialKeys, pn: int) -> bytes:
     """Apply payload then header protection (RFC 9001 §5.3-5.4); the inverse of
-    :func:`unprotect`, used to build test packets.
+    :func:`unprotect` (the simulator's Initial packets, test packets).
 
     ``header`` is the unprotected header including the packet number encoding (its length
     in the low 2 bits of the first byte); the Length field in it must already count the
