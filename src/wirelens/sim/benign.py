@@ -7,7 +7,7 @@ engine takes from the packets) and the frames that belong to it.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from wirelens.sim import quic, rpc
@@ -146,13 +146,10 @@ def http_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Par
     t = flow.handshake(t)
     ua = _user_agent(client)
     server = SERVERS[srv.raw[3] % len(SERVERS)]
-    nreq = rng.randint(1, 4)
     methods: list[str] = []
     statuses: list[int] = []
-    for k in range(nreq):
-        if k and t > w.end_ns:
-            nreq = k
-            break
+
+    def exchange(t: int, k: int) -> int:
         t += rng.randint(MS // 5, 5 * MS) if k == 0 else rng.randint(60 * MS, 3000 * MS)
         path = rng.choice(HTTP_PATHS[name])
         if rng.random() < 0.2:
@@ -172,7 +169,9 @@ def http_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Par
             status, reason, body = 200, "OK", text_body(rng, size)
         statuses.append(status)
         resp = http_response(status, reason, body, t_resp / 1e9, server)
-        t = flow.send(t_resp, False, resp)
+        return flow.send(t_resp, False, resp)
+
+    t, nreq = _exchanges(w, t, rng.randint(1, 4), exchange)
     _, how = _close(w, flow, rng, t)
     parts.append((row("benign", "http_browse", [client.ip, ip], 1, host=name, requests=nreq,
                       methods=methods, statuses=statuses, proto="tcp", sport=sport, dport=80,
@@ -202,6 +201,17 @@ def tls_handshake(w: World, rng: random.Random, flow: TcpFlow, t: int, sni: str,
     return flow.send(t + flow.rtt + rng.randint(MS // 10, MS), False, tls12_server_finish(rng))
 
 
+def _exchanges(w: World, t: int, n: int, exchange: Callable[[int, int], int]) -> tuple[int, int]:
+    """Up to ``n`` request/response exchanges of a session (``exchange(t, k)`` makes the
+    ``k``-th from time ``t`` and returns when it ended), the first always, no later one once
+    the simulated time is over; (when the last ended, how many were made)."""
+    for k in range(n):
+        if k and t > w.end_ns:
+            return t, k
+        t = exchange(t, k)
+    return t, n
+
+
 def _think(rng: random.Random, k: int) -> int:
     """The wait (ns) before request ``k`` of an HTTPS or HTTP/3 session: the first right after
     the handshake, the others a user's pause apart."""
@@ -226,15 +236,14 @@ def tls_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Part
     stack = client_for(rng, w.seed, client.ip, client.ttl == 128, name)
     tls13 = rng.random() < 0.75 and stack.tls13
     t = tls_handshake(w, rng, flow, t, name, tls13, stack)
-    nreq = rng.randint(1, 6)
-    for k in range(nreq):
-        if k and t > w.end_ns:
-            nreq = k
-            break
-        t += _think(rng, k)
-        t = flow.send(t, True, app_data(rng, rng.randint(150, 1100)), ack_last=False)
+
+    def exchange(t: int, k: int) -> int:
+        t = flow.send(t + _think(rng, k), True, app_data(rng, rng.randint(150, 1100)),
+                      ack_last=False)
         size = _response_size(rng)
-        t = flow.send(t + flow.rtt + rng.randint(MS, 40 * MS), False, app_data(rng, size))
+        return flow.send(t + flow.rtt + rng.randint(MS, 40 * MS), False, app_data(rng, size))
+
+    t, nreq = _exchanges(w, t, rng.randint(1, 6), exchange)
     if rng.random() < 0.7:  # close_notify alert (encrypted, RFC 8446 §6.1)
         t = flow.send(t + rng.randint(100 * MS, 2000 * MS), True,
                       tls_record(ContentType.APPLICATION_DATA if tls13 else ContentType.ALERT,
@@ -303,13 +312,10 @@ def quic_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Par
     t = send(t + rng.randint(MS // 5, 3 * MS), True,
              quic.initial_packet(keys, server_cid, b"", pn + 1, quic.ack_frame(spn),
                                  quic.CLIENT_DATAGRAM - len(finished)) + finished)
-    nreq = rng.randint(1, 6)
-    for k in range(nreq):
-        if k and t > w.end_ns:
-            nreq = k
-            break
-        t += _think(rng, k)
-        t = send(t, True, quic.short_packet(rng, server_cid, rng.randint(120, 700)))
+
+    def exchange(t: int, k: int) -> int:
+        t = send(t + _think(rng, k), True, quic.short_packet(rng, server_cid,
+                                                             rng.randint(120, 700)))
         size = _response_size(rng)
         t += rtt + rng.randint(MS, 40 * MS)
         for n in range(0, size, quic.MAX_DATAGRAM - 40):
@@ -317,6 +323,9 @@ def quic_browse(w: World, rng: random.Random, t0: int, client: Host) -> list[Par
                      quic.short_packet(rng, b"", min(quic.MAX_DATAGRAM, size - n + 40)))
             if n // (quic.MAX_DATAGRAM - 40) % 4 == 3:  # an ACK every few packets
                 send(t + rtt // 2, True, quic.short_packet(rng, server_cid, rng.randint(38, 50)))
+        return t
+
+    t, nreq = _exchanges(w, t, rng.randint(1, 6), exchange)
     parts.append((row("benign", "quic_browse", [client.ip, ip], 1, sni=name,
                       client=CHROMIUM_QUIC.name, version="QUIC v1", requests=nreq,
                       proto="udp", sport=sport, dport=443, bytes_out=sent[True],
