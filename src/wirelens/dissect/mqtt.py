@@ -243,19 +243,12 @@ _PUBLISH_FIRST = frozenset(0x30 | flags for flags in range(16) if flags & 0x06 !
 """First bytes of a PUBLISH: type 3, any DUP and RETAIN, QoS 0-2 (3 is malformed, §3.3.1.2)."""
 
 
-def _publishes_ok(p: bytes) -> bool:
-    """A session seen from its middle, where PUBLISH packets flow (an MQTT connection lives
-    for days: a capture mostly starts after its CONNECT): ``p`` is whole control packets
-    (:func:`_packet_end`), at most ``MAX_MESSAGES``, the first a PUBLISH. Text cannot pass:
-    two printable bytes as a topic length ask for more than 8 KiB, past what a one-byte
-    Remaining Length allows."""
-    return bool(p) and p[0] in _PUBLISH_FIRST and fills(p, _packet_end)
-
-
 def _packet_end(p: bytes, pos: int) -> int:
     """End of the control packet at ``pos``, or -1: the fixed-header flags its type requires
     (3.1.1 §2.2.2), a Remaining Length in as few bytes as it takes (5.0 §1.5.5) that ends
-    inside ``p``, and for a PUBLISH a valid topic name (:func:`_topic_ok`)."""
+    inside ``p``, and for a PUBLISH a valid topic name (:func:`_topic_ok`). Text cannot pass
+    as a PUBLISH: two printable bytes as a topic length ask for more than 8 KiB, past what a
+    one-byte Remaining Length allows."""
     first = p[pos]
     kind = first >> 4
     if kind == PacketType.PUBLISH:
@@ -315,15 +308,17 @@ class MqttDissector(Dissector):
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:
         """A CONNECT packet with protocol name MQTT (level 4/5) or MQIsdp (level 3); or, a
-        session seen from its middle, a payload that is exactly a PINGREQ from the originator
-        or a PINGRESP to it (3.1.1 §3.12, §3.13: two bytes each), or whole packets opening
-        with a PUBLISH (:func:`_publishes_ok`; either side publishes)."""
+        session seen from its middle (an MQTT connection lives for days: a capture mostly
+        starts after its CONNECT), a payload that is exactly a PINGREQ from the originator
+        or a PINGRESP to it (3.1.1 §3.12, §3.13: two bytes each), or whole control packets
+        (:func:`_packet_end`, at most ``MAX_MESSAGES``) opening with a PUBLISH (either side
+        publishes)."""
         if proto != IPPROTO_TCP or not payload:
             return False
         if len(payload) == 2:
             return payload == (_PINGREQ if from_orig else _PINGRESP)
         if payload[0] in _PUBLISH_FIRST:
-            return _publishes_ok(payload)
+            return fills(payload, _packet_end)
         return _connect_prefix_ok(payload)
 
     def feed(self, data: bytes, from_orig: bool, ts_ns: int) -> list[Event]:

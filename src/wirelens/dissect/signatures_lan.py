@@ -244,6 +244,8 @@ Wireshark's lisp-tcp names them): 16 Error Notification, 17-20 Registration and 
 NACK and Refresh, 21 Mapping Notification, 22-30 the RLOC membership messages."""
 _LISP_TCP_END = b"\x9f\xac\xad\xe9"
 """The End Marker every reliable-transport message ends with."""
+_LISP_TCP_FIRST = frozenset((0,))
+"""Byte 0 over TCP: the high byte of a 16-bit type."""
 _LISP_TCP_MIN = 12
 """Type, Length, Message ID and End Marker: the shortest message."""
 
@@ -314,11 +316,17 @@ class LispDissector(SignatureDissector):
     ports: ClassVar[frozenset[int]] = frozenset((4342,))
     first_bytes: ClassVar[frozenset[int] | None] = _LISP_FIRST_BYTES | {0}
     """``matches``: the message type and its flag bits (reserved bits zero); over TCP, the
-    high byte (0) of a 16-bit type."""
+    high byte (0) of a 16-bit type (:meth:`first_bytes_on`)."""
     screens: ClassVar[Mapping[int, tuple[Screen, ...]]] = {IPPROTO_TCP: (
         Screen(_LISP_TCP_MIN, equals=((0, b"\x00"),), values=((1, frozenset(_LISP_TCP_TYPES)),)),)}
     """Over TCP, the first message's type (many binary protocols open with a zero byte); on
     UDP the first byte is all a screen could say (too weak to be one)."""
+
+    @classmethod
+    def first_bytes_on(cls, proto: int) -> frozenset[int] | None:
+        """UDP: a control message's type and flags; TCP: a reliable-transport type's high
+        byte."""
+        return _LISP_TCP_FIRST if proto == IPPROTO_TCP else _LISP_FIRST_BYTES
 
     @classmethod
     def matches(cls, payload: bytes, proto: int, from_orig: bool) -> bool:

@@ -641,7 +641,7 @@ class TlsDissector(Dissector):
         events: list[Event] = []
         if not self.done:
             for from_orig, side in self._sides.items():
-                if not side.lost and not self.done:
+                if not side.lost:
                     self._salvage(side, from_orig, events)
         if self._emitted or (self._client_hello is None and self._server_hello is None):
             return events
