@@ -94,7 +94,8 @@ class CaptureResult:
 
 
 def _rows(table: Any, keep: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
-    """Arrow table -> list of dicts, ``ts`` (timestamp[ns]) as float seconds."""
+    """Arrow table -> list of dicts, ``ts`` (timestamp[ns]) as float seconds (and exact, in
+    integer nanoseconds, as ``ts_ns``)."""
     if keep is not None:
         table = table.select([c for c in keep if c in table.column_names])
     ts: list[Any] | None = None
@@ -105,6 +106,7 @@ def _rows(table: Any, keep: tuple[str, ...] | None = None) -> list[dict[str, Any
     if ts is not None:
         for r, t in zip(rows, ts):
             r["ts"] = None if t is None else t / 1e9
+            r["ts_ns"] = t
     return rows
 
 

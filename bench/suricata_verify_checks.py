@@ -23,7 +23,8 @@ list, for the ClientHello's cipher suites, extensions and signature algorithms);
 passes when the number of our rows satisfying all comparisons equals ``count`` (or is >= 1
 without ``count``). Skipped, and counted as such, with the reason:
 
-- keys outside the maps (``pcap_cnt``, ``dns.authorities[..]``, ``quic.extensions[..]``,
+- keys outside the maps (``pcap_cnt`` of other events than DNS, ``dns.flags``,
+  ``quic.extensions[..]``,
   ``tls.client_handshake.*``, ``http.request_headers[..]``, ...) or non-scalar values;
 - a whole test whose ``requires:`` holds anything but ``min-version``/``version`` and the
   ``HAVE_JA3``/``HAVE_JA4`` features (``lt-version`` tests expect old Suricata output; ``files``,
@@ -39,6 +40,10 @@ its ``src_*`` and ``ether.src_mac`` are our ``resp_*`` side (EVE's DNS format 3,
 default; a test whose own ``suricata.yaml`` asks for format 2 logs answers in the flow's
 direction, and is read so). ``ether.src_mac``/``dest_mac``
 (and ``has-key: ether``) and ``vlan[0]`` are read from the flow's conn row (by ``uid``);
+A DNS event's ``pcap_cnt`` (the number of the packet that carried it) is compared as that
+packet's time: our row's ``ts`` for the query, ``ts`` + ``rtt`` for the answer (``ts`` when
+only the answer was seen); its ``dns.tx_id``, Suricata's transaction number (one per DNS
+message of the flow, from 0), as the message's place among the flow's messages in time order.
 ``dns.answers[N].rrtype``, ``.rrname``, ``.rdata`` and ``.ttl`` from ``answer_types``,
 ``answer_names``, ``answers`` and ``TTLs`` (``dns.authorities[N]`` likewise); ``tls.serial`` and ``tls.notbefore`` from
 the leaf certificate's x509 row. A resumed TLS session up to 1.2 is not an event: EVE's
@@ -230,7 +235,6 @@ FIELD_MAP: dict[str, dict[str, Column]] = {
         "dns.rrname": Column("query"), "dns.queries[0].rrname": Column("query"),
         "dns.rrtype": Column("qtype_name"), "dns.queries[0].rrtype": Column("qtype_name"),
         "dns.id": Column("trans_id", _int),
-        "dns.tx_id": Column("trans_id", _int),
         "dns.rcode": Column("rcode_name", answer=True),
         **{f"dns.answers[{i}].rrtype": Column("answer_types", index=i, answer=True)
            for i in range(8)},
@@ -331,6 +335,10 @@ class Check:
     dns_events: str = "both"
     """DNS events counted: ``query``, ``response`` or ``both`` (see the module docstring)."""
     proto: str | None = None
+    packet: int | None = None
+    """``pcap_cnt`` of a DNS event: the number (from 1) of the packet that carried it."""
+    tx_id: int | None = None
+    """``dns.tx_id``: Suricata's transaction number in the flow (from 0), one per message."""
 
     def text(self) -> str:
         body = ", ".join(f"{k}={v!r}" for k, v in self.match.items() if k != "event_type")
@@ -375,6 +383,12 @@ def translate(test: str, index: int, event: str, filt: dict[str, Any]) -> Check:
             return chk
         if k == "proto":
             chk.proto = str(v).lower()
+            continue
+        if event == "dns" and k == "pcap_cnt" and isinstance(v, int):
+            chk.packet = v
+            continue
+        if event == "dns" and k == "dns.tx_id" and isinstance(v, int):
+            chk.tx_id = v
             continue
         if event == "dns" and k == "dns.type":
             chk.dns_events = {"answer": "response", "request": "query"}.get(str(v), str(v))
@@ -430,9 +444,17 @@ class Config:
         return cls(DNS_V2.search(text) is not None, TLS_RESUMED.search(text) is not None)
 
 
-def _events(chk: Check, row: dict[str, Any], flow: Flow, cfg: Config) -> int:
-    """How many of the events Suricata would log for our row match the check."""
-    def holds(by_server: bool) -> bool:
+def _events(chk: Check, row: dict[str, Any], flow: Flow, cfg: Config,
+            packet_ns: int | None = None, messages: list[int] | None = None) -> int:
+    """How many of the events Suricata would log for our row match the check
+    (``packet_ns``: the time of the check's ``pcap_cnt`` packet, which carried the event;
+    ``messages``: the times of the DNS messages of the row's flow, in order)."""
+    def holds(by_server: bool, response: bool = False) -> bool:
+        sent = _sent_ns(row, response) if packet_ns is not None or messages is not None else None
+        if packet_ns is not None and sent != packet_ns:
+            return False
+        if messages is not None and (sent not in messages or messages.index(sent) != chk.tx_id):
+            return False
         for k, col, want in chk.conds:
             got = _value(row, flow, col, by_server)
             if (got is None) if k == "has-key" else col.norm(got) != want:
@@ -450,8 +472,18 @@ def _events(chk: Check, row: dict[str, Any], flow: Flow, cfg: Config) -> int:
     if query and chk.dns_events != "response" and not any(c.answer for _, c, _ in chk.conds):
         n += holds(False)
     if response and chk.dns_events != "query":
-        n += holds(not cfg.dns_v2)
+        n += holds(not cfg.dns_v2, response=True)
     return n
+
+
+def _sent_ns(row: dict[str, Any], response: bool) -> int | None:
+    """When our DNS row's query (or response) was sent, in ns: ``ts`` is the query's time, or
+    the response's when no query was seen; ``rtt`` the time between them."""
+    ts, rtt = row.get("ts_ns"), row.get("rtt")
+    answered = row.get("rcode") is not None
+    if ts is None or response != answered and rtt is None:  # (that message was not seen)
+        return None
+    return ts + round(rtt * 1e9) if response and rtt is not None else ts
 
 
 def _with_greetings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -469,9 +501,23 @@ def _with_greetings(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def packet_times(pcap: Path) -> list[int]:
+    """The time (ns) of each packet of ``pcap``, in file order (``pcap_cnt`` - 1 indexes it)."""
+    from wirelens.capture import open_capture
+
+    with open_capture(pcap) as src:
+        return [t for raw in src for t in raw.ts_ns.tolist()]
+
+
 def evaluate(chk: Check, res: CaptureResult, columns: set[str],
-             cfg: Config = Config()) -> tuple[bool, str]:
-    """(passed, why not) of a translated check against one capture's tables."""
+             cfg: Config = Config(), times: list[int] | None = None) -> tuple[bool, str]:
+    """(passed, why not) of a translated check against one capture's tables (``times``:
+    :func:`packet_times` of its capture, for a check naming its packet)."""
+    packet_ns = None
+    if chk.packet is not None:
+        if times is None or not 1 <= chk.packet <= len(times):
+            return False, f"pcap_cnt {chk.packet}: no such packet"
+        packet_ns = times[chk.packet - 1]
     if not columns:
         return False, f"no {chk.event} table registered"
     missing = [col.column for _, col, _ in chk.conds if not col.source and col.column not in columns]
@@ -488,13 +534,21 @@ def evaluate(chk: Check, res: CaptureResult, columns: set[str],
         uid = r.get("uid")
         return {"conn": conns.get(uid, {}), "x509": leaves.get(uid, {})}
 
+    messages: dict[Any, list[int]] = {}  # uid -> its DNS messages' times, in order
+    if chk.tx_id is not None:
+        for r in rows:
+            sent = (_sent_ns(r, False), _sent_ns(r, True))
+            messages.setdefault(r.get("uid"), []).extend(t for t in sent if t is not None)
+        for times_of_flow in messages.values():
+            times_of_flow.sort()
     hits = []
     for r in rows:
         if chk.proto is not None:
             ours = r.get("proto") or PROTO_OF.get(chk.event)
             if str(ours).lower() != chk.proto:
                 continue
-        hits.extend([r] * _events(chk, r, flow(r), cfg))
+        hits.extend([r] * _events(chk, r, flow(r), cfg, packet_ns,
+                                  messages.get(r.get("uid"), []) if messages else None))
     n = len(hits)
     passed = n >= 1 if chk.count is None else n == chk.count
     if passed:
@@ -565,6 +619,7 @@ def run(data: Path, timeout_s: float, only: list[str] | None = None) -> Report:
         if whole is None and pcap is None:
             whole = "no single capture in the test folder"
         res: CaptureResult | None = None
+        times: list[int] | None = None
         own_cfg = (test_dir / "suricata.yaml").is_file()
         cfg = Config.of(test_dir)
         for chk in checks:
@@ -580,7 +635,10 @@ def run(data: Path, timeout_s: float, only: list[str] | None = None) -> Report:
                     rep.errors.append(f"{test_dir.name}: {res.error}")
             table = TABLE_OF.get(chk.event, chk.event)
             tab_cols = set(res.rows(table)[0]) if res.rows(table) else _columns(table)
-            ok, why = evaluate(chk, res, tab_cols, cfg)
+            if chk.packet is not None and times is None:
+                assert pcap is not None
+                times = packet_times(pcap)
+            ok, why = evaluate(chk, res, tab_cols, cfg, times)
             rep.per_event[chk.event] += 1
             if ok:
                 rep.passed += 1

@@ -22,7 +22,7 @@ the same transaction (dns ``trans_id``, http ``trans_depth``), then the nearest 
 Compared (names with :func:`l7_compare.norm_name`: case-insensitive, no trailing dot):
 
 - dns.log ``query``, ``qtype_name`` (Zeek's ``*`` is ANY), ``rcode_name``, the AA, TC, RD
-  and RA flags and ``answers`` (sets, names without case) = our dns columns;
+  and RA flags, ``Z`` and ``answers`` (sets, names without case) = our dns columns;
 - ssl.log ``server_name``, ``version``, ``cipher``, ``curve``, ``resumed`` and
   ``sni_matches_cert`` = our tls (or, for QUIC, quic) ``server_name``, ``version`` (quic:
   ``tls_version``), ``cipher``, ``curve``, ``resumed`` and ``sni_matches_cert``;
@@ -107,7 +107,7 @@ LOGS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...], str | N
     "dns.log": (("dns",), (("query", "query", "name"), ("qtype_name", "qtype_name", "qtype"),
                            ("rcode_name", "rcode_name", "exact"), ("AA", "AA", "bool"),
                            ("TC", "TC", "bool"), ("RD", "RD", "bool"), ("RA", "RA", "bool"),
-                           ("answers", "answers", "nameset")), "trans_id"),
+                           ("Z", "Z", "int"), ("answers", "answers", "nameset")), "trans_id"),
     "ssl.log": (("tls", "quic"), (("server_name", "server_name", "name"),
                                   ("version", "tls_version|version", "exact"),
                                   ("cipher", "cipher", "exact"), ("curve", "curve", "exact"),

@@ -138,6 +138,24 @@ def test_every_turn_of_the_pairing(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert _both(cap, monkeypatch, batch_bytes=4096) > 30
 
 
+def test_z_bits_from_the_query_else_the_response(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Z`` holds the header's Z, AD and CD bits as Zeek's does: the query's (CD, 1, here;
+    its answer sets AD, 2), or the response's when it came alone; the same on both paths."""
+    cd_query = dns_header(21, 0x0110, 1, 0) + dns_name("cd.example") + b"\x00\x01\x00\x01"
+    ad_answer = (dns_header(21, 0x81A0, 1, 1) + dns_name("cd.example") + b"\x00\x01\x00\x01"
+                 + rr(1, bytes(4)))
+    alone = (dns_header(22, 0x81A0, 1, 1) + dns_name("ad.example") + b"\x00\x01\x00\x01"
+             + rr(1, bytes(4)))
+    cap = tmp_path / "z.pcap"
+    write_pcap(cap, [udp_frame(CLIENT, SERVER, 40010, 53, cd_query),
+                     udp_frame(SERVER, CLIENT, 53, 40010, ad_answer),
+                     udp_frame(SERVER, CLIENT, 53, 40011, alone)])
+    assert _both(cap, monkeypatch) > 0
+    rows = wirelens.analyze(cap).table("dns").to_pylist()
+    assert sorted((r["query"], r["Z"]) for r in rows) == [("ad.example", 2), ("cd.example", 1)]
+
+
 _NAMES = ("a.example", "A.Example", "b.example", "c.test")
 
 

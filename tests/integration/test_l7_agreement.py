@@ -183,6 +183,25 @@ def test_suricata_events_of_our_rows() -> None:
     assert events({"dns.answers[1].rrtype": "A"}) == 1 and events({"dns.answers[2].rrtype": "A"}) == 0
     assert events({}, both, {**row, "rtt": None}) == 1  # the answer alone was seen
     assert events({"dns.type": "query"}, both, {**row, "rcode": None, "rtt": None}) == 1
+    # pcap_cnt: the event carried by that packet (the query at ts, the answer rtt later)
+    timed = {**row, "ts_ns": 5_000_000_000}
+    chk = sv.translate("t", 0, "dns", {"match": {"event_type": "dns", "pcap_cnt": 2}})
+    assert chk.skip is None and chk.packet == 2
+    assert sv._events(chk, timed, {"conn": conn}, both, 5_000_000_000) == 1
+    assert sv._events(chk, timed, {"conn": conn}, both, 5_010_000_000) == 1
+    assert sv._events(chk, timed, {"conn": conn}, both, 5_000_000_001) == 0
+    assert sv._sent_ns({**timed, "rtt": None}, True) == 5_000_000_000  # the answer alone
+    assert sv._sent_ns({**timed, "rtt": None}, False) is None
+    assert sv._sent_ns({**timed, "rcode": None, "rtt": None}, True) is None
+    # dns.tx_id: Suricata's transaction per DNS message of the flow, from 0
+    chk = sv.translate("t", 0, "dns", {"match": {"event_type": "dns", "dns.tx_id": 1}})
+    assert chk.skip is None and chk.tx_id == 1
+    messages = [4_000_000_000, 5_000_000_000, 5_010_000_000]
+    assert sv._events(chk, timed, {"conn": conn}, both, None, messages) == 1  # the query
+    chk.tx_id = 2
+    assert sv._events(chk, timed, {"conn": conn}, both, None, messages) == 1  # the answer
+    chk.tx_id = 0
+    assert sv._events(chk, timed, {"conn": conn}, both, None, messages) == 0
     tls = sv.translate("t", 0, "tls", {"match": {"event_type": "tls", "has-key": "ether"}})
     assert sv._events(tls, {"resumed": False}, {"conn": conn}, both) == 1
     assert sv._events(tls, {"resumed": True}, {"conn": conn}, both) == 0
@@ -342,6 +361,9 @@ SURICATA_PASSING = [
     "bug-7657-01", "bug-7851-01", "bug-814", "http-async-cli", "http-async-srv",
     "http-gap-beyond-body", "http-options-method", "tcp-fastopen-01", "tcp-fastopen-08",
     "dns-udp-junkrequest-first",
+    # a DNS tunnel's 88 transactions, each located by its packet (pcap_cnt) and transaction
+    # number (dns.tx_id)
+    "bug-1158",
     # direction of DNS answers, MACs and VLANs from conn, resumed TLS sessions not logged
     "ethernet-eve", "dns-reversed-udp-1", "dns-reversed-tcp-1", "bug-5197",
     "detect-bytetest-03", "bug-5486",

@@ -95,6 +95,9 @@ class DnsRecord(Event):
     """Recursion desired (from the query, else the response)."""
     RA: bool
     """Recursion available (from the response)."""
+    Z: int
+    """The header's Z, AD and CD bits as one number, as Zeek's ``Z`` (from the query, else
+    the response)."""
     answers: tuple[str, ...]
     """Readable rdata of the answer section, in order."""
     ttls: tuple[float, ...]
@@ -460,6 +463,7 @@ def _record(
         tc,  # TC
         first.rd,  # RD
         ra,  # RA
+        first.z,  # Z
         tuple(texts),  # answers
         tuple([float(rr.ttl) for rr in answers]),  # ttls
         opcode,

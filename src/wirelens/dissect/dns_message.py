@@ -222,6 +222,9 @@ class DnsMessage:
     """Recursion desired."""
     ra: bool
     """Recursion available."""
+    z: int
+    """The header's three bits between RA and RCODE, ``(flags >> 4) & 7``: Z (reserved, RFC
+    1035 §4.1.1), AD (authentic data, 2) and CD (checking disabled, 1; RFC 4035 §3.2)."""
     rcode: int
     """Response code (header part only)."""
     questions: tuple[Question, ...]
@@ -659,6 +662,7 @@ def _message(trans_id: int, flags: int, questions: list[Question],
         bool(flags & 0x0200),  # tc
         bool(flags & 0x0100),  # rd
         bool(flags & 0x0080),  # ra
+        (flags >> 4) & 7,  # z
         flags & 0xF,  # rcode
         tuple(questions),
         tuple(answers),

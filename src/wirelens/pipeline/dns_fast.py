@@ -49,7 +49,7 @@ are zero instead of guessing."""
 QR, AA, TC, RD, RA = 0x8000, 0x0400, 0x0200, 0x0100, 0x0080
 
 NAMES = ("ts_ns", "trans_id", "query", "qclass", "qclass_name", "qtype", "qtype_name", "rcode",
-         "rcode_name", "AA", "TC", "RD", "RA", "opcode", "rtt_ns", "opcode_name",
+         "rcode_name", "AA", "TC", "RD", "RA", "Z", "opcode", "rtt_ns", "opcode_name",
          "edns_udp_size", "edns_version", "edns_dnssec_ok", "partial")
 """The plain fields of a fast path row, in the order of its tuple (``DnsRecord`` names; the
 lists come as columns)."""
@@ -204,7 +204,8 @@ def query_row(q: Query) -> tuple[Any, ...]:
     ts, tid, name, qclass, qtype, first, packed, cut, _ = q
     opcode = (first >> 11) & 0xF
     return (ts, tid, name, qclass, qclass_name(qclass), qtype, qtype_name(qtype), None, None,
-            False, False, bool(first & RD), False, opcode, None, opcode_name(opcode),
+            False, False, bool(first & RD), False, (first >> 4) & 7, opcode, None,
+            opcode_name(opcode),
             *_edns(packed), cut)
 
 
@@ -239,7 +240,8 @@ def response_row(m: Messages, k: int, ts_ns: int, q: Query | None, name: str,
     opcode = (first >> 11) & 0xF
     return (ts, tid, name, qclass, qclass_name(qclass), qtype, qtype_name(qtype), rcode,
             rcode_name(rcode), bool(flags & AA), bool(flags & TC), bool(first & RD),
-            bool(flags & RA), opcode, rtt, opcode_name(opcode), *_edns(packed), cut)
+            bool(flags & RA), (first >> 4) & 7, opcode, rtt, opcode_name(opcode),
+            *_edns(packed), cut)
 
 
 @dataclass(slots=True)

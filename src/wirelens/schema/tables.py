@@ -133,6 +133,9 @@ DNS = pa.schema(
         f("TC", pa.bool_(), "Truncation flag."),
         f("RD", pa.bool_(), "Recursion desired flag."),
         f("RA", pa.bool_(), "Recursion available flag."),
+        f("Z", pa.uint8(), "The header's three bits between RA and the response code, as "
+          "Zeek's Z: the reserved Z bit (4), AD, authentic data (2), CD, checking disabled "
+          "(1; RFC 4035 section 3.2); from the query, else the response."),
         f("answers", pa.list_(pa.string()), "Answer record data, in order, as Zeek's dns.log "
           "writes it (addresses, names, TXT strings, 'RRSIG <type> <signer>', 'DS <alg> "
           "<digest type>', 'SSHFP: <hex>', ...; other types as hex); for a dynamic update the "

@@ -293,7 +293,7 @@ class LakeWriter:
             n = self._seq[table] = self._seq.get(table, -1) + 1
             folder = self.root / table / f"date={day}" / f"hour={hour % 24:02d}"
             if folder not in self._dirs:
-                os.makedirs(folder, exist_ok=True)
+                _make_folder(folder)
                 if len(self._dirs) >= MAX_KNOWN_DIRS:  # (a long run: memory stays flat)
                     self._dirs.clear()
                 self._dirs.add(folder)
@@ -335,6 +335,21 @@ class LakeWriter:
             self._thread = None
         self._jobs.clear()
         self._in_flight = 0
+
+
+def _make_folder(folder: Path) -> None:
+    """``os.makedirs(folder, exist_ok=True)`` in one system call when the parent exists (a
+    new hour of a known date: the common case). Each call gives the interpreter lock up, and
+    the analysis thread then waits for the writer thread to hand it back (~0.3 ms a call
+    measured on big.pcap): ``makedirs`` makes 2-4 of them (a ``stat`` of each missing level
+    before its ``mkdir``)."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        if not os.path.isdir(folder):
+            raise
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
 
 
 def table_files(root: str | Path, table: str) -> list[Path]:

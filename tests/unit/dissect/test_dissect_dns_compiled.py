@@ -56,7 +56,8 @@ def compiled(datagrams: list[bytes]) -> list[View | None]:
                                       bool(row[K.M_EDNS_TTL] & 0x8000))
         flags = row[K.M_FLAGS]
         out.append((row[K.M_ID], bool(flags & 0x8000), (flags >> 11) & 0xF, bool(flags & 0x400),
-                    bool(flags & 0x200), bool(flags & 0x100), bool(flags & 0x80), flags & 0xF,
+                    bool(flags & 0x200), bool(flags & 0x100), bool(flags & 0x80),
+                    (flags >> 4) & 7, flags & 0xF,
                     (m.name(row[K.M_QNAME_A], row[K.M_QNAME_B]), row[K.M_QTYPE],
                      row[K.M_QCLASS]),
                     records[: row[K.M_ANSWERS]], records[row[K.M_ANSWERS]:], edns, m.cut(k)))
@@ -66,7 +67,8 @@ def compiled(datagrams: list[bytes]) -> list[View | None]:
 def python(msg: DnsMessage) -> View:
     q = msg.questions[0] if msg.questions else None
     edns = None if msg.edns is None else (msg.edns.udp_size, msg.edns.version, msg.edns.dnssec_ok)
-    return (msg.trans_id, msg.is_response, msg.opcode, msg.aa, msg.tc, msg.rd, msg.ra, msg.rcode,
+    return (msg.trans_id, msg.is_response, msg.opcode, msg.aa, msg.tc, msg.rd, msg.ra, msg.z,
+            msg.rcode,
             None if q is None else (q.name, q.qtype, q.qclass),
             [(r.name, r.rtype, r.ttl, r.text) for r in msg.answers],
             [(r.name, r.rtype, r.ttl, r.text) for r in msg.authorities], edns, msg.cut)

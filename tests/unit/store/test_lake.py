@@ -242,3 +242,20 @@ def test_a_lake_below_a_folder_not_named_in_utf8_is_refused_in_one_line(tmp_path
         query(root, "SELECT count(*) FROM weird")
     (tmp_path / "link").symlink_to(root)  # the way round it the message gives
     assert query(tmp_path / "link", "SELECT count(*) AS n FROM weird").to_pylist() == [{"n": 1}]
+
+
+def test_partition_folders_are_made_with_their_missing_parents(tmp_path):
+    """A new hour of a known date is one ``mkdir``; a new date makes its folder first; an
+    existing folder is fine; a file where the folder should be is an error, as with
+    ``os.makedirs``."""
+    from wirelens.store.lake import _make_folder
+
+    hour = tmp_path / "conn" / "date=2024-01-01" / "hour=00"
+    _make_folder(hour)  # (table and date folders missing)
+    _make_folder(hour.with_name("hour=01"))
+    _make_folder(hour)  # (already there)
+    assert sorted(p.name for p in hour.parent.iterdir()) == ["hour=00", "hour=01"]
+    blocked = hour.with_name("hour=02")
+    blocked.write_bytes(b"")
+    with pytest.raises(FileExistsError):
+        _make_folder(blocked)
