@@ -237,6 +237,11 @@ _METHODS = (
     b"PATCH ", b"PROPFIND ", b"PROPPATCH ", b"MKCOL ", b"COPY ", b"MOVE ", b"LOCK ",
     b"UNLOCK ", b"SEARCH ", b"REPORT ",
 )  # fmt: skip
+_METHOD_SHAPE = re.compile(r"[A-Z][A-Z_-]*")
+"""What every method is made of: the registered ones (RFC 9110 §9, the IANA HTTP Method
+Registry) are upper-case letters and '-', and those of HTTP-shaped protocols upper-case
+letters, '-' and '_' (UPnP's M-SEARCH, RPC over HTTP's RPC_IN_DATA). A request line with
+any other token (``GET%00``, ``get``) is still logged, and a weird flags it."""
 # RFC 1945 §4.1 Simple-Request: a known method, exactly one space, then an abs_path ("/...")
 # or an absoluteURI ("scheme://...", RFC 3986 §3.1 scheme), nothing else on the line. The
 # match has the same three groups as _REQUEST_LINE, the version being empty.
@@ -945,6 +950,10 @@ class HttpDissector(Dissector):
         events.append(row)
         if request is None:
             return
+        if row.method is not None and not _METHOD_SHAPE.fullmatch(row.method):
+            events.append(Problem(request.ts_ns, BadValue(
+                f"request method {row.method!r} is not upper-case letters, '-' and '_' as "
+                "every HTTP method is (an evasion, or another protocol's request)")))
         ticket = _negotiate(client_auth(request.headers), ap_request)
         if ticket is None:
             return

@@ -497,3 +497,21 @@ def test_real_http_inside_a_connect_tunnel(test: str) -> None:
     rows = wirelens.analyze(pcap).tables["http"].to_pylist()
     assert [(r["method"], r["uri"], r["status_code"]) for r in rows] == [
         ("CONNECT", "abc:443", 200), ("GET", "/", 200)]
+
+
+@pytest.mark.parametrize(("method", "flagged"), [
+    ("GET", False), ("M-SEARCH", False), ("RPC_IN_DATA", False), ("VERSION-CONTROL", False),
+    ("GET%00", True), ("get", True), ("G3T", True), ("-GET", True),
+])  # fmt: skip
+def test_a_method_no_http_method_looks_like_is_logged_and_flagged(method: str,
+                                                                  flagged: bool) -> None:
+    """Every method is upper-case letters, '-' and '_': another token (an evasion such as
+    ``GET%00``, suricata-verify's detect-uricontent-06) is logged as sent, and flagged by a
+    weird; the flow is read on."""
+    got = feed_all(HttpDissector, [
+        (True, f"{method} /images.gif HTTP/1.1\r\nHost: h\r\n\r\n".encode()),
+        (False, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+        (True, b"GET /next HTTP/1.1\r\nHost: h\r\n\r\n")], TCP)
+    assert problems(got) == ([BadValue] if flagged else [])
+    assert [(e.method, e.uri) for e in got if isinstance(e, HttpRecord)] == [
+        (method, "/images.gif"), ("GET", "/next")]
