@@ -39,7 +39,7 @@ is on an answer field, ``rcode`` or ``answers``). A response event is sent by th
 its ``src_*`` and ``ether.src_mac`` are our ``resp_*`` side (EVE's DNS format 3, the
 default; a test whose own ``suricata.yaml`` asks for format 2 logs answers in the flow's
 direction, and is read so). ``ether.src_mac``/``dest_mac``
-(and ``has-key: ether``) and ``vlan[0]`` are read from the flow's conn row (by ``uid``);
+(and ``has-key: ether``) and ``vlan[0]`` are read from the flow's conn row (by ``uid``).
 A DNS event's ``pcap_cnt`` (the number of the packet that carried it) is compared as that
 packet's time: our row's ``ts`` for the query, ``ts`` + ``rtt`` for the answer (``ts`` when
 only the answer was seen); its ``dns.tx_id``, Suricata's transaction number (one per DNS
@@ -548,7 +548,7 @@ def evaluate(chk: Check, res: CaptureResult, columns: set[str],
             if str(ours).lower() != chk.proto:
                 continue
         hits.extend([r] * _events(chk, r, flow(r), cfg, packet_ns,
-                                  messages.get(r.get("uid"), []) if messages else None))
+                                  None if chk.tx_id is None else messages.get(r.get("uid"), [])))
     n = len(hits)
     passed = n >= 1 if chk.count is None else n == chk.count
     if passed:
