@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--no-vlan-key", action="store_true",
                    help="leave VLAN ids out of the flow key (a tap whose two directions "
                         "arrive on different VLANs)")
+    a.add_argument("--community-id-seed", type=int, default=None, metavar="N",
+                   help="seed of conn.community_id (0-65535; 0, the spec's default)")
     a.add_argument("--json", action="store_true", help="print the summary as JSON")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -144,7 +146,8 @@ def _analyze(args: argparse.Namespace) -> int:
                             "show_passwords": args.show_passwords,
                             "vlan_key": not args.no_vlan_key}
     for key, val in (("idle_timeout_s", args.idle_timeout), ("active_timeout_s", args.active_timeout),
-                     ("max_flows", args.max_flows)):
+                     ("max_flows", args.max_flows),
+                     ("community_id_seed", args.community_id_seed)):
         if val is not None:
             opts[key] = val
     formats = [x.strip() for x in args.export.split(",") if x.strip()]

@@ -10,6 +10,7 @@ from wirelens.apps import AddressRanges, lookup
 from wirelens.core.batch import Tunnel
 from wirelens.flow import CONN_STATES, END_REASONS
 from wirelens.pipeline.columns import fixed_ascii, format_addrs, format_macs, ragged, ts_array, uids
+from wirelens.pipeline.community_id import community_ids
 from wirelens.schema.tables import CONN
 
 PROTO_NAMES = {1: "icmp", 2: "igmp", 6: "tcp", 17: "udp", 41: "ipv6", 47: "gre", 50: "esp",
@@ -92,6 +93,7 @@ def conn_batch(
     server_name: list[str | None] | None = None,
     name_source: list[str | None] | None = None,
     ranges: AddressRanges | None = None,
+    community_seed: int = 0,
 ) -> pa.RecordBatch:
     """Build a ``conn`` record batch from ended-flow columns (see flow.FlowTable); the
     application and its category come from ``server_name`` through the catalogue, else (with
@@ -116,6 +118,7 @@ def conn_batch(
         "duration": pa.array((cols["last_ts_ns"] - cols["ts_ns"]) / 1e9, pa.float64()),
         "proto": pa.array(proto, pa.uint8()),
         "proto_name": _lookup(proto, _PROTO_TEXT),
+        "community_id": community_ids(cols, community_seed),
         "ip_version": pa.array(cols["ip_ver"], pa.uint8()),
         "orig_mac": format_macs(cols["orig_mac"]),
         "resp_mac": format_macs(cols["resp_mac"]),

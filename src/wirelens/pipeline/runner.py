@@ -74,6 +74,9 @@ class AnalyzeOptions:
     """Read window size."""
     emit_bytes: int = limits.EMIT_BYTES
     """Input read between two hand-overs of ended flows and protocol rows to the sinks."""
+    community_id_seed: int = 0
+    """Seed of the ``conn`` table's Community ID (0 to 65535; the spec's default 0), for a
+    site whose Zeek or Suricata hashes with another."""
     show_passwords: bool = False
     """Keep clear-text passwords (FTP, POP3, IMAP, SMTP AUTH, HTTP Basic, LDAP simple bind,
     MQTT) and SNMP communities in the protocol tables; by default they are replaced by
@@ -86,7 +89,7 @@ class AnalyzeOptions:
         in the run with a message about neither."""
         for name in ("idle_timeout_s", "active_timeout_s"):
             _check(name, getattr(self, name), numbers.Real, "a number of seconds")
-        for name in ("max_flows", "batch_bytes", "emit_bytes"):
+        for name in ("max_flows", "batch_bytes", "emit_bytes", "community_id_seed"):
             _check(name, getattr(self, name), numbers.Integral, "an integer")
         for name in ("vlan_key", "show_passwords"):
             _check(name, getattr(self, name), _BOOL, "True or False")
@@ -97,6 +100,9 @@ class AnalyzeOptions:
                              f"not {self.batch_bytes}")
         if self.emit_bytes < 0:
             raise ValueError(f"emit_bytes must be >= 0, not {self.emit_bytes}")
+        if not 0 <= self.community_id_seed <= 0xFFFF:
+            raise ValueError("community_id_seed must be from 0 to 65535, not "
+                             f"{self.community_id_seed}")
 
 
 _BOOL = (bool, np.bool_)
@@ -490,7 +496,8 @@ class Analysis:
                                    done.name_source)
             self.lap("dpi")
             batch = conn_batch(part, self.salt or 0, done.service, done.service_source,
-                               done.server_name, done.name_source, self.ranges)
+                               done.server_name, done.name_source, self.ranges,
+                               self.options.community_id_seed)
             self.summary.add_flows(part, done.service)  # type: ignore[union-attr]
             self._emit("conn", batch)
             self._reuse_weirds(part, batch)

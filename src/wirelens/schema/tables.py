@@ -46,6 +46,9 @@ CONN = pa.schema(
         f("duration", pa.float64(), "last_ts - ts, in seconds."),
         f("proto", pa.uint8(), "IP protocol number of the innermost transport."),
         f("proto_name", pa.string(), "Readable twin of proto (tcp, udp, icmp, ...)."),
+        f("community_id", pa.string(), "Community ID v1 of the flow (the hash of its "
+          "addresses, protocol and ports Zeek, Suricata, Wireshark and Arkime write: a join "
+          "key across tools; seed --community-id-seed, 0 by default)."),
         f("ip_version", pa.uint8(), "4 or 6 (innermost IP header)."),
         f("orig_mac", pa.string(), "Originator's link-layer address as seen on its packets (null if none)."),
         f("resp_mac", pa.string(), "Responder's link-layer address."),

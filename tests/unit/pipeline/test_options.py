@@ -22,6 +22,9 @@ from wirelens.pipeline.runner import AnalyzeOptions
     ("batch_bytes", 4096.0, TypeError, "batch_bytes must be an integer"),
     ("emit_bytes", -1, ValueError, "emit_bytes must be >= 0, not -1"),
     ("dpi", "deep", ValueError, "dpi must be one of full, fast, off, not 'deep'"),
+    ("community_id_seed", 65536, ValueError, "community_id_seed must be from 0 to 65535"),
+    ("community_id_seed", -1, ValueError, "community_id_seed must be from 0 to 65535"),
+    ("community_id_seed", "1", TypeError, "community_id_seed must be an integer"),
 ])
 def test_wrong_values_refused_by_name(field: str, value: object, error: type, words: str,
                                       ) -> None:
