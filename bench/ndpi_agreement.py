@@ -346,9 +346,7 @@ def compare_capture(pcap: Path, flows: list[NdpiFlow], res: CaptureResult, rep: 
             hello[row_key(r, transport.get(r["uid"], proto))].append(r)
     where = "/".join(pcap.parts[-3:])
     for f in flows:
-        ours = conn.get(f.key, [])
-        for key in f.other_keys() if not ours else ():
-            ours = ours or conn.get(key, [])
+        ours = conn.get(f.key) or next((conn[k] for k in f.other_keys() if k in conn), [])
         services = [r["service"] for r in ours if r["service"]]
         said = Counter(services).most_common(1)[0][0] if services else None
         if counted(f):

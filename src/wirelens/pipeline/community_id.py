@@ -67,8 +67,8 @@ def community_ids(cols: dict[str, np.ndarray], seed: int = 0) -> pa.Array:
     else:
         one_way = np.zeros(n, bool)
     ports = icmp | np.isin(proto, _PORTS)
-    same = (a_hi == b_hi) & (a_lo == b_lo)
-    first = (a_hi < b_hi) | ((a_hi == b_hi) & (a_lo < b_lo)) | (same & ports & (sp < dp))
+    hi_same = a_hi == b_hi
+    first = (a_hi < b_hi) | (hi_same & ((a_lo < b_lo) | ((a_lo == b_lo) & ports & (sp < dp))))
     swap = ~(first | one_way)
     a_hi, b_hi = np.where(swap, b_hi, a_hi), np.where(swap, a_hi, b_hi)
     a_lo, b_lo = np.where(swap, b_lo, a_lo), np.where(swap, a_lo, b_lo)
