@@ -134,6 +134,27 @@ def test_quic_connections_read_through_their_protected_initials(result, sim):
     assert {services[k] for k in want} == {"quic"}
 
 
+def test_fast_dpi_names_split_and_encrypted_hellos(result, sim, tmp_path):
+    """``--dpi fast`` (no protocol tables) still gives every TLS and QUIC connection its
+    server name: Chromium's ClientHello spans two segments and a QUIC one is encrypted over
+    two Initial packets, so one packet does not show it whole; the TLS and QUIC dissectors
+    read those flows until the name, their rows not kept. The names are full DPI's."""
+    labels = [json.loads(x) for x in Path(sim.labels).read_text().splitlines()]
+    want = {(r["hosts"][0], r["detail"]["sport"]): r["detail"]["sni"] for r in labels
+            if r["label"] in ("tls_browse", "exfil_upload", "quic_browse")}
+    assert {r["detail"]["client"] for r in labels if r["label"] == "tls_browse"} >= {
+        "chromium"}
+    fast = wirelens.analyze(sim.pcap, out=tmp_path / "lake", dpi="fast")
+    for t in ("tls", "quic"):
+        assert fast.table(t).num_rows == 0, t
+    cols = ["orig_h", "orig_p", "service", "server_name", "name_source"]
+    full_rows = {(c["orig_h"], c["orig_p"]): c for c in result.conn.select(cols).to_pylist()}
+    fast_rows = {(c["orig_h"], c["orig_p"]): c for c in fast.conn.select(cols).to_pylist()}
+    for key, sni in want.items():
+        assert fast_rows[key] == full_rows[key], key
+        assert (fast_rows[key]["server_name"], fast_rows[key]["name_source"]) == (sni, "sni")
+
+
 def test_rpc_sessions_in_dce_rpc(result, sim):
     """Each simulated workstation's LSA session: the endpoint mapper's answer, then the
     NTLM-authenticated calls at packet privacy, named by operation, with the user."""

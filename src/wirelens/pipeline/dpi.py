@@ -69,6 +69,12 @@ COMPILED: frozenset[str] = frozenset(
 """Services the compiled classifier decides (their Python content tests never run here)."""
 IDENTIFY_TRIES = 4
 """Payload packets of a flow offered to the Python content tests before giving up on it."""
+NAME_READERS = frozenset({"tls", "dtls", "quic"})
+"""Services whose dissector reads a flow without tables (``tables=False``) until it gives the
+flow's server name: their name is a ClientHello field that one packet may not show whole
+(a TLS hello with a post-quantum key share spans two segments; QUIC's is encrypted and may
+span several Initial packets). Their rows are not kept; the flow stops at its name (or
+when its dissector is done or idle)."""
 ACK = 0x10
 _TAKES_SECRETS: dict[type, bool] = {}
 """Dissector class -> whether its constructor takes ``show_passwords``."""
@@ -453,7 +459,9 @@ class DpiStage:
                 given_up.pop(fid, None)
                 if fid in self.early:
                     waiting = self._forget_early(fid)
-                if self.tables and cls.feed is not SignatureDissector.feed:
+                reads = self.tables or (cls.name in NAME_READERS and not (
+                    code and cls.name == service_name(code) and found.name_off[k] >= 0))
+                if reads and cls.feed is not SignatureDissector.feed:
                     # (a signature that reads nothing is done once it named the service)
                     if cls is DnsDissector and proto == 17 and b.dns_at(k) >= 0:
                         st.dissector = dns_fast.FastDns()
@@ -461,8 +469,9 @@ class DpiStage:
                         st.dissector = self._create(cls, proto)
                     if proto == 6:
                         st.reasm = self._reassembler(pkts, i, from_orig != turn)
-                        st.key = self._key(pkts, i, (*src, sp), (*dst, dp))
-                        carried[st.key] = fid
+                        if self.tables:  # (a name reader reads a connection's start only)
+                            st.key = self._key(pkts, i, (*src, sp), (*dst, dp))
+                            carried[st.key] = fid
                     st.slot = int(slots[i])
                     self._hold(fid, ts, b)
             if st.server_name is None and code and st.cls.name == service_name(code):
@@ -471,18 +480,21 @@ class DpiStage:
                 continue
             if st.retries:  # its dissector failed: named wrongly?
                 self._rename(st, fid, view[off: off + n].tobytes(), from_orig != st.reversed, ts)
-            elif st.dissector is None:  # identification only: done once a name is known
-                if st.server_name is not None or st.cls.name != "tls":
-                    st.stopped = True
+            elif st.dissector is None:  # identification only: done
+                st.stopped = True
             elif type(st.dissector) is dns_fast.FastDns:
                 self._read_fast_dns(st, fid, b, k, from_orig != st.reversed,
                                     view[off: off + n], ts)
             else:
-                self._read(st, fid, from_orig != st.reversed, view[off: off + n], ts, seq,
-                           flags, ack)
-                if waiting:  # named now: what came early follows
-                    self._read_early(st, fid, waiting, from_orig, seq,
-                                     ack if flags & ACK else None)
+                if self.tables or st.server_name is None:
+                    self._read(st, fid, from_orig != st.reversed, view[off: off + n], ts,
+                               seq, flags, ack)
+                    if waiting:  # named now: what came early follows
+                        self._read_early(st, fid, waiting, from_orig, seq,
+                                         ack if flags & ACK else None)
+                if not self.tables and st.server_name is not None and not st.stopped:
+                    st.stopped = True  # (a name reader: its name is what was wanted)
+                    self._drop_state(st, fid)
             if st.stopped:
                 stop_slots.append(int(slots[i]))
                 stop_ids.append(fid)
@@ -921,6 +933,10 @@ class DpiStage:
                 return
         if d.server_name:
             st.server_name, st.name_source = d.server_name, d.name_source
+        self._drop_state(st, fid)
+
+    def _drop_state(self, st: FlowDpi, fid: int) -> None:
+        """The flow's dissector and reassembly state goes (it is read no further)."""
         st.dissector = st.reasm = None
         self.reading.pop(fid, None)
         if st.key is not None:  # (nothing left to carry over)
@@ -946,6 +962,9 @@ class DpiStage:
                 st.server_name, st.name_source = ev.cert_names[0], "certificate"
             elif table == "ftp" and ev.data_channel_resp_p:  # a data connection announced
                 self.expected.note_ftp(ev, st.orig)
+            if not self.tables:  # (a name reader's: counted, not kept)
+                st.rows += 1
+                continue
             names, getter = _getter(type(ev))
             bucket = self.events.get((table, type(ev)))
             if bucket is None:
