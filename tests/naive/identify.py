@@ -41,10 +41,9 @@ def reference(payload: bytes, proto: int, from_orig: bool, sport: int,
     """(service, name, raised) of the Python path for one payload fed alone.
 
     ``name`` is the dissector's ``server_name`` once the payload is fed ("" counts as none);
-    ``raised`` says the dissector refused the payload (``ParseError``). A payload named only
-    by the weaker test asked on the class's own port (``matches_on_own_port``: a DNS message
-    cut short) has no name here: the fast path leaves it to the dissector, which may read the
-    message in part or refuse it.
+    ``raised`` says the dissector refused the payload (``ParseError``); a payload named by
+    the weaker test asked on the class's own port (``matches_on_own_port``: a DNS message
+    cut short) is read as far as it goes.
     """
     compiled = {s.dissector_name for s in Service} - {None}
     others = frozenset(c.name for c in registry.DISSECTORS if c.name not in compiled)
@@ -57,8 +56,6 @@ def reference(payload: bytes, proto: int, from_orig: bool, sport: int,
         d.feed(payload, from_orig, 0)
     except ParseError:
         raised = True
-    if not cls.matches(payload, proto, from_orig):  # (named on its own port)
-        return cls.name, None, raised
     return cls.name, (getattr(d, "server_name", None) or None), raised
 
 

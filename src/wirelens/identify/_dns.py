@@ -276,8 +276,8 @@ def _dns_match(d, s, n, tcp, out):  # type: ignore[no-untyped-def]
 def _dns_cut_question(d, s, n, out):  # type: ignore[no-untyped-def]
     """dns.py ``DnsDissector.matches_on_own_port`` (asked on a DNS port when ``_dns_match``
     refused a UDP payload): a datagram holding fewer records than its header claims. Returns
-    -2 (no match) or -1 (DNS; no name: the dissector gives the question's when it reads the
-    message, and no name when it refuses it)."""
+    -2 (no match) or the position of its question's name (the dissector reads such a
+    datagram as far as it goes, and names the flow by that question)."""
     if n < 17 or _u16(d, s + 4) != 1 or not _known_codes(_u16(d, s + 2)):
         return -2
     p, _ = _read_name(d, s, s + 12, s + n, out, 0, False)
@@ -285,5 +285,5 @@ def _dns_cut_question(d, s, n, out):  # type: ignore[no-untyped-def]
         return -2
     qclass = _u16(d, p + 2) & 0x7FFF
     if qclass == 1 or qclass == 3 or qclass == 4 or qclass == 254 or qclass == 255:
-        return -1
+        return s + 12
     return -2

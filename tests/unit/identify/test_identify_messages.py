@@ -173,12 +173,18 @@ def test_dns_without_a_question_is_named_by_its_first_answer() -> None:
 
 def test_dns_claiming_more_records_than_held_only_on_a_dns_port() -> None:
     """Content and port together: a query whose header claims records it does not hold is
-    DNS on port 53 (no name from the fast path: the dissector reads it in part), nothing
-    on another port or without ports, as ``registry.identify`` decides."""
+    DNS on port 53, named by its question (the dissector reads it as far as it goes), nothing
+    on another port or without ports, as ``registry.identify`` decides; so is an answer a
+    snap length or a lost fragment cut short."""
     q = dns_query("sip.example.dk")
     damaged = q[:10] + b"\x00\xcf" + q[12:]
-    assert one(damaged, UDP, 2712, 53).service_of(0) is Service.DNS
-    assert one(damaged, UDP, 53, 2712).service_of(0) is Service.DNS
+    for sport, dport in ((2712, 53), (53, 2712)):
+        got = one(damaged, UDP, sport, dport)
+        assert (got.service_of(0), got.name(0)) == (Service.DNS, "sip.example.dk")
+    answer = dns_response("ns1.example.org")
+    cut = one(answer[:-3], UDP, 53, 40000)
+    assert (cut.service_of(0), cut.name(0)) == (Service.DNS, "ns1.example.org")
+    check_agrees(answer[:-3], UDP, 53, 40000)
     assert one(damaged, UDP, 2712, 5000).service_of(0) is Service.UNKNOWN
     data = np.frombuffer(damaged, np.uint8)
     assert classify(data, np.array([0]), np.array([len(damaged)]), np.array([UDP]),
