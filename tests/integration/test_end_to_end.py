@@ -137,8 +137,8 @@ def test_quic_connections_read_through_their_protected_initials(result, sim):
 def test_fast_dpi_names_split_and_encrypted_hellos(result, sim, tmp_path):
     """``--dpi fast`` (no protocol tables) still gives every TLS and QUIC connection its
     server name: Chromium's ClientHello spans two segments and a QUIC one is encrypted over
-    two Initial packets, so one packet does not show it whole; the TLS and QUIC dissectors
-    read those flows until the name, their rows not kept. The names are full DPI's."""
+    two Initial packets, so one packet does not show it whole; their dissectors read those
+    flows until the name, their rows not kept. The names are full DPI's."""
     labels = [json.loads(x) for x in Path(sim.labels).read_text().splitlines()]
     want = {(r["hosts"][0], r["detail"]["sport"]): r["detail"]["sni"] for r in labels
             if r["label"] in ("tls_browse", "exfil_upload", "quic_browse")}

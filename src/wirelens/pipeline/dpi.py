@@ -69,12 +69,6 @@ COMPILED: frozenset[str] = frozenset(
 """Services the compiled classifier decides (their Python content tests never run here)."""
 IDENTIFY_TRIES = 4
 """Payload packets of a flow offered to the Python content tests before giving up on it."""
-NAME_READERS = frozenset({"tls", "dtls", "quic"})
-"""Services whose dissector reads a flow without tables (``tables=False``) until it gives the
-flow's server name: their name is a ClientHello field that one packet may not show whole
-(a TLS hello with a post-quantum key share spans two segments; QUIC's is encrypted and may
-span several Initial packets). Their rows are not kept; the flow stops at its name (or
-when its dissector is done or idle)."""
 ACK = 0x10
 _TAKES_SECRETS: dict[type, bool] = {}
 """Dissector class -> whether its constructor takes ``show_passwords``."""
@@ -245,7 +239,9 @@ class _Batch:
 
 @dataclass
 class DpiStage:
-    """Per-run DPI state; ``tables=False`` identifies services without protocol tables."""
+    """Per-run DPI state; ``tables=False`` identifies services and server names without
+    protocol tables (a flow named without its name is read by its dissector until it gives
+    one, if its protocol has names, and no further)."""
 
     tables: bool = True
     salt: int = 0
@@ -438,7 +434,7 @@ class DpiStage:
                         stop_slots.append(int(slots[i]))
                         stop_ids.append(fid)
                         self._forget_early(fid)
-                    elif proto == 6 and self.tables and not flags & (SYN | RST):
+                    elif proto == 6 and not flags & (SYN | RST):
                         # (bytes on a SYN are mostly padding miscounted as data, on a RST text)
                         self._keep_early(fid, (from_orig, seq, flags,
                                                view[off: off + n].tobytes(), ts))
@@ -459,7 +455,11 @@ class DpiStage:
                 given_up.pop(fid, None)
                 if fid in self.early:
                     waiting = self._forget_early(fid)
-                reads = self.tables or (cls.name in NAME_READERS and not (
+                # without tables, a flow named without its name (a TLS hello with a
+                # post-quantum key share spans two segments, QUIC's is encrypted, a NetBIOS
+                # name is not a compiled one) is read by its dissector until it gives one,
+                # if its protocol has names (its rows are not kept)
+                reads = self.tables or (cls.name_source is not None and not (
                     code and cls.name == service_name(code) and found.name_off[k] >= 0))
                 if reads and cls.feed is not SignatureDissector.feed:
                     # (a signature that reads nothing is done once it named the service)
@@ -493,7 +493,7 @@ class DpiStage:
                         self._read_early(st, fid, waiting, from_orig, seq,
                                          ack if flags & ACK else None)
                 if not self.tables and st.server_name is not None and not st.stopped:
-                    st.stopped = True  # (a name reader: its name is what was wanted)
+                    st.stopped = True  # (read for its name only)
                     self._drop_state(st, fid)
             if st.stopped:
                 stop_slots.append(int(slots[i]))
@@ -633,8 +633,9 @@ class DpiStage:
 
     def _idle(self, st: FlowDpi, fid: int, written: int, ts: int) -> None:
         """After a payload packet read (``written``: the flow's rows before it): after
-        ``DPI_IDLE_PACKETS`` packets without a row the flow is no longer read."""
-        if st.rows > written:
+        ``DPI_IDLE_PACKETS`` packets without a row the flow is no longer read; without
+        tables, after that many in all (a flow read for its name only)."""
+        if st.rows > written and self.tables:
             st.idle_left = DPI_IDLE_PACKETS
         else:
             st.idle_left -= 1
@@ -810,7 +811,8 @@ class DpiStage:
         length = st.dissector.skippable(side)
         if length < DPI_SKIP_MIN_BYTES:
             return
-        st.idle_left = DPI_IDLE_PACKETS  # framing read between skips is progress, not idling
+        if self.tables:  # framing read between skips is progress, not idling
+            st.idle_left = DPI_IDLE_PACKETS
         start = st.reasm.next_seq(side)
         got = st.reasm.skip(side, length)
         if st.skips is None:
@@ -962,7 +964,7 @@ class DpiStage:
                 st.server_name, st.name_source = ev.cert_names[0], "certificate"
             elif table == "ftp" and ev.data_channel_resp_p:  # a data connection announced
                 self.expected.note_ftp(ev, st.orig)
-            if not self.tables:  # (a name reader's: counted, not kept)
+            if not self.tables:  # (a flow read for its name: counted, not kept)
                 st.rows += 1
                 continue
             names, getter = _getter(type(ev))

@@ -128,10 +128,16 @@ def test_port_guess_only_for_flows_with_payload(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("with_test_dissectors")
-def test_fast_mode_identifies_without_feeding(tmp_path: Path) -> None:
+def test_fast_mode_reads_a_flow_only_for_its_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without tables a flow a Python content test named is read by its dissector until it
+    gives the flow's name, and no further; a protocol without names is not read at all."""
     cap = tmp_path / "f.pcap"
-    _write(cap, [("magic", 5000, [b"MAGICexample.org"])])
-    assert _services(cap, dpi="fast")[0][:2] == ("magic", "content")
+    _write(cap, [("magic", 5000, [b"MAGIC", b"MAGICexample.org", b"MAGICother.org", b"x"])])
+    assert _services(cap, dpi="fast")[0] == ("magic", "content", "example.org")
+    assert Magic.fed == [b"MAGIC", b"MAGICexample.org"]
+    Magic.fed = []
+    monkeypatch.setattr(Magic, "name_source", None)
+    assert _services(cap, dpi="fast")[0] == ("magic", "content", None)
     assert Magic.fed == []
 
 
