@@ -161,6 +161,12 @@ class Dissector(ABC):
         (which, as always, returns events or raises ``ParseError``).
         """
 
+    def name_final(self) -> bool:
+        """Whether no server name can come any more (a TLS certificate encrypted or absent, a
+        QUIC ClientHello parsed without one): a caller reading a flow only for its name stops
+        there. Default: once :attr:`done`."""
+        return self.done
+
     def skippable(self, from_orig: bool) -> int:
         """How many of the next bytes of this direction carry nothing for this dissector (the
         rest of a body of known length, once its first bytes were seen): the caller may skip

@@ -536,6 +536,15 @@ class DtlsDissector(Dissector):
         """This direction is the DTLS client's (the originator until a hello says)."""
         return from_orig if self._client_side is None else from_orig == self._client_side
 
+    def name_final(self) -> bool:
+        # (a certificate, the name a hello without one leaves, will not come: DTLS 1.3's
+        # are encrypted, and either side's may name the flow, as in WebRTC, where both
+        # send one, until that side is encrypted)
+        # (names read and not yet written: their row comes at the handshake's end)
+        return self.done or not self.cert_names and (
+            self._cert_status == "encrypted"
+            or self._sides[True].encrypted and self._sides[False].encrypted)
+
     def finish(self) -> list[Event]:
         """Emit the summary when the handshake was not seen to its end."""
         if self._emitted or (self._client_hello is None and self._server_hello is None):

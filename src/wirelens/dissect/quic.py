@@ -357,6 +357,9 @@ class QuicDissector(Dissector):
         return self._maybe_emit()
 
 
+    def name_final(self) -> bool:
+        return self.done or self._ch is not None or self._chlo is not None  # (its hello read)
+
     def finish(self) -> list[Event]:
         """Emit the summary when the server's hello was not seen (a hello whose CRYPTO data
         never came whole, an Initial lost, is read as far as it came: :meth:`_salvage`)."""

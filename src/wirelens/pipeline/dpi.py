@@ -492,7 +492,9 @@ class DpiStage:
                     if waiting:  # named now: what came early follows
                         self._read_early(st, fid, waiting, from_orig, seq,
                                          ack if flags & ACK else None)
-                if not self.tables and st.server_name is not None and not st.stopped:
+                if not self.tables and not st.stopped and (
+                        st.server_name is not None
+                        or st.dissector is not None and st.dissector.name_final()):
                     st.stopped = True  # (read for its name only)
                     self._drop_state(st, fid)
             if st.stopped:
