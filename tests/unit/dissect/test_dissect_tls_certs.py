@@ -626,3 +626,25 @@ def test_rsa_key_named_by_a_signature_oid_is_still_rsa() -> None:
     rec = x509_record(odd, 0, False, 0, 1)
     assert (rec.key_type, rec.key_size) == ("rsa", 1024)
     assert x509_record(der, 0, False, 0, 1).key_size == 1024
+
+
+def test_name_final_once_no_certificate_name_can_come() -> None:
+    """A flow read only for its name (``--dpi fast``) stops at ``name_final``: without SNI
+    the name is the certificate's, so not before a TLS 1.2 server's Certificate row is
+    written, and at once after a TLS 1.3 ServerHello (its certificate is encrypted) or
+    encrypted records seen first (a capture started mid-connection)."""
+    def steps(conv: list[tuple[bool, bytes]]) -> list[bool]:
+        d = TlsDissector(TCP)
+        out = []
+        for from_orig, data in conv:
+            d.feed(data, from_orig, 0)
+            out.append(d.name_final())
+        return out
+
+    tls12 = tls12_cert_conversation(sni=None)
+    assert steps(tls12) == [False, True, True, True]  # the row written at ServerHelloDone
+    flight = server_hello(cipher=0xC02F, selected=None) + certificate_msg(sample_chain())
+    assert steps([tls12[0], (False, record(22, flight))]) == [False, False]  # names pending
+    tls13 = [(True, record(22, client_hello(sni=None))), (False, record(22, server_hello()))]
+    assert steps(tls13) == [False, True]
+    assert steps([(False, record(23, b"x" * 40))]) == [True]
