@@ -101,6 +101,9 @@ class Dissector(ABC):
 
     server_name: str | None
     """SNI, HTTP Host or DNS query name, once known."""
+    cert_names: tuple[str, ...] = ()
+    """Names of the server's certificate once read (TLS, DTLS: first the SANs, else the
+    subject CN): the flow's name when the dissector gives none of its own."""
     done: bool
     """True when nothing more is wanted from this flow (the caller may stop feeding)."""
     upgrade: str | None

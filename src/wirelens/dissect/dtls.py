@@ -540,10 +540,8 @@ class DtlsDissector(Dissector):
         # (a certificate, the name a hello without one leaves, will not come: DTLS 1.3's
         # are encrypted, and either side's may name the flow, as in WebRTC, where both
         # send one, until that side is encrypted)
-        # (names read and not yet written: their row comes at the handshake's end)
-        return self.done or not self.cert_names and (
-            self._cert_status == "encrypted"
-            or self._sides[True].encrypted and self._sides[False].encrypted)
+        return (self.done or self._cert_status == "encrypted"
+                or self._sides[True].encrypted and self._sides[False].encrypted)
 
     def finish(self) -> list[Event]:
         """Emit the summary when the handshake was not seen to its end."""

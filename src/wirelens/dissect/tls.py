@@ -637,11 +637,9 @@ class TlsDissector(Dissector):
 
     def name_final(self) -> bool:
         # (the certificate, the name a hello without one leaves, was read or will not be:
-        # encrypted records come after it, or a capture started mid-connection; names read
-        # are not yet written: their row comes at the handshake's end)
-        return self.done or not self.cert_names and (
-            self._cert_status is not None
-            or self._sides[True].encrypted or self._sides[False].encrypted)
+        # encrypted records come after it, or a capture started mid-connection)
+        return (self.done or self._cert_status is not None
+                or self._sides[True].encrypted or self._sides[False].encrypted)
 
     def finish(self) -> list[Event]:
         """Emit the summary when the handshake was not seen to its end (a hello cut short by

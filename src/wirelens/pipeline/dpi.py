@@ -766,8 +766,7 @@ class DpiStage:
             if not gap:
                 self._rename(st, fid, payload, from_orig, ts)
             return
-        if d.server_name:
-            st.server_name, st.name_source = d.server_name, d.name_source
+        self._name(st, d)
         if events:
             self._events(st, fid, events)
         if d.done:
@@ -786,6 +785,15 @@ class DpiStage:
             for side, data in d.upgrade_data:
                 if not st.stopped:
                     self._feed(st, fid, data, side, ts)
+
+    @staticmethod
+    def _name(st: FlowDpi, d: Dissector) -> None:
+        """The flow's name from what its dissector read: its own (an SNI, a Host, a query),
+        else, while it has none, its server's certificate's (first SAN, else subject CN)."""
+        if d.server_name:
+            st.server_name, st.name_source = d.server_name, d.name_source
+        elif d.cert_names and st.server_name is None:
+            st.server_name, st.name_source = d.cert_names[0], "certificate"
 
     @staticmethod
     def _successor(d: Dissector, proto: int) -> type[Dissector] | None:
@@ -861,6 +869,7 @@ class DpiStage:
         d = st.dissector
         self._weird(st, fid, ts, _error_name(d.name, exc), str(exc)[:200], d.name)
         if salvage and (st.proto != 17 or _owned(st)):
+            self._name(st, d)  # (what it read before the damage)
             try:
                 self._events(st, fid, d.finish())
             except ParseError:
@@ -961,9 +970,6 @@ class DpiStage:
                     self.dns_cache.add_answers(ev.query, ev.answers)
                 for owner, address in ev.added:  # what a dynamic update registered
                     self.dns_cache.add_answers(owner, (address,))
-            elif table == "tls" and st.server_name is None and ev.cert_names:
-                # no SNI: the server's certificate names it (first SAN, else the subject CN)
-                st.server_name, st.name_source = ev.cert_names[0], "certificate"
             elif table == "ftp" and ev.data_channel_resp_p:  # a data connection announced
                 self.expected.note_ftp(ev, st.orig)
             if not self.tables:  # (a flow read for its name: counted, not kept)

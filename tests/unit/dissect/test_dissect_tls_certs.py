@@ -630,9 +630,10 @@ def test_rsa_key_named_by_a_signature_oid_is_still_rsa() -> None:
 
 def test_name_final_once_no_certificate_name_can_come() -> None:
     """A flow read only for its name (``--dpi fast``) stops at ``name_final``: without SNI
-    the name is the certificate's, so not before a TLS 1.2 server's Certificate row is
-    written, and at once after a TLS 1.3 ServerHello (its certificate is encrypted) or
-    encrypted records seen first (a capture started mid-connection)."""
+    the name is the certificate's, so not before a TLS 1.2 server's Certificate is read
+    (its names are then the dissector's ``cert_names``), and at once after a TLS 1.3
+    ServerHello (its certificate is encrypted) or encrypted records seen first (a capture
+    started mid-connection)."""
     def steps(conv: list[tuple[bool, bytes]]) -> list[bool]:
         d = TlsDissector(TCP)
         out = []
@@ -642,9 +643,13 @@ def test_name_final_once_no_certificate_name_can_come() -> None:
         return out
 
     tls12 = tls12_cert_conversation(sni=None)
-    assert steps(tls12) == [False, True, True, True]  # the row written at ServerHelloDone
-    flight = server_hello(cipher=0xC02F, selected=None) + certificate_msg(sample_chain())
-    assert steps([tls12[0], (False, record(22, flight))]) == [False, False]  # names pending
+    assert steps(tls12) == [False, True, True, True]
+    flight = server_hello(cipher=0xC02F, selected=None)
+    assert steps([tls12[0], (False, record(22, flight))]) == [False, False]
+    d = TlsDissector(TCP)
+    for from_orig, data in [tls12[0], (False, record(22, flight + certificate_msg(sample_chain())))]:
+        d.feed(data, from_orig, 0)
+    assert d.name_final() and d.cert_names and not d.done  # (its row comes at ServerHelloDone)
     tls13 = [(True, record(22, client_hello(sni=None))), (False, record(22, server_hello()))]
     assert steps(tls13) == [False, True]
     assert steps([(False, record(23, b"x" * 40))]) == [True]
