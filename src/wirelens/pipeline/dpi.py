@@ -944,8 +944,7 @@ class DpiStage:
             except ParseError as exc:
                 self._parse_error(st, fid, ts, exc, salvage=False)
                 return
-        if d.server_name:
-            st.server_name, st.name_source = d.server_name, d.name_source
+        self._name(st, d)
         self._drop_state(st, fid)
 
     def _drop_state(self, st: FlowDpi, fid: int) -> None:
