@@ -356,7 +356,6 @@ class QuicDissector(Dissector):
             pos = self._long_packet(data, pos, from_orig)
         return self._maybe_emit()
 
-
     def name_final(self) -> bool:
         return self.done or self._ch is not None or self._chlo is not None  # (its hello read)
 
