@@ -9,7 +9,8 @@ payloads of every flow of ../shared/data/nDPI/tests/cfgs/default that a register
 claims: every dissector gets real seeds) and random bytes, fed whole or in random splits
 (down to a byte per call), then ``finish()`` (also after a failed feed, as the DPI stage calls
 it to write what was read before the damage). Invariant: each call yields events or a
-ParseError, the whole input within
+ParseError (and ``name_final()`` after each feed that returned, True or False), the whole
+input within
 ``--max-ms`` plus ``PER_CALL_MS`` per call made (an input fed a byte at a time makes as many
 calls as it has bytes: the bound stays linear in them, so quadratic work still shows). DNS
 datagrams are also read by the DPI stage's compiled reader, which must agree with the Python
@@ -132,6 +133,7 @@ def run(cls: type[Dissector], proto: int, chunks: Chunks, step: int) -> None:
             cls.matches(data, proto, from_orig)
             for piece in pieces(proto, data, step):
                 d.feed(piece, from_orig, 0)
+                assert d.name_final() in (True, False)
     except ParseError:
         pass
     with contextlib.suppress(ParseError):

@@ -3,7 +3,8 @@
 Invariant (for every input): feeding bytes to a dissector, in any split, then calling
 ``finish()`` (also after a ``feed`` raised, as the DPI stage does to write what was read
 before the damage), returns a list of :class:`~wirelens.dissect.base.Event` or raises a
-:class:`~wirelens.wire.errors.ParseError` subclass -- never another exception -- and
+:class:`~wirelens.wire.errors.ParseError` subclass -- never another exception; after each
+feed that returned, ``name_final()`` answers True or False -- and
 does so quickly (hypothesis ``deadline``: 250 ms per input, generous for CI; typical runs
 are well under 5 ms). ``matches`` never raises at all. Long runs:
 ``.venv/bin/python bench/fuzz_dissectors.py --seconds 600``.
@@ -62,10 +63,12 @@ def run(cls: type[Dissector], proto: int, chunks: list[tuple[bool, bytes]], step
             if proto == 17 or step <= 0:
                 out = d.feed(data, from_orig, 0)
                 assert isinstance(out, list) and all(isinstance(e, Event) for e in out)
+                assert d.name_final() in (True, False)
             else:
                 for i in range(0, len(data), step):
                     out = d.feed(data[i : i + step], from_orig, 0)
                     assert isinstance(out, list) and all(isinstance(e, Event) for e in out)
+                    assert d.name_final() in (True, False)
     except ParseError:
         pass
     try:
