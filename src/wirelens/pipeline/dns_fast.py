@@ -100,6 +100,13 @@ class Messages:
         return (f"ends inside record {row[K.M_CUT_RECORD] + 1} of {row[K.M_CUT_TOTAL]} "
                 f"({what} (at byte {row[K.M_CUT_AT]}))")
 
+    def answered(self) -> list[tuple[str, list[str]]]:
+        """(question, answer texts) of each response read whole that has answers, in order:
+        what the DNS cache learns from these datagrams."""
+        return [(self.name(row[K.M_QNAME_A], row[K.M_QNAME_B]), self.answers(m))
+                for m, row in enumerate(self.rows)
+                if row[K.M_OK] and row[K.M_FLAGS] & QR and row[K.M_ANSWERS]]
+
     def answers(self, m: int) -> list[str]:
         """The texts of datagram ``m``'s kept answers (for the DNS cache)."""
         row = self.rows[m]

@@ -237,6 +237,13 @@ class _Batch:
         return m if m >= 0 and self.dns is not None and self.dns.whole(m) else -1
 
 
+def _dns_datagrams(b: _Batch, sel: np.ndarray) -> np.ndarray:
+    """The marked packets (positions, among ``sel``) the compiled classifier named DNS over
+    UDP: the fast path's datagrams."""
+    dns: np.ndarray = sel[(b.found.service[sel] == Service.DNS) & (b.pkts.proto[b.idx[sel]] == 17)]
+    return dns
+
+
 @dataclass
 class DpiStage:
     """Per-run DPI state; ``tables=False`` identifies services and server names without
@@ -325,6 +332,8 @@ class DpiStage:
                        self._screen(data, pkts, idx, sel[~held & (found.service[sel] == 0)]))
         if self.tables:
             self._read_dns(batch, data, sel)
+        else:  # no DNS rows: their answers still name the flows that follow (the cache)
+            self._cache_answers(batch, data, sel)
         batch.later = sel[held]
         self._walk(batch, sel[~held])
         later = batch.later
@@ -345,11 +354,22 @@ class DpiStage:
     def _read_dns(b: _Batch, data: np.ndarray, sel: np.ndarray) -> None:
         """Read the batch's UDP datagrams the compiled classifier named DNS (among the marked
         packets ``sel``) with the fast path's compiled reader."""
-        pos = sel[(b.found.service[sel] == Service.DNS) & (b.pkts.proto[b.idx[sel]] == 17)]
+        pos = _dns_datagrams(b, sel)
         if pos.size:
             rows = b.idx[pos]
             b.dns = dns_fast.read(data, b.pkts.payload_off[rows], b.pkts.payload_len[rows])
             b.dns_of = dict(zip(pos.tolist(), range(pos.size)))
+
+    def _cache_answers(self, b: _Batch, data: np.ndarray, sel: np.ndarray) -> None:
+        """Without tables: the answers of the batch's DNS responses (the datagrams
+        :meth:`_read_dns` reads) go to the DNS cache all the same, in order, so flows without
+        a name of their own are named from them as with tables."""
+        pos = _dns_datagrams(b, sel)
+        if pos.size:
+            rows = b.idx[pos]
+            msgs = dns_fast.read(data, b.pkts.payload_off[rows], b.pkts.payload_len[rows])
+            for name, answers in msgs.answered():
+                self.dns_cache.add_answers(name, answers)
 
     @staticmethod
     def _screen(data: np.ndarray, pkts: PacketBatch, idx: np.ndarray,
