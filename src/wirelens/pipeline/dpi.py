@@ -237,11 +237,7 @@ class _Batch:
         return m if m >= 0 and self.dns is not None and self.dns.whole(m) else -1
 
 
-def _dns_datagrams(b: _Batch, sel: np.ndarray) -> np.ndarray:
-    """The marked packets (positions, among ``sel``) the compiled classifier named DNS over
-    UDP: the fast path's datagrams."""
-    dns: np.ndarray = sel[(b.found.service[sel] == Service.DNS) & (b.pkts.proto[b.idx[sel]] == 17)]
-    return dns
+_DNS_PORTS = np.array(sorted(DnsDissector.ports))
 
 
 @dataclass
@@ -309,10 +305,15 @@ class DpiStage:
             self._expire(int(raw.ts_ns[-1]))
         idx = np.flatnonzero(marked)
         if idx.size == 0:
+            if not self.tables:
+                self._cache_answers(raw, pkts, marked, idx)
             return np.empty(0, np.int32), np.empty(0, np.uint64)
         self.payload_packets += int(idx.size)
         found = classify(raw.data, pkts.payload_off, pkts.payload_len, pkts.proto, idx,
                          pkts.sport, pkts.dport)
+        if not self.tables:  # no DNS rows: their answers still name the flows that follow
+            self._cache_answers(raw, pkts, marked,
+                                idx[(found.service == Service.DNS) & (pkts.proto[idx] == 17)])
         ids = flow_ids[idx]
         hit = found.service != 0
         if running_on(6, COMPILED) or running_on(17, COMPILED):
@@ -332,8 +333,6 @@ class DpiStage:
                        self._screen(data, pkts, idx, sel[~held & (found.service[sel] == 0)]))
         if self.tables:
             self._read_dns(batch, data, sel)
-        else:  # no DNS rows: their answers still name the flows that follow (the cache)
-            self._cache_answers(batch, data, sel)
         batch.later = sel[held]
         self._walk(batch, sel[~held])
         later = batch.later
@@ -354,20 +353,26 @@ class DpiStage:
     def _read_dns(b: _Batch, data: np.ndarray, sel: np.ndarray) -> None:
         """Read the batch's UDP datagrams the compiled classifier named DNS (among the marked
         packets ``sel``) with the fast path's compiled reader."""
-        pos = _dns_datagrams(b, sel)
+        pos = sel[(b.found.service[sel] == Service.DNS) & (b.pkts.proto[b.idx[sel]] == 17)]
         if pos.size:
             rows = b.idx[pos]
             b.dns = dns_fast.read(data, b.pkts.payload_off[rows], b.pkts.payload_len[rows])
             b.dns_of = dict(zip(pos.tolist(), range(pos.size)))
 
-    def _cache_answers(self, b: _Batch, data: np.ndarray, sel: np.ndarray) -> None:
-        """Without tables: the answers of the batch's DNS responses (the datagrams
-        :meth:`_read_dns` reads) go to the DNS cache all the same, in order, so flows without
-        a name of their own are named from them as with tables."""
-        pos = _dns_datagrams(b, sel)
-        if pos.size:
-            rows = b.idx[pos]
-            msgs = dns_fast.read(data, b.pkts.payload_off[rows], b.pkts.payload_len[rows])
+    def _cache_answers(self, raw: RawBatch, pkts: PacketBatch, marked: np.ndarray,
+                       named: np.ndarray) -> None:
+        """Without tables: the batch's DNS responses fill the DNS cache all the same, read by
+        the fast path's compiled reader, so flows without a name of their own are named from
+        earlier answers as with tables. Those are the datagrams the compiled classifier names
+        DNS (``named``: packets) and, of flows no longer read (a flow read only for its name
+        stops at its first message; at most ``DPI_FAST_PACKETS`` are marked), those from a
+        DNS port, in the order they came."""
+        late = np.flatnonzero((marked == 0) & (pkts.proto == 17) & (pkts.payload_len >= 12)
+                              & np.isin(pkts.sport, _DNS_PORTS))
+        rows = np.union1d(named, late) if late.size else named
+        if rows.size:
+            msgs = dns_fast.read(np.ascontiguousarray(raw.data, np.uint8),
+                                 pkts.payload_off[rows], pkts.payload_len[rows])
             for name, answers in msgs.answered():
                 self.dns_cache.add_answers(name, answers)
 

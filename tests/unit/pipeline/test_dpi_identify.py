@@ -12,7 +12,9 @@ from tests.unit.decode.decode_frames import eth, ipv4, tcp, udp
 from tests.unit.dissect.wl_dissect_builders import (
     client_hello,
     dns_query,
+    dns_response,
     record,
+    rr,
     tls12_cert_conversation,
 )
 
@@ -285,3 +287,26 @@ def test_more_screened_classes_than_an_int64_has_bits(tmp_path: Path,
     for n, k in enumerate(picks):
         assert got[n] == (f"tagged{k}", "content", None), k
     assert got[len(picks)] == (None, None, None)
+
+
+@pytest.mark.parametrize("dpi", ["full", "fast"])
+def test_answers_of_a_long_resolver_flow_name_later_flows(tmp_path: Path, dpi: str) -> None:
+    """A forwarder asks its upstream from one port: one DNS flow of many lookups. ``--dpi
+    fast`` reads that flow only for its name (its first question) and no longer marks its
+    packets, yet every answer fills the DNS cache, in later batches too (small windows
+    here), so a flow to an address answered late is named from it as with full DPI."""
+    cap = tmp_path / "resolver.pcap"
+    t = 1_700_000_000_000_000_000
+    with PcapWriter(cap) as w:
+        for n in range(40):
+            t += 1_000_000
+            name = f"host{n}.example.org"
+            w.write(t, _udp_frame("10.0.0.1", "10.9.9.53", 33333, 53, dns_query(n, name)))
+            answer = rr(1, bytes([198, 51, 100, n]))
+            w.write(t + 1000, _udp_frame("10.9.9.53", "10.0.0.1", 53, 33333,
+                                         dns_response(n, name, [answer])))
+        t += 1_000_000
+        w.write(t, _udp_frame("10.0.0.2", "198.51.100.39", 40000, 9999, b"\x01\x02opaque"))
+    conn = wirelens.analyze(cap, dpi=dpi, batch_bytes=2048).conn.to_pylist()
+    last = next(r for r in conn if r["resp_h"] == "198.51.100.39")
+    assert (last["server_name"], last["name_source"]) == ("host39.example.org", "dns_cache")
