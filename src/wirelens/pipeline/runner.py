@@ -121,7 +121,7 @@ DPI_MODES = ("full", "fast", "off")
 
 DPI_PACKETS = {"full": limits.DPI_MAX_PACKETS, "fast": limits.DPI_FAST_PACKETS, "off": 0}
 """Payload packets per flow the flow table hands to DPI, by ``AnalyzeOptions.dpi`` (``fast``
-only identifies: a flow's first packets do that)."""
+reads a flow for its service and name only: its first packets give them)."""
 
 
 GC_THRESHOLD = (50_000, 20, 20)
