@@ -45,7 +45,7 @@ import numpy as np
 
 from wirelens.apps import DnsCache
 from wirelens.core import limits
-from wirelens.core.batch import PacketBatch, RawBatch
+from wirelens.core.batch import PacketBatch, PacketStatus, RawBatch
 from wirelens.core.limits import DPI_EARLY_BYTES, DPI_IDLE_PACKETS, DPI_SKIP_MIN_BYTES
 from wirelens.dissect.base import BY_CONTENT, Dissector, Problem
 from wirelens.dissect.dns import DnsDissector
@@ -367,8 +367,9 @@ class DpiStage:
         DNS (``named``: packets) and, of flows no longer read (a flow read only for its name
         stops at its first message; at most ``DPI_FAST_PACKETS`` are marked), those from a
         DNS port, in the order they came."""
-        late = np.flatnonzero((marked == 0) & (pkts.proto == 17) & (pkts.payload_len >= 12)
-                              & np.isin(pkts.sport, _DNS_PORTS))
+        late = np.flatnonzero((marked == 0) & (pkts.status == PacketStatus.OK)
+                              & (pkts.proto == 17) & (pkts.payload_len >= 12)
+                              & np.isin(pkts.sport, _DNS_PORTS))  # (not a fragment's row)
         rows = np.union1d(named, late) if late.size else named
         if rows.size:
             msgs = dns_fast.read(np.ascontiguousarray(raw.data, np.uint8),
