@@ -112,7 +112,8 @@ past it the oldest gives its rows up (~2-4 KB each: ~16 MB)."""
 DPI_FAST_PACKETS = 32
 """Payload packets per flow ``--dpi fast`` (identification and names only) reads at most: a
 flow's first packets identify and name it (a name read later, e.g. a STUN realm after
-this many binding requests, is lost there)."""
+this many binding requests, is lost there). Below ``DPI_IDLE_PACKETS``: a flow read for its
+name is bounded by this alone."""
 
 FRAG_MAX_DATAGRAMS = 4096
 """IP datagrams being reassembled at once; beyond that the oldest is dropped (weird)."""

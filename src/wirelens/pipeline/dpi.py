@@ -240,6 +240,13 @@ class _Batch:
 _DNS_PORTS = np.array(sorted(DnsDissector.ports))
 
 
+def _udp_dns(service: np.ndarray, proto: np.ndarray) -> np.ndarray:
+    """Which payloads (their compiled class, their transport) are DNS datagrams: those the
+    fast path's compiled reader reads."""
+    mask: np.ndarray = (service == Service.DNS) & (proto == 17)
+    return mask
+
+
 @dataclass
 class DpiStage:
     """Per-run DPI state; ``tables=False`` identifies services and server names without
@@ -304,16 +311,16 @@ class DpiStage:
         if self.carry.parked and len(raw):
             self._expire(int(raw.ts_ns[-1]))
         idx = np.flatnonzero(marked)
+        data = np.ascontiguousarray(raw.data, np.uint8)
         if idx.size == 0:
             if not self.tables:
-                self._cache_answers(raw, pkts, marked, idx)
+                self._cache_answers(data, pkts, marked, idx)
             return np.empty(0, np.int32), np.empty(0, np.uint64)
         self.payload_packets += int(idx.size)
         found = classify(raw.data, pkts.payload_off, pkts.payload_len, pkts.proto, idx,
                          pkts.sport, pkts.dport)
         if not self.tables:  # no DNS rows: their answers still name the flows that follow
-            self._cache_answers(raw, pkts, marked,
-                                idx[(found.service == Service.DNS) & (pkts.proto[idx] == 17)])
+            self._cache_answers(data, pkts, marked, idx[_udp_dns(found.service, pkts.proto[idx])])
         ids = flow_ids[idx]
         hit = found.service != 0
         if running_on(6, COMPILED) or running_on(17, COMPILED):
@@ -328,7 +335,6 @@ class DpiStage:
         if sel.size == 0:
             return np.empty(0, np.int32), np.empty(0, np.uint64)
         held = self._beyond_tries(ids[sel], found.service[sel])
-        data = np.ascontiguousarray(raw.data, np.uint8)
         batch = _Batch(raw, pkts, found, ids, idx, slots, dirs, marked, data.data,
                        self._screen(data, pkts, idx, sel[~held & (found.service[sel] == 0)]))
         if self.tables:
@@ -353,13 +359,13 @@ class DpiStage:
     def _read_dns(b: _Batch, data: np.ndarray, sel: np.ndarray) -> None:
         """Read the batch's UDP datagrams the compiled classifier named DNS (among the marked
         packets ``sel``) with the fast path's compiled reader."""
-        pos = sel[(b.found.service[sel] == Service.DNS) & (b.pkts.proto[b.idx[sel]] == 17)]
+        pos = sel[_udp_dns(b.found.service[sel], b.pkts.proto[b.idx[sel]])]
         if pos.size:
             rows = b.idx[pos]
             b.dns = dns_fast.read(data, b.pkts.payload_off[rows], b.pkts.payload_len[rows])
             b.dns_of = dict(zip(pos.tolist(), range(pos.size)))
 
-    def _cache_answers(self, raw: RawBatch, pkts: PacketBatch, marked: np.ndarray,
+    def _cache_answers(self, data: np.ndarray, pkts: PacketBatch, marked: np.ndarray,
                        named: np.ndarray) -> None:
         """Without tables: the batch's DNS responses fill the DNS cache all the same, read by
         the fast path's compiled reader, so flows without a name of their own are named from
@@ -372,8 +378,7 @@ class DpiStage:
                               & np.isin(pkts.sport, _DNS_PORTS))  # (not a fragment's row)
         rows = np.union1d(named, late) if late.size else named
         if rows.size:
-            msgs = dns_fast.read(np.ascontiguousarray(raw.data, np.uint8),
-                                 pkts.payload_off[rows], pkts.payload_len[rows])
+            msgs = dns_fast.read(data, pkts.payload_off[rows], pkts.payload_len[rows])
             for name, answers in msgs.answered():
                 self.dns_cache.add_answers(name, answers)
 
@@ -661,9 +666,8 @@ class DpiStage:
 
     def _idle(self, st: FlowDpi, fid: int, written: int, ts: int) -> None:
         """After a payload packet read (``written``: the flow's rows before it): after
-        ``DPI_IDLE_PACKETS`` packets without a row the flow is no longer read; without
-        tables, after that many in all (a flow read for its name only)."""
-        if st.rows > written and self.tables:
+        ``DPI_IDLE_PACKETS`` packets without a row the flow is no longer read."""
+        if st.rows > written:
             st.idle_left = DPI_IDLE_PACKETS
         else:
             st.idle_left -= 1
@@ -847,8 +851,7 @@ class DpiStage:
         length = st.dissector.skippable(side)
         if length < DPI_SKIP_MIN_BYTES:
             return
-        if self.tables:  # framing read between skips is progress, not idling
-            st.idle_left = DPI_IDLE_PACKETS
+        st.idle_left = DPI_IDLE_PACKETS  # framing read between skips is progress, not idling
         start = st.reasm.next_seq(side)
         got = st.reasm.skip(side, length)
         if st.skips is None:

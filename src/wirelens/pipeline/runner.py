@@ -68,7 +68,8 @@ class AnalyzeOptions:
     ``vlan.use-for-tracking: false``); ``conn.vlan`` is then the first packet's."""
     dpi: str = "full"
     """``full``: identify services and write the protocol tables (dns, http, tls);
-    ``fast``: identify services and server names only (compiled, no protocol tables);
+    ``fast``: identify services and server names only (no protocol tables: a flow is read
+    only as far as its name);
     ``off``: flows only."""
     batch_bytes: int = limits.BATCH_BYTES
     """Read window size."""
