@@ -164,7 +164,7 @@ def _cl_ok(p: bytes) -> bool:
 
 # --- rows -------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DceRpcRecord(Event):
     """One call, or one presentation-context negotiation, of a DCE/RPC association."""
 

@@ -125,7 +125,7 @@ def msg_type_name(code: int | None) -> str | None:
     return _MSG_NAMES.get(code, f"TYPE{code}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DhcpRecord(Event):
     """One DHCP (or plain BOOTP-with-cookie) message."""
 

@@ -134,7 +134,7 @@ def msg_type_name(code: int | None) -> str | None:
     return None if code is None else _MSG_NAMES.get(code, f"TYPE{code}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Dhcpv6Record(Event):
     """One DHCPv6 message (for a relayed one: the relay and the innermost message)."""
 

@@ -136,7 +136,7 @@ def iin_names(iin: int) -> tuple[str, ...]:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Dnp3Fragment(Event):
     """One application fragment (a request or a response)."""
 

@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DnsRecord(Event):
     """One DNS transaction (query and response paired by transaction id when both seen)."""
 

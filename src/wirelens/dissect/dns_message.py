@@ -158,7 +158,7 @@ def rcode_name(code: int) -> str:
     return name if name is not None else f"RCODE{code}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Question:
     """One entry of the question section (RFC 1035 §4.1.2)."""
 
@@ -170,7 +170,7 @@ class Question:
     """QCLASS code."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ResourceRecord:
     """One resource record (RFC 1035 §4.1.3)."""
 
@@ -186,7 +186,7 @@ class ResourceRecord:
     """Readable rdata (Zeek style: an address, a name, ``TXT <len> <text>``; hex if unknown)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Edns:
     """What an OPT pseudo-record says (RFC 6891 §6.1.2-6.1.3)."""
 
@@ -204,7 +204,7 @@ def _edns(rclass: int, ttl: int) -> Edns:
     return Edns(rclass, (ttl >> 16) & 0xFF, bool(ttl & 0x8000), ttl >> 24)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DnsMessage:
     """A whole parsed DNS message."""
 

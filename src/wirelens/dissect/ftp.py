@@ -115,7 +115,7 @@ def reply_name(code: int | None) -> str | None:
     return code_name(FtpReply, code)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FtpRecord(Event):
     """One FTP command and its final reply (Zeek ``ftp.log`` style)."""
 

@@ -66,7 +66,7 @@ UNTIL_CLOSE_SKIP = 1 << 30
 space, so a skip's end is always ahead of its start; a longer body is skipped again)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class HttpRecord(Event):
     """One HTTP transaction (request and its response, when seen)."""
 

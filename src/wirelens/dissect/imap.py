@@ -72,7 +72,7 @@ def _server_start(first: bytes) -> bool | None:
 _ASTRING = re.compile(rb'\s*(?:"((?:[^"\\]|\\.)*)"|(\S+))')
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ImapRecord(Event):
     """One tagged IMAP command and its tagged status."""
 

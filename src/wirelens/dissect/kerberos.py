@@ -162,7 +162,7 @@ def etype_name(code: int) -> str:
     return ETYPE_NAMES.get(code, f"etype{code}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class KrbMessage:
     """The decoded parts of one KDC message."""
 
@@ -355,7 +355,7 @@ def ap_record(req: KrbMessage, ts_ns: int, rep: KrbMessage | None, rep_ts_ns: in
     return row
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class KerberosRecord(Event):
     """One KDC exchange: a request and its reply or error."""
 

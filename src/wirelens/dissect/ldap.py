@@ -162,7 +162,7 @@ def result_name(code: int) -> str:
     return _RESULT_NAMES.get(code, f"result{code}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Message:
     """The decoded parts of one LDAPMessage."""
 
@@ -308,7 +308,7 @@ def parse_message(data: bytes, show_passwords: bool = False) -> _Message:
     return _Message(message_id, op.tag, _op_fields(op, show_passwords))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LdapRecord(Event):
     """One LDAP operation: a request and its (final) response, paired by message id."""
 

@@ -222,7 +222,7 @@ def cut_lines(ts_ns: int, *buffers: LineBuffer) -> list[Problem]:
     return [Problem(ts_ns, cut) for cut in map(LineBuffer.cut, buffers) if cut is not None]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reply:
     """One complete numeric reply (RFC 5321 §4.2, RFC 959 §4.2)."""
 

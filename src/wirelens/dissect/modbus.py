@@ -91,7 +91,7 @@ def exception_name(code: int) -> str:
     return _EXC_NAMES.get(code, f"EXCEPTION{code}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Adu:
     """One parsed ADU."""
 
@@ -103,7 +103,7 @@ class _Adu:
     write: tuple[int, int] | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ModbusRecord(Event):
     """One Modbus transaction: a request and its response, paired by transaction id."""
 

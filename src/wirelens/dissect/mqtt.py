@@ -147,7 +147,7 @@ def _skip_properties(buf: Buffer) -> None:
     buf.skip(_varint(buf))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MqttSession(Event):
     """What one MQTT connection showed (of the packets fed)."""
 

@@ -29,7 +29,7 @@ _NEGOTIATE_UNICODE = 0x1
 _AV_EOL, _AV_NB_COMPUTER, _AV_NB_DOMAIN, _AV_DNS_COMPUTER, _AV_DNS_DOMAIN, _AV_DNS_TREE = range(6)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NtlmAuthenticate:
     """Who authenticated (§2.2.1.3); None where the message leaves a field empty."""
 
@@ -45,7 +45,7 @@ class NtlmAuthenticate:
         return f"{self.domain}\\{self.user}" if self.domain else self.user
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NtlmChallenge:
     """The server's names from a challenge's target information (§2.2.2.1)."""
 

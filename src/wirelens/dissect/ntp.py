@@ -178,7 +178,7 @@ def _ref_id(raw: bytes, stratum: int) -> str:
     return str(ipaddress.IPv4Address(raw))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NtpMessage(Event):
     """One NTP datagram (time packet, control message or private message)."""
 

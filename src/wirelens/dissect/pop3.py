@@ -48,7 +48,7 @@ _MULTILINE = frozenset(("CAPA", "RETR", "TOP"))
 _MULTILINE_NO_ARG = frozenset(("LIST", "UIDL"))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Pop3Record(Event):
     """One POP3 command and its status line."""
 

@@ -141,7 +141,7 @@ _GQUIC_CRYPTO = 0x08
 # -- the event ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class QuicRecord(Event):
     """The QUIC handshake summary of one flow (Zeek ``quic.log`` style)."""
 

@@ -115,7 +115,7 @@ def stream_frames(payload: bytes, pos: int) -> list[tuple[int, int, bytes]]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Chlo:
     """A gQUIC client hello (QUIC Crypto handshake message ``CHLO``)."""
 

@@ -136,7 +136,7 @@ def failure_name(code: int) -> str:
     return _FAILURE_NAMES.get(code, f"FAILURE_{code}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RdpRecord(Event):
     """One RDP connection negotiation."""
 
@@ -190,7 +190,7 @@ class RdpRecord(Event):
     was read before it)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ClientData:
     """Client core and network data of the MCS Connect Initial (MS-RDPBCGR §2.2.1.3)."""
 
@@ -271,7 +271,7 @@ def parse_client_data(tpdu: bytes) -> ClientData | None:
     return ClientData(name, build, width, height, product, tuple(channels))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ServerSecurity:
     """Server security data of the MCS Connect Response (MS-RDPBCGR §2.2.1.4.3)."""
 

@@ -70,7 +70,7 @@ COMPACT = {
 """Compact header names (RFC 3261 §7.3.3 and §20)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SipMessage:
     """The head of one SIP message."""
 
@@ -155,7 +155,7 @@ def parse_head(head: bytes) -> SipMessage:
     return SipMessage(is_request, method, uri, status, reason, headers, length)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SipRecord(Event):
     """One SIP response with the request it answers (or a lone request / response)."""
 

@@ -182,7 +182,7 @@ def dialect_name(code: int) -> str:
     return DIALECTS.get(code, f"0x{code:04x}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SmbRecord(Event):
     """One SMB request of interest and its response."""
 

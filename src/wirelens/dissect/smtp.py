@@ -106,7 +106,7 @@ def reply_name(code: int | None) -> str | None:
     return code_name(SmtpReply, code)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SmtpRecord(Event):
     """One mail transaction (or the session alone), with the session's facts."""
 

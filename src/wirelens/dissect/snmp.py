@@ -269,7 +269,7 @@ def _value_text(ber: _Ber, depth: int = 0) -> str:
 # -- messages -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SnmpMessage:
     """One parsed SNMP message."""
 
@@ -418,7 +418,7 @@ def parse_snmp(data: bytes) -> SnmpMessage:
     return msg
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SnmpRecord(Event):
     """One SNMP PDU."""
 

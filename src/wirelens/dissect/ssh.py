@@ -96,7 +96,7 @@ class SshMsg(IntEnum):
     NEWKEYS = 21
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class KexInit:
     """The algorithm lists of one SSH_MSG_KEXINIT (RFC 4253 §7.1), each name in order."""
 
@@ -128,7 +128,7 @@ class KexInit:
     """The ten name-lists exactly as sent (comma-joined text), for HASSH."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SshRecord(Event):
     """One SSH connection's handshake (Zeek ``ssh.log``-like, plus HASSH)."""
 

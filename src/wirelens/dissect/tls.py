@@ -96,7 +96,7 @@ __all__ = [
     "version_name",
 ]
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TlsRecord(Event):
     """The TLS handshake summary of one flow (Zeek ``ssl.log`` style)."""
 

@@ -65,7 +65,7 @@ _SIG_ALG_NAMES = {
 constants (RFC 4055, RFC 5758, RFC 8410)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class X509Record(Event):
     """One certificate of a TLS chain, or of an RDP server's (Zeek ``x509.log`` style), a row
     of ``x509``."""

@@ -158,7 +158,7 @@ def cipher_name(code: int) -> str:
 _CIPHER_NAMES = CIPHER_SUITE_NAMES
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ClientHello:
     """A parsed ClientHello (RFC 8446 §4.1.2); order of lists is the wire order."""
 
@@ -205,7 +205,7 @@ class ClientHello:
         return max(real) if real else self.legacy_version
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ServerHello:
     """A parsed ServerHello (RFC 8446 §4.1.3)."""
 

@@ -14,7 +14,7 @@ from wirelens.dissect.base import Event
 __all__ = ["WebsocketRecord", "websocket_record"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WebsocketRecord(Event):
     """A WebSocket handshake: an upgrade request the server accepted (101, §4.2.2)."""
 
