@@ -184,7 +184,7 @@ class Analysis:
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.decoder = Decoder()
         self.fragments = FragmentReassembler()
-        self.time_order = TimeOrder()
+        self.time_order = TimeOrder(keep_bytes=options.dpi != "off")
         self.decode_weirds = DecodeWeirds()
         self.flows = FlowTable(idle_timeout_s=options.idle_timeout_s,
                                active_timeout_s=options.active_timeout_s,

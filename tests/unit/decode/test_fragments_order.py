@@ -112,8 +112,18 @@ def test_time_order_equals_row_replacement_with_buffers_reused() -> None:
         d_raw = raw_batch(dframes, LinkType.RAW)
         d_raw.ts_ns = raw.ts_ns[at]
         d_pkts = Decoder().decode(d_raw)
+        copy = PacketBatch(**{f.name: getattr(pkts, f.name).copy()
+                              for f in dataclasses.fields(pkts)})
+        bare, bare_out = TimeOrder(keep_bytes=False).place(raw, copy,
+                                                           Reassembled(d_raw, d_pkts, at))
         placed, out = order.place(raw, pkts, Reassembled(d_raw, d_pkts, at))
-        assert len(placed) == len(out) == size
+        assert len(placed) == len(out) == len(bare) == size
+        assert len(bare.data) == 0 and not bare.offset.any()  # (no bytes: the columns alone)
+        for name in ("caplen", "wirelen", "ts_ns", "linktype"):
+            assert np.array_equal(getattr(bare, name), getattr(placed, name)), name
+        for f in dataclasses.fields(out):
+            if f.name not in ("l3_off", "payload_off"):
+                assert np.array_equal(getattr(bare_out, f.name), getattr(out, f.name)), f.name
         which = dict(zip(at.tolist(), range(n_done)))
         for k in range(size):
             j = which.get(k)
