@@ -264,3 +264,27 @@ def test_shedding_state_stays_linear(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert res.summary.weirds["dpi_state_limit"] == 3000 - 10
     assert sum(w["count"] for w in res.weird.to_pylist()
                if w["name"] == "dpi_state_limit") == 3000 - 10
+
+
+def test_fast_mode_walks_a_flow_named_by_its_first_packet_no_further(tmp_path: Path) -> None:
+    """``--dpi fast``: the flow table marks a new flow's first ``DPI_FAST_PACKETS`` payload
+    packets, but one named by its first (a Host the compiled classifier reads) is not walked
+    for the others of its batch; a flow not identified yet is walked for as many as its
+    content tests may see, in order (``IDENTIFY_TRIES``)."""
+    from wirelens.pipeline.dpi import IDENTIFY_TRIES
+
+    conv = _Conversation()
+    for k in range(20):
+        conv.send(True, f"GET /item/{k} HTTP/1.1\r\nHost: example.org\r\n\r\n".encode())
+        conv.send(False, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    other = [tcp_frame(CLIENT, SERVER, 41001, 40404, 0, 0, 0x02),
+             tcp_frame(SERVER, CLIENT, 40404, 41001, 0, 1, 0x12)]
+    other += [tcp_frame(CLIENT, SERVER, 41001, 40404, 1 + 7 * k, 1, 0x18, b"~~~~~~~")
+              for k in range(12)]
+    cap = tmp_path / "two.pcap"
+    write_pcap(cap, conv.frames + other)
+    r = wirelens.analyze(cap, dpi="fast")
+    conn = {c["resp_p"]: c for c in r.conn.to_pylist()}
+    assert (conn[80]["service"], conn[80]["server_name"]) == ("http", "example.org")
+    assert conn[40404]["service"] is None
+    assert r.summary.dpi_python_packets == 1 + IDENTIFY_TRIES
