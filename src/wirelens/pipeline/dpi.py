@@ -376,9 +376,9 @@ class DpiStage:
         DNS (``named``: packets) and, of flows no longer read (a flow read only for its name
         stops at its first message; at most ``DPI_FAST_PACKETS`` are marked), those from a
         DNS port, in the order they came."""
-        late = np.flatnonzero((marked == 0) & (pkts.status == PacketStatus.OK)
-                              & (pkts.proto == 17) & (pkts.payload_len >= 12)
-                              & np.isin(pkts.sport, _DNS_PORTS))  # (not a fragment's row)
+        late = np.flatnonzero((pkts.proto == 17) & (marked == 0))
+        late = late[(pkts.status[late] == PacketStatus.OK) & (pkts.payload_len[late] >= 12)
+                    & np.isin(pkts.sport[late], _DNS_PORTS)]  # (not a fragment's row)
         rows = np.union1d(named, late) if late.size else named
         if rows.size:
             msgs = dns_fast.read(data, pkts.payload_off[rows], pkts.payload_len[rows])
@@ -431,11 +431,9 @@ class DpiStage:
         of the batch, which only an announcement (:mod:`wirelens.pipeline.expected`) made
         by such a packet could tell: a TFTP request opens its flow, and a flow read for its
         name stops before an FTP data channel is announced."""
-        ids = b.ids[sel]
-        uniq, first = np.unique(ids, return_index=True)
+        uniq, first, of = np.unique(b.ids[sel], return_index=True, return_inverse=True)
         flows = self.flows
-        new = np.array([fid not in flows for fid in uniq.tolist()], bool)
-        rest = np.isin(ids, uniq[new])
+        rest = np.array([fid not in flows for fid in uniq.tolist()], bool)[of]  # (new flows)
         rest[first] = False
         self._walk(b, sel[~rest])
         left = sel[rest]
