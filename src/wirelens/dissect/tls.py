@@ -598,6 +598,14 @@ class TlsDissector(Dissector):
                     side.encrypted = True
                     if self._tls12:
                         self._end(events)
+                    elif all(s.encrypted or s.lost for s in self._sides.values()):
+                        # both sides past the handshake without a ServerHello seen (a
+                        # capture that started after it, or lost it): nothing more can
+                        # come in clear; a row if a ClientHello was read (as finish())
+                        if self._client_hello is None:
+                            self.done = True
+                        else:
+                            self._end(events)
                 elif ctype == _CCS and self._tls12:
                     # TLS <= 1.2: what follows in this direction is encrypted (RFC 5246 §7.1).
                     # TLS 1.3 compatibility CCSs (RFC 8446 Appendix D.4) come before the real

@@ -88,6 +88,24 @@ def test_a_hole_loses_one_direction_only() -> None:
     assert nothing.finish() == []
 
 
+def test_done_once_both_sides_are_encrypted_without_a_server_hello() -> None:
+    """Application data from both sides and no ServerHello (a capture that started after
+    the handshake, or lost the hello): nothing more can come in clear, so the dissector is
+    done, with the ClientHello's row if one was read; from one side only it reads on (TLS
+    1.3 early data may come before the ServerHello)."""
+    d = TlsDissector(TCP)
+    assert d.feed(record(23, b"\x17" * 40), True, 1) == [] and not d.done
+    assert d.feed(record(23, b"\x42" * 80), True, 2) == [] and not d.done
+    assert d.feed(record(23, b"\x99" * 60), False, 3) == [] and d.done
+    assert d.finish() == []
+    cut = TlsDissector(TCP)  # a ClientHello, then no ServerHello: its row once both are
+    cut.feed(record(22, client_hello(sni="seen.example")), True, 1)
+    assert cut.feed(record(23, b"\x17" * 40), True, 2) == [] and not cut.done  # (0-RTT)
+    (event,) = cut.feed(record(23, b"\x17" * 40), False, 3)
+    assert cut.done and event.server_name == "seen.example" and event.version is None
+    assert cut.finish() == []
+
+
 def test_client_only_emitted_at_finish() -> None:
     d = TlsDissector(TCP)
     assert d.feed(record(22, client_hello(sni=None, alpn=(), versions=())), True, 7) == []
