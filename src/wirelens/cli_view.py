@@ -5,6 +5,7 @@ Presentation only; the work is done by the pipeline and the service layer.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sys
 import threading
@@ -31,6 +32,8 @@ def analyze_with_progress(inputs: list[str], dest: Path, opts: dict[str, Any],
     from wirelens.pipeline.api import NothingRead, analyze
 
     warm_with_notice(opts.get("dpi", "full"))
+    gc.freeze()  # start-up's objects (modules, numba's compiler) live to the end: the
+    # collector walks them no more (the warm-up's few cycles, if any, stay)
     try:
         if quiet or not err.is_terminal:
             return analyze(inputs, dest, keep_tables=False, stop=stop, **opts).summary
