@@ -158,7 +158,7 @@ def _analyze(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signals = _stop_gracefully(stop)
     summary = analyze_with_progress(args.inputs, out, opts, quiet=args.quiet or args.json,
-                                    stop=stop)
+                                    stop=stop, freeze_start_up=_console_entry)
     if formats:
         import duckdb
 
@@ -329,6 +329,11 @@ def _skip_pandas_probe() -> None:
         sys.meta_path.remove(hide)
 
 
+_console_entry = False
+"""Whether the command runs in a process of its own (:func:`run`, the console entry point),
+which ends with it: start-up's objects are then frozen for the collector
+(``analyze_with_progress(freeze_start_up=...)``); tests call :func:`main` in their process."""
+
 _START_GC_THRESHOLD = (50_000, 20, 20)
 """The cyclic collector's thresholds from the start of the command (the run sets its own,
 :data:`wirelens.pipeline.runner.GC_THRESHOLD`, and puts back these): the imports and numba's
@@ -342,8 +347,10 @@ def run() -> None:
     teardown (the output is flushed first; the run is over and its files are closed)."""
     from wirelens.core.memory import fix_mmap_threshold
 
+    global _console_entry
     fix_mmap_threshold()
     gc.set_threshold(*_START_GC_THRESHOLD)
+    _console_entry = True
     _skip_pandas_probe()
     signal.signal(signal.SIGTERM, _terminate)
     rc = main()

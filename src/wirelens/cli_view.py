@@ -28,12 +28,15 @@ out = Console()
 
 def analyze_with_progress(inputs: list[str], dest: Path, opts: dict[str, Any],
                           quiet: bool = False, stop: threading.Event | None = None,
-                          ) -> RunSummary:
+                          freeze_start_up: bool = False) -> RunSummary:
+    """The analysis, with a progress bar on a terminal. ``freeze_start_up`` (for a process
+    that ends with the command: the console entry point, not a caller whose heap goes on):
+    what start-up made is frozen (``gc.freeze``) once the kernels are loaded."""
     from wirelens.pipeline.api import NothingRead, analyze
 
     warm_with_notice(opts.get("dpi", "full"))
-    gc.freeze()  # start-up's objects (modules, numba's compiler) live to the end: the
-    # collector walks them no more (the warm-up's few cycles, if any, stay)
+    if freeze_start_up:  # start-up's objects (modules, numba's compiler) live to the end:
+        gc.freeze()  # the collector walks them no more (the warm-up's few cycles stay)
     try:
         if quiet or not err.is_terminal:
             return analyze(inputs, dest, keep_tables=False, stop=stop, **opts).summary
