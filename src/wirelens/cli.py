@@ -334,22 +334,16 @@ _console_entry = False
 which ends with it: start-up's objects are then frozen for the collector
 (``analyze_with_progress(freeze_start_up=...)``); tests call :func:`main` in their process."""
 
-_START_GC_THRESHOLD = (50_000, 20, 20)
-"""The cyclic collector's thresholds from the start of the command (the run sets its own,
-:data:`wirelens.pipeline.runner.GC_THRESHOLD`, and puts back these): the imports and numba's
-compiler context make ~160 k objects that live to the end, and with the default thresholds
-the collector walked them ~280 times (~0.13 s of a ~1.2 s start-up)."""
-
-
 def run() -> None:
     """Console entry point: ``main`` (glibc's mmap threshold fixed first:
     :func:`wirelens.core.memory.fix_mmap_threshold`), then exit without the interpreter's
     teardown (the output is flushed first; the run is over and its files are closed)."""
+    from wirelens.core import limits
     from wirelens.core.memory import fix_mmap_threshold
 
     global _console_entry
     fix_mmap_threshold()
-    gc.set_threshold(*_START_GC_THRESHOLD)
+    gc.set_threshold(*limits.GC_THRESHOLD)  # (from the start: see there)
     _console_entry = True
     _skip_pandas_probe()
     signal.signal(signal.SIGTERM, _terminate)

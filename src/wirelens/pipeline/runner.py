@@ -125,10 +125,8 @@ DPI_PACKETS = {"full": limits.DPI_MAX_PACKETS, "fast": limits.DPI_FAST_PACKETS, 
 reads a flow for its service and name only: its first packets give them)."""
 
 
-GC_THRESHOLD = (50_000, 20, 20)
-"""Collector thresholds during a run: a run makes millions of short-lived objects (events,
-rows, parser state) that form no cycles, and the default first threshold (700) has the
-cyclic collector walk them again and again (about 5% of a full-DPI run, measured)."""
+GC_THRESHOLD = limits.GC_THRESHOLD
+"""Collector thresholds during a run (:data:`wirelens.core.limits.GC_THRESHOLD`)."""
 
 
 class Sink(Protocol):
