@@ -439,12 +439,14 @@ class DpiStage:
         left = sel[rest]
         if left.size == 0:
             return
+        # per flow: 2 still read or identified, 1 given up (a compiled match may still name
+        # it), 0 stopped
         given_up = self.given_up
-        keep = np.array([(not st.stopped) if (st := flows.get(fid)) is not None
-                         else bool(code) or given_up.get(fid, 0) < IDENTIFY_TRIES
-                         for fid, code in zip(b.ids[left].tolist(),
-                                              b.found.service[left].tolist())], bool)
-        self._walk(b, left[keep])
+        uniq, of = np.unique(b.ids[left], return_inverse=True)
+        state = np.array([(0 if st.stopped else 2) if (st := flows.get(fid)) is not None
+                          else 2 if given_up.get(fid, 0) < IDENTIFY_TRIES else 1
+                          for fid in uniq.tolist()], np.int8)[of]
+        self._walk(b, left[(state == 2) | ((state == 1) & (b.found.service[left] != 0))])
 
     def _walk(self, b: _Batch, sel: np.ndarray) -> None:
         """The packets ``sel`` (positions in the marked packets), in order: identification
