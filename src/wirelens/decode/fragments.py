@@ -316,7 +316,6 @@ class TimeOrder:
             offset = raw.offset - lo
             offset[at] = d_raw.offset + span
         else:
-            lo, span = 0, 0
             data, offset = self._data[:0], np.zeros(n, np.int64)
         out_raw = RawBatch(
             data, offset, _put(raw.caplen, at, d_raw.caplen), _put(raw.wirelen, at, d_raw.wirelen),
