@@ -55,12 +55,22 @@ class HostTotals:
                 self._trim()
 
     def _trim(self) -> None:
-        """Keep the :data:`HOSTS_KEPT` heaviest hosts (a fresh table holding them)."""
-        hi, lo, nbytes, nflows = self.items()
-        keep = np.argsort(-nbytes, kind="stable")[: self.kept]
+        """Keep the :data:`HOSTS_KEPT` heaviest hosts, ties at the cut in address order (a
+        fresh table holding them). The cut is found by partition, and only the hosts tied
+        with it are sorted (sorting every host, as :meth:`items` does, took ~3x longer)."""
+        assert self._arrays is not None
+        keys_hi, keys_lo, used, nbytes, nflows = self._arrays
+        keep = np.flatnonzero(used)
+        if len(keep) > self.kept:
+            weights = nbytes[keep]
+            cut = np.partition(weights, len(keep) - self.kept)[len(keep) - self.kept]
+            ties = keep[weights == cut]
+            ties = ties[np.lexsort((keys_lo[ties], keys_hi[ties]))]
+            above = keep[weights > cut]
+            keep = np.concatenate([above, ties[: self.kept - len(above)]])
         self._arrays = None
         self._state[0] = 0
-        self.add(hi[keep], lo[keep], nbytes[keep], nflows[keep])
+        self.add(keys_hi[keep], keys_lo[keep], nbytes[keep], nflows[keep])
 
     def items(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(hi, lo, bytes, flows) of every host held, in address order."""

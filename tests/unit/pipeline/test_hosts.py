@@ -25,16 +25,18 @@ def _reference(entries: list[tuple[int, int, float]], slots: int, kept: int
     return d
 
 
-@pytest.mark.parametrize(("slots", "kept"), [(1 << 12, 50), (64, 8), (16, 3)])
-def test_totals_and_trimming_match_a_dict(slots: int, kept: int) -> None:
-    rng = np.random.default_rng(slots)
+@pytest.mark.parametrize(("slots", "kept", "spread"),
+                         [(1 << 12, 50, 5000), (64, 8, 5000), (16, 3, 5000),
+                          (64, 8, 2), (16, 3, 1)])  # (a small spread: ties at every trim)
+def test_totals_and_trimming_match_a_dict(slots: int, kept: int, spread: int) -> None:
+    rng = np.random.default_rng(slots + spread)
     table = HostTotals(slots, kept)
     entries: list[tuple[int, int, float]] = []
     for _ in range(6):  # pieces of ended flows, as the runner hands them over
         n = int(rng.integers(0, 400))
         hi = rng.choice(np.array([0, 0x20010DB8 << 32], np.uint64), n)
         lo = (0xFFFF_0000_0000 | rng.integers(0, 120, n)).astype(np.uint64)
-        nbytes = rng.integers(0, 5000, n).astype(np.float64)
+        nbytes = rng.integers(0, spread, n).astype(np.float64)
         table.add(hi, lo, nbytes)
         entries += list(zip(hi.tolist(), lo.tolist(), nbytes.tolist()))
     want = _reference(entries, slots, kept)
