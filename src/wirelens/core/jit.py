@@ -31,7 +31,55 @@ def kernel(fn: Callable[..., Any]) -> Any:
     Typed as returning ``Any``: the result is a numba dispatcher whose call signature is
     whatever numba infers from the arguments (kernels themselves are untyped by nature).
     """
-    return numba.njit(**KERNEL_OPTIONS)(fn)
+    return _light_loads(numba.njit(**KERNEL_OPTIONS)(fn))
+
+
+def _runtime() -> Any:
+    """numba's runtime system (NRT), or None when its internals moved."""
+    try:
+        from numba.core.runtime import nrt
+    except ImportError:  # pragma: no cover - numba internals moved
+        return None
+    return getattr(nrt, "rtsys", None)
+
+
+_RTSYS = _runtime()
+
+
+def _light_loads(dispatcher: Any) -> Any:
+    """``dispatcher`` loading its cached machine code without refreshing numba's target
+    context first.
+
+    Why: numba's cache refreshes the whole target context before each load, and the first
+    refresh of a process imports ~80 modules of lowering code (numpy's linear algebra, random
+    generators, polynomials, typed containers ...) and fills the typing registries: ~0.2 s
+    of every run's start with flows only, ~0.3 s with DPI (warm cache, alternating runs),
+    for nothing a load uses. Loading needs the runtime the code links against (NRT, whose
+    functions numba compiles once per process), which is initialised here. A compile (a cache
+    miss, a new signature) still refreshes everything first, as numba does for any compile.
+
+    Uses numba's private cache methods; when this numba lacks them the dispatcher loads as
+    before, and a failure to initialise the runtime falls back to the full load.
+    """
+    cache: Any = getattr(dispatcher, "_cache", None)
+    load = getattr(cache, "_load_overload", None)
+    guard = getattr(cache, "_guard_against_spurious_io_errors", None)
+    if _RTSYS is None or load is None or guard is None:  # pragma: no cover - internals moved
+        return dispatcher
+    full = cache.load_overload
+
+    def load_overload(sig: Any, target_context: Any) -> Any:
+        try:
+            _RTSYS.initialize(target_context)
+        except Exception:  # noqa: BLE001 (pragma: no cover - numba's own load then)
+            return full(sig, target_context)
+        loaded = None  # (stays None when the guard swallows an I/O error: compiled instead)
+        with guard():
+            loaded = load(sig, target_context)
+        return loaded
+
+    cache.load_overload = load_overload
+    return dispatcher
 
 
 def _nrt_flag_supported() -> bool:
@@ -65,7 +113,7 @@ def hot_kernel(fn: Callable[..., Any]) -> Any:
         try:
             # passed through a dict: the private flag is not in numba's typed signature
             no_nrt: dict[str, Any] = {"_nrt": False, **KERNEL_OPTIONS}
-            return numba.njit(**no_nrt)(fn)
+            return _light_loads(numba.njit(**no_nrt)(fn))
         except (KeyError, TypeError, ValueError):  # pragma: no cover - flag refused
             pass
     return kernel(fn)
