@@ -71,7 +71,7 @@ def _light_loads(dispatcher: Any) -> Any:
     def load_overload(sig: Any, target_context: Any) -> Any:
         try:
             _RTSYS.initialize(target_context)
-        except Exception:  # noqa: BLE001 (pragma: no cover - numba's own load then)
+        except Exception:  # noqa: BLE001 (then numba's own load)
             return full(sig, target_context)
         loaded = None  # (stays None when the guard swallows an I/O error: compiled instead)
         with guard():
