@@ -6,6 +6,7 @@ Presentation only; the work is done by the pipeline and the service layer.
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import sys
 import threading
@@ -31,10 +32,13 @@ def analyze_with_progress(inputs: list[str], dest: Path, opts: dict[str, Any],
                           freeze_start_up: bool = False) -> RunSummary:
     """The analysis, with a progress bar on a terminal. ``freeze_start_up`` (for a process
     that ends with the command: the console entry point, not a caller whose heap goes on):
-    what start-up made is frozen (``gc.freeze``) once the kernels are loaded."""
+    what start-up made is frozen (``gc.freeze``) once the kernels are loaded. Inputs none of
+    which exists (a mistyped path) are reported without the kernels' warm-up, which on a cold
+    cache would compile them first (a minute) for a run that reads nothing."""
     from wirelens.pipeline.api import NothingRead, analyze
 
-    warm_with_notice(opts.get("dpi", "full"))
+    if any(p == "-" or os.path.exists(p) for p in inputs):
+        warm_with_notice(opts.get("dpi", "full"))
     if freeze_start_up:  # start-up's objects (modules, numba's compiler) live to the end:
         gc.freeze()  # the collector walks them no more (the warm-up's few cycles stay)
     try:

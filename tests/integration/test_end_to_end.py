@@ -237,6 +237,27 @@ def test_the_api_raises_when_nothing_could_be_read(sim, tmp_path):
             wirelens.analyze(bad)
 
 
+def test_a_mistyped_path_is_reported_without_running_a_kernel(tmp_path):
+    """Inputs none of which exists: the command line says so (exit 1, the run row written)
+    without the kernels' warm-up or any kernel call, which on a cold cache would first
+    compile them for a minute (in a process of its own: the suite's have kernels loaded)."""
+    code = (
+        "import gc, sys\n"
+        "from numba.core.registry import CPUDispatcher\n"
+        "from wirelens.cli import main\n"
+        f"rc = main(['analyze', {str(tmp_path / 'missng.pcap')!r}, '-o', "
+        f"{str(tmp_path / 'o')!r}, '--quiet'])\n"
+        "used = [d.py_func.__name__ for d in gc.get_objects()\n"
+        "        if isinstance(d, CPUDispatcher) and d.signatures]\n"
+        "print(rc, used, file=sys.stderr)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=300)
+    assert "missng.pcap: cannot open: No such file or directory" in p.stderr
+    assert p.stderr.strip().endswith("1 []"), p.stderr
+    assert query(tmp_path / "o", "SELECT packets FROM run").to_pylist() == [{"packets": 0}]
+
+
 def test_output_streams_while_the_input_is_read(sim, result):
     """Ended flows reach the sinks every ``emit_bytes`` of input, not only at the end; the
     pieces add up to the same flows."""
