@@ -413,7 +413,7 @@ class FlowTable:
         while m < 2 * cap:
             m *= 2
         self._idx = np.full(m, -1, np.int32)
-        if self._st[S_HEAD_AGE] >= 0:  # (flows open: see flush_chunks)
+        if self._st[S_OPEN]:  # (see flush_chunks)
             K._rebuild_index(self._idx, self._U, self._I, self._st)
 
     def _grow(self) -> None:
@@ -480,21 +480,18 @@ class FlowTable:
         """:meth:`flush` in pieces of at most the ended buffer's rows (``ended_rows``), each
         made when the previous one has been taken: a table holding hundreds of thousands of
         flows ends them with one piece in memory at a time, not a copy of all of them. Flows
-        that ended before and were gathered (``process(gather=True)``) come first. A table that
-        never held a flow calls no kernel, here or when made: a run that reads nothing (a
-        mistyped path) does not wait for the kernels to compile on a cold cache."""
+        that ended before and were gathered (``process(gather=True)``) come first. A table with
+        no flow open calls no kernel, here or when made: a run that reads nothing (a mistyped
+        path) does not wait for the kernels to compile on a cold cache."""
         if self._ended.chunks or self._st[S_NENDED]:
             yield self.take_ended()
-        while self._st[S_HEAD_AGE] >= 0:  # (flows open; the ended buffer is empty)
-            left = K._flush(self._U, self._I, self._F, self._PS, self._DIR, self._IAT,
-                            self._HIST, self._idx, self._free, self._st, END_EOF,
-                            *self._ended.args())
+        while self._st[S_OPEN]:  # (the ended buffer is empty; it fills, or all end)
+            K._flush(self._U, self._I, self._F, self._PS, self._DIR, self._IAT, self._HIST,
+                     self._idx, self._free, self._st, END_EOF, *self._ended.args())
             k = int(self._st[S_NENDED])
             if k:
                 self._st[S_NENDED] = 0
                 yield _columns(self._ended, k)
-            if left == 0:
-                return
 
     def stop_dpi(self, slots: np.ndarray, flow_ids: np.ndarray) -> None:
         """No more DPI packets for these flows (ignored for slots now holding another flow)."""
