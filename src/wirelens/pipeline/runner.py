@@ -125,10 +125,6 @@ DPI_PACKETS = {"full": limits.DPI_MAX_PACKETS, "fast": limits.DPI_FAST_PACKETS, 
 reads a flow for its service and name only: its first packets give them)."""
 
 
-GC_THRESHOLD = limits.GC_THRESHOLD
-"""Collector thresholds during a run (:data:`wirelens.core.limits.GC_THRESHOLD`)."""
-
-
 class Sink(Protocol):
     def write(self, table: str, batch: pa.RecordBatch) -> None: ...
 
@@ -214,9 +210,9 @@ class Analysis:
     def run(self, inputs: list[str], progress: Progress | None = None,
             files: ExpandedInputs | None = None) -> RunSummary:
         """Analyse ``inputs`` to the end; returns the run summary. The cyclic garbage
-        collector runs less often meanwhile (:data:`GC_THRESHOLD`)."""
+        collector runs less often meanwhile (:data:`~wirelens.core.limits.GC_THRESHOLD`)."""
         before = gc.get_threshold()
-        gc.set_threshold(*GC_THRESHOLD)
+        gc.set_threshold(*limits.GC_THRESHOLD)
         try:
             for _ in self.steps(inputs, progress, files):
                 pass

@@ -57,7 +57,7 @@ def detached(error: ParseError) -> ParseError:
     chained errors go. A kept traceback holds the frames the error passed through and, by
     their callers, the DPI stage's with the batch's bytes; a caller's local holding the error
     closes a reference cycle, which the run's seldom cyclic collections
-    (``runner.GC_THRESHOLD``) left standing: a 2 MiB batch per damaged message (quarter.pcap's
+    (``limits.GC_THRESHOLD``) left standing: a 2 MiB batch per damaged message (quarter.pcap's
     peak memory had grown by 80 MB)."""
     error.__traceback__ = error.__context__ = error.__cause__ = None
     return error

@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.unit.decode.decode_frames import udp_frame, write_pcap
 
 import wirelens
-from wirelens.pipeline.runner import GC_THRESHOLD
+from wirelens.core.limits import GC_THRESHOLD
 
 
 def test_collector_thresholds_during_and_after_a_run(tmp_path: Path) -> None:
