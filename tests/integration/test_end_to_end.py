@@ -13,13 +13,16 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from tests.bench_scripts import bench_module
 
 import wirelens
 from wirelens.cli import EXIT_DAMAGED, EXIT_ERROR, EXIT_OK, main
 from wirelens.pipeline.runner import Analysis, AnalyzeOptions, MemorySink
 from wirelens.pipeline.summary import STAGES
+from wirelens.schema import SCHEMAS
 from wirelens.service.lake_query import query
 from wirelens.sim import SimConfig, simulate
+from wirelens.store.lake import file_schema
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +184,20 @@ def test_lake_matches_memory(result):
     assert row["n"] == result.conn.num_rows
     run = query(result.out, "SELECT packets, flows FROM run").to_pylist()
     assert run == [{"packets": result.summary.packets, "flows": result.conn.num_rows}]
+
+
+def test_output_floor_bench_reads_and_times_every_file_of_the_lake(result, capsys):
+    floor = bench_module("output_floor")
+    tables = floor.load(result.out)
+    for name, files in tables.items():  # every row, with the schema the lake writes
+        assert sum(t.num_rows for t in files) == result.table(name).num_rows, name
+        assert all(t.schema == file_schema(SCHEMAS[name]) for t in files), name
+    assert set(tables) == {n for n in SCHEMAS if result.table(n).num_rows}
+    assert floor.packets_of(result.out) == result.summary.packets
+    times = floor.encode(tables)
+    assert set(times) == set(tables) and all(cpu >= 0 and wall > 0 for cpu, wall in times.values())
+    assert floor.main([str(result.out), "--runs", "1"]) == 0
+    assert "M packets/s on one core" in capsys.readouterr().out
 
 
 def test_iter_flows_equals_analyze(sim, result):
