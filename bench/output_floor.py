@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         parts = ", ".join(f"{name} {len(tables[name])} files {c:.2f} s"
                           for name, (c, _) in sorted(times.items(), key=lambda x: -x[1][0]))
         line = f"  encoding: {cpu:.2f} s CPU ({wall:.2f} s wall, {cpu / files * 1e3:.2f} ms a file)"
-        if packets:
+        if packets and cpu > 0:
             line += f"; ceiling {packets / cpu / 1e6:.2f} M packets/s on one core"
         print(line)
         print(f"    {parts}")
