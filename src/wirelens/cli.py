@@ -91,8 +91,13 @@ def count(text: str) -> int:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, own_process: bool = False) -> int:
+    """The command line. ``own_process``: the command runs in a process of its own, which
+    ends with it (:func:`run`, the console entry point), so what start-up made may be frozen
+    for the collector (``analyze_with_progress(freeze_start_up=...)``); tests call it in
+    their process, whose heap goes on."""
     args = _parser().parse_args(argv)
+    args.own_process = own_process
     if args.version:
         from wirelens import __version__
 
@@ -158,7 +163,7 @@ def _analyze(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signals = _stop_gracefully(stop)
     summary = analyze_with_progress(args.inputs, out, opts, quiet=args.quiet or args.json,
-                                    stop=stop, freeze_start_up=_console_entry)
+                                    stop=stop, freeze_start_up=args.own_process)
     if formats:
         import duckdb
 
@@ -329,11 +334,6 @@ def _skip_pandas_probe() -> None:
         sys.meta_path.remove(hide)
 
 
-_console_entry = False
-"""Whether the command runs in a process of its own (:func:`run`, the console entry point),
-which ends with it: start-up's objects are then frozen for the collector
-(``analyze_with_progress(freeze_start_up=...)``); tests call :func:`main` in their process."""
-
 def run() -> None:
     """Console entry point: ``main`` (glibc's mmap threshold fixed first:
     :func:`wirelens.core.memory.fix_mmap_threshold`), then exit without the interpreter's
@@ -341,13 +341,11 @@ def run() -> None:
     from wirelens.core import limits
     from wirelens.core.memory import fix_mmap_threshold
 
-    global _console_entry
     fix_mmap_threshold()
     gc.set_threshold(*limits.GC_THRESHOLD)  # (from the start: see there)
-    _console_entry = True
     _skip_pandas_probe()
     signal.signal(signal.SIGTERM, _terminate)
-    rc = main()
+    rc = main(own_process=True)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(rc)
